@@ -1,0 +1,51 @@
+# Taquilla: the two commands that matter are `make up` and `make test` (see README.md).
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PY := $(UV) run --frozen
+
+.PHONY: up down logs status deps test lint check-protos protos test-python test-frontend fmt
+
+up: deps ## install what is missing, start infrastructure, migrate, seed, start services and frontend
+	@$(PY) python -m devstack up
+
+down: ## stop everything `make up` started
+	@$(PY) python -m devstack down
+
+logs: ## follow the services' and infrastructure's logs
+	@$(PY) python -m devstack logs --follow
+
+status: ## readiness of every dependency through the edge
+	@$(PY) python -m devstack status
+
+deps:
+	@scripts/install-deps.sh
+
+test: deps ## every check and test: lint, types, contracts, Python (unit, integration, e2e), frontend
+	@echo "==> ruff, mypy"; $(MAKE) --no-print-directory lint
+	@echo "==> generated gRPC code"; $(PY) scripts/check_protos.sh
+	@echo "==> frontend: typecheck, lint, unit tests, production build"; $(MAKE) --no-print-directory test-frontend
+	@echo "==> Python tests (unit, integration against real servers, end-to-end)"; $(MAKE) --no-print-directory test-python
+
+test-python:
+	$(PY) pytest
+
+test-frontend:
+	npm --prefix frontend run --silent typecheck
+	npm --prefix frontend run --silent lint
+	npm --prefix frontend test --silent
+	npm --prefix frontend run --silent build
+
+lint:
+	$(PY) ruff check .
+	$(PY) ruff format --check .
+	$(PY) mypy
+
+fmt:
+	$(PY) ruff check --fix .
+	$(PY) ruff format .
+
+protos: ## regenerate Python code and .pyi stubs from protos/ with the pinned grpcio-tools
+	$(PY) scripts/gen_protos.sh
+
+check-protos:
+	$(PY) scripts/check_protos.sh

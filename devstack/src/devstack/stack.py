@@ -1,0 +1,379 @@
+"""The whole platform as local processes: what `make up` starts and the end-to-end tests use.
+
+State lives under one folder (``.local/`` by default): the PostgreSQL cluster, Redis data, received
+mail, logs and one pid file per process, so `down` can stop what an earlier `up` started and a
+second `up` only starts what is not running yet.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from devstack.infra import SERVICE_DATABASES, Broker, Postgres, ServiceDatabase
+from devstack.processes import Process, StartupError, pid_alive, port_open, stop_pid, wait_until
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+TOPICS = ("taquilla.events.v1", "taquilla.events.v1.dlq")
+
+
+def _env_port(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise StartupError(f"{name}={value!r} is not a port number")
+    return int(value)
+
+
+@dataclass
+class Ports:
+    postgres: int = 5432
+    redis: int = 6379
+    kafka: int = 9092
+    smtp: int = 1025
+    edge: int = 8000
+    frontend: int = 5173
+    identity_grpc: int = 50051
+    event_grpc: int = 50052
+    notification_grpc: int = 50053
+    identity_metrics: int = 9101
+    event_metrics: int = 9102
+    notification_metrics: int = 9103
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        """Every port can be overridden with TAQUILLA_<NAME>_PORT (e.g. TAQUILLA_EDGE_PORT=8080)."""
+        defaults = cls()
+        return cls(
+            **{
+                name: _env_port(f"TAQUILLA_{name.upper()}_PORT", getattr(defaults, name))
+                for name in asdict(defaults)
+            }
+        )
+
+
+@dataclass
+class Stack:
+    home: Path
+    ports: Ports = field(default_factory=Ports)
+    durable: bool = True
+    with_frontend: bool = True
+    progress: Callable[[str], None] = print
+
+    def __post_init__(self) -> None:
+        self.home = self.home.resolve()
+        self.logs = self.home / "logs"
+        self.pids = self.home / "pids"
+        self.maildir = self.home / "mail"
+        self.postgres = Postgres(self.home / "postgres" / "data", self.ports.postgres, durable=self.durable)
+        self._steps = 0
+
+    # ----------------------------------------------------------------------------------------- helpers
+    def _step(self, message: str) -> None:
+        self._steps += 1
+        self.progress(f"[{self._steps}] {message}")
+
+    def _pidfile(self, name: str) -> Path:
+        return self.pids / f"{name}.pid"
+
+    def _running(self, name: str) -> bool:
+        pidfile = self._pidfile(name)
+        if not pidfile.exists():
+            return False
+        try:
+            return pid_alive(int(pidfile.read_text().strip()))
+        except ValueError:
+            return False
+
+    def _ensure_free(self, name: str, port: int) -> None:
+        if port_open(port):
+            raise StartupError(
+                f"port {port} for {name} is taken by another program: stop it or choose another port with "
+                f"TAQUILLA_{name.upper()}_PORT=<port> (see README)"
+            )
+
+    def service_env(self) -> dict[str, str]:
+        p = self.ports
+        urls = {db.service: db.url(p.postgres) for db in SERVICE_DATABASES}
+        kafka = f"127.0.0.1:{p.kafka}"
+        return {
+            "IDENTITY_SVC_DATABASE_URL": urls["identity_svc"],
+            "IDENTITY_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
+            "IDENTITY_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.identity_metrics}",
+            "IDENTITY_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "EVENT_SVC_DATABASE_URL": urls["event_svc"],
+            "EVENT_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
+            "EVENT_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.event_metrics}",
+            "EVENT_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "NOTIFICATION_SVC_DATABASE_URL": urls["notification_svc"],
+            "NOTIFICATION_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",
+            "NOTIFICATION_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.notification_metrics}",
+            "NOTIFICATION_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "NOTIFICATION_SVC_SMTP_HOST": "127.0.0.1",
+            "NOTIFICATION_SVC_SMTP_PORT": str(p.smtp),
+            "EDGE_HOST": "127.0.0.1",
+            "EDGE_PORT": str(p.edge),
+            "EDGE_PUBLIC_URL": f"http://127.0.0.1:{p.edge}",
+            "EDGE_IDENTITY_SVC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
+            "EDGE_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
+            "EDGE_NOTIFICATION_SVC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",
+            "EDGE_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
+        }
+
+    def _start(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        port: int,
+        cwd: Path | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> bool:
+        """Starts a process unless an earlier `up` left it running; returns True when it started it."""
+        if self._running(name):
+            self.progress(f"    {name}: already running")
+            return False
+        self._ensure_free(name, port)
+        Process(
+            name,
+            argv,
+            log=self.logs / f"{name}.log",
+            pidfile=self._pidfile(name),
+            cwd=cwd,
+            env={**self.service_env(), **(extra_env or {})},
+        ).start()
+        return True
+
+    # --------------------------------------------------------------------------------------- lifecycle
+    def up(self) -> None:
+        started = time.monotonic()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._start_infrastructure()
+        self._prepare_databases()
+        self._create_topics()
+        self._migrate_and_seed()
+        self._start_services()
+        self._wait_ready()
+        (self.home / "stack.json").write_text(json.dumps(asdict(self.ports), indent=2))
+        self.progress(f"platform is up in {time.monotonic() - started:.1f}s")
+
+    def _start_infrastructure(self) -> None:
+        self._step(f"PostgreSQL 15 on 127.0.0.1:{self.ports.postgres} (data in {self.postgres.data_dir})")
+        if self.postgres.initialized() and self.postgres.running():
+            self.progress("    postgres: already running")
+        else:
+            self._ensure_free("postgres", self.ports.postgres)
+            self.postgres.start()
+        self._step(f"Redis on 127.0.0.1:{self.ports.redis}")
+        if self._start("redis", self._redis_argv(), port=self.ports.redis):
+            wait_until(
+                lambda: port_open(self.ports.redis), timeout=15, what="Redis", log=self.logs / "redis.log"
+            )
+        self._step(f"Kafka-protocol broker on 127.0.0.1:{self.ports.kafka}")
+        if self._start("broker", self._broker_argv(), port=self.ports.kafka):
+            wait_until(
+                lambda: port_open(self.ports.kafka),
+                timeout=30,
+                what="the broker",
+                log=self.logs / "broker.log",
+            )
+        self._step(f"SMTP sink on 127.0.0.1:{self.ports.smtp} (mail kept in {self.maildir})")
+        self.maildir.mkdir(parents=True, exist_ok=True)
+        if self._start(
+            "smtp",
+            [
+                sys.executable,
+                "-m",
+                "devstack.smtp_sink",
+                "--port",
+                str(self.ports.smtp),
+                "--maildir",
+                str(self.maildir),
+            ],
+            port=self.ports.smtp,
+        ):
+            wait_until(
+                lambda: port_open(self.ports.smtp),
+                timeout=15,
+                what="the SMTP sink",
+                log=self.logs / "smtp.log",
+            )
+
+    def _redis_argv(self) -> list[str]:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise StartupError("redis-server is missing: apt-get install -y redis-server (make up does this)")
+        data = self.home / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        return [
+            binary,
+            "--port",
+            str(self.ports.redis),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--save",
+            "60 1" if self.durable else "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ]
+
+    def _broker_argv(self) -> list[str]:
+        return Broker(self.ports.kafka, self.logs / "broker.log").argv()
+
+    def _prepare_databases(self) -> None:
+        self._step("databases, roles and schemas: " + ", ".join(db.database for db in SERVICE_DATABASES))
+        for db in SERVICE_DATABASES:
+            self.postgres.ensure_service_database(db)
+
+    def _create_topics(self) -> None:
+        self._step("Kafka topics: " + ", ".join(TOPICS))
+        from devstack.kafka import ensure_topics
+
+        ensure_topics(f"127.0.0.1:{self.ports.kafka}", TOPICS)
+
+    def _migrate_and_seed(self) -> None:
+        self._step("migrations (each service's own Alembic history)")
+        self._run_cli_all(SERVICE_DATABASES, "migrate")
+        seeded = [
+            db for db in SERVICE_DATABASES if importlib.util.find_spec(f"{db.service}.seed") is not None
+        ]
+        self._step("demo seed data" + ("" if seeded else ": none defined yet"))
+        self._run_cli_all(seeded, "seed")
+
+    def _run_cli_all(self, dbs: Sequence[ServiceDatabase], command: str) -> None:
+        """Runs `python -m <service> <command>` for several services at once (they share nothing)."""
+        self.logs.mkdir(parents=True, exist_ok=True)
+        running = []
+        for db in dbs:
+            log = self.logs / f"{db.service}-{command}.log"
+            with log.open("ab") as out:
+                running.append(
+                    (
+                        db,
+                        log,
+                        subprocess.Popen(
+                            [sys.executable, "-m", db.service, command],
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                            env={**os.environ, **self.service_env()},
+                        ),
+                    )
+                )
+        failed = [(db, log) for db, log, proc in running if proc.wait() != 0]
+        for db, _, _ in running:
+            self.progress(
+                f"    {db.service}: {command} " + ("failed" if any(d is db for d, _ in failed) else "done")
+            )
+        if failed:
+            db, log = failed[0]
+            raise StartupError(f"`python -m {db.service} {command}` failed; see {log}")
+
+    def _start_services(self) -> None:
+        p = self.ports
+        self._step(
+            "services: identity_svc, event_svc, notification_svc, edge"
+            + (", frontend" if self.with_frontend else "")
+        )
+        for service, port in (
+            ("identity_svc", p.identity_grpc),
+            ("event_svc", p.event_grpc),
+            ("notification_svc", p.notification_grpc),
+        ):
+            self._start(service, [sys.executable, "-m", service, "serve"], port=port)
+        self._start("edge", [sys.executable, "-m", "edge"], port=p.edge)
+        if self.with_frontend:
+            npm = shutil.which("npm")
+            if npm is None or not (REPO_ROOT / "frontend" / "node_modules").exists():
+                raise StartupError(
+                    "frontend dependencies are missing: run `npm ci --prefix frontend` (make up does this)"
+                )
+            self._start(
+                "frontend",
+                [npm, "run", "dev"],
+                port=p.frontend,
+                cwd=REPO_ROOT / "frontend",
+                extra_env={"FRONTEND_PORT": str(p.frontend), "EDGE_URL": f"http://127.0.0.1:{p.edge}"},
+            )
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        self._step("waiting for every health check")
+        from devstack.health import readiness
+
+        deadline = time.monotonic() + timeout
+        state: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            self._fail_if_exited()
+            state = readiness(f"http://127.0.0.1:{self.ports.edge}/readyz")
+            frontend_ok = not self.with_frontend or port_open(self.ports.frontend)
+            if state.get("status") == "ready" and frontend_ok:
+                return
+            time.sleep(0.25)
+        raise StartupError(
+            f"the platform did not become ready within {timeout:.0f}s: {state}; logs in {self.logs}"
+        )
+
+    def _fail_if_exited(self) -> None:
+        names = ["redis", "broker", "smtp", "identity_svc", "event_svc", "notification_svc", "edge"]
+        for name in [*names, *(["frontend"] if self.with_frontend else [])]:
+            if self._pidfile(name).exists() and not self._running(name):
+                raise StartupError(f"{name} exited during start-up; see {self.logs / (name + '.log')}")
+
+    def down(self) -> None:
+        """Stops everything an `up` started, services first, then infrastructure."""
+        order = [
+            "frontend",
+            "edge",
+            "notification_svc",
+            "event_svc",
+            "identity_svc",
+            "smtp",
+            "broker",
+            "redis",
+        ]
+        for name in order:
+            pidfile = self._pidfile(name)
+            if pidfile.exists():
+                try:
+                    pid = int(pidfile.read_text().strip())
+                except ValueError:
+                    pid = 0
+                if pid and pid_alive(pid):
+                    stop_pid(pid)
+                    self.progress(f"stopped {name}")
+                pidfile.unlink(missing_ok=True)
+        if self.postgres.initialized() and self.postgres.running():
+            self.postgres.stop()
+            self.progress("stopped postgres")
+
+    def urls(self) -> str:
+        p = self.ports
+        lines = [
+            f"  Frontend            http://127.0.0.1:{p.frontend}/" if self.with_frontend else None,
+            f"  API (edge)          http://127.0.0.1:{p.edge}/",
+            f"  Swagger UI          http://127.0.0.1:{p.edge}/docs",
+            f"  ReDoc               http://127.0.0.1:{p.edge}/redoc",
+            f"  OpenAPI             http://127.0.0.1:{p.edge}/openapi.json",
+            f"  Readiness           http://127.0.0.1:{p.edge}/readyz",
+            f"  Edge metrics        http://127.0.0.1:{p.edge}/metrics",
+            f"  Service metrics     http://127.0.0.1:{p.identity_metrics}/metrics (identity), "
+            f":{p.event_metrics} (events), :{p.notification_metrics} (notifications)",
+            f"  gRPC                identity 127.0.0.1:{p.identity_grpc}, events 127.0.0.1:{p.event_grpc}, "
+            f"notifications 127.0.0.1:{p.notification_grpc}",
+            f"  PostgreSQL          postgresql://postgres@127.0.0.1:{p.postgres}/postgres",
+            f"  Redis               redis://127.0.0.1:{p.redis}/0",
+            f"  Kafka (broker)      127.0.0.1:{p.kafka}",
+            f"  SMTP sink           127.0.0.1:{p.smtp}, received mail in {self.maildir}",
+            f"  Logs                {self.logs} (make logs)",
+        ]
+        return "\n".join(line for line in lines if line)

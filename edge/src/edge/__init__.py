@@ -1,0 +1,1 @@
+"""Taquilla's edge: the only public HTTP surface. It translates REST/JSON to gRPC calls."""

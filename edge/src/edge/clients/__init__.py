@@ -1,0 +1,1 @@
+"""Typed wrappers over the services' gRPC stubs, with deadlines. Routes never touch raw stubs."""

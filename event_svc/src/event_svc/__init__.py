@@ -1,0 +1,1 @@
+"""Taquilla's event catalog service."""

@@ -1,0 +1,3 @@
+from event_svc.entrypoints.cli import main
+
+main()

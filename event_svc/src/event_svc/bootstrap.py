@@ -1,0 +1,45 @@
+"""Wires event_svc: the only place objects are built."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from event_svc.adapters.orm import outbox
+from event_svc.config import SCHEMA, Settings
+from event_svc.entrypoints.grpc_server import SERVICE_NAME, EventServicer
+from taquilla.events.v1 import event_service_pb2_grpc
+from taquilla_runtime.db import create_engine, ping
+from taquilla_runtime.grpc_server import GrpcService
+from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.service import ServiceProcess, Worker
+from taquilla_runtime.telemetry import MetricsEndpoint
+
+
+def build_service(settings: Settings) -> ServiceProcess:
+    engine = create_engine(
+        settings.database_url,
+        schema=SCHEMA,
+        application_name="event_svc",
+        pool_size=settings.database_pool_size,
+    )
+    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-outbox")
+    relay = OutboxRelay(engine, outbox, publisher)
+    servicer = EventServicer()
+    grpc_service = GrpcService(
+        address=settings.grpc_address,
+        service_names=[SERVICE_NAME],
+        register=[partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, servicer)],
+        readiness_checks=[partial(ping, engine)],
+        grace_seconds=settings.shutdown_grace_seconds,
+    )
+
+    async def close() -> None:
+        await publisher.close()
+        await engine.dispose()
+
+    return ServiceProcess(
+        grpc=grpc_service,
+        metrics=MetricsEndpoint(settings.metrics_address),
+        workers=[Worker("outbox-relay", relay.run, relay.stop)],
+        on_shutdown=[close],
+    )

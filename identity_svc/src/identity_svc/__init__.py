@@ -1,0 +1,1 @@
+"""Taquilla identity service."""

@@ -1,0 +1,3 @@
+from identity_svc.entrypoints.cli import main
+
+main()

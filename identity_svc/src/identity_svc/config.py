@@ -1,0 +1,16 @@
+"""identity_svc settings: the only reader of the environment (prefix IDENTITY_SVC_)."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from taquilla_runtime.settings import ServiceSettings
+
+SCHEMA = "identity"
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_SVC_", extra="ignore", frozen=True)
+
+    grpc_address: str = "127.0.0.1:50051"
+    metrics_address: str = "127.0.0.1:9101"

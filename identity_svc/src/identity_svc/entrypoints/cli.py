@@ -1,0 +1,21 @@
+"""`python -m identity_svc [serve|migrate]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from identity_svc.bootstrap import build_service
+from identity_svc.config import SCHEMA, Settings
+from taquilla_runtime.cli import run_cli
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def main() -> None:
+    run_cli(
+        service="identity_svc",
+        settings_factory=Settings,
+        schema=SCHEMA,
+        migrations_dir=MIGRATIONS,
+        build=build_service,
+    )

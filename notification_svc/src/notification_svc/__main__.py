@@ -1,0 +1,3 @@
+from notification_svc.entrypoints.cli import main
+
+main()

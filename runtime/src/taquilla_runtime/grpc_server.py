@@ -1,0 +1,184 @@
+"""gRPC server bootstrap: health checking, reflection, correlation ids, metrics and graceful shutdown.
+
+A service builds its servicers and hands them to :class:`GrpcService`; :meth:`GrpcService.run`
+serves until SIGTERM or SIGINT, then reports NOT_SERVING, stops accepting calls and lets in-flight
+calls finish within the grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import Counter, Histogram
+
+from taquilla_runtime.correlation import (
+    GRPC_METADATA_KEY,
+    accept_or_new,
+    reset_correlation_id,
+    set_correlation_id,
+)
+
+log = logging.getLogger(__name__)
+
+GRPC_HANDLED = Counter(
+    "taquilla_grpc_server_handled_total",
+    "gRPC calls completed by the server, by method and status code.",
+    ["grpc_service", "grpc_method", "grpc_code"],
+)
+GRPC_DURATION = Histogram(
+    "taquilla_grpc_server_handling_seconds",
+    "Time the server spent on a gRPC call.",
+    ["grpc_service", "grpc_method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+Registration = Callable[[grpc.aio.Server], None]
+
+
+def _split_method(full_method: str) -> tuple[str, str]:
+    _, service, method = full_method.split("/", 2)
+    return service, method
+
+
+class ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Binds the caller's correlation id to the call and records its outcome and duration."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        metadata = dict(handler_call_details.invocation_metadata or ())
+        service, method = _split_method(handler_call_details.method)
+        inner = handler.unary_unary
+
+        async def observed(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            token = set_correlation_id(accept_or_new(metadata.get(GRPC_METADATA_KEY)))
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                return await inner(request, context)
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except Exception:
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                if code is grpc.StatusCode.UNKNOWN:
+                    log.exception("unhandled error in gRPC call", extra={"grpc_method": method})
+                raise
+            finally:
+                code = context.code() or code
+                GRPC_HANDLED.labels(service, method, code.name).inc()
+                GRPC_DURATION.labels(service, method).observe(time.perf_counter() - started)
+                reset_correlation_id(token)
+
+        return grpc.unary_unary_rpc_method_handler(
+            observed,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+class GrpcService:
+    """One gRPC server process with health, reflection and readiness tracking."""
+
+    def __init__(
+        self,
+        *,
+        address: str,
+        service_names: Sequence[str],
+        register: Iterable[Registration],
+        readiness_checks: Sequence[ReadinessCheck] = (),
+        readiness_interval: float = 5.0,
+        grace_seconds: float = 10.0,
+    ) -> None:
+        self._address = address
+        self._service_names = list(service_names)
+        self._register = list(register)
+        self._checks = list(readiness_checks)
+        self._interval = readiness_interval
+        self._grace = grace_seconds
+        self._server: grpc.aio.Server | None = None
+        self._health = health.aio.HealthServicer()
+        self._stopping = asyncio.Event()
+        self.port = 0
+
+    async def start(self) -> None:
+        server = grpc.aio.server(
+            interceptors=[ObservingInterceptor()],
+            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
+        )
+        for register in self._register:
+            register(server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection(
+            [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+        )
+        self.port = server.add_insecure_port(self._address)
+        if self.port == 0:
+            raise RuntimeError(f"cannot listen on {self._address}: is another process using it?")
+        await server.start()
+        self._server = server
+        await self._refresh_readiness()
+        host = self._address.rpartition(":")[0]
+        log.info("gRPC server listening", extra={"address": f"{host}:{self.port}"})
+
+    async def _set_status(self, status: int) -> None:
+        for name in ("", *self._service_names):
+            await self._health.set(name, status)
+
+    async def _refresh_readiness(self) -> bool:
+        try:
+            for check in self._checks:
+                await asyncio.wait_for(check(), timeout=max(1.0, self._interval))
+        except Exception as exc:  # any failing dependency makes the service not ready
+            await self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)
+            log.warning("readiness check failed", extra={"reason": type(exc).__name__})
+            return False
+        await self._set_status(health_pb2.HealthCheckResponse.SERVING)
+        return True
+
+    async def _watch_readiness(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)
+            except TimeoutError:
+                await self._refresh_readiness()
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    async def stop(self) -> None:
+        """Reports NOT_SERVING, refuses new calls and waits for in-flight calls up to the grace period."""
+        self._stopping.set()
+        if self._server is None:
+            return
+        await self._health.enter_graceful_shutdown()
+        log.info("draining in-flight gRPC calls", extra={"grace_seconds": self._grace})
+        await self._server.stop(self._grace)
+        self._server = None
+
+    async def run(self) -> None:
+        """Serves until SIGTERM/SIGINT, then shuts down gracefully."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        await self.start()
+        try:
+            await self._watch_readiness()
+        finally:
+            await self.stop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)

@@ -1,0 +1,1 @@
+"""Messages between services: the one envelope every Kafka message uses, and the outbox relay."""

@@ -1,0 +1,51 @@
+"""Settings conventions shared by every service.
+
+Each service subclasses :class:`ServiceSettings` in its own ``config.py`` with its own ``env_prefix``
+(``IDENTITY_SVC_``, ``EVENT_SVC_``, ...). Settings are the only readers of the environment. Services
+fail fast at start-up on missing or placeholder configuration outside development.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Passwords that only ever belong on a developer's machine.
+PLACEHOLDER_SECRETS = frozenset({"", "taquilla", "postgres", "password", "change-me", "changeme", "secret"})
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """Splits ``host:port`` (IPv6 as ``[::1]:50051``) into its parts."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"expected HOST:PORT, got {address!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+class ServiceSettings(BaseSettings):
+    """Configuration every gRPC service has."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    database_url: str = Field(description="postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DATABASE")
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    grpc_address: str = "127.0.0.1:50051"
+    metrics_address: str = "127.0.0.1:9101"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_configuration(self) -> ServiceSettings:
+        for address in (self.grpc_address, self.metrics_address):
+            parse_address(address)
+        url = urlsplit(self.database_url)
+        if not url.scheme.startswith("postgresql"):
+            raise ValueError("database_url must be a postgresql+asyncpg:// URL")
+        if self.environment == "production" and (url.password or "") in PLACEHOLDER_SECRETS:
+            raise ValueError("database_url uses a development password; set a real secret in production")
+        return self

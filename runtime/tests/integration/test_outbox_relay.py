@@ -1,0 +1,143 @@
+"""The outbox relay against a real PostgreSQL and a real Kafka-protocol broker."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import MetaData, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from devstack.infra import Broker
+from devstack.kafka import ensure_topics_async
+from devstack.processes import free_port
+from devstack.pytest_plugin import PostgresServer
+from taquilla_runtime.messaging.envelope import Envelope
+from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay, outbox_insert, outbox_table
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def engine(postgres_server: PostgresServer) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{postgres_server.port}/postgres")
+    yield engine
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def outbox(engine: AsyncEngine):  # type: ignore[no-untyped-def]
+    schema = f"relay_{uuid.uuid4().hex[:8]}"
+    metadata = MetaData(schema=schema)
+    table = outbox_table(metadata)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"CREATE SCHEMA {schema}"))
+        await connection.run_sync(metadata.create_all)
+    return table
+
+
+async def write_messages(
+    engine: AsyncEngine, table, topic: str, event_id: uuid.UUID, count: int
+) -> list[Envelope]:  # type: ignore[no-untyped-def]
+    envelopes = [
+        Envelope.new(event_id=event_id, name="Concierto", type="EventUpdated", payload={"n": n})
+        for n in range(count)
+    ]
+    async with engine.begin() as connection:
+        for envelope in envelopes:
+            await outbox_insert(
+                connection,
+                table,
+                topic=topic,
+                envelope=envelope,
+                traceparent="00-" + "1" * 32 + "-" + "2" * 16 + "-01",
+            )
+    return envelopes
+
+
+async def consume(bootstrap: str, topic: str, expected: int, timeout: float = 20) -> list:  # type: ignore[type-arg]
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=f"test-{uuid.uuid4().hex[:6]}",
+    )
+    await consumer.start()
+    records = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < expected and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_publishes_in_order_with_the_envelope_and_headers_then_marks_rows(  # type: ignore[no-untyped-def]
+    engine: AsyncEngine, outbox, kafka_broker: Broker
+) -> None:
+    topic = f"relay-{uuid.uuid4().hex[:6]}"
+    await ensure_topics_async(kafka_broker.bootstrap_servers, [topic], partitions=3)
+    event_id = uuid.uuid4()
+    envelopes = await write_messages(engine, outbox, topic, event_id, 5)
+    publisher = KafkaPublisher(kafka_broker.bootstrap_servers, client_id="test-relay")
+    relay = OutboxRelay(engine, outbox, publisher)
+    try:
+        assert await relay.publish_pending() == 5
+        assert await relay.publish_pending() == 0
+    finally:
+        await publisher.close()
+    records = await consume(kafka_broker.bootstrap_servers, topic, 5)
+    assert [json.loads(r.value)["messageId"] for r in records] == [str(e.message_id) for e in envelopes]
+    assert {r.key for r in records} == {str(event_id).encode()}
+    first = records[0]
+    assert Envelope.from_bytes(first.value) == envelopes[0]
+    headers = dict(first.headers)
+    assert headers["type"] == b"EventUpdated"
+    assert headers["correlation-id"] == str(envelopes[0].correlation_id).encode()
+    assert headers["traceparent"].startswith(b"00-1111")
+    async with engine.connect() as connection:
+        unpublished = await connection.scalar(
+            select(outbox.c.id).where(outbox.c.published_at.is_(None)).limit(1)
+        )
+    assert unpublished is None
+    assert await relay.refresh_backlog_metrics() == (0, 0.0)
+
+
+async def test_writes_succeed_while_the_broker_is_down_and_the_relay_catches_up(  # type: ignore[no-untyped-def]
+    engine: AsyncEngine, outbox, tmp_path: Path
+) -> None:
+    broker = Broker(free_port(), tmp_path / "broker.log")
+    topic = "taquilla.test.relay"
+    publisher = KafkaPublisher(broker.bootstrap_servers, client_id="test-relay")
+    relay = OutboxRelay(engine, outbox, publisher, idle_interval=0.05, max_backoff=0.5)
+    runner = asyncio.create_task(relay.run())
+    try:
+        # Broker down from the start: the state change and its outbox row still commit.
+        envelopes = await write_messages(engine, outbox, topic, uuid.uuid4(), 3)
+        await asyncio.sleep(1.5)
+        backlog, oldest_age = await relay.refresh_backlog_metrics()
+        assert backlog == 3
+        assert oldest_age > 1
+        async with engine.connect() as connection:
+            attempts = await connection.scalar(select(outbox.c.attempts).order_by(outbox.c.id).limit(1))
+        assert attempts >= 1
+
+        await asyncio.to_thread(broker.start)
+        await ensure_topics_async(broker.bootstrap_servers, [topic], partitions=1)
+        envelopes += await write_messages(engine, outbox, topic, uuid.uuid4(), 2)
+        records = await consume(broker.bootstrap_servers, topic, 5, timeout=30)
+        assert {json.loads(r.value)["messageId"] for r in records} == {str(e.message_id) for e in envelopes}
+        assert (await relay.refresh_backlog_metrics())[0] == 0
+    finally:
+        relay.stop()
+        await runner
+        await publisher.close()
+        broker.stop()
