@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from taquilla_runtime.correlation import get_correlation_id
+from taquilla_runtime.grpc_errors import field_errors_from_trailers
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +127,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_grpc(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
         status = http_status_for(exc.code())
         # Service messages for client errors are written for callers; server-side ones are not shown.
-        detail = exc.details() if 400 <= status < 500 and status != 499 else None
+        client_error = 400 <= status < 500 and status != 499
+        detail = exc.details() if client_error else None
+        errors = field_errors_from_trailers(exc.trailing_metadata()) if client_error else None
         if status >= 500:
             log.warning("service call failed", extra={"grpc_code": exc.code().name, "path": request.url.path})
-        return problem_response(request, Problem(status, detail))
+        return problem_response(request, Problem(status, detail, errors=errors or None))
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
