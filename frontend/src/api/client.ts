@@ -1,0 +1,320 @@
+/**
+ * Minimal typed HTTP client for the Taquilla edge.
+ *
+ * - Talks ONLY to same-origin paths ("/api/v1/...", "/readyz"); absolute or
+ *   protocol-relative URLs are rejected. The dev server / nginx proxy forwards
+ *   those paths to the edge.
+ * - Sends an `X-Correlation-ID` on every request and reads the echoed value back.
+ * - Turns non-2xx responses into `ApiError`, parsing RFC 9457
+ *   `application/problem+json` bodies (and FastAPI's default validation shape).
+ */
+import { useAuthStore } from '@/store/auth';
+
+export const CORRELATION_HEADER = 'X-Correlation-ID';
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, plus the `errors` extension used by the edge. */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+}
+
+export interface ApiErrorInit {
+  status: number;
+  title: string;
+  detail?: string | undefined;
+  type?: string | undefined;
+  instance?: string | undefined;
+  errors?: FieldError[] | undefined;
+  correlationId?: string | undefined;
+  cause?: unknown;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  /** HTTP status; 0 when the request never produced a response (offline, timeout, CORS). */
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly type: string;
+  readonly instance: string | undefined;
+  readonly errors: FieldError[] | undefined;
+  readonly correlationId: string | undefined;
+
+  constructor(init: ApiErrorInit) {
+    super(init.detail ?? init.title, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.type = init.type ?? 'about:blank';
+    this.instance = init.instance;
+    this.errors = init.errors;
+    this.correlationId = init.correlationId;
+  }
+
+  get isNetworkError(): boolean {
+    return this.status === 0;
+  }
+
+  /** Message for a given form field, if the server reported one. */
+  fieldError(field: string): string | undefined {
+    return this.errors?.find((e) => e.field === field)?.message;
+  }
+}
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}
+
+// ---------------------------------------------------------------------------
+// Problem parsing
+// ---------------------------------------------------------------------------
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** "#/email" or "/address/city" -> "email", "address.city". */
+function fieldFromPointer(pointer: string): string {
+  return pointer.replace(/^#?\//, '').split('/').join('.');
+}
+
+/** FastAPI `loc`: ["body", "email"] -> "email"; ["query", "limit"] -> "limit". */
+function fieldFromLoc(loc: unknown[]): string {
+  const parts = loc.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+  const trimmed = parts.length > 1 && ['body', 'query', 'path', 'header', 'cookie'].includes(String(parts[0]))
+    ? parts.slice(1)
+    : parts;
+  return trimmed.join('.');
+}
+
+function normalizeFieldError(entry: unknown): FieldError | undefined {
+  if (!isRecord(entry)) return undefined;
+  const message = optionalString(entry.message) ?? optionalString(entry.msg) ?? optionalString(entry.detail);
+  if (message === undefined) return undefined;
+  let field: string | undefined = optionalString(entry.field);
+  if (field === undefined && typeof entry.pointer === 'string') field = fieldFromPointer(entry.pointer);
+  if (field === undefined && Array.isArray(entry.loc)) field = fieldFromLoc(entry.loc);
+  return { field: field ?? '', message };
+}
+
+/** Accepts `[{field, message}]`, `[{pointer, detail}]`, FastAPI `[{loc, msg}]` or `{field: message | message[]}`. */
+export function normalizeFieldErrors(raw: unknown): FieldError[] | undefined {
+  let out: FieldError[] = [];
+  if (Array.isArray(raw)) {
+    out = raw.map(normalizeFieldError).filter((e): e is FieldError => e !== undefined);
+  } else if (isRecord(raw)) {
+    for (const [field, value] of Object.entries(raw)) {
+      const messages = Array.isArray(value) ? value : [value];
+      for (const message of messages) {
+        if (typeof message === 'string') out.push({ field, message });
+      }
+    }
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Build the fields of an ApiError from a parsed error body. Unknown shapes fall
+ * back to the HTTP status line so callers always get a usable title.
+ */
+export function parseProblem(body: unknown, fallback: { status: number; title: string }): ApiErrorInit {
+  if (!isRecord(body)) {
+    return { status: fallback.status, title: fallback.title };
+  }
+  // FastAPI's default 422 body: {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}
+  const detailIsList = Array.isArray(body.detail);
+  const errors = normalizeFieldErrors(body.errors) ?? (detailIsList ? normalizeFieldErrors(body.detail) : undefined);
+  const status = typeof body.status === 'number' && Number.isInteger(body.status) ? body.status : fallback.status;
+  return {
+    status,
+    title: optionalString(body.title) ?? fallback.title,
+    detail: detailIsList ? undefined : optionalString(body.detail),
+    type: optionalString(body.type),
+    instance: optionalString(body.instance),
+    errors,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Request helpers
+// ---------------------------------------------------------------------------
+
+const SAME_ORIGIN_BASE = 'http://same-origin.invalid';
+
+/** Validates that `path` is a same-origin absolute path and appends the query string. */
+export function buildSameOriginUrl(path: string, query?: QueryParams): string {
+  if (!path.startsWith('/') || path.startsWith('//') || path.includes('\\')) {
+    throw new TypeError(`API paths must be same-origin absolute paths like "/api/v1/events", got "${path}"`);
+  }
+  const url = new URL(path, SAME_ORIGIN_BASE);
+  if (url.origin !== SAME_ORIGIN_BASE) {
+    throw new TypeError(`API path escapes the current origin: "${path}"`);
+  }
+  if (query) {
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) {
+        for (const item of value) url.searchParams.append(key, String(item));
+      } else {
+        url.searchParams.set(key, String(value));
+      }
+    }
+  }
+  return `${url.pathname}${url.search}`;
+}
+
+export function newCorrelationId(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  // crypto.randomUUID is only available in secure contexts; build a v4 UUID by hand.
+  const bytes = c.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function isJsonContentType(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const mime = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return mime === 'application/json' || mime.endsWith('+json');
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204 || response.status === 205 || response.status === 304) return undefined;
+  const text = await response.text();
+  if (text.length === 0) return undefined;
+  if (!isJsonContentType(response.headers.get('Content-Type'))) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+type QueryValue = string | number | boolean | null | undefined;
+export type QueryParams = Record<string, QueryValue | readonly (string | number | boolean)[]>;
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RequestOptions {
+  method?: HttpMethod;
+  query?: QueryParams;
+  /** Serialized as JSON unless it is FormData / URLSearchParams / Blob. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Reuse an existing correlation id (e.g. to tie retries together). */
+  correlationId?: string;
+  /** Non-2xx statuses whose body should be returned instead of thrown (e.g. 503 from /readyz). */
+  acceptStatuses?: readonly number[];
+  timeoutMs?: number;
+}
+
+export interface ApiResponse<T> {
+  data: T;
+  status: number;
+  headers: Headers;
+  correlationId: string;
+}
+
+function encodeBody(body: unknown, headers: Headers): BodyInit | undefined {
+  if (body === undefined) return undefined;
+  if (body instanceof FormData || body instanceof URLSearchParams || body instanceof Blob) return body;
+  if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+  return JSON.stringify(body);
+}
+
+/**
+ * Perform a request and return the parsed body with response metadata.
+ * `T` is NOT validated at runtime: callers handling untrusted shapes should
+ * request `unknown` and validate (see `api/health.ts`).
+ */
+export async function apiRequest<T = unknown>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const { method = 'GET', query, body, signal, acceptStatuses = [], timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+  const url = buildSameOriginUrl(path, query);
+  const sentCorrelationId = options.correlationId ?? newCorrelationId();
+
+  const headers = new Headers(options.headers);
+  headers.set('Accept', 'application/json, application/problem+json;q=0.9, */*;q=0.1');
+  headers.set(CORRELATION_HEADER, sentCorrelationId);
+  const token = useAuthStore.getState().accessToken;
+  if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`);
+
+  // Combine the caller's signal with a timeout, without relying on AbortSignal.any.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const forwardAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) controller.abort(signal.reason);
+  else signal?.addEventListener('abort', forwardAbort, { once: true });
+
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: encodeBody(body, headers),
+      credentials: 'same-origin',
+      signal: controller.signal,
+    });
+  } catch (cause) {
+    // Caller-initiated aborts propagate untouched so TanStack Query can ignore them.
+    if (signal?.aborted) throw cause;
+    throw new ApiError({
+      status: 0,
+      title: timedOut ? 'Request timed out' : 'Network error',
+      detail: cause instanceof Error ? cause.message : undefined,
+      correlationId: sentCorrelationId,
+      cause,
+    });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', forwardAbort);
+  }
+
+  const correlationId = response.headers.get(CORRELATION_HEADER) ?? sentCorrelationId;
+  const data = await readBody(response);
+
+  if (!response.ok && !acceptStatuses.includes(response.status)) {
+    const fallbackTitle = response.statusText || `HTTP ${response.status}`;
+    const problem = parseProblem(data, { status: response.status, title: fallbackTitle });
+    // The HTTP status line is authoritative; a problem body's "status" is advisory (RFC 9457 §3.1.2).
+    throw new ApiError({ ...problem, status: response.status, correlationId });
+  }
+
+  return { data: data as T, status: response.status, headers: response.headers, correlationId };
+}
+
+type BodylessOptions = Omit<RequestOptions, 'method' | 'body'>;
+type BodyOptions = Omit<RequestOptions, 'method'>;
+
+/** Convenience wrappers returning only the body. */
+export const api = {
+  get: async <T = unknown>(path: string, options?: BodylessOptions) =>
+    (await apiRequest<T>(path, { ...options, method: 'GET' })).data,
+  delete: async <T = unknown>(path: string, options?: BodylessOptions) =>
+    (await apiRequest<T>(path, { ...options, method: 'DELETE' })).data,
+  post: async <T = unknown>(path: string, body?: unknown, options?: BodyOptions) =>
+    (await apiRequest<T>(path, { ...options, body, method: 'POST' })).data,
+  put: async <T = unknown>(path: string, body?: unknown, options?: BodyOptions) =>
+    (await apiRequest<T>(path, { ...options, body, method: 'PUT' })).data,
+  patch: async <T = unknown>(path: string, body?: unknown, options?: BodyOptions) =>
+    (await apiRequest<T>(path, { ...options, body, method: 'PATCH' })).data,
+};

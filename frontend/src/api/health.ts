@@ -1,0 +1,56 @@
+import { ApiError, apiRequest } from './client';
+
+export type DependencyStatus = 'up' | 'down';
+
+export interface DependencyCheck {
+  name: string;
+  status: DependencyStatus;
+  detail?: string;
+}
+
+/** Body of the edge's GET /readyz (HTTP 200 when ready, 503 when not). */
+export interface Readiness {
+  status: 'ready' | 'not_ready';
+  checks: DependencyCheck[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseCheck(value: unknown): DependencyCheck | undefined {
+  if (!isRecord(value)) return undefined;
+  const { name, status, detail } = value;
+  if (typeof name !== 'string' || (status !== 'up' && status !== 'down')) return undefined;
+  if (detail !== undefined && detail !== null && typeof detail !== 'string') return undefined;
+  return typeof detail === 'string' && detail.length > 0 ? { name, status, detail } : { name, status };
+}
+
+/** Strict runtime validation of the /readyz payload; returns undefined on any mismatch. */
+export function parseReadiness(body: unknown): Readiness | undefined {
+  if (!isRecord(body)) return undefined;
+  const { status, checks } = body;
+  if ((status !== 'ready' && status !== 'not_ready') || !Array.isArray(checks)) return undefined;
+  const parsed: DependencyCheck[] = [];
+  for (const check of checks) {
+    const item = parseCheck(check);
+    if (!item) return undefined;
+    parsed.push(item);
+  }
+  return { status, checks: parsed };
+}
+
+export async function fetchReadiness(signal?: AbortSignal): Promise<Readiness> {
+  // 503 is the expected "not ready" answer and still carries the checks.
+  const response = await apiRequest('/readyz', { signal, acceptStatuses: [503] });
+  const readiness = parseReadiness(response.data);
+  if (!readiness) {
+    throw new ApiError({
+      status: response.status,
+      title: 'Unexpected readiness response',
+      detail: 'GET /readyz did not return {status, checks[]}',
+      correlationId: response.correlationId,
+    });
+  }
+  return readiness;
+}

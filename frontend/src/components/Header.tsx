@@ -1,0 +1,46 @@
+import { Link, NavLink } from 'react-router';
+
+import { useI18n } from '@/i18n';
+import { cn } from '@/lib/cn';
+
+import { LanguageSwitcher } from './LanguageSwitcher';
+
+const navLinkClass = ({ isActive }: { isActive: boolean }) =>
+  cn(
+    'rounded-md px-3 py-2 text-sm font-medium transition-colors',
+    isActive ? 'bg-brand-50 text-brand-800' : 'text-slate-700 hover:bg-slate-100 hover:text-slate-900',
+  );
+
+export function Header() {
+  const { t } = useI18n();
+  return (
+    <header className="border-b border-slate-200 bg-white">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-4 py-3 sm:px-6">
+        <Link to="/" className="flex items-center gap-2 rounded-md text-xl font-bold text-brand-800" aria-label={t.a11y.homeLink}>
+          <svg className="h-7 w-7" viewBox="0 0 32 32" aria-hidden="true" focusable="false">
+            <path
+              fill="currentColor"
+              d="M4 8a2 2 0 0 1 2-2h20a2 2 0 0 1 2 2v4a4 4 0 0 0 0 8v4a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-4a4 4 0 0 0 0-8z"
+            />
+          </svg>
+          <span>{t.app.name}</span>
+        </Link>
+        <nav aria-label={t.a11y.mainNav}>
+          <ul className="flex items-center gap-1">
+            <li>
+              <NavLink to="/" end className={navLinkClass}>
+                {t.nav.home}
+              </NavLink>
+            </li>
+            <li>
+              <NavLink to="/status" className={navLinkClass}>
+                {t.nav.status}
+              </NavLink>
+            </li>
+          </ul>
+        </nav>
+        <LanguageSwitcher />
+      </div>
+    </header>
+  );
+}

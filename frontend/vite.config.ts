@@ -1,0 +1,83 @@
+/// <reference types="vitest/config" />
+import { fileURLToPath, URL } from 'node:url';
+
+import react from '@vitejs/plugin-react';
+import { defineConfig, type ProxyOptions } from 'vite';
+
+const DEFAULT_PORT = 5173;
+const DEFAULT_EDGE_URL = 'http://127.0.0.1:8000';
+
+/**
+ * Same-origin paths served by the edge gateway. In development the Vite server
+ * forwards them so the browser only ever talks to one origin (no CORS); in
+ * production the nginx in front of the static bundle does the same.
+ */
+const EDGE_PATHS = ['/api', '/.well-known', '/healthz', '/readyz', '/docs', '/redoc', '/openapi.json'] as const;
+
+function parsePort(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`FRONTEND_PORT must be an integer between 1 and 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parseEdgeUrl(raw: string | undefined): string {
+  const value = raw === undefined || raw.trim() === '' ? DEFAULT_EDGE_URL : raw.trim();
+  try {
+    return new URL(value).toString().replace(/\/$/, '');
+  } catch {
+    throw new Error(`EDGE_URL must be an absolute URL such as ${DEFAULT_EDGE_URL}, got "${value}"`);
+  }
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Proxy keys starting with `^` are regular expressions: match the exact path or a sub-path, never a mere prefix. */
+function edgeProxy(target: string): Record<string, ProxyOptions> {
+  return Object.fromEntries(
+    EDGE_PATHS.map((path) => [`^${escapeRegExp(path)}(?:[/?]|$)`, { target, xfwd: true } satisfies ProxyOptions]),
+  );
+}
+
+export default defineConfig(() => {
+  const port = parsePort(process.env.FRONTEND_PORT, DEFAULT_PORT);
+  const proxy = edgeProxy(parseEdgeUrl(process.env.EDGE_URL));
+
+  return {
+    plugins: [react()],
+    resolve: {
+      alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+    },
+    server: {
+      host: '127.0.0.1',
+      port,
+      strictPort: true,
+      proxy,
+    },
+    preview: {
+      host: '127.0.0.1',
+      port,
+      strictPort: true,
+      proxy,
+    },
+    build: {
+      target: 'es2022',
+      sourcemap: true,
+    },
+    test: {
+      environment: 'jsdom',
+      setupFiles: ['./src/test/setup.ts'],
+      include: ['src/**/*.test.{ts,tsx}'],
+      css: false,
+      restoreMocks: true,
+      unstubGlobals: true,
+      // Keep CI machines responsive: two workers at most.
+      maxWorkers: 2,
+      minWorkers: 1,
+    },
+  };
+});
