@@ -66,6 +66,7 @@ class Stack:
     durable: bool = True
     with_frontend: bool = True
     progress: Callable[[str], None] = print
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. tighter rate limits in tests
 
     def __post_init__(self) -> None:
         self.home = self.home.resolve()
@@ -108,6 +109,7 @@ class Stack:
             "IDENTITY_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
             "IDENTITY_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.identity_metrics}",
             "IDENTITY_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "IDENTITY_SVC_TOKEN_ISSUER": f"http://127.0.0.1:{p.edge}",
             "EVENT_SVC_DATABASE_URL": urls["event_svc"],
             "EVENT_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "EVENT_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.event_metrics}",
@@ -125,6 +127,7 @@ class Stack:
             "EDGE_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "EDGE_NOTIFICATION_SVC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",
             "EDGE_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
+            **self.extra_env,
         }
 
     def _start(
@@ -248,8 +251,12 @@ class Stack:
         seeded = [
             db for db in SERVICE_DATABASES if importlib.util.find_spec(f"{db.service}.seed") is not None
         ]
-        self._step("demo seed data" + ("" if seeded else ": none defined yet"))
+        self._step("demo seed data: " + ", ".join(db.service for db in seeded))
         self._run_cli_all(seeded, "seed")
+        if importlib.util.find_spec("identity_svc.seed") is not None:
+            from identity_svc.seed import demo_accounts_text
+
+            (self.home / "demo-accounts.txt").write_text(demo_accounts_text() + "\n")
 
     def _run_cli_all(self, dbs: Sequence[ServiceDatabase], command: str) -> None:
         """Runs `python -m <service> <command>` for several services at once (they share nothing)."""

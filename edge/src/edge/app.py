@@ -1,4 +1,4 @@
-"""The edge application: FastAPI with problem+json errors, correlation ids and metrics."""
+"""The edge application: FastAPI with problem+json errors, correlation ids, auth and rate limits."""
 
 from __future__ import annotations
 
@@ -9,20 +9,55 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
-from edge.api.routes import health
+from edge.api.routes import admin, auth, health, users
 from edge.clients.channels import ServiceChannels
 from edge.clients.health import HealthClient
+from edge.clients.identity import IdentityClient
 from edge.config import EdgeSettings
 from edge.errors import install_error_handlers
 from edge.middleware import CorrelationAndMetricsMiddleware
+from edge.security.middleware import AuthAndRateLimitMiddleware, Guard, Limits
+from edge.security.ratelimit import Limit, RateLimiter
+from edge.security.tokens import JwksCache, TokenVerifier
 
 DESCRIPTION = """
 Taquilla's public API: events, tickets and accounts for buyers, organizers, door staff and partners.
 
-Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json` documents.
-Every response carries `X-Correlation-ID` (the one you sent, if it is a UUID, or a new one): quote it
+**Authentication.** OAuth 2.0: get tokens from `POST /api/v1/auth/token` (grant types `password`,
+`refresh_token`, `client_credentials`) and send `Authorization: Bearer <access_token>`. Access tokens
+are EdDSA-signed JWTs valid 15 minutes; verify them yourself with `/.well-known/jwks.json`.
+
+**Errors** are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) `application/problem+json`
+documents; invalid fields are listed in `errors` as `{field, message}`.
+
+**Rate limits.** Every response carries `RateLimit-Limit`, `RateLimit-Remaining` and
+`RateLimit-Reset`; over the limit you get `429` with `Retry-After`.
+
+**Correlation.** Every response carries `X-Correlation-ID` (yours, if you sent a UUID): quote it
 when you report a problem.
 """
+
+TAGS = [
+    {"name": "auth", "description": "Sign-up, OAuth 2.0 tokens, logout and the OpenID discovery documents."},
+    {"name": "users", "description": "The signed-in user's own account."},
+    {
+        "name": "admin",
+        "description": "Administration: users, organizations, API clients, audit log, signing keys.",
+    },
+    {"name": "operations", "description": "Liveness and readiness."},
+]
+
+
+def _limits(settings: EdgeSettings) -> Limits:
+    return Limits(
+        auth=Limit.parse(settings.rate_limit_auth),
+        anonymous=Limit.parse(settings.rate_limit_anonymous),
+        user=Limit.parse(settings.rate_limit_user),
+        client_tiers={
+            "standard": Limit.parse(settings.rate_limit_client_standard),
+            "partner": Limit.parse(settings.rate_limit_client_partner),
+        },
+    )
 
 
 def create_app(settings: EdgeSettings | None = None) -> FastAPI:
@@ -34,7 +69,9 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         channels = ServiceChannels.open(
             settings.identity_svc_address, settings.event_svc_address, settings.notification_svc_address
         )
-        redis = Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        identity = IdentityClient(channels.identity, settings.grpc_deadline_seconds)
+        jwks = JwksCache(identity.jwks, ttl=settings.jwks_cache_seconds)
         app.state.edge = EdgeState(
             settings=settings,
             channels=channels,
@@ -43,6 +80,13 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
                 HealthClient(name, channel, settings.readiness_timeout_seconds)
                 for name, channel in channels.named().items()
             ],
+            identity=identity,
+            jwks=jwks,
+            guard=Guard(
+                verifier=TokenVerifier(jwks, issuer=settings.issuer, audience=settings.token_audience),
+                limiter=RateLimiter(redis),
+                limits=_limits(settings),
+            ),
         )
         try:
             yield
@@ -54,12 +98,19 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         title="Taquilla API",
         version="1.0.0",
         description=DESCRIPTION,
+        openapi_tags=TAGS,
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url="/redoc",
         openapi_url="/openapi.json",
+        swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
     )
+    # Outermost last: correlation id and metrics wrap authentication and rate limiting.
+    app.add_middleware(AuthAndRateLimitMiddleware)
     app.add_middleware(CorrelationAndMetricsMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(admin.router)
     return app

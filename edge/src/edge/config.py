@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class EdgeSettings(BaseSettings):
+    """Everything the edge reads from its environment."""
+
     model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore", frozen=True)
 
     environment: Literal["development", "test", "production"] = "development"
@@ -23,4 +25,27 @@ class EdgeSettings(BaseSettings):
     grpc_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
     forwarded_allow_ips: str = "127.0.0.1"
+    token_issuer: str = Field(
+        default="", description="`iss` expected in access tokens; defaults to public_url"
+    )
+    token_audience: str = "taquilla-api"  # noqa: S105 (an audience name)
+    jwks_cache_seconds: float = Field(default=300, gt=0)
+    # Rate limits as "REQUESTS/SECONDS".
+    rate_limit_auth: str = "20/60"
+    rate_limit_anonymous: str = "300/60"
+    rate_limit_user: str = "1200/60"
+    rate_limit_client_standard: str = "1200/60"
+    rate_limit_client_partner: str = "6000/60"
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @property
+    def issuer(self) -> str:
+        return self.token_issuer or self.public_url.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_rate_limits(self) -> EdgeSettings:
+        from edge.security.ratelimit import Limit
+
+        for name in ("auth", "anonymous", "user", "client_standard", "client_partner"):
+            Limit.parse(getattr(self, f"rate_limit_{name}"))
+        return self

@@ -6,11 +6,17 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
 from redis.asyncio import Redis
 
 from edge.clients.channels import ServiceChannels
 from edge.clients.health import HealthClient
+from edge.clients.identity import IdentityClient
 from edge.config import EdgeSettings
+from edge.errors import Problem
+from edge.security.middleware import AuthOutcome, Guard
+from edge.security.tokens import JwksCache, VerifiedToken
+from taquilla_runtime.principal import Principal
 
 
 @dataclass
@@ -19,6 +25,9 @@ class EdgeState:
     channels: ServiceChannels
     redis: Redis
     health_clients: list[HealthClient]
+    identity: IdentityClient
+    jwks: JwksCache
+    guard: Guard
 
 
 def get_state(request: Request) -> EdgeState:
@@ -27,3 +36,49 @@ def get_state(request: Request) -> EdgeState:
 
 
 State = Annotated[EdgeState, Depends(get_state)]
+
+# Declares the OAuth2 password flow in the OpenAPI document (Swagger's Authorize button); the token
+# itself is verified by the middleware before any route runs.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def _unauthorized(description: str) -> Problem:
+    challenge = f'Bearer realm="taquilla", error="invalid_token", error_description="{description}"'
+    return Problem(401, description, headers={"WWW-Authenticate": challenge})
+
+
+def _outcome(request: Request) -> AuthOutcome:
+    outcome = getattr(request.state, "auth", None)
+    return outcome if isinstance(outcome, AuthOutcome) else AuthOutcome()
+
+
+def verified_token(
+    request: Request, _: Annotated[str | None, Depends(oauth2_scheme)]
+) -> VerifiedToken | None:
+    outcome = _outcome(request)
+    if outcome.rejected:
+        raise _unauthorized(outcome.rejected)
+    return outcome.token
+
+
+def optional_principal(token: Annotated[VerifiedToken | None, Depends(verified_token)]) -> Principal | None:
+    return token.principal if token else None
+
+
+def required_token(token: Annotated[VerifiedToken | None, Depends(verified_token)]) -> VerifiedToken:
+    if token is None:
+        raise Problem(
+            401,
+            "Sign in first: send an access token as `Authorization: Bearer <token>`.",
+            headers={"WWW-Authenticate": 'Bearer realm="taquilla"'},
+        )
+    return token
+
+
+def required_principal(token: Annotated[VerifiedToken, Depends(required_token)]) -> Principal:
+    return token.principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(required_principal)]
+CurrentToken = Annotated[VerifiedToken, Depends(required_token)]

@@ -1,4 +1,4 @@
-"""`python -m identity_svc [serve|migrate]`."""
+"""`python -m identity_svc [serve|migrate|seed]`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def main() -> None:
+    from identity_svc.seed import seed  # imported late: only the seed command needs it
+
     run_cli(
         service="identity_svc",
         settings_factory=Settings,
         schema=SCHEMA,
         migrations_dir=MIGRATIONS,
         build=build_service,
+        seed=seed,
     )

@@ -22,15 +22,80 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+taquilla/identity/v1/identity_service.proto\x12\x14taquilla.identity.v12\x11\n\x0fIdentityServiceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+taquilla/identity/v1/identity_service.proto\x12\x14taquilla.identity.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xea\x01\n\x04User\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05\x65mail\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\x12(\n\x04role\x18\x04 \x01(\x0e\x32\x1a.taquilla.identity.v1.Role\x12\x17\n\x0forganization_id\x18\x05 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x06 \x01(\x08\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rlast_login_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"X\n\x0cOrganization\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"p\n\nTokenGrant\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x12\n\ntoken_type\x18\x02 \x01(\t\x12\x12\n\nexpires_in\x18\x03 \x01(\x05\x12\x15\n\rrefresh_token\x18\x04 \x01(\t\x12\r\n\x05scope\x18\x05 \x01(\t\"X\n\nJsonWebKey\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x0b\n\x03kty\x18\x02 \x01(\t\x12\x0b\n\x03\x63rv\x18\x03 \x01(\t\x12\t\n\x01x\x18\x04 \x01(\t\x12\x0b\n\x03\x61lg\x18\x05 \x01(\t\x12\x0b\n\x03use\x18\x06 \x01(\t\"\xa1\x01\n\nAuditEntry\x12\n\n\x02id\x18\x01 \x01(\x03\x12/\n\x0boccurred_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x0e\n\x06target\x18\x05 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\x06 \x01(\t\x12\x0f\n\x07outcome\x18\x07 \x01(\t\"M\n\x17RegisterCustomerRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x11\n\tfull_name\x18\x03 \x01(\t\"D\n\x18RegisterCustomerResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x1a.taquilla.identity.v1.User\"K\n\x19IssuePasswordGrantRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\r\n\x05scope\x18\x03 \x01(\t\"M\n\x1aIssuePasswordGrantResponse\x12/\n\x05grant\x18\x01 \x01(\x0b\x32 .taquilla.identity.v1.TokenGrant\"1\n\x18IssueRefreshGrantRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\"L\n\x19IssueRefreshGrantResponse\x12/\n\x05grant\x18\x01 \x01(\x0b\x32 .taquilla.identity.v1.TokenGrant\"]\n\"IssueClientCredentialsGrantRequest\x12\x11\n\tclient_id\x18\x01 \x01(\t\x12\x15\n\rclient_secret\x18\x02 \x01(\t\x12\r\n\x05scope\x18\x03 \x01(\t\"o\n#IssueClientCredentialsGrantResponse\x12/\n\x05grant\x18\x01 \x01(\x0b\x32 .taquilla.identity.v1.TokenGrant\x12\x17\n\x0frate_limit_tier\x18\x02 \x01(\t\"2\n\x19RevokeRefreshTokenRequest\x12\x15\n\rrefresh_token\x18\x01 \x01(\t\"\x1c\n\x1aRevokeRefreshTokenResponse\"\x10\n\x0eGetJwksRequest\"A\n\x0fGetJwksResponse\x12.\n\x04keys\x18\x01 \x03(\x0b\x32 .taquilla.identity.v1.JsonWebKey\"\x19\n\x17RotateSigningKeyRequest\"\'\n\x18RotateSigningKeyResponse\x12\x0b\n\x03kid\x18\x01 \x01(\t\"\x17\n\x15GetCurrentUserRequest\"B\n\x16GetCurrentUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x1a.taquilla.identity.v1.User\"{\n\x10ListUsersRequest\x12(\n\x04role\x18\x01 \x01(\x0e\x32\x1a.taquilla.identity.v1.Role\x12\x16\n\x0e\x65mail_contains\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"W\n\x11ListUsersResponse\x12)\n\x05users\x18\x01 \x03(\x0b\x32\x1a.taquilla.identity.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xae\x01\n\x11UpdateUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12-\n\x04role\x18\x02 \x01(\x0e\x32\x1a.taquilla.identity.v1.RoleH\x00\x88\x01\x01\x12\x13\n\x06\x61\x63tive\x18\x03 \x01(\x08H\x01\x88\x01\x01\x12\x1c\n\x0forganization_id\x18\x04 \x01(\tH\x02\x88\x01\x01\x42\x07\n\x05_roleB\t\n\x07_activeB\x12\n\x10_organization_id\">\n\x12UpdateUserResponse\x12(\n\x04user\x18\x01 \x01(\x0b\x32\x1a.taquilla.identity.v1.User\")\n\x19\x43reateOrganizationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"V\n\x1a\x43reateOrganizationResponse\x12\x38\n\x0corganization\x18\x01 \x01(\x0b\x32\".taquilla.identity.v1.Organization\"h\n\x16\x43reateApiClientRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06scopes\x18\x02 \x03(\t\x12\x17\n\x0frate_limit_tier\x18\x03 \x01(\t\x12\x17\n\x0forganization_id\x18\x04 \x01(\t\"l\n\x17\x43reateApiClientResponse\x12\x11\n\tclient_id\x18\x01 \x01(\t\x12\x15\n\rclient_secret\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\x12\x17\n\x0frate_limit_tier\x18\x04 \x01(\t\"W\n\x17ListAuditEntriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x15\n\raction_prefix\x18\x03 \x01(\t\"f\n\x18ListAuditEntriesResponse\x12\x31\n\x07\x65ntries\x18\x01 \x03(\x0b\x32 .taquilla.identity.v1.AuditEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*c\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n\nROLE_ADMIN\x10\x01\x12\x12\n\x0eROLE_ORGANIZER\x10\x02\x12\x11\n\rROLE_CUSTOMER\x10\x03\x12\x0e\n\nROLE_STAFF\x10\x04\x32\xd4\x0b\n\x0fIdentityService\x12q\n\x10RegisterCustomer\x12-.taquilla.identity.v1.RegisterCustomerRequest\x1a..taquilla.identity.v1.RegisterCustomerResponse\x12w\n\x12IssuePasswordGrant\x12/.taquilla.identity.v1.IssuePasswordGrantRequest\x1a\x30.taquilla.identity.v1.IssuePasswordGrantResponse\x12t\n\x11IssueRefreshGrant\x12..taquilla.identity.v1.IssueRefreshGrantRequest\x1a/.taquilla.identity.v1.IssueRefreshGrantResponse\x12\x92\x01\n\x1bIssueClientCredentialsGrant\x12\x38.taquilla.identity.v1.IssueClientCredentialsGrantRequest\x1a\x39.taquilla.identity.v1.IssueClientCredentialsGrantResponse\x12w\n\x12RevokeRefreshToken\x12/.taquilla.identity.v1.RevokeRefreshTokenRequest\x1a\x30.taquilla.identity.v1.RevokeRefreshTokenResponse\x12V\n\x07GetJwks\x12$.taquilla.identity.v1.GetJwksRequest\x1a%.taquilla.identity.v1.GetJwksResponse\x12q\n\x10RotateSigningKey\x12-.taquilla.identity.v1.RotateSigningKeyRequest\x1a..taquilla.identity.v1.RotateSigningKeyResponse\x12k\n\x0eGetCurrentUser\x12+.taquilla.identity.v1.GetCurrentUserRequest\x1a,.taquilla.identity.v1.GetCurrentUserResponse\x12\\\n\tListUsers\x12&.taquilla.identity.v1.ListUsersRequest\x1a\'.taquilla.identity.v1.ListUsersResponse\x12_\n\nUpdateUser\x12\'.taquilla.identity.v1.UpdateUserRequest\x1a(.taquilla.identity.v1.UpdateUserResponse\x12w\n\x12\x43reateOrganization\x12/.taquilla.identity.v1.CreateOrganizationRequest\x1a\x30.taquilla.identity.v1.CreateOrganizationResponse\x12n\n\x0f\x43reateApiClient\x12,.taquilla.identity.v1.CreateApiClientRequest\x1a-.taquilla.identity.v1.CreateApiClientResponse\x12q\n\x10ListAuditEntries\x12-.taquilla.identity.v1.ListAuditEntriesRequest\x1a..taquilla.identity.v1.ListAuditEntriesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taquilla.identity.v1.identity_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_IDENTITYSERVICE']._serialized_start=69
-  _globals['_IDENTITYSERVICE']._serialized_end=86
+  _globals['_ROLE']._serialized_start=2762
+  _globals['_ROLE']._serialized_end=2861
+  _globals['_USER']._serialized_start=103
+  _globals['_USER']._serialized_end=337
+  _globals['_ORGANIZATION']._serialized_start=339
+  _globals['_ORGANIZATION']._serialized_end=427
+  _globals['_TOKENGRANT']._serialized_start=429
+  _globals['_TOKENGRANT']._serialized_end=541
+  _globals['_JSONWEBKEY']._serialized_start=543
+  _globals['_JSONWEBKEY']._serialized_end=631
+  _globals['_AUDITENTRY']._serialized_start=634
+  _globals['_AUDITENTRY']._serialized_end=795
+  _globals['_REGISTERCUSTOMERREQUEST']._serialized_start=797
+  _globals['_REGISTERCUSTOMERREQUEST']._serialized_end=874
+  _globals['_REGISTERCUSTOMERRESPONSE']._serialized_start=876
+  _globals['_REGISTERCUSTOMERRESPONSE']._serialized_end=944
+  _globals['_ISSUEPASSWORDGRANTREQUEST']._serialized_start=946
+  _globals['_ISSUEPASSWORDGRANTREQUEST']._serialized_end=1021
+  _globals['_ISSUEPASSWORDGRANTRESPONSE']._serialized_start=1023
+  _globals['_ISSUEPASSWORDGRANTRESPONSE']._serialized_end=1100
+  _globals['_ISSUEREFRESHGRANTREQUEST']._serialized_start=1102
+  _globals['_ISSUEREFRESHGRANTREQUEST']._serialized_end=1151
+  _globals['_ISSUEREFRESHGRANTRESPONSE']._serialized_start=1153
+  _globals['_ISSUEREFRESHGRANTRESPONSE']._serialized_end=1229
+  _globals['_ISSUECLIENTCREDENTIALSGRANTREQUEST']._serialized_start=1231
+  _globals['_ISSUECLIENTCREDENTIALSGRANTREQUEST']._serialized_end=1324
+  _globals['_ISSUECLIENTCREDENTIALSGRANTRESPONSE']._serialized_start=1326
+  _globals['_ISSUECLIENTCREDENTIALSGRANTRESPONSE']._serialized_end=1437
+  _globals['_REVOKEREFRESHTOKENREQUEST']._serialized_start=1439
+  _globals['_REVOKEREFRESHTOKENREQUEST']._serialized_end=1489
+  _globals['_REVOKEREFRESHTOKENRESPONSE']._serialized_start=1491
+  _globals['_REVOKEREFRESHTOKENRESPONSE']._serialized_end=1519
+  _globals['_GETJWKSREQUEST']._serialized_start=1521
+  _globals['_GETJWKSREQUEST']._serialized_end=1537
+  _globals['_GETJWKSRESPONSE']._serialized_start=1539
+  _globals['_GETJWKSRESPONSE']._serialized_end=1604
+  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_start=1606
+  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_end=1631
+  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_start=1633
+  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_end=1672
+  _globals['_GETCURRENTUSERREQUEST']._serialized_start=1674
+  _globals['_GETCURRENTUSERREQUEST']._serialized_end=1697
+  _globals['_GETCURRENTUSERRESPONSE']._serialized_start=1699
+  _globals['_GETCURRENTUSERRESPONSE']._serialized_end=1765
+  _globals['_LISTUSERSREQUEST']._serialized_start=1767
+  _globals['_LISTUSERSREQUEST']._serialized_end=1890
+  _globals['_LISTUSERSRESPONSE']._serialized_start=1892
+  _globals['_LISTUSERSRESPONSE']._serialized_end=1979
+  _globals['_UPDATEUSERREQUEST']._serialized_start=1982
+  _globals['_UPDATEUSERREQUEST']._serialized_end=2156
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=2158
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=2220
+  _globals['_CREATEORGANIZATIONREQUEST']._serialized_start=2222
+  _globals['_CREATEORGANIZATIONREQUEST']._serialized_end=2263
+  _globals['_CREATEORGANIZATIONRESPONSE']._serialized_start=2265
+  _globals['_CREATEORGANIZATIONRESPONSE']._serialized_end=2351
+  _globals['_CREATEAPICLIENTREQUEST']._serialized_start=2353
+  _globals['_CREATEAPICLIENTREQUEST']._serialized_end=2457
+  _globals['_CREATEAPICLIENTRESPONSE']._serialized_start=2459
+  _globals['_CREATEAPICLIENTRESPONSE']._serialized_end=2567
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=2569
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=2656
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=2658
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=2760
+  _globals['_IDENTITYSERVICE']._serialized_start=2864
+  _globals['_IDENTITYSERVICE']._serialized_end=4356
 # @@protoc_insertion_point(module_scope)

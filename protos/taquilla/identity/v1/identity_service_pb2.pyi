@@ -3,6 +3,770 @@
 isort:skip_file
 Identity context: users, organizations, credentials and the keys that sign access tokens."""
 
+import builtins
+import collections.abc
 import google.protobuf.descriptor
+import google.protobuf.internal.containers
+import google.protobuf.internal.enum_type_wrapper
+import google.protobuf.message
+import google.protobuf.timestamp_pb2
+import sys
+import typing
+
+if sys.version_info >= (3, 10):
+    import typing as typing_extensions
+else:
+    import typing_extensions
 
 DESCRIPTOR: google.protobuf.descriptor.FileDescriptor
+
+class _Role:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _RoleEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_Role.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    ROLE_UNSPECIFIED: _Role.ValueType  # 0
+    """Never sent; present because proto3 enums need a zero value."""
+    ROLE_ADMIN: _Role.ValueType  # 1
+    """Everything."""
+    ROLE_ORGANIZER: _Role.ValueType  # 2
+    """Manages their organization's events."""
+    ROLE_CUSTOMER: _Role.ValueType  # 3
+    """Buys tickets; sees only their own registrations and tickets."""
+    ROLE_STAFF: _Role.ValueType  # 4
+    """Checks tickets in for their organization's events."""
+
+class Role(_Role, metaclass=_RoleEnumTypeWrapper):
+    """What a user may do on the platform."""
+
+ROLE_UNSPECIFIED: Role.ValueType  # 0
+"""Never sent; present because proto3 enums need a zero value."""
+ROLE_ADMIN: Role.ValueType  # 1
+"""Everything."""
+ROLE_ORGANIZER: Role.ValueType  # 2
+"""Manages their organization's events."""
+ROLE_CUSTOMER: Role.ValueType  # 3
+"""Buys tickets; sees only their own registrations and tickets."""
+ROLE_STAFF: Role.ValueType  # 4
+"""Checks tickets in for their organization's events."""
+global___Role = Role
+
+@typing.final
+class User(google.protobuf.message.Message):
+    """A person with an account."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    EMAIL_FIELD_NUMBER: builtins.int
+    FULL_NAME_FIELD_NUMBER: builtins.int
+    ROLE_FIELD_NUMBER: builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
+    ACTIVE_FIELD_NUMBER: builtins.int
+    CREATED_AT_FIELD_NUMBER: builtins.int
+    LAST_LOGIN_AT_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    """UUID."""
+    email: builtins.str
+    """Unique, compared case-insensitively."""
+    full_name: builtins.str
+    """Display name."""
+    role: global___Role.ValueType
+    """The user's role."""
+    organization_id: builtins.str
+    """UUID of the user's organization; empty for admins and customers."""
+    active: builtins.bool
+    """Inactive users cannot sign in and their tokens stop being refreshed."""
+    @property
+    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When the account was created."""
+
+    @property
+    def last_login_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Last successful sign-in; unset if never."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        email: builtins.str = ...,
+        full_name: builtins.str = ...,
+        role: global___Role.ValueType = ...,
+        organization_id: builtins.str = ...,
+        active: builtins.bool = ...,
+        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        last_login_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["created_at", b"created_at", "last_login_at", b"last_login_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["active", b"active", "created_at", b"created_at", "email", b"email", "full_name", b"full_name", "id", b"id", "last_login_at", b"last_login_at", "organization_id", b"organization_id", "role", b"role"]) -> None: ...
+
+global___User = User
+
+@typing.final
+class Organization(google.protobuf.message.Message):
+    """An organization that owns events; organizers and staff belong to one."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    NAME_FIELD_NUMBER: builtins.int
+    CREATED_AT_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    """UUID."""
+    name: builtins.str
+    """Display name, unique case-insensitively."""
+    @property
+    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When it was created."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        name: builtins.str = ...,
+        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["created_at", b"created_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["created_at", b"created_at", "id", b"id", "name", b"name"]) -> None: ...
+
+global___Organization = Organization
+
+@typing.final
+class TokenGrant(google.protobuf.message.Message):
+    """The result of an OAuth 2.0 grant (RFC 6749 section 5.1)."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ACCESS_TOKEN_FIELD_NUMBER: builtins.int
+    TOKEN_TYPE_FIELD_NUMBER: builtins.int
+    EXPIRES_IN_FIELD_NUMBER: builtins.int
+    REFRESH_TOKEN_FIELD_NUMBER: builtins.int
+    SCOPE_FIELD_NUMBER: builtins.int
+    access_token: builtins.str
+    """A signed JWT (EdDSA) valid for `expires_in` seconds."""
+    token_type: builtins.str
+    """Always "Bearer"."""
+    expires_in: builtins.int
+    """Lifetime of the access token in seconds."""
+    refresh_token: builtins.str
+    """Opaque refresh token; empty for client_credentials."""
+    scope: builtins.str
+    """Space-separated scopes granted."""
+    def __init__(
+        self,
+        *,
+        access_token: builtins.str = ...,
+        token_type: builtins.str = ...,
+        expires_in: builtins.int = ...,
+        refresh_token: builtins.str = ...,
+        scope: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["access_token", b"access_token", "expires_in", b"expires_in", "refresh_token", b"refresh_token", "scope", b"scope", "token_type", b"token_type"]) -> None: ...
+
+global___TokenGrant = TokenGrant
+
+@typing.final
+class JsonWebKey(google.protobuf.message.Message):
+    """One public key in JWK form (RFC 7517, OKP / Ed25519 per RFC 8037)."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    KID_FIELD_NUMBER: builtins.int
+    KTY_FIELD_NUMBER: builtins.int
+    CRV_FIELD_NUMBER: builtins.int
+    X_FIELD_NUMBER: builtins.int
+    ALG_FIELD_NUMBER: builtins.int
+    USE_FIELD_NUMBER: builtins.int
+    kid: builtins.str
+    """Key id, matches the `kid` header of tokens it verifies."""
+    kty: builtins.str
+    """Key type: "OKP"."""
+    crv: builtins.str
+    """Curve: "Ed25519"."""
+    x: builtins.str
+    """Public key, base64url without padding."""
+    alg: builtins.str
+    """Algorithm: "EdDSA"."""
+    use: builtins.str
+    """Use: "sig"."""
+    def __init__(
+        self,
+        *,
+        kid: builtins.str = ...,
+        kty: builtins.str = ...,
+        crv: builtins.str = ...,
+        x: builtins.str = ...,
+        alg: builtins.str = ...,
+        use: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["alg", b"alg", "crv", b"crv", "kid", b"kid", "kty", b"kty", "use", b"use", "x", b"x"]) -> None: ...
+
+global___JsonWebKey = JsonWebKey
+
+@typing.final
+class AuditEntry(google.protobuf.message.Message):
+    """One entry of the append-only audit log."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    OCCURRED_AT_FIELD_NUMBER: builtins.int
+    ACTOR_FIELD_NUMBER: builtins.int
+    ACTION_FIELD_NUMBER: builtins.int
+    TARGET_FIELD_NUMBER: builtins.int
+    CORRELATION_ID_FIELD_NUMBER: builtins.int
+    OUTCOME_FIELD_NUMBER: builtins.int
+    id: builtins.int
+    """Monotonic id; later entries have larger ids."""
+    actor: builtins.str
+    """Who acted: a user or API client UUID, or "anonymous"."""
+    action: builtins.str
+    """What was attempted, e.g. "user.update"."""
+    target: builtins.str
+    """What it was done to, e.g. "user:UUID"."""
+    correlation_id: builtins.str
+    """The request's correlation id."""
+    outcome: builtins.str
+    """"success" or "denied" or "failed"."""
+    @property
+    def occurred_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When it happened."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.int = ...,
+        occurred_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        actor: builtins.str = ...,
+        action: builtins.str = ...,
+        target: builtins.str = ...,
+        correlation_id: builtins.str = ...,
+        outcome: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["occurred_at", b"occurred_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["action", b"action", "actor", b"actor", "correlation_id", b"correlation_id", "id", b"id", "occurred_at", b"occurred_at", "outcome", b"outcome", "target", b"target"]) -> None: ...
+
+global___AuditEntry = AuditEntry
+
+@typing.final
+class RegisterCustomerRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EMAIL_FIELD_NUMBER: builtins.int
+    PASSWORD_FIELD_NUMBER: builtins.int
+    FULL_NAME_FIELD_NUMBER: builtins.int
+    email: builtins.str
+    """Email address; normalized to lower case for uniqueness."""
+    password: builtins.str
+    """At least 12 characters, not a common password."""
+    full_name: builtins.str
+    """Display name, 1 to 200 characters."""
+    def __init__(
+        self,
+        *,
+        email: builtins.str = ...,
+        password: builtins.str = ...,
+        full_name: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["email", b"email", "full_name", b"full_name", "password", b"password"]) -> None: ...
+
+global___RegisterCustomerRequest = RegisterCustomerRequest
+
+@typing.final
+class RegisterCustomerResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    USER_FIELD_NUMBER: builtins.int
+    @property
+    def user(self) -> global___User:
+        """The new customer."""
+
+    def __init__(
+        self,
+        *,
+        user: global___User | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["user", b"user"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["user", b"user"]) -> None: ...
+
+global___RegisterCustomerResponse = RegisterCustomerResponse
+
+@typing.final
+class IssuePasswordGrantRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EMAIL_FIELD_NUMBER: builtins.int
+    PASSWORD_FIELD_NUMBER: builtins.int
+    SCOPE_FIELD_NUMBER: builtins.int
+    email: builtins.str
+    """The user's email."""
+    password: builtins.str
+    """The user's password."""
+    scope: builtins.str
+    """Requested scopes (space-separated); empty for the role's default."""
+    def __init__(
+        self,
+        *,
+        email: builtins.str = ...,
+        password: builtins.str = ...,
+        scope: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["email", b"email", "password", b"password", "scope", b"scope"]) -> None: ...
+
+global___IssuePasswordGrantRequest = IssuePasswordGrantRequest
+
+@typing.final
+class IssuePasswordGrantResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    GRANT_FIELD_NUMBER: builtins.int
+    @property
+    def grant(self) -> global___TokenGrant:
+        """The issued tokens."""
+
+    def __init__(
+        self,
+        *,
+        grant: global___TokenGrant | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["grant", b"grant"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["grant", b"grant"]) -> None: ...
+
+global___IssuePasswordGrantResponse = IssuePasswordGrantResponse
+
+@typing.final
+class IssueRefreshGrantRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    REFRESH_TOKEN_FIELD_NUMBER: builtins.int
+    refresh_token: builtins.str
+    """The refresh token to rotate."""
+    def __init__(
+        self,
+        *,
+        refresh_token: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["refresh_token", b"refresh_token"]) -> None: ...
+
+global___IssueRefreshGrantRequest = IssueRefreshGrantRequest
+
+@typing.final
+class IssueRefreshGrantResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    GRANT_FIELD_NUMBER: builtins.int
+    @property
+    def grant(self) -> global___TokenGrant:
+        """New access and refresh tokens; the presented refresh token is spent."""
+
+    def __init__(
+        self,
+        *,
+        grant: global___TokenGrant | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["grant", b"grant"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["grant", b"grant"]) -> None: ...
+
+global___IssueRefreshGrantResponse = IssueRefreshGrantResponse
+
+@typing.final
+class IssueClientCredentialsGrantRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: builtins.int
+    CLIENT_SECRET_FIELD_NUMBER: builtins.int
+    SCOPE_FIELD_NUMBER: builtins.int
+    client_id: builtins.str
+    """The API client's id."""
+    client_secret: builtins.str
+    """The API client's secret."""
+    scope: builtins.str
+    """Requested scopes (space-separated); must be a subset of the client's; empty for all of them."""
+    def __init__(
+        self,
+        *,
+        client_id: builtins.str = ...,
+        client_secret: builtins.str = ...,
+        scope: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["client_id", b"client_id", "client_secret", b"client_secret", "scope", b"scope"]) -> None: ...
+
+global___IssueClientCredentialsGrantRequest = IssueClientCredentialsGrantRequest
+
+@typing.final
+class IssueClientCredentialsGrantResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    GRANT_FIELD_NUMBER: builtins.int
+    RATE_LIMIT_TIER_FIELD_NUMBER: builtins.int
+    rate_limit_tier: builtins.str
+    """The client's rate-limit tier, e.g. "standard" or "partner"."""
+    @property
+    def grant(self) -> global___TokenGrant:
+        """The issued access token (no refresh token)."""
+
+    def __init__(
+        self,
+        *,
+        grant: global___TokenGrant | None = ...,
+        rate_limit_tier: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["grant", b"grant"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["grant", b"grant", "rate_limit_tier", b"rate_limit_tier"]) -> None: ...
+
+global___IssueClientCredentialsGrantResponse = IssueClientCredentialsGrantResponse
+
+@typing.final
+class RevokeRefreshTokenRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    REFRESH_TOKEN_FIELD_NUMBER: builtins.int
+    refresh_token: builtins.str
+    """The refresh token whose family is revoked."""
+    def __init__(
+        self,
+        *,
+        refresh_token: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["refresh_token", b"refresh_token"]) -> None: ...
+
+global___RevokeRefreshTokenRequest = RevokeRefreshTokenRequest
+
+@typing.final
+class RevokeRefreshTokenResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+
+global___RevokeRefreshTokenResponse = RevokeRefreshTokenResponse
+
+@typing.final
+class GetJwksRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+
+global___GetJwksRequest = GetJwksRequest
+
+@typing.final
+class GetJwksResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    KEYS_FIELD_NUMBER: builtins.int
+    @property
+    def keys(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___JsonWebKey]:
+        """Current key first, then the previous one."""
+
+    def __init__(
+        self,
+        *,
+        keys: collections.abc.Iterable[global___JsonWebKey] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["keys", b"keys"]) -> None: ...
+
+global___GetJwksResponse = GetJwksResponse
+
+@typing.final
+class RotateSigningKeyRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+
+global___RotateSigningKeyRequest = RotateSigningKeyRequest
+
+@typing.final
+class RotateSigningKeyResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    KID_FIELD_NUMBER: builtins.int
+    kid: builtins.str
+    """Key id of the new current key."""
+    def __init__(
+        self,
+        *,
+        kid: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["kid", b"kid"]) -> None: ...
+
+global___RotateSigningKeyResponse = RotateSigningKeyResponse
+
+@typing.final
+class GetCurrentUserRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+
+global___GetCurrentUserRequest = GetCurrentUserRequest
+
+@typing.final
+class GetCurrentUserResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    USER_FIELD_NUMBER: builtins.int
+    @property
+    def user(self) -> global___User:
+        """The caller."""
+
+    def __init__(
+        self,
+        *,
+        user: global___User | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["user", b"user"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["user", b"user"]) -> None: ...
+
+global___GetCurrentUserResponse = GetCurrentUserResponse
+
+@typing.final
+class ListUsersRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: builtins.int
+    EMAIL_CONTAINS_FIELD_NUMBER: builtins.int
+    PAGE_SIZE_FIELD_NUMBER: builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: builtins.int
+    role: global___Role.ValueType
+    """Only users with this role; ROLE_UNSPECIFIED for all."""
+    email_contains: builtins.str
+    """Only users whose email contains this text (case-insensitive)."""
+    page_size: builtins.int
+    """1 to 100; 0 means 50."""
+    page_token: builtins.str
+    """Opaque cursor from a previous response's next_page_token."""
+    def __init__(
+        self,
+        *,
+        role: global___Role.ValueType = ...,
+        email_contains: builtins.str = ...,
+        page_size: builtins.int = ...,
+        page_token: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["email_contains", b"email_contains", "page_size", b"page_size", "page_token", b"page_token", "role", b"role"]) -> None: ...
+
+global___ListUsersRequest = ListUsersRequest
+
+@typing.final
+class ListUsersResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    USERS_FIELD_NUMBER: builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: builtins.int
+    next_page_token: builtins.str
+    """Cursor for the next page; empty on the last page."""
+    @property
+    def users(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___User]:
+        """One page of users."""
+
+    def __init__(
+        self,
+        *,
+        users: collections.abc.Iterable[global___User] | None = ...,
+        next_page_token: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["next_page_token", b"next_page_token", "users", b"users"]) -> None: ...
+
+global___ListUsersResponse = ListUsersResponse
+
+@typing.final
+class UpdateUserRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: builtins.int
+    ROLE_FIELD_NUMBER: builtins.int
+    ACTIVE_FIELD_NUMBER: builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
+    user_id: builtins.str
+    """UUID of the user to change."""
+    role: global___Role.ValueType
+    """New role, if present."""
+    active: builtins.bool
+    """New active flag, if present."""
+    organization_id: builtins.str
+    """New organization UUID, if present; an empty string removes the organization."""
+    def __init__(
+        self,
+        *,
+        user_id: builtins.str = ...,
+        role: global___Role.ValueType | None = ...,
+        active: builtins.bool | None = ...,
+        organization_id: builtins.str | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_active", b"_active", "_organization_id", b"_organization_id", "_role", b"_role", "active", b"active", "organization_id", b"organization_id", "role", b"role"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_active", b"_active", "_organization_id", b"_organization_id", "_role", b"_role", "active", b"active", "organization_id", b"organization_id", "role", b"role", "user_id", b"user_id"]) -> None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_active", b"_active"]) -> typing.Literal["active"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_organization_id", b"_organization_id"]) -> typing.Literal["organization_id"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_role", b"_role"]) -> typing.Literal["role"] | None: ...
+
+global___UpdateUserRequest = UpdateUserRequest
+
+@typing.final
+class UpdateUserResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    USER_FIELD_NUMBER: builtins.int
+    @property
+    def user(self) -> global___User:
+        """The user after the change."""
+
+    def __init__(
+        self,
+        *,
+        user: global___User | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["user", b"user"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["user", b"user"]) -> None: ...
+
+global___UpdateUserResponse = UpdateUserResponse
+
+@typing.final
+class CreateOrganizationRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: builtins.int
+    name: builtins.str
+    """Display name, 1 to 200 characters, unique case-insensitively."""
+    def __init__(
+        self,
+        *,
+        name: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["name", b"name"]) -> None: ...
+
+global___CreateOrganizationRequest = CreateOrganizationRequest
+
+@typing.final
+class CreateOrganizationResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ORGANIZATION_FIELD_NUMBER: builtins.int
+    @property
+    def organization(self) -> global___Organization:
+        """The new organization."""
+
+    def __init__(
+        self,
+        *,
+        organization: global___Organization | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["organization", b"organization"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["organization", b"organization"]) -> None: ...
+
+global___CreateOrganizationResponse = CreateOrganizationResponse
+
+@typing.final
+class CreateApiClientRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: builtins.int
+    SCOPES_FIELD_NUMBER: builtins.int
+    RATE_LIMIT_TIER_FIELD_NUMBER: builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
+    name: builtins.str
+    """Display name of the partner system."""
+    rate_limit_tier: builtins.str
+    """Rate-limit tier: "standard" or "partner"."""
+    organization_id: builtins.str
+    """UUID of the organization the client acts for, if any."""
+    @property
+    def scopes(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """Scopes the client may request."""
+
+    def __init__(
+        self,
+        *,
+        name: builtins.str = ...,
+        scopes: collections.abc.Iterable[builtins.str] | None = ...,
+        rate_limit_tier: builtins.str = ...,
+        organization_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["name", b"name", "organization_id", b"organization_id", "rate_limit_tier", b"rate_limit_tier", "scopes", b"scopes"]) -> None: ...
+
+global___CreateApiClientRequest = CreateApiClientRequest
+
+@typing.final
+class CreateApiClientResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    CLIENT_ID_FIELD_NUMBER: builtins.int
+    CLIENT_SECRET_FIELD_NUMBER: builtins.int
+    SCOPES_FIELD_NUMBER: builtins.int
+    RATE_LIMIT_TIER_FIELD_NUMBER: builtins.int
+    client_id: builtins.str
+    """The client id to use with client_credentials."""
+    client_secret: builtins.str
+    """The secret, shown once; only its hash is stored."""
+    rate_limit_tier: builtins.str
+    """Rate-limit tier."""
+    @property
+    def scopes(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """Scopes granted."""
+
+    def __init__(
+        self,
+        *,
+        client_id: builtins.str = ...,
+        client_secret: builtins.str = ...,
+        scopes: collections.abc.Iterable[builtins.str] | None = ...,
+        rate_limit_tier: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["client_id", b"client_id", "client_secret", b"client_secret", "rate_limit_tier", b"rate_limit_tier", "scopes", b"scopes"]) -> None: ...
+
+global___CreateApiClientResponse = CreateApiClientResponse
+
+@typing.final
+class ListAuditEntriesRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: builtins.int
+    ACTION_PREFIX_FIELD_NUMBER: builtins.int
+    page_size: builtins.int
+    """1 to 200; 0 means 50."""
+    page_token: builtins.str
+    """Opaque cursor from a previous response."""
+    action_prefix: builtins.str
+    """Only entries whose action starts with this text."""
+    def __init__(
+        self,
+        *,
+        page_size: builtins.int = ...,
+        page_token: builtins.str = ...,
+        action_prefix: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["action_prefix", b"action_prefix", "page_size", b"page_size", "page_token", b"page_token"]) -> None: ...
+
+global___ListAuditEntriesRequest = ListAuditEntriesRequest
+
+@typing.final
+class ListAuditEntriesResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: builtins.int
+    next_page_token: builtins.str
+    """Cursor for the next page; empty on the last page."""
+    @property
+    def entries(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___AuditEntry]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        entries: collections.abc.Iterable[global___AuditEntry] | None = ...,
+        next_page_token: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["entries", b"entries", "next_page_token", b"next_page_token"]) -> None: ...
+
+global___ListAuditEntriesResponse = ListAuditEntriesResponse

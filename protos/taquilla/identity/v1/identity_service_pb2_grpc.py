@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from taquilla.identity.v1 import identity_service_pb2 as taquilla_dot_identity_dot_v1_dot_identity__service__pb2
 
 GRPC_GENERATED_VERSION = '1.75.0'
 GRPC_VERSION = grpc.__version__
@@ -25,10 +26,10 @@ if _version_not_supported:
 
 
 class IdentityServiceStub(object):
-    """IdentityService owns users, organizations, API clients and signing keys.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.identity.v2.
+    """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
+    Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
+    sets after verifying an access token; ids in requests never identify the caller.
+    Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
 
     def __init__(self, channel):
@@ -37,18 +38,242 @@ class IdentityServiceStub(object):
         Args:
             channel: A grpc.Channel.
         """
+        self.RegisterCustomer = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/RegisterCustomer',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RegisterCustomerRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RegisterCustomerResponse.FromString,
+                _registered_method=True)
+        self.IssuePasswordGrant = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/IssuePasswordGrant',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantResponse.FromString,
+                _registered_method=True)
+        self.IssueRefreshGrant = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/IssueRefreshGrant',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueRefreshGrantRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueRefreshGrantResponse.FromString,
+                _registered_method=True)
+        self.IssueClientCredentialsGrant = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/IssueClientCredentialsGrant',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueClientCredentialsGrantRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueClientCredentialsGrantResponse.FromString,
+                _registered_method=True)
+        self.RevokeRefreshToken = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/RevokeRefreshToken',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RevokeRefreshTokenRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RevokeRefreshTokenResponse.FromString,
+                _registered_method=True)
+        self.GetJwks = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/GetJwks',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetJwksRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetJwksResponse.FromString,
+                _registered_method=True)
+        self.RotateSigningKey = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/RotateSigningKey',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RotateSigningKeyRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RotateSigningKeyResponse.FromString,
+                _registered_method=True)
+        self.GetCurrentUser = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/GetCurrentUser',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetCurrentUserRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetCurrentUserResponse.FromString,
+                _registered_method=True)
+        self.ListUsers = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/ListUsers',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListUsersRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListUsersResponse.FromString,
+                _registered_method=True)
+        self.UpdateUser = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/UpdateUser',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateUserRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateUserResponse.FromString,
+                _registered_method=True)
+        self.CreateOrganization = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/CreateOrganization',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationResponse.FromString,
+                _registered_method=True)
+        self.CreateApiClient = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/CreateApiClient',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateApiClientRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateApiClientResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEntries = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/ListAuditEntries',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer(object):
-    """IdentityService owns users, organizations, API clients and signing keys.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.identity.v2.
+    """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
+    Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
+    sets after verifying an access token; ids in requests never identify the caller.
+    Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
+
+    def RegisterCustomer(self, request, context):
+        """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
+        INVALID_ARGUMENT with field errors for a weak password or malformed input.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssuePasswordGrant(self, request, context):
+        """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
+        UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueRefreshGrant(self, request, context):
+        """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
+        revokes its whole family and answers UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueClientCredentialsGrant(self, request, context):
+        """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeRefreshToken(self, request, context):
+        """Logout: revokes the refresh token's family. Idempotent; unknown tokens are ignored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetJwks(self, request, context):
+        """The public keys that verify access tokens: the current signing key and the previous one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateSigningKey(self, request, context):
+        """Admin: makes a new signing key current; the previous key keeps verifying live tokens.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCurrentUser(self, request, context):
+        """The calling user's own account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUsers(self, request, context):
+        """Admin: users in email order, filtered, with keyset pagination.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateUser(self, request, context):
+        """Admin: changes a user's role, active flag or organization. Only fields present are changed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateOrganization(self, request, context):
+        """Admin: creates an organization (events belong to organizations).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateApiClient(self, request, context):
+        """Admin: creates a partner API client; the secret is returned once and stored only hashed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEntries(self, request, context):
+        """Admin: the append-only audit log, newest first, with keyset pagination.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'RegisterCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterCustomer,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RegisterCustomerRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RegisterCustomerResponse.SerializeToString,
+            ),
+            'IssuePasswordGrant': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssuePasswordGrant,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantResponse.SerializeToString,
+            ),
+            'IssueRefreshGrant': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueRefreshGrant,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueRefreshGrantRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueRefreshGrantResponse.SerializeToString,
+            ),
+            'IssueClientCredentialsGrant': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueClientCredentialsGrant,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueClientCredentialsGrantRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueClientCredentialsGrantResponse.SerializeToString,
+            ),
+            'RevokeRefreshToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeRefreshToken,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RevokeRefreshTokenRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RevokeRefreshTokenResponse.SerializeToString,
+            ),
+            'GetJwks': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJwks,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetJwksRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetJwksResponse.SerializeToString,
+            ),
+            'RotateSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateSigningKey,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RotateSigningKeyRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RotateSigningKeyResponse.SerializeToString,
+            ),
+            'GetCurrentUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCurrentUser,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetCurrentUserRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetCurrentUserResponse.SerializeToString,
+            ),
+            'ListUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUsers,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListUsersRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'UpdateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateUser,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateUserRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateUserResponse.SerializeToString,
+            ),
+            'CreateOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOrganization,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationResponse.SerializeToString,
+            ),
+            'CreateApiClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiClient,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateApiClientRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateApiClientResponse.SerializeToString,
+            ),
+            'ListAuditEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEntries,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'taquilla.identity.v1.IdentityService', rpc_method_handlers)
@@ -58,8 +283,359 @@ def add_IdentityServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class IdentityService(object):
-    """IdentityService owns users, organizations, API clients and signing keys.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.identity.v2.
+    """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
+    Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
+    sets after verifying an access token; ids in requests never identify the caller.
+    Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
+
+    @staticmethod
+    def RegisterCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/RegisterCustomer',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RegisterCustomerRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RegisterCustomerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssuePasswordGrant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/IssuePasswordGrant',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueRefreshGrant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/IssueRefreshGrant',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueRefreshGrantRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueRefreshGrantResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueClientCredentialsGrant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/IssueClientCredentialsGrant',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueClientCredentialsGrantRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueClientCredentialsGrantResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeRefreshToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/RevokeRefreshToken',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RevokeRefreshTokenRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RevokeRefreshTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJwks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/GetJwks',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetJwksRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetJwksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/RotateSigningKey',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RotateSigningKeyRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.RotateSigningKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCurrentUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/GetCurrentUser',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetCurrentUserRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetCurrentUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/ListUsers',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListUsersRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/UpdateUser',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateUserRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/CreateOrganization',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/CreateApiClient',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateApiClientRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateApiClientResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/ListAuditEntries',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -7,6 +7,7 @@ import abc
 import collections.abc
 import grpc
 import grpc.aio
+import taquilla.identity.v1.identity_service_pb2
 import typing
 
 _T = typing.TypeVar("_T")
@@ -17,31 +18,303 @@ class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type:
     ...
 
 class IdentityServiceStub:
-    """IdentityService owns users, organizations, API clients and signing keys.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.identity.v2.
+    """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
+    Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
+    sets after verifying an access token; ids in requests never identify the caller.
+    Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
 
     def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    ...
+    RegisterCustomer: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.RegisterCustomerRequest,
+        taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse,
+    ]
+    """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
+    INVALID_ARGUMENT with field errors for a weak password or malformed input.
+    """
+
+    IssuePasswordGrant: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantRequest,
+        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse,
+    ]
+    """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
+    UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
+    """
+
+    IssueRefreshGrant: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantRequest,
+        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse,
+    ]
+    """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
+    revokes its whole family and answers UNAUTHENTICATED.
+    """
+
+    IssueClientCredentialsGrant: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantRequest,
+        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse,
+    ]
+    """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
+
+    RevokeRefreshToken: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenRequest,
+        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse,
+    ]
+    """Logout: revokes the refresh token's family. Idempotent; unknown tokens are ignored."""
+
+    GetJwks: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.GetJwksRequest,
+        taquilla.identity.v1.identity_service_pb2.GetJwksResponse,
+    ]
+    """The public keys that verify access tokens: the current signing key and the previous one."""
+
+    RotateSigningKey: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyRequest,
+        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse,
+    ]
+    """Admin: makes a new signing key current; the previous key keeps verifying live tokens."""
+
+    GetCurrentUser: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.GetCurrentUserRequest,
+        taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse,
+    ]
+    """The calling user's own account."""
+
+    ListUsers: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.ListUsersRequest,
+        taquilla.identity.v1.identity_service_pb2.ListUsersResponse,
+    ]
+    """Admin: users in email order, filtered, with keyset pagination."""
+
+    UpdateUser: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.UpdateUserRequest,
+        taquilla.identity.v1.identity_service_pb2.UpdateUserResponse,
+    ]
+    """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
+
+    CreateOrganization: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.CreateOrganizationRequest,
+        taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse,
+    ]
+    """Admin: creates an organization (events belong to organizations)."""
+
+    CreateApiClient: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.CreateApiClientRequest,
+        taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse,
+    ]
+    """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
+
+    ListAuditEntries: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesRequest,
+        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse,
+    ]
+    """Admin: the append-only audit log, newest first, with keyset pagination."""
 
 class IdentityServiceAsyncStub:
-    """IdentityService owns users, organizations, API clients and signing keys.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.identity.v2.
+    """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
+    Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
+    sets after verifying an access token; ids in requests never identify the caller.
+    Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
 
-    ...
+    RegisterCustomer: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.RegisterCustomerRequest,
+        taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse,
+    ]
+    """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
+    INVALID_ARGUMENT with field errors for a weak password or malformed input.
+    """
+
+    IssuePasswordGrant: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantRequest,
+        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse,
+    ]
+    """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
+    UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
+    """
+
+    IssueRefreshGrant: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantRequest,
+        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse,
+    ]
+    """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
+    revokes its whole family and answers UNAUTHENTICATED.
+    """
+
+    IssueClientCredentialsGrant: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantRequest,
+        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse,
+    ]
+    """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
+
+    RevokeRefreshToken: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenRequest,
+        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse,
+    ]
+    """Logout: revokes the refresh token's family. Idempotent; unknown tokens are ignored."""
+
+    GetJwks: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.GetJwksRequest,
+        taquilla.identity.v1.identity_service_pb2.GetJwksResponse,
+    ]
+    """The public keys that verify access tokens: the current signing key and the previous one."""
+
+    RotateSigningKey: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyRequest,
+        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse,
+    ]
+    """Admin: makes a new signing key current; the previous key keeps verifying live tokens."""
+
+    GetCurrentUser: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.GetCurrentUserRequest,
+        taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse,
+    ]
+    """The calling user's own account."""
+
+    ListUsers: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.ListUsersRequest,
+        taquilla.identity.v1.identity_service_pb2.ListUsersResponse,
+    ]
+    """Admin: users in email order, filtered, with keyset pagination."""
+
+    UpdateUser: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.UpdateUserRequest,
+        taquilla.identity.v1.identity_service_pb2.UpdateUserResponse,
+    ]
+    """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
+
+    CreateOrganization: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.CreateOrganizationRequest,
+        taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse,
+    ]
+    """Admin: creates an organization (events belong to organizations)."""
+
+    CreateApiClient: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.CreateApiClientRequest,
+        taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse,
+    ]
+    """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
+
+    ListAuditEntries: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesRequest,
+        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse,
+    ]
+    """Admin: the append-only audit log, newest first, with keyset pagination."""
 
 class IdentityServiceServicer(metaclass=abc.ABCMeta):
-    """IdentityService owns users, organizations, API clients and signing keys.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.identity.v2.
+    """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
+    Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
+    sets after verifying an access token; ids in requests never identify the caller.
+    Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
 
-    ...
+    @abc.abstractmethod
+    def RegisterCustomer(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.RegisterCustomerRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse]]:
+        """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
+        INVALID_ARGUMENT with field errors for a weak password or malformed input.
+        """
+
+    @abc.abstractmethod
+    def IssuePasswordGrant(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse]]:
+        """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
+        UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
+        """
+
+    @abc.abstractmethod
+    def IssueRefreshGrant(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse]]:
+        """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
+        revokes its whole family and answers UNAUTHENTICATED.
+        """
+
+    @abc.abstractmethod
+    def IssueClientCredentialsGrant(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse]]:
+        """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
+
+    @abc.abstractmethod
+    def RevokeRefreshToken(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse]]:
+        """Logout: revokes the refresh token's family. Idempotent; unknown tokens are ignored."""
+
+    @abc.abstractmethod
+    def GetJwks(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.GetJwksRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.GetJwksResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.GetJwksResponse]]:
+        """The public keys that verify access tokens: the current signing key and the previous one."""
+
+    @abc.abstractmethod
+    def RotateSigningKey(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.RotateSigningKeyRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse]]:
+        """Admin: makes a new signing key current; the previous key keeps verifying live tokens."""
+
+    @abc.abstractmethod
+    def GetCurrentUser(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.GetCurrentUserRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse]]:
+        """The calling user's own account."""
+
+    @abc.abstractmethod
+    def ListUsers(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.ListUsersRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.ListUsersResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.ListUsersResponse]]:
+        """Admin: users in email order, filtered, with keyset pagination."""
+
+    @abc.abstractmethod
+    def UpdateUser(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.UpdateUserRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.UpdateUserResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.UpdateUserResponse]]:
+        """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
+
+    @abc.abstractmethod
+    def CreateOrganization(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.CreateOrganizationRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse]]:
+        """Admin: creates an organization (events belong to organizations)."""
+
+    @abc.abstractmethod
+    def CreateApiClient(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.CreateApiClientRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse]]:
+        """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
+
+    @abc.abstractmethod
+    def ListAuditEntries(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.ListAuditEntriesRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse]]:
+        """Admin: the append-only audit log, newest first, with keyset pagination."""
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...

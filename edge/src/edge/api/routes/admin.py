@@ -1,0 +1,151 @@
+"""Administration: users, organizations, API clients, the audit log and signing keys.
+
+Authorization is enforced by identity_svc from the caller's verified identity; non-admins get 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from edge.api.deps import CurrentPrincipal, State
+from edge.api.schemas.identity import (
+    ApiClientCreate,
+    ApiClientCreated,
+    AuditEntryPublic,
+    AuditPage,
+    OrganizationCreate,
+    OrganizationPublic,
+    RoleName,
+    SigningKeyRotated,
+    UserPage,
+    UserPublic,
+    UserUpdate,
+)
+
+router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["admin"],
+    responses={401: {"description": "No valid access token"}, 403: {"description": "Not an administrator"}},
+)
+
+Cursor = Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page")]
+
+
+@router.get("/users", response_model=UserPage, summary="List users (keyset pagination)")
+async def list_users(
+    principal: CurrentPrincipal,
+    state: State,
+    role: RoleName | None = None,
+    email: Annotated[str, Query(max_length=254, description="Part of the email, case-insensitive")] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Cursor = "",
+) -> UserPage:
+    reply = await state.identity.list_users(principal, role=role, email=email, limit=limit, cursor=cursor)
+    return UserPage(
+        items=[UserPublic.from_pb(u) for u in reply.users], next_cursor=reply.next_page_token or None
+    )
+
+
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserPublic,
+    summary="Change a user's role, active flag or organization",
+    responses={404: {"description": "No such user"}, 422: {"description": "Invalid or unknown fields"}},
+)
+async def update_user(
+    user_id: uuid.UUID, body: UserUpdate, principal: CurrentPrincipal, state: State
+) -> UserPublic:
+    user = await state.identity.update_user(
+        principal,
+        str(user_id),
+        role=body.role,
+        active=body.active,
+        set_organization="organization_id" in body.model_fields_set,
+        organization_id=str(body.organization_id) if body.organization_id else None,
+    )
+    return UserPublic.from_pb(user)
+
+
+@router.post(
+    "/organizations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrganizationPublic,
+    summary="Create an organization",
+    responses={409: {"description": "Name already used"}},
+)
+async def create_organization(
+    body: OrganizationCreate, principal: CurrentPrincipal, state: State, response: Response
+) -> OrganizationPublic:
+    organization = await state.identity.create_organization(principal, body.name)
+    response.headers["Location"] = f"/api/v1/admin/organizations/{organization.id}"
+    return OrganizationPublic(
+        id=uuid.UUID(organization.id),
+        name=organization.name,
+        created_at=organization.created_at.ToDatetime(tzinfo=dt.UTC),
+    )
+
+
+@router.post(
+    "/api-clients",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiClientCreated,
+    summary="Create a partner API client",
+    description="The secret is returned once; only its hash is kept.",
+)
+async def create_api_client(
+    body: ApiClientCreate, principal: CurrentPrincipal, state: State, response: Response
+) -> ApiClientCreated:
+    created = await state.identity.create_api_client(
+        principal,
+        name=body.name,
+        scopes=list(body.scopes),
+        tier=body.rate_limit_tier,
+        organization_id=str(body.organization_id) if body.organization_id else None,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return ApiClientCreated(
+        client_id=created.client_id,
+        client_secret=created.client_secret,
+        scopes=list(created.scopes),
+        rate_limit_tier=created.rate_limit_tier,
+    )
+
+
+@router.get("/audit", response_model=AuditPage, summary="Read the audit log, newest first")
+async def audit(
+    principal: CurrentPrincipal,
+    state: State,
+    action: Annotated[
+        str, Query(max_length=100, description="Only actions starting with this, e.g. `user.`")
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Cursor = "",
+) -> AuditPage:
+    reply = await state.identity.list_audit(principal, limit=limit, cursor=cursor, action_prefix=action)
+    items = [
+        AuditEntryPublic(
+            id=e.id,
+            occurred_at=e.occurred_at.ToDatetime(tzinfo=dt.UTC),
+            actor=e.actor,
+            action=e.action,
+            target=e.target,
+            correlation_id=e.correlation_id,
+            outcome=e.outcome,
+        )
+        for e in reply.entries
+    ]
+    return AuditPage(items=items, next_cursor=reply.next_page_token or None)
+
+
+@router.post(
+    "/signing-keys/rotate",
+    response_model=SigningKeyRotated,
+    summary="Rotate the token signing key",
+    description="New tokens are signed with a new key; tokens signed with the previous key stay valid.",
+)
+async def rotate_signing_key(principal: CurrentPrincipal, state: State) -> SigningKeyRotated:
+    return SigningKeyRotated(kid=await state.identity.rotate_signing_key(principal))

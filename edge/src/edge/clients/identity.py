@@ -1,0 +1,147 @@
+"""Typed client of taquilla.identity.v1.IdentityService, with deadlines on every call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import grpc
+
+from taquilla.identity.v1 import identity_service_pb2 as pb
+from taquilla.identity.v1 import identity_service_pb2_grpc
+from taquilla_runtime.principal import Principal
+
+ROLE_TO_PB = {
+    "admin": pb.ROLE_ADMIN,
+    "organizer": pb.ROLE_ORGANIZER,
+    "customer": pb.ROLE_CUSTOMER,
+    "staff": pb.ROLE_STAFF,
+}
+PB_TO_ROLE = {value: key for key, value in ROLE_TO_PB.items()}
+
+
+def _metadata(principal: Principal | None) -> Sequence[tuple[str, str]]:
+    return (principal.to_metadata(),) if principal else ()
+
+
+class IdentityClient:
+    def __init__(self, channel: grpc.aio.Channel, deadline: float) -> None:
+        self._stub = identity_service_pb2_grpc.IdentityServiceStub(channel)
+        self._deadline = deadline
+
+    async def register_customer(self, email: str, password: str, full_name: str) -> pb.User:
+        reply: pb.RegisterCustomerResponse = await self._stub.RegisterCustomer(
+            pb.RegisterCustomerRequest(email=email, password=password, full_name=full_name),
+            timeout=self._deadline,
+        )
+        return reply.user
+
+    async def password_grant(self, email: str, password: str, scope: str) -> pb.TokenGrant:
+        reply: pb.IssuePasswordGrantResponse = await self._stub.IssuePasswordGrant(
+            pb.IssuePasswordGrantRequest(email=email, password=password, scope=scope), timeout=self._deadline
+        )
+        return reply.grant
+
+    async def refresh_grant(self, refresh_token: str) -> pb.TokenGrant:
+        reply: pb.IssueRefreshGrantResponse = await self._stub.IssueRefreshGrant(
+            pb.IssueRefreshGrantRequest(refresh_token=refresh_token), timeout=self._deadline
+        )
+        return reply.grant
+
+    async def client_credentials_grant(self, client_id: str, client_secret: str, scope: str) -> pb.TokenGrant:
+        reply: pb.IssueClientCredentialsGrantResponse = await self._stub.IssueClientCredentialsGrant(
+            pb.IssueClientCredentialsGrantRequest(
+                client_id=client_id, client_secret=client_secret, scope=scope
+            ),
+            timeout=self._deadline,
+        )
+        return reply.grant
+
+    async def revoke_refresh_token(self, principal: Principal | None, refresh_token: str) -> None:
+        await self._stub.RevokeRefreshToken(
+            pb.RevokeRefreshTokenRequest(refresh_token=refresh_token),
+            metadata=_metadata(principal),
+            timeout=self._deadline,
+        )
+
+    async def jwks(self) -> list[dict[str, str]]:
+        reply: pb.GetJwksResponse = await self._stub.GetJwks(pb.GetJwksRequest(), timeout=self._deadline)
+        return [
+            {"kid": k.kid, "kty": k.kty, "crv": k.crv, "x": k.x, "alg": k.alg, "use": k.use}
+            for k in reply.keys
+        ]
+
+    async def rotate_signing_key(self, principal: Principal) -> str:
+        reply: pb.RotateSigningKeyResponse = await self._stub.RotateSigningKey(
+            pb.RotateSigningKeyRequest(), metadata=_metadata(principal), timeout=self._deadline
+        )
+        return str(reply.kid)
+
+    async def current_user(self, principal: Principal) -> pb.User:
+        reply: pb.GetCurrentUserResponse = await self._stub.GetCurrentUser(
+            pb.GetCurrentUserRequest(), metadata=_metadata(principal), timeout=self._deadline
+        )
+        return reply.user
+
+    async def list_users(
+        self, principal: Principal, *, role: str | None, email: str, limit: int, cursor: str
+    ) -> pb.ListUsersResponse:
+        request = pb.ListUsersRequest(
+            role=ROLE_TO_PB[role] if role else pb.ROLE_UNSPECIFIED,
+            email_contains=email,
+            page_size=limit,
+            page_token=cursor,
+        )
+        reply: pb.ListUsersResponse = await self._stub.ListUsers(
+            request, metadata=_metadata(principal), timeout=self._deadline
+        )
+        return reply
+
+    async def update_user(
+        self,
+        principal: Principal,
+        user_id: str,
+        *,
+        role: str | None,
+        active: bool | None,
+        set_organization: bool,
+        organization_id: str | None,
+    ) -> pb.User:
+        request = pb.UpdateUserRequest(user_id=user_id)
+        if role is not None:
+            request.role = ROLE_TO_PB[role]
+        if active is not None:
+            request.active = active
+        if set_organization:
+            request.organization_id = organization_id or ""
+        reply: pb.UpdateUserResponse = await self._stub.UpdateUser(
+            request, metadata=_metadata(principal), timeout=self._deadline
+        )
+        return reply.user
+
+    async def create_organization(self, principal: Principal, name: str) -> pb.Organization:
+        reply: pb.CreateOrganizationResponse = await self._stub.CreateOrganization(
+            pb.CreateOrganizationRequest(name=name), metadata=_metadata(principal), timeout=self._deadline
+        )
+        return reply.organization
+
+    async def create_api_client(
+        self, principal: Principal, *, name: str, scopes: list[str], tier: str, organization_id: str | None
+    ) -> pb.CreateApiClientResponse:
+        reply: pb.CreateApiClientResponse = await self._stub.CreateApiClient(
+            pb.CreateApiClientRequest(
+                name=name, scopes=scopes, rate_limit_tier=tier, organization_id=organization_id or ""
+            ),
+            metadata=_metadata(principal),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def list_audit(
+        self, principal: Principal, *, limit: int, cursor: str, action_prefix: str
+    ) -> pb.ListAuditEntriesResponse:
+        reply: pb.ListAuditEntriesResponse = await self._stub.ListAuditEntries(
+            pb.ListAuditEntriesRequest(page_size=limit, page_token=cursor, action_prefix=action_prefix),
+            metadata=_metadata(principal),
+            timeout=self._deadline,
+        )
+        return reply

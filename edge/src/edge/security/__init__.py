@@ -1,0 +1,1 @@
+"""Authentication at the edge: access-token verification, JWKS cache, rate limits."""

@@ -1,0 +1,1 @@
+"""Identity use cases: one async function per use case."""

@@ -1,0 +1,61 @@
+"""Typed domain errors; the servicer maps each to one gRPC status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class IdentityError(Exception):
+    """Base of every identity domain error."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    message: str
+
+
+class InvalidInput(IdentityError):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+class EmailTaken(IdentityError):
+    pass
+
+
+class OrganizationNameTaken(IdentityError):
+    pass
+
+
+class InvalidCredentials(IdentityError):
+    """Wrong email or password, inactive or locked account: one message for all, no enumeration."""
+
+
+class InvalidClient(IdentityError):
+    """Unknown API client or wrong secret."""
+
+
+class InvalidScope(IdentityError):
+    pass
+
+
+class InvalidRefreshToken(IdentityError):
+    pass
+
+
+class RefreshTokenReused(InvalidRefreshToken):
+    """A spent refresh token came back: its family is revoked."""
+
+
+class NotAuthenticated(IdentityError):
+    pass
+
+
+class Forbidden(IdentityError):
+    pass
+
+
+class NotFound(IdentityError):
+    pass

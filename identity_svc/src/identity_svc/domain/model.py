@@ -1,0 +1,165 @@
+"""Users, organizations, API clients and refresh-token families."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+
+from identity_svc.domain.errors import (
+    FieldProblem,
+    InvalidInput,
+    InvalidRefreshToken,
+    InvalidScope,
+    RefreshTokenReused,
+)
+from taquilla_runtime.principal import Role
+
+LOCK_AFTER_FAILURES = 5
+FIRST_LOCK = dt.timedelta(seconds=30)
+LONGEST_LOCK = dt.timedelta(minutes=15)
+ACCESS_TOKEN_LIFETIME = dt.timedelta(minutes=15)
+REFRESH_TOKEN_LIFETIME = dt.timedelta(days=30)
+ROLES_IN_AN_ORGANIZATION = frozenset({Role.ORGANIZER, Role.STAFF})
+RATE_LIMIT_TIERS = frozenset({"standard", "partner"})
+KNOWN_SCOPES = frozenset({"events:read", "events:write", "tickets:read", "tickets:write", "checkin"})
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9,))
+
+
+def clean_text(value: str, *, field_name: str, max_length: int, problems: list[FieldProblem]) -> str:
+    """Strips control characters and surrounding space; records a problem when empty or too long."""
+    text = unicodedata.normalize("NFC", value).translate(_CONTROL).replace("\x7f", "").strip()
+    if not text:
+        problems.append(FieldProblem(field_name, "must not be empty"))
+    elif len(text) > max_length:
+        problems.append(FieldProblem(field_name, f"must be at most {max_length} characters"))
+    return text
+
+
+def normalize_email(value: str, problems: list[FieldProblem]) -> str:
+    email = value.strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        problems.append(FieldProblem("email", "must be a valid email address"))
+    return email
+
+
+@dataclass
+class Organization:
+    id: uuid.UUID
+    name: str
+    created_at: dt.datetime
+
+
+@dataclass
+class User:
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    password_hash: str
+    organization_id: uuid.UUID | None = None
+    active: bool = True
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    last_login_at: dt.datetime | None = None
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = None
+
+    def is_locked(self, now: dt.datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+    def can_sign_in(self, now: dt.datetime) -> bool:
+        return self.active and not self.is_locked(now)
+
+    def record_failed_sign_in(self, now: dt.datetime) -> None:
+        """Progressive lockout: 30 s after the 5th failure in a row, doubling up to 15 minutes."""
+        self.failed_logins += 1
+        if self.failed_logins >= LOCK_AFTER_FAILURES:
+            doublings = min(self.failed_logins - LOCK_AFTER_FAILURES, 10)
+            self.locked_until = now + min(FIRST_LOCK * 2**doublings, LONGEST_LOCK)
+
+    def record_sign_in(self, now: dt.datetime) -> None:
+        self.failed_logins = 0
+        self.locked_until = None
+        self.last_login_at = now
+
+    def change(
+        self,
+        *,
+        role: Role | None = None,
+        active: bool | None = None,
+        set_organization: bool = False,
+        organization_id: uuid.UUID | None = None,
+    ) -> None:
+        """Applies an admin's change; the role and organization must stay consistent."""
+        new_role = role or self.role
+        new_org = organization_id if set_organization else self.organization_id
+        check_membership(new_role, new_org)
+        self.role = new_role
+        self.organization_id = new_org
+        if active is not None:
+            self.active = active
+
+
+def check_membership(role: Role, organization_id: uuid.UUID | None) -> None:
+    if role in ROLES_IN_AN_ORGANIZATION and organization_id is None:
+        raise InvalidInput(
+            [FieldProblem("organization_id", f"a {role.value} must belong to an organization")]
+        )
+    if role not in ROLES_IN_AN_ORGANIZATION and organization_id is not None:
+        raise InvalidInput(
+            [FieldProblem("organization_id", f"a {role.value} does not belong to an organization")]
+        )
+
+
+@dataclass
+class ApiClient:
+    id: uuid.UUID
+    client_id: str
+    name: str
+    secret_hash: str
+    scopes: frozenset[str]
+    rate_limit_tier: str
+    organization_id: uuid.UUID | None
+    active: bool = True
+
+
+@dataclass
+class RefreshToken:
+    id: uuid.UUID
+    family_id: uuid.UUID
+    user_id: uuid.UUID
+    token_hash: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+
+    def check_usable(self, now: dt.datetime) -> None:
+        if self.revoked_at is not None:
+            raise InvalidRefreshToken("refresh token revoked")
+        if self.used_at is not None:
+            raise RefreshTokenReused("refresh token already used")
+        if now >= self.expires_at:
+            raise InvalidRefreshToken("refresh token expired")
+
+
+def default_scopes(role: Role) -> frozenset[str]:
+    if role is Role.ADMIN:
+        return KNOWN_SCOPES
+    if role is Role.ORGANIZER:
+        return frozenset({"events:read", "events:write", "tickets:read"})
+    if role is Role.STAFF:
+        return frozenset({"events:read", "tickets:read", "checkin"})
+    return frozenset({"events:read", "tickets:read", "tickets:write"})
+
+
+def granted_scopes(requested: str, allowed: frozenset[str]) -> frozenset[str]:
+    wanted = frozenset(requested.split())
+    if not wanted:
+        return allowed
+    if not wanted <= allowed:
+        raise InvalidScope(f"not allowed: {' '.join(sorted(wanted - allowed))}")
+    return wanted

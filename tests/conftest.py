@@ -1,0 +1,95 @@
+"""Fixtures for cross-service tests: one running platform (as `make up` runs it) per test session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from devstack.processes import free_port
+from devstack.stack import Ports, Stack
+
+# Generous limits so unrelated tests never trip them; the rate-limit tests use the user bucket,
+# whose limit is small enough to reach with one burst.
+USER_LIMIT = 250
+PLATFORM_ENV = {
+    "EDGE_RATE_LIMIT_AUTH": "100000/60",
+    "EDGE_RATE_LIMIT_ANONYMOUS": "100000/60",
+    "EDGE_RATE_LIMIT_USER": f"{USER_LIMIT}/60",
+}
+
+
+@dataclass
+class Platform:
+    stack: Stack
+
+    @property
+    def edge_url(self) -> str:
+        return f"http://127.0.0.1:{self.stack.ports.edge}"
+
+    def env(self, name: str) -> str:
+        return self.stack.service_env()[name]
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.stack.logs.glob("*.log")))
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    ports = Ports(**{name: free_port() for name in asdict(Ports())})
+    stack = Stack(home=tmp_path_factory.mktemp("platform"), ports=ports, durable=False, with_frontend=False,
+                  progress=lambda _: None, extra_env=PLATFORM_ENV)
+    try:
+        stack.up()
+        yield Platform(stack)
+    finally:
+        stack.down()
+        stack.postgres.destroy()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def edge(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
+    async with httpx.AsyncClient(base_url=platform.edge_url, timeout=30, limits=limits) as client:
+        yield client
+
+
+DEMO_PASSWORDS = {
+    "admin": ("admin@taquilla.demo", "Faro-Cobalto-Marea-2026"),
+    "organizer": ("organizer@taquilla.demo", "Tambor-Violeta-Niebla-7"),
+    "staff": ("staff@taquilla.demo", "Puerta-Granito-Sol-31"),
+    "customer": ("customer@taquilla.demo", "Cielo-Naranja-Viento-9"),
+}
+
+
+async def password_grant(client: httpx.AsyncClient, email: str, password: str) -> dict[str, Any]:
+    reply = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": email,
+                                                          "password": password})
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+async def login_as(client: httpx.AsyncClient, role: str) -> dict[str, Any]:
+    """Tokens of the seeded demo account with this role."""
+    email, password = DEMO_PASSWORDS[role]
+    return await password_grant(client, email, password)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def new_customer(client: httpx.AsyncClient) -> tuple[str, str, dict[str, Any]]:
+    """Registers a fresh customer; returns (email, password, tokens)."""
+    email = f"buyer-{uuid.uuid4().hex[:10]}@example.com"
+    password = f"Viaje-{uuid.uuid4().hex[:6]}-Montaña-Lago"
+    reply = await client.post("/api/v1/auth/register", json={"email": email, "password": password,
+                                                             "full_name": "Rita Prueba"})
+    assert reply.status_code == 201, reply.text
+    return email, password, await password_grant(client, email, password)
