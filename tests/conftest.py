@@ -20,7 +20,8 @@ USER_LIMIT = 250
 PLATFORM_ENV = {
     "EDGE_RATE_LIMIT_AUTH": "100000/60",
     "EDGE_RATE_LIMIT_ANONYMOUS": "100000/60",
-    "EDGE_RATE_LIMIT_USER": f"{USER_LIMIT}/60",
+    # One hour: the bucket refills one request per 14 s, so a burst sees no refill and counts exactly.
+    "EDGE_RATE_LIMIT_USER": f"{USER_LIMIT}/3600",
 }
 
 
@@ -42,8 +43,14 @@ class Platform:
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     ports = Ports(**{name: free_port() for name in asdict(Ports())})
-    stack = Stack(home=tmp_path_factory.mktemp("platform"), ports=ports, durable=False, with_frontend=False,
-                  progress=lambda _: None, extra_env=PLATFORM_ENV)
+    stack = Stack(
+        home=tmp_path_factory.mktemp("platform"),
+        ports=ports,
+        durable=False,
+        with_frontend=False,
+        progress=lambda _: None,
+        extra_env=PLATFORM_ENV,
+    )
     try:
         stack.up()
         yield Platform(stack)
@@ -68,8 +75,9 @@ DEMO_PASSWORDS = {
 
 
 async def password_grant(client: httpx.AsyncClient, email: str, password: str) -> dict[str, Any]:
-    reply = await client.post("/api/v1/auth/token", data={"grant_type": "password", "username": email,
-                                                          "password": password})
+    reply = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": password}
+    )
     assert reply.status_code == 200, reply.text
     body: dict[str, Any] = reply.json()
     return body
@@ -89,7 +97,8 @@ async def new_customer(client: httpx.AsyncClient) -> tuple[str, str, dict[str, A
     """Registers a fresh customer; returns (email, password, tokens)."""
     email = f"buyer-{uuid.uuid4().hex[:10]}@example.com"
     password = f"Viaje-{uuid.uuid4().hex[:6]}-Montaña-Lago"
-    reply = await client.post("/api/v1/auth/register", json={"email": email, "password": password,
-                                                             "full_name": "Rita Prueba"})
+    reply = await client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password, "full_name": "Rita Prueba"}
+    )
     assert reply.status_code == 201, reply.text
     return email, password, await password_grant(client, email, password)

@@ -32,17 +32,29 @@ def b64(data: bytes) -> str:
 
 def claims_for(platform: Platform, subject: str, **overrides: Any) -> dict[str, Any]:
     now = int(dt.datetime.now(dt.UTC).timestamp())
-    claims = {"iss": platform.env("EDGE_PUBLIC_URL"), "aud": "taquilla-api", "sub": subject, "iat": now,
-              "nbf": now, "exp": now + 600, "jti": str(uuid.uuid4()), "kind": "user", "role": "customer",
-              "org": None, "scope": "events:read"}
+    claims = {
+        "iss": platform.env("EDGE_PUBLIC_URL"),
+        "aud": "taquilla-api",
+        "sub": subject,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "jti": str(uuid.uuid4()),
+        "kind": "user",
+        "role": "customer",
+        "org": None,
+        "scope": "events:read",
+    }
     claims.update(overrides)
     return claims
 
 
 async def sign_with_platform_key(platform: Platform, claims: dict[str, Any]) -> str:
     """Signs like identity_svc does, with its real current key (read from its database)."""
-    engine = create_async_engine(platform.env("IDENTITY_SVC_DATABASE_URL"),
-                                 connect_args={"server_settings": {"search_path": "identity"}})
+    engine = create_async_engine(
+        platform.env("IDENTITY_SVC_DATABASE_URL"),
+        connect_args={"server_settings": {"search_path": "identity"}},
+    )
     try:
         async with engine.connect() as connection:
             key = (await SqlSigningKeys(connection).newest(1))[0]
@@ -96,8 +108,12 @@ async def test_rejects_hmac_signed_with_the_public_key(edge: httpx.AsyncClient, 
 
 async def test_rejects_rs256_tokens(edge: httpx.AsyncClient, platform: Platform) -> None:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    token = jwt.encode(claims_for(platform, str(uuid.uuid4())), private, algorithm="RS256",
-                       headers={"kid": await current_kid(edge)})
+    token = jwt.encode(
+        claims_for(platform, str(uuid.uuid4())),
+        private,
+        algorithm="RS256",
+        headers={"kid": await current_kid(edge)},
+    )
     await assert_rejected(edge, token, "algorithm is not accepted")
 
 
@@ -131,8 +147,12 @@ async def test_accepts_a_token_forged_only_in_this_test_with_the_real_key(
 
 
 async def test_rejects_an_unknown_key_id(edge: httpx.AsyncClient, platform: Platform) -> None:
-    token = jwt.encode(claims_for(platform, str(uuid.uuid4())), Ed25519PrivateKey.generate(), algorithm="EdDSA",
-                       headers={"kid": "attacker-key"})
+    token = jwt.encode(
+        claims_for(platform, str(uuid.uuid4())),
+        Ed25519PrivateKey.generate(),
+        algorithm="EdDSA",
+        headers={"kid": "attacker-key"},
+    )
     await assert_rejected(edge, token, "unknown key")
 
 
@@ -155,7 +175,9 @@ async def test_requires_a_token_and_says_how_to_send_one(edge: httpx.AsyncClient
 
 async def test_refresh_tokens_rotate_and_a_reused_one_revokes_the_family(edge: httpx.AsyncClient) -> None:
     _, _, first = await new_customer(edge)
-    refresh = lambda token: edge.post("/api/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": token})  # noqa: E731
+    refresh = lambda token: edge.post(
+        "/api/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
+    )  # noqa: E731
     second = await refresh(first["refresh_token"])
     assert second.status_code == 200
     assert second.headers["cache-control"] == "no-store"
@@ -189,42 +211,54 @@ async def test_key_rotation_keeps_live_tokens_valid(edge: httpx.AsyncClient) -> 
 async def test_logout_revokes_the_access_token_and_the_refresh_family(edge: httpx.AsyncClient) -> None:
     _, _, tokens = await new_customer(edge)
     headers = bearer(tokens["access_token"])
-    reply = await edge.post("/api/v1/auth/logout", headers=headers, json={"refresh_token": tokens["refresh_token"]})
+    reply = await edge.post(
+        "/api/v1/auth/logout", headers=headers, json={"refresh_token": tokens["refresh_token"]}
+    )
     assert reply.status_code == 204
     still = await edge.get(ME, headers=headers)
     assert still.status_code == 401
     assert "revoked" in still.json()["detail"]
-    refreshed = await edge.post("/api/v1/auth/token", data={"grant_type": "refresh_token",
-                                                            "refresh_token": tokens["refresh_token"]})
+    refreshed = await edge.post(
+        "/api/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
     assert refreshed.json()["error"] == "invalid_grant"
 
 
 async def test_repeated_wrong_passwords_lock_the_account_for_a_while(edge: httpx.AsyncClient) -> None:
     email, password, _ = await new_customer(edge)
     for _ in range(5):
-        wrong = await edge.post("/api/v1/auth/token", data={"grant_type": "password", "username": email,
-                                                            "password": "Wrong-Guess-Every-Time"})
+        wrong = await edge.post(
+            "/api/v1/auth/token",
+            data={"grant_type": "password", "username": email, "password": "Wrong-Guess-Every-Time"},
+        )
         assert wrong.status_code == 400
         assert wrong.json()["error"] == "invalid_grant"
-    locked = await edge.post("/api/v1/auth/token", data={"grant_type": "password", "username": email,
-                                                         "password": password})
+    locked = await edge.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": password}
+    )
     assert locked.status_code == 400, "the right password must not work while the account is locked"
 
 
 async def test_unknown_accounts_and_wrong_passwords_answer_alike(edge: httpx.AsyncClient) -> None:
     email, _, _ = await new_customer(edge)
-    unknown = await edge.post("/api/v1/auth/token", data={"grant_type": "password",
-                                                          "username": "nobody@example.com", "password": "x" * 12})
-    wrong = await edge.post("/api/v1/auth/token", data={"grant_type": "password", "username": email,
-                                                        "password": "x" * 12})
+    unknown = await edge.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": "nobody@example.com", "password": "x" * 12},
+    )
+    wrong = await edge.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": "x" * 12}
+    )
     assert unknown.status_code == wrong.status_code == 400
     assert unknown.json() == wrong.json()
 
 
 async def test_partner_clients_get_tokens_with_client_credentials(edge: httpx.AsyncClient) -> None:
     admin = await login_as(edge, "admin")
-    created = await edge.post("/api/v1/admin/api-clients", headers=bearer(admin["access_token"]),
-                              json={"name": "Reventa Partner", "scopes": ["events:read"], "rate_limit_tier": "partner"})
+    created = await edge.post(
+        "/api/v1/admin/api-clients",
+        headers=bearer(admin["access_token"]),
+        json={"name": "Reventa Partner", "scopes": ["events:read"], "rate_limit_tier": "partner"},
+    )
     assert created.status_code == 201, created.text
     client = created.json()
     basic = httpx.BasicAuth(client["client_id"], client["client_secret"])
@@ -235,13 +269,17 @@ async def test_partner_clients_get_tokens_with_client_credentials(edge: httpx.As
     claims = jwt.decode(granted.json()["access_token"], options={"verify_signature": False})
     assert claims["kind"] == "client"
     assert claims["tier"] == "partner"
-    wrong = await edge.post("/api/v1/auth/token", data={"grant_type": "client_credentials"},
-                            auth=httpx.BasicAuth(client["client_id"], "guess"))
+    wrong = await edge.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "client_credentials"},
+        auth=httpx.BasicAuth(client["client_id"], "guess"),
+    )
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "invalid_client"
     assert wrong.headers["www-authenticate"].startswith("Basic")
-    too_much = await edge.post("/api/v1/auth/token", data={"grant_type": "client_credentials",
-                                                           "scope": "events:write"}, auth=basic)
+    too_much = await edge.post(
+        "/api/v1/auth/token", data={"grant_type": "client_credentials", "scope": "events:write"}, auth=basic
+    )
     assert too_much.json()["error"] == "invalid_scope"
 
 
@@ -255,7 +293,9 @@ async def test_token_endpoint_speaks_rfc_6749_errors(edge: httpx.AsyncClient) ->
     )
 
 
-async def test_openid_discovery_points_at_the_token_endpoint_and_keys(edge: httpx.AsyncClient, platform: Platform) -> None:
+async def test_openid_discovery_points_at_the_token_endpoint_and_keys(
+    edge: httpx.AsyncClient, platform: Platform
+) -> None:
     document = (await edge.get("/.well-known/openid-configuration")).json()
     assert document["issuer"] == platform.env("EDGE_PUBLIC_URL")
     assert document["token_endpoint"].endswith("/api/v1/auth/token")

@@ -102,6 +102,7 @@ async def seed(settings: Settings) -> None:
                 outcome="success",
             )
             await uow.commit()
-        print("demo accounts ready:\n" + demo_accounts_text(), flush=True)
+        # Never log the passwords; `make up` shows them from the file devstack writes.
+        print(f"demo data ready: 1 organization, {len(DEMO_ACCOUNTS)} accounts", flush=True)
     finally:
         await engine.dispose()

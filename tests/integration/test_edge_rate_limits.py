@@ -1,0 +1,132 @@
+"""Rate limits under concurrency, their headers, and the edge without Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from devstack.infra import Redis
+from devstack.processes import free_port
+from edge.app import create_app
+from edge.config import EdgeSettings
+from tests.conftest import USER_LIMIT, Platform, bearer, new_customer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_counts_exactly_under_200_concurrent_requests(edge: httpx.AsyncClient) -> None:
+    _, _, tokens = await new_customer(edge)
+    headers = bearer(tokens["access_token"])
+    replies = await asyncio.gather(*(edge.get("/api/v1/users/me", headers=headers) for _ in range(200)))
+    assert {r.status_code for r in replies} == {200}
+    remaining = sorted(int(r.headers["ratelimit-remaining"]) for r in replies)
+    assert remaining == list(range(USER_LIMIT - 200, USER_LIMIT)), "every request counted exactly once"
+    assert {r.headers["ratelimit-limit"] for r in replies} == {str(USER_LIMIT)}
+
+
+async def test_refuses_exactly_the_requests_over_the_limit_with_retry_after(edge: httpx.AsyncClient) -> None:
+    _, _, tokens = await new_customer(edge)
+    headers = bearer(tokens["access_token"])
+    replies = await asyncio.gather(
+        *(edge.get("/api/v1/users/me", headers=headers) for _ in range(USER_LIMIT + 20))
+    )
+    statuses = [r.status_code for r in replies]
+    assert statuses.count(200) == USER_LIMIT
+    assert statuses.count(429) == 20
+    refused = next(r for r in replies if r.status_code == 429)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["ratelimit-remaining"] == "0"
+    assert refused.json()["status"] == 429
+    # Another user is not affected by this user's bucket.
+    _, _, other = await new_customer(edge)
+    assert (await edge.get("/api/v1/users/me", headers=bearer(other["access_token"]))).status_code == 200
+
+
+async def test_every_api_response_carries_rate_limit_headers_and_auth_is_limited_separately(
+    edge: httpx.AsyncClient,
+) -> None:
+    anonymous = await edge.get("/.well-known/jwks.json")
+    token = await edge.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "a@b.co", "password": "x"}
+    )
+    for reply in (anonymous, token):
+        assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= set(reply.headers)
+    assert "ratelimit-limit" not in (await edge.get("/healthz")).headers
+
+
+async def _edge_without_redis_limits(platform: Platform, redis_url: str, **limits: str) -> httpx.AsyncClient:
+    settings = EdgeSettings(
+        identity_svc_address=platform.env("EDGE_IDENTITY_SVC_ADDRESS"),
+        event_svc_address=platform.env("EDGE_EVENT_SVC_ADDRESS"),
+        notification_svc_address=platform.env("EDGE_NOTIFICATION_SVC_ADDRESS"),
+        public_url=platform.env("EDGE_PUBLIC_URL"),
+        redis_url=redis_url,
+        **limits,
+    )
+    app = create_app(settings)
+    context = app.router.lifespan_context(app)
+    await context.__aenter__()
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://edge.test")
+    client._lifespan = context  # type: ignore[attr-defined]
+    return client
+
+
+async def test_keeps_serving_when_redis_stops_and_limits_again_when_it_returns(
+    platform: Platform, edge: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    redis = Redis(free_port(), tmp_path / "redis")
+    redis.start()
+    _, _, tokens = await new_customer(edge)
+    client = await _edge_without_redis_limits(
+        platform, f"redis://127.0.0.1:{redis.port}/0", rate_limit_user="3/60"
+    )
+    headers = bearer(tokens["access_token"])
+    try:
+        statuses = [(await client.get("/api/v1/users/me", headers=headers)).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        redis.stop()
+        served = [await client.get("/api/v1/users/me", headers=headers) for _ in range(5)]
+        assert [r.status_code for r in served] == [200] * 5, "without Redis the edge serves, unlimited"
+        assert "ratelimit-limit" not in served[-1].headers
+        metrics = (await client.get("/metrics")).text
+        assert "taquilla_edge_ratelimit_unavailable_total" in metrics
+        readiness = (await client.get("/readyz")).json()
+        assert {c["name"]: c["status"] for c in readiness["checks"]}["redis"] == "down"
+    finally:
+        redis.stop()
+        await client._lifespan.__aexit__(None, None, None)  # type: ignore[attr-defined]
+        await client.aclose()
+
+
+async def test_an_unreachable_identity_service_means_503_not_a_stack_trace(platform: Platform) -> None:
+    settings = EdgeSettings(
+        identity_svc_address=f"127.0.0.1:{free_port()}",
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        grpc_deadline_seconds=1,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://edge.test") as client:
+            reply = await client.post(
+                "/api/v1/auth/register",
+                json={
+                    "email": f"x-{uuid.uuid4().hex[:6]}@example.com",
+                    "password": "Clave-Muy-Larga-Segura",
+                    "full_name": "X",
+                },
+            )
+            token = await client.post(
+                "/api/v1/auth/token",
+                data={"grant_type": "password", "username": "a@b.co", "password": "whatever-long"},
+            )
+    assert reply.status_code == 503
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert "127.0.0.1" not in reply.text
+    assert token.status_code == 503
+    assert token.json()["error"] == "temporarily_unavailable"
