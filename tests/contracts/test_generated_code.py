@@ -11,7 +11,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_check(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(root / "scripts" / "check_protos.sh")], capture_output=True, text=True, timeout=120, check=False,
+        [str(root / "scripts" / "check_protos.sh")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={**os.environ, "PYTHON": sys.executable},
     )
 
@@ -25,7 +29,9 @@ def test_the_check_fails_when_a_proto_changes_without_regenerating(tmp_path: Pat
     shutil.copytree(REPO / "scripts", tmp_path / "scripts")
     shutil.copytree(REPO / "protos" / "taquilla", tmp_path / "protos" / "taquilla")
     proto = tmp_path / "protos" / "taquilla" / "events" / "v1" / "event_service.proto"
-    proto.write_text(proto.read_text() + "\n// A message nobody regenerated.\nmessage Drift { string id = 1; }\n")
+    proto.write_text(
+        proto.read_text() + "\n// A message nobody regenerated.\nmessage Drift { string id = 1; }\n"
+    )
     result = run_check(tmp_path)
     assert result.returncode == 1
     assert "out of date: protos/taquilla/events/v1/event_service_pb2.py" in result.stderr

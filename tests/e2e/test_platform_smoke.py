@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:
-    with urllib.request.urlopen(url, timeout=10) as reply:  # noqa: S310 (local URL)
+    with urllib.request.urlopen(url, timeout=10) as reply:
         return reply.status, dict(reply.headers), reply.read()
 
 
@@ -41,7 +41,10 @@ def test_every_service_and_dependency_is_ready_through_the_edge(stack: Stack) ->
     state = readiness(f"http://127.0.0.1:{stack.ports.edge}/readyz")
     assert state["status"] == "ready"
     assert {c["name"]: c["status"] for c in state["checks"]} == {
-        "identity_svc": "up", "event_svc": "up", "notification_svc": "up", "redis": "up",
+        "identity_svc": "up",
+        "event_svc": "up",
+        "notification_svc": "up",
+        "redis": "up",
     }
 
 
@@ -66,7 +69,9 @@ def test_every_service_exposes_prometheus_metrics(stack: Stack) -> None:
 
 def test_services_log_json_lines_with_the_service_name(stack: Stack) -> None:
     for service in ("identity_svc", "event_svc", "notification_svc", "edge"):
-        lines = [line for line in (stack.logs / f"{service}.log").read_text().splitlines() if line.startswith("{")]
+        lines = [
+            line for line in (stack.logs / f"{service}.log").read_text().splitlines() if line.startswith("{")
+        ]
         assert lines, f"{service} wrote no JSON log line"
         assert all(json.loads(line)["service"] == service for line in lines)
 
@@ -91,7 +96,11 @@ def test_sigterm_stops_a_service_gracefully_and_readiness_reports_it(stack: Stac
     while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not pid_alive(pid)
-    log = [json.loads(line) for line in (stack.logs / "event_svc.log").read_text().splitlines() if line.startswith("{")]
+    log = [
+        json.loads(line)
+        for line in (stack.logs / "event_svc.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
     messages = [entry["message"] for entry in log]
     assert "draining in-flight gRPC calls" in messages
     assert messages[-1] == "service stopped"
@@ -103,6 +112,15 @@ def test_sigterm_stops_a_service_gracefully_and_readiness_reports_it(stack: Stac
 def test_down_stops_everything_up_started(stack: Stack) -> None:
     stack.down()
     p = stack.ports
-    for port in (p.edge, p.identity_grpc, p.notification_grpc, p.redis, p.kafka, p.smtp, p.postgres, p.frontend):
+    for port in (
+        p.edge,
+        p.identity_grpc,
+        p.notification_grpc,
+        p.redis,
+        p.kafka,
+        p.smtp,
+        p.postgres,
+        p.frontend,
+    ):
         assert not port_open(port), f"port {port} is still open after down"
     assert not list(Path(stack.pids).glob("*.pid"))

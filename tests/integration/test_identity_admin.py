@@ -186,7 +186,8 @@ async def test_lists_users_with_filters_and_keyset_pagination(edge: httpx.AsyncC
     organizers = (await edge.get("/api/v1/admin/users", headers=admin, params={"role": "organizer"})).json()[
         "items"
     ]
-    assert organizers and all(u["role"] == "organizer" for u in organizers)
+    assert organizers
+    assert all(u["role"] == "organizer" for u in organizers)
     assert (
         await edge.get("/api/v1/admin/users", headers=admin, params={"cursor": "garbage!"})
     ).status_code == 422

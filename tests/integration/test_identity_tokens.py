@@ -177,7 +177,7 @@ async def test_refresh_tokens_rotate_and_a_reused_one_revokes_the_family(edge: h
     _, _, first = await new_customer(edge)
     refresh = lambda token: edge.post(
         "/api/v1/auth/token", data={"grant_type": "refresh_token", "refresh_token": token}
-    )  # noqa: E731
+    )
     second = await refresh(first["refresh_token"])
     assert second.status_code == 200
     assert second.headers["cache-control"] == "no-store"
