@@ -22,6 +22,9 @@ PLATFORM_ENV = {
     "EDGE_RATE_LIMIT_ANONYMOUS": "100000/60",
     # One hour: the bucket refills one request per 14 s, so a burst sees no refill and counts exactly.
     "EDGE_RATE_LIMIT_USER": f"{USER_LIMIT}/3600",
+    # Fast retries so a delivery failure is final within a second.
+    "NOTIFICATION_SVC_RETRY_BASE_SECONDS": "0.05",
+    "NOTIFICATION_SVC_RETRY_MAX_SECONDS": "0.2",
 }
 
 

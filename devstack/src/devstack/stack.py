@@ -120,6 +120,7 @@ class Stack:
             "NOTIFICATION_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "NOTIFICATION_SVC_SMTP_HOST": "127.0.0.1",
             "NOTIFICATION_SVC_SMTP_PORT": str(p.smtp),
+            "NOTIFICATION_SVC_IDENTITY_SVC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
             "EDGE_HOST": "127.0.0.1",
             "EDGE_PORT": str(p.edge),
             "EDGE_PUBLIC_URL": f"http://127.0.0.1:{p.edge}",
@@ -335,6 +336,17 @@ class Stack:
         for name in [*names, *(["frontend"] if self.with_frontend else [])]:
             if self._pidfile(name).exists() and not self._running(name):
                 raise StartupError(f"{name} exited during start-up; see {self.logs / (name + '.log')}")
+
+    def stop_component(self, name: str) -> None:
+        """Stops one process (e.g. "smtp") to exercise failures; `ensure_infrastructure` restarts it."""
+        pidfile = self._pidfile(name)
+        if pidfile.exists():
+            stop_pid(int(pidfile.read_text().strip()))
+            pidfile.unlink(missing_ok=True)
+
+    def ensure_infrastructure(self) -> None:
+        """Starts whichever infrastructure process is not running."""
+        self._start_infrastructure()
 
     def down(self) -> None:
         """Stops everything an `up` started, services first, then infrastructure."""

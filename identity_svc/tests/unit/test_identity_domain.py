@@ -12,8 +12,13 @@ NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
 
 def make_user(**overrides: object) -> User:
-    fields: dict[str, object] = {"id": uuid.uuid4(), "email": "ana@example.com", "full_name": "Ana Gómez",
-                                 "role": Role.CUSTOMER, "password_hash": "x"}
+    fields: dict[str, object] = {
+        "id": uuid.uuid4(),
+        "email": "ana@example.com",
+        "full_name": "Ana Gómez",
+        "role": Role.CUSTOMER,
+        "password_hash": "x",
+    }
     fields.update(overrides)
     return User(**fields)  # type: ignore[arg-type]
 
@@ -24,8 +29,14 @@ def test_accepts_a_long_uncommon_passphrase() -> None:
 
 @pytest.mark.parametrize(
     ("password", "fragment"),
-    [("Corta-1", "at least 12"), ("iloveyou1234", "too common"), ("PASSWORD123456", "too common"),
-     ("zzzzzzzzzzzzzz", "too common"), ("gomez-es-mi-clave", "email or name"), ("x" * 129 + "Ab1-", "at most")],
+    [
+        ("Corta-1", "at least 12"),
+        ("iloveyou1234", "too common"),
+        ("PASSWORD123456", "too common"),
+        ("zzzzzzzzzzzzzz", "too common"),
+        ("gomez-es-mi-clave", "email or name"),
+        ("x" * 129 + "Ab1-", "at most"),
+    ],
 )
 def test_refuses_weak_passwords_with_a_reason(password: str, fragment: str) -> None:
     problems = password_problems(password, email="agomez@example.com", full_name="Ana Gomez")

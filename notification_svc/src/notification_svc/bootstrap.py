@@ -4,34 +4,93 @@ from __future__ import annotations
 
 from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from notification_svc.adapters.directory import IdentityDirectory
+from notification_svc.adapters.email import SmtpEmailSender
+from notification_svc.adapters.templates import JinjaRenderer
+from notification_svc.adapters.unit_of_work import SqlUnitOfWork
+from notification_svc.application.handlers import Deps
 from notification_svc.config import SCHEMA, Settings
+from notification_svc.domain.model import RetryPolicy
+from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
 from taquilla.notifications.v1 import notification_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
-from taquilla_runtime.service import ServiceProcess
+from taquilla_runtime.messaging.outbox import KafkaPublisher
+from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
 
-def build_service(settings: Settings) -> ServiceProcess:
-    engine = create_engine(
+def build_engine(settings: Settings) -> AsyncEngine:
+    return create_engine(
         settings.database_url,
         schema=SCHEMA,
         application_name="notification_svc",
         pool_size=settings.database_pool_size,
     )
+
+
+def build_directory(settings: Settings) -> IdentityDirectory:
+    return IdentityDirectory(
+        settings.identity_svc_address,
+        operations_email=settings.operations_email,
+        operations_locale=settings.operations_locale,
+    )
+
+
+def build_deps(settings: Settings, engine: AsyncEngine, directory: IdentityDirectory) -> Deps:
+    return Deps(
+        uow=partial(SqlUnitOfWork, engine),
+        directory=directory,
+        renderer=JinjaRenderer(settings.default_locale),
+        channel=SmtpEmailSender(
+            settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=settings.smtp_timeout_seconds
+        ),
+        retry=RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds),
+    )
+
+
+def build_consumer(settings: Settings, deps: Deps, dead_letters: KafkaPublisher) -> NotificationConsumer:
+    return NotificationConsumer(
+        deps,
+        dead_letters,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=settings.topic,
+        dlq_topic=settings.dead_letter_topic,
+        group_id=settings.consumer_group,
+        max_attempts=settings.max_attempts,
+    )
+
+
+def build_service(settings: Settings) -> ServiceProcess:
+    engine = build_engine(settings)
+    directory = build_directory(settings)
+    deps = build_deps(settings, engine, directory)
+    dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="notification-svc-dlq")
+    consumer = build_consumer(settings, deps, dead_letters)
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
         register=[
             partial(
                 notification_service_pb2_grpc.add_NotificationServiceServicer_to_server,
-                NotificationServicer(),
+                NotificationServicer(deps),
             )
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
     )
+
+    async def close() -> None:
+        await dead_letters.close()
+        await directory.close()
+        await engine.dispose()
+
     return ServiceProcess(
-        grpc=grpc_service, metrics=MetricsEndpoint(settings.metrics_address), on_shutdown=[engine.dispose]
+        grpc=grpc_service,
+        metrics=MetricsEndpoint(settings.metrics_address),
+        workers=[Worker("kafka-consumer", consumer.run, consumer.stop)],
+        on_shutdown=[close],
     )

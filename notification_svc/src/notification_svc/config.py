@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -15,7 +17,17 @@ class Settings(ServiceSettings):
 
     grpc_address: str = "127.0.0.1:50053"
     metrics_address: str = "127.0.0.1:9103"
+    identity_svc_address: str = "127.0.0.1:50051"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     mail_from: str = "Taquilla <no-reply@taquilla.local>"
     operations_email: str = "operations@taquilla.local"
+    operations_locale: Literal["es", "en"] = "es"
+    default_locale: Literal["es", "en"] = "es"
+    topic: str = "taquilla.events.v1"
+    dead_letter_topic: str = "taquilla.events.v1.dlq"
+    consumer_group: str = "notification-svc"
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
+    retry_max_seconds: float = Field(default=30.0, gt=0, le=3600)

@@ -43,14 +43,21 @@ def run_cli(
     migrations_dir: Path,
     build: Callable[[S], ServiceProcess],
     seed: Callable[[S], Coroutine[Any, Any, None]] | None = None,
+    commands: dict[str, Callable[[S, list[str]], None]] | None = None,
 ) -> None:
+    """Runs the command named on the command line; `commands` adds service-specific ones."""
+    extra = commands or {}
     parser = argparse.ArgumentParser(prog=f"python -m {service}")
-    commands = ["serve", "migrate", *(["seed"] if seed else [])]
-    parser.add_argument("command", nargs="?", default="serve", choices=commands)
-    args = parser.parse_args()
+    names = ["serve", "migrate", *(["seed"] if seed else []), *extra]
+    parser.add_argument("command", nargs="?", default="serve", choices=names)
+    args, rest = parser.parse_known_args()
+    if rest and args.command not in extra:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     settings = _load_settings(service, settings_factory)
     configure_logging(service, settings.log_level)
-    if args.command == "migrate":
+    if args.command in extra:
+        extra[args.command](settings, rest)
+    elif args.command == "migrate":
         _migrate(migrations_dir, settings.database_url, schema)
         log.info("migrations applied", extra={"schema": schema})
     elif args.command == "seed" and seed is not None:

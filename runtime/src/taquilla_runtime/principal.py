@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
 class PrincipalKind(enum.StrEnum):
     USER = "user"
     CLIENT = "client"  # a partner's API client (OAuth client_credentials)
+    SERVICE = "service"  # another Taquilla service calling on its own behalf
 
 
 class InvalidPrincipal(ValueError):
@@ -43,6 +44,17 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind is PrincipalKind.SERVICE
+
+    @classmethod
+    def for_service(cls, name: str) -> Principal:
+        """The identity a service uses for its own internal calls."""
+        return cls(
+            subject=uuid.uuid5(uuid.NAMESPACE_URL, f"taquilla:service:{name}"), kind=PrincipalKind.SERVICE
+        )
 
     def belongs_to(self, organization_id: uuid.UUID | None) -> bool:
         return organization_id is not None and self.organization_id == organization_id

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
 from dataclasses import dataclass, field
+from typing import Any
 
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.telemetry import MetricsEndpoint

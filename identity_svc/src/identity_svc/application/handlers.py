@@ -497,3 +497,22 @@ async def list_audit(
         )
     page = list(rows[:limit])
     return page, (_cursor(str(page[-1].id)) if len(rows) > limit else "")
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    full_name: str
+    locale: str
+    active: bool
+
+
+async def user_contact(deps: Deps, principal: Principal | None, *, user_id: uuid.UUID) -> Contact:
+    """Internal: how to reach a user. Only other services may ask (never users or API clients)."""
+    if principal is None or not principal.is_service:
+        raise Forbidden("internal callers only")
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return Contact(email=user.email, full_name=user.full_name, locale="es", active=user.active)

@@ -289,3 +289,15 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
                 next_page_token=cursor,
             )
         raise AssertionError("unreachable")
+
+    async def GetUserContact(
+        self, request: pb.GetUserContactRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetUserContactResponse:
+        async with translated(context):
+            contact = await handlers.user_contact(
+                self._deps, _principal(context), user_id=_uuid(request.user_id, "user_id")
+            )
+            return pb.GetUserContactResponse(
+                email=contact.email, full_name=contact.full_name, locale=contact.locale, active=contact.active
+            )
+        raise AssertionError("unreachable")

@@ -2,10 +2,128 @@
 
 from __future__ import annotations
 
-from taquilla.notifications.v1 import notification_service_pb2, notification_service_pb2_grpc
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-SERVICE_NAME = notification_service_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from notification_svc.application import handlers
+from notification_svc.application.handlers import Deps
+from notification_svc.domain import errors
+from notification_svc.domain.model import Notification, NotificationStatus
+from taquilla.notifications.v1 import notification_service_pb2 as pb
+from taquilla.notifications.v1 import notification_service_pb2_grpc
+from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
+from taquilla_runtime.principal import InvalidPrincipal, Principal
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
+
+STATUS_TO_PB = {
+    NotificationStatus.PENDING: pb.NOTIFICATION_STATUS_PENDING,
+    NotificationStatus.SENT: pb.NOTIFICATION_STATUS_SENT,
+    NotificationStatus.FAILED: pb.NOTIFICATION_STATUS_FAILED,
+    NotificationStatus.SKIPPED: pb.NOTIFICATION_STATUS_SKIPPED,
+}
+PB_TO_STATUS: dict[int, NotificationStatus] = {int(v): k for k, v in STATUS_TO_PB.items()}
+
+
+def _timestamp(value: object) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)  # type: ignore[arg-type]
+    return stamp
+
+
+def notification_to_pb(n: Notification) -> pb.Notification:
+    return pb.Notification(
+        id=str(n.id),
+        message_id=str(n.message_id),
+        event_id=str(n.event_id),
+        name=n.name,
+        type=n.type,
+        occurred_at=_timestamp(n.occurred_at),
+        correlation_id=str(n.correlation_id),
+        payload_sha256=n.payload_sha256,
+        recipient_role=n.recipient_role.value,
+        channel=n.channel.value,
+        status=STATUS_TO_PB[n.status],
+        attempts=n.attempts,
+        last_error=n.last_error or "",
+        created_at=_timestamp(n.created_at),
+        updated_at=_timestamp(n.updated_at),
+    )
+
+
+def _principal(context: grpc.aio.ServicerContext) -> Principal | None:
+    try:
+        return Principal.from_metadata(context.invocation_metadata())
+    except InvalidPrincipal:
+        return None
+
+
+def _uuid(value: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise _Invalid(field, "must be a UUID") from None
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@asynccontextmanager
+async def translated(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+    try:
+        yield
+    except _Invalid as exc:
+        await abort_with_field_errors(context, [FieldError(exc.field, exc.message)])
+    except errors.NotAllowed:
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, "Administrators only.")
+    except errors.NotificationNotFound:
+        await context.abort(grpc.StatusCode.NOT_FOUND, "Notification not found.")
+    except errors.NotRetryable as exc:
+        await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
 
 
 class NotificationServicer(notification_service_pb2_grpc.NotificationServiceServicer):
-    """RPCs are added here as the use cases land."""
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+
+    async def ListNotifications(
+        self, request: pb.ListNotificationsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListNotificationsResponse:
+        async with translated(context):
+            if not 0 <= request.page_size <= 200:
+                raise _Invalid("limit", "must be between 1 and 200")
+            try:
+                page, cursor = await handlers.list_notifications(
+                    self._deps,
+                    _principal(context),
+                    status=PB_TO_STATUS.get(request.status) if request.status else None,
+                    event_id=_uuid(request.event_id, "event_id") if request.event_id else None,
+                    page_size=request.page_size,
+                    page_token=request.page_token,
+                )
+            except ValueError:
+                raise _Invalid("cursor", "is not a cursor this API issued") from None
+            return pb.ListNotificationsResponse(
+                notifications=[notification_to_pb(n) for n in page], next_page_token=cursor
+            )
+        raise AssertionError("unreachable")
+
+    async def RetryNotification(
+        self, request: pb.RetryNotificationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RetryNotificationResponse:
+        async with translated(context):
+            notification = await handlers.retry_notification(
+                self._deps,
+                _principal(context),
+                notification_id=_uuid(request.notification_id, "notification_id"),
+            )
+            return pb.RetryNotificationResponse(notification=notification_to_pb(notification))
+        raise AssertionError("unreachable")

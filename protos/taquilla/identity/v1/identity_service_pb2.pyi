@@ -770,3 +770,47 @@ class ListAuditEntriesResponse(google.protobuf.message.Message):
     def ClearField(self, field_name: typing.Literal["entries", b"entries", "next_page_token", b"next_page_token"]) -> None: ...
 
 global___ListAuditEntriesResponse = ListAuditEntriesResponse
+
+@typing.final
+class GetUserContactRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: builtins.int
+    user_id: builtins.str
+    """UUID of the user to reach."""
+    def __init__(
+        self,
+        *,
+        user_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["user_id", b"user_id"]) -> None: ...
+
+global___GetUserContactRequest = GetUserContactRequest
+
+@typing.final
+class GetUserContactResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EMAIL_FIELD_NUMBER: builtins.int
+    FULL_NAME_FIELD_NUMBER: builtins.int
+    LOCALE_FIELD_NUMBER: builtins.int
+    ACTIVE_FIELD_NUMBER: builtins.int
+    email: builtins.str
+    """Where to send email."""
+    full_name: builtins.str
+    """How to greet them."""
+    locale: builtins.str
+    """Preferred language as a BCP 47 tag ("es" or "en"); "es" when unknown."""
+    active: builtins.bool
+    """Inactive users are not notified."""
+    def __init__(
+        self,
+        *,
+        email: builtins.str = ...,
+        full_name: builtins.str = ...,
+        locale: builtins.str = ...,
+        active: builtins.bool = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["active", b"active", "email", b"email", "full_name", b"full_name", "locale", b"locale"]) -> None: ...
+
+global___GetUserContactResponse = GetUserContactResponse

@@ -103,6 +103,11 @@ class IdentityServiceStub(object):
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesRequest.SerializeToString,
                 response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesResponse.FromString,
                 _registered_method=True)
+        self.GetUserContact = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/GetUserContact',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer(object):
@@ -206,6 +211,14 @@ class IdentityServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetUserContact(self, request, context):
+        """Internal (service principals only): how to reach a user, for notifications.
+        NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -273,6 +286,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.ListAuditEntries,
                     request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesRequest.FromString,
                     response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesResponse.SerializeToString,
+            ),
+            'GetUserContact': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUserContact,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -630,6 +648,33 @@ class IdentityService(object):
             '/taquilla.identity.v1.IdentityService/ListAuditEntries',
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesRequest.SerializeToString,
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListAuditEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUserContact(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/GetUserContact',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -109,6 +109,14 @@ class IdentityServiceStub:
     ]
     """Admin: the append-only audit log, newest first, with keyset pagination."""
 
+    GetUserContact: grpc.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.GetUserContactRequest,
+        taquilla.identity.v1.identity_service_pb2.GetUserContactResponse,
+    ]
+    """Internal (service principals only): how to reach a user, for notifications.
+    NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+    """
+
 class IdentityServiceAsyncStub:
     """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
     Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
@@ -199,6 +207,14 @@ class IdentityServiceAsyncStub:
         taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse,
     ]
     """Admin: the append-only audit log, newest first, with keyset pagination."""
+
+    GetUserContact: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.identity.v1.identity_service_pb2.GetUserContactRequest,
+        taquilla.identity.v1.identity_service_pb2.GetUserContactResponse,
+    ]
+    """Internal (service principals only): how to reach a user, for notifications.
+    NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+    """
 
 class IdentityServiceServicer(metaclass=abc.ABCMeta):
     """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
@@ -316,5 +332,15 @@ class IdentityServiceServicer(metaclass=abc.ABCMeta):
         context: _ServicerContext,
     ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse]]:
         """Admin: the append-only audit log, newest first, with keyset pagination."""
+
+    @abc.abstractmethod
+    def GetUserContact(
+        self,
+        request: taquilla.identity.v1.identity_service_pb2.GetUserContactRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.GetUserContactResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.GetUserContactResponse]]:
+        """Internal (service principals only): how to reach a user, for notifications.
+        NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+        """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...

@@ -22,15 +22,28 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4taquilla/notifications/v1/notification_service.proto\x12\x19taquilla.notifications.v12\x15\n\x13NotificationServiceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4taquilla/notifications/v1/notification_service.proto\x12\x19taquilla.notifications.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x03\n\x0cNotification\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nmessage_id\x18\x02 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0c\n\x04type\x18\x05 \x01(\t\x12/\n\x0boccurred_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x63orrelation_id\x18\x07 \x01(\t\x12\x16\n\x0epayload_sha256\x18\x08 \x01(\t\x12\x16\n\x0erecipient_role\x18\t \x01(\t\x12\x0f\n\x07\x63hannel\x18\n \x01(\t\x12=\n\x06status\x18\x0b \x01(\x0e\x32-.taquilla.notifications.v1.NotificationStatus\x12\x10\n\x08\x61ttempts\x18\x0c \x01(\x05\x12\x12\n\nlast_error\x18\r \x01(\t\x12.\n\ncreated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x92\x01\n\x18ListNotificationsRequest\x12=\n\x06status\x18\x01 \x01(\x0e\x32-.taquilla.notifications.v1.NotificationStatus\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"t\n\x19ListNotificationsResponse\x12>\n\rnotifications\x18\x01 \x03(\x0b\x32\'.taquilla.notifications.v1.Notification\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"3\n\x18RetryNotificationRequest\x12\x17\n\x0fnotification_id\x18\x01 \x01(\t\"Z\n\x19RetryNotificationResponse\x12=\n\x0cnotification\x18\x01 \x01(\x0b\x32\'.taquilla.notifications.v1.Notification*\xb9\x01\n\x12NotificationStatus\x12#\n\x1fNOTIFICATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n\x1bNOTIFICATION_STATUS_PENDING\x10\x01\x12\x1c\n\x18NOTIFICATION_STATUS_SENT\x10\x02\x12\x1e\n\x1aNOTIFICATION_STATUS_FAILED\x10\x03\x12\x1f\n\x1bNOTIFICATION_STATUS_SKIPPED\x10\x04\x32\x95\x02\n\x13NotificationService\x12~\n\x11ListNotifications\x12\x33.taquilla.notifications.v1.ListNotificationsRequest\x1a\x34.taquilla.notifications.v1.ListNotificationsResponse\x12~\n\x11RetryNotification\x12\x33.taquilla.notifications.v1.RetryNotificationRequest\x1a\x34.taquilla.notifications.v1.RetryNotificationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taquilla.notifications.v1.notification_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=83
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=104
+  _globals['_NOTIFICATIONSTATUS']._serialized_start=959
+  _globals['_NOTIFICATIONSTATUS']._serialized_end=1144
+  _globals['_NOTIFICATION']._serialized_start=117
+  _globals['_NOTIFICATION']._serialized_end=544
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=547
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=693
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=695
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=811
+  _globals['_RETRYNOTIFICATIONREQUEST']._serialized_start=813
+  _globals['_RETRYNOTIFICATIONREQUEST']._serialized_end=864
+  _globals['_RETRYNOTIFICATIONRESPONSE']._serialized_start=866
+  _globals['_RETRYNOTIFICATIONRESPONSE']._serialized_end=956
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=1147
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=1424
 # @@protoc_insertion_point(module_scope)

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from taquilla.notifications.v1 import notification_service_pb2 as taquilla_dot_notifications_dot_v1_dot_notification__service__pb2
 
 GRPC_GENERATED_VERSION = '1.75.0'
 GRPC_VERSION = grpc.__version__
@@ -25,11 +26,9 @@ if _version_not_supported:
 
 
 class NotificationServiceStub(object):
-    """NotificationService consumes taquilla.events.v1 and delivers notifications;
-    it lets operators list and retry failed deliveries.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.notifications.v2.
+    """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
+    retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
+    Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
 
     def __init__(self, channel):
@@ -38,19 +37,51 @@ class NotificationServiceStub(object):
         Args:
             channel: A grpc.Channel.
         """
+        self.ListNotifications = channel.unary_unary(
+                '/taquilla.notifications.v1.NotificationService/ListNotifications',
+                request_serializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.ListNotificationsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.ListNotificationsResponse.FromString,
+                _registered_method=True)
+        self.RetryNotification = channel.unary_unary(
+                '/taquilla.notifications.v1.NotificationService/RetryNotification',
+                request_serializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.RetryNotificationRequest.SerializeToString,
+                response_deserializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.RetryNotificationResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer(object):
-    """NotificationService consumes taquilla.events.v1 and delivers notifications;
-    it lets operators list and retry failed deliveries.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.notifications.v2.
+    """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
+    retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
+    Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
+
+    def ListNotifications(self, request, context):
+        """Notifications, newest first, filtered, with keyset pagination.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetryNotification(self, request, context):
+        """Sends a failed notification again now. FAILED_PRECONDITION when it is not failed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'ListNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotifications,
+                    request_deserializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.ListNotificationsRequest.FromString,
+                    response_serializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.ListNotificationsResponse.SerializeToString,
+            ),
+            'RetryNotification': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryNotification,
+                    request_deserializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.RetryNotificationRequest.FromString,
+                    response_serializer=taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.RetryNotificationResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'taquilla.notifications.v1.NotificationService', rpc_method_handlers)
@@ -60,9 +91,61 @@ def add_NotificationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class NotificationService(object):
-    """NotificationService consumes taquilla.events.v1 and delivers notifications;
-    it lets operators list and retry failed deliveries.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.notifications.v2.
+    """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
+    retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
+    Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
+
+    @staticmethod
+    def ListNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.notifications.v1.NotificationService/ListNotifications',
+            taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.ListNotificationsRequest.SerializeToString,
+            taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.ListNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryNotification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.notifications.v1.NotificationService/RetryNotification',
+            taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.RetryNotificationRequest.SerializeToString,
+            taquilla_dot_notifications_dot_v1_dot_notification__service__pb2.RetryNotificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

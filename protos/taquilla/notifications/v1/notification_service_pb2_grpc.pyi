@@ -7,6 +7,7 @@ import abc
 import collections.abc
 import grpc
 import grpc.aio
+import taquilla.notifications.v1.notification_service_pb2
 import typing
 
 _T = typing.TypeVar("_T")
@@ -17,34 +18,62 @@ class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type:
     ...
 
 class NotificationServiceStub:
-    """NotificationService consumes taquilla.events.v1 and delivers notifications;
-    it lets operators list and retry failed deliveries.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.notifications.v2.
+    """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
+    retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
+    Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
 
     def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    ...
+    ListNotifications: grpc.UnaryUnaryMultiCallable[
+        taquilla.notifications.v1.notification_service_pb2.ListNotificationsRequest,
+        taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse,
+    ]
+    """Notifications, newest first, filtered, with keyset pagination."""
+
+    RetryNotification: grpc.UnaryUnaryMultiCallable[
+        taquilla.notifications.v1.notification_service_pb2.RetryNotificationRequest,
+        taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse,
+    ]
+    """Sends a failed notification again now. FAILED_PRECONDITION when it is not failed."""
 
 class NotificationServiceAsyncStub:
-    """NotificationService consumes taquilla.events.v1 and delivers notifications;
-    it lets operators list and retry failed deliveries.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.notifications.v2.
+    """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
+    retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
+    Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
 
-    ...
+    ListNotifications: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.notifications.v1.notification_service_pb2.ListNotificationsRequest,
+        taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse,
+    ]
+    """Notifications, newest first, filtered, with keyset pagination."""
+
+    RetryNotification: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.notifications.v1.notification_service_pb2.RetryNotificationRequest,
+        taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse,
+    ]
+    """Sends a failed notification again now. FAILED_PRECONDITION when it is not failed."""
 
 class NotificationServiceServicer(metaclass=abc.ABCMeta):
-    """NotificationService consumes taquilla.events.v1 and delivers notifications;
-    it lets operators list and retry failed deliveries.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.notifications.v2.
+    """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
+    retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
+    Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
 
-    ...
+    @abc.abstractmethod
+    def ListNotifications(
+        self,
+        request: taquilla.notifications.v1.notification_service_pb2.ListNotificationsRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse, collections.abc.Awaitable[taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse]]:
+        """Notifications, newest first, filtered, with keyset pagination."""
+
+    @abc.abstractmethod
+    def RetryNotification(
+        self,
+        request: taquilla.notifications.v1.notification_service_pb2.RetryNotificationRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse, collections.abc.Awaitable[taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse]]:
+        """Sends a failed notification again now. FAILED_PRECONDITION when it is not failed."""
 
 def add_NotificationServiceServicer_to_server(servicer: NotificationServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...

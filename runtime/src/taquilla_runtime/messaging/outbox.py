@@ -132,7 +132,9 @@ class KafkaPublisher:
             self._producer = producer
         return self._producer
 
-    async def publish(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+    async def publish(
+        self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> None:
         producer = await self._ensure_started()
         await producer.send_and_wait(topic, value=value, key=key, headers=headers)
 

@@ -1,0 +1,1 @@
+"""Notification domain: plain Python, no I/O frameworks."""

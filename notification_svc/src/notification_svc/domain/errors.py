@@ -1,0 +1,30 @@
+"""Typed domain errors; the servicer maps each to one gRPC status."""
+
+
+class NotificationError(Exception):
+    pass
+
+
+class NotificationNotFound(NotificationError):
+    pass
+
+
+class NotRetryable(NotificationError):
+    """Only failed notifications can be retried."""
+
+
+class NotAllowed(NotificationError):
+    pass
+
+
+class DeliveryFailed(NotificationError):
+    """A channel could not deliver; `reason` is safe to store and show (no personal data)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class RecipientUnavailable(NotificationError):
+    """The recipient cannot be reached (unknown, inactive): the notification is skipped."""

@@ -1,0 +1,123 @@
+"""Which domain events notify whom, and the life of one notification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from taquilla_runtime.messaging.envelope import Envelope
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class RecipientRole(enum.StrEnum):
+    ORGANIZER = "organizer"  # the user who created the event
+    OPERATIONS = "operations"  # the configured operations mailbox
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+
+
+# Domain-event types that cause notifications, and who receives each.
+AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
+    "EventCreated": (RecipientRole.ORGANIZER,),
+    "EventPublished": (RecipientRole.ORGANIZER, RecipientRole.OPERATIONS),
+}
+
+
+def payload_sha256(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Notification:
+    id: uuid.UUID
+    message_id: uuid.UUID
+    event_id: uuid.UUID
+    name: str
+    type: str
+    occurred_at: dt.datetime
+    correlation_id: uuid.UUID
+    payload_sha256: str
+    recipient_role: RecipientRole
+    channel: Channel
+    status: NotificationStatus = NotificationStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    updated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def done(self) -> bool:
+        return self.status in (NotificationStatus.SENT, NotificationStatus.SKIPPED)
+
+    def record_sent(self, now: dt.datetime) -> None:
+        self.attempts += 1
+        self.status = NotificationStatus.SENT
+        self.last_error = None
+        self.updated_at = now
+
+    def record_failure(self, reason: str, now: dt.datetime) -> None:
+        self.attempts += 1
+        self.last_error = reason[:500]
+        self.updated_at = now
+
+    def give_up(self, now: dt.datetime) -> None:
+        self.status = NotificationStatus.FAILED
+        self.updated_at = now
+
+    def skip(self, reason: str, now: dt.datetime) -> None:
+        self.status = NotificationStatus.SKIPPED
+        self.last_error = reason[:500]
+        self.updated_at = now
+
+    def reopen(self, now: dt.datetime) -> None:
+        """An operator asked for another try of a failed notification."""
+        self.status = NotificationStatus.PENDING
+        self.updated_at = now
+
+
+def notifications_for(envelope: Envelope) -> list[Notification]:
+    """The notifications a message asks for (none for types nobody is told about)."""
+    return [
+        Notification(
+            id=uuid.uuid5(envelope.message_id, f"{role.value}:{Channel.EMAIL.value}"),
+            message_id=envelope.message_id,
+            event_id=envelope.event_id,
+            name=envelope.name,
+            type=envelope.type,
+            occurred_at=envelope.occurred_at,
+            correlation_id=envelope.correlation_id,
+            payload_sha256=payload_sha256(envelope.payload),
+            recipient_role=role,
+            channel=Channel.EMAIL,
+        )
+        for role in AUDIENCES.get(envelope.type, ())
+    ]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and delay."""
+
+    max_attempts: int = 5
+    base_seconds: float = 0.5
+    max_seconds: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after the `attempt`-th failure (1-based)."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not cryptography)

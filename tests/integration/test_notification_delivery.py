@@ -1,0 +1,489 @@
+"""notification_svc's consumer against a real broker, a real SMTP server and real PostgreSQL.
+
+The organizer's address comes from the running platform's identity_svc (the demo organizer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiosmtpd.controller import Controller
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import text
+
+from devstack.infra import Broker
+from devstack.kafka import ensure_topics_async
+from devstack.processes import free_port, pid_alive
+from devstack.pytest_plugin import PostgresServer
+from notification_svc.bootstrap import build_consumer, build_deps, build_directory, build_engine
+from notification_svc.config import SCHEMA, Settings
+from notification_svc.entrypoints.consumer import NotificationConsumer
+from notification_svc.replay import replay_dead_letters
+from taquilla_runtime import migrations
+from taquilla_runtime.messaging.envelope import Envelope
+from taquilla_runtime.messaging.outbox import KafkaPublisher
+from tests.conftest import Platform
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+DEMO_ORGANIZER = "5e1d0000-0000-4000-8000-000000000002"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "notification_svc/src/notification_svc/migrations"
+
+SPANS = InMemorySpanExporter()
+if not isinstance(trace.get_tracer_provider(), TracerProvider):
+    _provider = TracerProvider()
+    _provider.add_span_processor(SimpleSpanProcessor(SPANS))
+    trace.set_tracer_provider(_provider)
+else:  # another test module installed one first
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(SPANS))  # type: ignore[attr-defined]
+
+
+class ScriptedSmtp:
+    """A real SMTP server whose answers the test scripts: refuse the next N messages, or all of them."""
+
+    def __init__(self) -> None:
+        self.accepted: list[Message] = []
+        self.refusals = 0
+        self.refuse_next = 0
+        self.refuse_all = False
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_all or self.refuse_next > 0:
+            self.refuse_next = max(0, self.refuse_next - 1)
+            self.refusals += 1
+            return "451 4.3.0 Try again later"
+        self.accepted.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 2.0.0 OK"
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def message_ids(self) -> list[str]:
+        return [str(m["Message-ID"]) for m in self.accepted]
+
+
+@pytest.fixture(scope="module")
+def notifications_db(postgres_server: PostgresServer) -> str:
+    url = postgres_server.url("notification_svc")
+    migrations.upgrade(MIGRATIONS, url, SCHEMA)
+    return url
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def smtp() -> AsyncIterator[ScriptedSmtp]:
+    server = ScriptedSmtp()
+    server.start()
+    yield server
+    server.stop()
+
+
+def make_settings(
+    platform: Platform, notifications_db: str, broker: Broker, smtp_port: int, **overrides: Any
+) -> Settings:
+    suffix = uuid.uuid4().hex[:8]
+    values: dict[str, Any] = {
+        "database_url": notifications_db,
+        "kafka_bootstrap_servers": broker.bootstrap_servers,
+        "smtp_port": smtp_port,
+        "identity_svc_address": platform.env("EDGE_IDENTITY_SVC_ADDRESS"),
+        "topic": f"events-{suffix}",
+        "dead_letter_topic": f"events-{suffix}.dlq",
+        "consumer_group": f"ns-{suffix}",
+        "retry_base_seconds": 0.02,
+        "retry_max_seconds": 0.1,
+        "max_attempts": 5,
+        "grpc_address": f"127.0.0.1:{free_port()}",
+        "metrics_address": f"127.0.0.1:{free_port()}",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+class RunningConsumer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = build_engine(settings)
+        self.identity = build_directory(settings)
+        self.dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="test-dlq")
+        self.consumer: NotificationConsumer = build_consumer(
+            settings, build_deps(settings, self.engine, self.identity), self.dead_letters
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.consumer.run())
+
+    async def stop(self) -> None:
+        self.consumer.stop()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, timeout=30)
+        await self.dead_letters.close()
+        await self.identity.close()
+        await self.engine.dispose()
+
+    async def statuses(self, event_id: uuid.UUID) -> list[tuple[str, str, int]]:
+        async with self.engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT recipient_role, status, attempts FROM notifications.notifications "
+                    "WHERE event_id = :event ORDER BY recipient_role"
+                ),
+                {"event": event_id},
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def consumer_factory(
+    platform: Platform, notifications_db: str, kafka_broker: Broker, smtp: ScriptedSmtp
+) -> AsyncIterator[Callable[..., Any]]:
+    running: list[RunningConsumer] = []
+
+    async def start(**overrides: Any) -> RunningConsumer:
+        settings = make_settings(
+            platform, notifications_db, kafka_broker, overrides.pop("smtp_port", smtp.port), **overrides
+        )
+        await ensure_topics_async(
+            kafka_broker.bootstrap_servers, [settings.topic, settings.dead_letter_topic], 3
+        )
+        consumer = RunningConsumer(settings)
+        await consumer.start()
+        running.append(consumer)
+        return consumer
+
+    yield start
+    for consumer in running:
+        await consumer.stop()
+
+
+def event_envelope(kind: str = "EventCreated", **payload_overrides: Any) -> Envelope:
+    event = {
+        "id": str(uuid.uuid4()),
+        "organizationId": "5e1d0000-0000-4000-8000-000000000001",
+        "createdBy": DEMO_ORGANIZER,
+        "name": "Festival de Música del Caribe",
+        "category": "festival",
+        "status": "draft" if kind == "EventCreated" else "published",
+        "startsAt": "2027-03-01T20:00:00Z",
+        "endsAt": "2027-03-02T02:00:00Z",
+        "timezone": "America/Bogota",
+        "venue": {
+            "name": "Parque Simón Bolívar",
+            "city": "Bogotá",
+            "address": "Cl. 63",
+            "latitude": None,
+            "longitude": None,
+        },
+        "capacity": 500,
+        "zones": [
+            {
+                "id": str(uuid.uuid4()),
+                "name": "General",
+                "price": {"amount": "120000.00", "currency": "COP"},
+                "capacity": 500,
+            }
+        ],
+    }
+    event.update(payload_overrides)
+    return Envelope.new(
+        event_id=uuid.UUID(event["id"]), name=event["name"], type=kind, payload={"event": event}
+    )
+
+
+async def publish(
+    settings: Settings,
+    value: bytes,
+    *,
+    key: bytes | None = None,
+    headers: list[tuple[str, bytes]] | None = None,
+    partition: int | None = None,
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            settings.topic, value=value, key=key, headers=headers or [], partition=partition
+        )
+    finally:
+        await producer.stop()
+
+
+async def publish_envelope(
+    settings: Settings,
+    envelope: Envelope,
+    times: int = 1,
+    traceparent: str | None = None,
+    partition: int | None = None,
+) -> None:
+    for _ in range(times):
+        await publish(
+            settings,
+            envelope.to_bytes(),
+            key=str(envelope.event_id).encode(),
+            headers=envelope.kafka_headers(traceparent),
+            partition=partition,
+        )
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return
+        except AssertionError:
+            pass
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+async def dead_letters(settings: Settings, expected: int, timeout: float = 20) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        settings.dead_letter_topic,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        auto_offset_reset="earliest",
+        group_id=f"peek-{uuid.uuid4().hex[:6]}",
+    )
+    await consumer.start()
+    found: list[Any] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < expected and asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                found.extend(records)
+    finally:
+        await consumer.stop()
+    return found
+
+
+def mails_about(smtp: ScriptedSmtp, envelope: Envelope) -> list[Message]:
+    return [m for m in smtp.accepted if m["X-Taquilla-Correlation-ID"] == str(envelope.correlation_id)]
+
+
+async def test_the_same_message_delivered_three_times_sends_one_email(
+    consumer_factory, smtp: ScriptedSmtp
+) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory()
+    envelope = event_envelope()
+    await publish_envelope(consumer.settings, envelope, times=3)
+    await eventually(lambda: len(mails_about(smtp, envelope)) == 1)
+    await asyncio.sleep(1.0)  # the two redeliveries have had their chance
+    mails = mails_about(smtp, envelope)
+    assert len(mails) == 1
+    assert mails[0]["To"] == "organizer@taquilla.demo"
+    assert "Festival de Música del Caribe" in mails[0]["Subject"]
+    assert {part.get_content_type() for part in mails[0].walk()} >= {"text/plain", "text/html"}
+    assert await consumer.statuses(envelope.event_id) == [("organizer", "sent", 1)]
+
+
+async def test_a_published_event_also_notifies_operations_in_english_when_configured(
+    consumer_factory, smtp
+) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory(operations_email="ops@example.org", operations_locale="en")
+    envelope = event_envelope("EventPublished")
+    await publish_envelope(consumer.settings, envelope)
+    await eventually(lambda: len(mails_about(smtp, envelope)) == 2)
+    by_recipient = {m["To"]: m for m in mails_about(smtp, envelope)}
+    assert "is now published" in by_recipient["ops@example.org"]["Subject"]
+    assert "ya está publicado" in by_recipient["organizer@taquilla.demo"]["Subject"]
+
+
+async def test_smtp_refusing_twice_then_accepting_sends_once_after_three_attempts(
+    consumer_factory, smtp
+) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory()
+    smtp.refuse_next = 2
+    envelope = event_envelope()
+    await publish_envelope(consumer.settings, envelope)
+    await eventually(lambda: len(mails_about(smtp, envelope)) == 1)
+    await eventually(lambda: consumer.statuses(envelope.event_id))
+    assert await consumer.statuses(envelope.event_id) == [("organizer", "sent", 3)]
+
+
+async def test_smtp_down_for_good_ends_in_the_dead_letter_topic_and_replay_sends_once(
+    consumer_factory, smtp
+) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory(smtp_port=free_port())  # nothing listens there
+    envelope = event_envelope()
+    await publish_envelope(consumer.settings, envelope)
+    dead = await dead_letters(consumer.settings, 1)
+    assert len(dead) == 1
+    headers = dict(dead[0].headers)
+    assert headers["x-taquilla-attempts"] == b"5"
+    assert headers["x-taquilla-error"].startswith(b"SMTP unavailable")
+    assert headers["type"] == b"EventCreated"
+    assert Envelope.from_bytes(dead[0].value) == envelope
+    await eventually(lambda: consumer.statuses(envelope.event_id))
+    assert await consumer.statuses(envelope.event_id) == [("organizer", "failed", 5)]
+
+    # The operator fixes SMTP and replays the dead letters into a consumer that can reach it.
+    healthy = await consumer_factory(
+        database_url=consumer.settings.database_url,
+        topic=consumer.settings.topic,
+        dead_letter_topic=consumer.settings.dead_letter_topic,
+        consumer_group=consumer.settings.consumer_group,
+    )
+    await consumer.stop()
+    replayed, kept = await replay_dead_letters(healthy.settings, idle_seconds=1.5)
+    assert (replayed, kept) == (1, 0)
+    await eventually(lambda: len(mails_about(smtp, envelope)) == 1)
+    await eventually(lambda: healthy.statuses(envelope.event_id))
+    await eventually(lambda: _is(healthy.statuses(envelope.event_id), [("organizer", "sent", 6)]))
+    # Replaying again sends nothing more.
+    await replay_dead_letters(healthy.settings, idle_seconds=1.0)
+    await asyncio.sleep(1.0)
+    assert len(mails_about(smtp, envelope)) == 1
+
+
+async def _is(awaitable: Any, expected: Any) -> bool:
+    return bool(await awaitable == expected)
+
+
+async def test_poison_messages_go_straight_to_the_dead_letter_topic(consumer_factory, smtp) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory()
+    await publish(consumer.settings, b"{not json", key=b"k")
+    wrong_version = event_envelope().to_dict() | {"version": 9}
+    import json
+
+    await publish(consumer.settings, json.dumps(wrong_version).encode(), key=b"k")
+    good = event_envelope()
+    await publish_envelope(consumer.settings, good)
+    dead = await dead_letters(consumer.settings, 2)
+    reasons = sorted(dict(r.headers)["x-taquilla-error"].decode() for r in dead)
+    assert reasons == ["poison: not JSON", "poison: unsupported version: 9"]
+    assert all(dict(r.headers)["x-taquilla-attempts"] == b"0" for r in dead)
+    # The queue moved on: the good message behind the poison ones was delivered.
+    await eventually(lambda: len(mails_about(smtp, good)) == 1)
+
+
+async def test_types_nobody_is_told_about_are_acknowledged_without_mail(consumer_factory, smtp) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory()
+    ignored = event_envelope("EventUpdated")
+    marker = event_envelope()
+    await publish_envelope(consumer.settings, ignored)
+    await publish_envelope(consumer.settings, marker)
+    await eventually(lambda: len(mails_about(smtp, marker)) == 1)
+    assert mails_about(smtp, ignored) == []
+
+
+async def test_the_consumer_continues_the_producers_trace(consumer_factory, smtp) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory()
+    envelope = event_envelope()
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    await publish_envelope(consumer.settings, envelope, traceparent=f"00-{trace_id}-{parent_id}-01")
+    await eventually(lambda: len(mails_about(smtp, envelope)) == 1)
+    spans = [
+        s
+        for s in SPANS.get_finished_spans()
+        if s.name == "notification_svc consume"
+        and s.attributes.get("messaging.message.id") == str(envelope.message_id)
+    ]
+    assert len(spans) == 1
+    assert format(spans[0].context.trace_id, "032x") == trace_id
+    assert spans[0].parent is not None
+    assert format(spans[0].parent.span_id, "016x") == parent_id
+
+
+async def test_a_slow_partition_does_not_stall_the_others(consumer_factory, smtp) -> None:  # type: ignore[no-untyped-def]
+    consumer = await consumer_factory(retry_base_seconds=3.0, retry_max_seconds=3.0, max_attempts=2)
+    unknown_creator = event_envelope(createdBy=str(uuid.uuid4()))
+    warm_up = event_envelope()
+    await publish_envelope(consumer.settings, unknown_creator, partition=0)
+    await publish_envelope(consumer.settings, warm_up, partition=1)
+    await eventually(lambda: len(mails_about(smtp, warm_up)) == 1)  # the consumer has joined its group
+    smtp.refuse_next = 1
+    slow = event_envelope()
+    await publish_envelope(consumer.settings, slow, partition=0)  # refused once, then ~1.5-3 s of backoff
+    await eventually(lambda: smtp.refusals > 0 and smtp.refuse_next == 0)
+    others = [event_envelope() for _ in range(4)]
+    for n, envelope in enumerate(others):
+        await publish_envelope(consumer.settings, envelope, partition=1 + n % 2)
+    await eventually(lambda: len(mails_about(smtp, slow)) == 1)
+    order = [m["X-Taquilla-Correlation-ID"] for m in smtp.accepted]
+    slow_at = order.index(str(slow.correlation_id))
+    assert all(order.index(str(e.correlation_id)) < slow_at for e in others), (
+        "partitions 1 and 2 kept flowing"
+    )
+    assert (await consumer.statuses(unknown_creator.event_id))[0][1] == "skipped"
+    assert (await consumer.statuses(slow.event_id)) == [("organizer", "sent", 2)]
+
+
+async def test_killed_mid_batch_and_restarted_it_loses_nothing_and_sends_nothing_twice(
+    platform: Platform, notifications_db: str, kafka_broker: Broker, smtp: ScriptedSmtp, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        platform,
+        notifications_db,
+        kafka_broker,
+        smtp.port,
+        retry_base_seconds=0.5,
+        retry_max_seconds=1.0,
+        max_attempts=50,
+    )
+    await ensure_topics_async(kafka_broker.bootstrap_servers, [settings.topic, settings.dead_letter_topic], 3)
+    batch = [event_envelope() for _ in range(12)]
+    for envelope in batch:
+        await publish_envelope(settings, envelope)
+    env = {
+        **os.environ,
+        **{f"NOTIFICATION_SVC_{k.upper()}": str(v) for k, v in settings.model_dump().items()},
+    }
+
+    def start() -> subprocess.Popen[bytes]:
+        log = (tmp_path / "consumer.log").open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "notification_svc", "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    delivered = lambda: sum(len(mails_about(smtp, e)) for e in batch)
+    first = start()
+    try:
+        await eventually(lambda: delivered() >= 4, timeout=30)
+        smtp.refuse_all = True  # the consumer is now stuck retrying one message: kill it mid-batch
+        refusals = smtp.refusals
+        await eventually(lambda: smtp.refusals > refusals, timeout=10)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        assert 4 <= delivered() < len(batch)
+    finally:
+        if pid_alive(first.pid):
+            os.killpg(first.pid, signal.SIGKILL)
+    smtp.refuse_all = False
+    second = start()
+    try:
+        await eventually(lambda: delivered() == len(batch), timeout=60)
+        await asyncio.sleep(1.5)
+        ids = [m["Message-ID"] for e in batch for m in mails_about(smtp, e)]
+        assert len(ids) == len(batch) == len(set(ids)), "every message delivered exactly once"
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
