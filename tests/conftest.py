@@ -11,6 +11,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from devstack.otlp_sink import OtlpSink
 from devstack.processes import free_port
 from devstack.stack import Ports, Stack
 
@@ -31,6 +32,7 @@ PLATFORM_ENV = {
 @dataclass
 class Platform:
     stack: Stack
+    traces: OtlpSink
 
     @property
     def edge_url(self) -> str:
@@ -46,20 +48,24 @@ class Platform:
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     ports = Ports(**{name: free_port() for name in asdict(Ports())})
+    traces = OtlpSink()  # every service exports its spans here, as it would to Jaeger
+    traces.start()
+    tracing = {"OTEL_EXPORTER_OTLP_ENDPOINT": traces.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     stack = Stack(
         home=tmp_path_factory.mktemp("platform"),
         ports=ports,
         durable=False,
         with_frontend=False,
         progress=lambda _: None,
-        extra_env=PLATFORM_ENV,
+        extra_env={**PLATFORM_ENV, **tracing},
     )
     try:
         stack.up()
-        yield Platform(stack)
+        yield Platform(stack, traces)
     finally:
         stack.down()
         stack.postgres.destroy()
+        traces.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from opentelemetry import context, propagate, trace
 from prometheus_client import Counter, Histogram
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +21,7 @@ HTTP_DURATION = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 _HEADER_LOWER = HTTP_HEADER.lower().encode()
+tracer = trace.get_tracer("edge")
 
 
 def _route_template(scope: Scope) -> str:
@@ -41,11 +43,20 @@ class CorrelationAndMetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == _HEADER_LOWER), None)
-        correlation_id = accept_or_new(incoming)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        correlation_id = accept_or_new(headers.get(HTTP_HEADER.lower()))
         token = set_correlation_id(correlation_id)
         started = time.perf_counter()
         status = 500
+        method = scope.get("method", "GET")
+        # A caller's W3C traceparent is continued; otherwise the request starts a trace.
+        span = tracer.start_span(
+            f"{method} {scope['path']}",
+            context=propagate.extract(headers),
+            kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": scope["path"]},
+        )
+        span_token = context.attach(trace.set_span_in_context(span))
 
         async def send_with_header(message: Message) -> None:
             nonlocal status
@@ -60,7 +71,14 @@ class CorrelationAndMetricsMiddleware:
             await self.app(scope, receive, send_with_header)
         finally:
             route = _route_template(scope)
-            method = scope.get("method", "GET")
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_DURATION.labels(method, route).observe(time.perf_counter() - started)
+            span.update_name(f"{method} {route}")
+            span.set_attribute("http.route", route)
+            span.set_attribute("http.response.status_code", status)
+            span.set_attribute("taquilla.correlation_id", correlation_id)
+            if status >= 500:
+                span.set_status(trace.StatusCode.ERROR)
+            span.end()
+            context.detach(span_token)
             reset_correlation_id(token)

@@ -2,8 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+
+class _PoolCollector(Collector):
+    """taquilla_db_pool_connections{state}: how much of each engine's pool is in use, read at scrape time."""
+
+    def __init__(self) -> None:
+        self.engines: dict[str, AsyncEngine] = {}
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "taquilla_db_pool_connections", "Database connections by state.", labels=["application", "state"]
+        )
+        for application, engine in self.engines.items():
+            pool: Any = engine.pool
+            if not all(hasattr(pool, name) for name in ("checkedout", "checkedin", "size")):
+                continue  # e.g. NullPool in migrations
+            family.add_metric([application, "checked_out"], pool.checkedout())
+            family.add_metric([application, "idle"], pool.checkedin())
+            family.add_metric([application, "size"], pool.size())
+        yield family
+
+
+_POOLS = _PoolCollector()
+REGISTRY.register(_POOLS)
 
 
 def create_engine(url: str, *, schema: str, application_name: str, pool_size: int = 10) -> AsyncEngine:
@@ -11,7 +40,7 @@ def create_engine(url: str, *, schema: str, application_name: str, pool_size: in
 
     Nothing connects until the first query, so building an engine at start-up never blocks.
     """
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -27,6 +56,8 @@ def create_engine(url: str, *, schema: str, application_name: str, pool_size: in
             "command_timeout": 30,
         },
     )
+    _POOLS.engines[application_name] = engine
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

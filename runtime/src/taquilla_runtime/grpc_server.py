@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
 
 from taquilla_runtime.correlation import (
@@ -39,6 +40,18 @@ GRPC_DURATION = Histogram(
     ["grpc_service", "grpc_method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+# Codes that mean the server failed (the others are the caller's problem or normal outcomes).
+SERVER_ERRORS = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
+tracer = trace.get_tracer("taquilla_runtime.grpc")
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 Registration = Callable[[grpc.aio.Server], None]
@@ -68,21 +81,32 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             token = set_correlation_id(accept_or_new(metadata.get(GRPC_METADATA_KEY)))
             started = time.perf_counter()
             code = grpc.StatusCode.OK
-            try:
-                return await inner(request, context)
-            except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except Exception:
-                code = context.code() or grpc.StatusCode.UNKNOWN
-                if code is grpc.StatusCode.UNKNOWN:
-                    log.exception("unhandled error in gRPC call", extra={"grpc_method": method})
-                raise
-            finally:
-                code = context.code() or code
-                GRPC_HANDLED.labels(service, method, code.name).inc()
-                GRPC_DURATION.labels(service, method).observe(time.perf_counter() - started)
-                reset_correlation_id(token)
+            # Continue the caller's trace (W3C traceparent in the metadata).
+            parent = propagate.extract({k: v for k, v in metadata.items() if isinstance(v, str)})
+            with tracer.start_as_current_span(
+                f"{service}/{method}",
+                context=parent,
+                kind=trace.SpanKind.SERVER,
+                attributes={"rpc.system": "grpc", "rpc.service": service, "rpc.method": method},
+            ) as span:
+                try:
+                    return await inner(request, context)
+                except asyncio.CancelledError:
+                    code = grpc.StatusCode.CANCELLED
+                    raise
+                except Exception:
+                    code = context.code() or grpc.StatusCode.UNKNOWN
+                    if code is grpc.StatusCode.UNKNOWN:
+                        log.exception("unhandled error in gRPC call", extra={"grpc_method": method})
+                    raise
+                finally:
+                    code = context.code() or code
+                    span.set_attribute("rpc.grpc.status_code", code.value[0])
+                    if code in SERVER_ERRORS:
+                        span.set_status(trace.StatusCode.ERROR, code.name)
+                    GRPC_HANDLED.labels(service, method, code.name).inc()
+                    GRPC_DURATION.labels(service, method).observe(time.perf_counter() - started)
+                    reset_correlation_id(token)
 
         return grpc.unary_unary_rpc_method_handler(
             observed,

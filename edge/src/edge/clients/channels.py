@@ -7,20 +7,40 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from opentelemetry import propagate, trace
 
 from taquilla_runtime.correlation import GRPC_METADATA_KEY, get_correlation_id
 
+tracer = trace.get_tracer("edge.grpc")
+
 
 class _CorrelationInterceptor(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    """Adds the request's correlation id and W3C trace context to every outgoing call."""
+
     async def intercept_unary_unary(
         self, continuation: Callable[..., Any], client_call_details: grpc.aio.ClientCallDetails, request: Any
     ) -> Any:
-        correlation_id = get_correlation_id()
-        if correlation_id:
+        method = client_call_details.method
+        name = method.decode() if isinstance(method, bytes) else str(method)
+        with tracer.start_as_current_span(
+            name.lstrip("/"), kind=trace.SpanKind.CLIENT, attributes={"rpc.system": "grpc"}
+        ) as span:
             metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()))
-            metadata.add(GRPC_METADATA_KEY, correlation_id)
-            client_call_details = client_call_details._replace(metadata=metadata)
-        return await continuation(client_call_details, request)
+            correlation_id = get_correlation_id()
+            if correlation_id:
+                metadata.add(GRPC_METADATA_KEY, correlation_id)
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            for key, value in carrier.items():
+                metadata.add(key, value)
+            call = await continuation(client_call_details._replace(metadata=metadata), request)
+            # Awaiting inside the span times the whole RPC; the caller awaits the same call object and
+            # gets its result or its error.
+            try:
+                await call
+            except grpc.aio.AioRpcError as exc:
+                span.set_status(trace.StatusCode.ERROR, exc.code().name)
+            return call
 
 
 def open_channel(address: str) -> grpc.aio.Channel:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import grpc
+from opentelemetry import propagate
 
 from notification_svc.application.ports import Contact
 from notification_svc.domain.errors import DeliveryFailed, RecipientUnavailable
@@ -42,10 +43,12 @@ class IdentityDirectory:
             user_id = uuid.UUID(creator)
         except ValueError:
             raise RecipientUnavailable("the event names no creator") from None
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # the lookup joins the consumer's trace
         try:
             reply: pb.GetUserContactResponse = await self._identity().GetUserContact(
                 pb.GetUserContactRequest(user_id=str(user_id)),
-                metadata=self._metadata,
+                metadata=(*self._metadata, *carrier.items()),
                 timeout=self._deadline,
             )
         except grpc.aio.AioRpcError as exc:

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from opentelemetry import propagate, trace
 from prometheus_client import Counter, Gauge
 from sqlalchemy import (
     BigInteger,
@@ -40,9 +41,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from taquilla_runtime.messaging.envelope import Envelope
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("taquilla_runtime.outbox")
 
 OUTBOX_PUBLISHED = Counter(
-    "taquilla_outbox_published_total", "Outbox messages published to Kafka.", ["outbox"]
+    "taquilla_outbox_published_total",
+    "Outbox messages published to Kafka, by message type.",
+    ["outbox", "type"],
 )
 OUTBOX_PUBLISH_FAILURES = Counter(
     "taquilla_outbox_publish_failures_total", "Failed attempts to publish an outbox batch.", ["outbox"]
@@ -81,16 +85,27 @@ async def outbox_insert(
     envelope: Envelope,
     traceparent: str | None = None,
 ) -> None:
-    """Adds a message to the outbox inside the caller's transaction; the caller commits."""
+    """Adds a message to the outbox inside the caller's transaction; the caller commits.
+
+    The current trace (the request that caused the change) is kept with the row, so the relay's
+    publish and everything downstream join that trace.
+    """
     await connection.execute(
         table.insert().values(
             message_id=envelope.message_id,
             topic=topic,
             key=str(envelope.event_id),
             envelope=envelope.to_dict(),
-            traceparent=traceparent,
+            traceparent=traceparent or current_traceparent(),
         )
     )
+
+
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the active span, if any."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
 
 
 class Publisher(Protocol):
@@ -195,12 +210,7 @@ class OutboxRelay:
             try:
                 for row in rows:
                     envelope = Envelope.from_dict(row.envelope)
-                    await self._publisher.publish(
-                        row.topic,
-                        row.key.encode(),
-                        envelope.to_bytes(),
-                        envelope.kafka_headers(row.traceparent),
-                    )
+                    await self._publish(row.topic, row.key, envelope, row.traceparent)
                     published.append(row.id)
             finally:
                 # Rows sent before a failure are marked so a retry does not resend them needlessly.
@@ -208,8 +218,29 @@ class OutboxRelay:
                     await connection.execute(
                         update(t).where(t.c.id.in_(published)).values(published_at=func.now())
                     )
-            OUTBOX_PUBLISHED.labels(self._label).inc(len(published))
             return len(published)
+
+    async def _publish(self, topic: str, key: str, envelope: Envelope, traceparent: str | None) -> None:
+        """Publishes inside a PRODUCER span that continues (and links to) the originating request's trace."""
+        origin = propagate.extract({"traceparent": traceparent}) if traceparent else None
+        origin_span = trace.get_current_span(origin).get_span_context() if origin is not None else None
+        links = [trace.Link(origin_span)] if origin_span is not None and origin_span.is_valid else []
+        with tracer.start_as_current_span(
+            f"{topic} publish",
+            context=origin,
+            kind=trace.SpanKind.PRODUCER,
+            links=links,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": topic,
+                "messaging.message.id": str(envelope.message_id),
+                "messaging.kafka.message.key": key,
+            },
+        ):
+            await self._publisher.publish(
+                topic, key.encode(), envelope.to_bytes(), envelope.kafka_headers(current_traceparent())
+            )
+        OUTBOX_PUBLISHED.labels(self._label, envelope.type).inc()
 
     async def record_failure(self, error: BaseException) -> None:
         t = self._table

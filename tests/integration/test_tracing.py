@@ -1,0 +1,94 @@
+"""One trace follows a request across processes: HTTP at the edge, gRPC, Kafka, the consumer.
+
+The platform's services export their spans over OTLP to an in-memory collector (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from devstack.otlp_sink import ExportedSpan
+from taquilla_runtime.messaging.envelope import Envelope
+from tests.conftest import DEMO_PASSWORDS, Platform
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+SERVER, CLIENT, PRODUCER, CONSUMER = 2, 3, 4, 5  # OTLP span kinds
+
+
+async def spans_of(
+    platform: Platform, trace_id: str, services: set[str], timeout: float = 15
+) -> list[ExportedSpan]:
+    for _ in range(int(timeout * 10)):
+        spans = [s for s in platform.traces.spans() if s.trace_id == trace_id]
+        if services <= {s.service for s in spans}:
+            return spans
+        await asyncio.sleep(0.1)
+    raise AssertionError(
+        f"trace {trace_id} has spans of {sorted({s.service for s in spans})}, wanted {services}"
+    )
+
+
+async def test_a_request_at_the_edge_and_its_grpc_calls_share_one_trace(
+    platform: Platform, edge: httpx.AsyncClient
+) -> None:
+    trace_id, caller_span = secrets.token_hex(16), secrets.token_hex(8)
+    email, password = DEMO_PASSWORDS["customer"]
+    reply = await edge.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": email, "password": password},
+        headers={"traceparent": f"00-{trace_id}-{caller_span}-01"},
+    )
+    assert reply.status_code == 200
+    spans = await spans_of(platform, trace_id, {"edge", "identity_svc"})
+    http = next(s for s in spans if s.service == "edge" and s.kind == SERVER)
+    assert http.name == "POST /api/v1/auth/token"
+    assert http.parent_span_id == caller_span
+    client = next(s for s in spans if s.service == "edge" and s.kind == CLIENT)
+    assert client.parent_span_id == http.span_id
+    server = next(s for s in spans if s.service == "identity_svc" and s.kind == SERVER)
+    assert server.name == "taquilla.identity.v1.IdentityService/IssuePasswordGrant"
+    assert server.parent_span_id == client.span_id
+
+
+async def test_a_message_from_kafka_continues_its_producers_trace_in_the_consumer(platform: Platform) -> None:
+    trace_id, producer_span = secrets.token_hex(16), secrets.token_hex(8)
+    event_id = uuid.uuid4()
+    envelope = Envelope.new(
+        event_id=event_id,
+        name="Concierto",
+        type="EventCreated",
+        payload={
+            "event": {
+                "id": str(event_id),
+                "createdBy": "5e1d0000-0000-4000-8000-000000000002",
+                "name": "Concierto",
+                "startsAt": "2027-02-01T01:00:00Z",
+                "timezone": "America/Bogota",
+                "capacity": 10,
+                "venue": {"name": "Teatro", "city": "Cali"},
+                "zones": [],
+            }
+        },
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=platform.env("EVENT_SVC_KAFKA_BOOTSTRAP_SERVERS"))
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            "taquilla.events.v1",
+            envelope.to_bytes(),
+            key=str(event_id).encode(),
+            headers=envelope.kafka_headers(f"00-{trace_id}-{producer_span}-01"),
+        )
+    finally:
+        await producer.stop()
+    spans = await spans_of(platform, trace_id, {"notification_svc", "identity_svc"})
+    consume = next(s for s in spans if s.service == "notification_svc" and s.kind == CONSUMER)
+    assert consume.parent_span_id == producer_span
+    lookup = next(s for s in spans if s.service == "identity_svc")
+    assert lookup.name.endswith("/GetUserContact")
