@@ -25,7 +25,7 @@ class ExportedSpan:
     attributes: dict[str, Any]
 
 
-class _Collector(trace_service_pb2_grpc.TraceServiceServicer):  # type: ignore[misc]
+class _Collector(trace_service_pb2_grpc.TraceServiceServicer):
     def __init__(self, sink: OtlpSink) -> None:
         self._sink = sink
 
@@ -58,7 +58,7 @@ class OtlpSink:
         self._spans: list[ExportedSpan] = []
         self._lock = threading.Lock()
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Collector(self), self._server)
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Collector(self), self._server)  # type: ignore[no-untyped-call]
         self._server.add_insecure_port(f"127.0.0.1:{self.port}")
 
     @property
