@@ -27,6 +27,7 @@ SQL
     psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname "$database" \
         --set=database="$database" --set=role="$role" --set=schema="$schema" <<'SQL'
 CREATE SCHEMA :"schema" AUTHORIZATION :"role";
+CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public;
 ALTER ROLE :"role" IN DATABASE :"database" SET search_path TO :"schema";
 SQL
 }

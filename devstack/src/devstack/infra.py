@@ -187,6 +187,7 @@ class Postgres:
         # Extensions need a superuser; services may use these in their migrations.
         self.psql(
             "CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS unaccent; "
+            "CREATE EXTENSION IF NOT EXISTS btree_gist; "  # sessions' no-overlap exclusion constraint
             f"CREATE SCHEMA IF NOT EXISTS {db.schema} AUTHORIZATION {db.role};",
             database=db.database,
         )

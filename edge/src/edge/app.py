@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
-from edge.api.routes import admin, admin_notifications, auth, health, users
+from edge.api.routes import admin, admin_notifications, auth, events, health, users
 from edge.clients.channels import ServiceChannels
 from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
@@ -114,4 +114,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(users.router)
     app.include_router(admin.router)
     app.include_router(admin_notifications.router)
+    app.include_router(events.catalog_router())
     return app

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from event_svc.adapters.orm import outbox
+from event_svc.adapters.unit_of_work import SqlUnitOfWork
+from event_svc.application.ports import UnitOfWork
 from event_svc.config import SCHEMA, Settings
 from event_svc.entrypoints.grpc_server import SERVICE_NAME, EventServicer
+from event_svc.entrypoints.housekeeping import IdempotencyKeyExpiry
 from taquilla.events.v1 import event_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
@@ -15,20 +21,32 @@ from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
 
-def build_service(settings: Settings) -> ServiceProcess:
-    engine = create_engine(
+def build_engine(settings: Settings) -> AsyncEngine:
+    return create_engine(
         settings.database_url,
         schema=SCHEMA,
         application_name="event_svc",
         pool_size=settings.database_pool_size,
     )
+
+
+def unit_of_work_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
+    return partial(SqlUnitOfWork, engine)
+
+
+def build_servicer(engine: AsyncEngine) -> EventServicer:
+    return EventServicer(unit_of_work_factory(engine))
+
+
+def build_service(settings: Settings) -> ServiceProcess:
+    engine = build_engine(settings)
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-outbox")
     relay = OutboxRelay(engine, outbox, publisher)
-    servicer = EventServicer()
+    expiry = IdempotencyKeyExpiry(engine)
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
-        register=[partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, servicer)],
+        register=[partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(engine))],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
     )
@@ -40,6 +58,9 @@ def build_service(settings: Settings) -> ServiceProcess:
     return ServiceProcess(
         grpc=grpc_service,
         metrics=MetricsEndpoint(settings.metrics_address),
-        workers=[Worker("outbox-relay", relay.run, relay.stop)],
+        workers=[
+            Worker("outbox-relay", relay.run, relay.stop),
+            Worker("idempotency-key-expiry", expiry.run, expiry.stop),
+        ],
         on_shutdown=[close],
     )

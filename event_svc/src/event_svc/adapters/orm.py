@@ -1,11 +1,167 @@
-"""Tables of the catalog schema. All SQL of event_svc lives in adapters/."""
+"""Tables of the catalog schema. All SQL of event_svc lives in adapters/.
+
+Timestamps are ``timestamptz`` in UTC; money is NUMERIC(12,2) with an ISO 4217 code beside it.
+Two sessions at the same venue and place never overlap in time, across events too: the exclusion
+constraint ``ex_sessions_no_overlap`` (btree_gist) enforces it race-free in PostgreSQL.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, ExcludeConstraint
 
 from event_svc.config import SCHEMA
 from taquilla_runtime.messaging.outbox import outbox_table
 
 metadata = MetaData(schema=SCHEMA)
 outbox = outbox_table(metadata)
+
+OVERLAP_CONSTRAINT = "ex_sessions_no_overlap"
+TIMESTAMP = DateTime(timezone=True)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("organization_id", UUID(as_uuid=True), nullable=False),
+    Column("created_by", UUID(as_uuid=True), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("category", Text, nullable=False),
+    Column("venue_name", Text, nullable=False),
+    Column("venue_city", Text, nullable=False),
+    Column("venue_address", Text, nullable=False),
+    Column("venue_latitude", Float(53), nullable=True),
+    Column("venue_longitude", Float(53), nullable=True),
+    Column("image_url", Text, nullable=True),
+    Column("starts_at", TIMESTAMP, nullable=False),
+    Column("ends_at", TIMESTAMP, nullable=False),
+    Column("timezone", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False, server_default=func.now()),
+    Column("updated_at", TIMESTAMP, nullable=False, server_default=func.now()),
+    Column("published_at", TIMESTAMP, nullable=True),
+    Column("cancelled_at", TIMESTAMP, nullable=True),
+    Column("cancellation_reason", Text, nullable=False, server_default=""),
+    Column("deleted_at", TIMESTAMP, nullable=True),
+    CheckConstraint("ends_at > starts_at", name="ck_events_period"),
+    CheckConstraint("status IN ('draft', 'published', 'cancelled', 'completed')", name="ck_events_status"),
+    CheckConstraint(
+        "category IN ('concert', 'conference', 'sports', 'theatre', 'festival', 'workshop', 'other')",
+        name="ck_events_category",
+    ),
+    CheckConstraint("version > 0", name="ck_events_version"),
+)
+Index(
+    "ix_events_organization_starts",
+    events.c.organization_id,
+    events.c.starts_at,
+    events.c.id,
+    postgresql_where=events.c.deleted_at.is_(None),
+)
+Index(
+    "ix_events_status_starts",
+    events.c.status,
+    events.c.starts_at,
+    postgresql_where=events.c.deleted_at.is_(None),
+)
+
+zones = Table(
+    "zones",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("event_id", UUID(as_uuid=True), ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("price", Numeric(12, 2), nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    CheckConstraint("price >= 0", name="ck_zones_price"),
+    CheckConstraint("currency ~ '^[A-Z]{3}$'", name="ck_zones_currency"),
+    CheckConstraint("capacity > 0", name="ck_zones_capacity"),
+)
+Index("ux_zones_event_name", zones.c.event_id, func.lower(zones.c.name), unique=True)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("event_id", UUID(as_uuid=True), ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("presenter", Text, nullable=False, server_default=""),
+    Column("starts_at", TIMESTAMP, nullable=False),
+    Column("ends_at", TIMESTAMP, nullable=False),
+    Column("place", Text, nullable=False, server_default=""),
+    # Folded (case, accents, spaces) copies of the venue and place, compared by the overlap rule.
+    Column("venue_key", Text, nullable=False),
+    Column("place_key", Text, nullable=False),
+    Column("capacity_override", Integer, nullable=True),
+    Column("resources", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("status", Text, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False, server_default=func.now()),
+    Column("updated_at", TIMESTAMP, nullable=False, server_default=func.now()),
+    Column("deleted_at", TIMESTAMP, nullable=True),
+    CheckConstraint("ends_at > starts_at", name="ck_sessions_period"),
+    CheckConstraint(
+        "capacity_override IS NULL OR capacity_override > 0", name="ck_sessions_capacity_override"
+    ),
+    CheckConstraint(
+        "status IN ('draft', 'teaser', 'presale', 'on_sale', 'in_progress', 'finished', 'cancelled', "
+        "'suspended')",
+        name="ck_sessions_status",
+    ),
+    ExcludeConstraint(
+        (Column("venue_key"), "="),
+        (Column("place_key"), "="),
+        (func.tstzrange(Column("starts_at"), Column("ends_at")), "&&"),
+        name=OVERLAP_CONSTRAINT,
+        using="gist",
+        where=text("deleted_at IS NULL AND status <> 'cancelled'"),
+    ),
+)
+Index("ix_sessions_event", sessions.c.event_id, sessions.c.starts_at)
+
+inventory = Table(
+    "inventory",
+    metadata,
+    Column("session_id", UUID(as_uuid=True), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("zone_id", UUID(as_uuid=True), ForeignKey("zones.id", ondelete="CASCADE"), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("held", Integer, nullable=False, server_default=text("0")),
+    Column("sold", Integer, nullable=False, server_default=text("0")),
+    PrimaryKeyConstraint("session_id", "zone_id", name="pk_inventory"),
+    CheckConstraint("capacity > 0", name="ck_inventory_capacity"),
+    CheckConstraint("held >= 0 AND sold >= 0 AND held + sold <= capacity", name="ck_inventory_counts"),
+)
+Index("ix_inventory_zone", inventory.c.zone_id)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # Keys are scoped to the caller (the principal's subject), never shared between callers.
+    Column("subject", UUID(as_uuid=True), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("operation", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("response", LargeBinary, nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("subject", "key", name="pk_idempotency_keys"),
+)
+Index("ix_idempotency_keys_created", idempotency_keys.c.created_at)

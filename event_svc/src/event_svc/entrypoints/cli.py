@@ -1,4 +1,4 @@
-"""`python -m event_svc [serve|migrate]`."""
+"""`python -m event_svc [serve|migrate|seed]`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from event_svc.bootstrap import build_service
 from event_svc.config import SCHEMA, Settings
+from event_svc.seed import seed
 from taquilla_runtime.cli import run_cli
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -18,4 +19,5 @@ def main() -> None:
         schema=SCHEMA,
         migrations_dir=MIGRATIONS,
         build=build_service,
+        seed=seed,
     )

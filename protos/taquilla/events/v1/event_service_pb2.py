@@ -22,15 +22,102 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&taquilla/events/v1/event_service.proto\x12\x12taquilla.events.v12\x0e\n\x0c\x45ventServiceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&taquilla/events/v1/event_service.proto\x12\x12taquilla.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"~\n\x05Venue\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x63ity\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12\x15\n\x08latitude\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x16\n\tlongitude\x18\x05 \x01(\x01H\x01\x88\x01\x01\x42\x0b\n\t_latitudeB\x0c\n\n_longitude\"\\\n\x04Zone\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12(\n\x05price\x18\x03 \x01(\x0b\x32\x19.taquilla.events.v1.Money\x12\x10\n\x08\x63\x61pacity\x18\x04 \x01(\x05\"U\n\tZoneInput\x12\x0c\n\x04name\x18\x01 \x01(\t\x12(\n\x05price\x18\x02 \x01(\x0b\x32\x19.taquilla.events.v1.Money\x12\x10\n\x08\x63\x61pacity\x18\x03 \x01(\x05\"\xa2\x03\n\x07Session\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x11\n\tpresenter\x18\x04 \x01(\t\x12-\n\tstarts_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05place\x18\x07 \x01(\t\x12\x1e\n\x11\x63\x61pacity_override\x18\x08 \x01(\x05H\x00\x88\x01\x01\x12\x11\n\tresources\x18\t \x03(\t\x12\x31\n\x06status\x18\n \x01(\x0e\x32!.taquilla.events.v1.SessionStatus\x12\x10\n\x08\x63\x61pacity\x18\x0b \x01(\x05\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x14\n\x12_capacity_override\"\x97\x02\n\x0cSessionInput\x12\r\n\x05title\x18\x01 \x01(\t\x12\x11\n\tpresenter\x18\x02 \x01(\t\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05place\x18\x05 \x01(\t\x12\x1e\n\x11\x63\x61pacity_override\x18\x06 \x01(\x05H\x00\x88\x01\x01\x12\x11\n\tresources\x18\x07 \x03(\t\x12\x31\n\x06status\x18\x08 \x01(\x0e\x32!.taquilla.events.v1.SessionStatusB\x14\n\x12_capacity_override\"\xcb\x05\n\x05\x45vent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12.\n\x08\x63\x61tegory\x18\x06 \x01(\x0e\x32\x1c.taquilla.events.v1.Category\x12(\n\x05venue\x18\x07 \x01(\x0b\x32\x19.taquilla.events.v1.Venue\x12\x11\n\timage_url\x18\x08 \x01(\t\x12-\n\tstarts_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08timezone\x18\x0b \x01(\t\x12/\n\x06status\x18\x0c \x01(\x0e\x32\x1f.taquilla.events.v1.EventStatus\x12\x10\n\x08\x63\x61pacity\x18\r \x01(\x03\x12\x0f\n\x07version\x18\x0e \x01(\x03\x12\'\n\x05zones\x18\x0f \x03(\x0b\x32\x18.taquilla.events.v1.Zone\x12-\n\x08sessions\x18\x10 \x03(\x0b\x32\x1b.taquilla.events.v1.Session\x12.\n\ncreated_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cpublished_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63\x61ncelled_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13\x63\x61ncellation_reason\x18\x15 \x01(\t\"\x85\x03\n\nEventInput\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12.\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x1c.taquilla.events.v1.Category\x12(\n\x05venue\x18\x04 \x01(\x0b\x32\x19.taquilla.events.v1.Venue\x12\x11\n\timage_url\x18\x05 \x01(\t\x12-\n\tstarts_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08timezone\x18\x08 \x01(\t\x12,\n\x05zones\x18\t \x03(\x0b\x32\x1d.taquilla.events.v1.ZoneInput\x12\x32\n\x08sessions\x18\n \x03(\x0b\x32 .taquilla.events.v1.SessionInput\x12\x17\n\x0forganization_id\x18\x0b \x01(\t\"0\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"m\n\x12\x43reateEventRequest\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.taquilla.events.v1.EventInput\x12\x0f\n\x07publish\x18\x02 \x01(\x08\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"?\n\x13\x43reateEventResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x19.taquilla.events.v1.Event\"Q\n\x0f\x42\x61tchEventInput\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.taquilla.events.v1.EventInput\x12\x0f\n\x07publish\x18\x02 \x01(\x08\"h\n\x18\x42\x61tchCreateEventsRequest\x12\x33\n\x06\x65vents\x18\x01 \x03(\x0b\x32#.taquilla.events.v1.BatchEventInput\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"\xb3\x01\n\x0f\x42\x61tchItemResult\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x33\n\x06status\x18\x02 \x01(\x0e\x32#.taquilla.events.v1.BatchItemStatus\x12(\n\x05\x65vent\x18\x03 \x01(\x0b\x32\x19.taquilla.events.v1.Event\x12\x32\n\x06\x65rrors\x18\x04 \x03(\x0b\x32\".taquilla.events.v1.FieldViolation\"d\n\x19\x42\x61tchCreateEventsResponse\x12\x11\n\tcommitted\x18\x01 \x01(\x08\x12\x34\n\x07results\x18\x02 \x03(\x0b\x32#.taquilla.events.v1.BatchItemResult\"#\n\x0fGetEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"<\n\x10GetEventResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x19.taquilla.events.v1.Event\"8\n\x08ZoneList\x12,\n\x05zones\x18\x01 \x03(\x0b\x32\x1d.taquilla.events.v1.ZoneInput\"\x91\x03\n\nEventPatch\x12\x11\n\x04name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x18\n\x0b\x64\x65scription\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x33\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x1c.taquilla.events.v1.CategoryH\x02\x88\x01\x01\x12(\n\x05venue\x18\x04 \x01(\x0b\x32\x19.taquilla.events.v1.Venue\x12\x16\n\timage_url\x18\x05 \x01(\tH\x03\x88\x01\x01\x12-\n\tstarts_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\x08timezone\x18\x08 \x01(\tH\x04\x88\x01\x01\x12+\n\x05zones\x18\t \x01(\x0b\x32\x1c.taquilla.events.v1.ZoneListB\x07\n\x05_nameB\x0e\n\x0c_descriptionB\x0b\n\t_categoryB\x0c\n\n_image_urlB\x0b\n\t_timezone\"o\n\x12UpdateEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12-\n\x05patch\x18\x03 \x01(\x0b\x32\x1e.taquilla.events.v1.EventPatch\"?\n\x13UpdateEventResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x19.taquilla.events.v1.Event\"[\n\x13PublishEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x1d\n\x10\x65xpected_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x13\n\x11_expected_version\"@\n\x14PublishEventResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x19.taquilla.events.v1.Event\"j\n\x12\x43\x61ncelEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x1d\n\x10\x65xpected_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x0e\n\x06reason\x18\x03 \x01(\tB\x13\n\x11_expected_version\"?\n\x13\x43\x61ncelEventResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x19.taquilla.events.v1.Event\"Z\n\x12\x44\x65leteEventRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x1d\n\x10\x65xpected_version\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x13\n\x11_expected_version\"\x15\n\x13\x44\x65leteEventResponse\"\'\n\x13ListSessionsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"\\\n\x14ListSessionsResponse\x12-\n\x08sessions\x18\x01 \x03(\x0b\x32\x1b.taquilla.events.v1.Session\x12\x15\n\revent_version\x18\x02 \x01(\x03\"\xa5\x01\n\x11\x41\x64\x64SessionRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x31\n\x07session\x18\x02 \x01(\x0b\x32 .taquilla.events.v1.SessionInput\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\x0fidempotency_key\x18\x04 \x01(\tB\x13\n\x11_expected_version\"Y\n\x12\x41\x64\x64SessionResponse\x12,\n\x07session\x18\x01 \x01(\x0b\x32\x1b.taquilla.events.v1.Session\x12\x15\n\revent_version\x18\x02 \x01(\x03\"\xea\x02\n\x0cSessionPatch\x12\x12\n\x05title\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x16\n\tpresenter\x18\x02 \x01(\tH\x01\x88\x01\x01\x12-\n\tstarts_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\x05place\x18\x05 \x01(\tH\x02\x88\x01\x01\x12\x1e\n\x11\x63\x61pacity_override\x18\x06 \x01(\x05H\x03\x88\x01\x01\x12\x33\n\tresources\x18\x07 \x01(\x0b\x32 .taquilla.events.v1.ResourceList\x12\x31\n\x06status\x18\x08 \x01(\x0e\x32!.taquilla.events.v1.SessionStatusB\x08\n\x06_titleB\x0c\n\n_presenterB\x08\n\x06_placeB\x14\n\x12_capacity_override\"\x1e\n\x0cResourceList\x12\x0e\n\x06values\x18\x01 \x03(\t\"\x87\x01\n\x14UpdateSessionRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x03 \x01(\x03\x12/\n\x05patch\x18\x04 \x01(\x0b\x32 .taquilla.events.v1.SessionPatch\"\\\n\x15UpdateSessionResponse\x12,\n\x07session\x18\x01 \x01(\x0b\x32\x1b.taquilla.events.v1.Session\x12\x15\n\revent_version\x18\x02 \x01(\x03\"p\n\x14RemoveSessionRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x1d\n\x10\x65xpected_version\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x13\n\x11_expected_version\".\n\x15RemoveSessionResponse\x12\x15\n\revent_version\x18\x01 \x01(\x03\"y\n\x1dListOrganizationEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x31\n\x08statuses\x18\x03 \x03(\x0e\x32\x1f.taquilla.events.v1.EventStatus\"d\n\x1eListOrganizationEventsResponse\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.taquilla.events.v1.Event\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xc0\x01\n\x08\x43\x61tegory\x12\x18\n\x14\x43\x41TEGORY_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43\x41TEGORY_CONCERT\x10\x01\x12\x17\n\x13\x43\x41TEGORY_CONFERENCE\x10\x02\x12\x13\n\x0f\x43\x41TEGORY_SPORTS\x10\x03\x12\x14\n\x10\x43\x41TEGORY_THEATRE\x10\x04\x12\x15\n\x11\x43\x41TEGORY_FESTIVAL\x10\x05\x12\x15\n\x11\x43\x41TEGORY_WORKSHOP\x10\x06\x12\x12\n\x0e\x43\x41TEGORY_OTHER\x10\x07*\x97\x01\n\x0b\x45ventStatus\x12\x1c\n\x18\x45VENT_STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12\x45VENT_STATUS_DRAFT\x10\x01\x12\x1a\n\x16\x45VENT_STATUS_PUBLISHED\x10\x02\x12\x1a\n\x16\x45VENT_STATUS_CANCELLED\x10\x03\x12\x1a\n\x16\x45VENT_STATUS_COMPLETED\x10\x04*\x95\x02\n\rSessionStatus\x12\x1e\n\x1aSESSION_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14SESSION_STATUS_DRAFT\x10\x01\x12\x19\n\x15SESSION_STATUS_TEASER\x10\x02\x12\x1a\n\x16SESSION_STATUS_PRESALE\x10\x03\x12\x1a\n\x16SESSION_STATUS_ON_SALE\x10\x04\x12\x1e\n\x1aSESSION_STATUS_IN_PROGRESS\x10\x05\x12\x1b\n\x17SESSION_STATUS_FINISHED\x10\x06\x12\x1c\n\x18SESSION_STATUS_CANCELLED\x10\x07\x12\x1c\n\x18SESSION_STATUS_SUSPENDED\x10\x08*\xb5\x01\n\x0f\x42\x61tchItemStatus\x12!\n\x1d\x42\x41TCH_ITEM_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x42\x41TCH_ITEM_STATUS_CREATED\x10\x01\x12\x1d\n\x19\x42\x41TCH_ITEM_STATUS_INVALID\x10\x02\x12\x1e\n\x1a\x42\x41TCH_ITEM_STATUS_CONFLICT\x10\x03\x12!\n\x1d\x42\x41TCH_ITEM_STATUS_NOT_CREATED\x10\x04\x32\xc7\t\n\x0c\x45ventService\x12^\n\x0b\x43reateEvent\x12&.taquilla.events.v1.CreateEventRequest\x1a\'.taquilla.events.v1.CreateEventResponse\x12p\n\x11\x42\x61tchCreateEvents\x12,.taquilla.events.v1.BatchCreateEventsRequest\x1a-.taquilla.events.v1.BatchCreateEventsResponse\x12U\n\x08GetEvent\x12#.taquilla.events.v1.GetEventRequest\x1a$.taquilla.events.v1.GetEventResponse\x12^\n\x0bUpdateEvent\x12&.taquilla.events.v1.UpdateEventRequest\x1a\'.taquilla.events.v1.UpdateEventResponse\x12\x61\n\x0cPublishEvent\x12\'.taquilla.events.v1.PublishEventRequest\x1a(.taquilla.events.v1.PublishEventResponse\x12^\n\x0b\x43\x61ncelEvent\x12&.taquilla.events.v1.CancelEventRequest\x1a\'.taquilla.events.v1.CancelEventResponse\x12^\n\x0b\x44\x65leteEvent\x12&.taquilla.events.v1.DeleteEventRequest\x1a\'.taquilla.events.v1.DeleteEventResponse\x12\x61\n\x0cListSessions\x12\'.taquilla.events.v1.ListSessionsRequest\x1a(.taquilla.events.v1.ListSessionsResponse\x12[\n\nAddSession\x12%.taquilla.events.v1.AddSessionRequest\x1a&.taquilla.events.v1.AddSessionResponse\x12\x64\n\rUpdateSession\x12(.taquilla.events.v1.UpdateSessionRequest\x1a).taquilla.events.v1.UpdateSessionResponse\x12\x64\n\rRemoveSession\x12(.taquilla.events.v1.RemoveSessionRequest\x1a).taquilla.events.v1.RemoveSessionResponse\x12\x7f\n\x16ListOrganizationEvents\x12\x31.taquilla.events.v1.ListOrganizationEventsRequest\x1a\x32.taquilla.events.v1.ListOrganizationEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taquilla.events.v1.event_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EVENTSERVICE']._serialized_start=62
-  _globals['_EVENTSERVICE']._serialized_end=76
+  _globals['_CATEGORY']._serialized_start=5556
+  _globals['_CATEGORY']._serialized_end=5748
+  _globals['_EVENTSTATUS']._serialized_start=5751
+  _globals['_EVENTSTATUS']._serialized_end=5902
+  _globals['_SESSIONSTATUS']._serialized_start=5905
+  _globals['_SESSIONSTATUS']._serialized_end=6182
+  _globals['_BATCHITEMSTATUS']._serialized_start=6185
+  _globals['_BATCHITEMSTATUS']._serialized_end=6366
+  _globals['_MONEY']._serialized_start=95
+  _globals['_MONEY']._serialized_end=136
+  _globals['_VENUE']._serialized_start=138
+  _globals['_VENUE']._serialized_end=264
+  _globals['_ZONE']._serialized_start=266
+  _globals['_ZONE']._serialized_end=358
+  _globals['_ZONEINPUT']._serialized_start=360
+  _globals['_ZONEINPUT']._serialized_end=445
+  _globals['_SESSION']._serialized_start=448
+  _globals['_SESSION']._serialized_end=866
+  _globals['_SESSIONINPUT']._serialized_start=869
+  _globals['_SESSIONINPUT']._serialized_end=1148
+  _globals['_EVENT']._serialized_start=1151
+  _globals['_EVENT']._serialized_end=1866
+  _globals['_EVENTINPUT']._serialized_start=1869
+  _globals['_EVENTINPUT']._serialized_end=2258
+  _globals['_FIELDVIOLATION']._serialized_start=2260
+  _globals['_FIELDVIOLATION']._serialized_end=2308
+  _globals['_CREATEEVENTREQUEST']._serialized_start=2310
+  _globals['_CREATEEVENTREQUEST']._serialized_end=2419
+  _globals['_CREATEEVENTRESPONSE']._serialized_start=2421
+  _globals['_CREATEEVENTRESPONSE']._serialized_end=2484
+  _globals['_BATCHEVENTINPUT']._serialized_start=2486
+  _globals['_BATCHEVENTINPUT']._serialized_end=2567
+  _globals['_BATCHCREATEEVENTSREQUEST']._serialized_start=2569
+  _globals['_BATCHCREATEEVENTSREQUEST']._serialized_end=2673
+  _globals['_BATCHITEMRESULT']._serialized_start=2676
+  _globals['_BATCHITEMRESULT']._serialized_end=2855
+  _globals['_BATCHCREATEEVENTSRESPONSE']._serialized_start=2857
+  _globals['_BATCHCREATEEVENTSRESPONSE']._serialized_end=2957
+  _globals['_GETEVENTREQUEST']._serialized_start=2959
+  _globals['_GETEVENTREQUEST']._serialized_end=2994
+  _globals['_GETEVENTRESPONSE']._serialized_start=2996
+  _globals['_GETEVENTRESPONSE']._serialized_end=3056
+  _globals['_ZONELIST']._serialized_start=3058
+  _globals['_ZONELIST']._serialized_end=3114
+  _globals['_EVENTPATCH']._serialized_start=3117
+  _globals['_EVENTPATCH']._serialized_end=3518
+  _globals['_UPDATEEVENTREQUEST']._serialized_start=3520
+  _globals['_UPDATEEVENTREQUEST']._serialized_end=3631
+  _globals['_UPDATEEVENTRESPONSE']._serialized_start=3633
+  _globals['_UPDATEEVENTRESPONSE']._serialized_end=3696
+  _globals['_PUBLISHEVENTREQUEST']._serialized_start=3698
+  _globals['_PUBLISHEVENTREQUEST']._serialized_end=3789
+  _globals['_PUBLISHEVENTRESPONSE']._serialized_start=3791
+  _globals['_PUBLISHEVENTRESPONSE']._serialized_end=3855
+  _globals['_CANCELEVENTREQUEST']._serialized_start=3857
+  _globals['_CANCELEVENTREQUEST']._serialized_end=3963
+  _globals['_CANCELEVENTRESPONSE']._serialized_start=3965
+  _globals['_CANCELEVENTRESPONSE']._serialized_end=4028
+  _globals['_DELETEEVENTREQUEST']._serialized_start=4030
+  _globals['_DELETEEVENTREQUEST']._serialized_end=4120
+  _globals['_DELETEEVENTRESPONSE']._serialized_start=4122
+  _globals['_DELETEEVENTRESPONSE']._serialized_end=4143
+  _globals['_LISTSESSIONSREQUEST']._serialized_start=4145
+  _globals['_LISTSESSIONSREQUEST']._serialized_end=4184
+  _globals['_LISTSESSIONSRESPONSE']._serialized_start=4186
+  _globals['_LISTSESSIONSRESPONSE']._serialized_end=4278
+  _globals['_ADDSESSIONREQUEST']._serialized_start=4281
+  _globals['_ADDSESSIONREQUEST']._serialized_end=4446
+  _globals['_ADDSESSIONRESPONSE']._serialized_start=4448
+  _globals['_ADDSESSIONRESPONSE']._serialized_end=4537
+  _globals['_SESSIONPATCH']._serialized_start=4540
+  _globals['_SESSIONPATCH']._serialized_end=4902
+  _globals['_RESOURCELIST']._serialized_start=4904
+  _globals['_RESOURCELIST']._serialized_end=4934
+  _globals['_UPDATESESSIONREQUEST']._serialized_start=4937
+  _globals['_UPDATESESSIONREQUEST']._serialized_end=5072
+  _globals['_UPDATESESSIONRESPONSE']._serialized_start=5074
+  _globals['_UPDATESESSIONRESPONSE']._serialized_end=5166
+  _globals['_REMOVESESSIONREQUEST']._serialized_start=5168
+  _globals['_REMOVESESSIONREQUEST']._serialized_end=5280
+  _globals['_REMOVESESSIONRESPONSE']._serialized_start=5282
+  _globals['_REMOVESESSIONRESPONSE']._serialized_end=5328
+  _globals['_LISTORGANIZATIONEVENTSREQUEST']._serialized_start=5330
+  _globals['_LISTORGANIZATIONEVENTSREQUEST']._serialized_end=5451
+  _globals['_LISTORGANIZATIONEVENTSRESPONSE']._serialized_start=5453
+  _globals['_LISTORGANIZATIONEVENTSRESPONSE']._serialized_end=5553
+  _globals['_EVENTSERVICE']._serialized_start=6369
+  _globals['_EVENTSERVICE']._serialized_end=7592
 # @@protoc_insertion_point(module_scope)

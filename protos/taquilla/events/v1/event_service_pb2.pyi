@@ -3,6 +3,1398 @@
 isort:skip_file
 Catalog context: events, zones (ticket categories), sessions (dates) and their inventory."""
 
+import builtins
+import collections.abc
 import google.protobuf.descriptor
+import google.protobuf.internal.containers
+import google.protobuf.internal.enum_type_wrapper
+import google.protobuf.message
+import google.protobuf.timestamp_pb2
+import sys
+import typing
+
+if sys.version_info >= (3, 10):
+    import typing as typing_extensions
+else:
+    import typing_extensions
 
 DESCRIPTOR: google.protobuf.descriptor.FileDescriptor
+
+class _Category:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _CategoryEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_Category.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    CATEGORY_UNSPECIFIED: _Category.ValueType  # 0
+    """Not set; rejected as input."""
+    CATEGORY_CONCERT: _Category.ValueType  # 1
+    """Live music."""
+    CATEGORY_CONFERENCE: _Category.ValueType  # 2
+    """Talks and professional meetings."""
+    CATEGORY_SPORTS: _Category.ValueType  # 3
+    """Matches and races."""
+    CATEGORY_THEATRE: _Category.ValueType  # 4
+    """Plays, dance and musicals."""
+    CATEGORY_FESTIVAL: _Category.ValueType  # 5
+    """Multi-day, multi-stage events."""
+    CATEGORY_WORKSHOP: _Category.ValueType  # 6
+    """Hands-on classes."""
+    CATEGORY_OTHER: _Category.ValueType  # 7
+    """Anything else."""
+
+class Category(_Category, metaclass=_CategoryEnumTypeWrapper):
+    """The kind of event, for browsing and search."""
+
+CATEGORY_UNSPECIFIED: Category.ValueType  # 0
+"""Not set; rejected as input."""
+CATEGORY_CONCERT: Category.ValueType  # 1
+"""Live music."""
+CATEGORY_CONFERENCE: Category.ValueType  # 2
+"""Talks and professional meetings."""
+CATEGORY_SPORTS: Category.ValueType  # 3
+"""Matches and races."""
+CATEGORY_THEATRE: Category.ValueType  # 4
+"""Plays, dance and musicals."""
+CATEGORY_FESTIVAL: Category.ValueType  # 5
+"""Multi-day, multi-stage events."""
+CATEGORY_WORKSHOP: Category.ValueType  # 6
+"""Hands-on classes."""
+CATEGORY_OTHER: Category.ValueType  # 7
+"""Anything else."""
+global___Category = Category
+
+class _EventStatus:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _EventStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_EventStatus.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    EVENT_STATUS_UNSPECIFIED: _EventStatus.ValueType  # 0
+    """Not set; in filters, means "no filter"."""
+    EVENT_STATUS_DRAFT: _EventStatus.ValueType  # 1
+    """Being prepared; visible to its organization and administrators only."""
+    EVENT_STATUS_PUBLISHED: _EventStatus.ValueType  # 2
+    """Visible to everyone; its sessions may be on sale."""
+    EVENT_STATUS_CANCELLED: _EventStatus.ValueType  # 3
+    """Called off; every session is cancelled."""
+    EVENT_STATUS_COMPLETED: _EventStatus.ValueType  # 4
+    """Over."""
+
+class EventStatus(_EventStatus, metaclass=_EventStatusEnumTypeWrapper):
+    """Lifecycle of an event: draft -> published -> cancelled or completed."""
+
+EVENT_STATUS_UNSPECIFIED: EventStatus.ValueType  # 0
+"""Not set; in filters, means "no filter"."""
+EVENT_STATUS_DRAFT: EventStatus.ValueType  # 1
+"""Being prepared; visible to its organization and administrators only."""
+EVENT_STATUS_PUBLISHED: EventStatus.ValueType  # 2
+"""Visible to everyone; its sessions may be on sale."""
+EVENT_STATUS_CANCELLED: EventStatus.ValueType  # 3
+"""Called off; every session is cancelled."""
+EVENT_STATUS_COMPLETED: EventStatus.ValueType  # 4
+"""Over."""
+global___EventStatus = EventStatus
+
+class _SessionStatus:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _SessionStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_SessionStatus.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    SESSION_STATUS_UNSPECIFIED: _SessionStatus.ValueType  # 0
+    """Not set; as input, means "keep" (updates) or "the default" (new sessions)."""
+    SESSION_STATUS_DRAFT: _SessionStatus.ValueType  # 1
+    """Being prepared; visible to the organization only."""
+    SESSION_STATUS_TEASER: _SessionStatus.ValueType  # 2
+    """Announced, not yet on sale."""
+    SESSION_STATUS_PRESALE: _SessionStatus.ValueType  # 3
+    """On sale to a restricted audience."""
+    SESSION_STATUS_ON_SALE: _SessionStatus.ValueType  # 4
+    """On sale to everyone."""
+    SESSION_STATUS_IN_PROGRESS: _SessionStatus.ValueType  # 5
+    """Happening now."""
+    SESSION_STATUS_FINISHED: _SessionStatus.ValueType  # 6
+    """Over."""
+    SESSION_STATUS_CANCELLED: _SessionStatus.ValueType  # 7
+    """Called off."""
+    SESSION_STATUS_SUSPENDED: _SessionStatus.ValueType  # 8
+    """Sales paused."""
+
+class SessionStatus(_SessionStatus, metaclass=_SessionStatusEnumTypeWrapper):
+    """Lifecycle of a session. A draft event's sessions are drafts (or cancelled)."""
+
+SESSION_STATUS_UNSPECIFIED: SessionStatus.ValueType  # 0
+"""Not set; as input, means "keep" (updates) or "the default" (new sessions)."""
+SESSION_STATUS_DRAFT: SessionStatus.ValueType  # 1
+"""Being prepared; visible to the organization only."""
+SESSION_STATUS_TEASER: SessionStatus.ValueType  # 2
+"""Announced, not yet on sale."""
+SESSION_STATUS_PRESALE: SessionStatus.ValueType  # 3
+"""On sale to a restricted audience."""
+SESSION_STATUS_ON_SALE: SessionStatus.ValueType  # 4
+"""On sale to everyone."""
+SESSION_STATUS_IN_PROGRESS: SessionStatus.ValueType  # 5
+"""Happening now."""
+SESSION_STATUS_FINISHED: SessionStatus.ValueType  # 6
+"""Over."""
+SESSION_STATUS_CANCELLED: SessionStatus.ValueType  # 7
+"""Called off."""
+SESSION_STATUS_SUSPENDED: SessionStatus.ValueType  # 8
+"""Sales paused."""
+global___SessionStatus = SessionStatus
+
+class _BatchItemStatus:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _BatchItemStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_BatchItemStatus.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    BATCH_ITEM_STATUS_UNSPECIFIED: _BatchItemStatus.ValueType  # 0
+    """Not set."""
+    BATCH_ITEM_STATUS_CREATED: _BatchItemStatus.ValueType  # 1
+    """Created (the batch was committed)."""
+    BATCH_ITEM_STATUS_INVALID: _BatchItemStatus.ValueType  # 2
+    """Invalid; see errors."""
+    BATCH_ITEM_STATUS_CONFLICT: _BatchItemStatus.ValueType  # 3
+    """A session overlaps another session at the same venue and place; see errors."""
+    BATCH_ITEM_STATUS_NOT_CREATED: _BatchItemStatus.ValueType  # 4
+    """Valid, but not created because another item failed (all or nothing)."""
+
+class BatchItemStatus(_BatchItemStatus, metaclass=_BatchItemStatusEnumTypeWrapper):
+    """What happened to one item of a batch."""
+
+BATCH_ITEM_STATUS_UNSPECIFIED: BatchItemStatus.ValueType  # 0
+"""Not set."""
+BATCH_ITEM_STATUS_CREATED: BatchItemStatus.ValueType  # 1
+"""Created (the batch was committed)."""
+BATCH_ITEM_STATUS_INVALID: BatchItemStatus.ValueType  # 2
+"""Invalid; see errors."""
+BATCH_ITEM_STATUS_CONFLICT: BatchItemStatus.ValueType  # 3
+"""A session overlaps another session at the same venue and place; see errors."""
+BATCH_ITEM_STATUS_NOT_CREATED: BatchItemStatus.ValueType  # 4
+"""Valid, but not created because another item failed (all or nothing)."""
+global___BatchItemStatus = BatchItemStatus
+
+@typing.final
+class Money(google.protobuf.message.Message):
+    """An exact amount of money: never a float."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    AMOUNT_FIELD_NUMBER: builtins.int
+    CURRENCY_FIELD_NUMBER: builtins.int
+    amount: builtins.str
+    """Decimal string with at most two decimals and no exponent, e.g. "25.00"; >= 0."""
+    currency: builtins.str
+    """ISO 4217 currency code, e.g. "MXN"."""
+    def __init__(
+        self,
+        *,
+        amount: builtins.str = ...,
+        currency: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "currency", b"currency"]) -> None: ...
+
+global___Money = Money
+
+@typing.final
+class Venue(google.protobuf.message.Message):
+    """Where the event happens. Venue name and city identify the venue for the session overlap rule."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: builtins.int
+    CITY_FIELD_NUMBER: builtins.int
+    ADDRESS_FIELD_NUMBER: builtins.int
+    LATITUDE_FIELD_NUMBER: builtins.int
+    LONGITUDE_FIELD_NUMBER: builtins.int
+    name: builtins.str
+    """Name of the venue, 1-200 characters."""
+    city: builtins.str
+    """City, 1-100 characters."""
+    address: builtins.str
+    """Street address, 1-300 characters."""
+    latitude: builtins.float
+    """Latitude in degrees (-90..90); set together with longitude or not at all."""
+    longitude: builtins.float
+    """Longitude in degrees (-180..180)."""
+    def __init__(
+        self,
+        *,
+        name: builtins.str = ...,
+        city: builtins.str = ...,
+        address: builtins.str = ...,
+        latitude: builtins.float | None = ...,
+        longitude: builtins.float | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_latitude", b"_latitude", "_longitude", b"_longitude", "latitude", b"latitude", "longitude", b"longitude"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_latitude", b"_latitude", "_longitude", b"_longitude", "address", b"address", "city", b"city", "latitude", b"latitude", "longitude", b"longitude", "name", b"name"]) -> None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_latitude", b"_latitude"]) -> typing.Literal["latitude"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_longitude", b"_longitude"]) -> typing.Literal["longitude"] | None: ...
+
+global___Venue = Venue
+
+@typing.final
+class Zone(google.protobuf.message.Message):
+    """A ticket category of an event, sold in every session."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    NAME_FIELD_NUMBER: builtins.int
+    PRICE_FIELD_NUMBER: builtins.int
+    CAPACITY_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    """Zone id (UUID)."""
+    name: builtins.str
+    """Name, unique within the event (ignoring case and accents), 1-100 characters."""
+    capacity: builtins.int
+    """Places in this zone per session, > 0."""
+    @property
+    def price(self) -> global___Money:
+        """Price of one ticket."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        name: builtins.str = ...,
+        price: global___Money | None = ...,
+        capacity: builtins.int = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["price", b"price"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["capacity", b"capacity", "id", b"id", "name", b"name", "price", b"price"]) -> None: ...
+
+global___Zone = Zone
+
+@typing.final
+class ZoneInput(google.protobuf.message.Message):
+    """A zone as a caller describes it."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: builtins.int
+    PRICE_FIELD_NUMBER: builtins.int
+    CAPACITY_FIELD_NUMBER: builtins.int
+    name: builtins.str
+    """Name, unique within the event (ignoring case and accents), 1-100 characters."""
+    capacity: builtins.int
+    """Places per session, 1-1,000,000."""
+    @property
+    def price(self) -> global___Money:
+        """Price of one ticket, >= 0."""
+
+    def __init__(
+        self,
+        *,
+        name: builtins.str = ...,
+        price: global___Money | None = ...,
+        capacity: builtins.int = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["price", b"price"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["capacity", b"capacity", "name", b"name", "price", b"price"]) -> None: ...
+
+global___ZoneInput = ZoneInput
+
+@typing.final
+class Session(google.protobuf.message.Message):
+    """A date of an event, at a place within the venue."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    TITLE_FIELD_NUMBER: builtins.int
+    PRESENTER_FIELD_NUMBER: builtins.int
+    STARTS_AT_FIELD_NUMBER: builtins.int
+    ENDS_AT_FIELD_NUMBER: builtins.int
+    PLACE_FIELD_NUMBER: builtins.int
+    CAPACITY_OVERRIDE_FIELD_NUMBER: builtins.int
+    RESOURCES_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    CAPACITY_FIELD_NUMBER: builtins.int
+    CREATED_AT_FIELD_NUMBER: builtins.int
+    UPDATED_AT_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    """Session id (UUID)."""
+    event_id: builtins.str
+    """The event it belongs to (UUID)."""
+    title: builtins.str
+    """Optional title, e.g. "Late show"; up to 200 characters."""
+    presenter: builtins.str
+    """Optional presenter or performer, free text, up to 200 characters."""
+    place: builtins.str
+    """Place within the venue ("Hall B"); empty means the whole venue."""
+    capacity_override: builtins.int
+    """Caps the session's places below the zones' total, when set."""
+    status: global___SessionStatus.ValueType
+    """Current status."""
+    capacity: builtins.int
+    """Places on offer: capacity_override, or the sum of the zones' capacities."""
+    @property
+    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Start, UTC."""
+
+    @property
+    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """End, UTC; after starts_at."""
+
+    @property
+    def resources(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """Resources the session needs (free text labels)."""
+
+    @property
+    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When the session was created."""
+
+    @property
+    def updated_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When the session last changed."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        event_id: builtins.str = ...,
+        title: builtins.str = ...,
+        presenter: builtins.str = ...,
+        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        place: builtins.str = ...,
+        capacity_override: builtins.int | None = ...,
+        resources: collections.abc.Iterable[builtins.str] | None = ...,
+        status: global___SessionStatus.ValueType = ...,
+        capacity: builtins.int = ...,
+        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        updated_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "created_at", b"created_at", "ends_at", b"ends_at", "starts_at", b"starts_at", "updated_at", b"updated_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity", b"capacity", "capacity_override", b"capacity_override", "created_at", b"created_at", "ends_at", b"ends_at", "event_id", b"event_id", "id", b"id", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title", "updated_at", b"updated_at"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_capacity_override", b"_capacity_override"]) -> typing.Literal["capacity_override"] | None: ...
+
+global___Session = Session
+
+@typing.final
+class SessionInput(google.protobuf.message.Message):
+    """A session as a caller describes it."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    TITLE_FIELD_NUMBER: builtins.int
+    PRESENTER_FIELD_NUMBER: builtins.int
+    STARTS_AT_FIELD_NUMBER: builtins.int
+    ENDS_AT_FIELD_NUMBER: builtins.int
+    PLACE_FIELD_NUMBER: builtins.int
+    CAPACITY_OVERRIDE_FIELD_NUMBER: builtins.int
+    RESOURCES_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    title: builtins.str
+    """Optional title, up to 200 characters."""
+    presenter: builtins.str
+    """Optional presenter, up to 200 characters."""
+    place: builtins.str
+    """Place within the venue, up to 100 characters; empty means the whole venue."""
+    capacity_override: builtins.int
+    """Optional cap on the session's places, 1..the zones' total."""
+    status: global___SessionStatus.ValueType
+    """Initial status; UNSPECIFIED gives draft for a draft event and on_sale for a
+    published one. Sessions of a new event always start as drafts.
+    """
+    @property
+    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Start; in the future and within the event's dates."""
+
+    @property
+    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """End; after starts_at and within the event's dates."""
+
+    @property
+    def resources(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """Up to 20 resource labels of up to 100 characters."""
+
+    def __init__(
+        self,
+        *,
+        title: builtins.str = ...,
+        presenter: builtins.str = ...,
+        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        place: builtins.str = ...,
+        capacity_override: builtins.int | None = ...,
+        resources: collections.abc.Iterable[builtins.str] | None = ...,
+        status: global___SessionStatus.ValueType = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "starts_at", b"starts_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_capacity_override", b"_capacity_override"]) -> typing.Literal["capacity_override"] | None: ...
+
+global___SessionInput = SessionInput
+
+@typing.final
+class Event(google.protobuf.message.Message):
+    """An event of the catalog."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
+    CREATED_BY_FIELD_NUMBER: builtins.int
+    NAME_FIELD_NUMBER: builtins.int
+    DESCRIPTION_FIELD_NUMBER: builtins.int
+    CATEGORY_FIELD_NUMBER: builtins.int
+    VENUE_FIELD_NUMBER: builtins.int
+    IMAGE_URL_FIELD_NUMBER: builtins.int
+    STARTS_AT_FIELD_NUMBER: builtins.int
+    ENDS_AT_FIELD_NUMBER: builtins.int
+    TIMEZONE_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    CAPACITY_FIELD_NUMBER: builtins.int
+    VERSION_FIELD_NUMBER: builtins.int
+    ZONES_FIELD_NUMBER: builtins.int
+    SESSIONS_FIELD_NUMBER: builtins.int
+    CREATED_AT_FIELD_NUMBER: builtins.int
+    UPDATED_AT_FIELD_NUMBER: builtins.int
+    PUBLISHED_AT_FIELD_NUMBER: builtins.int
+    CANCELLED_AT_FIELD_NUMBER: builtins.int
+    CANCELLATION_REASON_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    """Event id (UUID)."""
+    organization_id: builtins.str
+    """The organization that owns it (UUID)."""
+    created_by: builtins.str
+    """The user who created it (UUID)."""
+    name: builtins.str
+    """Name, 3-200 characters."""
+    description: builtins.str
+    """Plain text description, up to 5000 characters; markup tags are removed."""
+    category: global___Category.ValueType
+    """Kind of event."""
+    image_url: builtins.str
+    """Optional http(s) image URL; empty when none."""
+    timezone: builtins.str
+    """IANA time zone the event is presented in, e.g. "America/Mexico_City"."""
+    status: global___EventStatus.ValueType
+    """Lifecycle status."""
+    capacity: builtins.int
+    """Places on offer across the sessions that are not cancelled."""
+    version: builtins.int
+    """Optimistic locking version: send it back as expected_version (HTTP: ETag / If-Match)."""
+    cancellation_reason: builtins.str
+    """Why it was cancelled, if it was."""
+    @property
+    def venue(self) -> global___Venue:
+        """Where it happens."""
+
+    @property
+    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Start, UTC."""
+
+    @property
+    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """End, UTC."""
+
+    @property
+    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Zone]:
+        """Ticket categories, in the order given."""
+
+    @property
+    def sessions(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Session]:
+        """Sessions the caller may see, by start date."""
+
+    @property
+    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When the event was created."""
+
+    @property
+    def updated_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When it last changed."""
+
+    @property
+    def published_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When it was published, if it was."""
+
+    @property
+    def cancelled_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When it was cancelled, if it was."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        organization_id: builtins.str = ...,
+        created_by: builtins.str = ...,
+        name: builtins.str = ...,
+        description: builtins.str = ...,
+        category: global___Category.ValueType = ...,
+        venue: global___Venue | None = ...,
+        image_url: builtins.str = ...,
+        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        timezone: builtins.str = ...,
+        status: global___EventStatus.ValueType = ...,
+        capacity: builtins.int = ...,
+        version: builtins.int = ...,
+        zones: collections.abc.Iterable[global___Zone] | None = ...,
+        sessions: collections.abc.Iterable[global___Session] | None = ...,
+        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        updated_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        published_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        cancelled_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        cancellation_reason: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "ends_at", b"ends_at", "published_at", b"published_at", "starts_at", b"starts_at", "updated_at", b"updated_at", "venue", b"venue"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["cancellation_reason", b"cancellation_reason", "cancelled_at", b"cancelled_at", "capacity", b"capacity", "category", b"category", "created_at", b"created_at", "created_by", b"created_by", "description", b"description", "ends_at", b"ends_at", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "published_at", b"published_at", "sessions", b"sessions", "starts_at", b"starts_at", "status", b"status", "timezone", b"timezone", "updated_at", b"updated_at", "venue", b"venue", "version", b"version", "zones", b"zones"]) -> None: ...
+
+global___Event = Event
+
+@typing.final
+class EventInput(google.protobuf.message.Message):
+    """An event as a caller describes it."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: builtins.int
+    DESCRIPTION_FIELD_NUMBER: builtins.int
+    CATEGORY_FIELD_NUMBER: builtins.int
+    VENUE_FIELD_NUMBER: builtins.int
+    IMAGE_URL_FIELD_NUMBER: builtins.int
+    STARTS_AT_FIELD_NUMBER: builtins.int
+    ENDS_AT_FIELD_NUMBER: builtins.int
+    TIMEZONE_FIELD_NUMBER: builtins.int
+    ZONES_FIELD_NUMBER: builtins.int
+    SESSIONS_FIELD_NUMBER: builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
+    name: builtins.str
+    """Name, 3-200 characters."""
+    description: builtins.str
+    """Plain text description, up to 5000 characters."""
+    category: global___Category.ValueType
+    """Kind of event; required."""
+    image_url: builtins.str
+    """Optional http(s) image URL, up to 2048 characters."""
+    timezone: builtins.str
+    """IANA time zone, e.g. "America/Mexico_City"."""
+    organization_id: builtins.str
+    """The owning organization (UUID): administrators only; organizers create for
+    their own organization and get INVALID_ARGUMENT when they set it.
+    """
+    @property
+    def venue(self) -> global___Venue:
+        """Where it happens; required."""
+
+    @property
+    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Start; in the future, within five years."""
+
+    @property
+    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """End; after starts_at, at most 366 days later."""
+
+    @property
+    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ZoneInput]:
+        """1-50 zones."""
+
+    @property
+    def sessions(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___SessionInput]:
+        """0-100 sessions; none gives one session spanning the event's dates."""
+
+    def __init__(
+        self,
+        *,
+        name: builtins.str = ...,
+        description: builtins.str = ...,
+        category: global___Category.ValueType = ...,
+        venue: global___Venue | None = ...,
+        image_url: builtins.str = ...,
+        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        timezone: builtins.str = ...,
+        zones: collections.abc.Iterable[global___ZoneInput] | None = ...,
+        sessions: collections.abc.Iterable[global___SessionInput] | None = ...,
+        organization_id: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["ends_at", b"ends_at", "starts_at", b"starts_at", "venue", b"venue"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "sessions", b"sessions", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
+
+global___EventInput = EventInput
+
+@typing.final
+class FieldViolation(google.protobuf.message.Message):
+    """A field that was rejected, with why."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    FIELD_FIELD_NUMBER: builtins.int
+    MESSAGE_FIELD_NUMBER: builtins.int
+    field: builtins.str
+    """Dotted path of the field, e.g. "zones.0.price.amount"."""
+    message: builtins.str
+    """What is wrong with it."""
+    def __init__(
+        self,
+        *,
+        field: builtins.str = ...,
+        message: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["field", b"field", "message", b"message"]) -> None: ...
+
+global___FieldViolation = FieldViolation
+
+@typing.final
+class CreateEventRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    PUBLISH_FIELD_NUMBER: builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
+    publish: builtins.bool
+    """Publish it right away (otherwise it is a draft)."""
+    idempotency_key: builtins.str
+    """Optional client key (1-255 visible ASCII characters) making retries safe for 24 hours."""
+    @property
+    def event(self) -> global___EventInput:
+        """The event to create."""
+
+    def __init__(
+        self,
+        *,
+        event: global___EventInput | None = ...,
+        publish: builtins.bool = ...,
+        idempotency_key: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event", "idempotency_key", b"idempotency_key", "publish", b"publish"]) -> None: ...
+
+global___CreateEventRequest = CreateEventRequest
+
+@typing.final
+class CreateEventResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    @property
+    def event(self) -> global___Event:
+        """The event as created."""
+
+    def __init__(
+        self,
+        *,
+        event: global___Event | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+
+global___CreateEventResponse = CreateEventResponse
+
+@typing.final
+class BatchEventInput(google.protobuf.message.Message):
+    """One event of a batch."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    PUBLISH_FIELD_NUMBER: builtins.int
+    publish: builtins.bool
+    """Publish it right away."""
+    @property
+    def event(self) -> global___EventInput:
+        """The event to create."""
+
+    def __init__(
+        self,
+        *,
+        event: global___EventInput | None = ...,
+        publish: builtins.bool = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event", "publish", b"publish"]) -> None: ...
+
+global___BatchEventInput = BatchEventInput
+
+@typing.final
+class BatchCreateEventsRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
+    idempotency_key: builtins.str
+    """Optional client key making retries of the whole batch safe for 24 hours."""
+    @property
+    def events(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___BatchEventInput]:
+        """1-100 events."""
+
+    def __init__(
+        self,
+        *,
+        events: collections.abc.Iterable[global___BatchEventInput] | None = ...,
+        idempotency_key: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["events", b"events", "idempotency_key", b"idempotency_key"]) -> None: ...
+
+global___BatchCreateEventsRequest = BatchCreateEventsRequest
+
+@typing.final
+class BatchItemResult(google.protobuf.message.Message):
+    """The result for one item of a batch, in request order."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    EVENT_FIELD_NUMBER: builtins.int
+    ERRORS_FIELD_NUMBER: builtins.int
+    index: builtins.int
+    """Position of the item in the request, from 0."""
+    status: global___BatchItemStatus.ValueType
+    """What happened to it."""
+    @property
+    def event(self) -> global___Event:
+        """The created event, when status is CREATED."""
+
+    @property
+    def errors(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___FieldViolation]:
+        """Why it was not created, when INVALID or CONFLICT; fields relative to the item."""
+
+    def __init__(
+        self,
+        *,
+        index: builtins.int = ...,
+        status: global___BatchItemStatus.ValueType = ...,
+        event: global___Event | None = ...,
+        errors: collections.abc.Iterable[global___FieldViolation] | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["errors", b"errors", "event", b"event", "index", b"index", "status", b"status"]) -> None: ...
+
+global___BatchItemResult = BatchItemResult
+
+@typing.final
+class BatchCreateEventsResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    COMMITTED_FIELD_NUMBER: builtins.int
+    RESULTS_FIELD_NUMBER: builtins.int
+    committed: builtins.bool
+    """True when every event was created; false when none was."""
+    @property
+    def results(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___BatchItemResult]:
+        """One result per item, in request order."""
+
+    def __init__(
+        self,
+        *,
+        committed: builtins.bool = ...,
+        results: collections.abc.Iterable[global___BatchItemResult] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["committed", b"committed", "results", b"results"]) -> None: ...
+
+global___BatchCreateEventsResponse = BatchCreateEventsResponse
+
+@typing.final
+class GetEventRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+
+global___GetEventRequest = GetEventRequest
+
+@typing.final
+class GetEventResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    @property
+    def event(self) -> global___Event:
+        """The event."""
+
+    def __init__(
+        self,
+        *,
+        event: global___Event | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+
+global___GetEventResponse = GetEventResponse
+
+@typing.final
+class ZoneList(google.protobuf.message.Message):
+    """A new list of zones, replacing all zones (drafts only). Zones keep their id when they keep their name."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ZONES_FIELD_NUMBER: builtins.int
+    @property
+    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ZoneInput]:
+        """1-50 zones."""
+
+    def __init__(
+        self,
+        *,
+        zones: collections.abc.Iterable[global___ZoneInput] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["zones", b"zones"]) -> None: ...
+
+global___ZoneList = ZoneList
+
+@typing.final
+class EventPatch(google.protobuf.message.Message):
+    """Fields to change; unset fields stay as they are."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: builtins.int
+    DESCRIPTION_FIELD_NUMBER: builtins.int
+    CATEGORY_FIELD_NUMBER: builtins.int
+    VENUE_FIELD_NUMBER: builtins.int
+    IMAGE_URL_FIELD_NUMBER: builtins.int
+    STARTS_AT_FIELD_NUMBER: builtins.int
+    ENDS_AT_FIELD_NUMBER: builtins.int
+    TIMEZONE_FIELD_NUMBER: builtins.int
+    ZONES_FIELD_NUMBER: builtins.int
+    name: builtins.str
+    """New name."""
+    description: builtins.str
+    """New description."""
+    category: global___Category.ValueType
+    """New category (UNSPECIFIED is rejected)."""
+    image_url: builtins.str
+    """New image URL; empty removes the image."""
+    timezone: builtins.str
+    """New time zone."""
+    @property
+    def venue(self) -> global___Venue:
+        """New venue, replacing the whole venue."""
+
+    @property
+    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """New start (must be in the future when it moves)."""
+
+    @property
+    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """New end."""
+
+    @property
+    def zones(self) -> global___ZoneList:
+        """New zones (drafts only)."""
+
+    def __init__(
+        self,
+        *,
+        name: builtins.str | None = ...,
+        description: builtins.str | None = ...,
+        category: global___Category.ValueType | None = ...,
+        venue: global___Venue | None = ...,
+        image_url: builtins.str | None = ...,
+        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        timezone: builtins.str | None = ...,
+        zones: global___ZoneList | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_category", b"_category"]) -> typing.Literal["category"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_description", b"_description"]) -> typing.Literal["description"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_image_url", b"_image_url"]) -> typing.Literal["image_url"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_name", b"_name"]) -> typing.Literal["name"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_timezone", b"_timezone"]) -> typing.Literal["timezone"] | None: ...
+
+global___EventPatch = EventPatch
+
+@typing.final
+class UpdateEventRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
+    PATCH_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    expected_version: builtins.int
+    """The version the caller edited; ABORTED when it is not the current one. Required."""
+    @property
+    def patch(self) -> global___EventPatch:
+        """The changes."""
+
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        expected_version: builtins.int = ...,
+        patch: global___EventPatch | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["patch", b"patch"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "expected_version", b"expected_version", "patch", b"patch"]) -> None: ...
+
+global___UpdateEventRequest = UpdateEventRequest
+
+@typing.final
+class UpdateEventResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    @property
+    def event(self) -> global___Event:
+        """The event after the change."""
+
+    def __init__(
+        self,
+        *,
+        event: global___Event | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+
+global___UpdateEventResponse = UpdateEventResponse
+
+@typing.final
+class PublishEventRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    expected_version: builtins.int
+    """When set, the change is refused (ABORTED) unless the event is at this version."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        expected_version: builtins.int | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+
+global___PublishEventRequest = PublishEventRequest
+
+@typing.final
+class PublishEventResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    @property
+    def event(self) -> global___Event:
+        """The published event."""
+
+    def __init__(
+        self,
+        *,
+        event: global___Event | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+
+global___PublishEventResponse = PublishEventResponse
+
+@typing.final
+class CancelEventRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
+    REASON_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    expected_version: builtins.int
+    """When set, the change is refused (ABORTED) unless the event is at this version."""
+    reason: builtins.str
+    """Why, shown to buyers; up to 500 characters."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        expected_version: builtins.int | None = ...,
+        reason: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "reason", b"reason"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+
+global___CancelEventRequest = CancelEventRequest
+
+@typing.final
+class CancelEventResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    @property
+    def event(self) -> global___Event:
+        """The cancelled event."""
+
+    def __init__(
+        self,
+        *,
+        event: global___Event | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+
+global___CancelEventResponse = CancelEventResponse
+
+@typing.final
+class DeleteEventRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    expected_version: builtins.int
+    """When set, the change is refused (ABORTED) unless the event is at this version."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        expected_version: builtins.int | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+
+global___DeleteEventRequest = DeleteEventRequest
+
+@typing.final
+class DeleteEventResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+
+global___DeleteEventResponse = DeleteEventResponse
+
+@typing.final
+class ListSessionsRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+
+global___ListSessionsRequest = ListSessionsRequest
+
+@typing.final
+class ListSessionsResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    SESSIONS_FIELD_NUMBER: builtins.int
+    EVENT_VERSION_FIELD_NUMBER: builtins.int
+    event_version: builtins.int
+    """The event's version (the expected_version of session changes)."""
+    @property
+    def sessions(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Session]:
+        """The sessions the caller may see, by start date."""
+
+    def __init__(
+        self,
+        *,
+        sessions: collections.abc.Iterable[global___Session] | None = ...,
+        event_version: builtins.int = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "sessions", b"sessions"]) -> None: ...
+
+global___ListSessionsResponse = ListSessionsResponse
+
+@typing.final
+class AddSessionRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    SESSION_FIELD_NUMBER: builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    expected_version: builtins.int
+    """When set, the change is refused (ABORTED) unless the event is at this version."""
+    idempotency_key: builtins.str
+    """Optional client key making retries safe for 24 hours."""
+    @property
+    def session(self) -> global___SessionInput:
+        """The session to add."""
+
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        session: global___SessionInput | None = ...,
+        expected_version: builtins.int | None = ...,
+        idempotency_key: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version", "session", b"session"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "idempotency_key", b"idempotency_key", "session", b"session"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+
+global___AddSessionRequest = AddSessionRequest
+
+@typing.final
+class AddSessionResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: builtins.int
+    EVENT_VERSION_FIELD_NUMBER: builtins.int
+    event_version: builtins.int
+    """The event's version after the change."""
+    @property
+    def session(self) -> global___Session:
+        """The new session."""
+
+    def __init__(
+        self,
+        *,
+        session: global___Session | None = ...,
+        event_version: builtins.int = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["session", b"session"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "session", b"session"]) -> None: ...
+
+global___AddSessionResponse = AddSessionResponse
+
+@typing.final
+class SessionPatch(google.protobuf.message.Message):
+    """Session fields to change; unset fields stay as they are."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    TITLE_FIELD_NUMBER: builtins.int
+    PRESENTER_FIELD_NUMBER: builtins.int
+    STARTS_AT_FIELD_NUMBER: builtins.int
+    ENDS_AT_FIELD_NUMBER: builtins.int
+    PLACE_FIELD_NUMBER: builtins.int
+    CAPACITY_OVERRIDE_FIELD_NUMBER: builtins.int
+    RESOURCES_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    title: builtins.str
+    """New title."""
+    presenter: builtins.str
+    """New presenter."""
+    place: builtins.str
+    """New place within the venue."""
+    capacity_override: builtins.int
+    """New capacity cap; 0 removes it."""
+    status: global___SessionStatus.ValueType
+    """New status, following the session lifecycle and bounded by the event's status."""
+    @property
+    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """New start (in the future when it moves)."""
+
+    @property
+    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """New end."""
+
+    @property
+    def resources(self) -> global___ResourceList:
+        """New resources, replacing them all."""
+
+    def __init__(
+        self,
+        *,
+        title: builtins.str | None = ...,
+        presenter: builtins.str | None = ...,
+        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        place: builtins.str | None = ...,
+        capacity_override: builtins.int | None = ...,
+        resources: global___ResourceList | None = ...,
+        status: global___SessionStatus.ValueType = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "_place", b"_place", "_presenter", b"_presenter", "_title", b"_title", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "title", b"title"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "_place", b"_place", "_presenter", b"_presenter", "_title", b"_title", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title"]) -> None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_capacity_override", b"_capacity_override"]) -> typing.Literal["capacity_override"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_place", b"_place"]) -> typing.Literal["place"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_presenter", b"_presenter"]) -> typing.Literal["presenter"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_title", b"_title"]) -> typing.Literal["title"] | None: ...
+
+global___SessionPatch = SessionPatch
+
+@typing.final
+class ResourceList(google.protobuf.message.Message):
+    """A list of resource labels."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    VALUES_FIELD_NUMBER: builtins.int
+    @property
+    def values(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """Up to 20 labels."""
+
+    def __init__(
+        self,
+        *,
+        values: collections.abc.Iterable[builtins.str] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["values", b"values"]) -> None: ...
+
+global___ResourceList = ResourceList
+
+@typing.final
+class UpdateSessionRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    SESSION_ID_FIELD_NUMBER: builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
+    PATCH_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    session_id: builtins.str
+    """Session id (UUID)."""
+    expected_version: builtins.int
+    """The event version the caller edited; ABORTED when it is not the current one. Required."""
+    @property
+    def patch(self) -> global___SessionPatch:
+        """The changes."""
+
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        session_id: builtins.str = ...,
+        expected_version: builtins.int = ...,
+        patch: global___SessionPatch | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["patch", b"patch"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "expected_version", b"expected_version", "patch", b"patch", "session_id", b"session_id"]) -> None: ...
+
+global___UpdateSessionRequest = UpdateSessionRequest
+
+@typing.final
+class UpdateSessionResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: builtins.int
+    EVENT_VERSION_FIELD_NUMBER: builtins.int
+    event_version: builtins.int
+    """The event's version after the change."""
+    @property
+    def session(self) -> global___Session:
+        """The session after the change."""
+
+    def __init__(
+        self,
+        *,
+        session: global___Session | None = ...,
+        event_version: builtins.int = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["session", b"session"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "session", b"session"]) -> None: ...
+
+global___UpdateSessionResponse = UpdateSessionResponse
+
+@typing.final
+class RemoveSessionRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    SESSION_ID_FIELD_NUMBER: builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    session_id: builtins.str
+    """Session id (UUID)."""
+    expected_version: builtins.int
+    """When set, the change is refused (ABORTED) unless the event is at this version."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        session_id: builtins.str = ...,
+        expected_version: builtins.int | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "session_id", b"session_id"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+
+global___RemoveSessionRequest = RemoveSessionRequest
+
+@typing.final
+class RemoveSessionResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_VERSION_FIELD_NUMBER: builtins.int
+    event_version: builtins.int
+    """The event's version after the change."""
+    def __init__(
+        self,
+        *,
+        event_version: builtins.int = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_version", b"event_version"]) -> None: ...
+
+global___RemoveSessionResponse = RemoveSessionResponse
+
+@typing.final
+class ListOrganizationEventsRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: builtins.int
+    STATUSES_FIELD_NUMBER: builtins.int
+    page_size: builtins.int
+    """1-100; 0 means 20."""
+    page_token: builtins.str
+    """From next_page_token of the previous page; empty for the first page."""
+    @property
+    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___EventStatus.ValueType]:
+        """Only events in these statuses; none means draft and published."""
+
+    def __init__(
+        self,
+        *,
+        page_size: builtins.int = ...,
+        page_token: builtins.str = ...,
+        statuses: collections.abc.Iterable[global___EventStatus.ValueType] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["page_size", b"page_size", "page_token", b"page_token", "statuses", b"statuses"]) -> None: ...
+
+global___ListOrganizationEventsRequest = ListOrganizationEventsRequest
+
+@typing.final
+class ListOrganizationEventsResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: builtins.int
+    next_page_token: builtins.str
+    """Token of the next page; empty on the last page."""
+    @property
+    def events(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Event]:
+        """The page of events, by start date."""
+
+    def __init__(
+        self,
+        *,
+        events: collections.abc.Iterable[global___Event] | None = ...,
+        next_page_token: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["events", b"events", "next_page_token", b"next_page_token"]) -> None: ...
+
+global___ListOrganizationEventsResponse = ListOrganizationEventsResponse

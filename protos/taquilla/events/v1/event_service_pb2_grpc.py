@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from taquilla.events.v1 import event_service_pb2 as taquilla_dot_events_dot_v1_dot_event__service__pb2
 
 GRPC_GENERATED_VERSION = '1.75.0'
 GRPC_VERSION = grpc.__version__
@@ -26,10 +27,24 @@ if _version_not_supported:
 
 class EventServiceStub(object):
     """EventService owns the event catalog and publishes its domain events to the
-    Kafka topic taquilla.events.v1 through a transactional outbox.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.events.v2.
+    Kafka topic taquilla.events.v1 through a transactional outbox (message types
+    EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
+
+    Caller identity: the edge sends the verified caller in the metadata entry
+    `x-taquilla-principal` (see taquilla_runtime.principal); a call without it is
+    anonymous. Anonymous callers may read published events only. Organizers change
+    their own organization's events; administrators any event. Another
+    organization's draft answers NOT_FOUND, never PERMISSION_DENIED.
+
+    Errors: INVALID_ARGUMENT for invalid fields, with the fields listed as JSON
+    `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
+    entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
+    ABORTED when expected_version is not the event's current version (optimistic
+    locking); ALREADY_EXISTS when a session overlaps another session at the same
+    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
+
+    Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
 
     def __init__(self, channel):
@@ -38,19 +53,244 @@ class EventServiceStub(object):
         Args:
             channel: A grpc.Channel.
         """
+        self.CreateEvent = channel.unary_unary(
+                '/taquilla.events.v1.EventService/CreateEvent',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CreateEventRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CreateEventResponse.FromString,
+                _registered_method=True)
+        self.BatchCreateEvents = channel.unary_unary(
+                '/taquilla.events.v1.EventService/BatchCreateEvents',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.BatchCreateEventsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.BatchCreateEventsResponse.FromString,
+                _registered_method=True)
+        self.GetEvent = channel.unary_unary(
+                '/taquilla.events.v1.EventService/GetEvent',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventResponse.FromString,
+                _registered_method=True)
+        self.UpdateEvent = channel.unary_unary(
+                '/taquilla.events.v1.EventService/UpdateEvent',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateEventRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateEventResponse.FromString,
+                _registered_method=True)
+        self.PublishEvent = channel.unary_unary(
+                '/taquilla.events.v1.EventService/PublishEvent',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.PublishEventRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.PublishEventResponse.FromString,
+                _registered_method=True)
+        self.CancelEvent = channel.unary_unary(
+                '/taquilla.events.v1.EventService/CancelEvent',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventResponse.FromString,
+                _registered_method=True)
+        self.DeleteEvent = channel.unary_unary(
+                '/taquilla.events.v1.EventService/DeleteEvent',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.DeleteEventRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.DeleteEventResponse.FromString,
+                _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/taquilla.events.v1.EventService/ListSessions',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsResponse.FromString,
+                _registered_method=True)
+        self.AddSession = channel.unary_unary(
+                '/taquilla.events.v1.EventService/AddSession',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionResponse.FromString,
+                _registered_method=True)
+        self.UpdateSession = channel.unary_unary(
+                '/taquilla.events.v1.EventService/UpdateSession',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateSessionRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateSessionResponse.FromString,
+                _registered_method=True)
+        self.RemoveSession = channel.unary_unary(
+                '/taquilla.events.v1.EventService/RemoveSession',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.RemoveSessionRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.RemoveSessionResponse.FromString,
+                _registered_method=True)
+        self.ListOrganizationEvents = channel.unary_unary(
+                '/taquilla.events.v1.EventService/ListOrganizationEvents',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsResponse.FromString,
+                _registered_method=True)
 
 
 class EventServiceServicer(object):
     """EventService owns the event catalog and publishes its domain events to the
-    Kafka topic taquilla.events.v1 through a transactional outbox.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.events.v2.
+    Kafka topic taquilla.events.v1 through a transactional outbox (message types
+    EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
+
+    Caller identity: the edge sends the verified caller in the metadata entry
+    `x-taquilla-principal` (see taquilla_runtime.principal); a call without it is
+    anonymous. Anonymous callers may read published events only. Organizers change
+    their own organization's events; administrators any event. Another
+    organization's draft answers NOT_FOUND, never PERMISSION_DENIED.
+
+    Errors: INVALID_ARGUMENT for invalid fields, with the fields listed as JSON
+    `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
+    entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
+    ABORTED when expected_version is not the event's current version (optimistic
+    locking); ALREADY_EXISTS when a session overlaps another session at the same
+    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
+
+    Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
+
+    def CreateEvent(self, request, context):
+        """Creates an event with its zones, sessions and inventory in one transaction.
+        The event is a draft unless `publish` is set. With an idempotency_key, a
+        repeat of the same request within 24 hours returns the first response, and a
+        different request with the same key fails with INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchCreateEvents(self, request, context):
+        """Creates up to 100 events, all or nothing: when any item is invalid or clashes
+        with another session, nothing is created and `committed` is false; the
+        results say item by item what was wrong. Returns OK in both cases.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEvent(self, request, context):
+        """Returns one event with its zones and the sessions the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateEvent(self, request, context):
+        """Changes some fields of an event; expected_version must be its current version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishEvent(self, request, context):
+        """Publishes a draft: it becomes visible to everyone and its draft sessions go on sale.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelEvent(self, request, context):
+        """Cancels a published event and every session of it that has not finished.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteEvent(self, request, context):
+        """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
+        no longer found, and its sessions free their time slots).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSessions(self, request, context):
+        """Lists the sessions of an event that the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddSession(self, request, context):
+        """Adds a session (a date) to an event, with its inventory for every zone.
+        Accepts an idempotency_key like CreateEvent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSession(self, request, context):
+        """Changes some fields or the status of a session; expected_version is the event's version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveSession(self, request, context):
+        """Removes a session (soft) that is not on sale; an event keeps at least one session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOrganizationEvents(self, request, context):
+        """Lists the events of the caller's own organization, by start date, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_EventServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CreateEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateEvent,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CreateEventRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CreateEventResponse.SerializeToString,
+            ),
+            'BatchCreateEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCreateEvents,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.BatchCreateEventsRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.BatchCreateEventsResponse.SerializeToString,
+            ),
+            'GetEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEvent,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventResponse.SerializeToString,
+            ),
+            'UpdateEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateEvent,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateEventRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateEventResponse.SerializeToString,
+            ),
+            'PublishEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishEvent,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.PublishEventRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.PublishEventResponse.SerializeToString,
+            ),
+            'CancelEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelEvent,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventResponse.SerializeToString,
+            ),
+            'DeleteEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteEvent,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.DeleteEventRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.DeleteEventResponse.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'AddSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddSession,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionResponse.SerializeToString,
+            ),
+            'UpdateSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSession,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateSessionRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateSessionResponse.SerializeToString,
+            ),
+            'RemoveSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveSession,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.RemoveSessionRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.RemoveSessionResponse.SerializeToString,
+            ),
+            'ListOrganizationEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrganizationEvents,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'taquilla.events.v1.EventService', rpc_method_handlers)
@@ -61,8 +301,346 @@ def add_EventServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class EventService(object):
     """EventService owns the event catalog and publishes its domain events to the
-    Kafka topic taquilla.events.v1 through a transactional outbox.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.events.v2.
+    Kafka topic taquilla.events.v1 through a transactional outbox (message types
+    EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
+
+    Caller identity: the edge sends the verified caller in the metadata entry
+    `x-taquilla-principal` (see taquilla_runtime.principal); a call without it is
+    anonymous. Anonymous callers may read published events only. Organizers change
+    their own organization's events; administrators any event. Another
+    organization's draft answers NOT_FOUND, never PERMISSION_DENIED.
+
+    Errors: INVALID_ARGUMENT for invalid fields, with the fields listed as JSON
+    `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
+    entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
+    ABORTED when expected_version is not the event's current version (optimistic
+    locking); ALREADY_EXISTS when a session overlaps another session at the same
+    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
+
+    Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
+
+    @staticmethod
+    def CreateEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/CreateEvent',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.CreateEventRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.CreateEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCreateEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/BatchCreateEvents',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.BatchCreateEventsRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.BatchCreateEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/GetEvent',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/UpdateEvent',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateEventRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/PublishEvent',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.PublishEventRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.PublishEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/CancelEvent',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/DeleteEvent',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.DeleteEventRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.DeleteEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/ListSessions',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/AddSession',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/UpdateSession',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateSessionRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/RemoveSession',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.RemoveSessionRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.RemoveSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrganizationEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/ListOrganizationEvents',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -7,6 +7,7 @@ import abc
 import collections.abc
 import grpc
 import grpc.aio
+import taquilla.events.v1.event_service_pb2
 import typing
 
 _T = typing.TypeVar("_T")
@@ -18,33 +19,342 @@ class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type:
 
 class EventServiceStub:
     """EventService owns the event catalog and publishes its domain events to the
-    Kafka topic taquilla.events.v1 through a transactional outbox.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.events.v2.
+    Kafka topic taquilla.events.v1 through a transactional outbox (message types
+    EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
+
+    Caller identity: the edge sends the verified caller in the metadata entry
+    `x-taquilla-principal` (see taquilla_runtime.principal); a call without it is
+    anonymous. Anonymous callers may read published events only. Organizers change
+    their own organization's events; administrators any event. Another
+    organization's draft answers NOT_FOUND, never PERMISSION_DENIED.
+
+    Errors: INVALID_ARGUMENT for invalid fields, with the fields listed as JSON
+    `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
+    entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
+    ABORTED when expected_version is not the event's current version (optimistic
+    locking); ALREADY_EXISTS when a session overlaps another session at the same
+    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
+
+    Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
 
     def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    ...
+    CreateEvent: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.CreateEventRequest,
+        taquilla.events.v1.event_service_pb2.CreateEventResponse,
+    ]
+    """Creates an event with its zones, sessions and inventory in one transaction.
+    The event is a draft unless `publish` is set. With an idempotency_key, a
+    repeat of the same request within 24 hours returns the first response, and a
+    different request with the same key fails with INVALID_ARGUMENT.
+    """
+
+    BatchCreateEvents: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.BatchCreateEventsRequest,
+        taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse,
+    ]
+    """Creates up to 100 events, all or nothing: when any item is invalid or clashes
+    with another session, nothing is created and `committed` is false; the
+    results say item by item what was wrong. Returns OK in both cases.
+    """
+
+    GetEvent: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.GetEventRequest,
+        taquilla.events.v1.event_service_pb2.GetEventResponse,
+    ]
+    """Returns one event with its zones and the sessions the caller may see."""
+
+    UpdateEvent: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.UpdateEventRequest,
+        taquilla.events.v1.event_service_pb2.UpdateEventResponse,
+    ]
+    """Changes some fields of an event; expected_version must be its current version."""
+
+    PublishEvent: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.PublishEventRequest,
+        taquilla.events.v1.event_service_pb2.PublishEventResponse,
+    ]
+    """Publishes a draft: it becomes visible to everyone and its draft sessions go on sale."""
+
+    CancelEvent: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.CancelEventRequest,
+        taquilla.events.v1.event_service_pb2.CancelEventResponse,
+    ]
+    """Cancels a published event and every session of it that has not finished."""
+
+    DeleteEvent: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.DeleteEventRequest,
+        taquilla.events.v1.event_service_pb2.DeleteEventResponse,
+    ]
+    """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
+    no longer found, and its sessions free their time slots).
+    """
+
+    ListSessions: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.ListSessionsRequest,
+        taquilla.events.v1.event_service_pb2.ListSessionsResponse,
+    ]
+    """Lists the sessions of an event that the caller may see."""
+
+    AddSession: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.AddSessionRequest,
+        taquilla.events.v1.event_service_pb2.AddSessionResponse,
+    ]
+    """Adds a session (a date) to an event, with its inventory for every zone.
+    Accepts an idempotency_key like CreateEvent.
+    """
+
+    UpdateSession: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.UpdateSessionRequest,
+        taquilla.events.v1.event_service_pb2.UpdateSessionResponse,
+    ]
+    """Changes some fields or the status of a session; expected_version is the event's version."""
+
+    RemoveSession: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
+        taquilla.events.v1.event_service_pb2.RemoveSessionResponse,
+    ]
+    """Removes a session (soft) that is not on sale; an event keeps at least one session."""
+
+    ListOrganizationEvents: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
+        taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse,
+    ]
+    """Lists the events of the caller's own organization, by start date, a page at a time."""
 
 class EventServiceAsyncStub:
     """EventService owns the event catalog and publishes its domain events to the
-    Kafka topic taquilla.events.v1 through a transactional outbox.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.events.v2.
+    Kafka topic taquilla.events.v1 through a transactional outbox (message types
+    EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
+
+    Caller identity: the edge sends the verified caller in the metadata entry
+    `x-taquilla-principal` (see taquilla_runtime.principal); a call without it is
+    anonymous. Anonymous callers may read published events only. Organizers change
+    their own organization's events; administrators any event. Another
+    organization's draft answers NOT_FOUND, never PERMISSION_DENIED.
+
+    Errors: INVALID_ARGUMENT for invalid fields, with the fields listed as JSON
+    `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
+    entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
+    ABORTED when expected_version is not the event's current version (optimistic
+    locking); ALREADY_EXISTS when a session overlaps another session at the same
+    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
+
+    Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
 
-    ...
+    CreateEvent: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.CreateEventRequest,
+        taquilla.events.v1.event_service_pb2.CreateEventResponse,
+    ]
+    """Creates an event with its zones, sessions and inventory in one transaction.
+    The event is a draft unless `publish` is set. With an idempotency_key, a
+    repeat of the same request within 24 hours returns the first response, and a
+    different request with the same key fails with INVALID_ARGUMENT.
+    """
+
+    BatchCreateEvents: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.BatchCreateEventsRequest,
+        taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse,
+    ]
+    """Creates up to 100 events, all or nothing: when any item is invalid or clashes
+    with another session, nothing is created and `committed` is false; the
+    results say item by item what was wrong. Returns OK in both cases.
+    """
+
+    GetEvent: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.GetEventRequest,
+        taquilla.events.v1.event_service_pb2.GetEventResponse,
+    ]
+    """Returns one event with its zones and the sessions the caller may see."""
+
+    UpdateEvent: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.UpdateEventRequest,
+        taquilla.events.v1.event_service_pb2.UpdateEventResponse,
+    ]
+    """Changes some fields of an event; expected_version must be its current version."""
+
+    PublishEvent: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.PublishEventRequest,
+        taquilla.events.v1.event_service_pb2.PublishEventResponse,
+    ]
+    """Publishes a draft: it becomes visible to everyone and its draft sessions go on sale."""
+
+    CancelEvent: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.CancelEventRequest,
+        taquilla.events.v1.event_service_pb2.CancelEventResponse,
+    ]
+    """Cancels a published event and every session of it that has not finished."""
+
+    DeleteEvent: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.DeleteEventRequest,
+        taquilla.events.v1.event_service_pb2.DeleteEventResponse,
+    ]
+    """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
+    no longer found, and its sessions free their time slots).
+    """
+
+    ListSessions: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.ListSessionsRequest,
+        taquilla.events.v1.event_service_pb2.ListSessionsResponse,
+    ]
+    """Lists the sessions of an event that the caller may see."""
+
+    AddSession: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.AddSessionRequest,
+        taquilla.events.v1.event_service_pb2.AddSessionResponse,
+    ]
+    """Adds a session (a date) to an event, with its inventory for every zone.
+    Accepts an idempotency_key like CreateEvent.
+    """
+
+    UpdateSession: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.UpdateSessionRequest,
+        taquilla.events.v1.event_service_pb2.UpdateSessionResponse,
+    ]
+    """Changes some fields or the status of a session; expected_version is the event's version."""
+
+    RemoveSession: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
+        taquilla.events.v1.event_service_pb2.RemoveSessionResponse,
+    ]
+    """Removes a session (soft) that is not on sale; an event keeps at least one session."""
+
+    ListOrganizationEvents: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
+        taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse,
+    ]
+    """Lists the events of the caller's own organization, by start date, a page at a time."""
 
 class EventServiceServicer(metaclass=abc.ABCMeta):
     """EventService owns the event catalog and publishes its domain events to the
-    Kafka topic taquilla.events.v1 through a transactional outbox.
-    Its RPCs are added as capabilities land; until then the service answers
-    grpc.health.v1 and server reflection only. Fields are never renumbered or
-    reused; breaking changes go to taquilla.events.v2.
+    Kafka topic taquilla.events.v1 through a transactional outbox (message types
+    EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
+
+    Caller identity: the edge sends the verified caller in the metadata entry
+    `x-taquilla-principal` (see taquilla_runtime.principal); a call without it is
+    anonymous. Anonymous callers may read published events only. Organizers change
+    their own organization's events; administrators any event. Another
+    organization's draft answers NOT_FOUND, never PERMISSION_DENIED.
+
+    Errors: INVALID_ARGUMENT for invalid fields, with the fields listed as JSON
+    `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
+    entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
+    ABORTED when expected_version is not the event's current version (optimistic
+    locking); ALREADY_EXISTS when a session overlaps another session at the same
+    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
+
+    Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
 
-    ...
+    @abc.abstractmethod
+    def CreateEvent(
+        self,
+        request: taquilla.events.v1.event_service_pb2.CreateEventRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.CreateEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.CreateEventResponse]]:
+        """Creates an event with its zones, sessions and inventory in one transaction.
+        The event is a draft unless `publish` is set. With an idempotency_key, a
+        repeat of the same request within 24 hours returns the first response, and a
+        different request with the same key fails with INVALID_ARGUMENT.
+        """
+
+    @abc.abstractmethod
+    def BatchCreateEvents(
+        self,
+        request: taquilla.events.v1.event_service_pb2.BatchCreateEventsRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse]]:
+        """Creates up to 100 events, all or nothing: when any item is invalid or clashes
+        with another session, nothing is created and `committed` is false; the
+        results say item by item what was wrong. Returns OK in both cases.
+        """
+
+    @abc.abstractmethod
+    def GetEvent(
+        self,
+        request: taquilla.events.v1.event_service_pb2.GetEventRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.GetEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.GetEventResponse]]:
+        """Returns one event with its zones and the sessions the caller may see."""
+
+    @abc.abstractmethod
+    def UpdateEvent(
+        self,
+        request: taquilla.events.v1.event_service_pb2.UpdateEventRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.UpdateEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.UpdateEventResponse]]:
+        """Changes some fields of an event; expected_version must be its current version."""
+
+    @abc.abstractmethod
+    def PublishEvent(
+        self,
+        request: taquilla.events.v1.event_service_pb2.PublishEventRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.PublishEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.PublishEventResponse]]:
+        """Publishes a draft: it becomes visible to everyone and its draft sessions go on sale."""
+
+    @abc.abstractmethod
+    def CancelEvent(
+        self,
+        request: taquilla.events.v1.event_service_pb2.CancelEventRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.CancelEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.CancelEventResponse]]:
+        """Cancels a published event and every session of it that has not finished."""
+
+    @abc.abstractmethod
+    def DeleteEvent(
+        self,
+        request: taquilla.events.v1.event_service_pb2.DeleteEventRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.DeleteEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.DeleteEventResponse]]:
+        """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
+        no longer found, and its sessions free their time slots).
+        """
+
+    @abc.abstractmethod
+    def ListSessions(
+        self,
+        request: taquilla.events.v1.event_service_pb2.ListSessionsRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.ListSessionsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.ListSessionsResponse]]:
+        """Lists the sessions of an event that the caller may see."""
+
+    @abc.abstractmethod
+    def AddSession(
+        self,
+        request: taquilla.events.v1.event_service_pb2.AddSessionRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.AddSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.AddSessionResponse]]:
+        """Adds a session (a date) to an event, with its inventory for every zone.
+        Accepts an idempotency_key like CreateEvent.
+        """
+
+    @abc.abstractmethod
+    def UpdateSession(
+        self,
+        request: taquilla.events.v1.event_service_pb2.UpdateSessionRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.UpdateSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.UpdateSessionResponse]]:
+        """Changes some fields or the status of a session; expected_version is the event's version."""
+
+    @abc.abstractmethod
+    def RemoveSession(
+        self,
+        request: taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.RemoveSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.RemoveSessionResponse]]:
+        """Removes a session (soft) that is not on sale; an event keeps at least one session."""
+
+    @abc.abstractmethod
+    def ListOrganizationEvents(
+        self,
+        request: taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse]]:
+        """Lists the events of the caller's own organization, by start date, a page at a time."""
 
 def add_EventServiceServicer_to_server(servicer: EventServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...

@@ -1,0 +1,1 @@
+"""Use cases of the catalog: one handler per command, each one transaction."""

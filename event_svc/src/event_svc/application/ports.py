@@ -1,0 +1,100 @@
+"""What the use cases need from the outside world. Adapters implement these; unit tests fake them."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+from event_svc.domain.events import DomainEvent
+from event_svc.domain.model import Event, EventStatus
+
+
+class EventRepository(abc.ABC):
+    """Events with their zones, live sessions and inventory. Deleted events are never returned."""
+
+    @abc.abstractmethod
+    async def add(self, event: Event) -> None:
+        """Stores a new event; raises SessionOverlap when a session clashes with another event's."""
+
+    @abc.abstractmethod
+    async def get(self, event_id: uuid.UUID, *, for_update: bool = False) -> Event | None:
+        """The event, or None; ``for_update`` locks it until the transaction ends."""
+
+    @abc.abstractmethod
+    async def save(self, event: Event) -> None:
+        """Writes back an event loaded ``for_update``; raises SessionOverlap like :meth:`add`."""
+
+    @abc.abstractmethod
+    async def exists(self, event_id: uuid.UUID) -> bool:
+        """Whether an event with this id was ever stored, deleted or not."""
+
+    @abc.abstractmethod
+    async def list_for_organization(
+        self,
+        organization_id: uuid.UUID,
+        *,
+        statuses: Sequence[EventStatus],
+        limit: int,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+    ) -> list[Event]:
+        """The organization's events by start date then id, after the given (starts_at, id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    operation: str
+    fingerprint: str
+    response: bytes
+
+
+class IdempotencyStore(abc.ABC):
+    """First responses of requests that carried an Idempotency-Key, kept for a day."""
+
+    @abc.abstractmethod
+    async def claim(
+        self, subject: uuid.UUID, key: str, *, operation: str, fingerprint: str, now: dt.datetime
+    ) -> StoredResponse | None:
+        """Reserves the key for this request (None), or returns what the first request stored.
+
+        A concurrent request with the same key waits here until the first one commits or rolls back.
+        """
+
+    @abc.abstractmethod
+    async def complete(self, subject: uuid.UUID, key: str, response: bytes) -> None:
+        """Stores the response of the request that claimed the key."""
+
+
+class Outbox(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, events: Sequence[DomainEvent], *, correlation_id: str | None) -> None:
+        """Queues one message per domain event, in the caller's transaction."""
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction: everything done through it is committed together, or not at all."""
+
+    events: EventRepository
+    idempotency: IdempotencyStore
+    outbox: Outbox
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
+    async def commit(self) -> None: ...
+
+    @abc.abstractmethod
+    async def rollback(self) -> None:
+        """Undoes whatever was not committed; harmless after a commit."""

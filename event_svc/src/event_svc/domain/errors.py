@@ -1,0 +1,112 @@
+"""Typed failures of the catalog. The gRPC servicer maps each one to a status code, in one place."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One rejected input field; ``field`` is its dotted path in the request (``zones.0.price``)."""
+
+    field: str
+    message: str
+
+    def under(self, prefix: str) -> FieldProblem:
+        return FieldProblem(f"{prefix}.{self.field}" if self.field else prefix, self.message)
+
+
+class CatalogError(Exception):
+    """Base of every error the catalog reports to its callers."""
+
+
+class InvalidInput(CatalogError):
+    """Some fields are invalid; every problem found is listed, not just the first."""
+
+    def __init__(
+        self, problems: Sequence[FieldProblem], message: str = "The request has invalid fields."
+    ) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+        self.message = message
+
+    @classmethod
+    def single(cls, field: str, message: str) -> InvalidInput:
+        return cls([FieldProblem(field, message)], message)
+
+
+class Unauthenticated(CatalogError):
+    """The operation needs a signed-in caller."""
+
+
+class NotAllowed(CatalogError):
+    """The caller is known and may see the resource, but their role may not do this."""
+
+
+class EventNotFound(CatalogError):
+    """No such event, or one the caller may not see (another organization's draft looks the same)."""
+
+    def __init__(self, event_id: uuid.UUID | str) -> None:
+        super().__init__(f"Event {event_id} not found.")
+
+
+class SessionNotFound(CatalogError):
+    def __init__(self, session_id: uuid.UUID | str) -> None:
+        super().__init__(f"Session {session_id} not found.")
+
+
+class StaleVersion(CatalogError):
+    """The caller edited an older version of the event (optimistic locking)."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"The event is at version {current}, not {expected}: reload it and retry.")
+        self.expected = expected
+        self.current = current
+
+
+class InvalidTransition(CatalogError):
+    """The event's or session's status does not allow this change now."""
+
+
+class SessionOverlap(CatalogError):
+    """Two sessions at the same venue and place would overlap in time (across events too)."""
+
+    def __init__(
+        self,
+        *,
+        session_id: uuid.UUID,
+        conflicting_session_id: uuid.UUID,
+        conflicting_starts_at: str,
+        conflicting_ends_at: str,
+        field: str = "",
+    ) -> None:
+        super().__init__(
+            f"The session overlaps session {conflicting_session_id} "
+            f"({conflicting_starts_at} to {conflicting_ends_at}) at the same venue and place."
+        )
+        self.session_id = session_id
+        self.conflicting_session_id = conflicting_session_id
+        self.conflicting_starts_at = conflicting_starts_at
+        self.conflicting_ends_at = conflicting_ends_at
+        self.field = field
+
+    def at(self, field: str) -> SessionOverlap:
+        """The same conflict, attributed to the request field that caused it."""
+        return SessionOverlap(
+            session_id=self.session_id,
+            conflicting_session_id=self.conflicting_session_id,
+            conflicting_starts_at=self.conflicting_starts_at,
+            conflicting_ends_at=self.conflicting_ends_at,
+            field=field,
+        )
+
+
+class IdempotencyKeyReused(CatalogError):
+    """The Idempotency-Key was already used for a different request."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used with a different request; use a new key for a new request."
+        )

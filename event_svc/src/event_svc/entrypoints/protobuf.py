@@ -1,0 +1,282 @@
+"""Translation between taquilla.events.v1 messages and the catalog's commands and aggregates."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from event_svc.domain.commands import (
+    Actor,
+    EventChanges,
+    EventInput,
+    Idempotency,
+    Role,
+    SessionChanges,
+    SessionInput,
+    VenueInput,
+    ZoneInput,
+)
+from event_svc.domain.errors import EventNotFound, FieldProblem, InvalidInput, SessionNotFound
+from event_svc.domain.model import Event, Session
+from taquilla.events.v1 import event_service_pb2 as pb
+from taquilla_runtime.principal import Principal
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def actor_from(principal: Principal | None) -> Actor | None:
+    if principal is None:
+        return None
+    return Actor(
+        subject=principal.subject,
+        role=Role(principal.role.value) if principal.role else None,
+        organization_id=principal.organization_id,
+    )
+
+
+# ---------------------------------------------------------------- ids, keys, tokens
+
+
+def event_id_of(value: str) -> uuid.UUID:
+    """A malformed id names no event: NOT_FOUND, like an unknown one."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise EventNotFound(value[:64]) from None
+
+
+def session_id_of(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise SessionNotFound(value[:64]) from None
+
+
+def idempotency_of(request: Message) -> Idempotency | None:
+    """The request's Idempotency-Key with a SHA-256 fingerprint of the rest of the request."""
+    key: str = getattr(request, "idempotency_key", "")
+    if not key:
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX or not all("!" <= char <= "~" for char in key):
+        raise InvalidInput.single(
+            "idempotency_key", f"must be 1-{IDEMPOTENCY_KEY_MAX} visible ASCII characters without spaces"
+        )
+    canonical = type(request)()
+    canonical.CopyFrom(request)
+    canonical.ClearField("idempotency_key")
+    digest = hashlib.sha256(canonical.SerializeToString(deterministic=True)).hexdigest()
+    return Idempotency(key=key, fingerprint=digest)
+
+
+def page_token(after: tuple[dt.datetime, uuid.UUID] | None) -> str:
+    if after is None:
+        return ""
+    raw = json.dumps({"s": after[0].isoformat(), "i": str(after[1])}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def page_after(token: str) -> tuple[dt.datetime, uuid.UUID] | None:
+    if not token:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return dt.datetime.fromisoformat(data["s"]), uuid.UUID(data["i"])
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise InvalidInput.single("page_token", "is not a token this service issued") from None
+
+
+# ---------------------------------------------------------------- requests -> inputs
+
+
+def _time(message: Any, field: str) -> dt.datetime | None:
+    if not message.HasField(field):
+        return None
+    stamp: Timestamp = getattr(message, field)
+    return stamp.ToDatetime(tzinfo=dt.UTC)
+
+
+def _enum_value(kind: Any, value: int, prefix: str) -> str:
+    """CATEGORY_CONCERT -> "concert"; unknown or unspecified values become "" (rejected by the domain)."""
+    try:
+        name: str = kind.Name(value)
+    except ValueError:
+        return ""
+    return "" if name.endswith("_UNSPECIFIED") else name.removeprefix(prefix).lower()
+
+
+def category_name(value: int) -> str:
+    return _enum_value(pb.Category, value, "CATEGORY_")
+
+
+def session_status_name(value: int) -> str:
+    return _enum_value(pb.SessionStatus, value, "SESSION_STATUS_")
+
+
+def event_status_name(value: int) -> str:
+    return _enum_value(pb.EventStatus, value, "EVENT_STATUS_")
+
+
+def venue_input(venue: pb.Venue) -> VenueInput:
+    return VenueInput(
+        name=venue.name,
+        city=venue.city,
+        address=venue.address,
+        latitude=venue.latitude if venue.HasField("latitude") else None,
+        longitude=venue.longitude if venue.HasField("longitude") else None,
+    )
+
+
+def zone_input(zone: pb.ZoneInput) -> ZoneInput:
+    return ZoneInput(
+        name=zone.name, price_amount=zone.price.amount, currency=zone.price.currency, capacity=zone.capacity
+    )
+
+
+def session_input(session: pb.SessionInput) -> SessionInput:
+    return SessionInput(
+        starts_at=_time(session, "starts_at"),
+        ends_at=_time(session, "ends_at"),
+        title=session.title,
+        presenter=session.presenter,
+        place=session.place,
+        capacity_override=session.capacity_override if session.HasField("capacity_override") else None,
+        resources=tuple(session.resources),
+        status=session_status_name(session.status) or None,
+    )
+
+
+def event_input(event: pb.EventInput) -> EventInput:
+    organization_id = None
+    if event.organization_id:
+        try:
+            organization_id = uuid.UUID(event.organization_id)
+        except ValueError:
+            raise InvalidInput.single("organization_id", "must be a UUID") from None
+    return EventInput(
+        name=event.name,
+        description=event.description,
+        category=category_name(event.category),
+        venue=venue_input(event.venue),
+        starts_at=_time(event, "starts_at"),
+        ends_at=_time(event, "ends_at"),
+        timezone=event.timezone,
+        zones=tuple(zone_input(zone) for zone in event.zones),
+        sessions=tuple(session_input(session) for session in event.sessions),
+        image_url=event.image_url,
+        organization_id=organization_id,
+    )
+
+
+def event_changes(patch: pb.EventPatch) -> EventChanges:
+    category = None
+    if patch.HasField("category"):
+        category = category_name(patch.category)
+    return EventChanges(
+        name=patch.name if patch.HasField("name") else None,
+        description=patch.description if patch.HasField("description") else None,
+        category=category,
+        venue=venue_input(patch.venue) if patch.HasField("venue") else None,
+        image_url=patch.image_url if patch.HasField("image_url") else None,
+        starts_at=_time(patch, "starts_at"),
+        ends_at=_time(patch, "ends_at"),
+        timezone=patch.timezone if patch.HasField("timezone") else None,
+        zones=tuple(zone_input(zone) for zone in patch.zones.zones) if patch.HasField("zones") else None,
+    )
+
+
+def session_changes(patch: pb.SessionPatch) -> SessionChanges:
+    return SessionChanges(
+        title=patch.title if patch.HasField("title") else None,
+        presenter=patch.presenter if patch.HasField("presenter") else None,
+        starts_at=_time(patch, "starts_at"),
+        ends_at=_time(patch, "ends_at"),
+        place=patch.place if patch.HasField("place") else None,
+        capacity_override=patch.capacity_override if patch.HasField("capacity_override") else None,
+        resources=tuple(patch.resources.values) if patch.HasField("resources") else None,
+        status=session_status_name(patch.status) or None,
+    )
+
+
+# ---------------------------------------------------------------- aggregates -> messages
+
+
+def _stamp(value: dt.datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def _stamp_or_none(value: dt.datetime | None) -> Timestamp | None:
+    return _stamp(value) if value is not None else None
+
+
+def session_message(event: Event, session: Session) -> pb.Session:
+    return pb.Session(
+        id=str(session.id),
+        event_id=str(event.id),
+        title=session.title,
+        presenter=session.presenter,
+        starts_at=_stamp(session.starts_at),
+        ends_at=_stamp(session.ends_at),
+        place=session.place,
+        capacity_override=session.capacity_override,
+        resources=list(session.resources),
+        status=pb.SessionStatus.Value(f"SESSION_STATUS_{session.status.value.upper()}"),
+        capacity=session.capacity(event.zones_capacity),
+        created_at=_stamp(session.created_at),
+        updated_at=_stamp(session.updated_at),
+    )
+
+
+def event_message(event: Event) -> pb.Event:
+    venue = event.venue
+    return pb.Event(
+        id=str(event.id),
+        organization_id=str(event.organization_id),
+        created_by=str(event.created_by),
+        name=event.name,
+        description=event.description,
+        category=pb.Category.Value(f"CATEGORY_{event.category.value.upper()}"),
+        venue=pb.Venue(
+            name=venue.name,
+            city=venue.city,
+            address=venue.address,
+            latitude=venue.latitude,
+            longitude=venue.longitude,
+        ),
+        image_url=event.image_url or "",
+        starts_at=_stamp(event.starts_at),
+        ends_at=_stamp(event.ends_at),
+        timezone=event.timezone,
+        status=pb.EventStatus.Value(f"EVENT_STATUS_{event.status.value.upper()}"),
+        capacity=event.capacity,
+        version=event.version,
+        zones=[
+            pb.Zone(
+                id=str(zone.id),
+                name=zone.name,
+                price=pb.Money(amount=f"{zone.price.amount:.2f}", currency=zone.price.currency),
+                capacity=zone.capacity,
+            )
+            for zone in event.zones
+        ],
+        sessions=[session_message(event, session) for session in event.live_sessions],
+        created_at=_stamp(event.created_at),
+        updated_at=_stamp(event.updated_at),
+        published_at=_stamp_or_none(event.published_at),
+        cancelled_at=_stamp_or_none(event.cancelled_at),
+        cancellation_reason=event.cancellation_reason,
+    )
+
+
+def violations(problems: Iterable[FieldProblem]) -> list[pb.FieldViolation]:
+    return [pb.FieldViolation(field=problem.field, message=problem.message) for problem in problems]

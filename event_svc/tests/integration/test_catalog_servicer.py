@@ -1,0 +1,480 @@
+"""EventService over real gRPC and PostgreSQL: transactions, access, conflicts, locking, idempotency."""
+
+import asyncio
+import uuid
+
+import grpc
+import pytest
+from catalog_requests import (
+    Catalog,
+    admin,
+    at,
+    event_input,
+    field_errors,
+    organizer,
+    session,
+    stamp,
+    unique_name,
+    venue,
+)
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from event_svc.adapters.orm import events, inventory, outbox, sessions, zones
+from taquilla.events.v1 import event_service_pb2 as pb
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def count(engine: AsyncEngine, table, **where: object) -> int:  # type: ignore[no-untyped-def]
+    statement = select(func.count()).select_from(table)
+    for column, value in where.items():
+        statement = statement.where(table.c[column] == value)
+    async with engine.connect() as connection:
+        return int(await connection.scalar(statement) or 0)
+
+
+async def rpc_error(call) -> grpc.aio.AioRpcError:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call
+    return raised.value
+
+
+async def test_creates_an_event_with_zones_sessions_inventory_and_a_message_in_one_transaction(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    owner = organizer()
+    correlation_id = str(uuid.uuid4())
+    request = pb.CreateEventRequest(
+        event=event_input(sessions=[session(0, 2, place="Sala A"), session(0, 2, place="Sala B")])
+    )
+    reply = await catalog.call("CreateEvent", request, owner, correlation_id)
+    event = reply.event
+    assert event.status == pb.EVENT_STATUS_DRAFT
+    assert event.version == 1
+    assert event.organization_id == str(owner.organization_id)
+    assert event.created_by == str(owner.subject)
+    assert [(z.name, z.price.amount, z.price.currency) for z in event.zones] == [
+        ("General", "250.00", "MXN"),
+        ("VIP", "900.50", "MXN"),
+    ]
+    assert event.capacity == 2 * 120
+    event_id = uuid.UUID(event.id)
+    assert await count(catalog_engine, zones, event_id=event_id) == 2
+    assert await count(catalog_engine, sessions, event_id=event_id) == 2
+    async with catalog_engine.connect() as connection:
+        lines = await connection.scalar(
+            select(func.count())
+            .select_from(inventory.join(sessions, inventory.c.session_id == sessions.c.id))
+            .where(sessions.c.event_id == event_id, inventory.c.held == 0, inventory.c.sold == 0)
+        )
+        envelopes = (
+            await connection.execute(select(outbox.c.envelope).where(outbox.c.key == event.id))
+        ).scalars()
+        messages = list(envelopes)
+    assert lines == 4
+    assert [(m["type"], m["correlationId"]) for m in messages] == [("EventCreated", correlation_id)]
+
+
+async def test_an_invalid_request_answers_every_field_error_and_stores_nothing(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    name = unique_name()
+    bad = event_input(
+        name=name,
+        zones=[pb.ZoneInput(name="General", price=pb.Money(amount="1e3", currency="MXN"), capacity=0)],
+        image_url="javascript:alert(1)",
+        sessions=[session(-1, 1)],
+    )
+    error = await rpc_error(catalog.create(organizer(), bad))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {e["field"] for e in field_errors(error)} == {
+        "zones.0.price.amount",
+        "zones.0.capacity",
+        "image_url",
+        "sessions.0.starts_at",
+    }
+    assert await count(catalog_engine, events, name=name) == 0
+
+
+async def test_a_conflict_in_the_middle_of_a_create_leaves_no_rows(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    place = venue()
+    first = await catalog.create(organizer(), event_input(venue=place, sessions=[session(3, 5)]))
+    name = unique_name()
+    # Zones and the first session are written before the second one clashes with the other event.
+    error = await rpc_error(
+        catalog.create(
+            organizer(), event_input(name=name, venue=place, sessions=[session(0, 1), session(4, 6)])
+        )
+    )
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert first.sessions[0].id in error.details()
+    assert field_errors(error)[0]["field"] == "sessions.1"
+    assert await count(catalog_engine, events, name=name) == 0
+    async with catalog_engine.connect() as connection:
+        orphans = await connection.scalar(
+            text("SELECT count(*) FROM zones z LEFT JOIN events e ON e.id = z.event_id WHERE e.id IS NULL")
+        )
+        messages = await connection.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.envelope["name"].astext == name)
+        )
+    assert orphans == 0
+    assert messages == 0
+
+
+async def test_sessions_at_the_same_venue_and_place_never_overlap_across_events(catalog: Catalog) -> None:
+    place = venue()
+    first = await catalog.create(
+        organizer(), event_input(venue=place, sessions=[session(0, 2, place="Sala 1")])
+    )
+    # Same venue written differently, same place: a conflict naming the other session.
+    twin = pb.Venue(name=place.name.upper(), city=" guadalajara ", address="Otra dirección")
+    error = await rpc_error(
+        catalog.create(organizer(), event_input(venue=twin, sessions=[session(1, 3, place="sala 1")]))
+    )
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert f"overlaps session {first.sessions[0].id}" in error.details()
+    # Another place in the venue, or right after, is fine.
+    await catalog.create(organizer(), event_input(venue=place, sessions=[session(1, 3, place="Sala 2")]))
+    await catalog.create(organizer(), event_input(venue=place, sessions=[session(2, 4, place="Sala 1")]))
+
+
+async def test_concurrent_overlapping_creates_let_exactly_one_win(catalog: Catalog) -> None:
+    place = venue()
+    results = await asyncio.gather(
+        *(catalog.create(organizer(), event_input(venue=place, sessions=[session(0, 2)])) for _ in range(4)),
+        return_exceptions=True,
+    )
+    created = [r for r in results if isinstance(r, pb.Event)]
+    refused = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(created) == 1
+    assert {e.code() for e in refused} == {grpc.StatusCode.ALREADY_EXISTS}
+    assert all(created[0].sessions[0].id in e.details() for e in refused)
+
+
+async def test_a_cancelled_event_frees_its_sessions_slots(catalog: Catalog) -> None:
+    owner = organizer()
+    place = venue()
+    event = await catalog.create(owner, event_input(venue=place, sessions=[session(0, 2)]), publish=True)
+    await catalog.call("CancelEvent", pb.CancelEventRequest(event_id=event.id, reason="Lluvia"), owner)
+    await catalog.create(organizer(), event_input(venue=place, sessions=[session(0, 2)]))
+
+
+async def test_an_organizer_of_another_organization_gets_not_found(catalog: Catalog) -> None:
+    owner, stranger = organizer(), organizer()
+    draft = await catalog.create(owner)
+    published = await catalog.create(owner, publish=True)
+    calls = [
+        ("GetEvent", pb.GetEventRequest(event_id=draft.id)),
+        ("ListSessions", pb.ListSessionsRequest(event_id=draft.id)),
+        ("PublishEvent", pb.PublishEventRequest(event_id=draft.id)),
+        (
+            "UpdateEvent",
+            pb.UpdateEventRequest(event_id=published.id, expected_version=1, patch=pb.EventPatch(name="Mío")),
+        ),
+        ("CancelEvent", pb.CancelEventRequest(event_id=published.id)),
+        ("DeleteEvent", pb.DeleteEventRequest(event_id=draft.id)),
+        ("AddSession", pb.AddSessionRequest(event_id=published.id, session=session(3, 4))),
+        (
+            "UpdateSession",
+            pb.UpdateSessionRequest(
+                event_id=published.id,
+                session_id=published.sessions[0].id,
+                expected_version=1,
+                patch=pb.SessionPatch(title="x"),
+            ),
+        ),
+    ]
+    for method, request in calls:
+        error = await rpc_error(catalog.call(method, request, stranger))
+        assert error.code() == grpc.StatusCode.NOT_FOUND, method
+    # Nothing changed: the owner still sees the published event at version 1.
+    reply = await catalog.call("GetEvent", pb.GetEventRequest(event_id=published.id), owner)
+    assert reply.event.version == 1
+
+
+async def test_anonymous_callers_read_published_events_only(catalog: Catalog) -> None:
+    owner = organizer()
+    draft = await catalog.create(owner)
+    published = await catalog.create(owner, publish=True)
+    reply = await catalog.call("GetEvent", pb.GetEventRequest(event_id=published.id))
+    assert reply.event.id == published.id
+    for event_id in (draft.id, str(uuid.uuid4()), "not-a-uuid"):
+        error = await rpc_error(catalog.call("GetEvent", pb.GetEventRequest(event_id=event_id)))
+        assert error.code() == grpc.StatusCode.NOT_FOUND
+    error = await rpc_error(catalog.call("PublishEvent", pb.PublishEventRequest(event_id=published.id)))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_organizers_may_not_choose_the_organization_but_administrators_must(catalog: Catalog) -> None:
+    error = await rpc_error(catalog.create(organizer(), event_input(organization_id=str(uuid.uuid4()))))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_errors(error)[0]["field"] == "organization_id"
+    chosen = str(uuid.uuid4())
+    event = await catalog.create(admin(), event_input(organization_id=chosen))
+    assert event.organization_id == chosen
+
+
+async def test_a_malformed_principal_is_unauthenticated(catalog: Catalog) -> None:
+    error = await rpc_error(
+        catalog.stub.GetEvent(
+            pb.GetEventRequest(event_id=str(uuid.uuid4())),
+            metadata=[("x-taquilla-principal", "{nope")],
+            timeout=10,
+        )
+    )
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_updates_must_name_the_current_version(catalog: Catalog) -> None:
+    owner = organizer()
+    event = await catalog.create(owner)
+    patch = pb.EventPatch(name="Nombre nuevo", description="<b>Texto</b>\x00 plano")
+    reply = await catalog.call(
+        "UpdateEvent", pb.UpdateEventRequest(event_id=event.id, expected_version=1, patch=patch), owner
+    )
+    assert (reply.event.version, reply.event.name, reply.event.description) == (
+        2,
+        "Nombre nuevo",
+        "Texto plano",
+    )
+    stale = await rpc_error(
+        catalog.call(
+            "UpdateEvent", pb.UpdateEventRequest(event_id=event.id, expected_version=1, patch=patch), owner
+        )
+    )
+    assert stale.code() == grpc.StatusCode.ABORTED
+    assert "version 2" in stale.details()
+    stale = await rpc_error(
+        catalog.call("PublishEvent", pb.PublishEventRequest(event_id=event.id, expected_version=1), owner)
+    )
+    assert stale.code() == grpc.StatusCode.ABORTED
+    published = await catalog.call(
+        "PublishEvent", pb.PublishEventRequest(event_id=event.id, expected_version=2), owner
+    )
+    assert published.event.status == pb.EVENT_STATUS_PUBLISHED
+
+
+async def test_concurrent_updates_of_one_version_let_exactly_one_win(catalog: Catalog) -> None:
+    owner = organizer()
+    event = await catalog.create(owner)
+    results = await asyncio.gather(
+        *(
+            catalog.call(
+                "UpdateEvent",
+                pb.UpdateEventRequest(
+                    event_id=event.id, expected_version=1, patch=pb.EventPatch(name=f"Nombre {n}")
+                ),
+                owner,
+            )
+            for n in range(4)
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, pb.UpdateEventResponse) for r in results) == 1
+    assert {r.code() for r in results if isinstance(r, grpc.aio.AioRpcError)} == {grpc.StatusCode.ABORTED}
+
+
+async def test_an_idempotency_key_replays_the_first_response_and_refuses_another_request(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    owner = organizer()
+    request = pb.CreateEventRequest(event=event_input(), idempotency_key=f"key-{uuid.uuid4()}")
+    first = await catalog.call("CreateEvent", request, owner)
+    again = await catalog.call("CreateEvent", request, owner)
+    assert again == first
+    assert await count(catalog_engine, events, name=request.event.name) == 1
+    assert await count(catalog_engine, outbox, key=first.event.id) == 1
+
+    other = pb.CreateEventRequest(event=event_input(), idempotency_key=request.idempotency_key)
+    error = await rpc_error(catalog.call("CreateEvent", other, owner))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_errors(error)[0]["field"] == "idempotency_key"
+    # The key is the caller's own: someone else may use the same one.
+    theirs = await catalog.call("CreateEvent", other, organizer())
+    assert theirs.event.id != first.event.id
+
+
+async def test_concurrent_requests_with_one_idempotency_key_create_one_event(catalog: Catalog) -> None:
+    owner = organizer()
+    request = pb.CreateEventRequest(event=event_input(), idempotency_key=f"key-{uuid.uuid4()}")
+    replies = await asyncio.gather(*(catalog.call("CreateEvent", request, owner) for _ in range(3)))
+    assert len({reply.event.id for reply in replies}) == 1
+
+
+async def test_a_batch_is_all_or_nothing_with_a_result_per_item(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    owner = organizer()
+    names = [unique_name() for _ in range(3)]
+    items = [
+        pb.BatchEventInput(event=event_input(name=names[0])),
+        pb.BatchEventInput(event=event_input(name=names[1], timezone="Nowhere/Land")),
+        pb.BatchEventInput(event=event_input(name=names[2]), publish=True),
+    ]
+    reply = await catalog.call("BatchCreateEvents", pb.BatchCreateEventsRequest(events=items), owner)
+    assert not reply.committed
+    assert [r.status for r in reply.results] == [
+        pb.BATCH_ITEM_STATUS_NOT_CREATED,
+        pb.BATCH_ITEM_STATUS_INVALID,
+        pb.BATCH_ITEM_STATUS_NOT_CREATED,
+    ]
+    assert [(e.field, e.message) for e in reply.results[1].errors] == [
+        ("timezone", 'must be an IANA time zone, e.g. "America/Mexico_City"')
+    ]
+    for name in names:
+        assert await count(catalog_engine, events, name=name) == 0
+
+    del items[1]
+    reply = await catalog.call("BatchCreateEvents", pb.BatchCreateEventsRequest(events=items), owner)
+    assert reply.committed
+    assert [r.status for r in reply.results] == [pb.BATCH_ITEM_STATUS_CREATED] * 2
+    assert reply.results[1].event.status == pb.EVENT_STATUS_PUBLISHED
+
+
+async def test_a_batch_whose_items_clash_with_each_other_creates_nothing(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    place = venue()
+    names = [unique_name(), unique_name()]
+    items = [
+        pb.BatchEventInput(event=event_input(name=name, venue=place, sessions=[session(0, 2)]))
+        for name in names
+    ]
+    reply = await catalog.call("BatchCreateEvents", pb.BatchCreateEventsRequest(events=items), organizer())
+    assert not reply.committed
+    assert [r.status for r in reply.results] == [
+        pb.BATCH_ITEM_STATUS_NOT_CREATED,
+        pb.BATCH_ITEM_STATUS_CONFLICT,
+    ]
+    assert reply.results[1].errors[0].field == "sessions.0"
+    assert await count(catalog_engine, events, name=names[0]) == 0
+
+
+async def test_a_batch_over_100_events_is_refused(catalog: Catalog) -> None:
+    items = [pb.BatchEventInput(event=event_input()) for _ in range(101)]
+    error = await rpc_error(
+        catalog.call("BatchCreateEvents", pb.BatchCreateEventsRequest(events=items), organizer())
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_sessions_are_added_changed_and_removed_with_their_inventory(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    owner = organizer()
+    event = await catalog.create(owner, event_input(sessions=[session(0, 2)]), publish=True)
+    add = pb.AddSessionRequest(
+        event_id=event.id,
+        session=session(3, 5, title="Matiné", resources=["proyector"]),
+        idempotency_key="s-1",
+    )
+    added = await catalog.call("AddSession", add, owner)
+    assert await catalog.call("AddSession", add, owner) == added
+    assert added.session.status == pb.SESSION_STATUS_ON_SALE
+    assert added.event_version == 2
+    assert await count(catalog_engine, inventory, session_id=uuid.UUID(added.session.id)) == 2
+
+    clash = await rpc_error(
+        catalog.call(
+            "UpdateSession",
+            pb.UpdateSessionRequest(
+                event_id=event.id,
+                session_id=added.session.id,
+                expected_version=2,
+                patch=pb.SessionPatch(starts_at=stamp(at(1))),
+            ),
+            owner,
+        )
+    )
+    assert clash.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert event.sessions[0].id in clash.details()
+
+    changed = await catalog.call(
+        "UpdateSession",
+        pb.UpdateSessionRequest(
+            event_id=event.id,
+            session_id=added.session.id,
+            expected_version=2,
+            patch=pb.SessionPatch(status=pb.SESSION_STATUS_SUSPENDED, capacity_override=50),
+        ),
+        owner,
+    )
+    assert (changed.session.status, changed.session.capacity, changed.event_version) == (
+        pb.SESSION_STATUS_SUSPENDED,
+        50,
+        3,
+    )
+    removed = await catalog.call(
+        "RemoveSession",
+        pb.RemoveSessionRequest(event_id=event.id, session_id=added.session.id, expected_version=3),
+        owner,
+    )
+    assert removed.event_version == 4
+    listed = await catalog.call("ListSessions", pb.ListSessionsRequest(event_id=event.id))
+    assert [s.id for s in listed.sessions] == [event.sessions[0].id]
+    assert listed.event_version == 4
+    last = await rpc_error(
+        catalog.call(
+            "RemoveSession",
+            pb.RemoveSessionRequest(event_id=event.id, session_id=event.sessions[0].id),
+            owner,
+        )
+    )
+    assert last.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_moving_an_event_to_a_busy_venue_is_a_conflict(catalog: Catalog) -> None:
+    busy = venue()
+    await catalog.create(organizer(), event_input(venue=busy, sessions=[session(0, 2)]))
+    owner = organizer()
+    event = await catalog.create(owner, event_input(sessions=[session(1, 3)]))
+    error = await rpc_error(
+        catalog.call(
+            "UpdateEvent",
+            pb.UpdateEventRequest(event_id=event.id, expected_version=1, patch=pb.EventPatch(venue=busy)),
+            owner,
+        )
+    )
+    assert error.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert field_errors(error)[0]["field"] == "venue"
+
+
+async def test_deleted_events_are_gone_and_free_their_slots(catalog: Catalog) -> None:
+    owner = organizer()
+    place = venue()
+    event = await catalog.create(owner, event_input(venue=place, sessions=[session(0, 2)]))
+    await catalog.call("DeleteEvent", pb.DeleteEventRequest(event_id=event.id, expected_version=1), owner)
+    error = await rpc_error(catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id), owner))
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    await catalog.create(organizer(), event_input(venue=place, sessions=[session(0, 2)]))
+
+
+async def test_the_organization_lists_its_events_a_page_at_a_time(catalog: Catalog) -> None:
+    owner = organizer()
+    created = [
+        await catalog.create(owner, event_input(starts_at=stamp(at(h)), ends_at=stamp(at(h + 1))))
+        for h in (48, 0, 24)
+    ]
+    cancelled = await catalog.create(owner, publish=True)
+    await catalog.call("CancelEvent", pb.CancelEventRequest(event_id=cancelled.id), owner)
+    await catalog.create(organizer())
+    first = await catalog.call("ListOrganizationEvents", pb.ListOrganizationEventsRequest(page_size=2), owner)
+    rest = await catalog.call(
+        "ListOrganizationEvents",
+        pb.ListOrganizationEventsRequest(page_size=2, page_token=first.next_page_token),
+        owner,
+    )
+    expected = [e.id for e in sorted(created, key=lambda e: e.starts_at.ToDatetime())]
+    assert [e.id for e in [*first.events, *rest.events]] == expected
+    assert rest.next_page_token == ""
+    only_cancelled = await catalog.call(
+        "ListOrganizationEvents",
+        pb.ListOrganizationEventsRequest(statuses=[pb.EVENT_STATUS_CANCELLED]),
+        owner,
+    )
+    assert [e.id for e in only_cancelled.events] == [cancelled.id]
+    error = await rpc_error(catalog.call("ListOrganizationEvents", pb.ListOrganizationEventsRequest(), None))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -1,0 +1,183 @@
+"""Creating an event: validation of the whole request, derived sessions, capacity and inventory."""
+
+import datetime as dt
+
+import pytest
+from catalog_factories import (
+    NOW,
+    at,
+    make_event,
+    make_event_input,
+    make_session,
+    make_venue,
+    make_zone,
+    organizer,
+)
+
+from event_svc.domain.errors import InvalidInput
+from event_svc.domain.events import EventCreated
+from event_svc.domain.model import Event, EventStatus, SessionStatus
+
+
+def create(**overrides: object) -> Event:
+    actor = organizer()
+    assert actor.organization_id is not None
+    return Event.create(
+        make_event_input(**overrides),
+        organization_id=actor.organization_id,
+        created_by=actor.subject,
+        now=NOW,
+    )
+
+
+def problems_of(**overrides: object) -> dict[str, str]:
+    with pytest.raises(InvalidInput) as raised:
+        create(**overrides)
+    return {problem.field: problem.message for problem in raised.value.problems}
+
+
+def test_a_new_event_is_a_draft_at_version_1_that_records_its_creation() -> None:
+    event = create()
+    assert event.status is EventStatus.DRAFT
+    assert event.version == 1
+    assert [type(e) for e in event.events] == [EventCreated]
+    assert event.created_at == event.updated_at == NOW
+
+
+def test_an_event_without_sessions_gets_one_spanning_its_dates() -> None:
+    event = create(sessions=())
+    assert [(s.starts_at, s.ends_at, s.status) for s in event.sessions] == [
+        (at(0), at(6), SessionStatus.DRAFT)
+    ]
+
+
+def test_stores_timestamps_in_utc() -> None:
+    local = dt.timezone(dt.timedelta(hours=-6))
+    event = create(starts_at=at(0).astimezone(local), ends_at=at(6).astimezone(local))
+    assert event.starts_at.tzinfo is dt.UTC
+    assert event.starts_at == at(0)
+
+
+def test_lists_every_invalid_field_at_once_with_its_path() -> None:
+    problems = problems_of(
+        name="x",
+        category="opera",
+        venue=make_venue(city=" "),
+        zones=(
+            make_zone(),
+            make_zone(name="VIP", price_amount="12.345"),
+            make_zone(name="Palco", capacity=0),
+        ),
+        image_url="javascript:alert(1)",
+        timezone="Nowhere/Land",
+    )
+    assert set(problems) == {
+        "name",
+        "category",
+        "venue.city",
+        "zones.1.price.amount",
+        "zones.2.capacity",
+        "image_url",
+        "timezone",
+    }
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "field", "message"),
+    [
+        (NOW - dt.timedelta(hours=1), at(6), "starts_at", "must be in the future"),
+        (at(6), at(1), "ends_at", "must be after starts_at"),
+        (at(0).replace(tzinfo=None), at(6), "starts_at", "must carry a UTC offset"),
+        (None, at(6), "starts_at", "is required"),
+        (at(0), at(0) + dt.timedelta(days=400), "ends_at", "must be within 366 days of starts_at"),
+        (
+            NOW + dt.timedelta(days=6 * 366),
+            NOW + dt.timedelta(days=6 * 366, hours=1),
+            "starts_at",
+            "must be within the next five years",
+        ),
+    ],
+)
+def test_dates_are_in_the_future_and_end_after_they_start(
+    starts_at: dt.datetime | None, ends_at: dt.datetime, field: str, message: str
+) -> None:
+    assert problems_of(starts_at=starts_at, ends_at=ends_at)[field] == message
+
+
+def test_zone_names_are_unique_ignoring_case_and_accents() -> None:
+    problems = problems_of(zones=(make_zone(name="Général"), make_zone(name="GENERAL")))
+    assert problems == {"zones.1.name": "repeats the name of zone 0"}
+
+
+def test_needs_at_least_one_zone() -> None:
+    assert problems_of(zones=()) == {"zones": "an event needs at least one zone"}
+
+
+def test_sessions_lie_within_the_event_dates() -> None:
+    problems = problems_of(
+        sessions=(make_session(starts_at=at(-1), ends_at=at(1)), make_session(starts_at=at(3), ends_at=at(7)))
+    )
+    assert set(problems) == {"sessions.0.starts_at", "sessions.1.ends_at"}
+
+
+def test_sessions_of_one_event_at_the_same_place_may_not_overlap() -> None:
+    problems = problems_of(
+        sessions=(make_session(place="Sala A"), make_session(starts_at=at(1), ends_at=at(3), place="sala a"))
+    )
+    assert problems == {"sessions.1": "overlaps session 0 of this event at the same place"}
+
+
+def test_sessions_at_different_places_or_back_to_back_may_share_the_day() -> None:
+    event = create(
+        sessions=(
+            make_session(place="Sala A"),
+            make_session(place="Sala B"),
+            make_session(starts_at=at(2), ends_at=at(4), place="Sala A"),
+        )
+    )
+    assert len(event.sessions) == 3
+
+
+def test_new_sessions_start_as_drafts() -> None:
+    problems = problems_of(sessions=(make_session(status="on_sale"),))
+    assert "sessions.0.status" in problems
+
+
+def test_capacity_is_derived_from_zones_and_sessions_with_overrides() -> None:
+    event = create(
+        zones=(make_zone(capacity=100), make_zone(name="VIP", capacity=20)),
+        sessions=(make_session(), make_session(starts_at=at(3), ends_at=at(5), capacity_override=50)),
+    )
+    assert event.zones_capacity == 120
+    assert event.capacity == 120 + 50
+
+
+def test_a_capacity_override_may_not_exceed_the_zones() -> None:
+    problems = problems_of(zones=(make_zone(capacity=10),), sessions=(make_session(capacity_override=11),))
+    assert problems == {"sessions.0.capacity_override": "must not exceed the zones' capacity (10)"}
+
+
+def test_inventory_has_one_line_per_session_and_zone() -> None:
+    event = create(sessions=(make_session(), make_session(starts_at=at(3), ends_at=at(5))))
+    lines = event.inventory()
+    assert len(lines) == 2 * 2
+    assert {(line.session_id, line.zone_id) for line in lines} == {
+        (s.id, z.id) for s in event.sessions for z in event.zones
+    }
+    assert {line.capacity for line in lines} == {100, 20}
+
+
+def test_text_is_sanitized_before_it_is_kept() -> None:
+    event = create(
+        name="  Gran\x00  concierto\u202e ",
+        description="<p>Primera línea</p>\r\nSegunda\x1b[31m",
+        venue=make_venue(name="Foro\tSol"),
+    )
+    assert event.name == "Gran concierto"
+    assert event.description == "Primera línea\nSegunda[31m"
+    assert event.venue.name == "Foro Sol"
+
+
+def test_money_keeps_cents_exactly() -> None:
+    event = make_event(zones=(make_zone(price_amount="0.10"), make_zone(name="B", price_amount="0.20")))
+    assert sum(z.price.amount for z in event.zones) == event.zones[0].price.amount * 3
