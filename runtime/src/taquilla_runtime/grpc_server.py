@@ -94,11 +94,14 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 except asyncio.CancelledError:
                     code = grpc.StatusCode.CANCELLED
                     raise
+                except grpc.aio.AbortError:
+                    raise  # the servicer chose the status and its message
                 except Exception:
-                    code = context.code() or grpc.StatusCode.UNKNOWN
-                    if code is grpc.StatusCode.UNKNOWN:
-                        log.exception("unhandled error in gRPC call", extra={"grpc_method": method})
-                    raise
+                    # grpc.aio would put the exception's text in the status details: callers get a
+                    # generic INTERNAL instead, and the details stay in our (scrubbed) logs.
+                    log.exception("unhandled error in gRPC call", extra={"grpc_method": method})
+                    code = grpc.StatusCode.INTERNAL
+                    await context.abort(code, "Internal error.")
                 finally:
                     code = context.code() or code
                     span.set_attribute("rpc.grpc.status_code", code.value[0])

@@ -162,3 +162,36 @@ async def test_probe_cli_exits_zero_only_for_a_serving_server(harness: Harness) 
         == 1
     )
     assert await asyncio.to_thread(probe, ["http", "file:///etc/passwd"]) == 1
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_unhandled_errors_reach_the_caller_as_a_generic_internal_status() -> None:
+    async def broken(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        raise RuntimeError("password=hunter2 at db.internal:5432")
+
+    service = GrpcService(
+        address="127.0.0.1:0",
+        service_names=[SERVICE],
+        register=[
+            lambda server: server.add_generic_rpc_handlers(
+                (
+                    grpc.method_handlers_generic_handler(
+                        SERVICE, {"Broken": grpc.unary_unary_rpc_method_handler(broken)}
+                    ),
+                )
+            )
+        ],
+        readiness_interval=0.1,
+    )
+    runner = asyncio.create_task(service.run())
+    while service.port == 0:
+        await asyncio.sleep(0.01)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as error:
+                await channel.unary_unary(f"/{SERVICE}/Broken")(b"", timeout=2)
+        assert error.value.code() is grpc.StatusCode.INTERNAL
+        assert error.value.details() == "Internal error."
+    finally:
+        service.request_stop()
+        await runner
