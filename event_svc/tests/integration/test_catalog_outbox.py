@@ -138,7 +138,8 @@ async def test_a_failure_in_the_middle_of_a_create_leaves_no_rows_and_no_message
     name = unique_name()
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await catalog.create(organizer(), event_input(name=name), publish=True)
-    assert raised.value.code() == grpc.StatusCode.UNKNOWN
+    assert raised.value.code() == grpc.StatusCode.INTERNAL
+    assert "disk full" not in (raised.value.details() or "")
     monkeypatch.undo()
 
     async with catalog_engine.connect() as connection:

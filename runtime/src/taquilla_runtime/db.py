@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 
 class _PoolCollector(Collector):
@@ -68,3 +75,47 @@ async def ping(engine: AsyncEngine) -> None:
     """Raises when the database cannot answer a trivial query."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+class SqlTransaction:
+    """One connection and one transaction for one use case: the base of every service's unit of work.
+
+    Subclasses attach their repositories to the connection in :meth:`bind`. Leaving the block rolls
+    back whatever was not committed with an explicit :meth:`commit`, then returns the connection.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    def bind(self, connection: AsyncConnection) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        connection = await self._engine.connect()
+        try:
+            await connection.begin()
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+        self.bind(connection)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            if self._connection is not None:
+                await self._connection.close()
+                self._connection = None
+
+    async def commit(self) -> None:
+        assert self._connection is not None, "commit outside `async with uow`"
+        await self._connection.commit()
+
+    async def rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction():
+            await self._connection.rollback()

@@ -29,6 +29,7 @@ from event_svc.domain.errors import EventNotFound, FieldProblem, InvalidInput, S
 from event_svc.domain.model import Event, Session
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla_runtime.principal import Principal
+from taquilla_runtime.timestamps import to_optional_timestamp, to_timestamp
 
 IDEMPOTENCY_KEY_MAX = 255
 
@@ -209,14 +210,8 @@ def session_changes(patch: pb.SessionPatch) -> SessionChanges:
 # ---------------------------------------------------------------- aggregates -> messages
 
 
-def _stamp(value: dt.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _stamp_or_none(value: dt.datetime | None) -> Timestamp | None:
-    return _stamp(value) if value is not None else None
+_stamp = to_timestamp
+_stamp_or_none = to_optional_timestamp
 
 
 def session_message(event: Event, session: Session) -> pb.Session:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from identity_svc.application import handlers
 from identity_svc.application.handlers import Deps, Grant
@@ -20,6 +19,7 @@ from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
 from taquilla_runtime.principal import InvalidPrincipal, Principal, Role
+from taquilla_runtime.timestamps import to_optional_timestamp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
 
@@ -47,14 +47,6 @@ _STATUS: dict[type[errors.IdentityError], tuple[grpc.StatusCode, str]] = {
 }
 
 
-def _timestamp(value: object) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)  # type: ignore[arg-type]
-    return stamp
-
-
 def user_to_pb(user: User) -> pb.User:
     return pb.User(
         id=str(user.id),
@@ -63,14 +55,16 @@ def user_to_pb(user: User) -> pb.User:
         role=_ROLE_TO_PB[user.role],
         organization_id=str(user.organization_id or ""),
         active=user.active,
-        created_at=_timestamp(user.created_at),
-        last_login_at=_timestamp(user.last_login_at),
+        created_at=to_optional_timestamp(user.created_at),
+        last_login_at=to_optional_timestamp(user.last_login_at),
     )
 
 
 def organization_to_pb(organization: Organization) -> pb.Organization:
     return pb.Organization(
-        id=str(organization.id), name=organization.name, created_at=_timestamp(organization.created_at)
+        id=str(organization.id),
+        name=organization.name,
+        created_at=to_optional_timestamp(organization.created_at),
     )
 
 
@@ -277,7 +271,7 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
                 entries=[
                     pb.AuditEntry(
                         id=e.id,
-                        occurred_at=_timestamp(e.occurred_at),
+                        occurred_at=to_optional_timestamp(e.occurred_at),
                         actor=e.actor,
                         action=e.action,
                         target=e.target,

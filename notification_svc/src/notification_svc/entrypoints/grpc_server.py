@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from notification_svc.application import handlers
 from notification_svc.application.handlers import Deps
@@ -17,6 +16,7 @@ from taquilla.notifications.v1 import notification_service_pb2 as pb
 from taquilla.notifications.v1 import notification_service_pb2_grpc
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
 from taquilla_runtime.principal import InvalidPrincipal, Principal
+from taquilla_runtime.timestamps import to_timestamp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
 
@@ -29,12 +29,6 @@ STATUS_TO_PB = {
 PB_TO_STATUS: dict[int, NotificationStatus] = {int(v): k for k, v in STATUS_TO_PB.items()}
 
 
-def _timestamp(value: object) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)  # type: ignore[arg-type]
-    return stamp
-
-
 def notification_to_pb(n: Notification) -> pb.Notification:
     return pb.Notification(
         id=str(n.id),
@@ -42,7 +36,7 @@ def notification_to_pb(n: Notification) -> pb.Notification:
         event_id=str(n.event_id),
         name=n.name,
         type=n.type,
-        occurred_at=_timestamp(n.occurred_at),
+        occurred_at=to_timestamp(n.occurred_at),
         correlation_id=str(n.correlation_id),
         payload_sha256=n.payload_sha256,
         recipient_role=n.recipient_role.value,
@@ -50,8 +44,8 @@ def notification_to_pb(n: Notification) -> pb.Notification:
         status=STATUS_TO_PB[n.status],
         attempts=n.attempts,
         last_error=n.last_error or "",
-        created_at=_timestamp(n.created_at),
-        updated_at=_timestamp(n.updated_at),
+        created_at=to_timestamp(n.created_at),
+        updated_at=to_timestamp(n.updated_at),
     )
 
 

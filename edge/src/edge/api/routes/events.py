@@ -24,13 +24,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
-from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from edge.api.deps import CurrentPrincipal, OptionalPrincipal, State
+from edge.api.schemas.base import Strict
 from edge.clients.events import EventsClient, StaleVersion
 from edge.errors import PROBLEM_JSON, Problem, problem_response
 from taquilla.events.v1 import event_service_pb2 as pb
+from taquilla_runtime.timestamps import from_timestamp, to_timestamp
 
 router = APIRouter(tags=["events"])
 
@@ -160,19 +161,8 @@ def stale(error: StaleVersion) -> Problem:
 # ---------------------------------------------------------------- request bodies
 
 
-class Strict(BaseModel):
-    # Unknown fields are rejected (422), never ignored: no mass assignment.
-    model_config = ConfigDict(extra="forbid")
-
-
-def _stamp(value: dt.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value.astimezone(dt.UTC))
-    return stamp
-
-
-def _time(stamp: Timestamp) -> dt.datetime:
-    return stamp.ToDatetime(tzinfo=dt.UTC)
+_stamp = to_timestamp
+_time = from_timestamp
 
 
 class MoneyBody(Strict):

@@ -6,17 +6,13 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from edge.api.schemas.base import Strict
 from edge.clients.identity import PB_TO_ROLE
 from taquilla.identity.v1 import identity_service_pb2 as pb
 
 RoleName = Literal["admin", "organizer", "customer", "staff"]
-
-
-class Strict(BaseModel):
-    # Unknown fields are rejected (422), never ignored: no mass assignment.
-    model_config = ConfigDict(extra="forbid")
 
 
 class UserRegister(Strict):
