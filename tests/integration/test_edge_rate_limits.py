@@ -13,7 +13,7 @@ from devstack.infra import Redis
 from devstack.processes import free_port
 from edge.app import create_app
 from edge.config import EdgeSettings
-from tests.conftest import USER_LIMIT, Platform, bearer, new_customer
+from tests.conftest import USER_LIMIT, Platform, bearer, login_as, new_customer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -130,3 +130,32 @@ async def test_an_unreachable_identity_service_means_503_not_a_stack_trace(platf
     assert "127.0.0.1" not in reply.text
     assert token.status_code == 503
     assert token.json()["error"] == "temporarily_unavailable"
+
+
+async def test_api_clients_are_limited_by_their_tier(edge: httpx.AsyncClient, platform: Platform) -> None:
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    limits = {}
+    for tier in ("standard", "partner"):
+        created = (
+            await edge.post(
+                "/api/v1/admin/api-clients",
+                headers=admin,
+                json={"name": f"Partner {tier}", "scopes": ["events:read"], "rate_limit_tier": tier},
+            )
+        ).json()
+        granted = await edge.post(
+            "/api/v1/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=httpx.BasicAuth(created["client_id"], created["client_secret"]),
+        )
+        reply = await edge.get("/.well-known/jwks.json", headers=bearer(granted.json()["access_token"]))
+        limits[tier] = int(reply.headers["ratelimit-limit"])
+    expected = (
+        {
+            tier: int(platform.env(f"EDGE_RATE_LIMIT_CLIENT_{tier.upper()}").split("/")[0])
+            for tier in ("standard", "partner")
+        }
+        if "EDGE_RATE_LIMIT_CLIENT_STANDARD" in platform.stack.service_env()
+        else {"standard": 1200, "partner": 6000}
+    )
+    assert limits == expected
