@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import REGISTRY
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -123,6 +124,10 @@ async def test_writes_succeed_while_the_broker_is_down_and_the_relay_catches_up(
         # Broker down from the start: the state change and its outbox row still commit.
         envelopes = await write_messages(engine, outbox, topic, uuid.uuid4(), 3)
         await asyncio.sleep(1.5)
+        # The relay itself keeps the gauges current while it cannot publish (alerts rely on them).
+        label = f"{outbox.schema}.{outbox.name}"
+        assert REGISTRY.get_sample_value("taquilla_outbox_backlog", {"outbox": label}) == 3
+        assert REGISTRY.get_sample_value("taquilla_outbox_oldest_age_seconds", {"outbox": label}) > 0.5
         backlog, oldest_age = await relay.refresh_backlog_metrics()
         assert backlog == 3
         assert oldest_age > 1

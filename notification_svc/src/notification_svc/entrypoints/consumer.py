@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +43,7 @@ LAG = Gauge(
     "taquilla_notification_svc_consumer_lag", "Messages behind the end of the partition.", ["partition"]
 )
 
+LAG_INTERVAL_SECONDS = 5.0
 REPLAY_HEADER = "x-taquilla-replay"
 ERROR_HEADER = "x-taquilla-error"
 ATTEMPTS_HEADER = "x-taquilla-attempts"
@@ -127,8 +129,12 @@ class NotificationConsumer:
             self._consumer = consumer = await self._start()
         except asyncio.CancelledError:
             return
+        lag_checked = 0.0
         try:
             while not self._stopping.is_set():
+                if time.monotonic() - lag_checked >= LAG_INTERVAL_SECONDS:
+                    lag_checked = time.monotonic()
+                    await self._refresh_lag(consumer)
                 batches = await consumer.getmany(timeout_ms=200)
                 for tp, records in batches.items():
                     consumer.pause(tp)
@@ -146,6 +152,18 @@ class NotificationConsumer:
         finally:
             await self.finish_partitions(list(self._tasks))
             await consumer.stop()
+
+    @staticmethod
+    async def _refresh_lag(consumer: AIOKafkaConsumer) -> None:
+        """Lag from the committed offsets, on a timer, so a stalled consumer shows a growing lag."""
+        for tp in consumer.assignment():
+            try:
+                highwater = consumer.highwater(tp)
+                committed = await consumer.committed(tp)
+            except Exception:  # the broker is away: the next round tries again
+                return
+            if highwater is not None:
+                LAG.labels(str(tp.partition)).set(max(0, highwater - (committed or 0)))
 
     async def finish_partitions(self, partitions: Sequence[TopicPartition], grace: float = 10.0) -> None:
         """Lets the partitions' workers finish the message in hand (bounded), then drops them."""

@@ -293,6 +293,8 @@ class OutboxRelay:
                     await reset()
                 try:
                     await self.record_failure(exc)
+                    # The backlog keeps ageing while Kafka is away: keep the gauges honest for alerts.
+                    await self.refresh_backlog_metrics()
                 except Exception:
                     log.debug("could not record outbox failure", exc_info=True)
                 delay = self._backoff()
