@@ -146,10 +146,7 @@ describe('requests', () => {
   });
 
   it('serializes JSON bodies and attaches the bearer token when signed in', async () => {
-    useAuthStore.getState().signIn({
-      accessToken: 'tok',
-      user: { id: 'u1', email: 'a@example.org', displayName: 'A', roles: [] },
-    });
+    useAuthStore.getState().setTokens('tok', Date.now() + 900_000);
     const fn = stubFetch(new Response(null, { status: 204 }));
     const data = await api.post('/api/v1/events', { title: 'Concierto' });
     const init = fn.mock.calls[0]?.[1];

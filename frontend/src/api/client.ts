@@ -222,6 +222,34 @@ export interface RequestOptions {
   /** Non-2xx statuses whose body should be returned instead of thrown (e.g. 503 from /readyz). */
   acceptStatuses?: readonly number[];
   timeoutMs?: number;
+  /**
+   * Attach the signed-in user's access token (default true). With it, a token about to
+   * expire is refreshed first and a 401 triggers one silent refresh and a single retry.
+   * The token endpoint and sign-up pass false.
+   */
+  auth?: boolean;
+}
+
+/**
+ * How the client obtains and renews access tokens. Installed by `src/auth/session.ts`;
+ * without it the client just sends the in-memory token from the auth store.
+ */
+export interface AuthHooks {
+  /** The token to send now, refreshed first when it is about to expire; null when signed out. */
+  getAccessToken: () => Promise<string | null>;
+  /** A request sent with `token` got 401: resolve to a new token to retry with once, or null. */
+  onUnauthorized: (token: string) => Promise<string | null>;
+}
+
+let authHooks: AuthHooks | null = null;
+
+export function configureAuth(hooks: AuthHooks | null): void {
+  authHooks = hooks;
+}
+
+async function currentAccessToken(): Promise<string | null> {
+  if (authHooks) return authHooks.getAccessToken();
+  return useAuthStore.getState().accessToken;
 }
 
 export interface ApiResponse<T> {
@@ -244,6 +272,20 @@ function encodeBody(body: unknown, headers: Headers): BodyInit | undefined {
  * request `unknown` and validate (see `api/health.ts`).
  */
 export async function apiRequest<T = unknown>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const useAuth = options.auth !== false && !new Headers(options.headers).has('Authorization');
+  const token = useAuth ? await currentAccessToken() : null;
+  try {
+    return await sendRequest<T>(path, options, token);
+  } catch (error) {
+    if (!(token && authHooks && error instanceof ApiError && error.status === 401)) throw error;
+    // The token was rejected (expired, revoked, signing key rotated): refresh once and retry once.
+    const renewed = await authHooks.onUnauthorized(token);
+    if (!renewed) throw error;
+    return sendRequest<T>(path, options, renewed);
+  }
+}
+
+async function sendRequest<T>(path: string, options: RequestOptions, token: string | null): Promise<ApiResponse<T>> {
   const { method = 'GET', query, body, signal, acceptStatuses = [], timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const url = buildSameOriginUrl(path, query);
   const sentCorrelationId = options.correlationId ?? newCorrelationId();
@@ -251,7 +293,6 @@ export async function apiRequest<T = unknown>(path: string, options: RequestOpti
   const headers = new Headers(options.headers);
   headers.set('Accept', 'application/json, application/problem+json;q=0.9, */*;q=0.1');
   headers.set(CORRELATION_HEADER, sentCorrelationId);
-  const token = useAuthStore.getState().accessToken;
   if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`);
 
   // Combine the caller's signal with a timeout, without relying on AbortSignal.any.

@@ -1,8 +1,18 @@
+import type { EventSearchParams } from './events';
+import type { Role } from '@/store/auth';
+
 /** Central registry of TanStack Query keys so invalidation stays consistent. */
 export const queryKeys = {
   readiness: ['readiness'] as const,
+  me: ['me'] as const,
   events: {
     all: ['events'] as const,
     upcoming: (limit: number) => ['events', 'upcoming', { limit }] as const,
+    search: (params: EventSearchParams) => ['events', 'search', params] as const,
+    detail: (id: string) => ['events', 'detail', id] as const,
+    mine: ['events', 'mine'] as const,
+  },
+  admin: {
+    users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,
   },
 };

@@ -1,11 +1,27 @@
 import { type RouteObject } from 'react-router';
 
 import { AppLayout } from '@/components/AppLayout';
+import { RequireAuth } from '@/components/RequireAuth';
 import { RootErrorBoundary } from '@/components/RootErrorBoundary';
 import { RouteErrorBoundary } from '@/components/RouteErrorBoundary';
+import { AdminUsersPage } from '@/pages/AdminUsersPage';
+import { EventDetailPage } from '@/pages/EventDetailPage';
+import { EditEventPage, NewEventPage } from '@/pages/EventFormPage';
+import { EventsPage } from '@/pages/EventsPage';
 import { HomePage } from '@/pages/HomePage';
+import { LoginPage } from '@/pages/LoginPage';
+import { MePage } from '@/pages/MePage';
 import { NotFoundPage } from '@/pages/NotFoundPage';
+import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
+
+const EVENT_EDITORS = ['organizer', 'admin'] as const;
+
+const page = (path: string, element: RouteObject['element']): RouteObject => ({
+  path,
+  element,
+  errorElement: <RouteErrorBoundary />,
+});
 
 /**
  * Route table shared by the browser router (main.tsx) and memory routers in tests.
@@ -19,8 +35,36 @@ export const routes: RouteObject[] = [
     errorElement: <RootErrorBoundary />,
     children: [
       { index: true, element: <HomePage />, errorElement: <RouteErrorBoundary /> },
-      { path: 'status', element: <StatusPage />, errorElement: <RouteErrorBoundary /> },
-      { path: '*', element: <NotFoundPage />, errorElement: <RouteErrorBoundary /> },
+      page('status', <StatusPage />),
+      page('events', <EventsPage />),
+      page(
+        'events/new',
+        <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">
+          <NewEventPage />
+        </RequireAuth>,
+      ),
+      page('events/:id', <EventDetailPage />),
+      page(
+        'events/:id/edit',
+        <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">
+          <EditEventPage />
+        </RequireAuth>,
+      ),
+      page('login', <LoginPage />),
+      page('register', <RegisterPage />),
+      page(
+        'me',
+        <RequireAuth>
+          <MePage />
+        </RequireAuth>,
+      ),
+      page(
+        'admin/users',
+        <RequireAuth roles={['admin']}>
+          <AdminUsersPage />
+        </RequireAuth>,
+      ),
+      page('*', <NotFoundPage />),
     ],
   },
 ];

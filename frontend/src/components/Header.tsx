@@ -2,8 +2,10 @@ import { Link, NavLink } from 'react-router';
 
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
+import { useAuthStore } from '@/store/auth';
 
 import { LanguageSwitcher } from './LanguageSwitcher';
+import { UserMenu } from './UserMenu';
 
 const navLinkClass = ({ isActive }: { isActive: boolean }) =>
   cn(
@@ -13,6 +15,8 @@ const navLinkClass = ({ isActive }: { isActive: boolean }) =>
 
 export function Header() {
   const { t } = useI18n();
+  const role = useAuthStore((s) => s.user?.role);
+  const canCreate = role === 'organizer' || role === 'admin';
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-4 px-4 py-3 sm:px-6">
@@ -26,12 +30,31 @@ export function Header() {
           <span>{t.app.name}</span>
         </Link>
         <nav aria-label={t.a11y.mainNav}>
-          <ul className="flex items-center gap-1">
+          <ul className="flex flex-wrap items-center gap-1">
             <li>
               <NavLink to="/" end className={navLinkClass}>
                 {t.nav.home}
               </NavLink>
             </li>
+            <li>
+              <NavLink to="/events" end className={navLinkClass}>
+                {t.nav.events}
+              </NavLink>
+            </li>
+            {canCreate ? (
+              <li>
+                <NavLink to="/events/new" className={navLinkClass}>
+                  {t.nav.newEvent}
+                </NavLink>
+              </li>
+            ) : null}
+            {role === 'admin' ? (
+              <li>
+                <NavLink to="/admin/users" className={navLinkClass}>
+                  {t.nav.admin}
+                </NavLink>
+              </li>
+            ) : null}
             <li>
               <NavLink to="/status" className={navLinkClass}>
                 {t.nav.status}
@@ -39,7 +62,10 @@ export function Header() {
             </li>
           </ul>
         </nav>
-        <LanguageSwitcher />
+        <div className="flex flex-wrap items-center gap-3">
+          <UserMenu />
+          <LanguageSwitcher />
+        </div>
       </div>
     </header>
   );

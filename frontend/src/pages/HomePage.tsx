@@ -3,7 +3,7 @@ import { type ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { fetchUpcomingEvents, type EventSummary } from '@/api/events';
+import { fetchUpcomingEvents, type CatalogEvent } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
@@ -12,21 +12,31 @@ import { useDocumentTitle } from '@/lib/useDocumentTitle';
 const UPCOMING_LIMIT = 6;
 
 /** Statuses meaning "the events API is not there yet / temporarily off" rather than a real failure. */
-const UNAVAILABLE_STATUSES = new Set([404, 501, 502, 503, 504]);
+const UNAVAILABLE_STATUSES = new Set([404, 405, 501, 502, 503, 504]);
 
-function EventCard({ event }: { event: EventSummary }) {
+function EventCard({ event }: { event: CatalogEvent }) {
   const { t, formatDateTime } = useI18n();
-  const place = [event.venue, event.city].filter(Boolean).join(', ');
+  const place = [event.venue.name, event.venue.city].filter(Boolean).join(', ');
   return (
     <li>
       <article className="h-full rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
-        <h3 className="text-lg font-semibold text-slate-900">{event.title}</h3>
+        <h3 className="text-lg font-semibold text-slate-900">
+          <Link to={`/events/${encodeURIComponent(event.id)}`} className="hover:underline">
+            {event.name}
+          </Link>
+        </h3>
         <dl className="mt-2 space-y-1 text-sm text-slate-600">
           {event.startsAt ? (
             <div className="flex gap-1">
               <dt className="font-medium">{t.home.startsAt}:</dt>
               <dd>
-                <time dateTime={event.startsAt}>{formatDateTime(event.startsAt)}</time>
+                <time dateTime={event.startsAt}>
+                  {formatDateTime(event.startsAt, {
+                    dateStyle: 'medium',
+                    timeStyle: 'short',
+                    ...(event.timezone ? { timeZone: event.timezone } : {}),
+                  })}
+                </time>
               </dd>
             </div>
           ) : null}

@@ -21,9 +21,12 @@ const MAX_TOASTS = 5;
 const DEFAULT_DURATION: Record<ToastTone, number> = { info: 5_000, success: 5_000, error: 10_000 };
 let nextId = 1;
 
-export const useToastStore = create<ToastState>()((set) => ({
+export const useToastStore = create<ToastState>()((set, get) => ({
   toasts: [],
   push: ({ tone, message, durationMs }) => {
+    // The same message already on screen (e.g. a redirect rendered twice): do not stack it.
+    const existing = get().toasts.find((t) => t.tone === tone && t.message === message);
+    if (existing) return existing.id;
     const id = nextId++;
     const toast: Toast = { id, tone, message, durationMs: durationMs === undefined ? DEFAULT_DURATION[tone] : durationMs };
     set((state) => ({ toasts: [...state.toasts, toast].slice(-MAX_TOASTS) }));

@@ -3,6 +3,7 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
 
+import { resetSessionForTests } from '@/auth/session';
 import { DEFAULT_LOCALE } from '@/i18n/locales';
 import { useAuthStore } from '@/store/auth';
 import { useToastStore } from '@/store/toasts';
@@ -15,7 +16,9 @@ afterEach(() => {
   cleanup();
   localStorage.clear();
   useUiStore.setState({ locale: DEFAULT_LOCALE });
-  useAuthStore.setState({ accessToken: null, user: null });
+  resetSessionForTests();
+  sessionStorage.clear();
+  useAuthStore.getState().reset();
   useToastStore.getState().clear();
   document.documentElement.lang = DEFAULT_LOCALE;
 });

@@ -6,6 +6,7 @@ import { vi } from 'vitest';
 
 import { AppProviders } from '@/app/AppProviders';
 import { routes as appRoutes } from '@/app/routes';
+import { useAuthStore } from '@/store/auth';
 
 export function createTestQueryClient(): QueryClient {
   return new QueryClient({
@@ -54,4 +55,46 @@ export function mockFetch(handlers: Record<string, (request: Request) => Respons
   });
   vi.stubGlobal('fetch', fetchMock);
   return fetchMock;
+}
+
+export interface TestUser {
+  id?: string;
+  email?: string;
+  full_name?: string;
+  role?: 'admin' | 'organizer' | 'staff' | 'customer';
+  organization_id?: string | null;
+}
+
+/** A `UserPublic` body as the edge returns it. */
+export function userBody(user: TestUser = {}) {
+  return {
+    id: user.id ?? '00000000-0000-4000-8000-000000000001',
+    email: user.email ?? 'ana@example.org',
+    full_name: user.full_name ?? 'Ana Gómez',
+    role: user.role ?? 'customer',
+    organization_id: user.organization_id ?? null,
+    active: true,
+    created_at: '2026-01-02T10:00:00Z',
+    last_login_at: null,
+  };
+}
+
+/** Put a signed-in session straight into the store (access token valid for 15 minutes). */
+export function signInAs(user: TestUser = {}, accessToken = 'access-1') {
+  const body = userBody(user);
+  useAuthStore.getState().setTokens(accessToken, Date.now() + 900_000);
+  useAuthStore.getState().setUser({
+    id: body.id,
+    email: body.email,
+    fullName: body.full_name,
+    role: body.role,
+    organizationId: body.organization_id,
+  });
+}
+
+export function problem(status: number, extra: Record<string, unknown> = {}) {
+  return jsonResponse(
+    { type: 'about:blank', title: `HTTP ${status}`, status, ...extra },
+    { status, contentType: 'application/problem+json' },
+  );
 }

@@ -1,0 +1,177 @@
+import { screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { api, apiRequest } from '@/api/client';
+import { useAuthStore } from '@/store/auth';
+import { useToastStore } from '@/store/toasts';
+import { jsonResponse, mockFetch, problem, renderRoute, userBody } from '@/test/utils';
+
+import { login, logout, REFRESH_STORAGE_KEY, refreshSession, restoreSession } from './session';
+
+function tokenBody(n: number, expiresIn = 900) {
+  return { access_token: `access-${n}`, token_type: 'Bearer', expires_in: expiresIn, refresh_token: `refresh-${n}`, scope: '' };
+}
+
+/** An edge whose refresh grant rotates tokens and refuses a reused refresh token. */
+function fakeEdge(options: { delayMs?: number } = {}) {
+  let issued = 0;
+  const valid = new Set<string>();
+  const refreshCalls: string[] = [];
+  const bearerSeen: (string | null)[] = [];
+  const grant = () => {
+    issued += 1;
+    valid.add(`refresh-${issued}`);
+    return tokenBody(issued);
+  };
+  const fetchMock = mockFetch({
+    '/api/v1/auth/token': async (request) => {
+      const form = new URLSearchParams(await request.text());
+      if (form.get('grant_type') === 'password') {
+        if (form.get('password') !== 'right-password') {
+          return jsonResponse({ error: 'invalid_grant', error_description: 'wrong email or password' }, { status: 400 });
+        }
+        return jsonResponse(grant());
+      }
+      const token = form.get('refresh_token') ?? '';
+      refreshCalls.push(token);
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      if (!valid.delete(token)) {
+        valid.clear(); // reuse revokes the whole family
+        return jsonResponse({ error: 'invalid_grant', error_description: 'refresh token reused' }, { status: 400 });
+      }
+      return jsonResponse(grant());
+    },
+    '/api/v1/users/me': () => jsonResponse(userBody({ role: 'organizer' })),
+    '/api/v1/auth/logout': () => new Response(null, { status: 204 }),
+    '/api/v1/protected': (request) => {
+      const auth = request.headers.get('Authorization');
+      bearerSeen.push(auth);
+      // Only the newest access token is accepted.
+      return auth === `Bearer access-${issued}` ? jsonResponse({ ok: true }) : problem(401);
+    },
+  });
+  return { fetchMock, refreshCalls, bearerSeen, get issued() { return issued; } };
+}
+
+describe('session', () => {
+  beforeEach(() => {
+    vi.useRealTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('signs in: access token in memory, refresh token in sessionStorage only', async () => {
+    fakeEdge();
+    const user = await login('ana@example.org', 'right-password');
+    expect(user.role).toBe('organizer');
+    expect(useAuthStore.getState()).toMatchObject({ status: 'authenticated', accessToken: 'access-1' });
+    expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBe('refresh-1');
+    expect(localStorage.getItem(REFRESH_STORAGE_KEY)).toBeNull();
+    expect(JSON.stringify(localStorage)).not.toContain('access-1');
+  });
+
+  it('turns a wrong password into an invalid_grant error and stays signed out', async () => {
+    fakeEdge();
+    await expect(login('ana@example.org', 'nope')).rejects.toMatchObject({ status: 400, title: 'invalid_grant' });
+    expect(useAuthStore.getState().status).toBe('anonymous');
+    expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBeNull();
+  });
+
+  it('single-flights concurrent refreshes: one grant, rotated token stored', async () => {
+    const edge = fakeEdge({ delayMs: 20 });
+    await login('ana@example.org', 'right-password');
+    const results = await Promise.all([refreshSession(), refreshSession(), refreshSession()]);
+    expect(edge.refreshCalls).toEqual(['refresh-1']);
+    expect(results).toEqual(['access-2', 'access-2', 'access-2']);
+    expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBe('refresh-2');
+    // The next refresh uses the rotated token.
+    await refreshSession();
+    expect(edge.refreshCalls).toEqual(['refresh-1', 'refresh-2']);
+  });
+
+  it('refreshes once and retries when several requests get 401 at the same time', async () => {
+    const edge = fakeEdge({ delayMs: 20 });
+    await login('ana@example.org', 'right-password');
+    // The server rotated the signing key: the current access token is no longer accepted.
+    useAuthStore.getState().setTokens('stale-token', Date.now() + 600_000);
+    const replies = await Promise.all([1, 2, 3, 4].map(() => api.get('/api/v1/protected')));
+    expect(replies).toEqual([{ ok: true }, { ok: true }, { ok: true }, { ok: true }]);
+    expect(edge.refreshCalls).toEqual(['refresh-1']);
+    expect(edge.bearerSeen.filter((b) => b === 'Bearer access-2')).toHaveLength(4);
+    expect(useAuthStore.getState().status).toBe('authenticated');
+  });
+
+  it('refreshes before a request when the access token is about to expire', async () => {
+    const edge = fakeEdge();
+    await login('ana@example.org', 'right-password');
+    useAuthStore.getState().setTokens('access-1', Date.now() + 5_000);
+    await expect(api.get('/api/v1/protected')).resolves.toEqual({ ok: true });
+    expect(edge.refreshCalls).toEqual(['refresh-1']);
+    expect(edge.bearerSeen).toEqual(['Bearer access-2']);
+  });
+
+  it('renews the access token on a timer a minute before it expires', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const edge = fakeEdge();
+    await login('ana@example.org', 'right-password');
+    expect(edge.refreshCalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(840_000 + 10);
+    expect(edge.refreshCalls).toEqual(['refresh-1']);
+    expect(useAuthStore.getState().accessToken).toBe('access-2');
+  });
+
+  it('signs out with a notice when the refresh token is refused', async () => {
+    fakeEdge();
+    await login('ana@example.org', 'right-password');
+    sessionStorage.setItem(REFRESH_STORAGE_KEY, 'reused-token');
+    useAuthStore.getState().setTokens('stale-token', Date.now() + 600_000);
+    await expect(apiRequest('/api/v1/protected')).rejects.toMatchObject({ status: 401 });
+    expect(useAuthStore.getState()).toMatchObject({ status: 'anonymous', user: null, accessToken: null });
+    expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBeNull();
+    expect(useToastStore.getState().toasts.map((t) => t.message)).toContain('Tu sesión ha caducado. Vuelve a iniciar sesión.');
+  });
+
+  it('restores a session from the refresh token kept in this tab', async () => {
+    const edge = fakeEdge();
+    await login('ana@example.org', 'right-password');
+    // A reload: memory is gone, sessionStorage stays.
+    useAuthStore.getState().reset();
+    await restoreSession();
+    expect(edge.refreshCalls).toEqual(['refresh-1']);
+    expect(useAuthStore.getState()).toMatchObject({ status: 'authenticated', accessToken: 'access-2' });
+    expect(useAuthStore.getState().user?.email).toBe('ana@example.org');
+  });
+
+  it('logout revokes the refresh family at the edge and clears everything', async () => {
+    const edge = fakeEdge();
+    await login('ana@example.org', 'right-password');
+    await logout();
+    const call = edge.fetchMock.mock.calls.find(([url]) => url === '/api/v1/auth/logout');
+    expect(call).toBeDefined();
+    const init = call?.[1];
+    expect(new Headers(init?.headers).get('Authorization')).toBe('Bearer access-1');
+    expect(init?.body).toBe('{"refresh_token":"refresh-1"}');
+    expect(useAuthStore.getState()).toMatchObject({ status: 'anonymous', user: null, accessToken: null });
+    expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBeNull();
+  });
+});
+
+describe('protected routes while a session is restored', () => {
+  it('waits for the refresh, then shows the page', async () => {
+    mockFetch({
+      '/api/v1/auth/token': async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return jsonResponse(tokenBody(7));
+      },
+      '/api/v1/users/me': () => jsonResponse(userBody({ email: 'kept@example.org' })),
+    });
+    sessionStorage.setItem(REFRESH_STORAGE_KEY, 'refresh-6');
+    void restoreSession(); // as main.tsx does before the first render
+    const { router } = renderRoute('/me');
+    expect(screen.getByText('Recuperando tu sesión…')).toBeInTheDocument();
+    expect(await screen.findByText('kept@example.org')).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/me');
+    expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBe('refresh-7');
+  });
+});

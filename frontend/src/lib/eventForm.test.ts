@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+
+import { es } from '@/i18n/messages/es';
+
+import {
+  createBody,
+  draftFromEvent,
+  emptyDraft,
+  mapServerField,
+  patchBody,
+  sessionChanges,
+  validateDraft,
+  type EventDraft,
+} from './eventForm';
+
+const NOW = Date.UTC(2026, 0, 1);
+const NEW = { isNew: true, needsOrganization: false, zonesEditable: true, now: NOW };
+
+function validDraft(): EventDraft {
+  return {
+    ...emptyDraft('America/Mexico_City'),
+    name: 'Noche de Jazz',
+    category: 'concert',
+    venueName: 'Foro Sol',
+    city: 'Ciudad de México',
+    address: 'Av. Viaducto s/n',
+    startsAt: '2030-03-14T18:00',
+    endsAt: '2030-03-14T23:00',
+    zones: [
+      { key: 'z1', name: 'General', price: '450', capacity: '5000' },
+      { key: 'z2', name: 'VIP', price: '1800.50', capacity: '300' },
+    ],
+    sessions: [
+      { key: 's1', title: 'Primera', startsAt: '2030-03-14T18:00', endsAt: '2030-03-14T20:00', place: 'Sala 1' },
+      { key: 's2', title: 'Segunda', startsAt: '2030-03-14T20:30', endsAt: '2030-03-14T22:30', place: 'Sala 1' },
+    ],
+  };
+}
+
+describe('validateDraft', () => {
+  it('accepts a complete draft', () => {
+    expect(validateDraft(validDraft(), es, NEW)).toEqual({});
+  });
+
+  it('requires the basics', () => {
+    const errors = validateDraft({ ...emptyDraft(''), zones: [] }, es, NEW);
+    for (const key of ['name', 'category', 'venue.name', 'venue.city', 'venue.address', 'timezone', 'starts_at', 'ends_at', 'zones']) {
+      expect(errors[key], key).toBeDefined();
+    }
+  });
+
+  it('checks capacity > 0 and price >= 0 with two decimals', () => {
+    const draft = validDraft();
+    draft.zones = [
+      { key: 'a', name: 'A', price: '-1', capacity: '0' },
+      { key: 'b', name: 'B', price: '10.555', capacity: '2.5' },
+      { key: 'c', name: 'C', price: '0', capacity: '1' },
+      { key: 'd', name: 'c ', price: '0,5', capacity: '1' },
+    ];
+    const errors = validateDraft(draft, es, NEW);
+    expect(errors['zones.0.capacity']).toBe(es.eventForm.errors.capacity);
+    expect(errors['zones.0.price']).toBe(es.eventForm.errors.price);
+    expect(errors['zones.1.capacity']).toBe(es.eventForm.errors.capacity);
+    expect(errors['zones.1.price']).toBe(es.eventForm.errors.price);
+    expect(errors['zones.2.price']).toBeUndefined();
+    expect(errors['zones.2.capacity']).toBeUndefined();
+    expect(errors['zones.3.name']).toBe(es.eventForm.errors.duplicateZone);
+    expect(errors['zones.3.price']).toBeUndefined();
+  });
+
+  it('keeps sessions within the event and apart at the same place', () => {
+    const draft = validDraft();
+    draft.sessions = [
+      { key: 'a', title: '', startsAt: '2030-03-14T17:00', endsAt: '2030-03-14T19:00', place: '' },
+      { key: 'b', title: '', startsAt: '2030-03-14T19:00', endsAt: '2030-03-14T21:00', place: 'Sala 1' },
+      { key: 'c', title: '', startsAt: '2030-03-14T20:00', endsAt: '2030-03-14T22:00', place: 'sala 1' },
+      { key: 'd', title: '', startsAt: '2030-03-14T20:00', endsAt: '2030-03-14T22:00', place: 'Sala 2' },
+      { key: 'e', title: '', startsAt: '2030-03-14T22:00', endsAt: '2030-03-14T21:00', place: 'Sala 3' },
+      { key: 'f', title: '', startsAt: '2030-03-14T22:00', endsAt: '2030-03-15T01:00', place: 'Sala 4' },
+    ];
+    const errors = validateDraft(draft, es, NEW);
+    expect(errors['sessions.0.starts_at']).toBe(es.eventForm.errors.sessionOutside);
+    expect(errors['sessions.1.starts_at']).toBeUndefined();
+    expect(errors['sessions.2.starts_at']).toBe(es.eventForm.errors.sessionOverlap(2));
+    expect(errors['sessions.3.starts_at']).toBeUndefined();
+    expect(errors['sessions.4.ends_at']).toBe(es.eventForm.errors.endBeforeStart);
+    expect(errors['sessions.5.ends_at']).toBe(es.eventForm.errors.sessionOutside);
+  });
+
+  it('checks event dates, zone, URL and organization', () => {
+    const draft = { ...validDraft(), startsAt: '2025-01-01T10:00', endsAt: '2024-01-01T10:00', timezone: 'Mars/Base', imageUrl: 'ftp://x' };
+    const errors = validateDraft(draft, es, { ...NEW, needsOrganization: true });
+    expect(errors.timezone).toBe(es.eventForm.errors.timezone);
+    expect(errors.image_url).toBe(es.eventForm.errors.url);
+    expect(errors.organization_id).toBe(es.eventForm.errors.required);
+    const past = validateDraft({ ...validDraft(), startsAt: '2025-06-01T10:00', sessions: [] }, es, NEW);
+    expect(past.starts_at).toBe(es.eventForm.errors.inPast);
+    const reversed = validateDraft({ ...validDraft(), endsAt: '2030-03-14T17:00', sessions: [] }, es, NEW);
+    expect(reversed.ends_at).toBe(es.eventForm.errors.endBeforeStart);
+  });
+});
+
+describe('request bodies', () => {
+  it('builds the create body with offsets in the event time zone', () => {
+    expect(createBody(validDraft(), { publish: true, includeOrganization: false })).toEqual({
+      name: 'Noche de Jazz',
+      description: '',
+      category: 'concert',
+      venue: { name: 'Foro Sol', city: 'Ciudad de México', address: 'Av. Viaducto s/n' },
+      starts_at: '2030-03-14T18:00:00-06:00',
+      ends_at: '2030-03-14T23:00:00-06:00',
+      timezone: 'America/Mexico_City',
+      zones: [
+        { name: 'General', price: { amount: '450', currency: 'MXN' }, capacity: 5000 },
+        { name: 'VIP', price: { amount: '1800.50', currency: 'MXN' }, capacity: 300 },
+      ],
+      sessions: [
+        { starts_at: '2030-03-14T18:00:00-06:00', ends_at: '2030-03-14T20:00:00-06:00', title: 'Primera', place: 'Sala 1' },
+        { starts_at: '2030-03-14T20:30:00-06:00', ends_at: '2030-03-14T22:30:00-06:00', title: 'Segunda', place: 'Sala 1' },
+      ],
+      publish: true,
+    });
+  });
+
+  it('patches only what changed and diffs sessions', () => {
+    const original = draftFromEvent({
+      id: 'e1',
+      name: 'Jazz',
+      description: '',
+      category: 'concert',
+      venue: { name: 'Foro', city: 'CDMX', address: 'x' },
+      timezone: 'America/Mexico_City',
+      startsAt: '2030-03-15T00:00:00Z',
+      endsAt: '2030-03-15T05:00:00Z',
+      zones: [{ id: 'z', name: 'General', price: { amount: '10.00', currency: 'MXN' }, capacity: 10 }],
+      sessions: [
+        { id: 's1', title: 'A', presenter: '', startsAt: '2030-03-15T00:00:00Z', endsAt: '2030-03-15T01:00:00Z', place: '', status: 'draft' },
+        { id: 's2', title: 'B', presenter: '', startsAt: '2030-03-15T02:00:00Z', endsAt: '2030-03-15T03:00:00Z', place: '', status: 'draft' },
+      ],
+    });
+    expect(original.startsAt).toBe('2030-03-14T18:00');
+    expect(patchBody(original, original, true)).toEqual({});
+    const edited: EventDraft = {
+      ...original,
+      name: 'Jazz II',
+      zones: [{ ...original.zones[0]!, capacity: '20' }],
+      sessions: [{ ...original.sessions[0]!, title: 'A2' }, { key: 'n', title: 'C', startsAt: '2030-03-14T21:30', endsAt: '2030-03-14T22:00', place: '' }],
+    };
+    expect(patchBody(edited, original, true)).toEqual({
+      name: 'Jazz II',
+      zones: [{ name: 'General', price: { amount: '10.00', currency: 'MXN' }, capacity: 20 }],
+    });
+    expect(patchBody(edited, original, false)).toEqual({ name: 'Jazz II' });
+    expect(sessionChanges(edited, original)).toEqual({
+      added: [{ index: 1, body: { title: 'C', place: '', starts_at: '2030-03-14T21:30:00-06:00', ends_at: '2030-03-14T22:00:00-06:00' } }],
+      changed: [{ index: 0, id: 's1', body: { title: 'A2' } }],
+      removed: ['s2'],
+    });
+  });
+});
+
+describe('mapServerField', () => {
+  it.each([
+    ['name', 'name'],
+    ['venue.city', 'venue.city'],
+    ['zones.0.price.amount', 'zones.0.price'],
+    ['zones.1.price.currency', 'currency'],
+    ['zones.2.capacity', 'zones.2.capacity'],
+    ['zones.3', 'zones.3.name'],
+    ['sessions.1', 'sessions.1.starts_at'],
+    ['sessions.0.ends_at', 'sessions.0.ends_at'],
+    ['publish', null],
+    ['sessions.0.capacity_override', null],
+  ])('%s -> %s', (field, expected) => {
+    expect(mapServerField(field)).toBe(expected);
+  });
+
+  it('prefixes single-session errors with the session index', () => {
+    expect(mapServerField('starts_at', 2)).toBe('sessions.2.starts_at');
+    expect(mapServerField('', 1)).toBe('sessions.1.starts_at');
+  });
+});

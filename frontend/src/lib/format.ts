@@ -1,0 +1,12 @@
+import { INTL_LOCALES, type Locale } from '@/i18n/locales';
+
+/** "1800.00" MXN -> "1.800,00 MXN" / "MX$1,800.00" depending on the locale. */
+export function formatMoney(amount: string, currency: string, locale: Locale): string {
+  const value = Number(amount);
+  if (!Number.isFinite(value)) return `${amount} ${currency}`;
+  try {
+    return new Intl.NumberFormat(INTL_LOCALES[locale], { style: 'currency', currency }).format(value);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}

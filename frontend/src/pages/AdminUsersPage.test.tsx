@@ -1,0 +1,95 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from '@/test/utils';
+
+const ORG = '22222222-2222-4222-8222-222222222222';
+
+function users() {
+  return {
+    rita: userBody({ id: '00000000-0000-4000-8000-0000000000a1', email: 'rita@example.org', full_name: 'Rita', role: 'customer' }),
+    leo: userBody({ id: '00000000-0000-4000-8000-0000000000a2', email: 'leo@example.org', full_name: 'Leo', role: 'customer' }),
+  };
+}
+
+function adminEdge() {
+  const { rita, leo } = users();
+  const patches: { id: string; body: unknown }[] = [];
+  const fetchMock = mockFetch({
+    '/api/v1/admin/users': (request) => {
+      const url = new URL(request.url);
+      if (url.searchParams.get('cursor') === 'next') return jsonResponse({ items: [leo], next_cursor: null });
+      const email = url.searchParams.get('email');
+      const items = email ? [rita, leo].filter((u) => u.email.includes(email)) : [rita];
+      return jsonResponse({ items, next_cursor: email ? null : 'next' });
+    },
+    [`/api/v1/admin/users/${rita.id}`]: async (request) => {
+      const body = JSON.parse(await request.text()) as { role?: string; organization_id?: string; active?: boolean };
+      patches.push({ id: rita.id, body });
+      if ((body.role === 'organizer' || body.role === 'staff') && !body.organization_id) {
+        return problem(422, { errors: [{ field: 'organization_id', message: 'a organizer must belong to an organization' }] });
+      }
+      return jsonResponse({ ...rita, ...body });
+    },
+  });
+  return { fetchMock, patches };
+}
+
+describe('AdminUsersPage', () => {
+  it('sends non-admins away with a toast', async () => {
+    mockFetch({ '/api/v1/events': () => jsonResponse({ items: [] }) });
+    signInAs({ role: 'organizer' });
+    const { router } = renderRoute('/admin/users');
+    await waitFor(() => expect(router.state.location.pathname).toBe('/'));
+    expect(await screen.findByText('No tienes permiso para ver esa página.')).toBeInTheDocument();
+  });
+
+  it('lists users with keyset load more and filters by role and email', async () => {
+    const { fetchMock } = adminEdge();
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute('/admin/users');
+    const table = await screen.findByRole('table', { name: 'Lista de usuarios' });
+    expect(within(table).getByText('rita@example.org')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Cargar más' }));
+    expect(await within(table).findByText('leo@example.org')).toBeInTheDocument();
+    expect(fetchMock).toHaveBeenCalledWith('/api/v1/admin/users?limit=25&cursor=next', expect.anything());
+
+    await user.selectOptions(screen.getByLabelText('Rol'), 'organizer');
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledWith('/api/v1/admin/users?role=organizer&limit=25', expect.anything()));
+
+    await user.type(screen.getByLabelText('Buscar por correo'), 'leo');
+    await waitFor(() =>
+      expect(fetchMock).toHaveBeenCalledWith('/api/v1/admin/users?role=organizer&email=leo&limit=25', expect.anything()),
+    );
+  });
+
+  it('shows the server field error for a missing organization, then saves with one', async () => {
+    const { patches } = adminEdge();
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute('/admin/users');
+    const select = await screen.findByLabelText('Rol de rita@example.org');
+    await user.selectOptions(select, 'organizer');
+    await user.click(screen.getByRole('button', { name: 'Guardar rol de rita@example.org' }));
+
+    const org = await screen.findByLabelText('Organización (id) de rita@example.org');
+    await waitFor(() => expect(org).toHaveAttribute('aria-invalid', 'true'));
+    expect(org).toHaveAccessibleDescription(expect.stringContaining('must belong to an organization') as string);
+    await waitFor(() => expect(org).toHaveFocus());
+
+    await user.type(org, ORG);
+    await user.click(screen.getByRole('button', { name: 'Guardar rol de rita@example.org' }));
+    expect(await screen.findByText('Rol de rita@example.org actualizado.')).toBeInTheDocument();
+    expect(patches.at(-1)?.body).toEqual({ role: 'organizer', organization_id: ORG });
+  });
+
+  it('deactivates a user', async () => {
+    const { patches } = adminEdge();
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute('/admin/users');
+    await user.click(await screen.findByRole('button', { name: 'Desactivar rita@example.org' }));
+    expect(await screen.findByText('rita@example.org desactivada.')).toBeInTheDocument();
+    expect(patches.at(-1)?.body).toEqual({ active: false });
+    expect(await screen.findByRole('button', { name: 'Activar rita@example.org' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,204 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { useAuthStore } from '@/store/auth';
+import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from '@/test/utils';
+
+const TOKENS = { access_token: 'access-1', token_type: 'Bearer', expires_in: 900, refresh_token: 'refresh-1', scope: '' };
+
+function authEdge(role: 'customer' | 'organizer' = 'customer') {
+  return mockFetch({
+    '/api/v1/auth/token': async (request) => {
+      const form = new URLSearchParams(await request.text());
+      return form.get('password') === 'Faro-Cobalto-Marea-2026'
+        ? jsonResponse(TOKENS)
+        : jsonResponse({ error: 'invalid_grant', error_description: 'wrong email or password' }, { status: 400 });
+    },
+    '/api/v1/users/me': () => jsonResponse(userBody({ role, email: 'ana@example.org' })),
+    '/api/v1/auth/logout': () => new Response(null, { status: 204 }),
+    '/api/v1/events': () => jsonResponse({ items: [] }),
+    '/api/v1/organizations/me/events': () => jsonResponse({ items: [], next_cursor: null }),
+  });
+}
+
+describe('LoginPage', () => {
+  it('validates on the client and moves focus to the first error', async () => {
+    authEdge();
+    const { user } = renderRoute('/login');
+    await user.click(screen.getByRole('button', { name: 'Entrar' }));
+    const email = screen.getByLabelText(/Correo electrónico/);
+    expect(email).toHaveAttribute('aria-invalid', 'true');
+    expect(email).toHaveAccessibleDescription('Este campo es obligatorio.');
+    await waitFor(() => expect(email).toHaveFocus());
+  });
+
+  it('shows wrong credentials as a form alert and clears the password', async () => {
+    authEdge();
+    const { user } = renderRoute('/login');
+    await user.type(screen.getByLabelText(/Correo electrónico/), 'ana@example.org');
+    await user.type(screen.getByLabelText(/Contraseña/), 'wrong-password');
+    await user.click(screen.getByRole('button', { name: 'Entrar' }));
+    const alert = await screen.findByText(/El correo o la contraseña no son correctos/);
+    expect(alert.closest('[role="alert"]')).toBeInTheDocument();
+    expect(screen.getByLabelText(/Contraseña/)).toHaveValue('');
+  });
+
+  it('sends a protected route to login and back after signing in; the header shows the user', async () => {
+    const fetchMock = authEdge();
+    const { user, router } = renderRoute('/me');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Iniciar sesión' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/login');
+    expect(router.state.location.search).toBe('?next=%2Fme');
+
+    await user.type(screen.getByLabelText(/Correo electrónico/), 'ana@example.org');
+    await user.type(screen.getByLabelText(/Contraseña/), 'Faro-Cobalto-Marea-2026');
+    await user.click(screen.getByRole('button', { name: 'Entrar' }));
+
+    expect(await screen.findByRole('heading', { level: 1, name: 'Mi cuenta' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/me');
+    const banner = screen.getByRole('banner');
+    expect(within(banner).getByText('Ana Gómez')).toBeInTheDocument();
+    const tokenCall = fetchMock.mock.calls.find(([url]) => url === '/api/v1/auth/token');
+    expect((tokenCall?.[1]?.body as URLSearchParams).toString()).toBe('grant_type=password&username=ana%40example.org&password=Faro-Cobalto-Marea-2026');
+
+    // Logout clears the session and the header offers sign-in again.
+    await user.click(within(banner).getByRole('button', { name: 'Cerrar sesión' }));
+    expect(await within(banner).findByRole('link', { name: 'Iniciar sesión' })).toBeInTheDocument();
+    expect(useAuthStore.getState().accessToken).toBeNull();
+    expect(sessionStorage.getItem('taquilla.refresh')).toBeNull();
+    expect(router.state.location.pathname).toBe('/');
+  });
+
+  it('ignores an off-site next parameter', async () => {
+    authEdge();
+    const { user, router } = renderRoute('/login?next=//evil.example/x');
+    await user.type(screen.getByLabelText(/Correo electrónico/), 'ana@example.org');
+    await user.type(screen.getByLabelText(/Contraseña/), 'Faro-Cobalto-Marea-2026');
+    await user.click(screen.getByRole('button', { name: 'Entrar' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/me'));
+  });
+});
+
+describe('RegisterPage', () => {
+  it('maps the server field errors onto their fields and focuses the first one', async () => {
+    mockFetch({
+      '/api/v1/auth/register': () =>
+        problem(422, {
+          detail: 'The request has invalid fields.',
+          errors: [
+            { field: 'email', message: 'must be a valid email address' },
+            { field: 'password', message: 'is too common; choose a passphrase of several unrelated words' },
+          ],
+        }),
+    });
+    const { user } = renderRoute('/register');
+    await user.type(screen.getByLabelText(/Nombre completo/), 'Rita Prueba');
+    await user.type(screen.getByLabelText(/^Correo electrónico/), 'rita@example.org');
+    await user.type(screen.getByLabelText(/^Contraseña/), 'password1234');
+    await user.type(screen.getByLabelText(/Repite la contraseña/), 'password1234');
+    await user.click(screen.getByRole('button', { name: 'Crear cuenta' }));
+
+    const email = screen.getByLabelText(/^Correo electrónico/);
+    await waitFor(() => expect(email).toHaveAttribute('aria-invalid', 'true'));
+    expect(email).toHaveAccessibleDescription('must be a valid email address');
+    expect(screen.getByLabelText(/^Contraseña/)).toHaveAccessibleDescription(
+      expect.stringContaining('is too common') as string,
+    );
+    await waitFor(() => expect(email).toHaveFocus());
+  });
+
+  it('shows a taken email (409) on the email field', async () => {
+    mockFetch({ '/api/v1/auth/register': () => problem(409, { detail: 'That email is already registered.' }) });
+    const { user } = renderRoute('/register');
+    await user.type(screen.getByLabelText(/Nombre completo/), 'Rita Prueba');
+    await user.type(screen.getByLabelText(/^Correo electrónico/), 'rita@example.org');
+    await user.type(screen.getByLabelText(/^Contraseña/), 'Viaje-Montaña-Lago-42');
+    await user.type(screen.getByLabelText(/Repite la contraseña/), 'Viaje-Montaña-Lago-42');
+    await user.click(screen.getByRole('button', { name: 'Crear cuenta' }));
+    expect(await screen.findByText('Ya existe una cuenta con este correo.')).toBeInTheDocument();
+  });
+
+  it('checks length and confirmation before calling the server', async () => {
+    const fetchMock = mockFetch({});
+    const { user } = renderRoute('/register');
+    await user.type(screen.getByLabelText(/Nombre completo/), 'Rita');
+    await user.type(screen.getByLabelText(/^Correo electrónico/), 'rita@example.org');
+    await user.type(screen.getByLabelText(/^Contraseña/), 'short');
+    await user.type(screen.getByLabelText(/Repite la contraseña/), 'other');
+    await user.click(screen.getByRole('button', { name: 'Crear cuenta' }));
+    expect(screen.getByText('La contraseña debe tener al menos 12 caracteres.')).toBeInTheDocument();
+    expect(screen.getByText('Las contraseñas no coinciden.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByLabelText(/^Contraseña/)).toHaveFocus());
+    expect(fetchMock).not.toHaveBeenCalledWith('/api/v1/auth/register', expect.anything());
+  });
+
+  it('registers, signs in and lands on the account page', async () => {
+    const fetchMock = mockFetch({
+      '/api/v1/auth/register': () => jsonResponse(userBody(), { status: 201 }),
+      '/api/v1/auth/token': () => jsonResponse(TOKENS),
+      '/api/v1/users/me': () => jsonResponse(userBody({ full_name: 'Rita Prueba' })),
+    });
+    const { user } = renderRoute('/register');
+    await user.type(screen.getByLabelText(/Nombre completo/), 'Rita Prueba');
+    await user.type(screen.getByLabelText(/^Correo electrónico/), 'rita@example.org');
+    await user.type(screen.getByLabelText(/^Contraseña/), 'Viaje-Montaña-Lago-42');
+    await user.type(screen.getByLabelText(/Repite la contraseña/), 'Viaje-Montaña-Lago-42');
+    await user.click(screen.getByRole('button', { name: 'Crear cuenta' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Mi cuenta' })).toBeInTheDocument();
+    const registerCall = fetchMock.mock.calls.find(([url]) => url === '/api/v1/auth/register');
+    expect(JSON.parse(registerCall?.[1]?.body as string)).toEqual({
+      email: 'rita@example.org',
+      password: 'Viaje-Montaña-Lago-42',
+      full_name: 'Rita Prueba',
+    });
+    expect(await screen.findByText('Cuenta creada. ¡Bienvenido a Taquilla!')).toBeInTheDocument();
+  });
+});
+
+describe('MePage', () => {
+  it('shows the profile and, for organizers, an empty state for my events', async () => {
+    authEdge('organizer');
+    signInAs({ role: 'organizer', organization_id: '11111111-1111-4111-8111-111111111111' });
+    renderRoute('/me');
+    expect(await screen.findByText('ana@example.org')).toBeInTheDocument();
+    expect(await screen.findByText('Tu organización todavía no tiene eventos.')).toBeInTheDocument();
+    expect(screen.getAllByRole('link', { name: 'Registrar evento' }).length).toBeGreaterThan(0);
+  });
+
+  it('lists my organization events with load more', async () => {
+    const event = (id: string, name: string, status: string) => ({
+      id,
+      name,
+      status,
+      starts_at: '2030-03-14T20:00:00Z',
+      venue: { name: 'Foro Sol', city: 'CDMX', address: 'x' },
+      zones: [],
+      sessions: [],
+    });
+    const fetchMock = mockFetch({
+      '/api/v1/users/me': () => jsonResponse(userBody({ role: 'organizer' })),
+      '/api/v1/organizations/me/events': (request) =>
+        new URL(request.url).searchParams.get('cursor') === 'c2'
+          ? jsonResponse({ items: [event('e2', 'Teatro', 'published')], next_cursor: null })
+          : jsonResponse({ items: [event('e1', 'Jazz', 'draft')], next_cursor: 'c2' }),
+    });
+    signInAs({ role: 'organizer' });
+    const { user } = renderRoute('/me');
+    const list = await screen.findByRole('list', { name: 'Mis eventos' });
+    expect(within(list).getByText('Jazz')).toBeInTheDocument();
+    expect(within(list).getByText('Borrador')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Cargar más' }));
+    expect(await within(list).findByText('Teatro')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Cargar más' })).not.toBeInTheDocument();
+    expect(fetchMock).toHaveBeenCalledWith('/api/v1/organizations/me/events?limit=20&cursor=c2', expect.anything());
+  });
+
+  it('does not show my events to customers', async () => {
+    const fetchMock = authEdge('customer');
+    signInAs({ role: 'customer' });
+    renderRoute('/me');
+    expect(await screen.findByText('ana@example.org')).toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'Mis eventos' })).not.toBeInTheDocument();
+    expect(fetchMock).not.toHaveBeenCalledWith(expect.stringContaining('/organizations/me/events'), expect.anything());
+  });
+});

@@ -1,0 +1,84 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+
+import { eventBody, ORG_ID } from '@/test/events';
+import { jsonResponse, mockFetch, problem, renderRoute, signInAs } from '@/test/utils';
+
+const PATH = '/api/v1/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60';
+
+describe('EventDetailPage', () => {
+  it('shows details, sessions and zones with prices and availability', async () => {
+    mockFetch({
+      [PATH]: () =>
+        jsonResponse(
+          eventBody({
+            zones: [
+              { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, available: 0 },
+              { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, available: 12 },
+              { id: 'z3', name: 'Palco', price: { amount: '0.00', currency: 'MXN' }, capacity: 10 },
+            ],
+          }),
+          { headers: { ETag: '"3"' } },
+        ),
+    });
+    renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Noche de Jazz en el Foro' })).toBeInTheDocument();
+    expect(document.title).toBe('Noche de Jazz en el Foro · Taquilla');
+    // Times are shown at the venue (America/Mexico_City), not in the browser's zone.
+    expect(screen.getByText(/Horario de America\/Mexico_City/)).toBeInTheDocument();
+    const sessions = screen.getByRole('region', { name: 'Sesiones' });
+    expect(sessions).toHaveTextContent('Función de noche');
+    expect(sessions).toHaveTextContent('20:00');
+    expect(sessions).toHaveTextContent('Sala 1');
+    expect(sessions).toHaveTextContent('A la venta');
+
+    const zones = within(screen.getByRole('region', { name: 'Zonas y precios' })).getAllByRole('row');
+    expect(zones[1]).toHaveTextContent(/General.*450,00.*Agotado/);
+    expect(zones[2]).toHaveTextContent(/VIP.*1800,00.*Últimas entradas.*12 disponibles/);
+    expect(zones[3]).toHaveTextContent(/Palco.*0,00.*Disponible/);
+    // Visitors cannot manage it.
+    expect(screen.queryByRole('link', { name: 'Editar evento' })).not.toBeInTheDocument();
+  });
+
+  it('lets the owning organizer edit and publish a draft', async () => {
+    let status = 'draft';
+    const fetchMock = mockFetch({
+      [PATH]: () => jsonResponse(eventBody({ status, version: status === 'draft' ? 3 : 4 })),
+      [`${PATH}/publish`]: () => {
+        status = 'published';
+        return jsonResponse(eventBody({ status, version: 4 }));
+      },
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    expect(await screen.findByText('Borrador')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Editar evento' })).toHaveAttribute('href', '/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60/edit');
+    await user.click(screen.getByRole('button', { name: 'Publicar' }));
+    expect(await screen.findByText('Evento publicado.')).toBeInTheDocument();
+    const call = fetchMock.mock.calls.find(([url]) => url === `${PATH}/publish`);
+    expect(new Headers(call?.[1]?.headers).get('If-Match')).toBe('"3"');
+    expect(screen.queryByRole('button', { name: 'Publicar' })).not.toBeInTheDocument();
+  });
+
+  it('sends other failures to the route error boundary, whose retry refetches', async () => {
+    // React Router logs the caught error; keep the output clean.
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    let calls = 0;
+    mockFetch({
+      [PATH]: () => {
+        calls += 1;
+        return calls === 1 ? problem(500) : jsonResponse(eventBody());
+      },
+    });
+    const { user } = renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    await user.click(await screen.findByRole('button', { name: 'Reintentar' }, { timeout: 3000 }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Noche de Jazz en el Foro' })).toBeInTheDocument();
+  });
+
+  it('shows a not-found state', async () => {
+    mockFetch({ [PATH]: () => problem(404) });
+    renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    expect(await screen.findByRole('heading', { level: 2, name: 'Evento no encontrado' })).toBeInTheDocument();
+  });
+});

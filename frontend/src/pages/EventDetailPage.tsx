@@ -1,0 +1,241 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+
+import { isApiError } from '@/api/client';
+import { fetchEvent, publishEvent, type CatalogEvent, type Zone } from '@/api/events';
+import { queryKeys } from '@/api/queryKeys';
+import { EventStatusBadge } from '@/components/events/EventStatusBadge';
+import { buttonClass } from '@/components/form/buttonClass';
+import { Notice } from '@/components/Notice';
+import { Spinner } from '@/components/Spinner';
+import { useI18n } from '@/i18n';
+import { cn } from '@/lib/cn';
+import { formatMoney } from '@/lib/format';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
+import { useAuthStore } from '@/store/auth';
+import { toast } from '@/store/toasts';
+
+const FEW_LEFT_RATIO = 0.1;
+
+/** 404, or 422 for an id that is not a UUID. */
+function isNotFound(error: unknown): boolean {
+  return isApiError(error) && (error.status === 404 || error.status === 422);
+}
+
+function Availability({ zone }: { zone: Zone }) {
+  const { t } = useI18n();
+  const left = zone.available;
+  const level = left === undefined ? 'available' : left <= 0 ? 'soldOut' : left <= zone.capacity * FEW_LEFT_RATIO ? 'fewLeft' : 'available';
+  const label = level === 'soldOut' ? t.event.soldOut : level === 'fewLeft' ? t.event.fewLeft : t.event.available;
+  return (
+    <span
+      data-availability={level}
+      className={cn(
+        'inline-flex items-center gap-1 rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset',
+        level === 'soldOut'
+          ? 'bg-slate-100 text-slate-700 ring-slate-500/30'
+          : level === 'fewLeft'
+            ? 'bg-amber-50 text-amber-900 ring-amber-600/30'
+            : 'bg-emerald-50 text-emerald-800 ring-emerald-600/30',
+      )}
+    >
+      {label}
+      {left !== undefined && left > 0 ? <span className="font-normal">({t.event.remaining(left)})</span> : null}
+    </span>
+  );
+}
+
+function useCanManage(event: CatalogEvent | undefined): boolean {
+  const user = useAuthStore((s) => s.user);
+  if (!event || !user) return false;
+  if (user.role === 'admin') return true;
+  return user.role === 'organizer' && user.organizationId !== null && user.organizationId === event.organizationId;
+}
+
+function EventDetails({ event }: { event: CatalogEvent }) {
+  const { t, formatDateTime, locale } = useI18n();
+  const queryClient = useQueryClient();
+  const canManage = useCanManage(event);
+  const [publishing, setPublishing] = useState(false);
+  const zoneOptions: Intl.DateTimeFormatOptions = event.timezone ? { timeZone: event.timezone } : {};
+  const when = (iso: string) => formatDateTime(iso, { dateStyle: 'full', timeStyle: 'short', ...zoneOptions });
+  const time = (iso: string) => formatDateTime(iso, { timeStyle: 'short', ...zoneOptions });
+  const day = (iso: string) => formatDateTime(iso, { dateStyle: 'short', ...zoneOptions });
+  /** The end of a range: only its time when it ends on the day it starts. */
+  const until = (start: string, end: string) => (day(start) === day(end) ? time(end) : when(end));
+
+  const publish = async () => {
+    setPublishing(true);
+    try {
+      const updated = await publishEvent(event.id, event.version);
+      queryClient.setQueryData(queryKeys.events.detail(event.id), updated);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.events.all });
+      toast.success(t.event.published);
+    } catch (error) {
+      toast.error(isApiError(error) ? (error.detail ?? error.title) : t.common.genericError);
+    } finally {
+      setPublishing(false);
+    }
+  };
+
+  return (
+    <article className="space-y-8">
+      <header className="space-y-3">
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          {event.category ? (
+            <span className="font-semibold uppercase tracking-wide text-brand-800">{t.events.categories[event.category] ?? event.category}</span>
+          ) : null}
+          {event.status && event.status !== 'published' ? <EventStatusBadge status={event.status} /> : null}
+        </div>
+        <h1 className="text-3xl font-extrabold text-slate-900 sm:text-4xl">{event.name}</h1>
+        {event.status === 'cancelled' ? (
+          <p className="rounded-md border border-red-200 bg-red-50 p-3 text-red-900">{t.event.cancelledNotice(event.cancellationReason ?? '')}</p>
+        ) : null}
+        {canManage ? (
+          <div className="flex flex-wrap gap-3">
+            {event.status === 'draft' || event.status === 'published' ? (
+              <Link to={`/events/${encodeURIComponent(event.id)}/edit`} className={buttonClass.secondary}>
+                {t.event.edit}
+              </Link>
+            ) : null}
+            {event.status === 'draft' ? (
+              <button type="button" className={buttonClass.primary} disabled={publishing} onClick={() => void publish()}>
+                {publishing ? t.event.publishing : t.event.publish}
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+      </header>
+
+      {event.imageUrl ? <img src={event.imageUrl} alt="" className="max-h-80 w-full rounded-lg object-cover" /> : null}
+
+      <dl className="grid gap-4 rounded-lg border border-slate-200 bg-white p-5 sm:grid-cols-2">
+        {event.startsAt ? (
+          <div>
+            <dt className="text-sm font-medium text-slate-600">{t.event.when}</dt>
+            <dd className="text-slate-900">
+              <time dateTime={event.startsAt}>{when(event.startsAt)}</time>
+              {event.endsAt ? (
+                <>
+                  {' – '}
+                  <time dateTime={event.endsAt}>{until(event.startsAt, event.endsAt)}</time>
+                </>
+              ) : null}
+              {event.timezone ? <span className="block text-xs text-slate-600">{t.event.timezone(event.timezone)}</span> : null}
+            </dd>
+          </div>
+        ) : null}
+        <div>
+          <dt className="text-sm font-medium text-slate-600">{t.event.where}</dt>
+          <dd className="text-slate-900">
+            {event.venue.name}
+            <span className="block text-sm text-slate-700">{[event.venue.address, event.venue.city].filter(Boolean).join(', ')}</span>
+          </dd>
+        </div>
+      </dl>
+
+      {event.description ? (
+        <section aria-labelledby="description-title">
+          <h2 id="description-title" className="mb-2 text-xl font-semibold text-slate-900">
+            {t.event.description}
+          </h2>
+          <p className="whitespace-pre-line text-slate-800">{event.description}</p>
+        </section>
+      ) : null}
+
+      <section aria-labelledby="sessions-title">
+        <h2 id="sessions-title" className="mb-3 text-xl font-semibold text-slate-900">
+          {t.event.sessions}
+        </h2>
+        {event.sessions.length === 0 ? (
+          <Notice title={t.event.noSessions} headingLevel={3} />
+        ) : (
+          <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+            {event.sessions.map((session, i) => (
+              <li key={session.id} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3">
+                <div>
+                  <p className="font-medium text-slate-900">{session.title || `${t.eventForm.sessionLegend(i + 1)}`}</p>
+                  <p className="text-sm text-slate-700">
+                    <time dateTime={session.startsAt}>{when(session.startsAt)}</time>
+                    {' – '}
+                    <time dateTime={session.endsAt}>{until(session.startsAt, session.endsAt)}</time>
+                    {session.place ? ` · ${t.event.place}: ${session.place}` : null}
+                  </p>
+                </div>
+                <span className="text-sm font-medium text-slate-700">{t.events.sessionStatuses[session.status] ?? session.status}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section aria-labelledby="zones-title">
+        <h2 id="zones-title" className="mb-3 text-xl font-semibold text-slate-900">
+          {t.event.zones}
+        </h2>
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="min-w-full divide-y divide-slate-200 text-left">
+            <thead className="bg-slate-50 text-sm text-slate-700">
+              <tr>
+                <th scope="col" className="px-4 py-2 font-semibold">
+                  {t.event.zone}
+                </th>
+                <th scope="col" className="px-4 py-2 font-semibold">
+                  {t.event.price}
+                </th>
+                <th scope="col" className="px-4 py-2 font-semibold">
+                  {t.event.capacity}
+                </th>
+                <th scope="col" className="px-4 py-2 font-semibold">
+                  {t.event.availability}
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200">
+              {event.zones.map((zone) => (
+                <tr key={zone.id}>
+                  <th scope="row" className="px-4 py-3 font-medium text-slate-900">
+                    {zone.name}
+                  </th>
+                  <td className="px-4 py-3 text-slate-900">{formatMoney(zone.price.amount, zone.price.currency, locale)}</td>
+                  <td className="px-4 py-3 text-slate-700">{zone.capacity.toLocaleString(locale)}</td>
+                  <td className="px-4 py-3">
+                    <Availability zone={zone} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </article>
+  );
+}
+
+export function EventDetailPage() {
+  const { t } = useI18n();
+  const { id = '' } = useParams();
+  const query = useQuery({
+    queryKey: queryKeys.events.detail(id),
+    queryFn: ({ signal }) => fetchEvent(id, signal),
+    // Anything but "no such event" goes to the route's error boundary, whose retry refetches.
+    throwOnError: (error) => !isNotFound(error),
+  });
+  useDocumentTitle(query.data?.name ?? t.events.title);
+
+  if (query.isPending || (query.isError && query.isFetching)) return <Spinner label={t.event.loading} size="lg" />;
+  if (query.isError) {
+    return (
+      <section className="mx-auto max-w-xl py-8">
+        <h1 className="sr-only">{t.event.notFoundTitle}</h1>
+        <Notice title={t.event.notFoundTitle} body={t.event.notFound}>
+          <Link to="/events" className={buttonClass.secondary}>
+            {t.nav.events}
+          </Link>
+        </Notice>
+      </section>
+    );
+  }
+  return <EventDetails event={query.data} />;
+}

@@ -1,0 +1,246 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+
+import { useUiStore } from '@/store/ui';
+import { eventBody, ORG_ID } from '@/test/events';
+import { jsonResponse, mockFetch, problem, renderRoute, signInAs } from '@/test/utils';
+
+// These tests fill a long form; give them room on busy CI machines.
+vi.setConfig({ testTimeout: 20_000 });
+
+const EVENT_ID = '0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60';
+const PATH = `/api/v1/events/${EVENT_ID}`;
+
+function setValue(label: string | RegExp, value: string) {
+  fireEvent.change(screen.getByLabelText(label), { target: { value } });
+}
+
+/** The form's own alert (the toaster is a second, always-present alert region). */
+function formAlert(): HTMLElement {
+  const alert = document.querySelector<HTMLElement>('form [role="alert"]');
+  if (!alert) throw new Error('no form alert');
+  return alert;
+}
+
+/** Fills a valid event, except zone 2's capacity (0). fireEvent keeps this long form fast. */
+function fillValidEvent() {
+  setValue(/^Nombre del evento/, 'Concierto de Año Nuevo');
+  setValue(/^Categoría/, 'concert');
+  setValue(/^Empieza/, '2030-12-31T20:00');
+  setValue(/^Termina/, '2031-01-01T02:00');
+  setValue(/^Zona horaria/, 'Europe/Madrid');
+  setValue(/^Nombre del recinto/, 'Palacio de Deportes');
+  setValue(/^Ciudad/, 'Madrid');
+  setValue(/^Dirección/, 'Calle de Goya 1');
+  setValue(/^Nombre de la zona 1/, 'Pista');
+  setValue(/^Precio de la zona 1/, '45.50');
+  setValue(/^Aforo de la zona 1/, '2000');
+  fireEvent.click(screen.getByRole('button', { name: 'Añadir zona' }));
+  setValue(/^Nombre de la zona 2/, 'Grada');
+  setValue(/^Precio de la zona 2/, '30');
+  setValue(/^Aforo de la zona 2/, '0');
+  fireEvent.click(screen.getByRole('button', { name: 'Añadir sesión' }));
+  fireEvent.click(screen.getByRole('button', { name: 'Añadir sesión' }));
+  setValue(/^Inicio de la sesión 1/, '2030-12-31T20:00');
+  setValue(/^Fin de la sesión 1/, '2030-12-31T22:00');
+  setValue(/^Título de la sesión 2/, 'Fin de fiesta');
+  setValue(/^Inicio de la sesión 2/, '2030-12-31T22:30');
+  setValue(/^Fin de la sesión 2/, '2031-01-01T01:30');
+}
+
+describe('NewEventPage', () => {
+  it('sends customers away with a toast', async () => {
+    mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    signInAs({ role: 'customer' });
+    const { router } = renderRoute('/events/new');
+    await waitFor(() => expect(router.state.location.pathname).toBe('/events'));
+    expect(await screen.findByText('No tienes permiso para ver esa página.')).toBeInTheDocument();
+  });
+
+  it('sends visitors to sign in first', async () => {
+    mockFetch({});
+    const { router } = renderRoute('/events/new');
+    await waitFor(() => expect(router.state.location.pathname).toBe('/login'));
+    expect(router.state.location.search).toBe('?next=%2Fevents%2Fnew');
+  });
+
+  it('validates zero capacity on its field, then publishes with two zones and two sessions', async () => {
+    let sent: unknown;
+    mockFetch({
+      '/api/v1/events': async (request) => {
+        sent = JSON.parse(await request.text());
+        return jsonResponse(eventBody({ id: EVENT_ID, name: 'Concierto de Año Nuevo' }), { status: 201 });
+      },
+      [PATH]: () => jsonResponse(eventBody({ id: EVENT_ID, name: 'Concierto de Año Nuevo' })),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute('/events/new');
+    expect(screen.getByRole('heading', { level: 1, name: 'Registrar evento' })).toBeInTheDocument();
+    fillValidEvent();
+
+    await user.click(screen.getByRole('button', { name: 'Publicar' }));
+    const capacity = screen.getByLabelText(/^Aforo de la zona 2/);
+    expect(capacity).toHaveAttribute('aria-invalid', 'true');
+    expect(capacity).toHaveAccessibleDescription('El aforo debe ser un número entero mayor que 0.');
+    await waitFor(() => expect(capacity).toHaveFocus());
+    expect(sent).toBeUndefined();
+
+    setValue(/^Aforo de la zona 2/, '500');
+    await user.click(screen.getByRole('button', { name: 'Publicar' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/events/${EVENT_ID}`));
+    expect(sent).toEqual({
+      name: 'Concierto de Año Nuevo',
+      description: '',
+      category: 'concert',
+      venue: { name: 'Palacio de Deportes', city: 'Madrid', address: 'Calle de Goya 1' },
+      starts_at: '2030-12-31T20:00:00+01:00',
+      ends_at: '2031-01-01T02:00:00+01:00',
+      timezone: 'Europe/Madrid',
+      zones: [
+        { name: 'Pista', price: { amount: '45.50', currency: 'MXN' }, capacity: 2000 },
+        { name: 'Grada', price: { amount: '30', currency: 'MXN' }, capacity: 500 },
+      ],
+      sessions: [
+        { starts_at: '2030-12-31T20:00:00+01:00', ends_at: '2030-12-31T22:00:00+01:00', title: '', place: '' },
+        { starts_at: '2030-12-31T22:30:00+01:00', ends_at: '2031-01-01T01:30:00+01:00', title: 'Fin de fiesta', place: '' },
+      ],
+      publish: true,
+    });
+    expect(await screen.findByText('Evento publicado.')).toBeInTheDocument();
+  });
+
+  it('catches overlapping sessions and sessions outside the event on the client', async () => {
+    mockFetch({});
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    setValue(/^Inicio de la sesión 2/, '2030-12-31T21:00');
+    await user.click(screen.getByRole('button', { name: 'Añadir sesión' }));
+    setValue(/^Inicio de la sesión 3/, '2031-01-01T01:00');
+    setValue(/^Fin de la sesión 3/, '2031-01-01T03:00');
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    expect(screen.getByLabelText(/^Inicio de la sesión 2/)).toHaveAccessibleDescription('Se solapa con la sesión 1 en la misma sala.');
+    expect(screen.getByLabelText(/^Fin de la sesión 3/)).toHaveAccessibleDescription(
+      'La sesión debe quedar dentro de las fechas del evento.',
+    );
+    expect(formAlert()).toHaveTextContent('Revisa los campos marcados');
+  });
+
+  it('maps server field errors onto their fields', async () => {
+    mockFetch({
+      '/api/v1/events': () =>
+        problem(422, {
+          detail: 'The request has invalid fields.',
+          errors: [
+            { field: 'zones.1.price.amount', message: 'must be a decimal string >= 0' },
+            { field: 'sessions.1', message: 'overlaps session 0 of this event at the same place' },
+            { field: 'venue.city', message: 'is required' },
+            { field: 'publish', message: 'cannot publish yet' },
+          ],
+        }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+
+    const city = screen.getByLabelText(/^Ciudad/);
+    await waitFor(() => expect(city).toHaveAccessibleDescription('is required'));
+    expect(screen.getByLabelText(/^Precio de la zona 2/)).toHaveAccessibleDescription('must be a decimal string >= 0');
+    expect(screen.getByLabelText(/^Inicio de la sesión 2/)).toHaveAccessibleDescription('overlaps session 0 of this event at the same place');
+    expect(formAlert()).toHaveTextContent('publish: cannot publish yet');
+    await waitFor(() => expect(city).toHaveFocus());
+  });
+
+  it('asks administrators for the organization', async () => {
+    mockFetch({});
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    expect(screen.getByLabelText(/^Organización \(id\)/)).toHaveAccessibleDescription(/Este campo es obligatorio/);
+  });
+
+  it('works in English too', () => {
+    mockFetch({});
+    useUiStore.setState({ locale: 'en' });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute('/events/new');
+    expect(screen.getByRole('heading', { level: 1, name: 'Register an event' })).toBeInTheDocument();
+    expect(screen.getByLabelText(/^Capacity of zone 1/)).toBeInTheDocument();
+  });
+});
+
+describe('EditEventPage', () => {
+  it('patches with If-Match, then adds a session with the new version', async () => {
+    const calls: { method: string; url: string; ifMatch: string | null; body: unknown }[] = [];
+    const record = async (request: Request) => {
+      const text = await request.text();
+      calls.push({
+        method: request.method,
+        url: new URL(request.url).pathname,
+        ifMatch: request.headers.get('If-Match'),
+        body: text ? JSON.parse(text) : undefined,
+      });
+    };
+    mockFetch({
+      [PATH]: async (request) => {
+        if (request.method === 'PATCH') {
+          await record(request);
+          return jsonResponse(eventBody({ status: 'draft', name: 'Jazz renovado', version: 4 }), { headers: { ETag: '"4"' } });
+        }
+        return jsonResponse(eventBody({ status: 'draft' }), { headers: { ETag: '"3"' } });
+      },
+      [`${PATH}/sessions`]: async (request) => {
+        await record(request);
+        return jsonResponse({ id: 's2', starts_at: '2030-03-15T04:00:00Z', ends_at: '2030-03-15T05:00:00Z' }, { status: 201, headers: { ETag: '"5"' } });
+      },
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute(`/events/${EVENT_ID}/edit`);
+    const name = await screen.findByLabelText(/^Nombre del evento/);
+    expect(name).toHaveValue('Noche de Jazz en el Foro');
+    // The event's times are shown on the venue's clock.
+    expect(screen.getByLabelText(/^Empieza/)).toHaveValue('2030-03-14T18:00');
+    expect(screen.getByLabelText(/^Inicio de la sesión 1/)).toHaveValue('2030-03-14T20:00');
+
+    setValue(/^Nombre del evento/, 'Jazz renovado');
+    await user.click(screen.getByRole('button', { name: 'Añadir sesión' }));
+    setValue(/^Inicio de la sesión 2/, '2030-03-14T22:00');
+    setValue(/^Fin de la sesión 2/, '2030-03-14T23:00');
+    await user.click(screen.getByRole('button', { name: 'Guardar cambios' }));
+
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/events/${EVENT_ID}`));
+    expect(calls).toEqual([
+      { method: 'PATCH', url: PATH, ifMatch: '"3"', body: { name: 'Jazz renovado' } },
+      {
+        method: 'POST',
+        url: `${PATH}/sessions`,
+        ifMatch: '"4"',
+        body: { starts_at: '2030-03-14T22:00:00-06:00', ends_at: '2030-03-14T23:00:00-06:00', title: '', place: '' },
+      },
+    ]);
+  });
+
+  it('explains a stale version (412) and offers a reload', async () => {
+    mockFetch({
+      [PATH]: (request) =>
+        request.method === 'PATCH'
+          ? problem(412, { detail: 'The event changed since version 3.' })
+          : jsonResponse(eventBody({ status: 'published' })),
+    });
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute(`/events/${EVENT_ID}/edit`);
+    await screen.findByLabelText(/^Nombre del evento/);
+    setValue(/^Nombre del evento/, 'Otro nombre');
+    // Published events keep their zones.
+    expect(screen.getByLabelText(/^Nombre de la zona 1/)).toBeDisabled();
+    expect(screen.queryByRole('button', { name: 'Guardar y publicar' })).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Guardar cambios' }));
+    await waitFor(() => expect(formAlert()).toHaveTextContent('Otra persona cambió este evento'));
+    expect(screen.getByRole('button', { name: 'Recargar' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,86 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { eventBody } from '@/test/events';
+import { jsonResponse, mockFetch, problem, renderRoute } from '@/test/utils';
+
+function calledPaths(fetchMock: ReturnType<typeof mockFetch>): string[] {
+  return fetchMock.mock.calls.map(([url]) => url as string).filter((url) => url.startsWith('/api/v1/events'));
+}
+
+describe('EventsPage', () => {
+  it('shows tiles with price and loads more with the cursor', async () => {
+    const fetchMock = mockFetch({
+      '/api/v1/events': (request) => {
+        const cursor = new URL(request.url).searchParams.get('cursor');
+        return cursor === 'c2'
+          ? jsonResponse({ items: [eventBody({ id: 'e2', name: 'Teatro clásico', category: 'theatre' })], next_cursor: null })
+          : jsonResponse({ items: [eventBody({ id: 'e1' })], next_cursor: 'c2', total: 2 });
+      },
+    });
+    const { user } = renderRoute('/events');
+    const results = screen.getByRole('region', { name: 'Resultados' });
+    const first = await within(results).findByRole('article');
+    expect(first).toHaveTextContent('Noche de Jazz en el Foro');
+    expect(first).toHaveTextContent('Foro Sol, Ciudad de México');
+    expect(first).toHaveTextContent(/Desde 450,00/);
+    expect(within(first).getByRole('link', { name: 'Noche de Jazz en el Foro' })).toHaveAttribute('href', '/events/e1');
+    expect(screen.getByText('2 eventos')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Cargar más' }));
+    expect(await within(results).findByText('Teatro clásico')).toBeInTheDocument();
+    expect(calledPaths(fetchMock)).toContain('/api/v1/events?limit=12&cursor=c2');
+  });
+
+  it('searches from the third character, debounced', async () => {
+    const fetchMock = mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    const { user, router } = renderRoute('/events');
+    await screen.findByText('No encontramos eventos con esos criterios.');
+    const box = screen.getByRole('searchbox', { name: 'Buscar eventos' });
+
+    await user.type(box, 'ja');
+    expect(box).toHaveAccessibleDescription('Escribe al menos 3 caracteres.');
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(calledPaths(fetchMock).some((p) => p.includes('q='))).toBe(false);
+
+    await user.type(box, 'zz');
+    await waitFor(() => expect(calledPaths(fetchMock)).toContain('/api/v1/events?q=jazz&limit=12&count=true'));
+    // Typing quickly sent one request for the whole word, not one per key.
+    expect(calledPaths(fetchMock).filter((p) => p.includes('q=jaz'))).toEqual(['/api/v1/events?q=jazz&limit=12&count=true']);
+    expect(router.state.location.search).toBe('?q=jazz');
+  });
+
+  it('applies filters from the URL and the controls', async () => {
+    const fetchMock = mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    const { user } = renderRoute('/events?category=theatre&from=2030-01-01');
+    await screen.findByText('No encontramos eventos con esos criterios.');
+    expect(calledPaths(fetchMock)[0]).toBe('/api/v1/events?category=theatre&date_from=2030-01-01&limit=12&count=true');
+    await user.click(screen.getByRole('checkbox', { name: 'Solo con entradas disponibles' }));
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Ordenar por' }), 'price');
+    await waitFor(() =>
+      expect(calledPaths(fetchMock)).toContain(
+        '/api/v1/events?category=theatre&date_from=2030-01-01&available=true&sort=price&limit=12&count=true',
+      ),
+    );
+  });
+
+  it.each([404, 405, 501])('degrades to "search unavailable" on %i', async (status) => {
+    mockFetch({ '/api/v1/events': () => problem(status) });
+    renderRoute('/events');
+    expect(await screen.findByRole('heading', { name: 'La búsqueda no está disponible todavía' })).toBeInTheDocument();
+  });
+
+  it('offers a retry on other failures', async () => {
+    let calls = 0;
+    mockFetch({
+      '/api/v1/events': () => {
+        calls += 1;
+        if (calls <= 2) throw new TypeError('Failed to fetch');
+        return jsonResponse({ items: [eventBody()], next_cursor: null });
+      },
+    });
+    const { user } = renderRoute('/events');
+    await user.click(await screen.findByRole('button', { name: 'Reintentar' }, { timeout: 3000 }));
+    expect(await screen.findByText('Noche de Jazz en el Foro')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,248 @@
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useEffect, useId, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+
+import { isApiError } from '@/api/client';
+import { CATEGORIES, searchEvents, type CatalogEvent, type EventSearchParams, type EventSort } from '@/api/events';
+import { queryKeys } from '@/api/queryKeys';
+import { buttonClass } from '@/components/form/buttonClass';
+import { SelectField, TextField } from '@/components/form/fields';
+import { Notice } from '@/components/Notice';
+import { Spinner } from '@/components/Spinner';
+import { useI18n } from '@/i18n';
+import { formatMoney } from '@/lib/format';
+import { useDebouncedValue } from '@/lib/useDebouncedValue';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
+
+/** The search issue may not have shipped: these mean "not there (yet)", not "broken". */
+export const SEARCH_UNAVAILABLE = new Set([404, 405, 501]);
+export const MIN_QUERY_LENGTH = 3;
+export const DEBOUNCE_MS = 300;
+const SORTS: EventSort[] = ['date', 'relevance', 'price'];
+
+function EventTile({ event }: { event: CatalogEvent }) {
+  const { t, formatDateTime, locale } = useI18n();
+  const place = [event.venue.name, event.venue.city].filter(Boolean).join(', ');
+  return (
+    <li>
+      <article className="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
+        {event.imageUrl ? <img src={event.imageUrl} alt="" className="h-36 w-full object-cover" loading="lazy" /> : null}
+        <div className="flex flex-1 flex-col gap-2 p-4">
+          {event.category ? (
+            <p className="text-xs font-semibold uppercase tracking-wide text-brand-800">
+              {t.events.categories[event.category] ?? event.category}
+            </p>
+          ) : null}
+          <h3 className="text-lg font-semibold text-slate-900">
+            <Link to={`/events/${encodeURIComponent(event.id)}`} className="hover:underline">
+              {event.name}
+            </Link>
+          </h3>
+          <dl className="space-y-1 text-sm text-slate-700">
+            {event.startsAt ? (
+              <div className="flex gap-1">
+                <dt className="sr-only">{t.event.when}</dt>
+                <dd>
+                  <time dateTime={event.startsAt}>
+                    {formatDateTime(event.startsAt, {
+                      dateStyle: 'medium',
+                      timeStyle: 'short',
+                      ...(event.timezone ? { timeZone: event.timezone } : {}),
+                    })}
+                  </time>
+                </dd>
+              </div>
+            ) : null}
+            {place ? (
+              <div className="flex gap-1">
+                <dt className="sr-only">{t.event.where}</dt>
+                <dd>{place}</dd>
+              </div>
+            ) : null}
+          </dl>
+          {event.minPrice ? (
+            <p className="mt-auto pt-2 font-semibold text-slate-900">
+              {t.events.from(formatMoney(event.minPrice.amount, event.minPrice.currency, locale))}
+            </p>
+          ) : null}
+        </div>
+      </article>
+    </li>
+  );
+}
+
+function setParam(params: URLSearchParams, key: string, value: string | null) {
+  if (value) params.set(key, value);
+  else params.delete(key);
+}
+
+export function EventsPage() {
+  const { t } = useI18n();
+  useDocumentTitle(t.events.title);
+  const [params, setParams] = useSearchParams();
+  const [text, setText] = useState({ q: params.get('q') ?? '', city: params.get('city') ?? '', priceMax: params.get('price_max') ?? '' });
+  const debounced = useDebouncedValue(text, DEBOUNCE_MS);
+  const countId = useId();
+
+  // Typed filters reach the URL (and so the query) once typing pauses; the search box only
+  // from its third character.
+  useEffect(() => {
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        const q = debounced.q.trim();
+        setParam(next, 'q', q.length >= MIN_QUERY_LENGTH ? q : null);
+        setParam(next, 'city', debounced.city.trim() || null);
+        setParam(next, 'price_max', /^\d+(\.\d{1,2})?$/.test(debounced.priceMax.trim()) ? debounced.priceMax.trim() : null);
+        return next.toString() === current.toString() ? current : next;
+      },
+      { replace: true },
+    );
+  }, [debounced, setParams]);
+
+  const sortParam = params.get('sort');
+  const search: EventSearchParams = {
+    q: params.get('q') ?? '',
+    category: params.get('category') ?? '',
+    city: params.get('city') ?? '',
+    dateFrom: params.get('from') ?? '',
+    dateTo: params.get('to') ?? '',
+    priceMax: params.get('price_max') ?? '',
+    available: params.get('available') === 'true',
+    sort: SORTS.includes(sortParam as EventSort) ? (sortParam as EventSort) : 'date',
+  };
+
+  const query = useInfiniteQuery({
+    queryKey: queryKeys.events.search(search),
+    queryFn: ({ pageParam, signal }) => searchEvents(search, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    // One automatic retry for network blips and 5xx; 4xx (and "not there yet") are final.
+    retry: (failures, error) =>
+      !(isApiError(error) && ((error.status >= 400 && error.status < 500) || SEARCH_UNAVAILABLE.has(error.status))) && failures < 1,
+  });
+
+  const update = (key: string, value: string | null) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        setParam(next, key, value);
+        return next;
+      },
+      { replace: true },
+    );
+
+  const clear = () => {
+    setText({ q: '', city: '', priceMax: '' });
+    setParams(new URLSearchParams(), { replace: true });
+  };
+
+  const events = query.data?.pages.flatMap((page) => page.items) ?? [];
+  const total = query.data?.pages[0]?.total;
+  const shortQuery = text.q.trim().length > 0 && text.q.trim().length < MIN_QUERY_LENGTH;
+
+  return (
+    <div className="space-y-6">
+      <div>
+        <h1 className="text-3xl font-bold text-slate-900">{t.events.title}</h1>
+        <p className="mt-2 text-slate-600">{t.events.lead}</p>
+      </div>
+
+      <form role="search" aria-label={t.events.searchLabel} onSubmit={(e) => e.preventDefault()} className="space-y-4">
+        <TextField
+          label={t.events.searchLabel}
+          type="search"
+          name="q"
+          placeholder={t.events.searchPlaceholder}
+          hint={shortQuery ? t.events.searchHint : undefined}
+          value={text.q}
+          maxLength={200}
+          onChange={(e) => setText((v) => ({ ...v, q: e.target.value }))}
+        />
+        <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4">
+          <legend className="px-1 text-sm font-semibold text-slate-700">{t.events.filters}</legend>
+          <SelectField label={t.events.category} value={search.category} onChange={(e) => update('category', e.target.value || null)}>
+            <option value="">{t.events.allCategories}</option>
+            {CATEGORIES.map((c) => (
+              <option key={c} value={c}>
+                {t.events.categories[c] ?? c}
+              </option>
+            ))}
+          </SelectField>
+          <TextField label={t.events.city} value={text.city} maxLength={100} onChange={(e) => setText((v) => ({ ...v, city: e.target.value }))} />
+          <TextField label={t.events.dateFrom} type="date" value={search.dateFrom} onChange={(e) => update('from', e.target.value || null)} />
+          <TextField label={t.events.dateTo} type="date" value={search.dateTo} onChange={(e) => update('to', e.target.value || null)} />
+          <TextField
+            label={t.events.priceMax}
+            inputMode="decimal"
+            value={text.priceMax}
+            onChange={(e) => setText((v) => ({ ...v, priceMax: e.target.value }))}
+          />
+          <SelectField label={t.events.sort} value={search.sort} onChange={(e) => update('sort', e.target.value === 'date' ? null : e.target.value)}>
+            <option value="date">{t.events.sortDate}</option>
+            <option value="relevance">{t.events.sortRelevance}</option>
+            <option value="price">{t.events.sortPrice}</option>
+          </SelectField>
+          <label className="flex items-center gap-2 self-end pb-2 text-sm text-slate-800">
+            <input
+              type="checkbox"
+              className="h-4 w-4 rounded border-slate-300"
+              checked={search.available}
+              onChange={(e) => update('available', e.target.checked ? 'true' : null)}
+            />
+            {t.events.available}
+          </label>
+          <div className="self-end">
+            <button type="button" className={buttonClass.secondary} onClick={clear}>
+              {t.events.clearFilters}
+            </button>
+          </div>
+        </fieldset>
+      </form>
+
+      <section aria-labelledby="results-title" aria-busy={query.isFetching}>
+        <div className="mb-3 flex items-baseline justify-between gap-3">
+          <h2 id="results-title" className="text-xl font-semibold text-slate-900">
+            {t.events.results}
+          </h2>
+          <p id={countId} aria-live="polite" className="text-sm text-slate-600">
+            {query.isSuccess && total !== undefined ? t.events.resultCount(total) : ''}
+          </p>
+        </div>
+        {query.isPending ? (
+          <Spinner label={t.events.loading} size="lg" />
+        ) : query.isError ? (
+          isApiError(query.error) && SEARCH_UNAVAILABLE.has(query.error.status) ? (
+            <Notice title={t.events.unavailableTitle} body={t.events.unavailable} headingLevel={3} />
+          ) : (
+            <Notice title={t.events.errorTitle} body={t.events.error} tone="error" headingLevel={3}>
+              <button type="button" className={buttonClass.secondary} onClick={() => void query.refetch()}>
+                {t.common.retry}
+              </button>
+            </Notice>
+          )
+        ) : events.length === 0 ? (
+          <Notice title={t.events.empty} body={t.events.emptyHint} headingLevel={3} />
+        ) : (
+          <div className="space-y-4">
+            <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+              {events.map((event) => (
+                <EventTile key={event.id} event={event} />
+              ))}
+            </ul>
+            {query.hasNextPage ? (
+              <button
+                type="button"
+                className={buttonClass.secondary}
+                disabled={query.isFetchingNextPage}
+                onClick={() => void query.fetchNextPage()}
+              >
+                {query.isFetchingNextPage ? t.common.loadingMore : t.common.loadMore}
+              </button>
+            ) : null}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

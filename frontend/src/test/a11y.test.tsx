@@ -1,0 +1,83 @@
+/**
+ * axe-core on the main pages rendered with realistic data (jsdom: layout-dependent rules such
+ * as colour contrast are left to the browser journeys in e2e/, which run axe in chromium).
+ */
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import axe from 'axe-core';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { eventBody, ORG_ID } from './events';
+import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from './utils';
+
+vi.setConfig({ testTimeout: 20_000 });
+
+async function seriousViolations() {
+  const result = await axe.run(document.body, {
+    rules: { 'color-contrast': { enabled: false } },
+    resultTypes: ['violations'],
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+function edge() {
+  return mockFetch({
+    '/api/v1/events': () => jsonResponse({ items: [eventBody(), eventBody({ id: 'e2', name: 'Teatro' })], next_cursor: 'c', total: 9 }),
+    [`/api/v1/events/${eventBody().id}`]: () =>
+      jsonResponse(
+        eventBody({
+          status: 'draft',
+          zones: [
+            { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, available: 0 },
+            { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, available: 20 },
+          ],
+        }),
+      ),
+    '/api/v1/users/me': () => jsonResponse(userBody({ role: 'admin' })),
+    '/api/v1/organizations/me/events': () => jsonResponse({ items: [eventBody()], next_cursor: null }),
+    '/api/v1/admin/users': () =>
+      jsonResponse({ items: [userBody({ email: 'a@example.org' }), userBody({ id: 'u2', email: 'b@example.org', role: 'staff', organization_id: ORG_ID })], next_cursor: 'x' }),
+    '/api/v1/auth/register': () => problem(422, { errors: [{ field: 'password', message: 'is too common' }] }),
+  });
+}
+
+describe('accessibility (axe)', () => {
+  beforeEach(() => {
+    // jsdom has no canvas; axe only uses it to detect icon ligatures.
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+  });
+
+  it.each(['/', '/events', `/events/${eventBody().id}`, '/login', '/register', '/status', '/nope'])(
+    '%s has no serious violations',
+    async (path) => {
+      edge();
+      renderRoute(path);
+      await waitFor(() => expect(screen.queryByRole('status', { name: /Cargando|Buscando/ })).not.toBeInTheDocument());
+      await screen.findByRole('heading', { level: 1 });
+      expect(await seriousViolations()).toEqual([]);
+    },
+  );
+
+  it.each(['/me', '/admin/users', '/events/new', `/events/${eventBody().id}/edit`])(
+    '%s (signed in as admin) has no serious violations',
+    async (path) => {
+      edge();
+      signInAs({ role: 'admin' });
+      renderRoute(path);
+      await screen.findByRole('heading', { level: 1 });
+      await waitFor(() => expect(document.querySelector('[aria-busy="true"], .motion-safe\\:animate-spin')).toBeNull());
+      expect(await seriousViolations()).toEqual([]);
+    },
+  );
+
+  it('the event form with errors has no serious violations', async () => {
+    edge();
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute('/events/new');
+    fireEvent.click(screen.getByRole('button', { name: 'Añadir sesión' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    await screen.findAllByText('Este campo es obligatorio.');
+    expect(await seriousViolations()).toEqual([]);
+  });
+});

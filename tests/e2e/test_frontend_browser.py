@@ -1,0 +1,113 @@
+"""The web app in a real browser against the real platform (issue 7's end-to-end journeys).
+
+The `platform` fixture starts every service and the edge (no frontend). This test builds the
+production bundle into a temporary directory, serves it with `vite preview` (which proxies the
+API paths to the platform's edge, as nginx does in production), and runs the journeys in
+frontend/e2e/*.e2e.js with node's test runner: Debian's chromium (never a downloaded browser)
+driven by playwright-core, axe-core checked on every page, one screenshot per page saved under
+test-results/frontend-e2e/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.processes import free_port, port_open
+from devstack.stack import REPO_ROOT
+from tests.conftest import Platform
+
+pytestmark = pytest.mark.e2e
+
+FRONTEND = REPO_ROOT / "frontend"
+ARTIFACTS = REPO_ROOT / "test-results" / "frontend-e2e"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+VITE = FRONTEND / "node_modules" / "vite" / "bin" / "vite.js"
+
+
+def _requirements() -> str | None:
+    """Why the browser journeys cannot run here, or None."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not VITE.exists() or not (FRONTEND / "node_modules" / "playwright-core").exists():
+        return "frontend dependencies are missing: run `npm ci --prefix frontend`"
+    if not Path(CHROMIUM).exists():
+        return f"no browser at {CHROMIUM}: `apt-get install -y chromium` (or set CHROMIUM_PATH)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def frontend_url(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    missing = _requirements()
+    if missing:
+        pytest.fail(f"{missing} (make test installs what is missing; run `make deps`)")
+    out_dir = tmp_path_factory.mktemp("frontend-dist")
+    subprocess.run(
+        ["node", str(VITE), "build", "--outDir", str(out_dir), "--emptyOutDir", "--logLevel", "warn"],
+        cwd=FRONTEND,
+        check=True,
+        timeout=240,
+    )
+    port = free_port()
+    env = {**os.environ, "FRONTEND_PORT": str(port), "EDGE_URL": platform.edge_url}
+    log = (tmp_path_factory.mktemp("frontend-log") / "preview.log").open("w")
+    preview = subprocess.Popen(
+        ["node", str(VITE), "preview", "--outDir", str(out_dir)],
+        cwd=FRONTEND,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(port):
+            if preview.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"vite preview did not start; see {log.name}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(preview.pid, signal.SIGTERM)
+        try:
+            preview.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(preview.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.mark.timeout(600)
+def test_browser_journeys(frontend_url: str) -> None:
+    """Register; sign in as the demo organizer; create an event with two zones and two sessions;
+    a zero capacity is refused on its field; publish; open it; a customer is sent away from
+    /events/new; an admin changes a user's role. Search journeys live in
+    frontend/e2e/search.e2e.pending.js until the search API exists."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    journeys = sorted(str(p.relative_to(FRONTEND)) for p in (FRONTEND / "e2e").glob("*.e2e.js"))
+    assert journeys, "no browser journeys found in frontend/e2e"
+    env = {
+        **os.environ,
+        "E2E_BASE_URL": frontend_url,
+        "E2E_ARTIFACTS": str(ARTIFACTS),
+        "CHROMIUM_PATH": CHROMIUM,
+    }
+    result = subprocess.run(
+        ["node", "--test", "--test-concurrency=1", *journeys],
+        cwd=FRONTEND,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
+    report = f"{result.stdout}\n{result.stderr}"
+    (ARTIFACTS / "report.tap").write_text(report)
+    assert result.returncode == 0, f"browser journeys failed (screenshots in {ARTIFACTS}):\n{report[-6000:]}"
+    screenshots = list(ARTIFACTS.glob("*.png"))
+    assert len(screenshots) >= 10, f"expected a screenshot per page, found {len(screenshots)}"
