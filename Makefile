@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := $(UV) run --frozen
 
-.PHONY: up down logs status deps test lint check-protos protos test-python test-frontend fmt bench-grpc
+.PHONY: up down logs status deps test lint check-protos protos test-python test-frontend fmt bench bench-grpc
 
 up: deps ## install what is missing, start infrastructure, migrate, seed, start services and frontend
 	@$(PY) python -m devstack up
@@ -49,6 +49,9 @@ protos: ## regenerate Python code and .pyi stubs from protos/ with the pinned gr
 
 check-protos:
 	$(PY) scripts/check_protos.sh
+
+bench: deps ## the cached event listing through the edge vs. a minimal FastAPI app; appended to docs/performance.md
+	$(PY) python bench/edge_listing/run.py
 
 bench-grpc: ## grpc.aio unary throughput of several grpcio releases, appended to docs/performance.md
 	$(PY) python bench/grpc_versions/run.py

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing to run and test Taquilla on a Debian 12 machine without Docker:
-# Debian packages (PostgreSQL 15 server, Redis, Prometheus's promtool, Chromium), uv, the Python workspace
+# Debian packages (PostgreSQL 15 server, Redis, Prometheus's promtool, Chromium, wrk), uv, the Python workspace
 # and the npm dependencies. Safe to re-run: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v runuser >/dev/null || missing+=(util-linux)
 [ -x /usr/bin/chromium ] || missing+=(chromium)  # browser tests drive Debian's chromium, never a downloaded one
+command -v wrk >/dev/null || missing+=(wrk)  # HTTP load generator of `make bench`
 if [ "${#missing[@]}" -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

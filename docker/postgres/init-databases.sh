@@ -28,6 +28,8 @@ SQL
         --set=database="$database" --set=role="$role" --set=schema="$schema" <<'SQL'
 CREATE SCHEMA :"schema" AUTHORIZATION :"role";
 CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public;
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
 ALTER ROLE :"role" IN DATABASE :"database" SET search_path TO :"schema";
 SQL
 }

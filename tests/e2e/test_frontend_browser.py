@@ -86,8 +86,8 @@ def frontend_url(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -
 def test_browser_journeys(frontend_url: str) -> None:
     """Register; sign in as the demo organizer; create an event with two zones and two sessions;
     a zero capacity is refused on its field; publish; open it; a customer is sent away from
-    /events/new; an admin changes a user's role. Search journeys live in
-    frontend/e2e/search.e2e.pending.js until the search API exists."""
+    /events/new; an admin changes a user's role; a published event is found by searching with a typo
+    and without accents, and opened."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     journeys = sorted(str(p.relative_to(FRONTEND)) for p in (FRONTEND / "e2e").glob("*.e2e.js"))
     assert journeys, "no browser journeys found in frontend/e2e"

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
 from edge.api.routes import admin, admin_notifications, auth, events, health, users
+from edge.cache import VERSION_KEY, CatalogCache, InvalidateOnCatalogWrites
 from edge.clients.channels import ServiceChannels
 from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
@@ -84,8 +85,11 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
             jwks=jwks,
             guard=Guard(
                 verifier=TokenVerifier(jwks, issuer=settings.issuer, audience=settings.token_audience),
-                limiter=RateLimiter(redis),
+                limiter=RateLimiter(redis, read_along=VERSION_KEY),
                 limits=_limits(settings),
+            ),
+            cache=CatalogCache(
+                redis, ttl_seconds=settings.cache_ttl_seconds, wait_seconds=settings.cache_wait_seconds
             ),
         )
         try:
@@ -105,7 +109,9 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
     )
-    # Outermost last: correlation id and metrics wrap authentication and rate limiting.
+    # Outermost last: correlation id and metrics wrap authentication and rate limiting, which wrap
+    # the catalog cache's invalidation after writes.
+    app.add_middleware(InvalidateOnCatalogWrites)
     app.add_middleware(AuthAndRateLimitMiddleware)
     app.add_middleware(CorrelationAndMetricsMiddleware)
     install_error_handlers(app)

@@ -37,6 +37,11 @@ class EdgeSettings(BaseSettings):
     rate_limit_client_standard: str = "1200/60"
     rate_limit_client_partner: str = "6000/60"
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Catalog responses cached in Redis (edge.cache): how long an entry lives at most (bounds the
+    # staleness of writes that do not go through an edge), and how long a request waits for another
+    # one rebuilding the same entry before asking the service itself.
+    cache_ttl_seconds: float = Field(default=30.0, gt=0, le=3600)
+    cache_wait_seconds: float = Field(default=1.0, ge=0, le=10)
 
     @property
     def issuer(self) -> str:

@@ -26,6 +26,11 @@ tracer = trace.get_tracer("edge")
 
 def _route_template(scope: Scope) -> str:
     """The matched route's path template, so metrics never get one label per id."""
+    # FastAPI leaves the route it chose in the scope; matching every route again costs more than a
+    # cached answer does. Requests that matched nothing (or never reached the router) fall through.
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str):
+        return template
     app = scope.get("app")
     router = getattr(app, "router", None)
     for route in getattr(router, "routes", ()):

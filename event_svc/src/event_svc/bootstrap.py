@@ -7,6 +7,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from event_svc.adapters.listings import SqlCatalogListings
 from event_svc.adapters.orm import outbox
 from event_svc.adapters.unit_of_work import SqlUnitOfWork
 from event_svc.application.ports import UnitOfWork
@@ -35,7 +36,7 @@ def unit_of_work_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
 
 
 def build_servicer(engine: AsyncEngine) -> EventServicer:
-    return EventServicer(unit_of_work_factory(engine))
+    return EventServicer(unit_of_work_factory(engine), SqlCatalogListings(engine))
 
 
 def build_service(settings: Settings) -> ServiceProcess:

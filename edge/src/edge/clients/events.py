@@ -174,3 +174,8 @@ class EventsClient:
             timeout=self._deadline,
         )
         return reply
+
+    async def search_events(self, request: pb.SearchEventsRequest) -> pb.SearchEventsResponse:
+        """Published events only: the answer is the same for every caller, so none is sent."""
+        reply: pb.SearchEventsResponse = await self._stub.SearchEvents(request, timeout=self._deadline)
+        return reply

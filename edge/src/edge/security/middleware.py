@@ -100,7 +100,10 @@ class AuthAndRateLimitMiddleware:
         decision = await guard.limiter.check(key, limit, jti=outcome.token.jti if outcome.token else None)
         if decision is not None and decision.token_revoked:
             outcome = AuthOutcome(rejected="The access token was revoked")
-        scope.setdefault("state", {})["auth"] = outcome
+        state = scope.setdefault("state", {})
+        state["auth"] = outcome
+        # What the limiter's round trip read along (the catalog cache's version), for the routes.
+        state["read_along"] = decision.read_along if decision is not None else None
         if decision is not None and not decision.allowed:
             RATE_LIMITED.labels(route_class).inc()
             await _too_many_requests(scope, send, decision)

@@ -23,10 +23,12 @@ LIMITER_UNAVAILABLE = Counter(
     "Requests served without a rate-limit decision (Redis failed).",
 )
 
-# KEYS[1] the bucket, KEYS[2] the revoked-token marker. ARGV[1] limit, ARGV[2] period in ms.
-# Returns {allowed, remaining, retry_after_ms, reset_ms, revoked}.
+# KEYS[1] the bucket, KEYS[2] the revoked-token marker, KEYS[3] a key read along (the catalog
+# cache's version: edge.cache). ARGV[1] limit, ARGV[2] period in ms.
+# Returns {allowed, remaining, retry_after_ms, reset_ms, revoked, value of KEYS[3] or ''}.
 GCRA = """
 local t = redis.call('TIME')
+local extra = redis.call('GET', KEYS[3]) or ''
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local period = tonumber(ARGV[2])
@@ -37,11 +39,11 @@ if tat == nil or tat < now then tat = now end
 local new_tat = tat + interval
 local allow_at = new_tat - period
 if allow_at > now then
-    return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now), revoked}
+    return {0, 0, math.ceil(allow_at - now), math.ceil(tat - now), revoked, extra}
 end
 redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1)
 local remaining = math.floor((now + period - new_tat) / interval)
-return {1, remaining, 0, math.ceil(new_tat - now), revoked}
+return {1, remaining, 0, math.ceil(new_tat - now), revoked, extra}
 """
 
 
@@ -68,6 +70,8 @@ class Decision:
     reset_seconds: int
     retry_after_seconds: int
     token_revoked: bool = False
+    # The value of the key read along with the decision (None when the limiter has none).
+    read_along: bytes | None = None
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         headers = [
@@ -81,8 +85,19 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis, *, log_interval: float = 30.0, pause_after_failure: float = 2.0) -> None:
+    """``read_along`` names a key whose value comes back with every decision, in the same round trip:
+    the catalog cache's version, so a cached answer needs no Redis call of its own."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        log_interval: float = 30.0,
+        pause_after_failure: float = 2.0,
+        read_along: str | None = None,
+    ) -> None:
         self._redis = redis
+        self._read_along = read_along
         self._script = redis.register_script(GCRA)
         self._log_interval = log_interval
         self._pause = pause_after_failure
@@ -96,8 +111,9 @@ class RateLimiter:
             LIMITER_UNAVAILABLE.inc()
             return None
         try:
-            allowed, remaining, retry_ms, reset_ms, revoked = await self._script(
-                keys=[f"rl:{key}", f"revoked:{jti or '-'}"], args=[limit.count, limit.period_seconds * 1000]
+            allowed, remaining, retry_ms, reset_ms, revoked, extra = await self._script(
+                keys=[f"rl:{key}", f"revoked:{jti or '-'}", self._read_along or "rl:-"],
+                args=[limit.count, limit.period_seconds * 1000],
             )
         except Exception as exc:  # connection refused, timeout, script error: degrade, never fail the request
             LIMITER_UNAVAILABLE.inc()
@@ -115,6 +131,7 @@ class RateLimiter:
             reset_seconds=math.ceil(int(reset_ms) / 1000),
             retry_after_seconds=max(1, math.ceil(int(retry_ms) / 1000)),
             token_revoked=bool(revoked),
+            read_along=bytes(extra) if self._read_along is not None else None,
         )
 
     async def revoke(self, jti: str, expires_at: int) -> None:

@@ -76,12 +76,35 @@ class JwksCache:
 
 
 class TokenVerifier:
-    def __init__(self, jwks: JwksCache, *, issuer: str, audience: str) -> None:
+    """Verifies a token's signature and claims once, then reuses the result until the token expires.
+
+    Checking an EdDSA signature is most of what authenticating a request costs, and a client sends
+    the same token for up to 15 minutes. Only tokens that verified are remembered (a bounded number,
+    oldest first out); expiry is checked again on every use, and revocation (logout) is checked on
+    every request by the rate limiter, not here. A signing key withdrawn from the JWKS stops new
+    tokens at once and remembered ones within their lifetime, as the JWKS cache's own refresh would.
+    """
+
+    def __init__(self, jwks: JwksCache, *, issuer: str, audience: str, remember: int = 10_000) -> None:
         self._jwks = jwks
         self._issuer = issuer
         self._audience = audience
+        self._remember = remember
+        self._verified: dict[str, VerifiedToken] = {}
 
     async def verify(self, token: str) -> VerifiedToken:
+        known = self._verified.get(token)
+        if known is not None:
+            if time.time() < known.expires_at + LEEWAY_SECONDS:
+                return known
+            del self._verified[token]
+        verified = await self._verify(token)
+        if len(self._verified) >= self._remember:
+            del self._verified[next(iter(self._verified))]  # the oldest (dicts keep insertion order)
+        self._verified[token] = verified
+        return verified
+
+    async def _verify(self, token: str) -> VerifiedToken:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

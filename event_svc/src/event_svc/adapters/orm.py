@@ -21,10 +21,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    column,
     func,
+    table,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID, ExcludeConstraint
 
 from event_svc.config import SCHEMA
 from taquilla_runtime.messaging.outbox import outbox_table
@@ -61,6 +63,9 @@ events = Table(
     Column("cancelled_at", TIMESTAMP, nullable=True),
     Column("cancellation_reason", Text, nullable=False, server_default=""),
     Column("deleted_at", TIMESTAMP, nullable=True),
+    # The cheapest zone's price, for listings (migration 0003).
+    Column("price_from", Numeric(12, 2), nullable=True),
+    Column("price_currency", Text, nullable=True),
     CheckConstraint("ends_at > starts_at", name="ck_events_period"),
     CheckConstraint("status IN ('draft', 'published', 'cancelled', 'completed')", name="ck_events_status"),
     CheckConstraint(
@@ -165,3 +170,35 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("subject", "key", name="pk_idempotency_keys"),
 )
 Index("ix_idempotency_keys_created", idempotency_keys.c.created_at)
+
+# Search (migration 0003). The lexicon of the words of names, venues and cities, filled by triggers
+# on events, for typo-tolerant matching with pg_trgm.
+search_terms = Table("search_terms", metadata, Column("term", Text, nullable=False))
+Index("ix_search_terms_term", search_terms.c.term)
+
+# catalog.events as listings read it, with the columns PostgreSQL generates for search. A separate
+# (lightweight) description keeps those columns out of every other query on events.
+listed_events = table(
+    "events",
+    column("id", UUID(as_uuid=True)),
+    column("organization_id", UUID(as_uuid=True)),
+    column("name", Text),
+    column("category", Text),
+    column("venue_name", Text),
+    column("venue_city", Text),
+    column("venue_address", Text),
+    column("venue_latitude", Float(53)),
+    column("venue_longitude", Float(53)),
+    column("image_url", Text),
+    column("starts_at", TIMESTAMP),
+    column("ends_at", TIMESTAMP),
+    column("timezone", Text),
+    column("status", Text),
+    column("version", Integer),
+    column("deleted_at", TIMESTAMP),
+    column("price_from", Numeric(12, 2)),
+    column("price_currency", Text),
+    column("search_vector", TSVECTOR),
+    column("city_key", Text),
+    schema=SCHEMA,
+)

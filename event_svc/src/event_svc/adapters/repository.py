@@ -291,6 +291,7 @@ def _constraint_of(error: IntegrityError) -> str | None:
 
 
 def _event_row(event: Event) -> dict[str, Any]:
+    price_from = event.price_from
     return {
         "id": event.id,
         "organization_id": event.organization_id,
@@ -315,6 +316,9 @@ def _event_row(event: Event) -> dict[str, Any]:
         "cancelled_at": event.cancelled_at,
         "cancellation_reason": event.cancellation_reason,
         "deleted_at": event.deleted_at,
+        # Denormalised for listings, which sort and filter by it (written with the zones it comes from).
+        "price_from": price_from.amount if price_from is not None else None,
+        "price_currency": price_from.currency if price_from is not None else None,
     }
 
 

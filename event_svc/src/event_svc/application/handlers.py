@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from event_svc.application.ports import UnitOfWork
+from event_svc.application.ports import CatalogListings, UnitOfWork
 from event_svc.domain import access
 from event_svc.domain.commands import (
     Actor,
@@ -27,6 +27,7 @@ from event_svc.domain.commands import (
     ListOrganizationEvents,
     PublishEvent,
     RemoveSession,
+    SearchEvents,
     UpdateEvent,
     UpdateSession,
 )
@@ -41,6 +42,7 @@ from event_svc.domain.errors import (
 )
 from event_svc.domain.events import DomainEvent
 from event_svc.domain.model import Event, EventStatus, Session
+from event_svc.domain.search import CatalogSearch, ListingPage
 from event_svc.domain.values import InputCheck
 
 Clock = Callable[[], dt.datetime]
@@ -225,6 +227,34 @@ async def list_organization_events(
     page = events[: cmd.page_size]
     following = (page[-1].starts_at, page[-1].id) if len(events) > cmd.page_size else None
     return [_as_seen_by(cmd.actor, event) for event in page], following
+
+
+async def search_events(
+    cmd: SearchEvents, listings: CatalogListings, clock: Clock = system_clock
+) -> ListingPage:
+    """A page of published events matching the search, and where the next page starts.
+
+    Anyone may search: only published events are ever listed, the same for every caller.
+    """
+    search = CatalogSearch.parse(
+        text=cmd.text,
+        category=cmd.category,
+        city=cmd.city,
+        date_from=cmd.date_from,
+        date_to=cmd.date_to,
+        price_min=cmd.price_min,
+        price_max=cmd.price_max,
+        available_only=cmd.available_only,
+        order=cmd.order,
+        limit=cmd.limit,
+        after=cmd.after,
+        include_total=cmd.include_total,
+        now=clock(),
+    )
+    found, total = await listings.search(search)
+    page = found[: search.limit]
+    following = page[-1].position if len(found) > search.limit else None
+    return ListingPage(events=page, following=following, total=total)
 
 
 # ---------------------------------------------------------------- changes

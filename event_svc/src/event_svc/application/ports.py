@@ -11,6 +11,7 @@ from types import TracebackType
 
 from event_svc.domain.events import DomainEvent
 from event_svc.domain.model import Event, EventStatus
+from event_svc.domain.search import CatalogSearch, EventListing
 
 
 class EventRepository(abc.ABC):
@@ -72,6 +73,15 @@ class Outbox(abc.ABC):
     @abc.abstractmethod
     async def add(self, events: Sequence[DomainEvent], *, correlation_id: str | None) -> None:
         """Queues one message per domain event, in the caller's transaction."""
+
+
+class CatalogListings(abc.ABC):
+    """Published events as listings and searches see them: read-only, outside any unit of work."""
+
+    @abc.abstractmethod
+    async def search(self, search: CatalogSearch) -> tuple[list[EventListing], int | None]:
+        """Up to ``search.limit + 1`` events after ``search.after`` in the search's order, and how many
+        events match in all when ``search.include_total`` (None otherwise)."""
 
 
 class UnitOfWork(abc.ABC):

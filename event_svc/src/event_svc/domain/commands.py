@@ -10,6 +10,10 @@ import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from event_svc.domain.search import ListingPosition
 
 
 class Role(enum.StrEnum):
@@ -210,3 +214,21 @@ class ListOrganizationEvents(Command):
     page_size: int = 20
     # The (starts_at, id) of the last event of the previous page.
     after: tuple[dt.datetime, uuid.UUID] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchEvents(Command):
+    """Published events matching a text and filters, a page at a time (raw, unvalidated inputs)."""
+
+    text: str = ""
+    category: str = ""
+    city: str = ""
+    date_from: dt.datetime | None = None
+    date_to: dt.datetime | None = None
+    price_min: str = ""
+    price_max: str = ""
+    available_only: bool = False
+    order: str = ""
+    limit: int = 20
+    after: ListingPosition | None = None
+    include_total: bool = False

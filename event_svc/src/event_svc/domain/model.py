@@ -270,6 +270,12 @@ class Event:
         return sum(zone.capacity for zone in self.zones)
 
     @property
+    def price_from(self) -> Money | None:
+        """The cheapest ticket: what listings show as the event's price and sort and filter by."""
+        cheapest = min(self.zones, key=lambda zone: zone.price.amount, default=None)
+        return cheapest.price if cheapest is not None else None
+
+    @property
     def capacity(self) -> int:
         """Places on offer across the active sessions."""
         total = self.zones_capacity

@@ -14,7 +14,7 @@ import grpc
 
 from event_svc.application import handlers
 from event_svc.application.handlers import BatchItemStatus, BatchOutcome, Clock, system_clock
-from event_svc.application.ports import UnitOfWork
+from event_svc.application.ports import CatalogListings, UnitOfWork
 from event_svc.domain import commands
 from event_svc.domain.commands import Actor
 from event_svc.domain.errors import (
@@ -106,8 +106,14 @@ def _version(request: Any) -> int | None:
 
 
 class EventServicer(event_service_pb2_grpc.EventServiceServicer):
-    def __init__(self, unit_of_work: Callable[[], UnitOfWork], clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        listings: CatalogListings,
+        clock: Clock = system_clock,
+    ) -> None:
         self._uow = unit_of_work
+        self._listings = listings
         self._clock = clock
 
     async def CreateEvent(self, request: pb.CreateEventRequest, context: Context) -> pb.CreateEventResponse:
@@ -269,6 +275,32 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
             return pb.ListOrganizationEventsResponse(
                 events=[convert.event_message(event) for event in events],
                 next_page_token=convert.page_token(following),
+            )
+
+    async def SearchEvents(
+        self, request: pb.SearchEventsRequest, context: Context
+    ) -> pb.SearchEventsResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.SearchEvents(
+                actor=None,  # the same answer for everyone: only published events are listed
+                text=request.query,
+                category=convert.category_name(request.category),
+                city=request.city,
+                date_from=convert.time_field(request, "date_from"),
+                date_to=convert.time_field(request, "date_to"),
+                price_min=request.price_min,
+                price_max=request.price_max,
+                available_only=request.available_only,
+                order=convert.listing_order_name(request.order),
+                limit=request.limit or DEFAULT_PAGE_SIZE,
+                after=convert.listing_position(request.cursor),
+                include_total=request.include_total,
+            )
+            page = await handlers.search_events(command, self._listings, clock=self._clock)
+            return pb.SearchEventsResponse(
+                events=[convert.listing_message(event) for event in page.events],
+                next_cursor=convert.listing_cursor(page.following),
+                total=page.total,
             )
 
 

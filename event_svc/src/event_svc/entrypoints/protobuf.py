@@ -9,6 +9,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from google.protobuf.message import Message
@@ -27,6 +28,7 @@ from event_svc.domain.commands import (
 )
 from event_svc.domain.errors import EventNotFound, FieldProblem, InvalidInput, SessionNotFound
 from event_svc.domain.model import Event, Session
+from event_svc.domain.search import EventListing, ListingOrder, ListingPosition
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla_runtime.principal import Principal
 from taquilla_runtime.timestamps import to_optional_timestamp, to_timestamp
@@ -95,6 +97,35 @@ def page_after(token: str) -> tuple[dt.datetime, uuid.UUID] | None:
         raise InvalidInput.single("page_token", "is not a token this service issued") from None
 
 
+def listing_cursor(position: ListingPosition | None) -> str:
+    """An opaque cursor naming where a page ended (the last event's sort key)."""
+    if position is None:
+        return ""
+    data = {"o": position.order.value, "s": position.starts_at.isoformat(), "i": str(position.event_id)}
+    if position.price is not None:
+        data["p"] = str(position.price)
+    if position.score is not None:
+        data["r"] = str(position.score)
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def listing_position(cursor: str) -> ListingPosition | None:
+    if not cursor:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        order = ListingOrder(data["o"])
+        starts_at = dt.datetime.fromisoformat(data["s"])
+        price = Decimal(data["p"]) if order is ListingOrder.PRICE else None
+        score = Decimal(data["r"]) if order is ListingOrder.RELEVANCE else None
+        if starts_at.tzinfo is None or any(v is not None and not v.is_finite() for v in (price, score)):
+            raise ValueError("not a cursor")
+        return ListingPosition(order, starts_at, uuid.UUID(data["i"]), price=price, score=score)
+    except (binascii.Error, ValueError, KeyError, TypeError, InvalidOperation, UnicodeDecodeError):
+        raise InvalidInput.single("cursor", "is not a cursor this service issued") from None
+
+
 # ---------------------------------------------------------------- requests -> inputs
 
 
@@ -103,6 +134,11 @@ def _time(message: Any, field: str) -> dt.datetime | None:
         return None
     stamp: Timestamp = getattr(message, field)
     return stamp.ToDatetime(tzinfo=dt.UTC)
+
+
+def time_field(message: Any, field: str) -> dt.datetime | None:
+    """The timestamp in ``field``, in UTC, or None when it is not set."""
+    return _time(message, field)
 
 
 def _enum_value(kind: Any, value: int, prefix: str) -> str:
@@ -116,6 +152,10 @@ def _enum_value(kind: Any, value: int, prefix: str) -> str:
 
 def category_name(value: int) -> str:
     return _enum_value(pb.Category, value, "CATEGORY_")
+
+
+def listing_order_name(value: int) -> str:
+    return _enum_value(pb.ListingOrder, value, "LISTING_ORDER_")
 
 
 def session_status_name(value: int) -> str:
@@ -270,6 +310,31 @@ def event_message(event: Event) -> pb.Event:
         published_at=_stamp_or_none(event.published_at),
         cancelled_at=_stamp_or_none(event.cancelled_at),
         cancellation_reason=event.cancellation_reason,
+    )
+
+
+def listing_message(event: EventListing) -> pb.EventSummary:
+    venue = event.venue
+    price = event.price_from
+    return pb.EventSummary(
+        id=str(event.id),
+        organization_id=str(event.organization_id),
+        name=event.name,
+        category=pb.Category.Value(f"CATEGORY_{event.category.value.upper()}"),
+        venue=pb.Venue(
+            name=venue.name,
+            city=venue.city,
+            address=venue.address,
+            latitude=venue.latitude,
+            longitude=venue.longitude,
+        ),
+        image_url=event.image_url or "",
+        starts_at=_stamp(event.starts_at),
+        ends_at=_stamp(event.ends_at),
+        timezone=event.timezone,
+        price_from=pb.Money(amount=f"{price.amount:.2f}", currency=price.currency) if price else None,
+        available=event.available,
+        version=event.version,
     )
 
 

@@ -176,6 +176,34 @@ BATCH_ITEM_STATUS_NOT_CREATED: BatchItemStatus.ValueType  # 4
 """Valid, but not created because another item failed (all or nothing)."""
 global___BatchItemStatus = BatchItemStatus
 
+class _ListingOrder:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _ListingOrderEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_ListingOrder.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    LISTING_ORDER_UNSPECIFIED: _ListingOrder.ValueType  # 0
+    """Not set: by date."""
+    LISTING_ORDER_DATE: _ListingOrder.ValueType  # 1
+    """Soonest start first."""
+    LISTING_ORDER_RELEVANCE: _ListingOrder.ValueType  # 2
+    """Best match of the text first, then soonest; needs a query."""
+    LISTING_ORDER_PRICE: _ListingOrder.ValueType  # 3
+    """Cheapest ticket first, then soonest."""
+
+class ListingOrder(_ListingOrder, metaclass=_ListingOrderEnumTypeWrapper):
+    """How a listing of events is ordered. Every order ends with the event id, so pages never overlap."""
+
+LISTING_ORDER_UNSPECIFIED: ListingOrder.ValueType  # 0
+"""Not set: by date."""
+LISTING_ORDER_DATE: ListingOrder.ValueType  # 1
+"""Soonest start first."""
+LISTING_ORDER_RELEVANCE: ListingOrder.ValueType  # 2
+"""Best match of the text first, then soonest; needs a query."""
+LISTING_ORDER_PRICE: ListingOrder.ValueType  # 3
+"""Cheapest ticket first, then soonest."""
+global___ListingOrder = ListingOrder
+
 @typing.final
 class Money(google.protobuf.message.Message):
     """An exact amount of money: never a float."""
@@ -1398,3 +1426,171 @@ class ListOrganizationEventsResponse(google.protobuf.message.Message):
     def ClearField(self, field_name: typing.Literal["events", b"events", "next_page_token", b"next_page_token"]) -> None: ...
 
 global___ListOrganizationEventsResponse = ListOrganizationEventsResponse
+
+@typing.final
+class SearchEventsRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    QUERY_FIELD_NUMBER: builtins.int
+    CATEGORY_FIELD_NUMBER: builtins.int
+    CITY_FIELD_NUMBER: builtins.int
+    DATE_FROM_FIELD_NUMBER: builtins.int
+    DATE_TO_FIELD_NUMBER: builtins.int
+    PRICE_MIN_FIELD_NUMBER: builtins.int
+    PRICE_MAX_FIELD_NUMBER: builtins.int
+    AVAILABLE_ONLY_FIELD_NUMBER: builtins.int
+    ORDER_FIELD_NUMBER: builtins.int
+    LIMIT_FIELD_NUMBER: builtins.int
+    CURSOR_FIELD_NUMBER: builtins.int
+    INCLUDE_TOTAL_FIELD_NUMBER: builtins.int
+    query: builtins.str
+    """Text to find, up to 200 characters; empty lists every published event. Every word must match
+    (in any spelling close enough to one the catalog has); Spanish and English stop words are ignored.
+    """
+    category: global___Category.ValueType
+    """Only events of this category; UNSPECIFIED means any."""
+    city: builtins.str
+    """Only events in this city, ignoring accents and case ("bogota" is "Bogotá"); empty means any."""
+    price_min: builtins.str
+    """Only events whose cheapest ticket costs at least this much: a decimal string, e.g. "200.00"."""
+    price_max: builtins.str
+    """Only events whose cheapest ticket costs at most this much: a decimal string."""
+    available_only: builtins.bool
+    """Only events with places left in some session that is still on offer."""
+    order: global___ListingOrder.ValueType
+    """The order of the results."""
+    limit: builtins.int
+    """Events per page, 1-100; 0 means 20."""
+    cursor: builtins.str
+    """next_cursor of the previous page, with the same order; empty for the first page."""
+    include_total: builtins.bool
+    """Also count every match (costs an extra query)."""
+    @property
+    def date_from(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Only events still running at this instant or later (ends_at > date_from). Unset means now:
+        events that have ended are not listed.
+        """
+
+    @property
+    def date_to(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Only events that start before this instant."""
+
+    def __init__(
+        self,
+        *,
+        query: builtins.str = ...,
+        category: global___Category.ValueType = ...,
+        city: builtins.str = ...,
+        date_from: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        date_to: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        price_min: builtins.str = ...,
+        price_max: builtins.str = ...,
+        available_only: builtins.bool = ...,
+        order: global___ListingOrder.ValueType = ...,
+        limit: builtins.int = ...,
+        cursor: builtins.str = ...,
+        include_total: builtins.bool = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["date_from", b"date_from", "date_to", b"date_to"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["available_only", b"available_only", "category", b"category", "city", b"city", "cursor", b"cursor", "date_from", b"date_from", "date_to", b"date_to", "include_total", b"include_total", "limit", b"limit", "order", b"order", "price_max", b"price_max", "price_min", b"price_min", "query", b"query"]) -> None: ...
+
+global___SearchEventsRequest = SearchEventsRequest
+
+@typing.final
+class EventSummary(google.protobuf.message.Message):
+    """A published event as listings show it."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
+    NAME_FIELD_NUMBER: builtins.int
+    CATEGORY_FIELD_NUMBER: builtins.int
+    VENUE_FIELD_NUMBER: builtins.int
+    IMAGE_URL_FIELD_NUMBER: builtins.int
+    STARTS_AT_FIELD_NUMBER: builtins.int
+    ENDS_AT_FIELD_NUMBER: builtins.int
+    TIMEZONE_FIELD_NUMBER: builtins.int
+    PRICE_FROM_FIELD_NUMBER: builtins.int
+    AVAILABLE_FIELD_NUMBER: builtins.int
+    VERSION_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    """Event id (UUID)."""
+    organization_id: builtins.str
+    """The organization that owns it (UUID)."""
+    name: builtins.str
+    """Name."""
+    category: global___Category.ValueType
+    """Kind of event."""
+    image_url: builtins.str
+    """Optional image URL; empty when none."""
+    timezone: builtins.str
+    """IANA time zone the event is presented in."""
+    available: builtins.bool
+    """Some session still on offer has places left."""
+    version: builtins.int
+    """The event's version (its ETag)."""
+    @property
+    def venue(self) -> global___Venue:
+        """Where it happens."""
+
+    @property
+    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Start, UTC."""
+
+    @property
+    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """End, UTC."""
+
+    @property
+    def price_from(self) -> global___Money:
+        """The cheapest ticket."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        organization_id: builtins.str = ...,
+        name: builtins.str = ...,
+        category: global___Category.ValueType = ...,
+        venue: global___Venue | None = ...,
+        image_url: builtins.str = ...,
+        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        timezone: builtins.str = ...,
+        price_from: global___Money | None = ...,
+        available: builtins.bool = ...,
+        version: builtins.int = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["ends_at", b"ends_at", "price_from", b"price_from", "starts_at", b"starts_at", "venue", b"venue"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["available", b"available", "category", b"category", "ends_at", b"ends_at", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "price_from", b"price_from", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "version", b"version"]) -> None: ...
+
+global___EventSummary = EventSummary
+
+@typing.final
+class SearchEventsResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: builtins.int
+    TOTAL_FIELD_NUMBER: builtins.int
+    next_cursor: builtins.str
+    """Cursor of the next page; empty on the last page."""
+    total: builtins.int
+    """How many events match in all, when include_total was set."""
+    @property
+    def events(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___EventSummary]:
+        """The page of events, in the requested order."""
+
+    def __init__(
+        self,
+        *,
+        events: collections.abc.Iterable[global___EventSummary] | None = ...,
+        next_cursor: builtins.str = ...,
+        total: builtins.int | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_total", b"_total", "total", b"total"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_total", b"_total", "events", b"events", "next_cursor", b"next_cursor", "total", b"total"]) -> None: ...
+    def WhichOneof(self, oneof_group: typing.Literal["_total", b"_total"]) -> typing.Literal["total"] | None: ...
+
+global___SearchEventsResponse = SearchEventsResponse

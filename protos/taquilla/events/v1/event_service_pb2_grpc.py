@@ -113,6 +113,11 @@ class EventServiceStub(object):
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsRequest.SerializeToString,
                 response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsResponse.FromString,
                 _registered_method=True)
+        self.SearchEvents = channel.unary_unary(
+                '/taquilla.events.v1.EventService/SearchEvents',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.SearchEventsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.SearchEventsResponse.FromString,
+                _registered_method=True)
 
 
 class EventServiceServicer(object):
@@ -228,6 +233,17 @@ class EventServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchEvents(self, request, context):
+        """Finds published events by text and filters, a page at a time (keyset pagination), for
+        everyone: the answer does not depend on the caller. The text matches names, descriptions,
+        venues and cities in Spanish and English, ignoring accents and case ("musica" finds
+        "Música") and tolerating typos ("concerto", "Bogta"). INVALID_ARGUMENT lists every invalid
+        field (q, category, city, date_from, date_to, price_min, price_max, sort, limit, cursor).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EventServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -290,6 +306,11 @@ def add_EventServiceServicer_to_server(servicer, server):
                     servicer.ListOrganizationEvents,
                     request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsRequest.FromString,
                     response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsResponse.SerializeToString,
+            ),
+            'SearchEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchEvents,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.SearchEventsRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.SearchEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -635,6 +656,33 @@ class EventService(object):
             '/taquilla.events.v1.EventService/ListOrganizationEvents',
             taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsRequest.SerializeToString,
             taquilla_dot_events_dot_v1_dot_event__service__pb2.ListOrganizationEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/SearchEvents',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.SearchEventsRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.SearchEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

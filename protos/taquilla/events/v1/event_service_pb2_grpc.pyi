@@ -123,6 +123,17 @@ class EventServiceStub:
     ]
     """Lists the events of the caller's own organization, by start date, a page at a time."""
 
+    SearchEvents: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.SearchEventsRequest,
+        taquilla.events.v1.event_service_pb2.SearchEventsResponse,
+    ]
+    """Finds published events by text and filters, a page at a time (keyset pagination), for
+    everyone: the answer does not depend on the caller. The text matches names, descriptions,
+    venues and cities in Spanish and English, ignoring accents and case ("musica" finds
+    "Música") and tolerating typos ("concerto", "Bogta"). INVALID_ARGUMENT lists every invalid
+    field (q, category, city, date_from, date_to, price_min, price_max, sort, limit, cursor).
+    """
+
 class EventServiceAsyncStub:
     """EventService owns the event catalog and publishes its domain events to the
     Kafka topic taquilla.events.v1 through a transactional outbox (message types
@@ -227,6 +238,17 @@ class EventServiceAsyncStub:
         taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse,
     ]
     """Lists the events of the caller's own organization, by start date, a page at a time."""
+
+    SearchEvents: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.SearchEventsRequest,
+        taquilla.events.v1.event_service_pb2.SearchEventsResponse,
+    ]
+    """Finds published events by text and filters, a page at a time (keyset pagination), for
+    everyone: the answer does not depend on the caller. The text matches names, descriptions,
+    venues and cities in Spanish and English, ignoring accents and case ("musica" finds
+    "Música") and tolerating typos ("concerto", "Bogta"). INVALID_ARGUMENT lists every invalid
+    field (q, category, city, date_from, date_to, price_min, price_max, sort, limit, cursor).
+    """
 
 class EventServiceServicer(metaclass=abc.ABCMeta):
     """EventService owns the event catalog and publishes its domain events to the
@@ -356,5 +378,18 @@ class EventServiceServicer(metaclass=abc.ABCMeta):
         context: _ServicerContext,
     ) -> typing.Union[taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse]]:
         """Lists the events of the caller's own organization, by start date, a page at a time."""
+
+    @abc.abstractmethod
+    def SearchEvents(
+        self,
+        request: taquilla.events.v1.event_service_pb2.SearchEventsRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.SearchEventsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.SearchEventsResponse]]:
+        """Finds published events by text and filters, a page at a time (keyset pagination), for
+        everyone: the answer does not depend on the caller. The text matches names, descriptions,
+        venues and cities in Spanish and English, ignoring accents and case ("musica" finds
+        "Música") and tolerating typos ("concerto", "Bogta"). INVALID_ARGUMENT lists every invalid
+        field (q, category, city, date_from, date_to, price_min, price_max, sort, limit, cursor).
+        """
 
 def add_EventServiceServicer_to_server(servicer: EventServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...

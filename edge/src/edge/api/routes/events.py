@@ -28,6 +28,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from edge.api.deps import CurrentPrincipal, OptionalPrincipal, State
 from edge.api.schemas.base import Strict
+from edge.cache import CACHE_REQUESTS, Cached, conditional_json
 from edge.clients.events import EventsClient, StaleVersion
 from edge.errors import PROBLEM_JSON, Problem, problem_response
 from taquilla.events.v1 import event_service_pb2 as pb
@@ -46,15 +47,17 @@ BATCH_MAX = 100
 
 def catalog_router() -> APIRouter:
     """The event routes and "my organization's events" together: what the app includes."""
-    from edge.api.routes import organizations  # it shares this module's schemas
+    from edge.api.routes import listings, organizations  # they share this module's schemas
 
     catalog = APIRouter()
+    # First: /api/v1/events/search must not be taken for an event id.
+    catalog.include_router(listings.router)
     catalog.include_router(router)
     catalog.include_router(organizations.router)
     return catalog
 
 
-def events_client(state: State) -> EventsClient:
+async def events_client(state: State) -> EventsClient:  # async: no worker thread (see api/deps.py)
     return EventsClient(state.channels.events, state.settings.grpc_deadline_seconds)
 
 
@@ -716,22 +719,33 @@ async def create_events_in_batch(
     response_model=EventPublic,
     summary="Get an event",
     description="Anyone may read published, cancelled and completed events; drafts only their organization "
-    "and administrators (404 for everybody else). Sends `ETag`; `If-None-Match` with it answers 304.",
+    "and administrators (404 for everybody else). Sends `ETag`; `If-None-Match` with it answers 304. "
+    "What everybody sees alike (callers outside the event's organization) is cached; a change to the "
+    "event is visible on the very next request.",
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}, **NOT_FOUND},
 )
 async def get_event(
+    request: Request,
     event_id: uuid.UUID,
-    response: Response,
     principal: OptionalPrincipal,
     events: Events,
+    state: State,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match", max_length=256)] = None,
 ) -> EventPublic | Response:
-    event = await events.get_event(principal, str(event_id))
-    tag = etag(event.version)
-    if if_none_match and tag in (value.strip() for value in if_none_match.split(",")):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-    response.headers["ETag"] = tag
-    return EventPublic.from_pb(event)
+    async def build() -> tuple[bytes, str]:
+        event = await events.get_event(principal, str(event_id))
+        return EventPublic.from_pb(event).model_dump_json().encode(), etag(event.version)
+
+    # Members of an organization and administrators may see drafts and draft sessions: theirs is
+    # a personal view. Everybody else sees the same event, which is cached.
+    shared = principal is None or (not principal.is_admin and principal.organization_id is None)
+    if shared:
+        version: bytes | None = getattr(request.state, "read_along", None)  # see edge.cache
+        cached = await state.cache.fetch(f"event:{event_id}", build, version=version)
+    else:
+        CACHE_REQUESTS.labels("bypass").inc()
+        cached = Cached(*await build(), result="bypass")
+    return conditional_json(cached, if_none_match, shared=shared)
 
 
 @router.patch(

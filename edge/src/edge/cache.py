@@ -1,0 +1,307 @@
+"""Catalog responses cached in Redis: versioned, bounded in time, rebuilt once per key at a time.
+
+**Versions.** ``edge:catalog:version`` counts the catalog's changes. Every entry records the version
+it was built under, and the version is read *before* the service is asked, in the same round trip
+as the entry (MGET). The edge increments it after every catalog write it proxies and before the
+write's response leaves (:class:`InvalidateOnCatalogWrites`), and every edge instance shares Redis,
+so the first read after a write has returned misses and asks the service: no stale read after a
+write. An answer built from data older than a write can only ever be stored under the older version.
+
+**Writes that bypass the edge** (the seed, event_svc's own housekeeping, tickets sold by a later
+service changing ``available``) do not bump the version: the TTL (``EDGE_CACHE_TTL_SECONDS``, 30 s
+by default) bounds how stale those can be. See docs/adr/0011-edge-response-cache.md.
+
+**Stampedes.** On a miss, one request per key and version takes a short lock (SET NX PX) and asks
+the service; the others poll for its entry for up to ``wait_seconds``, then ask the service
+themselves rather than wait longer.
+
+**In process.** The rate limiter's round trip reads the version along (RateLimiter ``read_along``),
+so a request that comes with it is first looked up in a small in-process copy of recent entries,
+kept under the same version and expiry as in Redis: a hit then costs no Redis call of its own.
+
+**Failures.** Redis errors never fail a request: it is answered by the service, counted as
+``error``, and Redis is left alone for a couple of seconds. If a version bump fails, this instance
+stops reading the cache for a TTL, since its entries could be stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from prometheus_client import Counter
+from redis.asyncio import Redis
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+CACHE_REQUESTS = Counter(
+    "taquilla_edge_cache_requests_total",
+    "Catalog reads by cache outcome: hit, miss (built and stored), bypass (a personal answer, never "
+    "cached) or error (Redis failed; answered by the service).",
+    ["result"],
+)
+CACHE_INVALIDATIONS = Counter(
+    "taquilla_edge_cache_invalidations_total",
+    "Catalog version bumps after catalog writes, by outcome (ok, error).",
+    ["outcome"],
+)
+
+VERSION_KEY = "edge:catalog:version"
+ENTRY_PREFIX = "edge:catalog:entry:"
+LOCK_PREFIX = "edge:catalog:lock:"
+JSON = "application/json"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CATALOG_PREFIX = "/api/v1/events"
+
+Builder = Callable[[], Awaitable[tuple[bytes, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    """A JSON body with its ETag, and how the cache answered (hit, miss, bypass, error)."""
+
+    body: bytes
+    etag: str
+    result: str
+
+
+def body_etag(body: bytes) -> str:
+    """A strong ETag naming exactly these bytes."""
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+class CatalogCache:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        ttl_seconds: float,
+        wait_seconds: float = 1.0,
+        poll_seconds: float = 0.02,
+        pause_after_failure: float = 2.0,
+        log_interval: float = 30.0,
+        local_entries: int = 512,
+    ) -> None:
+        self._redis = redis
+        self._ttl_ms = max(1, int(ttl_seconds * 1000))
+        self._ttl_seconds = ttl_seconds
+        self._lock_ms = max(1000, int(wait_seconds * 2000))
+        self._wait = wait_seconds
+        self._poll = poll_seconds
+        self._pause = pause_after_failure
+        self._log_interval = log_interval
+        self._skip_until = 0.0
+        self._last_log = 0.0
+        self._release_lock = redis.register_script(_RELEASE)
+        self._local: dict[str, _Entry] = {}
+        self._local_max = local_entries
+
+    async def fetch(self, key: str, build: Builder, *, version: bytes | None = None) -> Cached:
+        """The answer for ``key``: cached under the current catalog version, or built by ``build``
+        (once per key at a time) and stored. Exceptions of ``build`` propagate and store nothing.
+
+        ``version`` is the catalog version when this request has already read it (with its rate
+        limit), which allows answering from the in-process copy.
+        """
+        if time.monotonic() < self._skip_until:
+            return await self._without_cache(build)
+        entry_key = ENTRY_PREFIX + key
+        if version is not None:
+            local = self._local.get(entry_key)
+            if local is not None and local.version == (version or b"0") and time.time() < local.expires_at:
+                CACHE_REQUESTS.labels("hit").inc()
+                return Cached(local.body, local.etag, "hit")
+        try:
+            current, stored = await self._redis.mget(VERSION_KEY, entry_key)
+        except Exception as exc:  # any Redis failure: answer from the service
+            self._failed(exc)
+            return await self._without_cache(build)
+        current = bytes(current or b"0")
+        found = _Entry.decode(stored, current)
+        if found is not None:
+            self._keep(entry_key, found)
+            CACHE_REQUESTS.labels("hit").inc()
+            return Cached(found.body, found.etag, "hit")
+        return await self._rebuild(entry_key, current, build)
+
+    def _keep(self, entry_key: str, entry: _Entry) -> None:
+        if entry_key not in self._local and len(self._local) >= self._local_max:
+            del self._local[next(iter(self._local))]  # the oldest
+        self._local[entry_key] = entry
+
+    async def _rebuild(self, entry_key: str, version: bytes, build: Builder) -> Cached:
+        lock_key = f"{LOCK_PREFIX}{entry_key.removeprefix(ENTRY_PREFIX)}:{version.decode()}"
+        token = secrets.token_hex(8)
+        try:
+            leader = await self._redis.set(lock_key, token, nx=True, px=self._lock_ms)
+        except Exception as exc:
+            self._failed(exc)
+            return await self._without_cache(build)
+        if not leader:
+            waited = await self._wait_for(entry_key, version)
+            if waited is not None:
+                self._keep(entry_key, waited)
+                CACHE_REQUESTS.labels("hit").inc()
+                return Cached(waited.body, waited.etag, "hit")
+        try:
+            body, etag = await build()
+        except BaseException:
+            if leader:
+                await self._release(lock_key, token)
+            raise
+        entry = _Entry(version, time.time() + self._ttl_seconds, etag, body)
+        try:
+            await self._redis.set(entry_key, entry.encode(), px=self._ttl_ms)
+            if leader:
+                await self._release(lock_key, token)
+            self._keep(entry_key, entry)
+        except Exception as exc:
+            self._failed(exc)
+        CACHE_REQUESTS.labels("miss").inc()
+        return Cached(body, etag, "miss")
+
+    async def _wait_for(self, entry_key: str, version: bytes) -> _Entry | None:
+        """The entry another request is building, if it lands within ``wait_seconds``."""
+        deadline = time.monotonic() + self._wait
+        while time.monotonic() < deadline:
+            await asyncio.sleep(self._poll)
+            try:
+                found = _Entry.decode(await self._redis.get(entry_key), version)
+            except Exception as exc:
+                self._failed(exc)
+                return None
+            if found is not None:
+                return found
+        return None
+
+    async def _release(self, lock_key: str, token: str) -> None:
+        try:
+            # Only our own lock: it may have expired and been taken by another request meanwhile.
+            await self._release_lock(keys=[lock_key], args=[token])
+        except Exception as exc:
+            self._failed(exc)
+
+    async def _without_cache(self, build: Builder) -> Cached:
+        body, etag = await build()
+        CACHE_REQUESTS.labels("error").inc()
+        return Cached(body, etag, "error")
+
+    async def bump(self) -> None:
+        """Makes every cached catalog answer obsolete (after a catalog write)."""
+        try:
+            await self._redis.incr(VERSION_KEY)
+        except Exception as exc:
+            CACHE_INVALIDATIONS.labels("error").inc()
+            # Other instances may still serve entries of the old version until their TTL ends;
+            # this one at least stops trusting the cache for as long.
+            self._skip_until = max(self._skip_until, time.monotonic() + self._ttl_seconds)
+            log.warning("catalog cache version bump failed", extra={"reason": type(exc).__name__})
+            return
+        CACHE_INVALIDATIONS.labels("ok").inc()
+
+    def _failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        self._skip_until = max(self._skip_until, now + self._pause)
+        if now - self._last_log >= self._log_interval:
+            self._last_log = now
+            log.warning(
+                "catalog cache unavailable; answering from the service", extra={"reason": type(exc).__name__}
+            )
+
+
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A cached answer: the catalog version it was built under, when it expires (epoch seconds)."""
+
+    version: bytes
+    expires_at: float
+    etag: str
+    body: bytes
+
+    def encode(self) -> bytes:
+        return b"\n".join((self.version, str(self.expires_at).encode(), self.etag.encode(), self.body))
+
+    @classmethod
+    def decode(cls, stored: bytes | None, version: bytes) -> _Entry | None:
+        """The entry if it was built under ``version``; None for a missing, obsolete or foreign one."""
+        if not stored:
+            return None
+        parts = bytes(stored).split(b"\n", 3)
+        if len(parts) != 4 or parts[0] != version:
+            return None
+        try:
+            expires_at = float(parts[1])
+        except ValueError:
+            return None
+        return cls(version, expires_at, parts[2].decode(), parts[3])
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match names this ETag (or ``*``); weak comparison, as RFC 9110 asks for GET."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(
+        value.strip() == "*" or value.strip().removeprefix("W/") == wanted
+        for value in if_none_match.split(",")
+    )
+
+
+def conditional_json(cached: Cached, if_none_match: str | None, *, shared: bool) -> Response:
+    """200 with the body, or 304 when the client already has it; ETag and cache headers either way."""
+    headers = {
+        "ETag": cached.etag,
+        # Clients may keep it, but must ask again (cheaply, with If-None-Match) before reusing it.
+        "Cache-Control": "public, no-cache" if shared else "private, no-cache",
+        "X-Cache": cached.result,
+    }
+    if matches(if_none_match, cached.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=cached.body, media_type=JSON, headers=headers)
+
+
+class InvalidateOnCatalogWrites:
+    """Bumps the catalog version after a catalog write, before its response leaves the edge.
+
+    A write that failed as a client error (4xx) changed nothing and bumps nothing; a server error or
+    an exception may hide a write that happened, so it bumps too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in WRITE_METHODS
+            or not scope["path"].startswith(CATALOG_PREFIX)
+        ):
+            await self.app(scope, receive, send)
+            return
+        cache: CatalogCache = scope["app"].state.edge.cache
+        started = False
+
+        async def send_after_bump(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if not 400 <= message["status"] < 500:
+                    await cache.bump()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_after_bump)
+        except BaseException:
+            if not started:
+                await cache.bump()
+            raise

@@ -1,0 +1,138 @@
+"""The edge's catalog cache against a real Redis: versions, stampedes, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from redis.asyncio import Redis
+
+from devstack.infra import Redis as RedisServer
+from devstack.processes import free_port
+from edge.cache import CACHE_REQUESTS, CatalogCache, body_etag, matches
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
+    client = Redis.from_url(f"redis://127.0.0.1:{redis_server.port}/0", socket_timeout=0.5)
+    yield client
+    await client.aclose()
+
+
+class Service:
+    """Stands in for event_svc: counts the calls and answers slowly enough for requests to pile up."""
+
+    def __init__(self, delay: float = 0.05) -> None:
+        self.calls = 0
+        self.delay = delay
+        self.answer = b'{"items":[]}'
+
+    async def build(self) -> tuple[bytes, str]:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        return self.answer, body_etag(self.answer)
+
+
+def counted(result: str) -> float:
+    return CACHE_REQUESTS.labels(result)._value.get()
+
+
+async def test_serves_a_stored_answer_until_the_catalog_changes(redis: Redis) -> None:
+    cache = CatalogCache(redis, ttl_seconds=30)
+    service = Service(delay=0)
+    key = f"test:{uuid.uuid4()}"
+    first = await cache.fetch(key, service.build)
+    second = await cache.fetch(key, service.build)
+    assert (first.result, second.result, service.calls) == ("miss", "hit", 1)
+    assert second.body == first.body
+    assert second.etag == first.etag == body_etag(b'{"items":[]}')
+
+    service.answer = b'{"items":[1]}'
+    await cache.bump()
+    third = await cache.fetch(key, service.build)
+    assert (third.result, third.body, service.calls) == ("miss", b'{"items":[1]}', 2)
+
+
+async def test_entries_expire_after_the_ttl(redis: Redis) -> None:
+    cache = CatalogCache(redis, ttl_seconds=0.2)
+    service = Service(delay=0)
+    key = f"test:{uuid.uuid4()}"
+    await cache.fetch(key, service.build)
+    await asyncio.sleep(0.3)
+    assert (await cache.fetch(key, service.build)).result == "miss"
+    assert service.calls == 2
+
+
+async def test_a_stampede_on_one_key_asks_the_service_once(redis: Redis) -> None:
+    cache = CatalogCache(redis, ttl_seconds=30, wait_seconds=2)
+    service = Service(delay=0.2)
+    key = f"test:{uuid.uuid4()}"
+    hits, misses = counted("hit"), counted("miss")
+    answers = await asyncio.gather(*(cache.fetch(key, service.build) for _ in range(50)))
+    assert service.calls == 1
+    assert {a.body for a in answers} == {service.answer}
+    assert sorted(a.result for a in answers) == ["hit"] * 49 + ["miss"]
+    assert (counted("hit") - hits, counted("miss") - misses) == (49, 1)
+
+
+async def test_waiting_requests_ask_the_service_themselves_when_the_rebuild_takes_too_long(
+    redis: Redis,
+) -> None:
+    cache = CatalogCache(redis, ttl_seconds=30, wait_seconds=0.05)
+    service = Service(delay=0.3)
+    key = f"test:{uuid.uuid4()}"
+    answers = await asyncio.gather(*(cache.fetch(key, service.build) for _ in range(3)))
+    assert {a.result for a in answers} == {"miss"}
+    assert service.calls == 3
+
+
+async def test_a_failed_rebuild_stores_nothing_and_frees_the_key(redis: Redis) -> None:
+    cache = CatalogCache(redis, ttl_seconds=30)
+    key = f"test:{uuid.uuid4()}"
+
+    async def failing() -> tuple[bytes, str]:
+        raise RuntimeError("event_svc unavailable")
+
+    with pytest.raises(RuntimeError):
+        await cache.fetch(key, failing)
+    service = Service(delay=0)
+    assert (await cache.fetch(key, service.build)).result == "miss", "the lock was released at once"
+
+
+async def test_without_redis_every_request_is_answered_by_the_service(tmp_path: Path) -> None:
+    server = RedisServer(free_port(), tmp_path / "redis")
+    server.start()
+    client = Redis.from_url(
+        f"redis://127.0.0.1:{server.port}/0", socket_timeout=0.3, socket_connect_timeout=0.3
+    )
+    cache = CatalogCache(client, ttl_seconds=30, pause_after_failure=0.2)
+    service = Service(delay=0)
+    key = f"test:{uuid.uuid4()}"
+    errors = counted("error")
+    try:
+        assert (await cache.fetch(key, service.build)).result == "miss"
+        server.stop()
+        down = [await cache.fetch(key, service.build) for _ in range(3)]
+        assert [a.result for a in down] == ["error"] * 3
+        assert {a.body for a in down} == {service.answer}
+        assert counted("error") - errors == 3
+        server.start()
+        await asyncio.sleep(0.3)
+        assert (await cache.fetch(key, service.build)).result == "miss", "an empty Redis again"
+        assert (await cache.fetch(key, service.build)).result == "hit"
+    finally:
+        server.stop()
+        await client.aclose()
+
+
+async def test_if_none_match_compares_etags_weakly_and_accepts_a_list_or_a_star() -> None:
+    assert matches('"a", W/"b"', '"b"')
+    assert matches("*", '"b"')
+    assert not matches('"a"', '"b"')
+    assert not matches(None, '"b"')
