@@ -463,6 +463,8 @@ async def traffic(platform: Platform, prometheus: Prometheus) -> None:
         assert created.status_code == 201, created.text  # EventCreated and EventPublished in the outbox
         listed = await edge.get("/api/v1/admin/notifications", headers=admin)
         assert listed.status_code == 200, listed.text
+        for _ in range(3):  # a cache miss, then hits
+            assert (await edge.get("/api/v1/events", params={"limit": 5})).status_code == 200
 
     producer = AIOKafkaProducer(bootstrap_servers=platform.env("EVENT_SVC_KAFKA_BOOTSTRAP_SERVERS"))
     await producer.start()
