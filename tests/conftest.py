@@ -111,3 +111,21 @@ async def new_customer(client: httpx.AsyncClient) -> tuple[str, str, dict[str, A
     )
     assert reply.status_code == 201, reply.text
     return email, password, await password_grant(client, email, password)
+
+
+async def new_organizer(edge: httpx.AsyncClient, admin: dict[str, str] | None = None) -> dict[str, str]:
+    """Headers of a fresh organizer of a fresh organization: its own rate-limit bucket and data."""
+    admin = admin or bearer((await login_as(edge, "admin"))["access_token"])
+    email, password, tokens = await new_customer(edge)
+    me = (await edge.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))).json()
+    organization = await edge.post(
+        "/api/v1/admin/organizations", headers=admin, json={"name": f"Producciones {uuid.uuid4().hex[:8]}"}
+    )
+    assert organization.status_code == 201, organization.text
+    promoted = await edge.patch(
+        f"/api/v1/admin/users/{me['id']}",
+        headers=admin,
+        json={"role": "organizer", "organization_id": organization.json()["id"]},
+    )
+    assert promoted.status_code == 200, promoted.text
+    return bearer((await password_grant(edge, email, password))["access_token"])

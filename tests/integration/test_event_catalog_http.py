@@ -17,7 +17,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from tests.conftest import Platform, bearer, login_as, new_customer
+from tests.conftest import Platform, bearer, new_customer, new_organizer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PROBLEM = "application/problem+json"
@@ -43,26 +43,6 @@ def event_body(**fields: Any) -> dict[str, Any]:
         ],
         **fields,
     }
-
-
-async def new_organizer(edge: httpx.AsyncClient) -> dict[str, str]:
-    """Headers of a fresh organizer of a fresh organization (its own rate-limit bucket)."""
-    admin = bearer((await login_as(edge, "admin"))["access_token"])
-    email, password, tokens = await new_customer(edge)
-    me = (await edge.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))).json()
-    organization = await edge.post(
-        "/api/v1/admin/organizations", headers=admin, json={"name": f"Producciones {uuid.uuid4().hex[:8]}"}
-    )
-    promoted = await edge.patch(
-        f"/api/v1/admin/users/{me['id']}",
-        headers=admin,
-        json={"role": "organizer", "organization_id": organization.json()["id"]},
-    )
-    assert promoted.status_code == 200, promoted.text
-    grant = await edge.post(
-        "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": password}
-    )
-    return bearer(grant.json()["access_token"])
 
 
 async def create(edge: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> httpx.Response:

@@ -21,7 +21,7 @@ from devstack.infra import Redis
 from devstack.processes import free_port
 from edge.app import create_app
 from edge.config import EdgeSettings
-from tests.conftest import Platform, bearer, login_as, new_customer
+from tests.conftest import Platform, new_organizer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PROBLEM = "application/problem+json"
@@ -46,25 +46,6 @@ def event_body(name: str, hours: float = 0, **fields: Any) -> dict[str, Any]:
         "zones": [{"name": "General", "price": {"amount": "80000.00", "currency": "COP"}, "capacity": 100}],
         **fields,
     }
-
-
-async def new_organizer(edge: httpx.AsyncClient) -> dict[str, str]:
-    admin = bearer((await login_as(edge, "admin"))["access_token"])
-    email, password, tokens = await new_customer(edge)
-    me = (await edge.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))).json()
-    organization = await edge.post(
-        "/api/v1/admin/organizations", headers=admin, json={"name": f"Producciones {uuid.uuid4().hex[:8]}"}
-    )
-    promoted = await edge.patch(
-        f"/api/v1/admin/users/{me['id']}",
-        headers=admin,
-        json={"role": "organizer", "organization_id": organization.json()["id"]},
-    )
-    assert promoted.status_code == 200, promoted.text
-    grant = await edge.post(
-        "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": password}
-    )
-    return bearer(grant.json()["access_token"])
 
 
 async def create(edge: httpx.AsyncClient, organizer: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from aiokafka import AIOKafkaProducer
 from devstack.processes import Process, free_port, wait_until
 from devstack.stack import Ports
 from taquilla_runtime.messaging.envelope import Envelope
-from tests.conftest import Platform, bearer, login_as, new_customer, password_grant
+from tests.conftest import Platform, bearer, login_as, new_organizer
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = ROOT / "observability" / "prometheus"
@@ -425,23 +425,6 @@ def new_event(starts_in_days: int) -> dict[str, Any]:
         "zones": [{"name": "Pista", "price": {"amount": "9000.00", "currency": "ARS"}, "capacity": 120}],
         "publish": True,
     }
-
-
-async def new_organizer(edge: httpx.AsyncClient, admin: dict[str, str]) -> dict[str, str]:
-    """A fresh organizer of a fresh organization, so the test's event touches no shared account."""
-    email, password, tokens = await new_customer(edge)
-    me = (await edge.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))).json()
-    organization = await edge.post(
-        "/api/v1/admin/organizations", headers=admin, json={"name": f"Peñas {uuid.uuid4().hex[:8]}"}
-    )
-    assert organization.status_code == 201, organization.text
-    promoted = await edge.patch(
-        f"/api/v1/admin/users/{me['id']}",
-        headers=admin,
-        json={"role": "organizer", "organization_id": organization.json()["id"]},
-    )
-    assert promoted.status_code == 200, promoted.text
-    return bearer((await password_grant(edge, email, password))["access_token"])
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
