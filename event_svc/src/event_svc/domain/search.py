@@ -37,8 +37,9 @@ class ListingOrder(enum.StrEnum):
 class ListingPosition:
     """The sort key of the last event of a page: the next page starts right after it.
 
-    ``score`` is the relevance rounded to six decimals (RELEVANCE); ``price`` the cheapest ticket
-    (PRICE). Rounding keeps the key exact across the database and the cursor.
+    ``score`` is the relevance (RELEVANCE): the exact decimal value of PostgreSQL's floating-point
+    rank, so the key stays exact across the database and the cursor; ``price`` the cheapest ticket
+    (PRICE).
     """
 
     order: ListingOrder
