@@ -1,4 +1,4 @@
-"""The edge's catalog cache against a real Redis: versions, stampedes, failures."""
+"""The edge's catalog cache against a real Redis: versions, stampedes, failures, answers before routing."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
+from starlette.types import Message, Receive, Scope, Send
 
 from devstack.infra import Redis as RedisServer
 from devstack.processes import free_port
-from edge.cache import CACHE_REQUESTS, CatalogCache, body_etag, matches
+from edge.cache import CACHE_REQUESTS, VERSION_KEY, CachedReads, CatalogCache, body_etag, matches
+from edge.security.middleware import AuthOutcome
+from edge.security.tokens import VerifiedToken
+from taquilla_runtime.principal import Principal, PrincipalKind, Role
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -136,3 +141,119 @@ async def test_if_none_match_compares_etags_weakly_and_accepts_a_list_or_a_star(
     assert matches("*", '"b"')
     assert not matches('"a"', '"b"')
     assert not matches(None, '"b"')
+
+
+class Downstream:
+    """The routes behind CachedReads: records whether a request reached them."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.calls += 1
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"x-cache", b"route")]})
+        await send({"type": "http.response.body", "body": b"from the route"})
+
+
+def a_request(
+    cache: CatalogCache,
+    path: str,
+    query: bytes,
+    *,
+    version: bytes | None,
+    outcome: AuthOutcome | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> Scope:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": query,
+        "headers": headers or [],
+        "app": SimpleNamespace(state=SimpleNamespace(edge=SimpleNamespace(cache=cache))),
+        "state": {"read_along": version, "auth": outcome or AuthOutcome()},
+    }
+
+
+async def answered(app: CachedReads, scope: Scope) -> tuple[int, dict[bytes, bytes], bytes]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent[0]["status"], dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def a_token(role: Role, organization_id: uuid.UUID | None = None) -> AuthOutcome:
+    principal = Principal(uuid.uuid4(), PrincipalKind.USER, role, organization_id)
+    return AuthOutcome(token=VerifiedToken(principal, jti="j", expires_at=0, tier=None))
+
+
+async def test_a_repeated_read_is_answered_before_the_routes_until_the_catalog_changes(redis: Redis) -> None:
+    cache = CatalogCache(redis, ttl_seconds=30)
+    routes = Downstream()
+    app = CachedReads(routes)
+    service = Service(delay=0)
+    key, path, query, route = f"list:{uuid.uuid4()}", "/api/v1/events", b"q=jazz&limit=20", object()
+    version = bytes(await redis.get(VERSION_KEY) or b"0")
+    first = await cache.fetch(key, service.build, version=version)
+    assert routes.calls == 0
+    # Nothing remembered yet for this address: the routes answer.
+    assert (await answered(app, a_request(cache, path, query, version=version)))[2] == b"from the route"
+    cache.remember_answer(f"{path}?{query.decode()}", key, route, everyone=True)
+
+    scope = a_request(cache, path, query, version=version, outcome=a_token(Role.CUSTOMER))
+    status, headers, body = await answered(app, scope)
+    assert (status, body, routes.calls) == (200, service.answer, 1)
+    assert headers == {
+        b"content-length": str(len(service.answer)).encode(),
+        b"content-type": b"application/json",
+        b"etag": first.etag.encode(),
+        b"cache-control": b"public, no-cache",
+        b"x-cache": b"hit",
+    }
+    assert scope["route"] is route, "the metrics label it with the route"
+    conditional = a_request(
+        cache, path, query, version=version, headers=[(b"if-none-match", first.etag.encode())]
+    )
+    assert (await answered(app, conditional))[:1] == (304,)
+    assert routes.calls == 1
+
+    # Not for another query string, another catalog version, a rejected token or no rate-limit decision.
+    for other in (
+        a_request(cache, path, b"q=jazz&limit=21", version=version),
+        a_request(cache, path, query, version=version + b"1"),
+        a_request(cache, path, query, version=version, outcome=AuthOutcome(rejected="expired")),
+        a_request(cache, path, query, version=None),
+    ):
+        assert (await answered(app, other))[2] == b"from the route"
+    assert routes.calls == 5
+
+
+async def test_an_event_seen_differently_by_its_organization_goes_to_the_routes_for_insiders(
+    redis: Redis,
+) -> None:
+    cache = CatalogCache(redis, ttl_seconds=30)
+    routes = Downstream()
+    app = CachedReads(routes)
+    service = Service(delay=0)
+    key, path = f"event:{uuid.uuid4()}", f"/api/v1/events/{uuid.uuid4()}"
+    version = bytes(await redis.get(VERSION_KEY) or b"0")
+    await cache.fetch(key, service.build, version=version)
+    cache.remember_answer(f"{path}?", key, object(), everyone=False)
+
+    outsiders = (AuthOutcome(), a_token(Role.CUSTOMER))
+    insiders = (a_token(Role.ADMIN), a_token(Role.ORGANIZER, uuid.uuid4()), a_token(Role.STAFF, uuid.uuid4()))
+    for outcome in outsiders:
+        assert (await answered(app, a_request(cache, path, b"", version=version, outcome=outcome)))[2] == (
+            service.answer
+        )
+    for outcome in insiders:
+        assert (await answered(app, a_request(cache, path, b"", version=version, outcome=outcome)))[2] == (
+            b"from the route"
+        )
+    assert routes.calls == len(insiders)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,13 +11,13 @@ from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
 from edge.api.routes import admin, admin_notifications, auth, events, health, users
-from edge.cache import VERSION_KEY, CatalogCache, InvalidateOnCatalogWrites
+from edge.cache import VERSION_KEY, CachedReads, CatalogCache, InvalidateOnCatalogWrites
 from edge.clients.channels import ServiceChannels
 from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
 from edge.config import EdgeSettings
 from edge.errors import install_error_handlers
-from edge.middleware import CorrelationAndMetricsMiddleware
+from edge.middleware import CorrelationAndMetricsMiddleware, ServerSpanMiddleware
 from edge.security.middleware import AuthAndRateLimitMiddleware, Guard, Limits
 from edge.security.ratelimit import Limit, RateLimiter
 from edge.security.tokens import JwksCache, TokenVerifier
@@ -85,17 +86,22 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
             jwks=jwks,
             guard=Guard(
                 verifier=TokenVerifier(jwks, issuer=settings.issuer, audience=settings.token_audience),
-                limiter=RateLimiter(redis, read_along=VERSION_KEY),
+                limiter=RateLimiter(redis, settings.redis_url, read_along=VERSION_KEY),
                 limits=_limits(settings),
             ),
             cache=CatalogCache(
                 redis, ttl_seconds=settings.cache_ttl_seconds, wait_seconds=settings.cache_wait_seconds
             ),
         )
+        # What start-up built lives as long as the process: kept out of the garbage collector's
+        # full collections, which would otherwise walk it again and again while requests wait.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
             await channels.close()
+            await app.state.edge.guard.limiter.close()
             await redis.aclose()
 
     app = FastAPI(
@@ -109,9 +115,12 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
     )
-    # Outermost last: correlation id and metrics wrap authentication and rate limiting, which wrap
-    # the catalog cache's invalidation after writes.
+    # Outermost last: correlation id and metrics wrap authentication and rate limiting, then the
+    # catalog answers given before routing (edge.cache); the requests that go on get a server span,
+    # and catalog writes bump the cache's version.
     app.add_middleware(InvalidateOnCatalogWrites)
+    app.add_middleware(ServerSpanMiddleware)
+    app.add_middleware(CachedReads)
     app.add_middleware(AuthAndRateLimitMiddleware)
     app.add_middleware(CorrelationAndMetricsMiddleware)
     install_error_handlers(app)

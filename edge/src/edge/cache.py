@@ -19,6 +19,11 @@ themselves rather than wait longer.
 so a request that comes with it is first looked up in a small in-process copy of recent entries,
 kept under the same version and expiry as in Redis: a hit then costs no Redis call of its own.
 
+**Before FastAPI.** A request that repeats, byte for byte, the path and query string of a shared
+answer already given (:class:`CachedReads`) is answered from that in-process copy without routing,
+validation or dependencies: it already passed through correlation, metrics, authentication and the
+rate limit, and the version check is the same. Anything else goes on to the routes.
+
 **Failures.** Redis errors never fail a request: it is answered by the service, counted as
 ``error``, and Redis is left alone for a couple of seconds. If a version bump fails, this instance
 stops reading the cache for a TTL, since its entries could be stale.
@@ -102,6 +107,7 @@ class CatalogCache:
         self._release_lock = redis.register_script(_RELEASE)
         self._local: dict[str, _Entry] = {}
         self._local_max = local_entries
+        self._answers: dict[str, _Answer] = {}
 
     async def fetch(self, key: str, build: Builder, *, version: bytes | None = None) -> Cached:
         """The answer for ``key``: cached under the current catalog version, or built by ``build``
@@ -130,6 +136,24 @@ class CatalogCache:
             CACHE_REQUESTS.labels("hit").inc()
             return Cached(found.body, found.etag, "hit")
         return await self._rebuild(entry_key, current, build)
+
+    def remember_answer(self, target: str, key: str, route: object, *, everyone: bool) -> None:
+        """The shared answer for ``key`` was given at ``target`` (path and query string) by ``route``;
+        ``everyone`` when every caller gets it, otherwise only callers outside any organization."""
+        if target not in self._answers and len(self._answers) >= self._local_max:
+            del self._answers[next(iter(self._answers))]
+        self._answers[target] = _Answer(ENTRY_PREFIX + key, route, everyone)
+
+    def answer(self, target: str, version: bytes, *, insider: bool) -> tuple[_Entry, object] | None:
+        """The in-process entry for a request to ``target`` under catalog ``version``, with the route
+        that first answered it; None unless it is current and the caller gets the shared answer."""
+        answer = self._answers.get(target)
+        if answer is None or (insider and not answer.everyone) or time.monotonic() < self._skip_until:
+            return None
+        local = self._local.get(answer.entry_key)
+        if local is None or local.version != (version or b"0") or time.time() >= local.expires_at:
+            return None
+        return local, answer.route
 
     def _keep(self, entry_key: str, entry: _Entry) -> None:
         if entry_key not in self._local and len(self._local) >= self._local_max:
@@ -216,6 +240,13 @@ class CatalogCache:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    entry_key: str
+    route: object
+    everyone: bool
+
+
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
@@ -255,6 +286,11 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         value.strip() == "*" or value.strip().removeprefix("W/") == wanted
         for value in if_none_match.split(",")
     )
+
+
+def request_target(scope: Scope) -> str:
+    """The path and query string as sent: the key of an answer given before routing (CachedReads)."""
+    return f"{scope['path']}?{scope['query_string'].decode('latin-1')}"
 
 
 def conditional_json(cached: Cached, if_none_match: str | None, *, shared: bool) -> Response:
@@ -305,3 +341,60 @@ class InvalidateOnCatalogWrites:
             if not started:
                 await cache.bump()
             raise
+
+
+class CachedReads:
+    """Answers a repeated catalog read from the in-process copy, before routing (see the module).
+
+    It runs after authentication and the rate limit (``scope["state"]``), so only requests that
+    reached the catalog's version with their limit are considered, and only callers who get the
+    shared answer: a rejected token, or a member of an organization asking for an event, goes on to
+    the routes.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(CATALOG_PREFIX):
+            state = scope.get("state") or {}
+            version = state.get("read_along")
+            outcome = state.get("auth")
+            if version is not None and outcome is not None and outcome.rejected is None:
+                principal = outcome.token.principal if outcome.token is not None else None
+                insider = principal is not None and (
+                    principal.is_admin or principal.organization_id is not None
+                )
+                cache: CatalogCache = scope["app"].state.edge.cache
+                found = cache.answer(request_target(scope), version, insider=insider)
+                if found is not None:
+                    entry, route = found
+                    scope["route"] = route  # for the metrics' route label, as the router would
+                    CACHE_REQUESTS.labels("hit").inc()
+                    await _send_entry(scope, send, entry)
+                    return
+        await self.app(scope, receive, send)
+
+
+_JSON_HEADER = (b"content-type", JSON.encode())
+_HIT_HEADERS = ((b"cache-control", b"public, no-cache"), (b"x-cache", b"hit"))
+
+
+async def _send_entry(scope: Scope, send: Send, entry: _Entry) -> None:
+    """What conditional_json answers for a hit, written directly."""
+    etag = entry.etag.encode()
+    if_none_match = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
+    if if_none_match is not None and matches(if_none_match.decode("latin-1"), entry.etag):
+        await send(
+            {"type": "http.response.start", "status": 304, "headers": [(b"etag", etag), *_HIT_HEADERS]}
+        )
+        await send({"type": "http.response.body", "body": b""})
+        return
+    headers = [
+        (b"content-length", str(len(entry.body)).encode()),
+        _JSON_HEADER,
+        (b"etag", etag),
+        *_HIT_HEADERS,
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": entry.body})

@@ -1,6 +1,6 @@
 """Rate limits in Redis: GCRA in one atomic Lua script, which also checks revoked access tokens.
 
-One round trip per request decides both. Limits are per client IP for anonymous calls, per user or
+One round trip per request decides both, over one pipelined connection (script_pipe.py). Limits are per client IP for anonymous calls, per user or
 API client otherwise, stricter on the token and registration endpoints, and per tier for API
 clients. If Redis fails the edge keeps serving (fail open), counts it and logs once per interval.
 """
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 from redis.asyncio import Redis
+
+from edge.security.script_pipe import ScriptPipe
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +88,25 @@ class Decision:
 
 class RateLimiter:
     """``read_along`` names a key whose value comes back with every decision, in the same round trip:
-    the catalog cache's version, so a cached answer needs no Redis call of its own."""
+    the catalog cache's version, so a cached answer needs no Redis call of its own.
+
+    Decisions go through a :class:`ScriptPipe` to ``redis_url`` (one pipelined connection: the
+    script runs on every request); revocations through ``redis``.
+    """
 
     def __init__(
         self,
         redis: Redis,
+        redis_url: str,
         *,
+        timeout: float = 0.5,
         log_interval: float = 30.0,
         pause_after_failure: float = 2.0,
         read_along: str | None = None,
     ) -> None:
         self._redis = redis
         self._read_along = read_along
-        self._script = redis.register_script(GCRA)
+        self._script = ScriptPipe(redis_url, GCRA, timeout=timeout)
         self._log_interval = log_interval
         self._pause = pause_after_failure
         self._last_log = 0.0
@@ -112,8 +120,8 @@ class RateLimiter:
             return None
         try:
             allowed, remaining, retry_ms, reset_ms, revoked, extra = await self._script(
-                keys=[f"rl:{key}", f"revoked:{jti or '-'}", self._read_along or "rl:-"],
-                args=[limit.count, limit.period_seconds * 1000],
+                [f"rl:{key}", f"revoked:{jti or '-'}", self._read_along or "rl:-"],
+                [limit.count, limit.period_seconds * 1000],
             )
         except Exception as exc:  # connection refused, timeout, script error: degrade, never fail the request
             LIMITER_UNAVAILABLE.inc()
@@ -133,6 +141,9 @@ class RateLimiter:
             token_revoked=bool(revoked),
             read_along=bytes(extra) if self._read_along is not None else None,
         )
+
+    async def close(self) -> None:
+        await self._script.close()
 
     async def revoke(self, jti: str, expires_at: int) -> None:
         """Denies an access token until it expires (logout)."""

@@ -28,7 +28,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from edge.api.deps import CurrentPrincipal, OptionalPrincipal, State
 from edge.api.schemas.base import Strict
-from edge.cache import CACHE_REQUESTS, Cached, conditional_json
+from edge.cache import CACHE_REQUESTS, Cached, conditional_json, request_target
 from edge.clients.events import EventsClient, StaleVersion
 from edge.errors import PROBLEM_JSON, Problem, problem_response
 from taquilla.events.v1 import event_service_pb2 as pb
@@ -741,7 +741,10 @@ async def get_event(
     shared = principal is None or (not principal.is_admin and principal.organization_id is None)
     if shared:
         version: bytes | None = getattr(request.state, "read_along", None)  # see edge.cache
-        cached = await state.cache.fetch(f"event:{event_id}", build, version=version)
+        key = f"event:{event_id}"
+        cached = await state.cache.fetch(key, build, version=version)
+        route = request.scope.get("route")
+        state.cache.remember_answer(request_target(request.scope), key, route, everyone=False)
     else:
         CACHE_REQUESTS.labels("bypass").inc()
         cached = Cached(*await build(), result="bypass")

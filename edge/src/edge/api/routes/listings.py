@@ -24,7 +24,7 @@ from edge.api.routes.events import (
     Venue,
     problem,
 )
-from edge.cache import Cached, body_etag, conditional_json
+from edge.cache import Cached, body_etag, conditional_json, request_target
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla_runtime.timestamps import from_timestamp, to_timestamp
 
@@ -312,6 +312,7 @@ async def _listing(
         return body, body_etag(body)
 
     cached: Cached = await state.cache.fetch(key, build, version=catalog_version(request))
+    state.cache.remember_answer(request_target(request.scope), key, request.scope.get("route"), everyone=True)
     return conditional_json(cached, if_none_match, shared=True)
 
 
