@@ -202,6 +202,7 @@ export interface EventSearchParams {
   /** YYYY-MM-DD */
   dateFrom?: string;
   dateTo?: string;
+  priceMin?: string;
   priceMax?: string;
   available?: boolean;
   sort?: EventSort;
@@ -217,6 +218,7 @@ export async function searchEvents(params: EventSearchParams, cursor: string | n
       city: params.city || undefined,
       date_from: params.dateFrom || undefined,
       date_to: params.dateTo || undefined,
+      price_min: params.priceMin || undefined,
       price_max: params.priceMax || undefined,
       available: params.available ? true : undefined,
       sort: params.sort && params.sort !== 'date' ? params.sort : undefined,

@@ -1,7 +1,7 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { useEffect, type ReactNode } from 'react';
 
-import { restoreSession } from '@/auth/session';
+import { followSignOutsOfOtherTabs, restoreSession } from '@/auth/session';
 import { Toaster } from '@/components/toast/Toaster';
 import { useI18n } from '@/i18n';
 import { useAuthStore } from '@/store/auth';
@@ -18,8 +18,10 @@ function HtmlLangSync() {
 /**
  * Ties the session to the query cache: signing out drops every cached response (nothing of
  * the previous user stays in memory); signing in refetches what is on screen with the token.
+ * A sign-out in another tab of the same user signs this tab out too.
  */
 function SessionSync({ queryClient }: { queryClient: QueryClient }) {
+  useEffect(() => followSignOutsOfOtherTabs(), []);
   useEffect(() => {
     void restoreSession();
     return useAuthStore.subscribe((state, previous) => {

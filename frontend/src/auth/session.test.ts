@@ -6,7 +6,15 @@ import { useAuthStore } from '@/store/auth';
 import { useToastStore } from '@/store/toasts';
 import { jsonResponse, mockFetch, problem, renderRoute, userBody } from '@/test/utils';
 
-import { login, logout, REFRESH_STORAGE_KEY, refreshSession, restoreSession } from './session';
+import {
+  followSignOutsOfOtherTabs,
+  login,
+  logout,
+  REFRESH_STORAGE_KEY,
+  refreshSession,
+  restoreSession,
+  SESSION_CHANNEL,
+} from './session';
 
 function tokenBody(n: number, expiresIn = 900) {
   return { access_token: `access-${n}`, token_type: 'Bearer', expires_in: expiresIn, refresh_token: `refresh-${n}`, scope: '' };
@@ -154,6 +162,44 @@ describe('session', () => {
     expect(init?.body).toBe('{"refresh_token":"refresh-1"}');
     expect(useAuthStore.getState()).toMatchObject({ status: 'anonymous', user: null, accessToken: null });
     expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBeNull();
+  });
+
+  it('tells the other tabs of the browser who signed out', async () => {
+    fakeEdge();
+    const otherTab = new BroadcastChannel(SESSION_CHANNEL);
+    const heard = new Promise<unknown>((resolve) => {
+      otherTab.onmessage = (event) => resolve(event.data);
+    });
+    try {
+      await login('ana@example.org', 'right-password');
+      await logout();
+      expect(await heard).toEqual({ type: 'signed-out', userId: userBody().id });
+    } finally {
+      otherTab.close();
+    }
+  });
+
+  it('signs out when another tab signs out the same user, not another one', async () => {
+    const edge = fakeEdge();
+    await login('ana@example.org', 'right-password');
+    const stop = followSignOutsOfOtherTabs();
+    const otherTab = new BroadcastChannel(SESSION_CHANNEL);
+    try {
+      otherTab.postMessage({ type: 'signed-out', userId: '00000000-0000-4000-8000-0000000000ff' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(useAuthStore.getState().status).toBe('authenticated');
+
+      otherTab.postMessage({ type: 'signed-out', userId: userBody().id });
+      await vi.waitFor(() => expect(useAuthStore.getState().status).toBe('anonymous'));
+      expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBeNull();
+      expect(edge.fetchMock.mock.calls.some(([url]) => url === '/api/v1/auth/logout')).toBe(true);
+      await vi.waitFor(() =>
+        expect(useToastStore.getState().toasts.map((t) => t.message)).toContain('Cerraste sesión en otra pestaña.'),
+      );
+    } finally {
+      otherTab.close();
+      stop();
+    }
   });
 });
 

@@ -28,7 +28,9 @@
  * - A refresh the server refuses (`invalid_grant`) signs the user out with a notice.
  *
  * `logout()` revokes the token family at the edge, then clears memory, sessionStorage and
- * (through AppProviders) the query cache.
+ * (through AppProviders) the query cache. It also tells the other tabs of this browser (a
+ * BroadcastChannel): each tab signed in as the same user signs out too, revoking its own
+ * session, so "sign out" leaves no tab of that user signed in.
  */
 import { isOAuthError, passwordGrant, refreshGrant, revokeSession, type TokenGrant } from '@/api/auth';
 import { configureAuth, isApiError } from '@/api/client';
@@ -218,8 +220,44 @@ export function initialAuthStatus(): 'restoring' | 'anonymous' {
   return refreshTokenStore.get() ? 'restoring' : 'anonymous';
 }
 
-/** Sign out: revoke at the edge (best effort), then forget everything locally. */
-export async function logout(): Promise<void> {
+// ---------------------------------------------------------------- other tabs
+
+export const SESSION_CHANNEL = 'taquilla.session';
+type SignedOut = { type: 'signed-out'; userId: string };
+
+function openChannel(): BroadcastChannel | null {
+  return typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(SESSION_CHANNEL);
+}
+
+function announceSignOut(userId: string): void {
+  const channel = openChannel();
+  if (!channel) return;
+  channel.postMessage({ type: 'signed-out', userId } satisfies SignedOut);
+  channel.close();
+}
+
+/**
+ * Signs this tab out when another tab of this browser signs the same user out. Returns the
+ * function that stops listening.
+ */
+export function followSignOutsOfOtherTabs(): () => void {
+  const channel = openChannel();
+  if (!channel) return () => undefined;
+  channel.onmessage = (event: MessageEvent<SignedOut>) => {
+    const user = useAuthStore.getState().user;
+    if (event.data?.type !== 'signed-out' || !user || user.id !== event.data.userId) return;
+    void logout({ announce: false }).then(() => toast.info(messages().auth.signedOutElsewhere));
+  };
+  return () => channel.close();
+}
+
+/**
+ * Sign out: revoke at the edge (best effort), then forget everything locally; unless
+ * `announce` is false, the user's other tabs sign out as well.
+ */
+export async function logout({ announce = true }: { announce?: boolean } = {}): Promise<void> {
+  const userId = useAuthStore.getState().user?.id ?? null;
+  if (announce && userId) announceSignOut(userId);
   generation += 1;
   let accessToken = useAuthStore.getState().accessToken;
   const { expiresAt } = useAuthStore.getState();

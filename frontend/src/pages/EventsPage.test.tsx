@@ -64,6 +64,24 @@ describe('EventsPage', () => {
     );
   });
 
+  it('filters by a price range typed in either notation, and says when a price is not one', async () => {
+    const fetchMock = mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    const { user, router } = renderRoute('/events');
+    await screen.findByText('No encontramos eventos con esos criterios.');
+    const minimum = screen.getByRole('textbox', { name: 'Precio mínimo' });
+    await user.type(minimum, '50000');
+    await user.type(screen.getByRole('textbox', { name: 'Precio máximo' }), '120000,50');
+    await waitFor(() =>
+      expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_min=50000&price_max=120000.50&limit=12&count=true'),
+    );
+    expect(router.state.location.search).toBe('?price_min=50000&price_max=120000.50');
+
+    await user.clear(minimum);
+    await user.type(minimum, 'barato');
+    expect(minimum).toHaveAccessibleDescription('Un número, p. ej. 50000 o 25.50');
+    await waitFor(() => expect(router.state.location.search).toBe('?price_max=120000.50'));
+  });
+
   it.each([404, 405, 501])('degrades to "search unavailable" on %i', async (status) => {
     mockFetch({ '/api/v1/events': () => problem(status) });
     renderRoute('/events');

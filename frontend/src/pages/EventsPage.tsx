@@ -71,6 +71,12 @@ function EventTile({ event }: { event: CatalogEvent }) {
   );
 }
 
+/** A price typed in a filter, as the API takes it ("25" or "25.50"), or null when it is not one. */
+export function asPrice(typed: string): string | null {
+  const value = typed.trim().replace(',', '.');
+  return /^\d{1,10}(\.\d{1,2})?$/.test(value) ? value : null;
+}
+
 function setParam(params: URLSearchParams, key: string, value: string | null) {
   if (value) params.set(key, value);
   else params.delete(key);
@@ -80,7 +86,12 @@ export function EventsPage() {
   const { t } = useI18n();
   useDocumentTitle(t.events.title);
   const [params, setParams] = useSearchParams();
-  const [text, setText] = useState({ q: params.get('q') ?? '', city: params.get('city') ?? '', priceMax: params.get('price_max') ?? '' });
+  const [text, setText] = useState({
+    q: params.get('q') ?? '',
+    city: params.get('city') ?? '',
+    priceMin: params.get('price_min') ?? '',
+    priceMax: params.get('price_max') ?? '',
+  });
   const debounced = useDebouncedValue(text, DEBOUNCE_MS);
   const countId = useId();
 
@@ -93,7 +104,8 @@ export function EventsPage() {
         const q = debounced.q.trim();
         setParam(next, 'q', q.length >= MIN_QUERY_LENGTH ? q : null);
         setParam(next, 'city', debounced.city.trim() || null);
-        setParam(next, 'price_max', /^\d+(\.\d{1,2})?$/.test(debounced.priceMax.trim()) ? debounced.priceMax.trim() : null);
+        setParam(next, 'price_min', asPrice(debounced.priceMin));
+        setParam(next, 'price_max', asPrice(debounced.priceMax));
         return next.toString() === current.toString() ? current : next;
       },
       { replace: true },
@@ -107,6 +119,7 @@ export function EventsPage() {
     city: params.get('city') ?? '',
     dateFrom: params.get('from') ?? '',
     dateTo: params.get('to') ?? '',
+    priceMin: params.get('price_min') ?? '',
     priceMax: params.get('price_max') ?? '',
     available: params.get('available') === 'true',
     sort: SORTS.includes(sortParam as EventSort) ? (sortParam as EventSort) : 'date',
@@ -133,7 +146,7 @@ export function EventsPage() {
     );
 
   const clear = () => {
-    setText({ q: '', city: '', priceMax: '' });
+    setText({ q: '', city: '', priceMin: '', priceMax: '' });
     setParams(new URLSearchParams(), { replace: true });
   };
 
@@ -173,7 +186,15 @@ export function EventsPage() {
           <TextField label={t.events.dateFrom} type="date" value={search.dateFrom} onChange={(e) => update('from', e.target.value || null)} />
           <TextField label={t.events.dateTo} type="date" value={search.dateTo} onChange={(e) => update('to', e.target.value || null)} />
           <TextField
+            label={t.events.priceMin}
+            inputMode="decimal"
+            value={text.priceMin}
+            hint={text.priceMin.trim() && !asPrice(text.priceMin) ? t.events.priceHint : undefined}
+            onChange={(e) => setText((v) => ({ ...v, priceMin: e.target.value }))}
+          />
+          <TextField
             label={t.events.priceMax}
+            hint={text.priceMax.trim() && !asPrice(text.priceMax) ? t.events.priceHint : undefined}
             inputMode="decimal"
             value={text.priceMax}
             onChange={(e) => setText((v) => ({ ...v, priceMax: e.target.value }))}
