@@ -10,3 +10,9 @@ export function formatMoney(amount: string, currency: string, locale: Locale): s
     return `${amount} ${currency}`;
   }
 }
+
+/** A price typed in a filter, as the API takes it ("25" or "25.50"), or null when it is not one. */
+export function asPrice(typed: string): string | null {
+  const value = typed.trim().replace(',', '.');
+  return /^\d{1,10}(\.\d{1,2})?$/.test(value) ? value : null;
+}

@@ -10,7 +10,7 @@ import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
-import { formatMoney } from '@/lib/format';
+import { asPrice, formatMoney } from '@/lib/format';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
@@ -69,12 +69,6 @@ function EventTile({ event }: { event: CatalogEvent }) {
       </article>
     </li>
   );
-}
-
-/** A price typed in a filter, as the API takes it ("25" or "25.50"), or null when it is not one. */
-export function asPrice(typed: string): string | null {
-  const value = typed.trim().replace(',', '.');
-  return /^\d{1,10}(\.\d{1,2})?$/.test(value) ? value : null;
 }
 
 function setParam(params: URLSearchParams, key: string, value: string | null) {
