@@ -158,8 +158,9 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     await sessions.getByText('Primer pase').waitFor();
     await sessions.getByText('Segundo pase').waitFor();
     const zones = page.getByRole('region', { name: 'Zonas y precios' });
-    assert.match((await zones.getByRole('row', { name: /Platea/ }).textContent()) ?? '', /45,50\s*€/);
-    assert.match((await zones.getByRole('row', { name: /Anfiteatro/ }).textContent()) ?? '', /20,00\s*€/);
+    // Prices, and the places left over both sessions (200 and 150 per session, nothing sold yet).
+    assert.match((await zones.getByRole('row', { name: /Platea/ }).textContent()) ?? '', /45,50\s*€.*400 disponibles/);
+    assert.match((await zones.getByRole('row', { name: /Anfiteatro/ }).textContent()) ?? '', /20,00\s*€.*300 disponibles/);
     assert.equal(await page.getByRole('link', { name: 'Editar evento' }).count(), 0);
     await capture(page, '11-event-public');
 

@@ -478,3 +478,47 @@ async def test_the_organization_lists_its_events_a_page_at_a_time(catalog: Catal
     assert [e.id for e in only_cancelled.events] == [cancelled.id]
     error = await rpc_error(catalog.call("ListOrganizationEvents", pb.ListOrganizationEventsRequest(), None))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_each_zone_says_how_many_places_are_left_over_the_sessions_that_can_sell(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    owner = organizer()
+    event = await catalog.create(owner, event_input(sessions=[session(0, 2), session(3, 5)]), publish=True)
+    assert [(z.name, z.capacity, z.available) for z in event.zones] == [
+        ("General", 100, 200),
+        ("VIP", 20, 40),
+    ]
+    first, second = event.sessions
+    general, vip = (uuid.UUID(z.id) for z in event.zones)
+    # What ticketing will write: places held in checkouts and sold.
+    async with catalog_engine.begin() as connection:
+        await connection.execute(
+            inventory.update()
+            .where(inventory.c.session_id == uuid.UUID(first.id), inventory.c.zone_id == general)
+            .values(held=5, sold=30)
+        )
+        await connection.execute(
+            inventory.update()
+            .where(inventory.c.session_id == uuid.UUID(second.id), inventory.c.zone_id == vip)
+            .values(sold=20)
+        )
+    read = await catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id))
+    assert [z.available for z in read.event.zones] == [200 - 35, 40 - 20]
+
+    # A cancelled session sells nothing more; a cancelled event nothing at all.
+    await catalog.call(
+        "UpdateSession",
+        pb.UpdateSessionRequest(
+            event_id=event.id,
+            session_id=first.id,
+            expected_version=read.event.version,
+            patch=pb.SessionPatch(status=pb.SESSION_STATUS_CANCELLED),
+        ),
+        owner,
+    )
+    read = await catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id))
+    assert [z.available for z in read.event.zones] == [100, 0]
+    await catalog.call("CancelEvent", pb.CancelEventRequest(event_id=event.id, reason="Lluvia"), owner)
+    read = await catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id))
+    assert [z.available for z in read.event.zones] == [0, 0]

@@ -115,3 +115,18 @@ def test_new_sessions_must_start_in_the_future() -> None:
     with pytest.raises(InvalidInput) as raised:
         event.add_session(make_session(), at(1))
     assert [p.field for p in raised.value.problems] == ["starts_at"]
+
+
+def test_places_left_count_the_sessions_that_can_still_sell() -> None:
+    event = make_event(publish=True, sessions=(make_session(), make_session(starts_at=at(3), ends_at=at(5))))
+    zone = event.zones[0]
+    first, second = event.sessions
+    assert event.available(zone) == 2 * zone.capacity
+    event.taken = {
+        (first.id, zone.id): 7,
+        (second.id, zone.id): zone.capacity + 3,
+    }  # oversold: never negative
+    assert event.available(zone) == zone.capacity - 7
+    event.update_session(first.id, SessionChanges(status="in_progress"), LATER)
+    event.update_session(first.id, SessionChanges(status="finished"), LATER)
+    assert event.available(zone) == 0

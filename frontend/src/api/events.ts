@@ -28,7 +28,7 @@ export interface Zone {
   name: string;
   price: Money;
   capacity: number;
-  /** Places left, when the server reports it (ticketing adds it later). */
+  /** Places left to sell, summed over the sessions that still sell (the edge reports it). */
   available?: number;
 }
 

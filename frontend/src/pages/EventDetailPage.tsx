@@ -23,10 +23,12 @@ function isNotFound(error: unknown): boolean {
   return isApiError(error) && (error.status === 404 || error.status === 422);
 }
 
-function Availability({ zone }: { zone: Zone }) {
+/** `sessions`: how many sessions still sell; the places left are counted over all of them. */
+function Availability({ zone, sessions }: { zone: Zone; sessions: number }) {
   const { t } = useI18n();
   const left = zone.available;
-  const level = left === undefined ? 'available' : left <= 0 ? 'soldOut' : left <= zone.capacity * FEW_LEFT_RATIO ? 'fewLeft' : 'available';
+  const offered = zone.capacity * Math.max(1, sessions);
+  const level = left === undefined ? 'available' : left <= 0 ? 'soldOut' : left <= offered * FEW_LEFT_RATIO ? 'fewLeft' : 'available';
   const label = level === 'soldOut' ? t.event.soldOut : level === 'fewLeft' ? t.event.fewLeft : t.event.available;
   return (
     <span
@@ -58,6 +60,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
   const queryClient = useQueryClient();
   const canManage = useCanManage(event);
   const [publishing, setPublishing] = useState(false);
+  const sellingSessions = event.sessions.filter((s) => s.status !== 'cancelled' && s.status !== 'finished').length;
   const zoneOptions: Intl.DateTimeFormatOptions = event.timezone ? { timeZone: event.timezone } : {};
   const when = (iso: string) => formatDateTime(iso, { dateStyle: 'full', timeStyle: 'short', ...zoneOptions });
   const time = (iso: string) => formatDateTime(iso, { timeStyle: 'short', ...zoneOptions });
@@ -201,7 +204,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
                   <td className="px-4 py-3 text-slate-900">{formatMoney(zone.price.amount, zone.price.currency, locale)}</td>
                   <td className="px-4 py-3 text-slate-700">{zone.capacity.toLocaleString(locale)}</td>
                   <td className="px-4 py-3">
-                    <Availability zone={zone} />
+                    <Availability zone={zone} sessions={sellingSessions} />
                   </td>
                 </tr>
               ))}

@@ -1,8 +1,9 @@
 """Rate limits in Redis: GCRA in one atomic Lua script, which also checks revoked access tokens.
 
-One round trip per request decides both, over one pipelined connection (script_pipe.py). Limits are per client IP for anonymous calls, per user or
-API client otherwise, stricter on the token and registration endpoints, and per tier for API
-clients. If Redis fails the edge keeps serving (fail open), counts it and logs once per interval.
+One round trip per request decides both, over one pipelined connection (script_pipe.py). Limits
+are per client IP for anonymous calls, per user or API client otherwise, stricter on the token and
+registration endpoints, and per tier for API clients. If Redis fails the edge keeps serving (fail
+open), counts it and logs once per interval.
 """
 
 from __future__ import annotations

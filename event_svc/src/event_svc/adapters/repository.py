@@ -100,6 +100,21 @@ class SqlEventRepository(EventRepository):
                 .order_by(sessions.c.starts_at, sessions.c.id)
             )
         ).all()
+        session_events = {s.id: s.event_id for s in session_rows}
+        taken: dict[uuid.UUID, dict[tuple[uuid.UUID, uuid.UUID], int]] = {}
+        if session_events:
+            taken_rows = (
+                await self._connection.execute(
+                    select(
+                        inventory.c.session_id, inventory.c.zone_id, inventory.c.held + inventory.c.sold
+                    ).where(
+                        inventory.c.session_id.in_(list(session_events)),
+                        inventory.c.held + inventory.c.sold > 0,
+                    )
+                )
+            ).all()
+            for session_id, zone_id, count in taken_rows:
+                taken.setdefault(session_events[session_id], {})[(session_id, zone_id)] = count
         loaded = []
         for row in rows:
             event = _event_from(
@@ -107,6 +122,7 @@ class SqlEventRepository(EventRepository):
                 [_zone_from(z) for z in zone_rows if z.event_id == row.id],
                 [_session_from(s) for s in session_rows if s.event_id == row.id],
             )
+            event.taken = taken.get(row.id, {})
             self._remember(event)
             loaded.append(event)
         return loaded

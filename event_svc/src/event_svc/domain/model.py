@@ -187,6 +187,9 @@ class Event:
     cancellation_reason: str = ""
     deleted_at: dt.datetime | None = None
     events: list[DomainEvent] = field(default_factory=list, repr=False)
+    # Places held or sold by (session id, zone id), as the inventory had them when the event was
+    # loaded (ticketing writes them; a pair without an entry has none taken).
+    taken: dict[tuple[uuid.UUID, uuid.UUID], int] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ creation
 
@@ -280,6 +283,17 @@ class Event:
         """Places on offer across the active sessions."""
         total = self.zones_capacity
         return sum(session.capacity(total) for session in self.sessions if session.active)
+
+    def available(self, zone: Zone) -> int:
+        """Places of ``zone`` left to sell, over the sessions that can still sell (neither cancelled
+        nor finished) while the event is a draft or published; 0 once it is cancelled or over."""
+        if self.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
+            return 0
+        return sum(
+            max(0, zone.capacity - self.taken.get((session.id, zone.id), 0))
+            for session in self.sessions
+            if not session.removed and session.status not in (SessionStatus.CANCELLED, SessionStatus.FINISHED)
+        )
 
     def inventory(self) -> list[InventoryLine]:
         return [

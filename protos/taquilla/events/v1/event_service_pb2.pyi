@@ -275,12 +275,17 @@ class Zone(google.protobuf.message.Message):
     NAME_FIELD_NUMBER: builtins.int
     PRICE_FIELD_NUMBER: builtins.int
     CAPACITY_FIELD_NUMBER: builtins.int
+    AVAILABLE_FIELD_NUMBER: builtins.int
     id: builtins.str
     """Zone id (UUID)."""
     name: builtins.str
     """Name, unique within the event (ignoring case and accents), 1-100 characters."""
     capacity: builtins.int
     """Places in this zone per session, > 0."""
+    available: builtins.int
+    """Places of this zone left to sell (neither held nor sold), summed over the sessions that can
+    still sell (not cancelled or finished); 0 once the event is cancelled or completed.
+    """
     @property
     def price(self) -> global___Money:
         """Price of one ticket."""
@@ -292,9 +297,10 @@ class Zone(google.protobuf.message.Message):
         name: builtins.str = ...,
         price: global___Money | None = ...,
         capacity: builtins.int = ...,
+        available: builtins.int = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["price", b"price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["capacity", b"capacity", "id", b"id", "name", b"name", "price", b"price"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["available", b"available", "capacity", b"capacity", "id", b"id", "name", b"name", "price", b"price"]) -> None: ...
 
 global___Zone = Zone
 

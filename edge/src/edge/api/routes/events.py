@@ -404,7 +404,11 @@ class ZonePublic(BaseModel):
     id: uuid.UUID
     name: str
     price: Money
-    capacity: int
+    capacity: int = Field(description="Places in this zone per session.")
+    available: int = Field(
+        description="Places left to sell (neither held nor sold) over the sessions that can still sell "
+        "(not cancelled or finished); 0 once the event is cancelled or completed."
+    )
 
 
 class SessionPublic(BaseModel):
@@ -494,6 +498,7 @@ class EventPublic(BaseModel):
                     name=zone.name,
                     price=Money(amount=zone.price.amount, currency=zone.price.currency),
                     capacity=zone.capacity,
+                    available=zone.available,
                 )
                 for zone in event.zones
             ],
