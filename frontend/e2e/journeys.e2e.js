@@ -177,6 +177,34 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     await page.context().close();
   });
 
+  test('an admin features the published event and the front page shows it', async () => {
+    assert.ok(shared.eventPath, 'the organizer journey created an event');
+    const page = await newPage(browser);
+    await signIn(page, DEMO.admin);
+    await page.goto(shared.eventPath);
+    await page.getByRole('button', { name: 'Destacar en portada' }).click();
+    await page.getByText('El evento aparece en la portada.').waitFor();
+    await page.goto('/');
+    const featured = page.getByRole('region', { name: 'Destacados' });
+    await featured.getByRole('link', { name: EVENT_NAME }).waitFor();
+    await capture(page, '12b-home-featured');
+    await page.context().close();
+  });
+
+  test('signing out in one tab signs the same user out in the other tabs', async () => {
+    const first = await newPage(browser);
+    const second = await first.context().newPage();
+    await signIn(first, DEMO.customer);
+    await signIn(second, DEMO.customer); // each tab keeps its own session (sessionStorage)
+    await second.goto('/me');
+    await second.getByRole('button', { name: 'Cerrar sesión' }).waitFor();
+    await first.getByRole('button', { name: 'Cerrar sesión' }).click();
+    await second.getByText('Cerraste sesión en otra pestaña.').waitFor();
+    await second.waitForURL('**/login**');
+    await capture(second, '15-signed-out-in-another-tab');
+    await first.context().close();
+  });
+
   test('an admin changes a user role (the server asks for an organization first)', async () => {
     const page = await newPage(browser);
     await signIn(page, DEMO.admin);

@@ -21,7 +21,7 @@ from devstack.infra import Redis
 from devstack.processes import free_port
 from edge.app import create_app
 from edge.config import EdgeSettings
-from tests.conftest import Platform, new_organizer
+from tests.conftest import Platform, bearer, login_as, new_customer, new_organizer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PROBLEM = "application/problem+json"
@@ -144,6 +144,44 @@ async def test_publish_edit_and_cancel_are_visible_on_the_very_next_request(edge
     assert cancelled.status_code == 200, cancelled.text
     assert await listed() == []
     assert (await edge.get(location)).json()["status"] == "cancelled"
+
+
+async def test_administrators_feature_events_and_the_front_page_lists_them_at_once(
+    edge: httpx.AsyncClient,
+) -> None:
+    organizer = await new_organizer(edge)
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    _, _, customer = await new_customer(edge)
+    word = a_word()
+    event = await create(edge, organizer, event_body(f"Gala {word}", publish=True))
+    featured = {"q": word, "featured": "true"}
+    assert names(await edge.get("/api/v1/events", params=featured)) == []
+    assert names(await edge.get("/api/v1/events", params=featured)) == []  # cached
+
+    location = f"/api/v1/events/{event['id']}/featured"
+    for caller in (organizer, bearer(customer["access_token"])):
+        refused = await edge.put(location, headers=caller, json={"featured": True})
+        assert (refused.status_code, refused.headers["content-type"]) == (403, PROBLEM)
+    assert (await edge.put(location, json={"featured": True})).status_code == 401
+    invalid = await edge.put(location, headers=admin, json={"featured": "maybe"})
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"][0]["field"] == "featured"
+
+    chosen = await edge.put(location, headers=admin, json={"featured": True})
+    assert (chosen.status_code, chosen.json()["featured"]) == (200, True), chosen.text
+    assert chosen.headers["etag"] == f'"{event["version"] + 1}"'
+    listed = await edge.get("/api/v1/events", params=featured)
+    assert names(listed) == [f"Gala {word}"], "visible on the very next request"
+    assert listed.json()["items"][0]["featured"] is True
+    assert (await edge.get(f"/api/v1/events/{event['id']}")).json()["featured"] is True
+
+    draft = await create(edge, organizer, event_body(f"Ensayo {word}"))
+    too_soon = await edge.put(
+        f"/api/v1/events/{draft['id']}/featured", headers=admin, json={"featured": True}
+    )
+    assert too_soon.status_code == 409
+    await edge.put(location, headers=admin, json={"featured": False})
+    assert names(await edge.get("/api/v1/events", params=featured)) == []
 
 
 async def test_a_burst_of_identical_requests_rebuilds_the_answer_once(edge: httpx.AsyncClient) -> None:

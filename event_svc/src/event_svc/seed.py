@@ -21,6 +21,7 @@ from event_svc.domain.commands import (
     Actor,
     CreateEvent,
     EventInput,
+    FeatureEvent,
     Role,
     SessionInput,
     VenueInput,
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 DEMO_ORGANIZATION_ID = uuid.UUID("5e1d0000-0000-4000-8000-000000000001")
 DEMO_ORGANIZER_ID = uuid.UUID("5e1d0000-0000-4000-8000-000000000002")
 MEXICO_CITY = "America/Mexico_City"
+# The seed features two events as the demo administrator would.
+SEED_ADMIN = Actor(subject=uuid.UUID("5e1d0000-0000-4000-8000-000000000003"), role=Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class DemoEvent:
     id: uuid.UUID
     event: EventInput
     publish: bool
+    featured: bool = False  # on the front page (chosen by an administrator in real life)
 
 
 def _local(day: dt.date, hour: int, minute: int = 0, zone: str = MEXICO_CITY) -> dt.datetime:
@@ -75,6 +79,7 @@ def demo_events(today: dt.date) -> list[DemoEvent]:
                 image_url="https://images.example.com/taquilla/jazz.jpg",
             ),
             publish=True,
+            featured=True,
         ),
         DemoEvent(
             _demo_id(102),
@@ -146,6 +151,7 @@ def demo_events(today: dt.date) -> list[DemoEvent]:
                 ),
             ),
             publish=True,
+            featured=True,
         ),
     ]
 
@@ -168,6 +174,13 @@ async def seed(settings: Settings) -> None:
                 event_id=demo.id,
             )
             await handlers.create_event(command, SqlUnitOfWork(engine), encode=lambda _: b"")
+            if demo.featured:
+                await handlers.feature_event(
+                    FeatureEvent(
+                        actor=SEED_ADMIN, correlation_id=str(uuid.uuid4()), event_id=demo.id, featured=True
+                    ),
+                    SqlUnitOfWork(engine),
+                )
             created += 1
     finally:
         await engine.dispose()

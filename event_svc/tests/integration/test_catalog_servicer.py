@@ -522,3 +522,41 @@ async def test_each_zone_says_how_many_places_are_left_over_the_sessions_that_ca
     await catalog.call("CancelEvent", pb.CancelEventRequest(event_id=event.id, reason="Lluvia"), owner)
     read = await catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id))
     assert [z.available for z in read.event.zones] == [0, 0]
+
+
+async def test_administrators_feature_published_events_for_the_front_page(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    owner = organizer()
+    word = uuid.uuid4().hex[:12]
+    published = await catalog.create(owner, event_input(name=f"Gala {word}"), publish=True)
+    draft = await catalog.create(owner, event_input(name=f"Ensayo {word}"))
+    feature = pb.FeatureEventRequest(event_id=published.id, featured=True)
+
+    refused = await rpc_error(catalog.call("FeatureEvent", feature, owner))
+    assert refused.code() == grpc.StatusCode.PERMISSION_DENIED, "the organizer does not choose"
+    assert (await rpc_error(catalog.call("FeatureEvent", feature))).code() == grpc.StatusCode.UNAUTHENTICATED
+    not_yet = await rpc_error(
+        catalog.call("FeatureEvent", pb.FeatureEventRequest(event_id=draft.id, featured=True), admin())
+    )
+    assert not_yet.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+    featured = (await catalog.call("FeatureEvent", feature, admin())).event
+    assert (featured.featured, featured.version) == (True, published.version + 1)
+    again = (await catalog.call("FeatureEvent", feature, admin())).event
+    assert again.version == featured.version, "featuring twice changes nothing"
+    search = pb.SearchEventsRequest(query=word, featured_only=True)
+    found = await catalog.call("SearchEvents", search)
+    assert [(e.name, e.featured) for e in found.events] == [(f"Gala {word}", True)]
+    async with catalog_engine.connect() as connection:
+        messages = (
+            await connection.execute(
+                select(outbox.c.envelope["type"].astext)
+                .where(outbox.c.key == published.id)
+                .order_by(outbox.c.id)
+            )
+        ).scalars()
+        assert list(messages)[-1] == "EventUpdated"
+
+    await catalog.call("FeatureEvent", pb.FeatureEventRequest(event_id=published.id, featured=False), admin())
+    assert not (await catalog.call("SearchEvents", search)).events

@@ -64,6 +64,8 @@ export interface CatalogEvent {
   /** Lowest zone price (computed from zones, or `min_price` from the search API). */
   minPrice?: Money;
   cancellationReason?: string;
+  /** On the front page: an administrator's pick. */
+  featured?: boolean;
 }
 
 function parseMoney(value: unknown): Money | undefined {
@@ -151,8 +153,9 @@ export function parseEvent(value: unknown): CatalogEvent | undefined {
     capacity: num(value.capacity),
     available: num(value.available),
     version: num(value.version),
-    minPrice: parseMoney(value.min_price) ?? lowestPrice(zones),
+    minPrice: parseMoney(value.min_price) ?? parseMoney(value.price_from) ?? lowestPrice(zones),
     cancellationReason: str(value.cancellation_reason),
+    featured: typeof value.featured === 'boolean' ? value.featured : undefined,
   };
   for (const [key, v] of Object.entries(optional)) {
     if (v !== undefined) (event as unknown as Record<string, unknown>)[key] = v;
@@ -191,6 +194,17 @@ export function ifMatch(version: number): Record<string, string> {
 export async function fetchUpcomingEvents(limit: number, signal?: AbortSignal): Promise<CatalogEvent[]> {
   const body = await api.get('/api/v1/events', { query: { limit }, signal });
   return parseEventList(body);
+}
+
+/** The events administrators chose for the front page, soonest first. */
+export async function fetchFeaturedEvents(limit: number, signal?: AbortSignal): Promise<CatalogEvent[]> {
+  const body = await api.get('/api/v1/events', { query: { featured: true, limit }, signal });
+  return parseEventList(body);
+}
+
+/** Administrators only: put a published event on the front page, or take it off. */
+export async function setEventFeatured(id: string, featured: boolean): Promise<CatalogEvent> {
+  return requireEvent(await api.put(`/api/v1/events/${encodeURIComponent(id)}/featured`, { featured }));
 }
 
 export type EventSort = 'date' | 'relevance' | 'price';

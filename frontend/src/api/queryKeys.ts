@@ -8,6 +8,7 @@ export const queryKeys = {
   events: {
     all: ['events'] as const,
     upcoming: (limit: number) => ['events', 'upcoming', { limit }] as const,
+    featured: (limit: number) => ['events', 'featured', { limit }] as const,
     search: (params: EventSearchParams) => ['events', 'search', params] as const,
     detail: (id: string) => ['events', 'detail', id] as const,
     mine: ['events', 'mine'] as const,

@@ -60,6 +60,36 @@ describe('EventDetailPage', () => {
     expect(screen.queryByRole('button', { name: 'Publicar' })).not.toBeInTheDocument();
   });
 
+  it('lets an administrator feature a published event, and nobody else', async () => {
+    let featured = false;
+    const fetchMock = mockFetch({
+      [PATH]: () => jsonResponse(eventBody({ status: 'published', featured })),
+      [`${PATH}/featured`]: async (request) => {
+        featured = (await request.json()).featured;
+        return jsonResponse(eventBody({ status: 'published', featured }));
+      },
+    });
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    const button = await screen.findByRole('button', { name: 'Destacar en portada' });
+    expect(button).toHaveAttribute('aria-pressed', 'false');
+    await user.click(button);
+    expect(await screen.findByText('El evento aparece en la portada.')).toBeInTheDocument();
+    expect(screen.getByText('Destacado')).toBeInTheDocument();
+    const call = fetchMock.mock.calls.find(([url]) => url === `${PATH}/featured`);
+    expect(call?.[1]?.method).toBe('PUT');
+    await user.click(screen.getByRole('button', { name: 'Quitar de la portada' }));
+    expect(await screen.findByText('El evento ya no aparece en la portada.')).toBeInTheDocument();
+  });
+
+  it('shows no featuring control to organizers', async () => {
+    mockFetch({ [PATH]: () => jsonResponse(eventBody({ status: 'published' })) });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    await screen.findByRole('heading', { level: 1 });
+    expect(screen.queryByRole('button', { name: 'Destacar en portada' })).not.toBeInTheDocument();
+  });
+
   it('sends other failures to the route error boundary, whose retry refetches', async () => {
     // React Router logs the caught error; keep the output clean.
     vi.spyOn(console, 'error').mockImplementation(() => undefined);

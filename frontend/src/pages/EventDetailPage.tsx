@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { fetchEvent, publishEvent, type CatalogEvent, type Zone } from '@/api/events';
+import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent, type Zone } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
 import { EventStatusBadge } from '@/components/events/EventStatusBadge';
 import { buttonClass } from '@/components/form/buttonClass';
@@ -60,6 +60,8 @@ function EventDetails({ event }: { event: CatalogEvent }) {
   const queryClient = useQueryClient();
   const canManage = useCanManage(event);
   const [publishing, setPublishing] = useState(false);
+  const [featuring, setFeaturing] = useState(false);
+  const isAdmin = useAuthStore((s) => s.user?.role === 'admin');
   const sellingSessions = event.sessions.filter((s) => s.status !== 'cancelled' && s.status !== 'finished').length;
   const zoneOptions: Intl.DateTimeFormatOptions = event.timezone ? { timeZone: event.timezone } : {};
   const when = (iso: string) => formatDateTime(iso, { dateStyle: 'full', timeStyle: 'short', ...zoneOptions });
@@ -82,6 +84,20 @@ function EventDetails({ event }: { event: CatalogEvent }) {
     }
   };
 
+  const toggleFeatured = async () => {
+    setFeaturing(true);
+    try {
+      const updated = await setEventFeatured(event.id, !event.featured);
+      queryClient.setQueryData(queryKeys.events.detail(event.id), updated);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.events.all });
+      toast.success(updated.featured ? t.event.featuredOn : t.event.featuredOff);
+    } catch (error) {
+      toast.error(isApiError(error) ? (error.detail ?? error.title) : t.common.genericError);
+    } finally {
+      setFeaturing(false);
+    }
+  };
+
   return (
     <article className="space-y-8">
       <header className="space-y-3">
@@ -90,6 +106,9 @@ function EventDetails({ event }: { event: CatalogEvent }) {
             <span className="font-semibold uppercase tracking-wide text-brand-800">{t.events.categories[event.category] ?? event.category}</span>
           ) : null}
           {event.status && event.status !== 'published' ? <EventStatusBadge status={event.status} /> : null}
+          {event.featured ? (
+            <span className="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-semibold text-amber-900">{t.event.featuredBadge}</span>
+          ) : null}
         </div>
         <h1 className="text-3xl font-extrabold text-slate-900 sm:text-4xl">{event.name}</h1>
         {event.status === 'cancelled' ? (
@@ -108,6 +127,17 @@ function EventDetails({ event }: { event: CatalogEvent }) {
               </button>
             ) : null}
           </div>
+        ) : null}
+        {isAdmin && (event.status === 'published' || event.featured) ? (
+          <button
+            type="button"
+            className={buttonClass.secondary}
+            aria-pressed={event.featured === true}
+            disabled={featuring}
+            onClick={() => void toggleFeatured()}
+          >
+            {event.featured ? t.event.unfeature : t.event.feature}
+          </button>
         ) : null}
       </header>
 

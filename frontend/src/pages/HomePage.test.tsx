@@ -24,7 +24,8 @@ describe('HomePage upcoming events', () => {
   it('offers a retry when the request fails for another reason', async () => {
     let calls = 0;
     mockFetch({
-      '/api/v1/events': () => {
+      '/api/v1/events': (request) => {
+        if (new URL(request.url).searchParams.has('featured')) return jsonResponse({ items: [] });
         calls += 1;
         // The first attempt and its single automatic retry fail.
         if (calls <= 2) throw new TypeError('Failed to fetch');
@@ -58,5 +59,31 @@ describe('HomePage upcoming events', () => {
     expect(cards).toHaveLength(2);
     expect(cards[0]).toHaveTextContent('Jazz en el parque');
     expect(cards[0]).toHaveTextContent('Retiro, Madrid');
+  });
+
+  it('shows the featured events above the upcoming ones', async () => {
+    const fetchMock = mockFetch({
+      '/api/v1/events': (request) =>
+        new URL(request.url).searchParams.get('featured') === 'true'
+          ? jsonResponse({ items: [{ id: 'f1', name: 'Gala de Ópera', featured: true, venue: { name: 'Bellas Artes', city: 'CDMX' } }] })
+          : jsonResponse({ items: [{ id: 'e1', name: 'Jazz en el parque' }] }),
+    });
+    renderRoute('/');
+    const featured = await screen.findByRole('region', { name: 'Destacados' });
+    expect(within(featured).getByRole('link', { name: 'Gala de Ópera' })).toHaveAttribute('href', '/events/f1');
+    expect(fetchMock).toHaveBeenCalledWith('/api/v1/events?featured=true&limit=3', expect.anything());
+    const upcoming = screen.getByRole('region', { name: 'Próximos eventos' });
+    expect(await within(upcoming).findByText('Jazz en el parque')).toBeInTheDocument();
+    expect(featured.compareDocumentPosition(upcoming) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('leaves the featured section out when nothing is featured', async () => {
+    mockFetch({
+      '/api/v1/events': (request) =>
+        jsonResponse({ items: new URL(request.url).searchParams.has('featured') ? [] : [{ id: 'e1', name: 'Jazz en el parque' }] }),
+    });
+    renderRoute('/');
+    await screen.findByText('Jazz en el parque');
+    expect(screen.queryByRole('region', { name: 'Destacados' })).not.toBeInTheDocument();
   });
 });

@@ -3,13 +3,14 @@ import { type ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { fetchUpcomingEvents, type CatalogEvent } from '@/api/events';
+import { fetchFeaturedEvents, fetchUpcomingEvents, type CatalogEvent } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 const UPCOMING_LIMIT = 6;
+const FEATURED_LIMIT = 3;
 
 /** Statuses meaning "the events API is not there yet / temporarily off" rather than a real failure. */
 const UNAVAILABLE_STATUSES = new Set([404, 405, 501, 502, 503, 504]);
@@ -111,6 +112,29 @@ function UpcomingEvents() {
   );
 }
 
+/** The administrators' pick; the section stays away while there is none or it cannot load. */
+function FeaturedEvents() {
+  const { t } = useI18n();
+  const query = useQuery({
+    queryKey: queryKeys.events.featured(FEATURED_LIMIT),
+    queryFn: ({ signal }) => fetchFeaturedEvents(FEATURED_LIMIT, signal),
+    retry: 1,
+  });
+  if (!query.isSuccess || query.data.length === 0) return null;
+  return (
+    <section aria-labelledby="featured-title">
+      <h2 id="featured-title" className="mb-4 text-2xl font-bold text-slate-900">
+        {t.home.featuredTitle}
+      </h2>
+      <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        {query.data.map((event) => (
+          <EventCard key={event.id} event={event} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function HomePage() {
   const { t } = useI18n();
   useDocumentTitle(t.home.title);
@@ -132,6 +156,8 @@ export function HomePage() {
           </Link>
         </div>
       </section>
+
+      <FeaturedEvents />
 
       <section aria-labelledby="upcoming-title">
         <h2 id="upcoming-title" className="mb-4 text-2xl font-bold text-slate-900">

@@ -79,6 +79,14 @@ class EventsClient:
             )
         return reply.event
 
+    async def feature_event(self, principal: Principal, event_id: str, featured: bool) -> pb.Event:
+        reply: pb.FeatureEventResponse = await self._stub.FeatureEvent(
+            pb.FeatureEventRequest(event_id=event_id, featured=featured),
+            metadata=_metadata(principal),
+            timeout=self._deadline,
+        )
+        return reply.event
+
     async def publish_event(
         self, principal: Principal, event_id: str, expected_version: int | None
     ) -> pb.Event:

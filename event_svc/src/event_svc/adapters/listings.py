@@ -197,6 +197,8 @@ def _conditions(search: CatalogSearch, matches: ColumnElement[Any] | None) -> li
         conditions.append(e.price_from.is_not(None))
     if search.available_only:
         conditions.append(_available(e.id))
+    if search.featured_only:
+        conditions.append(e.featured.is_(True))
     if matches is not None:
         conditions.append(e.search_vector.op("@@", is_comparison=True)(matches))
     return conditions
@@ -221,6 +223,7 @@ def _page(search: CatalogSearch, matches: ColumnElement[Any] | None) -> Select[A
         e.version,
         e.price_from,
         e.price_currency,
+        e.featured,
     ]
     if matches is None:
         keys = _keys(search.order, e.starts_at, e.id, e.price_from, None)
@@ -330,6 +333,7 @@ def _listing(row: Row[Any], order: ListingOrder) -> EventListing:
         price_from=price,
         available=bool(row.available),
         version=row.version,
+        featured=row.featured,
         position=ListingPosition(
             order=order,
             starts_at=row.starts_at,

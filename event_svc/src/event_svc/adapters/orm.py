@@ -8,6 +8,7 @@ constraint ``ex_sessions_no_overlap`` (btree_gist) enforces it race-free in Post
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -63,6 +64,8 @@ events = Table(
     Column("cancelled_at", TIMESTAMP, nullable=True),
     Column("cancellation_reason", Text, nullable=False, server_default=""),
     Column("deleted_at", TIMESTAMP, nullable=True),
+    # An administrator's pick for the front page (migration 0005).
+    Column("featured", Boolean, nullable=False, server_default="false"),
     # The cheapest zone's price, for listings (migration 0003).
     Column("price_from", Numeric(12, 2), nullable=True),
     Column("price_currency", Text, nullable=True),
@@ -196,6 +199,7 @@ listed_events = table(
     column("status", Text),
     column("version", Integer),
     column("deleted_at", TIMESTAMP),
+    column("featured", Boolean),
     column("price_from", Numeric(12, 2)),
     column("price_currency", Text),
     column("search_vector", TSVECTOR),

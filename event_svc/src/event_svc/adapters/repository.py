@@ -332,6 +332,7 @@ def _event_row(event: Event) -> dict[str, Any]:
         "cancelled_at": event.cancelled_at,
         "cancellation_reason": event.cancellation_reason,
         "deleted_at": event.deleted_at,
+        "featured": event.featured,
         # Denormalised for listings, which sort and filter by it (written with the zones it comes from).
         "price_from": price_from.amount if price_from is not None else None,
         "price_currency": price_from.currency if price_from is not None else None,
@@ -395,6 +396,7 @@ def _event_from(row: Row[Any], event_zones: list[Zone], event_sessions: list[Ses
         cancelled_at=row.cancelled_at,
         cancellation_reason=row.cancellation_reason,
         deleted_at=row.deleted_at,
+        featured=row.featured,
     )
 
 

@@ -22,6 +22,7 @@ from event_svc.domain.commands import (
     CancelEvent,
     CreateEvent,
     DeleteEvent,
+    FeatureEvent,
     GetEvent,
     Idempotency,
     ListOrganizationEvents,
@@ -250,6 +251,7 @@ async def search_events(
         after=cmd.after,
         include_total=cmd.include_total,
         now=clock(),
+        featured_only=cmd.featured_only,
     )
     found, total = await listings.search(search)
     page = found[: search.limit]
@@ -267,6 +269,19 @@ async def update_event(cmd: UpdateEvent, uow: UnitOfWork, clock: Clock = system_
         event = await _load_for_change(uow, cmd.actor, cmd.event_id, cmd.expected_version)
         event.update(cmd.changes, now)
         await _save(uow, event, cmd.correlation_id, overlap_field="venue")
+    return event
+
+
+async def feature_event(cmd: FeatureEvent, uow: UnitOfWork, clock: Clock = system_clock) -> Event:
+    """Curating the front page is an administrator's call, not the organizer's."""
+    access.ensure_admin(cmd.actor, "Only administrators choose the featured events.")
+    now = clock()
+    async with uow:
+        event = await uow.events.get(cmd.event_id, for_update=True)
+        if event is None:
+            raise EventNotFound(cmd.event_id)
+        event.feature(cmd.featured, now)
+        await _save(uow, event, cmd.correlation_id)
     return event
 
 

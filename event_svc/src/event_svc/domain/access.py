@@ -60,6 +60,13 @@ def ensure_can_view(actor: Actor | None, event: Event) -> None:
         raise EventNotFound(event.id)
 
 
+def ensure_admin(actor: Actor | None, refusal: str) -> None:
+    if actor is None:
+        raise Unauthenticated("Sign in first.")
+    if not actor.is_admin:
+        raise NotAllowed(refusal)
+
+
 def ensure_can_manage(actor: Actor | None, event: Event) -> None:
     ensure_can_view(actor, event)
     if manages(actor, event):

@@ -167,6 +167,14 @@ class UpdateEvent(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FeatureEvent(Command):
+    """Administrators only: put a published event on the front page, or take it off."""
+
+    event_id: uuid.UUID
+    featured: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class PublishEvent(Command):
     event_id: uuid.UUID
     expected_version: int | None = None
@@ -232,3 +240,4 @@ class SearchEvents(Command):
     limit: int = 20
     after: ListingPosition | None = None
     include_total: bool = False
+    featured_only: bool = False

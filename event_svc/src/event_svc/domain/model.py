@@ -186,6 +186,8 @@ class Event:
     cancelled_at: dt.datetime | None = None
     cancellation_reason: str = ""
     deleted_at: dt.datetime | None = None
+    # An administrator's pick for the front page; only a published event can be featured.
+    featured: bool = False
     events: list[DomainEvent] = field(default_factory=list, repr=False)
     # Places held or sold by (session id, zone id), as the inventory had them when the event was
     # loaded (ticketing writes them; a pair without an entry has none taken).
@@ -339,6 +341,16 @@ class Event:
         self.published_at = now
         self._touch(now)
         self.events.append(EventPublished(self.snapshot(), now))
+
+    def feature(self, featured: bool, now: dt.datetime) -> None:
+        """Puts the event on the front page, or takes it off; only a published event goes on it."""
+        if featured == self.featured:
+            return
+        if featured and self.status is not EventStatus.PUBLISHED:
+            raise InvalidTransition(f"Only a published event can be featured; this event is {self.status}.")
+        self.featured = featured
+        self._touch(now)
+        self.events.append(EventUpdated(self.snapshot(), now, ("featured",)))
 
     def cancel(self, reason: str, now: dt.datetime) -> None:
         """published → cancelled; every session that has not finished is cancelled with it."""

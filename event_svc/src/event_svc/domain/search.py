@@ -66,6 +66,7 @@ class CatalogSearch:
     limit: int
     after: ListingPosition | None
     include_total: bool
+    featured_only: bool = False
 
     @classmethod
     def parse(
@@ -84,6 +85,7 @@ class CatalogSearch:
         after: ListingPosition | None,
         include_total: bool,
         now: dt.datetime,
+        featured_only: bool = False,
     ) -> CatalogSearch:
         """Validates a search; raises InvalidInput listing every problem.
 
@@ -125,6 +127,7 @@ class CatalogSearch:
             limit=limit,
             after=after,
             include_total=include_total,
+            featured_only=featured_only,
         )
 
 
@@ -145,6 +148,7 @@ class EventListing:
     available: bool
     version: int
     position: ListingPosition
+    featured: bool = False
 
 
 @dataclass(frozen=True, slots=True)

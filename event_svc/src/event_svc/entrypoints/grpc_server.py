@@ -191,6 +191,19 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
             event = await handlers.cancel_event(command, self._uow(), clock=self._clock)
             return pb.CancelEventResponse(event=convert.event_message(event))
 
+    async def FeatureEvent(
+        self, request: pb.FeatureEventRequest, context: Context
+    ) -> pb.FeatureEventResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.FeatureEvent(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                event_id=convert.event_id_of(request.event_id),
+                featured=request.featured,
+            )
+            event = await handlers.feature_event(command, self._uow(), clock=self._clock)
+            return pb.FeatureEventResponse(event=convert.event_message(event))
+
     async def DeleteEvent(self, request: pb.DeleteEventRequest, context: Context) -> pb.DeleteEventResponse:
         async with ErrorsAsStatus(context):
             command = commands.DeleteEvent(
@@ -295,6 +308,7 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
                 limit=request.limit or DEFAULT_PAGE_SIZE,
                 after=convert.listing_position(request.cursor),
                 include_total=request.include_total,
+                featured_only=request.featured_only,
             )
             page = await handlers.search_events(command, self._listings, clock=self._clock)
             return pb.SearchEventsResponse(

@@ -311,6 +311,7 @@ def event_message(event: Event) -> pb.Event:
         published_at=_stamp_or_none(event.published_at),
         cancelled_at=_stamp_or_none(event.cancelled_at),
         cancellation_reason=event.cancellation_reason,
+        featured=event.featured,
     )
 
 
@@ -336,6 +337,7 @@ def listing_message(event: EventListing) -> pb.EventSummary:
         price_from=pb.Money(amount=f"{price.amount:.2f}", currency=price.currency) if price else None,
         available=event.available,
         version=event.version,
+        featured=event.featured,
     )
 
 

@@ -494,6 +494,7 @@ class Event(google.protobuf.message.Message):
     PUBLISHED_AT_FIELD_NUMBER: builtins.int
     CANCELLED_AT_FIELD_NUMBER: builtins.int
     CANCELLATION_REASON_FIELD_NUMBER: builtins.int
+    FEATURED_FIELD_NUMBER: builtins.int
     id: builtins.str
     """Event id (UUID)."""
     organization_id: builtins.str
@@ -518,6 +519,8 @@ class Event(google.protobuf.message.Message):
     """Optimistic locking version: send it back as expected_version (HTTP: ETag / If-Match)."""
     cancellation_reason: builtins.str
     """Why it was cancelled, if it was."""
+    featured: builtins.bool
+    """On the front page: an administrator's pick (FeatureEvent)."""
     @property
     def venue(self) -> global___Venue:
         """Where it happens."""
@@ -578,9 +581,10 @@ class Event(google.protobuf.message.Message):
         published_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
         cancelled_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
         cancellation_reason: builtins.str = ...,
+        featured: builtins.bool = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "ends_at", b"ends_at", "published_at", b"published_at", "starts_at", b"starts_at", "updated_at", b"updated_at", "venue", b"venue"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["cancellation_reason", b"cancellation_reason", "cancelled_at", b"cancelled_at", "capacity", b"capacity", "category", b"category", "created_at", b"created_at", "created_by", b"created_by", "description", b"description", "ends_at", b"ends_at", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "published_at", b"published_at", "sessions", b"sessions", "starts_at", b"starts_at", "status", b"status", "timezone", b"timezone", "updated_at", b"updated_at", "venue", b"venue", "version", b"version", "zones", b"zones"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["cancellation_reason", b"cancellation_reason", "cancelled_at", b"cancelled_at", "capacity", b"capacity", "category", b"category", "created_at", b"created_at", "created_by", b"created_by", "description", b"description", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "published_at", b"published_at", "sessions", b"sessions", "starts_at", b"starts_at", "status", b"status", "timezone", b"timezone", "updated_at", b"updated_at", "venue", b"venue", "version", b"version", "zones", b"zones"]) -> None: ...
 
 global___Event = Event
 
@@ -1039,6 +1043,45 @@ class PublishEventResponse(google.protobuf.message.Message):
 global___PublishEventResponse = PublishEventResponse
 
 @typing.final
+class FeatureEventRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    FEATURED_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    featured: builtins.bool
+    """True puts it on the front page, false takes it off."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        featured: builtins.bool = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "featured", b"featured"]) -> None: ...
+
+global___FeatureEventRequest = FeatureEventRequest
+
+@typing.final
+class FeatureEventResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    @property
+    def event(self) -> global___Event:
+        """The event after the change."""
+
+    def __init__(
+        self,
+        *,
+        event: global___Event | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+
+global___FeatureEventResponse = FeatureEventResponse
+
+@typing.final
 class CancelEventRequest(google.protobuf.message.Message):
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 
@@ -1449,6 +1492,7 @@ class SearchEventsRequest(google.protobuf.message.Message):
     LIMIT_FIELD_NUMBER: builtins.int
     CURSOR_FIELD_NUMBER: builtins.int
     INCLUDE_TOTAL_FIELD_NUMBER: builtins.int
+    FEATURED_ONLY_FIELD_NUMBER: builtins.int
     query: builtins.str
     """Text to find, up to 200 characters; empty lists every published event. Every word must match
     (in any spelling close enough to one the catalog has); Spanish and English stop words are ignored.
@@ -1471,6 +1515,8 @@ class SearchEventsRequest(google.protobuf.message.Message):
     """next_cursor of the previous page, with the same order; empty for the first page."""
     include_total: builtins.bool
     """Also count every match (costs an extra query)."""
+    featured_only: builtins.bool
+    """Only featured events (the front page's pick)."""
     @property
     def date_from(self) -> google.protobuf.timestamp_pb2.Timestamp:
         """Only events still running at this instant or later (ends_at > date_from). Unset means now:
@@ -1496,9 +1542,10 @@ class SearchEventsRequest(google.protobuf.message.Message):
         limit: builtins.int = ...,
         cursor: builtins.str = ...,
         include_total: builtins.bool = ...,
+        featured_only: builtins.bool = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["date_from", b"date_from", "date_to", b"date_to"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["available_only", b"available_only", "category", b"category", "city", b"city", "cursor", b"cursor", "date_from", b"date_from", "date_to", b"date_to", "include_total", b"include_total", "limit", b"limit", "order", b"order", "price_max", b"price_max", "price_min", b"price_min", "query", b"query"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["available_only", b"available_only", "category", b"category", "city", b"city", "cursor", b"cursor", "date_from", b"date_from", "date_to", b"date_to", "featured_only", b"featured_only", "include_total", b"include_total", "limit", b"limit", "order", b"order", "price_max", b"price_max", "price_min", b"price_min", "query", b"query"]) -> None: ...
 
 global___SearchEventsRequest = SearchEventsRequest
 
@@ -1520,6 +1567,7 @@ class EventSummary(google.protobuf.message.Message):
     PRICE_FROM_FIELD_NUMBER: builtins.int
     AVAILABLE_FIELD_NUMBER: builtins.int
     VERSION_FIELD_NUMBER: builtins.int
+    FEATURED_FIELD_NUMBER: builtins.int
     id: builtins.str
     """Event id (UUID)."""
     organization_id: builtins.str
@@ -1536,6 +1584,8 @@ class EventSummary(google.protobuf.message.Message):
     """Some session still on offer has places left."""
     version: builtins.int
     """The event's version (its ETag)."""
+    featured: builtins.bool
+    """On the front page."""
     @property
     def venue(self) -> global___Venue:
         """Where it happens."""
@@ -1567,9 +1617,10 @@ class EventSummary(google.protobuf.message.Message):
         price_from: global___Money | None = ...,
         available: builtins.bool = ...,
         version: builtins.int = ...,
+        featured: builtins.bool = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["ends_at", b"ends_at", "price_from", b"price_from", "starts_at", b"starts_at", "venue", b"venue"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["available", b"available", "category", b"category", "ends_at", b"ends_at", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "price_from", b"price_from", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "version", b"version"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["available", b"available", "category", b"category", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "price_from", b"price_from", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "version", b"version"]) -> None: ...
 
 global___EventSummary = EventSummary
 

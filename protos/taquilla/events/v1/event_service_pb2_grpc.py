@@ -83,6 +83,11 @@ class EventServiceStub(object):
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventRequest.SerializeToString,
                 response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventResponse.FromString,
                 _registered_method=True)
+        self.FeatureEvent = channel.unary_unary(
+                '/taquilla.events.v1.EventService/FeatureEvent',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FeatureEventRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FeatureEventResponse.FromString,
+                _registered_method=True)
         self.DeleteEvent = channel.unary_unary(
                 '/taquilla.events.v1.EventService/DeleteEvent',
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.DeleteEventRequest.SerializeToString,
@@ -189,6 +194,14 @@ class EventServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FeatureEvent(self, request, context):
+        """Administrators only: puts a published event on the front page (featured) or takes it off.
+        PERMISSION_DENIED for anyone else; FAILED_PRECONDITION for an event that is not published.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteEvent(self, request, context):
         """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
         no longer found, and its sessions free their time slots).
@@ -276,6 +289,11 @@ def add_EventServiceServicer_to_server(servicer, server):
                     servicer.CancelEvent,
                     request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventRequest.FromString,
                     response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventResponse.SerializeToString,
+            ),
+            'FeatureEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.FeatureEvent,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FeatureEventRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FeatureEventResponse.SerializeToString,
             ),
             'DeleteEvent': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteEvent,
@@ -494,6 +512,33 @@ class EventService(object):
             '/taquilla.events.v1.EventService/CancelEvent',
             taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventRequest.SerializeToString,
             taquilla_dot_events_dot_v1_dot_event__service__pb2.CancelEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FeatureEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/FeatureEvent',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.FeatureEventRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.FeatureEventResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -83,6 +83,14 @@ class EventServiceStub:
     ]
     """Cancels a published event and every session of it that has not finished."""
 
+    FeatureEvent: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.FeatureEventRequest,
+        taquilla.events.v1.event_service_pb2.FeatureEventResponse,
+    ]
+    """Administrators only: puts a published event on the front page (featured) or takes it off.
+    PERMISSION_DENIED for anyone else; FAILED_PRECONDITION for an event that is not published.
+    """
+
     DeleteEvent: grpc.UnaryUnaryMultiCallable[
         taquilla.events.v1.event_service_pb2.DeleteEventRequest,
         taquilla.events.v1.event_service_pb2.DeleteEventResponse,
@@ -198,6 +206,14 @@ class EventServiceAsyncStub:
         taquilla.events.v1.event_service_pb2.CancelEventResponse,
     ]
     """Cancels a published event and every session of it that has not finished."""
+
+    FeatureEvent: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.FeatureEventRequest,
+        taquilla.events.v1.event_service_pb2.FeatureEventResponse,
+    ]
+    """Administrators only: puts a published event on the front page (featured) or takes it off.
+    PERMISSION_DENIED for anyone else; FAILED_PRECONDITION for an event that is not published.
+    """
 
     DeleteEvent: grpc.aio.UnaryUnaryMultiCallable[
         taquilla.events.v1.event_service_pb2.DeleteEventRequest,
@@ -326,6 +342,16 @@ class EventServiceServicer(metaclass=abc.ABCMeta):
         context: _ServicerContext,
     ) -> typing.Union[taquilla.events.v1.event_service_pb2.CancelEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.CancelEventResponse]]:
         """Cancels a published event and every session of it that has not finished."""
+
+    @abc.abstractmethod
+    def FeatureEvent(
+        self,
+        request: taquilla.events.v1.event_service_pb2.FeatureEventRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.FeatureEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.FeatureEventResponse]]:
+        """Administrators only: puts a published event on the front page (featured) or takes it off.
+        PERMISSION_DENIED for anyone else; FAILED_PRECONDITION for an event that is not published.
+        """
 
     @abc.abstractmethod
     def DeleteEvent(

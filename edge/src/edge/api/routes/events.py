@@ -467,6 +467,7 @@ class EventPublic(BaseModel):
     published_at: dt.datetime | None
     cancelled_at: dt.datetime | None
     cancellation_reason: str
+    featured: bool = Field(description="On the front page: an administrator's pick.")
 
     @classmethod
     def from_pb(cls, event: pb.Event) -> EventPublic:
@@ -508,7 +509,12 @@ class EventPublic(BaseModel):
             published_at=_time(event.published_at) if event.HasField("published_at") else None,
             cancelled_at=_time(event.cancelled_at) if event.HasField("cancelled_at") else None,
             cancellation_reason=event.cancellation_reason,
+            featured=event.featured,
         )
+
+
+class FeaturedBody(Strict):
+    featured: bool = Field(description="true puts the event on the front page, false takes it off.")
 
 
 class SessionList(BaseModel):
@@ -788,6 +794,30 @@ async def update_event(
         event = await events.update_event(principal, str(event_id), version, body.to_pb())
     except StaleVersion as error:
         raise stale(error) from None
+    response.headers["ETag"] = etag(event.version)
+    return EventPublic.from_pb(event)
+
+
+@router.put(
+    "/api/v1/events/{event_id}/featured",
+    response_model=EventPublic,
+    summary="Feature an event on the front page, or stop featuring it (administrators)",
+    description="Administrators choose the featured events (`GET /api/v1/events?featured=true`); only a "
+    "published event can be featured (409 otherwise). Setting the value it already has changes nothing. "
+    "Other roles get 403.",
+    responses={
+        200: {"headers": ETAG_HEADER},
+        **UNAUTHENTICATED,
+        403: problem("Only administrators choose the featured events"),
+        **NOT_FOUND,
+        **CONFLICT_STATE,
+        **INVALID,
+    },
+)
+async def feature_event(
+    event_id: uuid.UUID, body: FeaturedBody, response: Response, principal: CurrentPrincipal, events: Events
+) -> EventPublic:
+    event = await events.feature_event(principal, str(event_id), body.featured)
     response.headers["ETag"] = etag(event.version)
     return EventPublic.from_pb(event)
 

@@ -54,6 +54,7 @@ class EventListing(BaseModel):
     price_from: Money | None = Field(description="The cheapest ticket.")
     available: bool = Field(description="Some session still on offer has places left.")
     version: int = Field(description="The event's version: GET /api/v1/events/{id} sends it as ETag.")
+    featured: bool = Field(description="On the front page: an administrator's pick.")
 
     @classmethod
     def from_pb(cls, event: pb.EventSummary) -> EventListing:
@@ -78,6 +79,7 @@ class EventListing(BaseModel):
             if event.HasField("price_from")
             else None,
             available=event.available,
+            featured=event.featured,
             version=event.version,
         )
 
@@ -159,6 +161,7 @@ class ListingQuery(BaseModel):
         examples=["950"],
     )
     available: bool = Field(default=False, description="Only events with places left.")
+    featured: bool = Field(default=False, description="Only the featured events (the front page's pick).")
     sort: SortName = Field(
         default="date",
         description="`date` (soonest first), `relevance` (best match first; needs `q`) or `price` (cheapest "
@@ -186,6 +189,7 @@ class ListingQuery(BaseModel):
             limit=self.limit,
             cursor=self.cursor or "",
             include_total=self.count,
+            featured_only=self.featured,
         )
 
 
