@@ -24,7 +24,9 @@ async def test_seeding_creates_the_demo_events_once(
     async with catalog_engine.connect() as connection:
         rows = (
             await connection.execute(
-                select(events.c.id, events.c.status).where(events.c.organization_id == DEMO_ORGANIZATION_ID)
+                select(events.c.id, events.c.status, events.c.featured).where(
+                    events.c.organization_id == DEMO_ORGANIZATION_ID
+                )
             )
         ).all()
         messages = await connection.scalar(
@@ -33,7 +35,10 @@ async def test_seeding_creates_the_demo_events_once(
     demos = demo_events(dt.date.today())
     assert {row.id for row in rows} == {demo.id for demo in demos}
     assert sorted(row.status for row in rows) == ["draft", "published", "published", "published"]
-    # One EventCreated per event, plus EventPublished for the published ones.
-    assert messages == len(demos) + 3
+    featured = {row.id for row in rows if row.featured}
+    assert featured == {demo.id for demo in demos if demo.featured}
+    assert len(featured) == 2
+    # One EventCreated per event, EventPublished for the published ones, EventUpdated for the featured.
+    assert messages == len(demos) + 3 + 2
     seeded = [r.events_created for r in caplog.records if r.name == "event_svc.seed"]  # type: ignore[attr-defined]
     assert seeded == [len(demos), 0]
