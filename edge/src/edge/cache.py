@@ -44,6 +44,8 @@ from redis.asyncio import Redis
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from taquilla_runtime.principal import Principal
+
 log = logging.getLogger(__name__)
 
 CACHE_REQUESTS = Counter(
@@ -288,6 +290,12 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     )
 
 
+def sees_shared_event(principal: Principal | None) -> bool:
+    """Whether the caller sees an event as everybody outside its organization does, the view that is
+    cached: anonymous callers and members of no organization, administrators excepted."""
+    return principal is None or (not principal.is_admin and principal.organization_id is None)
+
+
 def request_target(scope: Scope) -> str:
     """The path and query string as sent: the key of an answer given before routing (CachedReads)."""
     return f"{scope['path']}?{scope['query_string'].decode('latin-1')}"
@@ -362,39 +370,15 @@ class CachedReads:
             outcome = state.get("auth")
             if version is not None and outcome is not None and outcome.rejected is None:
                 principal = outcome.token.principal if outcome.token is not None else None
-                insider = principal is not None and (
-                    principal.is_admin or principal.organization_id is not None
-                )
                 cache: CatalogCache = scope["app"].state.edge.cache
-                found = cache.answer(request_target(scope), version, insider=insider)
+                found = cache.answer(request_target(scope), version, insider=not sees_shared_event(principal))
                 if found is not None:
                     entry, route = found
                     scope["route"] = route  # for the metrics' route label, as the router would
                     CACHE_REQUESTS.labels("hit").inc()
-                    await _send_entry(scope, send, entry)
+                    given = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
+                    if_none_match = given.decode("latin-1") if given is not None else None
+                    cached = Cached(entry.body, entry.etag, "hit")
+                    await conditional_json(cached, if_none_match, shared=True)(scope, receive, send)
                     return
         await self.app(scope, receive, send)
-
-
-_JSON_HEADER = (b"content-type", JSON.encode())
-_HIT_HEADERS = ((b"cache-control", b"public, no-cache"), (b"x-cache", b"hit"))
-
-
-async def _send_entry(scope: Scope, send: Send, entry: _Entry) -> None:
-    """What conditional_json answers for a hit, written directly."""
-    etag = entry.etag.encode()
-    if_none_match = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
-    if if_none_match is not None and matches(if_none_match.decode("latin-1"), entry.etag):
-        await send(
-            {"type": "http.response.start", "status": 304, "headers": [(b"etag", etag), *_HIT_HEADERS]}
-        )
-        await send({"type": "http.response.body", "body": b""})
-        return
-    headers = [
-        (b"content-length", str(len(entry.body)).encode()),
-        _JSON_HEADER,
-        (b"etag", etag),
-        *_HIT_HEADERS,
-    ]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": entry.body})

@@ -28,7 +28,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from edge.api.deps import CurrentPrincipal, OptionalPrincipal, State
 from edge.api.schemas.base import Strict
-from edge.cache import CACHE_REQUESTS, Cached, conditional_json, request_target
+from edge.cache import CACHE_REQUESTS, Cached, conditional_json, request_target, sees_shared_event
 from edge.clients.events import EventsClient, StaleVersion
 from edge.errors import PROBLEM_JSON, Problem, problem_response
 from taquilla.events.v1 import event_service_pb2 as pb
@@ -749,7 +749,7 @@ async def get_event(
 
     # Members of an organization and administrators may see drafts and draft sessions: theirs is
     # a personal view. Everybody else sees the same event, which is cached.
-    shared = principal is None or (not principal.is_admin and principal.organization_id is None)
+    shared = sees_shared_event(principal)
     if shared:
         version: bytes | None = getattr(request.state, "read_along", None)  # see edge.cache
         key = f"event:{event_id}"
