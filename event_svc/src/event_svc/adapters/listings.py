@@ -44,7 +44,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from event_svc.adapters.orm import inventory, listed_events, sessions
 from event_svc.application.ports import CatalogListings
-from event_svc.domain.model import Category, SessionStatus
+from event_svc.domain.model import CLOSED_SESSION_STATUSES, Category
 from event_svc.domain.search import CatalogSearch, EventListing, ListingOrder, ListingPosition
 from event_svc.domain.values import Money, Venue
 
@@ -56,7 +56,7 @@ SPANISH: ColumnElement[str] = literal_column("'spanish'::regconfig")
 ENGLISH: ColumnElement[str] = literal_column("'english'::regconfig")
 PUBLISHED: ColumnElement[str] = literal_column("'published'")
 # Sessions that can still sell: not removed, not cancelled, not over.
-_CLOSED_SESSIONS = [SessionStatus.CANCELLED.value, SessionStatus.FINISHED.value]
+_CLOSED_SESSIONS = sorted(status.value for status in CLOSED_SESSION_STATUSES)
 
 # The lookup also sets, for the rest of the transaction, how the match that follows is planned (see
 # SqlCatalogListings._statements): one round trip fewer than a statement of its own.

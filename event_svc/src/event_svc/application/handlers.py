@@ -277,9 +277,7 @@ async def feature_event(cmd: FeatureEvent, uow: UnitOfWork, clock: Clock = syste
     access.ensure_admin(cmd.actor, "Only administrators choose the featured events.")
     now = clock()
     async with uow:
-        event = await uow.events.get(cmd.event_id, for_update=True)
-        if event is None:
-            raise EventNotFound(cmd.event_id)
+        event = await _load_for_change(uow, cmd.actor, cmd.event_id, None)
         event.feature(cmd.featured, now)
         await _save(uow, event, cmd.correlation_id)
     return event

@@ -82,6 +82,8 @@ class SessionStatus(enum.StrEnum):
 
 
 S = SessionStatus
+# A session in one of these sells nothing more and can no longer be changed.
+CLOSED_SESSION_STATUSES = frozenset({S.CANCELLED, S.FINISHED})
 SESSION_TRANSITIONS: dict[SessionStatus, frozenset[SessionStatus]] = {
     S.DRAFT: frozenset({S.TEASER, S.PRESALE, S.ON_SALE, S.CANCELLED}),
     S.TEASER: frozenset({S.PRESALE, S.ON_SALE, S.SUSPENDED, S.CANCELLED}),
@@ -294,7 +296,7 @@ class Event:
         return sum(
             max(0, zone.capacity - self.taken.get((session.id, zone.id), 0))
             for session in self.sessions
-            if not session.removed and session.status not in (SessionStatus.CANCELLED, SessionStatus.FINISHED)
+            if not session.removed and session.status not in CLOSED_SESSION_STATUSES
         )
 
     def inventory(self) -> list[InventoryLine]:
@@ -474,7 +476,7 @@ class Event:
     def update_session(self, session_id: uuid.UUID, changes: SessionChanges, now: dt.datetime) -> Session:
         self._ensure_editable()
         session = self.session(session_id)
-        if session.status in (SessionStatus.FINISHED, SessionStatus.CANCELLED):
+        if session.status in CLOSED_SESSION_STATUSES:
             raise InvalidTransition(f"A {session.status} session can no longer be changed.")
         if session.status is SessionStatus.IN_PROGRESS and (changes.starts_at or changes.ends_at):
             raise InvalidTransition("A session in progress keeps its dates.")
