@@ -11,6 +11,7 @@
 import type { CatalogEvent, EventInput, EventPatch, SessionInput } from '@/api/events';
 import type { Messages } from '@/i18n';
 
+import { PRICE } from './format';
 import { isoToZonedLocal, isValidTimeZone, zonedLocalToEpoch, zonedLocalToIso } from './zonedTime';
 
 export interface ZoneDraft {
@@ -119,7 +120,6 @@ export function draftFromEvent(event: CatalogEvent): EventDraft {
 
 // ---------------------------------------------------------------- validation
 
-const PRICE = /^\d{1,10}(\.\d{1,2})?$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CAPACITY = 1_000_000;

@@ -11,8 +11,11 @@ export function formatMoney(amount: string, currency: string, locale: Locale): s
   }
 }
 
-/** A price typed in a filter, as the API takes it ("25" or "25.50"), or null when it is not one. */
+/** A price as the API takes it: up to ten digits and two decimals ("25", "25.50"). */
+export const PRICE = /^\d{1,10}(\.\d{1,2})?$/;
+
+/** A price typed in a filter, as the API takes it, or null when it is not one ("25,50" is read as 25.50). */
 export function asPrice(typed: string): string | null {
   const value = typed.trim().replace(',', '.');
-  return /^\d{1,10}(\.\d{1,2})?$/.test(value) ? value : null;
+  return PRICE.test(value) ? value : null;
 }
