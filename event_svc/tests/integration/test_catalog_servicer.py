@@ -426,6 +426,52 @@ async def test_sessions_are_added_changed_and_removed_with_their_inventory(
     assert last.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
+async def test_gets_one_session_with_the_event_version_when_the_caller_may_see_it(catalog: Catalog) -> None:
+    owner = organizer()
+    event = await catalog.create(owner, event_input(sessions=[session(0, 2)]), publish=True)
+    on_sale = event.sessions[0]
+    draft = await catalog.call(
+        "AddSession",
+        pb.AddSessionRequest(
+            event_id=event.id, session=session(3, 5, title="Ensayo", status=pb.SESSION_STATUS_DRAFT)
+        ),
+        owner,
+    )
+    assert draft.session.status == pb.SESSION_STATUS_DRAFT
+
+    anyone = await catalog.call("GetSession", pb.GetSessionRequest(event_id=event.id, session_id=on_sale.id))
+    assert anyone.session == on_sale
+    assert anyone.event_version == draft.event_version == 2
+    mine = await catalog.call(
+        "GetSession", pb.GetSessionRequest(event_id=event.id, session_id=draft.session.id), owner
+    )
+    assert (mine.session, mine.event_version) == (draft.session, 2)
+
+    # A draft session stays with the organization; unknown ids, malformed ones and removed sessions
+    # are not found either.
+    gone = await catalog.call(
+        "AddSession",
+        pb.AddSessionRequest(event_id=event.id, session=session(5.5, 6, status=pb.SESSION_STATUS_DRAFT)),
+        owner,
+    )
+    await catalog.call(
+        "RemoveSession", pb.RemoveSessionRequest(event_id=event.id, session_id=gone.session.id), owner
+    )
+    unseen = [
+        (None, event.id, draft.session.id),
+        (organizer(), event.id, draft.session.id),
+        (owner, event.id, gone.session.id),
+        (owner, event.id, str(uuid.uuid4())),
+        (owner, event.id, "not-a-uuid"),
+        (owner, str(uuid.uuid4()), draft.session.id),
+    ]
+    for caller, event_id, session_id in unseen:
+        error = await rpc_error(
+            catalog.call("GetSession", pb.GetSessionRequest(event_id=event_id, session_id=session_id), caller)
+        )
+        assert error.code() == grpc.StatusCode.NOT_FOUND, (event_id, session_id)
+
+
 async def test_moving_an_event_to_a_busy_venue_is_a_conflict(catalog: Catalog) -> None:
     busy = venue()
     await catalog.create(organizer(), event_input(venue=busy, sessions=[session(0, 2)]))

@@ -24,6 +24,7 @@ from event_svc.domain.commands import (
     DeleteEvent,
     FeatureEvent,
     GetEvent,
+    GetSession,
     Idempotency,
     ListOrganizationEvents,
     PublishEvent,
@@ -209,6 +210,13 @@ async def get_event(cmd: GetEvent, uow: UnitOfWork) -> Event:
         raise EventNotFound(cmd.event_id)
     access.ensure_can_view(cmd.actor, event)
     return _as_seen_by(cmd.actor, event)
+
+
+async def get_session(cmd: GetSession, uow: UnitOfWork) -> tuple[Event, Session]:
+    """One session as the caller may see it, with its event: draft sessions stay with the
+    organization, and a session nobody may see is not found, like a removed one."""
+    event = await get_event(GetEvent(actor=cmd.actor, event_id=cmd.event_id), uow)
+    return event, event.session(cmd.session_id)
 
 
 async def list_organization_events(

@@ -160,6 +160,12 @@ class GetEvent(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GetSession(Command):
+    event_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
 class UpdateEvent(Command):
     event_id: uuid.UUID
     expected_version: int

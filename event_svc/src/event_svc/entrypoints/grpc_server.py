@@ -228,6 +228,18 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
                 event_version=event.version,
             )
 
+    async def GetSession(self, request: pb.GetSessionRequest, context: Context) -> pb.GetSessionResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.GetSession(
+                actor=_actor(context),
+                event_id=convert.event_id_of(request.event_id),
+                session_id=convert.session_id_of(request.session_id),
+            )
+            event, session = await handlers.get_session(command, self._uow())
+            return pb.GetSessionResponse(
+                session=convert.session_message(event, session), event_version=event.version
+            )
+
     async def AddSession(self, request: pb.AddSessionRequest, context: Context) -> pb.AddSessionResponse:
         async with ErrorsAsStatus(context):
             command = commands.AddSession(

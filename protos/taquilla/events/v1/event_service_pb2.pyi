@@ -1197,6 +1197,49 @@ class ListSessionsResponse(google.protobuf.message.Message):
 global___ListSessionsResponse = ListSessionsResponse
 
 @typing.final
+class GetSessionRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    SESSION_ID_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    """Event id (UUID)."""
+    session_id: builtins.str
+    """Session id (UUID)."""
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        session_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "session_id", b"session_id"]) -> None: ...
+
+global___GetSessionRequest = GetSessionRequest
+
+@typing.final
+class GetSessionResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    SESSION_FIELD_NUMBER: builtins.int
+    EVENT_VERSION_FIELD_NUMBER: builtins.int
+    event_version: builtins.int
+    """The event's version (the expected_version of session changes)."""
+    @property
+    def session(self) -> global___Session:
+        """The session."""
+
+    def __init__(
+        self,
+        *,
+        session: global___Session | None = ...,
+        event_version: builtins.int = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["session", b"session"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "session", b"session"]) -> None: ...
+
+global___GetSessionResponse = GetSessionResponse
+
+@typing.final
 class AddSessionRequest(google.protobuf.message.Message):
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 

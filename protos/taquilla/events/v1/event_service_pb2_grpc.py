@@ -98,6 +98,11 @@ class EventServiceStub(object):
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsRequest.SerializeToString,
                 response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsResponse.FromString,
                 _registered_method=True)
+        self.GetSession = channel.unary_unary(
+                '/taquilla.events.v1.EventService/GetSession',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionResponse.FromString,
+                _registered_method=True)
         self.AddSession = channel.unary_unary(
                 '/taquilla.events.v1.EventService/AddSession',
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionRequest.SerializeToString,
@@ -217,6 +222,14 @@ class EventServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSession(self, request, context):
+        """Returns one session of an event with the event's version, if the caller may see it: draft
+        sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AddSession(self, request, context):
         """Adds a session (a date) to an event, with its inventory for every zone.
         Accepts an idempotency_key like CreateEvent.
@@ -304,6 +317,11 @@ def add_EventServiceServicer_to_server(servicer, server):
                     servicer.ListSessions,
                     request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsRequest.FromString,
                     response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsResponse.SerializeToString,
+            ),
+            'GetSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSession,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionResponse.SerializeToString,
             ),
             'AddSession': grpc.unary_unary_rpc_method_handler(
                     servicer.AddSession,
@@ -593,6 +611,33 @@ class EventService(object):
             '/taquilla.events.v1.EventService/ListSessions',
             taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsRequest.SerializeToString,
             taquilla_dot_events_dot_v1_dot_event__service__pb2.ListSessionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/GetSession',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

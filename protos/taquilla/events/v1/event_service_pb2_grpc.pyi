@@ -105,6 +105,14 @@ class EventServiceStub:
     ]
     """Lists the sessions of an event that the caller may see."""
 
+    GetSession: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.GetSessionRequest,
+        taquilla.events.v1.event_service_pb2.GetSessionResponse,
+    ]
+    """Returns one session of an event with the event's version, if the caller may see it: draft
+    sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
+    """
+
     AddSession: grpc.UnaryUnaryMultiCallable[
         taquilla.events.v1.event_service_pb2.AddSessionRequest,
         taquilla.events.v1.event_service_pb2.AddSessionResponse,
@@ -228,6 +236,14 @@ class EventServiceAsyncStub:
         taquilla.events.v1.event_service_pb2.ListSessionsResponse,
     ]
     """Lists the sessions of an event that the caller may see."""
+
+    GetSession: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.GetSessionRequest,
+        taquilla.events.v1.event_service_pb2.GetSessionResponse,
+    ]
+    """Returns one session of an event with the event's version, if the caller may see it: draft
+    sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
+    """
 
     AddSession: grpc.aio.UnaryUnaryMultiCallable[
         taquilla.events.v1.event_service_pb2.AddSessionRequest,
@@ -370,6 +386,16 @@ class EventServiceServicer(metaclass=abc.ABCMeta):
         context: _ServicerContext,
     ) -> typing.Union[taquilla.events.v1.event_service_pb2.ListSessionsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.ListSessionsResponse]]:
         """Lists the sessions of an event that the caller may see."""
+
+    @abc.abstractmethod
+    def GetSession(
+        self,
+        request: taquilla.events.v1.event_service_pb2.GetSessionRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.GetSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.GetSessionResponse]]:
+        """Returns one session of an event with the event's version, if the caller may see it: draft
+        sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
+        """
 
     @abc.abstractmethod
     def AddSession(
