@@ -15,7 +15,9 @@ from starlette.types import Message, Receive, Scope, Send
 
 from devstack.infra import Redis as RedisServer
 from devstack.processes import free_port
-from edge.cache import CACHE_REQUESTS, VERSION_KEY, CachedReads, CatalogCache, body_etag, matches
+from edge.api.etags import body_etag, matches
+from edge.cache.middleware import CachedReads
+from edge.cache.store import CACHE_REQUESTS, VERSION_KEY, CatalogCache
 from edge.security.middleware import AuthOutcome
 from edge.security.tokens import VerifiedToken
 from taquilla_runtime.principal import Principal, PrincipalKind, Role

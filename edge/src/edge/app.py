@@ -11,10 +11,13 @@ from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
 from edge.api.routes import admin, admin_notifications, auth, events, health, users
-from edge.cache import VERSION_KEY, CachedReads, CatalogCache, InvalidateOnCatalogWrites
+from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
+from edge.cache.store import VERSION_KEY, CatalogCache
 from edge.clients.channels import ServiceChannels
+from edge.clients.events import EventsClient
 from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
+from edge.clients.notifications import NotificationsClient
 from edge.config import EdgeSettings
 from edge.errors import install_error_handlers
 from edge.middleware import CorrelationAndMetricsMiddleware, ServerSpanMiddleware
@@ -67,7 +70,8 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Channels and pools connect lazily: the edge starts even while a dependency is down.
+        # Channels and pools connect lazily: the edge starts even while a dependency is down. Every
+        # client is built here, once; routes get them from EdgeState (api/deps.py).
         channels = ServiceChannels.open(
             settings.identity_svc_address, settings.event_svc_address, settings.notification_svc_address
         )
@@ -83,6 +87,8 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
                 for name, channel in channels.named().items()
             ],
             identity=identity,
+            events=EventsClient(channels.events, settings.grpc_deadline_seconds),
+            notifications=NotificationsClient(channels.notifications, settings.grpc_deadline_seconds),
             jwks=jwks,
             guard=Guard(
                 verifier=TokenVerifier(jwks, issuer=settings.issuer, audience=settings.token_audience),
@@ -115,9 +121,17 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
     )
-    # Outermost last: correlation id and metrics wrap authentication and rate limiting, then the
-    # catalog answers given before routing (edge.cache); the requests that go on get a server span,
-    # and catalog writes bump the cache's version.
+    # Middleware order: each add_middleware wraps everything added before it, so the last one added
+    # sees a request first. A request therefore goes through, outermost first:
+    #   1. CorrelationAndMetricsMiddleware: correlation id and metrics for every answer, the
+    #      rejections and cache hits below included;
+    #   2. AuthAndRateLimitMiddleware: verifies the token and spends the rate limit, reading the
+    #      catalog cache's version along in the same Redis round trip (scope["state"]);
+    #   3. CachedReads (edge.cache.middleware): answers a repeated shared catalog read from memory
+    #      with that version, before routing, a span or any dependency;
+    #   4. ServerSpanMiddleware: a server span for the requests that go on to the routes;
+    #   5. InvalidateOnCatalogWrites (edge.cache.middleware): innermost, so the catalog version is
+    #      bumped after a write's route has answered and before the response leaves the edge.
     app.add_middleware(InvalidateOnCatalogWrites)
     app.add_middleware(ServerSpanMiddleware)
     app.add_middleware(CachedReads)

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from edge.clients.events import StaleVersion
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import field_errors_from_trailers
 
@@ -122,6 +123,11 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.detail if isinstance(exc.detail, str) and exc.detail != _phrase(exc.status_code) else None
         )
         return problem_response(request, Problem(exc.status_code, detail, headers=dict(exc.headers or {})))
+
+    @app.exception_handler(StaleVersion)
+    async def on_stale_version(request: Request, exc: StaleVersion) -> JSONResponse:
+        # If-Match named a version the resource has moved on from (event_svc's ABORTED).
+        return problem_response(request, Problem(412, str(exc), slug="precondition-failed"))
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def on_grpc(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:

@@ -13,10 +13,12 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from redis.asyncio import Redis
 
-from edge.cache import CatalogCache
+from edge.cache.store import CatalogCache
 from edge.clients.channels import ServiceChannels
+from edge.clients.events import EventsClient
 from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
+from edge.clients.notifications import NotificationsClient
 from edge.config import EdgeSettings
 from edge.errors import Problem
 from edge.security.middleware import AuthOutcome, Guard
@@ -31,6 +33,8 @@ class EdgeState:
     redis: Redis
     health_clients: list[HealthClient]
     identity: IdentityClient
+    events: EventsClient
+    notifications: NotificationsClient
     jwks: JwksCache
     guard: Guard
     cache: CatalogCache
@@ -42,6 +46,13 @@ async def get_state(request: Request) -> EdgeState:
 
 
 State = Annotated[EdgeState, Depends(get_state)]
+
+
+async def events_client(state: State) -> EventsClient:
+    return state.events
+
+
+Events = Annotated[EventsClient, Depends(events_client)]
 
 # Declares the OAuth2 password flow in the OpenAPI document (Swagger's Authorize button); the token
 # itself is verified by the middleware before any route runs.

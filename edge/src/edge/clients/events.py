@@ -2,8 +2,8 @@
 
 The caller's verified principal travels as gRPC metadata (never in the request body); the channel
 adds the request's correlation id. A stale ``expected_version`` (gRPC ABORTED) is raised as
-:class:`StaleVersion`, which the routes answer with 412; every other gRPC error propagates to the
-edge's single gRPC → HTTP mapping.
+:class:`StaleVersion`, which edge.errors answers with 412; every other gRPC error propagates to the
+edge's single gRPC → HTTP mapping. Built once at start-up (the app's lifespan), like every client.
 """
 
 from __future__ import annotations
@@ -120,6 +120,16 @@ class EventsClient:
     async def list_sessions(self, principal: Principal | None, event_id: str) -> pb.ListSessionsResponse:
         reply: pb.ListSessionsResponse = await self._stub.ListSessions(
             pb.ListSessionsRequest(event_id=event_id), metadata=_metadata(principal), timeout=self._deadline
+        )
+        return reply
+
+    async def get_session(
+        self, principal: Principal | None, event_id: str, session_id: str
+    ) -> pb.GetSessionResponse:
+        reply: pb.GetSessionResponse = await self._stub.GetSession(
+            pb.GetSessionRequest(event_id=event_id, session_id=session_id),
+            metadata=_metadata(principal),
+            timeout=self._deadline,
         )
         return reply
 

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from edge.api.deps import CurrentPrincipal, State
+from edge.api.problems import NOT_AN_ADMINISTRATOR, UNAUTHENTICATED, problem
 from edge.api.schemas.identity import (
     ApiClientCreate,
     ApiClientCreated,
@@ -29,7 +30,7 @@ from edge.api.schemas.identity import (
 router = APIRouter(
     prefix="/api/v1/admin",
     tags=["admin"],
-    responses={401: {"description": "No valid access token"}, 403: {"description": "Not an administrator"}},
+    responses={**UNAUTHENTICATED, **NOT_AN_ADMINISTRATOR},
 )
 
 Cursor = Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page")]
@@ -54,7 +55,7 @@ async def list_users(
     "/users/{user_id}",
     response_model=UserPublic,
     summary="Change a user's role, active flag or organization",
-    responses={404: {"description": "No such user"}, 422: {"description": "Invalid or unknown fields"}},
+    responses={404: problem("No such user"), 422: problem("Invalid or unknown fields")},
 )
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, principal: CurrentPrincipal, state: State
@@ -75,7 +76,7 @@ async def update_user(
     status_code=status.HTTP_201_CREATED,
     response_model=OrganizationPublic,
     summary="Create an organization",
-    responses={409: {"description": "Name already used"}},
+    responses={409: problem("Name already used")},
 )
 async def create_organization(
     body: OrganizationCreate, principal: CurrentPrincipal, state: State, response: Response

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from edge.api.deps import CurrentPrincipal, State
-from edge.clients.notifications import PB_TO_STATUS, NotificationsClient
+from edge.api.problems import NOT_AN_ADMINISTRATOR, UNAUTHENTICATED, problem
+from edge.clients.notifications import PB_TO_STATUS
 from taquilla.notifications.v1 import notification_service_pb2 as pb
 
 router = APIRouter(
     prefix="/api/v1/admin/notifications",
     tags=["admin"],
-    responses={401: {"description": "No valid access token"}, 403: {"description": "Not an administrator"}},
+    responses={**UNAUTHENTICATED, **NOT_AN_ADMINISTRATOR},
 )
 
 StatusName = Literal["pending", "sent", "failed", "skipped"]
@@ -66,10 +67,6 @@ class NotificationPage(BaseModel):
     next_cursor: str | None
 
 
-def _client(state: State) -> NotificationsClient:
-    return NotificationsClient(state.channels.notifications, state.settings.grpc_deadline_seconds)
-
-
 @router.get("", response_model=NotificationPage, summary="List notifications, newest first")
 async def list_notifications(
     principal: CurrentPrincipal,
@@ -79,7 +76,7 @@ async def list_notifications(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
 ) -> NotificationPage:
-    reply = await _client(state).list(
+    reply = await state.notifications.list(
         principal, status=status, event_id=str(event_id) if event_id else None, limit=limit, cursor=cursor
     )
     return NotificationPage(
@@ -94,10 +91,10 @@ async def list_notifications(
     summary="Retry a failed notification",
     description="Delivers it again now. Answers with the notification afterwards: `sent`, or `failed` "
     "again with more attempts. 409 when it is not failed.",
-    responses={404: {"description": "No such notification"}, 409: {"description": "Not failed"}},
+    responses={404: problem("No such notification"), 409: problem("Not failed")},
 )
 async def retry_notification(
     notification_id: uuid.UUID, principal: CurrentPrincipal, state: State
 ) -> NotificationPublic:
-    notification = await _client(state).retry(principal, str(notification_id), RETRY_DEADLINE_SECONDS)
+    notification = await state.notifications.retry(principal, str(notification_id), RETRY_DEADLINE_SECONDS)
     return NotificationPublic.from_pb(notification)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from edge.api.deps import CurrentToken, EdgeState, State
+from edge.api.problems import UNAUTHENTICATED, problem
 from edge.api.schemas.identity import LogoutRequest, OAuthError, TokenResponse, UserPublic, UserRegister
 from edge.errors import Problem
 from taquilla.identity.v1 import identity_service_pb2 as pb
@@ -32,8 +33,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     description="Self-service sign-up. The account is a `customer`; only administrators grant other roles. "
     "Passwords need at least 12 characters and may not be common ones.",
     responses={
-        409: {"description": "The email is already registered"},
-        422: {"description": "Invalid fields (weak password, malformed email, unknown fields)"},
+        409: problem("The email is already registered"),
+        422: problem("Invalid fields (weak password, malformed email, unknown fields)"),
     },
 )
 async def register(body: UserRegister, state: State, response: Response) -> UserPublic:
@@ -188,7 +189,7 @@ async def token(
     summary="Sign out",
     description="Revokes the access token used for this call at once and, when `refresh_token` is sent, "
     "the whole refresh-token family (every device of this sign-in).",
-    responses={401: {"description": "No valid access token"}},
+    responses=UNAUTHENTICATED,
 )
 async def logout(token: CurrentToken, state: State, body: LogoutRequest | None = None) -> Response:
     if body and body.refresh_token:

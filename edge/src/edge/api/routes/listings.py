@@ -1,206 +1,28 @@
 """Finding published events: GET /api/v1/events and GET /api/v1/events/search (the same answer).
 
-event_svc searches (SearchEvents); the edge validates the query string, caches the answer in Redis
-(edge.cache: the same for every caller, so cached for all) and answers If-None-Match with 304.
+event_svc searches (SearchEvents); the edge validates the query string and reads the answer through
+the catalog cache (edge.cache: the same for every caller, so cached for all), which also answers
+If-None-Match with 304.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, PlainValidator, ValidationError, WithJsonSchema
+from pydantic import ValidationError
 
-from edge.api.deps import State
-from edge.api.routes.events import (
-    CategoryName,
-    Events,
-    Money,
-    Venue,
-    problem,
-)
-from edge.cache import Cached, body_etag, conditional_json, request_target
-from taquilla.events.v1 import event_service_pb2 as pb
-from taquilla_runtime.timestamps import from_timestamp, to_timestamp
+from edge.api.deps import Events
+from edge.api.etags import body_etag
+from edge.api.problems import problem
+from edge.api.schemas.listings import EventListing, EventListPage, ListingQuery, listing_parameters
+from edge.cache.reads import CatalogReads, Reads
 
 router = APIRouter(tags=["events"])
 
-SortName = Literal["date", "relevance", "price"]
-AMOUNT = r"^\d{1,10}(\.\d{1,2})?$"
-_ORDERS: dict[str, pb.ListingOrder.ValueType] = {
-    "date": pb.LISTING_ORDER_DATE,
-    "relevance": pb.LISTING_ORDER_RELEVANCE,
-    "price": pb.LISTING_ORDER_PRICE,
-}
-
-
-class EventListing(BaseModel):
-    """A published event as listings show it (GET /api/v1/events/{id} has everything)."""
-
-    id: uuid.UUID
-    organization_id: uuid.UUID
-    name: str = Field(examples=["Noche de Jazz en el Foro"])
-    category: CategoryName
-    venue: Venue
-    image_url: str | None
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    timezone: str = Field(examples=["America/Mexico_City"])
-    price_from: Money | None = Field(description="The cheapest ticket.")
-    available: bool = Field(description="Some session still on offer has places left.")
-    version: int = Field(description="The event's version: GET /api/v1/events/{id} sends it as ETag.")
-    featured: bool = Field(description="On the front page: an administrator's pick.")
-
-    @classmethod
-    def from_pb(cls, event: pb.EventSummary) -> EventListing:
-        venue = event.venue
-        return cls(
-            id=uuid.UUID(event.id),
-            organization_id=uuid.UUID(event.organization_id),
-            name=event.name,
-            category=pb.Category.Name(event.category).removeprefix("CATEGORY_").lower(),
-            venue=Venue(
-                name=venue.name,
-                city=venue.city,
-                address=venue.address,
-                latitude=venue.latitude if venue.HasField("latitude") else None,
-                longitude=venue.longitude if venue.HasField("longitude") else None,
-            ),
-            image_url=event.image_url or None,
-            starts_at=from_timestamp(event.starts_at),
-            ends_at=from_timestamp(event.ends_at),
-            timezone=event.timezone,
-            price_from=Money(amount=event.price_from.amount, currency=event.price_from.currency)
-            if event.HasField("price_from")
-            else None,
-            available=event.available,
-            featured=event.featured,
-            version=event.version,
-        )
-
-
-class EventListPage(BaseModel):
-    items: list[EventListing]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` (with the same other parameters) for the next page; null on the last."
-    )
-    total: int | None = Field(description="How many events match in all; only with `count=true`, else null.")
-
-
-def _moment(value: object) -> dt.datetime | dt.date:
-    """An ISO-8601 time with a UTC offset, or a date."""
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        if len(text) == 10:
-            return dt.date.fromisoformat(text)
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            "must be an ISO-8601 time with offset (2030-03-14T20:00:00-05:00) or a date"
-        ) from None
-    if moment.tzinfo is None:
-        raise ValueError("must carry a UTC offset, e.g. 2030-03-14T20:00:00-05:00 (or be a date)")
-    return moment
-
-
-Moment = Annotated[
-    dt.datetime | dt.date,
-    PlainValidator(_moment),
-    WithJsonSchema(
-        {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
-    ),
-]
-
-
-class ListingQuery(BaseModel):
-    """The query string of a listing or search."""
-
-    q: str | None = Field(
-        default=None,
-        max_length=200,
-        description="Words to find in names, descriptions, venues and cities (Spanish or English, any "
-        'accents or case: "musica" finds "Música"; typos are tolerated: "concerto", "Bogta"). Every word '
-        "must match.",
-        examples=["jazz bogota"],
-    )
-    category: CategoryName | None = Field(default=None, description="Only this kind of event.")
-    city: str | None = Field(
-        default=None,
-        max_length=100,
-        description="Only this city, ignoring accents and case.",
-        examples=["Bogotá"],
-    )
-    date_from: Moment | None = Field(
-        default=None,
-        description="Only events still running at this time or later (an ISO-8601 time with offset, or a "
-        "date, meaning its start in UTC). Default: now, so events that have ended are not listed.",
-        examples=["2030-03-14"],
-    )
-    date_to: Moment | None = Field(
-        default=None,
-        description="Only events starting before this time (a date includes that whole day, UTC).",
-        examples=["2030-03-31T23:59:59-05:00"],
-    )
-    price_min: str | None = Field(
-        default=None,
-        pattern=AMOUNT,
-        description="Only events whose cheapest ticket costs at least this (a decimal string).",
-        examples=["200.00"],
-    )
-    price_max: str | None = Field(
-        default=None,
-        pattern=AMOUNT,
-        description="Only events whose cheapest ticket costs at most this.",
-        examples=["950"],
-    )
-    available: bool = Field(default=False, description="Only events with places left.")
-    featured: bool = Field(default=False, description="Only the featured events (the front page's pick).")
-    sort: SortName = Field(
-        default="date",
-        description="`date` (soonest first), `relevance` (best match first; needs `q`) or `price` (cheapest "
-        "first).",
-    )
-    limit: int = Field(default=20, ge=1, le=100, description="Events per page.")
-    cursor: str | None = Field(
-        default=None, max_length=1024, description="`next_cursor` of the previous page (opaque)."
-    )
-    count: bool = Field(default=False, description="Also return `total` (costs a little more).")
-
-    def to_pb(self) -> pb.SearchEventsRequest:
-        return pb.SearchEventsRequest(
-            query=self.q or "",
-            category=pb.Category.Value(f"CATEGORY_{self.category.upper()}")
-            if self.category
-            else pb.CATEGORY_UNSPECIFIED,
-            city=self.city or "",
-            date_from=to_timestamp(_instant(self.date_from)) if self.date_from else None,
-            date_to=to_timestamp(_instant(self.date_to, end_of_day=True)) if self.date_to else None,
-            price_min=self.price_min or "",
-            price_max=self.price_max or "",
-            available_only=self.available,
-            order=_ORDERS[self.sort],
-            limit=self.limit,
-            cursor=self.cursor or "",
-            include_total=self.count,
-            featured_only=self.featured,
-        )
-
-
-def _instant(value: dt.datetime | dt.date, *, end_of_day: bool = False) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    day = value + dt.timedelta(days=1) if end_of_day else value
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-
-
-IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=256)]
 LIST_DESCRIPTION = (
     "Published events, the same for everyone. Filters combine; `sort` orders them; pages are keyset "
     "pages (`limit`, then `cursor` = the previous page's `next_cursor`): each event appears exactly once "
@@ -273,35 +95,11 @@ async def listing_query(request: Request) -> ListingQuery:
         ) from None
 
 
-def _parameters() -> list[dict[str, Any]]:
-    schema = ListingQuery.model_json_schema()
-    parameters = []
-    for name, properties in schema["properties"].items():
-        field = dict(properties)
-        description = field.pop("description", "")
-        examples = field.pop("examples", None)
-        parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": field}
-        if description:
-            parameter["description"] = description
-        if examples:
-            parameter["example"] = examples[0]
-        parameters.append(parameter)
-    return parameters
-
-
-LISTING_PARAMETERS = _parameters()
+LISTING_PARAMETERS = listing_parameters()
 Listing = Annotated[ListingQuery, Depends(listing_query)]
 
 
-def catalog_version(request: Request) -> bytes | None:
-    """The catalog cache's version, when this request's rate limit read it along (edge.cache)."""
-    version: bytes | None = getattr(request.state, "read_along", None)
-    return version
-
-
-async def _listing(
-    request: Request, query: ListingQuery, state: State, events: Events, if_none_match: str | None
-) -> Response:
+async def _listing(query: ListingQuery, events: Events, reads: CatalogReads) -> Response:
     search = query.to_pb()
     key = "list:" + hashlib.blake2b(search.SerializeToString(deterministic=True), digest_size=16).hexdigest()
 
@@ -315,9 +113,7 @@ async def _listing(
         body = page.model_dump_json().encode()
         return body, body_etag(body)
 
-    cached: Cached = await state.cache.fetch(key, build, version=catalog_version(request))
-    state.cache.remember_answer(request_target(request.scope), key, request.scope.get("route"), everyone=True)
-    return conditional_json(cached, if_none_match, shared=True)
+    return await reads.cached(key, build)
 
 
 @router.get(
@@ -328,14 +124,8 @@ async def _listing(
     responses=LIST_RESPONSES,
     openapi_extra={"parameters": LISTING_PARAMETERS},
 )
-async def list_events(
-    request: Request,
-    query: Listing,
-    state: State,
-    events: Events,
-    if_none_match: IfNoneMatch = None,
-) -> Response:
-    return await _listing(request, query, state, events, if_none_match)
+async def list_events(query: Listing, events: Events, reads: Reads) -> Response:
+    return await _listing(query, events, reads)
 
 
 @router.get(
@@ -347,11 +137,5 @@ async def list_events(
     responses=LIST_RESPONSES,
     openapi_extra={"parameters": LISTING_PARAMETERS},
 )
-async def search_events(
-    request: Request,
-    query: Listing,
-    state: State,
-    events: Events,
-    if_none_match: IfNoneMatch = None,
-) -> Response:
-    return await _listing(request, query, state, events, if_none_match)
+async def search_events(query: Listing, events: Events, reads: Reads) -> Response:
+    return await _listing(query, events, reads)

@@ -5,20 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 
-from edge.api.deps import CurrentPrincipal
-from edge.api.routes.events import UNAUTHENTICATED, EventPublic, Events, EventStatusName, problem
-from taquilla.events.v1 import event_service_pb2 as pb
+from edge.api.deps import CurrentPrincipal, Events
+from edge.api.problems import UNAUTHENTICATED, problem
+from edge.api.schemas.events import EventPage, EventPublic, EventStatusName, event_status_value
 
 router = APIRouter(tags=["events"])
-
-
-class EventPage(BaseModel):
-    items: list[EventPublic]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` to get the next page; null on the last page."
-    )
 
 
 @router.get(
@@ -39,7 +31,7 @@ async def list_my_organization_events(
 ) -> EventPage:
     reply = await events.list_organization_events(
         principal,
-        statuses=[pb.EventStatus.Value(f"EVENT_STATUS_{name.upper()}") for name in status or ()],
+        statuses=[event_status_value(name) for name in status or ()],
         limit=limit,
         cursor=cursor,
     )

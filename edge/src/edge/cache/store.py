@@ -1,38 +1,9 @@
-"""Catalog responses cached in Redis: versioned, bounded in time, rebuilt once per key at a time.
-
-**Versions.** ``edge:catalog:version`` counts the catalog's changes. Every entry records the version
-it was built under, and the version is read *before* the service is asked, in the same round trip
-as the entry (MGET). The edge increments it after every catalog write it proxies and before the
-write's response leaves (:class:`InvalidateOnCatalogWrites`), and every edge instance shares Redis,
-so the first read after a write has returned misses and asks the service: no stale read after a
-write. An answer built from data older than a write can only ever be stored under the older version.
-
-**Writes that bypass the edge** (the seed, event_svc's own housekeeping, tickets sold by a later
-service changing ``available``) do not bump the version: the TTL (``EDGE_CACHE_TTL_SECONDS``, 30 s
-by default) bounds how stale those can be. See docs/adr/0011-edge-response-cache.md.
-
-**Stampedes.** On a miss, one request per key and version takes a short lock (SET NX PX) and asks
-the service; the others poll for its entry for up to ``wait_seconds``, then ask the service
-themselves rather than wait longer.
-
-**In process.** The rate limiter's round trip reads the version along (RateLimiter ``read_along``),
-so a request that comes with it is first looked up in a small in-process copy of recent entries,
-kept under the same version and expiry as in Redis: a hit then costs no Redis call of its own.
-
-**Before FastAPI.** A request that repeats, byte for byte, the path and query string of a shared
-answer already given (:class:`CachedReads`) is answered from that in-process copy without routing,
-validation or dependencies: it already passed through correlation, metrics, authentication and the
-rate limit, and the version check is the same. Anything else goes on to the routes.
-
-**Failures.** Redis errors never fail a request: it is answered by the service, counted as
-``error``, and Redis is left alone for a couple of seconds. If a version bump fails, this instance
-stops reading the cache for a TTL, since its entries could be stale.
-"""
+"""The catalog cache: answers in Redis under the catalog's version, with an in-process copy of
+recent entries and of the answers given at each address (see :mod:`edge.cache` for the design)."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import secrets
 import time
@@ -41,8 +12,7 @@ from dataclasses import dataclass
 
 from prometheus_client import Counter
 from redis.asyncio import Redis
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from taquilla_runtime.principal import Principal
 
@@ -63,9 +33,6 @@ CACHE_INVALIDATIONS = Counter(
 VERSION_KEY = "edge:catalog:version"
 ENTRY_PREFIX = "edge:catalog:entry:"
 LOCK_PREFIX = "edge:catalog:lock:"
-JSON = "application/json"
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-CATALOG_PREFIX = "/api/v1/events"
 
 Builder = Callable[[], Awaitable[tuple[bytes, str]]]
 
@@ -77,11 +44,6 @@ class Cached:
     body: bytes
     etag: str
     result: str
-
-
-def body_etag(body: bytes) -> str:
-    """A strong ETag naming exactly these bytes."""
-    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
 
 
 class CatalogCache:
@@ -279,17 +241,6 @@ class _Entry:
         return cls(version, expires_at, parts[2].decode(), parts[3])
 
 
-def matches(if_none_match: str | None, etag: str) -> bool:
-    """If-None-Match names this ETag (or ``*``); weak comparison, as RFC 9110 asks for GET."""
-    if not if_none_match:
-        return False
-    wanted = etag.removeprefix("W/")
-    return any(
-        value.strip() == "*" or value.strip().removeprefix("W/") == wanted
-        for value in if_none_match.split(",")
-    )
-
-
 def sees_shared_event(principal: Principal | None) -> bool:
     """Whether the caller sees an event as everybody outside its organization does, the view that is
     cached: anonymous callers and members of no organization, administrators excepted."""
@@ -299,86 +250,3 @@ def sees_shared_event(principal: Principal | None) -> bool:
 def request_target(scope: Scope) -> str:
     """The path and query string as sent: the key of an answer given before routing (CachedReads)."""
     return f"{scope['path']}?{scope['query_string'].decode('latin-1')}"
-
-
-def conditional_json(cached: Cached, if_none_match: str | None, *, shared: bool) -> Response:
-    """200 with the body, or 304 when the client already has it; ETag and cache headers either way."""
-    headers = {
-        "ETag": cached.etag,
-        # Clients may keep it, but must ask again (cheaply, with If-None-Match) before reusing it.
-        "Cache-Control": "public, no-cache" if shared else "private, no-cache",
-        "X-Cache": cached.result,
-    }
-    if matches(if_none_match, cached.etag):
-        return Response(status_code=304, headers=headers)
-    return Response(content=cached.body, media_type=JSON, headers=headers)
-
-
-class InvalidateOnCatalogWrites:
-    """Bumps the catalog version after a catalog write, before its response leaves the edge.
-
-    A write that failed as a client error (4xx) changed nothing and bumps nothing; a server error or
-    an exception may hide a write that happened, so it bumps too.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in WRITE_METHODS
-            or not scope["path"].startswith(CATALOG_PREFIX)
-        ):
-            await self.app(scope, receive, send)
-            return
-        cache: CatalogCache = scope["app"].state.edge.cache
-        started = False
-
-        async def send_after_bump(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                if not 400 <= message["status"] < 500:
-                    await cache.bump()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_after_bump)
-        except BaseException:
-            if not started:
-                await cache.bump()
-            raise
-
-
-class CachedReads:
-    """Answers a repeated catalog read from the in-process copy, before routing (see the module).
-
-    It runs after authentication and the rate limit (``scope["state"]``), so only requests that
-    reached the catalog's version with their limit are considered, and only callers who get the
-    shared answer: a rejected token, or a member of an organization asking for an event, goes on to
-    the routes.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"].startswith(CATALOG_PREFIX):
-            state = scope.get("state") or {}
-            version = state.get("read_along")
-            outcome = state.get("auth")
-            if version is not None and outcome is not None and outcome.rejected is None:
-                principal = outcome.token.principal if outcome.token is not None else None
-                cache: CatalogCache = scope["app"].state.edge.cache
-                found = cache.answer(request_target(scope), version, insider=not sees_shared_event(principal))
-                if found is not None:
-                    entry, route = found
-                    scope["route"] = route  # for the metrics' route label, as the router would
-                    CACHE_REQUESTS.labels("hit").inc()
-                    given = next((v for k, v in scope["headers"] if k == b"if-none-match"), None)
-                    if_none_match = given.decode("latin-1") if given is not None else None
-                    cached = Cached(entry.body, entry.etag, "hit")
-                    await conditional_json(cached, if_none_match, shared=True)(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
