@@ -234,7 +234,7 @@ async def test_sessions_are_added_read_changed_and_removed(edge: httpx.AsyncClie
     assert (await edge.post(base, headers={**organizer, **key}, json=body)).json() == added.json()
 
     session = await edge.get(added.headers["location"])
-    assert (session.status_code, session.json()["title"]) == (200, "Matiné")
+    assert (session.status_code, session.json()["title"], session.headers["etag"]) == (200, "Matiné", '"2"')
     assert (
         await edge.patch(added.headers["location"], headers=organizer, json={"status": "suspended"})
     ).status_code == 428
@@ -248,6 +248,9 @@ async def test_sessions_are_added_read_changed_and_removed(edge: httpx.AsyncClie
     )
     removed = await edge.delete(added.headers["location"], headers={**organizer, "If-Match": '"3"'})
     assert (removed.status_code, removed.headers["etag"]) == (204, '"4"')
+    gone = await edge.get(added.headers["location"])
+    assert (gone.status_code, gone.headers["content-type"]) == (404, PROBLEM)
+    assert gone.json()["detail"] == f"Session {added.json()['id']} not found."
     listed = await edge.get(base)
     assert [s["id"] for s in listed.json()["items"]] == [event["sessions"][0]["id"]]
     assert listed.headers["etag"] == '"4"'
