@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from identity_svc.adapters.crypto import Argon2Hasher, Ed25519KeyRing
 from identity_svc.adapters.unit_of_work import SqlUnitOfWork
-from identity_svc.application.handlers import Deps, TokenSettings
+from identity_svc.application import handlers
+from identity_svc.application.handlers import Clock, TokenSettings, system_clock
+from identity_svc.application.ports import KeyRing, PasswordHasher, UnitOfWork
 from identity_svc.config import SCHEMA, Settings
-from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityServicer
+from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityHandlers, IdentityServicer
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
@@ -27,22 +30,63 @@ def build_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def build_deps(settings: Settings, engine: AsyncEngine) -> Deps:
-    return Deps(
-        uow=partial(SqlUnitOfWork, engine),
-        hasher=Argon2Hasher(),
-        keys=Ed25519KeyRing(settings.key_encryption_key),
-        tokens=TokenSettings(issuer=settings.token_issuer, audience=settings.token_audience),
+def unit_of_work_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
+    return partial(SqlUnitOfWork, engine)
+
+
+def build_password_hasher() -> PasswordHasher:
+    return Argon2Hasher()
+
+
+def bind_handlers(
+    *, clock: Clock, hasher: PasswordHasher, keys: KeyRing, tokens: TokenSettings
+) -> IdentityHandlers:
+    """Every use case with its dependencies, injected here once."""
+    return IdentityHandlers(
+        register_customer=partial(handlers.register_customer, clock=clock, hasher=hasher),
+        get_current_user=handlers.get_current_user,
+        issue_password_grant=partial(
+            handlers.issue_password_grant, clock=clock, hasher=hasher, keys=keys, tokens=tokens
+        ),
+        issue_refresh_grant=partial(handlers.issue_refresh_grant, clock=clock, keys=keys, tokens=tokens),
+        issue_client_credentials_grant=partial(
+            handlers.issue_client_credentials_grant, clock=clock, keys=keys, tokens=tokens
+        ),
+        revoke_refresh_token=partial(handlers.revoke_refresh_token, clock=clock),
+        get_jwks=partial(handlers.get_jwks, clock=clock, keys=keys),
+        rotate_signing_key=partial(handlers.rotate_signing_key, clock=clock, keys=keys),
+        list_users=handlers.list_users,
+        update_user=handlers.update_user,
+        create_organization=partial(handlers.create_organization, clock=clock),
+        create_api_client=handlers.create_api_client,
+        list_audit_entries=handlers.list_audit_entries,
+        get_user_contact=handlers.get_user_contact,
+    )
+
+
+def build_servicer(settings: Settings, engine: AsyncEngine) -> IdentityServicer:
+    return IdentityServicer(
+        unit_of_work_factory(engine),
+        bind_handlers(
+            clock=system_clock,
+            hasher=build_password_hasher(),
+            keys=Ed25519KeyRing(settings.key_encryption_key),
+            tokens=TokenSettings(issuer=settings.token_issuer, audience=settings.token_audience),
+        ),
     )
 
 
 def build_service(settings: Settings) -> ServiceProcess:
     engine = build_engine(settings)
-    servicer = IdentityServicer(build_deps(settings, engine))
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
-        register=[partial(identity_service_pb2_grpc.add_IdentityServiceServicer_to_server, servicer)],
+        register=[
+            partial(
+                identity_service_pb2_grpc.add_IdentityServiceServicer_to_server,
+                build_servicer(settings, engine),
+            )
+        ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
     )

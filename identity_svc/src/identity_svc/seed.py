@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from identity_svc.bootstrap import build_deps, build_engine
+from identity_svc.bootstrap import build_engine, build_password_hasher, unit_of_work_factory
 from identity_svc.config import Settings
 from identity_svc.domain.model import Organization, User
 from identity_svc.domain.passwords import password_problems
@@ -72,9 +72,9 @@ async def seed(settings: Settings) -> None:
     if settings.environment == "production":
         raise SystemExit("refusing to load demo accounts with public passwords in production")
     engine = build_engine(settings)
-    deps = build_deps(settings, engine)
+    hasher = build_password_hasher()
     try:
-        async with deps.uow() as uow:
+        async with unit_of_work_factory(engine)() as uow:
             if await uow.organizations.get(DEMO_ORGANIZATION_ID) is None:
                 await uow.organizations.add(
                     Organization(DEMO_ORGANIZATION_ID, DEMO_ORGANIZATION_NAME, dt.datetime.now(dt.UTC))
@@ -90,7 +90,7 @@ async def seed(settings: Settings) -> None:
                             email=account.email,
                             full_name=account.full_name,
                             role=account.role,
-                            password_hash=deps.hasher.hash(account.password),
+                            password_hash=hasher.hash(account.password),
                             organization_id=account.organization_id,
                         )
                     )

@@ -13,10 +13,10 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from identity_svc.application.ports import SigningKey
+from identity_svc.application.ports import KeyRing, PasswordHasher, PublicKey, SigningKey
 
 
-class Argon2Hasher:
+class Argon2Hasher(PasswordHasher):
     """argon2id with OWASP's minimum parameters (m=19 MiB, t=2, p=1)."""
 
     def __init__(self, memory_cost: int = 19 * 1024, time_cost: int = 2, parallelism: int = 1) -> None:
@@ -42,14 +42,14 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-class Ed25519KeyRing:
+class Ed25519KeyRing(KeyRing):
     """Creates, stores (encrypted with the key-encryption key) and uses EdDSA signing keys."""
 
     def __init__(self, key_encryption_key: str) -> None:
         self._fernet = Fernet(key_encryption_key.encode())
         self._private: dict[str, Ed25519PrivateKey] = {}
 
-    def new_key(self) -> SigningKey:
+    def new_key(self, now: dt.datetime) -> SigningKey:
         private = Ed25519PrivateKey.generate()
         raw_public = private.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -57,8 +57,8 @@ class Ed25519KeyRing:
         pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        kid = f"{dt.datetime.now(dt.UTC):%Y%m%d}-{secrets.token_hex(4)}"
-        return SigningKey(kid, self._fernet.encrypt(pem), _b64url(raw_public), dt.datetime.now(dt.UTC))
+        kid = f"{now:%Y%m%d}-{secrets.token_hex(4)}"
+        return SigningKey(kid, self._fernet.encrypt(pem), _b64url(raw_public), now)
 
     def _private_key(self, key: SigningKey) -> Ed25519PrivateKey:
         if key.kid not in self._private:
@@ -73,12 +73,5 @@ class Ed25519KeyRing:
             claims, self._private_key(key), algorithm="EdDSA", headers={"kid": key.kid, "typ": "at+jwt"}
         )
 
-    def jwk(self, key: SigningKey) -> dict[str, str]:
-        return {
-            "kid": key.kid,
-            "kty": "OKP",
-            "crv": "Ed25519",
-            "x": key.public_x,
-            "alg": "EdDSA",
-            "use": "sig",
-        }
+    def jwk(self, key: SigningKey) -> PublicKey:
+        return PublicKey(kid=key.kid, kty="OKP", crv="Ed25519", x=key.public_x, alg="EdDSA", use="sig")

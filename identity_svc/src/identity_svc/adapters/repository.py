@@ -18,7 +18,16 @@ from identity_svc.adapters.orm import (
     signing_keys,
     users,
 )
-from identity_svc.application.ports import AuditRecord, SigningKey
+from identity_svc.application.ports import (
+    ApiClients,
+    AuditLog,
+    AuditRecord,
+    Organizations,
+    RefreshTokens,
+    SigningKey,
+    SigningKeys,
+    Users,
+)
 from identity_svc.domain.model import ApiClient, Organization, RefreshToken, User
 from taquilla_runtime.principal import Role
 
@@ -39,7 +48,7 @@ def _user(row: Any) -> User:
     )
 
 
-class SqlUsers:
+class SqlUsers(Users):
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 
@@ -101,7 +110,7 @@ class SqlUsers:
         return [_user(row) for row in rows]
 
 
-class SqlOrganizations:
+class SqlOrganizations(Organizations):
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 
@@ -131,7 +140,7 @@ class SqlOrganizations:
         return found is not None
 
 
-class SqlApiClients:
+class SqlApiClients(ApiClients):
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 
@@ -171,7 +180,7 @@ class SqlApiClients:
         )
 
 
-class SqlRefreshTokens:
+class SqlRefreshTokens(RefreshTokens):
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 
@@ -218,7 +227,7 @@ class SqlRefreshTokens:
         )
 
 
-class SqlSigningKeys:
+class SqlSigningKeys(SigningKeys):
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 
@@ -238,7 +247,7 @@ class SqlSigningKeys:
         )
 
 
-class SqlAuditLog:
+class SqlAuditLog(AuditLog):
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 

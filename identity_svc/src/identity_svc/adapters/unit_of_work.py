@@ -12,17 +12,12 @@ from identity_svc.adapters.repository import (
     SqlSigningKeys,
     SqlUsers,
 )
+from identity_svc.application.ports import UnitOfWork
 from taquilla_runtime.db import SqlTransaction
 
 
-class SqlUnitOfWork(SqlTransaction):
-    users: SqlUsers
-    organizations: SqlOrganizations
-    api_clients: SqlApiClients
-    refresh_tokens: SqlRefreshTokens
-    signing_keys: SqlSigningKeys
-    audit: SqlAuditLog
-
+class SqlUnitOfWork(SqlTransaction, UnitOfWork):
+    # SqlTransaction comes first: its connection handling implements UnitOfWork's commit/rollback.
     def bind(self, connection: AsyncConnection) -> None:
         self.users = SqlUsers(connection)
         self.organizations = SqlOrganizations(connection)

@@ -1,4 +1,11 @@
-"""Identity use cases. Each runs in one unit of work and commits explicitly; audit rows share it."""
+"""Identity's use cases: one async function per command, each one transaction.
+
+A handler takes its command, a unit of work and the clock, plus whatever else it needs as keyword
+arguments (bound once by bootstrap). It reads the time only from the clock, writes its audit rows in
+the same unit of work as the change they record, commits explicitly, and returns a domain result
+that the entrypoints encode. Refusals that must leave a trace (a wrong password, a non-admin's
+attempt) commit the trace first, then raise.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +16,34 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from identity_svc.application.ports import (
     AuditRecord,
     KeyRing,
     PasswordHasher,
+    PublicKey,
     SigningKey,
     UnitOfWork,
-    UnitOfWorkFactory,
 )
 from identity_svc.domain import model
+from identity_svc.domain.commands import (
+    CreateApiClient,
+    CreateOrganization,
+    GetCurrentUser,
+    GetJwks,
+    GetUserContact,
+    IssueClientCredentialsGrant,
+    IssuePasswordGrant,
+    IssueRefreshGrant,
+    ListAuditEntries,
+    ListUsers,
+    RegisterCustomer,
+    RevokeRefreshToken,
+    RotateSigningKey,
+    UpdateUser,
+)
 from identity_svc.domain.errors import (
     EmailTaken,
     FieldProblem,
@@ -35,24 +58,22 @@ from identity_svc.domain.errors import (
     RefreshTokenReused,
 )
 from identity_svc.domain.passwords import password_problems
-from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.principal import Principal, PrincipalKind, Role
 
+Clock = Callable[[], dt.datetime]
 JWKS_SIZE = 2  # the current key and the previous one
+USERS_PAGE = (50, 100)  # default and largest page of ListUsers
+AUDIT_PAGE = (50, 200)  # default and largest page of ListAuditEntries
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
 class TokenSettings:
     issuer: str
     audience: str
-
-
-@dataclass(frozen=True)
-class Deps:
-    uow: UnitOfWorkFactory
-    hasher: PasswordHasher
-    keys: KeyRing
-    tokens: TokenSettings
 
 
 @dataclass(frozen=True)
@@ -64,52 +85,44 @@ class Grant:
 
 
 @dataclass(frozen=True)
+class ClientGrant(Grant):
+    """An API client's grant: no refresh token, and the tier the edge rate-limits it by."""
+
+    rate_limit_tier: str
+
+
+@dataclass(frozen=True)
 class NewApiClient:
     client_id: str
-    client_secret: str
+    client_secret: str  # shown once, at creation; only its hash is stored
     scopes: frozenset[str]
     rate_limit_tier: str
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _actor(principal: Principal | None) -> str:
-    return str(principal.subject) if principal else "anonymous"
-
-
-async def _audit(
-    uow: UnitOfWork, principal: Principal | None, action: str, target: str, outcome: str
-) -> None:
-    await uow.audit.append(
-        actor=_actor(principal),
-        action=action,
-        target=target,
-        correlation_id=get_correlation_id() or "",
-        outcome=outcome,
-    )
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    full_name: str
+    locale: str
+    active: bool
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _require_admin(principal: Principal | None) -> Principal:
-    if principal is None:
-        raise NotAuthenticated("sign in first")
-    if not principal.is_admin:
-        raise Forbidden("administrators only")
-    return principal
+# ---------------------------------------------------------------- accounts
 
 
-# ------------------------------------------------------------------------------------------ accounts
-async def register_customer(deps: Deps, *, email: str, password: str, full_name: str) -> model.User:
+async def register_customer(
+    cmd: RegisterCustomer, uow: UnitOfWork, clock: Clock, *, hasher: PasswordHasher
+) -> model.User:
+    """Creates a customer account after checking the email, the name and the password policy."""
     problems: list[FieldProblem] = []
-    email = model.normalize_email(email, problems)
-    full_name = model.clean_text(full_name, field_name="full_name", max_length=200, problems=problems)
+    email = model.normalize_email(cmd.email, problems)
+    full_name = model.clean_text(cmd.full_name, field_name="full_name", max_length=200, problems=problems)
     problems += [
-        FieldProblem("password", p) for p in password_problems(password, email=email, full_name=full_name)
+        FieldProblem("password", p) for p in password_problems(cmd.password, email=email, full_name=full_name)
     ]
     if problems:
         raise InvalidInput(problems)
@@ -118,14 +131,16 @@ async def register_customer(deps: Deps, *, email: str, password: str, full_name:
         email=email,
         full_name=full_name,
         role=Role.CUSTOMER,
-        password_hash=deps.hasher.hash(password),
+        password_hash=hasher.hash(cmd.password),
+        created_at=clock(),
     )
-    async with deps.uow() as uow:
+    async with uow:
         if await uow.users.by_email(email) is not None:
             raise EmailTaken("an account with this email already exists")
         await uow.users.add(user)
         await _audit(
             uow,
+            cmd.correlation_id,
             Principal(user.id, PrincipalKind.USER, Role.CUSTOMER),
             "user.register",
             f"user:{user.id}",
@@ -135,29 +150,392 @@ async def register_customer(deps: Deps, *, email: str, password: str, full_name:
     return user
 
 
-async def current_user(deps: Deps, principal: Principal | None) -> model.User:
-    if principal is None or principal.kind is not PrincipalKind.USER:
+async def get_current_user(cmd: GetCurrentUser, uow: UnitOfWork) -> model.User:
+    """The signed-in user's own account (never an API client's or a service's)."""
+    if cmd.actor is None or cmd.actor.kind is not PrincipalKind.USER:
         raise NotAuthenticated("a user's access token is required")
-    async with deps.uow() as uow:
-        user = await uow.users.get(principal.subject)
+    async with uow:
+        user = await uow.users.get(cmd.actor.subject)
     if user is None or not user.active:
         raise NotFound("user not found")
     return user
 
 
-# ------------------------------------------------------------------------------------------- tokens
-async def _current_key(uow: UnitOfWork, keys: KeyRing) -> SigningKey:
+# ---------------------------------------------------------------- tokens
+
+
+async def issue_password_grant(
+    cmd: IssuePasswordGrant,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    hasher: PasswordHasher,
+    keys: KeyRing,
+    tokens: TokenSettings,
+) -> Grant:
+    """Signs a user in: an access token and a new refresh-token family.
+
+    Every refusal looks the same to the caller (no account enumeration) and is audited; failures in
+    a row lock the account for a while (see :meth:`User.record_failed_sign_in`).
+    """
+    now = clock()
+    async with uow:
+        user = await uow.users.by_email(cmd.email.strip().lower(), for_update=True)
+        if user is None:
+            # Same cost as a real check: no account enumeration by timing.
+            hasher.verify_nothing(cmd.password)
+            await _audit(uow, cmd.correlation_id, None, "auth.password_grant", "user:unknown", "denied")
+            await uow.commit()
+            raise InvalidCredentials()
+        if not user.can_sign_in(now) or not hasher.verify(user.password_hash, cmd.password):
+            if user.active and not user.is_locked(now):
+                user.record_failed_sign_in(now)
+            await uow.users.save(user)
+            await _audit(uow, cmd.correlation_id, None, "auth.password_grant", f"user:{user.id}", "denied")
+            await uow.commit()
+            raise InvalidCredentials()
+        granted = model.granted_scopes(cmd.scope, model.default_scopes(user.role))
+        user.record_sign_in(now)
+        await uow.users.save(user)
+        grant = await _issue_user_grant(uow, keys, tokens, now, user, granted)
+        await _audit(
+            uow,
+            cmd.correlation_id,
+            Principal(user.id, PrincipalKind.USER, user.role),
+            "auth.password_grant",
+            f"user:{user.id}",
+            "success",
+        )
+        await uow.commit()
+    return grant
+
+
+async def issue_refresh_grant(
+    cmd: IssueRefreshGrant, uow: UnitOfWork, clock: Clock, *, keys: KeyRing, tokens: TokenSettings
+) -> Grant:
+    """Rotates a refresh token: the presented one is spent, a new one of the same family is issued.
+
+    A spent token presented again means it leaked: the whole family is revoked.
+    """
+    now = clock()
+    async with uow:
+        stored = await uow.refresh_tokens.by_hash(hash_token(cmd.refresh_token), for_update=True)
+        if stored is None:
+            raise InvalidRefreshToken("unknown refresh token")
+        try:
+            stored.check_usable(now)
+        except RefreshTokenReused:
+            # Someone replayed a spent token: the legitimate holder and the thief both lose the family.
+            await uow.refresh_tokens.revoke_family(stored.family_id, now)
+            await _audit(
+                uow, cmd.correlation_id, None, "auth.refresh_token_reuse", f"user:{stored.user_id}", "denied"
+            )
+            await uow.commit()
+            raise
+        user = await uow.users.get(stored.user_id)
+        if user is None or not user.active:
+            await uow.refresh_tokens.revoke_family(stored.family_id, now)
+            await uow.commit()
+            raise InvalidRefreshToken("account unavailable")
+        await uow.refresh_tokens.mark_used(stored.id, now)
+        grant = await _issue_user_grant(
+            uow, keys, tokens, now, user, model.default_scopes(user.role), family_id=stored.family_id
+        )
+        await uow.commit()
+    return grant
+
+
+async def issue_client_credentials_grant(
+    cmd: IssueClientCredentialsGrant,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    keys: KeyRing,
+    tokens: TokenSettings,
+) -> ClientGrant:
+    """An access token for an API client that proved its secret; refusals are audited."""
+    now = clock()
+    async with uow:
+        client = await uow.api_clients.by_client_id(cmd.client_id)
+        presented = hash_token(cmd.client_secret)
+        if client is None or not client.active or not hmac.compare_digest(client.secret_hash, presented):
+            await _audit(
+                uow,
+                cmd.correlation_id,
+                None,
+                "auth.client_credentials_grant",
+                f"client:{cmd.client_id[:64]}",
+                "denied",
+            )
+            await uow.commit()
+            raise InvalidClient("unknown client or wrong secret")
+        granted = model.granted_scopes(cmd.scope, client.scopes)
+        key = await _current_key(uow, keys, now)
+        access = _access_token(
+            keys,
+            tokens,
+            key,
+            now,
+            subject=client.id,
+            kind=PrincipalKind.CLIENT,
+            role=None,
+            organization_id=client.organization_id,
+            scope=granted,
+            tier=client.rate_limit_tier,
+        )
+        await _audit(
+            uow,
+            cmd.correlation_id,
+            Principal(client.id, PrincipalKind.CLIENT),
+            "auth.client_credentials_grant",
+            f"client:{client.client_id}",
+            "success",
+        )
+        await uow.commit()
+    return ClientGrant(
+        access_token=access,
+        expires_in=int(model.ACCESS_TOKEN_LIFETIME.total_seconds()),
+        refresh_token="",
+        scope=granted,
+        rate_limit_tier=client.rate_limit_tier,
+    )
+
+
+async def revoke_refresh_token(cmd: RevokeRefreshToken, uow: UnitOfWork, clock: Clock) -> None:
+    """A logout: revokes the token's family. Only the owner's (or an anonymous) logout revokes;
+    anything else is a silent no-op, as RFC 7009 asks."""
+    now = clock()
+    async with uow:
+        stored = await uow.refresh_tokens.by_hash(hash_token(cmd.refresh_token), for_update=True)
+        if stored is None or (cmd.actor is not None and cmd.actor.subject != stored.user_id):
+            return
+        await uow.refresh_tokens.revoke_family(stored.family_id, now)
+        await _audit(uow, cmd.correlation_id, cmd.actor, "auth.logout", f"user:{stored.user_id}", "success")
+        await uow.commit()
+
+
+async def get_jwks(cmd: GetJwks, uow: UnitOfWork, clock: Clock, *, keys: KeyRing) -> list[PublicKey]:
+    """The public keys that verify access tokens: the current one and the previous one.
+
+    The very first call creates the first key, so a fresh installation can sign at once.
+    """
+    async with uow:
+        newest = list(await uow.signing_keys.newest(JWKS_SIZE))
+        if not newest:
+            newest = [await _current_key(uow, keys, clock())]
+            await uow.commit()
+    return [keys.jwk(key) for key in newest]
+
+
+async def rotate_signing_key(cmd: RotateSigningKey, uow: UnitOfWork, clock: Clock, *, keys: KeyRing) -> str:
+    """Administrators only: new tokens are signed with a new key; the previous one still verifies.
+
+    Returns the new key's id.
+    """
+    async with uow:
+        try:
+            admin = _require_admin(cmd.actor)
+        except Forbidden:
+            await _audit(uow, cmd.correlation_id, cmd.actor, "signing_key.rotate", "signing_keys", "denied")
+            await uow.commit()
+            raise
+        key = keys.new_key(clock())
+        await uow.signing_keys.add(key)
+        await _audit(
+            uow, cmd.correlation_id, admin, "signing_key.rotate", f"signing_key:{key.kid}", "success"
+        )
+        await uow.commit()
+    return key.kid
+
+
+# ---------------------------------------------------------------- administration
+
+
+async def list_users(cmd: ListUsers, uow: UnitOfWork) -> tuple[Sequence[model.User], str]:
+    """Administrators only: a page of users by email, and the token of the next page ("" at the end)."""
+    _require_admin(cmd.actor)
+    limit = _page_size(cmd.page_size, *USERS_PAGE)
+    after = _uncursor(cmd.page_token)
+    async with uow:
+        rows = await uow.users.page(
+            role=cmd.role,
+            email_contains=cmd.email_contains.strip().lower(),
+            after_email=after,
+            limit=limit + 1,
+        )
+    page = list(rows[:limit])
+    return page, (_cursor(page[-1].email) if len(rows) > limit else "")
+
+
+async def update_user(cmd: UpdateUser, uow: UnitOfWork) -> model.User:
+    """Administrators only: changes a user's role, organization or active flag; refusals are audited.
+
+    An administrator cannot demote or deactivate themselves (someone must stay in charge).
+    """
+    async with uow:
+        try:
+            admin = _require_admin(cmd.actor)
+        except Forbidden:
+            await _audit(uow, cmd.correlation_id, cmd.actor, "user.update", f"user:{cmd.user_id}", "denied")
+            await uow.commit()
+            raise
+        user = await uow.users.get(cmd.user_id, for_update=True)
+        if user is None:
+            raise NotFound("user not found")
+        if admin.subject == user.id and (
+            cmd.active is False or (cmd.role is not None and cmd.role is not Role.ADMIN)
+        ):
+            raise InvalidInput(
+                [FieldProblem("role", "administrators cannot demote or deactivate themselves")]
+            )
+        if (
+            cmd.set_organization
+            and cmd.organization_id is not None
+            and await uow.organizations.get(cmd.organization_id) is None
+        ):
+            raise InvalidInput([FieldProblem("organization_id", "no such organization")])
+        user.change(
+            role=cmd.role,
+            active=cmd.active,
+            set_organization=cmd.set_organization,
+            organization_id=cmd.organization_id,
+        )
+        await uow.users.save(user)
+        await _audit(uow, cmd.correlation_id, admin, "user.update", f"user:{user.id}", "success")
+        await uow.commit()
+    return user
+
+
+async def create_organization(cmd: CreateOrganization, uow: UnitOfWork, clock: Clock) -> model.Organization:
+    """Administrators only: a new organization with a name no live organization has."""
+    problems: list[FieldProblem] = []
+    name = model.clean_text(cmd.name, field_name="name", max_length=200, problems=problems)
+    async with uow:
+        admin = _require_admin(cmd.actor)
+        if problems:
+            raise InvalidInput(problems)
+        if await uow.organizations.name_taken(name):
+            raise OrganizationNameTaken("an organization with this name already exists")
+        organization = model.Organization(id=uuid.uuid4(), name=name, created_at=clock())
+        await uow.organizations.add(organization)
+        await _audit(
+            uow,
+            cmd.correlation_id,
+            admin,
+            "organization.create",
+            f"organization:{organization.id}",
+            "success",
+        )
+        await uow.commit()
+    return organization
+
+
+async def create_api_client(cmd: CreateApiClient, uow: UnitOfWork) -> NewApiClient:
+    """Administrators only: a new API client; its secret is returned once and stored only hashed."""
+    problems: list[FieldProblem] = []
+    name = model.clean_text(cmd.name, field_name="name", max_length=200, problems=problems)
+    wanted = frozenset(cmd.scopes)
+    if not wanted:
+        problems.append(FieldProblem("scopes", "must name at least one scope"))
+    elif unknown := wanted - model.KNOWN_SCOPES:
+        problems.append(FieldProblem("scopes", f"unknown scopes: {', '.join(sorted(unknown))}"))
+    tier = cmd.rate_limit_tier or "standard"
+    if tier not in model.RATE_LIMIT_TIERS:
+        problems.append(
+            FieldProblem("rate_limit_tier", f"must be one of {', '.join(sorted(model.RATE_LIMIT_TIERS))}")
+        )
+    async with uow:
+        admin = _require_admin(cmd.actor)
+        if cmd.organization_id is not None and await uow.organizations.get(cmd.organization_id) is None:
+            problems.append(FieldProblem("organization_id", "no such organization"))
+        if problems:
+            raise InvalidInput(problems)
+        secret = secrets.token_urlsafe(32)
+        client = model.ApiClient(
+            id=uuid.uuid4(),
+            client_id=f"tq_{secrets.token_hex(12)}",
+            name=name,
+            secret_hash=hash_token(secret),
+            scopes=wanted,
+            rate_limit_tier=tier,
+            organization_id=cmd.organization_id,
+        )
+        await uow.api_clients.add(client)
+        await _audit(
+            uow, cmd.correlation_id, admin, "api_client.create", f"client:{client.client_id}", "success"
+        )
+        await uow.commit()
+    return NewApiClient(client.client_id, secret, wanted, tier)
+
+
+async def list_audit_entries(cmd: ListAuditEntries, uow: UnitOfWork) -> tuple[Sequence[AuditRecord], str]:
+    """Administrators only: a page of the audit log, newest first, and the token of the next page."""
+    _require_admin(cmd.actor)
+    limit = _page_size(cmd.page_size, *AUDIT_PAGE)
+    before = _uncursor(cmd.page_token)
+    if before is not None and not before.isdigit():
+        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")])
+    async with uow:
+        rows = await uow.audit.page(
+            before_id=int(before) if before else None, action_prefix=cmd.action_prefix, limit=limit + 1
+        )
+    page = list(rows[:limit])
+    return page, (_cursor(str(page[-1].id)) if len(rows) > limit else "")
+
+
+async def get_user_contact(cmd: GetUserContact, uow: UnitOfWork) -> Contact:
+    """Internal: how to reach a user. Only other services may ask (never users or API clients)."""
+    if cmd.actor is None or not cmd.actor.is_service:
+        raise Forbidden("internal callers only")
+    async with uow:
+        user = await uow.users.get(cmd.user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return Contact(email=user.email, full_name=user.full_name, locale="es", active=user.active)
+
+
+# ---------------------------------------------------------------- shared steps
+
+
+async def _audit(
+    uow: UnitOfWork,
+    correlation_id: str | None,
+    actor: Principal | None,
+    action: str,
+    target: str,
+    outcome: str,
+) -> None:
+    await uow.audit.append(
+        actor=str(actor.subject) if actor else "anonymous",
+        action=action,
+        target=target,
+        correlation_id=correlation_id or "",
+        outcome=outcome,
+    )
+
+
+def _require_admin(actor: Principal | None) -> Principal:
+    if actor is None:
+        raise NotAuthenticated("sign in first")
+    if not actor.is_admin:
+        raise Forbidden("administrators only")
+    return actor
+
+
+async def _current_key(uow: UnitOfWork, keys: KeyRing, now: dt.datetime) -> SigningKey:
     newest = await uow.signing_keys.newest(1)
     if newest:
         return newest[0]
-    key = keys.new_key()
+    key = keys.new_key(now)
     await uow.signing_keys.add(key)
     return key
 
 
 def _access_token(
-    deps: Deps,
+    keys: KeyRing,
+    tokens: TokenSettings,
     key: SigningKey,
+    now: dt.datetime,
     *,
     subject: uuid.UUID,
     kind: PrincipalKind,
@@ -166,10 +544,9 @@ def _access_token(
     scope: frozenset[str],
     tier: str | None = None,
 ) -> str:
-    now = _now()
     claims = {
-        "iss": deps.tokens.issuer,
-        "aud": deps.tokens.audience,
+        "iss": tokens.issuer,
+        "aud": tokens.audience,
         "sub": str(subject),
         "iat": int(now.timestamp()),
         "nbf": int(now.timestamp()),
@@ -182,15 +559,21 @@ def _access_token(
     }
     if tier:
         claims["tier"] = tier  # the edge rate-limits API clients by tier without asking us
-    return deps.keys.sign(key, claims)
+    return keys.sign(key, claims)
 
 
 async def _issue_user_grant(
-    deps: Deps, uow: UnitOfWork, user: model.User, scope: frozenset[str], family_id: uuid.UUID | None = None
+    uow: UnitOfWork,
+    keys: KeyRing,
+    tokens: TokenSettings,
+    now: dt.datetime,
+    user: model.User,
+    scope: frozenset[str],
+    family_id: uuid.UUID | None = None,
 ) -> Grant:
-    key = await _current_key(uow, deps.keys)
+    """Stores a new refresh token (of a new family unless given) and signs an access token."""
+    key = await _current_key(uow, keys, now)
     refresh = secrets.token_urlsafe(32)
-    now = _now()
     await uow.refresh_tokens.add(
         model.RefreshToken(
             id=uuid.uuid4(),
@@ -202,8 +585,10 @@ async def _issue_user_grant(
         )
     )
     access = _access_token(
-        deps,
+        keys,
+        tokens,
         key,
+        now,
         subject=user.id,
         kind=PrincipalKind.USER,
         role=user.role,
@@ -213,136 +598,6 @@ async def _issue_user_grant(
     return Grant(access, int(model.ACCESS_TOKEN_LIFETIME.total_seconds()), refresh, scope)
 
 
-async def password_grant(deps: Deps, *, email: str, password: str, scope: str) -> Grant:
-    now = _now()
-    async with deps.uow() as uow:
-        user = await uow.users.by_email(email.strip().lower(), for_update=True)
-        if user is None:
-            deps.hasher.verify_nothing(
-                password
-            )  # same cost as a real check: no account enumeration by timing
-            await _audit(uow, None, "auth.password_grant", "user:unknown", "denied")
-            await uow.commit()
-            raise InvalidCredentials()
-        if not user.can_sign_in(now) or not deps.hasher.verify(user.password_hash, password):
-            if user.active and not user.is_locked(now):
-                user.record_failed_sign_in(now)
-            await uow.users.save(user)
-            await _audit(uow, None, "auth.password_grant", f"user:{user.id}", "denied")
-            await uow.commit()
-            raise InvalidCredentials()
-        granted = model.granted_scopes(scope, model.default_scopes(user.role))
-        user.record_sign_in(now)
-        await uow.users.save(user)
-        grant = await _issue_user_grant(deps, uow, user, granted)
-        await _audit(
-            uow,
-            Principal(user.id, PrincipalKind.USER, user.role),
-            "auth.password_grant",
-            f"user:{user.id}",
-            "success",
-        )
-        await uow.commit()
-    return grant
-
-
-async def refresh_grant(deps: Deps, *, refresh_token: str) -> Grant:
-    now = _now()
-    async with deps.uow() as uow:
-        stored = await uow.refresh_tokens.by_hash(hash_token(refresh_token), for_update=True)
-        if stored is None:
-            raise InvalidRefreshToken("unknown refresh token")
-        try:
-            stored.check_usable(now)
-        except RefreshTokenReused:
-            # Someone replayed a spent token: the legitimate holder and the thief both lose the family.
-            await uow.refresh_tokens.revoke_family(stored.family_id, now)
-            await _audit(uow, None, "auth.refresh_token_reuse", f"user:{stored.user_id}", "denied")
-            await uow.commit()
-            raise
-        user = await uow.users.get(stored.user_id)
-        if user is None or not user.active:
-            await uow.refresh_tokens.revoke_family(stored.family_id, now)
-            await uow.commit()
-            raise InvalidRefreshToken("account unavailable")
-        await uow.refresh_tokens.mark_used(stored.id, now)
-        grant = await _issue_user_grant(
-            deps, uow, user, model.default_scopes(user.role), family_id=stored.family_id
-        )
-        await uow.commit()
-    return grant
-
-
-async def client_credentials_grant(
-    deps: Deps, *, client_id: str, client_secret: str, scope: str
-) -> tuple[Grant, str]:
-    async with deps.uow() as uow:
-        client = await uow.api_clients.by_client_id(client_id)
-        presented = hash_token(client_secret)
-        if client is None or not client.active or not hmac.compare_digest(client.secret_hash, presented):
-            await _audit(uow, None, "auth.client_credentials_grant", f"client:{client_id[:64]}", "denied")
-            await uow.commit()
-            raise InvalidClient("unknown client or wrong secret")
-        granted = model.granted_scopes(scope, client.scopes)
-        key = await _current_key(uow, deps.keys)
-        access = _access_token(
-            deps,
-            key,
-            subject=client.id,
-            kind=PrincipalKind.CLIENT,
-            role=None,
-            organization_id=client.organization_id,
-            scope=granted,
-            tier=client.rate_limit_tier,
-        )
-        await _audit(
-            uow,
-            Principal(client.id, PrincipalKind.CLIENT),
-            "auth.client_credentials_grant",
-            f"client:{client.client_id}",
-            "success",
-        )
-        await uow.commit()
-    return Grant(
-        access, int(model.ACCESS_TOKEN_LIFETIME.total_seconds()), "", granted
-    ), client.rate_limit_tier
-
-
-async def revoke_refresh_token(deps: Deps, principal: Principal | None, *, refresh_token: str) -> None:
-    async with deps.uow() as uow:
-        stored = await uow.refresh_tokens.by_hash(hash_token(refresh_token), for_update=True)
-        # Only the owner's logout revokes; anything else is a silent no-op (RFC 7009 semantics).
-        if stored is not None and (principal is None or principal.subject == stored.user_id):
-            await uow.refresh_tokens.revoke_family(stored.family_id, _now())
-            await _audit(uow, principal, "auth.logout", f"user:{stored.user_id}", "success")
-            await uow.commit()
-
-
-async def jwks(deps: Deps) -> list[dict[str, str]]:
-    async with deps.uow() as uow:
-        keys = list(await uow.signing_keys.newest(JWKS_SIZE))
-        if not keys:
-            keys = [await _current_key(uow, deps.keys)]
-            await uow.commit()
-    return [deps.keys.jwk(key) for key in keys]
-
-
-async def rotate_signing_key(deps: Deps, principal: Principal | None) -> str:
-    async with deps.uow() as uow:
-        try:
-            admin = _require_admin(principal)
-        except Forbidden:
-            await _audit(uow, principal, "signing_key.rotate", "signing_keys", "denied")
-            await uow.commit()
-            raise
-        key = deps.keys.new_key()
-        await uow.signing_keys.add(key)
-        await _audit(uow, admin, "signing_key.rotate", f"signing_key:{key.kid}", "success")
-        await uow.commit()
-    return key.kid
-
-
-# -------------------------------------------------------------------------------------------- admin
 def _cursor(value: str) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
@@ -363,156 +618,3 @@ def _page_size(requested: int, default: int, maximum: int) -> int:
     if requested < 0 or requested > maximum:
         raise InvalidInput([FieldProblem("limit", f"must be between 1 and {maximum}")])
     return requested or default
-
-
-async def list_users(
-    deps: Deps,
-    principal: Principal | None,
-    *,
-    role: Role | None,
-    email_contains: str,
-    page_size: int,
-    page_token: str,
-) -> tuple[Sequence[model.User], str]:
-    _require_admin(principal)
-    limit = _page_size(page_size, 50, 100)
-    after = _uncursor(page_token)
-    async with deps.uow() as uow:
-        rows = await uow.users.page(
-            role=role, email_contains=email_contains.strip().lower(), after_email=after, limit=limit + 1
-        )
-    page = list(rows[:limit])
-    return page, (_cursor(page[-1].email) if len(rows) > limit else "")
-
-
-async def update_user(
-    deps: Deps,
-    principal: Principal | None,
-    *,
-    user_id: uuid.UUID,
-    role: Role | None,
-    active: bool | None,
-    set_organization: bool,
-    organization_id: uuid.UUID | None,
-) -> model.User:
-    async with deps.uow() as uow:
-        try:
-            admin = _require_admin(principal)
-        except Forbidden:
-            await _audit(uow, principal, "user.update", f"user:{user_id}", "denied")
-            await uow.commit()
-            raise
-        user = await uow.users.get(user_id, for_update=True)
-        if user is None:
-            raise NotFound("user not found")
-        if admin.subject == user.id and (active is False or (role is not None and role is not Role.ADMIN)):
-            raise InvalidInput(
-                [FieldProblem("role", "administrators cannot demote or deactivate themselves")]
-            )
-        if (
-            set_organization
-            and organization_id is not None
-            and await uow.organizations.get(organization_id) is None
-        ):
-            raise InvalidInput([FieldProblem("organization_id", "no such organization")])
-        user.change(
-            role=role, active=active, set_organization=set_organization, organization_id=organization_id
-        )
-        await uow.users.save(user)
-        await _audit(uow, admin, "user.update", f"user:{user.id}", "success")
-        await uow.commit()
-    return user
-
-
-async def create_organization(deps: Deps, principal: Principal | None, *, name: str) -> model.Organization:
-    problems: list[FieldProblem] = []
-    name = model.clean_text(name, field_name="name", max_length=200, problems=problems)
-    async with deps.uow() as uow:
-        admin = _require_admin(principal)
-        if problems:
-            raise InvalidInput(problems)
-        if await uow.organizations.name_taken(name):
-            raise OrganizationNameTaken("an organization with this name already exists")
-        organization = model.Organization(id=uuid.uuid4(), name=name, created_at=_now())
-        await uow.organizations.add(organization)
-        await _audit(uow, admin, "organization.create", f"organization:{organization.id}", "success")
-        await uow.commit()
-    return organization
-
-
-async def create_api_client(
-    deps: Deps,
-    principal: Principal | None,
-    *,
-    name: str,
-    scopes: Sequence[str],
-    rate_limit_tier: str,
-    organization_id: uuid.UUID | None,
-) -> NewApiClient:
-    problems: list[FieldProblem] = []
-    name = model.clean_text(name, field_name="name", max_length=200, problems=problems)
-    wanted = frozenset(scopes)
-    if not wanted:
-        problems.append(FieldProblem("scopes", "must name at least one scope"))
-    elif unknown := wanted - model.KNOWN_SCOPES:
-        problems.append(FieldProblem("scopes", f"unknown scopes: {', '.join(sorted(unknown))}"))
-    tier = rate_limit_tier or "standard"
-    if tier not in model.RATE_LIMIT_TIERS:
-        problems.append(
-            FieldProblem("rate_limit_tier", f"must be one of {', '.join(sorted(model.RATE_LIMIT_TIERS))}")
-        )
-    async with deps.uow() as uow:
-        admin = _require_admin(principal)
-        if organization_id is not None and await uow.organizations.get(organization_id) is None:
-            problems.append(FieldProblem("organization_id", "no such organization"))
-        if problems:
-            raise InvalidInput(problems)
-        secret = secrets.token_urlsafe(32)
-        client = model.ApiClient(
-            id=uuid.uuid4(),
-            client_id=f"tq_{secrets.token_hex(12)}",
-            name=name,
-            secret_hash=hash_token(secret),
-            scopes=wanted,
-            rate_limit_tier=tier,
-            organization_id=organization_id,
-        )
-        await uow.api_clients.add(client)
-        await _audit(uow, admin, "api_client.create", f"client:{client.client_id}", "success")
-        await uow.commit()
-    return NewApiClient(client.client_id, secret, wanted, tier)
-
-
-async def list_audit(
-    deps: Deps, principal: Principal | None, *, page_size: int, page_token: str, action_prefix: str
-) -> tuple[Sequence[AuditRecord], str]:
-    _require_admin(principal)
-    limit = _page_size(page_size, 50, 200)
-    before = _uncursor(page_token)
-    if before is not None and not before.isdigit():
-        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")])
-    async with deps.uow() as uow:
-        rows = await uow.audit.page(
-            before_id=int(before) if before else None, action_prefix=action_prefix, limit=limit + 1
-        )
-    page = list(rows[:limit])
-    return page, (_cursor(str(page[-1].id)) if len(rows) > limit else "")
-
-
-@dataclass(frozen=True)
-class Contact:
-    email: str
-    full_name: str
-    locale: str
-    active: bool
-
-
-async def user_contact(deps: Deps, principal: Principal | None, *, user_id: uuid.UUID) -> Contact:
-    """Internal: how to reach a user. Only other services may ask (never users or API clients)."""
-    if principal is None or not principal.is_service:
-        raise Forbidden("internal callers only")
-    async with deps.uow() as uow:
-        user = await uow.users.get(user_id)
-    if user is None:
-        raise NotFound("user not found")
-    return Contact(email=user.email, full_name=user.full_name, locale="es", active=user.active)

@@ -1,13 +1,14 @@
-"""What the use cases need from the outside world; adapters implement these, unit tests fake them."""
+"""What the use cases need from the outside world. Adapters implement these; unit tests fake them."""
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any
 
 from identity_svc.domain.model import ApiClient, Organization, RefreshToken, User
 from taquilla_runtime.principal import Role
@@ -22,6 +23,18 @@ class SigningKey:
 
 
 @dataclass(frozen=True)
+class PublicKey:
+    """The public half of a signing key as a JSON Web Key (RFC 7517): what verifiers fetch."""
+
+    kid: str
+    kty: str
+    crv: str
+    x: str
+    alg: str
+    use: str
+
+
+@dataclass(frozen=True)
 class AuditRecord:
     id: int
     occurred_at: dt.datetime
@@ -32,82 +45,141 @@ class AuditRecord:
     outcome: str
 
 
-class Users(Protocol):
+class Users(abc.ABC):
+    """Accounts; deleted ones are never returned."""
+
+    @abc.abstractmethod
     async def add(self, user: User) -> None: ...
-    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None: ...
-    async def by_email(self, email: str, *, for_update: bool = False) -> User | None: ...
-    async def save(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+        """The user, or None; ``for_update`` locks it until the transaction ends."""
+
+    @abc.abstractmethod
+    async def by_email(self, email: str, *, for_update: bool = False) -> User | None:
+        """The user with this email, compared case-insensitively."""
+
+    @abc.abstractmethod
+    async def save(self, user: User) -> None:
+        """Writes back a user's changeable fields."""
+
+    @abc.abstractmethod
     async def page(
         self, *, role: Role | None, email_contains: str, after_email: str | None, limit: int
-    ) -> Sequence[User]: ...
+    ) -> Sequence[User]:
+        """Up to ``limit`` users by lower-cased email, after ``after_email``."""
 
 
-class Organizations(Protocol):
+class Organizations(abc.ABC):
+    @abc.abstractmethod
     async def add(self, organization: Organization) -> None: ...
+
+    @abc.abstractmethod
     async def get(self, organization_id: uuid.UUID) -> Organization | None: ...
-    async def name_taken(self, name: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def name_taken(self, name: str) -> bool:
+        """Whether a live organization has this name, compared case-insensitively."""
 
 
-class ApiClients(Protocol):
+class ApiClients(abc.ABC):
+    @abc.abstractmethod
     async def add(self, client: ApiClient) -> None: ...
+
+    @abc.abstractmethod
     async def by_client_id(self, client_id: str) -> ApiClient | None: ...
 
 
-class RefreshTokens(Protocol):
+class RefreshTokens(abc.ABC):
+    """Refresh tokens, stored by the SHA-256 of their value, in families that rotate together."""
+
+    @abc.abstractmethod
     async def add(self, token: RefreshToken) -> None: ...
+
+    @abc.abstractmethod
     async def by_hash(self, token_hash: str, *, for_update: bool = False) -> RefreshToken | None: ...
+
+    @abc.abstractmethod
     async def mark_used(self, token_id: uuid.UUID, at: dt.datetime) -> None: ...
-    async def revoke_family(self, family_id: uuid.UUID, at: dt.datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def revoke_family(self, family_id: uuid.UUID, at: dt.datetime) -> None:
+        """Revokes every token of the family not revoked yet."""
 
 
-class SigningKeys(Protocol):
-    async def newest(self, count: int) -> Sequence[SigningKey]: ...
+class SigningKeys(abc.ABC):
+    @abc.abstractmethod
+    async def newest(self, count: int) -> Sequence[SigningKey]:
+        """Up to ``count`` keys, the newest first."""
+
+    @abc.abstractmethod
     async def add(self, key: SigningKey) -> None: ...
 
 
-class AuditLog(Protocol):
+class AuditLog(abc.ABC):
+    """The append-only audit log: rows are written in the caller's transaction."""
+
+    @abc.abstractmethod
     async def append(
         self, *, actor: str, action: str, target: str, correlation_id: str, outcome: str
     ) -> None: ...
-    async def page(
-        self, *, before_id: int | None, action_prefix: str, limit: int
-    ) -> Sequence[AuditRecord]: ...
+
+    @abc.abstractmethod
+    async def page(self, *, before_id: int | None, action_prefix: str, limit: int) -> Sequence[AuditRecord]:
+        """Up to ``limit`` rows, the newest first, before ``before_id``."""
 
 
-class UnitOfWork(Protocol):
-    # Read-only members, so a unit of work may expose more specific repositories.
-    @property
-    def users(self) -> Users: ...
-    @property
-    def organizations(self) -> Organizations: ...
-    @property
-    def api_clients(self) -> ApiClients: ...
-    @property
-    def refresh_tokens(self) -> RefreshTokens: ...
-    @property
-    def signing_keys(self) -> SigningKeys: ...
-    @property
-    def audit(self) -> AuditLog: ...
+class UnitOfWork(abc.ABC):
+    """One transaction: everything done through it is committed together, or not at all."""
 
-    async def __aenter__(self) -> Self: ...
+    users: Users
+    organizations: Organizations
+    api_clients: ApiClients
+    refresh_tokens: RefreshTokens
+    signing_keys: SigningKeys
+    audit: AuditLog
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
     async def commit(self) -> None: ...
 
+    @abc.abstractmethod
+    async def rollback(self) -> None:
+        """Undoes whatever was not committed; harmless after a commit."""
 
-class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
 
-
-class PasswordHasher(Protocol):
+class PasswordHasher(abc.ABC):
+    @abc.abstractmethod
     def hash(self, password: str) -> str: ...
+
+    @abc.abstractmethod
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+    @abc.abstractmethod
     def verify_nothing(self, password: str) -> None:
         """Spends the same time as a real verification (for unknown accounts)."""
 
 
-class KeyRing(Protocol):
-    def new_key(self) -> SigningKey: ...
-    def sign(self, key: SigningKey, claims: dict[str, Any]) -> str: ...
-    def jwk(self, key: SigningKey) -> dict[str, str]: ...
+class KeyRing(abc.ABC):
+    """Makes and uses the keys that sign access tokens."""
+
+    @abc.abstractmethod
+    def new_key(self, now: dt.datetime) -> SigningKey:
+        """A fresh key created at ``now``, its private half encrypted for storage."""
+
+    @abc.abstractmethod
+    def sign(self, key: SigningKey, claims: dict[str, Any]) -> str:
+        """A compact JWS of the claims, naming the key in its ``kid`` header."""
+
+    @abc.abstractmethod
+    def jwk(self, key: SigningKey) -> PublicKey: ...

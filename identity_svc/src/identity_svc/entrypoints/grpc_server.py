@@ -1,35 +1,58 @@
-"""gRPC servicer of taquilla.identity.v1.IdentityService: translates protobuf and back.
+"""gRPC servicer of taquilla.identity.v1.IdentityService: translates protobuf and back, nothing more.
 
-Domain errors are mapped to gRPC status here, once.
+Domain errors become gRPC status codes here, in :class:`ErrorsAsStatus`, and nowhere else.
+Invalid fields travel as JSON in the ``x-taquilla-field-errors`` trailer (taquilla_runtime.grpc_errors).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TypeVar
 
 import grpc
 
-from identity_svc.application import handlers
-from identity_svc.application.handlers import Deps, Grant
-from identity_svc.domain import errors
+from identity_svc.application.handlers import ClientGrant, Contact, Grant, NewApiClient
+from identity_svc.application.ports import AuditRecord, PublicKey, UnitOfWork
+from identity_svc.domain import commands, errors
 from identity_svc.domain.model import Organization, User
+from identity_svc.entrypoints import protobuf as convert
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
+from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
-from taquilla_runtime.principal import InvalidPrincipal, Principal, Role
-from taquilla_runtime.timestamps import to_optional_timestamp
+from taquilla_runtime.principal import InvalidPrincipal, Principal
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
 
-_ROLE_TO_PB = {
-    Role.ADMIN: pb.ROLE_ADMIN,
-    Role.ORGANIZER: pb.ROLE_ORGANIZER,
-    Role.CUSTOMER: pb.ROLE_CUSTOMER,
-    Role.STAFF: pb.ROLE_STAFF,
-}
-_PB_TO_ROLE: dict[int, Role] = {int(value): key for key, value in _ROLE_TO_PB.items()}
+C = TypeVar("C", bound=commands.Command)
+R = TypeVar("R")
+# A use case with its dependencies bound: a command and a fresh unit of work in, a result out.
+Handler = Callable[[C, UnitOfWork], Awaitable[R]]
+
+
+@dataclass(frozen=True)
+class IdentityHandlers:
+    """The use cases the servicer calls; bootstrap binds their clock, hasher, keys and settings."""
+
+    register_customer: Handler[commands.RegisterCustomer, User]
+    get_current_user: Handler[commands.GetCurrentUser, User]
+    issue_password_grant: Handler[commands.IssuePasswordGrant, Grant]
+    issue_refresh_grant: Handler[commands.IssueRefreshGrant, Grant]
+    issue_client_credentials_grant: Handler[commands.IssueClientCredentialsGrant, ClientGrant]
+    revoke_refresh_token: Handler[commands.RevokeRefreshToken, None]
+    get_jwks: Handler[commands.GetJwks, list[PublicKey]]
+    rotate_signing_key: Handler[commands.RotateSigningKey, str]
+    list_users: Handler[commands.ListUsers, tuple[Sequence[User], str]]
+    update_user: Handler[commands.UpdateUser, User]
+    create_organization: Handler[commands.CreateOrganization, Organization]
+    create_api_client: Handler[commands.CreateApiClient, NewApiClient]
+    list_audit_entries: Handler[commands.ListAuditEntries, tuple[Sequence[AuditRecord], str]]
+    get_user_contact: Handler[commands.GetUserContact, Contact]
+
+
+# Messages are written for callers; the first matching class wins (subclasses come first).
 _STATUS: dict[type[errors.IdentityError], tuple[grpc.StatusCode, str]] = {
     errors.EmailTaken: (grpc.StatusCode.ALREADY_EXISTS, "An account with this email already exists."),
     errors.OrganizationNameTaken: (
@@ -47,64 +70,34 @@ _STATUS: dict[type[errors.IdentityError], tuple[grpc.StatusCode, str]] = {
 }
 
 
-def user_to_pb(user: User) -> pb.User:
-    return pb.User(
-        id=str(user.id),
-        email=user.email,
-        full_name=user.full_name,
-        role=_ROLE_TO_PB[user.role],
-        organization_id=str(user.organization_id or ""),
-        active=user.active,
-        created_at=to_optional_timestamp(user.created_at),
-        last_login_at=to_optional_timestamp(user.last_login_at),
-    )
+class ErrorsAsStatus:
+    """The one mapping of identity's errors to gRPC status codes.
+
+    ``async with ErrorsAsStatus(context):`` around a call aborts it with the matching status;
+    anything else propagates (UNKNOWN, logged by the server interceptor).
+    """
+
+    def __init__(self, context: grpc.aio.ServicerContext) -> None:
+        self._context = context
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        match exc:
+            case errors.InvalidInput(problems=problems):
+                await abort_with_field_errors(
+                    self._context, [FieldError(p.field, p.message) for p in problems]
+                )
+            case errors.IdentityError():
+                code, message = next(v for k, v in _STATUS.items() if isinstance(exc, k))
+                await self._context.abort(code, message)
 
 
-def organization_to_pb(organization: Organization) -> pb.Organization:
-    return pb.Organization(
-        id=str(organization.id),
-        name=organization.name,
-        created_at=to_optional_timestamp(organization.created_at),
-    )
-
-
-def grant_to_pb(grant: Grant) -> pb.TokenGrant:
-    return pb.TokenGrant(
-        access_token=grant.access_token,
-        token_type="Bearer",  # noqa: S106 (the OAuth token type, not a secret)
-        expires_in=grant.expires_in,
-        refresh_token=grant.refresh_token,
-        scope=" ".join(sorted(grant.scope)),
-    )
-
-
-def _uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise errors.InvalidInput([errors.FieldProblem(field, "must be a UUID")]) from None
-
-
-def _role(value: int) -> Role:
-    try:
-        return _PB_TO_ROLE[value]
-    except KeyError:
-        raise errors.InvalidInput([errors.FieldProblem("role", "unknown role")]) from None
-
-
-@asynccontextmanager
-async def translated(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
-    """Turns domain errors into gRPC status codes with messages written for callers."""
-    try:
-        yield
-    except errors.InvalidInput as exc:
-        await abort_with_field_errors(context, [FieldError(p.field, p.message) for p in exc.problems])
-    except errors.IdentityError as exc:
-        code, message = next(v for k, v in _STATUS.items() if isinstance(exc, k))
-        await context.abort(code, message)
-
-
-def _principal(context: grpc.aio.ServicerContext) -> Principal | None:
+def _actor(context: grpc.aio.ServicerContext) -> Principal | None:
+    """The caller the edge verified; a malformed principal counts as anonymous."""
     try:
         return Principal.from_metadata(context.invocation_metadata())
     except InvalidPrincipal:
@@ -112,186 +105,179 @@ def _principal(context: grpc.aio.ServicerContext) -> Principal | None:
 
 
 class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(self, unit_of_work: Callable[[], UnitOfWork], handlers: IdentityHandlers) -> None:
+        self._uow = unit_of_work
+        self._handlers = handlers
 
     async def RegisterCustomer(
         self, request: pb.RegisterCustomerRequest, context: grpc.aio.ServicerContext
     ) -> pb.RegisterCustomerResponse:
-        async with translated(context):
-            user = await handlers.register_customer(
-                self._deps, email=request.email, password=request.password, full_name=request.full_name
+        async with ErrorsAsStatus(context):
+            command = commands.RegisterCustomer(
+                correlation_id=get_correlation_id(),
+                email=request.email,
+                password=request.password,
+                full_name=request.full_name,
             )
-            return pb.RegisterCustomerResponse(user=user_to_pb(user))
-        raise AssertionError("unreachable")
+            user = await self._handlers.register_customer(command, self._uow())
+            return pb.RegisterCustomerResponse(user=convert.user_message(user))
 
     async def IssuePasswordGrant(
         self, request: pb.IssuePasswordGrantRequest, context: grpc.aio.ServicerContext
     ) -> pb.IssuePasswordGrantResponse:
-        async with translated(context):
-            grant = await handlers.password_grant(
-                self._deps, email=request.email, password=request.password, scope=request.scope
+        async with ErrorsAsStatus(context):
+            command = commands.IssuePasswordGrant(
+                correlation_id=get_correlation_id(),
+                email=request.email,
+                password=request.password,
+                scope=request.scope,
             )
-            return pb.IssuePasswordGrantResponse(grant=grant_to_pb(grant))
-        raise AssertionError("unreachable")
+            grant = await self._handlers.issue_password_grant(command, self._uow())
+            return pb.IssuePasswordGrantResponse(grant=convert.grant_message(grant))
 
     async def IssueRefreshGrant(
         self, request: pb.IssueRefreshGrantRequest, context: grpc.aio.ServicerContext
     ) -> pb.IssueRefreshGrantResponse:
-        async with translated(context):
-            grant = await handlers.refresh_grant(self._deps, refresh_token=request.refresh_token)
-            return pb.IssueRefreshGrantResponse(grant=grant_to_pb(grant))
-        raise AssertionError("unreachable")
+        async with ErrorsAsStatus(context):
+            command = commands.IssueRefreshGrant(
+                correlation_id=get_correlation_id(), refresh_token=request.refresh_token
+            )
+            grant = await self._handlers.issue_refresh_grant(command, self._uow())
+            return pb.IssueRefreshGrantResponse(grant=convert.grant_message(grant))
 
     async def IssueClientCredentialsGrant(
         self, request: pb.IssueClientCredentialsGrantRequest, context: grpc.aio.ServicerContext
     ) -> pb.IssueClientCredentialsGrantResponse:
-        async with translated(context):
-            grant, tier = await handlers.client_credentials_grant(
-                self._deps,
+        async with ErrorsAsStatus(context):
+            command = commands.IssueClientCredentialsGrant(
+                correlation_id=get_correlation_id(),
                 client_id=request.client_id,
                 client_secret=request.client_secret,
                 scope=request.scope,
             )
-            return pb.IssueClientCredentialsGrantResponse(grant=grant_to_pb(grant), rate_limit_tier=tier)
-        raise AssertionError("unreachable")
+            grant = await self._handlers.issue_client_credentials_grant(command, self._uow())
+            return convert.client_grant_response(grant)
 
     async def RevokeRefreshToken(
         self, request: pb.RevokeRefreshTokenRequest, context: grpc.aio.ServicerContext
     ) -> pb.RevokeRefreshTokenResponse:
-        async with translated(context):
-            await handlers.revoke_refresh_token(
-                self._deps, _principal(context), refresh_token=request.refresh_token
+        async with ErrorsAsStatus(context):
+            command = commands.RevokeRefreshToken(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                refresh_token=request.refresh_token,
             )
+            await self._handlers.revoke_refresh_token(command, self._uow())
             return pb.RevokeRefreshTokenResponse()
-        raise AssertionError("unreachable")
 
     async def GetJwks(
         self, request: pb.GetJwksRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetJwksResponse:
-        keys = await handlers.jwks(self._deps)
-        return pb.GetJwksResponse(keys=[pb.JsonWebKey(**key) for key in keys])
+        async with ErrorsAsStatus(context):
+            command = commands.GetJwks(correlation_id=get_correlation_id())
+            return convert.jwks_response(await self._handlers.get_jwks(command, self._uow()))
 
     async def RotateSigningKey(
         self, request: pb.RotateSigningKeyRequest, context: grpc.aio.ServicerContext
     ) -> pb.RotateSigningKeyResponse:
-        async with translated(context):
-            return pb.RotateSigningKeyResponse(
-                kid=await handlers.rotate_signing_key(self._deps, _principal(context))
-            )
-        raise AssertionError("unreachable")
+        async with ErrorsAsStatus(context):
+            command = commands.RotateSigningKey(actor=_actor(context), correlation_id=get_correlation_id())
+            kid = await self._handlers.rotate_signing_key(command, self._uow())
+            return pb.RotateSigningKeyResponse(kid=kid)
 
     async def GetCurrentUser(
         self, request: pb.GetCurrentUserRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetCurrentUserResponse:
-        async with translated(context):
-            return pb.GetCurrentUserResponse(
-                user=user_to_pb(await handlers.current_user(self._deps, _principal(context)))
-            )
-        raise AssertionError("unreachable")
+        async with ErrorsAsStatus(context):
+            command = commands.GetCurrentUser(actor=_actor(context), correlation_id=get_correlation_id())
+            user = await self._handlers.get_current_user(command, self._uow())
+            return pb.GetCurrentUserResponse(user=convert.user_message(user))
 
     async def ListUsers(
         self, request: pb.ListUsersRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListUsersResponse:
-        async with translated(context):
-            users, cursor = await handlers.list_users(
-                self._deps,
-                _principal(context),
-                role=_role(request.role) if request.role else None,
+        async with ErrorsAsStatus(context):
+            command = commands.ListUsers(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                role=convert.role_of(request.role) if request.role else None,
                 email_contains=request.email_contains,
                 page_size=request.page_size,
                 page_token=request.page_token,
             )
-            return pb.ListUsersResponse(users=[user_to_pb(u) for u in users], next_page_token=cursor)
-        raise AssertionError("unreachable")
+            users, following = await self._handlers.list_users(command, self._uow())
+            return pb.ListUsersResponse(
+                users=[convert.user_message(user) for user in users], next_page_token=following
+            )
 
     async def UpdateUser(
         self, request: pb.UpdateUserRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateUserResponse:
-        async with translated(context):
-            set_org = request.HasField("organization_id")
-            user = await handlers.update_user(
-                self._deps,
-                _principal(context),
-                user_id=_uuid(request.user_id, "id"),
-                role=_role(request.role) if request.HasField("role") else None,
+        async with ErrorsAsStatus(context):
+            set_organization = request.HasField("organization_id")
+            command = commands.UpdateUser(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                user_id=convert.uuid_of(request.user_id, "id"),
+                role=convert.role_of(request.role) if request.HasField("role") else None,
                 active=request.active if request.HasField("active") else None,
-                set_organization=set_org,
-                organization_id=_uuid(request.organization_id, "organization_id")
-                if set_org and request.organization_id
+                set_organization=set_organization,
+                organization_id=convert.optional_uuid_of(request.organization_id, "organization_id")
+                if set_organization
                 else None,
             )
-            return pb.UpdateUserResponse(user=user_to_pb(user))
-        raise AssertionError("unreachable")
+            user = await self._handlers.update_user(command, self._uow())
+            return pb.UpdateUserResponse(user=convert.user_message(user))
 
     async def CreateOrganization(
         self, request: pb.CreateOrganizationRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateOrganizationResponse:
-        async with translated(context):
-            organization = await handlers.create_organization(
-                self._deps, _principal(context), name=request.name
+        async with ErrorsAsStatus(context):
+            command = commands.CreateOrganization(
+                actor=_actor(context), correlation_id=get_correlation_id(), name=request.name
             )
-            return pb.CreateOrganizationResponse(organization=organization_to_pb(organization))
-        raise AssertionError("unreachable")
+            organization = await self._handlers.create_organization(command, self._uow())
+            return pb.CreateOrganizationResponse(organization=convert.organization_message(organization))
 
     async def CreateApiClient(
         self, request: pb.CreateApiClientRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateApiClientResponse:
-        async with translated(context):
-            created = await handlers.create_api_client(
-                self._deps,
-                _principal(context),
+        async with ErrorsAsStatus(context):
+            command = commands.CreateApiClient(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
                 name=request.name,
-                scopes=list(request.scopes),
+                scopes=tuple(request.scopes),
                 rate_limit_tier=request.rate_limit_tier,
-                organization_id=_uuid(request.organization_id, "organization_id")
-                if request.organization_id
-                else None,
+                organization_id=convert.optional_uuid_of(request.organization_id, "organization_id"),
             )
-            return pb.CreateApiClientResponse(
-                client_id=created.client_id,
-                client_secret=created.client_secret,
-                scopes=sorted(created.scopes),
-                rate_limit_tier=created.rate_limit_tier,
-            )
-        raise AssertionError("unreachable")
+            created = await self._handlers.create_api_client(command, self._uow())
+            return convert.new_api_client_response(created)
 
     async def ListAuditEntries(
         self, request: pb.ListAuditEntriesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListAuditEntriesResponse:
-        async with translated(context):
-            entries, cursor = await handlers.list_audit(
-                self._deps,
-                _principal(context),
+        async with ErrorsAsStatus(context):
+            command = commands.ListAuditEntries(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
                 page_size=request.page_size,
                 page_token=request.page_token,
                 action_prefix=request.action_prefix,
             )
+            entries, following = await self._handlers.list_audit_entries(command, self._uow())
             return pb.ListAuditEntriesResponse(
-                entries=[
-                    pb.AuditEntry(
-                        id=e.id,
-                        occurred_at=to_optional_timestamp(e.occurred_at),
-                        actor=e.actor,
-                        action=e.action,
-                        target=e.target,
-                        correlation_id=e.correlation_id,
-                        outcome=e.outcome,
-                    )
-                    for e in entries
-                ],
-                next_page_token=cursor,
+                entries=[convert.audit_entry_message(entry) for entry in entries], next_page_token=following
             )
-        raise AssertionError("unreachable")
 
     async def GetUserContact(
         self, request: pb.GetUserContactRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetUserContactResponse:
-        async with translated(context):
-            contact = await handlers.user_contact(
-                self._deps, _principal(context), user_id=_uuid(request.user_id, "user_id")
+        async with ErrorsAsStatus(context):
+            command = commands.GetUserContact(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                user_id=convert.uuid_of(request.user_id, "user_id"),
             )
-            return pb.GetUserContactResponse(
-                email=contact.email, full_name=contact.full_name, locale=contact.locale, active=contact.active
-            )
-        raise AssertionError("unreachable")
+            contact = await self._handlers.get_user_contact(command, self._uow())
+            return convert.contact_response(contact)

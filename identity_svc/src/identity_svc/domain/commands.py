@@ -1,0 +1,131 @@
+"""What callers ask identity to do (imperative), with their raw, not yet validated, inputs.
+
+Every command carries the request's correlation id, which the audit rows it writes carry on.
+Commands that act for someone carry the verified caller (``actor``, None when anonymous).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from taquilla_runtime.principal import Principal, Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    correlation_id: str | None = None
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterCustomer(Command):
+    email: str
+    password: str
+    full_name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetCurrentUser(Command):
+    actor: Principal | None
+
+
+# ---------------------------------------------------------------- tokens and keys
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssuePasswordGrant(Command):
+    email: str
+    password: str
+    # Space-separated; empty asks for everything the account's role may have.
+    scope: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueRefreshGrant(Command):
+    refresh_token: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueClientCredentialsGrant(Command):
+    client_id: str
+    client_secret: str
+    scope: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeRefreshToken(Command):
+    """A logout: revokes the token's whole family when the caller owns it (or is anonymous)."""
+
+    actor: Principal | None
+    refresh_token: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetJwks(Command):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class RotateSigningKey(Command):
+    actor: Principal | None
+
+
+# ---------------------------------------------------------------- administration
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListUsers(Command):
+    actor: Principal | None
+    role: Role | None = None
+    email_contains: str = ""
+    # 0 asks for the default page size.
+    page_size: int = 0
+    page_token: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateUser(Command):
+    """A partial change: None leaves role and active as they are; the organization changes only when
+    ``set_organization`` (to ``organization_id``, None removing it)."""
+
+    actor: Principal | None
+    user_id: uuid.UUID
+    role: Role | None = None
+    active: bool | None = None
+    set_organization: bool = False
+    organization_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateOrganization(Command):
+    actor: Principal | None
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateApiClient(Command):
+    actor: Principal | None
+    name: str
+    scopes: tuple[str, ...]
+    # Empty means "standard".
+    rate_limit_tier: str = ""
+    organization_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListAuditEntries(Command):
+    actor: Principal | None
+    page_size: int = 0
+    page_token: str = ""
+    action_prefix: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetUserContact(Command):
+    """Internal: how to reach a user; only other services may ask."""
+
+    actor: Principal | None
+    user_id: uuid.UUID

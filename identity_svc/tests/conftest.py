@@ -1,0 +1,1 @@
+"""identity_svc tests: the fakes live beside this file (identity_fakes)."""
