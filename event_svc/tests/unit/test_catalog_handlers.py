@@ -5,14 +5,14 @@ import json
 import uuid
 
 import pytest
-from catalog_factories import NOW, at, make_event_input, make_session, make_venue, organizer
+from catalog_factories import NOW, at, customer, make_event_input, make_session, make_venue, organizer
 from catalog_fakes import FakeUnitOfWork
 
 from event_svc.application import handlers
 from event_svc.application.handlers import BatchOutcome
 from event_svc.domain import commands
 from event_svc.domain.commands import EventChanges, Idempotency
-from event_svc.domain.errors import IdempotencyKeyReused, InvalidInput, StaleVersion
+from event_svc.domain.errors import IdempotencyKeyReused, InvalidInput, SessionNotFound, StaleVersion
 from event_svc.domain.events import EventCreated, EventPublished, EventUpdated
 from event_svc.domain.model import Event, EventStatus
 
@@ -162,3 +162,32 @@ async def test_the_organization_pages_through_its_events_by_start_date() -> None
     )
     assert [e.starts_at for e in first + rest] == [at(0), at(24), at(48)]
     assert end is None
+
+
+async def test_a_draft_session_is_read_only_by_its_organization() -> None:
+    uow = FakeUnitOfWork()
+    owner = organizer()
+    event_id = uuid.UUID(str((await create(uow, owner, publish=True))["id"]))
+    on_sale = uow.stored[event_id].live_sessions[0]
+    added = commands.AddSession(
+        actor=owner,
+        event_id=event_id,
+        session=make_session(starts_at=at(3), ends_at=at(5), place="Sala 2", status="draft"),
+    )
+    draft_id = uuid.UUID(
+        (await handlers.add_session(added, uow, encode=lambda _, s: str(s.id).encode(), clock=clock)).decode()
+    )
+
+    event, session = await handlers.get_session(
+        commands.GetSession(actor=owner, event_id=event_id, session_id=draft_id), uow
+    )
+    assert (session.id, event.version) == (draft_id, 2)
+    _, seen = await handlers.get_session(
+        commands.GetSession(actor=customer(), event_id=event_id, session_id=on_sale.id), uow
+    )
+    assert seen.id == on_sale.id
+    for actor in (customer(), organizer(), None):
+        with pytest.raises(SessionNotFound):
+            await handlers.get_session(
+                commands.GetSession(actor=actor, event_id=event_id, session_id=draft_id), uow
+            )
