@@ -103,7 +103,7 @@ class ServerSpanMiddleware:
     """The request's OpenTelemetry server span, continuing the caller's W3C ``traceparent``.
 
     It sits behind authentication, the rate limit and the catalog answers given before routing
-    (edge.cache.CachedReads), so it covers the requests the routes answer, from the moment the edge
+    (edge.cache.middleware.CachedReads), so it covers the requests the routes answer, from the moment the edge
     began them. A catalog read answered from memory calls no service and logs nothing: it has no
     span, and is counted and timed in the metrics like every request.
     """
