@@ -32,7 +32,7 @@ from devstack.infra import Broker
 from devstack.kafka import ensure_topics_async
 from devstack.processes import free_port, pid_alive
 from devstack.pytest_plugin import PostgresServer
-from notification_svc.bootstrap import build_consumer, build_deps, build_directory, build_engine
+from notification_svc.bootstrap import build_consumer, build_courier, build_directory, build_engine
 from notification_svc.config import SCHEMA, Settings
 from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.replay import replay_dead_letters
@@ -127,7 +127,7 @@ class RunningConsumer:
         self.identity = build_directory(settings)
         self.dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="test-dlq")
         self.consumer: NotificationConsumer = build_consumer(
-            settings, build_deps(settings, self.engine, self.identity), self.dead_letters
+            settings, self.engine, build_courier(settings, self.engine, self.identity), self.dead_letters
         )
         self.task: asyncio.Task[None] | None = None
 

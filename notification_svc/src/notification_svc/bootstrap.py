@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -10,10 +11,11 @@ from notification_svc.adapters.directory import IdentityDirectory
 from notification_svc.adapters.email import SmtpEmailSender
 from notification_svc.adapters.templates import JinjaRenderer
 from notification_svc.adapters.unit_of_work import SqlUnitOfWork
-from notification_svc.application.handlers import Deps
+from notification_svc.application.ports import UnitOfWork
 from notification_svc.config import SCHEMA, Settings
 from notification_svc.domain.model import RetryPolicy
 from notification_svc.entrypoints.consumer import NotificationConsumer
+from notification_svc.entrypoints.delivery import Courier
 from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
 from taquilla.notifications.v1 import notification_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
@@ -40,21 +42,28 @@ def build_directory(settings: Settings) -> IdentityDirectory:
     )
 
 
-def build_deps(settings: Settings, engine: AsyncEngine, directory: IdentityDirectory) -> Deps:
-    return Deps(
-        uow=partial(SqlUnitOfWork, engine),
+def unit_of_work_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
+    return partial(SqlUnitOfWork, engine)
+
+
+def build_courier(settings: Settings, engine: AsyncEngine, directory: IdentityDirectory) -> Courier:
+    return Courier(
+        unit_of_work_factory(engine),
         directory=directory,
         renderer=JinjaRenderer(settings.default_locale),
         channel=SmtpEmailSender(
             settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=settings.smtp_timeout_seconds
         ),
-        retry=RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds),
+        policy=RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds),
     )
 
 
-def build_consumer(settings: Settings, deps: Deps, dead_letters: KafkaPublisher) -> NotificationConsumer:
+def build_consumer(
+    settings: Settings, engine: AsyncEngine, courier: Courier, dead_letters: KafkaPublisher
+) -> NotificationConsumer:
     return NotificationConsumer(
-        deps,
+        unit_of_work_factory(engine),
+        courier,
         dead_letters,
         bootstrap_servers=settings.kafka_bootstrap_servers,
         topic=settings.topic,
@@ -64,19 +73,23 @@ def build_consumer(settings: Settings, deps: Deps, dead_letters: KafkaPublisher)
     )
 
 
+def build_servicer(engine: AsyncEngine, courier: Courier) -> NotificationServicer:
+    return NotificationServicer(unit_of_work_factory(engine), courier)
+
+
 def build_service(settings: Settings) -> ServiceProcess:
     engine = build_engine(settings)
     directory = build_directory(settings)
-    deps = build_deps(settings, engine, directory)
+    courier = build_courier(settings, engine, directory)
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="notification-svc-dlq")
-    consumer = build_consumer(settings, deps, dead_letters)
+    consumer = build_consumer(settings, engine, courier, dead_letters)
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
         register=[
             partial(
                 notification_service_pb2_grpc.add_NotificationServiceServicer_to_server,
-                NotificationServicer(deps),
+                build_servicer(engine, courier),
             )
         ],
         readiness_checks=[partial(ping, engine)],

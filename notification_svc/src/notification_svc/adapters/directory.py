@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 from opentelemetry import propagate
 
-from notification_svc.application.ports import Contact
+from notification_svc.application.ports import Contact, Directory
 from notification_svc.domain.errors import DeliveryFailed, RecipientUnavailable
 from notification_svc.domain.model import RecipientRole
 from taquilla.identity.v1 import identity_service_pb2 as pb
@@ -16,7 +16,7 @@ from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.principal import Principal
 
 
-class IdentityDirectory:
+class IdentityDirectory(Directory):
     """Opens its gRPC channel on first use, inside the running event loop (grpc.aio binds to it)."""
 
     def __init__(

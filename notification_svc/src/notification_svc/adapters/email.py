@@ -7,12 +7,12 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from notification_svc.application.ports import Contact, RenderedMessage
+from notification_svc.application.ports import ChannelSender, Contact, RenderedMessage
 from notification_svc.domain.errors import DeliveryFailed
 from notification_svc.domain.model import Notification
 
 
-class SmtpEmailSender:
+class SmtpEmailSender(ChannelSender):
     def __init__(
         self,
         host: str,

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notification_svc.adapters.orm import inbox, notifications
+from notification_svc.application.ports import Notifications
 from notification_svc.domain.model import Channel, Notification, NotificationStatus, RecipientRole
 from taquilla_runtime.messaging.envelope import Envelope
 
@@ -57,7 +58,7 @@ def _notification(row: Any) -> Notification:
     )
 
 
-class SqlNotifications:
+class SqlNotifications(Notifications):
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from notification_svc.application.ports import RenderedMessage
+from notification_svc.application.ports import RenderedMessage, Renderer
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SUBJECTS = {
@@ -19,7 +19,7 @@ SUBJECTS = {
 LOCALES = ("es", "en")
 
 
-class JinjaRenderer:
+class JinjaRenderer(Renderer):
     def __init__(self, default_locale: str = "es", directory: Path = TEMPLATES) -> None:
         self._default = default_locale if default_locale in LOCALES else "es"
         loader = jinja2.FileSystemLoader(str(directory))

@@ -1,100 +1,161 @@
-"""Notification use cases: deliver what a message asks for exactly once, list and retry failures."""
+"""Notification use cases: one async function per command, each one transaction.
+
+A message's notifications are recorded once (the inbox's primary key is the idempotency check), then
+delivered one attempt at a time: each attempt is its own handler call, so the entrypoints decide when
+to try again (backoff with jitter) and what to count; the handler only records what happened.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import dataclasses
 import datetime as dt
 import enum
 import json
-import logging
-import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import Counter, Histogram
-
-from notification_svc.application.ports import ChannelSender, Directory, Renderer, UnitOfWorkFactory
+from notification_svc.application.ports import ChannelSender, Directory, Renderer, UnitOfWork
+from notification_svc.domain.commands import (
+    AcceptMessage,
+    AttemptDelivery,
+    ListNotifications,
+    RetryNotification,
+)
 from notification_svc.domain.errors import (
     DeliveryFailed,
+    InvalidCursor,
     NotAllowed,
     NotificationNotFound,
     NotRetryable,
     RecipientUnavailable,
 )
-from notification_svc.domain.model import Notification, NotificationStatus, RetryPolicy, notifications_for
+from notification_svc.domain.model import (
+    AUDIENCES,
+    Notification,
+    NotificationStatus,
+    RetryPolicy,
+    notifications_for,
+)
 from taquilla_runtime.messaging.envelope import Envelope
 from taquilla_runtime.principal import Principal
 
-log = logging.getLogger(__name__)
-
-SENT = Counter(
-    "taquilla_notification_svc_notifications_sent_total", "Notifications delivered.", ["type", "channel"]
-)
-FAILED = Counter(
-    "taquilla_notification_svc_notifications_failed_total", "Notifications given up.", ["type", "channel"]
-)
-RETRIES = Counter(
-    "taquilla_notification_svc_retries_total", "Delivery attempts that failed and were retried."
-)
-SEND_SECONDS = Histogram(
-    "taquilla_notification_svc_send_seconds",
-    "Time to hand one notification to its channel.",
-    ["channel"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-)
+Clock = Callable[[], dt.datetime]
+DEFAULT_PAGE_SIZE = 50
 
 
-class Outcome(enum.StrEnum):
-    DELIVERED = "delivered"  # every notification of the message is sent or skipped
-    DUPLICATE = "duplicate"  # already handled before: nothing sent
-    IGNORED = "ignored"  # a type nobody is notified about
-    FAILED = "failed"  # some notification failed for good: dead-letter the message
-
-
-@dataclass(frozen=True)
-class Result:
-    outcome: Outcome
-    attempts: int = 0
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Deps:
-    uow: UnitOfWorkFactory
-    directory: Directory
-    renderer: Renderer
-    channel: ChannelSender
-    retry: RetryPolicy
-
-
-def _now() -> dt.datetime:
+def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def _record(deps: Deps, envelope: Envelope, *, replay: bool) -> list[Notification]:
-    """Records the message's notifications (the unique constraint makes this the idempotency check);
-    returns those still to deliver."""
-    planned = notifications_for(envelope)
-    if not planned:
-        return []
-    async with deps.uow() as uow:
-        existing = list(await uow.notifications.for_message(envelope.message_id, for_update=True))
+# ---------------------------------------------------------------- messages
+
+
+class Acceptance(enum.StrEnum):
+    DELIVER = "deliver"  # notifications are pending: deliver them
+    DUPLICATE = "duplicate"  # handled before: nothing to send
+    IGNORED = "ignored"  # a type nobody is notified about
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedMessage:
+    acceptance: Acceptance
+    pending: tuple[Notification, ...] = ()
+
+
+async def accept_message(cmd: AcceptMessage, uow: UnitOfWork, clock: Clock = system_clock) -> AcceptedMessage:
+    """Records the message's notifications once, however often it arrives; returns those to deliver.
+
+    A redelivered message has nothing pending (DUPLICATE), unless a crash came between recording and
+    delivering: its PENDING notifications are delivered now. A replay from the dead-letter topic
+    reopens the FAILED ones first.
+    """
+    if not AUDIENCES.get(cmd.envelope.type):
+        return AcceptedMessage(Acceptance.IGNORED)
+    now = clock()
+    message_id = cmd.envelope.message_id
+    async with uow:
+        existing = list(await uow.notifications.for_message(message_id, for_update=True))
         if not existing:
-            if await uow.notifications.add_all(envelope, planned):
+            planned = notifications_for(cmd.envelope, now)
+            if await uow.notifications.add_all(cmd.envelope, planned):
                 await uow.commit()
-                return planned
-            existing = list(await uow.notifications.for_message(envelope.message_id, for_update=True))
-        if replay:  # an operator replayed it from the dead-letter topic: failed ones get another go
+                return AcceptedMessage(Acceptance.DELIVER, tuple(planned))
+            # Another consumer recorded it in the meantime.
+            existing = list(await uow.notifications.for_message(message_id, for_update=True))
+        if cmd.replay:
             for notification in existing:
                 if notification.status is NotificationStatus.FAILED:
-                    notification.reopen(_now())
+                    notification.reopen(now)
                     await uow.notifications.save(notification)
-            await uow.commit()
-        # PENDING ones survived a crash between recording and delivering: deliver them now.
-        return [n for n in existing if n.status is NotificationStatus.PENDING]
+        await uow.commit()
+    pending = tuple(n for n in existing if n.status is NotificationStatus.PENDING)
+    return AcceptedMessage(Acceptance.DELIVER if pending else Acceptance.DUPLICATE, pending)
+
+
+# ---------------------------------------------------------------- delivery
+
+
+class AttemptOutcome(enum.StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # the recipient cannot be reached: nothing to retry
+    RETRYABLE = "retryable"  # failed; attempts remain
+    GAVE_UP = "gave_up"  # failed for good (permanent, or out of attempts): the notification is FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    outcome: AttemptOutcome
+    notification: Notification  # as saved after this attempt
+    reason: str | None = None
+
+
+async def attempt_delivery(
+    cmd: AttemptDelivery,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    directory: Directory,
+    renderer: Renderer,
+    channel: ChannelSender,
+    policy: RetryPolicy,
+) -> DeliveryAttempt:
+    """Tries once to deliver the notification and saves the outcome.
+
+    A channel, template or directory failure counts as an attempt; the notification is given up
+    (FAILED) when the failure is permanent or it was the policy's last attempt. An unreachable
+    recipient skips it. Sleeping before the next attempt is the caller's business.
+    """
+    notification = dataclasses.replace(cmd.notification)
+    envelope = cmd.envelope
+    reason: str | None = None
+    try:
+        contact = await directory.contact(notification.recipient_role, envelope.payload)
+        message = renderer.render(envelope.type, contact.locale, _context(envelope, contact.name))
+        await channel.send(notification, contact, message)
+    except RecipientUnavailable as exc:
+        reason = str(exc)
+        notification.skip(reason, clock())
+        outcome = AttemptOutcome.SKIPPED
+    except Exception as exc:  # channel, template or directory failure: the caller may retry
+        permanent = isinstance(exc, DeliveryFailed) and exc.permanent
+        reason = exc.reason if isinstance(exc, DeliveryFailed) else type(exc).__name__
+        now = clock()
+        notification.record_failure(reason, now)
+        if permanent or notification.attempts >= policy.max_attempts:
+            notification.give_up(now)
+            outcome = AttemptOutcome.GAVE_UP
+        else:
+            outcome = AttemptOutcome.RETRYABLE
+    else:
+        notification.record_sent(clock())
+        outcome = AttemptOutcome.SENT
+    async with uow:
+        await uow.notifications.save(notification)
+        await uow.commit()
+    return DeliveryAttempt(outcome, notification, reason)
 
 
 def _context(envelope: Envelope, recipient_name: str) -> dict[str, Any]:
@@ -108,75 +169,59 @@ def _context(envelope: Envelope, recipient_name: str) -> dict[str, Any]:
     }
 
 
-async def _save(deps: Deps, notification: Notification) -> None:
-    async with deps.uow() as uow:
+# ---------------------------------------------------------------- operators
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationPage:
+    notifications: tuple[Notification, ...]
+    next_page_token: str  # empty on the last page
+
+
+async def list_notifications(cmd: ListNotifications, uow: UnitOfWork) -> NotificationPage:
+    """A page of notifications, newest first, for administrators."""
+    _require_admin(cmd.principal)
+    limit = cmd.page_size or DEFAULT_PAGE_SIZE
+    # The token is read after the caller is checked: a non-administrator learns nothing, not even that.
+    before = _uncursor(cmd.page_token)
+    async with uow:
+        rows = await uow.notifications.page(
+            status=cmd.status, event_id=cmd.event_id, before=before, limit=limit + 1
+        )
+    page = tuple(rows[:limit])
+    return NotificationPage(page, _cursor(page[-1]) if len(rows) > limit else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Reopened:
+    """A notification open for delivery again, with the message to build it from."""
+
+    notification: Notification
+    envelope: Envelope
+
+
+async def retry_notification(
+    cmd: RetryNotification, uow: UnitOfWork, clock: Clock = system_clock
+) -> Reopened:
+    """Reopens a failed notification for an administrator; the caller then delivers it."""
+    _require_admin(cmd.principal)
+    async with uow:
+        notification = await uow.notifications.get(cmd.notification_id, for_update=True)
+        if notification is None:
+            raise NotificationNotFound("notification not found")
+        if notification.status is not NotificationStatus.FAILED:
+            raise NotRetryable(
+                f"only failed notifications can be retried; this one is {notification.status.value}"
+            )
+        envelope = await uow.notifications.envelope(notification.message_id)
+        if envelope is None:
+            raise NotRetryable("the original message is no longer kept")
+        notification.reopen(clock())
         await uow.notifications.save(notification)
         await uow.commit()
+    return Reopened(notification, envelope)
 
 
-async def deliver(deps: Deps, notification: Notification, envelope: Envelope) -> bool:
-    """Tries until sent, skipped, or out of attempts (then FAILED); True unless it failed."""
-    while True:
-        try:
-            contact = await deps.directory.contact(notification.recipient_role, envelope.payload)
-            message = deps.renderer.render(envelope.type, contact.locale, _context(envelope, contact.name))
-            started = time.perf_counter()
-            await deps.channel.send(notification, contact, message)
-            SEND_SECONDS.labels(notification.channel.value).observe(time.perf_counter() - started)
-        except RecipientUnavailable as exc:
-            notification.skip(str(exc), _now())
-            await _save(deps, notification)
-            return True
-        except Exception as exc:  # channel, template or directory failure: retry with backoff
-            permanent = isinstance(exc, DeliveryFailed) and exc.permanent
-            reason = exc.reason if isinstance(exc, DeliveryFailed) else type(exc).__name__
-            notification.record_failure(reason, _now())
-            if permanent or notification.attempts >= deps.retry.max_attempts:
-                notification.give_up(_now())
-                await _save(deps, notification)
-                FAILED.labels(notification.type, notification.channel.value).inc()
-                log.warning(
-                    "notification failed for good",
-                    extra={
-                        "notification_id": str(notification.id),
-                        "attempts": notification.attempts,
-                        "reason": reason,
-                    },
-                )
-                return False
-            await _save(deps, notification)
-            RETRIES.inc()
-            log.info(
-                "delivery attempt failed; will retry",
-                extra={
-                    "notification_id": str(notification.id),
-                    "attempts": notification.attempts,
-                    "reason": reason,
-                },
-            )
-            await asyncio.sleep(deps.retry.delay(notification.attempts))
-            continue
-        notification.record_sent(_now())
-        await _save(deps, notification)
-        SENT.labels(notification.type, notification.channel.value).inc()
-        return True
-
-
-async def handle_message(deps: Deps, envelope: Envelope, *, replay: bool = False) -> Result:
-    """Delivers the notifications a message asks for, once, however often it is delivered."""
-    if not notifications_for(envelope):
-        return Result(Outcome.IGNORED)
-    todo = await _record(deps, envelope, replay=replay)
-    if not todo:
-        return Result(Outcome.DUPLICATE)
-    failures = [n for n in todo if not await deliver(deps, n, envelope)]
-    if failures:
-        worst = failures[0]
-        return Result(Outcome.FAILED, attempts=worst.attempts, error=worst.last_error)
-    return Result(Outcome.DELIVERED, attempts=max(n.attempts for n in todo))
-
-
-# --------------------------------------------------------------------------------------- operators
 def _require_admin(principal: Principal | None) -> None:
     if principal is None or not principal.is_admin:
         raise NotAllowed("administrators only")
@@ -194,46 +239,4 @@ def _uncursor(token: str) -> tuple[dt.datetime, uuid.UUID] | None:
         created_at, notification_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         return dt.datetime.fromisoformat(created_at), uuid.UUID(notification_id)
     except (ValueError, TypeError):
-        raise ValueError("cursor") from None
-
-
-async def list_notifications(
-    deps: Deps,
-    principal: Principal | None,
-    *,
-    status: NotificationStatus | None,
-    event_id: uuid.UUID | None,
-    page_size: int,
-    page_token: str,
-) -> tuple[Sequence[Notification], str]:
-    _require_admin(principal)
-    limit = page_size or 50
-    async with deps.uow() as uow:
-        rows = await uow.notifications.page(
-            status=status, event_id=event_id, before=_uncursor(page_token), limit=limit + 1
-        )
-    page = list(rows[:limit])
-    return page, (_cursor(page[-1]) if len(rows) > limit else "")
-
-
-async def retry_notification(
-    deps: Deps, principal: Principal | None, *, notification_id: uuid.UUID
-) -> Notification:
-    """Sends a failed notification again now, from the message kept when it arrived."""
-    _require_admin(principal)
-    async with deps.uow() as uow:
-        notification = await uow.notifications.get(notification_id, for_update=True)
-        if notification is None:
-            raise NotificationNotFound("notification not found")
-        if notification.status is not NotificationStatus.FAILED:
-            raise NotRetryable(
-                f"only failed notifications can be retried; this one is {notification.status.value}"
-            )
-        envelope = await uow.notifications.envelope(notification.message_id)
-        if envelope is None:
-            raise NotRetryable("the original message is no longer kept")
-        notification.reopen(_now())
-        await uow.notifications.save(notification)
-        await uow.commit()
-    await deliver(deps, notification, envelope)
-    return notification
+        raise InvalidCursor("cursor") from None

@@ -1,12 +1,14 @@
-"""What the use cases need from the outside world; adapters implement these."""
+"""What the use cases need from the outside world. Adapters implement these; unit tests fake them."""
 
 from __future__ import annotations
 
+import abc
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any
 
 from notification_svc.domain.model import Notification, NotificationStatus, RecipientRole
 from taquilla_runtime.messaging.envelope import Envelope
@@ -26,49 +28,80 @@ class RenderedMessage:
     html: str
 
 
-class Notifications(Protocol):
-    async def for_message(
-        self, message_id: uuid.UUID, *, for_update: bool = False
-    ) -> Sequence[Notification]: ...
+class Notifications(abc.ABC):
+    """Notifications with the messages they were made from (the inbox)."""
+
+    @abc.abstractmethod
+    async def for_message(self, message_id: uuid.UUID, *, for_update: bool = False) -> Sequence[Notification]:
+        """The message's notifications by id; ``for_update`` locks them until the transaction ends."""
+
+    @abc.abstractmethod
     async def add_all(self, envelope: Envelope, notifications: Sequence[Notification]) -> bool:
         """Keeps the message and its notifications; False when it was recorded before (unique constraint)."""
 
-    async def envelope(self, message_id: uuid.UUID) -> Envelope | None: ...
-    async def get(self, notification_id: uuid.UUID, *, for_update: bool = False) -> Notification | None: ...
-    async def save(self, notification: Notification) -> None: ...
+    @abc.abstractmethod
+    async def envelope(self, message_id: uuid.UUID) -> Envelope | None:
+        """The message as it arrived, or None when it is no longer kept."""
+
+    @abc.abstractmethod
+    async def get(self, notification_id: uuid.UUID, *, for_update: bool = False) -> Notification | None:
+        """The notification, or None; ``for_update`` locks it until the transaction ends."""
+
+    @abc.abstractmethod
+    async def save(self, notification: Notification) -> None:
+        """Writes back the notification's status, attempts, last error and update time."""
+
+    @abc.abstractmethod
     async def page(
         self,
         *,
         status: NotificationStatus | None,
         event_id: uuid.UUID | None,
-        before: tuple[Any, uuid.UUID] | None,
+        before: tuple[dt.datetime, uuid.UUID] | None,
         limit: int,
-    ) -> Sequence[Notification]: ...
+    ) -> Sequence[Notification]:
+        """Up to ``limit`` notifications, newest first, older than the given (created_at, id)."""
 
 
-class UnitOfWork(Protocol):
-    @property
-    def notifications(self) -> Notifications: ...
-    async def __aenter__(self) -> Self: ...
+class UnitOfWork(abc.ABC):
+    """One transaction: everything done through it is committed together, or not at all."""
+
+    notifications: Notifications
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self
+
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
     async def commit(self) -> None: ...
 
+    @abc.abstractmethod
+    async def rollback(self) -> None:
+        """Undoes whatever was not committed; harmless after a commit."""
 
-class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
 
+class Directory(abc.ABC):
+    """Who receives a notification, and how to address them."""
 
-class Directory(Protocol):
+    @abc.abstractmethod
     async def contact(self, role: RecipientRole, payload: dict[str, Any]) -> Contact:
         """Raises RecipientUnavailable (skip) or DeliveryFailed (retry)."""
 
 
-class Renderer(Protocol):
-    def render(self, message_type: str, locale: str, context: dict[str, Any]) -> RenderedMessage: ...
+class Renderer(abc.ABC):
+    @abc.abstractmethod
+    def render(self, message_type: str, locale: str, context: dict[str, Any]) -> RenderedMessage:
+        """The message's subject and bodies in the recipient's language."""
 
 
-class ChannelSender(Protocol):
+class ChannelSender(abc.ABC):
+    @abc.abstractmethod
     async def send(self, notification: Notification, contact: Contact, message: RenderedMessage) -> None:
-        """Raises DeliveryFailed."""
+        """Hands the message to the channel; raises DeliveryFailed."""

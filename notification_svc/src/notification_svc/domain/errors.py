@@ -17,6 +17,10 @@ class NotAllowed(NotificationError):
     pass
 
 
+class InvalidCursor(NotificationError, ValueError):
+    """A page token this service did not issue."""
+
+
 class DeliveryFailed(NotificationError):
     """A channel could not deliver; `reason` is safe to store and show (no personal data)."""
 

@@ -90,8 +90,9 @@ class Notification:
         self.updated_at = now
 
 
-def notifications_for(envelope: Envelope) -> list[Notification]:
-    """The notifications a message asks for (none for types nobody is told about)."""
+def notifications_for(envelope: Envelope, now: dt.datetime | None = None) -> list[Notification]:
+    """The notifications a message asks for (none for types nobody is told about), created ``now``."""
+    at = now if now is not None else dt.datetime.now(dt.UTC)
     return [
         Notification(
             id=uuid.uuid5(envelope.message_id, f"{role.value}:{Channel.EMAIL.value}"),
@@ -104,6 +105,8 @@ def notifications_for(envelope: Envelope) -> list[Notification]:
             payload_sha256=payload_sha256(envelope.payload),
             recipient_role=role,
             channel=Channel.EMAIL,
+            created_at=at,
+            updated_at=at,
         )
         for role in AUDIENCES.get(envelope.type, ())
     ]

@@ -4,18 +4,21 @@ At least once: offsets are committed only after a message's outcome is durable (
 duplicate, ignored or dead-lettered), so a crash means redelivery, and redelivery sends nothing
 twice (the inbox's primary key). Each partition is worked by its own task while the consumer keeps
 fetching for the others (the busy partition is paused), so one message in backoff never stalls the
-rest. Poison messages and messages that ran out of attempts go to taquilla.events.v1.dlq with the
-reason and attempt count in their headers.
+rest. Each notification is delivered by the Courier (entrypoints/delivery.py), which retries with
+backoff and jitter. Poison messages and messages that ran out of attempts go to
+taquilla.events.v1.dlq with the reason and attempt count in their headers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -23,7 +26,12 @@ from aiokafka.abc import ConsumerRebalanceListener
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Gauge
 
-from notification_svc.application.handlers import Deps, Outcome, Result, handle_message
+from notification_svc.application import handlers
+from notification_svc.application.handlers import Acceptance, Clock, system_clock
+from notification_svc.application.ports import UnitOfWork
+from notification_svc.domain.commands import AcceptMessage
+from notification_svc.domain.model import NotificationStatus
+from notification_svc.entrypoints.delivery import Courier
 from taquilla_runtime.correlation import reset_correlation_id, set_correlation_id
 from taquilla_runtime.messaging.envelope import Envelope, InvalidEnvelope
 from taquilla_runtime.messaging.outbox import Publisher
@@ -47,6 +55,20 @@ LAG_INTERVAL_SECONDS = 5.0
 REPLAY_HEADER = "x-taquilla-replay"
 ERROR_HEADER = "x-taquilla-error"
 ATTEMPTS_HEADER = "x-taquilla-attempts"
+
+
+class Outcome(enum.StrEnum):
+    DELIVERED = "delivered"  # every notification of the message is sent or skipped
+    DUPLICATE = "duplicate"  # already handled before: nothing sent
+    IGNORED = "ignored"  # a type nobody is notified about
+    FAILED = "failed"  # some notification failed for good: dead-letter the message
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    attempts: int = 0
+    error: str | None = None
 
 
 def dead_letter_headers(
@@ -77,7 +99,8 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 class NotificationConsumer:
     def __init__(
         self,
-        deps: Deps,
+        unit_of_work: Callable[[], UnitOfWork],
+        courier: Courier,
         dead_letters: Publisher,
         *,
         bootstrap_servers: str,
@@ -85,8 +108,11 @@ class NotificationConsumer:
         dlq_topic: str,
         group_id: str,
         max_attempts: int,
+        clock: Clock = system_clock,
     ) -> None:
-        self._deps = deps
+        self._uow = unit_of_work
+        self._courier = courier
+        self._clock = clock
         self._dead_letters = dead_letters
         self._bootstrap = bootstrap_servers
         self._topic = topic
@@ -213,12 +239,26 @@ class NotificationConsumer:
         PROCESSED.labels(result.outcome.value).inc()
         return result
 
+    async def _deliver(self, envelope: Envelope, *, replay: bool) -> Result:
+        """Delivers the notifications the message asks for, once, however often it is delivered."""
+        accepted = await handlers.accept_message(AcceptMessage(envelope, replay), self._uow(), self._clock)
+        if accepted.acceptance is Acceptance.IGNORED:
+            return Result(Outcome.IGNORED)
+        if accepted.acceptance is Acceptance.DUPLICATE:
+            return Result(Outcome.DUPLICATE)
+        done = [await self._courier.deliver(n, envelope) for n in accepted.pending]
+        failures = [n for n in done if n.status is NotificationStatus.FAILED]
+        if failures:
+            worst = failures[0]
+            return Result(Outcome.FAILED, attempts=worst.attempts, error=worst.last_error)
+        return Result(Outcome.DELIVERED, attempts=max(n.attempts for n in done))
+
     async def _handle(self, envelope: Envelope, *, replay: bool) -> Result:
-        """handle_message, retried when the failure comes before delivery (e.g. the database hiccups)."""
+        """_deliver, retried when the failure comes before delivery (e.g. the database hiccups)."""
         attempt = 0
         while True:
             try:
-                return await handle_message(self._deps, envelope, replay=replay)
+                return await self._deliver(envelope, replay=replay)
             except Exception as exc:
                 attempt += 1
                 log.warning(
@@ -226,7 +266,7 @@ class NotificationConsumer:
                 )
                 if attempt >= self._max_attempts:
                     return Result(Outcome.FAILED, attempts=attempt, error=type(exc).__name__)
-                await asyncio.sleep(self._deps.retry.delay(attempt))
+                await asyncio.sleep(self._courier.policy.delay(attempt))
 
     async def _dead_letter(
         self, record: ConsumerRecord[Any, Any], reason: str, attempts: int, *, kind: str

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import grpc
 
 from notification_svc.application import handlers
-from notification_svc.application.handlers import Deps
-from notification_svc.domain import errors
+from notification_svc.application.handlers import Clock, system_clock
+from notification_svc.application.ports import UnitOfWork
+from notification_svc.domain import commands, errors
 from notification_svc.domain.model import Notification, NotificationStatus
+from notification_svc.entrypoints.delivery import Courier
 from taquilla.notifications.v1 import notification_service_pb2 as pb
 from taquilla.notifications.v1 import notification_service_pb2_grpc
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
@@ -85,8 +87,12 @@ async def translated(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
 
 
 class NotificationServicer(notification_service_pb2_grpc.NotificationServiceServicer):
-    def __init__(self, deps: Deps) -> None:
-        self._deps = deps
+    def __init__(
+        self, unit_of_work: Callable[[], UnitOfWork], courier: Courier, clock: Clock = system_clock
+    ) -> None:
+        self._uow = unit_of_work
+        self._courier = courier
+        self._clock = clock
 
     async def ListNotifications(
         self, request: pb.ListNotificationsRequest, context: grpc.aio.ServicerContext
@@ -94,19 +100,20 @@ class NotificationServicer(notification_service_pb2_grpc.NotificationServiceServ
         async with translated(context):
             if not 0 <= request.page_size <= 200:
                 raise _Invalid("limit", "must be between 1 and 200")
+            command = commands.ListNotifications(
+                principal=_principal(context),
+                status=PB_TO_STATUS.get(request.status) if request.status else None,
+                event_id=_uuid(request.event_id, "event_id") if request.event_id else None,
+                page_size=request.page_size,
+                page_token=request.page_token,
+            )
             try:
-                page, cursor = await handlers.list_notifications(
-                    self._deps,
-                    _principal(context),
-                    status=PB_TO_STATUS.get(request.status) if request.status else None,
-                    event_id=_uuid(request.event_id, "event_id") if request.event_id else None,
-                    page_size=request.page_size,
-                    page_token=request.page_token,
-                )
-            except ValueError:
+                page = await handlers.list_notifications(command, self._uow())
+            except ValueError:  # errors.InvalidCursor
                 raise _Invalid("cursor", "is not a cursor this API issued") from None
             return pb.ListNotificationsResponse(
-                notifications=[notification_to_pb(n) for n in page], next_page_token=cursor
+                notifications=[notification_to_pb(n) for n in page.notifications],
+                next_page_token=page.next_page_token,
             )
         raise AssertionError("unreachable")
 
@@ -114,10 +121,12 @@ class NotificationServicer(notification_service_pb2_grpc.NotificationServiceServ
         self, request: pb.RetryNotificationRequest, context: grpc.aio.ServicerContext
     ) -> pb.RetryNotificationResponse:
         async with translated(context):
-            notification = await handlers.retry_notification(
-                self._deps,
-                _principal(context),
+            command = commands.RetryNotification(
+                principal=_principal(context),
                 notification_id=_uuid(request.notification_id, "notification_id"),
             )
+            reopened = await handlers.retry_notification(command, self._uow(), self._clock)
+            # Delivered now, with the same backoff as the consumer's: the caller sees how it ended.
+            notification = await self._courier.deliver(reopened.notification, reopened.envelope)
             return pb.RetryNotificationResponse(notification=notification_to_pb(notification))
         raise AssertionError("unreachable")
