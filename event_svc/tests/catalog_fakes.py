@@ -29,6 +29,11 @@ class FakeEventRepository(EventRepository):
     async def save(self, event: Event) -> None:
         self.pending[event.id] = event
 
+    async def event_id_for_session(self, session_id: uuid.UUID) -> uuid.UUID | None:
+        return next(
+            (e.id for e in self._committed.values() if any(s.id == session_id for s in e.sessions)), None
+        )
+
     async def exists(self, event_id: uuid.UUID) -> bool:
         return event_id in self._committed
 

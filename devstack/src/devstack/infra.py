@@ -49,6 +49,7 @@ SERVICE_DATABASES = (
     ServiceDatabase("identity_svc", "identity_svc", "taquilla_identity", "identity"),
     ServiceDatabase("event_svc", "event_svc", "taquilla_events", "catalog"),
     ServiceDatabase("notification_svc", "notification_svc", "taquilla_notifications", "notifications"),
+    ServiceDatabase("ticketing_svc", "ticketing_svc", "taquilla_ticketing", "ticketing"),
 )
 
 

@@ -22,7 +22,12 @@ from devstack.infra import SERVICE_DATABASES, Broker, Postgres, ServiceDatabase
 from devstack.processes import Process, StartupError, pid_alive, port_open, stop_pid, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-TOPICS = ("taquilla.events.v1", "taquilla.events.v1.dlq")
+TOPICS = (
+    "taquilla.events.v1",
+    "taquilla.events.v1.dlq",
+    "taquilla.events.v1.ticketing-dlq",
+    "taquilla.ticketing.v1",
+)
 
 
 def _env_port(name: str, default: int) -> int:
@@ -43,9 +48,11 @@ class Ports:
     identity_grpc: int = 50051
     event_grpc: int = 50052
     notification_grpc: int = 50053
+    ticketing_grpc: int = 50054
     identity_metrics: int = 9101
     event_metrics: int = 9102
     notification_metrics: int = 9103
+    ticketing_metrics: int = 9104
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -121,12 +128,18 @@ class Stack:
             "NOTIFICATION_SVC_SMTP_HOST": "127.0.0.1",
             "NOTIFICATION_SVC_SMTP_PORT": str(p.smtp),
             "NOTIFICATION_SVC_IDENTITY_SVC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
+            "TICKETING_SVC_DATABASE_URL": urls["ticketing_svc"],
+            "TICKETING_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.ticketing_grpc}",
+            "TICKETING_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.ticketing_metrics}",
+            "TICKETING_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "TICKETING_SVC_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "EDGE_HOST": "127.0.0.1",
             "EDGE_PORT": str(p.edge),
             "EDGE_PUBLIC_URL": f"http://127.0.0.1:{p.edge}",
             "EDGE_IDENTITY_SVC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
             "EDGE_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "EDGE_NOTIFICATION_SVC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",
+            "EDGE_TICKETING_SVC_ADDRESS": f"127.0.0.1:{p.ticketing_grpc}",
             "EDGE_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
             **self.extra_env,
         }
@@ -290,13 +303,14 @@ class Stack:
     def _start_services(self) -> None:
         p = self.ports
         self._step(
-            "services: identity_svc, event_svc, notification_svc, edge"
+            "services: identity_svc, event_svc, notification_svc, ticketing_svc, edge"
             + (", frontend" if self.with_frontend else "")
         )
         for service, port in (
             ("identity_svc", p.identity_grpc),
             ("event_svc", p.event_grpc),
             ("notification_svc", p.notification_grpc),
+            ("ticketing_svc", p.ticketing_grpc),
         ):
             self._start(service, [sys.executable, "-m", service, "serve"], port=port)
         self._start("edge", [sys.executable, "-m", "edge"], port=p.edge)
@@ -332,7 +346,7 @@ class Stack:
         )
 
     def _fail_if_exited(self) -> None:
-        names = ["redis", "broker", "smtp", "identity_svc", "event_svc", "notification_svc", "edge"]
+        names = ["redis", "broker", "smtp", "identity_svc", "event_svc", "notification_svc", "ticketing_svc", "edge"]
         for name in [*names, *(["frontend"] if self.with_frontend else [])]:
             if self._pidfile(name).exists() and not self._running(name):
                 raise StartupError(f"{name} exited during start-up; see {self.logs / (name + '.log')}")
@@ -353,6 +367,7 @@ class Stack:
         order = [
             "frontend",
             "edge",
+            "ticketing_svc",
             "notification_svc",
             "event_svc",
             "identity_svc",
@@ -386,9 +401,10 @@ class Stack:
             f"  Readiness           http://127.0.0.1:{p.edge}/readyz",
             f"  Edge metrics        http://127.0.0.1:{p.edge}/metrics",
             f"  Service metrics     http://127.0.0.1:{p.identity_metrics}/metrics (identity), "
-            f":{p.event_metrics} (events), :{p.notification_metrics} (notifications)",
+            f":{p.event_metrics} (events), :{p.notification_metrics} (notifications), "
+            f":{p.ticketing_metrics} (ticketing)",
             f"  gRPC                identity 127.0.0.1:{p.identity_grpc}, events 127.0.0.1:{p.event_grpc}, "
-            f"notifications 127.0.0.1:{p.notification_grpc}",
+            f"notifications 127.0.0.1:{p.notification_grpc}, ticketing 127.0.0.1:{p.ticketing_grpc}",
             f"  PostgreSQL          postgresql://postgres@127.0.0.1:{p.postgres}/postgres",
             f"  Redis               redis://127.0.0.1:{p.redis}/0",
             f"  Kafka (broker)      127.0.0.1:{p.kafka}",

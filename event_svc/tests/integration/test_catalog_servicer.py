@@ -606,3 +606,19 @@ async def test_administrators_feature_published_events_for_the_front_page(
 
     await catalog.call("FeatureEvent", pb.FeatureEventRequest(event_id=published.id, featured=False), admin())
     assert not (await catalog.call("SearchEvents", search)).events
+
+
+async def test_other_services_find_a_published_event_by_one_of_its_sessions(catalog: Catalog) -> None:
+    owner = organizer()
+    published = await catalog.create(owner, publish=True)
+    found = await catalog.call(
+        "FindEventBySession", pb.FindEventBySessionRequest(session_id=published.sessions[0].id)
+    )
+    assert found.event.id == published.id
+    assert [zone.id for zone in found.event.zones] == [zone.id for zone in published.zones]
+    draft = await catalog.create(owner)
+    for session_id in (draft.sessions[0].id, str(uuid.uuid4()), "not-a-uuid"):
+        error = await rpc_error(
+            catalog.call("FindEventBySession", pb.FindEventBySessionRequest(session_id=session_id))
+        )
+        assert error.code() == grpc.StatusCode.NOT_FOUND, session_id

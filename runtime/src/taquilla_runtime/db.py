@@ -42,8 +42,17 @@ _POOLS = _PoolCollector()
 REGISTRY.register(_POOLS)
 
 
-def create_engine(url: str, *, schema: str, application_name: str, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    schema: str,
+    application_name: str,
+    pool_size: int = 10,
+    server_settings: dict[str, str] | None = None,
+) -> AsyncEngine:
     """Creates an engine whose connections see only ``schema`` (and ``public`` for extensions).
+
+    ``server_settings`` adds PostgreSQL settings to every connection (e.g. ``lock_timeout``).
 
     Nothing connects until the first query, so building an engine at start-up never blocks.
     """
@@ -58,6 +67,7 @@ def create_engine(url: str, *, schema: str, application_name: str, pool_size: in
                 "search_path": f"{schema},public",
                 "application_name": application_name,
                 "timezone": "UTC",
+                **(server_settings or {}),
             },
             "timeout": 5,
             "command_timeout": 30,

@@ -3,6 +3,11 @@
 A service aborts with INVALID_ARGUMENT (or another status) and sends the offending fields as JSON in
 the trailing metadata entry ``x-taquilla-field-errors``: ``[{"field": "zones.0.price", "message": "..."}]``.
 The edge turns them into the ``errors`` member of its problem+json body.
+
+A failure that callers must tell apart from others with the same status (a sold-out zone and an
+event not on sale are both FAILED_PRECONDITION) names its problem in the trailing metadata entry
+``x-taquilla-problem``: ``{"type": "sold-out", "extensions": {"zones": [...]}}``. The edge makes the
+type the last segment of the problem's ``type`` URI and adds the extensions as members of the body.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import NoReturn
 import grpc
 
 FIELD_ERRORS_KEY = "x-taquilla-field-errors"
+PROBLEM_KEY = "x-taquilla-problem"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +54,36 @@ def field_errors_from_trailers(trailers: Iterable[tuple[str, str | bytes]] | Non
                 if isinstance(item, dict)
             ]
     return []
+
+
+@dataclass(frozen=True, slots=True)
+class NamedProblem:
+    """A problem type (``sold-out``) and the members it adds to the problem+json body."""
+
+    type: str
+    extensions: dict[str, object]
+
+
+async def abort_with_problem(
+    context: grpc.aio.ServicerContext, code: grpc.StatusCode, detail: str, problem: NamedProblem
+) -> NoReturn:
+    context.set_trailing_metadata(
+        ((PROBLEM_KEY, json.dumps({"type": problem.type, "extensions": problem.extensions})),)
+    )
+    await context.abort(code, detail)
+    raise AssertionError("unreachable: abort raises")  # pragma: no cover
+
+
+def problem_from_trailers(trailers: Iterable[tuple[str, str | bytes]] | None) -> NamedProblem | None:
+    for key, value in trailers or ():
+        if key != PROBLEM_KEY:
+            continue
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            return None
+        extensions = data.get("extensions")
+        return NamedProblem(data["type"], extensions if isinstance(extensions, dict) else {})
+    return None

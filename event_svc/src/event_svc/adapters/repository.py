@@ -51,6 +51,12 @@ class SqlEventRepository(EventRepository):
             return None
         return (await self._assemble([row]))[0]
 
+    async def event_id_for_session(self, session_id: uuid.UUID) -> uuid.UUID | None:
+        found: uuid.UUID | None = await self._connection.scalar(
+            select(sessions.c.event_id).where(sessions.c.id == session_id)
+        )
+        return found
+
     async def exists(self, event_id: uuid.UUID) -> bool:
         found = await self._connection.scalar(select(events.c.id).where(events.c.id == event_id))
         return found is not None

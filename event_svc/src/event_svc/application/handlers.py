@@ -23,6 +23,7 @@ from event_svc.domain.commands import (
     CreateEvent,
     DeleteEvent,
     FeatureEvent,
+    FindEventBySession,
     GetEvent,
     GetSession,
     Idempotency,
@@ -39,6 +40,7 @@ from event_svc.domain.errors import (
     IdempotencyKeyReused,
     InvalidInput,
     InvalidTransition,
+    SessionNotFound,
     SessionOverlap,
     Unauthenticated,
 )
@@ -217,6 +219,20 @@ async def get_session(cmd: GetSession, uow: UnitOfWork) -> tuple[Event, Session]
     organization, and a session nobody may see is not found, like a removed one."""
     event = await get_event(GetEvent(actor=cmd.actor, event_id=cmd.event_id), uow)
     return event, event.session(cmd.session_id)
+
+
+async def find_event_by_session(cmd: FindEventBySession, uow: UnitOfWork) -> Event:
+    """The published event a session belongs to, as anyone may see it (for other services)."""
+    async with uow:
+        event_id = await uow.events.event_id_for_session(cmd.session_id)
+    if event_id is None:
+        raise SessionNotFound(cmd.session_id)
+    try:
+        event = await get_event(GetEvent(actor=None, event_id=event_id), uow)
+    except EventNotFound:
+        raise SessionNotFound(cmd.session_id) from None
+    event.session(cmd.session_id)  # a removed session is not found
+    return event
 
 
 async def list_organization_events(

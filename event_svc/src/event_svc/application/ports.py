@@ -30,6 +30,10 @@ class EventRepository(abc.ABC):
         """Writes back an event loaded ``for_update``; raises SessionOverlap like :meth:`add`."""
 
     @abc.abstractmethod
+    async def event_id_for_session(self, session_id: uuid.UUID) -> uuid.UUID | None:
+        """The id of the event a session (removed or not) belongs to, or None."""
+
+    @abc.abstractmethod
     async def exists(self, event_id: uuid.UUID) -> bool:
         """Whether an event with this id was ever stored, deleted or not."""
 

@@ -166,6 +166,11 @@ class GetSession(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FindEventBySession(Command):
+    session_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
 class UpdateEvent(Command):
     event_id: uuid.UUID
     expected_version: int

@@ -228,6 +228,16 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
                 event_version=event.version,
             )
 
+    async def FindEventBySession(
+        self, request: pb.FindEventBySessionRequest, context: Context
+    ) -> pb.FindEventBySessionResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.FindEventBySession(
+                actor=_actor(context), session_id=convert.session_id_of(request.session_id)
+            )
+            event = await handlers.find_event_by_session(command, self._uow())
+            return pb.FindEventBySessionResponse(event=convert.event_message(event))
+
     async def GetSession(self, request: pb.GetSessionRequest, context: Context) -> pb.GetSessionResponse:
         async with ErrorsAsStatus(context):
             command = commands.GetSession(

@@ -1240,6 +1240,41 @@ class GetSessionResponse(google.protobuf.message.Message):
 global___GetSessionResponse = GetSessionResponse
 
 @typing.final
+class FindEventBySessionRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: builtins.int
+    session_id: builtins.str
+    """Session id (UUID)."""
+    def __init__(
+        self,
+        *,
+        session_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["session_id", b"session_id"]) -> None: ...
+
+global___FindEventBySessionRequest = FindEventBySessionRequest
+
+@typing.final
+class FindEventBySessionResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_FIELD_NUMBER: builtins.int
+    @property
+    def event(self) -> global___Event:
+        """The event with its zones and the sessions anyone may see."""
+
+    def __init__(
+        self,
+        *,
+        event: global___Event | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+
+global___FindEventBySessionResponse = FindEventBySessionResponse
+
+@typing.final
 class AddSessionRequest(google.protobuf.message.Message):
     DESCRIPTOR: google.protobuf.descriptor.Descriptor
 

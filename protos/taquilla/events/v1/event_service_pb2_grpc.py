@@ -103,6 +103,11 @@ class EventServiceStub(object):
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionRequest.SerializeToString,
                 response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionResponse.FromString,
                 _registered_method=True)
+        self.FindEventBySession = channel.unary_unary(
+                '/taquilla.events.v1.EventService/FindEventBySession',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FindEventBySessionRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FindEventBySessionResponse.FromString,
+                _registered_method=True)
         self.AddSession = channel.unary_unary(
                 '/taquilla.events.v1.EventService/AddSession',
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.AddSessionRequest.SerializeToString,
@@ -230,6 +235,15 @@ class EventServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindEventBySession(self, request, context):
+        """The published event a session belongs to, as anyone may see it; NOT_FOUND for a session of
+        a draft, a deleted event or no event. ticketing_svc reads it through when a reservation names
+        a session whose catalog message has not reached it yet.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AddSession(self, request, context):
         """Adds a session (a date) to an event, with its inventory for every zone.
         Accepts an idempotency_key like CreateEvent.
@@ -322,6 +336,11 @@ def add_EventServiceServicer_to_server(servicer, server):
                     servicer.GetSession,
                     request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionRequest.FromString,
                     response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionResponse.SerializeToString,
+            ),
+            'FindEventBySession': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindEventBySession,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FindEventBySessionRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.FindEventBySessionResponse.SerializeToString,
             ),
             'AddSession': grpc.unary_unary_rpc_method_handler(
                     servicer.AddSession,
@@ -638,6 +657,33 @@ class EventService(object):
             '/taquilla.events.v1.EventService/GetSession',
             taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionRequest.SerializeToString,
             taquilla_dot_events_dot_v1_dot_event__service__pb2.GetSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindEventBySession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/FindEventBySession',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.FindEventBySessionRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.FindEventBySessionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -113,6 +113,15 @@ class EventServiceStub:
     sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
     """
 
+    FindEventBySession: grpc.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.FindEventBySessionRequest,
+        taquilla.events.v1.event_service_pb2.FindEventBySessionResponse,
+    ]
+    """The published event a session belongs to, as anyone may see it; NOT_FOUND for a session of
+    a draft, a deleted event or no event. ticketing_svc reads it through when a reservation names
+    a session whose catalog message has not reached it yet.
+    """
+
     AddSession: grpc.UnaryUnaryMultiCallable[
         taquilla.events.v1.event_service_pb2.AddSessionRequest,
         taquilla.events.v1.event_service_pb2.AddSessionResponse,
@@ -243,6 +252,15 @@ class EventServiceAsyncStub:
     ]
     """Returns one session of an event with the event's version, if the caller may see it: draft
     sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
+    """
+
+    FindEventBySession: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.events.v1.event_service_pb2.FindEventBySessionRequest,
+        taquilla.events.v1.event_service_pb2.FindEventBySessionResponse,
+    ]
+    """The published event a session belongs to, as anyone may see it; NOT_FOUND for a session of
+    a draft, a deleted event or no event. ticketing_svc reads it through when a reservation names
+    a session whose catalog message has not reached it yet.
     """
 
     AddSession: grpc.aio.UnaryUnaryMultiCallable[
@@ -395,6 +413,17 @@ class EventServiceServicer(metaclass=abc.ABCMeta):
     ) -> typing.Union[taquilla.events.v1.event_service_pb2.GetSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.GetSessionResponse]]:
         """Returns one session of an event with the event's version, if the caller may see it: draft
         sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
+        """
+
+    @abc.abstractmethod
+    def FindEventBySession(
+        self,
+        request: taquilla.events.v1.event_service_pb2.FindEventBySessionRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.events.v1.event_service_pb2.FindEventBySessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.FindEventBySessionResponse]]:
+        """The published event a session belongs to, as anyone may see it; NOT_FOUND for a session of
+        a draft, a deleted event or no event. ticketing_svc reads it through when a reservation names
+        a session whose catalog message has not reached it yet.
         """
 
     @abc.abstractmethod

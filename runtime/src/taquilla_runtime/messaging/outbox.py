@@ -84,8 +84,12 @@ async def outbox_insert(
     topic: str,
     envelope: Envelope,
     traceparent: str | None = None,
+    key: str | None = None,
 ) -> None:
     """Adds a message to the outbox inside the caller's transaction; the caller commits.
+
+    The Kafka key is the envelope's event id unless ``key`` says otherwise (messages with one key
+    keep their order).
 
     The current trace (the request that caused the change) is kept with the row, so the relay's
     publish and everything downstream join that trace.
@@ -94,7 +98,7 @@ async def outbox_insert(
         table.insert().values(
             message_id=envelope.message_id,
             topic=topic,
-            key=str(envelope.event_id),
+            key=key if key is not None else str(envelope.event_id),
             envelope=envelope.to_dict(),
             traceparent=traceparent or current_traceparent(),
         )

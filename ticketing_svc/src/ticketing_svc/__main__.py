@@ -1,0 +1,3 @@
+from ticketing_svc.entrypoints.cli import main
+
+main()

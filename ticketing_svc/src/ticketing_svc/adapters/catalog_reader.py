@@ -1,0 +1,96 @@
+"""The catalog read through over gRPC (event_svc), for sessions ticketing has not yet heard of."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import grpc
+from opentelemetry import propagate
+
+from taquilla.events.v1 import event_service_pb2 as pb
+from taquilla.events.v1 import event_service_pb2_grpc
+from taquilla_runtime.principal import Principal
+from ticketing_svc.application.ports import CatalogReader
+from ticketing_svc.domain.model import (
+    DEFAULT_HOLD_MINUTES,
+    DEFAULT_MAX_PER_ORDER,
+    CatalogEvent,
+    CatalogSession,
+    CatalogZone,
+    Money,
+    SaleSettings,
+)
+
+_EVENT_STATUS = {
+    pb.EVENT_STATUS_DRAFT: "draft",
+    pb.EVENT_STATUS_PUBLISHED: "published",
+    pb.EVENT_STATUS_CANCELLED: "cancelled",
+    pb.EVENT_STATUS_COMPLETED: "completed",
+}
+
+
+def _session_status(value: int) -> str:
+    # SESSION_STATUS_ON_SALE -> "on_sale": the catalog's messages use the same words.
+    return pb.SessionStatus.Name(pb.SessionStatus.ValueType(value)).removeprefix("SESSION_STATUS_").lower()
+
+
+def event_from_pb(event: pb.Event) -> CatalogEvent:
+    return CatalogEvent(
+        id=uuid.UUID(event.id),
+        organization_id=uuid.UUID(event.organization_id),
+        name=event.name,
+        status=_EVENT_STATUS.get(event.status, "draft"),
+        version=int(event.version),
+        zones=tuple(
+            CatalogZone(
+                id=uuid.UUID(zone.id),
+                name=zone.name,
+                price=Money(Decimal(zone.price.amount), zone.price.currency),
+                capacity=zone.capacity,
+                max_per_order=DEFAULT_MAX_PER_ORDER,
+            )
+            for zone in event.zones
+        ),
+        sessions=tuple(
+            CatalogSession(uuid.UUID(session.id), _session_status(session.status))
+            for session in event.sessions
+        ),
+        settings=SaleSettings(hold_minutes=DEFAULT_HOLD_MINUTES),
+    )
+
+
+class GrpcCatalogReader(CatalogReader):
+    """Opens its channel on first use, inside the running event loop (grpc.aio binds to it)."""
+
+    def __init__(self, address: str, *, deadline: float = 2.0) -> None:
+        self._address = address
+        self._deadline = deadline
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: event_service_pb2_grpc.EventServiceStub | None = None
+        self._metadata = (Principal.for_service("ticketing_svc").to_metadata(),)
+
+    def _events(self) -> event_service_pb2_grpc.EventServiceStub:
+        if self._stub is None:
+            self._channel = grpc.aio.insecure_channel(self._address)
+            self._stub = event_service_pb2_grpc.EventServiceStub(self._channel)
+        return self._stub
+
+    async def event_for_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        try:
+            reply = await self._events().FindEventBySession(
+                pb.FindEventBySessionRequest(session_id=str(session_id)),
+                metadata=(*self._metadata, *carrier.items()),
+                timeout=self._deadline,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() is grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        return event_from_pb(reply.event)
+
+    async def close(self) -> None:
+        if self._channel is not None:
+            await self._channel.close()

@@ -1,0 +1,467 @@
+"""All SQL of ticketing: the catalog copy, inventory, customers' places, reservations and the inbox.
+
+Every method runs on the unit of work's connection and never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, literal, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ticketing_svc.adapters.orm import (
+    catalog_events,
+    catalog_sessions,
+    customer_places,
+    inbox,
+    inventory,
+    reservations,
+)
+from ticketing_svc.application.ports import CatalogCopy, CustomerPlaces, Inbox, Inventory, Reservations
+from ticketing_svc.domain.errors import IdempotencyConflict, LimitReached, SoldOut
+from ticketing_svc.domain.model import (
+    CatalogEvent,
+    CatalogSession,
+    CatalogZone,
+    InventoryLine,
+    ItemRequest,
+    Money,
+    Reservation,
+    ReservationItem,
+    ReservationStatus,
+    SaleSettings,
+)
+
+# ---------------------------------------------------------------- the catalog copy
+
+
+def event_document(event: CatalogEvent) -> dict[str, Any]:
+    settings = event.settings
+    return {
+        "id": str(event.id),
+        "organizationId": str(event.organization_id),
+        "name": event.name,
+        "status": event.status,
+        "version": event.version,
+        "zones": [
+            {
+                "id": str(zone.id),
+                "name": zone.name,
+                "price": {"amount": str(zone.price.amount), "currency": zone.price.currency},
+                "capacity": zone.capacity,
+                "maxPerOrder": zone.max_per_order,
+            }
+            for zone in event.zones
+        ],
+        "sessions": [
+            {"id": str(session.id), "status": session.status, "removed": session.removed}
+            for session in event.sessions
+        ],
+        "sales": {
+            "onSaleAt": settings.on_sale_at.isoformat() if settings.on_sale_at else None,
+            "holdMinutes": settings.hold_minutes,
+            "maxPerCustomer": settings.max_per_customer,
+        },
+    }
+
+
+def event_from_document(document: dict[str, Any]) -> CatalogEvent:
+    sales = document["sales"]
+    return CatalogEvent(
+        id=uuid.UUID(document["id"]),
+        organization_id=uuid.UUID(document["organizationId"]),
+        name=document["name"],
+        status=document["status"],
+        version=document["version"],
+        zones=tuple(
+            CatalogZone(
+                id=uuid.UUID(zone["id"]),
+                name=zone["name"],
+                price=Money(Decimal(zone["price"]["amount"]), zone["price"]["currency"]),
+                capacity=zone["capacity"],
+                max_per_order=zone["maxPerOrder"],
+            )
+            for zone in document["zones"]
+        ),
+        sessions=tuple(
+            CatalogSession(uuid.UUID(s["id"]), s["status"], s["removed"]) for s in document["sessions"]
+        ),
+        settings=SaleSettings(
+            on_sale_at=dt.datetime.fromisoformat(sales["onSaleAt"]) if sales["onSaleAt"] else None,
+            hold_minutes=sales["holdMinutes"],
+            max_per_customer=sales["maxPerCustomer"],
+        ),
+    )
+
+
+class SqlCatalogCopy(CatalogCopy):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def by_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
+        document = await self._connection.scalar(
+            select(catalog_events.c.document)
+            .join(catalog_sessions, catalog_sessions.c.event_id == catalog_events.c.id)
+            .where(catalog_sessions.c.id == session_id)
+        )
+        return event_from_document(document) if document is not None else None
+
+    async def get(self, event_id: uuid.UUID) -> CatalogEvent | None:
+        document = await self._connection.scalar(
+            select(catalog_events.c.document).where(catalog_events.c.id == event_id)
+        )
+        return event_from_document(document) if document is not None else None
+
+    async def store(self, event: CatalogEvent) -> bool:
+        document = event_document(event)
+        statement = insert(catalog_events).values(
+            id=event.id, version=event.version, status=event.status, document=document
+        )
+        stored = await self._connection.scalar(
+            statement.on_conflict_do_update(
+                index_elements=[catalog_events.c.id],
+                set_={
+                    "version": statement.excluded.version,
+                    "status": statement.excluded.status,
+                    "document": statement.excluded.document,
+                    "updated_at": func.now(),
+                },
+                where=catalog_events.c.version < statement.excluded.version,
+            ).returning(catalog_events.c.id)
+        )
+        if stored is None:
+            return False
+        sessions = [{"id": session.id, "event_id": event.id} for session in event.sessions]
+        if sessions:
+            await self._connection.execute(insert(catalog_sessions).values(sessions).on_conflict_do_nothing())
+        lines = [
+            {"session_id": s, "zone_id": z, "event_id": event.id, "capacity": capacity}
+            for s, z, capacity in event.inventory_lines()
+        ]
+        if lines:
+            new = insert(inventory).values(lines)
+            # Capacity follows the catalog, but never drops below what is already held and sold
+            # (the catalog refuses such a change; this keeps a late or reordered message harmless).
+            await self._connection.execute(
+                new.on_conflict_do_update(
+                    index_elements=[inventory.c.session_id, inventory.c.zone_id],
+                    set_={
+                        "capacity": func.greatest(new.excluded.capacity, inventory.c.held + inventory.c.sold)
+                    },
+                    where=inventory.c.capacity != new.excluded.capacity,
+                )
+            )
+        return True
+
+
+# ---------------------------------------------------------------- inventory
+
+
+def _line(row: Any) -> InventoryLine:
+    return InventoryLine(row.session_id, row.zone_id, row.capacity, row.held, row.sold)
+
+
+_LINE_COLUMNS = (
+    inventory.c.session_id,
+    inventory.c.zone_id,
+    inventory.c.capacity,
+    inventory.c.held,
+    inventory.c.sold,
+)
+
+_TAKE = (
+    update(inventory)
+    .where(
+        inventory.c.session_id == bindparam("s"),
+        inventory.c.zone_id == bindparam("z"),
+        inventory.c.capacity - inventory.c.held - inventory.c.sold >= bindparam("q"),
+    )
+    .values(held=inventory.c.held + bindparam("q"))
+    .returning(*_LINE_COLUMNS)
+)
+
+_GIVE_BACK = (
+    update(inventory)
+    .where(inventory.c.session_id == bindparam("s"), inventory.c.zone_id == bindparam("z"))
+    .values(held=inventory.c.held - bindparam("q"))
+    .returning(*_LINE_COLUMNS)
+)
+
+
+class SqlInventory(Inventory):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def take(
+        self, session_id: uuid.UUID, items: Sequence[ItemRequest]
+    ) -> tuple[list[InventoryLine], list[InventoryLine]]:
+        # One conditional update per zone, in zone order so that two reservations of the same
+        # zones never wait on each other in a cycle. The row lock lasts until the commit.
+        after: list[InventoryLine] = []
+        quantities = {item.zone_id: item.quantity for item in items}
+        for item in sorted(items, key=lambda i: i.zone_id):
+            row = (
+                await self._connection.execute(
+                    _TAKE, {"s": session_id, "z": item.zone_id, "q": item.quantity}
+                )
+            ).one_or_none()
+            if row is None:
+                left = await self._left(session_id, items)
+                for taken in after:  # taken by this request a moment ago: still left for others
+                    left[taken.zone_id] += quantities[taken.zone_id]
+                raise SoldOut(left)
+            after.append(_line(row))
+        before = [
+            InventoryLine(a.session_id, a.zone_id, a.capacity, a.held - quantities[a.zone_id], a.sold)
+            for a in after
+        ]
+        return before, after
+
+    async def _left(self, session_id: uuid.UUID, items: Sequence[ItemRequest]) -> dict[uuid.UUID, int]:
+        rows = await self._connection.execute(
+            select(*_LINE_COLUMNS).where(
+                inventory.c.session_id == session_id,
+                inventory.c.zone_id.in_([item.zone_id for item in items]),
+            )
+        )
+        left = {item.zone_id: 0 for item in items}
+        for row in rows:
+            left[row.zone_id] = _line(row).available
+        return left
+
+    async def give_back(
+        self, holds: Sequence[tuple[uuid.UUID, uuid.UUID, int]]
+    ) -> tuple[list[InventoryLine], list[InventoryLine]]:
+        before: list[InventoryLine] = []
+        after: list[InventoryLine] = []
+        for session_id, zone_id, quantity in sorted(holds):
+            row = (
+                await self._connection.execute(_GIVE_BACK, {"s": session_id, "z": zone_id, "q": quantity})
+            ).one_or_none()
+            if row is None:
+                continue
+            line = _line(row)
+            after.append(line)
+            before.append(InventoryLine(session_id, zone_id, line.capacity, line.held + quantity, line.sold))
+        return before, after
+
+    async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]:
+        rows = await self._connection.execute(
+            select(*_LINE_COLUMNS)
+            .where(inventory.c.event_id == event_id)
+            .order_by(inventory.c.session_id, inventory.c.zone_id)
+        )
+        return [_line(row) for row in rows]
+
+
+# ---------------------------------------------------------------- customers' places
+
+
+class SqlCustomerPlaces(CustomerPlaces):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(
+        self, event_id: uuid.UUID, customer_id: uuid.UUID, places: int, *, limit: int | None
+    ) -> int:
+        if limit is not None and places > limit:
+            raise LimitReached(limit, await self._places(event_id, customer_id))
+        new = insert(customer_places).values(event_id=event_id, customer_id=customer_id, places=places)
+        upsert = new.on_conflict_do_update(
+            index_elements=[customer_places.c.event_id, customer_places.c.customer_id],
+            set_={"places": customer_places.c.places + new.excluded.places},
+            # The row lock taken by the conflicting row serialises one account's requests, so two
+            # parallel reservations cannot both pass the limit.
+            where=(customer_places.c.places + new.excluded.places <= limit) if limit is not None else None,
+        ).returning(customer_places.c.places)
+        total = await self._connection.scalar(upsert)
+        if total is None:
+            assert limit is not None
+            raise LimitReached(limit, await self._places(event_id, customer_id))
+        return int(total) - places
+
+    async def _places(self, event_id: uuid.UUID, customer_id: uuid.UUID) -> int:
+        found = await self._connection.scalar(
+            select(customer_places.c.places).where(
+                customer_places.c.event_id == event_id, customer_places.c.customer_id == customer_id
+            )
+        )
+        return int(found or 0)
+
+    async def subtract(self, tallies: Sequence[tuple[uuid.UUID, uuid.UUID, int]]) -> None:
+        for event_id, customer_id, places in sorted(tallies):
+            await self._connection.execute(
+                update(customer_places)
+                .where(customer_places.c.event_id == event_id, customer_places.c.customer_id == customer_id)
+                .values(places=func.greatest(0, customer_places.c.places - places))
+            )
+
+
+# ---------------------------------------------------------------- reservations
+
+
+def _items_document(items: Sequence[ReservationItem]) -> list[dict[str, Any]]:
+    return [
+        {
+            "zoneId": str(item.zone_id),
+            "zoneName": item.zone_name,
+            "quantity": item.quantity,
+            "unitPrice": {"amount": str(item.unit_price.amount), "currency": item.unit_price.currency},
+        }
+        for item in items
+    ]
+
+
+def _reservation(row: Any) -> Reservation:
+    return Reservation(
+        id=row.id,
+        customer_id=row.customer_id,
+        event_id=row.event_id,
+        event_name=row.event_name,
+        session_id=row.session_id,
+        items=tuple(
+            ReservationItem(
+                zone_id=uuid.UUID(item["zoneId"]),
+                zone_name=item["zoneName"],
+                quantity=item["quantity"],
+                unit_price=Money(Decimal(item["unitPrice"]["amount"]), item["unitPrice"]["currency"]),
+            )
+            for item in row.items
+        ),
+        status=ReservationStatus(row.status),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        ended_at=row.ended_at,
+    )
+
+
+_RESERVATION_COLUMNS = (
+    reservations.c.id,
+    reservations.c.customer_id,
+    reservations.c.event_id,
+    reservations.c.event_name,
+    reservations.c.session_id,
+    reservations.c.status,
+    reservations.c["items"],
+    reservations.c.created_at,
+    reservations.c.expires_at,
+    reservations.c.ended_at,
+)
+
+
+class SqlReservations(Reservations):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(
+        self, reservation: Reservation, *, idempotency_key: str | None, fingerprint: str | None
+    ) -> None:
+        total = reservation.total
+        values = {
+            "id": reservation.id,
+            "customer_id": reservation.customer_id,
+            "event_id": reservation.event_id,
+            "event_name": reservation.event_name,
+            "session_id": reservation.session_id,
+            "status": reservation.status.value,
+            "items": _items_document(reservation.items),
+            "quantity": reservation.quantity,
+            "total_amount": total.amount,
+            "currency": total.currency,
+            "created_at": reservation.created_at,
+            "expires_at": reservation.expires_at,
+            "idempotency_key": idempotency_key,
+            "request_fingerprint": fingerprint,
+        }
+        if idempotency_key is None:
+            await self._connection.execute(reservations.insert().values(values))
+            return
+        # A twin request with the same key waits here for the first one's outcome; when that one
+        # committed, this insert stores nothing and the caller answers with the first reservation.
+        stored = await self._connection.scalar(
+            insert(reservations)
+            .values(values)
+            .on_conflict_do_nothing(
+                index_elements=[reservations.c.customer_id, reservations.c.idempotency_key],
+                index_where=reservations.c.idempotency_key.is_not(None),
+            )
+            .returning(reservations.c.id)
+        )
+        if stored is None:
+            raise IdempotencyConflict
+
+    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> tuple[Reservation, str] | None:
+        row = (
+            await self._connection.execute(
+                select(*_RESERVATION_COLUMNS, reservations.c.request_fingerprint).where(
+                    reservations.c.customer_id == customer_id, reservations.c.idempotency_key == key
+                )
+            )
+        ).one_or_none()
+        return (_reservation(row), row.request_fingerprint or "") if row is not None else None
+
+    async def get(self, reservation_id: uuid.UUID, *, for_update: bool = False) -> Reservation | None:
+        query = select(*_RESERVATION_COLUMNS).where(reservations.c.id == reservation_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._connection.execute(query)).one_or_none()
+        return _reservation(row) if row is not None else None
+
+    async def save(self, reservation: Reservation) -> None:
+        await self._connection.execute(
+            update(reservations)
+            .where(reservations.c.id == reservation.id)
+            .values(status=reservation.status.value, ended_at=reservation.ended_at)
+        )
+
+    async def for_customer(
+        self,
+        customer_id: uuid.UUID,
+        *,
+        limit: int,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        statuses: Sequence[ReservationStatus],
+    ) -> list[Reservation]:
+        query = select(*_RESERVATION_COLUMNS).where(reservations.c.customer_id == customer_id)
+        if statuses:
+            query = query.where(reservations.c.status.in_([s.value for s in statuses]))
+        if after is not None:
+            query = query.where(
+                tuple_(reservations.c.created_at, reservations.c.id)
+                < tuple_(literal(after[0]), literal(after[1]))
+            )
+        query = query.order_by(reservations.c.created_at.desc(), reservations.c.id.desc()).limit(limit)
+        return [_reservation(row) for row in await self._connection.execute(query)]
+
+    async def due(self, now: dt.datetime, *, limit: int) -> list[Reservation]:
+        query = (
+            select(*_RESERVATION_COLUMNS)
+            .where(reservations.c.status == ReservationStatus.HELD.value, reservations.c.expires_at <= now)
+            .order_by(reservations.c.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_reservation(row) for row in await self._connection.execute(query)]
+
+
+# ---------------------------------------------------------------- the inbox
+
+
+class SqlInbox(Inbox):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def first_time(self, message_id: uuid.UUID, *, message_type: str) -> bool:
+        stored = await self._connection.scalar(
+            insert(inbox)
+            .values(message_id=message_id, message_type=message_type)
+            .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
+            .returning(inbox.c.message_id)
+        )
+        return stored is not None

@@ -1,0 +1,27 @@
+"""One PostgreSQL transaction per use case, shared by every repository, the inbox and the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from taquilla_runtime.db import SqlTransaction
+from ticketing_svc.adapters.outbox import SqlOutbox
+from ticketing_svc.adapters.repository import (
+    SqlCatalogCopy,
+    SqlCustomerPlaces,
+    SqlInbox,
+    SqlInventory,
+    SqlReservations,
+)
+from ticketing_svc.application.ports import UnitOfWork
+
+
+class SqlUnitOfWork(SqlTransaction, UnitOfWork):
+    # SqlTransaction comes first: its connection handling implements UnitOfWork's commit/rollback.
+    def bind(self, connection: AsyncConnection) -> None:
+        self.catalog = SqlCatalogCopy(connection)
+        self.inventory = SqlInventory(connection)
+        self.customers = SqlCustomerPlaces(connection)
+        self.reservations = SqlReservations(connection)
+        self.inbox = SqlInbox(connection)
+        self.outbox = SqlOutbox(connection)

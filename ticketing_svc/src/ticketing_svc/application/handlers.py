@@ -1,0 +1,283 @@
+"""Ticketing's use cases: one async function per command, each one transaction.
+
+Handlers read through the unit of work, let the domain decide, queue the resulting domain events in
+the outbox and commit, in that order. The one decision the domain cannot make alone, whether places
+are left, is the inventory's: it is made atomically inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ticketing_svc.application.ports import CatalogReader, UnitOfWork
+from ticketing_svc.domain.commands import (
+    Actor,
+    CountTaken,
+    ExpireReservations,
+    FollowCatalog,
+    GetAvailability,
+    GetReservation,
+    ListReservations,
+    ReleaseReservation,
+    Reserve,
+)
+from ticketing_svc.domain.errors import (
+    EventNotFound,
+    IdempotencyConflict,
+    IdempotencyKeyReused,
+    NotAllowed,
+    ReservationNotFound,
+    SessionNotFound,
+    Unauthenticated,
+)
+from ticketing_svc.domain.events import DomainEvent
+from ticketing_svc.domain.model import (
+    CatalogEvent,
+    InventoryLine,
+    Reservation,
+    SaleStatus,
+    sale_status,
+    stock_transitions,
+)
+
+Clock = Callable[[], dt.datetime]
+PAGE_SIZE_MAX = 100
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _buyer(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise Unauthenticated("Sign in to reserve tickets.")
+    if not actor.is_user:
+        raise NotAllowed("Only people's accounts reserve tickets.")
+    return actor
+
+
+# ---------------------------------------------------------------- reservations
+
+
+async def reserve(
+    cmd: Reserve, uow: UnitOfWork, clock: Clock = system_clock, *, catalog: CatalogReader | None = None
+) -> Reservation:
+    """Holds places of one session for the caller, all items or none.
+
+    Raises NotOnSale, SoldOut (places left per zone), LimitReached, InvalidInput, SessionNotFound.
+    A replayed Idempotency-Key returns the reservation the first request made, as it is now.
+    """
+    buyer = _buyer(cmd.actor)
+    try:
+        return await _reserve(cmd, buyer, uow, clock, catalog)
+    except IdempotencyConflict:
+        # A twin request with the same key committed while this one ran: answer with its result.
+        return await _reserve(cmd, buyer, uow, clock, catalog)
+
+
+async def _reserve(
+    cmd: Reserve, buyer: Actor, uow: UnitOfWork, clock: Clock, catalog: CatalogReader | None
+) -> Reservation:
+    now = clock()
+    async with uow:
+        if cmd.idempotency is not None:
+            earlier = await uow.reservations.by_idempotency_key(buyer.subject, cmd.idempotency.key)
+            if earlier is not None:
+                reservation, fingerprint = earlier
+                if fingerprint != cmd.idempotency.fingerprint:
+                    raise IdempotencyKeyReused
+                return reservation
+        event = await _event_for_session(uow, cmd.session_id, catalog)
+        reservation = Reservation.hold(
+            event, session_id=cmd.session_id, items=cmd.items, customer_id=buyer.subject, now=now
+        )
+        # Writes that contend least come first, so the zone's row is locked only for its own
+        # update and the commit (docs/adr/0012-ticketing-inventory-concurrency.md).
+        await uow.reservations.add(
+            reservation,
+            idempotency_key=cmd.idempotency.key if cmd.idempotency else None,
+            fingerprint=cmd.idempotency.fingerprint if cmd.idempotency else None,
+        )
+        await uow.outbox.add(_drain(reservation), correlation_id=cmd.correlation_id)
+        await uow.customers.add(
+            event.id, buyer.subject, reservation.quantity, limit=event.settings.max_per_customer
+        )
+        before, after = await uow.inventory.take(cmd.session_id, cmd.items)
+        transitions = stock_transitions(before, after, event_id=event.id, event_name=event.name, now=now)
+        if transitions:
+            await uow.outbox.add(transitions, correlation_id=cmd.correlation_id)
+        await uow.commit()
+    return reservation
+
+
+async def _event_for_session(
+    uow: UnitOfWork, session_id: uuid.UUID, catalog: CatalogReader | None
+) -> CatalogEvent:
+    event = await uow.catalog.by_session(session_id)
+    if event is not None:
+        return event
+    # Published a moment ago and the catalog's message is still on its way: read it through.
+    fresh = await catalog.event_for_session(session_id) if catalog is not None else None
+    if fresh is None:
+        raise SessionNotFound(session_id)
+    await uow.catalog.store(fresh)
+    return fresh
+
+
+async def get_reservation(cmd: GetReservation, uow: UnitOfWork) -> Reservation:
+    buyer = _buyer(cmd.actor)
+    async with uow:
+        reservation = await uow.reservations.get(cmd.reservation_id)
+    if reservation is None or reservation.customer_id != buyer.subject:
+        raise ReservationNotFound(cmd.reservation_id)
+    return reservation
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationPage:
+    reservations: list[Reservation]
+    has_more: bool
+
+
+async def list_reservations(cmd: ListReservations, uow: UnitOfWork) -> ReservationPage:
+    buyer = _buyer(cmd.actor)
+    limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
+    after = None
+    if cmd.after is not None:
+        after = (dt.datetime.fromisoformat(cmd.after[0]), cmd.after[1])
+    async with uow:
+        found = await uow.reservations.for_customer(
+            buyer.subject, limit=limit + 1, after=after, statuses=cmd.statuses
+        )
+    return ReservationPage(found[:limit], has_more=len(found) > limit)
+
+
+async def release_reservation(
+    cmd: ReleaseReservation, uow: UnitOfWork, clock: Clock = system_clock
+) -> Reservation:
+    """Lets a held reservation's places go at once; a reservation no longer held is left as it is."""
+    buyer = _buyer(cmd.actor)
+    now = clock()
+    async with uow:
+        reservation = await uow.reservations.get(cmd.reservation_id, for_update=True)
+        if reservation is None or reservation.customer_id != buyer.subject:
+            raise ReservationNotFound(cmd.reservation_id)
+        if reservation.release(now):
+            await _give_back(uow, [reservation], now, correlation_id=cmd.correlation_id)
+        await uow.commit()
+    return reservation
+
+
+async def expire_reservations(
+    cmd: ExpireReservations, uow: UnitOfWork, clock: Clock = system_clock
+) -> list[Reservation]:
+    """Ends up to ``cmd.limit`` holds whose time ran out and puts their places back on sale."""
+    now = clock()
+    async with uow:
+        due = await uow.reservations.due(now, limit=cmd.limit)
+        expired = [reservation for reservation in due if reservation.expire(now)]
+        if expired:
+            await _give_back(uow, expired, now, correlation_id=None)
+        await uow.commit()
+    return expired
+
+
+async def _give_back(
+    uow: UnitOfWork, reservations: Sequence[Reservation], now: dt.datetime, *, correlation_id: str | None
+) -> None:
+    """Stores the ended reservations and returns their places: customers' tallies first, then the
+    inventory, each in one fixed order, the same as reserve's (no deadlock between the two)."""
+    tallies: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    holds: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    for reservation in reservations:
+        await uow.reservations.save(reservation)
+        key = (reservation.event_id, reservation.customer_id)
+        tallies[key] = tallies.get(key, 0) + reservation.quantity
+        for item in reservation.items:
+            line = (reservation.session_id, item.zone_id)
+            holds[line] = holds.get(line, 0) + item.quantity
+    messages: list[DomainEvent] = [event for reservation in reservations for event in _drain(reservation)]
+    await uow.customers.subtract([(e, c, n) for (e, c), n in sorted(tallies.items())])
+    before, after = await uow.inventory.give_back([(s, z, n) for (s, z), n in sorted(holds.items())])
+    event_of_session = {r.session_id: (r.event_id, r.event_name) for r in reservations}
+    for session_id, (event_id, event_name) in event_of_session.items():
+        messages += stock_transitions(
+            [line for line in before if line.session_id == session_id],
+            [line for line in after if line.session_id == session_id],
+            event_id=event_id,
+            event_name=event_name,
+            now=now,
+        )
+    await uow.outbox.add(messages, correlation_id=correlation_id)
+
+
+def _drain(reservation: Reservation) -> list[DomainEvent]:
+    events, reservation.events = reservation.events, []
+    return events
+
+
+# ---------------------------------------------------------------- availability
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneAvailability:
+    line: InventoryLine
+    status: SaleStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    event: CatalogEvent
+    zones: list[ZoneAvailability]
+    as_of: dt.datetime
+
+
+async def get_availability(
+    cmd: GetAvailability, uow: UnitOfWork, clock: Clock = system_clock
+) -> Availability:
+    """Places left and sale status per session x zone of a published (or once published) event."""
+    now = clock()
+    async with uow:
+        event = await uow.catalog.get(cmd.event_id)
+        if event is None:
+            raise EventNotFound(cmd.event_id)
+        lines = await uow.inventory.for_event(cmd.event_id)
+    zones = []
+    for line in lines:
+        selling = event.sells(line.session_id, now)
+        shown = (
+            line if selling else InventoryLine(line.session_id, line.zone_id, line.capacity, 0, line.capacity)
+        )
+        zones.append(ZoneAvailability(shown, sale_status(line, selling=selling)))
+    return Availability(event, zones, as_of=now)
+
+
+async def count_taken(cmd: CountTaken, uow: UnitOfWork) -> list[InventoryLine]:
+    """Places held and sold per session x zone, for the catalog service only."""
+    if cmd.actor is None or cmd.actor.is_user:
+        raise NotAllowed("Only Taquilla's services count taken places.")
+    async with uow:
+        return await uow.inventory.for_event(cmd.event_id)
+
+
+# ---------------------------------------------------------------- the catalog's messages
+
+
+async def follow_catalog(cmd: FollowCatalog, uow: UnitOfWork) -> bool:
+    """Applies one catalog message, once. False for a redelivery, an older version than the one
+    stored, or a session change of an event ticketing has not heard of (the next full message or a
+    read-through brings it)."""
+    async with uow:
+        if not await uow.inbox.first_time(cmd.message_id, message_type=cmd.message_type):
+            await uow.commit()
+            return False
+        event = cmd.event
+        if event is None and cmd.session is not None:
+            stored = await uow.catalog.get(cmd.event_id)
+            event = stored.with_session(cmd.session) if stored is not None else None
+        stored_now = await uow.catalog.store(event) if event is not None else False
+        await uow.commit()
+    return stored_now

@@ -1,0 +1,136 @@
+"""Wires ticketing_svc: the only place objects are built and handlers get their dependencies."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
+from taquilla_runtime.db import create_engine, ping
+from taquilla_runtime.grpc_server import GrpcService
+from taquilla_runtime.messaging.consumer import EnvelopeConsumer
+from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.service import ServiceProcess, Worker
+from taquilla_runtime.telemetry import MetricsEndpoint
+from ticketing_svc.adapters.catalog_reader import GrpcCatalogReader
+from ticketing_svc.adapters.orm import outbox
+from ticketing_svc.adapters.unit_of_work import SqlUnitOfWork
+from ticketing_svc.application import handlers
+from ticketing_svc.application.handlers import Clock, system_clock
+from ticketing_svc.application.ports import CatalogReader, UnitOfWork
+from ticketing_svc.config import SCHEMA, Settings
+from ticketing_svc.domain import commands
+from ticketing_svc.domain.model import InventoryLine, Reservation
+from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
+from ticketing_svc.entrypoints.workers import HoldSweeper, catalog_handler
+
+
+def build_engine(settings: Settings) -> AsyncEngine:
+    return create_engine(
+        settings.database_url,
+        schema=SCHEMA,
+        application_name="ticketing_svc",
+        pool_size=settings.database_pool_size,
+        # A stuck transaction makes the next ones fail fast instead of piling up behind it.
+        server_settings={
+            "lock_timeout": str(settings.lock_timeout_ms),
+            "statement_timeout": str(settings.statement_timeout_ms),
+            "idle_in_transaction_session_timeout": str(settings.statement_timeout_ms * 2),
+        },
+    )
+
+
+class UseCases:
+    """Every use case bound to a fresh unit of work, the clock and its other dependencies."""
+
+    def __init__(
+        self, engine: AsyncEngine, *, catalog: CatalogReader | None, clock: Clock = system_clock
+    ) -> None:
+        self._engine = engine
+        self._catalog = catalog
+        self._clock = clock
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self._engine)
+
+    async def reserve(self, cmd: commands.Reserve) -> Reservation:
+        return await handlers.reserve(cmd, self.uow(), self._clock, catalog=self._catalog)
+
+    async def get_reservation(self, cmd: commands.GetReservation) -> Reservation:
+        return await handlers.get_reservation(cmd, self.uow())
+
+    async def list_reservations(self, cmd: commands.ListReservations) -> handlers.ReservationPage:
+        return await handlers.list_reservations(cmd, self.uow())
+
+    async def release_reservation(self, cmd: commands.ReleaseReservation) -> Reservation:
+        return await handlers.release_reservation(cmd, self.uow(), self._clock)
+
+    async def expire_reservations(self, cmd: commands.ExpireReservations) -> list[Reservation]:
+        return await handlers.expire_reservations(cmd, self.uow(), self._clock)
+
+    async def get_availability(self, cmd: commands.GetAvailability) -> handlers.Availability:
+        return await handlers.get_availability(cmd, self.uow(), self._clock)
+
+    async def count_taken(self, cmd: commands.CountTaken) -> list[InventoryLine]:
+        return await handlers.count_taken(cmd, self.uow())
+
+    async def follow_catalog(self, cmd: commands.FollowCatalog) -> bool:
+        return await handlers.follow_catalog(cmd, self.uow())
+
+
+def build_servicer(use_cases: UseCases) -> TicketingServicer:
+    return TicketingServicer(
+        reserve=use_cases.reserve,
+        get_reservation=use_cases.get_reservation,
+        list_reservations=use_cases.list_reservations,
+        release_reservation=use_cases.release_reservation,
+        get_availability=use_cases.get_availability,
+        count_taken=use_cases.count_taken,
+    )
+
+
+def build_service(settings: Settings) -> ServiceProcess:
+    engine = build_engine(settings)
+    catalog = GrpcCatalogReader(settings.event_svc_address)
+    use_cases = UseCases(engine, catalog=catalog)
+    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="ticketing-svc-outbox")
+    relay = OutboxRelay(engine, outbox, publisher)
+    dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="ticketing-svc-dlq")
+    consumer = EnvelopeConsumer(
+        catalog_handler(use_cases.follow_catalog),
+        dead_letters,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=settings.catalog_topic,
+        dead_letter_topic=settings.dead_letter_topic,
+        group_id=settings.consumer_group,
+    )
+    sweeper = HoldSweeper(use_cases.expire_reservations, interval=settings.sweep_interval_seconds)
+    grpc_service = GrpcService(
+        address=settings.grpc_address,
+        service_names=[SERVICE_NAME],
+        register=[
+            partial(
+                ticketing_service_pb2_grpc.add_TicketingServiceServicer_to_server, build_servicer(use_cases)
+            )
+        ],
+        readiness_checks=[partial(ping, engine)],
+        grace_seconds=settings.shutdown_grace_seconds,
+    )
+
+    async def close() -> None:
+        await publisher.close()
+        await dead_letters.close()
+        await catalog.close()
+        await engine.dispose()
+
+    return ServiceProcess(
+        grpc=grpc_service,
+        metrics=MetricsEndpoint(settings.metrics_address),
+        workers=[
+            Worker("outbox-relay", relay.run, relay.stop),
+            Worker("catalog-consumer", consumer.run, consumer.stop),
+            Worker("hold-sweeper", sweeper.run, sweeper.stop),
+        ],
+        on_shutdown=[close],
+    )

@@ -1,0 +1,29 @@
+"""ticketing_svc settings: the only reader of the environment (prefix TICKETING_SVC_)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from taquilla_runtime.settings import ServiceSettings
+
+SCHEMA = "ticketing"
+TICKETING_TOPIC = "taquilla.ticketing.v1"
+CATALOG_TOPIC = "taquilla.events.v1"
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="TICKETING_SVC_", extra="ignore", frozen=True)
+
+    grpc_address: str = "127.0.0.1:50054"
+    metrics_address: str = "127.0.0.1:9104"
+    # Where the catalog is read through when a reservation names a session not yet heard of.
+    event_svc_address: str = "127.0.0.1:50052"
+    catalog_topic: str = CATALOG_TOPIC
+    consumer_group: str = "ticketing-svc"
+    dead_letter_topic: str = "taquilla.events.v1.ticketing-dlq"
+    # How often expired holds are looked for: a hold is released at most this long after it ends.
+    sweep_interval_seconds: float = Field(default=1.0, gt=0, le=5)
+    # A transaction waiting longer than this for a row lock gives up instead of piling up requests.
+    lock_timeout_ms: int = Field(default=2000, ge=100, le=60000)
+    statement_timeout_ms: int = Field(default=5000, ge=100, le=120000)

@@ -1,0 +1,1 @@
+"""The ticketing domain: plain Python, standard library only."""

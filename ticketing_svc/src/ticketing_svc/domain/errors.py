@@ -1,0 +1,93 @@
+"""Typed failures of ticketing. The gRPC servicer maps each one to a status code, in one place."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One rejected input field; ``field`` is its dotted path in the request (``items.0.quantity``)."""
+
+    field: str
+    message: str
+
+
+class TicketingError(Exception):
+    """Base of every error ticketing reports to its callers."""
+
+
+class InvalidInput(TicketingError):
+    """Some fields are invalid; every problem found is listed, not just the first."""
+
+    def __init__(
+        self, problems: Sequence[FieldProblem], message: str = "The request has invalid fields."
+    ) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+        self.message = message
+
+    @classmethod
+    def single(cls, field: str, message: str) -> InvalidInput:
+        return cls([FieldProblem(field, message)], message)
+
+
+class Unauthenticated(TicketingError):
+    """The operation needs a signed-in caller."""
+
+
+class NotAllowed(TicketingError):
+    """The caller is known but may not do this (e.g. a partner client buying tickets)."""
+
+
+class SessionNotFound(TicketingError):
+    """No such session, or one of an event the caller may not see."""
+
+    def __init__(self, session_id: uuid.UUID | str) -> None:
+        super().__init__(f"Session {session_id} not found.")
+
+
+class EventNotFound(TicketingError):
+    def __init__(self, event_id: uuid.UUID | str) -> None:
+        super().__init__(f"Event {event_id} not found.")
+
+
+class ReservationNotFound(TicketingError):
+    """No such reservation, or another account's (they look the same)."""
+
+    def __init__(self, reservation_id: uuid.UUID | str) -> None:
+        super().__init__(f"Reservation {reservation_id} not found.")
+
+
+class NotOnSale(TicketingError):
+    """The event or session does not sell now: a draft, cancelled, not on sale, or before on_sale_at."""
+
+
+class SoldOut(TicketingError):
+    """Not enough places left in some zone; ``left`` has the places left per zone asked for."""
+
+    def __init__(self, left: Mapping[uuid.UUID, int]) -> None:
+        super().__init__("Not enough places left: " + ", ".join(f"{n} in zone {z}" for z, n in left.items()))
+        self.left = dict(left)
+
+
+class LimitReached(TicketingError):
+    """The account would hold or own more places of the event than the organizer allows."""
+
+    def __init__(self, limit: int, taken: int) -> None:
+        super().__init__(
+            f"At most {limit} places of this event per customer; this account already has {taken}."
+        )
+        self.limit = limit
+        self.taken = taken
+
+
+class IdempotencyKeyReused(TicketingError):
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was used for a different request.")
+
+
+class IdempotencyConflict(TicketingError):
+    """Another request with the same Idempotency-Key committed first; read its result instead."""

@@ -1,0 +1,197 @@
+"""Translation between taquilla.ticketing.v1 messages and ticketing's commands and results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
+from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
+from taquilla_runtime.principal import Principal, PrincipalKind
+from taquilla_runtime.timestamps import to_timestamp
+from ticketing_svc.application.handlers import Availability
+from ticketing_svc.domain.commands import Actor, ActorKind, Idempotency
+from ticketing_svc.domain.errors import (
+    EventNotFound,
+    FieldProblem,
+    InvalidInput,
+    ReservationNotFound,
+    SessionNotFound,
+)
+from ticketing_svc.domain.model import (
+    InventoryLine,
+    ItemRequest,
+    Money,
+    Reservation,
+    ReservationStatus,
+    SaleStatus,
+)
+
+IDEMPOTENCY_KEY_MAX = 255
+QUANTITY_MAX = 1000
+
+RESERVATION_STATUS = {
+    ReservationStatus.HELD: pb.RESERVATION_STATUS_HELD,
+    ReservationStatus.RELEASED: pb.RESERVATION_STATUS_RELEASED,
+    ReservationStatus.EXPIRED: pb.RESERVATION_STATUS_EXPIRED,
+}
+RESERVATION_STATUS_OF = {value: key for key, value in RESERVATION_STATUS.items()}
+SALE_STATUS = {
+    SaleStatus.ON_SALE: pb.SALE_STATUS_ON_SALE,
+    SaleStatus.FEW_LEFT: pb.SALE_STATUS_FEW_LEFT,
+    SaleStatus.SOLD_OUT: pb.SALE_STATUS_SOLD_OUT,
+    SaleStatus.NOT_ON_SALE: pb.SALE_STATUS_NOT_ON_SALE,
+}
+_ACTOR_KIND = {
+    PrincipalKind.USER: ActorKind.USER,
+    PrincipalKind.CLIENT: ActorKind.CLIENT,
+    PrincipalKind.SERVICE: ActorKind.SERVICE,
+}
+
+
+def actor_from(principal: Principal | None) -> Actor | None:
+    if principal is None:
+        return None
+    return Actor(subject=principal.subject, kind=_ACTOR_KIND[principal.kind])
+
+
+# ---------------------------------------------------------------- ids and inputs
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def session_id_of(value: str) -> uuid.UUID:
+    """A malformed id names no session: NOT_FOUND, like an unknown one."""
+    found = _uuid(value)
+    if found is None:
+        raise SessionNotFound(value[:64])
+    return found
+
+
+def event_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise EventNotFound(value[:64])
+    return found
+
+
+def reservation_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise ReservationNotFound(value[:64])
+    return found
+
+
+def items_from(items: list[pb.ItemRequest]) -> tuple[ItemRequest, ...]:
+    problems: list[FieldProblem] = []
+    found: list[ItemRequest] = []
+    for index, item in enumerate(items):
+        zone_id = _uuid(item.zone_id)
+        if zone_id is None:
+            problems.append(FieldProblem(f"items.{index}.zone_id", "must be a zone id (UUID)"))
+        if not 1 <= item.quantity <= QUANTITY_MAX:
+            problems.append(FieldProblem(f"items.{index}.quantity", "must be at least 1"))
+        if zone_id is not None:
+            found.append(ItemRequest(zone_id, item.quantity))
+    if problems:
+        raise InvalidInput(problems)
+    return tuple(found)
+
+
+def idempotency_from(key: str, fingerprint: str) -> Idempotency | None:
+    if not key:
+        return None
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput.single("idempotency_key", f"at most {IDEMPOTENCY_KEY_MAX} characters")
+    return Idempotency(key, fingerprint)
+
+
+def statuses_from(values: list[int]) -> tuple[ReservationStatus, ...]:
+    try:
+        return tuple(RESERVATION_STATUS_OF[pb.ReservationStatus.ValueType(v)] for v in values)
+    except KeyError:
+        raise InvalidInput.single("statuses", "unknown reservation status") from None
+
+
+def page_after(cursor: str) -> tuple[str, uuid.UUID] | None:
+    if not cursor:
+        return None
+    try:
+        created_at, reservation_id = decode_cursor(cursor, length=2)
+        dt.datetime.fromisoformat(str(created_at))
+        return str(created_at), uuid.UUID(str(reservation_id))
+    except (InvalidCursor, ValueError):
+        raise InvalidInput.single("cursor", "is not a cursor of this listing") from None
+
+
+def cursor_after(reservation: Reservation) -> str:
+    return encode_cursor([reservation.created_at.isoformat(), str(reservation.id)])
+
+
+# ---------------------------------------------------------------- results
+
+
+def money(value: Money) -> pb.Money:
+    return pb.Money(amount=f"{value.amount:.2f}", currency=value.currency)
+
+
+def reservation_pb(reservation: Reservation) -> pb.Reservation:
+    message = pb.Reservation(
+        id=str(reservation.id),
+        status=RESERVATION_STATUS[reservation.status],
+        event_id=str(reservation.event_id),
+        session_id=str(reservation.session_id),
+        items=[
+            pb.ReservationItem(
+                zone_id=str(item.zone_id),
+                quantity=item.quantity,
+                unit_price=money(item.unit_price),
+                zone_name=item.zone_name,
+            )
+            for item in reservation.items
+        ],
+        total=money(reservation.total),
+        expires_at=to_timestamp(reservation.expires_at),
+        created_at=to_timestamp(reservation.created_at),
+        event_name=reservation.event_name,
+    )
+    if reservation.ended_at is not None:
+        message.ended_at.CopyFrom(to_timestamp(reservation.ended_at))
+    return message
+
+
+def availability_pb(availability: Availability) -> pb.GetAvailabilityResponse:
+    message = pb.GetAvailabilityResponse(
+        event_id=str(availability.event.id),
+        zones=[
+            pb.ZoneAvailability(
+                session_id=str(zone.line.session_id),
+                zone_id=str(zone.line.zone_id),
+                capacity=zone.line.capacity,
+                available=zone.line.available,
+                status=SALE_STATUS[zone.status],
+            )
+            for zone in availability.zones
+        ],
+        as_of=to_timestamp(availability.as_of),
+    )
+    on_sale_at = availability.event.settings.on_sale_at
+    if on_sale_at is not None:
+        message.on_sale_at.CopyFrom(to_timestamp(on_sale_at))
+    return message
+
+
+def taken_pb(lines: list[InventoryLine]) -> pb.CountTakenResponse:
+    return pb.CountTakenResponse(
+        places=[
+            pb.TakenPlaces(
+                session_id=str(line.session_id), zone_id=str(line.zone_id), held=line.held, sold=line.sold
+            )
+            for line in lines
+        ]
+    )
