@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
-from edge.api.routes import admin, admin_notifications, auth, events, health, users
+from edge.api.routes import admin, admin_notifications, auth, events, health, reservations, users
+from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
 from edge.cache.store import VERSION_KEY, CatalogCache
 from edge.clients.channels import ServiceChannels
@@ -18,6 +19,7 @@ from edge.clients.events import EventsClient
 from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
 from edge.clients.notifications import NotificationsClient
+from edge.clients.ticketing import TicketingClient
 from edge.config import EdgeSettings
 from edge.errors import install_error_handlers
 from edge.middleware import CorrelationAndMetricsMiddleware, ServerSpanMiddleware
@@ -49,6 +51,10 @@ TAGS = [
         "name": "admin",
         "description": "Administration: users, organizations, API clients, audit log, signing keys.",
     },
+    {
+        "name": "reservations",
+        "description": "Holding places to buy: reservations that last a few minutes, and places left.",
+    },
     {"name": "operations", "description": "Liveness and readiness."},
 ]
 
@@ -73,7 +79,10 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         # Channels and pools connect lazily: the edge starts even while a dependency is down. Every
         # client is built here, once; routes get them from EdgeState (api/deps.py).
         channels = ServiceChannels.open(
-            settings.identity_svc_address, settings.event_svc_address, settings.notification_svc_address
+            settings.identity_svc_address,
+            settings.event_svc_address,
+            settings.notification_svc_address,
+            settings.ticketing_svc_address,
         )
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         identity = IdentityClient(channels.identity, settings.grpc_deadline_seconds)
@@ -89,6 +98,8 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
             identity=identity,
             events=EventsClient(channels.events, settings.grpc_deadline_seconds),
             notifications=NotificationsClient(channels.notifications, settings.grpc_deadline_seconds),
+            ticketing=TicketingClient(channels.ticketing, settings.grpc_deadline_seconds),
+            availability=AvailabilityCache(ttl_seconds=settings.availability_cache_seconds),
             jwks=jwks,
             guard=Guard(
                 verifier=TokenVerifier(jwks, issuer=settings.issuer, audience=settings.token_audience),
@@ -144,4 +155,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(admin_notifications.router)
     app.include_router(events.catalog_router())
+    app.include_router(reservations.router)
     return app

@@ -21,6 +21,7 @@ class EdgeSettings(BaseSettings):
     identity_svc_address: str = "127.0.0.1:50051"
     event_svc_address: str = "127.0.0.1:50052"
     notification_svc_address: str = "127.0.0.1:50053"
+    ticketing_svc_address: str = "127.0.0.1:50054"
     redis_url: str = "redis://127.0.0.1:6379/0"
     grpc_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
@@ -42,6 +43,9 @@ class EdgeSettings(BaseSettings):
     # one rebuilding the same entry before asking the service itself.
     cache_ttl_seconds: float = Field(default=30.0, gt=0, le=3600)
     cache_wait_seconds: float = Field(default=1.0, ge=0, le=10)
+    # Places left per session x zone change with every sale: each edge keeps an event's answer this
+    # long at most, so a poll is at most this plus one database read stale.
+    availability_cache_seconds: float = Field(default=1.0, ge=0, le=2)
 
     @property
     def issuer(self) -> str:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from edge.clients.events import StaleVersion
 from taquilla_runtime.correlation import get_correlation_id
-from taquilla_runtime.grpc_errors import field_errors_from_trailers
+from taquilla_runtime.grpc_errors import field_errors_from_trailers, problem_from_trailers
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class Problem(Exception):
         slug: str | None = None,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or title or str(status))
         self.status = status
@@ -67,6 +68,8 @@ class Problem(Exception):
         self.slug = slug or self.title.lower().replace(" ", "-")
         self.errors = errors
         self.headers = headers or {}
+        # Members the problem type adds to the body (e.g. a sold-out zone's places left).
+        self.extensions = extensions or {}
 
 
 def _phrase(status: int) -> str:
@@ -87,6 +90,8 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
         body["detail"] = problem.detail
     if problem.errors:
         body["errors"] = problem.errors
+    for name, value in problem.extensions.items():
+        body.setdefault(name, value)
     correlation_id = get_correlation_id()
     if correlation_id:
         body["correlation_id"] = correlation_id
@@ -136,8 +141,21 @@ def install_error_handlers(app: FastAPI) -> None:
         client_error = 400 <= status < 500 and status != 499
         detail = exc.details() if client_error else None
         errors = field_errors_from_trailers(exc.trailing_metadata()) if client_error else None
+        named = problem_from_trailers(exc.trailing_metadata()) if client_error else None
         if status >= 500:
             log.warning("service call failed", extra={"grpc_code": exc.code().name, "path": request.url.path})
+        if named is not None:
+            return problem_response(
+                request,
+                Problem(
+                    status,
+                    detail,
+                    title=named.type.replace("-", " ").capitalize(),
+                    slug=named.type,
+                    errors=errors or None,
+                    extensions=named.extensions,
+                ),
+            )
         return problem_response(request, Problem(status, detail, errors=errors or None))
 
     @app.exception_handler(Exception)

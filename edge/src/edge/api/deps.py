@@ -13,12 +13,14 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from redis.asyncio import Redis
 
+from edge.cache.availability import AvailabilityCache
 from edge.cache.store import CatalogCache
 from edge.clients.channels import ServiceChannels
 from edge.clients.events import EventsClient
 from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
 from edge.clients.notifications import NotificationsClient
+from edge.clients.ticketing import TicketingClient
 from edge.config import EdgeSettings
 from edge.errors import Problem
 from edge.security.middleware import AuthOutcome, Guard
@@ -35,6 +37,8 @@ class EdgeState:
     identity: IdentityClient
     events: EventsClient
     notifications: NotificationsClient
+    ticketing: TicketingClient
+    availability: AvailabilityCache
     jwks: JwksCache
     guard: Guard
     cache: CatalogCache
@@ -53,6 +57,13 @@ async def events_client(state: State) -> EventsClient:
 
 
 Events = Annotated[EventsClient, Depends(events_client)]
+
+
+async def ticketing_client(state: State) -> TicketingClient:
+    return state.ticketing
+
+
+Ticketing = Annotated[TicketingClient, Depends(ticketing_client)]
 
 # Declares the OAuth2 password flow in the OpenAPI document (Swagger's Authorize button); the token
 # itself is verified by the middleware before any route runs.

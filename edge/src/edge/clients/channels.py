@@ -56,16 +56,20 @@ class ServiceChannels:
     identity: grpc.aio.Channel
     events: grpc.aio.Channel
     notifications: grpc.aio.Channel
+    ticketing: grpc.aio.Channel
 
     @classmethod
-    def open(cls, identity: str, events: str, notifications: str) -> ServiceChannels:
-        return cls(open_channel(identity), open_channel(events), open_channel(notifications))
+    def open(cls, identity: str, events: str, notifications: str, ticketing: str) -> ServiceChannels:
+        return cls(
+            open_channel(identity), open_channel(events), open_channel(notifications), open_channel(ticketing)
+        )
 
     def named(self) -> dict[str, grpc.aio.Channel]:
         return {
             "identity_svc": self.identity,
             "event_svc": self.events,
             "notification_svc": self.notifications,
+            "ticketing_svc": self.ticketing,
         }
 
     async def close(self) -> None:

@@ -23,11 +23,12 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Request, Response, status
+from fastapi import APIRouter, Body, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from edge.api.deps import CurrentPrincipal, Events, OptionalPrincipal
 from edge.api.etags import ETAG_HEADER, IfMatch, etag, expected_version
+from edge.api.headers import LOCATION_HEADER, IdempotencyKey
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.routes import listings, organizations
 from edge.api.schemas.events import (
@@ -82,23 +83,6 @@ PRECONDITIONS: Responses = {
 OVERLAP: Responses = {
     409: problem("A session overlaps another session at the same venue and place (named in `detail`)")
 }
-
-LOCATION_HEADER = {"Location": {"description": "Where the new resource lives", "schema": {"type": "string"}}}
-IDEMPOTENCY_DESCRIPTION = (
-    "Makes retries safe: a repeat with the same key within 24 hours returns the first response "
-    "(same status and body) without creating anything; the same key with a different body answers 422. "
-    "Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID."
-)
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        pattern=r"^[\x21-\x7e]{1,255}$",
-        description=IDEMPOTENCY_DESCRIPTION,
-        examples=["4f5b8e1c-2d3a-4b6c-9e8f-7a6b5c4d3e2f"],
-    ),
-]
-
 
 # ---------------------------------------------------------------- routes
 

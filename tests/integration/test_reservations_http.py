@@ -1,0 +1,161 @@
+"""Reservations through the running edge: holds, refusals as typed problems, availability polling.
+
+The event is published a moment before the first reservation, so ticketing_svc may not have heard
+of it from Kafka yet: it reads the catalog through from event_svc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import bearer, new_customer, new_organizer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+PROBLEM = "application/problem+json"
+PROBLEMS = "https://taquilla.dev/problems/"
+START = (dt.datetime.now(dt.UTC) + dt.timedelta(days=120)).replace(minute=0, second=0, microsecond=0)
+
+
+def at(hours: float) -> str:
+    return (START + dt.timedelta(hours=hours)).isoformat()
+
+
+async def published_event(edge: httpx.AsyncClient, *, general: int = 5, vip: int = 2) -> dict[str, Any]:
+    body = {
+        "name": f"Gira {uuid.uuid4().hex[:8]}",
+        "description": "Una noche de música.",
+        "category": "concert",
+        "venue": {"name": f"Arena {uuid.uuid4().hex[:8]}", "city": "Sevilla", "address": "Calle Feria 2"},
+        "starts_at": at(0),
+        "ends_at": at(5),
+        "timezone": "Europe/Madrid",
+        "zones": [
+            {"name": "General", "price": {"amount": "30.00", "currency": "EUR"}, "capacity": general},
+            {"name": "VIP", "price": {"amount": "95.50", "currency": "EUR"}, "capacity": vip},
+        ],
+        "publish": True,
+    }
+    reply = await edge.post("/api/v1/events", headers=await new_organizer(edge), json=body)
+    assert reply.status_code == 201, reply.text
+    event: dict[str, Any] = reply.json()
+    return event
+
+
+async def buyer(edge: httpx.AsyncClient) -> dict[str, str]:
+    _, _, tokens = await new_customer(edge)
+    return bearer(tokens["access_token"])
+
+
+def hold(event: dict[str, Any], *items: tuple[int, int]) -> dict[str, Any]:
+    return {
+        "session_id": event["sessions"][0]["id"],
+        "items": [{"zone_id": event["zones"][zone]["id"], "quantity": quantity} for zone, quantity in items],
+    }
+
+
+async def test_a_buyer_holds_reads_lists_and_releases_a_reservation(edge: httpx.AsyncClient) -> None:
+    event = await published_event(edge)
+    me = await buyer(edge)
+    created = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2), (1, 1)))
+    assert created.status_code == 201, created.text
+    reservation = created.json()
+    assert created.headers["location"] == f"/api/v1/reservations/{reservation['id']}"
+    assert reservation["status"] == "held"
+    assert reservation["total"] == {"amount": "155.50", "currency": "EUR"}
+    assert [item["zone_name"] for item in reservation["items"]] == ["General", "VIP"]
+    expires = dt.datetime.fromisoformat(reservation["expires_at"])
+    created_at = dt.datetime.fromisoformat(reservation["created_at"])
+    assert expires - created_at == dt.timedelta(minutes=10)
+
+    again = await edge.get(created.headers["location"], headers=me)
+    assert again.status_code == 200
+    assert again.json()["id"] == reservation["id"]
+    mine = await edge.get("/api/v1/me/reservations", headers=me, params={"status": "held"})
+    assert [r["id"] for r in mine.json()["items"]] == [reservation["id"]]
+
+    released = await edge.delete(created.headers["location"], headers=me)
+    assert released.status_code == 204
+    assert (await edge.get(created.headers["location"], headers=me)).json()["status"] == "released"
+    assert (await edge.delete(created.headers["location"], headers=me)).status_code == 204
+
+
+async def test_refusals_are_typed_problems_and_change_nothing(edge: httpx.AsyncClient) -> None:
+    event = await published_event(edge, general=3)
+    me = await buyer(edge)
+    assert (await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2)))).status_code == 201
+
+    sold_out = await edge.post("/api/v1/reservations", headers=await buyer(edge), json=hold(event, (0, 2)))
+    assert sold_out.status_code == 409
+    assert sold_out.headers["content-type"].startswith(PROBLEM)
+    problem = sold_out.json()
+    assert problem["type"] == PROBLEMS + "sold-out"
+    assert problem["zones"] == [{"zone_id": event["zones"][0]["id"], "available": 1}]
+
+    too_many = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (1, 11)))
+    assert too_many.status_code == 422
+    assert too_many.json()["errors"][0]["field"] == "items.0.quantity"
+
+    unknown = await edge.post(
+        "/api/v1/reservations",
+        headers=me,
+        json={"session_id": str(uuid.uuid4()), "items": [{"zone_id": str(uuid.uuid4()), "quantity": 1}]},
+    )
+    assert unknown.status_code == 404
+    malformed = await edge.post("/api/v1/reservations", headers=me, json={"session_id": "x", "items": []})
+    assert malformed.status_code == 422
+    anonymous = await edge.post("/api/v1/reservations", json=hold(event, (0, 1)))
+    assert anonymous.status_code == 401
+
+    availability = (await edge.get(f"/api/v1/events/{event['id']}/availability")).json()
+    general = next(z for z in availability["zones"] if z["zone_id"] == event["zones"][0]["id"])
+    assert general["available"] == 1  # nothing above took a place
+
+
+async def test_another_accounts_reservation_answers_404(edge: httpx.AsyncClient) -> None:
+    event = await published_event(edge)
+    created = await edge.post("/api/v1/reservations", headers=await buyer(edge), json=hold(event, (0, 1)))
+    location = created.headers["location"]
+    stranger = await buyer(edge)
+    assert (await edge.get(location, headers=stranger)).status_code == 404
+    assert (await edge.delete(location, headers=stranger)).status_code == 404
+    assert (await edge.get("/api/v1/reservations/not-a-uuid", headers=stranger)).status_code == 404
+
+
+async def test_an_idempotency_key_returns_the_first_reservation(edge: httpx.AsyncClient) -> None:
+    event = await published_event(edge)
+    me = {**(await buyer(edge)), "Idempotency-Key": str(uuid.uuid4())}
+    first, second = await asyncio.gather(
+        edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2))),
+        edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2))),
+    )
+    assert first.status_code == second.status_code == 201, (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
+    other_body = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 1)))
+    assert other_body.status_code == 422
+
+
+async def test_availability_is_public_and_cheap_to_poll(edge: httpx.AsyncClient) -> None:
+    event = await published_event(edge, general=10, vip=2)
+    await edge.post("/api/v1/reservations", headers=await buyer(edge), json=hold(event, (1, 2)))
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:  # at most 2 s stale: wait for the hold to show, with a deadline
+        reply = await edge.get(f"/api/v1/events/{event['id']}/availability")
+        assert reply.status_code == 200, reply.text
+        statuses = {z["zone_id"]: (z["available"], z["status"]) for z in reply.json()["zones"]}
+        if statuses[event["zones"][1]["id"]] == (0, "sold_out"):
+            break
+        assert asyncio.get_running_loop().time() < deadline, statuses
+        await asyncio.sleep(0.2)
+    assert statuses[event["zones"][0]["id"]] == (10, "on_sale")
+    unchanged = await edge.get(
+        f"/api/v1/events/{event['id']}/availability", headers={"If-None-Match": reply.headers["etag"]}
+    )
+    assert unchanged.status_code == 304
+    assert unchanged.headers["etag"] == reply.headers["etag"]
+    assert (await edge.get(f"/api/v1/events/{uuid.uuid4()}/availability")).status_code == 404
