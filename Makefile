@@ -21,7 +21,7 @@ deps:
 	@scripts/install-deps.sh
 
 test: deps ## every check and test: lint, types, contracts, Python (unit, integration, e2e), frontend
-	@echo "==> ruff, mypy"; $(MAKE) --no-print-directory lint
+	@echo "==> ruff, mypy, import contracts"; $(MAKE) --no-print-directory lint
 	@echo "==> generated gRPC code"; $(PY) scripts/check_protos.sh
 	@echo "==> frontend: typecheck, lint, unit tests, production build"; $(MAKE) --no-print-directory test-frontend
 	@echo "==> Python tests (unit, integration against real servers, end-to-end)"; $(MAKE) --no-print-directory test-python
@@ -39,6 +39,7 @@ lint:
 	$(PY) ruff check .
 	$(PY) ruff format --check .
 	$(PY) mypy
+	$(PY) lint-imports --no-cache
 
 fmt:
 	$(PY) ruff check --fix .
