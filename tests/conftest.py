@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
@@ -61,7 +62,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     )
     try:
         stack.up()
-        yield Platform(stack, traces)
+        platform = Platform(stack, traces)
+        yield platform
+        # A session finaliser, so it sees what every test that used the platform made the services
+        # log, whatever order the tests ran in; raising here fails the run.
+        check_logs_hold_no_secrets(platform)
     finally:
         stack.down()
         stack.postgres.destroy()
@@ -96,6 +101,46 @@ async def login_as(client: httpx.AsyncClient, role: str) -> dict[str, Any]:
     """Tokens of the seeded demo account with this role."""
     email, password = DEMO_PASSWORDS[role]
     return await password_grant(client, email, password)
+
+
+# An e-mail address, looked for in the services' JSON log lines; and a JWT's header.
+EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.")
+
+
+def check_logs_hold_no_secrets(platform: Platform) -> None:
+    """Fails unless the platform's logs hold no passwords, tokens or e-mail addresses.
+
+    Logs in and fails a login first, so the last requests put passwords and fresh tokens in play.
+    """
+    email, password = DEMO_PASSWORDS["customer"]
+    with httpx.Client(base_url=platform.edge_url, timeout=30) as client:
+        reply = client.post(
+            "/api/v1/auth/token", data={"grant_type": "password", "username": email, "password": password}
+        )
+        assert reply.status_code == 200, reply.text
+        tokens = reply.json()
+        client.post(
+            "/api/v1/auth/token",
+            data={"grant_type": "password", "username": "leak@example.com", "password": "Leaky-Password-123"},
+        )
+    logs = platform.logs()
+    assert logs, "the platform wrote no logs"
+    secrets = {f"the {role} demo password": password for role, (_, password) in DEMO_PASSWORDS.items()}
+    secrets |= {
+        "a failed login's password": "Leaky-Password-123",
+        "an access token": tokens["access_token"],
+        "a refresh token": tokens["refresh_token"],
+    }
+    # Names what leaked, never the value: the failure report is itself output someone reads.
+    found = [name for name, secret in secrets.items() if secret in logs]
+    service_logs = "\n".join(line for line in logs.splitlines() if line.startswith("{"))
+    if EMAIL_ADDRESS.search(service_logs):
+        found.append("an e-mail address in a service's log")
+    if JWT.search(logs):
+        found.append("a JWT")
+    if found:
+        pytest.fail(f"the platform's logs ({platform.stack.logs}) hold {', '.join(found)}", pytrace=False)
 
 
 def bearer(token: str) -> dict[str, str]:
