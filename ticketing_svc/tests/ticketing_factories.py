@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +19,15 @@ def buyer() -> Actor:
     return Actor(uuid.uuid4(), ActorKind.USER)
 
 
+def make_zone(
+    capacity: int = 100, *, max_per_order: int = 10, amount: str = "25.50", currency: str = "EUR"
+) -> CatalogZone:
+    return CatalogZone(uuid.uuid4(), "Pista", Money(Decimal(amount), currency), capacity, max_per_order)
+
+
 def make_event(
     *,
-    zones: int = 1,
+    zones: int | Sequence[CatalogZone] = 1,
     capacity: int = 100,
     sessions: int = 1,
     status: str = "published",
@@ -35,7 +42,9 @@ def make_event(
         "name": "Noche de Tango",
         "status": status,
         "version": version,
-        "zones": tuple(
+        "zones": tuple(zones)
+        if not isinstance(zones, int)
+        else tuple(
             CatalogZone(uuid.uuid4(), f"Zona {i + 1}", Money(Decimal("25.50"), "EUR"), capacity)
             for i in range(zones)
         ),

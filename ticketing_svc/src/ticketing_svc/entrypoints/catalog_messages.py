@@ -54,7 +54,7 @@ def command_for(envelope: Envelope) -> FollowCatalog | None:
                     session=session_from(payload["session"]),
                 ),
             )
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         raise UnreadableMessage(f"{envelope.type}: {type(exc).__name__}") from None
     return None
 
