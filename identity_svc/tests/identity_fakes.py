@@ -28,8 +28,7 @@ from identity_svc.application.ports import (
     UnitOfWork,
     Users,
 )
-from identity_svc.domain.model import ApiClient, Organization, RefreshToken, User
-from taquilla_runtime.principal import Role
+from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 

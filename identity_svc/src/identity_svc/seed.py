@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from identity_svc.bootstrap import build_engine, build_password_hasher, unit_of_work_factory
 from identity_svc.config import Settings
-from identity_svc.domain.model import Organization, User
+from identity_svc.domain.model import Organization, Role, User
 from identity_svc.domain.passwords import password_problems
-from taquilla_runtime.principal import Role
 
 DEMO_ORGANIZATION_ID = uuid.UUID("5e1d0000-0000-4000-8000-000000000001")
 DEMO_ORGANIZATION_NAME = "Producciones Demo"

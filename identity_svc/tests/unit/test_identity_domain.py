@@ -4,9 +4,8 @@ import uuid
 import pytest
 
 from identity_svc.domain.errors import InvalidInput, InvalidRefreshToken, InvalidScope, RefreshTokenReused
-from identity_svc.domain.model import RefreshToken, User, default_scopes, granted_scopes
+from identity_svc.domain.model import RefreshToken, Role, User, default_scopes, granted_scopes
 from identity_svc.domain.passwords import password_problems
-from taquilla_runtime.principal import Role
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 

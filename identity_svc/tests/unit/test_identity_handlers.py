@@ -23,6 +23,7 @@ from identity_svc.application import handlers
 from identity_svc.application.handlers import ClientGrant, Grant, TokenSettings, hash_token
 from identity_svc.bootstrap import bind_handlers
 from identity_svc.domain import commands
+from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import (
     EmailTaken,
     Forbidden,
@@ -36,8 +37,7 @@ from identity_svc.domain.errors import (
     OrganizationNameTaken,
     RefreshTokenReused,
 )
-from identity_svc.domain.model import ApiClient, Organization, User
-from taquilla_runtime.principal import Principal, PrincipalKind, Role
+from identity_svc.domain.model import ApiClient, Organization, Role, User
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 TOKENS = TokenSettings(issuer="https://taquilla.test", audience="taquilla-api")
@@ -90,11 +90,11 @@ def make_api_client(secret: str, **overrides: Any) -> ApiClient:
     return dataclasses.replace(client, **overrides)
 
 
-def acting_as(user: User) -> Principal:
-    return Principal(user.id, PrincipalKind.USER, user.role, user.organization_id)
+def acting_as(user: User) -> Actor:
+    return Actor(user.id, ActorKind.USER, user.role, user.organization_id)
 
 
-def an_admin(it: Identity) -> Principal:
+def an_admin(it: Identity) -> Actor:
     admin = make_user(role=Role.ADMIN)
     it.uow.given(admin)
     return acting_as(admin)
@@ -120,7 +120,7 @@ async def refresh(it: Identity, refresh_token: str) -> Grant:
     return await handlers.issue_refresh_grant(command, it.uow, it.clock, keys=it.keys, tokens=TOKENS)
 
 
-async def log_out(it: Identity, actor: Principal | None, refresh_token: str) -> None:
+async def log_out(it: Identity, actor: Actor | None, refresh_token: str) -> None:
     command = commands.RevokeRefreshToken(actor=actor, refresh_token=refresh_token)
     await handlers.revoke_refresh_token(command, it.uow, it.clock)
 
@@ -132,7 +132,7 @@ async def client_grant(it: Identity, client_id: str, secret: str, scope: str = "
     )
 
 
-async def rotate(it: Identity, actor: Principal | None) -> str:
+async def rotate(it: Identity, actor: Actor | None) -> str:
     return await handlers.rotate_signing_key(
         commands.RotateSigningKey(actor=actor), it.uow, it.clock, keys=it.keys
     )
@@ -460,7 +460,7 @@ async def test_the_current_user_is_the_callers_own_account_and_needs_a_users_tok
     assert (
         await handlers.get_current_user(commands.GetCurrentUser(actor=acting_as(user)), it.uow)
     ).id == user.id
-    client = Principal(uuid.uuid4(), PrincipalKind.CLIENT)
+    client = Actor(uuid.uuid4(), ActorKind.CLIENT)
     with pytest.raises(NotAuthenticated):
         await handlers.get_current_user(commands.GetCurrentUser(actor=client), it.uow)
     with pytest.raises(NotFound):
@@ -633,7 +633,7 @@ async def test_only_services_read_a_users_contact() -> None:
     it = identity()
     user = make_user(email="ana@example.com")
     it.uow.given(user)
-    service = Principal.for_service("notification_svc")
+    service = Actor(uuid.uuid4(), ActorKind.SERVICE)
     contact = await handlers.get_user_contact(commands.GetUserContact(actor=service, user_id=user.id), it.uow)
     assert (contact.email, contact.full_name, contact.locale, contact.active) == (
         "ana@example.com",

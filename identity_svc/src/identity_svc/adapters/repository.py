@@ -28,8 +28,7 @@ from identity_svc.application.ports import (
     SigningKeys,
     Users,
 )
-from identity_svc.domain.model import ApiClient, Organization, RefreshToken, User
-from taquilla_runtime.principal import Role
+from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
 
 
 def _user(row: Any) -> User:

@@ -29,6 +29,8 @@ from identity_svc.application.ports import (
 )
 from identity_svc.domain import model
 from identity_svc.domain.commands import (
+    Actor,
+    ActorKind,
     CreateApiClient,
     CreateOrganization,
     GetCurrentUser,
@@ -57,8 +59,8 @@ from identity_svc.domain.errors import (
     OrganizationNameTaken,
     RefreshTokenReused,
 )
+from identity_svc.domain.model import Role
 from identity_svc.domain.passwords import password_problems
-from taquilla_runtime.principal import Principal, PrincipalKind, Role
 
 Clock = Callable[[], dt.datetime]
 JWKS_SIZE = 2  # the current key and the previous one
@@ -141,7 +143,7 @@ async def register_customer(
         await _audit(
             uow,
             cmd.correlation_id,
-            Principal(user.id, PrincipalKind.USER, Role.CUSTOMER),
+            Actor(user.id, ActorKind.USER, Role.CUSTOMER),
             "user.register",
             f"user:{user.id}",
             "success",
@@ -152,7 +154,7 @@ async def register_customer(
 
 async def get_current_user(cmd: GetCurrentUser, uow: UnitOfWork) -> model.User:
     """The signed-in user's own account (never an API client's or a service's)."""
-    if cmd.actor is None or cmd.actor.kind is not PrincipalKind.USER:
+    if cmd.actor is None or cmd.actor.kind is not ActorKind.USER:
         raise NotAuthenticated("a user's access token is required")
     async with uow:
         user = await uow.users.get(cmd.actor.subject)
@@ -201,7 +203,7 @@ async def issue_password_grant(
         await _audit(
             uow,
             cmd.correlation_id,
-            Principal(user.id, PrincipalKind.USER, user.role),
+            Actor(user.id, ActorKind.USER, user.role),
             "auth.password_grant",
             f"user:{user.id}",
             "success",
@@ -277,7 +279,7 @@ async def issue_client_credentials_grant(
             key,
             now,
             subject=client.id,
-            kind=PrincipalKind.CLIENT,
+            kind=ActorKind.CLIENT,
             role=None,
             organization_id=client.organization_id,
             scope=granted,
@@ -286,7 +288,7 @@ async def issue_client_credentials_grant(
         await _audit(
             uow,
             cmd.correlation_id,
-            Principal(client.id, PrincipalKind.CLIENT),
+            Actor(client.id, ActorKind.CLIENT),
             "auth.client_credentials_grant",
             f"client:{client.client_id}",
             "success",
@@ -500,7 +502,7 @@ async def get_user_contact(cmd: GetUserContact, uow: UnitOfWork) -> Contact:
 async def _audit(
     uow: UnitOfWork,
     correlation_id: str | None,
-    actor: Principal | None,
+    actor: Actor | None,
     action: str,
     target: str,
     outcome: str,
@@ -514,7 +516,7 @@ async def _audit(
     )
 
 
-def _require_admin(actor: Principal | None) -> Principal:
+def _require_admin(actor: Actor | None) -> Actor:
     if actor is None:
         raise NotAuthenticated("sign in first")
     if not actor.is_admin:
@@ -538,7 +540,7 @@ def _access_token(
     now: dt.datetime,
     *,
     subject: uuid.UUID,
-    kind: PrincipalKind,
+    kind: ActorKind,
     role: Role | None,
     organization_id: uuid.UUID | None,
     scope: frozenset[str],
@@ -590,7 +592,7 @@ async def _issue_user_grant(
         key,
         now,
         subject=user.id,
-        kind=PrincipalKind.USER,
+        kind=ActorKind.USER,
         role=user.role,
         organization_id=user.organization_id,
         scope=scope,

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from identity_svc.domain.model import ApiClient, Organization, RefreshToken, User
-from taquilla_runtime.principal import Role
+from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
 
 
 @dataclass(frozen=True)

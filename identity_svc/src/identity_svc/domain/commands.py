@@ -6,10 +6,35 @@ Commands that act for someone carry the verified caller (``actor``, None when an
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass
 
-from taquilla_runtime.principal import Principal, Role
+from identity_svc.domain.model import Role
+
+
+class ActorKind(enum.StrEnum):
+    USER = "user"
+    CLIENT = "client"  # a partner's API client (OAuth client_credentials)
+    SERVICE = "service"  # another Taquilla service calling on its own behalf
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking, as the edge verified it (entrypoints/protobuf.py builds it from the principal)."""
+
+    subject: uuid.UUID
+    kind: ActorKind
+    role: Role | None = None
+    organization_id: uuid.UUID | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind is ActorKind.SERVICE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +54,7 @@ class RegisterCustomer(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class GetCurrentUser(Command):
-    actor: Principal | None
+    actor: Actor | None
 
 
 # ---------------------------------------------------------------- tokens and keys
@@ -59,7 +84,7 @@ class IssueClientCredentialsGrant(Command):
 class RevokeRefreshToken(Command):
     """A logout: revokes the token's whole family when the caller owns it (or is anonymous)."""
 
-    actor: Principal | None
+    actor: Actor | None
     refresh_token: str
 
 
@@ -70,7 +95,7 @@ class GetJwks(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class RotateSigningKey(Command):
-    actor: Principal | None
+    actor: Actor | None
 
 
 # ---------------------------------------------------------------- administration
@@ -78,7 +103,7 @@ class RotateSigningKey(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class ListUsers(Command):
-    actor: Principal | None
+    actor: Actor | None
     role: Role | None = None
     email_contains: str = ""
     # 0 asks for the default page size.
@@ -91,7 +116,7 @@ class UpdateUser(Command):
     """A partial change: None leaves role and active as they are; the organization changes only when
     ``set_organization`` (to ``organization_id``, None removing it)."""
 
-    actor: Principal | None
+    actor: Actor | None
     user_id: uuid.UUID
     role: Role | None = None
     active: bool | None = None
@@ -101,13 +126,13 @@ class UpdateUser(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class CreateOrganization(Command):
-    actor: Principal | None
+    actor: Actor | None
     name: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class CreateApiClient(Command):
-    actor: Principal | None
+    actor: Actor | None
     name: str
     scopes: tuple[str, ...]
     # Empty means "standard".
@@ -117,7 +142,7 @@ class CreateApiClient(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class ListAuditEntries(Command):
-    actor: Principal | None
+    actor: Actor | None
     page_size: int = 0
     page_token: str = ""
     action_prefix: str = ""
@@ -127,5 +152,5 @@ class ListAuditEntries(Command):
 class GetUserContact(Command):
     """Internal: how to reach a user; only other services may ask."""
 
-    actor: Principal | None
+    actor: Actor | None
     user_id: uuid.UUID

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
 import unicodedata
 import uuid
@@ -15,7 +16,16 @@ from identity_svc.domain.errors import (
     InvalidScope,
     RefreshTokenReused,
 )
-from taquilla_runtime.principal import Role
+
+
+class Role(enum.StrEnum):
+    """A user's role on the platform: the access token's ``role`` claim, which the edge verifies."""
+
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    CUSTOMER = "customer"
+    STAFF = "staff"
+
 
 LOCK_AFTER_FAILURES = 5
 FIRST_LOCK = dt.timedelta(seconds=30)

@@ -16,6 +16,7 @@ import grpc
 from identity_svc.application.handlers import ClientGrant, Contact, Grant, NewApiClient
 from identity_svc.application.ports import AuditRecord, PublicKey, UnitOfWork
 from identity_svc.domain import commands, errors
+from identity_svc.domain.commands import Actor
 from identity_svc.domain.model import Organization, User
 from identity_svc.entrypoints import protobuf as convert
 from taquilla.identity.v1 import identity_service_pb2 as pb
@@ -96,10 +97,10 @@ class ErrorsAsStatus:
                 await self._context.abort(code, message)
 
 
-def _actor(context: grpc.aio.ServicerContext) -> Principal | None:
+def _actor(context: grpc.aio.ServicerContext) -> Actor | None:
     """The caller the edge verified; a malformed principal counts as anonymous."""
     try:
-        return Principal.from_metadata(context.invocation_metadata())
+        return convert.actor_from(Principal.from_metadata(context.invocation_metadata()))
     except InvalidPrincipal:
         return None
 

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 
 from identity_svc.application.handlers import ClientGrant, Contact, Grant, NewApiClient
 from identity_svc.application.ports import AuditRecord, PublicKey
+from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import FieldProblem, InvalidInput
-from identity_svc.domain.model import Organization, User
+from identity_svc.domain.model import Organization, Role, User
 from taquilla.identity.v1 import identity_service_pb2 as pb
-from taquilla_runtime.principal import Role
+from taquilla_runtime.principal import Principal
 from taquilla_runtime.timestamps import to_optional_timestamp
 
 _ROLE_TO_PB = {
@@ -23,6 +24,18 @@ _PB_TO_ROLE: dict[int, Role] = {int(value): key for key, value in _ROLE_TO_PB.it
 
 
 # ---------------------------------------------------------------- from protobuf
+
+
+def actor_from(principal: Principal | None) -> Actor | None:
+    """The domain's view of the caller the edge verified."""
+    if principal is None:
+        return None
+    return Actor(
+        subject=principal.subject,
+        kind=ActorKind(principal.kind.value),
+        role=Role(principal.role.value) if principal.role else None,
+        organization_id=principal.organization_id,
+    )
 
 
 def uuid_of(value: str, field: str) -> uuid.UUID:
