@@ -17,6 +17,7 @@ from notification_svc.application.ports import (
     Renderer,
     UnitOfWork,
 )
+from notification_svc.domain.commands import Actor
 from notification_svc.domain.errors import RecipientUnavailable
 from notification_svc.domain.model import Notification, NotificationStatus, RecipientRole
 from taquilla_runtime.messaging.envelope import Envelope
@@ -45,7 +46,13 @@ def make_envelope(kind: str = "EventCreated", **event_overrides: Any) -> Envelop
 
 
 def make_principal(role: Role | None = Role.ADMIN) -> Principal:
+    """A caller as the edge sends it in gRPC metadata (for servicer tests)."""
     return Principal(subject=uuid.uuid4(), kind=PrincipalKind.USER, role=role)
+
+
+def make_actor(*, admin: bool = True) -> Actor:
+    """A caller as the handlers see it."""
+    return Actor(subject=uuid.uuid4(), is_admin=admin)
 
 
 class FakeNotifications(Notifications):

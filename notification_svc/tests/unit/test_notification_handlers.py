@@ -15,13 +15,14 @@ from notification_fakes import (
     FakeRenderer,
     FakeUnitOfWork,
     clock,
+    make_actor,
     make_envelope,
-    make_principal,
 )
 
 from notification_svc.application import handlers
 from notification_svc.application.handlers import Acceptance, AttemptOutcome, DeliveryAttempt
 from notification_svc.domain import commands
+from notification_svc.domain.commands import Actor
 from notification_svc.domain.errors import (
     DeliveryFailed,
     InvalidCursor,
@@ -31,7 +32,6 @@ from notification_svc.domain.errors import (
 )
 from notification_svc.domain.model import Notification, NotificationStatus, RecipientRole, RetryPolicy
 from taquilla_runtime.messaging.envelope import Envelope
-from taquilla_runtime.principal import Principal, Role
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 POLICY = RetryPolicy(max_attempts=3)
@@ -222,7 +222,7 @@ async def test_admins_list_failed_notifications_newest_first_a_page_at_a_time() 
         )
         failed.append(result.notification.id)
     await accept(uow, make_envelope())  # pending: not listed
-    admin = make_principal()
+    admin = make_actor()
 
     first = await handlers.list_notifications(
         commands.ListNotifications(admin, status=FAILED, page_size=2), uow
@@ -242,25 +242,25 @@ async def test_notifications_are_listed_by_event() -> None:
     await accept(uow, envelope)
     await accept(uow, make_envelope())
     page = await handlers.list_notifications(
-        commands.ListNotifications(make_principal(), event_id=envelope.event_id), uow
+        commands.ListNotifications(make_actor(), event_id=envelope.event_id), uow
     )
     assert {n.recipient_role for n in page.notifications} == {ORG, OPS}
 
 
-@pytest.mark.parametrize("principal", [make_principal(Role.ORGANIZER), make_principal(None), None])
-async def test_only_admins_list_notifications(principal: Principal | None) -> None:
+@pytest.mark.parametrize("actor", [make_actor(admin=False), None])
+async def test_only_admins_list_notifications(actor: Actor | None) -> None:
     with pytest.raises(NotAllowed):
-        await handlers.list_notifications(commands.ListNotifications(principal), FakeUnitOfWork())
+        await handlers.list_notifications(commands.ListNotifications(actor), FakeUnitOfWork())
 
 
 async def test_a_page_token_this_service_did_not_issue_is_refused_to_admins_only() -> None:
     with pytest.raises(InvalidCursor):
         await handlers.list_notifications(
-            commands.ListNotifications(make_principal(), page_token="not-a-token"), FakeUnitOfWork()
+            commands.ListNotifications(make_actor(), page_token="not-a-token"), FakeUnitOfWork()
         )
     with pytest.raises(NotAllowed):
         await handlers.list_notifications(
-            commands.ListNotifications(make_principal(Role.ORGANIZER), page_token="not-a-token"),
+            commands.ListNotifications(make_actor(admin=False), page_token="not-a-token"),
             FakeUnitOfWork(),
         )
 
@@ -271,7 +271,7 @@ async def test_retrying_a_failed_notification_reopens_it_with_its_message() -> N
     failed = await failed_notification(uow, envelope)
     later = NOW + dt.timedelta(hours=1)
     reopened = await handlers.retry_notification(
-        commands.RetryNotification(make_principal(), failed.id), uow, lambda: later
+        commands.RetryNotification(make_actor(), failed.id), uow, lambda: later
     )
     assert reopened.envelope == envelope
     assert (reopened.notification.status, reopened.notification.updated_at) == (PENDING, later)
@@ -290,7 +290,7 @@ async def test_only_failed_notifications_can_be_retried() -> None:
     commits = uow.commits
     with pytest.raises(NotRetryable, match="this one is sent"):
         await handlers.retry_notification(
-            commands.RetryNotification(make_principal(), notification.id), uow, clock
+            commands.RetryNotification(make_actor(), notification.id), uow, clock
         )
     assert uow.commits == commits
 
@@ -301,14 +301,14 @@ async def test_a_notification_whose_message_is_no_longer_kept_cannot_be_retried(
     failed = await failed_notification(uow, envelope)
     del uow.inbox[envelope.message_id]
     with pytest.raises(NotRetryable, match="no longer kept"):
-        await handlers.retry_notification(commands.RetryNotification(make_principal(), failed.id), uow, clock)
+        await handlers.retry_notification(commands.RetryNotification(make_actor(), failed.id), uow, clock)
     assert uow.statuses(envelope) == [(ORG, FAILED, 1)]
 
 
 async def test_retrying_an_unknown_notification_is_not_found() -> None:
     with pytest.raises(NotificationNotFound):
         await handlers.retry_notification(
-            commands.RetryNotification(make_principal(), uuid.uuid4()), FakeUnitOfWork(), clock
+            commands.RetryNotification(make_actor(), uuid.uuid4()), FakeUnitOfWork(), clock
         )
 
 
@@ -316,7 +316,7 @@ async def test_only_admins_retry_notifications() -> None:
     uow = FakeUnitOfWork()
     envelope = make_envelope()
     failed = await failed_notification(uow, envelope)
-    for principal in (make_principal(Role.ORGANIZER), None):
+    for actor in (make_actor(admin=False), None):
         with pytest.raises(NotAllowed):
-            await handlers.retry_notification(commands.RetryNotification(principal, failed.id), uow, clock)
+            await handlers.retry_notification(commands.RetryNotification(actor, failed.id), uow, clock)
     assert uow.statuses(envelope) == [(ORG, FAILED, 1)]

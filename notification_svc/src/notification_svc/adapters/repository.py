@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notification_svc.adapters.orm import inbox, notifications
 from notification_svc.application.ports import Notifications
-from notification_svc.domain.model import Channel, Notification, NotificationStatus, RecipientRole
+from notification_svc.domain.model import Channel, Message, Notification, NotificationStatus, RecipientRole
 from taquilla_runtime.messaging.envelope import Envelope
 
 _COLUMNS = (
@@ -70,10 +70,10 @@ class SqlNotifications(Notifications):
             query = query.with_for_update()
         return [_notification(row) for row in (await self._c.execute(query)).all()]
 
-    async def add_all(self, envelope: Envelope, planned: Sequence[Notification]) -> bool:
+    async def add_all(self, envelope: Message, planned: Sequence[Notification]) -> bool:
         inserted = await self._c.scalar(
             pg_insert(inbox)
-            .values(message_id=envelope.message_id, envelope=envelope.to_dict())
+            .values(message_id=envelope.message_id, envelope=_as_envelope(envelope).to_dict())
             .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
             .returning(inbox.c.message_id)
         )
@@ -125,3 +125,19 @@ class SqlNotifications(Notifications):
             )
         query = query.order_by(notifications.c.created_at.desc(), notifications.c.id.desc()).limit(limit)
         return [_notification(row) for row in (await self._c.execute(query)).all()]
+
+
+def _as_envelope(message: Message) -> Envelope:
+    """The platform's envelope of a message, kept in the inbox exactly as it arrived."""
+    if isinstance(message, Envelope):
+        return message
+    return Envelope(
+        message_id=message.message_id,
+        event_id=message.event_id,
+        name=message.name,
+        occurred_at=message.occurred_at,
+        correlation_id=message.correlation_id,
+        type=message.type,
+        payload=message.payload,
+        version=message.version,
+    )

@@ -20,6 +20,7 @@ from typing import Any
 from notification_svc.application.ports import ChannelSender, Directory, Renderer, UnitOfWork
 from notification_svc.domain.commands import (
     AcceptMessage,
+    Actor,
     AttemptDelivery,
     ListNotifications,
     RetryNotification,
@@ -34,13 +35,12 @@ from notification_svc.domain.errors import (
 )
 from notification_svc.domain.model import (
     AUDIENCES,
+    Message,
     Notification,
     NotificationStatus,
     RetryPolicy,
     notifications_for,
 )
-from taquilla_runtime.messaging.envelope import Envelope
-from taquilla_runtime.principal import Principal
 
 Clock = Callable[[], dt.datetime]
 DEFAULT_PAGE_SIZE = 50
@@ -158,7 +158,7 @@ async def attempt_delivery(
     return DeliveryAttempt(outcome, notification, reason)
 
 
-def _context(envelope: Envelope, recipient_name: str) -> dict[str, Any]:
+def _context(envelope: Message, recipient_name: str) -> dict[str, Any]:
     event = envelope.payload.get("event", {})
     return {
         "event": event,
@@ -180,7 +180,7 @@ class NotificationPage:
 
 async def list_notifications(cmd: ListNotifications, uow: UnitOfWork) -> NotificationPage:
     """A page of notifications, newest first, for administrators."""
-    _require_admin(cmd.principal)
+    _require_admin(cmd.actor)
     limit = cmd.page_size or DEFAULT_PAGE_SIZE
     # The token is read after the caller is checked: a non-administrator learns nothing, not even that.
     before = _uncursor(cmd.page_token)
@@ -197,14 +197,14 @@ class Reopened:
     """A notification open for delivery again, with the message to build it from."""
 
     notification: Notification
-    envelope: Envelope
+    envelope: Message
 
 
 async def retry_notification(
     cmd: RetryNotification, uow: UnitOfWork, clock: Clock = system_clock
 ) -> Reopened:
     """Reopens a failed notification for an administrator; the caller then delivers it."""
-    _require_admin(cmd.principal)
+    _require_admin(cmd.actor)
     async with uow:
         notification = await uow.notifications.get(cmd.notification_id, for_update=True)
         if notification is None:
@@ -222,8 +222,8 @@ async def retry_notification(
     return Reopened(notification, envelope)
 
 
-def _require_admin(principal: Principal | None) -> None:
-    if principal is None or not principal.is_admin:
+def _require_admin(actor: Actor | None) -> None:
+    if actor is None or not actor.is_admin:
         raise NotAllowed("administrators only")
 
 

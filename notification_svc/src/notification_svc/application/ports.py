@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from notification_svc.domain.model import Notification, NotificationStatus, RecipientRole
-from taquilla_runtime.messaging.envelope import Envelope
+from notification_svc.domain.model import Message, Notification, NotificationStatus, RecipientRole
 
 
 @dataclass(frozen=True)
@@ -36,11 +35,11 @@ class Notifications(abc.ABC):
         """The message's notifications by id; ``for_update`` locks them until the transaction ends."""
 
     @abc.abstractmethod
-    async def add_all(self, envelope: Envelope, notifications: Sequence[Notification]) -> bool:
+    async def add_all(self, envelope: Message, notifications: Sequence[Notification]) -> bool:
         """Keeps the message and its notifications; False when it was recorded before (unique constraint)."""
 
     @abc.abstractmethod
-    async def envelope(self, message_id: uuid.UUID) -> Envelope | None:
+    async def envelope(self, message_id: uuid.UUID) -> Message | None:
         """The message as it arrived, or None when it is no longer kept."""
 
     @abc.abstractmethod

@@ -5,9 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from notification_svc.domain.model import Notification, NotificationStatus
-from taquilla_runtime.messaging.envelope import Envelope
-from taquilla_runtime.principal import Principal
+from notification_svc.domain.model import Message, Notification, NotificationStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking, as the edge verified it: all notification_svc needs is whether an administrator."""
+
+    subject: uuid.UUID
+    is_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +24,7 @@ class AcceptMessage:
     notifications get another go.
     """
 
-    envelope: Envelope
+    envelope: Message
     replay: bool = False
 
 
@@ -27,14 +33,14 @@ class AttemptDelivery:
     """Try once to deliver a notification, built from the message it was made for."""
 
     notification: Notification
-    envelope: Envelope
+    envelope: Message
 
 
 @dataclass(frozen=True, slots=True)
 class ListNotifications:
     """A page of notifications, newest first; ``page_token`` is what the previous page returned."""
 
-    principal: Principal | None
+    actor: Actor | None
     status: NotificationStatus | None = None
     event_id: uuid.UUID | None = None
     page_size: int = 0
@@ -45,5 +51,5 @@ class ListNotifications:
 class RetryNotification:
     """Give a failed notification another go, from the message kept when it arrived."""
 
-    principal: Principal | None
+    actor: Actor | None
     notification_id: uuid.UUID

@@ -9,9 +9,32 @@ import json
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from taquilla_runtime.messaging.envelope import Envelope
+
+class Message(Protocol):
+    """What notifications are made from: a message of another service, as the domain reads it.
+
+    The platform's envelope (``taquilla_runtime.messaging.envelope.Envelope``) is one; the domain
+    names only the fields it reads, so it does not depend on the messaging code.
+    """
+
+    @property
+    def message_id(self) -> uuid.UUID: ...
+    @property
+    def event_id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def occurred_at(self) -> dt.datetime: ...
+    @property
+    def correlation_id(self) -> uuid.UUID: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def version(self) -> int: ...
 
 
 class NotificationStatus(enum.StrEnum):
@@ -90,7 +113,7 @@ class Notification:
         self.updated_at = now
 
 
-def notifications_for(envelope: Envelope, now: dt.datetime | None = None) -> list[Notification]:
+def notifications_for(envelope: Message, now: dt.datetime | None = None) -> list[Notification]:
     """The notifications a message asks for (none for types nobody is told about), created ``now``."""
     at = now if now is not None else dt.datetime.now(dt.UTC)
     return [

@@ -21,8 +21,7 @@ from notification_svc.application.ports import (
     UnitOfWork,
 )
 from notification_svc.domain.commands import AttemptDelivery
-from notification_svc.domain.model import Notification, RetryPolicy
-from taquilla_runtime.messaging.envelope import Envelope
+from notification_svc.domain.model import Message, Notification, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ class Courier:
         self._clock = clock
         self._sleep = sleep
 
-    async def deliver(self, notification: Notification, envelope: Envelope) -> Notification:
+    async def deliver(self, notification: Notification, envelope: Message) -> Notification:
         """The notification as it was left: SENT, SKIPPED or FAILED."""
         while True:
             attempt = await handlers.attempt_delivery(

@@ -51,11 +51,13 @@ def notification_to_pb(n: Notification) -> pb.Notification:
     )
 
 
-def _principal(context: grpc.aio.ServicerContext) -> Principal | None:
+def _actor(context: grpc.aio.ServicerContext) -> commands.Actor | None:
+    """The caller the edge verified; a malformed principal counts as anonymous."""
     try:
-        return Principal.from_metadata(context.invocation_metadata())
+        principal = Principal.from_metadata(context.invocation_metadata())
     except InvalidPrincipal:
         return None
+    return commands.Actor(principal.subject, principal.is_admin) if principal else None
 
 
 def _uuid(value: str, field: str) -> uuid.UUID:
@@ -101,7 +103,7 @@ class NotificationServicer(notification_service_pb2_grpc.NotificationServiceServ
             if not 0 <= request.page_size <= 200:
                 raise _Invalid("limit", "must be between 1 and 200")
             command = commands.ListNotifications(
-                principal=_principal(context),
+                actor=_actor(context),
                 status=PB_TO_STATUS.get(request.status) if request.status else None,
                 event_id=_uuid(request.event_id, "event_id") if request.event_id else None,
                 page_size=request.page_size,
@@ -122,7 +124,7 @@ class NotificationServicer(notification_service_pb2_grpc.NotificationServiceServ
     ) -> pb.RetryNotificationResponse:
         async with translated(context):
             command = commands.RetryNotification(
-                principal=_principal(context),
+                actor=_actor(context),
                 notification_id=_uuid(request.notification_id, "notification_id"),
             )
             reopened = await handlers.retry_notification(command, self._uow(), self._clock)
