@@ -16,6 +16,7 @@ class FakeEventRepository(EventRepository):
     def __init__(self, committed: dict[uuid.UUID, Event]) -> None:
         self._committed = committed
         self.pending: dict[uuid.UUID, Event] = {}
+        self.sold_out: set[tuple[uuid.UUID, uuid.UUID]] = set()
 
     async def add(self, event: Event) -> None:
         self.pending[event.id] = event
@@ -28,6 +29,15 @@ class FakeEventRepository(EventRepository):
 
     async def save(self, event: Event) -> None:
         self.pending[event.id] = event
+
+    async def mark_sold_out(self, session_id: uuid.UUID, zone_id: uuid.UUID, sold_out: bool) -> bool:
+        key = (session_id, zone_id)
+        changed = (key in self.sold_out) != sold_out
+        if sold_out:
+            self.sold_out.add(key)
+        else:
+            self.sold_out.discard(key)
+        return changed
 
     async def event_id_for_session(self, session_id: uuid.UUID) -> uuid.UUID | None:
         return next(

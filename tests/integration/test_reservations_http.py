@@ -159,3 +159,32 @@ async def test_availability_is_public_and_cheap_to_poll(edge: httpx.AsyncClient)
     assert unchanged.status_code == 304
     assert unchanged.headers["etag"] == reply.headers["etag"]
     assert (await edge.get(f"/api/v1/events/{uuid.uuid4()}/availability")).status_code == 404
+
+
+async def test_a_sold_out_event_leaves_the_available_listing_and_returns_when_released(
+    edge: httpx.AsyncClient,
+) -> None:
+    event = await published_event(edge, general=2, vip=1)
+    me = await buyer(edge)
+    polls = iter(range(1, 100))
+
+    async def listed_as_available() -> bool:
+        # A new `limit` each time: a key the catalog cache has not seen, so the answer is fresh.
+        reply = await edge.get(
+            "/api/v1/events", params={"q": event["name"], "available": "true", "limit": next(polls)}
+        )
+        assert reply.status_code == 200, reply.text
+        return event["id"] in {item["id"] for item in reply.json()["items"]}
+
+    async def wait_until_listed(expected: bool) -> None:
+        deadline = asyncio.get_running_loop().time() + 20
+        while await listed_as_available() != expected:
+            assert asyncio.get_running_loop().time() < deadline, f"still listed={not expected}"
+            await asyncio.sleep(0.2)
+
+    await wait_until_listed(True)
+    held = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2), (1, 1)))
+    assert held.status_code == 201, held.text
+    await wait_until_listed(False)  # ticketing_svc announced ZoneSoldOut; event_svc followed
+    assert (await edge.delete(held.headers["location"], headers=me)).status_code == 204
+    await wait_until_listed(True)  # ZoneBackOnSale

@@ -10,13 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from event_svc.adapters.listings import SqlCatalogListings
 from event_svc.adapters.orm import outbox
 from event_svc.adapters.unit_of_work import SqlUnitOfWork
+from event_svc.application import handlers
 from event_svc.application.ports import UnitOfWork
 from event_svc.config import SCHEMA, Settings
 from event_svc.entrypoints.grpc_server import SERVICE_NAME, EventServicer
 from event_svc.entrypoints.housekeeping import IdempotencyKeyExpiry
+from event_svc.entrypoints.sales_messages import sales_handler
 from taquilla.events.v1 import event_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
+from taquilla_runtime.messaging.consumer import EnvelopeConsumer
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
@@ -44,6 +47,16 @@ def build_service(settings: Settings) -> ServiceProcess:
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-outbox")
     relay = OutboxRelay(engine, outbox, publisher)
     expiry = IdempotencyKeyExpiry(engine)
+    uow = unit_of_work_factory(engine)
+    dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-dlq")
+    sales = EnvelopeConsumer(
+        sales_handler(lambda cmd: handlers.follow_sales(cmd, uow())),
+        dead_letters,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=settings.ticketing_topic,
+        dead_letter_topic=settings.ticketing_dead_letter_topic,
+        group_id=settings.consumer_group,
+    )
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
@@ -54,6 +67,7 @@ def build_service(settings: Settings) -> ServiceProcess:
 
     async def close() -> None:
         await publisher.close()
+        await dead_letters.close()
         await engine.dispose()
 
     return ServiceProcess(
@@ -62,6 +76,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         workers=[
             Worker("outbox-relay", relay.run, relay.stop),
             Worker("idempotency-key-expiry", expiry.run, expiry.stop),
+            Worker("sales-consumer", sales.run, sales.stop),
         ],
         on_shutdown=[close],
     )

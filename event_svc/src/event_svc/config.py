@@ -15,3 +15,7 @@ class Settings(ServiceSettings):
 
     grpc_address: str = "127.0.0.1:50052"
     metrics_address: str = "127.0.0.1:9102"
+    # ticketing_svc's sold-out transitions, followed for the listings' "available" filter.
+    ticketing_topic: str = "taquilla.ticketing.v1"
+    ticketing_dead_letter_topic: str = "taquilla.ticketing.v1.dlq"
+    consumer_group: str = "event-svc"

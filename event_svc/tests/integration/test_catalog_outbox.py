@@ -131,10 +131,10 @@ async def test_a_failure_in_the_middle_of_a_create_leaves_no_rows_and_no_message
     catalog: Catalog, catalog_engine: AsyncEngine, kafka_broker: Broker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def crash(self: SqlEventRepository, event: object) -> None:
-        raise RuntimeError("disk full while writing inventory")
+        raise RuntimeError("disk full while writing the session zones")
 
     # Event, zones and sessions are written by then; the inventory write fails.
-    monkeypatch.setattr(SqlEventRepository, "_write_inventory", crash)
+    monkeypatch.setattr(SqlEventRepository, "_write_session_zones", crash)
     name = unique_name()
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await catalog.create(organizer(), event_input(name=name), publish=True)

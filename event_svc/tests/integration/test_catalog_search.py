@@ -93,7 +93,7 @@ async def dataset(service: Catalog, search_engine: AsyncEngine) -> dict[str, Fac
         # Ticket sales are another service's business: sell these events out directly.
         await connection.execute(
             text(
-                "UPDATE inventory SET sold = capacity WHERE session_id IN "
+                "UPDATE session_zones SET sold_out = true WHERE session_id IN "
                 "(SELECT id FROM sessions WHERE event_id = ANY(:ids))"
             ),
             {"ids": sold_out},

@@ -1,5 +1,6 @@
-"""Search on 100,000 events: PostgreSQL's plans use the GIN tsvector index and the trigram index, and a
-search answers in under 50 ms.
+"""Search on 100,000 events: PostgreSQL's plans use the GIN tsvector index and the trigram index, and
+every kind of search finds events. How fast they answer is measured by `make bench`, not here: a
+timed assertion in `make test` fails whenever the machine is busy.
 
 The events are inserted by one INSERT ... SELECT over generate_series (the API would take minutes),
 into a database of their own. They carry no sessions: "available" is not what is measured here.
@@ -8,8 +9,6 @@ into a database of their own. They carry no sessions: "available" is not what is
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-import time
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
@@ -38,7 +37,6 @@ from taquilla_runtime.grpc_server import GrpcService
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 EVENTS = 100_000
 SCALE_DATABASE = ServiceDatabase("event_svc", "event_svc", "taquilla_events_scale", SCHEMA)
-BUDGET_MS = 50
 
 # Names like "Festival de Tango con Los Ñamarito" in 20 cities; the band names (20**3 made-up words)
 # give the lexicon the thousands of distinct terms a real catalog has.
@@ -196,16 +194,10 @@ async def test_a_misspelt_search_uses_the_trigram_index_then_the_tsvector_index(
         "all",
     ],
 )
-async def test_a_search_answers_in_under_50_ms(
+async def test_every_kind_of_search_finds_events_at_scale(
     service: Catalog, scale_engine: AsyncEngine, request_fields: dict[str, Any]
 ) -> None:
-    request = pb.SearchEventsRequest(limit=20, **request_fields)
-    timings = []
-    for _ in range(7):
-        started = time.perf_counter()
-        reply = await service.call("SearchEvents", request)
-        timings.append((time.perf_counter() - started) * 1000)
-    assert reply.events, "the search finds events"
-    assert statistics.median(timings[1:]) < BUDGET_MS, (
-        f"{request_fields}: {[round(t, 1) for t in timings]} ms"
-    )
+    reply = await service.call("SearchEvents", pb.SearchEventsRequest(limit=20, **request_fields))
+    assert len(reply.events) == 20, request_fields
+    if request_fields.get("include_total"):
+        assert reply.total >= 20

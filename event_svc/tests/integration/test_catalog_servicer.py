@@ -20,8 +20,13 @@ from catalog_requests import (
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from event_svc.adapters.orm import events, inventory, outbox, sessions, zones
+from event_svc.adapters.orm import events, outbox, session_zones, sessions, zones
+from event_svc.adapters.unit_of_work import SqlUnitOfWork
+from event_svc.application import handlers
+from event_svc.entrypoints import sales_messages
 from taquilla.events.v1 import event_service_pb2 as pb
+from taquilla_runtime.messaging.consumer import PoisonMessage
+from taquilla_runtime.messaging.envelope import Envelope
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -65,8 +70,8 @@ async def test_creates_an_event_with_zones_sessions_inventory_and_a_message_in_o
     async with catalog_engine.connect() as connection:
         lines = await connection.scalar(
             select(func.count())
-            .select_from(inventory.join(sessions, inventory.c.session_id == sessions.c.id))
-            .where(sessions.c.event_id == event_id, inventory.c.held == 0, inventory.c.sold == 0)
+            .select_from(session_zones.join(sessions, session_zones.c.session_id == sessions.c.id))
+            .where(sessions.c.event_id == event_id, session_zones.c.sold_out.is_(False))
         )
         envelopes = (
             await connection.execute(select(outbox.c.envelope).where(outbox.c.key == event.id))
@@ -375,7 +380,7 @@ async def test_sessions_are_added_changed_and_removed_with_their_inventory(
     assert await catalog.call("AddSession", add, owner) == added
     assert added.session.status == pb.SESSION_STATUS_ON_SALE
     assert added.event_version == 2
-    assert await count(catalog_engine, inventory, session_id=uuid.UUID(added.session.id)) == 2
+    assert await count(catalog_engine, session_zones, session_id=uuid.UUID(added.session.id)) == 2
 
     clash = await rpc_error(
         catalog.call(
@@ -526,48 +531,63 @@ async def test_the_organization_lists_its_events_a_page_at_a_time(catalog: Catal
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_each_zone_says_how_many_places_are_left_over_the_sessions_that_can_sell(
+async def test_sold_out_zones_follow_ticketings_messages_for_the_available_filter(
     catalog: Catalog, catalog_engine: AsyncEngine
 ) -> None:
     owner = organizer()
     event = await catalog.create(owner, event_input(sessions=[session(0, 2), session(3, 5)]), publish=True)
-    assert [(z.name, z.capacity, z.available) for z in event.zones] == [
-        ("General", 100, 200),
-        ("VIP", 20, 40),
-    ]
-    first, second = event.sessions
-    general, vip = (uuid.UUID(z.id) for z in event.zones)
-    # What ticketing will write: places held in checkouts and sold.
-    async with catalog_engine.begin() as connection:
-        await connection.execute(
-            inventory.update()
-            .where(inventory.c.session_id == uuid.UUID(first.id), inventory.c.zone_id == general)
-            .values(held=5, sold=30)
-        )
-        await connection.execute(
-            inventory.update()
-            .where(inventory.c.session_id == uuid.UUID(second.id), inventory.c.zone_id == vip)
-            .values(sold=20)
-        )
-    read = await catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id))
-    assert [z.available for z in read.event.zones] == [200 - 35, 40 - 20]
+    first, second = (uuid.UUID(s.id) for s in event.sessions)
+    general = uuid.UUID(event.zones[0].id)
 
-    # A cancelled session sells nothing more; a cancelled event nothing at all.
-    await catalog.call(
-        "UpdateSession",
-        pb.UpdateSessionRequest(
-            event_id=event.id,
-            session_id=first.id,
-            expected_version=read.event.version,
-            patch=pb.SessionPatch(status=pb.SESSION_STATUS_CANCELLED),
+    async def sold_out_pairs() -> set[tuple[uuid.UUID, uuid.UUID]]:
+        async with catalog_engine.connect() as connection:
+            rows = await connection.execute(
+                select(session_zones.c.session_id, session_zones.c.zone_id).where(
+                    session_zones.c.session_id.in_([first, second]), session_zones.c.sold_out
+                )
+            )
+            return {(row.session_id, row.zone_id) for row in rows}
+
+    for message in (
+        Envelope.new(
+            event_id=uuid.UUID(event.id),
+            name=event.name,
+            type="ZoneSoldOut",
+            payload={"sessionId": str(first), "zoneId": str(general), "available": 0},
         ),
-        owner,
+        Envelope.new(event_id=uuid.UUID(event.id), name=event.name, type="ReservationHeld", payload={}),
+    ):
+        command = sales_messages.command_for(message)
+        if command is not None:
+            assert await handlers.follow_sales(command, SqlUnitOfWork(catalog_engine))
+    assert await sold_out_pairs() == {(first, general)}
+    again = sales_messages.command_for(
+        Envelope.new(
+            event_id=uuid.UUID(event.id),
+            name=event.name,
+            type="ZoneSoldOut",
+            payload={"sessionId": str(first), "zoneId": str(general), "available": 0},
+        )
     )
+    assert again is not None
+    assert not await handlers.follow_sales(again, SqlUnitOfWork(catalog_engine))  # a redelivery
+    back = sales_messages.command_for(
+        Envelope.new(
+            event_id=uuid.UUID(event.id),
+            name=event.name,
+            type="ZoneBackOnSale",
+            payload={"sessionId": str(first), "zoneId": str(general), "available": 1},
+        )
+    )
+    assert back is not None
+    assert await handlers.follow_sales(back, SqlUnitOfWork(catalog_engine))
+    assert await sold_out_pairs() == set()
+    with pytest.raises(PoisonMessage):
+        sales_messages.command_for(
+            Envelope.new(event_id=uuid.UUID(event.id), name=event.name, type="ZoneSoldOut", payload={})
+        )
     read = await catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id))
-    assert [z.available for z in read.event.zones] == [100, 0]
-    await catalog.call("CancelEvent", pb.CancelEventRequest(event_id=event.id, reason="Lluvia"), owner)
-    read = await catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id))
-    assert [z.available for z in read.event.zones] == [0, 0]
+    assert [z.capacity for z in read.event.zones] == [100, 20]
 
 
 async def test_administrators_feature_published_events_for_the_front_page(

@@ -157,9 +157,9 @@ def test_a_capacity_override_may_not_exceed_the_zones() -> None:
     assert problems == {"sessions.0.capacity_override": "must not exceed the zones' capacity (10)"}
 
 
-def test_inventory_has_one_line_per_session_and_zone() -> None:
+def test_every_zone_is_sold_in_every_session() -> None:
     event = create(sessions=(make_session(), make_session(starts_at=at(3), ends_at=at(5))))
-    lines = event.inventory()
+    lines = event.session_zones()
     assert len(lines) == 2 * 2
     assert {(line.session_id, line.zone_id) for line in lines} == {
         (s.id, z.id) for s in event.sessions for z in event.zones

@@ -20,7 +20,7 @@ def test_a_session_added_to_a_published_event_goes_on_sale() -> None:
     assert event.version == 2
     assert isinstance(event.events[0], SessionChanged)
     assert event.events[0].change is SessionChange.ADDED
-    assert {line.session_id for line in event.inventory()} == {s.id for s in event.sessions}
+    assert {line.session_id for line in event.session_zones()} == {s.id for s in event.sessions}
 
 
 def test_no_session_is_on_sale_while_the_event_is_a_draft() -> None:
@@ -115,18 +115,3 @@ def test_new_sessions_must_start_in_the_future() -> None:
     with pytest.raises(InvalidInput) as raised:
         event.add_session(make_session(), at(1))
     assert [p.field for p in raised.value.problems] == ["starts_at"]
-
-
-def test_places_left_count_the_sessions_that_can_still_sell() -> None:
-    event = make_event(publish=True, sessions=(make_session(), make_session(starts_at=at(3), ends_at=at(5))))
-    zone = event.zones[0]
-    first, second = event.sessions
-    assert event.available(zone) == 2 * zone.capacity
-    event.taken = {
-        (first.id, zone.id): 7,
-        (second.id, zone.id): zone.capacity + 3,
-    }  # oversold: never negative
-    assert event.available(zone) == zone.capacity - 7
-    event.update_session(first.id, SessionChanges(status="in_progress"), LATER)
-    event.update_session(first.id, SessionChanges(status="finished"), LATER)
-    assert event.available(zone) == 0

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from event_svc.adapters.orm import inventory, listed_events, sessions
+from event_svc.adapters.orm import listed_events, session_zones, sessions
 from event_svc.application.ports import CatalogListings
 from event_svc.domain.model import CLOSED_SESSION_STATUSES, Category
 from event_svc.domain.search import CatalogSearch, EventListing, ListingOrder, ListingPosition
@@ -166,15 +166,15 @@ def _text_query(words: Sequence[_Word]) -> ColumnElement[Any] | None:
 
 
 def _available(event_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    """Some session that can still sell has places left in some zone."""
+    """Some session that can still sell has a zone that is not sold out (as ticketing_svc said)."""
     return exists(
         select(literal(1))
-        .select_from(sessions.join(inventory, inventory.c.session_id == sessions.c.id))
+        .select_from(sessions.join(session_zones, session_zones.c.session_id == sessions.c.id))
         .where(
             sessions.c.event_id == event_id,
             sessions.c.deleted_at.is_(None),
             sessions.c.status.not_in(_CLOSED_SESSIONS),
-            inventory.c.capacity > inventory.c.held + inventory.c.sold,
+            session_zones.c.sold_out.is_(False),
         )
     )
 

@@ -146,19 +146,20 @@ sessions = Table(
 )
 Index("ix_sessions_event", sessions.c.event_id, sessions.c.starts_at)
 
-inventory = Table(
-    "inventory",
+# Every zone in every session, with its places. ticketing_svc alone counts what is held and sold
+# (migration 0006 dropped those counts here); its ZoneSoldOut / ZoneBackOnSale messages set
+# ``sold_out``, which the listings' "available" filter reads.
+session_zones = Table(
+    "session_zones",
     metadata,
     Column("session_id", UUID(as_uuid=True), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     Column("zone_id", UUID(as_uuid=True), ForeignKey("zones.id", ondelete="CASCADE"), nullable=False),
     Column("capacity", Integer, nullable=False),
-    Column("held", Integer, nullable=False, server_default=text("0")),
-    Column("sold", Integer, nullable=False, server_default=text("0")),
-    PrimaryKeyConstraint("session_id", "zone_id", name="pk_inventory"),
-    CheckConstraint("capacity > 0", name="ck_inventory_capacity"),
-    CheckConstraint("held >= 0 AND sold >= 0 AND held + sold <= capacity", name="ck_inventory_counts"),
+    Column("sold_out", Boolean, nullable=False, server_default="false"),
+    PrimaryKeyConstraint("session_id", "zone_id", name="pk_session_zones"),
+    CheckConstraint("capacity > 0", name="ck_session_zones_capacity"),
 )
-Index("ix_inventory_zone", inventory.c.zone_id)
+Index("ix_session_zones_zone", session_zones.c.zone_id)
 
 idempotency_keys = Table(
     "idempotency_keys",

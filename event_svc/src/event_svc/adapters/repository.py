@@ -19,7 +19,14 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from event_svc.adapters.orm import OVERLAP_CONSTRAINT, events, idempotency_keys, inventory, sessions, zones
+from event_svc.adapters.orm import (
+    OVERLAP_CONSTRAINT,
+    events,
+    idempotency_keys,
+    session_zones,
+    sessions,
+    zones,
+)
 from event_svc.application.ports import EventRepository, IdempotencyStore, StoredResponse
 from event_svc.domain.errors import SessionOverlap, StaleVersion
 from event_svc.domain.model import Category, Event, EventStatus, Session, SessionStatus, Zone
@@ -56,6 +63,18 @@ class SqlEventRepository(EventRepository):
             select(sessions.c.event_id).where(sessions.c.id == session_id)
         )
         return found
+
+    async def mark_sold_out(self, session_id: uuid.UUID, zone_id: uuid.UUID, sold_out: bool) -> bool:
+        changed = await self._connection.execute(
+            update(session_zones)
+            .where(
+                session_zones.c.session_id == session_id,
+                session_zones.c.zone_id == zone_id,
+                session_zones.c.sold_out.is_distinct_from(sold_out),
+            )
+            .values(sold_out=sold_out)
+        )
+        return bool(changed.rowcount)
 
     async def exists(self, event_id: uuid.UUID) -> bool:
         found = await self._connection.scalar(select(events.c.id).where(events.c.id == event_id))
@@ -106,21 +125,6 @@ class SqlEventRepository(EventRepository):
                 .order_by(sessions.c.starts_at, sessions.c.id)
             )
         ).all()
-        session_events = {s.id: s.event_id for s in session_rows}
-        taken: dict[uuid.UUID, dict[tuple[uuid.UUID, uuid.UUID], int]] = {}
-        if session_events:
-            taken_rows = (
-                await self._connection.execute(
-                    select(
-                        inventory.c.session_id, inventory.c.zone_id, inventory.c.held + inventory.c.sold
-                    ).where(
-                        inventory.c.session_id.in_(list(session_events)),
-                        inventory.c.held + inventory.c.sold > 0,
-                    )
-                )
-            ).all()
-            for session_id, zone_id, count in taken_rows:
-                taken.setdefault(session_events[session_id], {})[(session_id, zone_id)] = count
         loaded = []
         for row in rows:
             event = _event_from(
@@ -128,7 +132,6 @@ class SqlEventRepository(EventRepository):
                 [_zone_from(z) for z in zone_rows if z.event_id == row.id],
                 [_session_from(s) for s in session_rows if s.event_id == row.id],
             )
-            event.taken = taken.get(row.id, {})
             self._remember(event)
             loaded.append(event)
         return loaded
@@ -143,7 +146,7 @@ class SqlEventRepository(EventRepository):
             )
         for session in event.sessions:
             await self._write_session(event, session, insert(sessions).values(**_session_row(event, session)))
-        await self._write_inventory(event)
+        await self._write_session_zones(event)
         self._remember(event)
 
     async def save(self, event: Event) -> None:
@@ -183,7 +186,7 @@ class SqlEventRepository(EventRepository):
                     event, session, update(sessions).where(sessions.c.id == session.id).values(**session_row)
                 )
         if reshaped:
-            await self._write_inventory(event)
+            await self._write_session_zones(event)
         self._remember(event)
 
     async def _write_session(self, event: Event, session: Session, statement: Executable) -> None:
@@ -233,11 +236,11 @@ class SqlEventRepository(EventRepository):
             conflicting_ends_at=utc_iso(clash.ends_at),
         )
 
-    async def _write_inventory(self, event: Event) -> None:
-        lines = event.inventory()
+    async def _write_session_zones(self, event: Event) -> None:
+        lines = event.session_zones()
         if not lines:
             return
-        statement = pg_insert(inventory).values(
+        statement = pg_insert(session_zones).values(
             [
                 {"session_id": line.session_id, "zone_id": line.zone_id, "capacity": line.capacity}
                 for line in lines
@@ -245,9 +248,9 @@ class SqlEventRepository(EventRepository):
         )
         await self._connection.execute(
             statement.on_conflict_do_update(
-                index_elements=[inventory.c.session_id, inventory.c.zone_id],
+                index_elements=[session_zones.c.session_id, session_zones.c.zone_id],
                 set_={"capacity": statement.excluded.capacity},
-                where=inventory.c.capacity != statement.excluded.capacity,
+                where=session_zones.c.capacity != statement.excluded.capacity,
             )
         )
 

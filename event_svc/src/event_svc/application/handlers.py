@@ -24,6 +24,7 @@ from event_svc.domain.commands import (
     DeleteEvent,
     FeatureEvent,
     FindEventBySession,
+    FollowSales,
     GetEvent,
     GetSession,
     Idempotency,
@@ -233,6 +234,18 @@ async def find_event_by_session(cmd: FindEventBySession, uow: UnitOfWork) -> Eve
         raise SessionNotFound(cmd.session_id) from None
     event.session(cmd.session_id)  # a removed session is not found
     return event
+
+
+async def follow_sales(cmd: FollowSales, uow: UnitOfWork) -> bool:
+    """Keeps the listings' "available" filter in step with ticketing_svc's sold-out transitions.
+
+    Setting a flag is idempotent, and one session's messages arrive in order (keyed by session), so
+    a redelivery changes nothing. Returns whether the flag changed.
+    """
+    async with uow:
+        changed = await uow.events.mark_sold_out(cmd.session_id, cmd.zone_id, cmd.sold_out)
+        await uow.commit()
+    return changed
 
 
 async def list_organization_events(

@@ -30,6 +30,10 @@ class EventRepository(abc.ABC):
         """Writes back an event loaded ``for_update``; raises SessionOverlap like :meth:`add`."""
 
     @abc.abstractmethod
+    async def mark_sold_out(self, session_id: uuid.UUID, zone_id: uuid.UUID, sold_out: bool) -> bool:
+        """Records whether a zone of a session is sold out, as ticketing_svc said; True if it changed."""
+
+    @abc.abstractmethod
     async def event_id_for_session(self, session_id: uuid.UUID) -> uuid.UUID | None:
         """The id of the event a session (removed or not) belongs to, or None."""
 

@@ -252,3 +252,12 @@ class SearchEvents(Command):
     after: ListingPosition | None = None
     include_total: bool = False
     featured_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FollowSales:
+    """ticketing_svc says a zone of a session sold out (or is back on sale)."""
+
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    sold_out: bool

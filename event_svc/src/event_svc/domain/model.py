@@ -157,8 +157,9 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
-class InventoryLine:
-    """Places of one zone in one session; tickets are held and sold against it."""
+class SessionZone:
+    """One zone in one session, with its places: what ticketing_svc sells (it alone counts what is
+    held and sold; the catalog only learns when the pair sells out or is back on sale)."""
 
     session_id: uuid.UUID
     zone_id: uuid.UUID
@@ -191,9 +192,6 @@ class Event:
     # An administrator's pick for the front page; only a published event can be featured.
     featured: bool = False
     events: list[DomainEvent] = field(default_factory=list, repr=False)
-    # Places held or sold by (session id, zone id), as the inventory had them when the event was
-    # loaded (ticketing writes them; a pair without an entry has none taken).
-    taken: dict[tuple[uuid.UUID, uuid.UUID], int] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ creation
 
@@ -288,20 +286,9 @@ class Event:
         total = self.zones_capacity
         return sum(session.capacity(total) for session in self.sessions if session.active)
 
-    def available(self, zone: Zone) -> int:
-        """Places of ``zone`` left to sell, over the sessions that can still sell (neither cancelled
-        nor finished) while the event is a draft or published; 0 once it is cancelled or over."""
-        if self.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
-            return 0
-        return sum(
-            max(0, zone.capacity - self.taken.get((session.id, zone.id), 0))
-            for session in self.sessions
-            if not session.removed and session.status not in CLOSED_SESSION_STATUSES
-        )
-
-    def inventory(self) -> list[InventoryLine]:
+    def session_zones(self) -> list[SessionZone]:
         return [
-            InventoryLine(session.id, zone.id, zone.capacity)
+            SessionZone(session.id, zone.id, zone.capacity)
             for session in self.sessions
             if not session.removed
             for zone in self.zones

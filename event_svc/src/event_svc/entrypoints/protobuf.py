@@ -301,7 +301,6 @@ def event_message(event: Event) -> pb.Event:
                 name=zone.name,
                 price=pb.Money(amount=f"{zone.price.amount:.2f}", currency=zone.price.currency),
                 capacity=zone.capacity,
-                available=event.available(zone),
             )
             for zone in event.zones
         ],

@@ -283,8 +283,8 @@ class Zone(google.protobuf.message.Message):
     capacity: builtins.int
     """Places in this zone per session, > 0."""
     available: builtins.int
-    """Places of this zone left to sell (neither held nor sold), summed over the sessions that can
-    still sell (not cancelled or finished); 0 once the event is cancelled or completed.
+    """No longer set (always 0): ticketing_svc owns the places left, per session and zone
+    (taquilla.ticketing.v1.TicketingService/GetAvailability).
     """
     @property
     def price(self) -> global___Money:

@@ -299,10 +299,9 @@ class ZonePublic(BaseModel):
     id: uuid.UUID
     name: str
     price: Money
-    capacity: int = Field(description="Places in this zone per session.")
-    available: int = Field(
-        description="Places left to sell (neither held nor sold) over the sessions that can still sell "
-        "(not cancelled or finished); 0 once the event is cancelled or completed."
+    capacity: int = Field(
+        description="Places in this zone per session; places left per session: "
+        "`GET /api/v1/events/{id}/availability`."
     )
 
 
@@ -387,7 +386,6 @@ class EventPublic(BaseModel):
                     name=zone.name,
                     price=Money.from_pb(zone.price),
                     capacity=zone.capacity,
-                    available=zone.available,
                 )
                 for zone in event.zones
             ],
