@@ -26,6 +26,7 @@ TOPICS = (
     "taquilla.events.v1",
     "taquilla.events.v1.dlq",
     "taquilla.events.v1.ticketing-dlq",
+    "taquilla.ticketing.v1.dlq",
     "taquilla.ticketing.v1",
 )
 
@@ -346,7 +347,16 @@ class Stack:
         )
 
     def _fail_if_exited(self) -> None:
-        names = ["redis", "broker", "smtp", "identity_svc", "event_svc", "notification_svc", "ticketing_svc", "edge"]
+        names = [
+            "redis",
+            "broker",
+            "smtp",
+            "identity_svc",
+            "event_svc",
+            "notification_svc",
+            "ticketing_svc",
+            "edge",
+        ]
         for name in [*names, *(["frontend"] if self.with_frontend else [])]:
             if self._pidfile(name).exists() and not self._running(name):
                 raise StartupError(f"{name} exited during start-up; see {self.logs / (name + '.log')}")
