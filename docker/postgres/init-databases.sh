@@ -3,6 +3,7 @@
 #   identity_svc     -> database taquilla_identity,      role identity_svc,     schema identity
 #   event_svc        -> database taquilla_events,        role event_svc,        schema catalog
 #   notification_svc -> database taquilla_notifications, role notification_svc, schema notifications
+#   ticketing_svc    -> database taquilla_ticketing,     role ticketing_svc,    schema ticketing
 #
 # The postgres image runs this once, when it initialises an empty data directory
 # (docker-compose.yml mounts it into /docker-entrypoint-initdb.d). Each role owns only its
@@ -37,3 +38,4 @@ SQL
 create_service_database taquilla_identity identity_svc identity "${TAQUILLA_IDENTITY_DB_PASSWORD:-}"
 create_service_database taquilla_events event_svc catalog "${TAQUILLA_EVENT_DB_PASSWORD:-}"
 create_service_database taquilla_notifications notification_svc notifications "${TAQUILLA_NOTIFICATION_DB_PASSWORD:-}"
+create_service_database taquilla_ticketing ticketing_svc ticketing "${TAQUILLA_TICKETING_DB_PASSWORD:-}"

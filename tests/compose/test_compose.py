@@ -11,6 +11,10 @@ The rules docker-compose.yml keeps:
   it wait for ``service_healthy``;
 - host ports are published on 127.0.0.1 only, each port once;
 - every ``${VARIABLE}`` has a development default, so ``docker compose up`` works without an .env file.
+
+The gRPC services build from one parametrised Dockerfile (docker/service.Dockerfile). The image checks
+therefore look at what Compose builds for each service: its Dockerfile resolved with the build
+arguments Compose passes, the way Docker substitutes them.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import shutil
 import subprocess
 import tomllib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +43,7 @@ GRAFANA_DIR = ROOT / "observability" / "grafana"
 DATASOURCES = GRAFANA_DIR / "provisioning" / "datasources" / "datasources.yml"
 POSTGRES_INIT = ROOT / "docker" / "postgres" / "init-databases.sh"
 NGINX_CONF = ROOT / "frontend" / "nginx.conf"
+SERVICE_DOCKERFILE = ROOT / "docker" / "service.Dockerfile"
 
 PROMTOOL_MISSING = "promtool is not installed: apt-get install -y prometheus"
 
@@ -61,6 +67,12 @@ PYTHON_IMAGES: dict[str, tuple[str, list[str], set[int], list[str]]] = {
         {50053, 9103},
         ["python", "-m", "taquilla_runtime.probe", "grpc", "127.0.0.1:50053"],
     ),
+    "ticketing_svc": (
+        "ticketing-svc",
+        ["python", "-m", "ticketing_svc", "serve"],
+        {50054, 9104},
+        ["python", "-m", "taquilla_runtime.probe", "grpc", "127.0.0.1:50054"],
+    ),
     "edge": (
         "edge",
         ["python", "-m", "edge"],
@@ -68,14 +80,20 @@ PYTHON_IMAGES: dict[str, tuple[str, list[str], set[int], list[str]]] = {
         ["python", "-m", "taquilla_runtime.probe", "http", "http://127.0.0.1:8000/healthz"],
     ),
 }
-GRPC_SERVICES = ("identity_svc", "event_svc", "notification_svc")
+GRPC_SERVICES = ("identity_svc", "event_svc", "notification_svc", "ticketing_svc")
 EDGE_PATHS = ("/api", "/.well-known", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json")
-KAFKA_TOPICS = ("taquilla.events.v1", "taquilla.events.v1.dlq")
+KAFKA_TOPICS = (
+    "taquilla.events.v1",
+    "taquilla.events.v1.dlq",
+    "taquilla.events.v1.ticketing-dlq",
+    "taquilla.ticketing.v1",
+)
 # service -> (database, role, schema), as docs and layout define them.
 DATABASES = {
     "identity_svc": ("taquilla_identity", "identity_svc", "identity"),
     "event_svc": ("taquilla_events", "event_svc", "catalog"),
     "notification_svc": ("taquilla_notifications", "notification_svc", "notifications"),
+    "ticketing_svc": ("taquilla_ticketing", "ticketing_svc", "ticketing"),
 }
 EXPECTED_SERVICES = {
     "postgres",
@@ -90,6 +108,8 @@ EXPECTED_SERVICES = {
     "event-svc",
     "notification-svc-migrate",
     "notification-svc",
+    "ticketing-svc-migrate",
+    "ticketing-svc",
     "edge",
     "frontend",
     "prometheus",
@@ -181,8 +201,8 @@ class Instruction:
     arguments: str
 
 
-def dockerfile_stages(path: Path) -> list[list[Instruction]]:
-    """The Dockerfile's instructions, split into stages (each starting with its FROM)."""
+def dockerfile_instructions(path: Path) -> list[Instruction]:
+    """The Dockerfile's instructions, continuation lines joined and comments left out."""
     logical: list[str] = []
     pending = ""
     for raw in path.read_text().splitlines():
@@ -196,17 +216,174 @@ def dockerfile_stages(path: Path) -> list[list[Instruction]]:
             continue
         logical.append(pending + line)
         pending = ""
-    stages: list[list[Instruction]] = []
+    instructions = []
     for line in logical:
         keyword, _, arguments = line.partition(" ")
-        instruction = Instruction(keyword.upper(), arguments.strip())
+        instructions.append(Instruction(keyword.upper(), arguments.strip()))
+    return instructions
+
+
+def split_stages(path: Path, instructions: list[Instruction]) -> list[list[Instruction]]:
+    """Instructions grouped by stage (each from its FROM on); ARGs before the first FROM are left out."""
+    stages: list[list[Instruction]] = []
+    for instruction in instructions:
         if instruction.keyword == "FROM":
             stages.append([])
-        elif instruction.keyword not in {"ARG"} and not stages:
-            raise AssertionError(f"{path}: {keyword} before the first FROM")
-        if stages:
-            stages[-1].append(instruction)
+        elif not stages:
+            if instruction.keyword == "ARG":
+                continue
+            raise AssertionError(f"{path}: {instruction.keyword} before the first FROM")
+        stages[-1].append(instruction)
     return stages
+
+
+def dockerfile_stages(path: Path) -> list[list[Instruction]]:
+    """The Dockerfile's instructions, split into stages (each starting with its FROM), as written."""
+    return split_stages(path, dockerfile_instructions(path))
+
+
+# Instructions whose arguments Docker substitutes ${NAME} in at build time. RUN, CMD, ENTRYPOINT
+# and HEALTHCHECK are left alone: a shell in the container expands them, if anything does.
+SUBSTITUTED = {
+    "ADD",
+    "ARG",
+    "COPY",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "LABEL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+}
+_DOCKERFILE_VARIABLE = re.compile(
+    r"\\\$|\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<operator>[-+])(?P<word>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def substitute(text: str, variables: Mapping[str, str], *, strict: bool = False) -> str:
+    """``$NAME``, ``${NAME}``, ``${NAME:-word}`` and ``${NAME:+word}`` replaced from ``variables``.
+
+    A name not in ``variables`` is left as written when not ``strict`` (at build time it comes from
+    the base image, like ``$PATH``), and fails when ``strict``.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "\\$":
+            return "$"
+        name = match.group("braced") or match.group("bare")
+        operator, word = match.group("operator"), match.group("word") or ""
+        value = variables.get(name)
+        if operator == "-":
+            return value if value else word
+        if operator == "+":
+            return word if value else ""
+        if value is None:
+            assert not strict, f"${name} is not set in the image"
+            return match.group(0)
+        return value
+
+    return _DOCKERFILE_VARIABLE.sub(replace, text)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A Dockerfile resolved with build arguments: its stages, substituted, and the runtime environment."""
+
+    stages: list[list[Instruction]]
+    env: dict[str, str]
+
+
+def resolve_dockerfile(path: Path, build_args: Mapping[str, str]) -> Image:
+    """The Dockerfile as Docker builds it with ``build_args`` (ARG scoping, build-time substitution)."""
+    unused = set(build_args)
+    global_args: dict[str, str] = {}
+    variables: dict[str, str] = {}
+    env: dict[str, str] = {}
+    resolved: list[Instruction] = []
+    in_stage = False
+    for instruction in dockerfile_instructions(path):
+        keyword, arguments = instruction.keyword, instruction.arguments
+        if keyword == "FROM":
+            in_stage, variables, env = True, {}, {}
+            arguments = substitute(arguments, global_args)
+        elif keyword == "ARG":
+            scope = variables if in_stage else global_args
+            for word in shlex.split(arguments):
+                name, has_default, default = word.partition("=")
+                if name in build_args:
+                    scope[name] = build_args[name]
+                    unused.discard(name)
+                elif has_default:
+                    scope[name] = substitute(default, {**global_args, **variables})
+                elif in_stage and name in global_args:
+                    scope[name] = global_args[name]
+                else:
+                    raise AssertionError(f"{path}: ARG {name} has no default and the build passes none")
+        elif keyword in SUBSTITUTED:
+            arguments = substitute(arguments, variables)
+        if keyword == "ENV":
+            pairs = [word.partition("=") for word in shlex.split(arguments)]
+            assert all(separator for _name, separator, _value in pairs), f"{path}: write ENV as NAME=value"
+            for name, _separator, value in pairs:
+                env[name] = variables[name] = value
+        resolved.append(Instruction(keyword, arguments))
+    assert not unused, f"{path}: build arguments it does not declare: {sorted(unused)}"
+    return Image(split_stages(path, resolved), env)
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """What Compose builds for one service: a Dockerfile and the build arguments it passes to it."""
+
+    dockerfile: Path
+    args: dict[str, str]
+
+
+def image_build(services: dict[str, dict[str, Any]], name: str) -> ImageBuild:
+    build = services[name].get("build")
+    assert build is not None, f"{name}: not built from this repository"
+    if isinstance(build, str):
+        build = {"context": build}
+    context = ROOT / interpolate(str(build.get("context", ".")))
+    raw_args = build.get("args") or {}
+    if isinstance(raw_args, list):
+        raw_args = dict(str(item).split("=", 1) for item in raw_args)
+    args = {str(key): interpolate(str(value)) for key, value in raw_args.items()}
+    return ImageBuild(context / interpolate(str(build.get("dockerfile", "Dockerfile"))), args)
+
+
+def built_image(services: dict[str, dict[str, Any]], name: str) -> Image:
+    build = image_build(services, name)
+    return resolve_dockerfile(build.dockerfile, build.args)
+
+
+def exec_form(arguments: str) -> list[str]:
+    """The argv of a CMD (or HEALTHCHECK CMD): the JSON array, or the shell form run by ``/bin/sh -c``."""
+    if not arguments.startswith("["):
+        return ["/bin/sh", "-c", arguments]
+    argv = json.loads(arguments)
+    assert isinstance(argv, list), arguments
+    assert all(isinstance(word, str) for word in argv), arguments
+    return argv
+
+
+def process_started(argv: list[str], env: Mapping[str, str]) -> list[str]:
+    """The process a container runs for ``argv``: through ``/bin/sh -c "exec ..."``, the exec'd command.
+
+    The shell may only expand the image's environment and hand over to one command with ``exec``, so
+    the command becomes PID 1 and receives SIGTERM.
+    """
+    if argv[:2] != ["/bin/sh", "-c"]:
+        return argv
+    assert len(argv) == 3, argv
+    script = argv[2]
+    assert not re.search(r"[;&|<>`']|\$\(", script), f"keep the shell to one exec: {script}"
+    words = shlex.split(substitute(script, env, strict=True))
+    assert words[:1] == ["exec"], f"{script}: without exec, the shell stays PID 1 and keeps SIGTERM to itself"
+    return words[1:]
 
 
 def copy_sources(stages: list[list[Instruction]]) -> list[str]:
@@ -440,10 +617,54 @@ def final_stage_user(stage: list[Instruction]) -> str | None:
     return users[-1] if users else None
 
 
+def port_of(address: str) -> str:
+    return address.rsplit(":", 1)[1]
+
+
+@pytest.mark.parametrize("package", GRPC_SERVICES)
+def test_grpc_services_build_from_the_one_service_dockerfile(
+    package: str, services: dict[str, dict[str, Any]]
+) -> None:
+    name = PYTHON_IMAGES[package][0]
+    build = image_build(services, name)
+    assert build.dockerfile == SERVICE_DOCKERFILE, f"{name}: build from docker/service.Dockerfile"
+    assert not (ROOT / package / "Dockerfile").exists(), (
+        f"{package}/Dockerfile: a copy of the service Dockerfile"
+    )
+    manifest = tomllib.loads((ROOT / package / "pyproject.toml").read_text())
+    env = environment(services[name])
+    prefix = f"{package.upper()}_"
+    assert build.args == {
+        "SERVICE": package,
+        "PACKAGE": manifest["project"]["name"],
+        "ENV_PREFIX": prefix,
+        "GRPC_PORT": port_of(env[f"{prefix}GRPC_ADDRESS"]),
+        "METRICS_PORT": port_of(env[f"{prefix}METRICS_ADDRESS"]),
+    }
+    image = resolve_dockerfile(build.dockerfile, build.args)
+    # Without Compose's environment the image still listens where it is reachable and probed.
+    assert image.env[f"{prefix}GRPC_ADDRESS"] == f"0.0.0.0:{build.args['GRPC_PORT']}"
+    assert image.env[f"{prefix}METRICS_ADDRESS"] == f"0.0.0.0:{build.args['METRICS_PORT']}"
+
+
+def test_a_service_and_its_jobs_share_one_build_and_image(services: dict[str, dict[str, Any]]) -> None:
+    builds: dict[str, ImageBuild] = {}
+    for name, service in services.items():
+        if "build" not in service:
+            continue
+        image = service.get("image")
+        assert image, f"{name}: built images are tagged, so the jobs of a service reuse its image"
+        build = image_build(services, name)
+        assert builds.setdefault(str(image), build) == build, f"{name}: {image} is built in two ways"
+
+
 @pytest.mark.parametrize("package", sorted(PYTHON_IMAGES))
-def test_python_dockerfile_is_multi_stage_non_root_and_healthchecked(package: str) -> None:
-    _name, command, ports, probe = PYTHON_IMAGES[package]
-    stages = dockerfile_stages(ROOT / package / "Dockerfile")
+def test_python_dockerfile_is_multi_stage_non_root_and_healthchecked(
+    package: str, services: dict[str, dict[str, Any]]
+) -> None:
+    name, command, ports, probe = PYTHON_IMAGES[package]
+    image = built_image(services, name)
+    stages = image.stages
     assert len(stages) >= 2, "build in one stage, run from a slim one"
     final = stages[-1]
     user = final_stage_user(final)
@@ -451,10 +672,10 @@ def test_python_dockerfile_is_multi_stage_non_root_and_healthchecked(package: st
     assert user.split(":")[0] not in {"root", "0"}
     healthchecks = [i.arguments for i in final if i.keyword == "HEALTHCHECK"]
     assert healthchecks, "no HEALTHCHECK in the runtime stage"
-    assert json.loads(healthchecks[-1].split("CMD", 1)[1].strip()) == probe
+    assert process_started(exec_form(healthchecks[-1].split("CMD", 1)[1].strip()), image.env) == probe
     commands = [i.arguments for i in final if i.keyword == "CMD"]
     assert commands, "no CMD in the runtime stage"
-    assert json.loads(commands[-1]) == command
+    assert process_started(exec_form(commands[-1]), image.env) == command
     exposed = {
         int(port.split("/")[0]) for i in final if i.keyword == "EXPOSE" for port in i.arguments.split()
     }
@@ -462,21 +683,28 @@ def test_python_dockerfile_is_multi_stage_non_root_and_healthchecked(package: st
 
 
 @pytest.mark.parametrize("package", sorted(PYTHON_IMAGES))
-def test_python_dockerfile_copies_every_workspace_member_manifest(package: str) -> None:
-    sources = copy_sources(dockerfile_stages(ROOT / package / "Dockerfile"))
+def test_python_dockerfile_copies_every_workspace_member_manifest(
+    package: str, services: dict[str, dict[str, Any]]
+) -> None:
+    sources = copy_sources(built_image(services, PYTHON_IMAGES[package][0]).stages)
     for member in workspace_members():
         assert f"{member}/pyproject.toml" in sources, f"uv sync --frozen needs {member}/pyproject.toml"
     assert "uv.lock" in sources
 
 
-DOCKERFILES = [f"{package}/Dockerfile" for package in sorted(PYTHON_IMAGES)] + ["frontend/Dockerfile"]
+BUILT_SERVICES = [PYTHON_IMAGES[package][0] for package in sorted(PYTHON_IMAGES)] + ["frontend"]
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_dockerfile_copies_only_what_the_build_context_has(dockerfile: str) -> None:
-    for source in copy_sources(dockerfile_stages(ROOT / dockerfile)):
-        assert (ROOT / source).exists(), f"{dockerfile}: COPY {source}: no such path in the repository"
-        assert not dockerignored(source), f"{dockerfile}: COPY {source}: excluded by .dockerignore"
+@pytest.mark.parametrize("name", BUILT_SERVICES)
+def test_dockerfile_copies_only_what_the_build_context_has(
+    name: str, services: dict[str, dict[str, Any]]
+) -> None:
+    dockerfile = image_build(services, name).dockerfile.relative_to(ROOT)
+    for source in copy_sources(built_image(services, name).stages):
+        assert (ROOT / source).exists(), (
+            f"{name} ({dockerfile}): COPY {source}: no such path in the repository"
+        )
+        assert not dockerignored(source), f"{name} ({dockerfile}): COPY {source}: excluded by .dockerignore"
 
 
 def test_frontend_dockerfile_builds_then_serves_with_unprivileged_nginx() -> None:

@@ -8,8 +8,9 @@ docs/operations.md, and the dashboards are Grafana 11 JSON on the provisioned da
 Live part: a real Prometheus (Debian package `prometheus`) scrapes the platform of tests/conftest.py
 every second and evaluates the same rule files every second. The test signs in, reads its profile,
 gets 404s and 401s, has a fresh organizer create a published event (event_svc's outbox relays
-EventCreated and EventPublished to Kafka, notification_svc mails the organizer) and puts envelopes
-on taquilla.events.v1 itself (one twice, so the consumer skips a duplicate). Then:
+EventCreated and EventPublished to Kafka, notification_svc mails the organizer), asks ticketing_svc
+for the event's availability over gRPC, and puts envelopes on taquilla.events.v1 itself (one twice,
+so the consumer skips a duplicate). Then:
 
 - every target is up, and every rule group is loaded and healthy;
 - every query evaluates without error: each dashboard panel's `expr` (with `$job` set to every
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
 import pytest
 import pytest_asyncio
@@ -49,6 +51,7 @@ from aiokafka import AIOKafkaProducer
 
 from devstack.processes import Process, free_port, wait_until
 from devstack.stack import Ports
+from taquilla.ticketing.v1 import ticketing_service_pb2, ticketing_service_pb2_grpc
 from taquilla_runtime.messaging.envelope import Envelope
 from tests.conftest import Platform, bearer, login_as, new_organizer
 
@@ -61,7 +64,7 @@ DASHBOARD_FILES = sorted((GRAFANA_DIR / "dashboards").glob("*.json"))
 DATASOURCES = GRAFANA_DIR / "provisioning" / "datasources" / "datasources.yml"
 OPERATIONS = ROOT / "docs" / "operations.md"
 
-JOBS = ("edge", "identity_svc", "event_svc", "notification_svc")
+JOBS = ("edge", "identity_svc", "event_svc", "notification_svc", "ticketing_svc")
 SEVERITIES = {"critical", "warning"}
 # What Grafana's interval variables become in the test: long enough to span several 1 s scrapes.
 GRAFANA_INTERVALS = re.compile(r"\$__(rate_interval|interval|range)\b")
@@ -103,6 +106,7 @@ def local_config(ports: Ports, prometheus_port: int, interval: str = "1s") -> di
         "identity_svc": ports.identity_metrics,
         "event_svc": ports.event_metrics,
         "notification_svc": ports.notification_metrics,
+        "ticketing_svc": ports.ticketing_metrics,
     }
     jobs = [job["job_name"] for job in config["scrape_configs"]]
     assert sorted(jobs) == sorted(targets), f"prometheus.yml scrapes {jobs}, expected {sorted(targets)}"
@@ -448,6 +452,7 @@ async def traffic(platform: Platform, prometheus: Prometheus) -> None:
         assert listed.status_code == 200, listed.text
         for _ in range(3):  # a cache miss, then hits
             assert (await edge.get("/api/v1/events", params={"limit": 5})).status_code == 200
+    await ask_availability(platform, created.json()["id"])
 
     producer = AIOKafkaProducer(bootstrap_servers=platform.env("EVENT_SVC_KAFKA_BOOTSTRAP_SERVERS"))
     await producer.start()
@@ -462,6 +467,24 @@ async def traffic(platform: Platform, prometheus: Prometheus) -> None:
             )
     finally:
         await producer.stop()
+
+
+async def ask_availability(platform: Platform, event_id: str) -> None:
+    """One call to ticketing_svc besides health checks, so its per-method series exist.
+
+    Straight over gRPC: whether the edge asks ticketing_svc on the requests above is the edge's
+    business. NOT_FOUND (the event's message not consumed yet) is recorded like any answer.
+    """
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.stack.ports.ticketing_grpc}") as channel:
+        stub = ticketing_service_pb2_grpc.TicketingServiceStub(channel)
+        request = ticketing_service_pb2.GetAvailabilityRequest(event_id=event_id)
+        try:
+            await stub.GetAvailability(request, timeout=5)
+        except grpc.aio.AioRpcError as error:
+            code, detail = error.code(), error.details()
+        else:
+            code, detail = grpc.StatusCode.OK, ""
+    assert code in {grpc.StatusCode.OK, grpc.StatusCode.NOT_FOUND}, f"GetAvailability: {code} {detail}"
 
 
 async def targets_not_up(prometheus: Prometheus) -> list[str]:
