@@ -630,7 +630,7 @@ async def test_a_new_session_gets_its_own_places() -> None:
 # ---------------------------------------------------------------- availability
 
 
-async def test_availability_tells_on_sale_few_left_and_sold_out_per_make_zone() -> None:
+async def test_availability_tells_on_sale_few_left_and_sold_out_per_zone() -> None:
     uow = FakeUnitOfWork()
     event = make_event(
         zones=(
