@@ -191,13 +191,22 @@ async def test_invalid_items_are_an_invalid_argument_listing_every_field(
     use_cases: UseCases, ticketing: Stub
 ) -> None:
     event = await on_sale(use_cases, make_event())
+    zone_id = str(event.zones[0].id)
     request = pb.ReserveRequest(
         session_id=str(event.sessions[0].id),
-        items=[pb.ItemRequest(zone_id="zone-1", quantity=1), pb.ItemRequest(zone_id=str(event.zones[0].id))],
+        items=[
+            pb.ItemRequest(zone_id="zone-1", quantity=1),
+            pb.ItemRequest(zone_id=zone_id),
+            pb.ItemRequest(zone_id=zone_id, quantity=2**31 - 1),
+        ],
     )
     error = await refused(ticketing.Reserve(request, metadata=signed(person())))
     assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
-    assert fields(error) == ["items.0.zone_id", "items.1.quantity"]
+    assert field_errors_from_trailers(error.trailing_metadata()) == [
+        {"field": "items.0.zone_id", "message": "must be a zone id (UUID)"},
+        {"field": "items.1.quantity", "message": "must be from 1 to 1000"},
+        {"field": "items.2.quantity", "message": "must be from 1 to 1000"},
+    ]
 
     for request, expected in (
         (reserve_request(event, (0, 11)), ["items.0.quantity"]),  # above the zone's 10 per order

@@ -95,7 +95,7 @@ def items_from(items: list[pb.ItemRequest]) -> tuple[ItemRequest, ...]:
         if zone_id is None:
             problems.append(FieldProblem(f"items.{index}.zone_id", "must be a zone id (UUID)"))
         if not 1 <= item.quantity <= QUANTITY_MAX:
-            problems.append(FieldProblem(f"items.{index}.quantity", "must be at least 1"))
+            problems.append(FieldProblem(f"items.{index}.quantity", f"must be from 1 to {QUANTITY_MAX}"))
         if zone_id is not None:
             found.append(ItemRequest(zone_id, item.quantity))
     if problems:
