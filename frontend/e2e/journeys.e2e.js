@@ -158,9 +158,14 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     await sessions.getByText('Primer pase').waitFor();
     await sessions.getByText('Segundo pase').waitFor();
     const zones = page.getByRole('region', { name: 'Zonas y precios' });
-    // Prices, and the places left over both sessions (200 and 150 per session, nothing sold yet).
-    assert.match((await zones.getByRole('row', { name: /Platea/ }).textContent()) ?? '', /45,50\s*€.*400 disponibles/);
-    assert.match((await zones.getByRole('row', { name: /Anfiteatro/ }).textContent()) ?? '', /20,00\s*€.*300 disponibles/);
+    // Places left per session (200 + 150, nothing sold yet); prices and places per zone of the chosen one.
+    await sessions.getByText('(350 disponibles)').first().waitFor();
+    await zones.getByRole('radio', { name: /Primer pase/ }).waitFor();
+    await zones.getByRole('row', { name: /Platea/ }).getByText('(200 disponibles)').waitFor();
+    assert.match((await zones.getByRole('row', { name: /Platea/ }).textContent()) ?? '', /45,50\s*€.*200 disponibles/);
+    assert.match((await zones.getByRole('row', { name: /Anfiteatro/ }).textContent()) ?? '', /20,00\s*€.*150 disponibles/);
+    await zones.getByRole('radio', { name: /Segundo pase/ }).check();
+    assert.equal(await zones.getByLabel('Entradas de Platea').inputValue(), '0');
     assert.equal(await page.getByRole('link', { name: 'Editar evento' }).count(), 0);
     await capture(page, '11-event-public');
 

@@ -6,6 +6,9 @@ API paths to the platform's edge, as nginx does in production), and runs the jou
 frontend/e2e/*.e2e.js with node's test runner: Debian's chromium (never a downloaded browser)
 driven by playwright-core, axe-core checked on every page, one screenshot per page saved under
 test-results/frontend-e2e/ (gitignored).
+
+The reservation journeys get their events from here: a fresh organizer (tests/conftest.py) publishes
+them through the API, and another buyer holds every VIP place of one of them, so it shows sold out.
 """
 
 from __future__ import annotations
@@ -15,14 +18,19 @@ import shutil
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import pytest_asyncio
 
 from devstack.processes import free_port, port_open
 from devstack.stack import REPO_ROOT
-from tests.conftest import Platform
+from tests.conftest import Platform, bearer, new_customer, new_organizer
 
 pytestmark = pytest.mark.e2e
 
@@ -82,12 +90,60 @@ def frontend_url(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -
         log.close()
 
 
+async def _published_event(
+    edge: httpx.AsyncClient, organizer: dict[str, str], name: str, vip: int
+) -> dict[str, Any]:
+    start = (datetime.now(UTC) + timedelta(days=150)).replace(minute=0, second=0, microsecond=0)
+    reply = await edge.post(
+        "/api/v1/events",
+        headers=organizer,
+        json={
+            "name": name,
+            "description": "Una noche de música.",
+            "category": "concert",
+            "venue": {"name": f"Sala {uuid.uuid4().hex[:8]}", "city": "Sevilla", "address": "Calle Feria 2"},
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=4)).isoformat(),
+            "timezone": "Europe/Madrid",
+            "zones": [
+                {"name": "General", "price": {"amount": "30.00", "currency": "EUR"}, "capacity": 50},
+                {"name": "VIP", "price": {"amount": "95.50", "currency": "EUR"}, "capacity": vip},
+            ],
+            "publish": True,
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    event: dict[str, Any] = reply.json()
+    return event
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sale_events(edge: httpx.AsyncClient) -> dict[str, str]:
+    """Two published events: one to reserve and release in the browser, one whose VIP zone is sold out."""
+    organizer = await new_organizer(edge)
+    run = uuid.uuid4().hex[:6]
+    on_sale = await _published_event(edge, organizer, f"Gira de reservas {run}", vip=20)
+    sold_out = await _published_event(edge, organizer, f"Gira agotada {run}", vip=2)
+    _, _, tokens = await new_customer(edge)
+    held = await edge.post(
+        "/api/v1/reservations",
+        headers=bearer(tokens["access_token"]),
+        json={
+            "session_id": sold_out["sessions"][0]["id"],
+            "items": [{"zone_id": sold_out["zones"][1]["id"], "quantity": 2}],
+        },
+    )
+    assert held.status_code == 201, held.text  # held for 10 minutes: longer than the journeys take
+    return {"E2E_SALE_EVENT_ID": on_sale["id"], "E2E_SOLD_OUT_EVENT_ID": sold_out["id"]}
+
+
 @pytest.mark.timeout(600)
-def test_browser_journeys(frontend_url: str) -> None:
+def test_browser_journeys(frontend_url: str, sale_events: dict[str, str]) -> None:
     """Register; sign in as the demo organizer; create an event with two zones and two sessions;
     a zero capacity is refused on its field; publish; open it; a customer is sent away from
     /events/new; an admin changes a user's role; a published event is found by searching with a typo
-    and without accents, and opened."""
+    and without accents, and opened; a buyer sent to sign in comes back, reserves places, sees the
+    countdown and releases them; a sold-out zone shows as sold out and cannot be chosen."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     journeys = sorted(str(p.relative_to(FRONTEND)) for p in (FRONTEND / "e2e").glob("*.e2e.js"))
     assert journeys, "no browser journeys found in frontend/e2e"
@@ -96,6 +152,7 @@ def test_browser_journeys(frontend_url: str) -> None:
         "E2E_BASE_URL": frontend_url,
         "E2E_ARTIFACTS": str(ARTIFACTS),
         "CHROMIUM_PATH": CHROMIUM,
+        **sale_events,
     }
     result = subprocess.run(
         ["node", "--test", "--test-concurrency=1", *journeys],

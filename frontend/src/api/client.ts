@@ -35,6 +35,8 @@ export interface ApiErrorInit {
   type?: string | undefined;
   instance?: string | undefined;
   errors?: FieldError[] | undefined;
+  /** The problem's other members (RFC 9457 extensions), e.g. `zones` of a sold-out refusal. */
+  extensions?: Record<string, unknown> | undefined;
   correlationId?: string | undefined;
   cause?: unknown;
 }
@@ -48,6 +50,8 @@ export class ApiError extends Error {
   readonly type: string;
   readonly instance: string | undefined;
   readonly errors: FieldError[] | undefined;
+  /** Extension members of the problem body (never the standard ones); empty when there were none. */
+  readonly extensions: Record<string, unknown>;
   readonly correlationId: string | undefined;
 
   constructor(init: ApiErrorInit) {
@@ -58,6 +62,7 @@ export class ApiError extends Error {
     this.type = init.type ?? 'about:blank';
     this.instance = init.instance;
     this.errors = init.errors;
+    this.extensions = init.extensions ?? {};
     this.correlationId = init.correlationId;
   }
 
@@ -127,6 +132,8 @@ export function normalizeFieldErrors(raw: unknown): FieldError[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'errors']);
+
 /**
  * Build the fields of an ApiError from a parsed error body. Unknown shapes fall
  * back to the HTTP status line so callers always get a usable title.
@@ -139,6 +146,7 @@ export function parseProblem(body: unknown, fallback: { status: number; title: s
   const detailIsList = Array.isArray(body.detail);
   const errors = normalizeFieldErrors(body.errors) ?? (detailIsList ? normalizeFieldErrors(body.detail) : undefined);
   const status = typeof body.status === 'number' && Number.isInteger(body.status) ? body.status : fallback.status;
+  const extensions = Object.fromEntries(Object.entries(body).filter(([key]) => !STANDARD_MEMBERS.has(key)));
   return {
     status,
     title: optionalString(body.title) ?? fallback.title,
@@ -146,6 +154,7 @@ export function parseProblem(body: unknown, fallback: { status: number; title: s
     type: optionalString(body.type),
     instance: optionalString(body.instance),
     errors,
+    ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
   };
 }
 

@@ -27,9 +27,8 @@ export interface Zone {
   id: string;
   name: string;
   price: Money;
+  /** Places per session. Places left come from the availability endpoint (api/reservations.ts). */
   capacity: number;
-  /** Places left to sell, summed over the sessions that still sell (the edge reports it). */
-  available?: number;
 }
 
 export interface EventSession {
@@ -82,10 +81,7 @@ function parseZone(value: unknown): Zone | undefined {
   const name = str(value.name);
   const price = parseMoney(value.price);
   if (!name || !price) return undefined;
-  const zone: Zone = { id: str(value.id) ?? name, name, price, capacity: num(value.capacity) ?? 0 };
-  const available = num(value.available) ?? num(value.remaining);
-  if (available !== undefined) zone.available = available;
-  return zone;
+  return { id: str(value.id) ?? name, name, price, capacity: num(value.capacity) ?? 0 };
 }
 
 function parseSession(value: unknown): EventSession | undefined {

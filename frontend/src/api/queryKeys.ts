@@ -1,4 +1,5 @@
 import type { EventSearchParams } from './events';
+import type { ReservationStatus } from './reservations';
 import type { Role } from '@/store/auth';
 
 /** Central registry of TanStack Query keys so invalidation stays consistent. */
@@ -12,6 +13,14 @@ export const queryKeys = {
     search: (params: EventSearchParams) => ['events', 'search', params] as const,
     detail: (id: string) => ['events', 'detail', id] as const,
     mine: ['events', 'mine'] as const,
+  },
+  availability: (eventId: string) => ['availability', eventId] as const,
+  reservations: {
+    all: ['reservations'] as const,
+    /** Pages of my reservations in these states ("load more"). */
+    mine: (statuses: readonly ReservationStatus[]) => ['reservations', 'mine', statuses] as const,
+    /** The first page of my held reservations, for the event page to show a hold made earlier. */
+    held: ['reservations', 'held'] as const,
   },
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,

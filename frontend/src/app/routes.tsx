@@ -11,6 +11,7 @@ import { EventsPage } from '@/pages/EventsPage';
 import { HomePage } from '@/pages/HomePage';
 import { LoginPage } from '@/pages/LoginPage';
 import { MePage } from '@/pages/MePage';
+import { MyReservationsPage } from '@/pages/MyReservationsPage';
 import { NotFoundPage } from '@/pages/NotFoundPage';
 import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
@@ -56,6 +57,12 @@ export const routes: RouteObject[] = [
         'me',
         <RequireAuth>
           <MePage />
+        </RequireAuth>,
+      ),
+      page(
+        'me/reservations',
+        <RequireAuth>
+          <MyReservationsPage />
         </RequireAuth>,
       ),
       page(

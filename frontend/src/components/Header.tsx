@@ -41,6 +41,13 @@ export function Header() {
                 {t.nav.events}
               </NavLink>
             </li>
+            {role ? (
+              <li>
+                <NavLink to="/me/reservations" className={navLinkClass}>
+                  {t.nav.reservations}
+                </NavLink>
+              </li>
+            ) : null}
             {canCreate ? (
               <li>
                 <NavLink to="/events/new" className={navLinkClass}>

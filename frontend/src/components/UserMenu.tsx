@@ -47,6 +47,7 @@ export function UserMenu() {
     <div className="flex items-center gap-2">
       <NavLink
         to="/me"
+        end
         className={({ isActive }) =>
           cn(
             'flex flex-col rounded-md px-3 py-1 text-right text-sm leading-tight',

@@ -2,23 +2,33 @@ import { screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 
 import { eventBody, ORG_ID } from '@/test/events';
+import { availabilityBody, zoneAvailability } from '@/test/reservations';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs } from '@/test/utils';
 
 const PATH = '/api/v1/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60';
 
 describe('EventDetailPage', () => {
-  it('shows details, sessions and zones with prices and availability', async () => {
+  it('shows details, sessions and, per session, zones with prices and places left', async () => {
     mockFetch({
       [PATH]: () =>
         jsonResponse(
           eventBody({
             zones: [
-              { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, available: 0 },
-              { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, available: 12 },
+              { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000 },
+              { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300 },
               { id: 'z3', name: 'Palco', price: { amount: '0.00', currency: 'MXN' }, capacity: 10 },
             ],
           }),
           { headers: { ETag: '"3"' } },
+        ),
+      [`${PATH}/availability`]: () =>
+        jsonResponse(
+          availabilityBody([
+            zoneAvailability('z1', { capacity: 5000, available: 0, status: 'sold_out' }),
+            zoneAvailability('z2', { capacity: 300, available: 12, status: 'few_left' }),
+            zoneAvailability('z3', { capacity: 10, available: 10 }),
+          ]),
+          { headers: { ETag: '"a1"' } },
         ),
     });
     renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
@@ -31,13 +41,26 @@ describe('EventDetailPage', () => {
     expect(sessions).toHaveTextContent('20:00');
     expect(sessions).toHaveTextContent('Sala 1');
     expect(sessions).toHaveTextContent('A la venta');
+    // The session's places left: the zones that still sell (12 + 10).
+    expect(await within(sessions).findByText('(22 disponibles)')).toBeInTheDocument();
 
     const zones = within(screen.getByRole('region', { name: 'Zonas y precios' })).getAllByRole('row');
     expect(zones[1]).toHaveTextContent(/General.*450,00.*Agotado/);
     expect(zones[2]).toHaveTextContent(/VIP.*1800,00.*Últimas entradas.*12 disponibles/);
-    expect(zones[3]).toHaveTextContent(/Palco.*0,00.*Disponible/);
+    expect(zones[3]).toHaveTextContent(/Palco.*0,00.*Disponible.*10 disponibles/);
+    expect(screen.queryByText(/Aforo/)).not.toBeInTheDocument();
     // Visitors cannot manage it.
     expect(screen.queryByRole('link', { name: 'Editar evento' })).not.toBeInTheDocument();
+  });
+
+  it('shows prices and capacity of a draft, which does not sell', async () => {
+    const fetchMock = mockFetch({ [PATH]: () => jsonResponse(eventBody({ status: 'draft' })) });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    const zones = await screen.findByRole('region', { name: 'Zonas y precios' });
+    expect(within(zones).getAllByRole('row')[1]).toHaveTextContent(/General.*450,00.*5000/);
+    expect(within(zones).queryByRole('button', { name: 'Reservar' })).not.toBeInTheDocument();
+    expect(fetchMock.mock.calls.some(([url]) => (url as string).endsWith('/availability'))).toBe(false);
   });
 
   it('lets the owning organizer edit and publish a draft', async () => {

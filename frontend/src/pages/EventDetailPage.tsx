@@ -3,48 +3,63 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent, type Zone } from '@/api/events';
+import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent, type EventSession } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
 import { EventStatusBadge } from '@/components/events/EventStatusBadge';
+import { AvailabilityBadge } from '@/components/reservations/AvailabilityBadge';
+import { ReservePanel } from '@/components/reservations/ReservePanel';
 import { buttonClass } from '@/components/form/buttonClass';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
-import { cn } from '@/lib/cn';
+import { sessionAvailability } from '@/lib/availability';
 import { formatMoney } from '@/lib/format';
+import { useAvailability } from '@/lib/useAvailability';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
-
-const FEW_LEFT_RATIO = 0.1;
 
 /** 404, or 422 for an id that is not a UUID. */
 function isNotFound(error: unknown): boolean {
   return isApiError(error) && (error.status === 404 || error.status === 422);
 }
 
-/** `sessions`: how many sessions still sell; the places left are counted over all of them. */
-function Availability({ zone, sessions }: { zone: Zone; sessions: number }) {
-  const { t } = useI18n();
-  const left = zone.available;
-  const offered = zone.capacity * Math.max(1, sessions);
-  const level = left === undefined ? 'available' : left <= 0 ? 'soldOut' : left <= offered * FEW_LEFT_RATIO ? 'fewLeft' : 'available';
-  const label = level === 'soldOut' ? t.event.soldOut : level === 'fewLeft' ? t.event.fewLeft : t.event.available;
+function SessionPlaces({ summary }: { summary: ReturnType<typeof sessionAvailability> }) {
+  return summary ? <AvailabilityBadge status={summary.status} available={summary.available} /> : null;
+}
+
+/** Prices and capacity per session, for events that do not sell (drafts, cancelled, past). */
+function ZonePrices({ event }: { event: CatalogEvent }) {
+  const { t, locale } = useI18n();
   return (
-    <span
-      data-availability={level}
-      className={cn(
-        'inline-flex items-center gap-1 rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset',
-        level === 'soldOut'
-          ? 'bg-slate-100 text-slate-700 ring-slate-500/30'
-          : level === 'fewLeft'
-            ? 'bg-amber-50 text-amber-900 ring-amber-600/30'
-            : 'bg-emerald-50 text-emerald-800 ring-emerald-600/30',
-      )}
-    >
-      {label}
-      {left !== undefined && left > 0 ? <span className="font-normal">({t.event.remaining(left)})</span> : null}
-    </span>
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="min-w-full divide-y divide-slate-200 text-left">
+        <thead className="bg-slate-50 text-sm text-slate-700">
+          <tr>
+            <th scope="col" className="px-4 py-2 font-semibold">
+              {t.event.zone}
+            </th>
+            <th scope="col" className="px-4 py-2 font-semibold">
+              {t.event.price}
+            </th>
+            <th scope="col" className="px-4 py-2 font-semibold">
+              {t.event.capacity}
+            </th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-200">
+          {event.zones.map((zone) => (
+            <tr key={zone.id}>
+              <th scope="row" className="px-4 py-3 font-medium text-slate-900">
+                {zone.name}
+              </th>
+              <td className="px-4 py-3 text-slate-900">{formatMoney(zone.price.amount, zone.price.currency, locale)}</td>
+              <td className="px-4 py-3 text-slate-700">{zone.capacity.toLocaleString(locale)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -56,19 +71,23 @@ function useCanManage(event: CatalogEvent | undefined): boolean {
 }
 
 function EventDetails({ event }: { event: CatalogEvent }) {
-  const { t, formatDateTime, locale } = useI18n();
+  const { t, formatDateTime } = useI18n();
   const queryClient = useQueryClient();
   const canManage = useCanManage(event);
   const [publishing, setPublishing] = useState(false);
   const [featuring, setFeaturing] = useState(false);
   const isAdmin = useAuthStore((s) => s.user?.role === 'admin');
-  const sellingSessions = event.sessions.filter((s) => s.status !== 'cancelled' && s.status !== 'finished').length;
+  // Places left per session x zone, for published events only (drafts were never on sale).
+  const onSale = event.status === 'published';
+  const availability = useAvailability(event.id, onSale);
   const zoneOptions: Intl.DateTimeFormatOptions = event.timezone ? { timeZone: event.timezone } : {};
   const when = (iso: string) => formatDateTime(iso, { dateStyle: 'full', timeStyle: 'short', ...zoneOptions });
   const time = (iso: string) => formatDateTime(iso, { timeStyle: 'short', ...zoneOptions });
   const day = (iso: string) => formatDateTime(iso, { dateStyle: 'short', ...zoneOptions });
   /** The end of a range: only its time when it ends on the day it starts. */
   const until = (start: string, end: string) => (day(start) === day(end) ? time(end) : when(end));
+  const sessionLabel = (session: EventSession, i: number) =>
+    `${session.title || t.eventForm.sessionLegend(i + 1)} · ${when(session.startsAt)}`;
 
   const publish = async () => {
     setPublishing(true);
@@ -196,7 +215,10 @@ function EventDetails({ event }: { event: CatalogEvent }) {
                     {session.place ? ` · ${t.event.place}: ${session.place}` : null}
                   </p>
                 </div>
-                <span className="text-sm font-medium text-slate-700">{t.events.sessionStatuses[session.status] ?? session.status}</span>
+                <div className="flex flex-wrap items-center gap-2">
+                  <span className="text-sm font-medium text-slate-700">{t.events.sessionStatuses[session.status] ?? session.status}</span>
+                  <SessionPlaces summary={sessionAvailability(availability.data, session.id)} />
+                </div>
               </li>
             ))}
           </ul>
@@ -207,40 +229,16 @@ function EventDetails({ event }: { event: CatalogEvent }) {
         <h2 id="zones-title" className="mb-3 text-xl font-semibold text-slate-900">
           {t.event.zones}
         </h2>
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full divide-y divide-slate-200 text-left">
-            <thead className="bg-slate-50 text-sm text-slate-700">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-semibold">
-                  {t.event.zone}
-                </th>
-                <th scope="col" className="px-4 py-2 font-semibold">
-                  {t.event.price}
-                </th>
-                <th scope="col" className="px-4 py-2 font-semibold">
-                  {t.event.capacity}
-                </th>
-                <th scope="col" className="px-4 py-2 font-semibold">
-                  {t.event.availability}
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-200">
-              {event.zones.map((zone) => (
-                <tr key={zone.id}>
-                  <th scope="row" className="px-4 py-3 font-medium text-slate-900">
-                    {zone.name}
-                  </th>
-                  <td className="px-4 py-3 text-slate-900">{formatMoney(zone.price.amount, zone.price.currency, locale)}</td>
-                  <td className="px-4 py-3 text-slate-700">{zone.capacity.toLocaleString(locale)}</td>
-                  <td className="px-4 py-3">
-                    <Availability zone={zone} sessions={sellingSessions} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        {onSale && event.sessions.length > 0 ? (
+          <ReservePanel
+            event={event}
+            availability={availability.data}
+            availabilityFailed={availability.isError}
+            sessionLabel={sessionLabel}
+          />
+        ) : (
+          <ZonePrices event={event} />
+        )}
       </section>
     </article>
   );

@@ -7,6 +7,7 @@ import axe from 'axe-core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { eventBody, ORG_ID } from './events';
+import { availabilityBody, reservationBody, zoneAvailability } from './reservations';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from './utils';
 
 vi.setConfig({ testTimeout: 20_000 });
@@ -34,6 +35,14 @@ function edge() {
           ],
         }),
       ),
+    [`/api/v1/events/${eventBody().id}/availability`]: () =>
+      jsonResponse(availabilityBody([zoneAvailability('z1', { available: 0, status: 'sold_out' }), zoneAvailability('z2', { available: 5, status: 'few_left' })])),
+    '/api/v1/me/reservations': (request) =>
+      jsonResponse(
+        new URL(request.url).searchParams.getAll('status').includes('held')
+          ? { items: [reservationBody()], next_cursor: null }
+          : { items: [reservationBody({ id: 'r2', status: 'released', ended_at: '2026-01-01T00:00:00Z' })], next_cursor: 'n' },
+      ),
     '/api/v1/users/me': () => jsonResponse(userBody({ role: 'admin' })),
     '/api/v1/organizations/me/events': () => jsonResponse({ items: [eventBody()], next_cursor: null }),
     '/api/v1/admin/users': () =>
@@ -59,7 +68,7 @@ describe('accessibility (axe)', () => {
     },
   );
 
-  it.each(['/me', '/admin/users', '/events/new', `/events/${eventBody().id}/edit`])(
+  it.each(['/me', '/me/reservations', '/admin/users', '/events/new', `/events/${eventBody().id}/edit`])(
     '%s (signed in as admin) has no serious violations',
     async (path) => {
       edge();
@@ -70,6 +79,40 @@ describe('accessibility (axe)', () => {
       expect(await seriousViolations()).toEqual([]);
     },
   );
+
+  it('a published event with sessions to choose, places left and steppers has no serious violations', async () => {
+    const twoSessions = eventBody().sessions.flatMap((session) => [session, { ...session, id: 's2', title: 'Función de tarde' }]);
+    mockFetch({
+      [`/api/v1/events/${eventBody().id}`]: () => jsonResponse(eventBody({ sessions: twoSessions })),
+      [`/api/v1/events/${eventBody().id}/availability`]: () =>
+        jsonResponse(
+          availabilityBody([
+            zoneAvailability('z1', { available: 0, status: 'sold_out' }),
+            zoneAvailability('z2', { available: 5, status: 'few_left' }),
+            zoneAvailability('z1', { session_id: 's2', available: 0, status: 'not_on_sale' }),
+            zoneAvailability('z2', { session_id: 's2', available: 0, status: 'not_on_sale' }),
+          ]),
+        ),
+    });
+    renderRoute(`/events/${eventBody().id}`);
+    await screen.findByRole('group', { name: 'Elige una sesión' });
+    await screen.findAllByText('Últimas entradas');
+    fireEvent.click(screen.getByRole('button', { name: 'Reservar' }));
+    await screen.findByText('Elige al menos una entrada.');
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('an event page showing a hold has no serious violations', async () => {
+    mockFetch({
+      [`/api/v1/events/${eventBody().id}`]: () => jsonResponse(eventBody()),
+      [`/api/v1/events/${eventBody().id}/availability`]: () => jsonResponse(availabilityBody()),
+      '/api/v1/me/reservations': () => jsonResponse({ items: [reservationBody()], next_cursor: null }),
+    });
+    signInAs();
+    renderRoute(`/events/${eventBody().id}`);
+    await screen.findByRole('timer');
+    expect(await seriousViolations()).toEqual([]);
+  });
 
   it('the event form with errors has no serious violations', async () => {
     edge();

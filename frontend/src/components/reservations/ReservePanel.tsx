@@ -1,0 +1,347 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
+
+import { isApiError } from '@/api/client';
+import type { CatalogEvent, EventSession } from '@/api/events';
+import { queryKeys } from '@/api/queryKeys';
+import {
+  createReservation,
+  fetchMyReservations,
+  MAX_PER_ORDER,
+  newIdempotencyKey,
+  problemKind,
+  PROBLEM_TYPES,
+  reservationLimit,
+  soldOutZones,
+  type Availability,
+  type Reservation,
+  type ReservationRequest,
+} from '@/api/reservations';
+import { buttonClass } from '@/components/form/buttonClass';
+import { FormAlert } from '@/components/form/fields';
+import { Spinner } from '@/components/Spinner';
+import { useI18n, type Messages } from '@/i18n';
+import { isSelling, sessionAvailability, zoneLine } from '@/lib/availability';
+import { formatMoney } from '@/lib/format';
+import { useFocusFirstError } from '@/lib/forms';
+import { loginPath } from '@/lib/navigation';
+import { useAuthStore } from '@/store/auth';
+import { toast } from '@/store/toasts';
+
+import { AvailabilityBadge } from './AvailabilityBadge';
+import { QuantityStepper } from './QuantityStepper';
+import { ReservationCard } from './ReservationCard';
+
+const HELD = ['held'] as const;
+
+/** What went wrong with the last attempt: nothing chosen, or the server's refusal of `items`. */
+type Refusal = { kind: 'empty' } | { kind: 'server'; error: unknown; items: ReservationRequest['items'] };
+
+/** "?qty=<zone>:2,<zone>:1" (the selection carried through sign-in) -> {zone: 2, ...}. */
+function parseQuantities(raw: string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (raw ?? '').split(',')) {
+    const [zoneId, count] = part.split(':');
+    const quantity = Number(count);
+    if (zoneId && Number.isInteger(quantity) && quantity > 0) out[zoneId] = Math.min(quantity, MAX_PER_ORDER);
+  }
+  return out;
+}
+
+/** The session offered first: the one asked for in the URL, else the first that sells. */
+function firstSellingSession(event: CatalogEvent, availability: Availability | undefined): string | null {
+  const selling = event.sessions.find((s) => isSelling(sessionAvailability(availability, s.id)?.status));
+  return selling?.id ?? event.sessions[0]?.id ?? null;
+}
+
+/** The server's refusal in the reader's language (never its English text), and field errors per zone. */
+function explain(
+  refusal: Refusal,
+  t: Messages,
+  zoneName: (zoneId: string) => string,
+  onSaleAt: string | null,
+): { message: ReactNode; fields: Record<string, string> } {
+  if (refusal.kind === 'empty') return { message: t.reserve.chooseSomething, fields: {} };
+  const { error, items } = refusal;
+  const kind = problemKind(error);
+  if (kind === PROBLEM_TYPES.soldOut) {
+    const zones = soldOutZones(error);
+    return {
+      fields: {},
+      message: (
+        <>
+          <p>{t.reserve.soldOut}</p>
+          {zones.length > 0 ? (
+            <ul className="mt-1 list-disc pl-5">
+              {zones.map((zone) => (
+                <li key={zone.zoneId}>{t.reserve.soldOutZone(zoneName(zone.zoneId), zone.available)}</li>
+              ))}
+            </ul>
+          ) : null}
+        </>
+      ),
+    };
+  }
+  if (kind === PROBLEM_TYPES.notOnSale) {
+    return { fields: {}, message: [t.reserve.notOnSaleError, onSaleAt ? t.reserve.onSaleAt(onSaleAt) : ''].filter(Boolean).join(' ') };
+  }
+  if (kind === PROBLEM_TYPES.limitReached) {
+    const { limit, taken } = reservationLimit(error);
+    return { fields: {}, message: limit !== undefined ? t.reserve.limitReached(limit, taken ?? 0) : t.reserve.limitReachedGeneric };
+  }
+  if (!isApiError(error)) return { fields: {}, message: t.common.genericError };
+  if (error.status === 422) {
+    const fields: Record<string, string> = {};
+    for (const entry of error.errors ?? []) {
+      const match = /^items\.(\d+)\.quantity$/.exec(entry.field);
+      const zoneId = match ? items[Number(match[1])]?.zoneId : undefined;
+      if (zoneId) fields[zoneId] = t.reserve.quantityInvalid(MAX_PER_ORDER);
+    }
+    return { fields, message: t.reserve.invalid };
+  }
+  if (error.status === 401) return { fields: {}, message: t.reserve.signedOut };
+  if (error.status === 403) return { fields: {}, message: t.reserve.notAllowed };
+  if (error.status === 404) return { fields: {}, message: t.reserve.sessionGone };
+  return { fields: {}, message: error.isNetworkError ? t.common.networkError : t.common.genericError };
+}
+
+/**
+ * Choose a session and how many places of each zone, then hold them. The places left come from
+ * the polled availability; once held, the reservation is shown with its countdown instead.
+ */
+export function ReservePanel({
+  event,
+  availability,
+  availabilityFailed,
+  sessionLabel,
+}: {
+  event: CatalogEvent;
+  availability: Availability | undefined;
+  availabilityFailed: boolean;
+  sessionLabel: (session: EventSession, index: number) => string;
+}) {
+  const { t, locale, formatDateTime } = useI18n();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [params] = useSearchParams();
+  const queryClient = useQueryClient();
+  const user = useAuthStore((s) => s.user);
+  const formRef = useRef<HTMLFormElement>(null);
+  const focusFirstError = useFocusFirstError(formRef);
+
+  const [chosenSession, setChosenSession] = useState<string | null>(() => {
+    const asked = params.get('session');
+    return asked && event.sessions.some((s) => s.id === asked) ? asked : null;
+  });
+  const [quantities, setQuantities] = useState<Record<string, number>>(() => parseQuantities(params.get('qty')));
+  const [submitting, setSubmitting] = useState(false);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [hold, setHold] = useState<Reservation | null>(null);
+  const [justReserved, setJustReserved] = useState(false);
+  const [dismissed, setDismissed] = useState<string[]>([]);
+  const [focusForm, setFocusForm] = useState(0);
+
+  // A hold made earlier (before a reload, in another tab) is shown again while it runs.
+  const heldQuery = useQuery({
+    queryKey: queryKeys.reservations.held,
+    queryFn: ({ signal }) => fetchMyReservations(HELD, null, signal, 20),
+    enabled: user !== null,
+    staleTime: 0,
+    retry: false,
+  });
+  const earlier = heldQuery.data?.items.find(
+    (r) => r.eventId === event.id && r.status === 'held' && Date.parse(r.expiresAt) > Date.now() && !dismissed.includes(r.id),
+  );
+  useEffect(() => {
+    if (hold === null && earlier) setHold(earlier);
+  }, [hold, earlier]);
+
+  useEffect(() => {
+    if (focusForm > 0) formRef.current?.querySelector<HTMLElement>('input:not([disabled])')?.focus();
+  }, [focusForm]);
+
+  const sessionId = chosenSession ?? firstSellingSession(event, availability);
+  const loading = availability === undefined && !availabilityFailed;
+  const rows = event.zones.map((zone) => {
+    const line = sessionId ? zoneLine(availability, sessionId, zone.id) : undefined;
+    // Without figures (the availability call failed) the server decides; the per-order limit still holds.
+    const selling = availability === undefined ? !loading : isSelling(line?.status);
+    const max = line ? Math.min(MAX_PER_ORDER, line.available) : MAX_PER_ORDER;
+    const disabled = !selling || max <= 0;
+    return { zone, line, max, disabled, quantity: disabled ? 0 : Math.min(quantities[zone.id] ?? 0, max) };
+  });
+  const zoneName = (zoneId: string) => event.zones.find((z) => z.id === zoneId)?.name ?? zoneId;
+  const onSaleAt =
+    availability?.onSaleAt && Date.parse(availability.onSaleAt) > Date.now()
+      ? formatDateTime(availability.onSaleAt, { dateStyle: 'long', timeStyle: 'short', ...(event.timezone ? { timeZone: event.timezone } : {}) })
+      : null;
+  const explained = refusal ? explain(refusal, t, zoneName, onSaleAt) : null;
+
+  const totals = new Map<string, number>();
+  for (const row of rows) {
+    if (row.quantity > 0) {
+      const { amount, currency } = row.zone.price;
+      totals.set(currency, (totals.get(currency) ?? 0) + Number(amount) * row.quantity);
+    }
+  }
+  const total = [...totals].map(([currency, value]) => formatMoney(value.toFixed(2), currency, locale)).join(' + ');
+
+  const chooseAgain = () => {
+    if (hold) setDismissed((ids) => [...ids, hold.id]);
+    setHold(null);
+    setJustReserved(false);
+    setRefusal(null);
+    setFocusForm((n) => n + 1);
+  };
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!sessionId || submitting) return;
+    const items = rows.filter((row) => row.quantity > 0).map((row) => ({ zoneId: row.zone.id, quantity: row.quantity }));
+    if (items.length === 0) {
+      setRefusal({ kind: 'empty' });
+      focusFirstError();
+      return;
+    }
+    if (!user) {
+      // Sign in, then come back to this event with the same selection.
+      toast.info(t.reserve.signInToast);
+      const qty = items.map((item) => `${item.zoneId}:${item.quantity}`).join(',');
+      void navigate(loginPath(`${location.pathname}?session=${encodeURIComponent(sessionId)}&qty=${encodeURIComponent(qty)}`));
+      return;
+    }
+    setSubmitting(true);
+    setRefusal(null);
+    try {
+      // A new key per attempt: the edge returns the first answer if this very request is retried.
+      const reservation = await createReservation({ sessionId, items }, newIdempotencyKey());
+      setHold(reservation);
+      setJustReserved(true);
+      setQuantities({});
+      void queryClient.invalidateQueries({ queryKey: queryKeys.reservations.all });
+    } catch (error) {
+      setRefusal({ kind: 'server', error, items });
+      focusFirstError();
+    } finally {
+      setSubmitting(false);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.availability(event.id) });
+    }
+  };
+
+  if (hold) {
+    const session = event.sessions.find((s) => s.id === hold.sessionId);
+    const index = session ? event.sessions.indexOf(session) : -1;
+    return (
+      <div className="space-y-3">
+        <ReservationCard
+          reservation={hold}
+          heading={t.reservations.holdTitle}
+          autoFocus={justReserved}
+          details={session ? <p className="text-sm text-slate-700">{sessionLabel(session, index)}</p> : null}
+          afterEnd={
+            <button type="button" className={buttonClass.primary} onClick={chooseAgain}>
+              {t.reservations.chooseAgain}
+            </button>
+          }
+        />
+        <p className="text-sm text-slate-600">
+          {t.reserve.holdNote}{' '}
+          <Link to="/me/reservations" className={buttonClass.link}>
+            {t.reservations.seeAll}
+          </Link>
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <form ref={formRef} noValidate onSubmit={(e) => void onSubmit(e)} className="space-y-4">
+      {event.sessions.length > 1 ? (
+        <fieldset className="space-y-2">
+          <legend className="mb-1 font-medium text-slate-900">{t.reserve.chooseSession}</legend>
+          {event.sessions.map((session, i) => {
+            const summary = sessionAvailability(availability, session.id);
+            return (
+              <label
+                key={session.id}
+                className="flex cursor-pointer flex-wrap items-center gap-3 rounded-md border border-slate-200 bg-white px-3 py-2 has-[:checked]:border-brand-700 has-[:checked]:ring-1 has-[:checked]:ring-brand-700"
+              >
+                <input
+                  type="radio"
+                  name="session"
+                  value={session.id}
+                  checked={session.id === sessionId}
+                  onChange={() => {
+                    setChosenSession(session.id);
+                    setRefusal(null);
+                  }}
+                  className="h-4 w-4 accent-brand-700"
+                />
+                <span className="text-slate-900">{sessionLabel(session, i)}</span>
+                {summary ? <AvailabilityBadge status={summary.status} available={summary.available} /> : null}
+              </label>
+            );
+          })}
+        </fieldset>
+      ) : null}
+
+      {loading ? <Spinner label={t.reserve.placesLoading} size="sm" /> : null}
+      {availabilityFailed && availability === undefined ? <p className="text-sm text-slate-700">{t.reserve.placesUnavailable}</p> : null}
+
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="min-w-full divide-y divide-slate-200 text-left">
+          <thead className="bg-slate-50 text-sm text-slate-700">
+            <tr>
+              <th scope="col" className="px-4 py-2 font-semibold">
+                {t.event.zone}
+              </th>
+              <th scope="col" className="px-4 py-2 font-semibold">
+                {t.event.price}
+              </th>
+              <th scope="col" className="px-4 py-2 font-semibold">
+                {t.event.availability}
+              </th>
+              <th scope="col" className="px-4 py-2 font-semibold">
+                {t.reserve.quantity}
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-200">
+            {rows.map((row) => (
+              <tr key={row.zone.id} data-zone={row.zone.id}>
+                <th scope="row" className="px-4 py-3 font-medium text-slate-900">
+                  {row.zone.name}
+                </th>
+                <td className="px-4 py-3 text-slate-900">{formatMoney(row.zone.price.amount, row.zone.price.currency, locale)}</td>
+                <td className="px-4 py-3">{row.line ? <AvailabilityBadge status={row.line.status} available={row.line.available} /> : null}</td>
+                <td className="px-4 py-3">
+                  <QuantityStepper
+                    zoneName={row.zone.name}
+                    value={row.quantity}
+                    max={row.max}
+                    disabled={row.disabled}
+                    error={explained?.fields[row.zone.id]}
+                    onChange={(value) => setQuantities((q) => ({ ...q, [row.zone.id]: value }))}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <p className="text-sm text-slate-600">{t.reserve.maxPerOrder(MAX_PER_ORDER)}</p>
+      {total ? (
+        <p className="text-lg font-semibold text-slate-900">
+          {t.reserve.total}: <span data-testid="selection-total">{total}</span>
+        </p>
+      ) : null}
+      <FormAlert>{explained?.message}</FormAlert>
+      {user ? null : <p className="text-sm text-slate-700">{t.reserve.signInHint}</p>}
+      <button type="submit" className={buttonClass.primary} disabled={submitting || loading}>
+        {submitting ? t.reserve.submitting : t.reserve.submit}
+      </button>
+    </form>
+  );
+}
