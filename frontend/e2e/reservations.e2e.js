@@ -49,7 +49,7 @@ describe('reservations', { skip }, () => {
     assert.equal(await zones.getByLabel('Entradas de General').inputValue(), '2');
     await zones.getByRole('button', { name: 'Reservar' }).click();
 
-    const hold = page.getByRole('region', { name: 'Tu reserva' });
+    const hold = page.getByRole('article', { name: 'Tu reserva' });
     await hold.getByText('2 × General').waitFor();
     assert.match((await hold.getByTestId('reservation-total').textContent()) ?? '', /60,00\s*€/);
     const timer = hold.getByRole('timer');

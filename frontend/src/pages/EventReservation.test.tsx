@@ -46,7 +46,7 @@ describe('reserving on the event page', () => {
     expect(screen.getByTestId('selection-total')).toHaveTextContent('2700,00');
     await user.click(screen.getByRole('button', { name: 'Reservar' }));
 
-    const hold = await screen.findByRole('region', { name: 'Tu reserva' });
+    const hold = await screen.findByRole('article', { name: 'Tu reserva' });
     expect(sent?.body).toEqual({
       session_id: 's1',
       items: [
@@ -151,7 +151,7 @@ describe('reserving on the event page', () => {
     signInAs();
     const { user } = renderRoute(PAGE);
     // A hold made earlier (a reload) is shown again.
-    const hold = await screen.findByRole('region', { name: 'Tu reserva' });
+    const hold = await screen.findByRole('article', { name: 'Tu reserva' });
     await user.click(within(hold).getByRole('button', { name: 'Liberar entradas' }));
 
     expect(await screen.findByText('Entradas liberadas.')).toBeInTheDocument();
@@ -174,7 +174,7 @@ describe('reserving on the event page', () => {
     });
     signInAs();
     renderRoute(PAGE);
-    const hold = await screen.findByRole('region', { name: 'Tu reserva' });
+    const hold = await screen.findByRole('article', { name: 'Tu reserva' });
     expect(within(hold).getByRole('timer')).toHaveTextContent(/^00:1[12]$/);
     // Screen readers hear milestones, not every second.
     expect(within(hold).getByText('Quedan 30 segundos de reserva.')).toBeInTheDocument();

@@ -58,21 +58,21 @@ describe('MyReservationsPage', () => {
     );
 
     const active = screen.getByRole('region', { name: 'Reservas activas' });
-    const card = await within(active).findByRole('region', { name: 'Gira de verano' });
+    const card = await within(active).findByRole('article', { name: 'Gira de verano' });
     expect(within(card).getByRole('timer')).toHaveTextContent(/^(10:00|09:5\d)$/);
     expect(within(card).getByRole('link', { name: 'Gira de verano' })).toHaveAttribute('href', `/events/${reservationBody().event_id}`);
 
     const pastList = screen.getByRole('region', { name: 'Reservas anteriores' });
-    expect(await within(pastList).findByRole('region', { name: 'Teatro clásico' })).toHaveTextContent('Liberada');
+    expect(await within(pastList).findByRole('article', { name: 'Teatro clásico' })).toHaveTextContent('Liberada');
     await user.click(within(pastList).getByRole('button', { name: 'Cargar más' }));
-    expect(await within(pastList).findByRole('region', { name: 'Festival de otoño' })).toHaveTextContent('Caducada');
+    expect(await within(pastList).findByRole('article', { name: 'Festival de otoño' })).toHaveTextContent('Caducada');
     expect(queries).toContain('?status=released&status=expired&limit=10&cursor=c2');
     expect(within(pastList).queryByRole('button', { name: 'Cargar más' })).not.toBeInTheDocument();
 
     await user.click(within(card).getByRole('button', { name: 'Liberar entradas (Gira de verano)' }));
     expect(await screen.findByText('Entradas liberadas.')).toBeInTheDocument();
     expect(await within(active).findByText('No tienes reservas activas.')).toBeInTheDocument();
-    expect(await within(pastList).findByRole('region', { name: 'Gira de verano' })).toHaveTextContent('Liberada');
+    expect(await within(pastList).findByRole('article', { name: 'Gira de verano' })).toHaveTextContent('Liberada');
     expect(screen.getByRole('heading', { name: 'Reservas activas' })).toHaveFocus();
     expect(fetchMock.mock.calls.some(([url, init]) => url === '/api/v1/reservations/r1' && init?.method === 'DELETE')).toBe(true);
   });

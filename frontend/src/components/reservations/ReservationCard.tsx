@@ -113,7 +113,7 @@ export function ReservationCard({
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
   const money = (amount: string, currency: string) => formatMoney(amount, currency, locale);
   return (
-    <section
+    <article
       aria-labelledby={headingId}
       data-reservation={reservation.id}
       className={cn('space-y-4 rounded-lg border bg-white p-5 shadow-sm', held ? 'border-brand-200' : 'border-slate-200')}
@@ -164,6 +164,6 @@ export function ReservationCard({
         ) : null}
       </div>
       {!held && afterEnd ? <div className="flex flex-wrap gap-3">{afterEnd}</div> : null}
-    </section>
+    </article>
   );
 }
