@@ -23,6 +23,7 @@ def edge_client() -> EdgeClientFactory:
                 "identity_svc_address": dead(),
                 "event_svc_address": dead(),
                 "notification_svc_address": dead(),
+                "ticketing_svc_address": dead(),
                 "redis_url": f"redis://127.0.0.1:{free_port()}/0",
                 "readiness_timeout_seconds": 0.5,
                 **overrides,

@@ -26,6 +26,7 @@ async def test_readyz_lists_each_dependency_as_down_without_internal_addresses(e
         ("identity_svc", "down"),
         ("event_svc", "down"),
         ("notification_svc", "down"),
+        ("ticketing_svc", "down"),
         ("redis", "down"),
     ]
     assert "127.0.0.1" not in reply.text

@@ -26,8 +26,15 @@ def at(hours: float) -> str:
     return (START + dt.timedelta(hours=hours)).isoformat()
 
 
-async def published_event(edge: httpx.AsyncClient, *, general: int = 5, vip: int = 2) -> dict[str, Any]:
-    body = {
+async def published_event(
+    edge: httpx.AsyncClient,
+    *,
+    general: int = 5,
+    vip: int = 2,
+    sales: dict[str, Any] | None = None,
+    organizer: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "name": f"Gira {uuid.uuid4().hex[:8]}",
         "description": "Una noche de música.",
         "category": "concert",
@@ -40,8 +47,9 @@ async def published_event(edge: httpx.AsyncClient, *, general: int = 5, vip: int
             {"name": "VIP", "price": {"amount": "95.50", "currency": "EUR"}, "capacity": vip},
         ],
         "publish": True,
+        **({"sales": sales} if sales is not None else {}),
     }
-    reply = await edge.post("/api/v1/events", headers=await new_organizer(edge), json=body)
+    reply = await edge.post("/api/v1/events", headers=organizer or await new_organizer(edge), json=body)
     assert reply.status_code == 201, reply.text
     event: dict[str, Any] = reply.json()
     return event
@@ -188,3 +196,55 @@ async def test_a_sold_out_event_leaves_the_available_listing_and_returns_when_re
     await wait_until_listed(False)  # ticketing_svc announced ZoneSoldOut; event_svc followed
     assert (await edge.delete(held.headers["location"], headers=me)).status_code == 204
     await wait_until_listed(True)  # ZoneBackOnSale
+
+
+async def test_the_organizers_sale_settings_bound_every_reservation(edge: httpx.AsyncClient) -> None:
+    organizer = await new_organizer(edge)
+    event = await published_event(
+        edge, general=50, organizer=organizer, sales={"hold_minutes": 4, "max_per_customer": 3}
+    )
+    assert event["sales"] == {
+        "on_sale_at": None,
+        "hold_minutes": 4,
+        "max_per_customer": 3,
+        "waiting_room": False,
+        "admission_per_minute": 300,
+    }
+    me = await buyer(edge)
+    held = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2)))
+    assert held.status_code == 201, held.text
+    times = held.json()
+    delta = dt.datetime.fromisoformat(times["expires_at"]) - dt.datetime.fromisoformat(times["created_at"])
+    assert delta == dt.timedelta(minutes=4)
+    over = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (1, 2)))
+    assert over.status_code == 409
+    assert (over.json()["type"], over.json()["limit"], over.json()["taken"]) == (
+        PROBLEMS + "limit-reached",
+        3,
+        2,
+    )
+
+    # Not on sale before its on-sale time; the organizer brings it forward and it sells.
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    upcoming = await published_event(edge, organizer=organizer, sales={"on_sale_at": later})
+    early = await edge.post("/api/v1/reservations", headers=me, json=hold(upcoming, (0, 1)))
+    assert early.status_code == 409
+    assert early.json()["type"] == PROBLEMS + "not-on-sale"
+    availability = (await edge.get(f"/api/v1/events/{upcoming['id']}/availability")).json()
+    assert {z["status"] for z in availability["zones"]} == {"not_on_sale"}
+    assert availability["on_sale_at"] is not None
+    changed = await edge.patch(
+        f"/api/v1/events/{upcoming['id']}",
+        headers={**organizer, "If-Match": f'"{upcoming["version"]}"'},
+        json={"sales": {"on_sale_at": None}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["sales"]["on_sale_at"] is None
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:  # ticketing_svc learns of the change from the catalog's EventUpdated message
+        reply = await edge.post("/api/v1/reservations", headers=me, json=hold(upcoming, (0, 1)))
+        if reply.status_code == 201:
+            break
+        assert reply.status_code == 409, reply.text
+        assert asyncio.get_running_loop().time() < deadline, reply.text
+        await asyncio.sleep(0.2)

@@ -54,6 +54,8 @@ class TicketingState:
     # (customer id, Idempotency-Key) -> (reservation id, request fingerprint)
     keys: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, str]] = field(default_factory=dict)
     inbox: dict[uuid.UUID, str] = field(default_factory=dict)
+    # Events whose stored copy was read through from the catalog rather than taken from a message.
+    read_through: set[uuid.UUID] = field(default_factory=set)
     messages: list[tuple[DomainEvent, str | None]] = field(default_factory=list)
     # Moves on at every commit: a transaction that began before another one committed cannot commit.
     generation: int = 0
@@ -77,11 +79,19 @@ class FakeCatalogCopy(CatalogCopy):
     async def get(self, event_id: uuid.UUID) -> CatalogEvent | None:
         return self._state.events.get(event_id)
 
-    async def store(self, event: CatalogEvent) -> bool:
+    async def store(self, event: CatalogEvent, *, read_through: bool = False) -> bool:
         stored = self._state.events.get(event.id)
-        if stored is not None and stored.version >= event.version:
-            return False
+        if stored is not None:
+            stored_read_through = event.id in self._state.read_through
+            if stored.version > event.version or (
+                stored.version == event.version and (read_through or stored_read_through)
+            ):
+                return False
         self._state.events[event.id] = event
+        if read_through:
+            self._state.read_through.add(event.id)
+        else:
+            self._state.read_through.discard(event.id)
         for session in event.sessions:
             self._state.event_of_session.setdefault(session.id, event.id)
         for session_id, zone_id, capacity in event.inventory_lines():
@@ -248,6 +258,10 @@ class FakeCatalogReader(CatalogReader):
     async def event_for_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
         self.reads += 1
         return next((e for e in self.events if e.session(session_id) is not None), None)
+
+    async def event(self, event_id: uuid.UUID) -> CatalogEvent | None:
+        self.reads += 1
+        return next((e for e in self.events if e.id == event_id), None)
 
 
 class FakeUnitOfWork(UnitOfWork):

@@ -14,9 +14,10 @@ from catalog_factories import (
     organizer,
 )
 
+from event_svc.domain.commands import EventChanges, SalesInput
 from event_svc.domain.errors import InvalidInput
 from event_svc.domain.events import EventCreated
-from event_svc.domain.model import Event, EventStatus, SessionStatus
+from event_svc.domain.model import Event, EventStatus, SaleSettings, SessionStatus
 
 
 def create(**overrides: object) -> Event:
@@ -181,3 +182,45 @@ def test_text_is_sanitized_before_it_is_kept() -> None:
 def test_money_keeps_cents_exactly() -> None:
     event = make_event(zones=(make_zone(price_amount="0.10"), make_zone(name="B", price_amount="0.20")))
     assert sum(z.price.amount for z in event.zones) == event.zones[0].price.amount * 3
+
+
+def test_sale_settings_default_to_selling_at_publication_with_ten_minute_holds() -> None:
+    event = create()
+    assert event.sales == SaleSettings()
+    assert (event.sales.hold_minutes, event.sales.max_per_customer, event.sales.waiting_room) == (
+        10,
+        None,
+        False,
+    )
+    assert {zone.max_per_order for zone in event.zones} == {10}
+
+
+def test_sale_settings_are_checked_with_the_event() -> None:
+    problems = problems_of(
+        sales=SalesInput(on_sale_at=at(7), hold_minutes=1, max_per_customer=5000, admission_per_minute=0),
+        zones=(make_zone(max_per_order=101),),
+    )
+    assert problems == {
+        "sales.on_sale_at": "must be before the event ends",
+        "sales.hold_minutes": "must be between 2 and 30",
+        "sales.max_per_customer": "must be between 1 and 1000",
+        "sales.admission_per_minute": "must be between 1 and 100000",
+        "zones.0.max_per_order": "must be between 1 and 100",
+    }
+
+
+def test_changing_sale_settings_keeps_what_is_not_mentioned_and_announces_the_change() -> None:
+    event = create(
+        sales=SalesInput(on_sale_at=at(-1), hold_minutes=5, max_per_customer=4),
+        zones=(make_zone(max_per_order=6), make_zone(name="VIP")),
+    )
+    changed = event.update(EventChanges(sales=SalesInput(max_per_customer=0, waiting_room=True)), NOW)
+    assert changed == ("sales",)
+    assert event.sales == SaleSettings(
+        on_sale_at=at(-1), hold_minutes=5, max_per_customer=None, waiting_room=True
+    )
+    event.update(EventChanges(sales=SalesInput(clear_on_sale_at=True)), NOW)
+    assert event.sales.on_sale_at is None
+    # A replaced zone keeps its own limit unless the replacement names one.
+    event.update(EventChanges(zones=(make_zone(capacity=50), make_zone(name="VIP", max_per_order=2))), NOW)
+    assert [zone.max_per_order for zone in event.zones] == [6, 2]

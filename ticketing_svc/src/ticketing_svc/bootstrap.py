@@ -70,7 +70,7 @@ class UseCases:
         return await handlers.expire_reservations(cmd, self.uow(), self._clock)
 
     async def get_availability(self, cmd: commands.GetAvailability) -> handlers.Availability:
-        return await handlers.get_availability(cmd, self.uow(), self._clock)
+        return await handlers.get_availability(cmd, self.uow(), self._clock, catalog=self._catalog)
 
     async def count_taken(self, cmd: commands.CountTaken) -> list[InventoryLine]:
         return await handlers.count_taken(cmd, self.uow())

@@ -332,3 +332,33 @@ async def test_no_counter_is_ever_negative_or_over_capacity(ticketing_engine: As
             )
         )
     assert bad == 0
+
+
+async def test_messages_of_one_catalog_command_apply_in_order_and_a_read_through_copy_stays(
+    ticketing_engine: AsyncEngine, clock: Callable[[], object], use_cases_for: Callable[..., UseCases]
+) -> None:
+    # Creating an event with "publish": true sends EventCreated (draft) then EventPublished, both at
+    # version 1: the second must win.
+    use_cases = use_cases_for(clock)
+    published = make_event(version=1)
+    draft = dataclasses.replace(
+        published,
+        status="draft",
+        sessions=tuple(dataclasses.replace(s, status="draft") for s in published.sessions),
+    )
+    for event, kind in ((draft, "EventCreated"), (published, "EventPublished")):
+        command = command_for(catalog_message(event, kind))
+        assert command is not None
+        assert await use_cases.follow_catalog(command)
+    await use_cases.reserve(reserve(published, buyer()))
+
+    # A copy read through from the catalog is the last state of its version: an earlier message of
+    # that version arriving late does not turn it back into a draft.
+    other = make_event(version=1)
+    async with use_cases.uow() as uow:
+        assert await uow.catalog.store(other, read_through=True)
+        await uow.commit()
+    late = command_for(catalog_message(dataclasses.replace(other, status="draft"), "EventCreated"))
+    assert late is not None
+    assert await use_cases.follow_catalog(late) is False
+    await use_cases.reserve(reserve(other, buyer()))

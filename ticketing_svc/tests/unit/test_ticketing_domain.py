@@ -278,7 +278,7 @@ def test_a_newer_session_update_replaces_that_session_and_the_events_status() ->
     assert (updated.version, updated.session(changed.id)) == (4, changed)
     assert updated.session(event.sessions[0].id) == event.sessions[0]
     assert len(updated.sessions) == 2
-    assert event.with_session(SessionUpdate(3, "cancelled", changed)) is event
+    assert event.with_session(SessionUpdate(2, "cancelled", changed)) is None
 
 
 def test_removed_sessions_have_no_places() -> None:

@@ -559,11 +559,20 @@ async def test_an_older_version_of_the_event_changes_nothing() -> None:
     uow = FakeUnitOfWork()
     event = make_event(version=5, capacity=10)
     await on_sale(uow, event)
-    for version in (4, 5):
-        older = dataclasses.replace(event, version=version, status="draft")
-        assert await handlers.follow_catalog(published(older), uow) is False
+    older = dataclasses.replace(event, version=4, status="draft")
+    assert await handlers.follow_catalog(published(older), uow) is False
     assert uow.committed.events[event.id] == event
     await reserve(uow, reserving(event, buyer()))
+
+
+async def test_a_later_message_of_the_same_catalog_command_applies() -> None:
+    # One command, one version: a later message of it (here a cancellation) is applied in order.
+    uow = FakeUnitOfWork()
+    event = make_event(version=5, capacity=10)
+    await on_sale(uow, event)
+    cancelled = dataclasses.replace(event, status="cancelled")
+    assert await handlers.follow_catalog(published(cancelled), uow) is True
+    assert uow.committed.events[event.id] == cancelled
 
 
 async def test_a_newer_version_changes_what_sells() -> None:
@@ -594,11 +603,11 @@ async def test_a_session_update_changes_that_session_only() -> None:
     await reserve(uow, reserving(event, buyer(), session=1))
 
 
-async def test_a_session_update_not_newer_than_the_event_is_ignored() -> None:
+async def test_a_session_update_older_than_the_event_is_ignored() -> None:
     uow = FakeUnitOfWork()
     event = make_event(version=4)
     await on_sale(uow, event)
-    stale = SessionUpdate(4, "published", CatalogSession(event.sessions[0].id, "cancelled"))
+    stale = SessionUpdate(3, "published", CatalogSession(event.sessions[0].id, "cancelled"))
     command = commands.FollowCatalog(uuid.uuid4(), "SessionChanged", event.id, session=stale)
     assert await handlers.follow_catalog(command, uow) is False
     await reserve(uow, reserving(event, buyer()))
@@ -687,3 +696,29 @@ async def test_only_taquillas_services_count_taken_places() -> None:
         commands.CountTaken(Actor(uuid.uuid4(), ActorKind.SERVICE), event.id), uow
     )
     assert {line.zone_id: line.held for line in lines} == {event.zones[0].id: 0, event.zones[1].id: 4}
+
+
+async def test_a_read_through_copy_is_kept_even_when_the_reservation_is_refused() -> None:
+    uow = FakeUnitOfWork()
+    event = make_event(settings=SaleSettings(on_sale_at=NOW + dt.timedelta(days=1)))
+    catalog = FakeCatalogReader(event)
+    with pytest.raises(NotOnSale):
+        await handlers.reserve(reserving(event, buyer()), uow, lambda: NOW, catalog=catalog)
+    assert uow.committed.events[event.id] == event
+    availability = await handlers.get_availability(commands.GetAvailability(event.id), uow, lambda: NOW)
+    assert {zone.status.value for zone in availability.zones} == {"not_on_sale"}
+    assert catalog.reads == 1
+
+
+async def test_availability_of_an_event_published_a_moment_ago_is_read_through() -> None:
+    uow = FakeUnitOfWork()
+    event = make_event(capacity=8)
+    catalog = FakeCatalogReader(event)
+    availability = await handlers.get_availability(
+        commands.GetAvailability(event.id), uow, lambda: NOW, catalog=catalog
+    )
+    assert [zone.line.available for zone in availability.zones] == [8]
+    with pytest.raises(EventNotFound):
+        await handlers.get_availability(
+            commands.GetAvailability(uuid.uuid4()), uow, lambda: NOW, catalog=catalog
+        )

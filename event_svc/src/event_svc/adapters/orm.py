@@ -69,6 +69,15 @@ events = Table(
     # The cheapest zone's price, for listings (migration 0003).
     Column("price_from", Numeric(12, 2), nullable=True),
     Column("price_currency", Text, nullable=True),
+    # How it sells (migration 0007); ticketing_svc applies them.
+    Column("on_sale_at", TIMESTAMP, nullable=True),
+    Column("hold_minutes", Integer, nullable=False, server_default=text("10")),
+    Column("max_per_customer", Integer, nullable=True),
+    Column("waiting_room", Boolean, nullable=False, server_default="false"),
+    Column("admission_per_minute", Integer, nullable=False, server_default=text("300")),
+    CheckConstraint("hold_minutes BETWEEN 2 AND 30", name="ck_events_hold_minutes"),
+    CheckConstraint("max_per_customer IS NULL OR max_per_customer > 0", name="ck_events_max_per_customer"),
+    CheckConstraint("admission_per_minute > 0", name="ck_events_admission_per_minute"),
     CheckConstraint("ends_at > starts_at", name="ck_events_period"),
     CheckConstraint("status IN ('draft', 'published', 'cancelled', 'completed')", name="ck_events_status"),
     CheckConstraint(
@@ -101,7 +110,9 @@ zones = Table(
     Column("price", Numeric(12, 2), nullable=False),
     Column("currency", Text, nullable=False),
     Column("capacity", Integer, nullable=False),
+    Column("max_per_order", Integer, nullable=False, server_default=text("10")),
     CheckConstraint("price >= 0", name="ck_zones_price"),
+    CheckConstraint("max_per_order BETWEEN 1 AND 100", name="ck_zones_max_per_order"),
     CheckConstraint("currency ~ '^[A-Z]{3}$'", name="ck_zones_currency"),
     CheckConstraint("capacity > 0", name="ck_zones_capacity"),
 )

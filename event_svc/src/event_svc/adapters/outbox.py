@@ -119,9 +119,17 @@ def event_payload(event: Event) -> dict[str, Any]:
                 "name": zone.name,
                 "price": {"amount": f"{zone.price.amount:.2f}", "currency": zone.price.currency},
                 "capacity": zone.capacity,
+                "maxPerOrder": zone.max_per_order,
             }
             for zone in event.zones
         ],
+        "sales": {
+            "onSaleAt": _optional_time(event.sales.on_sale_at),
+            "holdMinutes": event.sales.hold_minutes,
+            "maxPerCustomer": event.sales.max_per_customer,
+            "waitingRoom": event.sales.waiting_room,
+            "admissionPerMinute": event.sales.admission_per_minute,
+        },
         "sessions": [session_payload(session, zones_capacity) for session in event.live_sessions],
         "publishedAt": _optional_time(event.published_at),
         "cancelledAt": _optional_time(event.cancelled_at),

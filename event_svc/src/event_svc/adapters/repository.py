@@ -29,7 +29,7 @@ from event_svc.adapters.orm import (
 )
 from event_svc.application.ports import EventRepository, IdempotencyStore, StoredResponse
 from event_svc.domain.errors import SessionOverlap, StaleVersion
-from event_svc.domain.model import Category, Event, EventStatus, Session, SessionStatus, Zone
+from event_svc.domain.model import Category, Event, EventStatus, SaleSettings, Session, SessionStatus, Zone
 from event_svc.domain.values import Money, Venue, utc_iso
 
 IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
@@ -345,6 +345,11 @@ def _event_row(event: Event) -> dict[str, Any]:
         # Denormalised for listings, which sort and filter by it (written with the zones it comes from).
         "price_from": price_from.amount if price_from is not None else None,
         "price_currency": price_from.currency if price_from is not None else None,
+        "on_sale_at": event.sales.on_sale_at,
+        "hold_minutes": event.sales.hold_minutes,
+        "max_per_customer": event.sales.max_per_customer,
+        "waiting_room": event.sales.waiting_room,
+        "admission_per_minute": event.sales.admission_per_minute,
     }
 
 
@@ -357,6 +362,7 @@ def _zone_row(event: Event, position: int, zone: Zone) -> dict[str, Any]:
         "price": zone.price.amount,
         "currency": zone.price.currency,
         "capacity": zone.capacity,
+        "max_per_order": zone.max_per_order,
     }
 
 
@@ -406,11 +412,24 @@ def _event_from(row: Row[Any], event_zones: list[Zone], event_sessions: list[Ses
         cancellation_reason=row.cancellation_reason,
         deleted_at=row.deleted_at,
         featured=row.featured,
+        sales=SaleSettings(
+            on_sale_at=row.on_sale_at,
+            hold_minutes=row.hold_minutes,
+            max_per_customer=row.max_per_customer,
+            waiting_room=row.waiting_room,
+            admission_per_minute=row.admission_per_minute,
+        ),
     )
 
 
 def _zone_from(row: Row[Any]) -> Zone:
-    return Zone(id=row.id, name=row.name, price=Money(row.price, row.currency), capacity=row.capacity)
+    return Zone(
+        id=row.id,
+        name=row.name,
+        price=Money(row.price, row.currency),
+        capacity=row.capacity,
+        max_per_order=row.max_per_order,
+    )
 
 
 def _session_from(row: Row[Any]) -> Session:

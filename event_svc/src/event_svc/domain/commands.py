@@ -65,6 +65,22 @@ class ZoneInput:
     price_amount: str
     currency: str
     capacity: int
+    # None keeps the default (or, in a replacement, the zone's current limit).
+    max_per_order: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SalesInput:
+    """How the event sells; None leaves a setting as it is (or at its default)."""
+
+    on_sale_at: dt.datetime | None = None
+    # True removes on_sale_at: tickets sell as soon as the event is published.
+    clear_on_sale_at: bool = False
+    hold_minutes: int | None = None
+    # 0 removes the limit.
+    max_per_customer: int | None = None
+    waiting_room: bool | None = None
+    admission_per_minute: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +109,7 @@ class EventInput:
     image_url: str = ""
     # Only administrators may name the organization; organizers create for their own.
     organization_id: uuid.UUID | None = None
+    sales: SalesInput | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +125,7 @@ class EventChanges:
     ends_at: dt.datetime | None = None
     timezone: str | None = None
     zones: tuple[ZoneInput, ...] | None = None
+    sales: SalesInput | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 from event_svc.domain.commands import (
     EventChanges,
     EventInput,
+    SalesInput,
     SessionChanges,
     SessionInput,
     VenueInput,
@@ -48,6 +49,10 @@ IMAGE_URL_MAX = 2048
 ZONE_NAME_MAX, ZONES_MAX, ZONE_CAPACITY_MAX = 100, 50, 1_000_000
 SESSION_TITLE_MAX, PRESENTER_MAX, PLACE_MAX = 200, 200, 100
 RESOURCE_MAX, RESOURCES_MAX, SESSIONS_MAX = 100, 20, 100
+DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_MAX = 10, 100
+DEFAULT_HOLD_MINUTES, HOLD_MINUTES_MIN, HOLD_MINUTES_MAX = 10, 2, 30
+MAX_PER_CUSTOMER_MAX = 1000
+DEFAULT_ADMISSION_PER_MINUTE, ADMISSION_PER_MINUTE_MAX = 300, 100_000
 CANCELLATION_REASON_MAX = 500
 MAX_EVENT_LENGTH = dt.timedelta(days=366)
 MAX_LEAD_TIME = dt.timedelta(days=5 * 366)
@@ -113,6 +118,23 @@ class Zone:
     name: str
     price: Money
     capacity: int
+    # How many places of this zone one reservation may hold.
+    max_per_order: int = DEFAULT_MAX_PER_ORDER
+
+
+@dataclass(frozen=True, slots=True)
+class SaleSettings:
+    """How the organizer sells the event; ticketing_svc applies them (carried by the messages)."""
+
+    # Nothing sells before this moment, even once published (None: from publication).
+    on_sale_at: dt.datetime | None = None
+    # How long a reservation holds its places before they go back on sale.
+    hold_minutes: int = DEFAULT_HOLD_MINUTES
+    # Places one account may hold and own for the whole event (None: no limit).
+    max_per_customer: int | None = None
+    # An on-sale waiting room admitting buyers at ``admission_per_minute``.
+    waiting_room: bool = False
+    admission_per_minute: int = DEFAULT_ADMISSION_PER_MINUTE
 
 
 @dataclass(eq=False)
@@ -191,6 +213,7 @@ class Event:
     deleted_at: dt.datetime | None = None
     # An administrator's pick for the front page; only a published event can be featured.
     featured: bool = False
+    sales: SaleSettings = field(default_factory=SaleSettings)
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
     # ------------------------------------------------------------ creation
@@ -216,6 +239,7 @@ class Event:
         period = _period(check, data.starts_at, data.ends_at, now=now, must_be_future=True)
         zones = _zones(check, data.zones, existing=())
         zones_capacity = sum(zone.capacity for zone in zones)
+        sales = _sales(check.nested("sales"), data.sales, SaleSettings(), period_end=data.ends_at)
         sessions: list[Session] = []
         if len(data.sessions) > SESSIONS_MAX:
             check.fail("sessions", f"an event has at most {SESSIONS_MAX} sessions")
@@ -255,6 +279,7 @@ class Event:
             sessions=sessions,
             created_at=now,
             updated_at=now,
+            sales=sales,
         )
         event.events.append(EventCreated(event.snapshot(), now))
         return event
@@ -400,6 +425,10 @@ class Event:
             staged.update(self._staged_period(check, changes, now))
         if changes.zones is not None:
             staged["zones"] = self._replacement_zones(check, changes.zones)
+        if changes.sales is not None:
+            period_end = staged.get("ends_at", self.ends_at)
+            assert isinstance(period_end, dt.datetime)
+            staged["sales"] = _sales(check.nested("sales"), changes.sales, self.sales, period_end=period_end)
         check.raise_if_any()
         changed = tuple(
             sorted(name for name, value in staged.items() if _differs(getattr(self, name), value))
@@ -620,7 +649,7 @@ def _zones(check: InputCheck, given: Sequence[ZoneInput], existing: Sequence[Zon
         check.fail("zones", f"an event has at most {ZONES_MAX} zones")
         return []
     # A zone that keeps its name keeps its id, so inventory and links to it survive a replacement.
-    known = {fold(zone.name): zone.id for zone in existing}
+    known = {fold(zone.name): (zone.id, zone.max_per_order) for zone in existing}
     zones: list[Zone] = []
     seen: dict[str, int] = {}
     for index, data in enumerate(given):
@@ -632,9 +661,42 @@ def _zones(check: InputCheck, given: Sequence[ZoneInput], existing: Sequence[Zon
         if name and key in seen:
             item.fail("name", f"repeats the name of zone {seen[key]}")
         seen.setdefault(key, index)
+        kept = known.get(key)
+        limit = data.max_per_order
+        if limit is None:
+            limit = kept[1] if kept is not None else DEFAULT_MAX_PER_ORDER
+        item.whole_number("max_per_order", limit, minimum=1, maximum=MAX_PER_ORDER_MAX)
         if price is not None:
-            zones.append(Zone(known.get(key) or uuid.uuid4(), name, price, capacity))
+            zones.append(Zone(kept[0] if kept else uuid.uuid4(), name, price, capacity, limit))
     return zones
+
+
+def _sales(
+    check: InputCheck, given: SalesInput | None, current: SaleSettings, *, period_end: dt.datetime | None
+) -> SaleSettings:
+    """The settings after applying ``given`` to ``current``; problems recorded in ``check``."""
+    if given is None:
+        return current
+    on_sale_at = current.on_sale_at
+    if given.clear_on_sale_at:
+        on_sale_at = None
+    elif given.on_sale_at is not None:
+        on_sale_at = check.aware("on_sale_at", given.on_sale_at)
+        if on_sale_at is not None and period_end is not None and on_sale_at >= period_end:
+            check.fail("on_sale_at", "must be before the event ends")
+    hold = given.hold_minutes if given.hold_minutes is not None else current.hold_minutes
+    check.whole_number("hold_minutes", hold, minimum=HOLD_MINUTES_MIN, maximum=HOLD_MINUTES_MAX)
+    per_customer = current.max_per_customer
+    if given.max_per_customer is not None:
+        per_customer = given.max_per_customer or None
+        if per_customer is not None:
+            check.whole_number("max_per_customer", per_customer, minimum=1, maximum=MAX_PER_CUSTOMER_MAX)
+    waiting_room = given.waiting_room if given.waiting_room is not None else current.waiting_room
+    rate = (
+        given.admission_per_minute if given.admission_per_minute is not None else current.admission_per_minute
+    )
+    check.whole_number("admission_per_minute", rate, minimum=1, maximum=ADMISSION_PER_MINUTE_MAX)
+    return SaleSettings(on_sale_at, hold, per_customer, waiting_room, rate)
 
 
 def _period(

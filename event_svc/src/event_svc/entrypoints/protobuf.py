@@ -21,13 +21,14 @@ from event_svc.domain.commands import (
     EventInput,
     Idempotency,
     Role,
+    SalesInput,
     SessionChanges,
     SessionInput,
     VenueInput,
     ZoneInput,
 )
 from event_svc.domain.errors import EventNotFound, FieldProblem, InvalidInput, SessionNotFound
-from event_svc.domain.model import Event, Session
+from event_svc.domain.model import Event, SaleSettings, Session
 from event_svc.domain.search import EventListing, ListingOrder, ListingPosition
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla_runtime.principal import Principal
@@ -178,7 +179,32 @@ def venue_input(venue: pb.Venue) -> VenueInput:
 
 def zone_input(zone: pb.ZoneInput) -> ZoneInput:
     return ZoneInput(
-        name=zone.name, price_amount=zone.price.amount, currency=zone.price.currency, capacity=zone.capacity
+        name=zone.name,
+        price_amount=zone.price.amount,
+        currency=zone.price.currency,
+        capacity=zone.capacity,
+        max_per_order=zone.max_per_order or None,
+    )
+
+
+def sales_input(patch: pb.SaleSettingsPatch) -> SalesInput:
+    return SalesInput(
+        on_sale_at=_time(patch, "on_sale_at"),
+        clear_on_sale_at=patch.clear_on_sale_at,
+        hold_minutes=patch.hold_minutes if patch.HasField("hold_minutes") else None,
+        max_per_customer=patch.max_per_customer if patch.HasField("max_per_customer") else None,
+        waiting_room=patch.waiting_room if patch.HasField("waiting_room") else None,
+        admission_per_minute=patch.admission_per_minute if patch.HasField("admission_per_minute") else None,
+    )
+
+
+def sales_message(sales: SaleSettings) -> pb.SaleSettings:
+    return pb.SaleSettings(
+        on_sale_at=_stamp_or_none(sales.on_sale_at),
+        hold_minutes=sales.hold_minutes,
+        max_per_customer=sales.max_per_customer or 0,
+        waiting_room=sales.waiting_room,
+        admission_per_minute=sales.admission_per_minute,
     )
 
 
@@ -214,6 +240,7 @@ def event_input(event: pb.EventInput) -> EventInput:
         sessions=tuple(session_input(session) for session in event.sessions),
         image_url=event.image_url,
         organization_id=organization_id,
+        sales=sales_input(event.sales) if event.HasField("sales") else None,
     )
 
 
@@ -231,6 +258,7 @@ def event_changes(patch: pb.EventPatch) -> EventChanges:
         ends_at=_time(patch, "ends_at"),
         timezone=patch.timezone if patch.HasField("timezone") else None,
         zones=tuple(zone_input(zone) for zone in patch.zones.zones) if patch.HasField("zones") else None,
+        sales=sales_input(patch.sales) if patch.HasField("sales") else None,
     )
 
 
@@ -301,6 +329,7 @@ def event_message(event: Event) -> pb.Event:
                 name=zone.name,
                 price=pb.Money(amount=f"{zone.price.amount:.2f}", currency=zone.price.currency),
                 capacity=zone.capacity,
+                max_per_order=zone.max_per_order,
             )
             for zone in event.zones
         ],
@@ -311,6 +340,7 @@ def event_message(event: Event) -> pb.Event:
         cancelled_at=_stamp_or_none(event.cancelled_at),
         cancellation_reason=event.cancellation_reason,
         featured=event.featured,
+        sales=sales_message(event.sales),
     )
 
 

@@ -276,6 +276,7 @@ class Zone(google.protobuf.message.Message):
     PRICE_FIELD_NUMBER: builtins.int
     CAPACITY_FIELD_NUMBER: builtins.int
     AVAILABLE_FIELD_NUMBER: builtins.int
+    MAX_PER_ORDER_FIELD_NUMBER: builtins.int
     id: builtins.str
     """Zone id (UUID)."""
     name: builtins.str
@@ -286,6 +287,8 @@ class Zone(google.protobuf.message.Message):
     """No longer set (always 0): ticketing_svc owns the places left, per session and zone
     (taquilla.ticketing.v1.TicketingService/GetAvailability).
     """
+    max_per_order: builtins.int
+    """How many places of this zone one reservation may hold, 1-100 (default 10)."""
     @property
     def price(self) -> global___Money:
         """Price of one ticket."""
@@ -298,11 +301,98 @@ class Zone(google.protobuf.message.Message):
         price: global___Money | None = ...,
         capacity: builtins.int = ...,
         available: builtins.int = ...,
+        max_per_order: builtins.int = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["price", b"price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["available", b"available", "capacity", b"capacity", "id", b"id", "name", b"name", "price", b"price"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["available", b"available", "capacity", b"capacity", "id", b"id", "max_per_order", b"max_per_order", "name", b"name", "price", b"price"]) -> None: ...
 
 global___Zone = Zone
+
+@typing.final
+class SaleSettings(google.protobuf.message.Message):
+    """How the event sells; ticketing_svc applies these (they travel in the catalog's messages)."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ON_SALE_AT_FIELD_NUMBER: builtins.int
+    HOLD_MINUTES_FIELD_NUMBER: builtins.int
+    MAX_PER_CUSTOMER_FIELD_NUMBER: builtins.int
+    WAITING_ROOM_FIELD_NUMBER: builtins.int
+    ADMISSION_PER_MINUTE_FIELD_NUMBER: builtins.int
+    hold_minutes: builtins.int
+    """How long a reservation holds its places, 2-30 minutes (default 10)."""
+    max_per_customer: builtins.int
+    """Places one account may hold and own for the whole event; 0: no limit."""
+    waiting_room: builtins.bool
+    """Buyers wait in an on-sale waiting room and are admitted at admission_per_minute."""
+    admission_per_minute: builtins.int
+    """Buyers admitted per minute when the waiting room is on, 1-100,000 (default 300)."""
+    @property
+    def on_sale_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Nothing sells before this moment, even once published; unset: from publication."""
+
+    def __init__(
+        self,
+        *,
+        on_sale_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        hold_minutes: builtins.int = ...,
+        max_per_customer: builtins.int = ...,
+        waiting_room: builtins.bool = ...,
+        admission_per_minute: builtins.int = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["on_sale_at", b"on_sale_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]) -> None: ...
+
+global___SaleSettings = SaleSettings
+
+@typing.final
+class SaleSettingsPatch(google.protobuf.message.Message):
+    """A change of sale settings: unset fields stay as they are."""
+
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ON_SALE_AT_FIELD_NUMBER: builtins.int
+    CLEAR_ON_SALE_AT_FIELD_NUMBER: builtins.int
+    HOLD_MINUTES_FIELD_NUMBER: builtins.int
+    MAX_PER_CUSTOMER_FIELD_NUMBER: builtins.int
+    WAITING_ROOM_FIELD_NUMBER: builtins.int
+    ADMISSION_PER_MINUTE_FIELD_NUMBER: builtins.int
+    clear_on_sale_at: builtins.bool
+    """Removes on_sale_at: tickets sell from publication."""
+    hold_minutes: builtins.int
+    """New hold time, 2-30 minutes."""
+    max_per_customer: builtins.int
+    """New per-customer limit; 0 removes it."""
+    waiting_room: builtins.bool
+    """Turns the waiting room on or off."""
+    admission_per_minute: builtins.int
+    """New admission rate per minute."""
+    @property
+    def on_sale_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """New on-sale moment."""
+
+    def __init__(
+        self,
+        *,
+        on_sale_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        clear_on_sale_at: builtins.bool = ...,
+        hold_minutes: builtins.int | None = ...,
+        max_per_customer: builtins.int | None = ...,
+        waiting_room: builtins.bool | None = ...,
+        admission_per_minute: builtins.int | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "clear_on_sale_at", b"clear_on_sale_at", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]) -> None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_admission_per_minute", b"_admission_per_minute"]) -> typing.Literal["admission_per_minute"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_hold_minutes", b"_hold_minutes"]) -> typing.Literal["hold_minutes"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_max_per_customer", b"_max_per_customer"]) -> typing.Literal["max_per_customer"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_waiting_room", b"_waiting_room"]) -> typing.Literal["waiting_room"] | None: ...
+
+global___SaleSettingsPatch = SaleSettingsPatch
 
 @typing.final
 class ZoneInput(google.protobuf.message.Message):
@@ -313,10 +403,15 @@ class ZoneInput(google.protobuf.message.Message):
     NAME_FIELD_NUMBER: builtins.int
     PRICE_FIELD_NUMBER: builtins.int
     CAPACITY_FIELD_NUMBER: builtins.int
+    MAX_PER_ORDER_FIELD_NUMBER: builtins.int
     name: builtins.str
     """Name, unique within the event (ignoring case and accents), 1-100 characters."""
     capacity: builtins.int
     """Places per session, 1-1,000,000."""
+    max_per_order: builtins.int
+    """Places of this zone one reservation may hold, 1-100; unset (0): 10, or the zone's current
+    limit when zones are replaced.
+    """
     @property
     def price(self) -> global___Money:
         """Price of one ticket, >= 0."""
@@ -327,9 +422,10 @@ class ZoneInput(google.protobuf.message.Message):
         name: builtins.str = ...,
         price: global___Money | None = ...,
         capacity: builtins.int = ...,
+        max_per_order: builtins.int = ...,
     ) -> None: ...
     def HasField(self, field_name: typing.Literal["price", b"price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["capacity", b"capacity", "name", b"name", "price", b"price"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["capacity", b"capacity", "max_per_order", b"max_per_order", "name", b"name", "price", b"price"]) -> None: ...
 
 global___ZoneInput = ZoneInput
 
@@ -495,6 +591,7 @@ class Event(google.protobuf.message.Message):
     CANCELLED_AT_FIELD_NUMBER: builtins.int
     CANCELLATION_REASON_FIELD_NUMBER: builtins.int
     FEATURED_FIELD_NUMBER: builtins.int
+    SALES_FIELD_NUMBER: builtins.int
     id: builtins.str
     """Event id (UUID)."""
     organization_id: builtins.str
@@ -557,6 +654,10 @@ class Event(google.protobuf.message.Message):
     def cancelled_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
         """When it was cancelled, if it was."""
 
+    @property
+    def sales(self) -> global___SaleSettings:
+        """How it sells."""
+
     def __init__(
         self,
         *,
@@ -582,9 +683,10 @@ class Event(google.protobuf.message.Message):
         cancelled_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
         cancellation_reason: builtins.str = ...,
         featured: builtins.bool = ...,
+        sales: global___SaleSettings | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "ends_at", b"ends_at", "published_at", b"published_at", "starts_at", b"starts_at", "updated_at", b"updated_at", "venue", b"venue"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["cancellation_reason", b"cancellation_reason", "cancelled_at", b"cancelled_at", "capacity", b"capacity", "category", b"category", "created_at", b"created_at", "created_by", b"created_by", "description", b"description", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "published_at", b"published_at", "sessions", b"sessions", "starts_at", b"starts_at", "status", b"status", "timezone", b"timezone", "updated_at", b"updated_at", "venue", b"venue", "version", b"version", "zones", b"zones"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "ends_at", b"ends_at", "published_at", b"published_at", "sales", b"sales", "starts_at", b"starts_at", "updated_at", b"updated_at", "venue", b"venue"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["cancellation_reason", b"cancellation_reason", "cancelled_at", b"cancelled_at", "capacity", b"capacity", "category", b"category", "created_at", b"created_at", "created_by", b"created_by", "description", b"description", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "published_at", b"published_at", "sales", b"sales", "sessions", b"sessions", "starts_at", b"starts_at", "status", b"status", "timezone", b"timezone", "updated_at", b"updated_at", "venue", b"venue", "version", b"version", "zones", b"zones"]) -> None: ...
 
 global___Event = Event
 
@@ -605,6 +707,7 @@ class EventInput(google.protobuf.message.Message):
     ZONES_FIELD_NUMBER: builtins.int
     SESSIONS_FIELD_NUMBER: builtins.int
     ORGANIZATION_ID_FIELD_NUMBER: builtins.int
+    SALES_FIELD_NUMBER: builtins.int
     name: builtins.str
     """Name, 3-200 characters."""
     description: builtins.str
@@ -639,6 +742,10 @@ class EventInput(google.protobuf.message.Message):
     def sessions(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___SessionInput]:
         """0-100 sessions; none gives one session spanning the event's dates."""
 
+    @property
+    def sales(self) -> global___SaleSettingsPatch:
+        """How it sells; unset fields take their defaults."""
+
     def __init__(
         self,
         *,
@@ -653,9 +760,10 @@ class EventInput(google.protobuf.message.Message):
         zones: collections.abc.Iterable[global___ZoneInput] | None = ...,
         sessions: collections.abc.Iterable[global___SessionInput] | None = ...,
         organization_id: builtins.str = ...,
+        sales: global___SaleSettingsPatch | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["ends_at", b"ends_at", "starts_at", b"starts_at", "venue", b"venue"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "sessions", b"sessions", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["ends_at", b"ends_at", "sales", b"sales", "starts_at", b"starts_at", "venue", b"venue"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "sales", b"sales", "sessions", b"sessions", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
 
 global___EventInput = EventInput
 
@@ -901,6 +1009,7 @@ class EventPatch(google.protobuf.message.Message):
     ENDS_AT_FIELD_NUMBER: builtins.int
     TIMEZONE_FIELD_NUMBER: builtins.int
     ZONES_FIELD_NUMBER: builtins.int
+    SALES_FIELD_NUMBER: builtins.int
     name: builtins.str
     """New name."""
     description: builtins.str
@@ -927,6 +1036,10 @@ class EventPatch(google.protobuf.message.Message):
     def zones(self) -> global___ZoneList:
         """New zones (drafts only)."""
 
+    @property
+    def sales(self) -> global___SaleSettingsPatch:
+        """New sale settings."""
+
     def __init__(
         self,
         *,
@@ -939,9 +1052,10 @@ class EventPatch(google.protobuf.message.Message):
         ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
         timezone: builtins.str | None = ...,
         zones: global___ZoneList | None = ...,
+        sales: global___SaleSettingsPatch | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
+    def HasField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "sales", b"sales", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "sales", b"sales", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
     @typing.overload
     def WhichOneof(self, oneof_group: typing.Literal["_category", b"_category"]) -> typing.Literal["category"] | None: ...
     @typing.overload

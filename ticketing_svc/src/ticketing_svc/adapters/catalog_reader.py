@@ -11,6 +11,7 @@ from opentelemetry import propagate
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla.events.v1 import event_service_pb2_grpc
 from taquilla_runtime.principal import Principal
+from taquilla_runtime.timestamps import from_timestamp
 from ticketing_svc.application.ports import CatalogReader
 from ticketing_svc.domain.model import (
     DEFAULT_HOLD_MINUTES,
@@ -48,7 +49,7 @@ def event_from_pb(event: pb.Event) -> CatalogEvent:
                 name=zone.name,
                 price=Money(Decimal(zone.price.amount), zone.price.currency),
                 capacity=zone.capacity,
-                max_per_order=DEFAULT_MAX_PER_ORDER,
+                max_per_order=zone.max_per_order or DEFAULT_MAX_PER_ORDER,
             )
             for zone in event.zones
         ),
@@ -56,7 +57,11 @@ def event_from_pb(event: pb.Event) -> CatalogEvent:
             CatalogSession(uuid.UUID(session.id), _session_status(session.status))
             for session in event.sessions
         ),
-        settings=SaleSettings(hold_minutes=DEFAULT_HOLD_MINUTES),
+        settings=SaleSettings(
+            on_sale_at=from_timestamp(event.sales.on_sale_at) if event.sales.HasField("on_sale_at") else None,
+            hold_minutes=event.sales.hold_minutes or DEFAULT_HOLD_MINUTES,
+            max_per_customer=event.sales.max_per_customer or None,
+        ),
     )
 
 
@@ -82,6 +87,21 @@ class GrpcCatalogReader(CatalogReader):
         try:
             reply = await self._events().FindEventBySession(
                 pb.FindEventBySessionRequest(session_id=str(session_id)),
+                metadata=(*self._metadata, *carrier.items()),
+                timeout=self._deadline,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() is grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        return event_from_pb(reply.event)
+
+    async def event(self, event_id: uuid.UUID) -> CatalogEvent | None:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        try:
+            reply = await self._events().GetEvent(
+                pb.GetEventRequest(event_id=str(event_id)),
                 metadata=(*self._metadata, *carrier.items()),
                 timeout=self._deadline,
             )

@@ -8,6 +8,7 @@ and sold places pass its capacity, whatever the code above it does.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -39,6 +40,8 @@ catalog_events = Table(
     Column("version", Integer, nullable=False),
     Column("status", Text, nullable=False),
     Column("document", JSONB, nullable=False),
+    # True when the copy was read through from event_svc rather than taken from a message.
+    Column("read_through", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", TIMESTAMP, nullable=False, server_default=func.now()),
 )
 

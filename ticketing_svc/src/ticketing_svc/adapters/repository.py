@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -118,11 +118,24 @@ class SqlCatalogCopy(CatalogCopy):
         )
         return event_from_document(document) if document is not None else None
 
-    async def store(self, event: CatalogEvent) -> bool:
+    async def store(self, event: CatalogEvent, *, read_through: bool = False) -> bool:
         document = event_document(event)
         statement = insert(catalog_events).values(
-            id=event.id, version=event.version, status=event.status, document=document
+            id=event.id,
+            version=event.version,
+            status=event.status,
+            document=document,
+            read_through=read_through,
         )
+        newer = catalog_events.c.version < statement.excluded.version
+        if not read_through:
+            newer = or_(
+                newer,
+                and_(
+                    catalog_events.c.version == statement.excluded.version,
+                    catalog_events.c.read_through.is_(False),
+                ),
+            )
         stored = await self._connection.scalar(
             statement.on_conflict_do_update(
                 index_elements=[catalog_events.c.id],
@@ -130,9 +143,10 @@ class SqlCatalogCopy(CatalogCopy):
                     "version": statement.excluded.version,
                     "status": statement.excluded.status,
                     "document": statement.excluded.document,
+                    "read_through": statement.excluded.read_through,
                     "updated_at": func.now(),
                 },
-                where=catalog_events.c.version < statement.excluded.version,
+                where=newer,
             ).returning(catalog_events.c.id)
         )
         if stored is None:

@@ -72,15 +72,43 @@ async def reserve(
     """
     buyer = _buyer(cmd.actor)
     try:
-        return await _reserve(cmd, buyer, uow, clock, catalog)
+        return await _reserve(cmd, buyer, uow, clock)
+    except _UnknownSession:
+        # Published a moment ago and the catalog's message is still on its way: read the event
+        # through and keep the copy, whatever this reservation's fate, then try again.
+        await _read_through(uow, catalog, session_id=cmd.session_id)
     except IdempotencyConflict:
-        # A twin request with the same key committed while this one ran: answer with its result.
-        return await _reserve(cmd, buyer, uow, clock, catalog)
+        pass  # a twin request with the same key committed while this one ran: answer with its result
+    return await _reserve(cmd, buyer, uow, clock)
 
 
-async def _reserve(
-    cmd: Reserve, buyer: Actor, uow: UnitOfWork, clock: Clock, catalog: CatalogReader | None
-) -> Reservation:
+class _UnknownSession(Exception):
+    """Ticketing has not heard of the session (yet)."""
+
+
+async def _read_through(
+    uow: UnitOfWork,
+    catalog: CatalogReader | None,
+    *,
+    session_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
+) -> None:
+    fresh = None
+    if catalog is not None:
+        if session_id is not None:
+            fresh = await catalog.event_for_session(session_id)
+        elif event_id is not None:
+            fresh = await catalog.event(event_id)
+    if fresh is None:
+        if session_id is not None:
+            raise SessionNotFound(session_id)
+        raise EventNotFound(event_id or "")
+    async with uow:
+        await uow.catalog.store(fresh, read_through=True)
+        await uow.commit()
+
+
+async def _reserve(cmd: Reserve, buyer: Actor, uow: UnitOfWork, clock: Clock) -> Reservation:
     now = clock()
     async with uow:
         if cmd.idempotency is not None:
@@ -90,7 +118,9 @@ async def _reserve(
                 if fingerprint != cmd.idempotency.fingerprint:
                     raise IdempotencyKeyReused
                 return reservation
-        event = await _event_for_session(uow, cmd.session_id, catalog)
+        event = await uow.catalog.by_session(cmd.session_id)
+        if event is None:
+            raise _UnknownSession
         reservation = Reservation.hold(
             event, session_id=cmd.session_id, items=cmd.items, customer_id=buyer.subject, now=now
         )
@@ -111,20 +141,6 @@ async def _reserve(
             await uow.outbox.add(transitions, correlation_id=cmd.correlation_id)
         await uow.commit()
     return reservation
-
-
-async def _event_for_session(
-    uow: UnitOfWork, session_id: uuid.UUID, catalog: CatalogReader | None
-) -> CatalogEvent:
-    event = await uow.catalog.by_session(session_id)
-    if event is not None:
-        return event
-    # Published a moment ago and the catalog's message is still on its way: read it through.
-    fresh = await catalog.event_for_session(session_id) if catalog is not None else None
-    if fresh is None:
-        raise SessionNotFound(session_id)
-    await uow.catalog.store(fresh)
-    return fresh
 
 
 async def get_reservation(cmd: GetReservation, uow: UnitOfWork) -> Reservation:
@@ -236,15 +252,25 @@ class Availability:
 
 
 async def get_availability(
-    cmd: GetAvailability, uow: UnitOfWork, clock: Clock = system_clock
+    cmd: GetAvailability,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    catalog: CatalogReader | None = None,
 ) -> Availability:
-    """Places left and sale status per session x zone of a published (or once published) event."""
+    """Places left and sale status per session x zone of a published (or once published) event;
+    an event published a moment ago is read through from the catalog."""
     now = clock()
-    async with uow:
-        event = await uow.catalog.get(cmd.event_id)
-        if event is None:
-            raise EventNotFound(cmd.event_id)
-        lines = await uow.inventory.for_event(cmd.event_id)
+    for attempt in range(2):
+        async with uow:
+            event = await uow.catalog.get(cmd.event_id)
+            if event is not None:
+                lines = await uow.inventory.for_event(cmd.event_id)
+                break
+        if attempt == 0:
+            await _read_through(uow, catalog, event_id=cmd.event_id)
+    else:
+        raise EventNotFound(cmd.event_id)
     zones = []
     for line in lines:
         selling = event.sells(line.session_id, now)

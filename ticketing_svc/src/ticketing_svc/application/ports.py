@@ -29,9 +29,14 @@ class CatalogCopy(abc.ABC):
     async def get(self, event_id: uuid.UUID) -> CatalogEvent | None: ...
 
     @abc.abstractmethod
-    async def store(self, event: CatalogEvent) -> bool:
-        """Stores the event unless a newer version is already stored; True when it was stored.
+    async def store(self, event: CatalogEvent, *, read_through: bool = False) -> bool:
+        """Stores the event unless the stored copy is as new; True when it was stored.
 
+        The catalog gives every message of one command the same version (publishing a new event
+        sends EventCreated then EventPublished, both at version 1) and delivers them in order, so a
+        message replaces a copy of the same version taken from an earlier message. A copy read
+        through from the catalog is already the last state of its version: only a newer version
+        replaces it, and a read-through replaces only an older version.
         Adds an inventory line for every new session x zone, and follows capacity changes."""
 
 
@@ -129,6 +134,10 @@ class CatalogReader(abc.ABC):
     @abc.abstractmethod
     async def event_for_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
         """The published event with this session, as the catalog has it now; None if there is none."""
+
+    @abc.abstractmethod
+    async def event(self, event_id: uuid.UUID) -> CatalogEvent | None:
+        """The event as anyone may see it now (published, cancelled or over); None if there is none."""
 
 
 class UnitOfWork(abc.ABC):

@@ -133,11 +133,12 @@ class CatalogEvent:
             and (self.settings.on_sale_at is None or now >= self.settings.on_sale_at)
         )
 
-    def with_session(self, update: SessionUpdate) -> CatalogEvent:
-        """This event after one of its sessions changed (a newer version), or itself when the
-        update is not newer than what it already has."""
-        if update.event_version <= self.version:
-            return self
+    def with_session(self, update: SessionUpdate) -> CatalogEvent | None:
+        """This event after one of its sessions changed, or None when the update is older than
+        what it already has (one catalog command's messages share a version and come in order, so
+        an update of the same version is a later message of that command)."""
+        if update.event_version < self.version:
+            return None
         sessions = [s for s in self.sessions if s.id != update.session.id]
         return dataclasses.replace(
             self,

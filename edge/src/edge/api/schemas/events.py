@@ -80,13 +80,69 @@ class ZoneBody(Strict):
     name: str = Field(max_length=100, description="Unique within the event.", examples=["General"])
     price: MoneyBody
     capacity: int = Field(ge=1, le=1_000_000, description="Places per session.", examples=[5000])
+    max_per_order: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="Places of this zone one reservation may hold (default 10; kept on replacement).",
+        examples=[6],
+    )
 
     def to_pb(self) -> pb.ZoneInput:
         return pb.ZoneInput(
             name=self.name,
             price=pb.Money(amount=self.price.amount, currency=self.price.currency),
             capacity=self.capacity,
+            max_per_order=self.max_per_order or 0,
         )
+
+
+class SalesBody(Strict):
+    """How the event sells. Omitted fields keep their value (their default on a new event)."""
+
+    on_sale_at: AwareDatetime | None = Field(
+        default=None,
+        description="Nothing sells before this moment, even once published; `null` sells from publication.",
+    )
+    hold_minutes: int | None = Field(
+        default=None, ge=2, le=30, description="How long a reservation holds its places (default 10)."
+    )
+    max_per_customer: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Places one account may hold and own for the whole event; `null` for no limit.",
+    )
+    waiting_room: bool | None = Field(
+        default=None, description="Buyers queue in a waiting room at the on-sale and are admitted at a rate."
+    )
+    admission_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Buyers admitted per minute by the waiting room (default 300).",
+    )
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> SalesBody:
+        _refuse_nulls(self, {"on_sale_at", "max_per_customer"})
+        return self
+
+    def to_pb(self) -> pb.SaleSettingsPatch:
+        given = self.model_fields_set
+        patch = pb.SaleSettingsPatch(
+            hold_minutes=self.hold_minutes,
+            waiting_room=self.waiting_room,
+            admission_per_minute=self.admission_per_minute,
+        )
+        if "on_sale_at" in given:
+            if self.on_sale_at is None:
+                patch.clear_on_sale_at = True
+            else:
+                patch.on_sale_at.CopyFrom(to_timestamp(self.on_sale_at))
+        if "max_per_customer" in given:
+            patch.max_per_customer = self.max_per_customer or 0
+        return patch
 
 
 class SessionCreate(Strict):
@@ -154,6 +210,7 @@ class EventCreate(Strict):
         "organization and get 422 when they send it.",
     )
     publish: bool = Field(default=False, description="Publish right away instead of creating a draft.")
+    sales: SalesBody | None = None
 
     def to_pb(self) -> pb.EventInput:
         return pb.EventInput(
@@ -168,6 +225,7 @@ class EventCreate(Strict):
             zones=[zone.to_pb() for zone in self.zones],
             sessions=[session.to_pb() for session in self.sessions],
             organization_id=str(self.organization_id) if self.organization_id else "",
+            sales=self.sales.to_pb() if self.sales else None,
         )
 
 
@@ -191,6 +249,7 @@ class EventUpdate(Strict):
     zones: list[ZoneBody] | None = Field(
         default=None, min_length=1, max_length=50, description="Replaces every zone; drafts only."
     )
+    sales: SalesBody | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> EventUpdate:
@@ -210,6 +269,7 @@ class EventUpdate(Strict):
             zones=pb.ZoneList(zones=[zone.to_pb() for zone in self.zones])
             if self.zones is not None
             else None,
+            sales=self.sales.to_pb() if self.sales is not None else None,
         )
         if "image_url" in given:
             patch.image_url = self.image_url or ""
@@ -303,6 +363,7 @@ class ZonePublic(BaseModel):
         description="Places in this zone per session; places left per session: "
         "`GET /api/v1/events/{id}/availability`."
     )
+    max_per_order: int = Field(description="Places of this zone one reservation may hold.")
 
 
 class SessionPublic(BaseModel):
@@ -339,6 +400,26 @@ class SessionPublic(BaseModel):
         )
 
 
+class SalesPublic(BaseModel):
+    on_sale_at: dt.datetime | None = Field(
+        description="Nothing sells before this moment; null: from publication."
+    )
+    hold_minutes: int = Field(description="How long a reservation holds its places.")
+    max_per_customer: int | None = Field(description="Places one account may hold and own; null: no limit.")
+    waiting_room: bool
+    admission_per_minute: int
+
+    @classmethod
+    def from_pb(cls, sales: pb.SaleSettings) -> SalesPublic:
+        return cls(
+            on_sale_at=from_timestamp(sales.on_sale_at) if sales.HasField("on_sale_at") else None,
+            hold_minutes=sales.hold_minutes,
+            max_per_customer=sales.max_per_customer or None,
+            waiting_room=sales.waiting_room,
+            admission_per_minute=sales.admission_per_minute,
+        )
+
+
 class EventPublic(BaseModel):
     id: uuid.UUID
     organization_id: uuid.UUID
@@ -362,6 +443,7 @@ class EventPublic(BaseModel):
     cancelled_at: dt.datetime | None
     cancellation_reason: str
     featured: bool = Field(description="On the front page: an administrator's pick.")
+    sales: SalesPublic
 
     @classmethod
     def from_pb(cls, event: pb.Event) -> EventPublic:
@@ -386,6 +468,7 @@ class EventPublic(BaseModel):
                     name=zone.name,
                     price=Money.from_pb(zone.price),
                     capacity=zone.capacity,
+                    max_per_order=zone.max_per_order,
                 )
                 for zone in event.zones
             ],
@@ -396,6 +479,7 @@ class EventPublic(BaseModel):
             cancelled_at=from_timestamp(event.cancelled_at) if event.HasField("cancelled_at") else None,
             cancellation_reason=event.cancellation_reason,
             featured=event.featured,
+            sales=SalesPublic.from_pb(event.sales),
         )
 
 

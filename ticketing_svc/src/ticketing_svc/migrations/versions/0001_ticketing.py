@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("status", sa.Text, nullable=False),
         sa.Column("document", postgresql.JSONB, nullable=False),
+        sa.Column("read_through", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("updated_at", TIMESTAMP, nullable=False, server_default=sa.func.now()),
         schema=SCHEMA,
     )
