@@ -87,6 +87,7 @@ KAFKA_TOPICS = (
     "taquilla.events.v1.dlq",
     "taquilla.events.v1.ticketing-dlq",
     "taquilla.ticketing.v1",
+    "taquilla.ticketing.v1.dlq",
 )
 # service -> (database, role, schema), as docs and layout define them.
 DATABASES = {

@@ -122,6 +122,7 @@ class Stack:
             "EVENT_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "EVENT_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.event_metrics}",
             "EVENT_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
+            "EVENT_SVC_TICKETING_SVC_ADDRESS": f"127.0.0.1:{p.ticketing_grpc}",
             "NOTIFICATION_SVC_DATABASE_URL": urls["notification_svc"],
             "NOTIFICATION_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",
             "NOTIFICATION_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.notification_metrics}",

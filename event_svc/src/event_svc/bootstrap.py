@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_svc.adapters.listings import SqlCatalogListings
 from event_svc.adapters.orm import outbox
+from event_svc.adapters.ticketing import GrpcTakenPlaces
 from event_svc.adapters.unit_of_work import SqlUnitOfWork
 from event_svc.application import handlers
-from event_svc.application.ports import UnitOfWork
+from event_svc.application.ports import TakenPlaces, UnitOfWork
 from event_svc.config import SCHEMA, Settings
 from event_svc.entrypoints.grpc_server import SERVICE_NAME, EventServicer
 from event_svc.entrypoints.housekeeping import IdempotencyKeyExpiry
@@ -38,8 +39,8 @@ def unit_of_work_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
     return partial(SqlUnitOfWork, engine)
 
 
-def build_servicer(engine: AsyncEngine) -> EventServicer:
-    return EventServicer(unit_of_work_factory(engine), SqlCatalogListings(engine))
+def build_servicer(engine: AsyncEngine, taken: TakenPlaces | None = None) -> EventServicer:
+    return EventServicer(unit_of_work_factory(engine), SqlCatalogListings(engine), taken=taken)
 
 
 def build_service(settings: Settings) -> ServiceProcess:
@@ -47,6 +48,7 @@ def build_service(settings: Settings) -> ServiceProcess:
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-outbox")
     relay = OutboxRelay(engine, outbox, publisher)
     expiry = IdempotencyKeyExpiry(engine)
+    taken = GrpcTakenPlaces(settings.ticketing_svc_address)
     uow = unit_of_work_factory(engine)
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-dlq")
     sales = EnvelopeConsumer(
@@ -60,7 +62,9 @@ def build_service(settings: Settings) -> ServiceProcess:
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
-        register=[partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(engine))],
+        register=[
+            partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(engine, taken))
+        ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
     )
@@ -68,6 +72,7 @@ def build_service(settings: Settings) -> ServiceProcess:
     async def close() -> None:
         await publisher.close()
         await dead_letters.close()
+        await taken.close()
         await engine.dispose()
 
     return ServiceProcess(

@@ -19,3 +19,5 @@ class Settings(ServiceSettings):
     ticketing_topic: str = "taquilla.ticketing.v1"
     ticketing_dead_letter_topic: str = "taquilla.ticketing.v1.dlq"
     consumer_group: str = "event-svc"
+    # Asked how many places are taken before zones are changed or a session removed.
+    ticketing_svc_address: str = "127.0.0.1:50054"

@@ -10,14 +10,21 @@ from catalog_requests import Catalog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.pytest_plugin import PostgresServer
+from event_svc.adapters.ticketing import GrpcTakenPlaces
 from event_svc.bootstrap import build_servicer
 from event_svc.config import SCHEMA
 from event_svc.entrypoints.cli import MIGRATIONS
 from event_svc.entrypoints.grpc_server import SERVICE_NAME
 from taquilla.events.v1 import event_service_pb2_grpc
+from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime import migrations
 from taquilla_runtime.db import create_engine
 from taquilla_runtime.grpc_server import GrpcService
+from ticketing_svc.bootstrap import UseCases
+from ticketing_svc.bootstrap import build_servicer as build_ticketing_servicer
+from ticketing_svc.config import SCHEMA as TICKETING_SCHEMA
+from ticketing_svc.entrypoints.cli import MIGRATIONS as TICKETING_MIGRATIONS
+from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME as TICKETING_SERVICE_NAME
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +41,50 @@ async def catalog_engine(catalog_database_url: str) -> AsyncIterator[AsyncEngine
     await engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def ticketing_database_url(postgres_server: PostgresServer) -> str:
+    url = postgres_server.url("ticketing_svc")
+    migrations.upgrade(TICKETING_MIGRATIONS, url, TICKETING_SCHEMA)
+    return url
+
+
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
-async def catalog(catalog_engine: AsyncEngine) -> AsyncIterator[Catalog]:
+async def ticketing(ticketing_database_url: str) -> AsyncIterator[tuple[str, UseCases]]:
+    """The real ticketing_svc in process (its own database): the catalog asks it what is taken."""
+    engine = create_engine(
+        ticketing_database_url, schema=TICKETING_SCHEMA, application_name="ticketing-for-catalog"
+    )
+    use_cases = UseCases(engine, catalog=None)
+    service = GrpcService(
+        address="127.0.0.1:0",
+        service_names=[TICKETING_SERVICE_NAME],
+        register=[
+            partial(
+                ticketing_service_pb2_grpc.add_TicketingServiceServicer_to_server,
+                build_ticketing_servicer(use_cases),
+            )
+        ],
+        grace_seconds=1,
+    )
+    await service.start()
+    try:
+        yield f"127.0.0.1:{service.port}", use_cases
+    finally:
+        await service.stop()
+        await engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="session")
+async def catalog(catalog_engine: AsyncEngine, ticketing: tuple[str, UseCases]) -> AsyncIterator[Catalog]:
+    taken = GrpcTakenPlaces(ticketing[0])
     service = GrpcService(
         address="127.0.0.1:0",
         service_names=[SERVICE_NAME],
         register=[
-            partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(catalog_engine))
+            partial(
+                event_service_pb2_grpc.add_EventServiceServicer_to_server,
+                build_servicer(catalog_engine, taken),
+            )
         ],
         grace_seconds=1,
     )
@@ -51,3 +95,4 @@ async def catalog(catalog_engine: AsyncEngine) -> AsyncIterator[Catalog]:
     finally:
         await channel.close()
         await service.stop()
+        await taken.close()

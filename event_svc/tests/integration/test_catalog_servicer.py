@@ -27,6 +27,11 @@ from event_svc.entrypoints import sales_messages
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla_runtime.messaging.consumer import PoisonMessage
 from taquilla_runtime.messaging.envelope import Envelope
+from ticketing_svc.bootstrap import UseCases
+from ticketing_svc.domain import commands as ticketing_commands
+from ticketing_svc.domain.commands import Actor as TicketingActor
+from ticketing_svc.domain.model import ItemRequest
+from ticketing_svc.entrypoints import catalog_messages as ticketing_messages
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -642,3 +647,82 @@ async def test_other_services_find_a_published_event_by_one_of_its_sessions(cata
             catalog.call("FindEventBySession", pb.FindEventBySessionRequest(session_id=session_id))
         )
         assert error.code() == grpc.StatusCode.NOT_FOUND, session_id
+
+
+async def test_zones_and_sessions_with_places_taken_are_not_stranded(
+    catalog: Catalog, catalog_engine: AsyncEngine, ticketing: tuple[str, UseCases]
+) -> None:
+    owner = organizer()
+    event = await catalog.create(owner, event_input(sessions=[session(0, 2), session(3, 5)]), publish=True)
+    # ticketing_svc follows the catalog's own messages, then a buyer holds 30 General places.
+    _, use_cases = ticketing
+    async with catalog_engine.connect() as connection:
+        envelopes = (
+            await connection.execute(
+                select(outbox.c.envelope).where(outbox.c.key == event.id).order_by(outbox.c.id)
+            )
+        ).scalars()
+        for raw in list(envelopes):
+            command = ticketing_messages.command_for(Envelope.from_dict(raw))
+            if command is not None:
+                await use_cases.follow_catalog(command)
+    first = event.sessions[0]
+    general = event.zones[0]
+    await use_cases.reserve(
+        ticketing_commands.Reserve(
+            actor=TicketingActor(uuid.uuid4()),
+            session_id=uuid.UUID(first.id),
+            items=(ItemRequest(uuid.UUID(general.id), 10),),
+        )
+    )
+
+    def zones(general_capacity: int) -> pb.ZoneList:
+        return pb.ZoneList(
+            zones=[
+                pb.ZoneInput(name="General", price=general.price, capacity=general_capacity),
+                pb.ZoneInput(name="VIP", price=event.zones[1].price, capacity=20),
+            ]
+        )
+
+    shrink = await rpc_error(
+        catalog.call(
+            "UpdateEvent",
+            pb.UpdateEventRequest(
+                event_id=event.id, expected_version=event.version, patch=pb.EventPatch(zones=zones(9))
+            ),
+            owner,
+        )
+    )
+    assert shrink.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "10" in (shrink.details() or "")
+    grown = await catalog.call(
+        "UpdateEvent",
+        pb.UpdateEventRequest(
+            event_id=event.id, expected_version=event.version, patch=pb.EventPatch(zones=zones(150))
+        ),
+        owner,
+    )
+    assert [z.capacity for z in grown.event.zones] == [150, 20]
+    assert [z.id for z in grown.event.zones] == [z.id for z in event.zones]
+
+    suspended = await catalog.call(
+        "UpdateSession",
+        pb.UpdateSessionRequest(
+            event_id=event.id,
+            session_id=first.id,
+            expected_version=grown.event.version,
+            patch=pb.SessionPatch(status=pb.SESSION_STATUS_SUSPENDED),
+        ),
+        owner,
+    )
+    removal = await rpc_error(
+        catalog.call(
+            "RemoveSession",
+            pb.RemoveSessionRequest(
+                event_id=event.id, session_id=first.id, expected_version=suspended.event_version
+            ),
+            owner,
+        )
+    )
+    assert removal.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "10 places held or sold" in (removal.details() or "")

@@ -16,7 +16,7 @@ from catalog_factories import (
 )
 
 from event_svc.domain.commands import EventChanges
-from event_svc.domain.errors import InvalidInput, InvalidTransition, StaleVersion
+from event_svc.domain.errors import InvalidInput, InvalidTransition, PlacesTaken, SalesUnknown, StaleVersion
 from event_svc.domain.events import EventCancelled, EventCreated, EventPublished, EventUpdated
 from event_svc.domain.model import Event, EventStatus, SessionStatus
 
@@ -145,7 +145,7 @@ def test_moving_the_event_must_keep_its_sessions_inside() -> None:
     assert (event.starts_at, event.ends_at) == (at(1), at(3))
 
 
-def test_zones_are_replaced_only_in_a_draft_and_keep_their_ids_by_name() -> None:
+def test_replaced_zones_keep_their_ids_by_name() -> None:
     event = make_event()
     general = event.zones[0].id
     event.update(
@@ -154,9 +154,6 @@ def test_zones_are_replaced_only_in_a_draft_and_keep_their_ids_by_name() -> None
     assert [z.name for z in event.zones] == ["general", "Palco"]
     assert event.zones[0].id == general
     assert str(event.zones[0].price.amount) == "300.00"
-    event.publish(LATER)
-    with pytest.raises(InvalidTransition, match="while the event is a draft"):
-        event.update(EventChanges(zones=(make_zone(),)), LATER)
 
 
 def test_a_cancelled_event_can_no_longer_be_edited() -> None:
@@ -171,3 +168,21 @@ def test_a_new_venue_replaces_the_old_one() -> None:
     event.update(EventChanges(venue=make_venue(name="Arena", latitude=19.4, longitude=-99.1)), LATER)
     assert (event.venue.name, event.venue.latitude) == ("Arena", 19.4)
     assert event.ends_at > START
+
+
+def test_zones_of_a_published_event_change_without_stranding_buyers() -> None:
+    event = make_event(publish=True, zones=(make_zone(capacity=100), make_zone(name="VIP", capacity=20)))
+    general, vip = event.zones
+    session = event.sessions[0]
+    taken = {(session.id, general.id): 40, (session.id, vip.id): 0}
+    with pytest.raises(PlacesTaken, match="cannot go below 40 places"):
+        event.update(
+            EventChanges(zones=(make_zone(capacity=39), make_zone(name="VIP", capacity=20))), LATER, taken
+        )
+    with pytest.raises(PlacesTaken, match="General cannot be removed"):
+        event.update(EventChanges(zones=(make_zone(name="VIP", capacity=20),)), LATER, taken)
+    with pytest.raises(SalesUnknown):
+        event.update(EventChanges(zones=(make_zone(capacity=400),)), LATER)
+    # Growing a zone, shrinking it down to what is taken, or dropping a zone with nothing taken: fine.
+    event.update(EventChanges(zones=(make_zone(capacity=40),)), LATER, taken)
+    assert [(z.id, z.capacity) for z in event.zones] == [(general.id, 40)]

@@ -6,7 +6,14 @@ import pytest
 from catalog_factories import NOW, at, make_event, make_session
 
 from event_svc.domain.commands import SessionChanges
-from event_svc.domain.errors import InvalidInput, InvalidTransition, SessionNotFound, SessionOverlap
+from event_svc.domain.errors import (
+    InvalidInput,
+    InvalidTransition,
+    PlacesTaken,
+    SalesUnknown,
+    SessionNotFound,
+    SessionOverlap,
+)
 from event_svc.domain.events import SessionChange, SessionChanged
 from event_svc.domain.model import SessionStatus
 
@@ -104,7 +111,7 @@ def test_a_session_on_sale_is_suspended_or_cancelled_before_removal() -> None:
     with pytest.raises(InvalidTransition, match="suspend or cancel it first"):
         event.remove_session(target.id, LATER)
     event.update_session(target.id, SessionChanges(status="cancelled"), LATER)
-    event.remove_session(target.id, LATER)
+    event.remove_session(target.id, LATER, taken={})
     assert target.removed
     with pytest.raises(SessionNotFound):
         event.session(target.id)
@@ -115,3 +122,16 @@ def test_new_sessions_must_start_in_the_future() -> None:
     with pytest.raises(InvalidInput) as raised:
         event.add_session(make_session(), at(1))
     assert [p.field for p in raised.value.problems] == ["starts_at"]
+
+
+def test_a_session_with_places_taken_is_cancelled_not_removed() -> None:
+    event = make_event(publish=True, sessions=(make_session(), make_session(starts_at=at(3), ends_at=at(5))))
+    first, second = event.sessions
+    event.update_session(first.id, SessionChanges(status="suspended"), LATER)
+    taken = {(first.id, event.zones[0].id): 3}
+    with pytest.raises(PlacesTaken, match="3 places held or sold"):
+        event.remove_session(first.id, LATER, taken)
+    with pytest.raises(SalesUnknown):
+        event.remove_session(first.id, LATER)  # a published event's sales must be counted first
+    event.remove_session(first.id, LATER, {(second.id, event.zones[0].id): 3})
+    assert first.removed

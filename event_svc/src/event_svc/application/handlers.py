@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from event_svc.application.ports import CatalogListings, UnitOfWork
+from event_svc.application.ports import CatalogListings, TakenPlaces, UnitOfWork
 from event_svc.domain import access
 from event_svc.domain.commands import (
     Actor,
@@ -299,12 +299,21 @@ async def search_events(
 # ---------------------------------------------------------------- changes
 
 
-async def update_event(cmd: UpdateEvent, uow: UnitOfWork, clock: Clock = system_clock) -> Event:
-    """Applies a partial update when the caller edited the current version (optimistic locking)."""
+async def update_event(
+    cmd: UpdateEvent, uow: UnitOfWork, clock: Clock = system_clock, *, taken: TakenPlaces | None = None
+) -> Event:
+    """Applies a partial update when the caller edited the current version (optimistic locking).
+
+    Replacing the zones of an event that may have sales asks ticketing_svc how many places are
+    taken, while the event is locked, so no zone is removed or shrunk below them.
+    """
     now = clock()
     async with uow:
         event = await _load_for_change(uow, cmd.actor, cmd.event_id, cmd.expected_version)
-        event.update(cmd.changes, now)
+        counted = None
+        if cmd.changes.zones is not None and event.may_have_sales and taken is not None:
+            counted = await taken.for_event(event.id)
+        event.update(cmd.changes, now, counted)
         await _save(uow, event, cmd.correlation_id, overlap_field="venue")
     return event
 
@@ -378,11 +387,15 @@ async def update_session(
     return event, session
 
 
-async def remove_session(cmd: RemoveSession, uow: UnitOfWork, clock: Clock = system_clock) -> Event:
+async def remove_session(
+    cmd: RemoveSession, uow: UnitOfWork, clock: Clock = system_clock, *, taken: TakenPlaces | None = None
+) -> Event:
+    """Removes a session that is not on sale and has no places held or sold (ticketing_svc says)."""
     now = clock()
     async with uow:
         event = await _load_for_change(uow, cmd.actor, cmd.event_id, cmd.expected_version)
-        event.remove_session(cmd.session_id, now)
+        counted = await taken.for_event(event.id) if event.may_have_sales and taken is not None else None
+        event.remove_session(cmd.session_id, now, counted)
         await _save(uow, event, cmd.correlation_id)
     return event
 

@@ -92,6 +92,14 @@ class CatalogListings(abc.ABC):
         events match in all when ``search.include_total`` (None otherwise)."""
 
 
+class TakenPlaces(abc.ABC):
+    """ticketing_svc's count of places held or sold, asked before changes that could strand buyers."""
+
+    @abc.abstractmethod
+    async def for_event(self, event_id: uuid.UUID) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
+        """Places held or sold per (session id, zone id); raises SalesUnknown when it cannot tell."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction: everything done through it is committed together, or not at all."""
 

@@ -110,3 +110,11 @@ class IdempotencyKeyReused(CatalogError):
         super().__init__(
             "This Idempotency-Key was already used with a different request; use a new key for a new request."
         )
+
+
+class PlacesTaken(CatalogError):
+    """The change would leave fewer places than buyers already hold or bought."""
+
+
+class SalesUnknown(CatalogError):
+    """The places held and sold could not be checked now (ticketing_svc did not answer)."""

@@ -27,6 +27,8 @@ from event_svc.domain.commands import (
 from event_svc.domain.errors import (
     InvalidInput,
     InvalidTransition,
+    PlacesTaken,
+    SalesUnknown,
     SessionNotFound,
     SessionOverlap,
     StaleVersion,
@@ -53,6 +55,8 @@ DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_MAX = 10, 100
 DEFAULT_HOLD_MINUTES, HOLD_MINUTES_MIN, HOLD_MINUTES_MAX = 10, 2, 30
 MAX_PER_CUSTOMER_MAX = 1000
 DEFAULT_ADMISSION_PER_MINUTE, ADMISSION_PER_MINUTE_MAX = 300, 100_000
+# Places held or sold per (session id, zone id), as ticketing_svc counts them.
+Taken = dict[tuple[uuid.UUID, uuid.UUID], int]
 CANCELLATION_REASON_MAX = 500
 MAX_EVENT_LENGTH = dt.timedelta(days=366)
 MAX_LEAD_TIME = dt.timedelta(days=5 * 366)
@@ -414,17 +418,29 @@ class Event:
 
     # ------------------------------------------------------------ edits
 
-    def update(self, changes: EventChanges, now: dt.datetime) -> tuple[str, ...]:
-        """Applies a partial update as a whole or not at all; returns the names of the changed fields."""
+    @property
+    def may_have_sales(self) -> bool:
+        """Only a published event sells; a draft never did (its places need no counting)."""
+        return self.status is not EventStatus.DRAFT
+
+    def update(self, changes: EventChanges, now: dt.datetime, taken: Taken | None = None) -> tuple[str, ...]:
+        """Applies a partial update as a whole or not at all; returns the names of the changed fields.
+
+        Zones of an event that may have sales are replaced only when ``taken`` (places held or sold
+        per session x zone, from ticketing_svc) leaves room: a zone with places taken is neither
+        removed nor shrunk below them (PlacesTaken).
+        """
         self._ensure_editable()
-        if changes.zones is not None and self.status is not EventStatus.DRAFT:
-            raise InvalidTransition("Zones can only be replaced while the event is a draft.")
+        if changes.zones is not None and self.may_have_sales and taken is None:
+            raise SalesUnknown("The places already taken must be known to change the zones of this event.")
         check = InputCheck()
         staged = _staged_event_fields(check, changes)
         if changes.starts_at is not None or changes.ends_at is not None:
             staged.update(self._staged_period(check, changes, now))
         if changes.zones is not None:
             staged["zones"] = self._replacement_zones(check, changes.zones)
+            check.raise_if_any()
+            self._ensure_room(staged["zones"], taken or {})  # type: ignore[arg-type]
         if changes.sales is not None:
             period_end = staged.get("ends_at", self.ends_at)
             assert isinstance(period_end, dt.datetime)
@@ -466,6 +482,22 @@ class Event:
             if zones and session.capacity_override is not None and session.capacity_override > total:
                 check.fail("zones", f"session {session.id} has a capacity override above the zones' {total}")
         return zones
+
+    def _ensure_room(self, zones: Sequence[Zone], taken: Taken) -> None:
+        kept = {zone.id: zone for zone in zones}
+        for zone in self.zones:
+            most = max((n for (_, zone_id), n in taken.items() if zone_id == zone.id), default=0)
+            if most == 0:
+                continue
+            replacement = kept.get(zone.id)
+            if replacement is None:
+                raise PlacesTaken(
+                    f"Zone {zone.name} cannot be removed: {most} of its places are held or sold in a session."
+                )
+            if replacement.capacity < most:
+                raise PlacesTaken(
+                    f"Zone {zone.name} cannot go below {most} places: {most} are held or sold in a session."
+                )
 
     def add_session(self, data: SessionInput, now: dt.datetime) -> Session:
         self._ensure_editable()
@@ -530,7 +562,9 @@ class Event:
         self.events.append(SessionChanged(self.snapshot(), copy.copy(session), SessionChange.UPDATED, now))
         return session
 
-    def remove_session(self, session_id: uuid.UUID, now: dt.datetime) -> Session:
+    def remove_session(self, session_id: uuid.UUID, now: dt.datetime, taken: Taken | None = None) -> Session:
+        """Removes a session that is not on sale; one with places held or sold (``taken``, from
+        ticketing_svc) stays (PlacesTaken): cancel it instead, so its buyers are told."""
         self._ensure_editable()
         session = self.session(session_id)
         if session.status in (SessionStatus.PRESALE, SessionStatus.ON_SALE, SessionStatus.IN_PROGRESS):
@@ -541,6 +575,14 @@ class Event:
             raise InvalidTransition(
                 "An event keeps at least one session: add another before removing this one."
             )
+        if self.may_have_sales:
+            if taken is None:
+                raise SalesUnknown("The places already taken must be known to remove a session.")
+            count = sum(n for (s, _), n in taken.items() if s == session_id)
+            if count:
+                raise PlacesTaken(
+                    f"This session has {count} places held or sold: cancel it instead of removing it."
+                )
         session.deleted_at = now
         session.updated_at = now
         self._touch(now)

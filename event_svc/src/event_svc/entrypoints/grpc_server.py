@@ -14,7 +14,7 @@ import grpc
 
 from event_svc.application import handlers
 from event_svc.application.handlers import BatchItemStatus, BatchOutcome, Clock, system_clock
-from event_svc.application.ports import CatalogListings, UnitOfWork
+from event_svc.application.ports import CatalogListings, TakenPlaces, UnitOfWork
 from event_svc.domain import commands
 from event_svc.domain.commands import Actor
 from event_svc.domain.errors import (
@@ -23,6 +23,8 @@ from event_svc.domain.errors import (
     InvalidInput,
     InvalidTransition,
     NotAllowed,
+    PlacesTaken,
+    SalesUnknown,
     SessionNotFound,
     SessionOverlap,
     StaleVersion,
@@ -84,8 +86,10 @@ class ErrorsAsStatus:
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case StaleVersion():
                 await context.abort(grpc.StatusCode.ABORTED, str(exc))
-            case InvalidTransition():
+            case InvalidTransition() | PlacesTaken():
                 await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+            case SalesUnknown():
+                await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
             case NotAllowed():
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
             case Unauthenticated() | InvalidPrincipal():
@@ -111,10 +115,12 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
         unit_of_work: Callable[[], UnitOfWork],
         listings: CatalogListings,
         clock: Clock = system_clock,
+        taken: TakenPlaces | None = None,
     ) -> None:
         self._uow = unit_of_work
         self._listings = listings
         self._clock = clock
+        self._taken = taken
 
     async def CreateEvent(self, request: pb.CreateEventRequest, context: Context) -> pb.CreateEventResponse:
         async with ErrorsAsStatus(context):
@@ -163,7 +169,7 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
                 expected_version=request.expected_version,
                 changes=convert.event_changes(request.patch),
             )
-            event = await handlers.update_event(command, self._uow(), clock=self._clock)
+            event = await handlers.update_event(command, self._uow(), clock=self._clock, taken=self._taken)
             return pb.UpdateEventResponse(event=convert.event_message(event))
 
     async def PublishEvent(
@@ -291,7 +297,7 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
                 session_id=convert.session_id_of(request.session_id),
                 expected_version=_version(request),
             )
-            event = await handlers.remove_session(command, self._uow(), clock=self._clock)
+            event = await handlers.remove_session(command, self._uow(), clock=self._clock, taken=self._taken)
             return pb.RemoveSessionResponse(event_version=event.version)
 
     async def ListOrganizationEvents(

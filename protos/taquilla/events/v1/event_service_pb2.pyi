@@ -1034,7 +1034,10 @@ class EventPatch(google.protobuf.message.Message):
 
     @property
     def zones(self) -> global___ZoneList:
-        """New zones (drafts only)."""
+        """New zones, replacing them all (a zone keeping its name keeps its id). On an event that may
+        have sales, ticketing_svc is asked first: a zone with places held or sold is neither removed
+        nor made smaller than them (FAILED_PRECONDITION), and UNAVAILABLE when it cannot tell.
+        """
 
     @property
     def sales(self) -> global___SaleSettingsPatch:

@@ -260,7 +260,8 @@ class EventServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def RemoveSession(self, request, context):
-        """Removes a session (soft) that is not on sale; an event keeps at least one session.
+        """Removes a session (soft) that is not on sale; an event keeps at least one session. A session
+        with places held or sold (ticketing_svc says) is cancelled instead: FAILED_PRECONDITION.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

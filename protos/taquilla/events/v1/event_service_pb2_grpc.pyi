@@ -140,7 +140,9 @@ class EventServiceStub:
         taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
         taquilla.events.v1.event_service_pb2.RemoveSessionResponse,
     ]
-    """Removes a session (soft) that is not on sale; an event keeps at least one session."""
+    """Removes a session (soft) that is not on sale; an event keeps at least one session. A session
+    with places held or sold (ticketing_svc says) is cancelled instead: FAILED_PRECONDITION.
+    """
 
     ListOrganizationEvents: grpc.UnaryUnaryMultiCallable[
         taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
@@ -281,7 +283,9 @@ class EventServiceAsyncStub:
         taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
         taquilla.events.v1.event_service_pb2.RemoveSessionResponse,
     ]
-    """Removes a session (soft) that is not on sale; an event keeps at least one session."""
+    """Removes a session (soft) that is not on sale; an event keeps at least one session. A session
+    with places held or sold (ticketing_svc says) is cancelled instead: FAILED_PRECONDITION.
+    """
 
     ListOrganizationEvents: grpc.aio.UnaryUnaryMultiCallable[
         taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
@@ -450,7 +454,9 @@ class EventServiceServicer(metaclass=abc.ABCMeta):
         request: taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
         context: _ServicerContext,
     ) -> typing.Union[taquilla.events.v1.event_service_pb2.RemoveSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.RemoveSessionResponse]]:
-        """Removes a session (soft) that is not on sale; an event keeps at least one session."""
+        """Removes a session (soft) that is not on sale; an event keeps at least one session. A session
+        with places held or sold (ticketing_svc says) is cancelled instead: FAILED_PRECONDITION.
+        """
 
     @abc.abstractmethod
     def ListOrganizationEvents(

@@ -247,7 +247,11 @@ class EventUpdate(Strict):
     ends_at: AwareDatetime | None = None
     timezone: str | None = Field(default=None, max_length=64)
     zones: list[ZoneBody] | None = Field(
-        default=None, min_length=1, max_length=50, description="Replaces every zone; drafts only."
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="Replaces every zone (a zone keeping its name keeps its id). On a published event a "
+        "zone with places held or sold can be neither removed nor made smaller than them (409).",
     )
     sales: SalesBody | None = None
 
