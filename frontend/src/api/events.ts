@@ -29,6 +29,8 @@ export interface Zone {
   price: Money;
   /** Places per session. Places left come from the availability endpoint (api/reservations.ts). */
   capacity: number;
+  /** Places of this zone one reservation may hold (the edge's default is 10). */
+  maxPerOrder?: number;
 }
 
 export interface EventSession {
@@ -65,6 +67,8 @@ export interface CatalogEvent {
   cancellationReason?: string;
   /** On the front page: an administrator's pick. */
   featured?: boolean;
+  /** Places one account may hold and own for the whole event (`sales.max_per_customer`), if limited. */
+  maxPerCustomer?: number;
 }
 
 function parseMoney(value: unknown): Money | undefined {
@@ -81,7 +85,10 @@ function parseZone(value: unknown): Zone | undefined {
   const name = str(value.name);
   const price = parseMoney(value.price);
   if (!name || !price) return undefined;
-  return { id: str(value.id) ?? name, name, price, capacity: num(value.capacity) ?? 0 };
+  const zone: Zone = { id: str(value.id) ?? name, name, price, capacity: num(value.capacity) ?? 0 };
+  const maxPerOrder = num(value.max_per_order);
+  if (maxPerOrder !== undefined && maxPerOrder > 0) zone.maxPerOrder = maxPerOrder;
+  return zone;
 }
 
 function parseSession(value: unknown): EventSession | undefined {
@@ -152,6 +159,7 @@ export function parseEvent(value: unknown): CatalogEvent | undefined {
     minPrice: parseMoney(value.min_price) ?? parseMoney(value.price_from) ?? lowestPrice(zones),
     cancellationReason: str(value.cancellation_reason),
     featured: typeof value.featured === 'boolean' ? value.featured : undefined,
+    maxPerCustomer: isRecord(value.sales) ? num(value.sales.max_per_customer) : undefined,
   };
   for (const [key, v] of Object.entries(optional)) {
     if (v !== undefined) (event as unknown as Record<string, unknown>)[key] = v;

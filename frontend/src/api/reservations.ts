@@ -9,7 +9,7 @@ import { isRecord, num, parsePage, str, type Page } from './parse';
 export type ReservationStatus = 'held' | 'released' | 'expired';
 export type SaleStatus = 'on_sale' | 'few_left' | 'sold_out' | 'not_on_sale';
 
-/** Places of one zone a single order may take (the ticketing service's per-order limit). */
+/** Places of one zone a single order may take when the zone does not say (the edge's default). */
 export const MAX_PER_ORDER = 10;
 
 export const PROBLEM_TYPES = {

@@ -113,6 +113,42 @@ describe('reserving on the event page', () => {
     expect(screen.queryByText(/must be at most/)).not.toBeInTheDocument();
   });
 
+  it("bounds each stepper by the zone's per-order limit and the places left, and tells the per-customer limit", async () => {
+    edge(
+      {
+        [PATH]: () =>
+          jsonResponse(
+            eventBody({
+              zones: [
+                { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, max_per_order: 4 },
+                { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, max_per_order: 10 },
+              ],
+              sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: 6, waiting_room: false, admission_per_minute: 300 },
+            }),
+          ),
+        '/api/v1/reservations': () => problem(422, { errors: [{ field: 'items.0.quantity', message: 'too many' }] }),
+      },
+      () => jsonResponse(availabilityBody([zoneAvailability('z1'), zoneAvailability('z2', { available: 3, status: 'few_left' })])),
+    );
+    signInAs();
+    const { user } = renderRoute(PAGE);
+    await within(await screen.findByRole('region', { name: 'Zonas y precios' })).findByText('(3 disponibles)');
+    const general = screen.getByLabelText('Entradas de General');
+    expect(general).toHaveAttribute('max', '4');
+    expect(general).toHaveAccessibleDescription('Máximo 4 por pedido.');
+    expect(screen.getByLabelText('Entradas de VIP')).toHaveAttribute('max', '3');
+    expect(screen.getByText('Máximo 6 entradas por persona en este evento.')).toBeInTheDocument();
+
+    const more = screen.getByRole('button', { name: 'Una entrada más de General' });
+    for (let i = 0; i < 5; i += 1) await user.click(more);
+    expect(general).toHaveValue(4);
+    expect(more).toHaveAttribute('aria-disabled', 'true');
+    expect(more).toHaveFocus();
+
+    await user.click(screen.getByRole('button', { name: 'Reservar' }));
+    await waitFor(() => expect(general).toHaveAccessibleDescription(/Puedes pedir entre 1 y 4 entradas/));
+  });
+
   it('asks for at least one ticket before calling the server', async () => {
     const fetchMock = edge();
     signInAs();

@@ -16,6 +16,7 @@ export function QuantityStepper({
   max,
   disabled,
   error,
+  hint,
   onChange,
 }: {
   zoneName: string;
@@ -23,11 +24,15 @@ export function QuantityStepper({
   max: number;
   disabled: boolean;
   error?: string | undefined;
+  /** Shown under the control and tied to it, e.g. this zone's per-order limit. */
+  hint?: string | undefined;
   onChange: (value: number) => void;
 }) {
   const { t } = useI18n();
   const id = `q${useId().replace(/:/g, '')}`;
   const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy = [hint ? hintId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
   const set = (next: number) => onChange(Math.min(max, Math.max(0, next)));
   const atMin = value <= 0;
   const atMax = value >= max;
@@ -56,7 +61,7 @@ export function QuantityStepper({
           disabled={disabled}
           aria-label={t.reserve.quantityFor(zoneName)}
           aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
+          aria-describedby={describedBy}
           onChange={(e) => {
             const typed = Number.parseInt(e.target.value, 10);
             set(Number.isNaN(typed) ? 0 : typed);
@@ -79,6 +84,11 @@ export function QuantityStepper({
           <span aria-hidden="true">+</span>
         </button>
       </div>
+      {hint ? (
+        <p id={hintId} className="mt-1 text-xs text-slate-600">
+          {hint}
+        </p>
+      ) : null}
       {error ? (
         <p id={errorId} className="mt-1 text-sm font-medium text-red-700">
           {error}

@@ -44,7 +44,7 @@ function parseQuantities(raw: string | null): Record<string, number> {
   for (const part of (raw ?? '').split(',')) {
     const [zoneId, count] = part.split(':');
     const quantity = Number(count);
-    if (zoneId && Number.isInteger(quantity) && quantity > 0) out[zoneId] = Math.min(quantity, MAX_PER_ORDER);
+    if (zoneId && Number.isInteger(quantity) && quantity > 0) out[zoneId] = quantity;
   }
   return out;
 }
@@ -59,7 +59,7 @@ function firstSellingSession(event: CatalogEvent, availability: Availability | u
 function explain(
   refusal: Refusal,
   t: Messages,
-  zoneName: (zoneId: string) => string,
+  zone: (zoneId: string) => { name: string; limit: number },
   onSaleAt: string | null,
 ): { message: ReactNode; fields: Record<string, string> } {
   if (refusal.kind === 'empty') return { message: t.reserve.chooseSomething, fields: {} };
@@ -74,8 +74,8 @@ function explain(
           <p>{t.reserve.soldOut}</p>
           {zones.length > 0 ? (
             <ul className="mt-1 list-disc pl-5">
-              {zones.map((zone) => (
-                <li key={zone.zoneId}>{t.reserve.soldOutZone(zoneName(zone.zoneId), zone.available)}</li>
+              {zones.map((left) => (
+                <li key={left.zoneId}>{t.reserve.soldOutZone(zone(left.zoneId).name, left.available)}</li>
               ))}
             </ul>
           ) : null}
@@ -96,7 +96,7 @@ function explain(
     for (const entry of error.errors ?? []) {
       const match = /^items\.(\d+)\.quantity$/.exec(entry.field);
       const zoneId = match ? items[Number(match[1])]?.zoneId : undefined;
-      if (zoneId) fields[zoneId] = t.reserve.quantityInvalid(MAX_PER_ORDER);
+      if (zoneId) fields[zoneId] = t.reserve.quantityInvalid(zone(zoneId).limit);
     }
     return { fields, message: t.reserve.invalid };
   }
@@ -167,16 +167,23 @@ export function ReservePanel({
     const line = sessionId ? zoneLine(availability, sessionId, zone.id) : undefined;
     // Without figures (the availability call failed) the server decides; the per-order limit still holds.
     const selling = availability === undefined ? !loading : isSelling(line?.status);
-    const max = line ? Math.min(MAX_PER_ORDER, line.available) : MAX_PER_ORDER;
+    const limit = zone.maxPerOrder ?? MAX_PER_ORDER;
+    const max = line ? Math.min(limit, line.available) : limit;
     const disabled = !selling || max <= 0;
-    return { zone, line, max, disabled, quantity: disabled ? 0 : Math.min(quantities[zone.id] ?? 0, max) };
+    return { zone, line, limit, max, disabled, quantity: disabled ? 0 : Math.min(quantities[zone.id] ?? 0, max) };
   });
-  const zoneName = (zoneId: string) => event.zones.find((z) => z.id === zoneId)?.name ?? zoneId;
+  const zoneOf = (zoneId: string) => {
+    const zone = event.zones.find((z) => z.id === zoneId);
+    return { name: zone?.name ?? zoneId, limit: zone?.maxPerOrder ?? MAX_PER_ORDER };
+  };
+  // One note when every zone has the same per-order limit, else each stepper tells its own.
+  const limits = new Set(rows.map((row) => row.limit));
+  const sharedLimit = limits.size === 1 ? rows[0]?.limit : undefined;
   const onSaleAt =
     availability?.onSaleAt && Date.parse(availability.onSaleAt) > Date.now()
       ? formatDateTime(availability.onSaleAt, { dateStyle: 'long', timeStyle: 'short', ...(event.timezone ? { timeZone: event.timezone } : {}) })
       : null;
-  const explained = refusal ? explain(refusal, t, zoneName, onSaleAt) : null;
+  const explained = refusal ? explain(refusal, t, zoneOf, onSaleAt) : null;
 
   const totals = new Map<string, number>();
   for (const row of rows) {
@@ -322,6 +329,7 @@ export function ReservePanel({
                     max={row.max}
                     disabled={row.disabled}
                     error={explained?.fields[row.zone.id]}
+                    hint={sharedLimit === undefined ? t.reserve.maxPerOrder(row.limit) : undefined}
                     onChange={(value) => setQuantities((q) => ({ ...q, [row.zone.id]: value }))}
                   />
                 </td>
@@ -331,7 +339,16 @@ export function ReservePanel({
         </table>
       </div>
 
-      <p className="text-sm text-slate-600">{t.reserve.maxPerOrder(MAX_PER_ORDER)}</p>
+      {sharedLimit !== undefined || event.maxPerCustomer !== undefined ? (
+        <p className="text-sm text-slate-600">
+          {[
+            sharedLimit === undefined ? '' : t.reserve.maxPerOrder(sharedLimit),
+            event.maxPerCustomer === undefined ? '' : t.reserve.maxPerCustomer(event.maxPerCustomer),
+          ]
+            .filter(Boolean)
+            .join(' ')}
+        </p>
+      ) : null}
       {total ? (
         <p className="text-lg font-semibold text-slate-900">
           {t.reserve.total}: <span data-testid="selection-total">{total}</span>

@@ -292,6 +292,7 @@ export const en: Messages = {
     decrease: (zone: string) => `One ticket fewer for ${zone}`,
     increase: (zone: string) => `One more ticket for ${zone}`,
     maxPerOrder: (n: number) => `At most ${n} per order.`,
+    maxPerCustomer: (n: number) => `At most ${n} tickets per person for this event.`,
     placesLoading: 'Checking the places left…',
     placesUnavailable: 'We cannot show the places left right now; we will try again in a few seconds.',
     onSaleAt: (date: string) => `On sale from ${date}.`,

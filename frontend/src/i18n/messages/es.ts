@@ -296,6 +296,7 @@ export const es = {
     decrease: (zone: string) => `Una entrada menos de ${zone}`,
     increase: (zone: string) => `Una entrada más de ${zone}`,
     maxPerOrder: (n: number) => `Máximo ${n} por pedido.`,
+    maxPerCustomer: (n: number) => `Máximo ${n} entradas por persona en este evento.`,
     placesLoading: 'Consultando las plazas disponibles…',
     placesUnavailable: 'Ahora mismo no podemos mostrar las plazas disponibles; lo volveremos a intentar en unos segundos.',
     onSaleAt: (date: string) => `A la venta el ${date}.`,
