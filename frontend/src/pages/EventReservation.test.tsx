@@ -1,6 +1,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import { useUiStore } from '@/store/ui';
 import { eventBody } from '@/test/events';
 import { availabilityBody, PROBLEMS, reservationBody, zoneAvailability } from '@/test/reservations';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs } from '@/test/utils';
@@ -85,6 +86,22 @@ describe('reserving on the event page', () => {
     expect(alert).toHaveTextContent('General: queda 1');
     expect(alert).toHaveFocus();
     expect(screen.queryByText(/Not enough places/)).not.toBeInTheDocument();
+  });
+
+  it('speaks English in the English UI', async () => {
+    useUiStore.setState({ locale: 'en' });
+    edge({
+      '/api/v1/reservations': () =>
+        problem(409, { type: `${PROBLEMS}sold-out`, detail: 'No quedan plazas', zones: [{ zone_id: 'z2', available: 0 }] }),
+    });
+    signInAs();
+    const { user } = renderRoute(PAGE);
+    await user.click(await screen.findByRole('button', { name: 'One more ticket for VIP' }));
+    await user.click(screen.getByRole('button', { name: 'Reserve' }));
+    const alert = await within(screen.getByRole('region', { name: 'Zones and prices' })).findByRole('alert');
+    expect(alert).toHaveTextContent('There are not enough places left for your order:');
+    expect(alert).toHaveTextContent('VIP: sold out');
+    expect(screen.queryByText(/No quedan plazas/)).not.toBeInTheDocument();
   });
 
   it('maps not-on-sale, limit-reached and field errors to translated messages', async () => {
