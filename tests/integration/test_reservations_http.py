@@ -248,3 +248,62 @@ async def test_the_organizers_sale_settings_bound_every_reservation(edge: httpx.
         assert reply.status_code == 409, reply.text
         assert asyncio.get_running_loop().time() < deadline, reply.text
         await asyncio.sleep(0.2)
+
+
+async def test_a_waiting_room_admits_buyers_who_then_reserve_with_their_admission(
+    edge: httpx.AsyncClient,
+) -> None:
+    organizer = await new_organizer(edge)
+    opened = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)).isoformat()
+    event = await published_event(
+        edge,
+        organizer=organizer,
+        sales={"on_sale_at": opened, "waiting_room": True, "admission_per_minute": 600},
+    )
+    me = await buyer(edge)
+    refused = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 1)))
+    assert refused.status_code == 403
+    assert refused.json()["type"] == PROBLEMS + "admission-required"
+
+    joined = await edge.post(f"/api/v1/events/{event['id']}/queue", headers=me)
+    assert joined.status_code == 200, joined.text
+    again = await edge.post(f"/api/v1/events/{event['id']}/queue", headers=me)
+    assert again.json()["queue_id"] == joined.json()["queue_id"]
+    standing = await edge.get(f"/api/v1/queue/{joined.json()['queue_id']}", headers=me)
+    assert standing.json()["status"] == "admitted", standing.text
+    admission = standing.json()["admission"]
+
+    stranger = await buyer(edge)
+    assert (await edge.get(f"/api/v1/queue/{joined.json()['queue_id']}", headers=stranger)).status_code == 404
+    borrowed = await edge.post(
+        "/api/v1/reservations", headers={**stranger, "Admission": admission}, json=hold(event, (0, 1))
+    )
+    assert borrowed.status_code == 403
+    held = await edge.post(
+        "/api/v1/reservations", headers={**me, "Admission": admission}, json=hold(event, (0, 1))
+    )
+    assert held.status_code == 201, held.text
+
+    ungated = await published_event(edge, organizer=organizer)
+    no_room = await edge.post(f"/api/v1/events/{ungated['id']}/queue", headers=me)
+    assert no_room.status_code == 409
+    assert no_room.json()["type"] == PROBLEMS + "no-waiting-room"
+
+
+async def test_a_waiting_room_needs_an_on_sale_time(edge: httpx.AsyncClient) -> None:
+    reply = await edge.post(
+        "/api/v1/events",
+        headers=await new_organizer(edge),
+        json={
+            "name": f"Gira {uuid.uuid4().hex[:8]}",
+            "category": "concert",
+            "venue": {"name": f"Arena {uuid.uuid4().hex[:8]}", "city": "Sevilla", "address": "Calle Feria 2"},
+            "starts_at": at(0),
+            "ends_at": at(5),
+            "timezone": "Europe/Madrid",
+            "zones": [{"name": "General", "price": {"amount": "30.00", "currency": "EUR"}, "capacity": 5}],
+            "sales": {"waiting_room": True},
+        },
+    )
+    assert reply.status_code == 422
+    assert [e["field"] for e in reply.json()["errors"]] == ["sales.waiting_room"]

@@ -91,6 +91,8 @@ def catalog_payload(event: CatalogEvent) -> dict[str, Any]:
             "onSaleAt": event.settings.on_sale_at.isoformat() if event.settings.on_sale_at else None,
             "holdMinutes": event.settings.hold_minutes,
             "maxPerCustomer": event.settings.max_per_customer,
+            "waitingRoom": event.settings.waiting_room,
+            "admissionPerMinute": event.settings.admission_per_minute,
         },
         "sessions": [
             {

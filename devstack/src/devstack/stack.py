@@ -135,6 +135,7 @@ class Stack:
             "TICKETING_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.ticketing_metrics}",
             "TICKETING_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "TICKETING_SVC_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
+            "TICKETING_SVC_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
             "EDGE_HOST": "127.0.0.1",
             "EDGE_PORT": str(p.edge),
             "EDGE_PUBLIC_URL": f"http://127.0.0.1:{p.edge}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
@@ -16,12 +17,15 @@ from taquilla_runtime.telemetry import MetricsEndpoint
 from ticketing_svc.adapters.catalog_reader import GrpcCatalogReader
 from ticketing_svc.adapters.orm import outbox
 from ticketing_svc.adapters.unit_of_work import SqlUnitOfWork
+from ticketing_svc.adapters.waiting_room import RedisWaitingRoom
 from ticketing_svc.application import handlers
 from ticketing_svc.application.handlers import Clock, system_clock
-from ticketing_svc.application.ports import CatalogReader, UnitOfWork
-from ticketing_svc.config import SCHEMA, Settings
+from ticketing_svc.application.ports import CatalogReader, UnitOfWork, WaitingRoom
+from ticketing_svc.config import DEVELOPMENT_ADMISSION_SECRET, SCHEMA, Settings
 from ticketing_svc.domain import commands
+from ticketing_svc.domain.errors import WaitingRoomUnavailable
 from ticketing_svc.domain.model import InventoryLine, Reservation
+from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
 from ticketing_svc.entrypoints.workers import HoldSweeper, catalog_handler
 
@@ -45,17 +49,27 @@ class UseCases:
     """Every use case bound to a fresh unit of work, the clock and its other dependencies."""
 
     def __init__(
-        self, engine: AsyncEngine, *, catalog: CatalogReader | None, clock: Clock = system_clock
+        self,
+        engine: AsyncEngine,
+        *,
+        catalog: CatalogReader | None,
+        clock: Clock = system_clock,
+        room: WaitingRoom | None = None,
+        admission_secret: bytes = DEVELOPMENT_ADMISSION_SECRET.encode(),
     ) -> None:
         self._engine = engine
         self._catalog = catalog
         self._clock = clock
+        self._room = room
+        self._secret = admission_secret
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self._engine)
 
     async def reserve(self, cmd: commands.Reserve) -> Reservation:
-        return await handlers.reserve(cmd, self.uow(), self._clock, catalog=self._catalog)
+        return await handlers.reserve(
+            cmd, self.uow(), self._clock, catalog=self._catalog, admission_secret=self._secret
+        )
 
     async def get_reservation(self, cmd: commands.GetReservation) -> Reservation:
         return await handlers.get_reservation(cmd, self.uow())
@@ -75,6 +89,31 @@ class UseCases:
     async def count_taken(self, cmd: commands.CountTaken) -> list[InventoryLine]:
         return await handlers.count_taken(cmd, self.uow())
 
+    def _waiting_room(self) -> WaitingRoom:
+        if self._room is None:
+            raise WaitingRoomUnavailable("No waiting room is configured.")
+        return self._room
+
+    async def join_queue(self, cmd: commands.JoinQueue) -> QueueStanding:
+        return await handlers.join_queue(
+            cmd,
+            self.uow(),
+            self._clock,
+            room=self._waiting_room(),
+            catalog=self._catalog,
+            admission_secret=self._secret,
+        )
+
+    async def queue_standing(self, cmd: commands.GetQueueStanding) -> QueueStanding:
+        return await handlers.queue_standing(
+            cmd,
+            self.uow(),
+            self._clock,
+            room=self._waiting_room(),
+            catalog=self._catalog,
+            admission_secret=self._secret,
+        )
+
     async def follow_catalog(self, cmd: commands.FollowCatalog) -> bool:
         return await handlers.follow_catalog(cmd, self.uow())
 
@@ -87,13 +126,21 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         release_reservation=use_cases.release_reservation,
         get_availability=use_cases.get_availability,
         count_taken=use_cases.count_taken,
+        join_queue=use_cases.join_queue,
+        queue_standing=use_cases.queue_standing,
     )
 
 
 def build_service(settings: Settings) -> ServiceProcess:
     engine = build_engine(settings)
     catalog = GrpcCatalogReader(settings.event_svc_address)
-    use_cases = UseCases(engine, catalog=catalog)
+    redis = Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+    use_cases = UseCases(
+        engine,
+        catalog=catalog,
+        room=RedisWaitingRoom(redis),
+        admission_secret=settings.admission_secret.get_secret_value().encode(),
+    )
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="ticketing-svc-outbox")
     relay = OutboxRelay(engine, outbox, publisher)
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="ticketing-svc-dlq")
@@ -122,6 +169,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         await publisher.close()
         await dead_letters.close()
         await catalog.close()
+        await redis.aclose()
         await engine.dispose()
 
     return ServiceProcess(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from taquilla_runtime.settings import ServiceSettings
@@ -10,6 +10,7 @@ from taquilla_runtime.settings import ServiceSettings
 SCHEMA = "ticketing"
 TICKETING_TOPIC = "taquilla.ticketing.v1"
 CATALOG_TOPIC = "taquilla.events.v1"
+DEVELOPMENT_ADMISSION_SECRET = "taquilla-development-admission-secret-not-for-production"  # noqa: S105
 
 
 class Settings(ServiceSettings):
@@ -27,3 +28,14 @@ class Settings(ServiceSettings):
     # A transaction waiting longer than this for a row lock gives up instead of piling up requests.
     lock_timeout_ms: int = Field(default=2000, ge=100, le=60000)
     statement_timeout_ms: int = Field(default=5000, ge=100, le=120000)
+    # The waiting rooms' lines.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Signs waiting-room admissions (HMAC-SHA256); production refuses the development value.
+    admission_secret: SecretStr = SecretStr(DEVELOPMENT_ADMISSION_SECRET)
+
+    @model_validator(mode="after")
+    def _refuse_development_secret(self) -> Settings:
+        secret = self.admission_secret.get_secret_value()
+        if self.environment == "production" and (secret == DEVELOPMENT_ADMISSION_SECRET or len(secret) < 32):
+            raise ValueError("admission_secret must be a real secret of 32+ characters in production")
+        return self

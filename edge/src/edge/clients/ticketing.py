@@ -16,6 +16,11 @@ RESERVATION_STATUS_TO_PB = {
     "expired": pb.RESERVATION_STATUS_EXPIRED,
 }
 PB_TO_RESERVATION_STATUS = {value: key for key, value in RESERVATION_STATUS_TO_PB.items()}
+PB_TO_QUEUE_STATUS = {
+    pb.QUEUE_STATUS_WAITING: "waiting",
+    pb.QUEUE_STATUS_ADMITTED: "admitted",
+    pb.QUEUE_STATUS_SOLD_OUT: "sold_out",
+}
 PB_TO_SALE_STATUS = {
     pb.SALE_STATUS_ON_SALE: "on_sale",
     pb.SALE_STATUS_FEW_LEFT: "few_left",
@@ -37,6 +42,7 @@ class TicketingClient:
         *,
         idempotency_key: str | None,
         fingerprint: str,
+        admission: str | None = None,
     ) -> pb.Reservation:
         reply: pb.ReserveResponse = await self._stub.Reserve(
             pb.ReserveRequest(
@@ -44,6 +50,7 @@ class TicketingClient:
                 items=[pb.ItemRequest(zone_id=zone_id, quantity=quantity) for zone_id, quantity in items],
                 idempotency_key=idempotency_key or "",
                 request_fingerprint=fingerprint,
+                admission=admission or "",
             ),
             metadata=(principal.to_metadata(),),
             timeout=self._deadline,
@@ -81,5 +88,21 @@ class TicketingClient:
     async def availability(self, event_id: str) -> pb.GetAvailabilityResponse:
         reply: pb.GetAvailabilityResponse = await self._stub.GetAvailability(
             pb.GetAvailabilityRequest(event_id=event_id), timeout=self._deadline
+        )
+        return reply
+
+    async def join_queue(self, principal: Principal, event_id: str) -> pb.QueueStanding:
+        reply: pb.QueueStanding = await self._stub.JoinQueue(
+            pb.JoinQueueRequest(event_id=event_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def queue_standing(self, principal: Principal, queue_id: str) -> pb.QueueStanding:
+        reply: pb.QueueStanding = await self._stub.GetQueueStanding(
+            pb.GetQueueStandingRequest(queue_id=queue_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
         )
         return reply

@@ -738,6 +738,8 @@ def _sales(
         given.admission_per_minute if given.admission_per_minute is not None else current.admission_per_minute
     )
     check.whole_number("admission_per_minute", rate, minimum=1, maximum=ADMISSION_PER_MINUTE_MAX)
+    if waiting_room and on_sale_at is None:
+        check.fail("waiting_room", "needs on_sale_at: the line starts moving at the on-sale")
     return SaleSettings(on_sale_at, hold, per_customer, waiting_room, rate)
 
 

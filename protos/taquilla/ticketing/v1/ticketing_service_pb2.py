@@ -25,17 +25,19 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-taquilla/ticketing/v1/ticketing_service.proto\x12\x15taquilla.ticketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"y\n\x0fReservationItem\x12\x0f\n\x07zone_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12\x30\n\nunit_price\x18\x03 \x01(\x0b\x32\x1c.taquilla.ticketing.v1.Money\x12\x11\n\tzone_name\x18\x04 \x01(\t\"\xff\x02\n\x0bReservation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x38\n\x06status\x18\x02 \x01(\x0e\x32(.taquilla.ticketing.v1.ReservationStatus\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12\x35\n\x05items\x18\x05 \x03(\x0b\x32&.taquilla.ticketing.v1.ReservationItem\x12+\n\x05total\x18\x06 \x01(\x0b\x32\x1c.taquilla.ticketing.v1.Money\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nded_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nevent_name\x18\n \x01(\t\"0\n\x0bItemRequest\x12\x0f\n\x07zone_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\"\x8d\x01\n\x0eReserveRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x31\n\x05items\x18\x02 \x03(\x0b\x32\".taquilla.ticketing.v1.ItemRequest\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x1b\n\x13request_fingerprint\x18\x04 \x01(\t\"J\n\x0fReserveResponse\x12\x37\n\x0breservation\x18\x01 \x01(\x0b\x32\".taquilla.ticketing.v1.Reservation\"#\n\x15GetReservationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"Q\n\x16GetReservationResponse\x12\x37\n\x0breservation\x18\x01 \x01(\x0b\x32\".taquilla.ticketing.v1.Reservation\"v\n\x19ListMyReservationsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12:\n\x08statuses\x18\x03 \x03(\x0e\x32(.taquilla.ticketing.v1.ReservationStatus\"k\n\x1aListMyReservationsResponse\x12\x38\n\x0creservations\x18\x01 \x03(\x0b\x32\".taquilla.ticketing.v1.Reservation\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"\'\n\x19ReleaseReservationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"U\n\x1aReleaseReservationResponse\x12\x37\n\x0breservation\x18\x01 \x01(\x0b\x32\".taquilla.ticketing.v1.Reservation\"\x8f\x01\n\x10ZoneAvailability\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07zone_id\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61pacity\x18\x03 \x01(\x05\x12\x11\n\tavailable\x18\x04 \x01(\x05\x12\x31\n\x06status\x18\x05 \x01(\x0e\x32!.taquilla.ticketing.v1.SaleStatus\"*\n\x16GetAvailabilityRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"\xbe\x01\n\x17GetAvailabilityResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x36\n\x05zones\x18\x02 \x03(\x0b\x32\'.taquilla.ticketing.v1.ZoneAvailability\x12)\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\non_sale_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"%\n\x11\x43ountTakenRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"N\n\x0bTakenPlaces\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07zone_id\x18\x02 \x01(\t\x12\x0c\n\x04held\x18\x03 \x01(\x05\x12\x0c\n\x04sold\x18\x04 \x01(\x05\"H\n\x12\x43ountTakenResponse\x12\x32\n\x06places\x18\x01 \x03(\x0b\x32\".taquilla.ticketing.v1.TakenPlaces*\x95\x01\n\x11ReservationStatus\x12\"\n\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RESERVATION_STATUS_HELD\x10\x01\x12\x1f\n\x1bRESERVATION_STATUS_RELEASED\x10\x02\x12\x1e\n\x1aRESERVATION_STATUS_EXPIRED\x10\x03*\x93\x01\n\nSaleStatus\x12\x1b\n\x17SALE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13SALE_STATUS_ON_SALE\x10\x01\x12\x18\n\x14SALE_STATUS_FEW_LEFT\x10\x02\x12\x18\n\x14SALE_STATUS_SOLD_OUT\x10\x03\x12\x1b\n\x17SALE_STATUS_NOT_ON_SALE\x10\x04\x32\xa6\x05\n\x10TicketingService\x12X\n\x07Reserve\x12%.taquilla.ticketing.v1.ReserveRequest\x1a&.taquilla.ticketing.v1.ReserveResponse\x12m\n\x0eGetReservation\x12,.taquilla.ticketing.v1.GetReservationRequest\x1a-.taquilla.ticketing.v1.GetReservationResponse\x12y\n\x12ListMyReservations\x12\x30.taquilla.ticketing.v1.ListMyReservationsRequest\x1a\x31.taquilla.ticketing.v1.ListMyReservationsResponse\x12y\n\x12ReleaseReservation\x12\x30.taquilla.ticketing.v1.ReleaseReservationRequest\x1a\x31.taquilla.ticketing.v1.ReleaseReservationResponse\x12p\n\x0fGetAvailability\x12-.taquilla.ticketing.v1.GetAvailabilityRequest\x1a..taquilla.ticketing.v1.GetAvailabilityResponse\x12\x61\n\nCountTaken\x12(.taquilla.ticketing.v1.CountTakenRequest\x1a).taquilla.ticketing.v1.CountTakenResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-taquilla/ticketing/v1/ticketing_service.proto\x12\x15taquilla.ticketing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\")\n\x05Money\x12\x0e\n\x06\x61mount\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"y\n\x0fReservationItem\x12\x0f\n\x07zone_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12\x30\n\nunit_price\x18\x03 \x01(\x0b\x32\x1c.taquilla.ticketing.v1.Money\x12\x11\n\tzone_name\x18\x04 \x01(\t\"\xff\x02\n\x0bReservation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x38\n\x06status\x18\x02 \x01(\x0e\x32(.taquilla.ticketing.v1.ReservationStatus\x12\x10\n\x08\x65vent_id\x18\x03 \x01(\t\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12\x35\n\x05items\x18\x05 \x03(\x0b\x32&.taquilla.ticketing.v1.ReservationItem\x12+\n\x05total\x18\x06 \x01(\x0b\x32\x1c.taquilla.ticketing.v1.Money\x12.\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nded_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nevent_name\x18\n \x01(\t\"0\n\x0bItemRequest\x12\x0f\n\x07zone_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\"\xa0\x01\n\x0eReserveRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x31\n\x05items\x18\x02 \x03(\x0b\x32\".taquilla.ticketing.v1.ItemRequest\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x1b\n\x13request_fingerprint\x18\x04 \x01(\t\x12\x11\n\tadmission\x18\x05 \x01(\t\"J\n\x0fReserveResponse\x12\x37\n\x0breservation\x18\x01 \x01(\x0b\x32\".taquilla.ticketing.v1.Reservation\"#\n\x15GetReservationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"Q\n\x16GetReservationResponse\x12\x37\n\x0breservation\x18\x01 \x01(\x0b\x32\".taquilla.ticketing.v1.Reservation\"v\n\x19ListMyReservationsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06\x63ursor\x18\x02 \x01(\t\x12:\n\x08statuses\x18\x03 \x03(\x0e\x32(.taquilla.ticketing.v1.ReservationStatus\"k\n\x1aListMyReservationsResponse\x12\x38\n\x0creservations\x18\x01 \x03(\x0b\x32\".taquilla.ticketing.v1.Reservation\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"\'\n\x19ReleaseReservationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"U\n\x1aReleaseReservationResponse\x12\x37\n\x0breservation\x18\x01 \x01(\x0b\x32\".taquilla.ticketing.v1.Reservation\"\x8f\x01\n\x10ZoneAvailability\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07zone_id\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61pacity\x18\x03 \x01(\x05\x12\x11\n\tavailable\x18\x04 \x01(\x05\x12\x31\n\x06status\x18\x05 \x01(\x0e\x32!.taquilla.ticketing.v1.SaleStatus\"*\n\x16GetAvailabilityRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"\xbe\x01\n\x17GetAvailabilityResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x36\n\x05zones\x18\x02 \x03(\x0b\x32\'.taquilla.ticketing.v1.ZoneAvailability\x12)\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\non_sale_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"%\n\x11\x43ountTakenRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"N\n\x0bTakenPlaces\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07zone_id\x18\x02 \x01(\t\x12\x0c\n\x04held\x18\x03 \x01(\x05\x12\x0c\n\x04sold\x18\x04 \x01(\x05\"H\n\x12\x43ountTakenResponse\x12\x32\n\x06places\x18\x01 \x03(\x0b\x32\".taquilla.ticketing.v1.TakenPlaces\"$\n\x10JoinQueueRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"+\n\x17GetQueueStandingRequest\x12\x10\n\x08queue_id\x18\x01 \x01(\t\"\xc6\x02\n\rQueueStanding\x12\x10\n\x08queue_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x32\n\x06status\x18\x03 \x01(\x0e\x32\".taquilla.ticketing.v1.QueueStatus\x12\x15\n\x08position\x18\x04 \x01(\x05H\x00\x88\x01\x01\x12#\n\x16\x65stimated_wait_seconds\x18\x05 \x01(\x05H\x01\x88\x01\x01\x12\x11\n\tadmission\x18\x06 \x01(\t\x12\x38\n\x14\x61\x64mission_expires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08opens_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x0b\n\t_positionB\x19\n\x17_estimated_wait_seconds*\x95\x01\n\x11ReservationStatus\x12\"\n\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17RESERVATION_STATUS_HELD\x10\x01\x12\x1f\n\x1bRESERVATION_STATUS_RELEASED\x10\x02\x12\x1e\n\x1aRESERVATION_STATUS_EXPIRED\x10\x03*\x93\x01\n\nSaleStatus\x12\x1b\n\x17SALE_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13SALE_STATUS_ON_SALE\x10\x01\x12\x18\n\x14SALE_STATUS_FEW_LEFT\x10\x02\x12\x18\n\x14SALE_STATUS_SOLD_OUT\x10\x03\x12\x1b\n\x17SALE_STATUS_NOT_ON_SALE\x10\x04*{\n\x0bQueueStatus\x12\x1c\n\x18QUEUE_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14QUEUE_STATUS_WAITING\x10\x01\x12\x19\n\x15QUEUE_STATUS_ADMITTED\x10\x02\x12\x19\n\x15QUEUE_STATUS_SOLD_OUT\x10\x03\x32\xec\x06\n\x10TicketingService\x12X\n\x07Reserve\x12%.taquilla.ticketing.v1.ReserveRequest\x1a&.taquilla.ticketing.v1.ReserveResponse\x12m\n\x0eGetReservation\x12,.taquilla.ticketing.v1.GetReservationRequest\x1a-.taquilla.ticketing.v1.GetReservationResponse\x12y\n\x12ListMyReservations\x12\x30.taquilla.ticketing.v1.ListMyReservationsRequest\x1a\x31.taquilla.ticketing.v1.ListMyReservationsResponse\x12y\n\x12ReleaseReservation\x12\x30.taquilla.ticketing.v1.ReleaseReservationRequest\x1a\x31.taquilla.ticketing.v1.ReleaseReservationResponse\x12p\n\x0fGetAvailability\x12-.taquilla.ticketing.v1.GetAvailabilityRequest\x1a..taquilla.ticketing.v1.GetAvailabilityResponse\x12\x61\n\nCountTaken\x12(.taquilla.ticketing.v1.CountTakenRequest\x1a).taquilla.ticketing.v1.CountTakenResponse\x12Z\n\tJoinQueue\x12\'.taquilla.ticketing.v1.JoinQueueRequest\x1a$.taquilla.ticketing.v1.QueueStanding\x12h\n\x10GetQueueStanding\x12..taquilla.ticketing.v1.GetQueueStandingRequest\x1a$.taquilla.ticketing.v1.QueueStandingb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taquilla.ticketing.v1.ticketing_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESERVATIONSTATUS']._serialized_start=1981
-  _globals['_RESERVATIONSTATUS']._serialized_end=2130
-  _globals['_SALESTATUS']._serialized_start=2133
-  _globals['_SALESTATUS']._serialized_end=2280
+  _globals['_RESERVATIONSTATUS']._serialized_start=2412
+  _globals['_RESERVATIONSTATUS']._serialized_end=2561
+  _globals['_SALESTATUS']._serialized_start=2564
+  _globals['_SALESTATUS']._serialized_end=2711
+  _globals['_QUEUESTATUS']._serialized_start=2713
+  _globals['_QUEUESTATUS']._serialized_end=2836
   _globals['_MONEY']._serialized_start=105
   _globals['_MONEY']._serialized_end=146
   _globals['_RESERVATIONITEM']._serialized_start=148
@@ -45,33 +47,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ITEMREQUEST']._serialized_start=657
   _globals['_ITEMREQUEST']._serialized_end=705
   _globals['_RESERVEREQUEST']._serialized_start=708
-  _globals['_RESERVEREQUEST']._serialized_end=849
-  _globals['_RESERVERESPONSE']._serialized_start=851
-  _globals['_RESERVERESPONSE']._serialized_end=925
-  _globals['_GETRESERVATIONREQUEST']._serialized_start=927
-  _globals['_GETRESERVATIONREQUEST']._serialized_end=962
-  _globals['_GETRESERVATIONRESPONSE']._serialized_start=964
-  _globals['_GETRESERVATIONRESPONSE']._serialized_end=1045
-  _globals['_LISTMYRESERVATIONSREQUEST']._serialized_start=1047
-  _globals['_LISTMYRESERVATIONSREQUEST']._serialized_end=1165
-  _globals['_LISTMYRESERVATIONSRESPONSE']._serialized_start=1167
-  _globals['_LISTMYRESERVATIONSRESPONSE']._serialized_end=1274
-  _globals['_RELEASERESERVATIONREQUEST']._serialized_start=1276
-  _globals['_RELEASERESERVATIONREQUEST']._serialized_end=1315
-  _globals['_RELEASERESERVATIONRESPONSE']._serialized_start=1317
-  _globals['_RELEASERESERVATIONRESPONSE']._serialized_end=1402
-  _globals['_ZONEAVAILABILITY']._serialized_start=1405
-  _globals['_ZONEAVAILABILITY']._serialized_end=1548
-  _globals['_GETAVAILABILITYREQUEST']._serialized_start=1550
-  _globals['_GETAVAILABILITYREQUEST']._serialized_end=1592
-  _globals['_GETAVAILABILITYRESPONSE']._serialized_start=1595
-  _globals['_GETAVAILABILITYRESPONSE']._serialized_end=1785
-  _globals['_COUNTTAKENREQUEST']._serialized_start=1787
-  _globals['_COUNTTAKENREQUEST']._serialized_end=1824
-  _globals['_TAKENPLACES']._serialized_start=1826
-  _globals['_TAKENPLACES']._serialized_end=1904
-  _globals['_COUNTTAKENRESPONSE']._serialized_start=1906
-  _globals['_COUNTTAKENRESPONSE']._serialized_end=1978
-  _globals['_TICKETINGSERVICE']._serialized_start=2283
-  _globals['_TICKETINGSERVICE']._serialized_end=2961
+  _globals['_RESERVEREQUEST']._serialized_end=868
+  _globals['_RESERVERESPONSE']._serialized_start=870
+  _globals['_RESERVERESPONSE']._serialized_end=944
+  _globals['_GETRESERVATIONREQUEST']._serialized_start=946
+  _globals['_GETRESERVATIONREQUEST']._serialized_end=981
+  _globals['_GETRESERVATIONRESPONSE']._serialized_start=983
+  _globals['_GETRESERVATIONRESPONSE']._serialized_end=1064
+  _globals['_LISTMYRESERVATIONSREQUEST']._serialized_start=1066
+  _globals['_LISTMYRESERVATIONSREQUEST']._serialized_end=1184
+  _globals['_LISTMYRESERVATIONSRESPONSE']._serialized_start=1186
+  _globals['_LISTMYRESERVATIONSRESPONSE']._serialized_end=1293
+  _globals['_RELEASERESERVATIONREQUEST']._serialized_start=1295
+  _globals['_RELEASERESERVATIONREQUEST']._serialized_end=1334
+  _globals['_RELEASERESERVATIONRESPONSE']._serialized_start=1336
+  _globals['_RELEASERESERVATIONRESPONSE']._serialized_end=1421
+  _globals['_ZONEAVAILABILITY']._serialized_start=1424
+  _globals['_ZONEAVAILABILITY']._serialized_end=1567
+  _globals['_GETAVAILABILITYREQUEST']._serialized_start=1569
+  _globals['_GETAVAILABILITYREQUEST']._serialized_end=1611
+  _globals['_GETAVAILABILITYRESPONSE']._serialized_start=1614
+  _globals['_GETAVAILABILITYRESPONSE']._serialized_end=1804
+  _globals['_COUNTTAKENREQUEST']._serialized_start=1806
+  _globals['_COUNTTAKENREQUEST']._serialized_end=1843
+  _globals['_TAKENPLACES']._serialized_start=1845
+  _globals['_TAKENPLACES']._serialized_end=1923
+  _globals['_COUNTTAKENRESPONSE']._serialized_start=1925
+  _globals['_COUNTTAKENRESPONSE']._serialized_end=1997
+  _globals['_JOINQUEUEREQUEST']._serialized_start=1999
+  _globals['_JOINQUEUEREQUEST']._serialized_end=2035
+  _globals['_GETQUEUESTANDINGREQUEST']._serialized_start=2037
+  _globals['_GETQUEUESTANDINGREQUEST']._serialized_end=2080
+  _globals['_QUEUESTANDING']._serialized_start=2083
+  _globals['_QUEUESTANDING']._serialized_end=2409
+  _globals['_TICKETINGSERVICE']._serialized_start=2839
+  _globals['_TICKETINGSERVICE']._serialized_end=3715
 # @@protoc_insertion_point(module_scope)

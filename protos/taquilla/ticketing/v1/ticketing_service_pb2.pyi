@@ -70,6 +70,31 @@ SALE_STATUS_NOT_ON_SALE: SaleStatus.ValueType  # 4
 """Not yet, or no longer, on sale (draft, cancelled, session not on sale, before on_sale_at)."""
 global___SaleStatus = SaleStatus
 
+class _QueueStatus:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _QueueStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_QueueStatus.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    QUEUE_STATUS_UNSPECIFIED: _QueueStatus.ValueType  # 0
+    QUEUE_STATUS_WAITING: _QueueStatus.ValueType  # 1
+    """In line; position and estimated_wait_seconds say how far (unset before the on-sale)."""
+    QUEUE_STATUS_ADMITTED: _QueueStatus.ValueType  # 2
+    """It is the caller's turn: admission is set."""
+    QUEUE_STATUS_SOLD_OUT: _QueueStatus.ValueType  # 3
+    """Everything sold out while the caller waited."""
+
+class QueueStatus(_QueueStatus, metaclass=_QueueStatusEnumTypeWrapper): ...
+
+QUEUE_STATUS_UNSPECIFIED: QueueStatus.ValueType  # 0
+QUEUE_STATUS_WAITING: QueueStatus.ValueType  # 1
+"""In line; position and estimated_wait_seconds say how far (unset before the on-sale)."""
+QUEUE_STATUS_ADMITTED: QueueStatus.ValueType  # 2
+"""It is the caller's turn: admission is set."""
+QUEUE_STATUS_SOLD_OUT: QueueStatus.ValueType  # 3
+"""Everything sold out while the caller waited."""
+global___QueueStatus = QueueStatus
+
 @typing.final
 class Money(google.protobuf.message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
@@ -196,10 +221,15 @@ class ReserveRequest(google.protobuf.message.Message):
     ITEMS_FIELD_NUMBER: builtins.int
     IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
     REQUEST_FINGERPRINT_FIELD_NUMBER: builtins.int
+    ADMISSION_FIELD_NUMBER: builtins.int
     session_id: builtins.str
     idempotency_key: builtins.str
     """The caller's Idempotency-Key, if any, and a fingerprint of the request it came with."""
     request_fingerprint: builtins.str
+    admission: builtins.str
+    """The waiting room's admission (QueueStanding.admission), required when the event has a waiting
+    room: missing, expired or someone else's is PERMISSION_DENIED with problem `admission-required`.
+    """
     @property
     def items(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ItemRequest]: ...
     def __init__(
@@ -209,8 +239,9 @@ class ReserveRequest(google.protobuf.message.Message):
         items: collections.abc.Iterable[global___ItemRequest] | None = ...,
         idempotency_key: builtins.str = ...,
         request_fingerprint: builtins.str = ...,
+        admission: builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["idempotency_key", b"idempotency_key", "items", b"items", "request_fingerprint", b"request_fingerprint", "session_id", b"session_id"]) -> None: ...
+    def ClearField(self, field_name: typing.Literal["admission", b"admission", "idempotency_key", b"idempotency_key", "items", b"items", "request_fingerprint", b"request_fingerprint", "session_id", b"session_id"]) -> None: ...
 
 global___ReserveRequest = ReserveRequest
 
@@ -470,3 +501,81 @@ class CountTakenResponse(google.protobuf.message.Message):
     def ClearField(self, field_name: typing.Literal["places", b"places"]) -> None: ...
 
 global___CountTakenResponse = CountTakenResponse
+
+@typing.final
+class JoinQueueRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+
+global___JoinQueueRequest = JoinQueueRequest
+
+@typing.final
+class GetQueueStandingRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: builtins.int
+    queue_id: builtins.str
+    def __init__(
+        self,
+        *,
+        queue_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["queue_id", b"queue_id"]) -> None: ...
+
+global___GetQueueStandingRequest = GetQueueStandingRequest
+
+@typing.final
+class QueueStanding(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    QUEUE_ID_FIELD_NUMBER: builtins.int
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    POSITION_FIELD_NUMBER: builtins.int
+    ESTIMATED_WAIT_SECONDS_FIELD_NUMBER: builtins.int
+    ADMISSION_FIELD_NUMBER: builtins.int
+    ADMISSION_EXPIRES_AT_FIELD_NUMBER: builtins.int
+    OPENS_AT_FIELD_NUMBER: builtins.int
+    queue_id: builtins.str
+    event_id: builtins.str
+    status: global___QueueStatus.ValueType
+    position: builtins.int
+    """1-based place among those still waiting; 0 when admitted; unset before the on-sale."""
+    estimated_wait_seconds: builtins.int
+    """Seconds until the caller's turn at the organizer's admission rate (until the on-sale before it)."""
+    admission: builtins.str
+    """The signed admission to send with Reserve, once admitted."""
+    @property
+    def admission_expires_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    @property
+    def opens_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """When the line starts moving (the on-sale), while it has not."""
+
+    def __init__(
+        self,
+        *,
+        queue_id: builtins.str = ...,
+        event_id: builtins.str = ...,
+        status: global___QueueStatus.ValueType = ...,
+        position: builtins.int | None = ...,
+        estimated_wait_seconds: builtins.int | None = ...,
+        admission: builtins.str = ...,
+        admission_expires_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        opens_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "opens_at", b"opens_at", "position", b"position"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission", b"admission", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "event_id", b"event_id", "opens_at", b"opens_at", "position", b"position", "queue_id", b"queue_id", "status", b"status"]) -> None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds"]) -> typing.Literal["estimated_wait_seconds"] | None: ...
+    @typing.overload
+    def WhichOneof(self, oneof_group: typing.Literal["_position", b"_position"]) -> typing.Literal["position"] | None: ...
+
+global___QueueStanding = QueueStanding

@@ -82,6 +82,16 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CountTakenRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CountTakenResponse.FromString,
                 _registered_method=True)
+        self.JoinQueue = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/JoinQueue',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinQueueRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.FromString,
+                _registered_method=True)
+        self.GetQueueStanding = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetQueueStanding',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetQueueStandingRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.FromString,
+                _registered_method=True)
 
 
 class TicketingServiceServicer(object):
@@ -151,6 +161,25 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def JoinQueue(self, request, context):
+        """The caller's place in the on-sale waiting room of an event that has one (the same entry on
+        every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
+        order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
+        problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
+        waiting room's store does not answer (nobody is let in then).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQueueStanding(self, request, context):
+        """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
+        bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -183,6 +212,16 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.CountTaken,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CountTakenRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CountTakenResponse.SerializeToString,
+            ),
+            'JoinQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.JoinQueue,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinQueueRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.SerializeToString,
+            ),
+            'GetQueueStanding': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQueueStanding,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetQueueStandingRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -365,6 +404,60 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/CountTaken',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CountTakenRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CountTakenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def JoinQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/JoinQueue',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinQueueRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQueueStanding(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetQueueStanding',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetQueueStandingRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.FromString,
             options,
             channel_credentials,
             insecure,

@@ -82,6 +82,25 @@ class TicketingServiceStub:
     organizer lowering a capacity or removing a zone or session).
     """
 
+    JoinQueue: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
+    ]
+    """The caller's place in the on-sale waiting room of an event that has one (the same entry on
+    every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
+    order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
+    problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
+    waiting room's store does not answer (nobody is let in then).
+    """
+
+    GetQueueStanding: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
+    ]
+    """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
+    bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
+    """
+
 class TicketingServiceAsyncStub:
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
     published event it keeps the capacity and the places held and sold. It follows the catalog by
@@ -144,6 +163,25 @@ class TicketingServiceAsyncStub:
     ]
     """Places held or sold per session x zone of an event, for the catalog's own checks (an
     organizer lowering a capacity or removing a zone or session).
+    """
+
+    JoinQueue: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
+    ]
+    """The caller's place in the on-sale waiting room of an event that has one (the same entry on
+    every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
+    order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
+    problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
+    waiting room's store does not answer (nobody is let in then).
+    """
+
+    GetQueueStanding: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
+    ]
+    """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
+    bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
     """
 
 class TicketingServiceServicer(metaclass=abc.ABCMeta):
@@ -220,6 +258,29 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
     ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse]]:
         """Places held or sold per session x zone of an event, for the catalog's own checks (an
         organizer lowering a capacity or removing a zone or session).
+        """
+
+    @abc.abstractmethod
+    def JoinQueue(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding]]:
+        """The caller's place in the on-sale waiting room of an event that has one (the same entry on
+        every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
+        order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
+        problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
+        waiting room's store does not answer (nobody is let in then).
+        """
+
+    @abc.abstractmethod
+    def GetQueueStanding(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding]]:
+        """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
+        bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
         """
 
 def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...

@@ -14,6 +14,7 @@ from taquilla_runtime.principal import Principal
 from taquilla_runtime.timestamps import from_timestamp
 from ticketing_svc.application.ports import CatalogReader
 from ticketing_svc.domain.model import (
+    DEFAULT_ADMISSION_PER_MINUTE,
     DEFAULT_HOLD_MINUTES,
     DEFAULT_MAX_PER_ORDER,
     CatalogEvent,
@@ -61,6 +62,8 @@ def event_from_pb(event: pb.Event) -> CatalogEvent:
             on_sale_at=from_timestamp(event.sales.on_sale_at) if event.sales.HasField("on_sale_at") else None,
             hold_minutes=event.sales.hold_minutes or DEFAULT_HOLD_MINUTES,
             max_per_customer=event.sales.max_per_customer or None,
+            waiting_room=event.sales.waiting_room,
+            admission_per_minute=event.sales.admission_per_minute or DEFAULT_ADMISSION_PER_MINUTE,
         ),
     )
 

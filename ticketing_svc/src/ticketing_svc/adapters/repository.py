@@ -26,6 +26,7 @@ from ticketing_svc.adapters.orm import (
 from ticketing_svc.application.ports import CatalogCopy, CustomerPlaces, Inbox, Inventory, Reservations
 from ticketing_svc.domain.errors import IdempotencyConflict, LimitReached, SoldOut
 from ticketing_svc.domain.model import (
+    DEFAULT_ADMISSION_PER_MINUTE,
     CatalogEvent,
     CatalogSession,
     CatalogZone,
@@ -67,6 +68,8 @@ def event_document(event: CatalogEvent) -> dict[str, Any]:
             "onSaleAt": settings.on_sale_at.isoformat() if settings.on_sale_at else None,
             "holdMinutes": settings.hold_minutes,
             "maxPerCustomer": settings.max_per_customer,
+            "waitingRoom": settings.waiting_room,
+            "admissionPerMinute": settings.admission_per_minute,
         },
     }
 
@@ -96,6 +99,8 @@ def event_from_document(document: dict[str, Any]) -> CatalogEvent:
             on_sale_at=dt.datetime.fromisoformat(sales["onSaleAt"]) if sales["onSaleAt"] else None,
             hold_minutes=sales["holdMinutes"],
             max_per_customer=sales["maxPerCustomer"],
+            waiting_room=sales.get("waitingRoom", False),
+            admission_per_minute=sales.get("admissionPerMinute", DEFAULT_ADMISSION_PER_MINUTE),
         ),
     )
 

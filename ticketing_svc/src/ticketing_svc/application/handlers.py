@@ -12,14 +12,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ticketing_svc.application.ports import CatalogReader, UnitOfWork
+from ticketing_svc.application.ports import CatalogReader, UnitOfWork, WaitingRoom
 from ticketing_svc.domain.commands import (
     Actor,
     CountTaken,
     ExpireReservations,
     FollowCatalog,
     GetAvailability,
+    GetQueueStanding,
     GetReservation,
+    JoinQueue,
     ListReservations,
     ReleaseReservation,
     Reserve,
@@ -29,6 +31,8 @@ from ticketing_svc.domain.errors import (
     IdempotencyConflict,
     IdempotencyKeyReused,
     NotAllowed,
+    NoWaitingRoom,
+    QueueEntryNotFound,
     ReservationNotFound,
     SessionNotFound,
     Unauthenticated,
@@ -42,6 +46,7 @@ from ticketing_svc.domain.model import (
     sale_status,
     stock_transitions,
 )
+from ticketing_svc.domain.waiting_room import QueueEntry, QueueStanding, can_join, check_admission, standing
 
 Clock = Callable[[], dt.datetime]
 PAGE_SIZE_MAX = 100
@@ -63,7 +68,12 @@ def _buyer(actor: Actor | None) -> Actor:
 
 
 async def reserve(
-    cmd: Reserve, uow: UnitOfWork, clock: Clock = system_clock, *, catalog: CatalogReader | None = None
+    cmd: Reserve,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    catalog: CatalogReader | None = None,
+    admission_secret: bytes = b"",
 ) -> Reservation:
     """Holds places of one session for the caller, all items or none.
 
@@ -71,15 +81,20 @@ async def reserve(
     A replayed Idempotency-Key returns the reservation the first request made, as it is now.
     """
     buyer = _buyer(cmd.actor)
-    try:
-        return await _reserve(cmd, buyer, uow, clock)
-    except _UnknownSession:
-        # Published a moment ago and the catalog's message is still on its way: read the event
-        # through and keep the copy, whatever this reservation's fate, then try again.
-        await _read_through(uow, catalog, session_id=cmd.session_id)
-    except IdempotencyConflict:
-        pass  # a twin request with the same key committed while this one ran: answer with its result
-    return await _reserve(cmd, buyer, uow, clock)
+    read_through = False
+    for _ in range(3):
+        try:
+            return await _reserve(cmd, buyer, uow, clock, admission_secret)
+        except _UnknownSession:
+            if read_through:
+                raise SessionNotFound(cmd.session_id) from None
+            # Published a moment ago and the catalog's message is still on its way: read the event
+            # through and keep the copy, whatever this reservation's fate, then try again.
+            await _read_through(uow, catalog, session_id=cmd.session_id)
+            read_through = True
+        except IdempotencyConflict:
+            continue  # a twin request with the same key committed while this one ran: answer with its result
+    return await _reserve(cmd, buyer, uow, clock, admission_secret)
 
 
 class _UnknownSession(Exception):
@@ -108,7 +123,9 @@ async def _read_through(
         await uow.commit()
 
 
-async def _reserve(cmd: Reserve, buyer: Actor, uow: UnitOfWork, clock: Clock) -> Reservation:
+async def _reserve(
+    cmd: Reserve, buyer: Actor, uow: UnitOfWork, clock: Clock, admission_secret: bytes
+) -> Reservation:
     now = clock()
     async with uow:
         if cmd.idempotency is not None:
@@ -121,6 +138,10 @@ async def _reserve(cmd: Reserve, buyer: Actor, uow: UnitOfWork, clock: Clock) ->
         event = await uow.catalog.by_session(cmd.session_id)
         if event is None:
             raise _UnknownSession
+        if event.settings.waiting_room:
+            check_admission(
+                admission_secret, cmd.admission, event_id=event.id, customer_id=buyer.subject, now=now
+            )
         reservation = Reservation.hold(
             event, session_id=cmd.session_id, items=cmd.items, customer_id=buyer.subject, now=now
         )
@@ -307,3 +328,73 @@ async def follow_catalog(cmd: FollowCatalog, uow: UnitOfWork) -> bool:
         stored_now = await uow.catalog.store(event) if event is not None else False
         await uow.commit()
     return stored_now
+
+
+# ---------------------------------------------------------------- the waiting room
+
+
+async def join_queue(
+    cmd: JoinQueue,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    room: WaitingRoom,
+    catalog: CatalogReader | None = None,
+    admission_secret: bytes,
+) -> QueueStanding:
+    """The caller's place in the event's waiting room (the same entry on every call)."""
+    buyer = _buyer(cmd.actor)
+    now = clock()
+    event = await _catalog_event(uow, catalog, cmd.event_id)
+    if not event.settings.waiting_room:
+        raise NoWaitingRoom("This sale has no waiting room: reserve directly.")
+    if not can_join(event.settings, now):
+        opens = event.settings.on_sale_at
+        assert opens is not None
+        raise NoWaitingRoom(f"The waiting room opens 30 minutes before the on-sale ({opens.isoformat()}).")
+    early = event.settings.on_sale_at is not None and now < event.settings.on_sale_at
+    entry = await room.join(event.id, buyer.subject, now=now, early=early)
+    return await _standing(uow, event, entry, now, admission_secret)
+
+
+async def queue_standing(
+    cmd: GetQueueStanding,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    room: WaitingRoom,
+    catalog: CatalogReader | None = None,
+    admission_secret: bytes,
+) -> QueueStanding:
+    """Where the caller stands in a waiting room, with an admission once it is their turn."""
+    buyer = _buyer(cmd.actor)
+    now = clock()
+    entry = await room.entry(cmd.queue_id)
+    if entry is None or entry.customer_id != buyer.subject:
+        raise QueueEntryNotFound(cmd.queue_id)
+    event = await _catalog_event(uow, catalog, entry.event_id)
+    return await _standing(uow, event, entry, now, admission_secret)
+
+
+async def _catalog_event(uow: UnitOfWork, catalog: CatalogReader | None, event_id: uuid.UUID) -> CatalogEvent:
+    async with uow:
+        event = await uow.catalog.get(event_id)
+    if event is None:
+        await _read_through(uow, catalog, event_id=event_id)
+        async with uow:
+            event = await uow.catalog.get(event_id)
+    if event is None:
+        raise EventNotFound(event_id)
+    return event
+
+
+async def _standing(
+    uow: UnitOfWork, event: CatalogEvent, entry: QueueEntry, now: dt.datetime, secret: bytes
+) -> QueueStanding:
+    async with uow:
+        lines = await uow.inventory.for_event(event.id)
+    live = {s.id for s in event.sessions if not s.removed and s.status not in ("cancelled", "finished")}
+    candidates = [line for line in lines if line.session_id in live]
+    # Sold out: every place of every session still to come is held or sold; those waiting are told.
+    sold_out = bool(candidates) and all(line.sold_out for line in candidates)
+    return standing(entry, event.settings, now, sold_out=sold_out, secret=secret)

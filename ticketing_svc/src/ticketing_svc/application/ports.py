@@ -16,6 +16,7 @@ from ticketing_svc.domain.model import (
     Reservation,
     ReservationStatus,
 )
+from ticketing_svc.domain.waiting_room import QueueEntry
 
 
 class CatalogCopy(abc.ABC):
@@ -138,6 +139,21 @@ class CatalogReader(abc.ABC):
     @abc.abstractmethod
     async def event(self, event_id: uuid.UUID) -> CatalogEvent | None:
         """The event as anyone may see it now (published, cancelled or over); None if there is none."""
+
+
+class WaitingRoom(abc.ABC):
+    """The lines of gated on-sales (Redis). Raises WaitingRoomUnavailable when it cannot answer."""
+
+    @abc.abstractmethod
+    async def join(
+        self, event_id: uuid.UUID, customer_id: uuid.UUID, *, now: dt.datetime, early: bool
+    ) -> QueueEntry:
+        """The account's place in the event's line, made on its first call: ``early`` places go in
+        a random order ahead of everyone who joins after the on-sale, first come, first served."""
+
+    @abc.abstractmethod
+    async def entry(self, queue_id: uuid.UUID) -> QueueEntry | None:
+        """An entry with its current rank in the line, or None."""
 
 
 class UnitOfWork(abc.ABC):

@@ -46,6 +46,8 @@ class Reserve:
     items: tuple[ItemRequest, ...]
     correlation_id: str | None = None
     idempotency: Idempotency | None = None
+    # The waiting room's admission, for gated sales.
+    admission: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +99,15 @@ class FollowCatalog:
     event_id: uuid.UUID
     event: CatalogEvent | None = None
     session: SessionUpdate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinQueue:
+    actor: Actor | None
+    event_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class GetQueueStanding:
+    actor: Actor | None
+    queue_id: uuid.UUID

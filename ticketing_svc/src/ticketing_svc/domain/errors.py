@@ -91,3 +91,20 @@ class IdempotencyKeyReused(TicketingError):
 
 class IdempotencyConflict(TicketingError):
     """Another request with the same Idempotency-Key committed first; read its result instead."""
+
+
+class AdmissionRequired(TicketingError):
+    """A gated sale needs a valid admission from its waiting room (missing, expired or another's)."""
+
+
+class NoWaitingRoom(TicketingError):
+    """The event sells without a waiting room, or its waiting room is not open yet."""
+
+
+class QueueEntryNotFound(TicketingError):
+    def __init__(self, queue_id: uuid.UUID | str) -> None:
+        super().__init__(f"Queue entry {queue_id} not found.")
+
+
+class WaitingRoomUnavailable(TicketingError):
+    """The waiting room's store does not answer: nobody is let in (gated sales fail closed)."""

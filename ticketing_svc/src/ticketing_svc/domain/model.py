@@ -31,6 +31,7 @@ from ticketing_svc.domain.events import (
 DEFAULT_HOLD_MINUTES = 10
 MIN_HOLD_MINUTES, MAX_HOLD_MINUTES = 2, 30
 DEFAULT_MAX_PER_ORDER = 10
+DEFAULT_ADMISSION_PER_MINUTE = 300
 MAX_ITEMS = 20
 # A zone is "few left" when at most this share of its places is left.
 FEW_LEFT_RATIO = Decimal("0.10")
@@ -70,12 +71,17 @@ class SaleSettings:
     on_sale_at: dt.datetime | None = None
     hold_minutes: int = DEFAULT_HOLD_MINUTES
     max_per_customer: int | None = None
+    # Buyers pass an on-sale waiting room, admitted at admission_per_minute.
+    waiting_room: bool = False
+    admission_per_minute: int = DEFAULT_ADMISSION_PER_MINUTE
 
     def __post_init__(self) -> None:
         if not MIN_HOLD_MINUTES <= self.hold_minutes <= MAX_HOLD_MINUTES:
             object.__setattr__(
                 self, "hold_minutes", min(MAX_HOLD_MINUTES, max(MIN_HOLD_MINUTES, self.hold_minutes))
             )
+        if self.admission_per_minute < 1:
+            object.__setattr__(self, "admission_per_minute", DEFAULT_ADMISSION_PER_MINUTE)
 
 
 @dataclass(frozen=True, slots=True)

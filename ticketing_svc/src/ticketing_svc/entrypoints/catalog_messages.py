@@ -16,6 +16,7 @@ from taquilla_runtime.messaging.consumer import PoisonMessage
 from taquilla_runtime.messaging.envelope import Envelope
 from ticketing_svc.domain.commands import FollowCatalog
 from ticketing_svc.domain.model import (
+    DEFAULT_ADMISSION_PER_MINUTE,
     DEFAULT_HOLD_MINUTES,
     DEFAULT_MAX_PER_ORDER,
     CatalogEvent,
@@ -88,5 +89,7 @@ def event_from(data: dict[str, Any]) -> CatalogEvent:
             on_sale_at=dt.datetime.fromisoformat(on_sale_at.replace("Z", "+00:00")) if on_sale_at else None,
             hold_minutes=int(sales.get("holdMinutes") or DEFAULT_HOLD_MINUTES),
             max_per_customer=int(max_per_customer) if max_per_customer else None,
+            waiting_room=bool(sales.get("waitingRoom", False)),
+            admission_per_minute=int(sales.get("admissionPerMinute") or DEFAULT_ADMISSION_PER_MINUTE),
         ),
     )

@@ -20,18 +20,23 @@ from ticketing_svc.application.handlers import Availability, ReservationPage
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor
 from ticketing_svc.domain.errors import (
+    AdmissionRequired,
     EventNotFound,
     IdempotencyKeyReused,
     InvalidInput,
     LimitReached,
     NotAllowed,
     NotOnSale,
+    NoWaitingRoom,
+    QueueEntryNotFound,
     ReservationNotFound,
     SessionNotFound,
     SoldOut,
     Unauthenticated,
+    WaitingRoomUnavailable,
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
+from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints import protobuf as convert
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["TicketingService"].full_name
@@ -79,7 +84,23 @@ class ErrorsAsStatus:
                     str(exc),
                     NamedProblem("limit-reached", {"limit": limit, "taken": taken}),
                 )
-            case EventNotFound() | SessionNotFound() | ReservationNotFound():
+            case AdmissionRequired():
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.PERMISSION_DENIED,
+                    str(exc),
+                    NamedProblem("admission-required", {}),
+                )
+            case NoWaitingRoom():
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("no-waiting-room", {}),
+                )
+            case WaitingRoomUnavailable():
+                await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+            case EventNotFound() | SessionNotFound() | ReservationNotFound() | QueueEntryNotFound():
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case NotAllowed():
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
@@ -103,6 +124,8 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         release_reservation: Callable[[commands.ReleaseReservation], Awaitable[Reservation]],
         get_availability: Callable[[commands.GetAvailability], Awaitable[Availability]],
         count_taken: Callable[[commands.CountTaken], Awaitable[list[InventoryLine]]],
+        join_queue: Callable[[commands.JoinQueue], Awaitable[QueueStanding]],
+        queue_standing: Callable[[commands.GetQueueStanding], Awaitable[QueueStanding]],
     ) -> None:
         self._reserve = reserve
         self._get_reservation = get_reservation
@@ -110,6 +133,8 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._release_reservation = release_reservation
         self._get_availability = get_availability
         self._count_taken = count_taken
+        self._join_queue = join_queue
+        self._queue_standing = queue_standing
 
     async def Reserve(self, request: pb.ReserveRequest, context: Context) -> pb.ReserveResponse:
         async with ErrorsAsStatus(context):
@@ -119,6 +144,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                 items=convert.items_from(list(request.items)),
                 correlation_id=get_correlation_id(),
                 idempotency=convert.idempotency_from(request.idempotency_key, request.request_fingerprint),
+                admission=request.admission[:2048] or None,
             )
             reservation = await self._reserve(command)
             return pb.ReserveResponse(reservation=convert.reservation_pb(reservation))
@@ -172,3 +198,19 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                 commands.CountTaken(_actor(context), convert.event_id_of(request.event_id))
             )
             return convert.taken_pb(lines)
+
+    async def JoinQueue(self, request: pb.JoinQueueRequest, context: Context) -> pb.QueueStanding:
+        async with ErrorsAsStatus(context):
+            standing = await self._join_queue(
+                commands.JoinQueue(_actor(context), convert.event_id_of(request.event_id))
+            )
+            return convert.standing_pb(standing)
+
+    async def GetQueueStanding(
+        self, request: pb.GetQueueStandingRequest, context: Context
+    ) -> pb.QueueStanding:
+        async with ErrorsAsStatus(context):
+            standing = await self._queue_standing(
+                commands.GetQueueStanding(_actor(context), convert.queue_id_of(request.queue_id))
+            )
+            return convert.standing_pb(standing)

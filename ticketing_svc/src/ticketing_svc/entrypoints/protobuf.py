@@ -15,6 +15,7 @@ from ticketing_svc.domain.errors import (
     EventNotFound,
     FieldProblem,
     InvalidInput,
+    QueueEntryNotFound,
     ReservationNotFound,
     SessionNotFound,
 )
@@ -26,6 +27,7 @@ from ticketing_svc.domain.model import (
     ReservationStatus,
     SaleStatus,
 )
+from ticketing_svc.domain.waiting_room import QueueStanding, QueueStatus
 
 IDEMPOTENCY_KEY_MAX = 255
 QUANTITY_MAX = 1000
@@ -195,3 +197,35 @@ def taken_pb(lines: list[InventoryLine]) -> pb.CountTakenResponse:
             for line in lines
         ]
     )
+
+
+# ---------------------------------------------------------------- the waiting room
+
+QUEUE_STATUS = {
+    QueueStatus.WAITING: pb.QUEUE_STATUS_WAITING,
+    QueueStatus.ADMITTED: pb.QUEUE_STATUS_ADMITTED,
+    QueueStatus.SOLD_OUT: pb.QUEUE_STATUS_SOLD_OUT,
+}
+
+
+def queue_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise QueueEntryNotFound(value[:64])
+    return found
+
+
+def standing_pb(standing: QueueStanding) -> pb.QueueStanding:
+    message = pb.QueueStanding(
+        queue_id=str(standing.entry.id),
+        event_id=str(standing.entry.event_id),
+        status=QUEUE_STATUS[standing.status],
+        position=standing.position,
+        estimated_wait_seconds=standing.estimated_wait_seconds,
+        admission=standing.admission or "",
+    )
+    if standing.admission_expires_at is not None:
+        message.admission_expires_at.CopyFrom(to_timestamp(standing.admission_expires_at))
+    if standing.opens_at is not None:
+        message.opens_at.CopyFrom(to_timestamp(standing.opens_at))
+    return message

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
 from edge.api.deps import CurrentPrincipal, State, Ticketing
 from edge.api.etags import JSON, IfNoneMatch, body_etag, matches
@@ -23,6 +23,7 @@ from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.reservations import (
     RESERVATION_EXAMPLES,
     AvailabilityPublic,
+    QueueStandingPublic,
     ReservationCreate,
     ReservationPage,
     ReservationPublic,
@@ -57,7 +58,10 @@ def reservation_location(reservation_id: str) -> str:
     responses={
         201: {"description": "Held", "headers": LOCATION_HEADER},
         **UNAUTHENTICATED,
-        403: problem("Only people's accounts reserve (not partner API clients)"),
+        403: problem(
+            "`…/admission-required`: the event has a waiting room and the `Admission` header is missing, "
+            "expired or someone else's; or a partner API client (only people's accounts reserve)"
+        ),
         404: problem("No such session, or one that is not published"),
         **REFUSED,
     },
@@ -68,6 +72,14 @@ async def create_reservation(
     ticketing: Ticketing,
     body: Annotated[ReservationCreate, Body(openapi_examples=RESERVATION_EXAMPLES)],
     idempotency_key: IdempotencyKey = None,
+    admission: Annotated[
+        str | None,
+        Header(
+            alias="Admission",
+            max_length=2048,
+            description="Events with a waiting room: the `admission` of your queue entry once admitted.",
+        ),
+    ] = None,
 ) -> ReservationPublic:
     reservation = await ticketing.reserve(
         principal,
@@ -75,6 +87,7 @@ async def create_reservation(
         [(item.zone_id, item.quantity) for item in body.items],
         idempotency_key=idempotency_key,
         fingerprint=body.fingerprint(),
+        admission=admission,
     )
     response.headers["Location"] = reservation_location(reservation.id)
     return ReservationPublic.from_pb(reservation)
@@ -155,3 +168,44 @@ async def availability(event_id: EventId, state: State, if_none_match: IfNoneMat
     if matches(if_none_match, tag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type=JSON, headers=headers)
+
+
+QueueId = Annotated[str, Path(max_length=64, description="Queue entry id (UUID)")]
+
+
+@router.post(
+    "/api/v1/events/{event_id}/queue",
+    response_model=QueueStandingPublic,
+    summary="Join an on-sale waiting room",
+    description="For events with a waiting room, from 30 minutes before the on-sale. Calling again returns "
+    "the same entry. Those who join before the on-sale are put in a random order at the on-sale; later "
+    "arrivals queue first come, first served. Poll `GET /api/v1/queue/{queue_id}` for your turn.",
+    responses={
+        **UNAUTHENTICATED,
+        404: problem("No such event"),
+        409: problem("`…/no-waiting-room`: the event has none, or it is not open yet"),
+        503: problem("The waiting room cannot be reached: nobody is let in meanwhile; try again"),
+    },
+)
+async def join_queue(
+    event_id: EventId, principal: CurrentPrincipal, ticketing: Ticketing
+) -> QueueStandingPublic:
+    return QueueStandingPublic.from_pb(await ticketing.join_queue(principal, event_id))
+
+
+@router.get(
+    "/api/v1/queue/{queue_id}",
+    response_model=QueueStandingPublic,
+    summary="Where I stand in a waiting room",
+    description="Your position and estimated wait; once it is your turn, `status: admitted` with an "
+    "`admission` to send as the `Admission` header when reserving (valid 10 minutes, renewed by polling).",
+    responses={
+        **UNAUTHENTICATED,
+        404: problem("No such entry, or someone else's"),
+        503: problem("Try again"),
+    },
+)
+async def queue_standing(
+    queue_id: QueueId, principal: CurrentPrincipal, ticketing: Ticketing
+) -> QueueStandingPublic:
+    return QueueStandingPublic.from_pb(await ticketing.queue_standing(principal, queue_id))

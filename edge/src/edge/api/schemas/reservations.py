@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from edge.api.schemas.base import Strict
 from edge.api.schemas.events import Money
-from edge.clients.ticketing import PB_TO_RESERVATION_STATUS, PB_TO_SALE_STATUS
+from edge.clients.ticketing import PB_TO_QUEUE_STATUS, PB_TO_RESERVATION_STATUS, PB_TO_SALE_STATUS
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 
 ReservationStatus = Literal["held", "released", "expired"]
@@ -138,4 +138,43 @@ class AvailabilityPublic(BaseModel):
             ],
             as_of=_when(reply.as_of),
             on_sale_at=_when(reply.on_sale_at) if reply.HasField("on_sale_at") else None,
+        )
+
+
+QueueStatus = Literal["waiting", "admitted", "sold_out"]
+
+
+class QueueStandingPublic(BaseModel):
+    queue_id: str
+    event_id: str
+    status: QueueStatus = Field(
+        description="`admitted`: reserve now with `admission`; `sold_out`: nothing left"
+    )
+    position: int | None = Field(
+        description="Your place among those waiting (0 once admitted; null before the on-sale)"
+    )
+    estimated_wait_seconds: int | None = Field(description="At the organizer's admission rate")
+    admission: str | None = Field(
+        description="Send it as the `Admission` header of `POST /api/v1/reservations`"
+    )
+    expires_at: dt.datetime | None = Field(description="When the admission ends")
+    opens_at: dt.datetime | None = Field(
+        description="When the line starts moving (the on-sale), while it has not"
+    )
+
+    @classmethod
+    def from_pb(cls, standing: pb.QueueStanding) -> QueueStandingPublic:
+        return cls(
+            queue_id=standing.queue_id,
+            event_id=standing.event_id,
+            status=PB_TO_QUEUE_STATUS[standing.status],
+            position=standing.position if standing.HasField("position") else None,
+            estimated_wait_seconds=standing.estimated_wait_seconds
+            if standing.HasField("estimated_wait_seconds")
+            else None,
+            admission=standing.admission or None,
+            expires_at=_when(standing.admission_expires_at)
+            if standing.HasField("admission_expires_at")
+            else None,
+            opens_at=_when(standing.opens_at) if standing.HasField("opens_at") else None,
         )
