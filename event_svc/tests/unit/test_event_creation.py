@@ -219,7 +219,9 @@ def test_changing_sale_settings_keeps_what_is_not_mentioned_and_announces_the_ch
     assert event.sales == SaleSettings(
         on_sale_at=at(-1), hold_minutes=5, max_per_customer=None, waiting_room=True
     )
-    event.update(EventChanges(sales=SalesInput(clear_on_sale_at=True)), NOW)
+    with pytest.raises(InvalidInput):  # a waiting room needs an on-sale time
+        event.update(EventChanges(sales=SalesInput(clear_on_sale_at=True)), NOW)
+    event.update(EventChanges(sales=SalesInput(clear_on_sale_at=True, waiting_room=False)), NOW)
     assert event.sales.on_sale_at is None
     # A replaced zone keeps its own limit unless the replacement names one.
     event.update(EventChanges(zones=(make_zone(capacity=50), make_zone(name="VIP", max_per_order=2))), NOW)
