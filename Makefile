@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := $(UV) run --frozen
 
-.PHONY: up down logs status deps test lint check-protos protos test-python test-frontend fmt bench bench-grpc
+.PHONY: up down logs status deps test lint check-protos protos test-python test-frontend fmt bench bench-grpc bench-sale
 
 up: deps ## install what is missing, start infrastructure, migrate, seed, start services and frontend
 	@$(PY) python -m devstack up
@@ -56,3 +56,6 @@ bench: deps ## the cached event listing through the edge vs. a minimal FastAPI a
 
 bench-grpc: ## grpc.aio unary throughput of several grpcio releases, appended to docs/performance.md
 	$(PY) python bench/grpc_versions/run.py
+
+bench-sale: deps ## a flash sale through the edge vs. a bare conditional UPDATE (minutes); appended to docs/performance.md
+	$(PY) python bench/flash_sale/run.py
