@@ -88,7 +88,9 @@ def catalog_payload(event: CatalogEvent) -> dict[str, Any]:
             for z in event.zones
         ],
         "sales": {
-            "onSaleAt": event.settings.on_sale_at.isoformat() if event.settings.on_sale_at else None,
+            "onSaleAt": event.settings.on_sale_at.isoformat().replace("+00:00", "Z")
+            if event.settings.on_sale_at
+            else None,
             "holdMinutes": event.settings.hold_minutes,
             "maxPerCustomer": event.settings.max_per_customer,
             "waitingRoom": event.settings.waiting_room,

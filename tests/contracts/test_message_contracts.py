@@ -1,0 +1,274 @@
+"""Message contracts: every Kafka message type's payload is defined once, as a JSON Schema beside the
+topic's proto (protos/taquilla/<context>/v1/messages.schema.json). The producers' own code is
+checked against it, and each consumer reads messages that the producer's code made, never
+hand-written payloads that could drift. Enum values shared by protos, domains and the edge's
+literals are checked here too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import typing
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from edge.api.schemas import events as edge_events
+from edge.api.schemas import reservations as edge_reservations
+from event_svc.adapters.outbox import envelope_for as catalog_envelope
+from event_svc.domain import model as catalog
+from event_svc.domain.commands import (
+    EventChanges,
+    EventInput,
+    SalesInput,
+    SessionInput,
+    VenueInput,
+    ZoneInput,
+)
+from event_svc.domain.events import SessionChange
+from event_svc.entrypoints import sales_messages
+from taquilla.events.v1 import event_service_pb2 as events_pb
+from taquilla.ticketing.v1 import ticketing_service_pb2 as ticketing_pb
+from taquilla_runtime.messaging.envelope import Envelope
+from ticketing_svc.adapters.outbox import envelope_for as ticketing_envelope
+from ticketing_svc.domain import model as ticketing
+from ticketing_svc.domain.waiting_room import QueueStatus
+from ticketing_svc.entrypoints import catalog_messages
+
+PROTOS = Path(__file__).resolve().parents[2] / "protos" / "taquilla"
+NOW = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def validator(topic_dir: str) -> Draft202012Validator:
+    schema = json.loads((PROTOS / topic_dir / "v1" / "messages.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+CATALOG = validator("events")
+TICKETING = validator("ticketing")
+
+
+def wire(envelope: Envelope) -> dict[str, Any]:
+    """The message as a consumer receives it: the bytes the relay publishes, parsed."""
+    return json.loads(envelope.to_bytes())
+
+
+# ---------------------------------------------------------------- the catalog's messages
+
+
+def catalog_messages_of_a_lifetime() -> list[Envelope]:
+    """Every message type event_svc produces, made by event_svc's own domain and outbox code."""
+    event = catalog.Event.create(
+        EventInput(
+            name="Noche de contrato",
+            description="",
+            category="concert",
+            venue=VenueInput("Sala Contrato", "Bilbao", "Calle 1", latitude=43.26, longitude=-2.93),
+            starts_at=NOW + dt.timedelta(days=30),
+            ends_at=NOW + dt.timedelta(days=30, hours=4),
+            timezone="Europe/Madrid",
+            zones=(ZoneInput("General", "20.00", "EUR", 100), ZoneInput("VIP", "80.50", "EUR", 10, 4)),
+            sessions=(SessionInput(NOW + dt.timedelta(days=30), NOW + dt.timedelta(days=30, hours=2)),),
+            sales=SalesInput(
+                on_sale_at=NOW + dt.timedelta(days=1),
+                max_per_customer=6,
+                waiting_room=True,
+                admission_per_minute=900,
+            ),
+        ),
+        organization_id=uuid.uuid4(),
+        created_by=uuid.uuid4(),
+        now=NOW,
+    )
+    event.publish(NOW)
+    event.update(EventChanges(name="Noche de contrato II"), NOW)
+    event.add_session(
+        SessionInput(NOW + dt.timedelta(days=30, hours=2), NOW + dt.timedelta(days=30, hours=3)), NOW
+    )
+    event.cancel("Lluvia", NOW)
+    correlation = str(uuid.uuid4())
+    return [catalog_envelope(domain_event, correlation) for domain_event in event.events]
+
+
+def test_every_message_event_svc_makes_matches_its_schema() -> None:
+    messages = catalog_messages_of_a_lifetime()
+    assert {m.type for m in messages} == {
+        "EventCreated",
+        "EventPublished",
+        "EventUpdated",
+        "EventCancelled",
+        "SessionChanged",
+    }
+    for message in messages:
+        CATALOG.validate(wire(message))
+
+
+def test_the_catalog_schema_refuses_what_a_consumer_could_not_read() -> None:
+    good = wire(catalog_messages_of_a_lifetime()[0])
+    for broken in (
+        {**good, "type": "EventRenamed"},
+        {**good, "payload": {"event": {**good["payload"]["event"], "zones": [{"id": "x"}]}}},
+        {**good, "payload": {"event": {**good["payload"]["event"], "startsAt": "2030-01-01T12:00:00+01:00"}}},
+        {**good, "extra": 1},
+    ):
+        with pytest.raises(ValidationError):
+            CATALOG.validate(broken)
+
+
+def test_ticketing_follows_every_catalog_message_the_catalog_makes() -> None:
+    for message in catalog_messages_of_a_lifetime():
+        command = catalog_messages.command_for(Envelope.from_bytes(message.to_bytes()))
+        assert command is not None, message.type
+        if command.event is not None:
+            assert command.event.settings == ticketing.SaleSettings(
+                on_sale_at=NOW + dt.timedelta(days=1),
+                max_per_customer=6,
+                waiting_room=True,
+                admission_per_minute=900,
+            )
+            assert [z.max_per_order for z in command.event.zones] == [10, 4]
+
+
+# ---------------------------------------------------------------- ticketing's messages
+
+
+def ticketing_messages_of_a_sale() -> list[Envelope]:
+    """Every message type ticketing_svc produces, made by its own domain and outbox code."""
+    zone = ticketing.CatalogZone(uuid.uuid4(), "General", ticketing.Money(Decimal("20.00"), "EUR"), 2)
+    session = ticketing.CatalogSession(uuid.uuid4(), "on_sale")
+    event = ticketing.CatalogEvent(uuid.uuid4(), uuid.uuid4(), "Noche", "published", 2, (zone,), (session,))
+    held = ticketing.Reservation.hold(
+        event,
+        session_id=session.id,
+        items=[ticketing.ItemRequest(zone.id, 2)],
+        customer_id=uuid.uuid4(),
+        now=NOW,
+    )
+    released = ticketing.Reservation.hold(
+        event,
+        session_id=session.id,
+        items=[ticketing.ItemRequest(zone.id, 1)],
+        customer_id=uuid.uuid4(),
+        now=NOW,
+    )
+    released.release(NOW)
+    expired = ticketing.Reservation.hold(
+        event,
+        session_id=session.id,
+        items=[ticketing.ItemRequest(zone.id, 1)],
+        customer_id=uuid.uuid4(),
+        now=NOW,
+    )
+    expired.expire(NOW + dt.timedelta(minutes=10))
+    full = ticketing.InventoryLine(session.id, zone.id, 2, 2, 0)
+    open_again = ticketing.InventoryLine(session.id, zone.id, 2, 1, 0)
+    transitions = ticketing.stock_transitions(
+        [open_again], [full], event_id=event.id, event_name=event.name, now=NOW
+    ) + ticketing.stock_transitions([full], [open_again], event_id=event.id, event_name=event.name, now=NOW)
+    domain_events = [*held.events, *released.events, *expired.events, *transitions]
+    return [ticketing_envelope(domain_event, None)[0] for domain_event in domain_events]
+
+
+def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
+    messages = ticketing_messages_of_a_sale()
+    assert {m.type for m in messages} == {
+        "ReservationHeld",
+        "ReservationReleased",
+        "ReservationExpired",
+        "ZoneSoldOut",
+        "ZoneBackOnSale",
+    }
+    for message in messages:
+        TICKETING.validate(wire(message))
+
+
+def test_the_catalog_follows_the_sold_out_transitions_ticketing_makes() -> None:
+    followed = [
+        sales_messages.command_for(Envelope.from_bytes(m.to_bytes())) for m in ticketing_messages_of_a_sale()
+    ]
+    assert [c.sold_out for c in followed if c is not None] == [True, False]
+
+
+# ---------------------------------------------------------------- enums shared by protos, domains, the edge
+
+
+def proto_values(enum_type: Any, prefix: str) -> set[str]:
+    return {
+        name.removeprefix(prefix).lower()
+        for name in enum_type.keys()  # noqa: SIM118 (a protobuf EnumTypeWrapper, not a dict)
+        if not name.endswith("UNSPECIFIED")
+    }
+
+
+def literal_values(literal: Any) -> set[str]:
+    return set(typing.get_args(literal))
+
+
+def domain_values(domain_enum: type[enum.StrEnum]) -> set[str]:
+    return {member.value for member in domain_enum}
+
+
+@pytest.mark.parametrize(
+    ("name", "proto", "domain", "edge"),
+    [
+        (
+            "event status",
+            proto_values(events_pb.EventStatus, "EVENT_STATUS_"),
+            domain_values(catalog.EventStatus),
+            literal_values(edge_events.EventStatusName),
+        ),
+        (
+            "session status",
+            proto_values(events_pb.SessionStatus, "SESSION_STATUS_"),
+            domain_values(catalog.SessionStatus),
+            literal_values(edge_events.SessionStatusName),
+        ),
+        (
+            "category",
+            proto_values(events_pb.Category, "CATEGORY_"),
+            domain_values(catalog.Category),
+            literal_values(edge_events.CategoryName),
+        ),
+        (
+            "reservation status",
+            proto_values(ticketing_pb.ReservationStatus, "RESERVATION_STATUS_"),
+            domain_values(ticketing.ReservationStatus),
+            literal_values(edge_reservations.ReservationStatus),
+        ),
+        (
+            "sale status",
+            proto_values(ticketing_pb.SaleStatus, "SALE_STATUS_"),
+            domain_values(ticketing.SaleStatus),
+            literal_values(edge_reservations.SaleStatus),
+        ),
+        (
+            "queue status",
+            proto_values(ticketing_pb.QueueStatus, "QUEUE_STATUS_"),
+            domain_values(QueueStatus),
+            literal_values(edge_reservations.QueueStatus),
+        ),
+    ],
+)
+def test_enum_values_agree_across_proto_domain_and_edge(
+    name: str, proto: set[str], domain: set[str], edge: set[str]
+) -> None:
+    assert proto == domain == edge, name
+
+
+def test_the_schemas_name_the_same_enum_values_as_the_domains() -> None:
+    defs = json.loads((PROTOS / "events" / "v1" / "messages.schema.json").read_text())["$defs"]
+    assert set(defs["EventStatus"]["enum"]) == domain_values(catalog.EventStatus)
+    assert set(defs["SessionStatus"]["enum"]) == domain_values(catalog.SessionStatus)
+    assert set(defs["Category"]["enum"]) == domain_values(catalog.Category)
+    assert set(defs["SessionChanged"]["properties"]["change"]["enum"]) == domain_values(SessionChange)
+    reservation = json.loads((PROTOS / "ticketing" / "v1" / "messages.schema.json").read_text())["$defs"][
+        "Reservation"
+    ]
+    assert set(reservation["properties"]["status"]["enum"]) == domain_values(ticketing.ReservationStatus)
