@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
-import json
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -31,6 +28,7 @@ from event_svc.domain.errors import EventNotFound, FieldProblem, InvalidInput, S
 from event_svc.domain.model import Event, SaleSettings, Session
 from event_svc.domain.search import EventListing, ListingOrder, ListingPosition
 from taquilla.events.v1 import event_service_pb2 as pb
+from taquilla_runtime.cursors import decode_cursor, encode_cursor
 from taquilla_runtime.principal import Principal
 from taquilla_runtime.timestamps import to_optional_timestamp, to_timestamp
 
@@ -84,17 +82,16 @@ def idempotency_of(request: Message) -> Idempotency | None:
 def page_token(after: tuple[dt.datetime, uuid.UUID] | None) -> str:
     if after is None:
         return ""
-    raw = json.dumps({"s": after[0].isoformat(), "i": str(after[1])}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor({"s": after[0].isoformat(), "i": str(after[1])})
 
 
 def page_after(token: str) -> tuple[dt.datetime, uuid.UUID] | None:
     if not token:
         return None
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        data = decode_cursor(token)
         return dt.datetime.fromisoformat(data["s"]), uuid.UUID(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         raise InvalidInput.single("page_token", "is not a token this service issued") from None
 
 
@@ -107,15 +104,14 @@ def listing_cursor(position: ListingPosition | None) -> str:
         data["p"] = str(position.price)
     if position.score is not None:
         data["r"] = str(position.score)
-    raw = json.dumps(data, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(data)
 
 
 def listing_position(cursor: str) -> ListingPosition | None:
     if not cursor:
         return None
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        data = decode_cursor(cursor)
         order = ListingOrder(data["o"])
         starts_at = dt.datetime.fromisoformat(data["s"])
         price = Decimal(data["p"]) if order is ListingOrder.PRICE else None
@@ -123,7 +119,7 @@ def listing_position(cursor: str) -> ListingPosition | None:
         if starts_at.tzinfo is None or any(v is not None and not v.is_finite() for v in (price, score)):
             raise ValueError("not a cursor")
         return ListingPosition(order, starts_at, uuid.UUID(data["i"]), price=price, score=score)
-    except (binascii.Error, ValueError, KeyError, TypeError, InvalidOperation, UnicodeDecodeError):
+    except (ValueError, KeyError, TypeError, InvalidOperation):
         raise InvalidInput.single("cursor", "is not a cursor this service issued") from None
 
 

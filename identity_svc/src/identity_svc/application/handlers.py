@@ -9,11 +9,9 @@ attempt) commit the trace first, then raise.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
@@ -61,6 +59,7 @@ from identity_svc.domain.errors import (
 )
 from identity_svc.domain.model import Role
 from identity_svc.domain.passwords import password_problems
+from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
 
 Clock = Callable[[], dt.datetime]
 JWKS_SIZE = 2  # the current key and the previous one
@@ -601,15 +600,15 @@ async def _issue_user_grant(
 
 
 def _cursor(value: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    return encode_cursor(value)
 
 
 def _uncursor(token: str) -> str | None:
     if not token:
         return None
     try:
-        value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except ValueError:
+        value = decode_cursor(token)
+    except InvalidCursor:
         raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")]) from None
     if not isinstance(value, str | int):
         raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")])

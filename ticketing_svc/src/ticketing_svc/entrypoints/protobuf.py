@@ -124,7 +124,10 @@ def page_after(cursor: str) -> tuple[str, uuid.UUID] | None:
     if not cursor:
         return None
     try:
-        created_at, reservation_id = decode_cursor(cursor, length=2)
+        position = decode_cursor(cursor)
+        if not isinstance(position, list) or len(position) != 2:
+            raise InvalidCursor("not a cursor of this listing")
+        created_at, reservation_id = position
         dt.datetime.fromisoformat(str(created_at))
         return str(created_at), uuid.UUID(str(reservation_id))
     except (InvalidCursor, ValueError):
