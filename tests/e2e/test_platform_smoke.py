@@ -44,6 +44,7 @@ def test_every_service_and_dependency_is_ready_through_the_edge(stack: Stack) ->
         "identity_svc": "up",
         "event_svc": "up",
         "notification_svc": "up",
+        "ticketing_svc": "up",
         "redis": "up",
     }
 
@@ -59,16 +60,20 @@ def test_edge_serves_its_api_documentation(stack: Stack) -> None:
 
 def test_every_service_exposes_prometheus_metrics(stack: Stack) -> None:
     p = stack.ports
-    for port in (p.identity_metrics, p.event_metrics, p.notification_metrics):
+    for port in (p.identity_metrics, p.event_metrics, p.notification_metrics, p.ticketing_metrics):
         _, headers, body = get(f"http://127.0.0.1:{port}/metrics")
         assert headers["Content-Type"].startswith("text/plain")
         assert b"taquilla_grpc_server_handled_total" in body
     assert b"taquilla_outbox_backlog" in get(f"http://127.0.0.1:{p.event_metrics}/metrics")[2]
+    assert (
+        b"taquilla_ticketing_svc_last_sweep_timestamp_seconds"
+        in get(f"http://127.0.0.1:{p.ticketing_metrics}/metrics")[2]
+    )
     assert b"taquilla_edge_http_requests_total" in get(f"http://127.0.0.1:{p.edge}/metrics")[2]
 
 
 def test_services_log_json_lines_with_the_service_name(stack: Stack) -> None:
-    for service in ("identity_svc", "event_svc", "notification_svc", "edge"):
+    for service in ("identity_svc", "event_svc", "notification_svc", "ticketing_svc", "edge"):
         lines = [
             line for line in (stack.logs / f"{service}.log").read_text().splitlines() if line.startswith("{")
         ]
@@ -116,6 +121,7 @@ def test_down_stops_everything_up_started(stack: Stack) -> None:
         p.edge,
         p.identity_grpc,
         p.notification_grpc,
+        p.ticketing_grpc,
         p.redis,
         p.kafka,
         p.smtp,

@@ -30,6 +30,7 @@ from ticketing_svc.domain.model import (
     CatalogEvent,
     InventoryLine,
     ItemRequest,
+    Offer,
     Reservation,
     ReservationStatus,
 )
@@ -72,9 +73,13 @@ class FakeCatalogCopy(CatalogCopy):
     def __init__(self, state: TicketingState) -> None:
         self._state = state
 
-    async def by_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
+    async def offer(self, session_id: uuid.UUID) -> Offer | None:
         event_id = self._state.event_of_session.get(session_id)
-        return self._state.events.get(event_id) if event_id is not None else None
+        event = self._state.events.get(event_id) if event_id is not None else None
+        if event is None:
+            return None
+        left = {z: line.available for (s, z), line in self._state.lines.items() if s == session_id}
+        return Offer(event, left)
 
     async def get(self, event_id: uuid.UUID) -> CatalogEvent | None:
         return self._state.events.get(event_id)

@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TICKETING_SVC_", extra="ignore", frozen=True)
 
     grpc_address: str = "127.0.0.1:50054"
+    # Sized for an on-sale's concurrency (the edge calls with up to its worker count of requests
+    # at once): connections opened and closed beyond the pool cost more than the decision itself.
+    database_pool_size: int = Field(default=24, ge=1, le=200)
     metrics_address: str = "127.0.0.1:9104"
     # Where the catalog is read through when a reservation names a session not yet heard of.
     event_svc_address: str = "127.0.0.1:50052"

@@ -94,14 +94,16 @@ async def outbox_insert(
     The current trace (the request that caused the change) is kept with the row, so the relay's
     publish and everything downstream join that trace.
     """
+    # A plain insert with bound values: compiled once per table and cached, not once per message.
     await connection.execute(
-        table.insert().values(
-            message_id=envelope.message_id,
-            topic=topic,
-            key=key if key is not None else str(envelope.event_id),
-            envelope=envelope.to_dict(),
-            traceparent=traceparent or current_traceparent(),
-        )
+        table.insert(),
+        {
+            "message_id": envelope.message_id,
+            "topic": topic,
+            "key": key if key is not None else str(envelope.event_id),
+            "envelope": envelope.to_dict(),
+            "traceparent": traceparent or current_traceparent(),
+        },
     )
 
 

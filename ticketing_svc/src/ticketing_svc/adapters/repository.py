@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import JSON, and_, bindparam, func, literal, or_, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ticketing_svc.adapters.orm import (
@@ -33,6 +33,7 @@ from ticketing_svc.domain.model import (
     InventoryLine,
     ItemRequest,
     Money,
+    Offer,
     Reservation,
     ReservationItem,
     ReservationStatus,
@@ -105,17 +106,25 @@ def event_from_document(document: dict[str, Any]) -> CatalogEvent:
     )
 
 
+# The event and the session's places left per zone in one round trip.
+_OFFER = text(
+    "SELECT e.document, (SELECT json_object_agg(i.zone_id, i.capacity - i.held - i.sold) FROM inventory i "
+    "WHERE i.session_id = s.id) AS left FROM catalog_sessions s JOIN catalog_events e ON e.id = s.event_id "
+    "WHERE s.id = :session_id"
+).columns(document=JSONB, left=JSON)
+
+
 class SqlCatalogCopy(CatalogCopy):
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def by_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
-        document = await self._connection.scalar(
-            select(catalog_events.c.document)
-            .join(catalog_sessions, catalog_sessions.c.event_id == catalog_events.c.id)
-            .where(catalog_sessions.c.id == session_id)
+    async def offer(self, session_id: uuid.UUID) -> Offer | None:
+        row = (await self._connection.execute(_OFFER, {"session_id": session_id})).one_or_none()
+        if row is None:
+            return None
+        return Offer(
+            event_from_document(row.document), {uuid.UUID(z): n for z, n in (row.left or {}).items()}
         )
-        return event_from_document(document) if document is not None else None
 
     async def get(self, event_id: uuid.UUID) -> CatalogEvent | None:
         document = await self._connection.scalar(
@@ -374,6 +383,18 @@ _RESERVATION_COLUMNS = (
 )
 
 
+# Built once: compiled once and cached, where building them per call compiles them per call.
+_INSERT_RESERVATION = reservations.insert()
+_INSERT_KEYED_RESERVATION = (
+    insert(reservations)
+    .on_conflict_do_nothing(
+        index_elements=[reservations.c.customer_id, reservations.c.idempotency_key],
+        index_where=reservations.c.idempotency_key.is_not(None),
+    )
+    .returning(reservations.c.id)
+)
+
+
 class SqlReservations(Reservations):
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -399,19 +420,11 @@ class SqlReservations(Reservations):
             "request_fingerprint": fingerprint,
         }
         if idempotency_key is None:
-            await self._connection.execute(reservations.insert().values(values))
+            await self._connection.execute(_INSERT_RESERVATION, values)
             return
         # A twin request with the same key waits here for the first one's outcome; when that one
         # committed, this insert stores nothing and the caller answers with the first reservation.
-        stored = await self._connection.scalar(
-            insert(reservations)
-            .values(values)
-            .on_conflict_do_nothing(
-                index_elements=[reservations.c.customer_id, reservations.c.idempotency_key],
-                index_where=reservations.c.idempotency_key.is_not(None),
-            )
-            .returning(reservations.c.id)
-        )
+        stored = await self._connection.scalar(_INSERT_KEYED_RESERVATION, values)
         if stored is None:
             raise IdempotencyConflict
 

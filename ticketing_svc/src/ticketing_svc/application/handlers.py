@@ -35,6 +35,7 @@ from ticketing_svc.domain.errors import (
     QueueEntryNotFound,
     ReservationNotFound,
     SessionNotFound,
+    SoldOut,
     Unauthenticated,
 )
 from ticketing_svc.domain.events import DomainEvent
@@ -135,9 +136,10 @@ async def _reserve(
                 if fingerprint != cmd.idempotency.fingerprint:
                     raise IdempotencyKeyReused
                 return reservation
-        event = await uow.catalog.by_session(cmd.session_id)
-        if event is None:
+        offer = await uow.catalog.offer(cmd.session_id)
+        if offer is None:
             raise _UnknownSession
+        event = offer.event
         if event.settings.waiting_room:
             check_admission(
                 admission_secret, cmd.admission, event_id=event.id, customer_id=buyer.subject, now=now
@@ -145,6 +147,11 @@ async def _reserve(
         reservation = Reservation.hold(
             event, session_id=cmd.session_id, items=cmd.items, customer_id=buyer.subject, now=now
         )
+        # Once a zone is sold out, most requests of a flash sale are refusals: answer them from the
+        # snapshot just read, before writing anything (ADR 0012).
+        short = offer.shortfall(cmd.items)
+        if short is not None:
+            raise SoldOut(short)
         # Writes that contend least come first, so the zone's row is locked only for its own
         # update and the commit (docs/adr/0012-ticketing-inventory-concurrency.md).
         await uow.reservations.add(

@@ -6,13 +6,14 @@ import abc
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from types import TracebackType
 
+import taquilla_runtime.unit_of_work
 from ticketing_svc.domain.events import DomainEvent
 from ticketing_svc.domain.model import (
     CatalogEvent,
     InventoryLine,
     ItemRequest,
+    Offer,
     Reservation,
     ReservationStatus,
 )
@@ -23,8 +24,9 @@ class CatalogCopy(abc.ABC):
     """Ticketing's copy of the catalog: the latest version of each event it was told about."""
 
     @abc.abstractmethod
-    async def by_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
-        """The event the session belongs to, or None when ticketing has not heard of the session."""
+    async def offer(self, session_id: uuid.UUID) -> Offer | None:
+        """The event the session belongs to with the session's places left per zone, read in one go;
+        None when ticketing has not heard of the session."""
 
     @abc.abstractmethod
     async def get(self, event_id: uuid.UUID) -> CatalogEvent | None: ...
@@ -156,8 +158,8 @@ class WaitingRoom(abc.ABC):
         """An entry with its current rank in the line, or None."""
 
 
-class UnitOfWork(abc.ABC):
-    """One transaction: everything done through it is committed together, or not at all."""
+class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
+    """One transaction over this service's repositories: committed together, or not at all."""
 
     catalog: CatalogCopy
     inventory: Inventory
@@ -165,21 +167,3 @@ class UnitOfWork(abc.ABC):
     reservations: Reservations
     inbox: Inbox
     outbox: Outbox
-
-    async def __aenter__(self) -> UnitOfWork:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    @abc.abstractmethod
-    async def commit(self) -> None: ...
-
-    @abc.abstractmethod
-    async def rollback(self) -> None:
-        """Undoes whatever was not committed; harmless after a commit."""

@@ -213,6 +213,23 @@ def stock_transitions(
 
 
 @dataclass(frozen=True, slots=True)
+class Offer:
+    """A session of an event as it sells right now: the event, and the places left per zone as of
+    the moment they were read (a snapshot, not a lock)."""
+
+    event: CatalogEvent
+    left: dict[uuid.UUID, int]
+
+    def shortfall(self, items: Sequence[ItemRequest]) -> dict[uuid.UUID, int] | None:
+        """The places left in every zone asked for, when some zone has fewer than asked; None when
+        all have enough in this snapshot (the inventory still decides, atomically)."""
+        left = {item.zone_id: max(0, self.left.get(item.zone_id, 0)) for item in items}
+        if all(left[item.zone_id] >= item.quantity for item in items):
+            return None
+        return left
+
+
+@dataclass(frozen=True, slots=True)
 class ItemRequest:
     zone_id: uuid.UUID
     quantity: int

@@ -6,13 +6,13 @@ Domain errors become gRPC status codes here, in :class:`ErrorsAsStatus`, and now
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any
 
 import grpc
 
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
+from taquilla_runtime import grpc_errors
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
@@ -44,19 +44,10 @@ DEFAULT_PAGE_SIZE = 20
 Context = Any  # grpc.aio.ServicerContext (grpc ships no type information)
 
 
-class ErrorsAsStatus:
+class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
     """The one mapping of ticketing's errors to gRPC status codes."""
 
-    def __init__(self, context: Context) -> None:
-        self._context = context
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        context = self._context
+    async def abort_for(self, context: Context, exc: BaseException) -> None:
         match exc:
             case InvalidInput(problems=problems, message=message):
                 errors = [FieldError(problem.field, problem.message) for problem in problems]
