@@ -8,14 +8,18 @@ A failure that callers must tell apart from others with the same status (a sold-
 event not on sale are both FAILED_PRECONDITION) names its problem in the trailing metadata entry
 ``x-taquilla-problem``: ``{"type": "sold-out", "extensions": {"zones": [...]}}``. The edge makes the
 type the last segment of the problem's ``type`` URI and adds the extensions as members of the body.
+
+Each servicer maps its domain errors to these once, in a subclass of :class:`ErrorsAsStatus`.
 """
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import NoReturn
+from types import TracebackType
+from typing import Any, NoReturn
 
 import grpc
 
@@ -87,3 +91,25 @@ def problem_from_trailers(trailers: Iterable[tuple[str, str | bytes]] | None) ->
         extensions = data.get("extensions")
         return NamedProblem(data["type"], extensions if isinstance(extensions, dict) else {})
     return None
+
+
+class ErrorsAsStatus(abc.ABC):
+    """``async with ErrorsAsStatus(context):`` around a call aborts it with the status that the
+    service's :meth:`abort_for` gives the error raised; an error it does not map propagates (UNKNOWN,
+    logged by the server interceptor)."""
+
+    def __init__(self, context: Any) -> None:  # grpc.aio.ServicerContext (grpc ships no type information)
+        self._context = context
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if exc is not None:
+            await self.abort_for(self._context, exc)
+
+    @abc.abstractmethod
+    async def abort_for(self, context: Any, exc: BaseException) -> None:
+        """Aborts the call with the status that matches `exc`; returns when none does."""

@@ -7,8 +7,8 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 
+import taquilla_runtime.unit_of_work
 from event_svc.domain.events import DomainEvent
 from event_svc.domain.model import Event, EventStatus
 from event_svc.domain.search import CatalogSearch, EventListing
@@ -100,27 +100,9 @@ class TakenPlaces(abc.ABC):
         """Places held or sold per (session id, zone id); raises SalesUnknown when it cannot tell."""
 
 
-class UnitOfWork(abc.ABC):
-    """One transaction: everything done through it is committed together, or not at all."""
+class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
+    """One transaction over this service's repositories: committed together, or not at all."""
 
     events: EventRepository
     idempotency: IdempotencyStore
     outbox: Outbox
-
-    async def __aenter__(self) -> UnitOfWork:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    @abc.abstractmethod
-    async def commit(self) -> None: ...
-
-    @abc.abstractmethod
-    async def rollback(self) -> None:
-        """Undoes whatever was not committed; harmless after a commit."""

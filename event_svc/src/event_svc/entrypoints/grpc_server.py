@@ -7,7 +7,6 @@ Invalid fields travel as JSON in the ``x-taquilla-field-errors`` trailer (taquil
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 import grpc
@@ -34,6 +33,7 @@ from event_svc.domain.model import Event, Session
 from event_svc.entrypoints import protobuf as convert
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla.events.v1 import event_service_pb2_grpc
+from taquilla_runtime import grpc_errors
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
 from taquilla_runtime.principal import InvalidPrincipal, Principal
@@ -50,23 +50,10 @@ _BATCH_STATUS = {
 }
 
 
-class ErrorsAsStatus:
-    """The one mapping of the catalog's errors to gRPC status codes.
+class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
+    """The one mapping of the catalog's errors to gRPC status codes."""
 
-    ``async with ErrorsAsStatus(context):`` around a call aborts it with the matching status;
-    anything else propagates (UNKNOWN, logged by the server interceptor).
-    """
-
-    def __init__(self, context: Context) -> None:
-        self._context = context
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        context = self._context
+    async def abort_for(self, context: Context, exc: BaseException) -> None:
         match exc:
             case InvalidInput(problems=problems, message=message):
                 errors = [FieldError(problem.field, problem.message) for problem in problems]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TypeVar
 
 import grpc
@@ -21,6 +20,7 @@ from identity_svc.domain.model import Organization, User
 from identity_svc.entrypoints import protobuf as convert
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
+from taquilla_runtime import grpc_errors
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
 from taquilla_runtime.principal import InvalidPrincipal, Principal
@@ -71,30 +71,16 @@ _STATUS: dict[type[errors.IdentityError], tuple[grpc.StatusCode, str]] = {
 }
 
 
-class ErrorsAsStatus:
-    """The one mapping of identity's errors to gRPC status codes.
+class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
+    """The one mapping of identity's errors to gRPC status codes."""
 
-    ``async with ErrorsAsStatus(context):`` around a call aborts it with the matching status;
-    anything else propagates (UNKNOWN, logged by the server interceptor).
-    """
-
-    def __init__(self, context: grpc.aio.ServicerContext) -> None:
-        self._context = context
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
+    async def abort_for(self, context: grpc.aio.ServicerContext, exc: BaseException) -> None:
         match exc:
             case errors.InvalidInput(problems=problems):
-                await abort_with_field_errors(
-                    self._context, [FieldError(p.field, p.message) for p in problems]
-                )
+                await abort_with_field_errors(context, [FieldError(p.field, p.message) for p in problems])
             case errors.IdentityError():
                 code, message = next(v for k, v in _STATUS.items() if isinstance(exc, k))
-                await self._context.abort(code, message)
+                await context.abort(code, message)
 
 
 def _actor(context: grpc.aio.ServicerContext) -> Actor | None:

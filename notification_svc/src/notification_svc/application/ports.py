@@ -7,9 +7,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
+import taquilla_runtime.unit_of_work
 from notification_svc.domain.model import Message, Notification, NotificationStatus, RecipientRole
 
 
@@ -62,28 +62,10 @@ class Notifications(abc.ABC):
         """Up to ``limit`` notifications, newest first, older than the given (created_at, id)."""
 
 
-class UnitOfWork(abc.ABC):
-    """One transaction: everything done through it is committed together, or not at all."""
+class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
+    """One transaction over this service's repositories: committed together, or not at all."""
 
     notifications: Notifications
-
-    async def __aenter__(self) -> UnitOfWork:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.rollback()
-
-    @abc.abstractmethod
-    async def commit(self) -> None: ...
-
-    @abc.abstractmethod
-    async def rollback(self) -> None:
-        """Undoes whatever was not committed; harmless after a commit."""
 
 
 class Directory(abc.ABC):
