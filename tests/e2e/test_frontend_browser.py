@@ -9,6 +9,8 @@ test-results/frontend-e2e/ (gitignored).
 
 The reservation journeys get their events from here: a fresh organizer (tests/conftest.py) publishes
 them through the API, and another buyer holds every VIP place of one of them, so it shows sold out.
+The waiting-room journey gets a third one whose on-sale was two minutes ago, with a waiting room
+admitting 600 buyers a minute, so whoever joins is admitted at once.
 """
 
 from __future__ import annotations
@@ -91,7 +93,11 @@ def frontend_url(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -
 
 
 async def _published_event(
-    edge: httpx.AsyncClient, organizer: dict[str, str], name: str, vip: int
+    edge: httpx.AsyncClient,
+    organizer: dict[str, str],
+    name: str,
+    vip: int,
+    sales: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     start = (datetime.now(UTC) + timedelta(days=150)).replace(minute=0, second=0, microsecond=0)
     reply = await edge.post(
@@ -110,6 +116,7 @@ async def _published_event(
                 {"name": "VIP", "price": {"amount": "95.50", "currency": "EUR"}, "capacity": vip},
             ],
             "publish": True,
+            **({"sales": sales} if sales else {}),
         },
     )
     assert reply.status_code == 201, reply.text
@@ -119,7 +126,8 @@ async def _published_event(
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def sale_events(edge: httpx.AsyncClient) -> dict[str, str]:
-    """Two published events: one to reserve and release in the browser, one whose VIP zone is sold out."""
+    """Published events: one to reserve and release in the browser, one whose VIP zone is sold out, and
+    one sold through a waiting room that admits at once."""
     organizer = await new_organizer(edge)
     run = uuid.uuid4().hex[:6]
     on_sale = await _published_event(edge, organizer, f"Gira de reservas {run}", vip=20)
@@ -134,7 +142,23 @@ async def sale_events(edge: httpx.AsyncClient) -> dict[str, str]:
         },
     )
     assert held.status_code == 201, held.text  # held for 10 minutes: longer than the journeys take
-    return {"E2E_SALE_EVENT_ID": on_sale["id"], "E2E_SOLD_OUT_EVENT_ID": sold_out["id"]}
+    queued = await _published_event(
+        edge,
+        organizer,
+        f"Gira con fila {run}",
+        vip=20,
+        sales={
+            "on_sale_at": (datetime.now(UTC) - timedelta(minutes=2)).isoformat(),
+            "waiting_room": True,
+            "admission_per_minute": 600,
+        },
+    )
+    assert queued["sales"]["waiting_room"] is True, queued["sales"]
+    return {
+        "E2E_SALE_EVENT_ID": on_sale["id"],
+        "E2E_SOLD_OUT_EVENT_ID": sold_out["id"],
+        "E2E_QUEUE_EVENT_ID": queued["id"],
+    }
 
 
 @pytest.mark.timeout(600)
@@ -143,7 +167,8 @@ def test_browser_journeys(frontend_url: str, sale_events: dict[str, str]) -> Non
     a zero capacity is refused on its field; publish; open it; a customer is sent away from
     /events/new; an admin changes a user's role; a published event is found by searching with a typo
     and without accents, and opened; a buyer sent to sign in comes back, reserves places, sees the
-    countdown and releases them; a sold-out zone shows as sold out and cannot be chosen."""
+    countdown and releases them; a sold-out zone shows as sold out and cannot be chosen; the waiting room
+    admits a signed-in buyer, who reserves with the admission and sees the countdown."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     journeys = sorted(str(p.relative_to(FRONTEND)) for p in (FRONTEND / "e2e").glob("*.e2e.js"))
     assert journeys, "no browser journeys found in frontend/e2e"

@@ -33,6 +33,28 @@ export interface Zone {
   maxPerOrder?: number;
 }
 
+/** How the event sells (`sales` of EventPublic). */
+export interface SaleSettings {
+  /** Nothing sells before this moment; null: from publication. */
+  onSaleAt: string | null;
+  /** How long a reservation holds its places. */
+  holdMinutes: number;
+  /** Places one account may hold and own; null: no limit. */
+  maxPerCustomer: number | null;
+  /** Buyers queue in a waiting room at the on-sale and are admitted at a rate. */
+  waitingRoom: boolean;
+  admissionPerMinute: number;
+}
+
+/** The edge's defaults for a new event (and for events that predate the sale settings). */
+export const DEFAULT_SALES: SaleSettings = {
+  onSaleAt: null,
+  holdMinutes: 10,
+  maxPerCustomer: null,
+  waitingRoom: false,
+  admissionPerMinute: 300,
+};
+
 export interface EventSession {
   id: string;
   title: string;
@@ -69,6 +91,8 @@ export interface CatalogEvent {
   featured?: boolean;
   /** Places one account may hold and own for the whole event (`sales.max_per_customer`), if limited. */
   maxPerCustomer?: number;
+  /** The sale settings, when the edge sent them. */
+  sales?: SaleSettings;
 }
 
 function parseMoney(value: unknown): Money | undefined {
@@ -89,6 +113,18 @@ function parseZone(value: unknown): Zone | undefined {
   const maxPerOrder = num(value.max_per_order);
   if (maxPerOrder !== undefined && maxPerOrder > 0) zone.maxPerOrder = maxPerOrder;
   return zone;
+}
+
+function parseSales(value: unknown): SaleSettings | undefined {
+  if (!isRecord(value)) return undefined;
+  const maxPerCustomer = num(value.max_per_customer);
+  return {
+    onSaleAt: str(value.on_sale_at) ?? null,
+    holdMinutes: num(value.hold_minutes) ?? DEFAULT_SALES.holdMinutes,
+    maxPerCustomer: maxPerCustomer !== undefined && maxPerCustomer > 0 ? maxPerCustomer : null,
+    waitingRoom: value.waiting_room === true,
+    admissionPerMinute: num(value.admission_per_minute) ?? DEFAULT_SALES.admissionPerMinute,
+  };
 }
 
 function parseSession(value: unknown): EventSession | undefined {
@@ -160,6 +196,7 @@ export function parseEvent(value: unknown): CatalogEvent | undefined {
     cancellationReason: str(value.cancellation_reason),
     featured: typeof value.featured === 'boolean' ? value.featured : undefined,
     maxPerCustomer: isRecord(value.sales) ? num(value.sales.max_per_customer) : undefined,
+    sales: parseSales(value.sales),
   };
   for (const [key, v] of Object.entries(optional)) {
     if (v !== undefined) (event as unknown as Record<string, unknown>)[key] = v;
@@ -267,6 +304,17 @@ export interface ZoneInput {
   name: string;
   price: Money;
   capacity: number;
+  /** Places of this zone one reservation may hold (1..100; the edge keeps 10 when omitted). */
+  max_per_order?: number;
+}
+
+/** `sales` of a create or patch body: omitted fields keep their value. */
+export interface SalesInput {
+  on_sale_at?: string | null;
+  hold_minutes?: number;
+  max_per_customer?: number | null;
+  waiting_room?: boolean;
+  admission_per_minute?: number;
 }
 
 export interface SessionInput {
@@ -286,6 +334,7 @@ export interface EventInput {
   ends_at: string;
   timezone: string;
   zones: ZoneInput[];
+  sales?: SalesInput;
   sessions?: SessionInput[];
   organization_id?: string;
   publish?: boolean;

@@ -15,6 +15,8 @@ export const queryKeys = {
     mine: ['events', 'mine'] as const,
   },
   availability: (eventId: string) => ['availability', eventId] as const,
+  /** The signed-in buyer's place in an event's waiting room. */
+  queue: (eventId: string) => ['queue', eventId] as const,
   reservations: {
     all: ['reservations'] as const,
     /** Pages of my reservations in these states ("load more"). */

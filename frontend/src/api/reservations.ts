@@ -16,6 +16,10 @@ export const PROBLEM_TYPES = {
   soldOut: 'sold-out',
   notOnSale: 'not-on-sale',
   limitReached: 'limit-reached',
+  /** The event has a waiting room and the `Admission` header was missing, expired or someone else's (403). */
+  admissionRequired: 'admission-required',
+  /** Joining a queue: the event has no waiting room, or it is not open yet (409). */
+  noWaitingRoom: 'no-waiting-room',
 } as const;
 
 export interface ReservationItem {
@@ -137,12 +141,15 @@ export function newIdempotencyKey(): string {
   return newCorrelationId();
 }
 
-export async function createReservation(request: ReservationRequest, idempotencyKey: string): Promise<Reservation> {
+/** `admission`: for events with a waiting room, the admission of the buyer's queue entry (the `Admission` header). */
+export async function createReservation(request: ReservationRequest, idempotencyKey: string, admission?: string | null): Promise<Reservation> {
   const body = {
     session_id: request.sessionId,
     items: request.items.map((item) => ({ zone_id: item.zoneId, quantity: item.quantity })),
   };
-  return requireReservation(await api.post('/api/v1/reservations', body, { headers: { 'Idempotency-Key': idempotencyKey } }));
+  const headers: Record<string, string> = { 'Idempotency-Key': idempotencyKey };
+  if (admission) headers.Admission = admission;
+  return requireReservation(await api.post('/api/v1/reservations', body, { headers }));
 }
 
 export async function fetchReservation(id: string, signal?: AbortSignal): Promise<Reservation> {

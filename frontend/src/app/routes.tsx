@@ -13,6 +13,7 @@ import { LoginPage } from '@/pages/LoginPage';
 import { MePage } from '@/pages/MePage';
 import { MyReservationsPage } from '@/pages/MyReservationsPage';
 import { NotFoundPage } from '@/pages/NotFoundPage';
+import { QueuePage } from '@/pages/QueuePage';
 import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
 
@@ -45,6 +46,12 @@ export const routes: RouteObject[] = [
         </RequireAuth>,
       ),
       page('events/:id', <EventDetailPage />),
+      page(
+        'events/:id/queue',
+        <RequireAuth>
+          <QueuePage />
+        </RequireAuth>,
+      ),
       page(
         'events/:id/edit',
         <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">

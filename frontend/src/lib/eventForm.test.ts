@@ -8,6 +8,8 @@ import {
   emptyDraft,
   mapServerField,
   patchBody,
+  placesTakenMessage,
+  serverFieldMessage,
   sessionChanges,
   validateDraft,
   type EventDraft,
@@ -114,6 +116,7 @@ describe('request bodies', () => {
         { name: 'General', price: { amount: '450', currency: 'MXN' }, capacity: 5000 },
         { name: 'VIP', price: { amount: '1800.50', currency: 'MXN' }, capacity: 300 },
       ],
+      sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: null, waiting_room: false },
       sessions: [
         { starts_at: '2030-03-14T18:00:00-06:00', ends_at: '2030-03-14T20:00:00-06:00', title: 'Primera', place: 'Sala 1' },
         { starts_at: '2030-03-14T20:30:00-06:00', ends_at: '2030-03-14T22:30:00-06:00', title: 'Segunda', place: 'Sala 1' },
@@ -148,7 +151,7 @@ describe('request bodies', () => {
     };
     expect(patchBody(edited, original, true)).toEqual({
       name: 'Jazz II',
-      zones: [{ name: 'General', price: { amount: '10.00', currency: 'MXN' }, capacity: 20 }],
+      zones: [{ name: 'General', price: { amount: '10.00', currency: 'MXN' }, capacity: 20, max_per_order: 10 }],
     });
     expect(patchBody(edited, original, false)).toEqual({ name: 'Jazz II' });
     expect(sessionChanges(edited, original)).toEqual({
@@ -178,5 +181,64 @@ describe('mapServerField', () => {
   it('prefixes single-session errors with the session index', () => {
     expect(mapServerField('starts_at', 2)).toBe('sessions.2.starts_at');
     expect(mapServerField('', 1)).toBe('sessions.1.starts_at');
+  });
+});
+
+describe('sale settings', () => {
+  const withSales = (sales: Partial<EventDraft['sales']>): EventDraft => {
+    const draft = validDraft();
+    return { ...draft, sales: { ...draft.sales, ...sales } };
+  };
+
+  it('checks the ranges, and that a waiting room has an on-sale time', () => {
+    const errors = validateDraft(withSales({ holdMinutes: '1', maxPerCustomer: '0', waitingRoom: true, admissionPerMinute: '100001' }), es, NEW);
+    expect(errors['sales.hold_minutes']).toBe(es.eventForm.errors.holdMinutes);
+    expect(errors['sales.max_per_customer']).toBe(es.eventForm.errors.maxPerCustomer);
+    expect(errors['sales.waiting_room']).toBe(es.eventForm.errors.waitingRoomNeedsOnSale);
+    expect(errors['sales.admission_per_minute']).toBe(es.eventForm.errors.admissionPerMinute);
+    // An empty limit per customer means no limit; the rate is only checked with the room on.
+    expect(validateDraft(withSales({ maxPerCustomer: '', admissionPerMinute: 'x' }), es, NEW)).toEqual({});
+    const zones = validDraft().zones.map((zone, i) => ({ ...zone, maxPerOrder: i === 0 ? '101' : '6' }));
+    expect(validateDraft({ ...validDraft(), zones }, es, NEW)).toEqual({ 'zones.0.max_per_order': es.eventForm.errors.maxPerOrder });
+  });
+
+  it('sends the on-sale time in the event time zone, the limits and the waiting room', () => {
+    const draft = withSales({ onSaleAt: '2030-03-01T10:00', holdMinutes: '15', maxPerCustomer: '6', waitingRoom: true, admissionPerMinute: '600' });
+    draft.zones = draft.zones.map((zone) => ({ ...zone, maxPerOrder: '4' }));
+    const body = createBody(draft, { publish: false, includeOrganization: false });
+    expect(body.sales).toEqual({
+      on_sale_at: '2030-03-01T10:00:00-06:00',
+      hold_minutes: 15,
+      max_per_customer: 6,
+      waiting_room: true,
+      admission_per_minute: 600,
+    });
+    expect(body.zones.map((zone) => zone.max_per_order)).toEqual([4, 4]);
+  });
+
+  it('patches only the settings that changed, and clears the on-sale time with null', () => {
+    const original = withSales({ onSaleAt: '2030-03-01T10:00', maxPerCustomer: '6' });
+    expect(patchBody(original, original, true)).toEqual({});
+    expect(patchBody({ ...original, sales: { ...original.sales, maxPerCustomer: '' } }, original, true)).toEqual({
+      sales: { max_per_customer: null },
+    });
+    expect(patchBody({ ...original, sales: { ...original.sales, onSaleAt: '', waitingRoom: true } }, original, true)).toEqual({
+      sales: { on_sale_at: null, waiting_room: true, admission_per_minute: 300 },
+    });
+  });
+
+  it('translates the edge messages about sale settings and places taken', () => {
+    expect(mapServerField('sales.waiting_room')).toBe('sales.waiting_room');
+    expect(mapServerField('zones.1.max_per_order')).toBe('zones.1.max_per_order');
+    expect(serverFieldMessage('sales.waiting_room', 'a waiting room needs on_sale_at', es)).toBe(es.eventForm.errors.waitingRoomNeedsOnSale);
+    expect(serverFieldMessage('zones.0.max_per_order', 'must be from 1 to 100', es)).toBe(es.eventForm.errors.maxPerOrder);
+    expect(serverFieldMessage('venue.city', 'is required', es)).toBe('is required');
+    expect(placesTakenMessage('Zone VIP cannot be removed: 3 of its places are held or sold in a session.', es)).toBe(
+      'La zona VIP no se puede quitar: tiene 3 entradas reservadas o vendidas en una sesión.',
+    );
+    expect(placesTakenMessage('Zone General cannot go below 12 places: 12 are held or sold in a session.', es)).toBe(
+      'La zona General no puede bajar de 12 plazas: hay 12 entradas reservadas o vendidas en una sesión.',
+    );
+    expect(placesTakenMessage('something else', es)).toBe(es.eventForm.placesTaken);
   });
 });

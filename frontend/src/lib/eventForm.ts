@@ -6,9 +6,10 @@
  * Form field keys double as the DOM ids' suffixes and as error keys:
  *   name, description, category, image_url, organization_id, timezone, starts_at, ends_at,
  *   venue.name, venue.city, venue.address, currency, zones,
- *   zones.<i>.name|price|capacity, sessions.<i>.title|starts_at|ends_at|place
+ *   zones.<i>.name|price|capacity|max_per_order, sessions.<i>.title|starts_at|ends_at|place,
+ *   sales.on_sale_at|hold_minutes|max_per_customer|waiting_room|admission_per_minute
  */
-import type { CatalogEvent, EventInput, EventPatch, SessionInput } from '@/api/events';
+import { DEFAULT_SALES, type CatalogEvent, type EventInput, type EventPatch, type SalesInput, type SessionInput } from '@/api/events';
 import type { Messages } from '@/i18n';
 
 import { PRICE } from './format';
@@ -19,6 +20,18 @@ export interface ZoneDraft {
   name: string;
   price: string;
   capacity: string;
+  /** Places of this zone one reservation may hold; left out of the body when undefined. */
+  maxPerOrder?: string;
+}
+
+/** The "Sales" section: the on-sale time on the venue's wall clock, like the other dates. */
+export interface SalesDraft {
+  onSaleAt: string;
+  holdMinutes: string;
+  /** Empty: no limit. */
+  maxPerCustomer: string;
+  waitingRoom: boolean;
+  admissionPerMinute: string;
 }
 
 export interface SessionDraft {
@@ -46,6 +59,7 @@ export interface EventDraft {
   currency: string;
   zones: ZoneDraft[];
   sessions: SessionDraft[];
+  sales: SalesDraft;
 }
 
 export type FormErrors = Record<string, string>;
@@ -57,7 +71,20 @@ export function newKey(prefix: string): string {
 }
 
 export function emptyZone(): ZoneDraft {
-  return { key: newKey('zone'), name: '', price: '', capacity: '' };
+  return { key: newKey('zone'), name: '', price: '', capacity: '', maxPerOrder: String(DEFAULT_MAX_PER_ORDER) };
+}
+
+/** The edge's default places per order of a zone. */
+export const DEFAULT_MAX_PER_ORDER = 10;
+
+export function emptySales(): SalesDraft {
+  return {
+    onSaleAt: '',
+    holdMinutes: String(DEFAULT_SALES.holdMinutes),
+    maxPerCustomer: '',
+    waitingRoom: false,
+    admissionPerMinute: String(DEFAULT_SALES.admissionPerMinute),
+  };
 }
 
 export function emptySession(draft?: Pick<EventDraft, 'startsAt' | 'endsAt'>): SessionDraft {
@@ -80,6 +107,7 @@ export function emptyDraft(timezone: string): EventDraft {
     currency: 'MXN',
     zones: [emptyZone()],
     sessions: [],
+    sales: emptySales(),
   };
 }
 
@@ -104,6 +132,7 @@ export function draftFromEvent(event: CatalogEvent): EventDraft {
       name: zone.name,
       price: zone.price.amount,
       capacity: String(zone.capacity),
+      maxPerOrder: String(zone.maxPerOrder ?? DEFAULT_MAX_PER_ORDER),
     })),
     sessions: event.sessions
       .filter((s) => s.status !== 'cancelled')
@@ -115,6 +144,18 @@ export function draftFromEvent(event: CatalogEvent): EventDraft {
         endsAt: isoToZonedLocal(s.endsAt, tz),
         place: s.place,
       })),
+    sales: salesDraft(event, tz),
+  };
+}
+
+function salesDraft(event: CatalogEvent, tz: string): SalesDraft {
+  const sales = event.sales ?? { ...DEFAULT_SALES, maxPerCustomer: event.maxPerCustomer ?? null };
+  return {
+    onSaleAt: sales.onSaleAt ? isoToZonedLocal(sales.onSaleAt, tz) : '',
+    holdMinutes: String(sales.holdMinutes),
+    maxPerCustomer: sales.maxPerCustomer === null ? '' : String(sales.maxPerCustomer),
+    waitingRoom: sales.waitingRoom,
+    admissionPerMinute: String(sales.admissionPerMinute),
   };
 }
 
@@ -123,6 +164,12 @@ export function draftFromEvent(event: CatalogEvent): EventDraft {
 const CURRENCY = /^[A-Z]{3}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CAPACITY = 1_000_000;
+
+/** A whole number from `min` to `max`, written with digits only. */
+function wholeIn(value: string, min: number, max: number): boolean {
+  const text = value.trim();
+  return /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max;
+}
 
 /** Case- and accent-insensitive comparison key, like the server's. */
 export function fold(value: string): string {
@@ -182,7 +229,18 @@ export function validateDraft(draft: EventDraft, messages: Messages, options: Va
       else if (!/^\d+$/.test(capacity) || Number(capacity) < 1 || Number(capacity) > MAX_CAPACITY) {
         errors[`zones.${i}.capacity`] = e.capacity;
       }
+      if (zone.maxPerOrder !== undefined && !wholeIn(zone.maxPerOrder, 1, 100)) errors[`zones.${i}.max_per_order`] = e.maxPerOrder;
     });
+  }
+
+  const sales = draft.sales;
+  if (sales.onSaleAt && zonedLocalToEpoch(sales.onSaleAt, tz) === undefined && isValidTimeZone(tz)) errors['sales.on_sale_at'] = e.onSaleAt;
+  if (!wholeIn(sales.holdMinutes, 2, 30)) errors['sales.hold_minutes'] = e.holdMinutes;
+  if (sales.maxPerCustomer.trim() && !wholeIn(sales.maxPerCustomer, 1, 1000)) errors['sales.max_per_customer'] = e.maxPerCustomer;
+  if (sales.waitingRoom) {
+    // The edge refuses a waiting room without an on-sale time (field sales.waiting_room): say so before asking.
+    if (!sales.onSaleAt.trim()) errors['sales.waiting_room'] = e.waitingRoomNeedsOnSale;
+    if (!wholeIn(sales.admissionPerMinute, 1, 100_000)) errors['sales.admission_per_minute'] = e.admissionPerMinute;
   }
 
   const periods: ({ start: number; end: number; place: string } | null)[] = draft.sessions.map((session, i) => {
@@ -222,7 +280,34 @@ function zonesBody(draft: EventDraft) {
     name: zone.name.trim(),
     price: { amount: zone.price.trim().replace(',', '.'), currency: draft.currency },
     capacity: Number(zone.capacity),
+    ...(zone.maxPerOrder === undefined ? {} : { max_per_order: Number(zone.maxPerOrder) }),
   }));
+}
+
+/** Every sale setting, as the edge takes them (the rate only matters with a waiting room on). */
+function salesBody(sales: SalesDraft, tz: string): SalesInput {
+  const body: SalesInput = {
+    on_sale_at: sales.onSaleAt ? iso(sales.onSaleAt, tz) : null,
+    hold_minutes: Number(sales.holdMinutes),
+    max_per_customer: sales.maxPerCustomer.trim() ? Number(sales.maxPerCustomer) : null,
+    waiting_room: sales.waitingRoom,
+  };
+  if (sales.waitingRoom) body.admission_per_minute = Number(sales.admissionPerMinute);
+  return body;
+}
+
+/** Only the settings that changed (omitted ones keep their value); undefined when none did. */
+function salesPatch(draft: EventDraft, original: EventDraft): SalesInput | undefined {
+  const tz = draft.timezone.trim();
+  const now = salesBody(draft.sales, tz);
+  const before = salesBody(original.sales, original.timezone);
+  const patch: SalesInput = {};
+  for (const key of Object.keys(now) as (keyof SalesInput)[]) {
+    if (now[key] !== before[key]) Object.assign(patch, { [key]: now[key] });
+  }
+  // Moving the event to another time zone moves a wall-clock on-sale time with it.
+  if (draft.sales.onSaleAt && tz !== original.timezone) patch.on_sale_at = now.on_sale_at ?? null;
+  return Object.keys(patch).length > 0 ? patch : undefined;
 }
 
 export function sessionBody(session: SessionDraft, tz: string): SessionInput {
@@ -245,6 +330,7 @@ export function createBody(draft: EventDraft, options: { publish: boolean; inclu
     ends_at: iso(draft.endsAt, tz),
     timezone: tz,
     zones: zonesBody(draft),
+    sales: salesBody(draft.sales, tz),
     sessions: draft.sessions.map((s) => sessionBody(s, tz)),
     publish: options.publish,
   };
@@ -277,6 +363,8 @@ export function patchBody(draft: EventDraft, original: EventDraft, zonesEditable
   if (zonesEditable && JSON.stringify(zonesBody(draft)) !== JSON.stringify(zonesBody(original))) {
     patch.zones = zonesBody(draft);
   }
+  const sales = salesPatch(draft, original);
+  if (sales) patch.sales = sales;
   return patch;
 }
 
@@ -326,6 +414,11 @@ const SIMPLE_FIELDS = new Set([
   'venue.city',
   'venue.address',
   'zones',
+  'sales.on_sale_at',
+  'sales.hold_minutes',
+  'sales.max_per_customer',
+  'sales.waiting_room',
+  'sales.admission_per_minute',
 ]);
 
 /**
@@ -336,11 +429,45 @@ export function mapServerField(field: string, sessionIndex?: number): string | n
   const path = sessionIndex === undefined ? field : field ? `sessions.${sessionIndex}.${field}` : `sessions.${sessionIndex}`;
   if (SIMPLE_FIELDS.has(path)) return path;
   if (path === 'venue') return 'venue.name';
+  if (path === 'sales') return 'sales.on_sale_at';
   let m = /^zones\.(\d+)\.price\.currency$/.exec(path);
   if (m) return 'currency';
-  m = /^zones\.(\d+)(?:\.(name|price|capacity))?(?:\.amount)?$/.exec(path);
+  m = /^zones\.(\d+)(?:\.(name|price|capacity|max_per_order))?(?:\.amount)?$/.exec(path);
   if (m) return `zones.${m[1]}.${m[2] ?? 'name'}`;
   m = /^sessions\.(\d+)(?:\.(title|starts_at|ends_at|place))?$/.exec(path);
   if (m) return `sessions.${m[1]}.${m[2] ?? 'starts_at'}`;
   return null;
+}
+
+/**
+ * The message shown on form field `key` for a server field error: the sale settings' rules in
+ * the reader's language (the edge writes English), other fields as the server said.
+ */
+export function serverFieldMessage(key: string, message: string, messages: Messages): string {
+  const e = messages.eventForm.errors;
+  const known: Record<string, string> = {
+    'sales.waiting_room': e.waitingRoomNeedsOnSale,
+    'sales.hold_minutes': e.holdMinutes,
+    'sales.max_per_customer': e.maxPerCustomer,
+    'sales.admission_per_minute': e.admissionPerMinute,
+  };
+  if (/^zones\.\d+\.max_per_order$/.test(key)) return e.maxPerOrder;
+  return known[key] ?? message;
+}
+
+/**
+ * A 409 from changing zones or removing a session of an event with sales, in the reader's
+ * language. The edge names the zone and the count only in its English `detail`, so they are
+ * read from there; anything else gets the general sentence.
+ */
+export function placesTakenMessage(detail: string | undefined, messages: Messages): string {
+  const f = messages.eventForm;
+  const text = detail ?? '';
+  let m = /^Zone (.+) cannot be removed: (\d+) of its places/.exec(text);
+  if (m) return f.placesTakenRemove(m[1] ?? '', Number(m[2]));
+  m = /^Zone (.+) cannot go below (\d+) places/.exec(text);
+  if (m) return f.placesTakenShrink(m[1] ?? '', Number(m[2]));
+  m = /^This session has (\d+) places held or sold/.exec(text);
+  if (m) return f.placesTakenSession(Number(m[1]));
+  return f.placesTaken;
 }

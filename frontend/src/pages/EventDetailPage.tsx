@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent, type EventSession } from '@/api/events';
+import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
 import { EventStatusBadge } from '@/components/events/EventStatusBadge';
 import { AvailabilityBadge } from '@/components/reservations/AvailabilityBadge';
@@ -16,6 +16,8 @@ import { sessionAvailability } from '@/lib/availability';
 import { formatMoney } from '@/lib/format';
 import { useAvailability } from '@/lib/useAvailability';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
+import { useEventDates } from '@/lib/useEventDates';
+import { roomOpensAt, storedQueueId } from '@/lib/waitingRoom';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
 
@@ -70,8 +72,51 @@ function useCanManage(event: CatalogEvent | undefined): boolean {
   return user.role === 'organizer' && user.organizationId !== null && user.organizationId === event.organizationId;
 }
 
+/** Sale settings buyers care about: from when it sells, the limit per person, the waiting room. */
+function SaleFacts({ event, long }: { event: CatalogEvent; long: (iso: string) => string }) {
+  const { t } = useI18n();
+  const sales = event.sales;
+  const facts = [
+    sales?.onSaleAt ? <time dateTime={sales.onSaleAt}>{t.event.salesFrom(long(sales.onSaleAt))}</time> : null,
+    sales?.maxPerCustomer ? t.event.maxPerCustomer(sales.maxPerCustomer) : null,
+    sales?.waitingRoom ? t.event.waitingRoom : null,
+  ].filter((fact) => fact !== null);
+  if (facts.length === 0) return null;
+  return (
+    <div>
+      <dt className="text-sm font-medium text-slate-600">{t.event.sales}</dt>
+      {facts.map((fact, i) => (
+        <dd key={i} className="text-slate-900">
+          {fact}
+        </dd>
+      ))}
+    </div>
+  );
+}
+
+/** Events with a waiting room: buyers join the line instead of reserving here. */
+function QueueEntryPoint({ event, long }: { event: CatalogEvent; long: (iso: string) => string }) {
+  const { t } = useI18n();
+  const opensAt = roomOpensAt(event.sales?.onSaleAt);
+  const open = opensAt === null || opensAt <= Date.now();
+  const returning = storedQueueId(event.id) !== null;
+  return (
+    <div className="space-y-3 rounded-lg border border-brand-200 bg-brand-50 p-5">
+      <h3 className="text-lg font-semibold text-slate-900">{t.queue.title}</h3>
+      <p className="text-slate-800">{t.queue.lead}</p>
+      {open ? (
+        <Link to={`/events/${encodeURIComponent(event.id)}/queue`} className={buttonClass.primary}>
+          {returning ? t.queue.rejoin : t.queue.join}
+        </Link>
+      ) : (
+        <p className="font-medium text-slate-900">{t.queue.opensLater(long(new Date(opensAt).toISOString()))}</p>
+      )}
+    </div>
+  );
+}
+
 function EventDetails({ event }: { event: CatalogEvent }) {
-  const { t, formatDateTime } = useI18n();
+  const { t } = useI18n();
   const queryClient = useQueryClient();
   const canManage = useCanManage(event);
   const [publishing, setPublishing] = useState(false);
@@ -80,14 +125,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
   // Places left per session x zone, for published events only (drafts were never on sale).
   const onSale = event.status === 'published';
   const availability = useAvailability(event.id, onSale);
-  const zoneOptions: Intl.DateTimeFormatOptions = event.timezone ? { timeZone: event.timezone } : {};
-  const when = (iso: string) => formatDateTime(iso, { dateStyle: 'full', timeStyle: 'short', ...zoneOptions });
-  const time = (iso: string) => formatDateTime(iso, { timeStyle: 'short', ...zoneOptions });
-  const day = (iso: string) => formatDateTime(iso, { dateStyle: 'short', ...zoneOptions });
-  /** The end of a range: only its time when it ends on the day it starts. */
-  const until = (start: string, end: string) => (day(start) === day(end) ? time(end) : when(end));
-  const sessionLabel = (session: EventSession, i: number) =>
-    `${session.title || t.eventForm.sessionLegend(i + 1)} · ${when(session.startsAt)}`;
+  const { when, long, until, sessionLabel } = useEventDates(event);
 
   const publish = async () => {
     setPublishing(true);
@@ -185,6 +223,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
             <span className="block text-sm text-slate-700">{[event.venue.address, event.venue.city].filter(Boolean).join(', ')}</span>
           </dd>
         </div>
+        <SaleFacts event={event} long={long} />
       </dl>
 
       {event.description ? (
@@ -229,7 +268,12 @@ function EventDetails({ event }: { event: CatalogEvent }) {
         <h2 id="zones-title" className="mb-3 text-xl font-semibold text-slate-900">
           {t.event.zones}
         </h2>
-        {onSale && event.sessions.length > 0 ? (
+        {onSale && event.sessions.length > 0 && event.sales?.waitingRoom ? (
+          <div className="space-y-4">
+            <ZonePrices event={event} />
+            <QueueEntryPoint event={event} long={long} />
+          </div>
+        ) : onSale && event.sessions.length > 0 ? (
           <ReservePanel
             event={event}
             availability={availability.data}

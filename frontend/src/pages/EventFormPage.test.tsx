@@ -97,9 +97,10 @@ describe('NewEventPage', () => {
       ends_at: '2031-01-01T02:00:00+01:00',
       timezone: 'Europe/Madrid',
       zones: [
-        { name: 'Pista', price: { amount: '45.50', currency: 'MXN' }, capacity: 2000 },
-        { name: 'Grada', price: { amount: '30', currency: 'MXN' }, capacity: 500 },
+        { name: 'Pista', price: { amount: '45.50', currency: 'MXN' }, capacity: 2000, max_per_order: 10 },
+        { name: 'Grada', price: { amount: '30', currency: 'MXN' }, capacity: 500, max_per_order: 10 },
       ],
+      sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: null, waiting_room: false },
       sessions: [
         { starts_at: '2030-12-31T20:00:00+01:00', ends_at: '2030-12-31T22:00:00+01:00', title: '', place: '' },
         { starts_at: '2030-12-31T22:30:00+01:00', ends_at: '2031-01-01T01:30:00+01:00', title: 'Fin de fiesta', place: '' },
@@ -152,6 +153,68 @@ describe('NewEventPage', () => {
     expect(screen.getByLabelText(/^Inicio de la sesión 2/)).toHaveAccessibleDescription('overlaps session 0 of this event at the same place');
     expect(formAlert()).toHaveTextContent('publish: cannot publish yet');
     await waitFor(() => expect(city).toHaveFocus());
+  });
+
+  it('has a Sales section: a waiting room needs an on-sale time, then every setting is sent', async () => {
+    let sent: { sales?: unknown; zones?: { max_per_order?: number }[] } | undefined;
+    mockFetch({
+      '/api/v1/events': async (request) => {
+        sent = JSON.parse(await request.text()) as typeof sent;
+        return jsonResponse(eventBody({ id: EVENT_ID }), { status: 201 });
+      },
+      [PATH]: () => jsonResponse(eventBody({ id: EVENT_ID })),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    expect(screen.getByRole('group', { name: 'Venta' })).toBeInTheDocument();
+    expect(screen.getByLabelText(/^Minutos de reserva/)).toHaveValue(10);
+    // The admission rate only shows with the waiting room on.
+    expect(screen.queryByLabelText(/^Personas admitidas por minuto/)).not.toBeInTheDocument();
+    await user.click(screen.getByLabelText('Fila virtual'));
+    expect(screen.getByLabelText(/^Personas admitidas por minuto/)).toHaveValue(300);
+
+    setValue(/^Minutos de reserva/, '45');
+    await user.click(screen.getByRole('button', { name: 'Publicar' }));
+    const room = screen.getByLabelText('Fila virtual');
+    expect(room).toHaveAttribute('aria-invalid', 'true');
+    expect(room).toHaveAccessibleDescription(/La fila virtual necesita una fecha de venta/);
+    expect(screen.getByLabelText(/^Minutos de reserva/)).toHaveAccessibleDescription(/Debe ser un número entero entre 2 y 30/);
+    expect(sent).toBeUndefined();
+
+    setValue(/^A la venta desde/, '2030-12-01T10:00');
+    setValue(/^Minutos de reserva/, '15');
+    setValue(/^Máximo por persona/, '6');
+    setValue(/^Personas admitidas por minuto/, '600');
+    setValue(/^Máximo por pedido de la zona 1/, '4');
+    await user.click(screen.getByRole('button', { name: 'Publicar' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/events/${EVENT_ID}`));
+    expect(sent?.sales).toEqual({
+      on_sale_at: '2030-12-01T10:00:00+01:00',
+      hold_minutes: 15,
+      max_per_customer: 6,
+      waiting_room: true,
+      admission_per_minute: 600,
+    });
+    expect(sent?.zones?.map((zone) => zone.max_per_order)).toEqual([4, 10]);
+  });
+
+  it("shows the server's waiting-room refusal on its field, in the reader's language", async () => {
+    mockFetch({
+      '/api/v1/events': () =>
+        problem(422, { errors: [{ field: 'sales.waiting_room', message: 'a waiting room needs an on-sale time' }] }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    setValue(/^A la venta desde/, '2030-12-01T10:00');
+    await user.click(screen.getByLabelText('Fila virtual'));
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    const room = screen.getByLabelText('Fila virtual');
+    await waitFor(() => expect(room).toHaveAccessibleDescription(/La fila virtual necesita una fecha de venta/));
+    expect(screen.queryByText(/needs an on-sale time/)).not.toBeInTheDocument();
   });
 
   it('asks administrators for the organization', async () => {
@@ -225,6 +288,44 @@ describe('EditEventPage', () => {
     ]);
   });
 
+  it('changes the zones of a published event, and explains places taken (409) and an unchecked change (503)', async () => {
+    const answers = [
+      () => problem(409, { detail: 'Zone VIP cannot be removed: 3 of its places are held or sold in a session.' }),
+      () => problem(503, { detail: 'Service unavailable' }),
+    ];
+    let patched: unknown;
+    mockFetch({
+      [PATH]: async (request) => {
+        if (request.method === 'PATCH') {
+          patched = JSON.parse(await request.text());
+          return (answers.shift() ?? answers[0]!)();
+        }
+        return jsonResponse(
+          eventBody({ sales: { on_sale_at: '2030-03-01T16:00:00Z', hold_minutes: 10, max_per_customer: 6, waiting_room: true, admission_per_minute: 600 } }),
+          { headers: { ETag: '"3"' } },
+        );
+      },
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute(`/events/${EVENT_ID}/edit`);
+    await screen.findByLabelText(/^Nombre del evento/);
+    // The sale settings are shown on the venue's clock.
+    expect(screen.getByLabelText(/^A la venta desde/)).toHaveValue('2030-03-01T10:00');
+    expect(screen.getByLabelText(/^Máximo por persona/)).toHaveValue(6);
+    expect(screen.getByLabelText('Fila virtual')).toBeChecked();
+    expect(screen.getByLabelText(/^Personas admitidas por minuto/)).toHaveValue(600);
+
+    await user.click(screen.getByRole('button', { name: 'Eliminar la zona 2' }));
+    await user.click(screen.getByRole('button', { name: 'Guardar cambios' }));
+    await waitFor(() =>
+      expect(formAlert()).toHaveTextContent('La zona VIP no se puede quitar: tiene 3 entradas reservadas o vendidas en una sesión.'),
+    );
+    expect(patched).toEqual({ zones: [{ name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, max_per_order: 10 }] });
+
+    await user.click(screen.getByRole('button', { name: 'Guardar cambios' }));
+    await waitFor(() => expect(formAlert()).toHaveTextContent('Ahora no podemos comprobar las entradas reservadas o vendidas'));
+  });
+
   it('explains a stale version (412) and offers a reload', async () => {
     mockFetch({
       [PATH]: (request) =>
@@ -236,8 +337,8 @@ describe('EditEventPage', () => {
     const { user } = renderRoute(`/events/${EVENT_ID}/edit`);
     await screen.findByLabelText(/^Nombre del evento/);
     setValue(/^Nombre del evento/, 'Otro nombre');
-    // Published events keep their zones.
-    expect(screen.getByLabelText(/^Nombre de la zona 1/)).toBeDisabled();
+    // Zones of a published event can change (the edge keeps places already taken).
+    expect(screen.getByLabelText(/^Nombre de la zona 1/)).toBeEnabled();
     expect(screen.queryByRole('button', { name: 'Guardar y publicar' })).not.toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Guardar cambios' }));
     await waitFor(() => expect(formAlert()).toHaveTextContent('Otra persona cambió este evento'));

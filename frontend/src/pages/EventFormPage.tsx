@@ -29,10 +29,13 @@ import {
   emptyZone,
   mapServerField,
   patchBody,
+  placesTakenMessage,
+  serverFieldMessage,
   sessionChanges,
   validateDraft,
   type EventDraft,
   type FormErrors,
+  type SalesDraft,
   type SessionDraft,
   type ZoneDraft,
 } from '@/lib/eventForm';
@@ -65,15 +68,53 @@ function Fieldset({ legend, lead, children }: { legend: string; lead?: ReactNode
   );
 }
 
-/** A failed request while saving, with the session it concerned (server paths are relative to it). */
+/**
+ * A failed request while saving, with the session it concerned (server paths are relative to it).
+ * `countsSales`: the request needed the places held and sold (zones replaced or a session removed
+ * on a published event), so a 409 means places are taken and a 503 that they could not be counted.
+ */
 class StepFailed extends Error {
   readonly error: unknown;
   readonly sessionIndex: number | undefined;
-  constructor(error: unknown, sessionIndex?: number) {
+  readonly countsSales: boolean;
+  constructor(error: unknown, sessionIndex?: number, countsSales = false) {
     super('saving the event failed');
     this.error = error;
     this.sessionIndex = sessionIndex;
+    this.countsSales = countsSales;
   }
+}
+
+/** The waiting room switch: a checkbox with its hint and error tied to it, like the other fields. */
+function WaitingRoomToggle({ checked, onChange, error }: { checked: boolean; onChange: (on: boolean) => void; error: string | undefined }) {
+  const { t } = useI18n();
+  const id = fieldId('sales.waiting_room');
+  return (
+    <div className="space-y-1">
+      <div className="flex items-center gap-2">
+        <input
+          id={id}
+          type="checkbox"
+          className="h-4 w-4 accent-brand-700"
+          checked={checked}
+          onChange={(e) => onChange(e.target.checked)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={[`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ')}
+        />
+        <label htmlFor={id} className="text-sm font-medium text-slate-800">
+          {t.eventForm.waitingRoom}
+        </label>
+      </div>
+      <p id={`${id}-hint`} className="text-xs text-slate-600">
+        {t.eventForm.waitingRoomHint}
+      </p>
+      {error ? (
+        <p id={`${id}-error`} className="text-sm font-medium text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
 interface EventFormProps {
@@ -87,7 +128,9 @@ function EventForm({ event }: EventFormProps) {
   const queryClient = useQueryClient();
   const role = useAuthStore((s) => s.user?.role);
   const isNew = event === undefined;
-  const zonesEditable = isNew || event.status === 'draft';
+  // Zones of a published event can change too; the edge keeps places already held or sold (409).
+  const zonesEditable = isNew || event.status === 'draft' || event.status === 'published';
+  const hasSales = !isNew && event.status !== 'draft';
   const needsOrganization = isNew && role === 'admin';
   const canPublish = isNew || event.status === 'draft';
 
@@ -115,23 +158,30 @@ function EventForm({ event }: EventFormProps) {
   const set = <K extends keyof EventDraft>(key: K, value: EventDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
   const setZone = (index: number, patch: Partial<ZoneDraft>) =>
     setDraft((d) => ({ ...d, zones: d.zones.map((z, i) => (i === index ? { ...z, ...patch } : z)) }));
+  const setSales = (patch: Partial<SalesDraft>) => setDraft((d) => ({ ...d, sales: { ...d.sales, ...patch } }));
   const setSession = (index: number, patch: Partial<SessionDraft>) =>
     setDraft((d) => ({ ...d, sessions: d.sessions.map((s, i) => (i === index ? { ...s, ...patch } : s)) }));
 
   const err = (key: string) => errors[key];
 
-  const showServerError = (error: unknown, sessionIndex?: number) => {
+  const showServerError = (error: unknown, sessionIndex?: number, countsSales = false) => {
     const fields: FormErrors = {};
     const unmatched: string[] = [];
     if (isApiError(error)) {
       for (const entry of error.errors ?? []) {
         const key = mapServerField(entry.field, sessionIndex);
-        if (key) fields[key] ??= entry.message;
+        if (key) fields[key] ??= serverFieldMessage(key, entry.message, t);
         else unmatched.push(entry.field ? `${entry.field}: ${entry.message}` : entry.message);
       }
     }
     setErrors(fields);
-    if (isApiError(error) && error.status === 412) {
+    if (countsSales && isApiError(error) && (error.status === 409 || error.status === 503)) {
+      setFormError(
+        <p>
+          {t.eventForm.conflict} {error.status === 409 ? placesTakenMessage(error.detail, t) : t.eventForm.salesUnknown}
+        </p>,
+      );
+    } else if (isApiError(error) && error.status === 412) {
       setFormError(
         <div className="flex flex-wrap items-center gap-3">
           <span>{t.eventForm.stale}</span>
@@ -173,7 +223,7 @@ function EventForm({ event }: EventFormProps) {
       try {
         latest = await updateEvent(current.id, version.current ?? current.version ?? 0, patch);
       } catch (error) {
-        throw new StepFailed(error);
+        throw new StepFailed(error, undefined, hasSales && patch.zones !== undefined);
       }
       version.current = latest.version ?? version.current;
       original.current = { ...draft, sessions: original.current.sessions };
@@ -185,7 +235,7 @@ function EventForm({ event }: EventFormProps) {
         try {
           version.current = await removeSession(current.id, id, version.current ?? 0);
         } catch (error) {
-          throw new StepFailed(error);
+          throw new StepFailed(error, undefined, hasSales);
         }
         original.current = { ...original.current, sessions: original.current.sessions.filter((s) => s.id !== id) };
       }
@@ -262,7 +312,7 @@ function EventForm({ event }: EventFormProps) {
         void navigate(`/events/${encodeURIComponent(event.id)}`);
       }
     } catch (error) {
-      if (error instanceof StepFailed) showServerError(error.error, error.sessionIndex);
+      if (error instanceof StepFailed) showServerError(error.error, error.sessionIndex, error.countsSales);
       else showServerError(error);
     } finally {
       setSubmitting(null);
@@ -399,7 +449,10 @@ function EventForm({ event }: EventFormProps) {
         </div>
       </Fieldset>
 
-      <Fieldset legend={t.eventForm.zones} lead={zonesEditable ? t.eventForm.zonesLead : t.eventForm.zonesLocked}>
+      <Fieldset
+        legend={t.eventForm.zones}
+        lead={!zonesEditable ? t.eventForm.zonesLocked : hasSales ? `${t.eventForm.zonesLead} ${t.eventForm.zonesPublished}` : t.eventForm.zonesLead}
+      >
         <SelectField
           id={fieldId('currency')}
           label={t.eventForm.currency}
@@ -425,7 +478,7 @@ function EventForm({ event }: EventFormProps) {
             <li key={zone.key} className="rounded-md border border-slate-200 p-3">
               <fieldset>
                 <legend className="text-sm font-semibold text-slate-700">{t.eventForm.zoneLegend(i + 1)}</legend>
-                <div className="mt-2 grid items-start gap-3 sm:grid-cols-[2fr_1fr_1fr_auto]">
+                <div className="mt-2 grid items-start gap-3 sm:grid-cols-[2fr_1fr_1fr_1fr_auto]">
                   <TextField
                     id={fieldId(`zones.${i}.name`)}
                     label={t.eventForm.zoneName(i + 1)}
@@ -460,6 +513,19 @@ function EventForm({ event }: EventFormProps) {
                     onChange={(e) => setZone(i, { capacity: e.target.value })}
                     error={err(`zones.${i}.capacity`)}
                   />
+                  <TextField
+                    id={fieldId(`zones.${i}.max_per_order`)}
+                    label={t.eventForm.zoneMaxPerOrder(i + 1)}
+                    type="number"
+                    inputMode="numeric"
+                    min={1}
+                    max={100}
+                    step={1}
+                    disabled={!zonesEditable}
+                    value={zone.maxPerOrder ?? ''}
+                    onChange={(e) => setZone(i, { maxPerOrder: e.target.value })}
+                    error={err(`zones.${i}.max_per_order`)}
+                  />
                   {zonesEditable && draft.zones.length > 1 ? (
                     <button
                       type="button"
@@ -479,6 +545,69 @@ function EventForm({ event }: EventFormProps) {
           <button type="button" className={buttonClass.secondary} onClick={() => set('zones', [...draft.zones, emptyZone()])}>
             {t.eventForm.addZone}
           </button>
+        ) : null}
+      </Fieldset>
+
+      <Fieldset legend={t.eventForm.sales} lead={t.eventForm.salesLead}>
+        <div className="grid items-start gap-4 sm:grid-cols-3">
+          <TextField
+            id={fieldId('sales.on_sale_at')}
+            label={t.eventForm.onSaleAt}
+            type="datetime-local"
+            hint={t.eventForm.onSaleAtHint}
+            value={draft.sales.onSaleAt}
+            onChange={(e) => setSales({ onSaleAt: e.target.value })}
+            error={err('sales.on_sale_at')}
+          />
+          <TextField
+            id={fieldId('sales.hold_minutes')}
+            label={t.eventForm.holdMinutes}
+            required
+            type="number"
+            inputMode="numeric"
+            min={2}
+            max={30}
+            step={1}
+            hint={t.eventForm.holdMinutesHint}
+            value={draft.sales.holdMinutes}
+            onChange={(e) => setSales({ holdMinutes: e.target.value })}
+            error={err('sales.hold_minutes')}
+          />
+          <TextField
+            id={fieldId('sales.max_per_customer')}
+            label={t.eventForm.maxPerCustomer}
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={1000}
+            step={1}
+            hint={t.eventForm.maxPerCustomerHint}
+            value={draft.sales.maxPerCustomer}
+            onChange={(e) => setSales({ maxPerCustomer: e.target.value })}
+            error={err('sales.max_per_customer')}
+          />
+        </div>
+        <WaitingRoomToggle
+          checked={draft.sales.waitingRoom}
+          onChange={(waitingRoom) => setSales({ waitingRoom })}
+          error={err('sales.waiting_room')}
+        />
+        {draft.sales.waitingRoom ? (
+          <TextField
+            id={fieldId('sales.admission_per_minute')}
+            label={t.eventForm.admissionPerMinute}
+            className="max-w-xs"
+            required
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={100_000}
+            step={1}
+            hint={t.eventForm.admissionPerMinuteHint}
+            value={draft.sales.admissionPerMinute}
+            onChange={(e) => setSales({ admissionPerMinute: e.target.value })}
+            error={err('sales.admission_per_minute')}
+          />
         ) : null}
       </Fieldset>
 

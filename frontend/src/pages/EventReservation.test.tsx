@@ -166,6 +166,18 @@ describe('reserving on the event page', () => {
     await waitFor(() => expect(general).toHaveAccessibleDescription(/Puedes pedir entre 1 y 4 entradas/));
   });
 
+  it('sends the buyer to the queue when the sale turns out to need an admission', async () => {
+    edge({
+      '/api/v1/reservations': () => problem(403, { type: `${PROBLEMS}admission-required`, detail: 'This sale has a waiting room' }),
+    });
+    signInAs();
+    const { user, router } = renderRoute(PAGE);
+    await user.click(await screen.findByRole('button', { name: 'Una entrada más de VIP' }));
+    await user.click(screen.getByRole('button', { name: 'Reservar' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`${PAGE}/queue`));
+    expect(await screen.findByText('Esta venta tiene fila virtual: necesitas tu turno para reservar.')).toBeInTheDocument();
+  });
+
   it('asks for at least one ticket before calling the server', async () => {
     const fetchMock = edge();
     signInAs();

@@ -114,6 +114,25 @@ describe('accessibility (axe)', () => {
     expect(await seriousViolations()).toEqual([]);
   });
 
+  it.each([
+    ['waiting', { status: 'waiting', position: 12, estimated_wait_seconds: 90, admission: null, expires_at: null, opens_at: null }],
+    ['before the on-sale', { status: 'waiting', position: null, estimated_wait_seconds: 600, admission: null, expires_at: null, opens_at: '2030-01-01T10:00:00Z' }],
+    ['admitted', { status: 'admitted', position: 0, estimated_wait_seconds: 0, admission: 'a', expires_at: '2030-01-01T10:10:00Z', opens_at: null }],
+  ])('the queue page (%s) has no serious violations', async (_name, standing) => {
+    const sales = { on_sale_at: '2020-01-01T10:00:00Z', hold_minutes: 10, max_per_customer: 4, waiting_room: true, admission_per_minute: 300 };
+    mockFetch({
+      [`/api/v1/events/${eventBody().id}`]: () => jsonResponse(eventBody({ sales })),
+      [`/api/v1/events/${eventBody().id}/availability`]: () => jsonResponse(availabilityBody()),
+      [`/api/v1/events/${eventBody().id}/queue`]: () => jsonResponse({ queue_id: 'q1', event_id: eventBody().id, ...standing }),
+      '/api/v1/me/reservations': () => jsonResponse({ items: [], next_cursor: null }),
+    });
+    signInAs();
+    renderRoute(`/events/${eventBody().id}/queue`);
+    await screen.findByRole('heading', { level: 2 });
+    await waitFor(() => expect(document.querySelector('.motion-safe\\:animate-spin')).toBeNull());
+    expect(await seriousViolations()).toEqual([]);
+  });
+
   it('the event form with errors has no serious violations', async () => {
     edge();
     signInAs({ role: 'organizer', organization_id: ORG_ID });

@@ -101,7 +101,7 @@ function explain(
     return { fields, message: t.reserve.invalid };
   }
   if (error.status === 401) return { fields: {}, message: t.reserve.signedOut };
-  if (error.status === 403) return { fields: {}, message: t.reserve.notAllowed };
+  if (error.status === 403) return { fields: {}, message: kind === PROBLEM_TYPES.admissionRequired ? t.reserve.admissionRequired : t.reserve.notAllowed };
   if (error.status === 404) return { fields: {}, message: t.reserve.sessionGone };
   return { fields: {}, message: error.isNetworkError ? t.common.networkError : t.common.genericError };
 }
@@ -109,17 +109,24 @@ function explain(
 /**
  * Choose a session and how many places of each zone, then hold them. The places left come from
  * the polled availability; once held, the reservation is shown with its countdown instead.
+ * Events with a waiting room pass the buyer's `admission` (sent as the `Admission` header); a
+ * refusal for want of one (`…/admission-required`) sends the buyer back to the queue.
  */
 export function ReservePanel({
   event,
   availability,
   availabilityFailed,
   sessionLabel,
+  admission,
+  onAdmissionRequired,
 }: {
   event: CatalogEvent;
   availability: Availability | undefined;
   availabilityFailed: boolean;
   sessionLabel: (session: EventSession, index: number) => string;
+  admission?: string | null;
+  /** Back to the queue; without it the buyer is taken to the event's queue page. */
+  onAdmissionRequired?: () => void;
 }) {
   const { t, locale, formatDateTime } = useI18n();
   const navigate = useNavigate();
@@ -222,12 +229,23 @@ export function ReservePanel({
     setRefusal(null);
     try {
       // A new key per attempt: the edge returns the first answer if this very request is retried.
-      const reservation = await createReservation({ sessionId, items }, newIdempotencyKey());
+      const reservation = await createReservation({ sessionId, items }, newIdempotencyKey(), admission);
       setHold(reservation);
       setJustReserved(true);
       setQuantities({});
       void queryClient.invalidateQueries({ queryKey: queryKeys.reservations.all });
     } catch (error) {
+      if (problemKind(error) === PROBLEM_TYPES.admissionRequired) {
+        // No admission, or it expired: the queue decides when this buyer may reserve.
+        if (onAdmissionRequired) {
+          toast.info(t.queue.admissionExpired);
+          onAdmissionRequired();
+        } else {
+          toast.info(t.reserve.admissionRequired);
+          void navigate(`/events/${encodeURIComponent(event.id)}/queue`);
+        }
+        return;
+      }
       setRefusal({ kind: 'server', error, items });
       focusFirstError();
     } finally {
