@@ -13,7 +13,8 @@ import time
 from aiokafka import AIOKafkaConsumer
 
 from notification_svc.config import Settings
-from notification_svc.entrypoints.consumer import ERROR_HEADER, REPLAY_HEADER
+from notification_svc.entrypoints.consumer import REPLAY_HEADER
+from taquilla_runtime.messaging.consumer import ERROR_HEADER
 from taquilla_runtime.messaging.outbox import KafkaPublisher
 
 

@@ -19,8 +19,10 @@ from prometheus_client import REGISTRY
 
 from notification_svc.domain.errors import DeliveryFailed
 from notification_svc.domain.model import NotificationStatus, RecipientRole, RetryPolicy
-from notification_svc.entrypoints.consumer import ATTEMPTS_HEADER, ERROR_HEADER, NotificationConsumer, Outcome
+from notification_svc.entrypoints.consumer import NotificationConsumer, Outcome
 from notification_svc.entrypoints.delivery import Courier
+from taquilla_runtime.messaging import consumer as runtime
+from taquilla_runtime.messaging.consumer import ATTEMPTS_HEADER, ERROR_HEADER
 from taquilla_runtime.messaging.envelope import Envelope
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -102,7 +104,7 @@ async def test_a_refused_send_is_tried_again_after_a_growing_jittered_backoff_un
     retries = metric("taquilla_notification_svc_retries_total")
     timed = metric("taquilla_notification_svc_send_seconds_count", channel="email")
     outcome = await consumer(uow, courier(uow, channel, sleeps), DeadLetters()).process(record(envelope))
-    assert (outcome.outcome, outcome.attempts) == (Outcome.DELIVERED, 3)
+    assert outcome == Outcome.DELIVERED
     assert uow.statuses(envelope) == [(ORG, NotificationStatus.SENT, 3)]
     assert len(sleeps.delays) == 2
     assert 0.25 <= sleeps.delays[0] <= 0.5
@@ -124,12 +126,12 @@ async def test_a_notification_out_of_attempts_is_counted_failed_and_its_message_
         "taquilla_notification_svc_notifications_failed_total", type="EventCreated", channel="email"
     )
     channel = FakeChannel(*(DeliveryFailed("SMTP unavailable (OSError)") for _ in range(POLICY.max_attempts)))
+    processed = metric("taquilla_notification_svc_messages_processed_total", outcome="failed")
+    exhausted = metric("taquilla_notification_svc_dead_lettered_total", reason="exhausted")
     outcome = await consumer(uow, courier(uow, channel, sleeps), dead_letters).process(record(envelope))
-    assert (outcome.outcome, outcome.attempts, outcome.error) == (
-        Outcome.FAILED,
-        3,
-        "SMTP unavailable (OSError)",
-    )
+    assert outcome == runtime.Outcome.DEAD_LETTERED
+    assert metric("taquilla_notification_svc_messages_processed_total", outcome="failed") == processed + 1
+    assert metric("taquilla_notification_svc_dead_lettered_total", reason="exhausted") == exhausted + 1
     assert len(sleeps.delays) == POLICY.max_attempts - 1, "no wait after the last attempt"
     assert uow.statuses(envelope) == [(ORG, NotificationStatus.FAILED, 3)]
     assert (
@@ -147,8 +149,11 @@ async def test_a_permanent_refusal_is_not_retried() -> None:
     sleeps = RecordedSleeps()
     envelope = make_envelope()
     channel = FakeChannel(DeliveryFailed("SMTP 550", permanent=True))
-    outcome = await consumer(uow, courier(uow, channel, sleeps), DeadLetters()).process(record(envelope))
-    assert (outcome.outcome, outcome.attempts) == (Outcome.FAILED, 1)
+    dead_letters = DeadLetters()
+    outcome = await consumer(uow, courier(uow, channel, sleeps), dead_letters).process(record(envelope))
+    assert outcome == runtime.Outcome.DEAD_LETTERED
+    assert uow.statuses(envelope) == [(ORG, NotificationStatus.FAILED, 1)]
+    assert dict(dead_letters.published[0][2])[ATTEMPTS_HEADER] == b"1"
     assert sleeps.delays == []
 
 
@@ -158,8 +163,8 @@ async def test_a_redelivered_message_is_counted_a_duplicate_and_sends_nothing() 
     envelope = make_envelope()
     worker = consumer(uow, courier(uow, channel, RecordedSleeps()), DeadLetters())
     duplicates = metric("taquilla_notification_svc_duplicates_skipped_total")
-    assert (await worker.process(record(envelope, 0))).outcome is Outcome.DELIVERED
-    assert (await worker.process(record(envelope, 1))).outcome is Outcome.DUPLICATE
+    assert await worker.process(record(envelope, 0)) == Outcome.DELIVERED
+    assert await worker.process(record(envelope, 1)) == Outcome.DUPLICATE
     assert len(channel.sent) == 1
     assert metric("taquilla_notification_svc_duplicates_skipped_total") == duplicates + 1
 
@@ -170,7 +175,7 @@ async def test_an_unreachable_recipient_is_skipped_and_the_message_counts_as_del
     envelope = make_envelope("EventPublished")
     directory = FakeDirectory(unavailable=[ORG])
     worker = consumer(uow, courier(uow, channel, RecordedSleeps(), directory), DeadLetters())
-    assert (await worker.process(record(envelope))).outcome is Outcome.DELIVERED
+    assert await worker.process(record(envelope)) == Outcome.DELIVERED
     assert sorted(uow.statuses(envelope)) == sorted(
         [(ORG, NotificationStatus.SKIPPED, 0), (RecipientRole.OPERATIONS, NotificationStatus.SENT, 1)]
     )
@@ -180,5 +185,28 @@ async def test_ignored_types_are_acknowledged_without_recording_or_sending() -> 
     uow = FakeUnitOfWork()
     channel = FakeChannel()
     worker = consumer(uow, courier(uow, channel, RecordedSleeps()), DeadLetters())
-    assert (await worker.process(record(make_envelope("EventUpdated")))).outcome is Outcome.IGNORED
+    assert await worker.process(record(make_envelope("EventUpdated"))) == Outcome.IGNORED
     assert (uow.stored, channel.sent) == ({}, [])
+
+
+async def test_a_poison_message_is_counted_and_dead_lettered_under_poison() -> None:
+    uow = FakeUnitOfWork()
+    dead_letters = DeadLetters()
+    worker = consumer(uow, courier(uow, FakeChannel(), RecordedSleeps()), dead_letters)
+    consumed = metric("taquilla_notification_svc_messages_consumed_total")
+    processed = metric("taquilla_notification_svc_messages_processed_total", outcome="poison")
+    poisoned = metric("taquilla_notification_svc_dead_lettered_total", reason="poison")
+    poison = record(make_envelope())
+    poison.value = b"{not json"
+    assert await worker.process(poison) == runtime.Outcome.POISON
+    assert dict(dead_letters.published[0][2])[ERROR_HEADER] == b"poison: not JSON"
+    assert metric("taquilla_notification_svc_messages_consumed_total") == consumed + 1
+    assert metric("taquilla_notification_svc_messages_processed_total", outcome="poison") == processed + 1
+    assert metric("taquilla_notification_svc_dead_lettered_total", reason="poison") == poisoned + 1
+
+
+async def test_the_lag_is_reported_per_partition_for_the_dashboards() -> None:
+    uow = FakeUnitOfWork()
+    worker = consumer(uow, courier(uow, FakeChannel(), RecordedSleeps()), DeadLetters())
+    worker.record_lag(3, 42)
+    assert metric("taquilla_notification_svc_consumer_lag", partition="3") == 42

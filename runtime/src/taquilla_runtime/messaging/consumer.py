@@ -6,21 +6,26 @@ handler must be idempotent (an inbox keyed by messageId). Each partition is work
 while the consumer keeps fetching for the others. A message whose handling keeps failing is retried
 with exponential backoff and jitter, then dead-lettered with the reason and attempt count in its
 headers; a message that is not an envelope is dead-lettered at once.
+
+A service that needs more than the envelope (a header, its own outcome names, its own metrics)
+subclasses `EnvelopeConsumer` and overrides `handle`, `record_outcome` and `record_lag`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from opentelemetry import propagate, trace
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from taquilla_runtime.correlation import reset_correlation_id, set_correlation_id
 from taquilla_runtime.messaging.envelope import Envelope, InvalidEnvelope
@@ -35,11 +40,39 @@ CONSUMED = Counter(
     ["group", "outcome"],
 )
 
+LAG = Gauge(
+    "taquilla_consumer_lag",
+    "Messages behind the end of the partition, by consumer group.",
+    ["group", "partition"],
+)
+
+LAG_INTERVAL_SECONDS = 5.0
+ERROR_HEADER = "x-taquilla-error"
+ATTEMPTS_HEADER = "x-taquilla-attempts"
+
 Handler = Callable[[Envelope], Awaitable[None]]
+
+
+class Outcome(enum.StrEnum):
+    """How the consumer finished with a message (the `outcome` label of its metric)."""
+
+    HANDLED = "handled"  # the handler returned
+    POISON = "poison"  # not an envelope, or the handler raised PoisonMessage: dead-lettered at once
+    DEAD_LETTERED = "dead_lettered"  # out of attempts, or the handler raised GaveUp
 
 
 class PoisonMessage(Exception):
     """Raised by a handler for a message it can never handle: it is dead-lettered without retries."""
+
+
+class GaveUp(Exception):
+    """Raised by a handler that retried the message's work itself and failed for good: the message
+    is dead-lettered at once with this reason and attempt count, without the consumer's retries."""
+
+    def __init__(self, reason: str, attempts: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.attempts = attempts
 
 
 def dead_letter_headers(
@@ -48,8 +81,8 @@ def dead_letter_headers(
     kept = [(k, v) for k, v in record.headers or () if not k.startswith("x-taquilla-")]
     return [
         *kept,
-        ("x-taquilla-error", reason.encode()),
-        ("x-taquilla-attempts", str(attempts).encode()),
+        (ERROR_HEADER, reason.encode()),
+        (ATTEMPTS_HEADER, str(attempts).encode()),
         ("x-taquilla-original-topic", record.topic.encode()),
         ("x-taquilla-original-partition", str(record.partition).encode()),
         ("x-taquilla-original-offset", str(record.offset).encode()),
@@ -70,7 +103,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 class EnvelopeConsumer:
     def __init__(
         self,
-        handle: Handler,
+        handle: Handler | None,
         dead_letters: Publisher,
         *,
         bootstrap_servers: str,
@@ -80,8 +113,10 @@ class EnvelopeConsumer:
         max_attempts: int = 5,
         retry_base_seconds: float = 0.2,
         retry_max_seconds: float = 10.0,
+        span_name: str | None = None,
     ) -> None:
-        self._handle = handle
+        """`handle` may be None only in a subclass that overrides `handle`."""
+        self._handler = handle
         self._dead_letters = dead_letters
         self._bootstrap = bootstrap_servers
         self._topic = topic
@@ -90,11 +125,32 @@ class EnvelopeConsumer:
         self._max_attempts = max_attempts
         self._retry_base = retry_base_seconds
         self._retry_max = retry_max_seconds
+        self._span_name = span_name or f"{group_id} consume"
         self._stopping = asyncio.Event()
         self._tasks: dict[TopicPartition, asyncio.Task[None]] = {}
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def handle(self, envelope: Envelope, headers: Mapping[str, str]) -> str | None:
+        """Handles one envelope; returns None or the name of how it ended, for `record_outcome`.
+
+        Raises PoisonMessage or GaveUp to dead-letter the message at once; any other exception is
+        retried with backoff."""
+        if self._handler is None:
+            raise NotImplementedError("give EnvelopeConsumer a handler or override handle")
+        await self._handler(envelope)
+        return None
+
+    def record_outcome(self, outcome: str) -> None:
+        """Called once a message is done with: an Outcome, or what `handle` returned."""
+
+    def record_lag(self, partition: int, messages: int) -> None:
+        """Called with a partition's lag whenever the consumer measures it."""
+
+    def _set_lag(self, partition: int, messages: int) -> None:
+        LAG.labels(self._group_id, str(partition)).set(messages)
+        self.record_lag(partition, messages)
 
     def _delay(self, attempt: int) -> float:
         ceiling: float = min(self._retry_max, self._retry_base * 2.0 ** (attempt - 1))
@@ -131,8 +187,12 @@ class EnvelopeConsumer:
         consumer = await self._start()
         if consumer is None:
             return
+        lag_checked = 0.0
         try:
             while not self._stopping.is_set():
+                if time.monotonic() - lag_checked >= LAG_INTERVAL_SECONDS:
+                    lag_checked = time.monotonic()
+                    await self._refresh_lag(consumer)
                 batches = await consumer.getmany(timeout_ms=200)
                 for tp, records in batches.items():
                     consumer.pause(tp)
@@ -151,6 +211,17 @@ class EnvelopeConsumer:
             await self.finish_partitions(list(self._tasks))
             await consumer.stop()
 
+    async def _refresh_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """Lag from the committed offsets, on a timer, so a stalled consumer shows a growing lag."""
+        for tp in consumer.assignment():
+            try:
+                highwater = consumer.highwater(tp)
+                committed = await consumer.committed(tp)
+            except Exception:  # the broker is away: the next round tries again
+                return
+            if highwater is not None:
+                self._set_lag(tp.partition, max(0, highwater - (committed or 0)))
+
     async def finish_partitions(self, partitions: Sequence[TopicPartition], grace: float = 10.0) -> None:
         """Lets the partitions' workers finish the message in hand (bounded), then drops them."""
         tasks = [self._tasks.pop(tp) for tp in partitions if tp in self._tasks]
@@ -166,19 +237,27 @@ class EnvelopeConsumer:
             if self._stopping.is_set():
                 consumer.seek(tp, record.offset)  # not handled: this consumer or the next reads it again
                 return
-            if not await self.process(record):
+            if await self.process(record) is None:
                 consumer.seek(tp, record.offset)  # stopping in the middle of retries
                 return
             await consumer.commit({tp: record.offset + 1})
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                self._set_lag(tp.partition, max(0, highwater - record.offset - 1))
 
-    async def process(self, record: ConsumerRecord[Any, Any]) -> bool:
-        """Handles one record durably; False only when the consumer is stopping before that."""
+    def _finish(self, outcome: Outcome, named: str | None = None) -> str:
+        CONSUMED.labels(self._group_id, outcome.value).inc()
+        self.record_outcome(named or outcome)
+        return named or outcome
+
+    async def process(self, record: ConsumerRecord[Any, Any]) -> str | None:
+        """Handles one record durably and says how it ended; None only when the consumer is
+        stopping before that."""
         try:
             envelope = Envelope.from_bytes(record.value)
         except InvalidEnvelope as exc:
             await self._dead_letter(record, f"poison: {exc.reason}", 0)
-            CONSUMED.labels(self._group_id, "poison").inc()
-            return True
+            return self._finish(Outcome.POISON)
         headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
         attempt = 0
         while True:
@@ -186,19 +265,19 @@ class EnvelopeConsumer:
             token = set_correlation_id(str(envelope.correlation_id))
             try:
                 with tracer.start_as_current_span(
-                    f"{self._group_id} consume",
+                    self._span_name,
                     context=propagate.extract(headers),
                     kind=trace.SpanKind.CONSUMER,
                 ) as span:
                     span.set_attribute("messaging.message.id", str(envelope.message_id))
                     span.set_attribute("messaging.destination.name", record.topic)
-                    await self._handle(envelope)
-                CONSUMED.labels(self._group_id, "handled").inc()
-                return True
+                    named = await self.handle(envelope, headers)
             except PoisonMessage as exc:
                 await self._dead_letter(record, f"poison: {exc}", attempt)
-                CONSUMED.labels(self._group_id, "poison").inc()
-                return True
+                return self._finish(Outcome.POISON)
+            except GaveUp as exc:
+                await self._dead_letter(record, exc.reason, exc.attempts)
+                return self._finish(Outcome.DEAD_LETTERED)
             except Exception as exc:
                 log.warning(
                     "message handling failed",
@@ -206,13 +285,14 @@ class EnvelopeConsumer:
                 )
                 if attempt >= self._max_attempts:
                     await self._dead_letter(record, type(exc).__name__, attempt)
-                    CONSUMED.labels(self._group_id, "dead_lettered").inc()
-                    return True
+                    return self._finish(Outcome.DEAD_LETTERED)
+            else:  # outside the handler's try: a failing hook is not a failing message
+                return self._finish(Outcome.HANDLED, named)
             finally:
                 reset_correlation_id(token)
             await self._pause(self._delay(attempt))
             if self._stopping.is_set():
-                return False
+                return None
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str, attempts: int) -> None:
         failures = 0
