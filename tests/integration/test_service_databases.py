@@ -10,11 +10,8 @@ from devstack.infra import SERVICE_DATABASES
 from devstack.pytest_plugin import PostgresServer
 
 SERVICES = [db.service for db in SERVICE_DATABASES]
-ENV_PREFIX = {
-    "identity_svc": "IDENTITY_SVC_",
-    "event_svc": "EVENT_SVC_",
-    "notification_svc": "NOTIFICATION_SVC_",
-}
+# Each service reads its environment under its own prefix (its package name in capitals).
+ENV_PREFIX = {service: f"{service.upper()}_" for service in SERVICES}
 
 
 def migrate(service: str, url: str) -> subprocess.CompletedProcess[str]:

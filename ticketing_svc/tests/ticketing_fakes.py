@@ -89,7 +89,7 @@ class FakeCatalogCopy(CatalogCopy):
         if stored is not None:
             stored_read_through = event.id in self._state.read_through
             if stored.version > event.version or (
-                stored.version == event.version and (read_through or stored_read_through)
+                stored.version == event.version and not read_through and stored_read_through
             ):
                 return False
         self._state.events[event.id] = event

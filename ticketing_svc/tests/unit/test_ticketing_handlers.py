@@ -722,3 +722,25 @@ async def test_availability_of_an_event_published_a_moment_ago_is_read_through()
         await handlers.get_availability(
             commands.GetAvailability(uuid.uuid4()), uow, lambda: NOW, catalog=catalog
         )
+
+
+async def test_a_draft_copy_is_checked_with_the_catalog_before_a_reservation_is_refused() -> None:
+    # Creating with "publish" sends EventCreated (draft) and EventPublished at one version; a
+    # buyer may come between the two messages.
+    uow = FakeUnitOfWork()
+    published = make_event(capacity=5)
+    draft = dataclasses.replace(
+        published,
+        status="draft",
+        sessions=tuple(dataclasses.replace(s, status="draft") for s in published.sessions),
+    )
+    await on_sale(uow, draft)
+    catalog = FakeCatalogReader(published)
+    held = await handlers.reserve(reserving(published, buyer()), uow, lambda: NOW, catalog=catalog)
+    assert held.quantity == 1
+    assert uow.committed.events[published.id] == published  # the read-through copy replaced the draft
+    # A real draft is not found by the catalog either: nothing sells, and nothing is told about it.
+    hidden = make_event()
+    await on_sale(uow, dataclasses.replace(hidden, status="draft"))
+    with pytest.raises(SessionNotFound):
+        await handlers.reserve(reserving(hidden, buyer()), uow, lambda: NOW, catalog=FakeCatalogReader())

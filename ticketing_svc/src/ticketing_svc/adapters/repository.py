@@ -141,8 +141,10 @@ class SqlCatalogCopy(CatalogCopy):
             document=document,
             read_through=read_through,
         )
-        newer = catalog_events.c.version < statement.excluded.version
+        # A read-through copy is the last state of its version: it replaces any copy of that version.
+        newer = catalog_events.c.version <= statement.excluded.version
         if not read_through:
+            newer = catalog_events.c.version < statement.excluded.version
             newer = or_(
                 newer,
                 and_(

@@ -31,6 +31,7 @@ from ticketing_svc.domain.errors import (
     IdempotencyConflict,
     IdempotencyKeyReused,
     NotAllowed,
+    NotOnSale,
     NoWaitingRoom,
     QueueEntryNotFound,
     ReservationNotFound,
@@ -50,6 +51,7 @@ from ticketing_svc.domain.model import (
 from ticketing_svc.domain.waiting_room import QueueEntry, QueueStanding, can_join, check_admission, standing
 
 Clock = Callable[[], dt.datetime]
+DRAFT = "draft"
 PAGE_SIZE_MAX = 100
 
 
@@ -93,6 +95,13 @@ async def reserve(
             # through and keep the copy, whatever this reservation's fate, then try again.
             await _read_through(uow, catalog, session_id=cmd.session_id)
             read_through = True
+        except _DraftCopy:
+            # The copy says draft, but the catalog's "published" may be a message behind (creating
+            # with publish sends both at once): ask the catalog before refusing, once.
+            if read_through or catalog is None:
+                raise NotOnSale("The event is draft: nothing is on sale.") from None
+            await _read_through(uow, catalog, session_id=cmd.session_id)
+            read_through = True
         except IdempotencyConflict:
             continue  # a twin request with the same key committed while this one ran: answer with its result
     return await _reserve(cmd, buyer, uow, clock, admission_secret)
@@ -100,6 +109,10 @@ async def reserve(
 
 class _UnknownSession(Exception):
     """Ticketing has not heard of the session (yet)."""
+
+
+class _DraftCopy(Exception):
+    """Ticketing's copy of the event or session is a draft (perhaps only for a moment)."""
 
 
 async def _read_through(
@@ -144,6 +157,9 @@ async def _reserve(
             check_admission(
                 admission_secret, cmd.admission, event_id=event.id, customer_id=buyer.subject, now=now
             )
+        session = event.session(cmd.session_id)
+        if event.status == DRAFT or (session is not None and session.status == DRAFT):
+            raise _DraftCopy
         reservation = Reservation.hold(
             event, session_id=cmd.session_id, items=cmd.items, customer_id=buyer.subject, now=now
         )

@@ -39,7 +39,7 @@ class CatalogCopy(abc.ABC):
         sends EventCreated then EventPublished, both at version 1) and delivers them in order, so a
         message replaces a copy of the same version taken from an earlier message. A copy read
         through from the catalog is already the last state of its version: only a newer version
-        replaces it, and a read-through replaces only an older version.
+        replaces it, and a read-through replaces any copy of its version or older.
         Adds an inventory line for every new session x zone, and follows capacity changes."""
 
 
