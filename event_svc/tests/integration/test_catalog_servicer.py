@@ -25,6 +25,7 @@ from event_svc.adapters.unit_of_work import SqlUnitOfWork
 from event_svc.application import handlers
 from event_svc.entrypoints import sales_messages
 from taquilla.events.v1 import event_service_pb2 as pb
+from taquilla_runtime.grpc_errors import problem_from_trailers
 from taquilla_runtime.messaging.consumer import PoisonMessage
 from taquilla_runtime.messaging.envelope import Envelope
 from ticketing_svc.bootstrap import UseCases
@@ -694,7 +695,9 @@ async def test_zones_and_sessions_with_places_taken_are_not_stranded(
         )
     )
     assert shrink.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert "10" in (shrink.details() or "")
+    named = problem_from_trailers(shrink.trailing_metadata())
+    assert named is not None
+    assert (named.type, named.extensions) == ("places-taken", {"taken": 10, "zone": "General"})
     grown = await catalog.call(
         "UpdateEvent",
         pb.UpdateEventRequest(
@@ -726,3 +729,6 @@ async def test_zones_and_sessions_with_places_taken_are_not_stranded(
     )
     assert removal.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "10 places held or sold" in (removal.details() or "")
+    named = problem_from_trailers(removal.trailing_metadata())
+    assert named is not None
+    assert (named.type, named.extensions) == ("places-taken", {"taken": 10, "session_id": first.id})

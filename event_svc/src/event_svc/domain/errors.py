@@ -115,6 +115,14 @@ class IdempotencyKeyReused(CatalogError):
 class PlacesTaken(CatalogError):
     """The change would leave fewer places than buyers already hold or bought."""
 
+    def __init__(
+        self, message: str, *, taken: int, zone: str | None = None, session_id: uuid.UUID | None = None
+    ) -> None:
+        super().__init__(message)
+        self.taken = taken
+        self.zone = zone
+        self.session_id = session_id
+
 
 class SalesUnknown(CatalogError):
     """The places held and sold could not be checked now (ticketing_svc did not answer)."""

@@ -492,11 +492,16 @@ class Event:
             replacement = kept.get(zone.id)
             if replacement is None:
                 raise PlacesTaken(
-                    f"Zone {zone.name} cannot be removed: {most} of its places are held or sold in a session."
+                    f"Zone {zone.name} cannot be removed: {most} of its places are held or sold "
+                    "in a session.",
+                    taken=most,
+                    zone=zone.name,
                 )
             if replacement.capacity < most:
                 raise PlacesTaken(
-                    f"Zone {zone.name} cannot go below {most} places: {most} are held or sold in a session."
+                    f"Zone {zone.name} cannot go below {most} places: {most} are held or sold in a session.",
+                    taken=most,
+                    zone=zone.name,
                 )
 
     def add_session(self, data: SessionInput, now: dt.datetime) -> Session:
@@ -581,7 +586,9 @@ class Event:
             count = sum(n for (s, _), n in taken.items() if s == session_id)
             if count:
                 raise PlacesTaken(
-                    f"This session has {count} places held or sold: cancel it instead of removing it."
+                    f"This session has {count} places held or sold: cancel it instead of removing it.",
+                    taken=count,
+                    session_id=session_id,
                 )
         session.deleted_at = now
         session.updated_at = now

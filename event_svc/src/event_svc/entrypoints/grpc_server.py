@@ -35,7 +35,7 @@ from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla.events.v1 import event_service_pb2_grpc
 from taquilla_runtime import grpc_errors
 from taquilla_runtime.correlation import get_correlation_id
-from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
+from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EventService"].full_name
@@ -73,7 +73,19 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case StaleVersion():
                 await context.abort(grpc.StatusCode.ABORTED, str(exc))
-            case InvalidTransition() | PlacesTaken():
+            case PlacesTaken(taken=taken, zone=zone, session_id=session_id):
+                extensions: dict[str, object] = {"taken": taken}
+                if zone is not None:
+                    extensions["zone"] = zone
+                if session_id is not None:
+                    extensions["session_id"] = str(session_id)
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("places-taken", extensions),
+                )
+            case InvalidTransition():
                 await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
             case SalesUnknown():
                 await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
