@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := $(UV) run --frozen
 
-.PHONY: up down logs status deps test lint check-protos protos test-python test-frontend fmt bench bench-grpc bench-sale
+.PHONY: up down logs status deps test lint check-protos protos check-openapi openapi test-python test-frontend fmt bench bench-grpc bench-sale
 
 up: deps ## install what is missing, start infrastructure, migrate, seed, start services and frontend
 	@$(PY) python -m devstack up
@@ -23,6 +23,7 @@ deps:
 test: deps ## every check and test: lint, types, contracts, Python (unit, integration, e2e), frontend
 	@echo "==> ruff, mypy, import contracts"; $(MAKE) --no-print-directory lint
 	@echo "==> generated gRPC code"; $(PY) scripts/check_protos.sh
+	@echo "==> frontend API types generated from the edge's OpenAPI"; $(PY) scripts/check_openapi.sh
 	@echo "==> frontend: typecheck, lint, unit tests, production build"; $(MAKE) --no-print-directory test-frontend
 	@echo "==> Python tests (unit, integration against real servers, end-to-end)"; $(MAKE) --no-print-directory test-python
 
@@ -50,6 +51,13 @@ protos: ## regenerate Python code and .pyi stubs from protos/ with the pinned gr
 
 check-protos:
 	$(PY) scripts/check_protos.sh
+
+openapi: ## export the edge's OpenAPI document and regenerate the frontend's API types from it
+	$(PY) python scripts/export_openapi.py frontend/src/api/openapi.json
+	npm --prefix frontend run --silent gen:api:types
+
+check-openapi:
+	$(PY) scripts/check_openapi.sh
 
 bench: deps ## the cached event listing through the edge vs. a minimal FastAPI app; appended to docs/performance.md
 	$(PY) python bench/edge_listing/run.py
