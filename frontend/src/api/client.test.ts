@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useAuthStore } from '@/store/auth';
 import { jsonResponse } from '@/test/utils';
 
-import { api, ApiError, apiRequest, buildSameOriginUrl, CORRELATION_HEADER, isApiError, parseProblem } from './client';
+import { api, ApiError, apiRequest, buildSameOriginUrl, call, CORRELATION_HEADER, fillPath, isApiError, parseProblem } from './client';
 
 function stubFetch(response: Response | (() => Promise<Response>)) {
   const fn = vi.fn((_input: RequestInfo | URL, _init?: RequestInit) =>
@@ -177,5 +177,23 @@ describe('requests', () => {
     expect(buildSameOriginUrl('/api/v1/events', { tag: ['music', 'jazz'], page: 2, draft: false, q: null })).toBe(
       '/api/v1/events?tag=music&tag=jazz&page=2&draft=false',
     );
+  });
+});
+
+describe('typed calls', () => {
+  it('fills and encodes path parameters, sends the query and body, and returns the answer', async () => {
+    const fn = stubFetch(jsonResponse({ id: 'a b', featured: true }));
+    const { data } = await call('put', '/api/v1/events/{event_id}/featured', {
+      path: { event_id: 'a b' },
+      body: { featured: true },
+    });
+    expect(fn.mock.calls[0]?.[0]).toBe('/api/v1/events/a%20b/featured');
+    expect(fn.mock.calls[0]?.[1]?.method).toBe('PUT');
+    expect(fn.mock.calls[0]?.[1]?.body).toBe('{"featured":true}');
+    expect(data.featured).toBe(true);
+  });
+
+  it('refuses a template whose parameter is missing', () => {
+    expect(() => fillPath('/api/v1/queue/{queue_id}', {})).toThrow(/queue_id/);
   });
 });

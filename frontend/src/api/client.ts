@@ -10,6 +10,8 @@
  */
 import { useAuthStore } from '@/store/auth';
 
+import type { components, paths } from './schema';
+
 export const CORRELATION_HEADER = 'X-Correlation-ID';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -368,3 +370,67 @@ export const api = {
   patch: async <T = unknown>(path: string, body?: unknown, options?: BodyOptions) =>
     (await apiRequest<T>(path, { ...options, body, method: 'PATCH' })).data,
 };
+
+// ---------------------------------------------------------------------------
+// Typed calls: paths, parameters, bodies and answers from the edge's OpenAPI document
+// ---------------------------------------------------------------------------
+
+/** The edge's schemas (`components.schemas` of its OpenAPI document), generated into schema.d.ts. */
+export type Schemas = components['schemas'];
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** The edge's paths that answer `M`. */
+export type PathFor<M extends Method> = {
+  [P in keyof paths]: [paths[P][M]] extends [undefined] ? never : P;
+}[keyof paths];
+
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+
+type SuccessStatus = 200 | 201 | 202 | 204;
+type JsonContent<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
+
+/** The JSON body of the operation's 2xx answer (`undefined` for 204). */
+export type ResponseOf<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { responses: infer R } ? JsonContent<R[keyof R & SuccessStatus]> : never;
+
+type PathParamsOption<O> = O extends { parameters: { path: infer PP } } ? { path: PP } : { path?: never };
+type QueryOption<O> = O extends { parameters: { query?: infer Q } }
+  ? [Q] extends [undefined] ? { query?: never } : { query?: Q }
+  : { query?: never };
+type BodyOption<O> = O extends { requestBody: { content: infer C } }
+  ? { body: C[keyof C] }
+  : O extends { requestBody?: { content: infer C } }
+    ? unknown extends C ? { body?: never } : { body?: C[keyof C] }
+    : { body?: never };
+
+/** Options of a typed call: the operation's path and query parameters and body, plus the client's own. */
+export type CallOptions<P extends keyof paths, M extends Method> = Omit<RequestOptions, 'method' | 'query' | 'body'> &
+  PathParamsOption<Operation<P, M>> &
+  QueryOption<Operation<P, M>> &
+  BodyOption<Operation<P, M>>;
+
+/** "/api/v1/events/{event_id}" with {event_id: "a b"} -> "/api/v1/events/a%20b". */
+export function fillPath(template: string, params: Record<string, string | number> | undefined): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params?.[name];
+    if (value === undefined) throw new TypeError(`Missing path parameter "${name}" for ${template}`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+/**
+ * A request checked against the edge's OpenAPI document: `path` must be one of its paths for
+ * `method`, path and query parameters and the body must match the operation, and the answer is
+ * typed as its 2xx JSON body. Behaves like `apiRequest` (auth, refresh, problem+json errors).
+ */
+export function call<M extends Method, P extends PathFor<M>>(
+  method: M,
+  path: P,
+  ...[options]: object extends CallOptions<P, M> ? [CallOptions<P, M>?] : [CallOptions<P, M>]
+): Promise<ApiResponse<ResponseOf<P, M>>>;
+// The signature above checks the caller; the implementation passes plain options to apiRequest.
+export function call(method: Method, path: string, options: unknown = {}): Promise<ApiResponse<unknown>> {
+  const { path: pathParams, ...rest } = options as RequestOptions & { path?: Record<string, string | number> };
+  return apiRequest(fillPath(path, pathParams), { ...rest, method: method.toUpperCase() as HttpMethod });
+}

@@ -1,12 +1,11 @@
-import { api } from './client';
-import { isRecord, num, str } from './parse';
+import { call, type Schemas } from './client';
 
 /**
  * The on-sale waiting room at the edge (routes/reservations.py): join an event's queue, then poll
  * the entry. Once `admitted`, its `admission` goes as the `Admission` header of the reservation;
  * each poll renews it (it lasts 10 minutes).
  */
-export type QueueStatus = 'waiting' | 'admitted' | 'sold_out';
+export type QueueStatus = Schemas['QueueStandingPublic']['status'];
 
 export interface QueueStanding {
   queueId: string;
@@ -22,33 +21,28 @@ export interface QueueStanding {
   opensAt: string | null;
 }
 
-const QUEUE_STATUSES: readonly string[] = ['waiting', 'admitted', 'sold_out'];
-
-export function parseQueueStanding(value: unknown): QueueStanding {
-  const body = isRecord(value) ? value : {};
-  const queueId = str(body.queue_id);
-  const status = str(body.status);
-  if (!queueId || !status || !QUEUE_STATUSES.includes(status)) {
-    throw new TypeError('The edge returned a queue entry without id or status');
-  }
+/** The edge's entry in the app's words. */
+export function toQueueStanding(body: Schemas['QueueStandingPublic']): QueueStanding {
   return {
-    queueId,
-    eventId: str(body.event_id) ?? '',
-    status: status as QueueStatus,
-    position: num(body.position) ?? null,
-    estimatedWaitSeconds: num(body.estimated_wait_seconds) ?? null,
-    admission: str(body.admission) ?? null,
-    expiresAt: str(body.expires_at) ?? null,
-    opensAt: str(body.opens_at) ?? null,
+    queueId: body.queue_id,
+    eventId: body.event_id,
+    status: body.status,
+    position: body.position,
+    estimatedWaitSeconds: body.estimated_wait_seconds,
+    admission: body.admission,
+    expiresAt: body.expires_at,
+    opensAt: body.opens_at,
   };
 }
 
 /** Joins the event's waiting room; calling again returns the same entry. 409 `…/no-waiting-room`, 503. */
 export async function joinQueue(eventId: string): Promise<QueueStanding> {
-  return parseQueueStanding(await api.post(`/api/v1/events/${encodeURIComponent(eventId)}/queue`));
+  const { data } = await call('post', '/api/v1/events/{event_id}/queue', { path: { event_id: eventId } });
+  return toQueueStanding(data);
 }
 
 /** Where the buyer stands; 404 for an entry that does not exist or is someone else's. */
 export async function fetchQueueStanding(queueId: string, signal?: AbortSignal): Promise<QueueStanding> {
-  return parseQueueStanding(await api.get(`/api/v1/queue/${encodeURIComponent(queueId)}`, { signal }));
+  const { data } = await call('get', '/api/v1/queue/{queue_id}', { path: { queue_id: queueId }, signal });
+  return toQueueStanding(data);
 }
