@@ -10,6 +10,7 @@ from catalog_requests import Catalog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.pytest_plugin import PostgresServer
+from devstack.testing import in_process_service
 from event_svc.adapters.ticketing import GrpcTakenPlaces
 from event_svc.bootstrap import build_servicer
 from event_svc.config import SCHEMA
@@ -19,7 +20,6 @@ from taquilla.events.v1 import event_service_pb2_grpc
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime import migrations
 from taquilla_runtime.db import create_engine
-from taquilla_runtime.grpc_server import GrpcService
 from ticketing_svc.bootstrap import UseCases
 from ticketing_svc.bootstrap import build_servicer as build_ticketing_servicer
 from ticketing_svc.config import SCHEMA as TICKETING_SCHEMA
@@ -55,44 +55,28 @@ async def ticketing(ticketing_database_url: str) -> AsyncIterator[tuple[str, Use
         ticketing_database_url, schema=TICKETING_SCHEMA, application_name="ticketing-for-catalog"
     )
     use_cases = UseCases(engine, catalog=None)
-    service = GrpcService(
-        address="127.0.0.1:0",
-        service_names=[TICKETING_SERVICE_NAME],
-        register=[
-            partial(
-                ticketing_service_pb2_grpc.add_TicketingServiceServicer_to_server,
-                build_ticketing_servicer(use_cases),
-            )
-        ],
-        grace_seconds=1,
-    )
-    await service.start()
+    servicer = build_ticketing_servicer(use_cases)
     try:
-        yield f"127.0.0.1:{service.port}", use_cases
+        async with in_process_service(
+            TICKETING_SERVICE_NAME,
+            partial(ticketing_service_pb2_grpc.add_TicketingServiceServicer_to_server, servicer),
+        ) as address:
+            yield address, use_cases
     finally:
-        await service.stop()
         await engine.dispose()
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def catalog(catalog_engine: AsyncEngine, ticketing: tuple[str, UseCases]) -> AsyncIterator[Catalog]:
     taken = GrpcTakenPlaces(ticketing[0])
-    service = GrpcService(
-        address="127.0.0.1:0",
-        service_names=[SERVICE_NAME],
-        register=[
-            partial(
-                event_service_pb2_grpc.add_EventServiceServicer_to_server,
-                build_servicer(catalog_engine, taken),
-            )
-        ],
-        grace_seconds=1,
-    )
-    await service.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{service.port}")
+    servicer = build_servicer(catalog_engine, taken)
     try:
-        yield Catalog(event_service_pb2_grpc.EventServiceStub(channel))
+        async with (
+            in_process_service(
+                SERVICE_NAME, partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, servicer)
+            ) as address,
+            grpc.aio.insecure_channel(address) as channel,
+        ):
+            yield Catalog(event_service_pb2_grpc.EventServiceStub(channel))
     finally:
-        await channel.close()
-        await service.stop()
         await taken.close()

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from devstack.infra import ServiceDatabase
 from devstack.pytest_plugin import PostgresServer
+from devstack.testing import in_process_service
 from event_svc.bootstrap import build_servicer
 from event_svc.config import SCHEMA
 from event_svc.domain.values import fold
@@ -34,7 +35,6 @@ from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla.events.v1 import event_service_pb2_grpc
 from taquilla_runtime import migrations
 from taquilla_runtime.db import create_engine
-from taquilla_runtime.grpc_server import GrpcService
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 BASE = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
@@ -59,21 +59,14 @@ async def search_engine(search_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def service(search_engine: AsyncEngine) -> AsyncIterator[Catalog]:
-    grpc_service = GrpcService(
-        address="127.0.0.1:0",
-        service_names=[SERVICE_NAME],
-        register=[
-            partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(search_engine))
-        ],
-        grace_seconds=1,
-    )
-    await grpc_service.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{grpc_service.port}")
-    try:
+    servicer = build_servicer(search_engine)
+    async with (
+        in_process_service(
+            SERVICE_NAME, partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, servicer)
+        ) as address,
+        grpc.aio.insecure_channel(address) as channel,
+    ):
         yield Catalog(event_service_pb2_grpc.EventServiceStub(channel))
-    finally:
-        await channel.close()
-        await grpc_service.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

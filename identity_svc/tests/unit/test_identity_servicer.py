@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import grpc
@@ -11,9 +12,10 @@ import pytest
 import pytest_asyncio
 from identity_fakes import NOW, FakeClock, FakeKeyRing, FakePasswordHasher, FakeUnitOfWork
 
+from devstack.testing import in_process_service
 from identity_svc.application.handlers import TokenSettings
 from identity_svc.bootstrap import bind_handlers
-from identity_svc.entrypoints.grpc_server import IdentityServicer
+from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityServicer
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.grpc_errors import FIELD_ERRORS_KEY, field_errors_from_trailers
@@ -39,15 +41,14 @@ async def served() -> AsyncIterator[Served]:
         keys=FakeKeyRing(),
         tokens=TokenSettings(issuer="https://taquilla.test", audience="taquilla-api"),
     )
-    server = grpc.aio.server()
-    identity_service_pb2_grpc.add_IdentityServiceServicer_to_server(
-        IdentityServicer(lambda: uow, bound), server
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    servicer = IdentityServicer(lambda: uow, bound)
+    async with (
+        in_process_service(
+            SERVICE_NAME, partial(identity_service_pb2_grpc.add_IdentityServiceServicer_to_server, servicer)
+        ) as address,
+        grpc.aio.insecure_channel(address) as channel,
+    ):
         yield Served(uow, identity_service_pb2_grpc.IdentityServiceStub(channel))
-    await server.stop(None)
 
 
 def as_admin() -> tuple[tuple[str, str], ...]:

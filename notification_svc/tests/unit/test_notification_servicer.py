@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 import grpc
@@ -18,12 +19,13 @@ from notification_fakes import (
     make_principal,
 )
 
+from devstack.testing import in_process_service
 from notification_svc.application import handlers
 from notification_svc.domain import commands
 from notification_svc.domain.errors import DeliveryFailed
 from notification_svc.domain.model import RetryPolicy
 from notification_svc.entrypoints.delivery import Courier
-from notification_svc.entrypoints.grpc_server import NotificationServicer
+from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
 from taquilla.notifications.v1 import notification_service_pb2 as pb
 from taquilla.notifications.v1 import notification_service_pb2_grpc
 from taquilla_runtime.principal import Role
@@ -55,15 +57,15 @@ async def served() -> AsyncIterator[Served]:
         clock=clock,
         sleep=no_wait,
     )
-    server = grpc.aio.server()
-    notification_service_pb2_grpc.add_NotificationServiceServicer_to_server(
-        NotificationServicer(lambda: uow, courier, clock), server
-    )
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as grpc_channel:
+    servicer = NotificationServicer(lambda: uow, courier, clock)
+    async with (
+        in_process_service(
+            SERVICE_NAME,
+            partial(notification_service_pb2_grpc.add_NotificationServiceServicer_to_server, servicer),
+        ) as address,
+        grpc.aio.insecure_channel(address) as grpc_channel,
+    ):
         yield Served(uow, channel, notification_service_pb2_grpc.NotificationServiceStub(grpc_channel))
-    await server.stop(None)
 
 
 def as_admin() -> tuple[tuple[str, str], ...]:

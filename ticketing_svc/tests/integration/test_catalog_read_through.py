@@ -11,6 +11,7 @@ import pytest_asyncio
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from devstack.pytest_plugin import PostgresServer
+from devstack.testing import in_process_service
 from event_svc.bootstrap import build_servicer
 from event_svc.config import SCHEMA as CATALOG_SCHEMA
 from event_svc.entrypoints.cli import MIGRATIONS as CATALOG_MIGRATIONS
@@ -20,7 +21,6 @@ from taquilla.events.v1 import event_service_pb2_grpc
 from taquilla_runtime import migrations
 from taquilla_runtime.db import create_engine
 from taquilla_runtime.grpc_errors import field_errors_from_trailers
-from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.principal import Principal, PrincipalKind, Role
 from ticketing_svc.adapters.catalog_reader import GrpcCatalogReader
 from ticketing_svc.bootstrap import UseCases
@@ -43,17 +43,13 @@ def catalog_url(postgres_server: PostgresServer) -> str:
 async def event_svc_address(catalog_url: str) -> AsyncIterator[str]:
     url = catalog_url
     engine = create_engine(url, schema=CATALOG_SCHEMA, application_name="event_svc-for-ticketing-tests")
-    service = GrpcService(
-        address="127.0.0.1:0",
-        service_names=[SERVICE_NAME],
-        register=[partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(engine))],
-        grace_seconds=1,
-    )
-    await service.start()
     try:
-        yield f"127.0.0.1:{service.port}"
+        async with in_process_service(
+            SERVICE_NAME,
+            partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(engine)),
+        ) as address:
+            yield address
     finally:
-        await service.stop()
         await engine.dispose()
 
 

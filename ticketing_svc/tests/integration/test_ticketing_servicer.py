@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing_factories import catalog_message, make_event, make_zone
 
+from devstack.testing import in_process_service
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime.correlation import GRPC_METADATA_KEY
 from taquilla_runtime.cursors import encode_cursor
 from taquilla_runtime.grpc_errors import field_errors_from_trailers, problem_from_trailers
-from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.principal import METADATA_KEY, Principal, PrincipalKind, Role
 from ticketing_svc.adapters.orm import outbox
 from ticketing_svc.bootstrap import UseCases, build_servicer
@@ -37,23 +37,14 @@ def use_cases(ticketing_engine: AsyncEngine) -> UseCases:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def ticketing(use_cases: UseCases) -> AsyncIterator[Stub]:
-    service = GrpcService(
-        address="127.0.0.1:0",
-        service_names=[SERVICE_NAME],
-        register=[
-            partial(
-                ticketing_service_pb2_grpc.add_TicketingServiceServicer_to_server, build_servicer(use_cases)
-            )
-        ],
-        grace_seconds=1,
-    )
-    await service.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{service.port}")
-    try:
+    servicer = build_servicer(use_cases)
+    async with (
+        in_process_service(
+            SERVICE_NAME, partial(ticketing_service_pb2_grpc.add_TicketingServiceServicer_to_server, servicer)
+        ) as address,
+        grpc.aio.insecure_channel(address) as channel,
+    ):
         yield Stub(channel)
-    finally:
-        await channel.close()
-        await service.stop()
 
 
 def person() -> Principal:
