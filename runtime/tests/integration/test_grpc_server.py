@@ -9,6 +9,7 @@ import pytest_asyncio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from devstack.testing import eventually
 from taquilla_runtime.correlation import GRPC_METADATA_KEY, get_correlation_id
 from taquilla_runtime.grpc_server import GrpcService
 
@@ -70,12 +71,15 @@ class Harness:
 async def harness() -> AsyncIterator[Harness]:
     h = Harness()
     runner = asyncio.create_task(h.service.run())
-    while h.service.port == 0:
-        await asyncio.sleep(0.01)
+    await listening(h.service)
     yield h
     h.release.set()
     h.service.request_stop()
     await runner
+
+
+async def listening(service: GrpcService) -> None:
+    await eventually(lambda: service.port != 0, within=5, what="the server listening")
 
 
 async def health_status(target: str, service: str = "") -> int:
@@ -84,6 +88,25 @@ async def health_status(target: str, service: str = "") -> int:
             health_pb2.HealthCheckRequest(service=service), timeout=2
         )
     return int(reply.status)
+
+
+async def reports(target: str, status: int) -> None:
+    """The readiness watch has caught up: the server reports ``status`` (within a few intervals)."""
+
+    async def reported() -> bool:
+        return await health_status(target) == status
+
+    name = health_pb2.HealthCheckResponse.ServingStatus.Name(status)
+    await eventually(reported, within=5, what=f"health reporting {name}")
+
+
+async def refuses_new_calls(target: str) -> bool:
+    try:
+        async with grpc.aio.insecure_channel(target) as fresh:
+            await fresh.unary_unary(f"/{SERVICE}/Echo")(b"late", timeout=1)
+    except grpc.aio.AioRpcError:
+        return True
+    return False
 
 
 @pytest.mark.asyncio(loop_scope="session")
@@ -95,11 +118,9 @@ async def test_reports_serving_for_the_server_and_each_service(harness: Harness)
 @pytest.mark.asyncio(loop_scope="session")
 async def test_reports_not_serving_while_a_dependency_is_down_and_recovers(harness: Harness) -> None:
     harness.dependency.healthy = False
-    await asyncio.sleep(0.4)
-    assert await health_status(harness.target) == health_pb2.HealthCheckResponse.NOT_SERVING
+    await reports(harness.target, health_pb2.HealthCheckResponse.NOT_SERVING)
     harness.dependency.healthy = True
-    await asyncio.sleep(0.4)
-    assert await health_status(harness.target) == health_pb2.HealthCheckResponse.SERVING
+    await reports(harness.target, health_pb2.HealthCheckResponse.SERVING)
 
 
 @pytest.mark.asyncio(loop_scope="session")
@@ -126,18 +147,16 @@ async def test_binds_the_callers_correlation_id_to_the_call(harness: Harness) ->
 async def test_drains_in_flight_calls_on_shutdown_and_refuses_new_ones() -> None:
     h = Harness()
     runner = asyncio.create_task(h.service.run())
-    while h.service.port == 0:
-        await asyncio.sleep(0.01)
+    await listening(h.service)
     async with grpc.aio.insecure_channel(h.target) as channel:
         in_flight = asyncio.ensure_future(channel.unary_unary(f"/{SERVICE}/Slow")(b"", timeout=10))
-        while not h.seen:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: h.seen, within=5, what="the slow call reaching the servicer")
         h.service.request_stop()  # what SIGTERM does
-        await asyncio.sleep(0.3)
-        assert not runner.done(), "the server must wait for the in-flight call"
-        with pytest.raises(grpc.aio.AioRpcError):
-            async with grpc.aio.insecure_channel(h.target) as fresh:
-                await fresh.unary_unary(f"/{SERVICE}/Echo")(b"late", timeout=1)
+        await eventually(lambda: refuses_new_calls(h.target), within=5, what="new calls refused")
+        # The shutdown is under way. The drain is a span of time kept by gRPC's own timer (no clock
+        # to inject): neither the call nor the server may end during a part of the grace period.
+        ended, _ = await asyncio.wait({in_flight, runner}, timeout=0.3)
+        assert not ended, "the server must wait for the in-flight call"
         h.release.set()
         assert await in_flight == b"done"
     await asyncio.wait_for(runner, timeout=5)
@@ -151,10 +170,10 @@ async def test_probe_cli_exits_zero_only_for_a_serving_server(harness: Harness) 
     assert await asyncio.to_thread(probe, ["grpc", harness.target]) == 0
     assert await asyncio.to_thread(probe, ["grpc", f"127.0.0.1:{free_port()}", "--timeout", "0.5"]) == 1
     harness.dependency.healthy = False
-    await asyncio.sleep(0.4)
+    await reports(harness.target, health_pb2.HealthCheckResponse.NOT_SERVING)
     assert await asyncio.to_thread(probe, ["grpc", harness.target]) == 1
     harness.dependency.healthy = True
-    await asyncio.sleep(0.4)
+    await reports(harness.target, health_pb2.HealthCheckResponse.SERVING)
     assert (
         await asyncio.to_thread(
             probe, ["http", f"http://127.0.0.1:{free_port()}/healthz", "--timeout", "0.5"]
@@ -184,8 +203,7 @@ async def test_unhandled_errors_reach_the_caller_as_a_generic_internal_status() 
         readiness_interval=0.1,
     )
     runner = asyncio.create_task(service.run())
-    while service.port == 0:
-        await asyncio.sleep(0.01)
+    await listening(service)
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
             with pytest.raises(grpc.aio.AioRpcError) as error:
