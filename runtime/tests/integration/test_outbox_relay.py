@@ -17,6 +17,7 @@ from devstack.infra import Broker
 from devstack.kafka import ensure_topics_async
 from devstack.processes import free_port
 from devstack.pytest_plugin import PostgresServer
+from devstack.testing import eventually
 from taquilla_runtime.messaging.envelope import Envelope
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay, outbox_insert, outbox_table
 
@@ -123,11 +124,19 @@ async def test_writes_succeed_while_the_broker_is_down_and_the_relay_catches_up(
     try:
         # Broker down from the start: the state change and its outbox row still commit.
         envelopes = await write_messages(engine, outbox, topic, uuid.uuid4(), 3)
-        await asyncio.sleep(1.5)
-        # The relay itself keeps the gauges current while it cannot publish (alerts rely on them).
+        # The relay itself keeps the gauges current while it cannot publish (alerts rely on them):
+        # the oldest row's age it reports keeps growing past a second.
         label = f"{outbox.schema}.{outbox.name}"
-        assert REGISTRY.get_sample_value("taquilla_outbox_backlog", {"outbox": label}) == 3
-        assert REGISTRY.get_sample_value("taquilla_outbox_oldest_age_seconds", {"outbox": label}) > 0.5
+
+        def gauge(name: str) -> float:
+            return REGISTRY.get_sample_value(name, {"outbox": label}) or 0.0
+
+        await eventually(
+            lambda: gauge("taquilla_outbox_oldest_age_seconds") > 1,
+            within=10,
+            what="the relay reporting a backlog over a second old",
+        )
+        assert gauge("taquilla_outbox_backlog") == 3
         backlog, oldest_age = await relay.refresh_backlog_metrics()
         assert backlog == 3
         assert oldest_age > 1
