@@ -1,18 +1,10 @@
-import { ApiError, apiRequest } from './client';
+import { ApiError, apiRequest, type Schemas } from './client';
 
-export type DependencyStatus = 'up' | 'down';
-
-export interface DependencyCheck {
-  name: string;
-  status: DependencyStatus;
-  detail?: string;
-}
+export type DependencyCheck = Schemas['DependencyCheck'];
+export type DependencyStatus = DependencyCheck['status'];
 
 /** Body of the edge's GET /readyz (HTTP 200 when ready, 503 when not). */
-export interface Readiness {
-  status: 'ready' | 'not_ready';
-  checks: DependencyCheck[];
-}
+export type Readiness = Schemas['Readiness'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -26,7 +18,11 @@ function parseCheck(value: unknown): DependencyCheck | undefined {
   return typeof detail === 'string' && detail.length > 0 ? { name, status, detail } : { name, status };
 }
 
-/** Strict runtime validation of the /readyz payload; returns undefined on any mismatch. */
+/**
+ * Strict runtime validation of the /readyz payload; returns undefined on any mismatch. Kept although
+ * the types come from the edge: a 503 may also come from the proxy in front of it (edge down), and
+ * the status page must say so rather than crash.
+ */
 export function parseReadiness(body: unknown): Readiness | undefined {
   if (!isRecord(body)) return undefined;
   const { status, checks } = body;

@@ -1,7 +1,7 @@
-import { isRole, type Role } from '@/store/auth';
+import { type Role } from '@/store/auth';
 
-import { api } from './client';
-import { isRecord, parsePage, str, type Page } from './parse';
+import { call, type Schemas } from './client';
+import { type Page } from './parse';
 
 /** GET /api/v1/users/me and the admin user list (edge `UserPublic`). */
 export interface User {
@@ -15,35 +15,28 @@ export interface User {
   lastLoginAt?: string;
 }
 
-export function parseUser(value: unknown): User | undefined {
-  if (!isRecord(value)) return undefined;
-  const id = str(value.id);
-  const email = str(value.email);
-  if (!id || !email || !isRole(value.role)) return undefined;
+/** The edge's `UserPublic` in the app's words. */
+export function toUser(body: Schemas['UserPublic']): User {
   const user: User = {
-    id,
-    email,
-    fullName: typeof value.full_name === 'string' ? value.full_name : '',
-    role: value.role,
-    organizationId: str(value.organization_id) ?? null,
-    active: value.active !== false,
+    id: body.id,
+    email: body.email,
+    fullName: body.full_name,
+    role: body.role,
+    organizationId: body.organization_id ?? null,
+    active: body.active,
+    createdAt: body.created_at,
   };
-  const createdAt = str(value.created_at);
-  const lastLoginAt = str(value.last_login_at);
-  if (createdAt) user.createdAt = createdAt;
-  if (lastLoginAt) user.lastLoginAt = lastLoginAt;
+  if (body.last_login_at) user.lastLoginAt = body.last_login_at;
   return user;
 }
 
-function requireUser(body: unknown): User {
-  const user = parseUser(body);
-  if (!user) throw new TypeError('The edge returned a user without id, email or role');
-  return user;
+function toUserPage(body: Schemas['UserPage']): Page<User> {
+  return { items: body.items.map(toUser), nextCursor: body.next_cursor ?? null };
 }
 
 export async function fetchMe(signal?: AbortSignal, token?: string): Promise<User> {
   const headers = token ? { Authorization: `Bearer ${token}` } : undefined;
-  return requireUser(await api.get('/api/v1/users/me', { signal, headers }));
+  return toUser((await call('get', '/api/v1/users/me', { signal, headers })).data);
 }
 
 export interface UserListParams {
@@ -54,7 +47,7 @@ export interface UserListParams {
 }
 
 export async function listUsers(params: UserListParams, signal?: AbortSignal): Promise<Page<User>> {
-  const body = await api.get('/api/v1/admin/users', {
+  const { data } = await call('get', '/api/v1/admin/users', {
     signal,
     query: {
       role: params.role || undefined,
@@ -63,16 +56,13 @@ export async function listUsers(params: UserListParams, signal?: AbortSignal): P
       cursor: params.cursor ?? undefined,
     },
   });
-  return parsePage(body, parseUser);
+  return toUserPage(data);
 }
 
-export interface UserUpdate {
-  role?: Role;
-  active?: boolean;
-  /** null removes the organization; undefined leaves it unchanged. */
-  organization_id?: string | null;
-}
+/** `organization_id` null removes the organization; undefined leaves it unchanged. */
+export type UserUpdate = Schemas['UserUpdate'];
 
 export async function updateUser(id: string, update: UserUpdate): Promise<User> {
-  return requireUser(await api.patch(`/api/v1/admin/users/${encodeURIComponent(id)}`, update));
+  const { data } = await call('patch', '/api/v1/admin/users/{user_id}', { path: { user_id: id }, body: update });
+  return toUser(data);
 }
