@@ -1,13 +1,13 @@
-import { api, apiRequest, isApiError, newCorrelationId } from './client';
+import { call, isApiError, newCorrelationId, type Schemas } from './client';
 import type { Money } from './events';
-import { isRecord, num, parsePage, str, type Page } from './parse';
+import { isRecord, num, str, type Page } from './parse';
 
 /**
  * Reservations (holds of places for a few minutes) and places left per session and zone, at the
- * edge (routes/reservations.py). Bodies are parsed defensively, like the catalog's.
+ * edge (routes/reservations.py), typed by its OpenAPI schemas and put in the app's words here.
  */
-export type ReservationStatus = 'held' | 'released' | 'expired';
-export type SaleStatus = 'on_sale' | 'few_left' | 'sold_out' | 'not_on_sale';
+export type ReservationStatus = Schemas['ReservationPublic']['status'];
+export type SaleStatus = Schemas['ZoneAvailabilityOut']['status'];
 
 /** Places of one zone a single order may take when the zone does not say (the edge's default). */
 export const MAX_PER_ORDER = 10;
@@ -59,74 +59,37 @@ export interface Availability {
   etag: string | null;
 }
 
-const RESERVATION_STATUSES: readonly string[] = ['held', 'released', 'expired'];
-const SALE_STATUSES: readonly string[] = ['on_sale', 'few_left', 'sold_out', 'not_on_sale'];
-
-function parseMoney(value: unknown): Money | undefined {
-  if (!isRecord(value)) return undefined;
-  const amount = typeof value.amount === 'number' ? value.amount.toFixed(2) : str(value.amount);
-  const currency = str(value.currency);
-  return amount && currency ? { amount, currency } : undefined;
+function toItem(item: Schemas['ReservationItemOut']): ReservationItem {
+  return { zoneId: item.zone_id, zoneName: item.zone_name, quantity: item.quantity, unitPrice: item.unit_price };
 }
 
-function parseItem(value: unknown): ReservationItem | undefined {
-  if (!isRecord(value)) return undefined;
-  const zoneId = str(value.zone_id);
-  const quantity = num(value.quantity);
-  const unitPrice = parseMoney(value.unit_price);
-  if (!zoneId || quantity === undefined || !unitPrice) return undefined;
-  return { zoneId, zoneName: str(value.zone_name) ?? '', quantity, unitPrice };
-}
-
-export function parseReservation(value: unknown): Reservation | undefined {
-  if (!isRecord(value)) return undefined;
-  const id = str(value.id);
-  const status = str(value.status);
-  const total = parseMoney(value.total);
-  const expiresAt = str(value.expires_at);
-  if (!id || !status || !RESERVATION_STATUSES.includes(status) || !total || !expiresAt) return undefined;
-  const items = Array.isArray(value.items) ? value.items.map(parseItem).filter((i): i is ReservationItem => i !== undefined) : [];
+export function toReservation(body: Schemas['ReservationPublic']): Reservation {
   return {
-    id,
-    status: status as ReservationStatus,
-    eventId: str(value.event_id) ?? '',
-    eventName: str(value.event_name) ?? '',
-    sessionId: str(value.session_id) ?? '',
-    items,
-    total,
-    expiresAt,
-    createdAt: str(value.created_at) ?? expiresAt,
-    endedAt: str(value.ended_at) ?? null,
+    id: body.id,
+    status: body.status,
+    eventId: body.event_id,
+    eventName: body.event_name,
+    sessionId: body.session_id,
+    items: body.items.map(toItem),
+    total: body.total,
+    expiresAt: body.expires_at,
+    createdAt: body.created_at,
+    endedAt: body.ended_at ?? null,
   };
 }
 
-function requireReservation(body: unknown): Reservation {
-  const reservation = parseReservation(body);
-  if (!reservation) throw new TypeError('The edge returned a reservation without id, status, total or expiry');
-  return reservation;
-}
-
-function parseZoneAvailability(value: unknown): ZoneAvailability | undefined {
-  if (!isRecord(value)) return undefined;
-  const sessionId = str(value.session_id);
-  const zoneId = str(value.zone_id);
-  const status = str(value.status);
-  if (!sessionId || !zoneId || !status || !SALE_STATUSES.includes(status)) return undefined;
+function toZoneAvailability(zone: Schemas['ZoneAvailabilityOut']): ZoneAvailability {
   return {
-    sessionId,
-    zoneId,
-    capacity: num(value.capacity) ?? 0,
-    available: Math.max(0, num(value.available) ?? 0),
-    status: status as SaleStatus,
+    sessionId: zone.session_id,
+    zoneId: zone.zone_id,
+    capacity: zone.capacity,
+    available: Math.max(0, zone.available),
+    status: zone.status,
   };
 }
 
-export function parseAvailability(value: unknown, etag: string | null): Availability {
-  const body = isRecord(value) ? value : {};
-  const zones = Array.isArray(body.zones)
-    ? body.zones.map(parseZoneAvailability).filter((z): z is ZoneAvailability => z !== undefined)
-    : [];
-  return { eventId: str(body.event_id) ?? '', zones, asOf: str(body.as_of) ?? '', onSaleAt: str(body.on_sale_at) ?? null, etag };
+export function toAvailability(body: Schemas['AvailabilityPublic'], etag: string | null): Availability {
+  return { eventId: body.event_id, zones: body.zones.map(toZoneAvailability), asOf: body.as_of, onSaleAt: body.on_sale_at, etag };
 }
 
 // ---------------------------------------------------------------- calls
@@ -143,22 +106,23 @@ export function newIdempotencyKey(): string {
 
 /** `admission`: for events with a waiting room, the admission of the buyer's queue entry (the `Admission` header). */
 export async function createReservation(request: ReservationRequest, idempotencyKey: string, admission?: string | null): Promise<Reservation> {
-  const body = {
+  const body: Schemas['ReservationCreate'] = {
     session_id: request.sessionId,
     items: request.items.map((item) => ({ zone_id: item.zoneId, quantity: item.quantity })),
   };
   const headers: Record<string, string> = { 'Idempotency-Key': idempotencyKey };
   if (admission) headers.Admission = admission;
-  return requireReservation(await api.post('/api/v1/reservations', body, { headers }));
+  return toReservation((await call('post', '/api/v1/reservations', { body, headers })).data);
 }
 
 export async function fetchReservation(id: string, signal?: AbortSignal): Promise<Reservation> {
-  return requireReservation(await api.get(`/api/v1/reservations/${encodeURIComponent(id)}`, { signal }));
+  const { data } = await call('get', '/api/v1/reservations/{reservation_id}', { path: { reservation_id: id }, signal });
+  return toReservation(data);
 }
 
 /** Releases at once (204); releasing one that already ended changes nothing. */
 export async function releaseReservation(id: string): Promise<void> {
-  await api.delete(`/api/v1/reservations/${encodeURIComponent(id)}`);
+  await call('delete', '/api/v1/reservations/{reservation_id}', { path: { reservation_id: id } });
 }
 
 export async function fetchMyReservations(
@@ -167,11 +131,11 @@ export async function fetchMyReservations(
   signal?: AbortSignal,
   limit = 10,
 ): Promise<Page<Reservation>> {
-  const body = await api.get('/api/v1/me/reservations', {
+  const { data } = await call('get', '/api/v1/me/reservations', {
     signal,
-    query: { status: statuses, limit, cursor: cursor ?? undefined },
+    query: { status: [...statuses], limit, cursor: cursor ?? undefined },
   });
-  return parsePage(body, parseReservation);
+  return { items: data.items.map(toReservation), nextCursor: data.next_cursor ?? null };
 }
 
 /**
@@ -180,14 +144,15 @@ export async function fetchMyReservations(
  */
 export async function fetchAvailability(eventId: string, previous: Availability | undefined, signal?: AbortSignal): Promise<Availability> {
   const headers: Record<string, string> = previous?.etag ? { 'If-None-Match': previous.etag } : {};
-  const response = await apiRequest(`/api/v1/events/${encodeURIComponent(eventId)}/availability`, {
+  const response = await call('get', '/api/v1/events/{event_id}/availability', {
+    path: { event_id: eventId },
     signal,
     headers,
     acceptStatuses: [304],
     auth: false,
   });
   if (response.status === 304 && previous) return previous;
-  return parseAvailability(response.data, response.headers.get('ETag'));
+  return toAvailability(response.data, response.headers.get('ETag'));
 }
 
 // ---------------------------------------------------------------- refusals
@@ -198,7 +163,7 @@ export function problemKind(error: unknown): string | undefined {
   return error.type.split('/').filter(Boolean).pop();
 }
 
-/** `zones` of a sold-out refusal: the places left in each zone asked for. */
+/** `zones` of a sold-out refusal: the places left in each zone asked for (problem extensions are not in the OpenAPI, so checked here). */
 export function soldOutZones(error: unknown): { zoneId: string; available: number }[] {
   if (!isApiError(error) || !Array.isArray(error.extensions.zones)) return [];
   return error.extensions.zones.flatMap((zone: unknown) => {
