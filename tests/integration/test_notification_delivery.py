@@ -29,7 +29,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import text
 
 from devstack.infra import Broker
-from devstack.kafka import ensure_topics_async
+from devstack.kafka import consumed_to_the_end, ensure_topics_async
 from devstack.processes import free_port, pid_alive
 from devstack.pytest_plugin import PostgresServer
 from notification_svc.bootstrap import build_consumer, build_courier, build_directory, build_engine
@@ -281,6 +281,18 @@ async def dead_letters(settings: Settings, expected: int, timeout: float = 20) -
     return found
 
 
+async def handled_everything(settings: Settings, timeout: float = 20) -> None:
+    """Waits until the consumer group has committed every message on the topic, i.e. has handled
+    (durably) all that was published so far: after this, nothing more can happen to them."""
+
+    async def caught_up() -> bool:
+        return await consumed_to_the_end(
+            settings.kafka_bootstrap_servers, settings.consumer_group, settings.topic
+        )
+
+    await eventually(caught_up, timeout=timeout)
+
+
 def mails_about(smtp: ScriptedSmtp, envelope: Envelope) -> list[Message]:
     return [m for m in smtp.accepted if m["X-Taquilla-Correlation-ID"] == str(envelope.correlation_id)]
 
@@ -292,7 +304,7 @@ async def test_the_same_message_delivered_three_times_sends_one_email(
     envelope = event_envelope()
     await publish_envelope(consumer.settings, envelope, times=3)
     await eventually(lambda: len(mails_about(smtp, envelope)) == 1)
-    await asyncio.sleep(1.0)  # the two redeliveries have had their chance
+    await handled_everything(consumer.settings)  # the two redeliveries included
     mails = mails_about(smtp, envelope)
     assert len(mails) == 1
     assert mails[0]["To"] == "organizer@taquilla.demo"
@@ -355,7 +367,7 @@ async def test_smtp_down_for_good_ends_in_the_dead_letter_topic_and_replay_sends
     await eventually(lambda: _is(healthy.statuses(envelope.event_id), [("organizer", "sent", 6)]))
     # Replaying again sends nothing more.
     await replay_dead_letters(healthy.settings, idle_seconds=1.0)
-    await asyncio.sleep(1.0)
+    await handled_everything(healthy.settings)
     assert len(mails_about(smtp, envelope)) == 1
 
 
@@ -480,7 +492,7 @@ async def test_killed_mid_batch_and_restarted_it_loses_nothing_and_sends_nothing
     second = start()
     try:
         await eventually(lambda: delivered() == len(batch), timeout=60)
-        await asyncio.sleep(1.5)
+        await handled_everything(settings)  # redeliveries of what the killed consumer had not committed
         ids = [m["Message-ID"] for e in batch for m in mails_about(smtp, e)]
         assert len(ids) == len(batch) == len(set(ids)), "every message delivered exactly once"
     finally:
