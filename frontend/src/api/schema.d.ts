@@ -658,7 +658,7 @@ export interface components {
              * @default standard
              * @enum {string}
              */
-            rate_limit_tier: "standard" | "partner";
+            rate_limit_tier?: "standard" | "partner";
             /**
              * Scopes
              * @example [
@@ -733,7 +733,7 @@ export interface components {
              * @default true
              * @constant
              */
-            committed: true;
+            committed?: true;
             /** Results */
             results: components["schemas"]["BatchItemResult"][];
         };
@@ -850,7 +850,7 @@ export interface components {
              * @default
              * @example Lluvia intensa
              */
-            reason: string;
+            reason?: string;
         };
         /** EventCreate */
         EventCreate: {
@@ -865,7 +865,7 @@ export interface components {
              * @default
              * @example Tres horas.
              */
-            description: string;
+            description?: string;
             /**
              * Ends At
              * Format: date-time
@@ -893,7 +893,7 @@ export interface components {
              * @description Publish right away instead of creating a draft.
              * @default false
              */
-            publish: boolean;
+            publish?: boolean;
             sales?: components["schemas"]["SalesBody"] | null;
             /**
              * Sessions
@@ -1161,7 +1161,7 @@ export interface components {
              * @default alive
              * @constant
              */
-            status: "alive";
+            status?: "alive";
         };
         /** LogoutRequest */
         LogoutRequest: {
@@ -1529,13 +1529,13 @@ export interface components {
              * @default
              * @example Sala 1
              */
-            place: string;
+            place?: string;
             /**
              * Presenter
              * @default
              * @example Orquesta Filarmónica
              */
-            presenter: string;
+            presenter?: string;
             /**
              * Resources
              * @example [
@@ -1560,7 +1560,7 @@ export interface components {
              * @default
              * @example Función de noche
              */
-            title: string;
+            title?: string;
         };
         /** SessionList */
         SessionList: {
@@ -1676,7 +1676,7 @@ export interface components {
              * @default Bearer
              * @constant
              */
-            token_type: "Bearer";
+            token_type?: "Bearer";
         };
         /** UserPage */
         UserPage: {
