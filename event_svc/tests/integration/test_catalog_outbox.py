@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from devstack.infra import Broker
 from devstack.kafka import ensure_topics_async
 from devstack.processes import free_port
+from devstack.testing import eventually
 from event_svc.adapters.orm import events, outbox
 from event_svc.adapters.repository import SqlEventRepository
 from event_svc.config import EVENTS_TOPIC
@@ -63,15 +64,11 @@ async def relay_everything(engine: AsyncEngine, bootstrap: str) -> None:
 
 
 async def wait_for_attempt(engine: AsyncEngine, key: str, timeout: float = 30) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
+    async def attempted() -> bool:
         async with engine.connect() as connection:
-            attempts = await connection.scalar(select(outbox.c.attempts).where(outbox.c.key == key))
-        if attempts:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError("the relay never tried to publish")
+            return bool(await connection.scalar(select(outbox.c.attempts).where(outbox.c.key == key)))
+
+    await eventually(attempted, within=timeout, interval=0.2, what="the relay trying to publish")
 
 
 async def test_the_message_on_the_topic_matches_the_envelope_exactly(
@@ -199,19 +196,22 @@ async def test_the_relay_resumes_after_the_broker_restarts_losing_nothing(
             broker.bootstrap_servers, lambda r: r.key in ids_later, expected=5, timeout=45
         )
         assert {r.key for r in caught_up} == ids_later
-        for _ in range(50):
-            if (await relay.refresh_backlog_metrics())[0] == 0:
-                break
-            await asyncio.sleep(0.1)
-        async with catalog_engine.connect() as connection:
-            unpublished = await connection.scalar(
-                select(func.count())
-                .select_from(outbox)
-                .where(
-                    outbox.c.key.in_([e.id for e in before + during + after]), outbox.c.published_at.is_(None)
+
+        async def all_marked_published() -> bool:
+            # The relay marks its rows once the broker has acknowledged them: a moment after they
+            # can be consumed.
+            async with catalog_engine.connect() as connection:
+                unpublished = await connection.scalar(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(
+                        outbox.c.key.in_([e.id for e in before + during + after]),
+                        outbox.c.published_at.is_(None),
+                    )
                 )
-            )
-        assert unpublished == 0
+            return unpublished == 0
+
+        await eventually(all_marked_published, within=10, what="every row marked published")
     finally:
         relay.stop()
         await runner

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ticketing_factories import catalog_message, make_event
 
 from devstack.processes import free_port, pid_alive
+from devstack.testing import eventually
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime.grpc_errors import problem_from_trailers
@@ -128,17 +129,9 @@ class TicketingProcess:
                 return False
             return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
-        await eventually(check, timeout=STARTUP_DEADLINE, what=f"ticketing_svc serving (log: {self.log})")
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], *, timeout: float, what: str) -> None:
-    """Polls ``condition`` until it holds; fails after ``timeout`` seconds."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await condition():
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"{what}: not within {timeout:.0f}s") from None
+        await eventually(
+            check, within=STARTUP_DEADLINE, interval=0.1, what=f"ticketing_svc serving (log: {self.log})"
+        )
 
 
 @pytest.fixture
