@@ -1,27 +1,26 @@
-import { api, apiRequest } from './client';
-import { isRecord, num, parsePage, str, type Page } from './parse';
+import { call, type Schemas } from './client';
+import { type Page } from './parse';
+import type { paths } from './schema';
 
 /**
- * The event catalog at the edge (events.py / organizations.py): `EventPublic` responses,
- * create/patch bodies, sessions, and the listing/search endpoint of the search issue
- * (GET /api/v1/events with q and filters), which may not be served yet.
- * Responses are parsed defensively: unknown fields are ignored, missing ones defaulted.
+ * The event catalog at the edge (events.py / organizations.py), typed by its OpenAPI schemas:
+ * `EventPublic` for one event, `EventListing` for the listing and search, create/patch bodies
+ * and sessions. The answers are put in the app's words (`CatalogEvent`) here.
  */
-export const CATEGORIES = ['concert', 'conference', 'sports', 'theatre', 'festival', 'workshop', 'other'] as const;
+export const CATEGORIES = ['concert', 'conference', 'sports', 'theatre', 'festival', 'workshop', 'other'] as const satisfies readonly Schemas['EventPublic']['category'][];
 export type Category = (typeof CATEGORIES)[number];
-export type EventStatus = 'draft' | 'published' | 'cancelled' | 'completed';
 
-export interface Money {
-  /** Decimal string, e.g. "250.00" (never a float). */
-  amount: string;
-  currency: string;
+/** A category from the address bar or a form, when it is one. */
+export function asCategory(value: string | undefined): Category | undefined {
+  return CATEGORIES.find((category) => category === value);
 }
+export type EventStatus = Schemas['EventPublic']['status'];
 
-export interface Venue {
-  name: string;
-  city: string;
-  address: string;
-}
+/** Decimal `amount` string, e.g. "250.00" (never a float), and its currency. */
+export type Money = Schemas['Money'];
+
+/** Where an event takes place (the coordinates the edge also sends are not shown). */
+export type Venue = Pick<Schemas['Venue'], 'name' | 'city' | 'address'>;
 
 export interface Zone {
   id: string;
@@ -46,7 +45,7 @@ export interface SaleSettings {
   admissionPerMinute: number;
 }
 
-/** The edge's defaults for a new event (and for events that predate the sale settings). */
+/** The edge's defaults for a new event. */
 export const DEFAULT_SALES: SaleSettings = {
   onSaleAt: null,
   holdMinutes: 10,
@@ -62,17 +61,17 @@ export interface EventSession {
   startsAt: string;
   endsAt: string;
   place: string;
-  status: string;
+  status: Schemas['SessionPublic']['status'];
   capacity?: number;
-  available?: number;
 }
 
 export interface CatalogEvent {
   id: string;
   name: string;
   description: string;
-  category?: string;
-  status?: string;
+  category?: Category;
+  /** Absent on the listing, which shows published events only. */
+  status?: EventStatus;
   venue: Venue;
   imageUrl?: string;
   startsAt?: string;
@@ -80,11 +79,10 @@ export interface CatalogEvent {
   timezone?: string;
   organizationId?: string;
   capacity?: number;
-  available?: number;
   version?: number;
   zones: Zone[];
   sessions: EventSession[];
-  /** Lowest zone price (computed from zones, or `min_price` from the search API). */
+  /** Lowest zone price (computed from zones, or `price_from` of the listing). */
   minPrice?: Money;
   cancellationReason?: string;
   /** On the front page: an administrator's pick. */
@@ -95,65 +93,35 @@ export interface CatalogEvent {
   sales?: SaleSettings;
 }
 
-function parseMoney(value: unknown): Money | undefined {
-  if (isRecord(value)) {
-    const amount = typeof value.amount === 'number' ? value.amount.toFixed(2) : str(value.amount);
-    const currency = str(value.currency);
-    return amount && currency ? { amount, currency } : undefined;
-  }
-  return undefined;
+function toZone(zone: Schemas['ZonePublic']): Zone {
+  return { id: zone.id, name: zone.name, price: zone.price, capacity: zone.capacity, maxPerOrder: zone.max_per_order };
 }
 
-function parseZone(value: unknown): Zone | undefined {
-  if (!isRecord(value)) return undefined;
-  const name = str(value.name);
-  const price = parseMoney(value.price);
-  if (!name || !price) return undefined;
-  const zone: Zone = { id: str(value.id) ?? name, name, price, capacity: num(value.capacity) ?? 0 };
-  const maxPerOrder = num(value.max_per_order);
-  if (maxPerOrder !== undefined && maxPerOrder > 0) zone.maxPerOrder = maxPerOrder;
-  return zone;
-}
-
-function parseSales(value: unknown): SaleSettings | undefined {
-  if (!isRecord(value)) return undefined;
-  const maxPerCustomer = num(value.max_per_customer);
+function toSales(sales: Schemas['SalesPublic']): SaleSettings {
   return {
-    onSaleAt: str(value.on_sale_at) ?? null,
-    holdMinutes: num(value.hold_minutes) ?? DEFAULT_SALES.holdMinutes,
-    maxPerCustomer: maxPerCustomer !== undefined && maxPerCustomer > 0 ? maxPerCustomer : null,
-    waitingRoom: value.waiting_room === true,
-    admissionPerMinute: num(value.admission_per_minute) ?? DEFAULT_SALES.admissionPerMinute,
+    onSaleAt: sales.on_sale_at,
+    holdMinutes: sales.hold_minutes,
+    maxPerCustomer: sales.max_per_customer,
+    waitingRoom: sales.waiting_room,
+    admissionPerMinute: sales.admission_per_minute,
   };
 }
 
-function parseSession(value: unknown): EventSession | undefined {
-  if (!isRecord(value)) return undefined;
-  const id = str(value.id);
-  const startsAt = str(value.starts_at);
-  const endsAt = str(value.ends_at);
-  if (!id || !startsAt || !endsAt) return undefined;
-  const session: EventSession = {
-    id,
-    startsAt,
-    endsAt,
-    title: str(value.title) ?? '',
-    presenter: str(value.presenter) ?? '',
-    place: str(value.place) ?? '',
-    status: str(value.status) ?? 'draft',
+function toSession(session: Schemas['SessionPublic']): EventSession {
+  return {
+    id: session.id,
+    title: session.title,
+    presenter: session.presenter,
+    startsAt: session.starts_at,
+    endsAt: session.ends_at,
+    place: session.place,
+    status: session.status,
+    capacity: session.capacity,
   };
-  const capacity = num(value.capacity);
-  const available = num(value.available);
-  if (capacity !== undefined) session.capacity = capacity;
-  if (available !== undefined) session.available = available;
-  return session;
 }
 
-function list<T>(value: unknown, parse: (v: unknown) => T | undefined): T[] {
-  return Array.isArray(value) ? value.map(parse).filter((v): v is T => v !== undefined) : [];
-}
-
-function lowestPrice(zones: Zone[]): Money | undefined {
+/** The lowest zone price: what the listing calls `price_from`. */
+function lowestPrice(zones: readonly Zone[]): Money | undefined {
   let best: Money | undefined;
   for (const zone of zones) {
     if (!best || Number(zone.price.amount) < Number(best.amount)) best = zone.price;
@@ -161,62 +129,54 @@ function lowestPrice(zones: Zone[]): Money | undefined {
   return best;
 }
 
-export function parseEvent(value: unknown): CatalogEvent | undefined {
-  if (!isRecord(value)) return undefined;
-  const id = typeof value.id === 'number' ? String(value.id) : str(value.id);
-  const name = str(value.name) ?? str(value.title);
-  if (!id || !name) return undefined;
-  const venueRecord = isRecord(value.venue) ? value.venue : {};
-  const venue: Venue = {
-    name: str(venueRecord.name) ?? (typeof value.venue === 'string' ? value.venue : (str(value.venue_name) ?? '')),
-    city: str(venueRecord.city) ?? str(value.city) ?? '',
-    address: str(venueRecord.address) ?? '',
-  };
-  const zones = list(value.zones, parseZone);
+/** One event (`EventPublic`) in the app's words. */
+export function toEvent(body: Schemas['EventPublic']): CatalogEvent {
+  const zones = body.zones.map(toZone);
   const event: CatalogEvent = {
-    id,
-    name,
-    description: str(value.description) ?? '',
-    venue,
+    id: body.id,
+    name: body.name,
+    description: body.description,
+    category: body.category,
+    status: body.status,
+    venue: body.venue,
+    startsAt: body.starts_at,
+    endsAt: body.ends_at,
+    timezone: body.timezone,
+    organizationId: body.organization_id,
+    capacity: body.capacity,
+    version: body.version,
     zones,
-    sessions: list(value.sessions, parseSession),
+    sessions: body.sessions.map(toSession),
+    featured: body.featured,
+    sales: toSales(body.sales),
   };
-  const optional = {
-    category: str(value.category),
-    status: str(value.status),
-    imageUrl: str(value.image_url),
-    startsAt: str(value.starts_at) ?? str(value.startsAt),
-    endsAt: str(value.ends_at),
-    timezone: str(value.timezone),
-    organizationId: str(value.organization_id),
-    capacity: num(value.capacity),
-    available: num(value.available),
-    version: num(value.version),
-    minPrice: parseMoney(value.min_price) ?? parseMoney(value.price_from) ?? lowestPrice(zones),
-    cancellationReason: str(value.cancellation_reason),
-    featured: typeof value.featured === 'boolean' ? value.featured : undefined,
-    maxPerCustomer: isRecord(value.sales) ? num(value.sales.max_per_customer) : undefined,
-    sales: parseSales(value.sales),
-  };
-  for (const [key, v] of Object.entries(optional)) {
-    if (v !== undefined) (event as unknown as Record<string, unknown>)[key] = v;
-  }
+  const minPrice = lowestPrice(zones);
+  if (minPrice) event.minPrice = minPrice;
+  if (body.image_url) event.imageUrl = body.image_url;
+  if (body.cancellation_reason) event.cancellationReason = body.cancellation_reason;
+  if (body.sales.max_per_customer !== null) event.maxPerCustomer = body.sales.max_per_customer;
   return event;
 }
 
-/** Accepts a bare array or a paginated envelope ({items} / {data} / {events}). */
-export function parseEventList(body: unknown): CatalogEvent[] {
-  const items = Array.isArray(body)
-    ? body
-    : isRecord(body)
-      ? [body.items, body.data, body.events].find(Array.isArray)
-      : undefined;
-  return Array.isArray(items) ? items.map(parseEvent).filter((e): e is CatalogEvent => e !== undefined) : [];
-}
-
-function requireEvent(body: unknown): CatalogEvent {
-  const event = parseEvent(body);
-  if (!event) throw new TypeError('The edge returned an event without id or name');
+/** An event of the listing or search (`EventListing`: no zones or sessions, a `price_from`). */
+export function toListedEvent(body: Schemas['EventListing']): CatalogEvent {
+  const event: CatalogEvent = {
+    id: body.id,
+    name: body.name,
+    description: '',
+    category: body.category,
+    venue: body.venue,
+    startsAt: body.starts_at,
+    endsAt: body.ends_at,
+    timezone: body.timezone,
+    organizationId: body.organization_id,
+    version: body.version,
+    zones: [],
+    sessions: [],
+    featured: body.featured,
+  };
+  if (body.price_from) event.minPrice = body.price_from;
+  if (body.image_url) event.imageUrl = body.image_url;
   return event;
 }
 
@@ -232,23 +192,31 @@ export function ifMatch(version: number): Record<string, string> {
 
 // ---------------------------------------------------------------- listing and search
 
+function toListingPage(body: Schemas['EventListPage']): Page<CatalogEvent> {
+  const page: Page<CatalogEvent> = { items: body.items.map(toListedEvent), nextCursor: body.next_cursor };
+  if (body.total !== null) page.total = body.total;
+  return page;
+}
+
 export async function fetchUpcomingEvents(limit: number, signal?: AbortSignal): Promise<CatalogEvent[]> {
-  const body = await api.get('/api/v1/events', { query: { limit }, signal });
-  return parseEventList(body);
+  const { data } = await call('get', '/api/v1/events', { query: { limit }, signal });
+  return data.items.map(toListedEvent);
 }
 
 /** The events administrators chose for the front page, soonest first. */
 export async function fetchFeaturedEvents(limit: number, signal?: AbortSignal): Promise<CatalogEvent[]> {
-  const body = await api.get('/api/v1/events', { query: { featured: true, limit }, signal });
-  return parseEventList(body);
+  const { data } = await call('get', '/api/v1/events', { query: { featured: true, limit }, signal });
+  return data.items.map(toListedEvent);
 }
 
 /** Administrators only: put a published event on the front page, or take it off. */
 export async function setEventFeatured(id: string, featured: boolean): Promise<CatalogEvent> {
-  return requireEvent(await api.put(`/api/v1/events/${encodeURIComponent(id)}/featured`, { featured }));
+  const { data } = await call('put', '/api/v1/events/{event_id}/featured', { path: { event_id: id }, body: { featured } });
+  return toEvent(data);
 }
 
-export type EventSort = 'date' | 'relevance' | 'price';
+type ListingQuery = NonNullable<paths['/api/v1/events']['get']['parameters']['query']>;
+export type EventSort = NonNullable<ListingQuery['sort']>;
 
 export interface EventSearchParams {
   q?: string;
@@ -265,11 +233,11 @@ export interface EventSearchParams {
 }
 
 export async function searchEvents(params: EventSearchParams, cursor: string | null, signal?: AbortSignal): Promise<Page<CatalogEvent>> {
-  const body = await api.get('/api/v1/events', {
+  const { data } = await call('get', '/api/v1/events', {
     signal,
     query: {
       q: params.q || undefined,
-      category: params.category || undefined,
+      category: asCategory(params.category),
       city: params.city || undefined,
       date_from: params.dateFrom || undefined,
       date_to: params.dateTo || undefined,
@@ -282,112 +250,74 @@ export async function searchEvents(params: EventSearchParams, cursor: string | n
       count: cursor ? undefined : true,
     },
   });
-  return parsePage(body, parseEvent);
+  return toListingPage(data);
 }
 
 export async function fetchMyOrganizationEvents(cursor: string | null, signal?: AbortSignal): Promise<Page<CatalogEvent>> {
-  const body = await api.get('/api/v1/organizations/me/events', { signal, query: { limit: 20, cursor: cursor ?? undefined } });
-  return parsePage(body, parseEvent);
+  const { data } = await call('get', '/api/v1/organizations/me/events', { signal, query: { limit: 20, cursor: cursor ?? undefined } });
+  return { items: data.items.map(toEvent), nextCursor: data.next_cursor };
 }
 
 // ---------------------------------------------------------------- one event
 
 export async function fetchEvent(id: string, signal?: AbortSignal): Promise<CatalogEvent> {
-  const response = await apiRequest(`/api/v1/events/${encodeURIComponent(id)}`, { signal });
-  const event = requireEvent(response.data);
-  const version = parseEtag(response.headers.get('ETag'));
-  if (event.version === undefined && version !== undefined) event.version = version;
-  return event;
+  const { data } = await call('get', '/api/v1/events/{event_id}', { path: { event_id: id }, signal });
+  return toEvent(data);
 }
 
-export interface ZoneInput {
-  name: string;
-  price: Money;
-  capacity: number;
-  /** Places of this zone one reservation may hold (1..100; the edge keeps 10 when omitted). */
-  max_per_order?: number;
-}
-
+/** A zone of a create or patch body; `max_per_order` 1..100 (the edge keeps 10 when omitted). */
+export type ZoneInput = Schemas['ZoneBody'];
 /** `sales` of a create or patch body: omitted fields keep their value. */
-export interface SalesInput {
-  on_sale_at?: string | null;
-  hold_minutes?: number;
-  max_per_customer?: number | null;
-  waiting_room?: boolean;
-  admission_per_minute?: number;
-}
-
-export interface SessionInput {
-  starts_at: string;
-  ends_at: string;
-  title?: string;
-  place?: string;
-}
-
-export interface EventInput {
-  name: string;
-  description: string;
-  category: string;
-  venue: Venue;
-  image_url?: string | null;
-  starts_at: string;
-  ends_at: string;
-  timezone: string;
-  zones: ZoneInput[];
-  sales?: SalesInput;
-  sessions?: SessionInput[];
-  organization_id?: string;
-  publish?: boolean;
-}
-
-export type EventPatch = Partial<Omit<EventInput, 'sessions' | 'organization_id' | 'publish'>>;
+export type SalesInput = Schemas['SalesBody'];
+export type SessionInput = Schemas['SessionCreate'];
+export type SessionPatch = Schemas['SessionUpdate'];
+export type EventInput = Schemas['EventCreate'];
+/** A JSON merge patch of the event: omitted fields keep their value. */
+export type EventPatch = Schemas['EventUpdate'];
 
 export async function createEvent(input: EventInput): Promise<CatalogEvent> {
-  return requireEvent(await api.post('/api/v1/events', input));
+  return toEvent((await call('post', '/api/v1/events', { body: input })).data);
 }
 
 /** PATCH with If-Match; 412 when someone changed the event since `version`. */
 export async function updateEvent(id: string, version: number, patch: EventPatch): Promise<CatalogEvent> {
-  return requireEvent(await api.patch(`/api/v1/events/${encodeURIComponent(id)}`, patch, { headers: ifMatch(version) }));
+  const { data } = await call('patch', '/api/v1/events/{event_id}', { path: { event_id: id }, body: patch, headers: ifMatch(version) });
+  return toEvent(data);
 }
 
 export async function publishEvent(id: string, version?: number): Promise<CatalogEvent> {
-  return requireEvent(
-    await api.post(`/api/v1/events/${encodeURIComponent(id)}/publish`, undefined, {
-      headers: version === undefined ? undefined : ifMatch(version),
-    }),
-  );
+  const headers = version === undefined ? undefined : ifMatch(version);
+  return toEvent((await call('post', '/api/v1/events/{event_id}/publish', { path: { event_id: id }, headers })).data);
 }
 
 /** Session changes return the event's new version in ETag, for the next If-Match. */
-async function sessionCall(
-  path: string,
-  method: 'POST' | 'PATCH' | 'DELETE',
-  version: number,
-  body?: unknown,
-): Promise<{ version: number; id?: string }> {
-  const response = await apiRequest(path, { method, body, headers: ifMatch(version) });
-  const id = isRecord(response.data) ? str(response.data.id) : undefined;
-  const next = parseEtag(response.headers.get('ETag')) ?? version + 1;
-  return id ? { version: next, id } : { version: next };
+function nextVersion(headers: Headers, version: number): number {
+  return parseEtag(headers.get('ETag')) ?? version + 1;
 }
 
 /** Adds a session; resolves to the event's new version and the session's id. */
-export function addSession(eventId: string, version: number, session: SessionInput): Promise<{ version: number; id?: string }> {
-  return sessionCall(`/api/v1/events/${encodeURIComponent(eventId)}/sessions`, 'POST', version, session);
+export async function addSession(eventId: string, version: number, session: SessionInput): Promise<{ version: number; id: string }> {
+  const response = await call('post', '/api/v1/events/{event_id}/sessions', {
+    path: { event_id: eventId },
+    body: session,
+    headers: ifMatch(version),
+  });
+  return { version: nextVersion(response.headers, version), id: response.data.id };
 }
 
-export async function updateSession(eventId: string, sessionId: string, version: number, patch: Partial<SessionInput>): Promise<number> {
-  const result = await sessionCall(
-    `/api/v1/events/${encodeURIComponent(eventId)}/sessions/${encodeURIComponent(sessionId)}`,
-    'PATCH',
-    version,
-    patch,
-  );
-  return result.version;
+export async function updateSession(eventId: string, sessionId: string, version: number, patch: SessionPatch): Promise<number> {
+  const response = await call('patch', '/api/v1/events/{event_id}/sessions/{session_id}', {
+    path: { event_id: eventId, session_id: sessionId },
+    body: patch,
+    headers: ifMatch(version),
+  });
+  return nextVersion(response.headers, version);
 }
 
 export async function removeSession(eventId: string, sessionId: string, version: number): Promise<number> {
-  const path = `/api/v1/events/${encodeURIComponent(eventId)}/sessions/${encodeURIComponent(sessionId)}`;
-  return (await sessionCall(path, 'DELETE', version)).version;
+  const response = await call('delete', '/api/v1/events/{event_id}/sessions/{session_id}', {
+    path: { event_id: eventId, session_id: sessionId },
+    headers: ifMatch(version),
+  });
+  return nextVersion(response.headers, version);
 }

@@ -1,4 +1,7 @@
-/** Small runtime guards for parsing JSON from the edge without trusting its shape. */
+/**
+ * Small runtime guards for what the OpenAPI document does not describe (the extension members of a
+ * problem, e.g. `zones` of a sold-out refusal), and the app's page of a keyset-paginated list.
+ */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -16,12 +19,4 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
   total?: number;
-}
-
-export function parsePage<T>(body: unknown, parseItem: (value: unknown) => T | undefined): Page<T> {
-  const list = Array.isArray(body) ? body : isRecord(body) && Array.isArray(body.items) ? body.items : [];
-  const items = list.map(parseItem).filter((item): item is T => item !== undefined);
-  const nextCursor = isRecord(body) ? (str(body.next_cursor) ?? null) : null;
-  const total = isRecord(body) ? num(body.total) : undefined;
-  return total === undefined ? { items, nextCursor } : { items, nextCursor, total };
 }

@@ -9,7 +9,7 @@
  *   zones.<i>.name|price|capacity|max_per_order, sessions.<i>.title|starts_at|ends_at|place,
  *   sales.on_sale_at|hold_minutes|max_per_customer|waiting_room|admission_per_minute
  */
-import { DEFAULT_SALES, type CatalogEvent, type EventInput, type EventPatch, type SalesInput, type SessionInput } from '@/api/events';
+import { DEFAULT_SALES, type CatalogEvent, type Category, type EventInput, type EventPatch, type SalesInput, type SessionInput } from '@/api/events';
 import type { Messages } from '@/i18n';
 
 import { PRICE } from './format';
@@ -324,7 +324,8 @@ export function createBody(draft: EventDraft, options: { publish: boolean; inclu
   const body: EventInput = {
     name: draft.name.trim(),
     description: draft.description.trim(),
-    category: draft.category,
+    // The form offers only CATEGORIES, and the edge refuses anything else with a field error.
+    category: draft.category as Category,
     venue: { name: draft.venueName.trim(), city: draft.city.trim(), address: draft.address.trim() },
     starts_at: iso(draft.startsAt, tz),
     ends_at: iso(draft.endsAt, tz),
@@ -345,7 +346,7 @@ export function patchBody(draft: EventDraft, original: EventDraft, zonesEditable
   const tz = draft.timezone.trim();
   if (draft.name.trim() !== original.name) patch.name = draft.name.trim();
   if (draft.description.trim() !== original.description) patch.description = draft.description.trim();
-  if (draft.category !== original.category) patch.category = draft.category;
+  if (draft.category !== original.category) patch.category = draft.category as Category;
   if (draft.imageUrl.trim() !== original.imageUrl) patch.image_url = draft.imageUrl.trim() || null;
   if (
     draft.venueName.trim() !== original.venueName ||

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
 import { useAuthStore } from '@/store/auth';
+import { eventBody } from '@/test/events';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from '@/test/utils';
 
 const TOKENS = { access_token: 'access-1', token_type: 'Bearer', expires_in: 900, refresh_token: 'refresh-1', scope: '' };
@@ -166,15 +167,8 @@ describe('MePage', () => {
   });
 
   it('lists my organization events with load more', async () => {
-    const event = (id: string, name: string, status: string) => ({
-      id,
-      name,
-      status,
-      starts_at: '2030-03-14T20:00:00Z',
-      venue: { name: 'Foro Sol', city: 'CDMX', address: 'x' },
-      zones: [],
-      sessions: [],
-    });
+    const event = (id: string, name: string, status: 'draft' | 'published') =>
+      eventBody({ id, name, status, starts_at: '2030-03-14T20:00:00Z', zones: [], sessions: [] });
     const fetchMock = mockFetch({
       '/api/v1/users/me': () => jsonResponse(userBody({ role: 'organizer' })),
       '/api/v1/organizations/me/events': (request) =>

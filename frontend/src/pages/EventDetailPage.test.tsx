@@ -14,9 +14,9 @@ describe('EventDetailPage', () => {
         jsonResponse(
           eventBody({
             zones: [
-              { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000 },
-              { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300 },
-              { id: 'z3', name: 'Palco', price: { amount: '0.00', currency: 'MXN' }, capacity: 10 },
+              { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, max_per_order: 10 },
+              { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, max_per_order: 10 },
+              { id: 'z3', name: 'Palco', price: { amount: '0.00', currency: 'MXN' }, capacity: 10, max_per_order: 10 },
             ],
           }),
           { headers: { ETag: '"3"' } },
@@ -64,7 +64,7 @@ describe('EventDetailPage', () => {
   });
 
   it('lets the owning organizer edit and publish a draft', async () => {
-    let status = 'draft';
+    let status: 'draft' | 'published' = 'draft';
     const fetchMock = mockFetch({
       [PATH]: () => jsonResponse(eventBody({ status, version: status === 'draft' ? 3 : 4 })),
       [`${PATH}/publish`]: () => {

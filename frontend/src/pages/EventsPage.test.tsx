@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
-import { eventBody } from '@/test/events';
+import { eventBody, listingBody } from '@/test/events';
 import { jsonResponse, mockFetch, problem, renderRoute } from '@/test/utils';
 
 function calledPaths(fetchMock: ReturnType<typeof mockFetch>): string[] {
@@ -14,8 +14,8 @@ describe('EventsPage', () => {
       '/api/v1/events': (request) => {
         const cursor = new URL(request.url).searchParams.get('cursor');
         return cursor === 'c2'
-          ? jsonResponse({ items: [eventBody({ id: 'e2', name: 'Teatro clásico', category: 'theatre' })], next_cursor: null })
-          : jsonResponse({ items: [eventBody({ id: 'e1' })], next_cursor: 'c2', total: 2 });
+          ? jsonResponse({ items: [listingBody({}, eventBody({ id: 'e2', name: 'Teatro clásico', category: 'theatre' }))], next_cursor: null })
+          : jsonResponse({ items: [listingBody({ id: 'e1' })], next_cursor: 'c2', total: 2 });
       },
     });
     const { user } = renderRoute('/events');
@@ -94,7 +94,7 @@ describe('EventsPage', () => {
       '/api/v1/events': () => {
         calls += 1;
         if (calls <= 2) throw new TypeError('Failed to fetch');
-        return jsonResponse({ items: [eventBody()], next_cursor: null });
+        return jsonResponse({ items: [listingBody()], next_cursor: null });
       },
     });
     const { user } = renderRoute('/events');

@@ -1,7 +1,10 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
+import { eventBody, listingBody } from '@/test/events';
 import { jsonResponse, mockFetch, renderRoute } from '@/test/utils';
+
+const venue = (name: string, city: string) => ({ ...eventBody().venue, name, city });
 
 describe('HomePage upcoming events', () => {
   it('shows a friendly notice when the events API is not available yet (404)', async () => {
@@ -46,10 +49,11 @@ describe('HomePage upcoming events', () => {
       '/api/v1/events': () =>
         jsonResponse({
           items: [
-            { id: 'e1', title: 'Jazz en el parque', starts_at: '2030-06-01T19:00:00Z', venue: { name: 'Retiro', city: 'Madrid' } },
-            { id: 'e2', title: 'Teatro clásico' },
-            { bogus: true },
+            listingBody({ id: 'e1', name: 'Jazz en el parque', starts_at: '2030-06-01T19:00:00Z', venue: venue('Retiro', 'Madrid') }),
+            listingBody({ id: 'e2', name: 'Teatro clásico' }),
           ],
+          next_cursor: null,
+          total: null,
         }),
     });
     renderRoute('/');
@@ -65,8 +69,8 @@ describe('HomePage upcoming events', () => {
     const fetchMock = mockFetch({
       '/api/v1/events': (request) =>
         new URL(request.url).searchParams.get('featured') === 'true'
-          ? jsonResponse({ items: [{ id: 'f1', name: 'Gala de Ópera', featured: true, venue: { name: 'Bellas Artes', city: 'CDMX' } }] })
-          : jsonResponse({ items: [{ id: 'e1', name: 'Jazz en el parque' }] }),
+          ? jsonResponse({ items: [listingBody({ id: 'f1', name: 'Gala de Ópera', featured: true, venue: venue('Bellas Artes', 'CDMX') })] })
+          : jsonResponse({ items: [listingBody({ id: 'e1', name: 'Jazz en el parque' })] }),
     });
     renderRoute('/');
     const featured = await screen.findByRole('region', { name: 'Destacados' });
@@ -80,7 +84,7 @@ describe('HomePage upcoming events', () => {
   it('leaves the featured section out when nothing is featured', async () => {
     mockFetch({
       '/api/v1/events': (request) =>
-        jsonResponse({ items: new URL(request.url).searchParams.has('featured') ? [] : [{ id: 'e1', name: 'Jazz en el parque' }] }),
+        jsonResponse({ items: new URL(request.url).searchParams.has('featured') ? [] : [listingBody({ id: 'e1', name: 'Jazz en el parque' })] }),
     });
     renderRoute('/');
     await screen.findByText('Jazz en el parque');

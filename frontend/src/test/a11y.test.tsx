@@ -30,8 +30,8 @@ function edge() {
         eventBody({
           status: 'draft',
           zones: [
-            { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, available: 0 },
-            { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, available: 20 },
+            { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, max_per_order: 10 },
+            { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, max_per_order: 10 },
           ],
         }),
       ),

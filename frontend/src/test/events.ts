@@ -1,7 +1,9 @@
-/** `EventPublic` bodies as the edge returns them. */
+import type { Schemas } from '@/api/client';
+
+/** `EventPublic` bodies as the edge returns them (typed by its schema, so they stay complete). */
 export const ORG_ID = '33333333-3333-4333-8333-333333333333';
 
-export function eventBody(overrides: Record<string, unknown> = {}) {
+export function eventBody(overrides: Partial<Schemas['EventPublic']> = {}): Schemas['EventPublic'] {
   return {
     id: '0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60',
     organization_id: ORG_ID,
@@ -18,8 +20,8 @@ export function eventBody(overrides: Record<string, unknown> = {}) {
     capacity: 5300,
     version: 3,
     zones: [
-      { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000 },
-      { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300 },
+      { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, max_per_order: 10 },
+      { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, max_per_order: 10 },
     ],
     sessions: [
       {
@@ -43,6 +45,32 @@ export function eventBody(overrides: Record<string, unknown> = {}) {
     published_at: '2026-01-01T00:00:00Z',
     cancelled_at: null,
     cancellation_reason: '',
+    featured: false,
+    sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: null, waiting_room: false, admission_per_minute: 300 },
+    ...overrides,
+  };
+}
+
+/** An `EventListing` (the listing and search) made from an `EventPublic`, as the edge derives it. */
+export function listingBody(
+  overrides: Partial<Schemas['EventListing']> = {},
+  event: Schemas['EventPublic'] = eventBody(),
+): Schemas['EventListing'] {
+  const prices = event.zones.map((zone) => zone.price).sort((a, b) => Number(a.amount) - Number(b.amount));
+  return {
+    id: event.id,
+    organization_id: event.organization_id,
+    name: event.name,
+    category: event.category,
+    venue: event.venue,
+    image_url: event.image_url,
+    starts_at: event.starts_at,
+    ends_at: event.ends_at,
+    timezone: event.timezone,
+    price_from: prices[0] ?? null,
+    available: true,
+    version: event.version,
+    featured: event.featured,
     ...overrides,
   };
 }
