@@ -1,17 +1,22 @@
 /** Reservation and availability bodies as the edge returns them (routes/reservations.py). */
+import type { Schemas } from '@/api/client';
+
 import { eventBody } from './events';
 
 const EVENT_ID = eventBody().id;
 
-export function zoneAvailability(zoneId: string, overrides: Record<string, unknown> = {}) {
+export function zoneAvailability(zoneId: string, overrides: Partial<Schemas['ZoneAvailabilityOut']> = {}): Schemas['ZoneAvailabilityOut'] {
   return { session_id: 's1', zone_id: zoneId, capacity: 100, available: 100, status: 'on_sale', ...overrides };
 }
 
-export function availabilityBody(zones: Record<string, unknown>[] = [zoneAvailability('z1'), zoneAvailability('z2')], overrides: Record<string, unknown> = {}) {
+export function availabilityBody(
+  zones: Schemas['ZoneAvailabilityOut'][] = [zoneAvailability('z1'), zoneAvailability('z2')],
+  overrides: Partial<Schemas['AvailabilityPublic']> = {},
+): Schemas['AvailabilityPublic'] {
   return { event_id: EVENT_ID, zones, as_of: '2030-01-01T00:00:00Z', on_sale_at: null, ...overrides };
 }
 
-export function reservationBody(overrides: Record<string, unknown> = {}) {
+export function reservationBody(overrides: Partial<Schemas['ReservationPublic']> = {}): Schemas['ReservationPublic'] {
   return {
     id: 'r1',
     status: 'held',

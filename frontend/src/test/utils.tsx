@@ -4,6 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
 import { vi } from 'vitest';
 
+import { type Schemas } from '@/api/client';
 import { AppProviders } from '@/app/AppProviders';
 import { routes as appRoutes } from '@/app/routes';
 import { useAuthStore } from '@/store/auth';
@@ -66,7 +67,7 @@ export interface TestUser {
 }
 
 /** A `UserPublic` body as the edge returns it. */
-export function userBody(user: TestUser = {}) {
+export function userBody(user: TestUser = {}): Schemas['UserPublic'] {
   return {
     id: user.id ?? '00000000-0000-4000-8000-000000000001',
     email: user.email ?? 'ana@example.org',
