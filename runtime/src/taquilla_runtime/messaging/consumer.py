@@ -78,7 +78,7 @@ class GaveUp(Exception):
 def dead_letter_headers(
     record: ConsumerRecord[Any, Any], reason: str, attempts: int
 ) -> list[tuple[str, bytes]]:
-    kept = [(k, v) for k, v in record.headers or () if not k.startswith("x-taquilla-")]
+    kept = [(k, v or b"") for k, v in record.headers or () if not k.startswith("x-taquilla-")]
     return [
         *kept,
         (ERROR_HEADER, reason.encode()),
@@ -128,6 +128,8 @@ class EnvelopeConsumer:
         self._span_name = span_name or f"{group_id} consume"
         self._stopping = asyncio.Event()
         self._tasks: dict[TopicPartition, asyncio.Task[None]] = {}
+        # Per partition, the offset of the first record not yet known to be handled.
+        self._unhandled: dict[TopicPartition, int] = {}
 
     def stop(self) -> None:
         self._stopping.set()
@@ -205,6 +207,10 @@ class EnvelopeConsumer:
                             extra={"partition": tp.partition},
                             exc_info=task.exception(),
                         )
+                        # Read again from the first record not known to be handled: never skip one.
+                        unhandled = self._unhandled.get(tp)
+                        if unhandled is not None and tp in consumer.assignment():
+                            consumer.seek(tp, unhandled)
                     if tp in consumer.assignment():
                         consumer.resume(tp)
         finally:
@@ -234,13 +240,23 @@ class EnvelopeConsumer:
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
     ) -> None:
         for record in records:
+            self._unhandled[tp] = record.offset
             if self._stopping.is_set():
                 consumer.seek(tp, record.offset)  # not handled: this consumer or the next reads it again
                 return
-            if await self.process(record) is None:
+            try:
+                outcome = await self.process(record)
+            except Exception as exc:
+                # A record this consumer cannot even process (a bug, an unexpected shape) goes to the
+                # dead-letter topic on its own; the records after it are still handled.
+                log.exception("message could not be processed", extra={"offset": record.offset})
+                await self._dead_letter(record, f"unprocessable: {type(exc).__name__}", 0)
+                outcome = self._finish(Outcome.POISON)
+            if outcome is None:
                 consumer.seek(tp, record.offset)  # stopping in the middle of retries
                 return
             await consumer.commit({tp: record.offset + 1})
+            self._unhandled[tp] = record.offset + 1
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 self._set_lag(tp.partition, max(0, highwater - record.offset - 1))
@@ -258,7 +274,8 @@ class EnvelopeConsumer:
         except InvalidEnvelope as exc:
             await self._dead_letter(record, f"poison: {exc.reason}", 0)
             return self._finish(Outcome.POISON)
-        headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
+        # Kafka allows a header without a value: it reads as empty.
+        headers = {k: (v or b"").decode(errors="replace") for k, v in record.headers or ()}
         attempt = 0
         while True:
             attempt += 1
