@@ -151,7 +151,7 @@ async def test_rejects_an_unknown_key_id(edge: httpx.AsyncClient, platform: Plat
         claims_for(platform, str(uuid.uuid4())),
         Ed25519PrivateKey.generate(),
         algorithm="EdDSA",
-        headers={"kid": "attacker-key"},
+        headers={"kid": "attacker-key", "typ": "at+jwt"},
     )
     await assert_rejected(edge, token, "unknown key")
 

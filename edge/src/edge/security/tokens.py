@@ -20,6 +20,7 @@ from taquilla_runtime.principal import Principal, PrincipalKind, Role
 
 log = logging.getLogger(__name__)
 ALGORITHMS = ["EdDSA"]
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 (a media type, RFC 9068)
 LEEWAY_SECONDS = 10
 
 
@@ -111,6 +112,10 @@ class TokenVerifier:
             raise TokenRejected("The access token is malformed") from None
         if header.get("alg") not in ALGORITHMS:
             raise TokenRejected("The access token's algorithm is not accepted")
+        # RFC 9068: an access token says so, so an ID token or another JWT signed with the same
+        # keys is never taken for one.
+        if header.get("typ") != ACCESS_TOKEN_TYPE:
+            raise TokenRejected("The token is not an access token")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise TokenRejected("The access token has no key id")
@@ -146,9 +151,13 @@ class TokenVerifier:
 
 def _principal(claims: dict[str, Any]) -> Principal:
     try:
+        kind = PrincipalKind(claims.get("kind", "user"))
+        if kind is PrincipalKind.SERVICE:
+            # Services call each other inside; no token from outside speaks for one.
+            raise ValueError("an external token cannot be a service")
         return Principal(
             subject=uuid.UUID(str(claims["sub"])),
-            kind=PrincipalKind(claims.get("kind", "user")),
+            kind=kind,
             role=Role(claims["role"]) if claims.get("role") else None,
             organization_id=uuid.UUID(str(claims["org"])) if claims.get("org") else None,
             scopes=frozenset(str(claims.get("scope", "")).split()),
