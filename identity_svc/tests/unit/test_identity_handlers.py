@@ -335,6 +335,24 @@ async def test_a_refresh_spends_the_token_and_issues_a_new_one_of_the_same_famil
     assert fresh.issued_at == it.clock()
 
 
+async def test_a_refresh_token_family_ends_thirty_days_after_sign_in_however_often_it_rotates() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    signed_in_at = it.clock()
+    grant = await sign_in(it, user.email)
+    for _ in range(29):  # a daily refresh keeps working for thirty days...
+        it.clock.advance(days=1)
+        grant = await refresh(it, grant.refresh_token)
+    newest = next(
+        t for t in it.uow.committed.refresh_tokens.values() if t.token_hash == hash_token(grant.refresh_token)
+    )
+    assert newest.expires_at == signed_in_at + dt.timedelta(days=30)
+    it.clock.advance(days=1)  # ...and not a moment longer: the holder signs in again
+    with pytest.raises(InvalidRefreshToken, match="expired"):
+        await refresh(it, grant.refresh_token)
+
+
 async def test_presenting_a_spent_refresh_token_revokes_its_whole_family() -> None:
     it = identity()
     user = make_user()

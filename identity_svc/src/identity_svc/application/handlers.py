@@ -216,7 +216,9 @@ async def issue_refresh_grant(
 ) -> Grant:
     """Rotates a refresh token: the presented one is spent, a new one of the same family is issued.
 
-    A spent token presented again means it leaked: the whole family is revoked.
+    A spent token presented again means it leaked: the whole family is revoked. A family lives at
+    most REFRESH_TOKEN_LIFETIME from the sign-in that started it, however often it rotates: each new
+    token keeps the family's deadline.
     """
     now = clock()
     async with uow:
@@ -240,7 +242,14 @@ async def issue_refresh_grant(
             raise InvalidRefreshToken("account unavailable")
         await uow.refresh_tokens.mark_used(stored.id, now)
         grant = await _issue_user_grant(
-            uow, keys, tokens, now, user, model.default_scopes(user.role), family_id=stored.family_id
+            uow,
+            keys,
+            tokens,
+            now,
+            user,
+            model.default_scopes(user.role),
+            family_id=stored.family_id,
+            family_expires_at=stored.expires_at,
         )
         await uow.commit()
     return grant
@@ -571,8 +580,10 @@ async def _issue_user_grant(
     user: model.User,
     scope: frozenset[str],
     family_id: uuid.UUID | None = None,
+    family_expires_at: dt.datetime | None = None,
 ) -> Grant:
-    """Stores a new refresh token (of a new family unless given) and signs an access token."""
+    """Stores a new refresh token (of a new family unless given, expiring with its family) and signs
+    an access token."""
     key = await _current_key(uow, keys, now)
     refresh = secrets.token_urlsafe(32)
     await uow.refresh_tokens.add(
@@ -582,7 +593,7 @@ async def _issue_user_grant(
             user_id=user.id,
             token_hash=hash_token(refresh),
             issued_at=now,
-            expires_at=now + model.REFRESH_TOKEN_LIFETIME,
+            expires_at=family_expires_at or now + model.REFRESH_TOKEN_LIFETIME,
         )
     )
     access = _access_token(
