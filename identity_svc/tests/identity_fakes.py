@@ -232,11 +232,13 @@ class FakePasswordHasher(PasswordHasher):
 
     def __init__(self) -> None:
         self.decoy_verifications = 0
+        self.verifications = 0
 
     def hash(self, password: str) -> str:
         return f"hashed:{password}"
 
     def verify(self, password_hash: str, password: str) -> bool:
+        self.verifications += 1
         return password_hash == self.hash(password)
 
     def verify_nothing(self, password: str) -> None:

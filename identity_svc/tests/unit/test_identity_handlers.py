@@ -272,8 +272,10 @@ async def test_five_failures_in_a_row_lock_the_account_until_the_clock_passes_th
     assert it.uow.committed.users[user.id].locked_until == NOW + dt.timedelta(seconds=30)
 
     it.clock.advance(seconds=29)
+    checked = it.hasher.verifications
     with pytest.raises(InvalidCredentials):
         await sign_in(it, user.email)  # the right password, but still locked
+    assert it.hasher.verifications == checked + 1  # a locked account still pays the password check
 
     it.clock.advance(seconds=1)
     await sign_in(it, user.email)

@@ -188,7 +188,10 @@ async def issue_password_grant(
             await _audit(uow, cmd.correlation_id, None, "auth.password_grant", "user:unknown", "denied")
             await uow.commit()
             raise InvalidCredentials()
-        if not user.can_sign_in(now) or not hasher.verify(user.password_hash, cmd.password):
+        # The password is checked even for a locked or inactive account, so a refusal costs the
+        # same whatever the account's state (nothing to learn from the answer's timing).
+        password_ok = hasher.verify(user.password_hash, cmd.password)
+        if not user.can_sign_in(now) or not password_ok:
             if user.active and not user.is_locked(now):
                 user.record_failed_sign_in(now)
             await uow.users.save(user)
