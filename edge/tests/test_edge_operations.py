@@ -100,7 +100,7 @@ async def test_maps_grpc_status_codes_to_http_once() -> None:
         grpc.StatusCode.UNAUTHENTICATED: 401,
         grpc.StatusCode.ALREADY_EXISTS: 409,
         grpc.StatusCode.ABORTED: 409,
-        grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+        grpc.StatusCode.RESOURCE_EXHAUSTED: 503,
         grpc.StatusCode.UNAVAILABLE: 503,
         grpc.StatusCode.DEADLINE_EXCEEDED: 504,
     }

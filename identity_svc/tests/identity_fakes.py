@@ -234,14 +234,18 @@ class FakePasswordHasher(PasswordHasher):
         self.decoy_verifications = 0
         self.verifications = 0
 
-    def hash(self, password: str) -> str:
+    @staticmethod
+    def hashed(password: str) -> str:
         return f"hashed:{password}"
 
-    def verify(self, password_hash: str, password: str) -> bool:
-        self.verifications += 1
-        return password_hash == self.hash(password)
+    async def hash(self, password: str) -> str:
+        return self.hashed(password)
 
-    def verify_nothing(self, password: str) -> None:
+    async def verify(self, password_hash: str, password: str) -> bool:
+        self.verifications += 1
+        return password_hash == self.hashed(password)
+
+    async def verify_nothing(self, password: str) -> None:
         self.decoy_verifications += 1
 
 

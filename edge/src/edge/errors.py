@@ -35,7 +35,8 @@ GRPC_TO_HTTP: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.FAILED_PRECONDITION: 409,
     grpc.StatusCode.PERMISSION_DENIED: 403,
     grpc.StatusCode.UNAUTHENTICATED: 401,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    # A service shedding load (identity_svc checking too many passwords at once): try again shortly.
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 503,
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
     grpc.StatusCode.CANCELLED: 499,
@@ -144,6 +145,11 @@ def install_error_handlers(app: FastAPI) -> None:
         named = problem_from_trailers(exc.trailing_metadata()) if client_error else None
         if status >= 500:
             log.warning("service call failed", extra={"grpc_code": exc.code().name, "path": request.url.path})
+        if exc.code() is grpc.StatusCode.RESOURCE_EXHAUSTED:
+            return problem_response(
+                request,
+                Problem(503, "Too busy right now: try again in a moment.", headers={"Retry-After": "1"}),
+            )
         if named is not None:
             return problem_response(
                 request,

@@ -89,7 +89,7 @@ async def seed(settings: Settings) -> None:
                             email=account.email,
                             full_name=account.full_name,
                             role=account.role,
-                            password_hash=hasher.hash(account.password),
+                            password_hash=await hasher.hash(account.password),
                             organization_id=account.organization_id,
                         )
                     )

@@ -66,7 +66,7 @@ def make_user(**overrides: Any) -> User:
         email=f"ana.{uuid.uuid4().hex[:8]}@example.com",
         full_name="Ana Gómez",
         role=Role.CUSTOMER,
-        password_hash=FakePasswordHasher().hash(PASSWORD),
+        password_hash=FakePasswordHasher.hashed(PASSWORD),
         created_at=NOW - dt.timedelta(days=10),
     )
     return dataclasses.replace(user, **overrides)
@@ -152,7 +152,7 @@ async def test_registering_stores_the_customer_and_its_audit_row_in_one_commit()
     assert it.uow.commits == 1
     stored = it.uow.committed.users[user.id]
     assert (stored.email, stored.role, stored.organization_id) == ("nueva@example.com", Role.CUSTOMER, None)
-    assert stored.password_hash == it.hasher.hash(PASSWORD)
+    assert stored.password_hash == it.hasher.hashed(PASSWORD)
     [row] = it.uow.audit_rows()
     assert (row.actor, row.action, row.target, row.outcome) == (
         str(user.id),

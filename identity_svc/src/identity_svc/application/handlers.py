@@ -132,7 +132,7 @@ async def register_customer(
         email=email,
         full_name=full_name,
         role=Role.CUSTOMER,
-        password_hash=hasher.hash(cmd.password),
+        password_hash=await hasher.hash(cmd.password),
         created_at=clock(),
     )
     async with uow:
@@ -184,13 +184,13 @@ async def issue_password_grant(
         user = await uow.users.by_email(cmd.email.strip().lower(), for_update=True)
         if user is None:
             # Same cost as a real check: no account enumeration by timing.
-            hasher.verify_nothing(cmd.password)
+            await hasher.verify_nothing(cmd.password)
             await _audit(uow, cmd.correlation_id, None, "auth.password_grant", "user:unknown", "denied")
             await uow.commit()
             raise InvalidCredentials()
         # The password is checked even for a locked or inactive account, so a refusal costs the
         # same whatever the account's state (nothing to learn from the answer's timing).
-        password_ok = hasher.verify(user.password_hash, cmd.password)
+        password_ok = await hasher.verify(user.password_hash, cmd.password)
         if not user.can_sign_in(now) or not password_ok:
             if user.active and not user.is_locked(now):
                 user.record_failed_sign_in(now)

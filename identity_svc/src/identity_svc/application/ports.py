@@ -140,14 +140,17 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
 
 
 class PasswordHasher(abc.ABC):
-    @abc.abstractmethod
-    def hash(self, password: str) -> str: ...
+    """Password hashing is deliberately slow: implementations keep it off the event loop and raise
+    Overloaded rather than queue without bound."""
 
     @abc.abstractmethod
-    def verify(self, password_hash: str, password: str) -> bool: ...
+    async def hash(self, password: str) -> str: ...
 
     @abc.abstractmethod
-    def verify_nothing(self, password: str) -> None:
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+    @abc.abstractmethod
+    async def verify_nothing(self, password: str) -> None:
         """Spends the same time as a real verification (for unknown accounts)."""
 
 

@@ -59,3 +59,7 @@ class Forbidden(IdentityError):
 
 class NotFound(IdentityError):
     pass
+
+
+class Overloaded(IdentityError):
+    """Too many passwords are being checked at once: the request is shed, to be retried shortly."""

@@ -68,6 +68,10 @@ _STATUS: dict[type[errors.IdentityError], tuple[grpc.StatusCode, str]] = {
     errors.NotAuthenticated: (grpc.StatusCode.UNAUTHENTICATED, "Authentication required."),
     errors.Forbidden: (grpc.StatusCode.PERMISSION_DENIED, "You may not do this."),
     errors.NotFound: (grpc.StatusCode.NOT_FOUND, "Not found."),
+    errors.Overloaded: (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "Too many sign-ins at once; try again in a moment.",
+    ),
 }
 
 

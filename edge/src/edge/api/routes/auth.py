@@ -121,6 +121,8 @@ _GRPC_TO_OAUTH = {
     grpc.StatusCode.INVALID_ARGUMENT: ("invalid_scope", 400),
     grpc.StatusCode.UNAVAILABLE: ("temporarily_unavailable", 503),
     grpc.StatusCode.DEADLINE_EXCEEDED: ("temporarily_unavailable", 503),
+    # identity_svc sheds sign-ins while too many passwords are being checked.
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ("temporarily_unavailable", 503),
 }
 
 
