@@ -5,39 +5,26 @@ from __future__ import annotations
 import uuid
 
 import grpc
-from opentelemetry import propagate
 
 from event_svc.application.ports import TakenPlaces
 from event_svc.domain.errors import SalesUnknown
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
-from taquilla_runtime.principal import Principal
+from taquilla_runtime.service_client import ServiceClient
 
 
 class GrpcTakenPlaces(TakenPlaces):
-    """Opens its channel on first use, inside the running event loop (grpc.aio binds to it)."""
-
     def __init__(self, address: str, *, deadline: float = 2.0) -> None:
-        self._address = address
-        self._deadline = deadline
-        self._channel: grpc.aio.Channel | None = None
-        self._stub: ticketing_service_pb2_grpc.TicketingServiceStub | None = None
-        self._metadata = (Principal.for_service("event_svc").to_metadata(),)
-
-    def _ticketing(self) -> ticketing_service_pb2_grpc.TicketingServiceStub:
-        if self._stub is None:
-            self._channel = grpc.aio.insecure_channel(self._address)
-            self._stub = ticketing_service_pb2_grpc.TicketingServiceStub(self._channel)
-        return self._stub
+        self._ticketing = ServiceClient(
+            address, ticketing_service_pb2_grpc.TicketingServiceStub, caller="event_svc", deadline=deadline
+        )
 
     async def for_event(self, event_id: uuid.UUID) -> dict[tuple[uuid.UUID, uuid.UUID], int]:
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)
         try:
-            reply = await self._ticketing().CountTaken(
+            reply = await self._ticketing.stub.CountTaken(
                 pb.CountTakenRequest(event_id=str(event_id)),
-                metadata=(*self._metadata, *carrier.items()),
-                timeout=self._deadline,
+                metadata=self._ticketing.metadata(),
+                timeout=self._ticketing.deadline,
             )
         except grpc.aio.AioRpcError as exc:
             if exc.code() is grpc.StatusCode.NOT_FOUND:
@@ -52,5 +39,4 @@ class GrpcTakenPlaces(TakenPlaces):
         }
 
     async def close(self) -> None:
-        if self._channel is not None:
-            await self._channel.close()
+        await self._ticketing.close()

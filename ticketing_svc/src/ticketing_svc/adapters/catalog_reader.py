@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from decimal import Decimal
+from typing import Any
 
 import grpc
-from opentelemetry import propagate
 
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla.events.v1 import event_service_pb2_grpc
-from taquilla_runtime.principal import Principal
+from taquilla_runtime.service_client import ServiceClient
 from taquilla_runtime.timestamps import from_timestamp
 from ticketing_svc.application.ports import CatalogReader
 from ticketing_svc.domain.model import (
@@ -69,45 +70,34 @@ def event_from_pb(event: pb.Event) -> CatalogEvent:
 
 
 class GrpcCatalogReader(CatalogReader):
-    """Opens its channel on first use, inside the running event loop (grpc.aio binds to it)."""
-
     def __init__(self, address: str, *, deadline: float = 2.0) -> None:
-        self._address = address
-        self._deadline = deadline
-        self._channel: grpc.aio.Channel | None = None
-        self._stub: event_service_pb2_grpc.EventServiceStub | None = None
-        self._metadata = (Principal.for_service("ticketing_svc").to_metadata(),)
-
-    def _events(self) -> event_service_pb2_grpc.EventServiceStub:
-        if self._stub is None:
-            self._channel = grpc.aio.insecure_channel(self._address)
-            self._stub = event_service_pb2_grpc.EventServiceStub(self._channel)
-        return self._stub
+        self._events = ServiceClient(
+            address, event_service_pb2_grpc.EventServiceStub, caller="ticketing_svc", deadline=deadline
+        )
 
     async def event_for_session(self, session_id: uuid.UUID) -> CatalogEvent | None:
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)
-        try:
-            reply = await self._events().FindEventBySession(
+        return await self._event_or_none(
+            self._events.stub.FindEventBySession(
                 pb.FindEventBySessionRequest(session_id=str(session_id)),
-                metadata=(*self._metadata, *carrier.items()),
-                timeout=self._deadline,
+                metadata=self._events.metadata(),
+                timeout=self._events.deadline,
             )
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() is grpc.StatusCode.NOT_FOUND:
-                return None
-            raise
-        return event_from_pb(reply.event)
+        )
 
     async def event(self, event_id: uuid.UUID) -> CatalogEvent | None:
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)
-        try:
-            reply = await self._events().GetEvent(
+        return await self._event_or_none(
+            self._events.stub.GetEvent(
                 pb.GetEventRequest(event_id=str(event_id)),
-                metadata=(*self._metadata, *carrier.items()),
-                timeout=self._deadline,
+                metadata=self._events.metadata(),
+                timeout=self._events.deadline,
             )
+        )
+
+    @staticmethod
+    async def _event_or_none(call: Awaitable[Any]) -> CatalogEvent | None:
+        """The event a reply carries; None when the catalog has no such (published) event."""
+        try:
+            reply = await call
         except grpc.aio.AioRpcError as exc:
             if exc.code() is grpc.StatusCode.NOT_FOUND:
                 return None
@@ -115,5 +105,4 @@ class GrpcCatalogReader(CatalogReader):
         return event_from_pb(reply.event)
 
     async def close(self) -> None:
-        if self._channel is not None:
-            await self._channel.close()
+        await self._events.close()

@@ -305,16 +305,9 @@ async def get_availability(
     """Places left and sale status per session x zone of a published (or once published) event;
     an event published a moment ago is read through from the catalog."""
     now = clock()
-    for attempt in range(2):
-        async with uow:
-            event = await uow.catalog.get(cmd.event_id)
-            if event is not None:
-                lines = await uow.inventory.for_event(cmd.event_id)
-                break
-        if attempt == 0:
-            await _read_through(uow, catalog, event_id=cmd.event_id)
-    else:
-        raise EventNotFound(cmd.event_id)
+    event = await _catalog_event(uow, catalog, cmd.event_id)
+    async with uow:
+        lines = await uow.inventory.for_event(cmd.event_id)
     zones = []
     for line in lines:
         selling = event.sells(line.session_id, now)
@@ -400,6 +393,7 @@ async def queue_standing(
 
 
 async def _catalog_event(uow: UnitOfWork, catalog: CatalogReader | None, event_id: uuid.UUID) -> CatalogEvent:
+    """Ticketing's copy of the event; one published a moment ago is read through from the catalog."""
     async with uow:
         event = await uow.catalog.get(event_id)
     if event is None:
@@ -416,8 +410,4 @@ async def _standing(
 ) -> QueueStanding:
     async with uow:
         lines = await uow.inventory.for_event(event.id)
-    live = {s.id for s in event.sessions if not s.removed and s.status not in ("cancelled", "finished")}
-    candidates = [line for line in lines if line.session_id in live]
-    # Sold out: every place of every session still to come is held or sold; those waiting are told.
-    sold_out = bool(candidates) and all(line.sold_out for line in candidates)
-    return standing(entry, event.settings, now, sold_out=sold_out, secret=secret)
+    return standing(entry, event.settings, now, sold_out=event.sold_out(lines), secret=secret)

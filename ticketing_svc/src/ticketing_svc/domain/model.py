@@ -53,6 +53,8 @@ class ReservationStatus(enum.StrEnum):
 # The catalog's states, as its messages name them.
 EVENT_SELLING_STATUS = "published"
 SESSION_SELLING_STATUS = "on_sale"
+# A session in one of these sells nothing more.
+CLOSED_SESSION_STATUSES = frozenset({"cancelled", "finished"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,12 @@ class CatalogEvent:
             version=update.event_version,
             sessions=(*sessions, update.session),
         )
+
+    def sold_out(self, lines: Iterable[InventoryLine]) -> bool:
+        """Every place of every session still to come is held or sold (those waiting are told)."""
+        live = {s.id for s in self.sessions if not s.removed and s.status not in CLOSED_SESSION_STATUSES}
+        candidates = [line for line in lines if line.session_id in live]
+        return bool(candidates) and all(line.sold_out for line in candidates)
 
     def inventory_lines(self) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
         """(session id, zone id, capacity) of every pair that can be sold."""
