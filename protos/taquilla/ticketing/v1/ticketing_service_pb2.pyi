@@ -33,6 +33,8 @@ class _ReservationStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapp
     """The buyer (or a cancellation of the event) let the places go."""
     RESERVATION_STATUS_EXPIRED: _ReservationStatus.ValueType  # 3
     """The hold ran out before it was paid."""
+    RESERVATION_STATUS_PURCHASED: _ReservationStatus.ValueType  # 4
+    """Paid: its places are sold and its order has the tickets."""
 
 class ReservationStatus(_ReservationStatus, metaclass=_ReservationStatusEnumTypeWrapper): ...
 
@@ -43,6 +45,8 @@ RESERVATION_STATUS_RELEASED: ReservationStatus.ValueType  # 2
 """The buyer (or a cancellation of the event) let the places go."""
 RESERVATION_STATUS_EXPIRED: ReservationStatus.ValueType  # 3
 """The hold ran out before it was paid."""
+RESERVATION_STATUS_PURCHASED: ReservationStatus.ValueType  # 4
+"""Paid: its places are sold and its order has the tickets."""
 global___ReservationStatus = ReservationStatus
 
 class _SaleStatus:
@@ -94,6 +98,70 @@ QUEUE_STATUS_ADMITTED: QueueStatus.ValueType  # 2
 QUEUE_STATUS_SOLD_OUT: QueueStatus.ValueType  # 3
 """Everything sold out while the caller waited."""
 global___QueueStatus = QueueStatus
+
+class _OrderStatus:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _OrderStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_OrderStatus.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    ORDER_STATUS_UNSPECIFIED: _OrderStatus.ValueType  # 0
+    ORDER_STATUS_PENDING_PAYMENT: _OrderStatus.ValueType  # 1
+    """Waiting for the buyer to pay at the provider's page (payment.checkout_url)."""
+    ORDER_STATUS_PAID: _OrderStatus.ValueType  # 2
+    """Paid: the places are sold and the tickets issued."""
+    ORDER_STATUS_PARTIALLY_REFUNDED: _OrderStatus.ValueType  # 3
+    """Paid, and part of it refunded."""
+    ORDER_STATUS_REFUNDED: _OrderStatus.ValueType  # 4
+    """Paid, and all of it refunded."""
+    ORDER_STATUS_FAILED: _OrderStatus.ValueType  # 5
+    """The last payment attempt was declined; the buyer may try again while the hold lasts."""
+    ORDER_STATUS_EXPIRED: _OrderStatus.ValueType  # 6
+    """Not paid before the hold ran out; the places are on sale again."""
+    ORDER_STATUS_CANCELLED: _OrderStatus.ValueType  # 7
+    """Given up before payment (the reservation was released or the event cancelled)."""
+
+class OrderStatus(_OrderStatus, metaclass=_OrderStatusEnumTypeWrapper): ...
+
+ORDER_STATUS_UNSPECIFIED: OrderStatus.ValueType  # 0
+ORDER_STATUS_PENDING_PAYMENT: OrderStatus.ValueType  # 1
+"""Waiting for the buyer to pay at the provider's page (payment.checkout_url)."""
+ORDER_STATUS_PAID: OrderStatus.ValueType  # 2
+"""Paid: the places are sold and the tickets issued."""
+ORDER_STATUS_PARTIALLY_REFUNDED: OrderStatus.ValueType  # 3
+"""Paid, and part of it refunded."""
+ORDER_STATUS_REFUNDED: OrderStatus.ValueType  # 4
+"""Paid, and all of it refunded."""
+ORDER_STATUS_FAILED: OrderStatus.ValueType  # 5
+"""The last payment attempt was declined; the buyer may try again while the hold lasts."""
+ORDER_STATUS_EXPIRED: OrderStatus.ValueType  # 6
+"""Not paid before the hold ran out; the places are on sale again."""
+ORDER_STATUS_CANCELLED: OrderStatus.ValueType  # 7
+"""Given up before payment (the reservation was released or the event cancelled)."""
+global___OrderStatus = OrderStatus
+
+class _TicketStatus:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _TicketStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_TicketStatus.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    TICKET_STATUS_UNSPECIFIED: _TicketStatus.ValueType  # 0
+    TICKET_STATUS_VALID: _TicketStatus.ValueType  # 1
+    TICKET_STATUS_REVOKED: _TicketStatus.ValueType  # 2
+    """Refunded or cancelled: it admits nobody."""
+    TICKET_STATUS_USED: _TicketStatus.ValueType  # 3
+    """Checked in at the door."""
+
+class TicketStatus(_TicketStatus, metaclass=_TicketStatusEnumTypeWrapper): ...
+
+TICKET_STATUS_UNSPECIFIED: TicketStatus.ValueType  # 0
+TICKET_STATUS_VALID: TicketStatus.ValueType  # 1
+TICKET_STATUS_REVOKED: TicketStatus.ValueType  # 2
+"""Refunded or cancelled: it admits nobody."""
+TICKET_STATUS_USED: TicketStatus.ValueType  # 3
+"""Checked in at the door."""
+global___TicketStatus = TicketStatus
 
 @typing.final
 class Money(google.protobuf.message.Message):
@@ -579,3 +647,523 @@ class QueueStanding(google.protobuf.message.Message):
     def WhichOneof(self, oneof_group: typing.Literal["_position", b"_position"]) -> typing.Literal["position"] | None: ...
 
 global___QueueStanding = QueueStanding
+
+@typing.final
+class Buyer(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: builtins.int
+    EMAIL_FIELD_NUMBER: builtins.int
+    LOCALE_FIELD_NUMBER: builtins.int
+    name: builtins.str
+    """1..200 characters."""
+    email: builtins.str
+    """A deliverable address, at most 254 characters."""
+    locale: builtins.str
+    """"es" or "en": the language of the buyer's e-mails and PDF."""
+    def __init__(
+        self,
+        *,
+        name: builtins.str = ...,
+        email: builtins.str = ...,
+        locale: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["email", b"email", "locale", b"locale", "name", b"name"]) -> None: ...
+
+global___Buyer = Buyer
+
+@typing.final
+class Payment(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    PROVIDER_FIELD_NUMBER: builtins.int
+    CHECKOUT_URL_FIELD_NUMBER: builtins.int
+    FAILURE_CODE_FIELD_NUMBER: builtins.int
+    provider: builtins.str
+    """"stripe"."""
+    checkout_url: builtins.str
+    """The provider's hosted page where the buyer pays (while the order waits for payment)."""
+    failure_code: builtins.str
+    """Why the last attempt failed, in the provider's words ("card_declined"), when it did."""
+    def __init__(
+        self,
+        *,
+        provider: builtins.str = ...,
+        checkout_url: builtins.str = ...,
+        failure_code: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["checkout_url", b"checkout_url", "failure_code", b"failure_code", "provider", b"provider"]) -> None: ...
+
+global___Payment = Payment
+
+@typing.final
+class Order(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    RESERVATION_ID_FIELD_NUMBER: builtins.int
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    EVENT_NAME_FIELD_NUMBER: builtins.int
+    SESSION_ID_FIELD_NUMBER: builtins.int
+    ITEMS_FIELD_NUMBER: builtins.int
+    TOTAL_FIELD_NUMBER: builtins.int
+    REFUNDED_FIELD_NUMBER: builtins.int
+    BUYER_FIELD_NUMBER: builtins.int
+    PAYMENT_FIELD_NUMBER: builtins.int
+    CREATED_AT_FIELD_NUMBER: builtins.int
+    PAY_BY_FIELD_NUMBER: builtins.int
+    PAID_AT_FIELD_NUMBER: builtins.int
+    UPDATED_AT_FIELD_NUMBER: builtins.int
+    TICKET_IDS_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    status: global___OrderStatus.ValueType
+    reservation_id: builtins.str
+    event_id: builtins.str
+    event_name: builtins.str
+    session_id: builtins.str
+    @property
+    def items(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ReservationItem]: ...
+    @property
+    def total(self) -> global___Money: ...
+    @property
+    def refunded(self) -> global___Money:
+        """What was refunded so far ("0.00" when nothing)."""
+
+    @property
+    def buyer(self) -> global___Buyer: ...
+    @property
+    def payment(self) -> global___Payment: ...
+    @property
+    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    @property
+    def pay_by(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Until when the places are held for this order's payment."""
+
+    @property
+    def paid_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    @property
+    def updated_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    @property
+    def ticket_ids(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """The ids of the order's tickets, once paid."""
+
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        status: global___OrderStatus.ValueType = ...,
+        reservation_id: builtins.str = ...,
+        event_id: builtins.str = ...,
+        event_name: builtins.str = ...,
+        session_id: builtins.str = ...,
+        items: collections.abc.Iterable[global___ReservationItem] | None = ...,
+        total: global___Money | None = ...,
+        refunded: global___Money | None = ...,
+        buyer: global___Buyer | None = ...,
+        payment: global___Payment | None = ...,
+        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        pay_by: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        paid_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        updated_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        ticket_ids: collections.abc.Iterable[builtins.str] | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["buyer", b"buyer", "created_at", b"created_at", "paid_at", b"paid_at", "pay_by", b"pay_by", "payment", b"payment", "refunded", b"refunded", "total", b"total", "updated_at", b"updated_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["buyer", b"buyer", "created_at", b"created_at", "event_id", b"event_id", "event_name", b"event_name", "id", b"id", "items", b"items", "paid_at", b"paid_at", "pay_by", b"pay_by", "payment", b"payment", "refunded", b"refunded", "reservation_id", b"reservation_id", "session_id", b"session_id", "status", b"status", "ticket_ids", b"ticket_ids", "total", b"total", "updated_at", b"updated_at"]) -> None: ...
+
+global___Order = Order
+
+@typing.final
+class CreateOrderRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    RESERVATION_ID_FIELD_NUMBER: builtins.int
+    BUYER_FIELD_NUMBER: builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
+    REQUEST_FINGERPRINT_FIELD_NUMBER: builtins.int
+    RETURN_URL_FIELD_NUMBER: builtins.int
+    reservation_id: builtins.str
+    idempotency_key: builtins.str
+    request_fingerprint: builtins.str
+    return_url: builtins.str
+    """Where the provider's page sends the buyer back (the web app's order page); `{ORDER_ID}` in it
+    is replaced by the order's id. Must be one of the configured return origins.
+    """
+    @property
+    def buyer(self) -> global___Buyer: ...
+    def __init__(
+        self,
+        *,
+        reservation_id: builtins.str = ...,
+        buyer: global___Buyer | None = ...,
+        idempotency_key: builtins.str = ...,
+        request_fingerprint: builtins.str = ...,
+        return_url: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["buyer", b"buyer"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["buyer", b"buyer", "idempotency_key", b"idempotency_key", "request_fingerprint", b"request_fingerprint", "reservation_id", b"reservation_id", "return_url", b"return_url"]) -> None: ...
+
+global___CreateOrderRequest = CreateOrderRequest
+
+@typing.final
+class OrderResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ORDER_FIELD_NUMBER: builtins.int
+    @property
+    def order(self) -> global___Order: ...
+    def __init__(
+        self,
+        *,
+        order: global___Order | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["order", b"order"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["order", b"order"]) -> None: ...
+
+global___OrderResponse = OrderResponse
+
+@typing.final
+class GetOrderRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+
+global___GetOrderRequest = GetOrderRequest
+
+@typing.final
+class ListMyOrdersRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    LIMIT_FIELD_NUMBER: builtins.int
+    CURSOR_FIELD_NUMBER: builtins.int
+    STATUSES_FIELD_NUMBER: builtins.int
+    limit: builtins.int
+    """1..100, default 20."""
+    cursor: builtins.str
+    @property
+    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___OrderStatus.ValueType]: ...
+    def __init__(
+        self,
+        *,
+        limit: builtins.int = ...,
+        cursor: builtins.str = ...,
+        statuses: collections.abc.Iterable[global___OrderStatus.ValueType] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "limit", b"limit", "statuses", b"statuses"]) -> None: ...
+
+global___ListMyOrdersRequest = ListMyOrdersRequest
+
+@typing.final
+class ListEventOrdersRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    QUERY_FIELD_NUMBER: builtins.int
+    STATUSES_FIELD_NUMBER: builtins.int
+    LIMIT_FIELD_NUMBER: builtins.int
+    CURSOR_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    query: builtins.str
+    """Part of the buyer's name or e-mail (case-insensitive), or a whole order id; at most 200 characters."""
+    limit: builtins.int
+    """1..100, default 20."""
+    cursor: builtins.str
+    @property
+    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___OrderStatus.ValueType]: ...
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        query: builtins.str = ...,
+        statuses: collections.abc.Iterable[global___OrderStatus.ValueType] | None = ...,
+        limit: builtins.int = ...,
+        cursor: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "event_id", b"event_id", "limit", b"limit", "query", b"query", "statuses", b"statuses"]) -> None: ...
+
+global___ListEventOrdersRequest = ListEventOrdersRequest
+
+@typing.final
+class ListOrdersResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ORDERS_FIELD_NUMBER: builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: builtins.int
+    next_cursor: builtins.str
+    """Empty on the last page."""
+    @property
+    def orders(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Order]: ...
+    def __init__(
+        self,
+        *,
+        orders: collections.abc.Iterable[global___Order] | None = ...,
+        next_cursor: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["next_cursor", b"next_cursor", "orders", b"orders"]) -> None: ...
+
+global___ListOrdersResponse = ListOrdersResponse
+
+@typing.final
+class PaymentNotice(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    PROVIDER_FIELD_NUMBER: builtins.int
+    NOTICE_ID_FIELD_NUMBER: builtins.int
+    NOTICE_TYPE_FIELD_NUMBER: builtins.int
+    OBJECT_ID_FIELD_NUMBER: builtins.int
+    ORDER_ID_FIELD_NUMBER: builtins.int
+    provider: builtins.str
+    """"stripe"."""
+    notice_id: builtins.str
+    """The provider's id of this notification (Stripe's event id, "evt_…")."""
+    notice_type: builtins.str
+    """The provider's type ("checkout.session.completed", "payment_intent.payment_failed", …)."""
+    object_id: builtins.str
+    """The provider's object the notification is about ("cs_…", "pi_…", "re_…")."""
+    order_id: builtins.str
+    """The order id the payment carries in its metadata, when it does."""
+    def __init__(
+        self,
+        *,
+        provider: builtins.str = ...,
+        notice_id: builtins.str = ...,
+        notice_type: builtins.str = ...,
+        object_id: builtins.str = ...,
+        order_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["notice_id", b"notice_id", "notice_type", b"notice_type", "object_id", b"object_id", "order_id", b"order_id", "provider", b"provider"]) -> None: ...
+
+global___PaymentNotice = PaymentNotice
+
+@typing.final
+class PaymentNoticeResult(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    DUPLICATE_FIELD_NUMBER: builtins.int
+    ORDER_ID_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    duplicate: builtins.bool
+    """True when this notice was handled before (nothing changed now)."""
+    order_id: builtins.str
+    """The order it concerned, if any, and its status after handling it."""
+    status: global___OrderStatus.ValueType
+    def __init__(
+        self,
+        *,
+        duplicate: builtins.bool = ...,
+        order_id: builtins.str = ...,
+        status: global___OrderStatus.ValueType = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["duplicate", b"duplicate", "order_id", b"order_id", "status", b"status"]) -> None: ...
+
+global___PaymentNoticeResult = PaymentNoticeResult
+
+@typing.final
+class Ticket(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    ORDER_ID_FIELD_NUMBER: builtins.int
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    EVENT_NAME_FIELD_NUMBER: builtins.int
+    SESSION_ID_FIELD_NUMBER: builtins.int
+    ZONE_ID_FIELD_NUMBER: builtins.int
+    ZONE_NAME_FIELD_NUMBER: builtins.int
+    HOLDER_NAME_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    SECRET_FIELD_NUMBER: builtins.int
+    PRICE_FIELD_NUMBER: builtins.int
+    ISSUED_AT_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    order_id: builtins.str
+    event_id: builtins.str
+    event_name: builtins.str
+    session_id: builtins.str
+    zone_id: builtins.str
+    zone_name: builtins.str
+    holder_name: builtins.str
+    status: global___TicketStatus.ValueType
+    secret: builtins.str
+    """The signed QR content (only for the holder, the organizer and admins)."""
+    @property
+    def price(self) -> global___Money: ...
+    @property
+    def issued_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        order_id: builtins.str = ...,
+        event_id: builtins.str = ...,
+        event_name: builtins.str = ...,
+        session_id: builtins.str = ...,
+        zone_id: builtins.str = ...,
+        zone_name: builtins.str = ...,
+        holder_name: builtins.str = ...,
+        status: global___TicketStatus.ValueType = ...,
+        secret: builtins.str = ...,
+        price: global___Money | None = ...,
+        issued_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["issued_at", b"issued_at", "price", b"price"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "event_name", b"event_name", "holder_name", b"holder_name", "id", b"id", "issued_at", b"issued_at", "order_id", b"order_id", "price", b"price", "secret", b"secret", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]) -> None: ...
+
+global___Ticket = Ticket
+
+@typing.final
+class ListMyTicketsRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    LIMIT_FIELD_NUMBER: builtins.int
+    CURSOR_FIELD_NUMBER: builtins.int
+    limit: builtins.int
+    """1..100, default 20."""
+    cursor: builtins.str
+    def __init__(
+        self,
+        *,
+        limit: builtins.int = ...,
+        cursor: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "limit", b"limit"]) -> None: ...
+
+global___ListMyTicketsRequest = ListMyTicketsRequest
+
+@typing.final
+class ListTicketsResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    TICKETS_FIELD_NUMBER: builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: builtins.int
+    next_cursor: builtins.str
+    @property
+    def tickets(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Ticket]: ...
+    def __init__(
+        self,
+        *,
+        tickets: collections.abc.Iterable[global___Ticket] | None = ...,
+        next_cursor: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["next_cursor", b"next_cursor", "tickets", b"tickets"]) -> None: ...
+
+global___ListTicketsResponse = ListTicketsResponse
+
+@typing.final
+class GetTicketRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+
+global___GetTicketRequest = GetTicketRequest
+
+@typing.final
+class TicketResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    TICKET_FIELD_NUMBER: builtins.int
+    @property
+    def ticket(self) -> global___Ticket: ...
+    def __init__(
+        self,
+        *,
+        ticket: global___Ticket | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["ticket", b"ticket"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["ticket", b"ticket"]) -> None: ...
+
+global___TicketResponse = TicketResponse
+
+@typing.final
+class Document(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    CONTENT_TYPE_FIELD_NUMBER: builtins.int
+    CONTENT_FIELD_NUMBER: builtins.int
+    FILENAME_FIELD_NUMBER: builtins.int
+    content_type: builtins.str
+    """"image/svg+xml" or "application/pdf"."""
+    content: builtins.bytes
+    filename: builtins.str
+    """A suggested file name ("taquilla-order-<id>.pdf")."""
+    def __init__(
+        self,
+        *,
+        content_type: builtins.str = ...,
+        content: builtins.bytes = ...,
+        filename: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["content", b"content", "content_type", b"content_type", "filename", b"filename"]) -> None: ...
+
+global___Document = Document
+
+@typing.final
+class GetTicketSigningKeysRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+
+global___GetTicketSigningKeysRequest = GetTicketSigningKeysRequest
+
+@typing.final
+class SigningKey(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    KID_FIELD_NUMBER: builtins.int
+    KTY_FIELD_NUMBER: builtins.int
+    CRV_FIELD_NUMBER: builtins.int
+    X_FIELD_NUMBER: builtins.int
+    ALG_FIELD_NUMBER: builtins.int
+    USE_FIELD_NUMBER: builtins.int
+    kid: builtins.str
+    """JWK members (RFC 8037): kty "OKP", crv "Ed25519", alg "EdDSA", use "sig"."""
+    kty: builtins.str
+    crv: builtins.str
+    x: builtins.str
+    """The public key, base64url without padding."""
+    alg: builtins.str
+    use: builtins.str
+    def __init__(
+        self,
+        *,
+        kid: builtins.str = ...,
+        kty: builtins.str = ...,
+        crv: builtins.str = ...,
+        x: builtins.str = ...,
+        alg: builtins.str = ...,
+        use: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["alg", b"alg", "crv", b"crv", "kid", b"kid", "kty", b"kty", "use", b"use", "x", b"x"]) -> None: ...
+
+global___SigningKey = SigningKey
+
+@typing.final
+class TicketSigningKeys(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    KEYS_FIELD_NUMBER: builtins.int
+    @property
+    def keys(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___SigningKey]: ...
+    def __init__(
+        self,
+        *,
+        keys: collections.abc.Iterable[global___SigningKey] | None = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["keys", b"keys"]) -> None: ...
+
+global___TicketSigningKeys = TicketSigningKeys

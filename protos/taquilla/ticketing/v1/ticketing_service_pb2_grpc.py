@@ -92,6 +92,56 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetQueueStandingRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.FromString,
                 _registered_method=True)
+        self.CreateOrder = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/CreateOrder',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CreateOrderRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OrderResponse.FromString,
+                _registered_method=True)
+        self.GetOrder = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetOrder',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OrderResponse.FromString,
+                _registered_method=True)
+        self.ListMyOrders = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/ListMyOrders',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyOrdersRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListOrdersResponse.FromString,
+                _registered_method=True)
+        self.ListEventOrders = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/ListEventOrders',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventOrdersRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListOrdersResponse.FromString,
+                _registered_method=True)
+        self.HandlePaymentNotice = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/HandlePaymentNotice',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.PaymentNotice.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.PaymentNoticeResult.FromString,
+                _registered_method=True)
+        self.ListMyTickets = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/ListMyTickets',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyTicketsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListTicketsResponse.FromString,
+                _registered_method=True)
+        self.GetTicket = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetTicket',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketResponse.FromString,
+                _registered_method=True)
+        self.GetTicketQrCode = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetTicketQrCode',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.FromString,
+                _registered_method=True)
+        self.GetOrderTicketsPdf = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetOrderTicketsPdf',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.FromString,
+                _registered_method=True)
+        self.GetTicketSigningKeys = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetTicketSigningKeys',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.FromString,
+                _registered_method=True)
 
 
 class TicketingServiceServicer(object):
@@ -180,6 +230,83 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateOrder(self, request, context):
+        """Turns a held reservation of the caller into an order awaiting payment at the provider, and
+        extends the hold once to cover the payment (the event's payment window, default 10 minutes).
+        Idempotent like Reserve. FAILED_PRECONDITION with problem `reservation-not-held` when the
+        reservation is no longer held, `order-exists` (with the order's id) when it already has one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrder(self, request, context):
+        """One order: for its buyer, the organizer of its event, or an admin; NOT_FOUND for anyone else.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyOrders(self, request, context):
+        """The caller's orders, newest first, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEventOrders(self, request, context):
+        """The orders of one event, newest first, for its organizer or an admin: searched by buyer name,
+        e-mail or order id, filtered by status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HandlePaymentNotice(self, request, context):
+        """A payment provider's notification, its signature already verified by the edge. Idempotent by
+        the provider's event id (kept 45 days); the order's payment is re-read from the provider, so
+        a late or out-of-order notification never moves an order backwards. Services only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyTickets(self, request, context):
+        """The caller's tickets, newest first, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTicket(self, request, context):
+        """One ticket: for its holder's account, the organizer of its event, or an admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTicketQrCode(self, request, context):
+        """One ticket's QR code as SVG, for those who may see the ticket.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrderTicketsPdf(self, request, context):
+        """A printable PDF of every ticket of a paid order, for those who may see the order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTicketSigningKeys(self, request, context):
+        """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
+        retired by a rotation stay listed while tickets they signed may still be used.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -222,6 +349,56 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.GetQueueStanding,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetQueueStandingRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.SerializeToString,
+            ),
+            'CreateOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOrder,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CreateOrderRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OrderResponse.SerializeToString,
+            ),
+            'GetOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrder,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OrderResponse.SerializeToString,
+            ),
+            'ListMyOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyOrders,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyOrdersRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListOrdersResponse.SerializeToString,
+            ),
+            'ListEventOrders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEventOrders,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventOrdersRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListOrdersResponse.SerializeToString,
+            ),
+            'HandlePaymentNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandlePaymentNotice,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.PaymentNotice.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.PaymentNoticeResult.SerializeToString,
+            ),
+            'ListMyTickets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyTickets,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyTicketsRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListTicketsResponse.SerializeToString,
+            ),
+            'GetTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTicket,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketResponse.SerializeToString,
+            ),
+            'GetTicketQrCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTicketQrCode,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.SerializeToString,
+            ),
+            'GetOrderTicketsPdf': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrderTicketsPdf,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.SerializeToString,
+            ),
+            'GetTicketSigningKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTicketSigningKeys,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -458,6 +635,276 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/GetQueueStanding',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetQueueStandingRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.QueueStanding.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/CreateOrder',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CreateOrderRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetOrder',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/ListMyOrders',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyOrdersRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEventOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/ListEventOrders',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventOrdersRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandlePaymentNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/HandlePaymentNotice',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.PaymentNotice.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.PaymentNoticeResult.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyTickets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/ListMyTickets',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyTicketsRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListTicketsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetTicket',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTicketQrCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetTicketQrCode',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrderTicketsPdf(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetOrderTicketsPdf',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTicketSigningKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetTicketSigningKeys',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.FromString,
             options,
             channel_credentials,
             insecure,

@@ -101,6 +101,77 @@ class TicketingServiceStub:
     bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
     """
 
+    CreateOrder: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.CreateOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
+    ]
+    """Turns a held reservation of the caller into an order awaiting payment at the provider, and
+    extends the hold once to cover the payment (the event's payment window, default 10 minutes).
+    Idempotent like Reserve. FAILED_PRECONDITION with problem `reservation-not-held` when the
+    reservation is no longer held, `order-exists` (with the order's id) when it already has one.
+    """
+
+    GetOrder: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
+    ]
+    """One order: for its buyer, the organizer of its event, or an admin; NOT_FOUND for anyone else."""
+
+    ListMyOrders: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.ListMyOrdersRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
+    ]
+    """The caller's orders, newest first, a page at a time."""
+
+    ListEventOrders: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.ListEventOrdersRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
+    ]
+    """The orders of one event, newest first, for its organizer or an admin: searched by buyer name,
+    e-mail or order id, filtered by status.
+    """
+
+    HandlePaymentNotice: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNotice,
+        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult,
+    ]
+    """A payment provider's notification, its signature already verified by the edge. Idempotent by
+    the provider's event id (kept 45 days); the order's payment is re-read from the provider, so
+    a late or out-of-order notification never moves an order backwards. Services only.
+    """
+
+    ListMyTickets: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.ListMyTicketsRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse,
+    ]
+    """The caller's tickets, newest first, a page at a time."""
+
+    GetTicket: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse,
+    ]
+    """One ticket: for its holder's account, the organizer of its event, or an admin."""
+
+    GetTicketQrCode: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.Document,
+    ]
+    """One ticket's QR code as SVG, for those who may see the ticket."""
+
+    GetOrderTicketsPdf: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.Document,
+    ]
+    """A printable PDF of every ticket of a paid order, for those who may see the order."""
+
+    GetTicketSigningKeys: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketSigningKeysRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys,
+    ]
+    """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
+    retired by a rotation stay listed while tickets they signed may still be used.
+    """
+
 class TicketingServiceAsyncStub:
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
     published event it keeps the capacity and the places held and sold. It follows the catalog by
@@ -182,6 +253,77 @@ class TicketingServiceAsyncStub:
     ]
     """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
     bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
+    """
+
+    CreateOrder: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.CreateOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
+    ]
+    """Turns a held reservation of the caller into an order awaiting payment at the provider, and
+    extends the hold once to cover the payment (the event's payment window, default 10 minutes).
+    Idempotent like Reserve. FAILED_PRECONDITION with problem `reservation-not-held` when the
+    reservation is no longer held, `order-exists` (with the order's id) when it already has one.
+    """
+
+    GetOrder: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
+    ]
+    """One order: for its buyer, the organizer of its event, or an admin; NOT_FOUND for anyone else."""
+
+    ListMyOrders: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.ListMyOrdersRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
+    ]
+    """The caller's orders, newest first, a page at a time."""
+
+    ListEventOrders: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.ListEventOrdersRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
+    ]
+    """The orders of one event, newest first, for its organizer or an admin: searched by buyer name,
+    e-mail or order id, filtered by status.
+    """
+
+    HandlePaymentNotice: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNotice,
+        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult,
+    ]
+    """A payment provider's notification, its signature already verified by the edge. Idempotent by
+    the provider's event id (kept 45 days); the order's payment is re-read from the provider, so
+    a late or out-of-order notification never moves an order backwards. Services only.
+    """
+
+    ListMyTickets: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.ListMyTicketsRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse,
+    ]
+    """The caller's tickets, newest first, a page at a time."""
+
+    GetTicket: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse,
+    ]
+    """One ticket: for its holder's account, the organizer of its event, or an admin."""
+
+    GetTicketQrCode: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.Document,
+    ]
+    """One ticket's QR code as SVG, for those who may see the ticket."""
+
+    GetOrderTicketsPdf: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.Document,
+    ]
+    """A printable PDF of every ticket of a paid order, for those who may see the order."""
+
+    GetTicketSigningKeys: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketSigningKeysRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys,
+    ]
+    """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
+    retired by a rotation stay listed while tickets they signed may still be used.
     """
 
 class TicketingServiceServicer(metaclass=abc.ABCMeta):
@@ -281,6 +423,97 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
     ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding]]:
         """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
         bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
+        """
+
+    @abc.abstractmethod
+    def CreateOrder(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.CreateOrderRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse]]:
+        """Turns a held reservation of the caller into an order awaiting payment at the provider, and
+        extends the hold once to cover the payment (the event's payment window, default 10 minutes).
+        Idempotent like Reserve. FAILED_PRECONDITION with problem `reservation-not-held` when the
+        reservation is no longer held, `order-exists` (with the order's id) when it already has one.
+        """
+
+    @abc.abstractmethod
+    def GetOrder(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse]]:
+        """One order: for its buyer, the organizer of its event, or an admin; NOT_FOUND for anyone else."""
+
+    @abc.abstractmethod
+    def ListMyOrders(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.ListMyOrdersRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse]]:
+        """The caller's orders, newest first, a page at a time."""
+
+    @abc.abstractmethod
+    def ListEventOrders(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.ListEventOrdersRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse]]:
+        """The orders of one event, newest first, for its organizer or an admin: searched by buyer name,
+        e-mail or order id, filtered by status.
+        """
+
+    @abc.abstractmethod
+    def HandlePaymentNotice(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.PaymentNotice,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult]]:
+        """A payment provider's notification, its signature already verified by the edge. Idempotent by
+        the provider's event id (kept 45 days); the order's payment is re-read from the provider, so
+        a late or out-of-order notification never moves an order backwards. Services only.
+        """
+
+    @abc.abstractmethod
+    def ListMyTickets(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.ListMyTicketsRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse]]:
+        """The caller's tickets, newest first, a page at a time."""
+
+    @abc.abstractmethod
+    def GetTicket(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse]]:
+        """One ticket: for its holder's account, the organizer of its event, or an admin."""
+
+    @abc.abstractmethod
+    def GetTicketQrCode(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.Document, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.Document]]:
+        """One ticket's QR code as SVG, for those who may see the ticket."""
+
+    @abc.abstractmethod
+    def GetOrderTicketsPdf(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.Document, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.Document]]:
+        """A printable PDF of every ticket of a paid order, for those who may see the order."""
+
+    @abc.abstractmethod
+    def GetTicketSigningKeys(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.GetTicketSigningKeysRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys]]:
+        """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
+        retired by a rotation stay listed while tickets they signed may still be used.
         """
 
 def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...
