@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
-from edge.api.routes import admin, admin_notifications, auth, events, health, reservations, users
+from edge.api.routes import admin, admin_notifications, auth, events, health, orders, reservations, users
 from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
 from edge.cache.store import VERSION_KEY, CatalogCache
@@ -54,6 +54,18 @@ TAGS = [
     {
         "name": "reservations",
         "description": "Holding places to buy: reservations that last a few minutes, and places left.",
+    },
+    {
+        "name": "orders",
+        "description": "Buying held places: orders paid at the payment provider, for buyers and organizers.",
+    },
+    {
+        "name": "tickets",
+        "description": "Tickets of paid orders: their QR codes, a printable PDF, the keys that verify them.",
+    },
+    {
+        "name": "payments",
+        "description": "The payment provider's notifications (webhooks), signed by the provider.",
     },
     {"name": "operations", "description": "Liveness and readiness."},
 ]
@@ -156,4 +168,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(admin_notifications.router)
     app.include_router(events.catalog_router())
     app.include_router(reservations.router)
+    app.include_router(orders.router)
     return app

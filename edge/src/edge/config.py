@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Development only: the PSP simulator signs its webhooks with it; production refuses it.
+DEVELOPMENT_STRIPE_WEBHOOK_SECRET = "whsec_taquilla_simulator_development"  # noqa: S105
 
 
 class EdgeSettings(BaseSettings):
     """Everything the edge reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused setting's error never prints the secrets it was given.
+    model_config = SettingsConfigDict(
+        env_prefix="EDGE_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -46,10 +53,43 @@ class EdgeSettings(BaseSettings):
     # Places left per session x zone change with every sale: each edge keeps an event's answer this
     # long at most, so a poll is at most this plus one database read stale.
     availability_cache_seconds: float = Field(default=1.0, ge=0, le=2)
+    # The web app's origin: where the payment page sends a buyer back (`/orders/{ORDER_ID}`) when
+    # the order names no return_url.
+    web_app_url: str = Field(default="http://127.0.0.1:5173", pattern=r"^https?://[^\s/?#]+/?$")
+    # Stripe's webhook signing secrets ("whsec_…"): a notification signed by any of them is accepted,
+    # so a secret can be rotated without refusing the provider meanwhile (set both, then drop the old).
+    # EDGE_STRIPE_WEBHOOK_SECRETS is a JSON list or comma-separated.
+    stripe_webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=lambda: [SecretStr(DEVELOPMENT_STRIPE_WEBHOOK_SECRET)], min_length=1, max_length=2
+    )
 
     @property
     def issuer(self) -> str:
         return self.token_issuer or self.public_url.rstrip("/")
+
+    @field_validator("stripe_webhook_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        # pydantic-settings would decode the variable as JSON only; a comma-separated list is the
+        # usual way to write two secrets in an environment variable.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> EdgeSettings:
+        if self.environment == "production":
+            for secret in self.stripe_webhook_secrets:
+                value = secret.get_secret_value()
+                if value == DEVELOPMENT_STRIPE_WEBHOOK_SECRET or len(value) < 16:
+                    raise ValueError(
+                        "stripe_webhook_secrets holds the development secret or a short one; "
+                        "set the provider's signing secrets in production"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _check_rate_limits(self) -> EdgeSettings:

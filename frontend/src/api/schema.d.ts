@@ -377,6 +377,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{event_id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The orders of an event, newest first
+         * @description For the event's organizer and admins: search by buyer name or e-mail (part of it, any case) or a whole order id, filter by status.
+         */
+        get: operations["event_orders_api_v1_events__event_id__orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{event_id}/publish": {
         parameters: {
             query?: never;
@@ -491,6 +511,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My orders, newest first */
+        get: operations["my_orders_api_v1_me_orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/reservations": {
         parameters: {
             query?: never;
@@ -500,6 +537,80 @@ export interface paths {
         };
         /** My reservations, newest first */
         get: operations["my_reservations_api_v1_me_reservations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My tickets, newest first */
+        get: operations["my_tickets_api_v1_me_tickets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check out a held reservation
+         * @description Turns one of your held reservations into an order awaiting payment: send the buyer to `payment.checkout_url`. The hold is extended once to cover the payment (until `pay_by`). The payment page sends the buyer back to `return_url` (by default the web app's order page). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         */
+        post: operations["create_order_api_v1_orders_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order
+         * @description For its buyer, the organizer of its event, or an admin. Poll it after the payment page to follow `status`.
+         */
+        get: operations["get_order_api_v1_orders__order_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/tickets.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every ticket of a paid order, printable (PDF) */
+        get: operations["order_tickets_pdf_api_v1_orders__order_id__tickets_pdf_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -522,6 +633,26 @@ export interface paths {
         get: operations["list_my_organization_events_api_v1_organizations_me_events_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payments/stripe/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe's notifications (webhook endpoint)
+         * @description For Stripe only, no token. The raw body (a Stripe event, at most 256 KiB) must be signed in `Stripe-Signature` (`t=<unix time>,v1=<HMAC-SHA256 hex of "{t}.{body}">`) by one of the endpoint's secrets, within 5 minutes of now; otherwise `400` and nothing happens. Every verified event is handed to ticketing, which ignores what does not concern it and anything it saw before (`duplicate`). `503` when ticketing cannot be reached: Stripe retries. No rate limit applies.
+         */
+        post: operations["stripe_webhook_api_v1_payments_stripe_webhook_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -584,6 +715,66 @@ export interface paths {
          * @description Its places are on sale again at once. Releasing a reservation that already ended (released or expired) changes nothing.
          */
         delete: operations["release_reservation_api_v1_reservations__reservation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ticket-signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that verify tickets' QR codes
+         * @description For door devices, offline: JWKs (Ed25519, RFC 8037), the key that signs new tickets first. Keys retired by a rotation stay listed while tickets they signed may be used. Cacheable 5 minutes.
+         */
+        get: operations["ticket_signing_keys_api_v1_ticket_signing_keys_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One ticket
+         * @description For its holder, the organizer of its event, or an admin.
+         */
+        get: operations["get_ticket_api_v1_tickets__ticket_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{ticket_id}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ticket's QR code (SVG)
+         * @description What the door scans: the ticket's signed secret as a QR code.
+         */
+        get: operations["ticket_qr_code_api_v1_tickets__ticket_id__qr_svg_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -818,6 +1009,36 @@ export interface components {
             scope?: string | null;
             /** Username */
             username?: string | null;
+        };
+        /** BuyerIn */
+        BuyerIn: {
+            /**
+             * Email
+             * @example ana.gomez@example.com
+             */
+            email: string;
+            /**
+             * Locale
+             * @description The language of the buyer's e-mails and tickets; by default the request's `Accept-Language` (`es` or `en`), else `es`.
+             */
+            locale?: ("es" | "en") | null;
+            /**
+             * Name
+             * @example Ana Gómez
+             */
+            name: string;
+        };
+        /** BuyerOut */
+        BuyerOut: {
+            /** Email */
+            email: string;
+            /**
+             * Locale
+             * @enum {string}
+             */
+            locale: "es" | "en";
+            /** Name */
+            name: string;
         };
         /** DependencyCheck */
         DependencyCheck: {
@@ -1279,6 +1500,79 @@ export interface components {
             /** Error Description */
             error_description?: string | null;
         };
+        /** OrderCreate */
+        OrderCreate: {
+            buyer: components["schemas"]["BuyerIn"];
+            /**
+             * Reservation Id
+             * @example 9c3e1a7b-5d2f-4e8a-b1c6-0f4d2a8e7b35
+             */
+            reservation_id: string;
+            /**
+             * Return Url
+             * @description Where the payment page sends the buyer back; `{ORDER_ID}` is replaced by the order's id. Must be on the web app's origin; by default its order page.
+             * @example http://127.0.0.1:5173/orders/{ORDER_ID}
+             */
+            return_url?: string | null;
+        };
+        /** OrderPage */
+        OrderPage: {
+            /** Items */
+            items: components["schemas"]["OrderPublic"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** OrderPublic */
+        OrderPublic: {
+            buyer: components["schemas"]["BuyerOut"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            /** Id */
+            id: string;
+            /** Items */
+            items: components["schemas"]["ReservationItemOut"][];
+            /** Paid At */
+            paid_at: string | null;
+            /**
+             * Pay By
+             * @description Until when the places are held for this payment (UTC)
+             */
+            pay_by: string | null;
+            payment: components["schemas"]["PaymentOut"];
+            /** @description What was refunded so far (`0.00` when nothing) */
+            refunded: components["schemas"]["Money"];
+            /** Reservation Id */
+            reservation_id: string;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Status
+             * @description `pending_payment` → `paid` → `partially_refunded` | `refunded`; `pending_payment` → `failed` (declined; pay again while the hold lasts) | `expired` | `cancelled`
+             * @enum {string}
+             */
+            status: "pending_payment" | "paid" | "partially_refunded" | "refunded" | "failed" | "expired" | "cancelled";
+            /**
+             * Ticket Ids
+             * @description The order's tickets, once paid
+             */
+            ticket_ids: string[];
+            total: components["schemas"]["Money"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** OrganizationCreate */
         OrganizationCreate: {
             /**
@@ -1301,6 +1595,38 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /** PaymentNoticeReceipt */
+        PaymentNoticeReceipt: {
+            /**
+             * Duplicate
+             * @description The notification was handled before; nothing changed now
+             */
+            duplicate: boolean;
+            /**
+             * Received
+             * @example true
+             */
+            received: boolean;
+        };
+        /** PaymentOut */
+        PaymentOut: {
+            /**
+             * Checkout Url
+             * @description The provider's page where the buyer pays, while the order waits for payment
+             */
+            checkout_url: string | null;
+            /**
+             * Failure Code
+             * @description Why the last attempt failed, in the provider's words (`card_declined`)
+             */
+            failure_code: string | null;
+            /**
+             * Provider
+             * @example stripe
+             * @constant
+             */
+            provider: "stripe";
         };
         /**
          * ProblemDetails
@@ -1453,7 +1779,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "held" | "released" | "expired";
+            status: "held" | "released" | "expired" | "purchased";
             total: components["schemas"]["Money"];
         };
         /**
@@ -1650,10 +1976,101 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /**
+         * SigningKeyOut
+         * @description A public key as a JWK (RFC 8037).
+         */
+        SigningKeyOut: {
+            /**
+             * Alg
+             * @example EdDSA
+             */
+            alg: string;
+            /**
+             * Crv
+             * @example Ed25519
+             */
+            crv: string;
+            /**
+             * Kid
+             * @example tk-2026-12
+             */
+            kid: string;
+            /**
+             * Kty
+             * @example OKP
+             */
+            kty: string;
+            /**
+             * Use
+             * @example sig
+             */
+            use: string;
+            /**
+             * X
+             * @description The public key, base64url without padding
+             * @example 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo
+             */
+            x: string;
+        };
         /** SigningKeyRotated */
         SigningKeyRotated: {
             /** Kid */
             kid: string;
+        };
+        /** TicketPage */
+        TicketPage: {
+            /** Items */
+            items: components["schemas"]["TicketPublic"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
+        /** TicketPublic */
+        TicketPublic: {
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            /** Holder Name */
+            holder_name: string;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Order Id */
+            order_id: string;
+            price: components["schemas"]["Money"];
+            /**
+             * Secret
+             * @description The signed content of the ticket's QR code (verify it with `/api/v1/ticket-signing-keys`)
+             */
+            secret: string | null;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Status
+             * @description `revoked`: refunded or cancelled; `used`: checked in
+             * @enum {string}
+             */
+            status: "valid" | "revoked" | "used";
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        };
+        /** TicketSigningKeysPublic */
+        TicketSigningKeysPublic: {
+            /**
+             * Keys
+             * @description The key that signs new tickets first, then retired keys whose tickets may still be used
+             */
+            keys: components["schemas"]["SigningKeyOut"][];
         };
         /** TokenResponse */
         TokenResponse: {
@@ -3269,6 +3686,77 @@ export interface operations {
             };
         };
     };
+    event_orders_api_v1_events__event_id__orders_get: {
+        parameters: {
+            query?: {
+                /** @description Buyer name or e-mail, or an order id */
+                q?: string;
+                /** @description Only these states (repeatable) */
+                status?: ("pending_payment" | "paid" | "partially_refunded" | "refunded" | "failed" | "expired" | "cancelled")[] | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the organizer of this event */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `q`, `status`, `limit` or `cursor` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     publish_event_api_v1_events__event_id__publish_post: {
         parameters: {
             query?: never;
@@ -3863,11 +4351,57 @@ export interface operations {
             };
         };
     };
+    my_orders_api_v1_me_orders_get: {
+        parameters: {
+            query?: {
+                /** @description Only these states (repeatable) */
+                status?: ("pending_payment" | "paid" | "partially_refunded" | "refunded" | "failed" | "expired" | "cancelled")[] | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPage"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `status`, `limit` or `cursor` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     my_reservations_api_v1_me_reservations_get: {
         parameters: {
             query?: {
                 /** @description Only these states (repeatable) */
-                status?: ("held" | "released" | "expired")[] | null;
+                status?: ("held" | "released" | "expired" | "purchased")[] | null;
                 limit?: number;
                 /** @description `next_cursor` of the previous page */
                 cursor?: string;
@@ -3905,6 +4439,237 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetails"];
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    my_tickets_api_v1_me_tickets_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPage"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `limit` or `cursor` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    create_order_api_v1_orders_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string | null;
+                /** @description The buyer's language when not in the body */
+                "Accept-Language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderCreate"];
+            };
+        };
+        responses: {
+            /** @description Awaiting payment */
+            201: {
+                headers: {
+                    /** @description Where the new resource lives */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such reservation, or another account's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/reservation-not-held` (it was released or expired), `…/order-exists` (the reservation already has an order, named by `order_id`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (listed in `errors`), or an Idempotency-Key reused with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_order_api_v1_orders__order_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id (UUID) */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such order, or one you may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    order_tickets_pdf_api_v1_orders__order_id__tickets_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id (UUID) */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF, as an attachment */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such order, or one you may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/not-paid`: the order has no tickets (not paid yet, or never) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3960,6 +4725,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stripe_webhook_api_v1_payments_stripe_webhook_post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix time>,v1=<signature>[,v1=<signature>…]` */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A Stripe event, exactly as Stripe sent it (its bytes are what is signed) */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "data": {
+                 *         "object": {
+                 *           "id": "cs_test_a1B2c3",
+                 *           "metadata": {
+                 *             "order_id": "3f2d5b1c-9e77-4a5e-9a61-0b7c1f0e8f3e"
+                 *           },
+                 *           "object": "checkout.session"
+                 *         }
+                 *       },
+                 *       "id": "evt_1QxYz2AbCdEf",
+                 *       "object": "event",
+                 *       "type": "checkout.session.completed"
+                 *     }
+                 */
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Received (handled now, or before: `duplicate`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentNoticeReceipt"];
+                };
+            };
+            /** @description `…/invalid-signature`: missing, malformed, stale or not ours; or not a Stripe event */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Larger than 256 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Ticketing cannot take it now: retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -4189,6 +5030,132 @@ export interface operations {
                 };
             };
             /** @description No such reservation, or another account's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ticket_signing_keys_api_v1_ticket_signing_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description public, max-age=300 */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketSigningKeysPublic"];
+                };
+            };
+        };
+    };
+    get_ticket_api_v1_tickets__ticket_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Ticket id (UUID) */
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such ticket, or one you may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ticket_qr_code_api_v1_tickets__ticket_id__qr_svg_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Ticket id (UUID) */
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The QR code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such ticket, or one you may not see */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -14,12 +14,28 @@ RESERVATION_STATUS_TO_PB = {
     "held": pb.RESERVATION_STATUS_HELD,
     "released": pb.RESERVATION_STATUS_RELEASED,
     "expired": pb.RESERVATION_STATUS_EXPIRED,
+    "purchased": pb.RESERVATION_STATUS_PURCHASED,
 }
 PB_TO_RESERVATION_STATUS = {value: key for key, value in RESERVATION_STATUS_TO_PB.items()}
 PB_TO_QUEUE_STATUS = {
     pb.QUEUE_STATUS_WAITING: "waiting",
     pb.QUEUE_STATUS_ADMITTED: "admitted",
     pb.QUEUE_STATUS_SOLD_OUT: "sold_out",
+}
+ORDER_STATUS_TO_PB = {
+    "pending_payment": pb.ORDER_STATUS_PENDING_PAYMENT,
+    "paid": pb.ORDER_STATUS_PAID,
+    "partially_refunded": pb.ORDER_STATUS_PARTIALLY_REFUNDED,
+    "refunded": pb.ORDER_STATUS_REFUNDED,
+    "failed": pb.ORDER_STATUS_FAILED,
+    "expired": pb.ORDER_STATUS_EXPIRED,
+    "cancelled": pb.ORDER_STATUS_CANCELLED,
+}
+PB_TO_ORDER_STATUS = {value: key for key, value in ORDER_STATUS_TO_PB.items()}
+PB_TO_TICKET_STATUS = {
+    pb.TICKET_STATUS_VALID: "valid",
+    pb.TICKET_STATUS_REVOKED: "revoked",
+    pb.TICKET_STATUS_USED: "used",
 }
 PB_TO_SALE_STATUS = {
     pb.SALE_STATUS_ON_SALE: "on_sale",
@@ -29,10 +45,15 @@ PB_TO_SALE_STATUS = {
 }
 
 
+# The edge's own identity, for calls made on nobody's behalf (a payment provider's notification).
+EDGE_SERVICE = Principal.for_service("edge")
+
+
 class TicketingClient:
     def __init__(self, channel: grpc.aio.Channel, deadline: float) -> None:
         self._stub = ticketing_service_pb2_grpc.TicketingServiceStub(channel)
         self._deadline = deadline
+        self._service_identity = EDGE_SERVICE.to_metadata()
 
     async def reserve(
         self,
@@ -104,5 +125,114 @@ class TicketingClient:
             pb.GetQueueStandingRequest(queue_id=queue_id),
             metadata=(principal.to_metadata(),),
             timeout=self._deadline,
+        )
+        return reply
+
+    # ------------------------------------------------------------ orders
+
+    async def create_order(
+        self,
+        principal: Principal,
+        reservation_id: str,
+        buyer: pb.Buyer,
+        *,
+        return_url: str,
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> pb.Order:
+        reply: pb.OrderResponse = await self._stub.CreateOrder(
+            pb.CreateOrderRequest(
+                reservation_id=reservation_id,
+                buyer=buyer,
+                return_url=return_url,
+                idempotency_key=idempotency_key or "",
+                request_fingerprint=fingerprint,
+            ),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.order
+
+    async def get_order(self, principal: Principal, order_id: str) -> pb.Order:
+        reply: pb.OrderResponse = await self._stub.GetOrder(
+            pb.GetOrderRequest(id=order_id), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply.order
+
+    async def list_my_orders(
+        self, principal: Principal, *, statuses: Sequence[str], limit: int, cursor: str
+    ) -> pb.ListOrdersResponse:
+        reply: pb.ListOrdersResponse = await self._stub.ListMyOrders(
+            pb.ListMyOrdersRequest(
+                limit=limit, cursor=cursor, statuses=[ORDER_STATUS_TO_PB[s] for s in statuses]
+            ),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def list_event_orders(
+        self,
+        principal: Principal,
+        event_id: str,
+        *,
+        query: str,
+        statuses: Sequence[str],
+        limit: int,
+        cursor: str,
+    ) -> pb.ListOrdersResponse:
+        reply: pb.ListOrdersResponse = await self._stub.ListEventOrders(
+            pb.ListEventOrdersRequest(
+                event_id=event_id,
+                query=query,
+                statuses=[ORDER_STATUS_TO_PB[s] for s in statuses],
+                limit=limit,
+                cursor=cursor,
+            ),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def handle_payment_notice(self, notice: pb.PaymentNotice) -> pb.PaymentNoticeResult:
+        """Hands a verified provider notification over, as the edge itself (nobody signed in)."""
+        reply: pb.PaymentNoticeResult = await self._stub.HandlePaymentNotice(
+            notice, metadata=(self._service_identity,), timeout=self._deadline
+        )
+        return reply
+
+    # ------------------------------------------------------------ tickets
+
+    async def list_my_tickets(
+        self, principal: Principal, *, limit: int, cursor: str
+    ) -> pb.ListTicketsResponse:
+        reply: pb.ListTicketsResponse = await self._stub.ListMyTickets(
+            pb.ListMyTicketsRequest(limit=limit, cursor=cursor),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def get_ticket(self, principal: Principal, ticket_id: str) -> pb.Ticket:
+        reply: pb.TicketResponse = await self._stub.GetTicket(
+            pb.GetTicketRequest(id=ticket_id), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply.ticket
+
+    async def ticket_qr_code(self, principal: Principal, ticket_id: str) -> pb.Document:
+        reply: pb.Document = await self._stub.GetTicketQrCode(
+            pb.GetTicketRequest(id=ticket_id), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def order_tickets_pdf(self, principal: Principal, order_id: str) -> pb.Document:
+        reply: pb.Document = await self._stub.GetOrderTicketsPdf(
+            pb.GetOrderRequest(id=order_id), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def ticket_signing_keys(self) -> pb.TicketSigningKeys:
+        reply: pb.TicketSigningKeys = await self._stub.GetTicketSigningKeys(
+            pb.GetTicketSigningKeysRequest(), timeout=self._deadline
         )
         return reply

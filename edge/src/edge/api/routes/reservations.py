@@ -130,8 +130,8 @@ async def my_reservations(
     principal: CurrentPrincipal,
     ticketing: Ticketing,
     status_: Annotated[
-        list[Literal["held", "released", "expired"]] | None,
-        Query(alias="status", max_length=3, description="Only these states (repeatable)"),
+        list[Literal["held", "released", "expired", "purchased"]] | None,
+        Query(alias="status", max_length=4, description="Only these states (repeatable)"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page")] = "",

@@ -14,7 +14,7 @@ from edge.api.schemas.events import Money
 from edge.clients.ticketing import PB_TO_QUEUE_STATUS, PB_TO_RESERVATION_STATUS, PB_TO_SALE_STATUS
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 
-ReservationStatus = Literal["held", "released", "expired"]
+ReservationStatus = Literal["held", "released", "expired", "purchased"]
 SaleStatus = Literal["on_sale", "few_left", "sold_out", "not_on_sale"]
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 
