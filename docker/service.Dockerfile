@@ -46,6 +46,7 @@ COPY event_svc/pyproject.toml event_svc/
 COPY notification_svc/pyproject.toml notification_svc/
 COPY ticketing_svc/pyproject.toml ticketing_svc/
 COPY edge/pyproject.toml edge/
+COPY psp_sim/pyproject.toml psp_sim/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace --package "${PACKAGE}"
 

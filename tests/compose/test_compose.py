@@ -79,6 +79,12 @@ PYTHON_IMAGES: dict[str, tuple[str, list[str], set[int], list[str]]] = {
         {8000},
         ["python", "-m", "taquilla_runtime.probe", "http", "http://127.0.0.1:8000/healthz"],
     ),
+    "psp_sim": (
+        "psp-sim",
+        ["python", "-m", "psp_sim"],
+        {12111},
+        ["python", "-m", "psp_sim.probe", "http://127.0.0.1:12111/healthz"],
+    ),
 }
 GRPC_SERVICES = ("identity_svc", "event_svc", "notification_svc", "ticketing_svc")
 EDGE_PATHS = ("/api", "/.well-known", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json")
@@ -113,6 +119,7 @@ EXPECTED_SERVICES = {
     "ticketing-svc",
     "edge",
     "frontend",
+    "psp-sim",
     "prometheus",
     "grafana",
 }

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import stat
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from devstack.processes import (
     Process,
@@ -323,3 +327,87 @@ class SmtpSink:
 
     def messages(self) -> list[Path]:
         return sorted(self.maildir.glob("*.eml"))
+
+
+PSP_SIM_SECRET_KEY = "sk_test_taquilla_simulator"
+PSP_SIM_WEBHOOK_SECRET = "whsec_taquilla_simulator_development"
+
+
+@dataclass
+class PaymentSimulator:
+    """The Stripe-compatible payment simulator (``python -m psp_sim``) on 127.0.0.1:``port``.
+
+    ``env`` adds or overrides its ``PSP_SIM_*`` settings (webhook URL, retry timing, delays). With
+    test controls on, :meth:`set_webhooks`, :meth:`events` and :meth:`reset` drive its ``/_sim/`` API.
+    """
+
+    port: int
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+    test_controls: bool = True
+    secret_key: str = PSP_SIM_SECRET_KEY
+    webhook_secret: str = PSP_SIM_WEBHOOK_SECRET
+    process: Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "PSP_SIM_HOST": "127.0.0.1",
+            "PSP_SIM_PORT": str(self.port),
+            "PSP_SIM_PUBLIC_URL": self.url,
+            "PSP_SIM_SECRET_KEY": self.secret_key,
+            "PSP_SIM_WEBHOOK_SECRET": self.webhook_secret,
+            "PSP_SIM_TEST_CONTROLS": "1" if self.test_controls else "0",
+            **self.env,
+        }
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "psp_sim"]
+
+    def healthy(self) -> bool:
+        path = "/_sim/health" if self.test_controls else "/healthz"
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=1) as reply:  # noqa: S310 (our local URL)
+                return bool(reply.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def start(self, pidfile: Path | None = None) -> None:
+        self.process = Process("psp_sim", self.argv(), log=self.log, env=self.environment(), pidfile=pidfile)
+        self.process.start()
+        wait_until(self.healthy, timeout=30, what=f"the payment simulator on port {self.port}", log=self.log)
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+    # ------------------------------------------------------------------------------------- test controls
+    def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 (our local http URL)
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310 (our local URL)
+            return json.loads(reply.read())
+
+    def set_webhooks(self, **switches: Any) -> dict[str, Any]:
+        """Changes the webhook switches (``url``, ``secret``, ``duplicate``, ``reorder``,
+        ``delay_seconds``, ``drop``); returns them all."""
+        result: dict[str, Any] = self._control("POST", "/_sim/webhooks", switches)
+        return result
+
+    def release_held_webhooks(self) -> int:
+        """Delivers the events ``reorder`` held, newest first."""
+        return int(self._control("POST", "/_sim/webhooks/flush", {})["released"])
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event so far, oldest first, each with its deliveries and their attempts."""
+        data: list[dict[str, Any]] = self._control("GET", "/_sim/events")["data"]
+        return data
+
+    def reset(self) -> None:
+        """Forgets every object, event and idempotency key, and puts the switches back."""
+        self._control("POST", "/_sim/reset", {})

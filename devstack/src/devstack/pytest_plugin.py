@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from devstack.infra import SERVICE_DATABASES, Broker, Postgres, Redis, ServiceDatabase, SmtpSink
+from devstack.infra import (
+    SERVICE_DATABASES,
+    Broker,
+    PaymentSimulator,
+    Postgres,
+    Redis,
+    ServiceDatabase,
+    SmtpSink,
+)
 from devstack.processes import free_port
 
 
@@ -76,3 +84,28 @@ def smtp_sink(infra_dir: Path) -> Iterator[SmtpSink]:
         yield sink
     finally:
         sink.stop()
+
+
+@pytest.fixture(scope="session")
+def psp_simulator(infra_dir: Path) -> Iterator[PaymentSimulator]:
+    """The Stripe-compatible payment simulator with test controls on, webhooks unset (tests point
+    them at their own receiver with ``set_webhooks(url=...)``), retries a few tens of milliseconds
+    apart and delayed payments settling after one second. ``.url``, ``.secret_key`` and
+    ``.webhook_secret`` are what a ``stripe.StripeClient`` and ``stripe.Webhook`` need."""
+    simulator = PaymentSimulator(
+        free_port(),
+        infra_dir / "psp_sim.log",
+        env={
+            "PSP_SIM_WEBHOOK_URL": "",
+            "PSP_SIM_WEBHOOK_RETRY_BASE_SECONDS": "0.05",
+            "PSP_SIM_WEBHOOK_RETRY_MAX_SECONDS": "0.5",
+            "PSP_SIM_WEBHOOK_MAX_ATTEMPTS": "20",
+            "PSP_SIM_WEBHOOK_TIMEOUT_SECONDS": "5",
+            "PSP_SIM_DELAYED_SECONDS": "1",
+        },
+    )
+    simulator.start()
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
