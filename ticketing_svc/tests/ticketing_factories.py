@@ -48,11 +48,18 @@ def make_event(
             CatalogZone(uuid.uuid4(), f"Zona {i + 1}", Money(Decimal("25.50"), "EUR"), capacity)
             for i in range(zones)
         ),
-        "sessions": tuple(CatalogSession(uuid.uuid4(), session_status) for _ in range(sessions)),
+        "sessions": tuple(
+            CatalogSession(uuid.uuid4(), session_status, starts_at=NOW, ends_at=NOW + dt.timedelta(hours=4))
+            for _ in range(sessions)
+        ),
         "settings": settings or SaleSettings(),
     }
     fields.update(overrides)
     return CatalogEvent(**fields)
+
+
+def _instant(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 def catalog_payload(event: CatalogEvent) -> dict[str, Any]:
@@ -100,8 +107,8 @@ def catalog_payload(event: CatalogEvent) -> dict[str, Any]:
             {
                 "id": str(s.id),
                 "title": "",
-                "startsAt": "2027-03-01T18:00:00Z",
-                "endsAt": "2027-03-01T22:00:00Z",
+                "startsAt": _instant(s.starts_at) or "2027-03-01T18:00:00Z",
+                "endsAt": _instant(s.ends_at) or "2027-03-01T22:00:00Z",
                 "place": "",
                 "status": s.status,
                 "capacity": sum(z.capacity for z in event.zones),

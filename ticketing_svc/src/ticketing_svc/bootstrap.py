@@ -16,18 +16,42 @@ from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 from ticketing_svc.adapters.catalog_reader import GrpcCatalogReader
 from ticketing_svc.adapters.orm import outbox
+from ticketing_svc.adapters.payments import StripePaymentProvider
+from ticketing_svc.adapters.ticket_signing import TicketKeyRing
+from ticketing_svc.adapters.tickets import DocumentPrinter, KeyRingSigner
 from ticketing_svc.adapters.unit_of_work import SqlUnitOfWork
 from ticketing_svc.adapters.waiting_room import RedisWaitingRoom
-from ticketing_svc.application import handlers
+from ticketing_svc.application import handlers, order_handlers
 from ticketing_svc.application.handlers import Clock, system_clock
-from ticketing_svc.application.ports import CatalogReader, UnitOfWork, WaitingRoom
-from ticketing_svc.config import DEVELOPMENT_ADMISSION_SECRET, SCHEMA, Settings
+from ticketing_svc.application.order_handlers import PaymentSettings
+from ticketing_svc.application.ports import (
+    CatalogReader,
+    PaymentProvider,
+    TicketPrinter,
+    TicketSigner,
+    UnitOfWork,
+    WaitingRoom,
+)
+from ticketing_svc.config import (
+    DEVELOPMENT_ADMISSION_SECRET,
+    DEVELOPMENT_STRIPE_KEY,
+    DEVELOPMENT_TICKET_KEY,
+    SCHEMA,
+    Settings,
+)
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.errors import WaitingRoomUnavailable
 from ticketing_svc.domain.model import InventoryLine, Reservation
+from ticketing_svc.domain.orders import Order, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
-from ticketing_svc.entrypoints.workers import HoldSweeper, catalog_handler
+from ticketing_svc.entrypoints.workers import (
+    PAYMENTS_RECONCILED,
+    REFUNDS_CONFIRMED,
+    HoldSweeper,
+    Periodic,
+    catalog_handler,
+)
 
 
 def build_engine(settings: Settings) -> AsyncEngine:
@@ -56,12 +80,20 @@ class UseCases:
         clock: Clock = system_clock,
         room: WaitingRoom | None = None,
         admission_secret: bytes = DEVELOPMENT_ADMISSION_SECRET.encode(),
+        provider: PaymentProvider | None = None,
+        signer: TicketSigner | None = None,
+        printer: TicketPrinter | None = None,
+        payments: PaymentSettings = PaymentSettings(),  # noqa: B008 - frozen
     ) -> None:
         self._engine = engine
         self._catalog = catalog
         self._clock = clock
         self._room = room
         self._secret = admission_secret
+        self._provider = provider or StripePaymentProvider(DEVELOPMENT_STRIPE_KEY)
+        self._signer = signer or KeyRingSigner(TicketKeyRing.from_config(DEVELOPMENT_TICKET_KEY))
+        self._printer = printer or DocumentPrinter()
+        self._payments = payments
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self._engine)
@@ -117,6 +149,48 @@ class UseCases:
     async def follow_catalog(self, cmd: commands.FollowCatalog) -> bool:
         return await handlers.follow_catalog(cmd, self.uow())
 
+    async def create_order(self, cmd: commands.CreateOrder) -> Order:
+        return await order_handlers.create_order(
+            cmd, self.uow(), self._clock, provider=self._provider, settings=self._payments
+        )
+
+    async def get_order(self, cmd: commands.GetOrder) -> Order:
+        return await order_handlers.get_order(cmd, self.uow())
+
+    async def list_my_orders(self, cmd: commands.ListMyOrders) -> order_handlers.OrderPage:
+        return await order_handlers.list_my_orders(cmd, self.uow())
+
+    async def list_event_orders(self, cmd: commands.ListEventOrders) -> order_handlers.OrderPage:
+        return await order_handlers.list_event_orders(cmd, self.uow())
+
+    async def handle_payment_notice(self, cmd: commands.HandlePaymentNotice) -> order_handlers.NoticeOutcome:
+        return await order_handlers.handle_payment_notice(
+            cmd, self.uow(), self._clock, provider=self._provider, signer=self._signer
+        )
+
+    async def reconcile_payments(self, cmd: commands.ReconcilePayments) -> int:
+        return await order_handlers.reconcile_payments(
+            cmd, self.uow(), self._clock, provider=self._provider, signer=self._signer
+        )
+
+    async def process_refunds(self, cmd: commands.ProcessRefunds) -> int:
+        return await order_handlers.process_refunds(cmd, self.uow(), self._clock, provider=self._provider)
+
+    async def list_my_tickets(self, cmd: commands.ListMyTickets) -> order_handlers.TicketPage:
+        return await order_handlers.list_my_tickets(cmd, self.uow())
+
+    async def get_ticket(self, cmd: commands.GetTicket) -> Ticket:
+        return await order_handlers.get_ticket(cmd, self.uow())
+
+    async def ticket_qr_svg(self, cmd: commands.GetTicket) -> str:
+        return await order_handlers.ticket_qr_svg(cmd, self.uow(), printer=self._printer)
+
+    async def order_tickets_pdf(self, cmd: commands.GetOrder) -> tuple[Order, bytes]:
+        return await order_handlers.order_tickets_pdf(cmd, self.uow(), printer=self._printer)
+
+    def signing_keys(self) -> list[dict[str, str]]:
+        return order_handlers.signing_keys(self._signer)
+
 
 def build_servicer(use_cases: UseCases) -> TicketingServicer:
     return TicketingServicer(
@@ -128,6 +202,16 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         count_taken=use_cases.count_taken,
         join_queue=use_cases.join_queue,
         queue_standing=use_cases.queue_standing,
+        create_order=use_cases.create_order,
+        get_order=use_cases.get_order,
+        list_my_orders=use_cases.list_my_orders,
+        list_event_orders=use_cases.list_event_orders,
+        handle_payment_notice=use_cases.handle_payment_notice,
+        list_my_tickets=use_cases.list_my_tickets,
+        get_ticket=use_cases.get_ticket,
+        ticket_qr_svg=use_cases.ticket_qr_svg,
+        order_tickets_pdf=use_cases.order_tickets_pdf,
+        signing_keys=use_cases.signing_keys,
     )
 
 
@@ -140,6 +224,18 @@ def build_service(settings: Settings) -> ServiceProcess:
         catalog=catalog,
         room=RedisWaitingRoom(redis),
         admission_secret=settings.admission_secret.get_secret_value().encode(),
+        provider=StripePaymentProvider(
+            settings.stripe_secret_key.get_secret_value(), api_base=settings.stripe_api_base
+        ),
+        signer=KeyRingSigner(
+            TicketKeyRing.from_config(
+                settings.ticket_signing_key.get_secret_value(), settings.ticket_retired_keys
+            )
+        ),
+        printer=DocumentPrinter(),
+        payments=PaymentSettings(
+            return_url=settings.payment_return_url, return_origins=tuple(settings.payment_return_origins)
+        ),
     )
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="ticketing-svc-outbox")
     relay = OutboxRelay(engine, outbox, publisher)
@@ -153,6 +249,21 @@ def build_service(settings: Settings) -> ServiceProcess:
         group_id=settings.consumer_group,
     )
     sweeper = HoldSweeper(use_cases.expire_reservations, interval=settings.sweep_interval_seconds)
+    reconciler = Periodic(
+        "payment-reconciler",
+        partial(
+            use_cases.reconcile_payments,
+            commands.ReconcilePayments(after_minutes=settings.reconcile_after_minutes),
+        ),
+        interval=settings.reconcile_interval_seconds,
+        counter=PAYMENTS_RECONCILED,
+    )
+    refunder = Periodic(
+        "refund-worker",
+        partial(use_cases.process_refunds, commands.ProcessRefunds()),
+        interval=settings.refund_interval_seconds,
+        counter=REFUNDS_CONFIRMED,
+    )
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
@@ -179,6 +290,8 @@ def build_service(settings: Settings) -> ServiceProcess:
             Worker("outbox-relay", relay.run, relay.stop),
             Worker("catalog-consumer", consumer.run, consumer.stop),
             Worker("hold-sweeper", sweeper.run, sweeper.stop),
+            Worker(reconciler.name, reconciler.run, reconciler.stop),
+            Worker(refunder.name, refunder.run, refunder.stop),
         ],
         on_shutdown=[close],
     )

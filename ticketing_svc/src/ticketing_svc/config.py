@@ -11,6 +11,11 @@ SCHEMA = "ticketing"
 TICKETING_TOPIC = "taquilla.ticketing.v1"
 CATALOG_TOPIC = "taquilla.events.v1"
 DEVELOPMENT_ADMISSION_SECRET = "taquilla-development-admission-secret-not-for-production"  # noqa: S105
+# The PSP simulator's key (psp_sim/); Stripe's own keys start with sk_live_ or sk_test_.
+DEVELOPMENT_STRIPE_KEY = "sk_test_taquilla_simulator"
+# A fixed development ticket-signing key ("<kid>:<base64url seed>"): tickets signed with it are
+# worthless outside a development machine, and production refuses it.
+DEVELOPMENT_TICKET_KEY = "dev1:dGFxdWlsbGEtZGV2ZWxvcG1lbnQtdGlja2V0LWtleSE"
 
 
 class Settings(ServiceSettings):
@@ -35,10 +40,32 @@ class Settings(ServiceSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Signs waiting-room admissions (HMAC-SHA256); production refuses the development value.
     admission_secret: SecretStr = SecretStr(DEVELOPMENT_ADMISSION_SECRET)
+    # The payment provider: Stripe's API, or the PSP simulator locally (the default).
+    stripe_secret_key: SecretStr = SecretStr(DEVELOPMENT_STRIPE_KEY)
+    stripe_api_base: str = "http://127.0.0.1:12111"
+    # Where the provider's page sends the buyer back ({ORDER_ID} is filled in), and the origins a
+    # caller may name instead (the web app's).
+    payment_return_url: str = "http://127.0.0.1:5173/orders/{ORDER_ID}"
+    payment_return_origins: list[str] = ["http://127.0.0.1:5173", "http://localhost:5173"]
+    # Orders without a payment outcome this long are asked about at the provider.
+    reconcile_after_minutes: int = Field(default=5, ge=1, le=1440)
+    reconcile_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
+    refund_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # The ticket-signing key ("<kid>:<base64url 32-byte Ed25519 seed>") and the public keys of
+    # retired ones ("<kid>:<base64url 32-byte public key>"), which keep verifying issued tickets.
+    ticket_signing_key: SecretStr = SecretStr(DEVELOPMENT_TICKET_KEY)
+    ticket_retired_keys: list[str] = []
 
     @model_validator(mode="after")
     def _refuse_development_secret(self) -> Settings:
         secret = self.admission_secret.get_secret_value()
         if self.environment == "production" and (secret == DEVELOPMENT_ADMISSION_SECRET or len(secret) < 32):
             raise ValueError("admission_secret must be a real secret of 32+ characters in production")
+        if self.environment == "production":
+            if self.ticket_signing_key.get_secret_value() == DEVELOPMENT_TICKET_KEY:
+                raise ValueError(
+                    "ticket_signing_key must be a real key in production (see docs/operations.md)"
+                )
+            if self.stripe_secret_key.get_secret_value() == DEVELOPMENT_STRIPE_KEY:
+                raise ValueError("stripe_secret_key must be a Stripe secret key in production")
         return self

@@ -56,7 +56,12 @@ def event_from_pb(event: pb.Event) -> CatalogEvent:
             for zone in event.zones
         ),
         sessions=tuple(
-            CatalogSession(uuid.UUID(session.id), _session_status(session.status))
+            CatalogSession(
+                uuid.UUID(session.id),
+                _session_status(session.status),
+                starts_at=from_timestamp(session.starts_at) if session.HasField("starts_at") else None,
+                ends_at=from_timestamp(session.ends_at) if session.HasField("ends_at") else None,
+            )
             for session in event.sessions
         ),
         settings=SaleSettings(

@@ -20,6 +20,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -90,7 +91,7 @@ reservations = Table(
     # The buyer's Idempotency-Key and a fingerprint of the request it came with.
     Column("idempotency_key", Text, nullable=True),
     Column("request_fingerprint", Text, nullable=True),
-    CheckConstraint("status IN ('held', 'released', 'expired')", name="ck_reservations_status"),
+    CheckConstraint("status IN ('held', 'released', 'expired', 'purchased')", name="ck_reservations_status"),
     CheckConstraint("quantity > 0", name="ck_reservations_quantity"),
     CheckConstraint("total_amount >= 0", name="ck_reservations_total"),
     CheckConstraint("(status = 'held') = (ended_at IS NULL)", name="ck_reservations_ended"),
@@ -134,3 +135,124 @@ inbox = Table(
     Column("handled_at", TIMESTAMP, nullable=False, server_default=func.now()),
 )
 Index("ix_inbox_handled", inbox.c.handled_at)
+
+ORDER_STATUSES = (
+    "'pending_payment', 'paid', 'partially_refunded', 'refunded', 'failed', 'expired', 'cancelled'"
+)
+
+# One per reservation that went to payment. The buyer's details are personal data: never logged.
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # A reservation is paid for once: a second order for it is refused here.
+    Column("reservation_id", UUID(as_uuid=True), ForeignKey("reservations.id"), nullable=False, unique=True),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("organization_id", UUID(as_uuid=True), nullable=False),
+    Column("event_name", Text, nullable=False),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("items", JSONB, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("total_amount", Numeric(12, 2), nullable=False),
+    Column("refunded_amount", Numeric(12, 2), nullable=False, server_default=text("0")),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("buyer_name", Text, nullable=False),
+    Column("buyer_email", Text, nullable=False),
+    Column("buyer_locale", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    # The provider's payment (a Stripe Checkout Session id).
+    Column("payment_reference", Text, nullable=True, unique=True),
+    Column("checkout_url", Text, nullable=True),
+    Column("failure_code", Text, nullable=True),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("pay_by", TIMESTAMP, nullable=False),
+    Column("updated_at", TIMESTAMP, nullable=False),
+    Column("paid_at", TIMESTAMP, nullable=True),
+    # When the reconciliation last asked the provider about it.
+    Column("reconciled_at", TIMESTAMP, nullable=True),
+    Column("idempotency_key", Text, nullable=True),
+    Column("request_fingerprint", Text, nullable=True),
+    CheckConstraint(f"status IN ({ORDER_STATUSES})", name="ck_orders_status"),
+    CheckConstraint("quantity > 0", name="ck_orders_quantity"),
+    # Refunds never add up to more than what was paid.
+    CheckConstraint("refunded_amount >= 0 AND refunded_amount <= total_amount", name="ck_orders_refunded"),
+    CheckConstraint(
+        "(status IN ('paid', 'partially_refunded', 'refunded')) = (paid_at IS NOT NULL)",
+        name="ck_orders_paid",
+    ),
+)
+Index(
+    "ux_orders_idempotency",
+    orders.c.customer_id,
+    orders.c.idempotency_key,
+    unique=True,
+    postgresql_where=orders.c.idempotency_key.is_not(None),
+)
+Index("ix_orders_customer", orders.c.customer_id, orders.c.created_at.desc(), orders.c.id.desc())
+Index("ix_orders_event", orders.c.event_id, orders.c.created_at.desc(), orders.c.id.desc())
+Index(
+    "ix_orders_unsettled",
+    orders.c.created_at,
+    postgresql_where=orders.c.status.in_(["pending_payment", "failed", "expired", "cancelled"]),
+)
+
+# One per place of a paid order. (order_id, position) is unique: an order's tickets are issued once.
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("orders.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_name", Text, nullable=False),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("zone_id", UUID(as_uuid=True), nullable=False),
+    Column("zone_name", Text, nullable=False),
+    Column("holder_name", Text, nullable=False),
+    Column("price_amount", Numeric(12, 2), nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("issued_at", TIMESTAMP, nullable=False),
+    # The signed QR content.
+    Column("secret", Text, nullable=False, unique=True),
+    UniqueConstraint("order_id", "position", name="uq_tickets_order_position"),
+    CheckConstraint("status IN ('valid', 'revoked', 'used')", name="ck_tickets_status"),
+)
+Index("ix_tickets_customer", tickets.c.customer_id, tickets.c.issued_at.desc(), tickets.c.id.desc())
+Index("ix_tickets_session", tickets.c.session_id)
+
+# Money going back; stored before the provider is asked (its idempotency key is the refund's id).
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("order_id", UUID(as_uuid=True), ForeignKey("orders.id"), nullable=False),
+    Column("amount", Numeric(12, 2), nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("ticket_ids", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("requested_at", TIMESTAMP, nullable=False),
+    Column("provider_refund_id", Text, nullable=True, unique=True),
+    Column("settled_at", TIMESTAMP, nullable=True),
+    CheckConstraint("amount > 0", name="ck_refunds_amount"),
+    CheckConstraint("status IN ('requested', 'succeeded', 'failed')", name="ck_refunds_status"),
+)
+Index("ix_refunds_order", refunds.c.order_id)
+Index("ix_refunds_requested", refunds.c.requested_at, postgresql_where=refunds.c.status == "requested")
+
+# The payment provider's notifications already handled, by the provider's id (kept 45 days, longer
+# than Stripe retries a webhook): a redelivery changes nothing.
+payment_notices = Table(
+    "payment_notices",
+    metadata,
+    Column("provider", Text, nullable=False),
+    Column("notice_id", Text, nullable=False),
+    Column("notice_type", Text, nullable=False),
+    Column("received_at", TIMESTAMP, nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("provider", "notice_id", name="pk_payment_notices"),
+)
+Index("ix_payment_notices_received", payment_notices.c.received_at)

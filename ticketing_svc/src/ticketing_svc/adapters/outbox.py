@@ -23,10 +23,16 @@ from ticketing_svc.domain.events import (
     ReservationExpired,
     ReservationHeld,
     ReservationReleased,
+    OrderExpired,
+    OrderPaid,
+    OrderPaymentFailed,
+    OrderPlaced,
+    OrderRefunded,
     ZoneBackOnSale,
     ZoneSoldOut,
 )
-from ticketing_svc.domain.model import InventoryLine, Reservation
+from ticketing_svc.domain.model import InventoryLine, Money, Reservation, ReservationItem
+from ticketing_svc.domain.orders import Order, Ticket
 
 
 class SqlOutbox(Outbox):
@@ -55,6 +61,21 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
             kind = type(event).__name__
             payload = line_payload(line)
             event_id, name, key = event.event_id, event.event_name, str(line.session_id)
+        case OrderPlaced(order=o) | OrderPaymentFailed(order=o) | OrderExpired(order=o):
+            kind = type(event).__name__
+            payload = {"order": order_payload(o)}
+            event_id, name, key = o.event_id, o.event_name, str(o.session_id)
+        case OrderPaid(order=o, tickets=issued):
+            kind = "OrderPaid"
+            payload = {"order": order_payload(o), "tickets": [ticket_payload(t) for t in issued]}
+            event_id, name, key = o.event_id, o.event_name, str(o.session_id)
+        case OrderRefunded(order=o, amount=amount, reason=reason):
+            kind = "OrderRefunded"
+            payload = {
+                "order": order_payload(o),
+                "refund": {"amount": money_payload(amount), "reason": reason},
+            }
+            event_id, name, key = o.event_id, o.event_name, str(o.session_id)
     envelope = Envelope.new(
         event_id=event_id,
         name=name,
@@ -77,18 +98,8 @@ def reservation_payload(reservation: Reservation) -> dict[str, Any]:
         "customerId": str(reservation.customer_id),
         "sessionId": str(reservation.session_id),
         "status": reservation.status.value,
-        "items": [
-            {
-                "zoneId": str(item.zone_id),
-                "quantity": item.quantity,
-                "unitPrice": {
-                    "amount": f"{item.unit_price.amount:.2f}",
-                    "currency": item.unit_price.currency,
-                },
-            }
-            for item in reservation.items
-        ],
-        "total": {"amount": f"{total.amount:.2f}", "currency": total.currency},
+        "items": items_payload(reservation.items),
+        "total": money_payload(total),
         "createdAt": utc_iso(reservation.created_at),
         "expiresAt": utc_iso(reservation.expires_at),
         "endedAt": utc_iso(reservation.ended_at) if reservation.ended_at else None,
@@ -103,4 +114,53 @@ def line_payload(line: InventoryLine) -> dict[str, Any]:
         "held": line.held,
         "sold": line.sold,
         "available": line.available,
+    }
+
+
+def money_payload(value: Money) -> dict[str, str]:
+    return {"amount": f"{value.amount:.2f}", "currency": value.currency}
+
+
+def items_payload(items: tuple[ReservationItem, ...]) -> list[dict[str, Any]]:
+    return [
+        {"zoneId": str(item.zone_id), "quantity": item.quantity, "unitPrice": money_payload(item.unit_price)}
+        for item in items
+    ]
+
+
+def order_payload(order: Order) -> dict[str, Any]:
+    """An order as its messages carry it. The buyer's e-mail is there for the confirmation e-mail
+    (notification_svc); consumers must not log it."""
+    total = order.total
+    return {
+        "id": str(order.id),
+        "reservationId": str(order.reservation_id),
+        "customerId": str(order.customer_id),
+        "organizationId": str(order.organization_id),
+        "sessionId": str(order.session_id),
+        "status": order.status.value,
+        "items": [
+            {**item, "zoneName": source.zone_name}
+            for item, source in zip(items_payload(order.items), order.items, strict=True)
+        ],
+        "total": money_payload(total),
+        "refunded": money_payload(Money(order.refunded, total.currency)),
+        "buyer": {"name": order.buyer.name, "email": order.buyer.email, "locale": order.buyer.locale},
+        "createdAt": utc_iso(order.created_at),
+        "payBy": utc_iso(order.pay_by),
+        "paidAt": utc_iso(order.paid_at) if order.paid_at else None,
+        "failureCode": order.failure_code,
+        "ticketIds": [str(ticket_id) for ticket_id in order.ticket_ids],
+    }
+
+
+def ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    """A ticket without its secret: the QR content never travels in messages."""
+    return {
+        "id": str(ticket.id),
+        "zoneId": str(ticket.zone_id),
+        "zoneName": ticket.zone_name,
+        "holderName": ticket.holder_name,
+        "price": money_payload(ticket.price),
+        "status": ticket.status.value,
     }

@@ -27,6 +27,7 @@ from ticketing_svc.application.ports import CatalogCopy, CustomerPlaces, Inbox, 
 from ticketing_svc.domain.errors import IdempotencyConflict, LimitReached, SoldOut
 from ticketing_svc.domain.model import (
     DEFAULT_ADMISSION_PER_MINUTE,
+    DEFAULT_PAYMENT_MINUTES,
     CatalogEvent,
     CatalogSession,
     CatalogZone,
@@ -62,7 +63,13 @@ def event_document(event: CatalogEvent) -> dict[str, Any]:
             for zone in event.zones
         ],
         "sessions": [
-            {"id": str(session.id), "status": session.status, "removed": session.removed}
+            {
+                "id": str(session.id),
+                "status": session.status,
+                "removed": session.removed,
+                "startsAt": session.starts_at.isoformat() if session.starts_at else None,
+                "endsAt": session.ends_at.isoformat() if session.ends_at else None,
+            }
             for session in event.sessions
         ],
         "sales": {
@@ -71,8 +78,13 @@ def event_document(event: CatalogEvent) -> dict[str, Any]:
             "maxPerCustomer": settings.max_per_customer,
             "waitingRoom": settings.waiting_room,
             "admissionPerMinute": settings.admission_per_minute,
+            "paymentMinutes": settings.payment_minutes,
         },
     }
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
 
 
 def event_from_document(document: dict[str, Any]) -> CatalogEvent:
@@ -94,7 +106,14 @@ def event_from_document(document: dict[str, Any]) -> CatalogEvent:
             for zone in document["zones"]
         ),
         sessions=tuple(
-            CatalogSession(uuid.UUID(s["id"]), s["status"], s["removed"]) for s in document["sessions"]
+            CatalogSession(
+                uuid.UUID(s["id"]),
+                s["status"],
+                s["removed"],
+                starts_at=_instant(s.get("startsAt")),
+                ends_at=_instant(s.get("endsAt")),
+            )
+            for s in document["sessions"]
         ),
         settings=SaleSettings(
             on_sale_at=dt.datetime.fromisoformat(sales["onSaleAt"]) if sales["onSaleAt"] else None,
@@ -102,6 +121,7 @@ def event_from_document(document: dict[str, Any]) -> CatalogEvent:
             max_per_customer=sales["maxPerCustomer"],
             waiting_room=sales.get("waitingRoom", False),
             admission_per_minute=sales.get("admissionPerMinute", DEFAULT_ADMISSION_PER_MINUTE),
+            payment_minutes=sales.get("paymentMinutes", DEFAULT_PAYMENT_MINUTES),
         ),
     )
 
@@ -223,6 +243,12 @@ _GIVE_BACK = (
     .returning(*_LINE_COLUMNS)
 )
 
+_SELL = (
+    update(inventory)
+    .where(inventory.c.session_id == bindparam("s"), inventory.c.zone_id == bindparam("z"))
+    .values(held=inventory.c.held - bindparam("q"), sold=inventory.c.sold + bindparam("q"))
+)
+
 
 class SqlInventory(Inventory):
     def __init__(self, connection: AsyncConnection) -> None:
@@ -281,6 +307,11 @@ class SqlInventory(Inventory):
             before.append(InventoryLine(session_id, zone_id, line.capacity, line.held + quantity, line.sold))
         return before, after
 
+    async def sell(self, session_id: uuid.UUID, items: Sequence[ItemRequest]) -> None:
+        # Held places become sold ones: capacity is not touched, so the CHECK constraint holds.
+        for item in sorted(items, key=lambda i: i.zone_id):
+            await self._connection.execute(_SELL, {"s": session_id, "z": item.zone_id, "q": item.quantity})
+
     async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]:
         rows = await self._connection.execute(
             select(*_LINE_COLUMNS)
@@ -336,7 +367,19 @@ class SqlCustomerPlaces(CustomerPlaces):
 # ---------------------------------------------------------------- reservations
 
 
-def _items_document(items: Sequence[ReservationItem]) -> list[dict[str, Any]]:
+def items_from_document(document: Sequence[dict[str, Any]]) -> tuple[ReservationItem, ...]:
+    return tuple(
+        ReservationItem(
+            zone_id=uuid.UUID(item["zoneId"]),
+            zone_name=item["zoneName"],
+            quantity=item["quantity"],
+            unit_price=Money(Decimal(item["unitPrice"]["amount"]), item["unitPrice"]["currency"]),
+        )
+        for item in document
+    )
+
+
+def items_document(items: Sequence[ReservationItem]) -> list[dict[str, Any]]:
     return [
         {
             "zoneId": str(item.zone_id),
@@ -355,15 +398,7 @@ def _reservation(row: Any) -> Reservation:
         event_id=row.event_id,
         event_name=row.event_name,
         session_id=row.session_id,
-        items=tuple(
-            ReservationItem(
-                zone_id=uuid.UUID(item["zoneId"]),
-                zone_name=item["zoneName"],
-                quantity=item["quantity"],
-                unit_price=Money(Decimal(item["unitPrice"]["amount"]), item["unitPrice"]["currency"]),
-            )
-            for item in row.items
-        ),
+        items=items_from_document(row.items),
         status=ReservationStatus(row.status),
         created_at=row.created_at,
         expires_at=row.expires_at,
@@ -412,7 +447,7 @@ class SqlReservations(Reservations):
             "event_name": reservation.event_name,
             "session_id": reservation.session_id,
             "status": reservation.status.value,
-            "items": _items_document(reservation.items),
+            "items": items_document(reservation.items),
             "quantity": reservation.quantity,
             "total_amount": total.amount,
             "currency": total.currency,
@@ -451,7 +486,11 @@ class SqlReservations(Reservations):
         await self._connection.execute(
             update(reservations)
             .where(reservations.c.id == reservation.id)
-            .values(status=reservation.status.value, ended_at=reservation.ended_at)
+            .values(
+                status=reservation.status.value,
+                ended_at=reservation.ended_at,
+                expires_at=reservation.expires_at,
+            )
         )
 
     async def for_customer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taquilla_runtime.db import SqlTransaction
+from ticketing_svc.adapters.order_repository import SqlOrders, SqlPaymentNotices, SqlRefunds, SqlTickets
 from ticketing_svc.adapters.outbox import SqlOutbox
 from ticketing_svc.adapters.repository import (
     SqlCatalogCopy,
@@ -23,5 +24,9 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.inventory = SqlInventory(connection)
         self.customers = SqlCustomerPlaces(connection)
         self.reservations = SqlReservations(connection)
+        self.orders = SqlOrders(connection)
+        self.tickets = SqlTickets(connection)
+        self.refunds = SqlRefunds(connection)
+        self.notices = SqlPaymentNotices(connection)
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)

@@ -227,6 +227,7 @@ async def release_reservation(
             raise ReservationNotFound(cmd.reservation_id)
         if reservation.release(now):
             await _give_back(uow, [reservation], now, correlation_id=cmd.correlation_id)
+            await _end_orders(uow, [reservation], now, expired=False, correlation_id=cmd.correlation_id)
         await uow.commit()
     return reservation
 
@@ -241,6 +242,7 @@ async def expire_reservations(
         expired = [reservation for reservation in due if reservation.expire(now)]
         if expired:
             await _give_back(uow, expired, now, correlation_id=None)
+            await _end_orders(uow, expired, now, expired=True, correlation_id=None)
         await uow.commit()
     return expired
 
@@ -272,6 +274,26 @@ async def _give_back(
             now=now,
         )
     await uow.outbox.add(messages, correlation_id=correlation_id)
+
+
+async def _end_orders(
+    uow: UnitOfWork,
+    reservations: Sequence[Reservation],
+    now: dt.datetime,
+    *,
+    expired: bool,
+    correlation_id: str | None,
+) -> None:
+    """The orders still waiting for payment of reservations that just ended: expired with their
+    hold, or cancelled with a release. A payment that still comes in is settled by its notice."""
+    for reservation in reservations:
+        order = await uow.orders.by_reservation(reservation.id, for_update=True)
+        if order is None:
+            continue
+        if order.expire(now) if expired else order.cancel(now):
+            await uow.orders.save(order)
+            events, order.events = order.events, []
+            await uow.outbox.add(events, correlation_id=correlation_id)
 
 
 def _drain(reservation: Reservation) -> list[DomainEvent]:

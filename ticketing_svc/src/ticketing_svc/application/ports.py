@@ -17,6 +17,15 @@ from ticketing_svc.domain.model import (
     Reservation,
     ReservationStatus,
 )
+from ticketing_svc.domain.orders import (
+    Checkout,
+    Order,
+    OrderStatus,
+    PaymentState,
+    Refund,
+    Ticket,
+    TicketClaims,
+)
 from ticketing_svc.domain.waiting_room import QueueEntry
 
 
@@ -61,6 +70,10 @@ class Inventory(abc.ABC):
         self, holds: Sequence[tuple[uuid.UUID, uuid.UUID, int]]
     ) -> tuple[list[InventoryLine], list[InventoryLine]]:
         """Returns held places (session id, zone id, quantity); the lines before and after."""
+
+    @abc.abstractmethod
+    async def sell(self, session_id: uuid.UUID, items: Sequence[ItemRequest]) -> None:
+        """Turns held places into sold ones (a paid reservation)."""
 
     @abc.abstractmethod
     async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]: ...
@@ -119,6 +132,152 @@ class Reservations(abc.ABC):
         transaction has locked are skipped (another sweeper or a release is on them)."""
 
 
+class Orders(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, order: Order, *, idempotency_key: str | None, fingerprint: str | None) -> None:
+        """Stores a new order. Raises IdempotencyConflict when another request with the same key of
+        the same account committed first, and OrderExists when the reservation already has one."""
+
+    @abc.abstractmethod
+    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> tuple[Order, str] | None: ...
+
+    @abc.abstractmethod
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None: ...
+
+    @abc.abstractmethod
+    async def by_reservation(
+        self, reservation_id: uuid.UUID, *, for_update: bool = False
+    ) -> Order | None: ...
+
+    @abc.abstractmethod
+    async def by_payment_reference(self, reference: str) -> Order | None: ...
+
+    @abc.abstractmethod
+    async def save(self, order: Order) -> None:
+        """Writes back the status, payment and refunds of an order loaded ``for_update``."""
+
+    @abc.abstractmethod
+    async def for_customer(
+        self,
+        customer_id: uuid.UUID,
+        *,
+        limit: int,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        statuses: Sequence[OrderStatus],
+    ) -> list[Order]: ...
+
+    @abc.abstractmethod
+    async def for_event(
+        self,
+        event_id: uuid.UUID,
+        *,
+        query: str | None,
+        limit: int,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        statuses: Sequence[OrderStatus],
+    ) -> list[Order]:
+        """The event's orders newest first; ``query`` matches part of the buyer's name or e-mail, or
+        a whole order id."""
+
+    @abc.abstractmethod
+    async def unsettled(
+        self, *, created_before: dt.datetime, created_after: dt.datetime, limit: int
+    ) -> list[Order]:
+        """Orders still waiting for their payment's outcome (pending, failed) or ended without one
+        (expired, cancelled) that have a payment at the provider, created in the window and not
+        reconciled since ``created_before``: the reconciliation's work list, oldest check first."""
+
+    @abc.abstractmethod
+    async def reconciled(self, order_id: uuid.UUID, at: dt.datetime) -> None: ...
+
+
+class Tickets(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, tickets: Sequence[Ticket]) -> None:
+        """Stores an order's tickets. Raises TicketsAlreadyIssued when the order has some."""
+
+    @abc.abstractmethod
+    async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
+
+    @abc.abstractmethod
+    async def for_order(self, order_id: uuid.UUID) -> list[Ticket]: ...
+
+    @abc.abstractmethod
+    async def for_customer(
+        self, customer_id: uuid.UUID, *, limit: int, after: tuple[dt.datetime, uuid.UUID] | None
+    ) -> list[Ticket]: ...
+
+
+class Refunds(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, refund: Refund) -> None: ...
+
+    @abc.abstractmethod
+    async def get(self, refund_id: uuid.UUID, *, for_update: bool = False) -> Refund | None: ...
+
+    @abc.abstractmethod
+    async def by_provider_id(self, provider_refund_id: str) -> Refund | None: ...
+
+    @abc.abstractmethod
+    async def requested(self, *, limit: int) -> list[Refund]:
+        """Refunds not yet confirmed by the provider, oldest first."""
+
+    @abc.abstractmethod
+    async def save(self, refund: Refund) -> None: ...
+
+    @abc.abstractmethod
+    async def for_order(self, order_id: uuid.UUID) -> list[Refund]: ...
+
+
+class PaymentNotices(abc.ABC):
+    @abc.abstractmethod
+    async def first_time(self, provider: str, notice_id: str, *, notice_type: str) -> bool:
+        """Records a provider's notification as handled; False when it already was."""
+
+
+class PaymentProvider(abc.ABC):
+    """The payment service provider (Stripe). Every call that creates something carries an
+    idempotency key, so a retry after a lost answer never charges or refunds twice."""
+
+    name: str
+
+    @abc.abstractmethod
+    async def start_checkout(self, order: Order, *, return_url: str, cancel_url: str) -> Checkout:
+        """A hosted payment page for the order's total, valid until the order's ``pay_by``."""
+
+    @abc.abstractmethod
+    async def payment_state(self, reference: str) -> PaymentState:
+        """Where the payment stands now, read from the provider (never from a notification)."""
+
+    @abc.abstractmethod
+    async def refund(self, reference: str, refund: Refund) -> str:
+        """Refunds ``refund.amount`` of the payment; returns the provider's refund id."""
+
+    @abc.abstractmethod
+    async def close_checkout(self, reference: str) -> None:
+        """Closes the payment page of an order that expired, so it takes no more payments."""
+
+
+class TicketSigner(abc.ABC):
+    @abc.abstractmethod
+    def sign(self, claims: TicketClaims) -> str:
+        """The ticket's QR secret."""
+
+    @abc.abstractmethod
+    def public_keys(self) -> list[dict[str, str]]:
+        """The verification keys as JWKs, the signing key first."""
+
+
+class TicketPrinter(abc.ABC):
+    @abc.abstractmethod
+    def qr_svg(self, secret: str) -> str: ...
+
+    @abc.abstractmethod
+    def order_pdf(
+        self, order: Order, tickets: Sequence[Ticket], *, session_starts_at: dt.datetime | None
+    ) -> bytes: ...
+
+
 class Inbox(abc.ABC):
     @abc.abstractmethod
     async def first_time(self, message_id: uuid.UUID, *, message_type: str) -> bool:
@@ -165,5 +324,9 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     inventory: Inventory
     customers: CustomerPlaces
     reservations: Reservations
+    orders: Orders
+    tickets: Tickets
+    refunds: Refunds
+    notices: PaymentNotices
     inbox: Inbox
     outbox: Outbox

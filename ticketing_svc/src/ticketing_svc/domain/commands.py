@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from ticketing_svc.domain.model import CatalogEvent, ItemRequest, ReservationStatus, SessionUpdate
+from ticketing_svc.domain.orders import OrderStatus
 
 
 class ActorKind(enum.StrEnum):
@@ -25,10 +26,27 @@ class Actor:
 
     subject: uuid.UUID
     kind: ActorKind = ActorKind.USER
+    # "admin", "organizer", "customer", "staff" for people; the organization they act for, if any.
+    role: str | None = None
+    organization_id: uuid.UUID | None = None
 
     @property
     def is_user(self) -> bool:
         return self.kind is ActorKind.USER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_user and self.role == "admin"
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind is ActorKind.SERVICE
+
+    def manages(self, organization_id: uuid.UUID) -> bool:
+        """An admin, or an organizer of the organization."""
+        return self.is_admin or (
+            self.is_user and self.role == "organizer" and self.organization_id == organization_id
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +129,85 @@ class JoinQueue:
 class GetQueueStanding:
     actor: Actor | None
     queue_id: uuid.UUID
+
+
+# ---------------------------------------------------------------- orders, payments and tickets
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOrder:
+    actor: Actor | None
+    reservation_id: uuid.UUID
+    buyer_name: str
+    buyer_email: str
+    buyer_locale: str | None
+    # Where the provider's page sends the buyer back; {ORDER_ID} is replaced by the order's id.
+    return_url: str | None = None
+    correlation_id: str | None = None
+    idempotency: Idempotency | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetOrder:
+    actor: Actor | None
+    order_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ListMyOrders:
+    actor: Actor | None
+    limit: int = 20
+    after: tuple[str, uuid.UUID] | None = None
+    statuses: tuple[OrderStatus, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ListEventOrders:
+    actor: Actor | None
+    event_id: uuid.UUID
+    query: str | None = None
+    statuses: tuple[OrderStatus, ...] = ()
+    limit: int = 20
+    after: tuple[str, uuid.UUID] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandlePaymentNotice:
+    """A provider's notification (signature verified by the edge): only its ids are trusted; the
+    payment's state is re-read from the provider."""
+
+    actor: Actor | None
+    provider: str
+    notice_id: str
+    notice_type: str
+    object_id: str
+    order_id: uuid.UUID | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcilePayments:
+    """Asks the provider about up to ``limit`` orders without an outcome for ``after_minutes``."""
+
+    after_minutes: int = 5
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRefunds:
+    """Sends the refunds not yet confirmed to the provider (again: its idempotency key is theirs)."""
+
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ListMyTickets:
+    actor: Actor | None
+    limit: int = 20
+    after: tuple[str, uuid.UUID] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetTicket:
+    actor: Actor | None
+    ticket_id: uuid.UUID

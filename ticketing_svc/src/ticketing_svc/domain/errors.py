@@ -108,3 +108,39 @@ class QueueEntryNotFound(TicketingError):
 
 class WaitingRoomUnavailable(TicketingError):
     """The waiting room's store does not answer: nobody is let in (gated sales fail closed)."""
+
+
+class OrderNotFound(TicketingError):
+    """No such order, or one the caller may not see (they look the same)."""
+
+    def __init__(self, order_id: uuid.UUID | str) -> None:
+        super().__init__(f"Order {order_id} not found.")
+
+
+class TicketNotFound(TicketingError):
+    def __init__(self, ticket_id: uuid.UUID | str) -> None:
+        super().__init__(f"Ticket {ticket_id} not found.")
+
+
+class ReservationNotHeld(TicketingError):
+    """The reservation ended (released, expired or already purchased): there is nothing to pay for."""
+
+
+class OrderExists(TicketingError):
+    """The reservation already has an order (a reservation is paid for once)."""
+
+    def __init__(self, order_id: uuid.UUID) -> None:
+        super().__init__(f"This reservation already has order {order_id}.")
+        self.order_id = order_id
+
+
+class NotPaid(TicketingError):
+    """The order has no tickets (yet): it was not paid."""
+
+
+class TicketsAlreadyIssued(TicketingError):
+    """The order has its tickets already: an order is issued its tickets once."""
+
+
+class PaymentProviderUnavailable(TicketingError):
+    """The payment provider did not answer; nothing was charged by this call. Try again."""

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ticketing_svc.domain.model import InventoryLine, Reservation
+    from ticketing_svc.domain.model import InventoryLine, Money, Reservation
+    from ticketing_svc.domain.orders import Order, Ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,4 +46,52 @@ class ZoneBackOnSale:
     occurred_at: dt.datetime
 
 
-DomainEvent = ReservationHeld | ReservationReleased | ReservationExpired | ZoneSoldOut | ZoneBackOnSale
+@dataclass(frozen=True, slots=True)
+class OrderPlaced:
+    order: Order
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaid:
+    """Paid, with the tickets issued for it (their secrets never leave the service in messages)."""
+
+    order: Order
+    tickets: tuple[Ticket, ...]
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaymentFailed:
+    order: Order
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderExpired:
+    order: Order
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefunded:
+    """A refund the provider confirmed: ``amount`` now, ``order.refunded`` in all."""
+
+    order: Order
+    amount: Money
+    reason: str
+    occurred_at: dt.datetime
+
+
+DomainEvent = (
+    ReservationHeld
+    | ReservationReleased
+    | ReservationExpired
+    | ZoneSoldOut
+    | ZoneBackOnSale
+    | OrderPlaced
+    | OrderPaid
+    | OrderPaymentFailed
+    | OrderExpired
+    | OrderRefunded
+)

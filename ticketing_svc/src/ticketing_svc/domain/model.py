@@ -32,6 +32,7 @@ DEFAULT_HOLD_MINUTES = 10
 MIN_HOLD_MINUTES, MAX_HOLD_MINUTES = 2, 30
 DEFAULT_MAX_PER_ORDER = 10
 DEFAULT_ADMISSION_PER_MINUTE = 300
+DEFAULT_PAYMENT_MINUTES = 10
 MAX_ITEMS = 20
 # A zone is "few left" when at most this share of its places is left.
 FEW_LEFT_RATIO = Decimal("0.10")
@@ -48,6 +49,8 @@ class ReservationStatus(enum.StrEnum):
     HELD = "held"
     RELEASED = "released"
     EXPIRED = "expired"
+    # Paid: its places are sold (an order holds the tickets).
+    PURCHASED = "purchased"
 
 
 # The catalog's states, as its messages name them.
@@ -76,6 +79,8 @@ class SaleSettings:
     # Buyers pass an on-sale waiting room, admitted at admission_per_minute.
     waiting_room: bool = False
     admission_per_minute: int = DEFAULT_ADMISSION_PER_MINUTE
+    # How long an order's places stay held for its payment (the hold is extended once to cover it).
+    payment_minutes: int = DEFAULT_PAYMENT_MINUTES
 
     def __post_init__(self) -> None:
         if not MIN_HOLD_MINUTES <= self.hold_minutes <= MAX_HOLD_MINUTES:
@@ -100,6 +105,8 @@ class CatalogSession:
     id: uuid.UUID
     status: str
     removed: bool = False
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +327,19 @@ class Reservation:
     @property
     def held(self) -> bool:
         return self.status is ReservationStatus.HELD
+
+    def extend(self, until: dt.datetime) -> None:
+        """Holds the places until ``until`` (to cover a payment), never shorter than before."""
+        if self.held:
+            self.expires_at = max(self.expires_at, until)
+
+    def purchase(self, now: dt.datetime) -> bool:
+        """Its order was paid: the places are sold. A hold that ended meanwhile may be purchased
+        when the places were taken back for it."""
+        if self.status is ReservationStatus.PURCHASED:
+            return False
+        self.status, self.ended_at = ReservationStatus.PURCHASED, now
+        return True
 
     def release(self, now: dt.datetime) -> bool:
         """Lets the places go at the buyer's wish; False when the reservation was no longer held."""

@@ -61,7 +61,17 @@ def command_for(envelope: Envelope) -> FollowCatalog | None:
 
 
 def session_from(data: dict[str, Any]) -> CatalogSession:
-    return CatalogSession(uuid.UUID(data["id"]), str(data["status"]), bool(data.get("removed", False)))
+    return CatalogSession(
+        uuid.UUID(data["id"]),
+        str(data["status"]),
+        bool(data.get("removed", False)),
+        starts_at=_instant(data.get("startsAt")),
+        ends_at=_instant(data.get("endsAt")),
+    )
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def event_from(data: dict[str, Any]) -> CatalogEvent:
@@ -86,7 +96,7 @@ def event_from(data: dict[str, Any]) -> CatalogEvent:
         ),
         sessions=tuple(session_from(session) for session in data["sessions"]),
         settings=SaleSettings(
-            on_sale_at=dt.datetime.fromisoformat(on_sale_at.replace("Z", "+00:00")) if on_sale_at else None,
+            on_sale_at=_instant(on_sale_at),
             hold_minutes=int(sales.get("holdMinutes") or DEFAULT_HOLD_MINUTES),
             max_per_customer=int(max_per_customer) if max_per_customer else None,
             waiting_room=bool(sales.get("waitingRoom", False)),

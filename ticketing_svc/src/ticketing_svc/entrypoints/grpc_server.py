@@ -17,6 +17,7 @@ from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
 from ticketing_svc.application.handlers import Availability, ReservationPage
+from ticketing_svc.application.order_handlers import NoticeOutcome, OrderPage, TicketPage
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor
 from ticketing_svc.domain.errors import (
@@ -27,15 +28,22 @@ from ticketing_svc.domain.errors import (
     LimitReached,
     NotAllowed,
     NotOnSale,
+    NotPaid,
     NoWaitingRoom,
+    OrderExists,
+    OrderNotFound,
+    PaymentProviderUnavailable,
     QueueEntryNotFound,
     ReservationNotFound,
+    ReservationNotHeld,
     SessionNotFound,
     SoldOut,
+    TicketNotFound,
     Unauthenticated,
     WaitingRoomUnavailable,
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
+from ticketing_svc.domain.orders import Order, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints import protobuf as convert
 
@@ -47,7 +55,7 @@ Context = Any  # grpc.aio.ServicerContext (grpc ships no type information)
 class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
     """The one mapping of ticketing's errors to gRPC status codes."""
 
-    async def abort_for(self, context: Context, exc: BaseException) -> None:
+    async def abort_for(self, context: Context, exc: BaseException) -> None:  # noqa: PLR0912 - one case per error, in one place
         match exc:
             case InvalidInput(problems=problems, message=message):
                 errors = [FieldError(problem.field, problem.message) for problem in problems]
@@ -89,9 +97,34 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                     str(exc),
                     NamedProblem("no-waiting-room", {}),
                 )
-            case WaitingRoomUnavailable():
+            case ReservationNotHeld():
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("reservation-not-held", {}),
+                )
+            case OrderExists(order_id=order_id):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("order-exists", {"order_id": str(order_id)}),
+                )
+            case NotPaid():
+                await abort_with_problem(
+                    context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
+                )
+            case WaitingRoomUnavailable() | PaymentProviderUnavailable():
                 await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
-            case EventNotFound() | SessionNotFound() | ReservationNotFound() | QueueEntryNotFound():
+            case (
+                EventNotFound()
+                | SessionNotFound()
+                | ReservationNotFound()
+                | QueueEntryNotFound()
+                | OrderNotFound()
+                | TicketNotFound()
+            ):
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case NotAllowed():
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(exc))
@@ -117,6 +150,16 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         count_taken: Callable[[commands.CountTaken], Awaitable[list[InventoryLine]]],
         join_queue: Callable[[commands.JoinQueue], Awaitable[QueueStanding]],
         queue_standing: Callable[[commands.GetQueueStanding], Awaitable[QueueStanding]],
+        create_order: Callable[[commands.CreateOrder], Awaitable[Order]],
+        get_order: Callable[[commands.GetOrder], Awaitable[Order]],
+        list_my_orders: Callable[[commands.ListMyOrders], Awaitable[OrderPage]],
+        list_event_orders: Callable[[commands.ListEventOrders], Awaitable[OrderPage]],
+        handle_payment_notice: Callable[[commands.HandlePaymentNotice], Awaitable[NoticeOutcome]],
+        list_my_tickets: Callable[[commands.ListMyTickets], Awaitable[TicketPage]],
+        get_ticket: Callable[[commands.GetTicket], Awaitable[Ticket]],
+        ticket_qr_svg: Callable[[commands.GetTicket], Awaitable[str]],
+        order_tickets_pdf: Callable[[commands.GetOrder], Awaitable[tuple[Order, bytes]]],
+        signing_keys: Callable[[], list[dict[str, str]]],
     ) -> None:
         self._reserve = reserve
         self._get_reservation = get_reservation
@@ -126,6 +169,16 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._count_taken = count_taken
         self._join_queue = join_queue
         self._queue_standing = queue_standing
+        self._create_order = create_order
+        self._get_order = get_order
+        self._list_my_orders = list_my_orders
+        self._list_event_orders = list_event_orders
+        self._handle_payment_notice = handle_payment_notice
+        self._list_my_tickets = list_my_tickets
+        self._get_ticket = get_ticket
+        self._ticket_qr_svg = ticket_qr_svg
+        self._order_tickets_pdf = order_tickets_pdf
+        self._signing_keys = signing_keys
 
     async def Reserve(self, request: pb.ReserveRequest, context: Context) -> pb.ReserveResponse:
         async with ErrorsAsStatus(context):
@@ -205,3 +258,139 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                 commands.GetQueueStanding(_actor(context), convert.queue_id_of(request.queue_id))
             )
             return convert.standing_pb(standing)
+
+    async def CreateOrder(self, request: pb.CreateOrderRequest, context: Context) -> pb.OrderResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.CreateOrder(
+                actor=_actor(context),
+                reservation_id=convert.reservation_id_of(request.reservation_id),
+                buyer_name=request.buyer.name[:1000],
+                buyer_email=request.buyer.email[:1000],
+                buyer_locale=request.buyer.locale[:16] or None,
+                return_url=request.return_url[:4000] or None,
+                correlation_id=get_correlation_id(),
+                idempotency=convert.idempotency_from(request.idempotency_key, request.request_fingerprint),
+            )
+            return pb.OrderResponse(order=convert.order_pb(await self._create_order(command)))
+
+    async def GetOrder(self, request: pb.GetOrderRequest, context: Context) -> pb.OrderResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.GetOrder(_actor(context), convert.order_id_of(request.id))
+            return pb.OrderResponse(order=convert.order_pb(await self._get_order(command)))
+
+    async def ListMyOrders(self, request: pb.ListMyOrdersRequest, context: Context) -> pb.ListOrdersResponse:
+        async with ErrorsAsStatus(context):
+            page = await self._list_my_orders(
+                commands.ListMyOrders(
+                    actor=_actor(context),
+                    limit=request.limit or DEFAULT_PAGE_SIZE,
+                    after=convert.page_after(request.cursor),
+                    statuses=convert.order_statuses_from(list(request.statuses)),
+                )
+            )
+            return _orders_page(page)
+
+    async def ListEventOrders(
+        self, request: pb.ListEventOrdersRequest, context: Context
+    ) -> pb.ListOrdersResponse:
+        async with ErrorsAsStatus(context):
+            page = await self._list_event_orders(
+                commands.ListEventOrders(
+                    actor=_actor(context),
+                    event_id=convert.event_id_of(request.event_id),
+                    query=request.query[: convert.QUERY_MAX] or None,
+                    statuses=convert.order_statuses_from(list(request.statuses)),
+                    limit=request.limit or DEFAULT_PAGE_SIZE,
+                    after=convert.page_after(request.cursor),
+                )
+            )
+            return _orders_page(page)
+
+    async def HandlePaymentNotice(
+        self, request: pb.PaymentNotice, context: Context
+    ) -> pb.PaymentNoticeResult:
+        async with ErrorsAsStatus(context):
+            if not request.notice_id or len(request.notice_id) > 255:
+                raise InvalidInput.single("notice_id", "must be the provider's id of the notification")
+            order_id = convert.order_id_or_none(request.order_id)
+            outcome = await self._handle_payment_notice(
+                commands.HandlePaymentNotice(
+                    actor=_actor(context),
+                    provider=request.provider[:32],
+                    notice_id=request.notice_id,
+                    notice_type=request.notice_type[:100],
+                    object_id=request.object_id[:255],
+                    order_id=order_id,
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            result = pb.PaymentNoticeResult(duplicate=outcome.duplicate)
+            if outcome.order is not None:
+                result.order_id = str(outcome.order.id)
+                result.status = convert.ORDER_STATUS[outcome.order.status]
+            return result
+
+    async def ListMyTickets(
+        self, request: pb.ListMyTicketsRequest, context: Context
+    ) -> pb.ListTicketsResponse:
+        async with ErrorsAsStatus(context):
+            page = await self._list_my_tickets(
+                commands.ListMyTickets(
+                    actor=_actor(context),
+                    limit=request.limit or DEFAULT_PAGE_SIZE,
+                    after=convert.page_after(request.cursor),
+                )
+            )
+            return pb.ListTicketsResponse(
+                tickets=[convert.ticket_pb(t) for t in page.tickets],
+                next_cursor=convert.ticket_cursor_after(page.tickets[-1]) if page.has_more else "",
+            )
+
+    async def GetTicket(self, request: pb.GetTicketRequest, context: Context) -> pb.TicketResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.GetTicket(_actor(context), convert.ticket_id_of(request.id))
+            return pb.TicketResponse(ticket=convert.ticket_pb(await self._get_ticket(command)))
+
+    async def GetTicketQrCode(self, request: pb.GetTicketRequest, context: Context) -> pb.Document:
+        async with ErrorsAsStatus(context):
+            ticket_id = convert.ticket_id_of(request.id)
+            svg = await self._ticket_qr_svg(commands.GetTicket(_actor(context), ticket_id))
+            return pb.Document(
+                content_type="image/svg+xml",
+                content=svg.encode(),
+                filename=f"taquilla-ticket-{ticket_id}.svg",
+            )
+
+    async def GetOrderTicketsPdf(self, request: pb.GetOrderRequest, context: Context) -> pb.Document:
+        async with ErrorsAsStatus(context):
+            order, pdf = await self._order_tickets_pdf(
+                commands.GetOrder(_actor(context), convert.order_id_of(request.id))
+            )
+            return pb.Document(
+                content_type="application/pdf", content=pdf, filename=f"taquilla-order-{order.id}.pdf"
+            )
+
+    async def GetTicketSigningKeys(
+        self, request: pb.GetTicketSigningKeysRequest, context: Context
+    ) -> pb.TicketSigningKeys:
+        async with ErrorsAsStatus(context):
+            return pb.TicketSigningKeys(
+                keys=[
+                    pb.SigningKey(
+                        kid=key["kid"],
+                        kty=key["kty"],
+                        crv=key["crv"],
+                        x=key["x"],
+                        alg=key["alg"],
+                        use=key["use"],
+                    )
+                    for key in self._signing_keys()
+                ]
+            )
+
+
+def _orders_page(page: OrderPage) -> pb.ListOrdersResponse:
+    return pb.ListOrdersResponse(
+        orders=[convert.order_pb(order) for order in page.orders],
+        next_cursor=convert.order_cursor_after(page.orders[-1]) if page.has_more else "",
+    )

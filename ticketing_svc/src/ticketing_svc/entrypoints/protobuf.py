@@ -15,9 +15,11 @@ from ticketing_svc.domain.errors import (
     EventNotFound,
     FieldProblem,
     InvalidInput,
+    OrderNotFound,
     QueueEntryNotFound,
     ReservationNotFound,
     SessionNotFound,
+    TicketNotFound,
 )
 from ticketing_svc.domain.model import (
     InventoryLine,
@@ -27,6 +29,7 @@ from ticketing_svc.domain.model import (
     ReservationStatus,
     SaleStatus,
 )
+from ticketing_svc.domain.orders import AWAITING_PAYMENT, Order, OrderStatus, Ticket, TicketStatus
 from ticketing_svc.domain.waiting_room import QueueStanding, QueueStatus
 
 IDEMPOTENCY_KEY_MAX = 255
@@ -36,6 +39,7 @@ RESERVATION_STATUS = {
     ReservationStatus.HELD: pb.RESERVATION_STATUS_HELD,
     ReservationStatus.RELEASED: pb.RESERVATION_STATUS_RELEASED,
     ReservationStatus.EXPIRED: pb.RESERVATION_STATUS_EXPIRED,
+    ReservationStatus.PURCHASED: pb.RESERVATION_STATUS_PURCHASED,
 }
 RESERVATION_STATUS_OF = {value: key for key, value in RESERVATION_STATUS.items()}
 SALE_STATUS = {
@@ -54,7 +58,12 @@ _ACTOR_KIND = {
 def actor_from(principal: Principal | None) -> Actor | None:
     if principal is None:
         return None
-    return Actor(subject=principal.subject, kind=_ACTOR_KIND[principal.kind])
+    return Actor(
+        subject=principal.subject,
+        kind=_ACTOR_KIND[principal.kind],
+        role=principal.role.value if principal.role else None,
+        organization_id=principal.organization_id,
+    )
 
 
 # ---------------------------------------------------------------- ids and inputs
@@ -232,3 +241,109 @@ def standing_pb(standing: QueueStanding) -> pb.QueueStanding:
     if standing.opens_at is not None:
         message.opens_at.CopyFrom(to_timestamp(standing.opens_at))
     return message
+
+
+# ---------------------------------------------------------------- orders and tickets
+
+ORDER_STATUS = {
+    OrderStatus.PENDING_PAYMENT: pb.ORDER_STATUS_PENDING_PAYMENT,
+    OrderStatus.PAID: pb.ORDER_STATUS_PAID,
+    OrderStatus.PARTIALLY_REFUNDED: pb.ORDER_STATUS_PARTIALLY_REFUNDED,
+    OrderStatus.REFUNDED: pb.ORDER_STATUS_REFUNDED,
+    OrderStatus.FAILED: pb.ORDER_STATUS_FAILED,
+    OrderStatus.EXPIRED: pb.ORDER_STATUS_EXPIRED,
+    OrderStatus.CANCELLED: pb.ORDER_STATUS_CANCELLED,
+}
+ORDER_STATUS_OF = {value: key for key, value in ORDER_STATUS.items()}
+TICKET_STATUS = {
+    TicketStatus.VALID: pb.TICKET_STATUS_VALID,
+    TicketStatus.REVOKED: pb.TICKET_STATUS_REVOKED,
+    TicketStatus.USED: pb.TICKET_STATUS_USED,
+}
+QUERY_MAX = 200
+
+
+def order_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise OrderNotFound(value[:64])
+    return found
+
+
+def order_id_or_none(value: str) -> uuid.UUID | None:
+    """The order id a provider's payment carries, when it carries a valid one."""
+    return _uuid(value) if value else None
+
+
+def ticket_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise TicketNotFound(value[:64])
+    return found
+
+
+def order_statuses_from(values: list[int]) -> tuple[OrderStatus, ...]:
+    try:
+        return tuple(ORDER_STATUS_OF[pb.OrderStatus.ValueType(v)] for v in values)
+    except KeyError:
+        raise InvalidInput.single("statuses", "unknown order status") from None
+
+
+def order_cursor_after(order: Order) -> str:
+    return encode_cursor([order.created_at.isoformat(), str(order.id)])
+
+
+def ticket_cursor_after(ticket: Ticket) -> str:
+    return encode_cursor([ticket.issued_at.isoformat(), str(ticket.id)])
+
+
+def order_pb(order: Order) -> pb.Order:
+    message = pb.Order(
+        id=str(order.id),
+        status=ORDER_STATUS[order.status],
+        reservation_id=str(order.reservation_id),
+        event_id=str(order.event_id),
+        event_name=order.event_name,
+        session_id=str(order.session_id),
+        items=[
+            pb.ReservationItem(
+                zone_id=str(item.zone_id),
+                quantity=item.quantity,
+                unit_price=money(item.unit_price),
+                zone_name=item.zone_name,
+            )
+            for item in order.items
+        ],
+        total=money(order.total),
+        refunded=money(Money(order.refunded, order.total.currency)),
+        buyer=pb.Buyer(name=order.buyer.name, email=order.buyer.email, locale=order.buyer.locale),
+        payment=pb.Payment(
+            provider=order.provider,
+            checkout_url=order.checkout_url or "" if order.status in AWAITING_PAYMENT else "",
+            failure_code=order.failure_code or "",
+        ),
+        created_at=to_timestamp(order.created_at),
+        pay_by=to_timestamp(order.pay_by),
+        updated_at=to_timestamp(order.updated_at),
+        ticket_ids=[str(ticket_id) for ticket_id in order.ticket_ids],
+    )
+    if order.paid_at is not None:
+        message.paid_at.CopyFrom(to_timestamp(order.paid_at))
+    return message
+
+
+def ticket_pb(ticket: Ticket) -> pb.Ticket:
+    return pb.Ticket(
+        id=str(ticket.id),
+        order_id=str(ticket.order_id),
+        event_id=str(ticket.event_id),
+        event_name=ticket.event_name,
+        session_id=str(ticket.session_id),
+        zone_id=str(ticket.zone_id),
+        zone_name=ticket.zone_name,
+        holder_name=ticket.holder_name,
+        status=TICKET_STATUS[ticket.status],
+        secret=ticket.secret if ticket.status is TicketStatus.VALID else "",
+        price=money(ticket.price),
+        issued_at=to_timestamp(ticket.issued_at),
+    )

@@ -73,3 +73,44 @@ def catalog_handler(
             await follow(command)
 
     return handle
+
+
+PAYMENTS_RECONCILED = Counter(
+    "taquilla_ticketing_svc_payments_reconciled_total",
+    "Orders moved by asking the payment provider (a notification was late or lost).",
+)
+REFUNDS_CONFIRMED = Counter(
+    "taquilla_ticketing_svc_refunds_confirmed_total", "Refunds the provider confirmed."
+)
+PERIODIC_FAILURES = Counter(
+    "taquilla_ticketing_svc_periodic_failures_total", "Rounds of a background job that failed.", ["job"]
+)
+
+
+class Periodic:
+    """Runs one job every ``interval`` seconds until stopped; a failed round is counted and the next
+    one tries again (the jobs carry on from the database's state, so a restart loses nothing)."""
+
+    def __init__(
+        self, name: str, job: Callable[[], Awaitable[int]], *, interval: float, counter: Counter | None = None
+    ) -> None:
+        self.name = name
+        self._job = job
+        self._interval = interval
+        self._counter = counter
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                done = await self._job()
+                if self._counter is not None:
+                    self._counter.inc(done)
+            except Exception as exc:
+                PERIODIC_FAILURES.labels(self.name).inc()
+                log.warning("background job failed", extra={"job": self.name, "reason": type(exc).__name__})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._interval)

@@ -1,0 +1,515 @@
+"""Orders, payments, refunds and tickets: one async function per command.
+
+Calls to the payment provider never happen inside a database transaction: what must survive a
+crash is stored first (an order, a refund), the provider is called with an idempotency key derived
+from it, and the answer is stored in a second transaction. Whatever a crash leaves half done, the
+reconciliation (payments) and the refund worker (refunds) finish; the provider's idempotency keys
+make their repeats harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ticketing_svc.application.handlers import PAGE_SIZE_MAX, Clock, system_clock
+from ticketing_svc.application.ports import PaymentProvider, TicketPrinter, TicketSigner, UnitOfWork
+from ticketing_svc.domain.commands import (
+    Actor,
+    CreateOrder,
+    GetOrder,
+    GetTicket,
+    HandlePaymentNotice,
+    ListEventOrders,
+    ListMyOrders,
+    ListMyTickets,
+    ProcessRefunds,
+    ReconcilePayments,
+)
+from ticketing_svc.domain.errors import (
+    EventNotFound,
+    IdempotencyConflict,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotAllowed,
+    NotPaid,
+    OrderExists,
+    OrderNotFound,
+    PaymentProviderUnavailable,
+    ReservationNotFound,
+    ReservationNotHeld,
+    SoldOut,
+    TicketNotFound,
+    Unauthenticated,
+)
+from ticketing_svc.domain.events import DomainEvent
+from ticketing_svc.domain.model import ItemRequest
+from ticketing_svc.domain.orders import (
+    AWAITING_PAYMENT,
+    PAYABLE,
+    Buyer,
+    Order,
+    PaymentOutcome,
+    PaymentState,
+    Refund,
+    RefundStatus,
+    Ticket,
+    issue_tickets,
+)
+
+log = logging.getLogger(__name__)
+
+ORDER_ID_PLACEHOLDER = "{ORDER_ID}"
+# Tickets of a session whose end the catalog did not say stay valid this long after issue.
+DEFAULT_TICKET_VALIDITY = dt.timedelta(days=400)
+# A ticket admits from its issue until a day after its session ends.
+VALIDITY_GRACE = dt.timedelta(days=1)
+# Orders ended without payment are still asked about this long: a payment may come in late.
+RECONCILE_WINDOW = dt.timedelta(days=2)
+SOLD_OUT_AFTER_EXPIRY = "sold_out_after_expiry"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSettings:
+    """Where buyers come back to after paying (the web app's order page), and which origins a
+    caller may name instead."""
+
+    return_url: str = "http://127.0.0.1:5173/orders/{ORDER_ID}"
+    return_origins: tuple[str, ...] = ("http://127.0.0.1:5173", "http://localhost:5173")
+
+
+def _person(actor: Actor | None, doing: str) -> Actor:
+    if actor is None:
+        raise Unauthenticated(f"Sign in to {doing}.")
+    if not actor.is_user:
+        raise NotAllowed(f"Only people's accounts {doing}.")
+    return actor
+
+
+def _return_url(requested: str | None, settings: PaymentSettings) -> str:
+    if not requested:
+        return settings.return_url
+    if len(requested) > 2000 or not any(
+        requested == origin or requested.startswith(origin + "/") for origin in settings.return_origins
+    ):
+        raise InvalidInput.single("return_url", "must be a page of the Taquilla web app")
+    return requested
+
+
+def _drain(order: Order) -> list[DomainEvent]:
+    events, order.events = order.events, []
+    return events
+
+
+# ---------------------------------------------------------------- checkout
+
+
+async def create_order(
+    cmd: CreateOrder,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    provider: PaymentProvider,
+    settings: PaymentSettings = PaymentSettings(),  # noqa: B008 - frozen, shared safely
+) -> Order:
+    """An order for the caller's held reservation, with a payment page at the provider.
+
+    Raises ReservationNotFound, ReservationNotHeld, OrderExists, InvalidInput, and
+    PaymentProviderUnavailable (the order is kept: a retry with the same Idempotency-Key resumes it).
+    """
+    buyer_actor = _person(cmd.actor, "buy tickets")
+    buyer = Buyer.checked(cmd.buyer_name, cmd.buyer_email, cmd.buyer_locale)
+    return_url = _return_url(cmd.return_url, settings)
+    for _ in range(3):
+        try:
+            order = await _place_order(cmd, buyer_actor, buyer, uow, clock, provider.name)
+            break
+        except IdempotencyConflict:
+            continue  # a twin request with the same key committed first: answer with its order
+    else:
+        order = await _place_order(cmd, buyer_actor, buyer, uow, clock, provider.name)
+    if order.payment_reference is None and order.status in AWAITING_PAYMENT:
+        order = await _start_checkout(
+            order, uow, provider, return_url.replace(ORDER_ID_PLACEHOLDER, str(order.id))
+        )
+    return order
+
+
+async def _place_order(
+    cmd: CreateOrder, actor: Actor, buyer: Buyer, uow: UnitOfWork, clock: Clock, provider: str
+) -> Order:
+    now = clock()
+    async with uow:
+        if cmd.idempotency is not None:
+            earlier = await uow.orders.by_idempotency_key(actor.subject, cmd.idempotency.key)
+            if earlier is not None:
+                order, fingerprint = earlier
+                if fingerprint != cmd.idempotency.fingerprint:
+                    raise IdempotencyKeyReused
+                return order
+        reservation = await uow.reservations.get(cmd.reservation_id, for_update=True)
+        if reservation is None or reservation.customer_id != actor.subject:
+            raise ReservationNotFound(cmd.reservation_id)
+        existing = await uow.orders.by_reservation(reservation.id)
+        if existing is not None:
+            raise OrderExists(existing.id)
+        if not reservation.held:
+            raise ReservationNotHeld(f"The reservation is {reservation.status.value}: reserve again.")
+        event = await uow.catalog.get(reservation.event_id)
+        if event is None:
+            raise EventNotFound(reservation.event_id)
+        order = Order.place(
+            reservation,
+            organization_id=event.organization_id,
+            buyer=buyer,
+            provider=provider,
+            now=now,
+            payment_minutes=event.settings.payment_minutes,
+        )
+        await uow.orders.add(
+            order,
+            idempotency_key=cmd.idempotency.key if cmd.idempotency else None,
+            fingerprint=cmd.idempotency.fingerprint if cmd.idempotency else None,
+        )
+        await uow.reservations.save(reservation)
+        await uow.outbox.add(_drain(order), correlation_id=cmd.correlation_id)
+        await uow.commit()
+    return order
+
+
+async def _start_checkout(order: Order, uow: UnitOfWork, provider: PaymentProvider, return_url: str) -> Order:
+    try:
+        checkout = await provider.start_checkout(order, return_url=return_url, cancel_url=return_url)
+    except PaymentProviderUnavailable:
+        raise
+    except Exception as exc:
+        log.warning("payment provider refused a checkout", extra={"order_id": str(order.id)}, exc_info=True)
+        raise PaymentProviderUnavailable("The payment provider did not answer; try again.") from exc
+    async with uow:
+        stored = await uow.orders.get(order.id, for_update=True)
+        assert stored is not None  # orders are never deleted
+        if stored.payment_reference is None:
+            stored.started(checkout)
+            await uow.orders.save(stored)
+        await uow.commit()
+    return stored
+
+
+# ---------------------------------------------------------------- reading orders
+
+
+def _may_see(actor: Actor, order: Order) -> bool:
+    return order.customer_id == actor.subject or actor.manages(order.organization_id)
+
+
+async def get_order(cmd: GetOrder, uow: UnitOfWork) -> Order:
+    actor = _person(cmd.actor, "see orders")
+    async with uow:
+        order = await uow.orders.get(cmd.order_id)
+    if order is None or not _may_see(actor, order):
+        raise OrderNotFound(cmd.order_id)
+    return order
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    orders: list[Order]
+    has_more: bool
+
+
+def _after(after: tuple[str, uuid.UUID] | None) -> tuple[dt.datetime, uuid.UUID] | None:
+    return (dt.datetime.fromisoformat(after[0]), after[1]) if after is not None else None
+
+
+async def list_my_orders(cmd: ListMyOrders, uow: UnitOfWork) -> OrderPage:
+    actor = _person(cmd.actor, "see orders")
+    limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
+    async with uow:
+        found = await uow.orders.for_customer(
+            actor.subject, limit=limit + 1, after=_after(cmd.after), statuses=cmd.statuses
+        )
+    return OrderPage(found[:limit], has_more=len(found) > limit)
+
+
+async def list_event_orders(cmd: ListEventOrders, uow: UnitOfWork) -> OrderPage:
+    """An event's orders for its organizer or an admin; anyone else is told the event does not exist."""
+    actor = _person(cmd.actor, "see an event's orders")
+    limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
+    async with uow:
+        event = await uow.catalog.get(cmd.event_id)
+        if event is None or not actor.manages(event.organization_id):
+            raise EventNotFound(cmd.event_id)
+        query = (cmd.query or "").strip()[:200] or None
+        found = await uow.orders.for_event(
+            cmd.event_id, query=query, limit=limit + 1, after=_after(cmd.after), statuses=cmd.statuses
+        )
+    return OrderPage(found[:limit], has_more=len(found) > limit)
+
+
+# ---------------------------------------------------------------- the provider's answers
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeOutcome:
+    duplicate: bool
+    order: Order | None
+
+
+async def handle_payment_notice(
+    cmd: HandlePaymentNotice,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    provider: PaymentProvider,
+    signer: TicketSigner,
+) -> NoticeOutcome:
+    """Settles the order a provider's notification is about, from the payment's state as the
+    provider tells it now. A notification handled before changes nothing."""
+    if cmd.actor is None or not cmd.actor.is_service:
+        raise NotAllowed("Only Taquilla's services hand over payment notifications.")
+    if cmd.provider != provider.name:
+        raise InvalidInput.single("provider", f"must be {provider.name}")
+    async with uow:
+        order = await uow.orders.get(cmd.order_id) if cmd.order_id is not None else None
+        if order is None and cmd.object_id:
+            order = await uow.orders.by_payment_reference(cmd.object_id)
+    if order is None or order.payment_reference is None:
+        # Not about a payment of ours (or a refund: the refund worker confirms those itself).
+        async with uow:
+            first = await uow.notices.first_time(cmd.provider, cmd.notice_id, notice_type=cmd.notice_type)
+            await uow.commit()
+        return NoticeOutcome(duplicate=not first, order=order)
+    state = await _read_state(provider, order.payment_reference)
+    return await _settle(
+        order.id, state, uow, clock, signer=signer, notice=cmd, correlation_id=cmd.correlation_id
+    )
+
+
+async def _read_state(provider: PaymentProvider, reference: str) -> PaymentState:
+    try:
+        return await provider.payment_state(reference)
+    except PaymentProviderUnavailable:
+        raise
+    except Exception as exc:
+        raise PaymentProviderUnavailable("The payment provider did not answer; try again.") from exc
+
+
+class _PlacesGone(Exception):
+    """The payment came after the hold ended and the places were sold to someone else."""
+
+
+async def _settle(
+    order_id: uuid.UUID,
+    state: PaymentState,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    signer: TicketSigner,
+    notice: HandlePaymentNotice | None,
+    correlation_id: str | None,
+) -> NoticeOutcome:
+    """Moves the order forward to what the provider says of its payment, in one transaction."""
+    now = clock()
+    try:
+        async with uow:
+            if notice is not None and not await uow.notices.first_time(
+                notice.provider, notice.notice_id, notice_type=notice.notice_type
+            ):
+                await uow.commit()
+                return NoticeOutcome(duplicate=True, order=await uow.orders.get(order_id))
+            order = await uow.orders.get(order_id, for_update=True)
+            assert order is not None  # orders are never deleted
+            if state.outcome is PaymentOutcome.SUCCEEDED and order.status in PAYABLE:
+                await _pay(order, state, uow, now, signer)
+            elif (
+                state.outcome is PaymentOutcome.FAILED
+                and order.status in AWAITING_PAYMENT
+                and order.decline(state.failure_code, now)
+            ):
+                await uow.orders.save(order)
+            await uow.orders.reconciled(order.id, now)
+            await uow.outbox.add(_drain(order), correlation_id=correlation_id)
+            await uow.commit()
+            return NoticeOutcome(duplicate=False, order=order)
+    except _PlacesGone:
+        pass
+    # Paid after the places went to someone else: record the payment and refund it in full.
+    async with uow:
+        if notice is not None and not await uow.notices.first_time(
+            notice.provider, notice.notice_id, notice_type=notice.notice_type
+        ):
+            await uow.commit()
+            return NoticeOutcome(duplicate=True, order=await uow.orders.get(order_id))
+        order = await uow.orders.get(order_id, for_update=True)
+        assert order is not None
+        if order.status in PAYABLE:
+            amount = order.paid_without_places(now)
+            await uow.orders.save(order)
+            await uow.refunds.add(
+                Refund(
+                    id=uuid.uuid4(),
+                    order_id=order.id,
+                    amount=amount,
+                    reason=SOLD_OUT_AFTER_EXPIRY,
+                    status=RefundStatus.REQUESTED,
+                    requested_at=now,
+                )
+            )
+        await uow.orders.reconciled(order.id, now)
+        await uow.commit()
+    return NoticeOutcome(duplicate=False, order=order)
+
+
+async def _pay(
+    order: Order, state: PaymentState, uow: UnitOfWork, now: dt.datetime, signer: TicketSigner
+) -> None:
+    """Sells the order's places, purchases its reservation and issues its tickets. Raises
+    _PlacesGone (the transaction rolls back) when the hold had ended and the places are sold."""
+    if state.amount is not None and state.amount != order.total:
+        # Never issue tickets for a payment of another amount; the reconciliation reports it.
+        log.error("payment amount differs from the order's total", extra={"order_id": str(order.id)})
+        return
+    reservation = await uow.reservations.get(order.reservation_id, for_update=True)
+    assert reservation is not None
+    items = [ItemRequest(item.zone_id, item.quantity) for item in order.items]
+    if not reservation.held:
+        # The hold ran out (or was released) before the payment came in: take the places back
+        # if they are still free.
+        try:
+            await uow.inventory.take(order.session_id, items)
+        except SoldOut:
+            raise _PlacesGone from None
+        await uow.customers.add(order.event_id, order.customer_id, order.quantity, limit=None)
+    await uow.inventory.sell(order.session_id, items)
+    reservation.purchase(now)
+    await uow.reservations.save(reservation)
+    event = await uow.catalog.get(order.event_id)
+    session = event.session(order.session_id) if event is not None else None
+    valid_until = (
+        session.ends_at + VALIDITY_GRACE
+        if session is not None and session.ends_at
+        else now + DEFAULT_TICKET_VALIDITY
+    )
+    tickets = issue_tickets(order, now=now, valid_from=now, valid_until=valid_until, sign=signer.sign)
+    await uow.tickets.add(tickets)
+    order.pay(tickets, now)
+    await uow.orders.save(order)
+
+
+async def reconcile_payments(
+    cmd: ReconcilePayments,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    provider: PaymentProvider,
+    signer: TicketSigner,
+) -> int:
+    """Asks the provider about orders whose payment's outcome has not arrived, so that a lost
+    notification still ends in a paid (or refunded) order. Returns how many orders moved."""
+    now = clock()
+    async with uow:
+        unsettled = await uow.orders.unsettled(
+            created_before=now - dt.timedelta(minutes=cmd.after_minutes),
+            created_after=now - RECONCILE_WINDOW,
+            limit=cmd.limit,
+        )
+    moved = 0
+    for order in unsettled:
+        assert order.payment_reference is not None
+        try:
+            state = await _read_state(provider, order.payment_reference)
+        except PaymentProviderUnavailable:
+            log.warning("payment provider unavailable during reconciliation")
+            break
+        outcome = await _settle(order.id, state, uow, clock, signer=signer, notice=None, correlation_id=None)
+        if outcome.order is not None and outcome.order.status is not order.status:
+            moved += 1
+    return moved
+
+
+async def process_refunds(
+    cmd: ProcessRefunds, uow: UnitOfWork, clock: Clock = system_clock, *, provider: PaymentProvider
+) -> int:
+    """Sends requested refunds to the provider (its idempotency key is the refund's id, so a repeat
+    after a crash refunds once) and settles the orders. Returns how many were confirmed."""
+    async with uow:
+        requested = await uow.refunds.requested(limit=cmd.limit)
+        references = {}
+        for refund in requested:
+            order = await uow.orders.get(refund.order_id)
+            if order is not None and order.payment_reference is not None:
+                references[refund.id] = order.payment_reference
+    confirmed = 0
+    for refund in requested:
+        reference = references.get(refund.id)
+        if reference is None:
+            continue
+        try:
+            provider_refund_id = await provider.refund(reference, refund)
+        except Exception:
+            log.warning("payment provider refused or missed a refund", extra={"refund_id": str(refund.id)})
+            continue
+        now = clock()
+        async with uow:
+            stored = await uow.refunds.get(refund.id, for_update=True)
+            assert stored is not None
+            if stored.succeeded(provider_refund_id, now):
+                await uow.refunds.save(stored)
+                order = await uow.orders.get(stored.order_id, for_update=True)
+                assert order is not None
+                order.refund_settled(stored.amount.amount, reason=stored.reason, now=now)
+                await uow.orders.save(order)
+                await uow.outbox.add(_drain(order), correlation_id=None)
+                confirmed += 1
+            await uow.commit()
+    return confirmed
+
+
+# ---------------------------------------------------------------- tickets
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    tickets: list[Ticket]
+    has_more: bool
+
+
+async def list_my_tickets(cmd: ListMyTickets, uow: UnitOfWork) -> TicketPage:
+    actor = _person(cmd.actor, "see tickets")
+    limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
+    async with uow:
+        found = await uow.tickets.for_customer(actor.subject, limit=limit + 1, after=_after(cmd.after))
+    return TicketPage(found[:limit], has_more=len(found) > limit)
+
+
+async def get_ticket(cmd: GetTicket, uow: UnitOfWork) -> Ticket:
+    actor = _person(cmd.actor, "see tickets")
+    async with uow:
+        ticket = await uow.tickets.get(cmd.ticket_id)
+        order = await uow.orders.get(ticket.order_id) if ticket is not None else None
+    if ticket is None or order is None or not _may_see(actor, order):
+        raise TicketNotFound(cmd.ticket_id)
+    return ticket
+
+
+async def ticket_qr_svg(cmd: GetTicket, uow: UnitOfWork, *, printer: TicketPrinter) -> str:
+    ticket = await get_ticket(cmd, uow)
+    return printer.qr_svg(ticket.secret)
+
+
+async def order_tickets_pdf(cmd: GetOrder, uow: UnitOfWork, *, printer: TicketPrinter) -> tuple[Order, bytes]:
+    order = await get_order(cmd, uow)
+    async with uow:
+        tickets: Sequence[Ticket] = await uow.tickets.for_order(order.id)
+        event = await uow.catalog.get(order.event_id)
+    if not tickets:
+        raise NotPaid("The order has no tickets: it was not paid.")
+    session = event.session(order.session_id) if event is not None else None
+    return order, printer.order_pdf(order, tickets, session_starts_at=session.starts_at if session else None)
+
+
+def signing_keys(signer: TicketSigner) -> list[dict[str, str]]:
+    return signer.public_keys()
