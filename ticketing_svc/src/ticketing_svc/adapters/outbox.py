@@ -20,14 +20,14 @@ from ticketing_svc.application.ports import Outbox
 from ticketing_svc.config import TICKETING_TOPIC
 from ticketing_svc.domain.events import (
     DomainEvent,
-    ReservationExpired,
-    ReservationHeld,
-    ReservationReleased,
     OrderExpired,
     OrderPaid,
     OrderPaymentFailed,
     OrderPlaced,
     OrderRefunded,
+    ReservationExpired,
+    ReservationHeld,
+    ReservationReleased,
     ZoneBackOnSale,
     ZoneSoldOut,
 )
@@ -48,6 +48,7 @@ class SqlOutbox(Outbox):
 
 def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelope, str]:
     """The message for a domain event, and its Kafka key (the session id)."""
+    payload: dict[str, Any]
     match event:
         case (
             ReservationHeld(reservation=r)
