@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from devstack.infra import SERVICE_DATABASES, Broker, Postgres, ServiceDatabase
+from devstack.infra import SERVICE_DATABASES, Broker, PaymentSimulator, Postgres, ServiceDatabase
 from devstack.processes import Process, StartupError, pid_alive, port_open, stop_pid, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -54,6 +54,7 @@ class Ports:
     event_metrics: int = 9102
     notification_metrics: int = 9103
     ticketing_metrics: int = 9104
+    psp_sim: int = 12111
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -136,6 +137,7 @@ class Stack:
             "TICKETING_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "TICKETING_SVC_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "TICKETING_SVC_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
+            "TICKETING_SVC_STRIPE_API_BASE": f"http://127.0.0.1:{p.psp_sim}",
             "EDGE_HOST": "127.0.0.1",
             "EDGE_PORT": str(p.edge),
             "EDGE_PUBLIC_URL": f"http://127.0.0.1:{p.edge}",
@@ -225,6 +227,22 @@ class Stack:
                 what="the SMTP sink",
                 log=self.logs / "smtp.log",
             )
+        simulator = self.payment_simulator()
+        self._step(f"payment simulator (Stripe-compatible) on {simulator.url}")
+        if self._start(
+            "psp_sim", simulator.argv(), port=self.ports.psp_sim, extra_env=simulator.environment()
+        ):
+            wait_until(simulator.healthy, timeout=30, what="the payment simulator", log=simulator.log)
+
+    def payment_simulator(self) -> PaymentSimulator:
+        """psp_sim with test controls on, its webhooks pointed at the edge's Stripe endpoint (until the
+        edge answers them, deliveries fail and are retried)."""
+        edge = f"http://127.0.0.1:{self.ports.edge}"
+        return PaymentSimulator(
+            self.ports.psp_sim,
+            self.logs / "psp_sim.log",
+            env={"PSP_SIM_WEBHOOK_URL": f"{edge}/api/v1/payments/stripe/webhook"},
+        )
 
     def _redis_argv(self) -> list[str]:
         binary = shutil.which("redis-server")
@@ -353,6 +371,7 @@ class Stack:
             "redis",
             "broker",
             "smtp",
+            "psp_sim",
             "identity_svc",
             "event_svc",
             "notification_svc",
@@ -383,6 +402,7 @@ class Stack:
             "notification_svc",
             "event_svc",
             "identity_svc",
+            "psp_sim",
             "smtp",
             "broker",
             "redis",
@@ -421,6 +441,8 @@ class Stack:
             f"  Redis               redis://127.0.0.1:{p.redis}/0",
             f"  Kafka (broker)      127.0.0.1:{p.kafka}",
             f"  SMTP sink           127.0.0.1:{p.smtp}, received mail in {self.maildir}",
+            f"  Payment simulator   http://127.0.0.1:{p.psp_sim}/ (Stripe-compatible; pay pages "
+            f"/pay/<session>, events /_sim/events, test cards in psp_sim/README.md)",
             f"  Logs                {self.logs} (make logs)",
         ]
         return "\n".join(line for line in lines if line)
