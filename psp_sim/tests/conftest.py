@@ -1,10 +1,10 @@
 """The simulator under test is the real process (devstack's ``psp_simulator``), driven through the
-official ``stripe`` SDK the way ticketing_svc drives Stripe; helpers live in psp_sim_receiver.py."""
+official ``stripe`` SDK the way ticketing_svc drives Stripe; helpers live in psp_sim_receiver.py
+(a webhook endpoint) and psp_sim_requests.py (request parameters)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -44,28 +44,3 @@ def receiver(receiver_server: Receiver, simulator: PaymentSimulator) -> Receiver
     receiver_server.clear()
     simulator.set_webhooks(url=receiver_server.url)
     return receiver_server
-
-
-def checkout_params(**overrides: Any) -> dict[str, Any]:
-    """A Checkout Session as ticketing_svc opens one: two places at 12.50 EUR."""
-    params: dict[str, Any] = {
-        "mode": "payment",
-        "line_items": [
-            {
-                "price_data": {
-                    "currency": "eur",
-                    "unit_amount": 1250,
-                    "product_data": {"name": "Concierto · Pista"},
-                },
-                "quantity": 2,
-            }
-        ],
-        "success_url": "https://shop.example/orders/o-1?session={CHECKOUT_SESSION_ID}",
-        "cancel_url": "https://shop.example/orders/o-1/cancelled",
-        "client_reference_id": "o-1",
-        "customer_email": "buyer@example.com",
-        "metadata": {"order_id": "o-1"},
-        "payment_intent_data": {"metadata": {"order_id": "o-1"}},
-    }
-    params.update(overrides)
-    return params

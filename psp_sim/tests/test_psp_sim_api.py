@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import httpx
 import pytest
 import stripe
-from conftest import checkout_params
+from psp_sim_requests import checkout_params
 
 from devstack.infra import PaymentSimulator
 from devstack.testing import eventually
@@ -294,3 +295,16 @@ async def test_card_numbers_never_reach_the_log(
     assert "4242424242424242" not in log_text
     assert "4242 4242 4242 4242" not in log_text
     assert "4000000000000002" not in log_text
+
+
+async def test_concurrent_requests_with_one_idempotency_key_open_one_session(
+    client: stripe.StripeClient,
+) -> None:
+    sessions = await asyncio.gather(
+        *(
+            client.v1.checkout.sessions.create_async(checkout_params(), {"idempotency_key": "order-burst"})
+            for _ in range(8)
+        )
+    )
+
+    assert len({session.id for session in sessions}) == 1

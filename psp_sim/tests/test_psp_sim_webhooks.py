@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-from conftest import checkout_params
 from psp_sim_receiver import Receiver
+from psp_sim_requests import checkout_params
 
 from devstack.infra import PaymentSimulator
 from devstack.testing import eventually
