@@ -308,3 +308,21 @@ async def test_concurrent_requests_with_one_idempotency_key_open_one_session(
     )
 
     assert len({session.id for session in sessions}) == 1
+
+
+async def test_a_session_expires_by_itself_at_expires_at(
+    simulator: PaymentSimulator, client: stripe.StripeClient
+) -> None:
+    created = await client.v1.checkout.sessions.create_async(checkout_params())
+    session = await client.v1.checkout.sessions.create_async(
+        checkout_params(expires_at=created.created + 31 * 60)
+    )
+    assert session.expires_at == created.created + 31 * 60
+
+    simulator.advance_clock(32 * 60)
+
+    current = await client.v1.checkout.sessions.retrieve_async(session.id)
+    assert current.status == "expired"
+    untouched = await client.v1.checkout.sessions.retrieve_async(created.id)
+    assert untouched.status == "open", "the default is 24 hours"
+    assert "checkout.session.expired" in [event["type"] for event in simulator.events()]

@@ -408,6 +408,11 @@ class PaymentSimulator:
         data: list[dict[str, Any]] = self._control("GET", "/_sim/events")["data"]
         return data
 
+    def advance_clock(self, seconds: float) -> None:
+        """Moves the simulated account's clock ahead (sessions past ``expires_at`` expire at once);
+        :meth:`reset` puts it back."""
+        self._control("POST", "/_sim/clock", {"advance_seconds": seconds})
+
     def reset(self) -> None:
         """Forgets every object, event and idempotency key, and puts the switches back."""
         self._control("POST", "/_sim/reset", {})

@@ -43,6 +43,9 @@ class Simulator:
 
     settings: Settings
     clock: Callable[[], float] = time.time
+    # How far the test controls moved the account's clock ahead (POST /_sim/clock); webhook
+    # signatures keep real time, as a receiver checks them against its own clock.
+    clock_offset: float = 0.0
     account: Account = field(init=False)
     outbox: Outbox = field(init=False)
     idempotency: IdempotencyKeys = field(init=False)
@@ -60,9 +63,12 @@ class Simulator:
             clock=self.clock,
         )
         self.account = Account(
-            base_url=s.base_url, api_version=s.api_version, clock=self.clock, publish=self.outbox.publish
+            base_url=s.base_url, api_version=s.api_version, clock=self.now, publish=self.outbox.publish
         )
-        self.idempotency = IdempotencyKeys(ttl_seconds=s.idempotency_ttl_seconds, clock=self.clock)
+        self.idempotency = IdempotencyKeys(ttl_seconds=s.idempotency_ttl_seconds, clock=self.now)
+
+    def now(self) -> float:
+        return self.clock() + self.clock_offset
 
     def later(self, delay: float, work: Callable[[], Awaitable[None]]) -> None:
         async def run() -> None:
@@ -85,6 +91,7 @@ class Simulator:
         async with self.account.lock:
             self.account.reset()
         self.idempotency.reset()
+        self.clock_offset = 0.0
 
     async def pay(self, session_id: str, entry: Any) -> PaymentOutcome:
         async with self.account.lock:
@@ -306,7 +313,7 @@ def page_routes(sim: Simulator) -> list[Route]:
                 year,
                 str(form.get("cvc", "")).strip(),
                 name,
-                today=datetime.datetime.fromtimestamp(sim.clock(), datetime.UTC).date(),
+                today=datetime.datetime.fromtimestamp(sim.now(), datetime.UTC).date(),
             )
         except CardRejected as rejected:
             field_id = {"number": "card_number", "cvc": "cvc"}.get(rejected.param, "expiry")
@@ -358,13 +365,8 @@ async def _json_body(request: Request) -> Json:
     return body
 
 
-def control_routes(sim: Simulator) -> list[Route]:
+def webhook_control_routes(sim: Simulator) -> list[Route]:
     account, outbox = sim.account, sim.outbox
-
-    async def health(request: Request) -> Response:
-        return JSONResponse(
-            {"status": "ok", "events": len(account.events), "sessions": len(account.sessions)}
-        )
 
     async def webhooks(request: Request) -> Response:
         if request.method == "GET":
@@ -403,6 +405,36 @@ def control_routes(sim: Simulator) -> list[Route]:
             delivery = outbox.resend(event)
         return JSONResponse({"id": event.id, "delivery": delivery.to_json()})
 
+    return [
+        Route("/_sim/webhooks", webhooks, methods=["GET", "POST"]),
+        Route("/_sim/webhooks/flush", flush, methods=["POST"]),
+        Route("/_sim/events", events, methods=["GET"]),
+        Route("/_sim/events/{id}/resend", resend, methods=["POST"]),
+    ]
+
+
+def control_routes(sim: Simulator) -> list[Route]:
+    account = sim.account
+
+    async def health(request: Request) -> Response:
+        return JSONResponse(
+            {"status": "ok", "events": len(account.events), "sessions": len(account.sessions)}
+        )
+
+    async def advance_clock(request: Request) -> Response:
+        seconds = (await _json_body(request)).get("advance_seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise StripeError(
+                400, "advance_seconds must be a number of seconds, zero or more", param="advance_seconds"
+            )
+        async with account.lock:
+            sim.clock_offset += seconds
+            expired = account.expire_due()
+        log.info("clock advanced", extra={"advance_seconds": seconds, "offset": sim.clock_offset})
+        return JSONResponse(
+            {"now": int(sim.now()), "offset_seconds": sim.clock_offset, "expired_sessions": expired}
+        )
+
     async def reset(request: Request) -> Response:
         await sim.reset()
         log.info("simulator reset")
@@ -411,7 +443,7 @@ def control_routes(sim: Simulator) -> list[Route]:
     async def pay(request: Request) -> Response:
         body = await _json_body(request)
         card = str(body.get("card", ""))
-        today = datetime.datetime.fromtimestamp(sim.clock(), datetime.UTC).date()
+        today = datetime.datetime.fromtimestamp(sim.now(), datetime.UTC).date()
         try:
             entry = check_entry(
                 card,
@@ -443,11 +475,9 @@ def control_routes(sim: Simulator) -> list[Route]:
 
     return [
         Route("/_sim/health", health, methods=["GET"]),
-        Route("/_sim/webhooks", webhooks, methods=["GET", "POST"]),
-        Route("/_sim/webhooks/flush", flush, methods=["POST"]),
-        Route("/_sim/events", events, methods=["GET"]),
-        Route("/_sim/events/{id}/resend", resend, methods=["POST"]),
+        Route("/_sim/clock", advance_clock, methods=["POST"]),
         Route("/_sim/reset", reset, methods=["POST"]),
+        *webhook_control_routes(sim),
         Route("/_sim/checkout/sessions/{id}/pay", pay, methods=["POST"]),
     ]
 
