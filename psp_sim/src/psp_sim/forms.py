@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -51,6 +52,4 @@ def _listed(node: Any) -> Any:
 
 def fingerprint(params: dict[str, Any]) -> str:
     """A canonical text of the parameters, to tell a replay from a different request."""
-    import json
-
     return json.dumps(params, sort_keys=True, separators=(",", ":"))
