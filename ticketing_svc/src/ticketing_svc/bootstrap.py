@@ -42,7 +42,7 @@ from ticketing_svc.config import (
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.errors import WaitingRoomUnavailable
 from ticketing_svc.domain.model import InventoryLine, Reservation
-from ticketing_svc.domain.orders import Order, Ticket
+from ticketing_svc.domain.orders import Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
 from ticketing_svc.entrypoints.workers import (
@@ -176,6 +176,9 @@ class UseCases:
     async def process_refunds(self, cmd: commands.ProcessRefunds) -> int:
         return await order_handlers.process_refunds(cmd, self.uow(), self._clock, provider=self._provider)
 
+    async def refund_order(self, cmd: commands.RefundOrder) -> tuple[Refund, Order]:
+        return await order_handlers.refund_order(cmd, self.uow(), self._clock, provider=self._provider)
+
     async def list_my_tickets(self, cmd: commands.ListMyTickets) -> order_handlers.TicketPage:
         return await order_handlers.list_my_tickets(cmd, self.uow())
 
@@ -207,6 +210,7 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         list_my_orders=use_cases.list_my_orders,
         list_event_orders=use_cases.list_event_orders,
         handle_payment_notice=use_cases.handle_payment_notice,
+        refund_order=use_cases.refund_order,
         list_my_tickets=use_cases.list_my_tickets,
         get_ticket=use_cases.get_ticket,
         ticket_qr_svg=use_cases.ticket_qr_svg,

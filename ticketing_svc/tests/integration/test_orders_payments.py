@@ -29,14 +29,16 @@ from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor, ActorKind, Idempotency
 from ticketing_svc.domain.errors import (
     IdempotencyKeyReused,
+    NotAllowed,
     NotPaid,
+    NotRefundable,
     OrderExists,
     OrderNotFound,
     ReservationNotFound,
     ReservationNotHeld,
 )
 from ticketing_svc.domain.model import CatalogEvent, ItemRequest, ReservationStatus
-from ticketing_svc.domain.orders import OrderStatus, TicketStatus
+from ticketing_svc.domain.orders import OrderStatus, RefundStatus, TicketStatus
 from ticketing_svc.entrypoints.catalog_messages import command_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -355,3 +357,66 @@ async def test_checkout_rules(shop, clock, ticketing_engine) -> None:
             await connection.scalar(select(func.count()).where(orders.c.reservation_id == reservation_id))
             == 1
         )
+
+
+async def paid_order(use_cases: UseCases, simulator: PaymentSimulator, event: CatalogEvent, quantity: int):
+    customer = buyer()
+    order = await use_cases.create_order(
+        order_for(customer, await held(use_cases, event, customer, quantity))
+    )
+    assert order.payment_reference is not None
+    pay(simulator, order.payment_reference)
+    outcome = await use_cases.handle_payment_notice(notice(order.id, order.payment_reference))
+    assert outcome.order is not None
+    return customer, outcome.order
+
+
+async def test_an_organizer_refunds_tickets_and_amounts_never_past_what_was_paid(
+    shop, clock, ticketing_engine, psp_simulator
+) -> None:
+    use_cases = shop(clock)
+    event = make_event(capacity=3)
+    await on_sale(use_cases, event)
+    customer, order = await paid_order(use_cases, psp_simulator, event, 3)
+    assert await counts(ticketing_engine, event) == (0, 3)
+    organizer = Actor(uuid.uuid4(), ActorKind.USER, role="organizer", organization_id=event.organization_id)
+    stranger = Actor(uuid.uuid4(), ActorKind.USER, role="organizer", organization_id=uuid.uuid4())
+
+    with pytest.raises(NotAllowed):
+        await use_cases.refund_order(commands.RefundOrder(customer, order.id, amount="1.00"))
+    with pytest.raises(OrderNotFound):
+        await use_cases.refund_order(commands.RefundOrder(stranger, order.id, amount="1.00"))
+
+    key = Idempotency("refund-1", "fp")
+    first_ticket = order.ticket_ids[0]
+    refund, after = await use_cases.refund_order(
+        commands.RefundOrder(organizer, order.id, ticket_ids=(first_ticket,), idempotency=key)
+    )
+    assert refund.status is RefundStatus.SUCCEEDED
+    assert refund.amount.amount == Decimal("25.50")
+    assert after.status is OrderStatus.PARTIALLY_REFUNDED
+    assert after.refunded == Decimal("25.50")
+    replay, _ = await use_cases.refund_order(
+        commands.RefundOrder(organizer, order.id, ticket_ids=(first_ticket,), idempotency=key)
+    )
+    assert replay.id == refund.id
+    ticket = await use_cases.get_ticket(commands.GetTicket(customer, first_ticket))
+    assert ticket.status is TicketStatus.REVOKED
+    assert await counts(ticketing_engine, event) == (0, 2)  # the place is on sale again
+    with pytest.raises(NotRefundable):
+        await use_cases.refund_order(commands.RefundOrder(organizer, order.id, ticket_ids=(first_ticket,)))
+
+    # Two goodwill refunds of everything that is left, at once: only one of them is made.
+    results = await asyncio.gather(
+        use_cases.refund_order(commands.RefundOrder(organizer, order.id, amount="51.00")),
+        use_cases.refund_order(commands.RefundOrder(organizer, order.id, amount="51.00")),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["NotRefundable", "tuple"]
+    final = await use_cases.get_order(commands.GetOrder(customer, order.id))
+    assert final.status is OrderStatus.REFUNDED
+    assert final.refunded == Decimal("76.50")
+    with pytest.raises(NotRefundable):
+        await use_cases.refund_order(commands.RefundOrder(organizer, order.id, amount="0.01"))
+    types = await messages_of(ticketing_engine, order.id)
+    assert types.count("OrderRefunded") == 2

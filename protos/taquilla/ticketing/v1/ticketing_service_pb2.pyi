@@ -163,6 +163,29 @@ TICKET_STATUS_USED: TicketStatus.ValueType  # 3
 """Checked in at the door."""
 global___TicketStatus = TicketStatus
 
+class _RefundStatus:
+    ValueType = typing.NewType("ValueType", builtins.int)
+    V: typing_extensions.TypeAlias = ValueType
+
+class _RefundStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_RefundStatus.ValueType], builtins.type):
+    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+    REFUND_STATUS_UNSPECIFIED: _RefundStatus.ValueType  # 0
+    REFUND_STATUS_REQUESTED: _RefundStatus.ValueType  # 1
+    """Decided and sent (or being sent) to the provider."""
+    REFUND_STATUS_SUCCEEDED: _RefundStatus.ValueType  # 2
+    """The provider confirmed it."""
+    REFUND_STATUS_FAILED: _RefundStatus.ValueType  # 3
+
+class RefundStatus(_RefundStatus, metaclass=_RefundStatusEnumTypeWrapper): ...
+
+REFUND_STATUS_UNSPECIFIED: RefundStatus.ValueType  # 0
+REFUND_STATUS_REQUESTED: RefundStatus.ValueType  # 1
+"""Decided and sent (or being sent) to the provider."""
+REFUND_STATUS_SUCCEEDED: RefundStatus.ValueType  # 2
+"""The provider confirmed it."""
+REFUND_STATUS_FAILED: RefundStatus.ValueType  # 3
+global___RefundStatus = RefundStatus
+
 @typing.final
 class Money(google.protobuf.message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
@@ -1167,3 +1190,105 @@ class TicketSigningKeys(google.protobuf.message.Message):
     def ClearField(self, field_name: typing.Literal["keys", b"keys"]) -> None: ...
 
 global___TicketSigningKeys = TicketSigningKeys
+
+@typing.final
+class RefundOrderRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ORDER_ID_FIELD_NUMBER: builtins.int
+    TICKET_IDS_FIELD_NUMBER: builtins.int
+    AMOUNT_FIELD_NUMBER: builtins.int
+    REASON_FIELD_NUMBER: builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
+    REQUEST_FINGERPRINT_FIELD_NUMBER: builtins.int
+    order_id: builtins.str
+    reason: builtins.str
+    """Why, in the organizer's words (at most 500 characters)."""
+    idempotency_key: builtins.str
+    request_fingerprint: builtins.str
+    @property
+    def ticket_ids(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+        """The tickets to refund (each refunded at its price and revoked); or else `amount`."""
+
+    @property
+    def amount(self) -> global___Money:
+        """An amount to give back without revoking tickets (a goodwill refund), in the order's currency."""
+
+    def __init__(
+        self,
+        *,
+        order_id: builtins.str = ...,
+        ticket_ids: collections.abc.Iterable[builtins.str] | None = ...,
+        amount: global___Money | None = ...,
+        reason: builtins.str = ...,
+        idempotency_key: builtins.str = ...,
+        request_fingerprint: builtins.str = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["amount", b"amount"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "idempotency_key", b"idempotency_key", "order_id", b"order_id", "reason", b"reason", "request_fingerprint", b"request_fingerprint", "ticket_ids", b"ticket_ids"]) -> None: ...
+
+global___RefundOrderRequest = RefundOrderRequest
+
+@typing.final
+class Refund(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    ID_FIELD_NUMBER: builtins.int
+    ORDER_ID_FIELD_NUMBER: builtins.int
+    AMOUNT_FIELD_NUMBER: builtins.int
+    STATUS_FIELD_NUMBER: builtins.int
+    REASON_FIELD_NUMBER: builtins.int
+    TICKET_IDS_FIELD_NUMBER: builtins.int
+    REQUESTED_AT_FIELD_NUMBER: builtins.int
+    SETTLED_AT_FIELD_NUMBER: builtins.int
+    id: builtins.str
+    order_id: builtins.str
+    status: global___RefundStatus.ValueType
+    reason: builtins.str
+    @property
+    def amount(self) -> global___Money: ...
+    @property
+    def ticket_ids(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]: ...
+    @property
+    def requested_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    @property
+    def settled_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: builtins.str = ...,
+        order_id: builtins.str = ...,
+        amount: global___Money | None = ...,
+        status: global___RefundStatus.ValueType = ...,
+        reason: builtins.str = ...,
+        ticket_ids: collections.abc.Iterable[builtins.str] | None = ...,
+        requested_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        settled_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["amount", b"amount", "requested_at", b"requested_at", "settled_at", b"settled_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["amount", b"amount", "id", b"id", "order_id", b"order_id", "reason", b"reason", "requested_at", b"requested_at", "settled_at", b"settled_at", "status", b"status", "ticket_ids", b"ticket_ids"]) -> None: ...
+
+global___Refund = Refund
+
+@typing.final
+class RefundOrderResponse(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    REFUND_FIELD_NUMBER: builtins.int
+    ORDER_FIELD_NUMBER: builtins.int
+    @property
+    def refund(self) -> global___Refund: ...
+    @property
+    def order(self) -> global___Order:
+        """The order after the refund was decided (its `refunded` grows once the provider confirms)."""
+
+    def __init__(
+        self,
+        *,
+        refund: global___Refund | None = ...,
+        order: global___Order | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["order", b"order", "refund", b"refund"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["order", b"order", "refund", b"refund"]) -> None: ...
+
+global___RefundOrderResponse = RefundOrderResponse

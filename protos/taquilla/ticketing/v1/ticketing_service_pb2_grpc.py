@@ -122,6 +122,11 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyTicketsRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListTicketsResponse.FromString,
                 _registered_method=True)
+        self.RefundOrder = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/RefundOrder',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderResponse.FromString,
+                _registered_method=True)
         self.GetTicket = channel.unary_unary(
                 '/taquilla.ticketing.v1.TicketingService/GetTicket',
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.SerializeToString,
@@ -278,6 +283,17 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RefundOrder(self, request, context):
+        """Refunds part or all of a paid order, for the organizer of its event or an admin: the given
+        tickets (revoked at once, their places back on sale) or an amount, never more than what is
+        left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
+        until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
+        a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTicket(self, request, context):
         """One ticket: for its holder's account, the organizer of its event, or an admin.
         """
@@ -379,6 +395,11 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.ListMyTickets,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyTicketsRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListTicketsResponse.SerializeToString,
+            ),
+            'RefundOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.RefundOrder,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderResponse.SerializeToString,
             ),
             'GetTicket': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTicket,
@@ -797,6 +818,33 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/ListMyTickets',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyTicketsRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListTicketsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RefundOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/RefundOrder',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -146,6 +146,17 @@ class TicketingServiceStub:
     ]
     """The caller's tickets, newest first, a page at a time."""
 
+    RefundOrder: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse,
+    ]
+    """Refunds part or all of a paid order, for the organizer of its event or an admin: the given
+    tickets (revoked at once, their places back on sale) or an amount, never more than what is
+    left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
+    until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
+    a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
+    """
+
     GetTicket: grpc.UnaryUnaryMultiCallable[
         taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
         taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse,
@@ -299,6 +310,17 @@ class TicketingServiceAsyncStub:
         taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse,
     ]
     """The caller's tickets, newest first, a page at a time."""
+
+    RefundOrder: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse,
+    ]
+    """Refunds part or all of a paid order, for the organizer of its event or an admin: the given
+    tickets (revoked at once, their places back on sale) or an amount, never more than what is
+    left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
+    until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
+    a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
+    """
 
     GetTicket: grpc.aio.UnaryUnaryMultiCallable[
         taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
@@ -481,6 +503,19 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
         context: _ServicerContext,
     ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse]]:
         """The caller's tickets, newest first, a page at a time."""
+
+    @abc.abstractmethod
+    def RefundOrder(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse]]:
+        """Refunds part or all of a paid order, for the organizer of its event or an admin: the given
+        tickets (revoked at once, their places back on sale) or an amount, never more than what is
+        left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
+        until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
+        a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
+        """
 
     @abc.abstractmethod
     def GetTicket(

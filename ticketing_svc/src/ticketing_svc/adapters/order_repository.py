@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select, tuple_, update
+from sqlalchemy import Select, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -316,6 +316,14 @@ class SqlTickets(Tickets):
         row = (await self._connection.execute(select(tickets).where(tickets.c.id == ticket_id))).one_or_none()
         return _ticket(row) if row is not None else None
 
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
+        if ticket_ids:
+            await self._connection.execute(
+                update(tickets)
+                .where(tickets.c.id.in_(list(ticket_ids)))
+                .values(status=TicketStatus.REVOKED.value)
+            )
+
     async def for_order(self, order_id: uuid.UUID) -> list[Ticket]:
         rows = await self._connection.execute(
             select(tickets).where(tickets.c.order_id == order_id).order_by(tickets.c.position)
@@ -352,19 +360,40 @@ class SqlRefunds(Refunds):
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def add(self, refund: Refund) -> None:
-        await self._connection.execute(
-            insert(refunds).values(
-                id=refund.id,
-                order_id=refund.order_id,
-                amount=refund.amount.amount,
-                currency=refund.amount.currency,
-                reason=refund.reason,
-                status=refund.status.value,
-                ticket_ids=[str(t) for t in refund.ticket_ids],
-                requested_at=refund.requested_at,
-            )
+    async def add(
+        self, refund: Refund, *, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> None:
+        statement = insert(refunds).values(
+            id=refund.id,
+            order_id=refund.order_id,
+            amount=refund.amount.amount,
+            currency=refund.amount.currency,
+            reason=refund.reason,
+            status=refund.status.value,
+            ticket_ids=[str(t) for t in refund.ticket_ids],
+            requested_at=refund.requested_at,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
         )
+        if idempotency_key is None:
+            await self._connection.execute(statement)
+            return
+        stored = await self._connection.scalar(
+            statement.on_conflict_do_nothing(
+                index_elements=[refunds.c.order_id, refunds.c.idempotency_key],
+                index_where=refunds.c.idempotency_key.is_not(None),
+            ).returning(refunds.c.id)
+        )
+        if stored is None:
+            raise IdempotencyConflict
+
+    async def by_idempotency_key(self, order_id: uuid.UUID, key: str) -> tuple[Refund, str] | None:
+        row = (
+            await self._connection.execute(
+                select(refunds).where(refunds.c.order_id == order_id, refunds.c.idempotency_key == key)
+            )
+        ).one_or_none()
+        return (_refund(row), row.request_fingerprint or "") if row is not None else None
 
     async def get(self, refund_id: uuid.UUID, *, for_update: bool = False) -> Refund | None:
         query = select(refunds).where(refunds.c.id == refund_id)
@@ -420,3 +449,9 @@ class SqlPaymentNotices(PaymentNotices):
             .returning(payment_notices.c.notice_id)
         )
         return stored is not None
+
+    async def forget(self, *, received_before: dt.datetime) -> int:
+        result = await self._connection.execute(
+            delete(payment_notices).where(payment_notices.c.received_at < received_before)
+        )
+        return result.rowcount

@@ -238,10 +238,20 @@ refunds = Table(
     Column("requested_at", TIMESTAMP, nullable=False),
     Column("provider_refund_id", Text, nullable=True, unique=True),
     Column("settled_at", TIMESTAMP, nullable=True),
+    # The organizer's Idempotency-Key and a fingerprint of the request it came with.
+    Column("idempotency_key", Text, nullable=True),
+    Column("request_fingerprint", Text, nullable=True),
     CheckConstraint("amount > 0", name="ck_refunds_amount"),
     CheckConstraint("status IN ('requested', 'succeeded', 'failed')", name="ck_refunds_status"),
 )
 Index("ix_refunds_order", refunds.c.order_id)
+Index(
+    "ux_refunds_idempotency",
+    refunds.c.order_id,
+    refunds.c.idempotency_key,
+    unique=True,
+    postgresql_where=refunds.c.idempotency_key.is_not(None),
+)
 Index("ix_refunds_requested", refunds.c.requested_at, postgresql_where=refunds.c.status == "requested")
 
 # The payment provider's notifications already handled, by the provider's id (kept 45 days, longer

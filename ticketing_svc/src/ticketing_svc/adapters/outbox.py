@@ -70,11 +70,15 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
             kind = "OrderPaid"
             payload = {"order": order_payload(o), "tickets": [ticket_payload(t) for t in issued]}
             event_id, name, key = o.event_id, o.event_name, str(o.session_id)
-        case OrderRefunded(order=o, amount=amount, reason=reason):
+        case OrderRefunded(order=o, amount=amount, reason=reason, ticket_ids=ticket_ids):
             kind = "OrderRefunded"
             payload = {
                 "order": order_payload(o),
-                "refund": {"amount": money_payload(amount), "reason": reason},
+                "refund": {
+                    "amount": money_payload(amount),
+                    "reason": reason,
+                    "ticketIds": [str(ticket_id) for ticket_id in ticket_ids],
+                },
             }
             event_id, name, key = o.event_id, o.event_name, str(o.session_id)
     envelope = Envelope.new(

@@ -249,6 +249,13 @@ _SELL = (
     .values(held=inventory.c.held - bindparam("q"), sold=inventory.c.sold + bindparam("q"))
 )
 
+_UNSELL = (
+    update(inventory)
+    .where(inventory.c.session_id == bindparam("s"), inventory.c.zone_id == bindparam("z"))
+    .values(sold=inventory.c.sold - bindparam("q"))
+    .returning(*_LINE_COLUMNS)
+)
+
 
 class SqlInventory(Inventory):
     def __init__(self, connection: AsyncConnection) -> None:
@@ -311,6 +318,26 @@ class SqlInventory(Inventory):
         # Held places become sold ones: capacity is not touched, so the CHECK constraint holds.
         for item in sorted(items, key=lambda i: i.zone_id):
             await self._connection.execute(_SELL, {"s": session_id, "z": item.zone_id, "q": item.quantity})
+
+    async def unsell(
+        self, session_id: uuid.UUID, items: Sequence[ItemRequest]
+    ) -> tuple[list[InventoryLine], list[InventoryLine]]:
+        before: list[InventoryLine] = []
+        after: list[InventoryLine] = []
+        for item in sorted(items, key=lambda i: i.zone_id):
+            row = (
+                await self._connection.execute(
+                    _UNSELL, {"s": session_id, "z": item.zone_id, "q": item.quantity}
+                )
+            ).one_or_none()
+            if row is None:
+                continue
+            line = _line(row)
+            after.append(line)
+            before.append(
+                InventoryLine(session_id, item.zone_id, line.capacity, line.held, line.sold + item.quantity)
+            )
+        return before, after
 
     async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]:
         rows = await self._connection.execute(

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ticketing_svc.application.handlers import PAGE_SIZE_MAX, Clock, system_clock
 from ticketing_svc.application.ports import PaymentProvider, TicketPrinter, TicketSigner, UnitOfWork
@@ -28,6 +29,7 @@ from ticketing_svc.domain.commands import (
     ListMyTickets,
     ProcessRefunds,
     ReconcilePayments,
+    RefundOrder,
 )
 from ticketing_svc.domain.errors import (
     EventNotFound,
@@ -36,6 +38,7 @@ from ticketing_svc.domain.errors import (
     InvalidInput,
     NotAllowed,
     NotPaid,
+    NotRefundable,
     OrderExists,
     OrderNotFound,
     PaymentProviderUnavailable,
@@ -46,17 +49,19 @@ from ticketing_svc.domain.errors import (
     Unauthenticated,
 )
 from ticketing_svc.domain.events import DomainEvent
-from ticketing_svc.domain.model import ItemRequest
+from ticketing_svc.domain.model import ItemRequest, Money, stock_transitions
 from ticketing_svc.domain.orders import (
     AWAITING_PAYMENT,
     PAYABLE,
     Buyer,
     Order,
+    OrderStatus,
     PaymentOutcome,
     PaymentState,
     Refund,
     RefundStatus,
     Ticket,
+    TicketStatus,
     issue_tickets,
 )
 
@@ -69,6 +74,9 @@ DEFAULT_TICKET_VALIDITY = dt.timedelta(days=400)
 VALIDITY_GRACE = dt.timedelta(days=1)
 # Orders ended without payment are still asked about this long: a payment may come in late.
 RECONCILE_WINDOW = dt.timedelta(days=2)
+# Handled provider notifications are remembered this long: longer than Stripe retries one (3 days)
+# and than the 30 days the issue asks for, so a redelivery is always recognised.
+NOTICE_RETENTION = dt.timedelta(days=45)
 SOLD_OUT_AFTER_EXPIRY = "sold_out_after_expiry"
 
 
@@ -415,14 +423,18 @@ async def reconcile_payments(
     signer: TicketSigner,
 ) -> int:
     """Asks the provider about orders whose payment's outcome has not arrived, so that a lost
-    notification still ends in a paid (or refunded) order. Returns how many orders moved."""
+    notification still ends in a paid (or refunded) order. Returns how many orders moved.
+
+    Also forgets the provider's notifications older than NOTICE_RETENTION."""
     now = clock()
     async with uow:
+        await uow.notices.forget(received_before=now - NOTICE_RETENTION)
         unsettled = await uow.orders.unsettled(
             created_before=now - dt.timedelta(minutes=cmd.after_minutes),
             created_after=now - RECONCILE_WINDOW,
             limit=cmd.limit,
         )
+        await uow.commit()
     moved = 0
     for order in unsettled:
         assert order.payment_reference is not None
@@ -452,27 +464,170 @@ async def process_refunds(
     confirmed = 0
     for refund in requested:
         reference = references.get(refund.id)
-        if reference is None:
-            continue
-        try:
-            provider_refund_id = await provider.refund(reference, refund)
-        except Exception:
-            log.warning("payment provider refused or missed a refund", extra={"refund_id": str(refund.id)})
-            continue
-        now = clock()
-        async with uow:
-            stored = await uow.refunds.get(refund.id, for_update=True)
-            assert stored is not None
-            if stored.succeeded(provider_refund_id, now):
-                await uow.refunds.save(stored)
-                order = await uow.orders.get(stored.order_id, for_update=True)
-                assert order is not None
-                order.refund_settled(stored.amount.amount, reason=stored.reason, now=now)
-                await uow.orders.save(order)
-                await uow.outbox.add(_drain(order), correlation_id=None)
-                confirmed += 1
-            await uow.commit()
+        if reference is not None and await _confirm_refund(refund, reference, uow, clock, provider):
+            confirmed += 1
     return confirmed
+
+
+async def _confirm_refund(
+    refund: Refund, reference: str, uow: UnitOfWork, clock: Clock, provider: PaymentProvider
+) -> bool:
+    """Asks the provider for one refund and, once it confirms, settles the order. False when the
+    provider did not confirm now (the refund worker asks again) or it was confirmed before."""
+    try:
+        provider_refund_id = await provider.refund(reference, refund)
+    except Exception:
+        log.warning("payment provider refused or missed a refund", extra={"refund_id": str(refund.id)})
+        return False
+    now = clock()
+    async with uow:
+        stored = await uow.refunds.get(refund.id, for_update=True)
+        assert stored is not None
+        confirmed = stored.succeeded(provider_refund_id, now)
+        if confirmed:
+            await uow.refunds.save(stored)
+            order = await uow.orders.get(stored.order_id, for_update=True)
+            assert order is not None
+            order.refund_settled(
+                stored.amount.amount, reason=stored.reason, now=now, ticket_ids=stored.ticket_ids
+            )
+            await uow.orders.save(order)
+            await uow.outbox.add(_drain(order), correlation_id=None)
+        await uow.commit()
+    return confirmed
+
+
+async def refund_order(
+    cmd: RefundOrder, uow: UnitOfWork, clock: Clock = system_clock, *, provider: PaymentProvider
+) -> tuple[Refund, Order]:
+    """Refunds tickets of a paid order (revoked at once, their places back on sale) or an amount of
+    it, for the event's organizer or an admin. The refund is stored before the provider is asked;
+    if the provider does not confirm now, the refund worker asks again."""
+    actor = _person(cmd.actor, "refund orders")
+    now = clock()
+    for _ in range(3):
+        try:
+            refund, order = await _decide_refund(cmd, actor, uow, now)
+            break
+        except IdempotencyConflict:
+            continue  # a twin request with the same key committed first: answer with its refund
+    else:
+        refund, order = await _decide_refund(cmd, actor, uow, now)
+    if refund.status is RefundStatus.REQUESTED and order.payment_reference is not None:
+        await _confirm_refund(refund, order.payment_reference, uow, clock, provider)
+    async with uow:
+        stored_refund = await uow.refunds.get(refund.id)
+        stored_order = await uow.orders.get(order.id)
+    assert stored_refund is not None
+    assert stored_order is not None
+    return stored_refund, stored_order
+
+
+async def _decide_refund(
+    cmd: RefundOrder, actor: Actor, uow: UnitOfWork, now: dt.datetime
+) -> tuple[Refund, Order]:
+    async with uow:
+        order = await uow.orders.get(cmd.order_id, for_update=True)
+        if order is None or not _may_see(actor, order) or actor.is_service:
+            raise OrderNotFound(cmd.order_id)
+        if not actor.manages(order.organization_id):
+            raise NotAllowed("Only the event's organizer or an admin refunds orders.")
+        if cmd.idempotency is not None:
+            earlier = await uow.refunds.by_idempotency_key(order.id, cmd.idempotency.key)
+            if earlier is not None:
+                if earlier[1] != cmd.idempotency.fingerprint:
+                    raise IdempotencyKeyReused
+                return earlier[0], order
+        pending = sum(
+            (
+                r.amount.amount
+                for r in await uow.refunds.for_order(order.id)
+                if r.status is RefundStatus.REQUESTED
+            ),
+            Decimal("0.00"),
+        )
+        left = max(Decimal("0.00"), order.refundable - pending)
+        currency = order.total.currency
+
+        def refuse(message: str) -> NotRefundable:
+            return NotRefundable(message, f"{left:.2f}", currency)
+
+        if order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED) or not order.ticket_ids:
+            raise refuse(f"The order is {order.status.value}: only paid orders with tickets are refunded.")
+        revoked = await _tickets_to_refund(cmd, order, uow, refuse)
+        amount = (
+            sum((t.price.amount for t in revoked), Decimal("0.00")) if revoked else _amount(cmd, currency)
+        )
+        if amount <= 0 or amount > left:
+            raise refuse(f"At most {left:.2f} {currency} of this order is left to refund.")
+        refund = Refund(
+            id=uuid.uuid4(),
+            order_id=order.id,
+            amount=Money(amount, currency),
+            reason=(cmd.reason.strip() or "organizer")[:500],
+            status=RefundStatus.REQUESTED,
+            requested_at=now,
+            ticket_ids=tuple(ticket.id for ticket in revoked),
+        )
+        await uow.refunds.add(
+            refund,
+            idempotency_key=cmd.idempotency.key if cmd.idempotency else None,
+            fingerprint=cmd.idempotency.fingerprint if cmd.idempotency else None,
+        )
+        if revoked:
+            await _put_back_on_sale(uow, order, revoked, now, correlation_id=cmd.correlation_id)
+        await uow.commit()
+    return refund, order
+
+
+async def _tickets_to_refund(
+    cmd: RefundOrder, order: Order, uow: UnitOfWork, refuse: Callable[[str], NotRefundable]
+) -> list[Ticket]:
+    if not cmd.ticket_ids:
+        return []
+    issued = {ticket.id: ticket for ticket in await uow.tickets.for_order(order.id)}
+    revoked = []
+    for ticket_id in dict.fromkeys(cmd.ticket_ids):
+        ticket = issued.get(ticket_id)
+        if ticket is None:
+            raise InvalidInput.single("ticket_ids", f"{ticket_id} is not a ticket of this order")
+        if ticket.status is not TicketStatus.VALID:
+            raise refuse(f"Ticket {ticket_id} is {ticket.status.value}: it cannot be refunded.")
+        revoked.append(ticket)
+    return revoked
+
+
+def _amount(cmd: RefundOrder, currency: str) -> Decimal:
+    if cmd.amount is None:
+        raise InvalidInput.single("ticket_ids", "name the tickets to refund, or an amount")
+    try:
+        amount = Decimal(cmd.amount)
+    except ArithmeticError:
+        raise InvalidInput.single("amount.amount", "must be a decimal amount like 12.50") from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise InvalidInput.single("amount.amount", "must have at most two decimals")
+    if (cmd.currency or currency).upper() != currency:
+        raise InvalidInput.single("amount.currency", f"must be the order's currency, {currency}")
+    return amount
+
+
+async def _put_back_on_sale(
+    uow: UnitOfWork, order: Order, revoked: Sequence[Ticket], now: dt.datetime, *, correlation_id: str | None
+) -> None:
+    """Revokes refunded tickets and puts their places back on sale (and out of the buyer's tally)."""
+    await uow.tickets.revoke([ticket.id for ticket in revoked])
+    per_zone: dict[uuid.UUID, int] = {}
+    for ticket in revoked:
+        per_zone[ticket.zone_id] = per_zone.get(ticket.zone_id, 0) + 1
+    await uow.customers.subtract([(order.event_id, order.customer_id, len(revoked))])
+    before, after = await uow.inventory.unsell(
+        order.session_id, [ItemRequest(zone_id, quantity) for zone_id, quantity in sorted(per_zone.items())]
+    )
+    transitions = stock_transitions(
+        before, after, event_id=order.event_id, event_name=order.event_name, now=now
+    )
+    if transitions:
+        await uow.outbox.add(transitions, correlation_id=correlation_id)
 
 
 # ---------------------------------------------------------------- tickets

@@ -76,6 +76,12 @@ class Inventory(abc.ABC):
         """Turns held places into sold ones (a paid reservation)."""
 
     @abc.abstractmethod
+    async def unsell(
+        self, session_id: uuid.UUID, items: Sequence[ItemRequest]
+    ) -> tuple[list[InventoryLine], list[InventoryLine]]:
+        """Puts sold places back on sale (refunded tickets); the lines before and after."""
+
+    @abc.abstractmethod
     async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]: ...
 
 
@@ -200,6 +206,10 @@ class Tickets(abc.ABC):
     async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
 
     @abc.abstractmethod
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
+        """Revoked tickets admit nobody (refunded)."""
+
+    @abc.abstractmethod
     async def for_order(self, order_id: uuid.UUID) -> list[Ticket]: ...
 
     @abc.abstractmethod
@@ -210,7 +220,14 @@ class Tickets(abc.ABC):
 
 class Refunds(abc.ABC):
     @abc.abstractmethod
-    async def add(self, refund: Refund) -> None: ...
+    async def add(
+        self, refund: Refund, *, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> None:
+        """Stores a new refund. Raises IdempotencyConflict when another request with the same
+        Idempotency-Key for the same order committed first."""
+
+    @abc.abstractmethod
+    async def by_idempotency_key(self, order_id: uuid.UUID, key: str) -> tuple[Refund, str] | None: ...
 
     @abc.abstractmethod
     async def get(self, refund_id: uuid.UUID, *, for_update: bool = False) -> Refund | None: ...
@@ -233,6 +250,10 @@ class PaymentNotices(abc.ABC):
     @abc.abstractmethod
     async def first_time(self, provider: str, notice_id: str, *, notice_type: str) -> bool:
         """Records a provider's notification as handled; False when it already was."""
+
+    @abc.abstractmethod
+    async def forget(self, *, received_before: dt.datetime) -> int:
+        """Forgets the notifications received before ``received_before``; returns how many."""
 
 
 class PaymentProvider(abc.ABC):

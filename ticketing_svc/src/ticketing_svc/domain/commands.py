@@ -211,3 +211,17 @@ class ListMyTickets:
 class GetTicket:
     actor: Actor | None
     ticket_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class RefundOrder:
+    """Refunds given tickets of a paid order (revoking them) or an amount of it."""
+
+    actor: Actor | None
+    order_id: uuid.UUID
+    ticket_ids: tuple[uuid.UUID, ...] = ()
+    amount: str | None = None
+    currency: str | None = None
+    reason: str = ""
+    idempotency: Idempotency | None = None
+    correlation_id: str | None = None

@@ -144,3 +144,13 @@ class TicketsAlreadyIssued(TicketingError):
 
 class PaymentProviderUnavailable(TicketingError):
     """The payment provider did not answer; nothing was charged by this call. Try again."""
+
+
+class NotRefundable(TicketingError):
+    """The refund cannot be made: the order is not paid, a ticket is not valid, or the amount
+    passes what is left to refund (``refundable``)."""
+
+    def __init__(self, message: str, refundable: str, currency: str) -> None:
+        super().__init__(message)
+        self.refundable = refundable
+        self.currency = currency

@@ -81,6 +81,7 @@ class OrderRefunded:
     amount: Money
     reason: str
     occurred_at: dt.datetime
+    ticket_ids: tuple[uuid.UUID, ...] = ()
 
 
 DomainEvent = (

@@ -299,7 +299,9 @@ class Order:
         self.status, self.updated_at, self.paid_at = OrderStatus.PAID, now, now
         return self.total
 
-    def refund_settled(self, amount: Decimal, *, reason: str, now: dt.datetime) -> bool:
+    def refund_settled(
+        self, amount: Decimal, *, reason: str, now: dt.datetime, ticket_ids: tuple[uuid.UUID, ...] = ()
+    ) -> bool:
         """A refund the provider confirmed. False when it would pass what was paid."""
         if amount <= 0 or amount > self.refundable:
             return False
@@ -309,7 +311,13 @@ class Order:
         )
         self._move(target, now)
         self.events.append(
-            OrderRefunded(self.snapshot(), Money(amount, self.total.currency), reason, occurred_at=now)
+            OrderRefunded(
+                self.snapshot(),
+                Money(amount, self.total.currency),
+                reason,
+                occurred_at=now,
+                ticket_ids=ticket_ids,
+            )
         )
         return True
 

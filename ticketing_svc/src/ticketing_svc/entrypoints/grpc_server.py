@@ -29,6 +29,7 @@ from ticketing_svc.domain.errors import (
     NotAllowed,
     NotOnSale,
     NotPaid,
+    NotRefundable,
     NoWaitingRoom,
     OrderExists,
     OrderNotFound,
@@ -43,7 +44,7 @@ from ticketing_svc.domain.errors import (
     WaitingRoomUnavailable,
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
-from ticketing_svc.domain.orders import Order, Ticket
+from ticketing_svc.domain.orders import Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints import protobuf as convert
 
@@ -111,6 +112,15 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                     str(exc),
                     NamedProblem("order-exists", {"order_id": str(order_id)}),
                 )
+            case NotRefundable(refundable=refundable, currency=currency):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem(
+                        "not-refundable", {"refundable": {"amount": refundable, "currency": currency}}
+                    ),
+                )
             case NotPaid():
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
@@ -155,6 +165,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         list_my_orders: Callable[[commands.ListMyOrders], Awaitable[OrderPage]],
         list_event_orders: Callable[[commands.ListEventOrders], Awaitable[OrderPage]],
         handle_payment_notice: Callable[[commands.HandlePaymentNotice], Awaitable[NoticeOutcome]],
+        refund_order: Callable[[commands.RefundOrder], Awaitable[tuple[Refund, Order]]],
         list_my_tickets: Callable[[commands.ListMyTickets], Awaitable[TicketPage]],
         get_ticket: Callable[[commands.GetTicket], Awaitable[Ticket]],
         ticket_qr_svg: Callable[[commands.GetTicket], Awaitable[str]],
@@ -174,6 +185,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._list_my_orders = list_my_orders
         self._list_event_orders = list_event_orders
         self._handle_payment_notice = handle_payment_notice
+        self._refund_order = refund_order
         self._list_my_tickets = list_my_tickets
         self._get_ticket = get_ticket
         self._ticket_qr_svg = ticket_qr_svg
@@ -329,6 +341,24 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                 result.order_id = str(outcome.order.id)
                 result.status = convert.ORDER_STATUS[outcome.order.status]
             return result
+
+    async def RefundOrder(self, request: pb.RefundOrderRequest, context: Context) -> pb.RefundOrderResponse:
+        async with ErrorsAsStatus(context):
+            refund, order = await self._refund_order(
+                commands.RefundOrder(
+                    actor=_actor(context),
+                    order_id=convert.order_id_of(request.order_id),
+                    ticket_ids=convert.ticket_ids_from(list(request.ticket_ids)),
+                    amount=request.amount.amount[:32] if request.HasField("amount") else None,
+                    currency=request.amount.currency[:3] if request.HasField("amount") else None,
+                    reason=request.reason[:500],
+                    idempotency=convert.idempotency_from(
+                        request.idempotency_key, request.request_fingerprint
+                    ),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return pb.RefundOrderResponse(refund=convert.refund_pb(refund), order=convert.order_pb(order))
 
     async def ListMyTickets(
         self, request: pb.ListMyTicketsRequest, context: Context

@@ -29,7 +29,15 @@ from ticketing_svc.domain.model import (
     ReservationStatus,
     SaleStatus,
 )
-from ticketing_svc.domain.orders import AWAITING_PAYMENT, Order, OrderStatus, Ticket, TicketStatus
+from ticketing_svc.domain.orders import (
+    AWAITING_PAYMENT,
+    Order,
+    OrderStatus,
+    Refund,
+    RefundStatus,
+    Ticket,
+    TicketStatus,
+)
 from ticketing_svc.domain.waiting_room import QueueStanding, QueueStatus
 
 IDEMPOTENCY_KEY_MAX = 255
@@ -347,3 +355,38 @@ def ticket_pb(ticket: Ticket) -> pb.Ticket:
         price=money(ticket.price),
         issued_at=to_timestamp(ticket.issued_at),
     )
+
+
+REFUND_STATUS = {
+    RefundStatus.REQUESTED: pb.REFUND_STATUS_REQUESTED,
+    RefundStatus.SUCCEEDED: pb.REFUND_STATUS_SUCCEEDED,
+    RefundStatus.FAILED: pb.REFUND_STATUS_FAILED,
+}
+TICKETS_PER_REFUND_MAX = 100
+
+
+def ticket_ids_from(values: list[str]) -> tuple[uuid.UUID, ...]:
+    if len(values) > TICKETS_PER_REFUND_MAX:
+        raise InvalidInput.single("ticket_ids", f"at most {TICKETS_PER_REFUND_MAX} tickets per refund")
+    found = []
+    for index, value in enumerate(values):
+        ticket_id = _uuid(value)
+        if ticket_id is None:
+            raise InvalidInput.single(f"ticket_ids.{index}", "must be a ticket id (UUID)")
+        found.append(ticket_id)
+    return tuple(found)
+
+
+def refund_pb(refund: Refund) -> pb.Refund:
+    message = pb.Refund(
+        id=str(refund.id),
+        order_id=str(refund.order_id),
+        amount=money(refund.amount),
+        status=REFUND_STATUS[refund.status],
+        reason=refund.reason,
+        ticket_ids=[str(ticket_id) for ticket_id in refund.ticket_ids],
+        requested_at=to_timestamp(refund.requested_at),
+    )
+    if refund.settled_at is not None:
+        message.settled_at.CopyFrom(to_timestamp(refund.settled_at))
+    return message

@@ -141,11 +141,21 @@ def upgrade() -> None:
         sa.Column("requested_at", TIMESTAMP, nullable=False),
         sa.Column("provider_refund_id", sa.Text, nullable=True, unique=True),
         sa.Column("settled_at", TIMESTAMP, nullable=True),
+        sa.Column("idempotency_key", sa.Text, nullable=True),
+        sa.Column("request_fingerprint", sa.Text, nullable=True),
         sa.CheckConstraint("amount > 0", name="ck_refunds_amount"),
         sa.CheckConstraint("status IN ('requested', 'succeeded', 'failed')", name="ck_refunds_status"),
         schema=SCHEMA,
     )
     op.create_index("ix_refunds_order", "refunds", ["order_id"], schema=SCHEMA)
+    op.create_index(
+        "ux_refunds_idempotency",
+        "refunds",
+        ["order_id", "idempotency_key"],
+        unique=True,
+        schema=SCHEMA,
+        postgresql_where=sa.text("idempotency_key IS NOT NULL"),
+    )
     op.create_index(
         "ix_refunds_requested",
         "refunds",
