@@ -142,7 +142,7 @@ class OrderPublic(BaseModel):
             refunded=_money(order.refunded),
             buyer=BuyerOut(name=order.buyer.name, email=order.buyer.email, locale=locale),
             payment=PaymentOut(
-                provider="stripe",
+                provider=order.payment.provider or "stripe",
                 checkout_url=order.payment.checkout_url or None,
                 failure_code=order.payment.failure_code or None,
             ),
