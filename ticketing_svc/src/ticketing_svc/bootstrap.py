@@ -42,10 +42,11 @@ from ticketing_svc.config import (
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.errors import WaitingRoomUnavailable
 from ticketing_svc.domain.model import InventoryLine, Reservation
-from ticketing_svc.domain.orders import Order, Refund, Ticket
+from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
 from ticketing_svc.entrypoints.workers import (
+    CANCELLATION_REFUNDS,
     PAYMENTS_RECONCILED,
     REFUNDS_CONFIRMED,
     HoldSweeper,
@@ -147,7 +148,13 @@ class UseCases:
         )
 
     async def follow_catalog(self, cmd: commands.FollowCatalog) -> bool:
-        return await handlers.follow_catalog(cmd, self.uow())
+        return await handlers.follow_catalog(cmd, self.uow(), self._clock)
+
+    async def advance_cancellations(self, cmd: commands.AdvanceCancellations) -> int:
+        return await order_handlers.advance_cancellations(cmd, self.uow(), self._clock)
+
+    async def event_refunds(self, cmd: commands.GetEventRefunds) -> CancellationProgress:
+        return await order_handlers.event_refunds(cmd, self.uow())
 
     async def create_order(self, cmd: commands.CreateOrder) -> Order:
         return await order_handlers.create_order(
@@ -211,6 +218,7 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         list_event_orders=use_cases.list_event_orders,
         handle_payment_notice=use_cases.handle_payment_notice,
         refund_order=use_cases.refund_order,
+        event_refunds=use_cases.event_refunds,
         list_my_tickets=use_cases.list_my_tickets,
         get_ticket=use_cases.get_ticket,
         ticket_qr_svg=use_cases.ticket_qr_svg,
@@ -262,6 +270,12 @@ def build_service(settings: Settings) -> ServiceProcess:
         interval=settings.reconcile_interval_seconds,
         counter=PAYMENTS_RECONCILED,
     )
+    cancellation_refunds = Periodic(
+        "cancellation-refunds",
+        partial(use_cases.advance_cancellations, commands.AdvanceCancellations()),
+        interval=settings.refund_interval_seconds,
+        counter=CANCELLATION_REFUNDS,
+    )
     refunder = Periodic(
         "refund-worker",
         partial(use_cases.process_refunds, commands.ProcessRefunds()),
@@ -295,6 +309,7 @@ def build_service(settings: Settings) -> ServiceProcess:
             Worker("catalog-consumer", consumer.run, consumer.stop),
             Worker("hold-sweeper", sweeper.run, sweeper.stop),
             Worker(reconciler.name, reconciler.run, reconciler.stop),
+            Worker(cancellation_refunds.name, cancellation_refunds.run, cancellation_refunds.stop),
             Worker(refunder.name, refunder.run, refunder.stop),
         ],
         on_shutdown=[close],

@@ -7,6 +7,7 @@ the state of each payment is always re-read from the simulator through the offic
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -30,6 +31,7 @@ from ticketing_svc.domain.commands import Actor, ActorKind, Idempotency
 from ticketing_svc.domain.errors import (
     IdempotencyKeyReused,
     NotAllowed,
+    NotCancelled,
     NotPaid,
     NotRefundable,
     OrderExists,
@@ -420,3 +422,65 @@ async def test_an_organizer_refunds_tickets_and_amounts_never_past_what_was_paid
         await use_cases.refund_order(commands.RefundOrder(organizer, order.id, amount="0.01"))
     types = await messages_of(ticketing_engine, order.id)
     assert types.count("OrderRefunded") == 2
+
+
+async def test_cancelling_an_event_refunds_every_paid_order_once(
+    shop, clock, ticketing_engine, psp_simulator
+) -> None:
+    use_cases = shop(clock)
+    event = make_event(capacity=20)
+    await on_sale(use_cases, event)
+    buyers = [await paid_order(use_cases, psp_simulator, event, quantity) for quantity in (1, 2, 3)]
+    pending_customer = buyer()
+    pending = await use_cases.create_order(
+        order_for(pending_customer, await held(use_cases, event, pending_customer, 1))
+    )
+    organizer = Actor(uuid.uuid4(), ActorKind.USER, role="organizer", organization_id=event.organization_id)
+    with pytest.raises(NotCancelled):
+        await use_cases.event_refunds(commands.GetEventRefunds(organizer, event.id))
+
+    cancelled = dataclasses.replace(event, status="cancelled", version=event.version + 1)
+    await on_sale(use_cases, cancelled)  # the catalog's EventCancelled: the saga starts with it
+    # Two workers (or a worker and its restart) at once: still one refund per order.
+    steps = await asyncio.gather(
+        use_cases.advance_cancellations(commands.AdvanceCancellations(batch=2)),
+        use_cases.advance_cancellations(commands.AdvanceCancellations(batch=2)),
+    )
+    while await use_cases.advance_cancellations(commands.AdvanceCancellations(batch=2)):
+        pass
+    await use_cases.advance_cancellations(commands.AdvanceCancellations())  # finds nothing: finished
+    assert sum(steps) <= 3
+    progress = await use_cases.event_refunds(commands.GetEventRefunds(organizer, event.id))
+    assert (progress.orders, progress.requested, progress.refunded) == (3, 3, 0)
+    assert progress.finished_at is not None
+    for customer, order in buyers:
+        for ticket_id in order.ticket_ids:
+            ticket = await use_cases.get_ticket(commands.GetTicket(customer, ticket_id))
+            assert ticket.status is TicketStatus.REVOKED
+
+    assert await use_cases.process_refunds(commands.ProcessRefunds(limit=100)) >= 3
+    progress = await use_cases.event_refunds(commands.GetEventRefunds(organizer, event.id))
+    assert (progress.refunded, progress.amount_refunded) == (3, Decimal("153.00"))
+    for customer, order in buyers:
+        refunded = await use_cases.get_order(commands.GetOrder(customer, order.id))
+        assert refunded.status is OrderStatus.REFUNDED
+        assert refunded.refunded == refunded.total.amount
+
+    # A payment that still comes in for the cancelled event is refunded in full, no tickets.
+    assert pending.payment_reference is not None
+    pay(psp_simulator, pending.payment_reference)
+    outcome = await use_cases.handle_payment_notice(notice(pending.id, pending.payment_reference))
+    assert outcome.order is not None
+    assert outcome.order.ticket_ids == ()
+    await use_cases.process_refunds(commands.ProcessRefunds(limit=100))
+    late = await use_cases.get_order(commands.GetOrder(pending_customer, pending.id))
+    assert late.status is OrderStatus.REFUNDED
+    async with ticketing_engine.connect() as connection:
+        per_order = (
+            await connection.execute(
+                select(refunds.c.order_id, func.count())
+                .where(refunds.c.order_id.in_([o.id for _, o in buyers]))
+                .group_by(refunds.c.order_id)
+            )
+        ).all()
+    assert sorted(count for _, count in per_order) == [1, 1, 1]

@@ -1292,3 +1292,58 @@ class RefundOrderResponse(google.protobuf.message.Message):
     def ClearField(self, field_name: typing.Literal["order", b"order", "refund", b"refund"]) -> None: ...
 
 global___RefundOrderResponse = RefundOrderResponse
+
+@typing.final
+class GetEventRefundsRequest(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+    ) -> None: ...
+    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+
+global___GetEventRefundsRequest = GetEventRefundsRequest
+
+@typing.final
+class EventRefunds(google.protobuf.message.Message):
+    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: builtins.int
+    STARTED_AT_FIELD_NUMBER: builtins.int
+    FINISHED_AT_FIELD_NUMBER: builtins.int
+    ORDERS_FIELD_NUMBER: builtins.int
+    REQUESTED_FIELD_NUMBER: builtins.int
+    REFUNDED_FIELD_NUMBER: builtins.int
+    AMOUNT_REFUNDED_FIELD_NUMBER: builtins.int
+    event_id: builtins.str
+    orders: builtins.int
+    """Paid orders of the event; of them, those whose refund was requested, and confirmed."""
+    requested: builtins.int
+    refunded: builtins.int
+    @property
+    def started_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    @property
+    def finished_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+        """Set once every paid order has its refund requested."""
+
+    @property
+    def amount_refunded(self) -> global___Money: ...
+    def __init__(
+        self,
+        *,
+        event_id: builtins.str = ...,
+        started_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        finished_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        orders: builtins.int = ...,
+        requested: builtins.int = ...,
+        refunded: builtins.int = ...,
+        amount_refunded: global___Money | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: typing.Literal["amount_refunded", b"amount_refunded", "finished_at", b"finished_at", "started_at", b"started_at"]) -> builtins.bool: ...
+    def ClearField(self, field_name: typing.Literal["amount_refunded", b"amount_refunded", "event_id", b"event_id", "finished_at", b"finished_at", "orders", b"orders", "refunded", b"refunded", "requested", b"requested", "started_at", b"started_at"]) -> None: ...
+
+global___EventRefunds = EventRefunds

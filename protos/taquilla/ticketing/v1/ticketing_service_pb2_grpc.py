@@ -127,6 +127,11 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderResponse.FromString,
                 _registered_method=True)
+        self.GetEventRefunds = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetEventRefunds',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventRefundsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.EventRefunds.FromString,
+                _registered_method=True)
         self.GetTicket = channel.unary_unary(
                 '/taquilla.ticketing.v1.TicketingService/GetTicket',
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketRequest.SerializeToString,
@@ -294,6 +299,15 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEventRefunds(self, request, context):
+        """How far the refunds of a cancelled event have come (every paid order is refunded once, by a
+        saga that survives restarts), for its organizer or an admin. FAILED_PRECONDITION with problem
+        `not-cancelled` when the event is not cancelled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTicket(self, request, context):
         """One ticket: for its holder's account, the organizer of its event, or an admin.
         """
@@ -400,6 +414,11 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.RefundOrder,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderResponse.SerializeToString,
+            ),
+            'GetEventRefunds': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventRefunds,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventRefundsRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.EventRefunds.SerializeToString,
             ),
             'GetTicket': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTicket,
@@ -845,6 +864,33 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/RefundOrder',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.RefundOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventRefunds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetEventRefunds',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventRefundsRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.EventRefunds.FromString,
             options,
             channel_credentials,
             insecure,

@@ -157,6 +157,15 @@ class TicketingServiceStub:
     a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
     """
 
+    GetEventRefunds: grpc.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetEventRefundsRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds,
+    ]
+    """How far the refunds of a cancelled event have come (every paid order is refunded once, by a
+    saga that survives restarts), for its organizer or an admin. FAILED_PRECONDITION with problem
+    `not-cancelled` when the event is not cancelled.
+    """
+
     GetTicket: grpc.UnaryUnaryMultiCallable[
         taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
         taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse,
@@ -320,6 +329,15 @@ class TicketingServiceAsyncStub:
     left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
     until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
     a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
+    """
+
+    GetEventRefunds: grpc.aio.UnaryUnaryMultiCallable[
+        taquilla.ticketing.v1.ticketing_service_pb2.GetEventRefundsRequest,
+        taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds,
+    ]
+    """How far the refunds of a cancelled event have come (every paid order is refunded once, by a
+    saga that survives restarts), for its organizer or an admin. FAILED_PRECONDITION with problem
+    `not-cancelled` when the event is not cancelled.
     """
 
     GetTicket: grpc.aio.UnaryUnaryMultiCallable[
@@ -515,6 +533,17 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
         left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
         until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
         a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
+        """
+
+    @abc.abstractmethod
+    def GetEventRefunds(
+        self,
+        request: taquilla.ticketing.v1.ticketing_service_pb2.GetEventRefundsRequest,
+        context: _ServicerContext,
+    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds]]:
+        """How far the refunds of a cancelled event have come (every paid order is refunded once, by a
+        saga that survives restarts), for its organizer or an admin. FAILED_PRECONDITION with problem
+        `not-cancelled` when the event is not cancelled.
         """
 
     @abc.abstractmethod

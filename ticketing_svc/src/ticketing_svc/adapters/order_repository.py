@@ -16,13 +16,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ticketing_svc.adapters.orm import orders, payment_notices, refunds, tickets
+from ticketing_svc.adapters.orm import cancellations, orders, payment_notices, refunds, tickets
 from ticketing_svc.adapters.repository import items_document, items_from_document
-from ticketing_svc.application.ports import Orders, PaymentNotices, Refunds, Tickets
+from ticketing_svc.application.ports import Cancellations, Orders, PaymentNotices, Refunds, Tickets
 from ticketing_svc.domain.errors import IdempotencyConflict, OrderExists, TicketsAlreadyIssued
 from ticketing_svc.domain.model import Money
 from ticketing_svc.domain.orders import (
+    EVENT_CANCELLED,
     Buyer,
+    CancellationProgress,
     Order,
     OrderStatus,
     Refund,
@@ -455,3 +457,90 @@ class SqlPaymentNotices(PaymentNotices):
             delete(payment_notices).where(payment_notices.c.received_at < received_before)
         )
         return result.rowcount
+
+
+class SqlCancellations(Cancellations):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def start(self, event_id: uuid.UUID, now: dt.datetime) -> bool:
+        stored = await self._connection.scalar(
+            insert(cancellations)
+            .values(event_id=event_id, started_at=now)
+            .on_conflict_do_nothing(index_elements=[cancellations.c.event_id])
+            .returning(cancellations.c.event_id)
+        )
+        return stored is not None
+
+    async def running(self, *, limit: int) -> list[uuid.UUID]:
+        rows = await self._connection.scalars(
+            select(cancellations.c.event_id)
+            .where(cancellations.c.finished_at.is_(None))
+            .order_by(cancellations.c.started_at)
+            .limit(limit)
+        )
+        return list(rows.all())
+
+    async def finish(self, event_id: uuid.UUID, now: dt.datetime) -> None:
+        await self._connection.execute(
+            update(cancellations).where(cancellations.c.event_id == event_id).values(finished_at=now)
+        )
+
+    async def orders_to_refund(self, event_id: uuid.UUID, *, limit: int) -> list[uuid.UUID]:
+        requested = (
+            select(func.coalesce(func.sum(refunds.c.amount), 0))
+            .where(refunds.c.order_id == orders.c.id, refunds.c.status == RefundStatus.REQUESTED.value)
+            .scalar_subquery()
+        )
+        cancelled = select(refunds.c.id).where(
+            refunds.c.order_id == orders.c.id, refunds.c.reason == EVENT_CANCELLED
+        )
+        rows = await self._connection.scalars(
+            select(orders.c.id)
+            .where(
+                orders.c.event_id == event_id,
+                orders.c.status.in_([OrderStatus.PAID.value, OrderStatus.PARTIALLY_REFUNDED.value]),
+                ~cancelled.exists(),
+                orders.c.refunded_amount + requested < orders.c.total_amount,
+            )
+            .order_by(orders.c.created_at, orders.c.id)
+            .limit(limit)
+        )
+        return list(rows.all())
+
+    async def progress(self, event_id: uuid.UUID) -> CancellationProgress | None:
+        saga = (
+            await self._connection.execute(select(cancellations).where(cancellations.c.event_id == event_id))
+        ).one_or_none()
+        if saga is None:
+            return None
+        paid = (
+            await self._connection.execute(
+                select(func.count(), func.min(orders.c.currency)).where(
+                    orders.c.event_id == event_id, orders.c.paid_at.is_not(None)
+                )
+            )
+        ).one()
+        done = (
+            await self._connection.execute(
+                select(
+                    func.count(),
+                    func.count().filter(refunds.c.status == RefundStatus.SUCCEEDED.value),
+                    func.coalesce(
+                        func.sum(refunds.c.amount).filter(refunds.c.status == RefundStatus.SUCCEEDED.value), 0
+                    ),
+                )
+                .select_from(refunds.join(orders, orders.c.id == refunds.c.order_id))
+                .where(orders.c.event_id == event_id, refunds.c.reason == EVENT_CANCELLED)
+            )
+        ).one()
+        return CancellationProgress(
+            event_id=event_id,
+            started_at=saga.started_at,
+            finished_at=saga.finished_at,
+            orders=int(paid[0]),
+            requested=int(done[0]),
+            refunded=int(done[1]),
+            amount_refunded=Decimal(done[2]),
+            currency=paid[1],
+        )

@@ -253,6 +253,13 @@ Index(
     postgresql_where=refunds.c.idempotency_key.is_not(None),
 )
 Index("ix_refunds_requested", refunds.c.requested_at, postgresql_where=refunds.c.status == "requested")
+# An order is refunded once for its event's cancellation, whatever restarts the saga goes through.
+Index(
+    "ux_refunds_cancellation",
+    refunds.c.order_id,
+    unique=True,
+    postgresql_where=refunds.c.reason == "event_cancelled",
+)
 
 # The payment provider's notifications already handled, by the provider's id (kept 45 days, longer
 # than Stripe retries a webhook): a redelivery changes nothing.
@@ -266,3 +273,18 @@ payment_notices = Table(
     PrimaryKeyConstraint("provider", "notice_id", name="pk_payment_notices"),
 )
 Index("ix_payment_notices_received", payment_notices.c.received_at)
+
+# The refund saga of each cancelled event: started with the cancellation's message, finished when
+# every paid order of the event has its refund requested (the refund worker sends them).
+cancellations = Table(
+    "cancellations",
+    metadata,
+    Column("event_id", UUID(as_uuid=True), primary_key=True),
+    Column("started_at", TIMESTAMP, nullable=False),
+    Column("finished_at", TIMESTAMP, nullable=True),
+)
+Index(
+    "ix_cancellations_running",
+    cancellations.c.started_at,
+    postgresql_where=cancellations.c.finished_at.is_(None),
+)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taquilla_runtime.db import SqlTransaction
-from ticketing_svc.adapters.order_repository import SqlOrders, SqlPaymentNotices, SqlRefunds, SqlTickets
+from ticketing_svc.adapters.order_repository import (
+    SqlCancellations,
+    SqlOrders,
+    SqlPaymentNotices,
+    SqlRefunds,
+    SqlTickets,
+)
 from ticketing_svc.adapters.outbox import SqlOutbox
 from ticketing_svc.adapters.repository import (
     SqlCatalogCopy,
@@ -28,5 +34,6 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.tickets = SqlTickets(connection)
         self.refunds = SqlRefunds(connection)
         self.notices = SqlPaymentNotices(connection)
+        self.cancellations = SqlCancellations(connection)
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)

@@ -52,6 +52,7 @@ from ticketing_svc.domain.waiting_room import QueueEntry, QueueStanding, can_joi
 
 Clock = Callable[[], dt.datetime]
 DRAFT = "draft"
+CANCELLED = "cancelled"
 PAGE_SIZE_MAX = 100
 
 
@@ -351,7 +352,7 @@ async def count_taken(cmd: CountTaken, uow: UnitOfWork) -> list[InventoryLine]:
 # ---------------------------------------------------------------- the catalog's messages
 
 
-async def follow_catalog(cmd: FollowCatalog, uow: UnitOfWork) -> bool:
+async def follow_catalog(cmd: FollowCatalog, uow: UnitOfWork, clock: Clock = system_clock) -> bool:
     """Applies one catalog message, once. False for a redelivery, an older version than the one
     stored, or a session change of an event ticketing has not heard of (the next full message or a
     read-through brings it)."""
@@ -360,10 +361,18 @@ async def follow_catalog(cmd: FollowCatalog, uow: UnitOfWork) -> bool:
             await uow.commit()
             return False
         event = cmd.event
+        stored = await uow.catalog.get(cmd.event_id)
         if event is None and cmd.session is not None:
-            stored = await uow.catalog.get(cmd.event_id)
             event = stored.with_session(cmd.session) if stored is not None else None
         stored_now = await uow.catalog.store(event) if event is not None else False
+        if (
+            stored_now
+            and event is not None
+            and event.status == CANCELLED
+            and (stored is None or stored.status != CANCELLED)
+        ):
+            # Every paid order of a cancelled event is refunded: the saga starts in this transaction.
+            await uow.cancellations.start(event.id, clock())
         await uow.commit()
     return stored_now
 

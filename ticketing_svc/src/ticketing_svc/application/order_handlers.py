@@ -20,7 +20,9 @@ from ticketing_svc.application.handlers import PAGE_SIZE_MAX, Clock, system_cloc
 from ticketing_svc.application.ports import PaymentProvider, TicketPrinter, TicketSigner, UnitOfWork
 from ticketing_svc.domain.commands import (
     Actor,
+    AdvanceCancellations,
     CreateOrder,
+    GetEventRefunds,
     GetOrder,
     GetTicket,
     HandlePaymentNotice,
@@ -37,6 +39,7 @@ from ticketing_svc.domain.errors import (
     IdempotencyKeyReused,
     InvalidInput,
     NotAllowed,
+    NotCancelled,
     NotPaid,
     NotRefundable,
     OrderExists,
@@ -52,8 +55,10 @@ from ticketing_svc.domain.events import DomainEvent
 from ticketing_svc.domain.model import ItemRequest, Money, stock_transitions
 from ticketing_svc.domain.orders import (
     AWAITING_PAYMENT,
+    EVENT_CANCELLED,
     PAYABLE,
     Buyer,
+    CancellationProgress,
     Order,
     OrderStatus,
     PaymentOutcome,
@@ -390,6 +395,9 @@ async def _pay(
     reservation = await uow.reservations.get(order.reservation_id, for_update=True)
     assert reservation is not None
     items = [ItemRequest(item.zone_id, item.quantity) for item in order.items]
+    event = await uow.catalog.get(order.event_id)
+    if event is not None and event.status == "cancelled":
+        raise _PlacesGone  # paid for an event cancelled meanwhile: refunded in full
     if not reservation.held:
         # The hold ran out (or was released) before the payment came in: take the places back
         # if they are still free.
@@ -401,7 +409,6 @@ async def _pay(
     await uow.inventory.sell(order.session_id, items)
     reservation.purchase(now)
     await uow.reservations.save(reservation)
-    event = await uow.catalog.get(order.event_id)
     session = event.session(order.session_id) if event is not None else None
     valid_until = (
         session.ends_at + VALIDITY_GRACE
@@ -628,6 +635,74 @@ async def _put_back_on_sale(
     )
     if transitions:
         await uow.outbox.add(transitions, correlation_id=correlation_id)
+
+
+async def advance_cancellations(
+    cmd: AdvanceCancellations, uow: UnitOfWork, clock: Clock = system_clock
+) -> int:
+    """One step of the refund sagas of cancelled events: each paid order gets one refund of what is
+    left of it (a unique index keeps it to one, across restarts and replicas), its tickets revoked;
+    a saga with no order left is finished. The refund worker sends the refunds. Returns how many
+    refunds were requested."""
+    now = clock()
+    async with uow:
+        running = await uow.cancellations.running(limit=cmd.events)
+    requested = 0
+    for event_id in running:
+        async with uow:
+            pending = await uow.cancellations.orders_to_refund(event_id, limit=cmd.batch)
+            if not pending:
+                await uow.cancellations.finish(event_id, now)
+            await uow.commit()
+        for order_id in pending:
+            if await _refund_for_cancellation(order_id, uow, now):
+                requested += 1
+    return requested
+
+
+async def _refund_for_cancellation(order_id: uuid.UUID, uow: UnitOfWork, now: dt.datetime) -> bool:
+    async with uow:
+        order = await uow.orders.get(order_id, for_update=True)
+        assert order is not None
+        pending = sum(
+            (
+                r.amount.amount
+                for r in await uow.refunds.for_order(order.id)
+                if r.status is RefundStatus.REQUESTED
+            ),
+            Decimal("0.00"),
+        )
+        left = order.refundable - pending
+        if left <= 0:
+            return False
+        valid = [t for t in await uow.tickets.for_order(order.id) if t.status is TicketStatus.VALID]
+        refund = Refund(
+            id=uuid.uuid4(),
+            order_id=order.id,
+            amount=Money(left, order.total.currency),
+            reason=EVENT_CANCELLED,
+            status=RefundStatus.REQUESTED,
+            requested_at=now,
+            ticket_ids=tuple(t.id for t in valid),
+        )
+        await uow.refunds.add(refund)
+        if valid:
+            await uow.tickets.revoke([t.id for t in valid])
+        await uow.commit()
+    return True
+
+
+async def event_refunds(cmd: GetEventRefunds, uow: UnitOfWork) -> CancellationProgress:
+    """How far the refunds of a cancelled event have come, for its organizer or an admin."""
+    actor = _person(cmd.actor, "follow refunds")
+    async with uow:
+        event = await uow.catalog.get(cmd.event_id)
+        if event is None or not actor.manages(event.organization_id):
+            raise EventNotFound(cmd.event_id)
+        progress = await uow.cancellations.progress(cmd.event_id)
+    if progress is None:
+        raise NotCancelled("The event is not cancelled: nothing is being refunded.")
+    return progress
 
 
 # ---------------------------------------------------------------- tickets

@@ -18,6 +18,7 @@ from ticketing_svc.domain.model import (
     ReservationStatus,
 )
 from ticketing_svc.domain.orders import (
+    CancellationProgress,
     Checkout,
     Order,
     OrderStatus,
@@ -246,6 +247,27 @@ class Refunds(abc.ABC):
     async def for_order(self, order_id: uuid.UUID) -> list[Refund]: ...
 
 
+class Cancellations(abc.ABC):
+    """The refund sagas of cancelled events."""
+
+    @abc.abstractmethod
+    async def start(self, event_id: uuid.UUID, now: dt.datetime) -> bool:
+        """Starts the event's saga; False when it had started before."""
+
+    @abc.abstractmethod
+    async def running(self, *, limit: int) -> list[uuid.UUID]: ...
+
+    @abc.abstractmethod
+    async def finish(self, event_id: uuid.UUID, now: dt.datetime) -> None: ...
+
+    @abc.abstractmethod
+    async def progress(self, event_id: uuid.UUID) -> CancellationProgress | None: ...
+
+    @abc.abstractmethod
+    async def orders_to_refund(self, event_id: uuid.UUID, *, limit: int) -> list[uuid.UUID]:
+        """Paid orders of the event with something left to refund and no cancellation refund yet."""
+
+
 class PaymentNotices(abc.ABC):
     @abc.abstractmethod
     async def first_time(self, provider: str, notice_id: str, *, notice_type: str) -> bool:
@@ -348,6 +370,7 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     orders: Orders
     tickets: Tickets
     refunds: Refunds
+    cancellations: Cancellations
     notices: PaymentNotices
     inbox: Inbox
     outbox: Outbox

@@ -214,6 +214,20 @@ class GetTicket:
 
 
 @dataclass(frozen=True, slots=True)
+class AdvanceCancellations:
+    """Requests the refunds of cancelled events' paid orders, up to ``batch`` orders per event."""
+
+    events: int = 5
+    batch: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class GetEventRefunds:
+    actor: Actor | None
+    event_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
 class RefundOrder:
     """Refunds given tickets of a paid order (revoking them) or an amount of it."""
 

@@ -154,3 +154,7 @@ class NotRefundable(TicketingError):
         super().__init__(message)
         self.refundable = refundable
         self.currency = currency
+
+
+class NotCancelled(TicketingError):
+    """The event is not cancelled: there is no refund saga to follow."""

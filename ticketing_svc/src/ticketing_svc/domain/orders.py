@@ -357,6 +357,24 @@ class Refund:
         return True
 
 
+EVENT_CANCELLED = "event_cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationProgress:
+    """How far the refunds of a cancelled event have come."""
+
+    event_id: uuid.UUID
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    # Paid orders of the event, and those whose cancellation refund was requested / confirmed.
+    orders: int
+    requested: int
+    refunded: int
+    amount_refunded: Decimal
+    currency: str | None
+
+
 def issue_tickets(
     order: Order,
     *,

@@ -27,6 +27,7 @@ from ticketing_svc.domain.errors import (
     InvalidInput,
     LimitReached,
     NotAllowed,
+    NotCancelled,
     NotOnSale,
     NotPaid,
     NotRefundable,
@@ -44,7 +45,7 @@ from ticketing_svc.domain.errors import (
     WaitingRoomUnavailable,
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
-from ticketing_svc.domain.orders import Order, Refund, Ticket
+from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.entrypoints import protobuf as convert
 
@@ -121,6 +122,10 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                         "not-refundable", {"refundable": {"amount": refundable, "currency": currency}}
                     ),
                 )
+            case NotCancelled():
+                await abort_with_problem(
+                    context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-cancelled", {})
+                )
             case NotPaid():
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
@@ -166,6 +171,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         list_event_orders: Callable[[commands.ListEventOrders], Awaitable[OrderPage]],
         handle_payment_notice: Callable[[commands.HandlePaymentNotice], Awaitable[NoticeOutcome]],
         refund_order: Callable[[commands.RefundOrder], Awaitable[tuple[Refund, Order]]],
+        event_refunds: Callable[[commands.GetEventRefunds], Awaitable[CancellationProgress]],
         list_my_tickets: Callable[[commands.ListMyTickets], Awaitable[TicketPage]],
         get_ticket: Callable[[commands.GetTicket], Awaitable[Ticket]],
         ticket_qr_svg: Callable[[commands.GetTicket], Awaitable[str]],
@@ -186,6 +192,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._list_event_orders = list_event_orders
         self._handle_payment_notice = handle_payment_notice
         self._refund_order = refund_order
+        self._event_refunds = event_refunds
         self._list_my_tickets = list_my_tickets
         self._get_ticket = get_ticket
         self._ticket_qr_svg = ticket_qr_svg
@@ -359,6 +366,13 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                 )
             )
             return pb.RefundOrderResponse(refund=convert.refund_pb(refund), order=convert.order_pb(order))
+
+    async def GetEventRefunds(self, request: pb.GetEventRefundsRequest, context: Context) -> pb.EventRefunds:
+        async with ErrorsAsStatus(context):
+            progress = await self._event_refunds(
+                commands.GetEventRefunds(_actor(context), convert.event_id_of(request.event_id))
+            )
+            return convert.event_refunds_pb(progress)
 
     async def ListMyTickets(
         self, request: pb.ListMyTicketsRequest, context: Context

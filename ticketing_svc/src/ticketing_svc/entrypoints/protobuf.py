@@ -31,6 +31,7 @@ from ticketing_svc.domain.model import (
 )
 from ticketing_svc.domain.orders import (
     AWAITING_PAYMENT,
+    CancellationProgress,
     Order,
     OrderStatus,
     Refund,
@@ -389,4 +390,18 @@ def refund_pb(refund: Refund) -> pb.Refund:
     )
     if refund.settled_at is not None:
         message.settled_at.CopyFrom(to_timestamp(refund.settled_at))
+    return message
+
+
+def event_refunds_pb(progress: CancellationProgress) -> pb.EventRefunds:
+    message = pb.EventRefunds(
+        event_id=str(progress.event_id),
+        started_at=to_timestamp(progress.started_at),
+        orders=progress.orders,
+        requested=progress.requested,
+        refunded=progress.refunded,
+        amount_refunded=pb.Money(amount=f"{progress.amount_refunded:.2f}", currency=progress.currency or ""),
+    )
+    if progress.finished_at is not None:
+        message.finished_at.CopyFrom(to_timestamp(progress.finished_at))
     return message

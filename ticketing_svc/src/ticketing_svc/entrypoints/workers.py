@@ -79,6 +79,10 @@ PAYMENTS_RECONCILED = Counter(
     "taquilla_ticketing_svc_payments_reconciled_total",
     "Orders moved by asking the payment provider (a notification was late or lost).",
 )
+CANCELLATION_REFUNDS = Counter(
+    "taquilla_ticketing_svc_cancellation_refunds_requested_total",
+    "Refunds requested for the paid orders of cancelled events.",
+)
 REFUNDS_CONFIRMED = Counter(
     "taquilla_ticketing_svc_refunds_confirmed_total", "Refunds the provider confirmed."
 )

@@ -163,6 +163,28 @@ def upgrade() -> None:
         schema=SCHEMA,
         postgresql_where=sa.text("status = 'requested'"),
     )
+    op.create_index(
+        "ux_refunds_cancellation",
+        "refunds",
+        ["order_id"],
+        unique=True,
+        schema=SCHEMA,
+        postgresql_where=sa.text("reason = 'event_cancelled'"),
+    )
+    op.create_table(
+        "cancellations",
+        sa.Column("event_id", UUID, primary_key=True),
+        sa.Column("started_at", TIMESTAMP, nullable=False),
+        sa.Column("finished_at", TIMESTAMP, nullable=True),
+        schema=SCHEMA,
+    )
+    op.create_index(
+        "ix_cancellations_running",
+        "cancellations",
+        ["started_at"],
+        schema=SCHEMA,
+        postgresql_where=sa.text("finished_at IS NULL"),
+    )
     op.create_table(
         "payment_notices",
         sa.Column("provider", sa.Text, nullable=False),
@@ -176,7 +198,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("payment_notices", "refunds", "tickets", "orders"):
+    for table in ("payment_notices", "cancellations", "refunds", "tickets", "orders"):
         op.drop_table(table, schema=SCHEMA)
     op.execute(f"UPDATE {SCHEMA}.reservations SET status = 'expired' WHERE status = 'purchased'")
     op.drop_constraint("ck_reservations_status", "reservations", schema=SCHEMA)
