@@ -437,6 +437,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{event_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Refunds of a cancelled event
+         * @description For the event's organizer and admins: cancelling an event refunds every paid order once; this shows how far that has come.
+         */
+        get: operations["event_refunds_api_v1_events__event_id__refunds_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{event_id}/sessions": {
         parameters: {
             query?: never;
@@ -596,6 +616,26 @@ export interface paths {
         get: operations["get_order_api_v1_orders__order_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund tickets or an amount of a paid order
+         * @description For the organizer of the order's event and admins, as often as needed but never past what was paid. Refunded tickets are revoked at once and their places go back on sale; the money goes back through the payment provider (`refund.status` is `succeeded` once it confirms, which is usually at once; otherwise it is asked again until it does). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         */
+        post: operations["refund_order_api_v1_orders__order_id__refunds_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1310,6 +1350,40 @@ export interface components {
             zones: components["schemas"]["ZonePublic"][];
         };
         /**
+         * EventRefundsPublic
+         * @description How far the refunds of a cancelled event have come.
+         */
+        EventRefundsPublic: {
+            amount_refunded: components["schemas"]["Money"];
+            /** Event Id */
+            event_id: string;
+            /**
+             * Finished At
+             * @description Set once every paid order has its refund requested
+             */
+            finished_at: string | null;
+            /**
+             * Orders
+             * @description Paid orders of the event
+             */
+            orders: number;
+            /**
+             * Refunded
+             * @description Of them, those the payment provider confirmed
+             */
+            refunded: number;
+            /**
+             * Requested
+             * @description Of them, those whose refund was requested
+             */
+            requested: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
+        /**
          * EventUpdate
          * @description A JSON merge patch: omitted fields stay as they are; `image_url: null` removes the image.
          */
@@ -1713,6 +1787,70 @@ export interface components {
              * @enum {string}
              */
             status: "ready" | "not_ready";
+        };
+        /** RefundAmountIn */
+        RefundAmountIn: {
+            /**
+             * Amount
+             * @example 12.50
+             */
+            amount: string;
+            /**
+             * Currency
+             * @description The order's currency
+             * @example EUR
+             */
+            currency: string;
+        };
+        /**
+         * RefundCreate
+         * @description Either the tickets to refund (each at its price; they are revoked and their places go back on
+         *     sale) or an amount (a goodwill refund; no ticket is revoked).
+         */
+        RefundCreate: {
+            amount?: components["schemas"]["RefundAmountIn"] | null;
+            /**
+             * Reason
+             * @default
+             * @example The buyer cannot attend
+             */
+            reason?: string;
+            /** Ticket Ids */
+            ticket_ids?: string[];
+        };
+        /** RefundOut */
+        RefundOut: {
+            amount: components["schemas"]["Money"];
+            /** Id */
+            id: string;
+            /** Order Id */
+            order_id: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Settled At */
+            settled_at: string | null;
+            /**
+             * Status
+             * @description `requested`: sent to the payment provider, which has not confirmed yet (it is asked again until it does); `succeeded`: confirmed
+             * @enum {string}
+             */
+            status: "requested" | "succeeded" | "failed";
+            /**
+             * Ticket Ids
+             * @description The tickets revoked by this refund
+             */
+            ticket_ids: string[];
+        };
+        /** RefundResult */
+        RefundResult: {
+            /** @description The order after the refund was decided */
+            order: components["schemas"]["OrderPublic"];
+            refund: components["schemas"]["RefundOut"];
         };
         /** ReservationCreate */
         ReservationCreate: {
@@ -3915,6 +4053,68 @@ export interface operations {
             };
         };
     };
+    event_refunds_api_v1_events__event_id__refunds_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventRefundsPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or one you do not organize */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/not-cancelled`: the event is not cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_sessions_api_v1_events__event_id__sessions_get: {
         parameters: {
             query?: never;
@@ -4606,6 +4806,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    refund_order_api_v1_orders__order_id__refunds_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Order id (UUID) */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResult"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The buyer of the order, who may not refund it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such order, or one you may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/not-refundable`: the order is not paid, a ticket is not valid, or the amount passes what is left to refund (`refundable`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (listed in `errors`), or an Idempotency-Key reused with another body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };

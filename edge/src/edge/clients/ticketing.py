@@ -201,6 +201,39 @@ class TicketingClient:
         )
         return reply
 
+    async def refund_order(
+        self,
+        principal: Principal,
+        order_id: str,
+        *,
+        ticket_ids: Sequence[str],
+        amount: pb.Money | None,
+        reason: str,
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> pb.RefundOrderResponse:
+        request = pb.RefundOrderRequest(
+            order_id=order_id,
+            ticket_ids=list(ticket_ids),
+            reason=reason,
+            idempotency_key=idempotency_key or "",
+            request_fingerprint=fingerprint,
+        )
+        if amount is not None:
+            request.amount.CopyFrom(amount)
+        reply: pb.RefundOrderResponse = await self._stub.RefundOrder(
+            request, metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def event_refunds(self, principal: Principal, event_id: str) -> pb.EventRefunds:
+        reply: pb.EventRefunds = await self._stub.GetEventRefunds(
+            pb.GetEventRefundsRequest(event_id=event_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
     # ------------------------------------------------------------ tickets
 
     async def list_my_tickets(

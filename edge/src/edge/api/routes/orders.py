@@ -26,11 +26,15 @@ from edge.api.headers import IDEMPOTENCY_DESCRIPTION, LOCATION_HEADER, Idempoten
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.orders import (
     ORDER_EXAMPLES,
+    REFUND_EXAMPLES,
+    EventRefundsPublic,
     OrderCreate,
     OrderPage,
     OrderPublic,
     OrderStatus,
     PaymentNoticeReceipt,
+    RefundCreate,
+    RefundResult,
     TicketPage,
     TicketPublic,
     TicketSigningKeysPublic,
@@ -168,6 +172,65 @@ async def create_order(
 )
 async def get_order(order_id: OrderId, principal: CurrentPrincipal, ticketing: Ticketing) -> OrderPublic:
     return OrderPublic.from_pb(await ticketing.get_order(principal, order_id))
+
+
+@router.post(
+    "/api/v1/orders/{order_id}/refunds",
+    tags=["orders"],
+    response_model=RefundResult,
+    summary="Refund tickets or an amount of a paid order",
+    description="For the organizer of the order's event and admins, as often as needed but never past "
+    "what was paid. Refunded tickets are revoked at once and their places go back on sale; the money "
+    "goes back through the payment provider (`refund.status` is `succeeded` once it confirms, which "
+    "is usually at once; otherwise it is asked again until it does). " + IDEMPOTENCY_DESCRIPTION,
+    responses={
+        **UNAUTHENTICATED,
+        403: problem("The buyer of the order, who may not refund it"),
+        **ORDER_NOT_FOUND,
+        409: problem(
+            "`…/not-refundable`: the order is not paid, a ticket is not valid, or the amount passes what is "
+            "left to refund (`refundable`)"
+        ),
+        422: problem("Invalid fields (listed in `errors`), or an Idempotency-Key reused with another body"),
+    },
+)
+async def refund_order(
+    order_id: OrderId,
+    principal: CurrentPrincipal,
+    ticketing: Ticketing,
+    body: Annotated[RefundCreate, Body(openapi_examples=REFUND_EXAMPLES)],
+    idempotency_key: IdempotencyKey = None,
+) -> RefundResult:
+    amount = pb.Money(amount=body.amount.amount, currency=body.amount.currency) if body.amount else None
+    reply = await ticketing.refund_order(
+        principal,
+        order_id,
+        ticket_ids=body.ticket_ids,
+        amount=amount,
+        reason=body.reason,
+        idempotency_key=idempotency_key,
+        fingerprint=body.fingerprint(),
+    )
+    return RefundResult.from_pb(reply)
+
+
+@router.get(
+    "/api/v1/events/{event_id}/refunds",
+    tags=["orders"],
+    response_model=EventRefundsPublic,
+    summary="Refunds of a cancelled event",
+    description="For the event's organizer and admins: cancelling an event refunds every paid order once; "
+    "this shows how far that has come.",
+    responses={
+        **UNAUTHENTICATED,
+        404: problem("No such event, or one you do not organize"),
+        409: problem("`…/not-cancelled`: the event is not cancelled"),
+    },
+)
+async def event_refunds(
+    event_id: EventId, principal: CurrentPrincipal, ticketing: Ticketing
+) -> EventRefundsPublic:
+    return EventRefundsPublic.from_pb(await ticketing.event_refunds(principal, event_id))
 
 
 @router.get(

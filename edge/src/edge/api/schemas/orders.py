@@ -5,15 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from edge.api.schemas.base import Strict
 from edge.api.schemas.events import Money
 from edge.api.schemas.reservations import UUID_PATTERN, ReservationItemOut
 from edge.clients.ticketing import PB_TO_ORDER_STATUS, PB_TO_TICKET_STATUS
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
+
+PB_TO_REFUND_STATUS: dict[int, Literal["requested", "succeeded", "failed"]] = {
+    pb.REFUND_STATUS_REQUESTED: "requested",
+    pb.REFUND_STATUS_SUCCEEDED: "succeeded",
+    pb.REFUND_STATUS_FAILED: "failed",
+}
 
 OrderStatus = Literal[
     "pending_payment", "paid", "partially_refunded", "refunded", "failed", "expired", "cancelled"
@@ -66,6 +73,41 @@ class OrderCreate(Strict):
         """Identifies the request, so an Idempotency-Key reused with another body is caught."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class RefundAmountIn(Strict):
+    amount: str = Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$", max_length=13, examples=["12.50"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"], description="The order's currency")
+
+
+class RefundCreate(Strict):
+    """Either the tickets to refund (each at its price; they are revoked and their places go back on
+    sale) or an amount (a goodwill refund; no ticket is revoked)."""
+
+    ticket_ids: list[Annotated[str, Field(pattern=UUID_PATTERN, max_length=36)]] = Field(
+        default_factory=list, max_length=100
+    )
+    amount: RefundAmountIn | None = None
+    reason: str = Field(default="", max_length=500, examples=["The buyer cannot attend"])
+
+    @model_validator(mode="after")
+    def _one_of(self) -> RefundCreate:
+        if bool(self.ticket_ids) == (self.amount is not None):
+            raise PydanticCustomError("refund_target", "name either ticket_ids or an amount, not both")
+        return self
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+REFUND_EXAMPLES = {
+    "tickets": {
+        "summary": "Refund two tickets",
+        "value": {"ticket_ids": ["0f2d8c1e-7a4b-4c3d-9e5f-1a2b3c4d5e6f"], "reason": "Cannot attend"},
+    },
+    "amount": {"summary": "A goodwill refund", "value": {"amount": {"amount": "10.00", "currency": "EUR"}}},
+}
 
 
 ORDER_EXAMPLES = {
@@ -151,6 +193,69 @@ class OrderPublic(BaseModel):
             paid_at=_when(order.paid_at) if order.HasField("paid_at") else None,
             updated_at=_when(order.updated_at),
             ticket_ids=list(order.ticket_ids),
+        )
+
+
+RefundStatus = Literal["requested", "succeeded", "failed"]
+
+
+class RefundOut(BaseModel):
+    id: str
+    order_id: str
+    amount: Money
+    status: RefundStatus = Field(
+        description="`requested`: sent to the payment provider, which has not confirmed yet (it is asked "
+        "again until it does); `succeeded`: confirmed"
+    )
+    reason: str
+    ticket_ids: list[str] = Field(description="The tickets revoked by this refund")
+    requested_at: dt.datetime
+    settled_at: dt.datetime | None
+
+
+class RefundResult(BaseModel):
+    refund: RefundOut
+    order: OrderPublic = Field(description="The order after the refund was decided")
+
+    @classmethod
+    def from_pb(cls, reply: pb.RefundOrderResponse) -> RefundResult:
+        refund = reply.refund
+        return cls(
+            refund=RefundOut(
+                id=refund.id,
+                order_id=refund.order_id,
+                amount=_money(refund.amount),
+                status=PB_TO_REFUND_STATUS[refund.status],
+                reason=refund.reason,
+                ticket_ids=list(refund.ticket_ids),
+                requested_at=_when(refund.requested_at),
+                settled_at=_when(refund.settled_at) if refund.HasField("settled_at") else None,
+            ),
+            order=OrderPublic.from_pb(reply.order),
+        )
+
+
+class EventRefundsPublic(BaseModel):
+    """How far the refunds of a cancelled event have come."""
+
+    event_id: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = Field(description="Set once every paid order has its refund requested")
+    orders: int = Field(description="Paid orders of the event")
+    requested: int = Field(description="Of them, those whose refund was requested")
+    refunded: int = Field(description="Of them, those the payment provider confirmed")
+    amount_refunded: Money
+
+    @classmethod
+    def from_pb(cls, reply: pb.EventRefunds) -> EventRefundsPublic:
+        return cls(
+            event_id=reply.event_id,
+            started_at=_when(reply.started_at),
+            finished_at=_when(reply.finished_at) if reply.HasField("finished_at") else None,
+            orders=reply.orders,
+            requested=reply.requested,
+            refunded=reply.refunded,
+            amount_refunded=_money(reply.amount_refunded),
         )
 
 
