@@ -27,6 +27,10 @@ PLATFORM_ENV = {
     # Fast retries so a delivery failure is final within a second.
     "NOTIFICATION_SVC_RETRY_BASE_SECONDS": "0.05",
     "NOTIFICATION_SVC_RETRY_MAX_SECONDS": "0.2",
+    # A payment whose notification was lost is found by the reconciliation within seconds (3 s).
+    "TICKETING_SVC_RECONCILE_AFTER_MINUTES": "0.05",
+    "TICKETING_SVC_RECONCILE_INTERVAL_SECONDS": "1",
+    "TICKETING_SVC_REFUND_INTERVAL_SECONDS": "0.5",
 }
 
 

@@ -138,9 +138,15 @@ class Stack:
             "TICKETING_SVC_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "TICKETING_SVC_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
             "TICKETING_SVC_STRIPE_API_BASE": f"http://127.0.0.1:{p.psp_sim}",
+            # The web app's order page, where the payment page sends buyers back.
+            "TICKETING_SVC_PAYMENT_RETURN_URL": f"http://127.0.0.1:{p.frontend}/orders/{{ORDER_ID}}",
+            "TICKETING_SVC_PAYMENT_RETURN_ORIGINS": json.dumps(
+                [f"http://127.0.0.1:{p.frontend}", f"http://localhost:{p.frontend}"]
+            ),
             "EDGE_HOST": "127.0.0.1",
             "EDGE_PORT": str(p.edge),
             "EDGE_PUBLIC_URL": f"http://127.0.0.1:{p.edge}",
+            "EDGE_WEB_APP_URL": f"http://127.0.0.1:{p.frontend}",
             "EDGE_IDENTITY_SVC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
             "EDGE_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "EDGE_NOTIFICATION_SVC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",

@@ -48,7 +48,8 @@ class Settings(ServiceSettings):
     payment_return_url: str = "http://127.0.0.1:5173/orders/{ORDER_ID}"
     payment_return_origins: list[str] = ["http://127.0.0.1:5173", "http://localhost:5173"]
     # Orders without a payment outcome this long are asked about at the provider.
-    reconcile_after_minutes: int = Field(default=5, ge=1, le=1440)
+    # (Fractions are for tests, which cannot wait minutes.)
+    reconcile_after_minutes: float = Field(default=5, gt=0, le=1440)
     reconcile_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
     refund_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     # The ticket-signing key ("<kid>:<base64url 32-byte Ed25519 seed>") and the public keys of

@@ -189,7 +189,7 @@ class HandlePaymentNotice:
 class ReconcilePayments:
     """Asks the provider about up to ``limit`` orders without an outcome for ``after_minutes``."""
 
-    after_minutes: int = 5
+    after_minutes: float = 5
     limit: int = 50
 
 
