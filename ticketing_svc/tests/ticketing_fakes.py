@@ -3,39 +3,85 @@
 Every fake works on the unit of work's copy of the committed state, taken when the transaction
 begins; ``commit`` makes that copy the committed state and anything else is dropped. The inventory
 and the customers' tallies keep the SQL adapters' rules: all items or none, never past capacity,
-never past the per-customer limit, never below zero (the database's check constraints).
+never past the per-customer limit, never below zero (the database's check constraints). Orders,
+tickets, refunds and notices keep theirs too: one order per reservation (OrderExists), one
+Idempotency-Key per account (IdempotencyConflict), one ticket per (order, position)
+(TicketsAlreadyIssued), refunds never above the order's total, a provider's notice id recorded once.
+A unique index sees what other transactions committed since this one began, as PostgreSQL's does.
+
+Outside the unit of work: the payment provider (:class:`FakePaymentProvider`, whose payments the
+tests settle), the ticket signer and the printer.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import hmac
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from ticketing_svc.application.ports import (
+    Cancellations,
     CatalogCopy,
     CatalogReader,
     CustomerPlaces,
     Inbox,
     Inventory,
+    Orders,
     Outbox,
+    PaymentNotices,
+    PaymentProvider,
+    Refunds,
     Reservations,
+    TicketPrinter,
+    Tickets,
+    TicketSigner,
     UnitOfWork,
 )
-from ticketing_svc.domain.errors import IdempotencyConflict, LimitReached, SoldOut
+from ticketing_svc.domain.errors import (
+    IdempotencyConflict,
+    LimitReached,
+    OrderExists,
+    PaymentProviderUnavailable,
+    SoldOut,
+    TicketsAlreadyIssued,
+)
 from ticketing_svc.domain.events import DomainEvent
 from ticketing_svc.domain.model import (
     CatalogEvent,
     InventoryLine,
     ItemRequest,
+    Money,
     Offer,
     Reservation,
     ReservationStatus,
 )
+from ticketing_svc.domain.orders import (
+    EVENT_CANCELLED,
+    CancellationProgress,
+    Checkout,
+    Order,
+    OrderStatus,
+    PaymentOutcome,
+    PaymentState,
+    Refund,
+    RefundStatus,
+    Ticket,
+    TicketClaims,
+    TicketStatus,
+)
 
 LineKey = tuple[uuid.UUID, uuid.UUID]  # (session id, zone id)
+# Orders the reconciliation asks the provider about (SqlOrders' _UNSETTLED).
+UNSETTLED = frozenset(
+    {OrderStatus.PENDING_PAYMENT, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.CANCELLED}
+)
+PAID_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED})
 
 
 class ConstraintViolated(Exception):
@@ -58,6 +104,18 @@ class TicketingState:
     # Events whose stored copy was read through from the catalog rather than taken from a message.
     read_through: set[uuid.UUID] = field(default_factory=set)
     messages: list[tuple[DomainEvent, str | None]] = field(default_factory=list)
+    orders: dict[uuid.UUID, Order] = field(default_factory=dict)
+    # (customer id, Idempotency-Key) -> (order id, request fingerprint)
+    order_keys: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, str]] = field(default_factory=dict)
+    reconciled_at: dict[uuid.UUID, dt.datetime] = field(default_factory=dict)
+    tickets: dict[uuid.UUID, Ticket] = field(default_factory=dict)
+    refunds: dict[uuid.UUID, Refund] = field(default_factory=dict)
+    # (order id, Idempotency-Key) -> (refund id, request fingerprint)
+    refund_keys: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, str]] = field(default_factory=dict)
+    # Refund sagas of cancelled events: event id -> (started at, finished at)
+    cancellations: dict[uuid.UUID, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)
+    # (provider, notice id) -> (notice type, received at)
+    notices: dict[tuple[str, str], tuple[str, dt.datetime]] = field(default_factory=dict)
     # Moves on at every commit: a transaction that began before another one committed cannot commit.
     generation: int = 0
 
@@ -67,6 +125,16 @@ class TicketingState:
                 raise ConstraintViolated(f"ck_inventory_counts: {line}")
         if any(places < 0 for places in self.places.values()):
             raise ConstraintViolated("ck_customer_places")
+        for order in self.orders.values():
+            check_order(order)
+
+
+def check_order(order: Order) -> None:
+    """ck_orders_refunded and ck_orders_paid."""
+    if not Decimal("0") <= order.refunded <= order.total.amount:
+        raise ConstraintViolated(f"ck_orders_refunded: {order.refunded} of {order.total}")
+    if (order.status in PAID_STATUSES) != (order.paid_at is not None):
+        raise ConstraintViolated(f"ck_orders_paid: {order.status} paid at {order.paid_at}")
 
 
 class FakeCatalogCopy(CatalogCopy):
@@ -148,6 +216,35 @@ class FakeInventory(Inventory):
             self._state.lines[(session_id, zone_id)] = given
             before.append(line)
             after.append(given)
+        return before, after
+
+    async def sell(self, session_id: uuid.UUID, items: Sequence[ItemRequest]) -> None:
+        for item in sorted(items, key=lambda i: i.zone_id):
+            key = (session_id, item.zone_id)
+            line = self._state.lines.get(key)
+            if line is None:
+                continue  # an UPDATE of no row
+            sold = replace(line, held=line.held - item.quantity, sold=line.sold + item.quantity)
+            if sold.held < 0:
+                raise ConstraintViolated(f"ck_inventory_counts: {sold}")
+            self._state.lines[key] = sold
+
+    async def unsell(
+        self, session_id: uuid.UUID, items: Sequence[ItemRequest]
+    ) -> tuple[list[InventoryLine], list[InventoryLine]]:
+        before: list[InventoryLine] = []
+        after: list[InventoryLine] = []
+        for item in sorted(items, key=lambda i: i.zone_id):
+            key = (session_id, item.zone_id)
+            line = self._state.lines.get(key)
+            if line is None:
+                continue
+            unsold = replace(line, sold=line.sold - item.quantity)
+            if unsold.sold < 0:
+                raise ConstraintViolated(f"ck_inventory_counts: {unsold}")
+            self._state.lines[key] = unsold
+            before.append(line)
+            after.append(unsold)
         return before, after
 
     async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]:
@@ -234,6 +331,382 @@ class FakeReservations(Reservations):
         return [r.snapshot() for r in found[:limit]]
 
 
+def _newest_first(
+    found: list[Order], *, limit: int, after: tuple[dt.datetime, uuid.UUID] | None
+) -> list[Order]:
+    found = [o for o in found if after is None or (o.created_at, o.id) < after]
+    found.sort(key=lambda o: (o.created_at, o.id), reverse=True)
+    return found[:limit]
+
+
+class FakeOrders(Orders):
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    def _read(self, order: Order) -> Order:
+        """A copy, with its ticket ids read from the tickets as SqlOrders reads them."""
+        issued = sorted(
+            (t for t in self._state.tickets.values() if t.order_id == order.id), key=lambda t: t.position
+        )
+        return replace(order, ticket_ids=tuple(t.id for t in issued), events=[])
+
+    def _taken(self, test: Callable[[Order], bool]) -> Order | None:
+        for orders in (self._state.orders, self._committed.orders):
+            found = next((o for o in orders.values() if test(o)), None)
+            if found is not None:
+                return found
+        return None
+
+    async def add(self, order: Order, *, idempotency_key: str | None, fingerprint: str | None) -> None:
+        if idempotency_key is not None:
+            key = (order.customer_id, idempotency_key)
+            # ON CONFLICT (customer_id, idempotency_key) DO NOTHING: nothing stored, nothing raised
+            # by the index, and the adapter tells the caller.
+            if key in self._state.order_keys or key in self._committed.order_keys:
+                raise IdempotencyConflict
+        existing = self._taken(lambda o: o.reservation_id == order.reservation_id)
+        if existing is not None:
+            raise OrderExists(existing.id)
+        if order.id in self._state.orders or order.id in self._committed.orders:
+            raise ConstraintViolated(f"pk_orders: {order.id}")
+        if order.payment_reference is not None and self._taken(
+            lambda o: o.payment_reference == order.payment_reference
+        ):
+            raise ConstraintViolated(f"orders_payment_reference_key: {order.payment_reference}")
+        if order.quantity <= 0:
+            raise ConstraintViolated("ck_orders_quantity")
+        check_order(order)
+        if idempotency_key is not None:
+            self._state.order_keys[(order.customer_id, idempotency_key)] = (order.id, fingerprint or "")
+        self._state.orders[order.id] = replace(order, ticket_ids=(), events=[])
+
+    async def by_idempotency_key(self, customer_id: uuid.UUID, key: str) -> tuple[Order, str] | None:
+        found = self._state.order_keys.get((customer_id, key))
+        if found is None:
+            return None
+        order_id, fingerprint = found
+        return self._read(self._state.orders[order_id]), fingerprint
+
+    async def get(self, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
+        found = self._state.orders.get(order_id)
+        return self._read(found) if found is not None else None
+
+    async def by_reservation(self, reservation_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
+        found = next((o for o in self._state.orders.values() if o.reservation_id == reservation_id), None)
+        return self._read(found) if found is not None else None
+
+    async def by_payment_reference(self, reference: str) -> Order | None:
+        found = next((o for o in self._state.orders.values() if o.payment_reference == reference), None)
+        return self._read(found) if found is not None else None
+
+    async def save(self, order: Order) -> None:
+        stored = self._state.orders.get(order.id)
+        if stored is None:
+            return  # an UPDATE of no row
+        if order.payment_reference is not None and self._taken(
+            lambda o: o.id != order.id and o.payment_reference == order.payment_reference
+        ):
+            raise ConstraintViolated(f"orders_payment_reference_key: {order.payment_reference}")
+        # Only the columns SqlOrders.save writes.
+        saved = replace(
+            stored,
+            status=order.status,
+            payment_reference=order.payment_reference,
+            checkout_url=order.checkout_url,
+            failure_code=order.failure_code,
+            paid_at=order.paid_at,
+            refunded=order.refunded,
+            updated_at=order.updated_at,
+        )
+        check_order(saved)  # CHECK constraints hold at every statement
+        self._state.orders[order.id] = saved
+
+    async def for_customer(
+        self,
+        customer_id: uuid.UUID,
+        *,
+        limit: int,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        statuses: Sequence[OrderStatus],
+    ) -> list[Order]:
+        found = [
+            o
+            for o in self._state.orders.values()
+            if o.customer_id == customer_id and (not statuses or o.status in statuses)
+        ]
+        return [self._read(o) for o in _newest_first(found, limit=limit, after=after)]
+
+    async def for_event(
+        self,
+        event_id: uuid.UUID,
+        *,
+        query: str | None,
+        limit: int,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        statuses: Sequence[OrderStatus],
+    ) -> list[Order]:
+        def matches(order: Order) -> bool:
+            if not query:
+                return True
+            try:
+                return order.id == uuid.UUID(query)
+            except ValueError:
+                needle = query.lower()
+                return needle in order.buyer.name.lower() or needle in order.buyer.email.lower()
+
+        found = [
+            o
+            for o in self._state.orders.values()
+            if o.event_id == event_id and (not statuses or o.status in statuses) and matches(o)
+        ]
+        return [self._read(o) for o in _newest_first(found, limit=limit, after=after)]
+
+    async def unsettled(
+        self, *, created_before: dt.datetime, created_after: dt.datetime, limit: int
+    ) -> list[Order]:
+        checked = self._state.reconciled_at
+        found = [
+            o
+            for o in self._state.orders.values()
+            if o.status in UNSETTLED
+            and o.payment_reference is not None
+            and created_after < o.created_at < created_before
+            and (o.id not in checked or checked[o.id] < created_before)
+        ]
+        # Never asked first, then the longest unasked; then the oldest.
+        found.sort(key=lambda o: (o.id in checked, checked.get(o.id, o.created_at), o.created_at))
+        return [self._read(o) for o in found[:limit]]
+
+    async def reconciled(self, order_id: uuid.UUID, at: dt.datetime) -> None:
+        if order_id in self._state.orders:
+            self._state.reconciled_at[order_id] = at
+
+
+class FakeTickets(Tickets):
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    async def add(self, tickets: Sequence[Ticket]) -> None:
+        if not tickets:
+            return
+        taken = {
+            (t.order_id, t.position)
+            for stored in (self._state.tickets, self._committed.tickets)
+            for t in stored.values()
+        }
+        secrets = {
+            t.secret for stored in (self._state.tickets, self._committed.tickets) for t in stored.values()
+        }
+        added: dict[uuid.UUID, Ticket] = {}
+        for ticket in tickets:
+            if ticket.order_id not in self._state.orders:
+                raise ConstraintViolated(f"tickets_order_id_fkey: {ticket.order_id}")
+            if (ticket.order_id, ticket.position) in taken:
+                raise TicketsAlreadyIssued  # uq_tickets_order_position; the whole insert fails
+            if ticket.id in self._state.tickets or ticket.id in added or ticket.secret in secrets:
+                raise ConstraintViolated(f"tickets_pkey or tickets_secret_key: {ticket.id}")
+            taken.add((ticket.order_id, ticket.position))
+            secrets.add(ticket.secret)
+            added[ticket.id] = ticket
+        self._state.tickets.update(added)
+
+    async def get(self, ticket_id: uuid.UUID) -> Ticket | None:
+        return self._state.tickets.get(ticket_id)
+
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
+        for ticket_id in ticket_ids:
+            if ticket_id in self._state.tickets:
+                self._state.tickets[ticket_id] = replace(
+                    self._state.tickets[ticket_id], status=TicketStatus.REVOKED
+                )
+
+    async def for_order(self, order_id: uuid.UUID) -> list[Ticket]:
+        return sorted(
+            (t for t in self._state.tickets.values() if t.order_id == order_id), key=lambda t: t.position
+        )
+
+    async def for_customer(
+        self, customer_id: uuid.UUID, *, limit: int, after: tuple[dt.datetime, uuid.UUID] | None
+    ) -> list[Ticket]:
+        found = [
+            t
+            for t in self._state.tickets.values()
+            if t.customer_id == customer_id and (after is None or (t.issued_at, t.id) < after)
+        ]
+        found.sort(key=lambda t: (t.issued_at, t.id), reverse=True)
+        return found[:limit]
+
+
+class FakeRefunds(Refunds):
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    async def add(
+        self, refund: Refund, *, idempotency_key: str | None = None, fingerprint: str | None = None
+    ) -> None:
+        if idempotency_key is not None:
+            key = (refund.order_id, idempotency_key)
+            if key in self._state.refund_keys or key in self._committed.refund_keys:
+                raise IdempotencyConflict
+        if refund.amount.amount <= 0:
+            raise ConstraintViolated(f"ck_refunds_amount: {refund.amount}")
+        if refund.id in self._state.refunds or refund.id in self._committed.refunds:
+            raise ConstraintViolated(f"refunds_pkey: {refund.id}")
+        if refund.order_id not in self._state.orders:
+            raise ConstraintViolated(f"refunds_order_id_fkey: {refund.order_id}")
+        if refund.reason == EVENT_CANCELLED and any(
+            r.order_id == refund.order_id and r.reason == EVENT_CANCELLED
+            for stored in (self._state.refunds, self._committed.refunds)
+            for r in stored.values()
+        ):
+            raise ConstraintViolated(f"ux_refunds_cancellation: {refund.order_id}")
+        if idempotency_key is not None:
+            self._state.refund_keys[(refund.order_id, idempotency_key)] = (refund.id, fingerprint or "")
+        self._state.refunds[refund.id] = copy.copy(refund)
+
+    async def by_idempotency_key(self, order_id: uuid.UUID, key: str) -> tuple[Refund, str] | None:
+        found = self._state.refund_keys.get((order_id, key))
+        if found is None:
+            return None
+        refund_id, fingerprint = found
+        return copy.copy(self._state.refunds[refund_id]), fingerprint
+
+    async def get(self, refund_id: uuid.UUID, *, for_update: bool = False) -> Refund | None:
+        found = self._state.refunds.get(refund_id)
+        return copy.copy(found) if found is not None else None
+
+    async def by_provider_id(self, provider_refund_id: str) -> Refund | None:
+        found = next(
+            (r for r in self._state.refunds.values() if r.provider_refund_id == provider_refund_id), None
+        )
+        return copy.copy(found) if found is not None else None
+
+    async def requested(self, *, limit: int) -> list[Refund]:
+        found = sorted(
+            (r for r in self._state.refunds.values() if r.status is RefundStatus.REQUESTED),
+            key=lambda r: r.requested_at,
+        )
+        return [copy.copy(r) for r in found[:limit]]
+
+    async def save(self, refund: Refund) -> None:
+        stored = self._state.refunds.get(refund.id)
+        if stored is None:
+            return
+        if refund.provider_refund_id is not None and any(
+            r.id != refund.id and r.provider_refund_id == refund.provider_refund_id
+            for stored_refunds in (self._state.refunds, self._committed.refunds)
+            for r in stored_refunds.values()
+        ):
+            raise ConstraintViolated(f"refunds_provider_refund_id_key: {refund.provider_refund_id}")
+        self._state.refunds[refund.id] = replace(
+            stored,
+            status=refund.status,
+            provider_refund_id=refund.provider_refund_id,
+            settled_at=refund.settled_at,
+        )
+
+    async def for_order(self, order_id: uuid.UUID) -> list[Refund]:
+        found = sorted(
+            (r for r in self._state.refunds.values() if r.order_id == order_id), key=lambda r: r.requested_at
+        )
+        return [copy.copy(r) for r in found]
+
+
+class FakeCancellations(Cancellations):
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    async def start(self, event_id: uuid.UUID, now: dt.datetime) -> bool:
+        if event_id in self._state.cancellations or event_id in self._committed.cancellations:
+            return False
+        self._state.cancellations[event_id] = (now, None)
+        return True
+
+    async def running(self, *, limit: int) -> list[uuid.UUID]:
+        found = sorted(
+            ((started, e) for e, (started, finished) in self._state.cancellations.items() if finished is None)
+        )
+        return [event_id for _, event_id in found[:limit]]
+
+    async def finish(self, event_id: uuid.UUID, now: dt.datetime) -> None:
+        if event_id in self._state.cancellations:
+            self._state.cancellations[event_id] = (self._state.cancellations[event_id][0], now)
+
+    async def orders_to_refund(self, event_id: uuid.UUID, *, limit: int) -> list[uuid.UUID]:
+        def requested(order_id: uuid.UUID) -> Decimal:
+            return sum(
+                (
+                    r.amount.amount
+                    for r in self._state.refunds.values()
+                    if r.order_id == order_id and r.status is RefundStatus.REQUESTED
+                ),
+                Decimal("0"),
+            )
+
+        found = [
+            o
+            for o in self._state.orders.values()
+            if o.event_id == event_id
+            and o.status in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
+            and not any(
+                r.order_id == o.id and r.reason == EVENT_CANCELLED for r in self._state.refunds.values()
+            )
+            and o.refunded + requested(o.id) < o.total.amount
+        ]
+        found.sort(key=lambda o: (o.created_at, o.id))
+        return [o.id for o in found[:limit]]
+
+    async def progress(self, event_id: uuid.UUID) -> CancellationProgress | None:
+        saga = self._state.cancellations.get(event_id)
+        if saga is None:
+            return None
+        paid = [o for o in self._state.orders.values() if o.event_id == event_id and o.paid_at is not None]
+        cancelled = [
+            r
+            for r in self._state.refunds.values()
+            if r.reason == EVENT_CANCELLED
+            and (order := self._state.orders.get(r.order_id)) is not None
+            and order.event_id == event_id
+        ]
+        succeeded = [r for r in cancelled if r.status is RefundStatus.SUCCEEDED]
+        return CancellationProgress(
+            event_id=event_id,
+            started_at=saga[0],
+            finished_at=saga[1],
+            orders=len(paid),
+            requested=len(cancelled),
+            refunded=len(succeeded),
+            amount_refunded=sum((r.amount.amount for r in succeeded), Decimal("0")),
+            currency=min((o.total.currency for o in paid), default=None),
+        )
+
+
+class FakePaymentNotices(PaymentNotices):
+    def __init__(
+        self, state: TicketingState, committed: TicketingState, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self._state = state
+        self._committed = committed
+        self._clock = clock
+
+    async def first_time(self, provider: str, notice_id: str, *, notice_type: str) -> bool:
+        key = (provider, notice_id)
+        if key in self._state.notices or key in self._committed.notices:
+            return False
+        self._state.notices[key] = (notice_type, self._clock())
+        return True
+
+    async def forget(self, *, received_before: dt.datetime) -> int:
+        old = [key for key, (_, received_at) in self._state.notices.items() if received_at < received_before]
+        for key in old:
+            del self._state.notices[key]
+        return len(old)
+
+
 class FakeInbox(Inbox):
     def __init__(self, state: TicketingState) -> None:
         self._state = state
@@ -269,6 +742,183 @@ class FakeCatalogReader(CatalogReader):
         return next((e for e in self.events if e.id == event_id), None)
 
 
+@dataclass
+class FakePayment:
+    """A payment at the fake provider: what its page was opened for, and where it stands now."""
+
+    order_id: uuid.UUID
+    amount: Money
+    state: PaymentState
+    closed: bool = False
+    refunded: Decimal = Decimal("0.00")
+
+
+class FakePaymentProvider(PaymentProvider):
+    """A payment provider whose payments the tests settle (:meth:`succeed`, :meth:`decline`,
+    :meth:`expire`, :meth:`leave_pending`).
+
+    Like Stripe, it honours idempotency keys: a checkout is keyed by the order's id and a refund by
+    the refund's id, so a repeated call answers with what the first one made. ``calls`` counts every
+    attempt per method, failed ones included; ``idempotency_keys`` lists the keys of every create
+    and refund in order. :meth:`fail` makes the next calls raise PaymentProviderUnavailable.
+    """
+
+    name = "stripe"
+
+    def __init__(self) -> None:
+        self.payments: dict[str, FakePayment] = {}
+        self.calls: Counter[str] = Counter()
+        self.idempotency_keys: list[str] = []
+        self.checkout_requests: list[tuple[uuid.UUID, str, str]] = []  # (order id, return, cancel)
+        self.asked: list[str] = []  # the references payment_state was asked about, in order
+        self._checkouts: dict[str, Checkout] = {}  # by idempotency key
+        self._refunds: dict[str, tuple[str, Money]] = {}  # by idempotency key: (refund id, amount)
+        self._failures: Counter[str] = Counter()
+        self.down = False
+
+    # ------------------------------------------------------------ what tests do
+
+    def fail(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` raise PaymentProviderUnavailable."""
+        self._failures[method] += times
+
+    def succeed(self, reference: str, amount: Money | None = None) -> None:
+        payment = self.payments[reference]
+        payment.state = PaymentState(reference, PaymentOutcome.SUCCEEDED, amount or payment.amount)
+
+    def decline(self, reference: str, failure_code: str = "card_declined") -> None:
+        payment = self.payments[reference]
+        payment.state = PaymentState(
+            reference, PaymentOutcome.FAILED, payment.amount, failure_code=failure_code
+        )
+
+    def expire(self, reference: str) -> None:
+        payment = self.payments[reference]
+        payment.state = PaymentState(reference, PaymentOutcome.EXPIRED, payment.amount)
+
+    def leave_pending(self, reference: str) -> None:
+        payment = self.payments[reference]
+        payment.state = PaymentState(reference, PaymentOutcome.PENDING, payment.amount)
+
+    @property
+    def refunds(self) -> list[tuple[str, str, Money]]:
+        """(idempotency key, provider refund id, amount) of every refund made, once each."""
+        return [(key, refund_id, amount) for key, (refund_id, amount) in self._refunds.items()]
+
+    def refunded(self, reference: str) -> Decimal:
+        return self.payments[reference].refunded
+
+    # ------------------------------------------------------------ the port
+
+    def _attempt(self, method: str) -> None:
+        self.calls[method] += 1
+        if self.down:
+            raise PaymentProviderUnavailable("The fake provider is down.")
+        if self._failures[method] > 0:
+            self._failures[method] -= 1
+            raise PaymentProviderUnavailable(f"The fake provider failed {method} on purpose.")
+
+    async def start_checkout(self, order: Order, *, return_url: str, cancel_url: str) -> Checkout:
+        self._attempt("start_checkout")
+        key = f"checkout-{order.id}"
+        self.idempotency_keys.append(key)
+        self.checkout_requests.append((order.id, return_url, cancel_url))
+        if key in self._checkouts:
+            return self._checkouts[key]
+        reference = f"cs_test_{len(self._checkouts) + 1}_{order.id.hex[:8]}"
+        checkout = Checkout(reference, f"https://pay.example/{reference}")
+        self._checkouts[key] = checkout
+        self.payments[reference] = FakePayment(
+            order.id, order.total, PaymentState(reference, PaymentOutcome.PENDING, order.total)
+        )
+        return checkout
+
+    async def payment_state(self, reference: str) -> PaymentState:
+        self._attempt("payment_state")
+        self.asked.append(reference)
+        if reference not in self.payments:
+            raise LookupError(f"No such checkout session: {reference}")  # Stripe's 404
+        return self.payments[reference].state
+
+    async def refund(self, reference: str, refund: Refund) -> str:
+        self._attempt("refund")
+        key = f"refund-{refund.id}"
+        self.idempotency_keys.append(key)
+        if key in self._refunds:
+            return self._refunds[key][0]
+        payment = self.payments[reference]
+        if payment.state.outcome is not PaymentOutcome.SUCCEEDED:
+            raise ValueError(f"{reference} has no charge to refund")
+        if payment.refunded + refund.amount.amount > payment.amount.amount:
+            raise ValueError(f"{reference}: refunds would pass the charge")  # Stripe refuses it too
+        payment.refunded += refund.amount.amount
+        refund_id = f"re_test_{len(self._refunds) + 1}"
+        self._refunds[key] = (refund_id, refund.amount)
+        return refund_id
+
+    async def close_checkout(self, reference: str) -> None:
+        self._attempt("close_checkout")
+        payment = self.payments[reference]
+        if payment.state.outcome is PaymentOutcome.PENDING:
+            payment.closed = True
+            self.expire(reference)
+
+
+class FakeSigner(TicketSigner):
+    """Deterministic secrets: the claims in clear, with an HMAC of them (so two tickets never share
+    one, and a test can read back what a secret vouches for)."""
+
+    KEY = b"fake-ticket-key"
+
+    def __init__(self) -> None:
+        self.signed: list[TicketClaims] = []
+
+    def sign(self, claims: TicketClaims) -> str:
+        self.signed.append(claims)
+        body = "|".join(
+            (
+                str(claims.ticket_id),
+                str(claims.session_id),
+                str(claims.zone_id),
+                claims.valid_from.isoformat(),
+                claims.valid_until.isoformat(),
+            )
+        )
+        mac = hmac.new(self.KEY, body.encode(), hashlib.sha256).hexdigest()[:16]
+        return f"signed:{body}|{mac}"
+
+    @staticmethod
+    def claims(secret: str) -> TicketClaims:
+        """What a secret this signer made vouches for (its MAC unchecked: tests only)."""
+        ticket, session, zone, valid_from, valid_until, _ = secret.removeprefix("signed:").split("|")
+        return TicketClaims(
+            uuid.UUID(ticket),
+            uuid.UUID(session),
+            uuid.UUID(zone),
+            dt.datetime.fromisoformat(valid_from),
+            dt.datetime.fromisoformat(valid_until),
+        )
+
+    def public_keys(self) -> list[dict[str, str]]:
+        return [{"kty": "oct", "kid": "fake", "alg": "HS256", "use": "sig"}]
+
+
+class FakePrinter(TicketPrinter):
+    """Documents that name what they print, and a record of what was printed."""
+
+    def __init__(self) -> None:
+        self.printed: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
+
+    def qr_svg(self, secret: str) -> str:
+        return f"<svg data-secret={secret!r}/>"
+
+    def order_pdf(
+        self, order: Order, tickets: Sequence[Ticket], *, session_starts_at: dt.datetime | None
+    ) -> bytes:
+        self.printed.append((order.id, [t.id for t in tickets]))
+        return b"%PDF-fake " + " ".join(str(t.id) for t in tickets).encode()
+
+
 class FakeUnitOfWork(UnitOfWork):
     """A transaction over ``committed``; only what is committed is kept.
 
@@ -277,8 +927,12 @@ class FakeUnitOfWork(UnitOfWork):
     so no write is ever lost silently.
     """
 
-    def __init__(self, committed: TicketingState | None = None) -> None:
+    def __init__(
+        self, committed: TicketingState | None = None, *, clock: Callable[[], dt.datetime] | None = None
+    ) -> None:
         self.committed = committed if committed is not None else TicketingState()
+        # The database's now(), for rows it stamps itself (payment notices' received_at).
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.commits = 0
         self._begin()
 
@@ -288,6 +942,11 @@ class FakeUnitOfWork(UnitOfWork):
         self.inventory = FakeInventory(self._state)
         self.customers = FakeCustomerPlaces(self._state)
         self.reservations = FakeReservations(self._state, self.committed)
+        self.orders = FakeOrders(self._state, self.committed)
+        self.tickets = FakeTickets(self._state, self.committed)
+        self.refunds = FakeRefunds(self._state, self.committed)
+        self.notices = FakePaymentNotices(self._state, self.committed, self.clock)
+        self.cancellations = FakeCancellations(self._state, self.committed)
         self.inbox = FakeInbox(self._state)
         self.outbox = FakeOutbox(self._state)
 
@@ -320,3 +979,20 @@ class FakeUnitOfWork(UnitOfWork):
 
     def places_of(self, event_id: uuid.UUID, customer_id: uuid.UUID) -> int:
         return self.committed.places.get((event_id, customer_id), 0)
+
+    def order(self, order_id: uuid.UUID) -> Order:
+        """The committed order as the adapter reads it (its ticket ids from the tickets)."""
+        return replace(
+            self.committed.orders[order_id], ticket_ids=tuple(t.id for t in self.tickets_of(order_id))
+        )
+
+    def tickets_of(self, order_id: uuid.UUID) -> list[Ticket]:
+        return sorted(
+            (t for t in self.committed.tickets.values() if t.order_id == order_id), key=lambda t: t.position
+        )
+
+    def refunds_of(self, order_id: uuid.UUID) -> list[Refund]:
+        return sorted(
+            (r for r in self.committed.refunds.values() if r.order_id == order_id),
+            key=lambda r: r.requested_at,
+        )
