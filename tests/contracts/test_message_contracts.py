@@ -38,6 +38,7 @@ from taquilla.ticketing.v1 import ticketing_service_pb2 as ticketing_pb
 from taquilla_runtime.messaging.envelope import Envelope
 from ticketing_svc.adapters.outbox import envelope_for as ticketing_envelope
 from ticketing_svc.domain import model as ticketing
+from ticketing_svc.domain import orders as ticketing_orders
 from ticketing_svc.domain.waiting_room import QueueStatus
 from ticketing_svc.entrypoints import catalog_messages
 
@@ -172,8 +173,50 @@ def ticketing_messages_of_a_sale() -> list[Envelope]:
     transitions = ticketing.stock_transitions(
         [open_again], [full], event_id=event.id, event_name=event.name, now=NOW
     ) + ticketing.stock_transitions([full], [open_again], event_id=event.id, event_name=event.name, now=NOW)
-    domain_events = [*held.events, *released.events, *expired.events, *transitions]
+    domain_events = [*held.events, *released.events, *expired.events, *transitions, *orders_of_a_sale(event)]
     return [ticketing_envelope(domain_event, None)[0] for domain_event in domain_events]
+
+
+def orders_of_a_sale(event: ticketing.CatalogEvent) -> list[ticketing_orders.DomainEvent]:
+    """Every order message: placed, declined, paid with its tickets, refunded in part and in full
+    (with a revoked ticket), and an order that expired unpaid."""
+    session_id, zone = event.sessions[0].id, event.zones[0]
+
+    def placed(quantity: int) -> ticketing_orders.Order:
+        reservation = ticketing.Reservation.hold(
+            event,
+            session_id=session_id,
+            items=[ticketing.ItemRequest(zone.id, quantity)],
+            customer_id=uuid.uuid4(),
+            now=NOW,
+        )
+        return ticketing_orders.Order.place(
+            reservation,
+            organization_id=event.organization_id,
+            buyer=ticketing_orders.Buyer.checked("Ana Núñez", "ana@example.com", "es"),
+            provider="stripe",
+            now=NOW,
+        )
+
+    later = NOW + dt.timedelta(minutes=3)
+    paid = placed(2)
+    paid.started(ticketing_orders.Checkout("cs_test_1", "https://pay.example/cs_test_1"))
+    paid.decline("card_declined", NOW + dt.timedelta(minutes=1))
+    tickets = ticketing_orders.issue_tickets(
+        paid,
+        now=later,
+        valid_from=later,
+        valid_until=later + dt.timedelta(days=1),
+        sign=lambda claims: f"secret-{claims.ticket_id}",
+    )
+    paid.pay(tickets, later)
+    paid.refund_settled(
+        tickets[0].price.amount, reason="requested_by_customer", now=later, ticket_ids=(tickets[0].id,)
+    )
+    paid.refund_settled(paid.refundable, reason="event_cancelled", now=later)
+    unpaid = placed(1)
+    unpaid.expire(NOW + dt.timedelta(minutes=10))
+    return [*paid.events, *unpaid.events]
 
 
 def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
@@ -184,9 +227,47 @@ def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
         "ReservationExpired",
         "ZoneSoldOut",
         "ZoneBackOnSale",
+        "OrderPlaced",
+        "OrderPaid",
+        "OrderPaymentFailed",
+        "OrderExpired",
+        "OrderRefunded",
     }
     for message in messages:
         TICKETING.validate(wire(message))
+
+
+def test_order_messages_say_what_the_buyers_emails_need_and_never_a_tickets_secret() -> None:
+    messages = {m.type: wire(m) for m in ticketing_messages_of_a_sale()}
+    paid = messages["OrderPaid"]["payload"]
+    assert paid["order"]["status"] == "paid"
+    assert paid["order"]["ticketIds"] == [t["id"] for t in paid["tickets"]]
+    assert paid["order"]["buyer"] == {"name": "Ana Núñez", "email": "ana@example.com", "locale": "es"}
+    assert "secret" not in json.dumps(messages)
+    refunded = messages["OrderRefunded"]["payload"]  # the last one: the rest of the order
+    assert refunded["order"]["status"] == "refunded"
+    assert refunded["order"]["refunded"] == refunded["order"]["total"]
+    assert messages["OrderPaymentFailed"]["payload"]["order"]["failureCode"] == "card_declined"
+
+
+def test_the_ticketing_schema_refuses_what_a_consumer_could_not_read() -> None:
+    good = {m.type: wire(m) for m in ticketing_messages_of_a_sale()}
+    paid, refunded = good["OrderPaid"], good["OrderRefunded"]
+    order = paid["payload"]["order"]
+    ticket = paid["payload"]["tickets"][0]
+    for broken in (
+        {**paid, "payload": {"order": order}},
+        {**paid, "payload": {**paid["payload"], "tickets": [{**ticket, "secret": "QR"}]}},
+        {**paid, "payload": {**paid["payload"], "order": {**order, "status": "settled"}}},
+        {
+            **paid,
+            "payload": {**paid["payload"], "order": {**order, "total": {"amount": "10", "currency": "EUR"}}},
+        },
+        {**refunded, "payload": {"order": refunded["payload"]["order"], "refund": {"reason": "x"}}},
+        {**paid, "type": "OrderShipped"},
+    ):
+        with pytest.raises(ValidationError):
+            TICKETING.validate(broken)
 
 
 def test_the_catalog_follows_the_sold_out_transitions_ticketing_makes() -> None:
@@ -272,3 +353,7 @@ def test_the_schemas_name_the_same_enum_values_as_the_domains() -> None:
         "Reservation"
     ]
     assert set(reservation["properties"]["status"]["enum"]) == domain_values(ticketing.ReservationStatus)
+    ticketing_defs = json.loads((PROTOS / "ticketing" / "v1" / "messages.schema.json").read_text())["$defs"]
+    assert set(ticketing_defs["OrderStatus"]["enum"]) == domain_values(ticketing_orders.OrderStatus)
+    assert set(ticketing_defs["TicketStatus"]["enum"]) == domain_values(ticketing_orders.TicketStatus)
+    assert tuple(ticketing_defs["Locale"]["enum"]) == ticketing_orders.LOCALES
