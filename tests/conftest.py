@@ -12,6 +12,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from devstack.ledger import check_ledger
 from devstack.otlp_sink import OtlpSink
 from devstack.processes import free_port
 from devstack.stack import Ports, Stack
@@ -71,6 +72,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         # A session finaliser, so it sees what every test that used the platform made the services
         # log, whatever order the tests ran in; raising here fails the run.
         check_logs_hold_no_secrets(platform)
+        check_books_balance(platform)
     finally:
         stack.down()
         stack.postgres.destroy()
@@ -145,6 +147,13 @@ def check_logs_hold_no_secrets(platform: Platform) -> None:
         found.append("a JWT")
     if found:
         pytest.fail(f"the platform's logs ({platform.stack.logs}) hold {', '.join(found)}", pytrace=False)
+
+
+def check_books_balance(platform: Platform) -> None:
+    """Fails unless, over every order the run made, money in equals tickets issued plus refunds."""
+    problems = check_ledger(platform.env("TICKETING_SVC_DATABASE_URL"))
+    if problems:
+        pytest.fail("ticketing's books do not balance:\n" + "\n".join(problems[:20]), pytrace=False)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -1,12 +1,13 @@
 """A migrated ticketing database and the use cases wired as the service wires them (real PostgreSQL)."""
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from devstack.ledger import check_ledger
 from devstack.pytest_plugin import PostgresServer
 from taquilla_runtime import migrations
 from taquilla_runtime.db import create_engine
@@ -29,10 +30,14 @@ class MovableClock:
 
 
 @pytest.fixture(scope="session")
-def ticketing_database_url(postgres_server: PostgresServer) -> str:
+def ticketing_database_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.url("ticketing_svc")
     migrations.upgrade(MIGRATIONS, url, SCHEMA)
-    return url
+    yield url
+    # Whatever the tests did, money in equals tickets issued plus refunds, order by order.
+    problems = check_ledger(url)
+    if problems:
+        pytest.fail("ticketing's books do not balance:\n" + "\n".join(problems[:20]), pytrace=False)
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
