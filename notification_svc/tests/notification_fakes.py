@@ -12,9 +12,12 @@ from notification_svc.application.ports import (
     ChannelSender,
     Contact,
     Directory,
+    Enclosure,
     Notifications,
+    OrderTickets,
     RenderedMessage,
     Renderer,
+    TicketDocuments,
     UnitOfWork,
 )
 from notification_svc.domain.commands import Actor
@@ -140,7 +143,8 @@ class FakeUnitOfWork(UnitOfWork):
 
 
 class FakeDirectory(Directory):
-    """The organizer and operations mailboxes; ``unavailable`` roles cannot be reached."""
+    """The organizer and operations mailboxes, the buyer the order names; ``unavailable`` roles
+    cannot be reached."""
 
     def __init__(self, *, unavailable: Sequence[RecipientRole] = ()) -> None:
         self.unavailable = set(unavailable)
@@ -148,11 +152,38 @@ class FakeDirectory(Directory):
     async def contact(self, role: RecipientRole, payload: dict[str, Any]) -> Contact:
         if role in self.unavailable:
             raise RecipientUnavailable(f"the {role.value} is inactive")
+        if role is RecipientRole.BUYER:
+            buyer = payload["order"]["buyer"]
+            return Contact(buyer["email"], buyer["name"], buyer["locale"])
         return ORGANIZER if role is RecipientRole.ORGANIZER else OPERATIONS
 
 
+class FakeTicketDocuments(TicketDocuments):
+    """An order's PDF and a QR code per ticket; raises the scripted ``failures`` first, one per call."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.asked: list[tuple[str, list[str]]] = []
+
+    async def for_order(self, order_id: str, ticket_ids: Sequence[str]) -> OrderTickets:
+        self.asked.append((order_id, list(ticket_ids)))
+        if self.failures:
+            raise self.failures.pop(0)
+        return OrderTickets(
+            Enclosure(b"%PDF-1.4 fake", "application/pdf", f"taquilla-order-{order_id}.pdf"),
+            {
+                i: Enclosure(f"png of {i}".encode(), "image/png", f"ticket-{i}.png", f"qr-{i}@test")
+                for i in ticket_ids
+            },
+        )
+
+
 class FakeRenderer(Renderer):
+    def __init__(self) -> None:
+        self.contexts: list[dict[str, Any]] = []
+
     def render(self, message_type: str, locale: str, context: dict[str, Any]) -> RenderedMessage:
+        self.contexts.append(context)
         subject = f"{message_type}:{locale}:{context['event']['name']}"
         return RenderedMessage(subject=subject, text=subject, html=f"<p>{subject}</p>")
 
@@ -163,8 +194,10 @@ class FakeChannel(ChannelSender):
     def __init__(self, *failures: Exception) -> None:
         self.failures = list(failures)
         self.sent: list[tuple[uuid.UUID, str, str]] = []
+        self.messages: list[RenderedMessage] = []
 
     async def send(self, notification: Notification, contact: Contact, message: RenderedMessage) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((notification.id, contact.address, message.subject))
+        self.messages.append(message)

@@ -131,6 +131,8 @@ class Stack:
             "NOTIFICATION_SVC_SMTP_HOST": "127.0.0.1",
             "NOTIFICATION_SVC_SMTP_PORT": str(p.smtp),
             "NOTIFICATION_SVC_IDENTITY_SVC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
+            "NOTIFICATION_SVC_TICKETING_SVC_ADDRESS": f"127.0.0.1:{p.ticketing_grpc}",
+            "NOTIFICATION_SVC_WEB_APP_URL": f"http://127.0.0.1:{p.frontend}",
             "TICKETING_SVC_DATABASE_URL": urls["ticketing_svc"],
             "TICKETING_SVC_GRPC_ADDRESS": f"127.0.0.1:{p.ticketing_grpc}",
             "TICKETING_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.ticketing_metrics}",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from notification_svc.adapters.directory import IdentityDirectory
 from notification_svc.adapters.email import SmtpEmailSender
 from notification_svc.adapters.templates import JinjaRenderer
+from notification_svc.adapters.ticketing import TicketingDocuments
 from notification_svc.adapters.unit_of_work import SqlUnitOfWork
 from notification_svc.application.ports import UnitOfWork
 from notification_svc.config import SCHEMA, Settings
@@ -42,15 +43,26 @@ def build_directory(settings: Settings) -> IdentityDirectory:
     )
 
 
+def build_ticket_documents(settings: Settings) -> TicketingDocuments:
+    return TicketingDocuments(settings.ticketing_svc_address, deadline=settings.ticketing_deadline_seconds)
+
+
 def unit_of_work_factory(engine: AsyncEngine) -> Callable[[], UnitOfWork]:
     return partial(SqlUnitOfWork, engine)
 
 
-def build_courier(settings: Settings, engine: AsyncEngine, directory: IdentityDirectory) -> Courier:
+def build_courier(
+    settings: Settings,
+    engine: AsyncEngine,
+    directory: IdentityDirectory,
+    tickets: TicketingDocuments | None = None,
+) -> Courier:
     return Courier(
         unit_of_work_factory(engine),
         directory=directory,
-        renderer=JinjaRenderer(settings.default_locale),
+        # Its channel opens on the first order confirmation; whoever passes it in closes it.
+        tickets=tickets if tickets is not None else build_ticket_documents(settings),
+        renderer=JinjaRenderer(settings.default_locale, web_app_url=settings.web_app_url),
         channel=SmtpEmailSender(
             settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=settings.smtp_timeout_seconds
         ),
@@ -61,6 +73,7 @@ def build_courier(settings: Settings, engine: AsyncEngine, directory: IdentityDi
 def build_consumer(
     settings: Settings, engine: AsyncEngine, courier: Courier, dead_letters: KafkaPublisher
 ) -> NotificationConsumer:
+    """The organizers' and operations' e-mails, from the catalog's messages."""
     return NotificationConsumer(
         unit_of_work_factory(engine),
         courier,
@@ -73,6 +86,22 @@ def build_consumer(
     )
 
 
+def build_orders_consumer(
+    settings: Settings, engine: AsyncEngine, courier: Courier, dead_letters: KafkaPublisher
+) -> NotificationConsumer:
+    """The buyers' e-mails, from ticketing's messages (the others on that topic are ignored)."""
+    return NotificationConsumer(
+        unit_of_work_factory(engine),
+        courier,
+        dead_letters,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=settings.orders_topic,
+        dlq_topic=settings.orders_dead_letter_topic,
+        group_id=settings.orders_consumer_group,
+        max_attempts=settings.max_attempts,
+    )
+
+
 def build_servicer(engine: AsyncEngine, courier: Courier) -> NotificationServicer:
     return NotificationServicer(unit_of_work_factory(engine), courier)
 
@@ -80,9 +109,11 @@ def build_servicer(engine: AsyncEngine, courier: Courier) -> NotificationService
 def build_service(settings: Settings) -> ServiceProcess:
     engine = build_engine(settings)
     directory = build_directory(settings)
-    courier = build_courier(settings, engine, directory)
+    tickets = build_ticket_documents(settings)
+    courier = build_courier(settings, engine, directory, tickets)
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="notification-svc-dlq")
     consumer = build_consumer(settings, engine, courier, dead_letters)
+    orders_consumer = build_orders_consumer(settings, engine, courier, dead_letters)
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
@@ -99,11 +130,15 @@ def build_service(settings: Settings) -> ServiceProcess:
     async def close() -> None:
         await dead_letters.close()
         await directory.close()
+        await tickets.close()
         await engine.dispose()
 
     return ServiceProcess(
         grpc=grpc_service,
         metrics=MetricsEndpoint(settings.metrics_address),
-        workers=[Worker("kafka-consumer", consumer.run, consumer.stop)],
+        workers=[
+            Worker("kafka-consumer", consumer.run, consumer.stop),
+            Worker("kafka-orders-consumer", orders_consumer.run, orders_consumer.stop),
+        ],
         on_shutdown=[close],
     )

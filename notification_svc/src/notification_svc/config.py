@@ -18,6 +18,11 @@ class Settings(ServiceSettings):
     grpc_address: str = "127.0.0.1:50053"
     metrics_address: str = "127.0.0.1:9103"
     identity_svc_address: str = "127.0.0.1:50051"
+    # The tickets an order confirmation carries (their QR codes and PDF) come from ticketing_svc.
+    ticketing_svc_address: str = "127.0.0.1:50054"
+    ticketing_deadline_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The web app the buyers' e-mails link to (their order at <web_app_url>/orders/<id>).
+    web_app_url: str = Field(default="http://127.0.0.1:5173", pattern=r"^https?://[^\s/?#]+/?$")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -28,6 +33,10 @@ class Settings(ServiceSettings):
     topic: str = "taquilla.events.v1"
     dead_letter_topic: str = "taquilla.events.v1.dlq"
     consumer_group: str = "notification-svc"
+    # The buyers' e-mails: orders paid, declined, expired and refunded (taquilla.ticketing.v1).
+    orders_topic: str = "taquilla.ticketing.v1"
+    orders_dead_letter_topic: str = "taquilla.ticketing.v1.notification-dlq"
+    orders_consumer_group: str = "notification-svc-orders"
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
     retry_max_seconds: float = Field(default=30.0, gt=0, le=3600)

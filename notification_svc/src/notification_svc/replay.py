@@ -1,4 +1,7 @@
-"""`python -m notification_svc replay-dlq`: sends dead-lettered messages back to the main topic.
+"""`python -m notification_svc replay-dlq [--orders]`: sends dead-lettered messages back to their topic.
+
+Without --orders it replays taquilla.events.v1's dead letters (the organizers' and operations'
+e-mails); with it, taquilla.ticketing.v1's (the buyers' e-mails).
 
 Each replayed message carries `x-taquilla-replay: 1`, which lets the consumer retry notifications
 that had failed; notifications already sent stay sent (nothing is delivered twice). Poison messages
@@ -19,13 +22,26 @@ from taquilla_runtime.messaging.outbox import KafkaPublisher
 
 
 async def replay_dead_letters(
-    settings: Settings, *, idle_seconds: float = 3.0, include_poison: bool = False, limit: int | None = None
+    settings: Settings,
+    *,
+    idle_seconds: float = 3.0,
+    include_poison: bool = False,
+    limit: int | None = None,
+    orders: bool = False,
 ) -> tuple[int, int]:
     """Replays until the dead-letter topic has been idle for `idle_seconds`; returns (replayed, kept)."""
+    if orders:
+        topic, dead_letter_topic, group = (
+            settings.orders_topic,
+            settings.orders_dead_letter_topic,
+            settings.orders_consumer_group,
+        )
+    else:
+        topic, dead_letter_topic, group = settings.topic, settings.dead_letter_topic, settings.consumer_group
     consumer = AIOKafkaConsumer(
-        settings.dead_letter_topic,
+        dead_letter_topic,
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=f"{settings.consumer_group}-dlq-replay",
+        group_id=f"{group}-dlq-replay",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
@@ -47,7 +63,7 @@ async def replay_dead_letters(
                     else:
                         kept_headers = [(k, v) for k, v in headers if not k.startswith("x-taquilla-")]
                         await publisher.publish(
-                            settings.topic,
+                            topic,
                             record.key,
                             record.value or b"",
                             [*kept_headers, (REPLAY_HEADER, b"1")],
@@ -74,10 +90,20 @@ def main(settings: Settings, argv: list[str]) -> None:
         "--idle-seconds", type=float, default=3.0, help="stop after this long without messages"
     )
     parser.add_argument("--limit", type=int, default=None, help="replay at most this many")
+    parser.add_argument(
+        "--orders",
+        action="store_true",
+        help="the buyers' e-mails: replay taquilla.ticketing.v1's dead letters",
+    )
     args = parser.parse_args(argv)
     replayed, kept = asyncio.run(
         replay_dead_letters(
-            settings, idle_seconds=args.idle_seconds, include_poison=args.include_poison, limit=args.limit
+            settings,
+            idle_seconds=args.idle_seconds,
+            include_poison=args.include_poison,
+            limit=args.limit,
+            orders=args.orders,
         )
     )
-    print(f"done: {replayed} message(s) replayed to {settings.topic}, {kept} poison message(s) kept")
+    topic = settings.orders_topic if args.orders else settings.topic
+    print(f"done: {replayed} message(s) replayed to {topic}, {kept} poison message(s) kept")

@@ -13,6 +13,7 @@ from notification_fakes import (
     FakeChannel,
     FakeDirectory,
     FakeRenderer,
+    FakeTicketDocuments,
     FakeUnitOfWork,
     clock,
     make_actor,
@@ -65,6 +66,7 @@ async def attempt(
         renderer=FakeRenderer(),
         channel=channel,
         policy=POLICY,
+        tickets=FakeTicketDocuments(),
     )
 
 

@@ -11,6 +11,7 @@ from notification_fakes import (
     FakeChannel,
     FakeDirectory,
     FakeRenderer,
+    FakeTicketDocuments,
     FakeUnitOfWork,
     clock,
     make_envelope,
@@ -59,6 +60,7 @@ def courier(
         renderer=FakeRenderer(),
         channel=channel,
         policy=POLICY,
+        tickets=FakeTicketDocuments(),
         clock=clock,
         sleep=sleeps,
     )
@@ -209,4 +211,4 @@ async def test_the_lag_is_reported_per_partition_for_the_dashboards() -> None:
     uow = FakeUnitOfWork()
     worker = consumer(uow, courier(uow, FakeChannel(), RecordedSleeps()), DeadLetters())
     worker.record_lag(3, 42)
-    assert metric("taquilla_notification_svc_consumer_lag", partition="3") == 42
+    assert metric("taquilla_notification_svc_consumer_lag", topic="events", partition="3") == 42

@@ -13,6 +13,7 @@ from notification_fakes import (
     FakeChannel,
     FakeDirectory,
     FakeRenderer,
+    FakeTicketDocuments,
     FakeUnitOfWork,
     clock,
     make_envelope,
@@ -54,6 +55,7 @@ async def served() -> AsyncIterator[Served]:
         renderer=FakeRenderer(),
         channel=channel,
         policy=RetryPolicy(max_attempts=1),
+        tickets=FakeTicketDocuments(),
         clock=clock,
         sleep=no_wait,
     )
@@ -84,6 +86,7 @@ async def failed_notification_id(served: Served) -> str:
         renderer=FakeRenderer(),
         channel=served.channel,
         policy=RetryPolicy(max_attempts=1),
+        tickets=FakeTicketDocuments(),
     )
     return str(attempt.notification.id)
 

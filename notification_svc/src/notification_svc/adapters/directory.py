@@ -1,4 +1,5 @@
-"""Who receives what: the event's creator (looked up in identity_svc) or the operations mailbox."""
+"""Who receives what: the event's creator (looked up in identity_svc), the operations mailbox, or an
+order's buyer (at the address and in the language the order names)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class IdentityDirectory(Directory):
     async def contact(self, role: RecipientRole, payload: dict[str, Any]) -> Contact:
         if role is RecipientRole.OPERATIONS:
             return self._operations
+        if role is RecipientRole.BUYER:
+            return _buyer(payload)
         creator = str(payload.get("event", {}).get("createdBy") or "")
         try:
             user_id = uuid.UUID(creator)
@@ -51,3 +54,11 @@ class IdentityDirectory(Directory):
 
     async def close(self) -> None:
         await self._identity.close()
+
+
+def _buyer(payload: dict[str, Any]) -> Contact:
+    buyer = payload.get("order", {}).get("buyer") or {}
+    address = str(buyer.get("email") or "")
+    if "@" not in address:
+        raise RecipientUnavailable("the order names no buyer's address")
+    return Contact(address, str(buyer.get("name") or ""), str(buyer.get("locale") or ""))

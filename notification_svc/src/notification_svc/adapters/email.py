@@ -39,6 +39,26 @@ class SmtpEmailSender(ChannelSender):
         email["X-Taquilla-Correlation-ID"] = str(notification.correlation_id)
         email.set_content(message.text)
         email.add_alternative(message.html, subtype="html")
+        inline = [e for e in message.enclosures if e.content_id]
+        attached = [e for e in message.enclosures if not e.content_id]
+        if inline:
+            # multipart/related around the HTML: its <img src="cid:..."> find the images inside it.
+            html = next(part for part in email.iter_parts() if part.get_content_type() == "text/html")
+            for image in inline:
+                maintype, subtype = image.content_type.split("/", 1)
+                html.add_related(
+                    image.content,
+                    maintype=maintype,
+                    subtype=subtype,
+                    cid=f"<{image.content_id}>",
+                    filename=image.filename,
+                    disposition="inline",
+                )
+        for enclosure in attached:
+            maintype, subtype = enclosure.content_type.split("/", 1)
+            email.add_attachment(
+                enclosure.content, maintype=maintype, subtype=subtype, filename=enclosure.filename
+            )
         return email
 
     async def send(self, notification: Notification, contact: Contact, message: RenderedMessage) -> None:

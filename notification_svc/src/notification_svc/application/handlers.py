@@ -17,7 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from notification_svc.application.ports import ChannelSender, Directory, Renderer, UnitOfWork
+from notification_svc.application.ports import (
+    ChannelSender,
+    Directory,
+    Enclosure,
+    OrderTickets,
+    Renderer,
+    TicketDocuments,
+    UnitOfWork,
+)
 from notification_svc.domain.commands import (
     AcceptMessage,
     Actor,
@@ -35,6 +43,7 @@ from notification_svc.domain.errors import (
 )
 from notification_svc.domain.model import (
     AUDIENCES,
+    ENCLOSES_TICKETS,
     Message,
     Notification,
     NotificationStatus,
@@ -103,6 +112,7 @@ class AttemptOutcome(enum.StrEnum):
     SKIPPED = "skipped"  # the recipient cannot be reached: nothing to retry
     RETRYABLE = "retryable"  # failed; attempts remain
     GAVE_UP = "gave_up"  # failed for good (permanent, or out of attempts): the notification is FAILED
+    HANDLED_BEFORE = "handled_before"  # no longer pending (another consumer got there first): nothing sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,52 +131,90 @@ async def attempt_delivery(
     renderer: Renderer,
     channel: ChannelSender,
     policy: RetryPolicy,
+    tickets: TicketDocuments,
 ) -> DeliveryAttempt:
     """Tries once to deliver the notification and saves the outcome.
 
-    A channel, template or directory failure counts as an attempt; the notification is given up
-    (FAILED) when the failure is permanent or it was the policy's last attempt. An unreachable
-    recipient skips it. Sleeping before the next attempt is the caller's business.
+    A channel, template, directory or ticket failure counts as an attempt; the notification is given
+    up (FAILED) when the failure is permanent or it was the policy's last attempt. An unreachable
+    recipient skips it. An order confirmation is sent only with its tickets: while they cannot be
+    had, the attempt fails and nothing is sent. A notification no longer pending (sent, skipped or
+    given up by another consumer of the same message) is left as it is. Sleeping before the next
+    attempt is the caller's business.
     """
-    notification = dataclasses.replace(cmd.notification)
     envelope = cmd.envelope
     reason: str | None = None
-    try:
-        contact = await directory.contact(notification.recipient_role, envelope.payload)
-        message = renderer.render(envelope.type, contact.locale, _context(envelope, contact.name))
-        await channel.send(notification, contact, message)
-    except RecipientUnavailable as exc:
-        reason = str(exc)
-        notification.skip(reason, clock())
-        outcome = AttemptOutcome.SKIPPED
-    except Exception as exc:  # channel, template or directory failure: the caller may retry
-        permanent = isinstance(exc, DeliveryFailed) and exc.permanent
-        reason = exc.reason if isinstance(exc, DeliveryFailed) else type(exc).__name__
-        now = clock()
-        notification.record_failure(reason, now)
-        if permanent or notification.attempts >= policy.max_attempts:
-            notification.give_up(now)
-            outcome = AttemptOutcome.GAVE_UP
-        else:
-            outcome = AttemptOutcome.RETRYABLE
-    else:
-        notification.record_sent(clock())
-        outcome = AttemptOutcome.SENT
     async with uow:
+        # Locked until this attempt's outcome is saved: another consumer of the same message (a
+        # redelivery during a rebalance) waits here, then finds it handled and sends nothing.
+        notification = await uow.notifications.get(cmd.notification.id, for_update=True)
+        if notification is None or notification.status is not NotificationStatus.PENDING:
+            return DeliveryAttempt(AttemptOutcome.HANDLED_BEFORE, notification or cmd.notification)
+        try:
+            contact = await directory.contact(notification.recipient_role, envelope.payload)
+            enclosed = await _tickets_of(envelope, tickets) if envelope.type in ENCLOSES_TICKETS else None
+            context = _context(envelope, contact.name, enclosed)
+            message = renderer.render(envelope.type, contact.locale, context)
+            if enclosed is not None:
+                message = dataclasses.replace(message, enclosures=_enclosures(envelope, enclosed))
+            await channel.send(notification, contact, message)
+        except RecipientUnavailable as exc:
+            reason = str(exc)
+            notification.skip(reason, clock())
+            outcome = AttemptOutcome.SKIPPED
+        except Exception as exc:  # channel, template, directory or ticket failure: the caller may retry
+            permanent = isinstance(exc, DeliveryFailed) and exc.permanent
+            reason = exc.reason if isinstance(exc, DeliveryFailed) else type(exc).__name__
+            now = clock()
+            notification.record_failure(reason, now)
+            if permanent or notification.attempts >= policy.max_attempts:
+                notification.give_up(now)
+                outcome = AttemptOutcome.GAVE_UP
+            else:
+                outcome = AttemptOutcome.RETRYABLE
+        else:
+            notification.record_sent(clock())
+            outcome = AttemptOutcome.SENT
         await uow.notifications.save(notification)
         await uow.commit()
     return DeliveryAttempt(outcome, notification, reason)
 
 
-def _context(envelope: Message, recipient_name: str) -> dict[str, Any]:
-    event = envelope.payload.get("event", {})
-    return {
+async def _tickets_of(envelope: Message, tickets: TicketDocuments) -> OrderTickets:
+    order_id = str(envelope.payload.get("order", {}).get("id", ""))
+    ticket_ids = [str(t.get("id", "")) for t in envelope.payload.get("tickets", [])]
+    if not order_id or not ticket_ids:
+        raise DeliveryFailed("the message names no order or no tickets", permanent=True)
+    return await tickets.for_order(order_id, ticket_ids)
+
+
+def _enclosures(envelope: Message, enclosed: OrderTickets) -> tuple[Enclosure, ...]:
+    """Each ticket's QR code in the order the e-mail lists them, then the PDF."""
+    ids = [str(t.get("id", "")) for t in envelope.payload.get("tickets", [])]
+    return (*(enclosed.qr_codes[i] for i in ids if i in enclosed.qr_codes), enclosed.pdf)
+
+
+def _context(envelope: Message, recipient_name: str, enclosed: OrderTickets | None = None) -> dict[str, Any]:
+    payload = envelope.payload
+    # Messages about orders name the catalog event only in the envelope.
+    event = payload.get("event") or {"id": str(envelope.event_id), "name": envelope.name}
+    context: dict[str, Any] = {
         "event": event,
         "recipient_name": recipient_name,
         "starts_at": event.get("startsAt", ""),
         "type": envelope.type,
         "correlation_id": str(envelope.correlation_id),
     }
+    if "order" in payload:
+        qr_codes = enclosed.qr_codes if enclosed is not None else {}
+        context["order"] = payload["order"]
+        context["tickets"] = [
+            # "qr": the content id of the ticket's inline QR code, empty when it has none.
+            {**ticket, "qr": qr.content_id if (qr := qr_codes.get(str(ticket.get("id")))) else ""}
+            for ticket in payload.get("tickets", [])
+        ]
+        context["refund"] = payload.get("refund", {})
+    return context
 
 
 # ---------------------------------------------------------------- operators

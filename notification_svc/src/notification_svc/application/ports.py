@@ -5,8 +5,8 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import taquilla_runtime.unit_of_work
@@ -21,10 +21,30 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """A file an e-mail carries: attached, or shown inline where the HTML says ``cid:<content_id>``."""
+
+    content: bytes
+    content_type: str  # "image/png", "application/pdf"
+    filename: str
+    content_id: str = ""  # set for an inline part; empty for an attachment
+
+
+@dataclass(frozen=True)
 class RenderedMessage:
     subject: str
     text: str
     html: str
+    enclosures: tuple[Enclosure, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderTickets:
+    """What an order confirmation carries: the PDF of every ticket, and each ticket's QR code by
+    ticket id (inline; a ticket that no longer admits anyone has none)."""
+
+    pdf: Enclosure
+    qr_codes: Mapping[str, Enclosure] = field(default_factory=dict)
 
 
 class Notifications(abc.ABC):
@@ -74,6 +94,14 @@ class Directory(abc.ABC):
     @abc.abstractmethod
     async def contact(self, role: RecipientRole, payload: dict[str, Any]) -> Contact:
         """Raises RecipientUnavailable (skip) or DeliveryFailed (retry)."""
+
+
+class TicketDocuments(abc.ABC):
+    """The tickets of a paid order as the buyer keeps them, from ticketing_svc."""
+
+    @abc.abstractmethod
+    async def for_order(self, order_id: str, ticket_ids: Sequence[str]) -> OrderTickets:
+        """The order's PDF and its tickets' QR codes; raises DeliveryFailed (retried unless permanent)."""
 
 
 class Renderer(abc.ABC):

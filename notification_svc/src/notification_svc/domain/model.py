@@ -47,17 +47,27 @@ class NotificationStatus(enum.StrEnum):
 class RecipientRole(enum.StrEnum):
     ORGANIZER = "organizer"  # the user who created the event
     OPERATIONS = "operations"  # the configured operations mailbox
+    BUYER = "buyer"  # who placed the order, at the address the order names (taquilla.ticketing.v1)
 
 
 class Channel(enum.StrEnum):
     EMAIL = "email"
 
 
-# Domain-event types that cause notifications, and who receives each.
+# Domain-event types that cause notifications, and who receives each. Every other type (the
+# ticketing topic's ReservationHeld, ZoneSoldOut, ...) is read and ignored.
 AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
     "EventCreated": (RecipientRole.ORGANIZER,),
     "EventPublished": (RecipientRole.ORGANIZER, RecipientRole.OPERATIONS),
+    "OrderPaid": (RecipientRole.BUYER,),
+    "OrderPaymentFailed": (RecipientRole.BUYER,),
+    "OrderExpired": (RecipientRole.BUYER,),
+    "OrderRefunded": (RecipientRole.BUYER,),
 }
+
+# Messages whose e-mail carries the order's tickets (each QR code and the PDF): it is never sent
+# without them, so while ticketing_svc cannot hand them over the delivery fails and is retried.
+ENCLOSES_TICKETS = frozenset({"OrderPaid"})
 
 
 def payload_sha256(payload: dict[str, Any]) -> str:

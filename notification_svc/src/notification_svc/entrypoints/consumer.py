@@ -1,8 +1,10 @@
-"""The Kafka consumer of taquilla.events.v1 (group notification-svc).
+"""The Kafka consumers of taquilla.events.v1 (group notification-svc: the organizers' and operations'
+e-mails) and taquilla.ticketing.v1 (group notification-svc-orders: the buyers' e-mails), one
+NotificationConsumer each, each with its own dead-letter topic.
 
 The runtime's EnvelopeConsumer does the consuming: offsets committed only after a message's outcome
 is durable (delivered, duplicate, ignored or dead-lettered), each partition worked by its own task,
-poison messages and messages that ran out of attempts sent to taquilla.events.v1.dlq with the reason
+poison messages and messages that ran out of attempts sent to the dead-letter topic with the reason
 and attempt count in their headers. Redelivery sends nothing twice (the inbox's primary key). Each
 notification is delivered by the Courier (entrypoints/delivery.py), which retries with backoff and
 jitter; a message whose notifications failed for good is dead-lettered with the worst failure.
@@ -37,7 +39,9 @@ DEAD_LETTERED = Counter(
     "taquilla_notification_svc_dead_lettered_total", "Messages sent to the DLQ.", ["reason"]
 )
 LAG = Gauge(
-    "taquilla_notification_svc_consumer_lag", "Messages behind the end of the partition.", ["partition"]
+    "taquilla_notification_svc_consumer_lag",
+    "Messages behind the end of the partition.",
+    ["topic", "partition"],
 )
 
 REPLAY_HEADER = "x-taquilla-replay"
@@ -79,6 +83,7 @@ class NotificationConsumer(consumer.EnvelopeConsumer):
         self._uow = unit_of_work
         self._courier = courier
         self._clock = clock
+        self.topic = topic
 
     async def process(self, record: ConsumerRecord[Any, Any]) -> str | None:
         CONSUMED.inc()
@@ -110,4 +115,4 @@ class NotificationConsumer(consumer.EnvelopeConsumer):
         PROCESSED.labels(outcome).inc()
 
     def record_lag(self, partition: int, messages: int) -> None:
-        LAG.labels(str(partition)).set(messages)
+        LAG.labels(self.topic, str(partition)).set(messages)

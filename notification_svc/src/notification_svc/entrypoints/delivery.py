@@ -18,6 +18,7 @@ from notification_svc.application.ports import (
     Directory,
     RenderedMessage,
     Renderer,
+    TicketDocuments,
     UnitOfWork,
 )
 from notification_svc.domain.commands import AttemptDelivery
@@ -66,6 +67,7 @@ class Courier:
         renderer: Renderer,
         channel: ChannelSender,
         policy: RetryPolicy,
+        tickets: TicketDocuments,
         clock: Clock = system_clock,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -73,6 +75,7 @@ class Courier:
         self._directory = directory
         self._renderer = renderer
         self._channel = TimedChannel(channel)
+        self._tickets = tickets
         self.policy = policy
         self._clock = clock
         self._sleep = sleep
@@ -88,6 +91,7 @@ class Courier:
                 renderer=self._renderer,
                 channel=self._channel,
                 policy=self.policy,
+                tickets=self._tickets,
             )
             notification = attempt.notification
             details = {
@@ -99,7 +103,7 @@ class Courier:
                 case AttemptOutcome.SENT:
                     SENT.labels(notification.type, notification.channel.value).inc()
                     return notification
-                case AttemptOutcome.SKIPPED:
+                case AttemptOutcome.SKIPPED | AttemptOutcome.HANDLED_BEFORE:
                     return notification
                 case AttemptOutcome.GAVE_UP:
                     FAILED.labels(notification.type, notification.channel.value).inc()
