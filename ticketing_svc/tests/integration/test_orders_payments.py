@@ -40,7 +40,7 @@ from ticketing_svc.domain.errors import (
     ReservationNotHeld,
 )
 from ticketing_svc.domain.model import CatalogEvent, ItemRequest, ReservationStatus
-from ticketing_svc.domain.orders import OrderStatus, RefundStatus, TicketStatus
+from ticketing_svc.domain.orders import OrderStatus, PaymentOutcome, RefundStatus, TicketStatus
 from ticketing_svc.entrypoints.catalog_messages import command_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -484,3 +484,22 @@ async def test_cancelling_an_event_refunds_every_paid_order_once(
             )
         ).all()
     assert sorted(count for _, count in per_order) == [1, 1, 1]
+
+
+async def test_an_expired_orders_payment_page_is_closed_by_the_reconciliation(
+    shop, clock, psp_simulator
+) -> None:
+    use_cases = shop(clock)
+    event = make_event()
+    await on_sale(use_cases, event)
+    customer = buyer()
+    order = await use_cases.create_order(order_for(customer, await held(use_cases, event, customer)))
+    assert order.payment_reference is not None
+    clock.now = order.pay_by
+    await use_cases.expire_reservations(commands.ExpireReservations(limit=10_000))
+    clock.advance(minutes=6)
+    await use_cases.reconcile_payments(commands.ReconcilePayments(after_minutes=5, limit=500))
+    provider = StripePaymentProvider(psp_simulator.secret_key, api_base=psp_simulator.url)
+    state = await provider.payment_state(order.payment_reference)
+    assert state.outcome is PaymentOutcome.EXPIRED
+    assert (await use_cases.get_order(commands.GetOrder(customer, order.id))).status is OrderStatus.EXPIRED

@@ -83,6 +83,7 @@ RECONCILE_WINDOW = dt.timedelta(days=2)
 # and than the 30 days the issue asks for, so a redelivery is always recognised.
 NOTICE_RETENTION = dt.timedelta(days=45)
 SOLD_OUT_AFTER_EXPIRY = "sold_out_after_expiry"
+ENDED_UNPAID = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,6 +454,15 @@ async def reconcile_payments(
         outcome = await _settle(order.id, state, uow, clock, signer=signer, notice=None, correlation_id=None)
         if outcome.order is not None and outcome.order.status is not order.status:
             moved += 1
+        elif state.outcome is PaymentOutcome.PENDING and order.status in ENDED_UNPAID:
+            # The order ended unpaid but its payment page is still open: close it, so no payment
+            # comes in for places that went back on sale (one that already did is settled above).
+            try:
+                await provider.close_checkout(order.payment_reference)
+            except Exception:
+                log.warning(
+                    "could not close an ended order's payment page", extra={"order_id": str(order.id)}
+                )
     return moved
 
 
