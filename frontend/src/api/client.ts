@@ -239,6 +239,8 @@ export interface RequestOptions {
    * The token endpoint and sign-up pass false.
    */
   auth?: boolean;
+  /** `blob`: a 2xx body is returned as a Blob (a PDF, an image) instead of being parsed. */
+  responseType?: 'json' | 'blob';
 }
 
 /**
@@ -342,7 +344,7 @@ async function sendRequest<T>(path: string, options: RequestOptions, token: stri
   }
 
   const correlationId = response.headers.get(CORRELATION_HEADER) ?? sentCorrelationId;
-  const data = await readBody(response);
+  const data = response.ok && options.responseType === 'blob' ? await response.blob() : await readBody(response);
 
   if (!response.ok && !acceptStatuses.includes(response.status)) {
     const fallbackTitle = response.statusText || `HTTP ${response.status}`;

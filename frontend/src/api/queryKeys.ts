@@ -1,4 +1,5 @@
 import type { EventSearchParams } from './events';
+import type { EventOrderFilters } from './orders';
 import type { ReservationStatus } from './reservations';
 import type { Role } from '@/store/auth';
 
@@ -24,6 +25,20 @@ export const queryKeys = {
     /** The first page of my held reservations, for the event page to show a hold made earlier. */
     held: ['reservations', 'held'] as const,
   },
+  orders: {
+    all: ['orders'] as const,
+    detail: (id: string) => ['orders', 'detail', id] as const,
+    mine: ['orders', 'mine'] as const,
+    /** Pages of an event's orders for its organizer, per search and filter ("load more"). */
+    ofEvent: (eventId: string, filters: EventOrderFilters) => ['orders', 'event', eventId, filters] as const,
+  },
+  tickets: {
+    all: ['tickets'] as const,
+    mine: ['tickets', 'mine'] as const,
+    detail: (id: string) => ['tickets', 'detail', id] as const,
+    qr: (id: string) => ['tickets', 'qr', id] as const,
+  },
+  reservation: (id: string) => ['reservations', 'detail', id] as const,
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,
   },

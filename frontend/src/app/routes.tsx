@@ -5,14 +5,19 @@ import { RequireAuth } from '@/components/RequireAuth';
 import { RootErrorBoundary } from '@/components/RootErrorBoundary';
 import { RouteErrorBoundary } from '@/components/RouteErrorBoundary';
 import { AdminUsersPage } from '@/pages/AdminUsersPage';
+import { CheckoutPage } from '@/pages/CheckoutPage';
 import { EventDetailPage } from '@/pages/EventDetailPage';
 import { EditEventPage, NewEventPage } from '@/pages/EventFormPage';
+import { EventOrdersPage } from '@/pages/EventOrdersPage';
 import { EventsPage } from '@/pages/EventsPage';
 import { HomePage } from '@/pages/HomePage';
 import { LoginPage } from '@/pages/LoginPage';
 import { MePage } from '@/pages/MePage';
+import { MyOrdersPage } from '@/pages/MyOrdersPage';
 import { MyReservationsPage } from '@/pages/MyReservationsPage';
+import { MyTicketsPage } from '@/pages/MyTicketsPage';
 import { NotFoundPage } from '@/pages/NotFoundPage';
+import { OrderPage } from '@/pages/OrderPage';
 import { QueuePage } from '@/pages/QueuePage';
 import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
@@ -58,6 +63,24 @@ export const routes: RouteObject[] = [
           <EditEventPage />
         </RequireAuth>,
       ),
+      page(
+        'events/:id/orders',
+        <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">
+          <EventOrdersPage />
+        </RequireAuth>,
+      ),
+      page(
+        'checkout/:reservationId',
+        <RequireAuth>
+          <CheckoutPage />
+        </RequireAuth>,
+      ),
+      page(
+        'orders/:id',
+        <RequireAuth>
+          <OrderPage />
+        </RequireAuth>,
+      ),
       page('login', <LoginPage />),
       page('register', <RegisterPage />),
       page(
@@ -70,6 +93,18 @@ export const routes: RouteObject[] = [
         'me/reservations',
         <RequireAuth>
           <MyReservationsPage />
+        </RequireAuth>,
+      ),
+      page(
+        'me/orders',
+        <RequireAuth>
+          <MyOrdersPage />
+        </RequireAuth>,
+      ),
+      page(
+        'me/tickets',
+        <RequireAuth>
+          <MyTicketsPage />
         </RequireAuth>,
       ),
       page(

@@ -42,11 +42,23 @@ export function Header() {
               </NavLink>
             </li>
             {role ? (
-              <li>
-                <NavLink to="/me/reservations" className={navLinkClass}>
-                  {t.nav.reservations}
-                </NavLink>
-              </li>
+              <>
+                <li>
+                  <NavLink to="/me/reservations" className={navLinkClass}>
+                    {t.nav.reservations}
+                  </NavLink>
+                </li>
+                <li>
+                  <NavLink to="/me/orders" className={navLinkClass}>
+                    {t.nav.orders}
+                  </NavLink>
+                </li>
+                <li>
+                  <NavLink to="/me/tickets" className={navLinkClass}>
+                    {t.nav.tickets}
+                  </NavLink>
+                </li>
+              </>
             ) : null}
             {canCreate ? (
               <li>

@@ -178,6 +178,11 @@ function EventDetails({ event }: { event: CatalogEvent }) {
                 {t.event.edit}
               </Link>
             ) : null}
+            {event.status !== 'draft' ? (
+              <Link to={`/events/${encodeURIComponent(event.id)}/orders`} className={buttonClass.secondary}>
+                {t.event.orders}
+              </Link>
+            ) : null}
             {event.status === 'draft' ? (
               <button type="button" className={buttonClass.primary} disabled={publishing} onClick={() => void publish()}>
                 {publishing ? t.event.publishing : t.event.publish}

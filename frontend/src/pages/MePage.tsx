@@ -73,11 +73,18 @@ function MyEventRow({ event }: { event: CatalogEvent }) {
           {event.venue.city ? ` · ${event.venue.name}, ${event.venue.city}` : null}
         </p>
       </div>
-      {editable ? (
-        <Link to={`/events/${encodeURIComponent(event.id)}/edit`} className={buttonClass.secondary} aria-label={`${t.me.edit}: ${event.name}`}>
-          {t.me.edit}
-        </Link>
-      ) : null}
+      <div className="flex flex-wrap gap-2">
+        {event.status && event.status !== 'draft' ? (
+          <Link to={`/events/${encodeURIComponent(event.id)}/orders`} className={buttonClass.secondary} aria-label={t.eventOrders.linkFor(event.name)}>
+            {t.eventOrders.link}
+          </Link>
+        ) : null}
+        {editable ? (
+          <Link to={`/events/${encodeURIComponent(event.id)}/edit`} className={buttonClass.secondary} aria-label={`${t.me.edit}: ${event.name}`}>
+            {t.me.edit}
+          </Link>
+        ) : null}
+      </div>
     </li>
   );
 }

@@ -7,6 +7,7 @@ import axe from 'axe-core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { eventBody, ORG_ID } from './events';
+import { CHECKOUT_URL, ORDER_ID, orderBody, paidOrderBody, stubObjectUrls, ticketBody, ticketHandlers, TICKETS } from './orders';
 import { availabilityBody, reservationBody, zoneAvailability } from './reservations';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from './utils';
 
@@ -48,6 +49,15 @@ function edge() {
     '/api/v1/admin/users': () =>
       jsonResponse({ items: [userBody({ email: 'a@example.org' }), userBody({ id: 'u2', email: 'b@example.org', role: 'staff', organization_id: ORG_ID })], next_cursor: 'x' }),
     '/api/v1/auth/register': () => problem(422, { errors: [{ field: 'password', message: 'is too common' }] }),
+    '/api/v1/reservations/r1': () => jsonResponse(reservationBody()),
+    [`/api/v1/orders/${ORDER_ID}`]: () => jsonResponse(paidOrderBody({ status: 'partially_refunded', refunded: { amount: '450.00', currency: 'MXN' } })),
+    ...ticketHandlers({ ...TICKETS, t2: ticketBody({ id: 't2', status: 'revoked' }) }),
+    '/api/v1/me/orders': () =>
+      jsonResponse({ items: [paidOrderBody(), orderBody({ id: 'o2', status: 'failed', event_name: 'Teatro' })], next_cursor: 'n' }),
+    '/api/v1/me/tickets': () =>
+      jsonResponse({ items: [ticketBody(), ticketBody({ id: 't2', status: 'revoked', event_name: 'Teatro' })], next_cursor: 'n' }),
+    [`/api/v1/events/${eventBody().id}/orders`]: () =>
+      jsonResponse({ items: [paidOrderBody(), orderBody({ id: 'o2', status: 'pending_payment' })], next_cursor: 'n' }),
   });
 }
 
@@ -55,6 +65,7 @@ describe('accessibility (axe)', () => {
   beforeEach(() => {
     // jsdom has no canvas; axe only uses it to detect icon ligatures.
     vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+    stubObjectUrls();
   });
 
   it.each(['/', '/events', `/events/${eventBody().id}`, '/login', '/register', '/status', '/nope'])(
@@ -68,7 +79,18 @@ describe('accessibility (axe)', () => {
     },
   );
 
-  it.each(['/me', '/me/reservations', '/admin/users', '/events/new', `/events/${eventBody().id}/edit`])(
+  it.each([
+    '/me',
+    '/me/reservations',
+    '/admin/users',
+    '/events/new',
+    `/events/${eventBody().id}/edit`,
+    '/me/orders',
+    '/me/tickets',
+    '/checkout/r1',
+    `/orders/${ORDER_ID}`,
+    `/events/${eventBody().id}/orders`,
+  ])(
     '%s (signed in as admin) has no serious violations',
     async (path) => {
       edge();
@@ -140,6 +162,37 @@ describe('accessibility (axe)', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Añadir sesión' }));
     fireEvent.click(screen.getByRole('button', { name: 'Guardar borrador' }));
     await screen.findAllByText('Este campo es obligatorio.');
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('a declined order offering to pay again has no serious violations', async () => {
+    mockFetch({
+      [`/api/v1/orders/${ORDER_ID}`]: () =>
+        jsonResponse(orderBody({ status: 'failed', payment: { provider: 'stripe', checkout_url: CHECKOUT_URL, failure_code: 'card_declined' } })),
+    });
+    signInAs();
+    renderRoute(`/orders/${ORDER_ID}`);
+    await screen.findByRole('button', { name: 'Intentar de nuevo' });
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('a paid order with QR codes has no serious violations', async () => {
+    mockFetch({ [`/api/v1/orders/${ORDER_ID}`]: () => jsonResponse(paidOrderBody()), ...ticketHandlers() });
+    signInAs();
+    renderRoute(`/orders/${ORDER_ID}`);
+    await waitFor(async () => expect(await screen.findAllByRole('img', { name: /^Código QR/ })).toHaveLength(3));
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('the checkout form with errors has no serious violations', async () => {
+    mockFetch({
+      '/api/v1/reservations/r1': () => jsonResponse(reservationBody()),
+      '/api/v1/orders': () => problem(422, { errors: [{ field: 'buyer.email', message: 'bad' }] }),
+    });
+    signInAs({ full_name: '' });
+    renderRoute('/checkout/r1');
+    fireEvent.click(await screen.findByRole('button', { name: /^Pagar/ }));
+    await screen.findByText('Escribe tu nombre.');
     expect(await seriousViolations()).toEqual([]);
   });
 });

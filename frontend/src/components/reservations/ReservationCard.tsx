@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { Link } from 'react-router';
 
 import { isApiError } from '@/api/client';
 import { queryKeys } from '@/api/queryKeys';
@@ -148,10 +149,16 @@ export function ReservationCard({
               {formatCountdown(left)}
             </span>
           </p>
-          <button type="button" className={buttonClass.danger} disabled={releasing} onClick={() => void release()}>
-            {releasing ? t.reservations.releasing : t.reservations.release}
-            {releaseSuffix ? <span className="sr-only"> ({releaseSuffix})</span> : null}
-          </button>
+          <div className="flex flex-wrap items-center gap-3">
+            <button type="button" className={buttonClass.danger} disabled={releasing} onClick={() => void release()}>
+              {releasing ? t.reservations.releasing : t.reservations.release}
+              {releaseSuffix ? <span className="sr-only"> ({releaseSuffix})</span> : null}
+            </button>
+            <Link to={`/checkout/${encodeURIComponent(reservation.id)}`} className={buttonClass.primary}>
+              {t.reservations.pay}
+              {releaseSuffix ? <span className="sr-only"> ({releaseSuffix})</span> : null}
+            </Link>
+          </div>
         </div>
       ) : null}
       <div aria-live="polite" aria-atomic="true">
