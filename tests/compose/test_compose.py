@@ -94,6 +94,7 @@ KAFKA_TOPICS = (
     "taquilla.events.v1.ticketing-dlq",
     "taquilla.ticketing.v1",
     "taquilla.ticketing.v1.dlq",
+    "taquilla.ticketing.v1.notification-dlq",
 )
 # service -> (database, role, schema), as docs and layout define them.
 DATABASES = {

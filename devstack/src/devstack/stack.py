@@ -27,6 +27,7 @@ TOPICS = (
     "taquilla.events.v1.dlq",
     "taquilla.events.v1.ticketing-dlq",
     "taquilla.ticketing.v1.dlq",
+    "taquilla.ticketing.v1.notification-dlq",
     "taquilla.ticketing.v1",
 )
 
