@@ -152,6 +152,15 @@ describe('CheckoutPage', () => {
     expect(await screen.findByRole('heading', { name: 'Esta reserva ya no está activa' })).toBeInTheDocument();
   });
 
+  it('points to the orders when the reservation is already paid', async () => {
+    edge([], reservationBody({ status: 'purchased', ended_at: '2026-01-01T00:00:00Z' }));
+    signInAs();
+    renderRoute('/checkout/r1');
+    expect(await screen.findByRole('heading', { name: 'Esta reserva ya está pagada' })).toBeInTheDocument();
+    expect(within(screen.getByRole('main')).getByRole('link', { name: 'Mis entradas' })).toHaveAttribute('href', '/me/tickets');
+    expect(screen.queryByRole('button', { name: /^Pagar/ })).not.toBeInTheDocument();
+  });
+
   it('says when the reservation does not exist', async () => {
     mockFetch({});
     signInAs();

@@ -69,6 +69,18 @@ function CheckoutForm({ reservation }: { reservation: Reservation }) {
   const left = running ? secondsLeft(reservation.expiresAt, now) : 0;
   const total = formatMoney(reservation.total.amount, reservation.total.currency, uiLocale);
 
+  if (reservation.status === 'purchased') {
+    return (
+      <Notice title={t.checkout.purchasedTitle} body={t.checkout.purchased}>
+        <Link to="/me/orders" className={buttonClass.primary}>
+          {t.orders.myTitle}
+        </Link>
+        <Link to="/me/tickets" className={buttonClass.secondary}>
+          {t.tickets.title}
+        </Link>
+      </Notice>
+    );
+  }
   if (!running || left === 0) return <NotHeld reservation={reservation} />;
 
   const onSubmit = async (e: FormEvent) => {
