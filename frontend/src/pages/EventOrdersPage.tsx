@@ -95,8 +95,9 @@ export function EventOrdersPage() {
                   <tr key={order.id} data-order={order.id}>
                     <th scope="row" className="px-4 py-3 font-mono font-medium">
                       <Link to={`/orders/${encodeURIComponent(order.id)}`} className={buttonClass.link} title={order.id}>
-                        <span aria-hidden="true">{order.id.slice(0, 8)}</span>
-                        <span className="sr-only">{t.orders.reference(order.id)}</span>
+                        <span className="sr-only">{t.eventOrders.colOrder} </span>
+                        {order.id.slice(0, 8)}
+                        <span className="sr-only">{order.id.slice(8)}</span>
                       </Link>
                     </th>
                     <td className="px-4 py-3">

@@ -42,7 +42,7 @@ describe('MyOrdersPage', () => {
     const first = await screen.findByRole('article', { name: 'Gira de verano' });
     expect(within(first).getByText('Pagado')).toBeInTheDocument();
     expect(within(first).getByText(/2 × General, 1 × VIP/)).toBeInTheDocument();
-    expect(within(first).getByRole('link', { name: 'Ver el pedido de Gira de verano' })).toHaveAttribute('href', '/orders/o1');
+    expect(within(first).getByRole('link', { name: 'Ver pedido (Gira de verano)' })).toHaveAttribute('href', '/orders/o1');
     expect(within(screen.getByRole('article', { name: 'Teatro clásico' })).getByText(/450,00.*reembolsado/)).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Cargar más' }));

@@ -38,8 +38,9 @@ function OrderRow({ order }: { order: Order }) {
             </span>
           ) : null}
         </p>
-        <Link to={`/orders/${encodeURIComponent(order.id)}`} className={buttonClass.secondary} aria-label={t.orders.viewOf(order.eventName)}>
+        <Link to={`/orders/${encodeURIComponent(order.id)}`} className={buttonClass.secondary}>
           {t.orders.view}
+          <span className="sr-only"> ({order.eventName})</span>
         </Link>
       </div>
     </article>

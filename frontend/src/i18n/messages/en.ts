@@ -482,7 +482,6 @@ export const en: Messages = {
     empty: 'You have not placed any orders yet.',
     listError: 'We could not load your orders.',
     view: 'View order',
-    viewOf: (event: string) => `View the order for ${event}`,
     browse: 'Browse events',
   },
   tickets: {

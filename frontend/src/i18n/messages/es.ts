@@ -487,7 +487,6 @@ export const es = {
     empty: 'Todavía no has hecho ningún pedido.',
     listError: 'No pudimos cargar tus pedidos.',
     view: 'Ver pedido',
-    viewOf: (event: string) => `Ver el pedido de ${event}`,
     browse: 'Ver eventos',
   },
   tickets: {
