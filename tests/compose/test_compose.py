@@ -19,6 +19,7 @@ arguments Compose passes, the way Docker substitutes them.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -743,6 +744,32 @@ def test_nginx_proxies_exactly_the_edge_paths() -> None:
     for path in ("/", "/events/42", "/apiary", "/docsearch", "/assets/index.js", "/index.html"):
         assert not pattern.search(path), f"{path} must be served by the frontend"
     assert "try_files $uri $uri/ /index.html" in config, "no SPA fallback to index.html"
+
+
+def test_nginx_sets_the_forwarded_client_address_rather_than_appending() -> None:
+    config = NGINX_CONF.read_text()
+    headers = dict(re.findall(r"^\s*proxy_set_header\s+(\S+)\s+(.+?);", config, re.M))
+    assert headers.get("X-Forwarded-For") == "$remote_addr", "nginx must set X-Forwarded-For, not append"
+    assert headers.get("X-Real-IP") == "$remote_addr"
+    assert "$proxy_add_x_forwarded_for" not in re.sub(r"#.*", "", config)
+
+
+def test_the_edge_trusts_forwarded_headers_from_the_frontend_alone(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    trusted = [entry.strip() for entry in environment(services["edge"])["EDGE_TRUSTED_PROXIES"].split(",")]
+    assert "*" not in trusted
+    assert "EDGE_FORWARDED_ALLOW_IPS" not in environment(services["edge"]), "renamed EDGE_TRUSTED_PROXIES"
+    frontend_networks = services["frontend"].get("networks")
+    assert isinstance(frontend_networks, dict), "the frontend names its network"
+    assert len(frontend_networks) == 1, "the frontend sits on one network, at a fixed address"
+    ((network, attachment),) = frontend_networks.items()
+    address = ipaddress.ip_address(interpolate(attachment["ipv4_address"]))
+    assert trusted == [str(address)], "the edge trusts exactly the frontend's address"
+    subnets = [interpolate(c["subnet"]) for c in compose["networks"][network]["ipam"]["config"]]
+    assert any(address in ipaddress.ip_network(subnet) for subnet in subnets)
+    members = {name for name, service in services.items() if network in (service.get("networks") or {})}
+    assert members == {"frontend", "edge"}, f"only the frontend and the edge are on {network}"
 
 
 # ---------------------------------------------------------------------------------------------- observability

@@ -23,8 +23,12 @@ def main() -> None:
         workers=1,
         access_log=False,
         log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Who the client is behind a proxy is the edge's to decide, once, with EDGE_TRUSTED_PROXIES
+        # (edge.security.client_address.ClientAddressMiddleware): uvicorn's own X-Forwarded-For
+        # handling stays off, and its trusted set is the same one should it ever be turned on
+        # (never "*", never uvicorn's FORWARDED_ALLOW_IPS variable).
+        proxy_headers=False,
+        forwarded_allow_ips=",".join(settings.trusted_proxies),
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         server_header=False,
     )

@@ -23,6 +23,7 @@ from edge.clients.ticketing import TicketingClient
 from edge.config import EdgeSettings
 from edge.errors import install_error_handlers
 from edge.middleware import CorrelationAndMetricsMiddleware, ServerSpanMiddleware
+from edge.security.client_address import ClientAddressMiddleware, TrustedProxies
 from edge.security.middleware import AuthAndRateLimitMiddleware, Guard, Limits
 from edge.security.ratelimit import Limit, RateLimiter
 from edge.security.tokens import JwksCache, TokenVerifier
@@ -80,6 +81,7 @@ def _limits(settings: EdgeSettings) -> Limits:
             "standard": Limit.parse(settings.rate_limit_client_standard),
             "partner": Limit.parse(settings.rate_limit_client_partner),
         },
+        username=Limit.parse(settings.rate_limit_username),
     )
 
 
@@ -146,6 +148,8 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     )
     # Middleware order: each add_middleware wraps everything added before it, so the last one added
     # sees a request first. A request therefore goes through, outermost first:
+    #   0. ClientAddressMiddleware (edge.security.client_address): who the client is, from the peer
+    #      and, behind a trusted proxy (EDGE_TRUSTED_PROXIES) only, X-Forwarded-For, in scope["client"];
     #   1. CorrelationAndMetricsMiddleware: correlation id and metrics for every answer, the
     #      rejections and cache hits below included;
     #   2. AuthAndRateLimitMiddleware: verifies the token and spends the rate limit, reading the
@@ -160,6 +164,7 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.add_middleware(CachedReads)
     app.add_middleware(AuthAndRateLimitMiddleware)
     app.add_middleware(CorrelationAndMetricsMiddleware)
+    app.add_middleware(ClientAddressMiddleware, trusted=TrustedProxies.parse(settings.trusted_proxies))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)

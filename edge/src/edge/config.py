@@ -32,7 +32,12 @@ class EdgeSettings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     grpc_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
-    forwarded_allow_ips: str = "127.0.0.1"
+    # The proxies in front of the edge (addresses or CIDR networks, a JSON list or comma-separated):
+    # only when the peer is one of them is X-Forwarded-For read, from the right, skipping them
+    # (edge.security.client_address). Empty (the default): the peer is the client. Never "*".
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list, max_length=64)
+    # Renamed to trusted_proxies: set, it stops the edge rather than being silently ignored.
+    forwarded_allow_ips: str | None = None
     token_issuer: str = Field(
         default="", description="`iss` expected in access tokens; defaults to public_url"
     )
@@ -44,6 +49,9 @@ class EdgeSettings(BaseSettings):
     rate_limit_user: str = "1200/60"
     rate_limit_client_standard: str = "1200/60"
     rate_limit_client_partner: str = "6000/60"
+    # Password sign-ins per username (normalized, hashed), from any address, a successful one given
+    # back: against password spraying from many addresses, under identity_svc's lockout.
+    rate_limit_username: str = "10/900"
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=120)
     # Catalog responses cached in Redis (edge.cache): how long an entry lives at most (bounds the
     # staleness of writes that do not go through an edge), and how long a request waits for another
@@ -67,11 +75,11 @@ class EdgeSettings(BaseSettings):
     def issuer(self) -> str:
         return self.token_issuer or self.public_url.rstrip("/")
 
-    @field_validator("stripe_webhook_secrets", mode="before")
+    @field_validator("stripe_webhook_secrets", "trusted_proxies", mode="before")
     @classmethod
-    def _split_secrets(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         # pydantic-settings would decode the variable as JSON only; a comma-separated list is the
-        # usual way to write two secrets in an environment variable.
+        # usual way to write two secrets (or a few addresses) in an environment variable.
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -91,10 +99,28 @@ class EdgeSettings(BaseSettings):
                     )
         return self
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: list[str]) -> list[str]:
+        from edge.security.client_address import TrustedProxies
+
+        TrustedProxies.parse(value)
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _renamed(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError(
+                "EDGE_FORWARDED_ALLOW_IPS is gone: set EDGE_TRUSTED_PROXIES to the proxies' addresses "
+                "or networks (never '*'; empty trusts no X-Forwarded-For)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _check_rate_limits(self) -> EdgeSettings:
         from edge.security.ratelimit import Limit
 
-        for name in ("auth", "anonymous", "user", "client_standard", "client_partner"):
+        for name in ("auth", "anonymous", "user", "client_standard", "client_partner", "username"):
             Limit.parse(getattr(self, f"rate_limit_{name}"))
         return self

@@ -2,6 +2,11 @@
 
 The outcome is left in ``scope["state"]["auth"]`` for the route dependencies in ``api/deps.py``:
 a verified token, a rejection reason, or nothing for anonymous calls.
+
+Buckets are per client address (edge.security.client_address) for the sign-in and sign-up
+endpoints and anonymous calls, per user or API client otherwise. A password sign-in spends, besides
+its address's bucket, one of its username's (edge.security.throttle): many addresses do not buy many
+guesses at one account.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from edge.security.client_address import bucket_address, scope_client
 from edge.security.ratelimit import RATE_LIMITED, Decision, Limit, RateLimiter
+from edge.security.throttle import read_token_request, username_bucket
 from edge.security.tokens import TokenRejected, TokenVerifier, VerifiedToken
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.principal import PrincipalKind
@@ -34,7 +41,8 @@ UNLIMITED_PATHS = frozenset(
         "/api/v1/payments/stripe/webhook",
     }
 )
-AUTH_PATHS = frozenset({"/api/v1/auth/token", "/api/v1/auth/register"})
+TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 (a path)
+AUTH_PATHS = frozenset({TOKEN_PATH, "/api/v1/auth/register"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class Limits:
     anonymous: Limit
     user: Limit
     client_tiers: dict[str, Limit]
+    username: Limit
 
 
 def _bearer(scope: Scope) -> str | None:
@@ -78,7 +87,7 @@ class AuthAndRateLimitMiddleware:
     @staticmethod
     def _bucket(scope: Scope, outcome: AuthOutcome, limits: Limits) -> tuple[str, str, Limit]:
         """(route class, bucket key, limit) for this request."""
-        client_ip = (scope.get("client") or ("unknown", 0))[0]
+        client_ip = bucket_address(scope_client(scope))
         if scope["path"] in AUTH_PATHS:
             return "auth", f"auth:ip:{client_ip}", limits.auth
         token = outcome.token
@@ -114,7 +123,48 @@ class AuthAndRateLimitMiddleware:
             RATE_LIMITED.labels(route_class).inc()
             await _too_many_requests(scope, send, decision)
             return
+        if scope["path"] == TOKEN_PATH and scope["method"] == "POST":
+            request = await read_token_request(scope, receive)
+            if request.refusal is not None:
+                await request.refusal(scope, receive, send)
+                return
+            receive = request.replay(receive)
+            if request.username is not None:
+                await self._signing_in(scope, receive, send, guard, decision, request.username)
+                return
         await self.app(scope, receive, _with_headers(send, decision))
+
+    async def _signing_in(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        guard: Guard,
+        decision: Decision | None,
+        username: str,
+    ) -> None:
+        """A password sign-in: it spends its username's bucket too, and a successful one gives the
+        attempt back, so only failed attempts add up (an account's owner signing in often is not
+        throttled; many addresses guessing its password are)."""
+        bucket, limit = username_bucket(username), guard.limits.username
+        per_username = await guard.limiter.check(bucket, limit)
+        if per_username is not None and not per_username.allowed:
+            RATE_LIMITED.labels("auth_username").inc()
+            await _too_many_requests(scope, send, per_username)
+            return
+        status = 0
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        # The answer carries the address's bucket: the username's remaining attempts are nobody's
+        # business until they run out.
+        await self.app(scope, receive, _with_headers(noting_status, decision))
+        if per_username is not None and status == 200:
+            await guard.limiter.refund(bucket, limit)
 
 
 def _with_headers(send: Send, decision: Decision | None) -> Send:

@@ -1,9 +1,11 @@
 """Rate limits in Redis: GCRA in one atomic Lua script, which also checks revoked access tokens.
 
 One round trip per request decides both, over one pipelined connection (script_pipe.py). Limits
-are per client IP for anonymous calls, per user or API client otherwise, stricter on the token and
-registration endpoints, and per tier for API clients. If Redis fails the edge keeps serving (fail
-open), counts it and logs once per interval.
+are per client address (edge.security.client_address) for anonymous calls, per user or API client
+otherwise, stricter on the token and registration endpoints, and per tier for API clients; a
+password sign-in also spends its username's bucket, given back when it succeeds
+(edge.security.throttle). If Redis fails the edge keeps serving (fail open), counts it and logs
+once per interval.
 """
 
 from __future__ import annotations
@@ -47,6 +49,23 @@ end
 redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1)
 local remaining = math.floor((now + period - new_tat) / interval)
 return {1, remaining, 0, math.ceil(new_tat - now), revoked, extra}
+"""
+
+
+# Gives one request back to a bucket (KEYS[1]): its theoretical arrival time moves back one
+# interval. ARGV[1] limit, ARGV[2] period in ms.
+REFUND = """
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if tat == nil then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local new_tat = tat - tonumber(ARGV[2]) / tonumber(ARGV[1])
+if new_tat <= now then
+    redis.call('DEL', KEYS[1])
+else
+    redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now) + 1)
+end
+return 1
 """
 
 
@@ -142,6 +161,16 @@ class RateLimiter:
             token_revoked=bool(revoked),
             read_along=bytes(extra) if self._read_along is not None else None,
         )
+
+    async def refund(self, key: str, limit: Limit) -> None:
+        """Gives back the request :meth:`check` counted against ``key`` (best effort: Redis may fail)."""
+        try:
+            refund = self._redis.eval(
+                REFUND, 1, f"rl:{key}", str(limit.count), str(limit.period_seconds * 1000)
+            )
+            await refund  # type: ignore[misc]
+        except Exception:  # Redis away: the request stays counted, which errs on the strict side
+            LIMITER_UNAVAILABLE.inc()
 
     async def close(self) -> None:
         await self._script.close()
