@@ -204,20 +204,39 @@ async def test_another_organizations_events_answer_404_to_an_organizer(edge: htt
     assert (await edge.get(f"/api/v1/events/{published['id']}", headers=owner)).json()["version"] == 1
 
 
-async def test_an_overlapping_session_answers_409_naming_the_other_session(edge: httpx.AsyncClient) -> None:
+async def test_publishing_into_another_organizations_slot_answers_409_naming_nothing_of_theirs(
+    edge: httpx.AsyncClient,
+) -> None:
     venue = event_body()["venue"]
-    first = await create(
-        edge, await new_organizer(edge), venue=venue, sessions=[{"starts_at": at(1), "ends_at": at(3)}]
-    )
-    clash = await edge.post(
-        "/api/v1/events",
-        headers=await new_organizer(edge),
-        json=event_body(venue=venue, sessions=[{"starts_at": at(2), "ends_at": at(4)}]),
-    )
+    theirs, mine = await new_organizer(edge), await new_organizer(edge)
+    first = (
+        await create(edge, theirs, venue=venue, sessions=[{"starts_at": at(1), "ends_at": at(3)}])
+    ).json()
+    # Drafts of two organizations may share a slot: a draft holds it only within its organization.
+    second = await create(edge, mine, venue=venue, sessions=[{"starts_at": at(2), "ends_at": at(4)}])
+    assert (await edge.post(f"/api/v1/events/{first['id']}/publish", headers=theirs)).status_code == 200
+
+    clash = await edge.post(f"{second.headers['location']}/publish", headers=mine)
     assert clash.status_code == 409
     assert clash.headers["content-type"] == PROBLEM
-    assert first.json()["sessions"][0]["id"] in clash.json()["detail"]
-    assert clash.json()["errors"][0]["field"] == "sessions.0"
+    problem = clash.json()
+    assert "already taken" in problem["detail"]
+    assert problem["errors"][0]["field"] == "sessions.0"
+    said = json.dumps(problem)
+    moments = [START + dt.timedelta(hours=h) for h in (1, 3)]
+    traces = [first["id"], first["sessions"][0]["id"], first["name"], first["organization_id"]]
+    traces += [moment.strftime("%Y-%m-%dT%H:%M") for moment in moments]
+    assert [trace for trace in traces if trace in said] == []
+
+    # Within one organization, drafts still conflict, and the conflict names the organization's own session.
+    own = await edge.post(
+        "/api/v1/events",
+        headers=theirs,
+        json=event_body(venue=venue, sessions=[{"starts_at": at(2), "ends_at": at(4)}]),
+    )
+    assert own.status_code == 409
+    assert first["sessions"][0]["id"] in own.json()["detail"]
+    assert own.json()["errors"][0]["field"] == "sessions.0"
 
 
 async def test_sessions_are_added_read_changed_and_removed(edge: httpx.AsyncClient) -> None:

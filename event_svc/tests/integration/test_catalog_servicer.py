@@ -112,12 +112,14 @@ async def test_a_conflict_in_the_middle_of_a_create_leaves_no_rows(
     catalog: Catalog, catalog_engine: AsyncEngine
 ) -> None:
     place = venue()
-    first = await catalog.create(organizer(), event_input(venue=place, sessions=[session(3, 5)]))
+    organization = uuid.uuid4()
+    first = await catalog.create(organizer(organization), event_input(venue=place, sessions=[session(3, 5)]))
     name = unique_name()
     # Zones and the first session are written before the second one clashes with the other event.
     error = await rpc_error(
         catalog.create(
-            organizer(), event_input(name=name, venue=place, sessions=[session(0, 1), session(4, 6)])
+            organizer(organization),
+            event_input(name=name, venue=place, sessions=[session(0, 1), session(4, 6)]),
         )
     )
     assert error.code() == grpc.StatusCode.ALREADY_EXISTS
@@ -135,27 +137,37 @@ async def test_a_conflict_in_the_middle_of_a_create_leaves_no_rows(
     assert messages == 0
 
 
-async def test_sessions_at_the_same_venue_and_place_never_overlap_across_events(catalog: Catalog) -> None:
+async def test_an_organizations_sessions_at_the_same_venue_and_place_never_overlap_across_events(
+    catalog: Catalog,
+) -> None:
+    # (Between organizations, only public sessions hold a slot: test_catalog_venue_slots.py.)
     place = venue()
+    organization = uuid.uuid4()
     first = await catalog.create(
-        organizer(), event_input(venue=place, sessions=[session(0, 2, place="Sala 1")])
+        organizer(organization), event_input(venue=place, sessions=[session(0, 2, place="Sala 1")])
     )
     # Same venue written differently, same place: a conflict naming the other session.
     twin = pb.Venue(name=place.name.upper(), city=" guadalajara ", address="Otra dirección")
     error = await rpc_error(
-        catalog.create(organizer(), event_input(venue=twin, sessions=[session(1, 3, place="sala 1")]))
+        catalog.create(
+            organizer(organization), event_input(venue=twin, sessions=[session(1, 3, place="sala 1")])
+        )
     )
     assert error.code() == grpc.StatusCode.ALREADY_EXISTS
     assert f"overlaps session {first.sessions[0].id}" in error.details()
     # Another place in the venue, or right after, is fine.
-    await catalog.create(organizer(), event_input(venue=place, sessions=[session(1, 3, place="Sala 2")]))
-    await catalog.create(organizer(), event_input(venue=place, sessions=[session(2, 4, place="Sala 1")]))
+    for other in (session(1, 3, place="Sala 2"), session(2, 4, place="Sala 1")):
+        await catalog.create(organizer(organization), event_input(venue=place, sessions=[other]))
 
 
 async def test_concurrent_overlapping_creates_let_exactly_one_win(catalog: Catalog) -> None:
     place = venue()
+    organization = uuid.uuid4()
     results = await asyncio.gather(
-        *(catalog.create(organizer(), event_input(venue=place, sessions=[session(0, 2)])) for _ in range(4)),
+        *(
+            catalog.create(organizer(organization), event_input(venue=place, sessions=[session(0, 2)]))
+            for _ in range(4)
+        ),
         return_exceptions=True,
     )
     created = [r for r in results if isinstance(r, pb.Event)]
@@ -170,7 +182,8 @@ async def test_a_cancelled_event_frees_its_sessions_slots(catalog: Catalog) -> N
     place = venue()
     event = await catalog.create(owner, event_input(venue=place, sessions=[session(0, 2)]), publish=True)
     await catalog.call("CancelEvent", pb.CancelEventRequest(event_id=event.id, reason="Lluvia"), owner)
-    await catalog.create(organizer(), event_input(venue=place, sessions=[session(0, 2)]))
+    await catalog.create(organizer(owner.organization_id), event_input(venue=place, sessions=[session(0, 2)]))
+    await catalog.create(organizer(), event_input(venue=place, sessions=[session(0, 2)]), publish=True)
 
 
 async def test_an_organizer_of_another_organization_gets_not_found(catalog: Catalog) -> None:
@@ -485,8 +498,8 @@ async def test_gets_one_session_with_the_event_version_when_the_caller_may_see_i
 
 async def test_moving_an_event_to_a_busy_venue_is_a_conflict(catalog: Catalog) -> None:
     busy = venue()
-    await catalog.create(organizer(), event_input(venue=busy, sessions=[session(0, 2)]))
     owner = organizer()
+    await catalog.create(organizer(owner.organization_id), event_input(venue=busy, sessions=[session(0, 2)]))
     event = await catalog.create(owner, event_input(sessions=[session(1, 3)]))
     error = await rpc_error(
         catalog.call(
@@ -506,7 +519,7 @@ async def test_deleted_events_are_gone_and_free_their_slots(catalog: Catalog) ->
     await catalog.call("DeleteEvent", pb.DeleteEventRequest(event_id=event.id, expected_version=1), owner)
     error = await rpc_error(catalog.call("GetEvent", pb.GetEventRequest(event_id=event.id), owner))
     assert error.code() == grpc.StatusCode.NOT_FOUND
-    await catalog.create(organizer(), event_input(venue=place, sessions=[session(0, 2)]))
+    await catalog.create(owner, event_input(venue=place, sessions=[session(0, 2)]))
 
 
 async def test_the_organization_lists_its_events_a_page_at_a_time(catalog: Catalog) -> None:

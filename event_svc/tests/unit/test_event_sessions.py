@@ -1,6 +1,7 @@
 """Sessions: adding, changing, removing, their statuses bounded by the event's, and the overlap rule."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from catalog_factories import NOW, at, make_event, make_session
@@ -13,6 +14,7 @@ from event_svc.domain.errors import (
     SalesUnknown,
     SessionNotFound,
     SessionOverlap,
+    VenueSlotTaken,
 )
 from event_svc.domain.events import SessionChange, SessionChanged
 from event_svc.domain.model import SessionStatus
@@ -58,6 +60,20 @@ def test_a_session_overlapping_another_at_the_same_place_names_it() -> None:
     assert raised.value.conflicting_session_id == existing.id
     assert str(existing.id) in str(raised.value)
     assert len(event.sessions) == 1
+
+
+def test_only_sessions_out_of_draft_hold_their_slot_from_other_organizations() -> None:
+    event = make_event(sessions=(make_session(), make_session(starts_at=at(3), ends_at=at(5))))
+    assert [session.public for session in event.sessions] == [False, False]
+    event.publish(LATER)
+    event.update_session(event.sessions[1].id, SessionChanges(status="cancelled"), LATER)
+    assert [session.public for session in event.sessions] == [True, False]
+
+
+def test_a_slot_taken_by_another_organization_names_nothing_of_theirs() -> None:
+    taken = VenueSlotTaken(session_id=uuid.uuid4()).at("sessions.1")
+    assert str(taken) == "This time slot at the venue and place is already taken."
+    assert taken.field == "sessions.1"
 
 
 def test_moving_a_session_onto_another_is_refused_and_changes_nothing() -> None:

@@ -1,8 +1,11 @@
 """Tables of the catalog schema. All SQL of event_svc lives in adapters/.
 
 Timestamps are ``timestamptz`` in UTC; money is NUMERIC(12,2) with an ISO 4217 code beside it.
-Two sessions at the same venue and place never overlap in time, across events too: the exclusion
-constraint ``ex_sessions_no_overlap`` (btree_gist) enforces it race-free in PostgreSQL.
+Who holds a slot at a venue's place is enforced race-free in PostgreSQL by two exclusion constraints
+(btree_gist, migration 0008, ADR 0014): ``ex_sessions_organization_slot`` keeps one organization's
+active sessions (drafts included) from overlapping, and ``ex_sessions_public_slot`` keeps public
+sessions (out of draft) of every organization from overlapping. Drafts of two organizations may
+overlap; the first to be published takes the slot.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -22,6 +26,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     column,
     func,
     table,
@@ -35,7 +40,9 @@ from taquilla_runtime.messaging.outbox import outbox_table
 metadata = MetaData(schema=SCHEMA)
 outbox = outbox_table(metadata)
 
-OVERLAP_CONSTRAINT = "ex_sessions_no_overlap"
+ORGANIZATION_SLOT_CONSTRAINT = "ex_sessions_organization_slot"
+PUBLIC_SLOT_CONSTRAINT = "ex_sessions_public_slot"
+SLOT_CONSTRAINTS = frozenset({ORGANIZATION_SLOT_CONSTRAINT, PUBLIC_SLOT_CONSTRAINT})
 TIMESTAMP = DateTime(timezone=True)
 
 events = Table(
@@ -85,6 +92,8 @@ events = Table(
         name="ck_events_category",
     ),
     CheckConstraint("version > 0", name="ck_events_version"),
+    # The target of sessions' (event_id, organization_id) foreign key (migration 0008).
+    UniqueConstraint("id", "organization_id", name="uq_events_id_organization"),
 )
 Index(
     "ix_events_organization_starts",
@@ -131,6 +140,9 @@ sessions = Table(
     # Folded (case, accents, spaces) copies of the venue and place, compared by the overlap rule.
     Column("venue_key", Text, nullable=False),
     Column("place_key", Text, nullable=False),
+    # The event's organization, copied for the per-organization exclusion constraint (which cannot
+    # look at another table); the composite foreign key keeps the copy equal to the event's.
+    Column("organization_id", UUID(as_uuid=True), nullable=False),
     Column("capacity_override", Integer, nullable=True),
     Column("resources", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("status", Text, nullable=False),
@@ -146,13 +158,31 @@ sessions = Table(
         "'suspended')",
         name="ck_sessions_status",
     ),
+    ForeignKeyConstraint(
+        ["event_id", "organization_id"],
+        ["events.id", "events.organization_id"],
+        name="fk_sessions_event_organization",
+        onupdate="CASCADE",
+        ondelete="CASCADE",
+    ),
+    # Within one organization: no two active sessions overlap, drafts included.
+    ExcludeConstraint(
+        (Column("organization_id"), "="),
+        (Column("venue_key"), "="),
+        (Column("place_key"), "="),
+        (func.tstzrange(Column("starts_at"), Column("ends_at")), "&&"),
+        name=ORGANIZATION_SLOT_CONSTRAINT,
+        using="gist",
+        where=text("deleted_at IS NULL AND status <> 'cancelled'"),
+    ),
+    # Across organizations: only public sessions (out of draft, not cancelled) hold the slot.
     ExcludeConstraint(
         (Column("venue_key"), "="),
         (Column("place_key"), "="),
         (func.tstzrange(Column("starts_at"), Column("ends_at")), "&&"),
-        name=OVERLAP_CONSTRAINT,
+        name=PUBLIC_SLOT_CONSTRAINT,
         using="gist",
-        where=text("deleted_at IS NULL AND status <> 'cancelled'"),
+        where=text("deleted_at IS NULL AND status NOT IN ('draft', 'cancelled')"),
     ),
 )
 Index("ix_sessions_event", sessions.c.event_id, sessions.c.starts_at)

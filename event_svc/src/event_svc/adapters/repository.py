@@ -1,8 +1,9 @@
 """Events, zones, sessions, inventory and idempotency keys in PostgreSQL (SQLAlchemy Core).
 
 The repository remembers the rows it loaded, so :meth:`SqlEventRepository.save` writes only what
-changed. Each session write runs in a savepoint: when the overlap constraint rejects it, the
-conflicting session is looked up (it is committed by then, or ours) and reported by id.
+changed. Each session write runs in a savepoint: when a slot constraint rejects it, the
+conflicting session is looked up (it is committed by then, or ours). One of the event's own
+organization is reported by id and times; one of another organization only as a taken slot.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from event_svc.adapters.orm import (
-    OVERLAP_CONSTRAINT,
+    SLOT_CONSTRAINTS,
     events,
     idempotency_keys,
     session_zones,
@@ -28,7 +29,7 @@ from event_svc.adapters.orm import (
     zones,
 )
 from event_svc.application.ports import EventRepository, IdempotencyStore, StoredResponse
-from event_svc.domain.errors import SessionOverlap, StaleVersion
+from event_svc.domain.errors import SessionOverlap, StaleVersion, VenueConflict, VenueSlotTaken
 from event_svc.domain.model import Category, Event, EventStatus, SaleSettings, Session, SessionStatus, Zone
 from event_svc.domain.values import Money, Venue, utc_iso
 
@@ -196,23 +197,22 @@ class SqlEventRepository(EventRepository):
                     await self._connection.execute(statement)
                 return
             except IntegrityError as error:
-                if _constraint_of(error) != OVERLAP_CONSTRAINT:
+                if _constraint_of(error) not in SLOT_CONSTRAINTS:
                     raise
                 overlap = await self._overlap(event, session)
                 if overlap is not None:
                     raise overlap from None
                 # The conflicting session went away between the two statements: try once more.
-        raise SessionOverlap(
-            session_id=session.id,
-            conflicting_session_id=uuid.UUID(int=0),
-            conflicting_starts_at=utc_iso(session.starts_at),
-            conflicting_ends_at=utc_iso(session.ends_at),
-        )
+        raise VenueSlotTaken(session_id=session.id)
 
-    async def _overlap(self, event: Event, session: Session) -> SessionOverlap | None:
+    async def _overlap(self, event: Event, session: Session) -> VenueConflict | None:
+        """The session ``session`` collides with, as the slot constraints see it: any active one of
+        its organization, or (when both are public) one of another organization, ours first."""
+        ours = sessions.c.organization_id == event.organization_id
+        rivals = or_(ours, sessions.c.status != SessionStatus.DRAFT.value) if session.public else ours
         clash = (
             await self._connection.execute(
-                select(sessions.c.id, sessions.c.starts_at, sessions.c.ends_at)
+                select(sessions.c.id, sessions.c.starts_at, sessions.c.ends_at, sessions.c.organization_id)
                 .where(
                     sessions.c.venue_key == event.venue.key,
                     sessions.c.place_key == session.place_key,
@@ -222,13 +222,17 @@ class SqlEventRepository(EventRepository):
                     func.tstzrange(sessions.c.starts_at, sessions.c.ends_at).op("&&")(
                         func.tstzrange(session.starts_at, session.ends_at)
                     ),
+                    rivals,
                 )
-                .order_by(sessions.c.starts_at)
+                .order_by(sessions.c.organization_id != event.organization_id, sessions.c.starts_at)
                 .limit(1)
             )
         ).one_or_none()
         if clash is None:
             return None
+        if clash.organization_id != event.organization_id:
+            # Another organization's session: its id, event and times are not ours to tell.
+            return VenueSlotTaken(session_id=session.id)
         return SessionOverlap(
             session_id=session.id,
             conflicting_session_id=clash.id,
@@ -377,6 +381,7 @@ def _session_row(event: Event, session: Session) -> dict[str, Any]:
         "place": session.place,
         "venue_key": event.venue.key,
         "place_key": session.place_key,
+        "organization_id": event.organization_id,
         "capacity_override": session.capacity_override,
         "resources": list(session.resources),
         "status": session.status.value,

@@ -42,8 +42,8 @@ from event_svc.domain.errors import (
     InvalidInput,
     InvalidTransition,
     SessionNotFound,
-    SessionOverlap,
     Unauthenticated,
+    VenueConflict,
 )
 from event_svc.domain.events import DomainEvent
 from event_svc.domain.model import Event, EventStatus, Session
@@ -91,7 +91,7 @@ async def create_event(
             event.publish(now)
         try:
             await uow.events.add(event)
-        except SessionOverlap as overlap:
+        except VenueConflict as overlap:
             raise _attribute(overlap, event) from None
         await uow.outbox.add(_drain(event), correlation_id=cmd.correlation_id)
         response = encode(event)
@@ -168,7 +168,7 @@ async def batch_create_events(
             for index, event in enumerate(created):
                 try:
                     await uow.events.add(event)
-                except SessionOverlap as overlap:
+                except VenueConflict as overlap:
                     clash = _attribute(overlap, event)
                     problem = FieldProblem(clash.field, str(clash))
                     rejected[index] = BatchItemOutcome(index, BatchItemStatus.CONFLICT, problems=(problem,))
@@ -330,11 +330,16 @@ async def feature_event(cmd: FeatureEvent, uow: UnitOfWork, clock: Clock = syste
 
 
 async def publish_event(cmd: PublishEvent, uow: UnitOfWork, clock: Clock = system_clock) -> Event:
+    """draft → published. Publishing is when the sessions take their slots at the venue from every
+    organization (ADR 0014): one that overlaps another organization's public session is refused."""
     now = clock()
     async with uow:
         event = await _load_for_change(uow, cmd.actor, cmd.event_id, cmd.expected_version)
         event.publish(now)
-        await _save(uow, event, cmd.correlation_id)
+        try:
+            await _save(uow, event, cmd.correlation_id)
+        except VenueConflict as overlap:
+            raise _attribute(overlap, event) from None
     return event
 
 
@@ -383,7 +388,12 @@ async def update_session(
     async with uow:
         event = await _load_for_change(uow, cmd.actor, cmd.event_id, cmd.expected_version)
         session = event.update_session(cmd.session_id, cmd.changes, now)
-        await _save(uow, event, cmd.correlation_id, overlap_field="starts_at")
+        # Only a new status clashes by itself: a draft that opens takes its slot from everyone.
+        moved = any(
+            value is not None for value in (cmd.changes.starts_at, cmd.changes.ends_at, cmd.changes.place)
+        )
+        field = "status" if cmd.changes.status and not moved else "starts_at"
+        await _save(uow, event, cmd.correlation_id, overlap_field=field)
     return event, session
 
 
@@ -439,7 +449,7 @@ async def _save(
     if event.events:
         try:
             await uow.events.save(event)
-        except SessionOverlap as overlap:
+        except VenueConflict as overlap:
             raise overlap.at(overlap_field) from None
         await uow.outbox.add(_drain(event), correlation_id=correlation_id)
     if commit:
@@ -452,7 +462,7 @@ def _drain(event: Event) -> list[DomainEvent]:
     return pending
 
 
-def _attribute(overlap: SessionOverlap, event: Event) -> SessionOverlap:
+def _attribute(overlap: VenueConflict, event: Event) -> VenueConflict:
     """Names the request field of a new event's session that clashed (``sessions.2``)."""
     index = next((i for i, s in enumerate(event.sessions) if s.id == overlap.session_id), None)
     return overlap.at(f"sessions.{index}" if index is not None else "sessions")

@@ -19,7 +19,7 @@ class EventRepository(abc.ABC):
 
     @abc.abstractmethod
     async def add(self, event: Event) -> None:
-        """Stores a new event; raises SessionOverlap when a session clashes with another event's."""
+        """Stores a new event; raises VenueConflict when a session clashes with another event's."""
 
     @abc.abstractmethod
     async def get(self, event_id: uuid.UUID, *, for_update: bool = False) -> Event | None:
@@ -27,7 +27,7 @@ class EventRepository(abc.ABC):
 
     @abc.abstractmethod
     async def save(self, event: Event) -> None:
-        """Writes back an event loaded ``for_update``; raises SessionOverlap like :meth:`add`."""
+        """Writes back an event loaded ``for_update``; raises VenueConflict like :meth:`add`."""
 
     @abc.abstractmethod
     async def mark_sold_out(self, session_id: uuid.UUID, zone_id: uuid.UUID, sold_out: bool) -> bool:

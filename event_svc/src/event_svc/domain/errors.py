@@ -70,8 +70,26 @@ class InvalidTransition(CatalogError):
     """The event's or session's status does not allow this change now."""
 
 
-class SessionOverlap(CatalogError):
-    """Two sessions at the same venue and place would overlap in time (across events too)."""
+class VenueConflict(CatalogError):
+    """The session would overlap another at the same venue and place, in this event or another.
+
+    Which sessions keep each other out (ADR 0014): any two of one organization that are not
+    cancelled, drafts included; of two organizations, only two public ones (out of draft).
+    ``field`` names the request field that caused it, once the handler knows.
+    """
+
+    def __init__(self, message: str, *, session_id: uuid.UUID, field: str = "") -> None:
+        super().__init__(message)
+        self.session_id = session_id
+        self.field = field
+
+    def at(self, field: str) -> VenueConflict:
+        """The same conflict, attributed to the request field that caused it."""
+        raise NotImplementedError
+
+
+class SessionOverlap(VenueConflict):
+    """The other session is the organization's own: the error names it and its times."""
 
     def __init__(
         self,
@@ -84,16 +102,15 @@ class SessionOverlap(CatalogError):
     ) -> None:
         super().__init__(
             f"The session overlaps session {conflicting_session_id} "
-            f"({conflicting_starts_at} to {conflicting_ends_at}) at the same venue and place."
+            f"({conflicting_starts_at} to {conflicting_ends_at}) at the same venue and place.",
+            session_id=session_id,
+            field=field,
         )
-        self.session_id = session_id
         self.conflicting_session_id = conflicting_session_id
         self.conflicting_starts_at = conflicting_starts_at
         self.conflicting_ends_at = conflicting_ends_at
-        self.field = field
 
     def at(self, field: str) -> SessionOverlap:
-        """The same conflict, attributed to the request field that caused it."""
         return SessionOverlap(
             session_id=self.session_id,
             conflicting_session_id=self.conflicting_session_id,
@@ -101,6 +118,19 @@ class SessionOverlap(CatalogError):
             conflicting_ends_at=self.conflicting_ends_at,
             field=field,
         )
+
+
+class VenueSlotTaken(VenueConflict):
+    """Another organization's public session holds the slot. Nothing of it is said (not its id,
+    event, name or times): another organization's schedule is theirs to publish, not ours."""
+
+    def __init__(self, *, session_id: uuid.UUID, field: str = "") -> None:
+        super().__init__(
+            "This time slot at the venue and place is already taken.", session_id=session_id, field=field
+        )
+
+    def at(self, field: str) -> VenueSlotTaken:
+        return VenueSlotTaken(session_id=self.session_id, field=field)
 
 
 class IdempotencyKeyReused(CatalogError):

@@ -168,6 +168,13 @@ class Session:
         return not self.removed and self.status is not SessionStatus.CANCELLED
 
     @property
+    def public(self) -> bool:
+        """Out of draft and active: anyone sees it, and it holds its slot at the venue against every
+        organization. A draft holds its slot against its own organization's sessions only, so
+        another organization cannot squat a venue with drafts, nor learn of them (ADR 0014)."""
+        return self.active and self.status is not SessionStatus.DRAFT
+
+    @property
     def place_key(self) -> str:
         return fold(self.place)
 

@@ -25,9 +25,9 @@ from event_svc.domain.errors import (
     PlacesTaken,
     SalesUnknown,
     SessionNotFound,
-    SessionOverlap,
     StaleVersion,
     Unauthenticated,
+    VenueConflict,
 )
 from event_svc.domain.model import Event, Session
 from event_svc.entrypoints import protobuf as convert
@@ -58,7 +58,7 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
             case InvalidInput(problems=problems, message=message):
                 errors = [FieldError(problem.field, problem.message) for problem in problems]
                 await abort_with_field_errors(context, errors, detail=message)
-            case SessionOverlap(field=field):
+            case VenueConflict(field=field):
                 await abort_with_field_errors(
                     context,
                     [FieldError(field or "sessions", str(exc))],
