@@ -150,7 +150,13 @@ export function ReservationCard({
           </p>
           <button type="button" className={buttonClass.danger} disabled={releasing} onClick={() => void release()}>
             {releasing ? t.reservations.releasing : t.reservations.release}
-            {releaseSuffix ? <span className="sr-only"> ({releaseSuffix})</span> : null}
+            {/* The space stays outside the hidden span: name computations that trim an inline element's text keep it. */}
+            {releaseSuffix ? (
+              <>
+                {' '}
+                <span className="sr-only">({releaseSuffix})</span>
+              </>
+            ) : null}
           </button>
         </div>
       ) : null}
