@@ -237,7 +237,7 @@ function WaitingRoom({ event }: { event: CatalogEvent }) {
       <div role="status" className="sr-only">
         {announcement}
       </div>
-      <div className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">{body}</div>
+      <div className="rounded-lg border border-slate-200 bg-white p-5 shadow-xs">{body}</div>
     </div>
   );
 }

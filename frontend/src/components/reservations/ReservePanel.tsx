@@ -290,7 +290,7 @@ export function ReservePanel({
             return (
               <label
                 key={session.id}
-                className="flex cursor-pointer flex-wrap items-center gap-3 rounded-md border border-slate-200 bg-white px-3 py-2 has-[:checked]:border-brand-700 has-[:checked]:ring-1 has-[:checked]:ring-brand-700"
+                className="flex cursor-pointer flex-wrap items-center gap-3 rounded-md border border-slate-200 bg-white px-3 py-2 has-checked:border-brand-700 has-checked:ring-1 has-checked:ring-brand-700"
               >
                 <input
                   type="radio"
