@@ -15,9 +15,9 @@ import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 /** The search issue may not have shipped: these mean "not there (yet)", not "broken". */
-export const SEARCH_UNAVAILABLE = new Set([404, 405, 501]);
-export const MIN_QUERY_LENGTH = 3;
-export const DEBOUNCE_MS = 300;
+const SEARCH_UNAVAILABLE = new Set([404, 405, 501]);
+const MIN_QUERY_LENGTH = 3;
+const DEBOUNCE_MS = 300;
 const SORTS: EventSort[] = ['date', 'relevance', 'price'];
 
 function EventTile({ event }: { event: CatalogEvent }) {

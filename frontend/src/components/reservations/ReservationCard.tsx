@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useEffectEvent, useId, useRef, useState, type ReactNode } from 'react';
 
 import { isApiError } from '@/api/client';
 import { queryKeys } from '@/api/queryKeys';
@@ -77,8 +77,15 @@ export function ReservationCard({
   const status: ReservationStatus = releasedAt !== null ? 'released' : running && left === 0 ? 'expired' : reservation.status;
   const held = status === 'held';
   const wasHeld = useRef(held);
-  const onEndedRef = useRef(onEnded);
-  onEndedRef.current = onEnded;
+  // Reads the latest onEnded without making the effect below run again when it changes.
+  const ended = useEffectEvent((endedAs: ReservationStatus) => {
+    if (onEnded) {
+      onEnded(endedAs);
+    } else if (document.activeElement === null || document.activeElement === document.body) {
+      // The release button is gone: keep keyboard users here rather than at the top of the page.
+      headingRef.current?.focus();
+    }
+  });
 
   useEffect(() => {
     if (autoFocus) headingRef.current?.focus();
@@ -89,12 +96,7 @@ export function ReservationCard({
     wasHeld.current = false;
     void queryClient.invalidateQueries({ queryKey: queryKeys.availability(reservation.eventId) });
     void queryClient.invalidateQueries({ queryKey: queryKeys.reservations.all });
-    if (onEndedRef.current) {
-      onEndedRef.current(status);
-    } else if (document.activeElement === null || document.activeElement === document.body) {
-      // The release button is gone: keep keyboard users here rather than at the top of the page.
-      headingRef.current?.focus();
-    }
+    ended(status);
   }, [held, status, queryClient, reservation.eventId]);
 
   const release = async () => {
