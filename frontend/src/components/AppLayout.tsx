@@ -23,12 +23,12 @@ export function AppLayout() {
     <div className="flex min-h-screen flex-col bg-slate-50 text-slate-900">
       <a
         href="#main"
-        className="sr-only z-50 rounded-md bg-white px-4 py-2 font-medium text-brand-800 shadow focus:not-sr-only focus:fixed focus:left-4 focus:top-4"
+        className="sr-only z-50 rounded-md bg-white px-4 py-2 font-medium text-brand-800 shadow-sm focus:not-sr-only focus:fixed focus:left-4 focus:top-4"
       >
         {t.a11y.skipToContent}
       </a>
       <Header />
-      <main id="main" ref={mainRef} tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 outline-none sm:px-6">
+      <main id="main" ref={mainRef} tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 outline-hidden sm:px-6">
         <Outlet />
       </main>
       <Footer />

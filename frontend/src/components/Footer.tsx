@@ -11,13 +11,13 @@ export function Footer() {
         <nav aria-label={t.a11y.footerNav}>
           <ul className="flex gap-4">
             <li>
-              <Link to="/status" className="rounded underline-offset-4 hover:underline">
+              <Link to="/status" className="rounded-sm underline-offset-4 hover:underline">
                 {t.footer.status}
               </Link>
             </li>
             <li>
               {/* Served by the edge (proxied), so a full page load rather than a client-side route. */}
-              <a href="/docs" className="rounded underline-offset-4 hover:underline">
+              <a href="/docs" className="rounded-sm underline-offset-4 hover:underline">
                 {t.footer.apiDocs}
               </a>
             </li>

@@ -16,7 +16,7 @@ export function LanguageSwitcher() {
             aria-pressed={active}
             onClick={() => setLocale(option)}
             className={cn(
-              'rounded px-2.5 py-1 text-sm font-medium transition-colors',
+              'rounded-sm px-2.5 py-1 text-sm font-medium transition-colors',
               active ? 'bg-brand-700 text-white' : 'text-slate-700 hover:bg-slate-100',
             )}
           >

@@ -68,7 +68,7 @@ export function RouteErrorBoundary() {
       {details && import.meta.env.DEV ? (
         <details className="mt-8 text-left text-sm text-slate-500">
           <summary className="cursor-pointer">{t.error.details}</summary>
-          <pre className="mt-2 overflow-auto whitespace-pre-wrap rounded bg-slate-100 p-3">{details}</pre>
+          <pre className="mt-2 overflow-auto whitespace-pre-wrap rounded-sm bg-slate-100 p-3">{details}</pre>
         </details>
       ) : null}
     </section>

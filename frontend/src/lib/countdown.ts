@@ -1,15 +1,61 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useState, useSyncExternalStore } from 'react';
 
-/** Date.now(), refreshed every `intervalMs` while `active`. */
+/** The clock as an external store: the time it last read, read again on `refresh`. */
+function createClock() {
+  let now = Date.now();
+  return {
+    read: () => now,
+    refresh: () => {
+      now = Date.now();
+    },
+  };
+}
+
+/**
+ * Date.now(), refreshed every `intervalMs` while `active` (and at once when it becomes active).
+ * While inactive the value stands still.
+ */
 export function useNow(active: boolean, intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return undefined;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [active, intervalMs]);
-  return now;
+  const [clock] = useState(createClock);
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      if (!active) return () => {};
+      const tick = () => {
+        clock.refresh();
+        onChange();
+      };
+      tick();
+      const timer = setInterval(tick, intervalMs);
+      return () => clearInterval(timer);
+    },
+    [active, intervalMs, clock],
+  );
+  return useSyncExternalStore(subscribe, clock.read);
+}
+
+/** Longest delay setTimeout honours (about 24.8 days); longer waits are taken in steps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Whether the moment `at` (ms since the epoch) has come; a component re-renders once when it does. */
+export function useHasPassed(at: number | null): boolean {
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      if (at === null) return () => {};
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const wait = () => {
+        const left = at - Date.now();
+        if (left <= 0) {
+          onChange();
+          return;
+        }
+        timer = setTimeout(wait, Math.min(left, MAX_TIMEOUT_MS));
+      };
+      wait();
+      return () => clearTimeout(timer);
+    },
+    [at],
+  );
+  return useSyncExternalStore(subscribe, () => at !== null && Date.now() >= at);
 }
 
 /** Whole seconds until `deadline` (ISO date-time), never below 0; rounded up so 0 means "over". */

@@ -7,6 +7,7 @@ import { ApiError } from '@/api/client';
 import { TextField } from '@/components/form/fields';
 import { toast, useToastStore } from '@/store/toasts';
 
+import { useHasPassed, useNow } from './countdown';
 import { serverFieldErrors, useFocusFirstError } from './forms';
 import { loginPath, safeNext } from './navigation';
 import { useDebouncedValue } from './useDebouncedValue';
@@ -47,6 +48,58 @@ describe('useDebouncedValue', () => {
         vi.advanceTimersByTime(100);
       });
       expect(result.current).toBe('abc');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('clock hooks', () => {
+  it('useNow ticks while active, stands still otherwise, and reads the time again when it starts', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { result, rerender } = renderHook(({ active }) => useNow(active), { initialProps: { active: false } });
+      expect(result.current).toBe(1_000_000);
+      act(() => {
+        vi.advanceTimersByTime(5_000);
+      });
+      expect(result.current).toBe(1_000_000);
+      rerender({ active: true });
+      expect(result.current).toBe(1_005_000);
+      act(() => {
+        vi.advanceTimersByTime(1_000);
+      });
+      expect(result.current).toBe(1_006_000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('useHasPassed turns true once, at the moment', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { result, rerender } = renderHook<boolean, { at: number | null }>(({ at }) => useHasPassed(at), { initialProps: { at: 1_003_000 } });
+      expect(result.current).toBe(false);
+      act(() => {
+        vi.advanceTimersByTime(2_999);
+      });
+      expect(result.current).toBe(false);
+      act(() => {
+        vi.advanceTimersByTime(1);
+      });
+      expect(result.current).toBe(true);
+      rerender({ at: null });
+      expect(result.current).toBe(false);
+      // Beyond what one setTimeout can wait (about 24.8 days).
+      rerender({ at: Date.now() + 30 * 86_400_000 });
+      act(() => {
+        vi.advanceTimersByTime(29 * 86_400_000);
+      });
+      expect(result.current).toBe(false);
+      act(() => {
+        vi.advanceTimersByTime(86_400_000);
+      });
+      expect(result.current).toBe(true);
     } finally {
       vi.useRealTimers();
     }

@@ -31,10 +31,13 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
   const [errors, setErrors] = useState<{ role?: string; organization_id?: string }>({});
   const [busy, setBusy] = useState<'role' | 'active' | null>(null);
 
-  useEffect(() => {
+  // When the saved user changes (after a save, a refetch), the form starts again from it.
+  const [shown, setShown] = useState({ role: user.role, organizationId: user.organizationId });
+  if (shown.role !== user.role || shown.organizationId !== user.organizationId) {
+    setShown({ role: user.role, organizationId: user.organizationId });
     setRole(user.role);
     setOrganizationId(user.organizationId ?? '');
-  }, [user.role, user.organizationId]);
+  }
 
   const dirty = role !== user.role || organizationId.trim() !== (user.organizationId ?? '');
   const showOrganization = NEEDS_ORGANIZATION.includes(role) || organizationId !== '';

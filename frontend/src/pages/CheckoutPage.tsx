@@ -199,7 +199,7 @@ function CheckoutForm({ reservation }: { reservation: Reservation }) {
           {submitting || leaving ? t.checkout.submitting : t.checkout.submit(total)}
         </button>
       </form>
-      <aside aria-labelledby="checkout-summary-title" className="space-y-4 self-start rounded-lg border border-brand-200 bg-white p-5 shadow-sm">
+      <aside aria-labelledby="checkout-summary-title" className="space-y-4 self-start rounded-lg border border-brand-200 bg-white p-5 shadow-xs">
         <h2 id="checkout-summary-title" className="text-lg font-semibold text-slate-900">
           {t.checkout.summary}
         </h2>

@@ -14,6 +14,7 @@ import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { sessionAvailability } from '@/lib/availability';
 import { formatMoney } from '@/lib/format';
+import { useHasPassed } from '@/lib/countdown';
 import { useAvailability } from '@/lib/useAvailability';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useEventDates } from '@/lib/useEventDates';
@@ -98,7 +99,8 @@ function SaleFacts({ event, long }: { event: CatalogEvent; long: (iso: string) =
 function QueueEntryPoint({ event, long }: { event: CatalogEvent; long: (iso: string) => string }) {
   const { t } = useI18n();
   const opensAt = roomOpensAt(event.sales?.onSaleAt);
-  const open = opensAt === null || opensAt <= Date.now();
+  const opened = useHasPassed(opensAt);
+  const open = opensAt === null || opened;
   const returning = storedQueueId(event.id) !== null;
   return (
     <div className="space-y-3 rounded-lg border border-brand-200 bg-brand-50 p-5">

@@ -60,7 +60,7 @@ const fieldId = (key: string) => `ef-${key.replace(/\./g, '-')}`;
 
 function Fieldset({ legend, lead, children }: { legend: string; lead?: ReactNode; children: ReactNode }) {
   return (
-    <fieldset className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+    <fieldset className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 shadow-xs">
       <legend className="px-1 text-lg font-semibold text-slate-900">{legend}</legend>
       {lead ? <p className="-mt-2 text-sm text-slate-600">{lead}</p> : null}
       {children}

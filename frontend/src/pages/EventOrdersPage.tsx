@@ -94,10 +94,13 @@ export function EventOrdersPage() {
                 {orders.map((order) => (
                   <tr key={order.id} data-order={order.id}>
                     <th scope="row" className="px-4 py-3 font-mono font-medium">
-                      <Link to={`/orders/${encodeURIComponent(order.id)}`} className={buttonClass.link} title={order.id}>
-                        <span className="sr-only">{t.eventOrders.colOrder} </span>
+                      <Link
+                        to={`/orders/${encodeURIComponent(order.id)}`}
+                        className={buttonClass.link}
+                        title={order.id}
+                        aria-label={`${t.eventOrders.colOrder} ${order.id}`}
+                      >
                         {order.id.slice(0, 8)}
-                        <span className="sr-only">{order.id.slice(8)}</span>
                       </Link>
                     </th>
                     <td className="px-4 py-3">

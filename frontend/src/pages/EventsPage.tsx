@@ -15,9 +15,9 @@ import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 /** The search issue may not have shipped: these mean "not there (yet)", not "broken". */
-export const SEARCH_UNAVAILABLE = new Set([404, 405, 501]);
-export const MIN_QUERY_LENGTH = 3;
-export const DEBOUNCE_MS = 300;
+const SEARCH_UNAVAILABLE = new Set([404, 405, 501]);
+const MIN_QUERY_LENGTH = 3;
+const DEBOUNCE_MS = 300;
 const SORTS: EventSort[] = ['date', 'relevance', 'price'];
 
 function EventTile({ event }: { event: CatalogEvent }) {
@@ -25,7 +25,7 @@ function EventTile({ event }: { event: CatalogEvent }) {
   const place = [event.venue.name, event.venue.city].filter(Boolean).join(', ');
   return (
     <li>
-      <article className="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
+      <article className="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs">
         {event.imageUrl ? <img src={event.imageUrl} alt="" className="h-36 w-full object-cover" loading="lazy" /> : null}
         <div className="flex flex-1 flex-col gap-2 p-4">
           {event.category ? (
@@ -201,7 +201,7 @@ export function EventsPage() {
           <label className="flex items-center gap-2 self-end pb-2 text-sm text-slate-800">
             <input
               type="checkbox"
-              className="h-4 w-4 rounded border-slate-300"
+              className="h-4 w-4 rounded-sm border-slate-300"
               checked={search.available}
               onChange={(e) => update('available', e.target.checked ? 'true' : null)}
             />

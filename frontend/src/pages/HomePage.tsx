@@ -20,7 +20,7 @@ function EventCard({ event }: { event: CatalogEvent }) {
   const place = [event.venue.name, event.venue.city].filter(Boolean).join(', ');
   return (
     <li>
-      <article className="h-full rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <article className="h-full rounded-lg border border-slate-200 bg-white p-4 shadow-xs">
         <h3 className="text-lg font-semibold text-slate-900">
           <Link to={`/events/${encodeURIComponent(event.id)}`} className="hover:underline">
             {event.name}
@@ -141,7 +141,7 @@ export function HomePage() {
 
   return (
     <div className="space-y-12">
-      <section aria-labelledby="hero-title" className="rounded-2xl bg-gradient-to-br from-brand-700 to-brand-900 px-6 py-14 text-white sm:px-12">
+      <section aria-labelledby="hero-title" className="rounded-2xl bg-linear-to-br from-brand-700 to-brand-900 px-6 py-14 text-white sm:px-12">
         <p className="text-sm font-semibold uppercase tracking-wider text-brand-100">{t.app.tagline}</p>
         <h1 id="hero-title" className="mt-2 max-w-2xl text-3xl font-extrabold sm:text-5xl">
           {t.home.heroTitle}

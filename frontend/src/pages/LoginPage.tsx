@@ -68,7 +68,7 @@ export function LoginPage() {
         {t.auth.loginTitle}
       </h1>
       <p className="mt-2 text-slate-600">{t.auth.loginLead}</p>
-      <form ref={formRef} noValidate onSubmit={(e) => void onSubmit(e)} className="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+      <form ref={formRef} noValidate onSubmit={(e) => void onSubmit(e)} className="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-xs">
         <FormAlert>{formError}</FormAlert>
         <TextField
           label={t.auth.email}

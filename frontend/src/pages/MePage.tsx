@@ -145,7 +145,7 @@ export function MePage() {
   return (
     <div className="mx-auto max-w-4xl space-y-10">
       <h1 className="text-3xl font-bold text-slate-900">{t.me.title}</h1>
-      <section aria-labelledby="profile-title" className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+      <section aria-labelledby="profile-title" className="rounded-lg border border-slate-200 bg-white p-6 shadow-xs">
         <h2 id="profile-title" className="mb-4 text-xl font-semibold text-slate-900">
           {t.me.profile}
         </h2>

@@ -17,7 +17,7 @@ function OrderRow({ order }: { order: Order }) {
   const headingId = useId();
   const refunded = Number(order.refunded.amount) > 0;
   return (
-    <article aria-labelledby={headingId} data-order={order.id} className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+    <article aria-labelledby={headingId} data-order={order.id} className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 shadow-xs">
       <div className="flex flex-wrap items-start justify-between gap-2">
         <h2 id={headingId} className="text-lg font-semibold text-slate-900">
           {order.eventName}
@@ -40,7 +40,7 @@ function OrderRow({ order }: { order: Order }) {
         </p>
         <Link to={`/orders/${encodeURIComponent(order.id)}`} className={buttonClass.secondary}>
           {t.orders.view}
-          <span className="sr-only"> ({order.eventName})</span>
+          {' '}<span className="sr-only">({order.eventName})</span>
         </Link>
       </div>
     </article>

@@ -54,7 +54,7 @@ export function MyTicketsPage() {
                   footer={
                     <Link to={`/orders/${encodeURIComponent(ticket.orderId)}`} className={buttonClass.link}>
                       {t.tickets.viewOrder}
-                      <span className="sr-only"> ({ticket.eventName}, {ticket.zoneName})</span>
+                      {' '}<span className="sr-only">({ticket.eventName}, {ticket.zoneName})</span>
                     </Link>
                   }
                 />

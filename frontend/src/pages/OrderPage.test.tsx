@@ -73,7 +73,7 @@ describe('OrderPage', () => {
     const vip = await within(tickets).findByRole('article', { name: 'Entrada 3 · VIP' });
     expect(within(vip).getByText('Válida')).toBeInTheDocument();
     const qr = await within(vip).findByRole('img', { name: 'Código QR de la entrada de VIP a nombre de Ana Gómez' });
-    expect(qr.getAttribute('src')).toMatch(/^blob:test\//);
+    expect(qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
     expect(await within(tickets).findAllByRole('img', { name: /^Código QR/ })).toHaveLength(3);
     // The QR was fetched with the bearer token and shown as an SVG image.
     const qrCall = fetchMock.mock.calls.find(([url]) => url === '/api/v1/tickets/t3/qr.svg');

@@ -157,7 +157,7 @@ function OrderDetails({ order }: { order: Order }) {
     <div className="space-y-8">
       <StatusPanel order={order} />
       {WITH_TICKETS.has(order.status) && order.ticketIds.length > 0 ? <Tickets order={order} /> : null}
-      <section aria-labelledby="order-summary-title" className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+      <section aria-labelledby="order-summary-title" className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 shadow-xs">
         <h2 id="order-summary-title" className="text-lg font-semibold text-slate-900">
           {t.orders.summary}
         </h2>

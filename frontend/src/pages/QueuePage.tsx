@@ -12,7 +12,7 @@ import { Notice } from '@/components/Notice';
 import { ReservePanel } from '@/components/reservations/ReservePanel';
 import { Spinner } from '@/components/Spinner';
 import { useI18n, type Messages } from '@/i18n';
-import { secondsLeft, useNow } from '@/lib/countdown';
+import { secondsLeft, useHasPassed, useNow } from '@/lib/countdown';
 import { useAvailability } from '@/lib/useAvailability';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useEventDates } from '@/lib/useEventDates';
@@ -99,9 +99,10 @@ function BeforeOnSale({ standing, long }: { standing: QueueStanding; long: (iso:
 function Waiting({ standing }: { standing: QueueStanding }) {
   const { t, locale } = useI18n();
   const position = standing.position ?? 0;
-  const first = useRef<number | null>(null);
-  if (first.current === null || position > first.current) first.current = position;
-  const start = Math.max(first.current, 1);
+  // The farthest place seen: progress is measured from there.
+  const [first, setFirst] = useState(position);
+  if (position > first) setFirst(position);
+  const start = Math.max(first, position, 1);
   return (
     <div className="space-y-4">
       <h2 className="text-xl font-semibold text-slate-900">{t.queue.waitingTitle}</h2>
@@ -169,6 +170,8 @@ function WaitingRoom({ event }: { event: CatalogEvent }) {
   const { long } = useEventDates(event);
   const hasRoom = event.sales?.waitingRoom === true;
   const standing = useQueueStanding(event.id, hasRoom);
+  const opensAt = roomOpensAt(event.sales?.onSaleAt);
+  const roomOpened = useHasPassed(opensAt);
   const announcement = useAnnouncement(standing.data, t);
   const eventPath = `/events/${encodeURIComponent(event.id)}`;
   const backToEvent = (
@@ -198,10 +201,9 @@ function WaitingRoom({ event }: { event: CatalogEvent }) {
       </>
     );
   } else if (standing.isError) {
-    const opensAt = roomOpensAt(event.sales?.onSaleAt);
     if (problemKind(standing.error) === PROBLEM_TYPES.noWaitingRoom) {
       body =
-        opensAt !== null && opensAt > Date.now() ? (
+        opensAt !== null && !roomOpened ? (
           <Notice title={t.queue.notOpenTitle} body={t.queue.notOpen(long(new Date(opensAt).toISOString()))}>
             {backToEvent}
           </Notice>
@@ -237,7 +239,7 @@ function WaitingRoom({ event }: { event: CatalogEvent }) {
       <div role="status" className="sr-only">
         {announcement}
       </div>
-      <div className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">{body}</div>
+      <div className="rounded-lg border border-slate-200 bg-white p-5 shadow-xs">{body}</div>
     </div>
   );
 }

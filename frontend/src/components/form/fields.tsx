@@ -21,7 +21,7 @@ interface FieldChrome {
 
 const controlClass = (invalid: boolean) =>
   cn(
-    'block w-full rounded-md border bg-white px-3 py-2 text-slate-900 shadow-sm placeholder:text-slate-400',
+    'block w-full rounded-md border bg-white px-3 py-2 text-slate-900 shadow-xs placeholder:text-slate-400',
     'disabled:cursor-not-allowed disabled:bg-slate-100 disabled:text-slate-500',
     invalid ? 'border-red-600 ring-1 ring-red-600' : 'border-slate-300',
   );

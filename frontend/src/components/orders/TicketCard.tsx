@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 
 import { fetchTicketQr, type Ticket } from '@/api/orders';
 import { queryKeys } from '@/api/queryKeys';
@@ -10,33 +10,23 @@ import { formatMoney } from '@/lib/format';
 
 import { TicketStatusBadge } from './OrderStatusBadge';
 
-/** An object URL for `blob` while the component shows it, revoked afterwards. */
-function useObjectUrl(blob: Blob | undefined): string | null {
-  const [url, setUrl] = useState<string | null>(null);
-  useEffect(() => {
-    if (!blob || typeof URL.createObjectURL !== 'function') return undefined;
-    const created = URL.createObjectURL(blob);
-    setUrl(created);
-    return () => {
-      URL.revokeObjectURL(created);
-      setUrl(null);
-    };
-  }, [blob]);
-  return url;
+/** The SVG as a data URL: nothing to revoke, and the same URL however often React mounts the image. */
+async function svgDataUrl(blob: Blob): Promise<string> {
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await blob.text())}`;
 }
 
 /**
  * The ticket's QR code. The SVG needs the bearer token, so it is fetched by the API client and shown
- * through an object URL in an <img> (an image never runs scripts, whatever the SVG holds).
+ * through a data URL in an <img> (an image never runs scripts, whatever the SVG holds).
  */
 export function TicketQr({ ticket }: { ticket: Ticket }) {
   const { t } = useI18n();
   const query = useQuery({
     queryKey: queryKeys.tickets.qr(ticket.id),
-    queryFn: ({ signal }) => fetchTicketQr(ticket.id, signal),
+    queryFn: async ({ signal }) => svgDataUrl(await fetchTicketQr(ticket.id, signal)),
     staleTime: Infinity,
   });
-  const url = useObjectUrl(query.data);
+  const url = query.data;
   if (query.isError) return <p className="text-sm text-red-800">{t.tickets.qrError}</p>;
   if (!url) return <Spinner label={t.tickets.qrLoading} size="sm" />;
   return (
@@ -72,7 +62,7 @@ export function TicketCard({
       aria-labelledby={headingId}
       data-ticket={ticket.id}
       className={cn(
-        'flex flex-wrap gap-5 rounded-lg border bg-white p-5 shadow-sm',
+        'flex flex-wrap gap-5 rounded-lg border bg-white p-5 shadow-xs',
         revoked ? 'border-red-200 bg-red-50/40' : 'border-slate-200',
       )}
     >

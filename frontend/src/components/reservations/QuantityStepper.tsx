@@ -67,7 +67,7 @@ export function QuantityStepper({
             set(Number.isNaN(typed) ? 0 : typed);
           }}
           className={cn(
-            'h-9 w-16 rounded-md border bg-white px-2 text-center text-slate-900 shadow-sm',
+            'h-9 w-16 rounded-md border bg-white px-2 text-center text-slate-900 shadow-xs',
             'disabled:cursor-not-allowed disabled:bg-slate-100 disabled:text-slate-500',
             error ? 'border-red-600 ring-1 ring-red-600' : 'border-slate-300',
           )}

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useEffectEvent, useId, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import { isApiError } from '@/api/client';
@@ -78,8 +78,15 @@ export function ReservationCard({
   const status: ReservationStatus = releasedAt !== null ? 'released' : running && left === 0 ? 'expired' : reservation.status;
   const held = status === 'held';
   const wasHeld = useRef(held);
-  const onEndedRef = useRef(onEnded);
-  onEndedRef.current = onEnded;
+  // Reads the latest onEnded without making the effect below run again when it changes.
+  const ended = useEffectEvent((endedAs: ReservationStatus) => {
+    if (onEnded) {
+      onEnded(endedAs);
+    } else if (document.activeElement === null || document.activeElement === document.body) {
+      // The release button is gone: keep keyboard users here rather than at the top of the page.
+      headingRef.current?.focus();
+    }
+  });
 
   useEffect(() => {
     if (autoFocus) headingRef.current?.focus();
@@ -90,12 +97,7 @@ export function ReservationCard({
     wasHeld.current = false;
     void queryClient.invalidateQueries({ queryKey: queryKeys.availability(reservation.eventId) });
     void queryClient.invalidateQueries({ queryKey: queryKeys.reservations.all });
-    if (onEndedRef.current) {
-      onEndedRef.current(status);
-    } else if (document.activeElement === null || document.activeElement === document.body) {
-      // The release button is gone: keep keyboard users here rather than at the top of the page.
-      headingRef.current?.focus();
-    }
+    ended(status);
   }, [held, status, queryClient, reservation.eventId]);
 
   const release = async () => {
@@ -117,10 +119,10 @@ export function ReservationCard({
     <article
       aria-labelledby={headingId}
       data-reservation={reservation.id}
-      className={cn('space-y-4 rounded-lg border bg-white p-5 shadow-sm', held ? 'border-brand-200' : 'border-slate-200')}
+      className={cn('space-y-4 rounded-lg border bg-white p-5 shadow-xs', held ? 'border-brand-200' : 'border-slate-200')}
     >
       <div className="flex flex-wrap items-start justify-between gap-2">
-        <Heading id={headingId} ref={headingRef} tabIndex={-1} className="text-lg font-semibold text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-700">
+        <Heading id={headingId} ref={headingRef} tabIndex={-1} className="text-lg font-semibold text-slate-900 focus:outline-hidden focus-visible:ring-2 focus-visible:ring-brand-700">
           {heading}
         </Heading>
         <ReservationStatusBadge status={status} />
@@ -152,11 +154,22 @@ export function ReservationCard({
           <div className="flex flex-wrap items-center gap-3">
             <button type="button" className={buttonClass.danger} disabled={releasing} onClick={() => void release()}>
               {releasing ? t.reservations.releasing : t.reservations.release}
-              {releaseSuffix ? <span className="sr-only"> ({releaseSuffix})</span> : null}
+              {/* The space stays outside the hidden span: name computations that trim an inline element's text keep it. */}
+              {releaseSuffix ? (
+                <>
+                  {' '}
+                  <span className="sr-only">({releaseSuffix})</span>
+                </>
+              ) : null}
             </button>
             <Link to={`/checkout/${encodeURIComponent(reservation.id)}`} className={buttonClass.primary}>
               {t.reservations.pay}
-              {releaseSuffix ? <span className="sr-only"> ({releaseSuffix})</span> : null}
+              {releaseSuffix ? (
+                <>
+                  {' '}
+                  <span className="sr-only">({releaseSuffix})</span>
+                </>
+              ) : null}
             </Link>
           </div>
         </div>

@@ -23,6 +23,7 @@ import { FormAlert } from '@/components/form/fields';
 import { Spinner } from '@/components/Spinner';
 import { useI18n, type Messages } from '@/i18n';
 import { isSelling, sessionAvailability, zoneLine } from '@/lib/availability';
+import { useHasPassed } from '@/lib/countdown';
 import { formatMoney } from '@/lib/format';
 import { useFocusFirstError } from '@/lib/forms';
 import { loginPath } from '@/lib/navigation';
@@ -149,20 +150,22 @@ export function ReservePanel({
   const [dismissed, setDismissed] = useState<string[]>([]);
   const [focusForm, setFocusForm] = useState(0);
 
-  // A hold made earlier (before a reload, in another tab) is shown again while it runs.
+  // A hold made earlier (before a reload, in another tab) is shown again while it runs: the ones
+  // still running when the list arrived.
   const heldQuery = useQuery({
     queryKey: queryKeys.reservations.held,
-    queryFn: ({ signal }) => fetchMyReservations(HELD, null, signal, 20),
+    queryFn: async ({ signal }) => {
+      const page = await fetchMyReservations(HELD, null, signal, 20);
+      const now = Date.now();
+      return page.items.filter((r) => r.status === 'held' && Date.parse(r.expiresAt) > now);
+    },
     enabled: user !== null,
     staleTime: 0,
     retry: false,
   });
-  const earlier = heldQuery.data?.items.find(
-    (r) => r.eventId === event.id && r.status === 'held' && Date.parse(r.expiresAt) > Date.now() && !dismissed.includes(r.id),
-  );
-  useEffect(() => {
-    if (hold === null && earlier) setHold(earlier);
-  }, [hold, earlier]);
+  const earlier = heldQuery.data?.find((r) => r.eventId === event.id && !dismissed.includes(r.id));
+  // Adopted once (while rendering, not in an effect): the card then stays until the buyer chooses again.
+  if (hold === null && earlier) setHold(earlier);
 
   useEffect(() => {
     if (focusForm > 0) formRef.current?.querySelector<HTMLElement>('input:not([disabled])')?.focus();
@@ -186,8 +189,9 @@ export function ReservePanel({
   // One note when every zone has the same per-order limit, else each stepper tells its own.
   const limits = new Set(rows.map((row) => row.limit));
   const sharedLimit = limits.size === 1 ? rows[0]?.limit : undefined;
+  const onSalePassed = useHasPassed(availability?.onSaleAt ? Date.parse(availability.onSaleAt) : null);
   const onSaleAt =
-    availability?.onSaleAt && Date.parse(availability.onSaleAt) > Date.now()
+    availability?.onSaleAt && !onSalePassed
       ? formatDateTime(availability.onSaleAt, { dateStyle: 'long', timeStyle: 'short', ...(event.timezone ? { timeZone: event.timezone } : {}) })
       : null;
   const explained = refusal ? explain(refusal, t, zoneOf, onSaleAt) : null;
@@ -290,7 +294,7 @@ export function ReservePanel({
             return (
               <label
                 key={session.id}
-                className="flex cursor-pointer flex-wrap items-center gap-3 rounded-md border border-slate-200 bg-white px-3 py-2 has-[:checked]:border-brand-700 has-[:checked]:ring-1 has-[:checked]:ring-brand-700"
+                className="flex cursor-pointer flex-wrap items-center gap-3 rounded-md border border-slate-200 bg-white px-3 py-2 has-checked:border-brand-700 has-checked:ring-1 has-checked:ring-brand-700"
               >
                 <input
                   type="radio"

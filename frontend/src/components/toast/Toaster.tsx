@@ -39,7 +39,7 @@ function ToastItem({ toast }: { toast: Toast }) {
       <button
         type="button"
         onClick={() => dismiss(toast.id)}
-        className="-m-1 rounded p-1 text-current opacity-70 hover:opacity-100"
+        className="-m-1 rounded-sm p-1 text-current opacity-70 hover:opacity-100"
         aria-label={t.a11y.dismiss}
       >
         <svg className="h-4 w-4" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
