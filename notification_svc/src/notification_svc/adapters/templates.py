@@ -27,7 +27,7 @@ class JinjaRenderer(Renderer):
         self._text = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined)  # noqa: S701 (plain text)
 
     def render(self, message_type: str, locale: str, context: dict[str, Any]) -> RenderedMessage:
-        language = locale.split("-")[0].lower() if locale else self._default
+        language = locale.split("-", maxsplit=1)[0].lower() if locale else self._default
         if language not in LOCALES:
             language = self._default
         name = str(context.get("event", {}).get("name", ""))

@@ -3,29 +3,29 @@
 isort:skip_file
 Ticketing context: sellable inventory per session and zone, and reservations (holds) against it."""
 
-import builtins
-import collections.abc
-import google.protobuf.descriptor
-import google.protobuf.internal.containers
-import google.protobuf.internal.enum_type_wrapper
-import google.protobuf.message
-import google.protobuf.timestamp_pb2
+from collections import abc as _abc
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+import builtins as _builtins
 import sys
-import typing
+import typing as _typing
 
-if sys.version_info >= (3, 10):
-    import typing as typing_extensions
+if sys.version_info >= (3, 11):
+    from typing import TypeAlias as _TypeAlias, Never as _Never
 else:
-    import typing_extensions
+    from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
-DESCRIPTOR: google.protobuf.descriptor.FileDescriptor
+DESCRIPTOR: _descriptor.FileDescriptor
 
 class _ReservationStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _ReservationStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_ReservationStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _ReservationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReservationStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     RESERVATION_STATUS_UNSPECIFIED: _ReservationStatus.ValueType  # 0
     RESERVATION_STATUS_HELD: _ReservationStatus.ValueType  # 1
     """The places are held until expires_at."""
@@ -43,14 +43,14 @@ RESERVATION_STATUS_RELEASED: ReservationStatus.ValueType  # 2
 """The buyer (or a cancellation of the event) let the places go."""
 RESERVATION_STATUS_EXPIRED: ReservationStatus.ValueType  # 3
 """The hold ran out before it was paid."""
-global___ReservationStatus = ReservationStatus
+Global___ReservationStatus: _TypeAlias = ReservationStatus  # noqa: Y015
 
 class _SaleStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _SaleStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_SaleStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _SaleStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SaleStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     SALE_STATUS_UNSPECIFIED: _SaleStatus.ValueType  # 0
     SALE_STATUS_ON_SALE: _SaleStatus.ValueType  # 1
     SALE_STATUS_FEW_LEFT: _SaleStatus.ValueType  # 2
@@ -68,14 +68,14 @@ SALE_STATUS_FEW_LEFT: SaleStatus.ValueType  # 2
 SALE_STATUS_SOLD_OUT: SaleStatus.ValueType  # 3
 SALE_STATUS_NOT_ON_SALE: SaleStatus.ValueType  # 4
 """Not yet, or no longer, on sale (draft, cancelled, session not on sale, before on_sale_at)."""
-global___SaleStatus = SaleStatus
+Global___SaleStatus: _TypeAlias = SaleStatus  # noqa: Y015
 
 class _QueueStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _QueueStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_QueueStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _QueueStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_QueueStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     QUEUE_STATUS_UNSPECIFIED: _QueueStatus.ValueType  # 0
     QUEUE_STATUS_WAITING: _QueueStatus.ValueType  # 1
     """In line; position and estimated_wait_seconds say how far (unset before the on-sale)."""
@@ -93,489 +93,569 @@ QUEUE_STATUS_ADMITTED: QueueStatus.ValueType  # 2
 """It is the caller's turn: admission is set."""
 QUEUE_STATUS_SOLD_OUT: QueueStatus.ValueType  # 3
 """Everything sold out while the caller waited."""
-global___QueueStatus = QueueStatus
+Global___QueueStatus: _TypeAlias = QueueStatus  # noqa: Y015
 
-@typing.final
-class Money(google.protobuf.message.Message):
+@_typing.final
+class Money(_message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    AMOUNT_FIELD_NUMBER: builtins.int
-    CURRENCY_FIELD_NUMBER: builtins.int
-    amount: builtins.str
-    currency: builtins.str
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    amount: _builtins.str
+    currency: _builtins.str
     """ISO 4217 code, e.g. "EUR"."""
     def __init__(
         self,
         *,
-        amount: builtins.str = ...,
-        currency: builtins.str = ...,
+        amount: _builtins.str = ...,
+        currency: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "currency", b"currency"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "currency", b"currency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Money = Money
+Global___Money: _TypeAlias = Money  # noqa: Y015
 
-@typing.final
-class ReservationItem(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReservationItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    QUANTITY_FIELD_NUMBER: builtins.int
-    UNIT_PRICE_FIELD_NUMBER: builtins.int
-    ZONE_NAME_FIELD_NUMBER: builtins.int
-    zone_id: builtins.str
-    quantity: builtins.int
-    zone_name: builtins.str
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    UNIT_PRICE_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    zone_id: _builtins.str
+    quantity: _builtins.int
+    zone_name: _builtins.str
     """The zone's name when the reservation was made."""
-    @property
-    def unit_price(self) -> global___Money: ...
+    @_builtins.property
+    def unit_price(self) -> Global___Money: ...
     def __init__(
         self,
         *,
-        zone_id: builtins.str = ...,
-        quantity: builtins.int = ...,
-        unit_price: global___Money | None = ...,
-        zone_name: builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        unit_price: Global___Money | None = ...,
+        zone_name: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["unit_price", b"unit_price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["quantity", b"quantity", "unit_price", b"unit_price", "zone_id", b"zone_id", "zone_name", b"zone_name"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit_price", b"unit_price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quantity", b"quantity", "unit_price", b"unit_price", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReservationItem = ReservationItem
+Global___ReservationItem: _TypeAlias = ReservationItem  # noqa: Y015
 
-@typing.final
-class Reservation(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Reservation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ITEMS_FIELD_NUMBER: builtins.int
-    TOTAL_FIELD_NUMBER: builtins.int
-    EXPIRES_AT_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    ENDED_AT_FIELD_NUMBER: builtins.int
-    EVENT_NAME_FIELD_NUMBER: builtins.int
-    id: builtins.str
-    status: global___ReservationStatus.ValueType
-    event_id: builtins.str
-    session_id: builtins.str
-    event_name: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    ENDED_AT_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    status: Global___ReservationStatus.ValueType
+    event_id: _builtins.str
+    session_id: _builtins.str
+    event_name: _builtins.str
     """The event's name when the reservation was made."""
-    @property
-    def items(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ReservationItem]: ...
-    @property
-    def total(self) -> global___Money: ...
-    @property
-    def expires_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def ended_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReservationItem]: ...
+    @_builtins.property
+    def total(self) -> Global___Money: ...
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ended_at(self) -> _timestamp_pb2.Timestamp:
         """Set once the reservation is no longer held."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        status: global___ReservationStatus.ValueType = ...,
-        event_id: builtins.str = ...,
-        session_id: builtins.str = ...,
-        items: collections.abc.Iterable[global___ReservationItem] | None = ...,
-        total: global___Money | None = ...,
-        expires_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ended_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        event_name: builtins.str = ...,
+        id: _builtins.str = ...,
+        status: Global___ReservationStatus.ValueType = ...,
+        event_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        items: _abc.Iterable[Global___ReservationItem] | None = ...,
+        total: Global___Money | None = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        ended_at: _timestamp_pb2.Timestamp | None = ...,
+        event_name: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "expires_at", b"expires_at", "total", b"total"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "event_id", b"event_id", "event_name", b"event_name", "expires_at", b"expires_at", "id", b"id", "items", b"items", "session_id", b"session_id", "status", b"status", "total", b"total"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "expires_at", b"expires_at", "total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "event_id", b"event_id", "event_name", b"event_name", "expires_at", b"expires_at", "id", b"id", "items", b"items", "session_id", b"session_id", "status", b"status", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Reservation = Reservation
+Global___Reservation: _TypeAlias = Reservation  # noqa: Y015
 
-@typing.final
-class ItemRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ItemRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    QUANTITY_FIELD_NUMBER: builtins.int
-    zone_id: builtins.str
-    quantity: builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    zone_id: _builtins.str
+    quantity: _builtins.int
     """1 or more, at most the zone's max_per_order."""
     def __init__(
         self,
         *,
-        zone_id: builtins.str = ...,
-        quantity: builtins.int = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["quantity", b"quantity", "zone_id", b"zone_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quantity", b"quantity", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ItemRequest = ItemRequest
+Global___ItemRequest: _TypeAlias = ItemRequest  # noqa: Y015
 
-@typing.final
-class ReserveRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReserveRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ITEMS_FIELD_NUMBER: builtins.int
-    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
-    REQUEST_FINGERPRINT_FIELD_NUMBER: builtins.int
-    ADMISSION_FIELD_NUMBER: builtins.int
-    session_id: builtins.str
-    idempotency_key: builtins.str
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    REQUEST_FINGERPRINT_FIELD_NUMBER: _builtins.int
+    ADMISSION_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    idempotency_key: _builtins.str
     """The caller's Idempotency-Key, if any, and a fingerprint of the request it came with."""
-    request_fingerprint: builtins.str
-    admission: builtins.str
+    request_fingerprint: _builtins.str
+    admission: _builtins.str
     """The waiting room's admission (QueueStanding.admission), required when the event has a waiting
     room: missing, expired or someone else's is PERMISSION_DENIED with problem `admission-required`.
     """
-    @property
-    def items(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ItemRequest]: ...
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ItemRequest]: ...
     def __init__(
         self,
         *,
-        session_id: builtins.str = ...,
-        items: collections.abc.Iterable[global___ItemRequest] | None = ...,
-        idempotency_key: builtins.str = ...,
-        request_fingerprint: builtins.str = ...,
-        admission: builtins.str = ...,
+        session_id: _builtins.str = ...,
+        items: _abc.Iterable[Global___ItemRequest] | None = ...,
+        idempotency_key: _builtins.str = ...,
+        request_fingerprint: _builtins.str = ...,
+        admission: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["admission", b"admission", "idempotency_key", b"idempotency_key", "items", b"items", "request_fingerprint", b"request_fingerprint", "session_id", b"session_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admission", b"admission", "idempotency_key", b"idempotency_key", "items", b"items", "request_fingerprint", b"request_fingerprint", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReserveRequest = ReserveRequest
+Global___ReserveRequest: _TypeAlias = ReserveRequest  # noqa: Y015
 
-@typing.final
-class ReserveResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReserveResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATION_FIELD_NUMBER: builtins.int
-    @property
-    def reservation(self) -> global___Reservation: ...
+    RESERVATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservation(self) -> Global___Reservation: ...
     def __init__(
         self,
         *,
-        reservation: global___Reservation | None = ...,
+        reservation: Global___Reservation | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["reservation", b"reservation"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["reservation", b"reservation"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReserveResponse = ReserveResponse
+Global___ReserveResponse: _TypeAlias = ReserveResponse  # noqa: Y015
 
-@typing.final
-class GetReservationRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetReservationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
+        id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetReservationRequest = GetReservationRequest
+Global___GetReservationRequest: _TypeAlias = GetReservationRequest  # noqa: Y015
 
-@typing.final
-class GetReservationResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetReservationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATION_FIELD_NUMBER: builtins.int
-    @property
-    def reservation(self) -> global___Reservation: ...
+    RESERVATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservation(self) -> Global___Reservation: ...
     def __init__(
         self,
         *,
-        reservation: global___Reservation | None = ...,
+        reservation: Global___Reservation | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["reservation", b"reservation"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["reservation", b"reservation"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetReservationResponse = GetReservationResponse
+Global___GetReservationResponse: _TypeAlias = GetReservationResponse  # noqa: Y015
 
-@typing.final
-class ListMyReservationsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListMyReservationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    LIMIT_FIELD_NUMBER: builtins.int
-    CURSOR_FIELD_NUMBER: builtins.int
-    STATUSES_FIELD_NUMBER: builtins.int
-    limit: builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
     """1..100, default 20."""
-    cursor: builtins.str
+    cursor: _builtins.str
     """The next_cursor of the previous page; empty for the first page."""
-    @property
-    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___ReservationStatus.ValueType]:
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___ReservationStatus.ValueType]:
         """Only reservations in these states; all when empty."""
 
     def __init__(
         self,
         *,
-        limit: builtins.int = ...,
-        cursor: builtins.str = ...,
-        statuses: collections.abc.Iterable[global___ReservationStatus.ValueType] | None = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
+        statuses: _abc.Iterable[Global___ReservationStatus.ValueType] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "limit", b"limit", "statuses", b"statuses"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "limit", b"limit", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListMyReservationsRequest = ListMyReservationsRequest
+Global___ListMyReservationsRequest: _TypeAlias = ListMyReservationsRequest  # noqa: Y015
 
-@typing.final
-class ListMyReservationsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListMyReservationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATIONS_FIELD_NUMBER: builtins.int
-    NEXT_CURSOR_FIELD_NUMBER: builtins.int
-    next_cursor: builtins.str
+    RESERVATIONS_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
     """Empty on the last page."""
-    @property
-    def reservations(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Reservation]: ...
+    @_builtins.property
+    def reservations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Reservation]: ...
     def __init__(
         self,
         *,
-        reservations: collections.abc.Iterable[global___Reservation] | None = ...,
-        next_cursor: builtins.str = ...,
+        reservations: _abc.Iterable[Global___Reservation] | None = ...,
+        next_cursor: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["next_cursor", b"next_cursor", "reservations", b"reservations"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_cursor", b"next_cursor", "reservations", b"reservations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListMyReservationsResponse = ListMyReservationsResponse
+Global___ListMyReservationsResponse: _TypeAlias = ListMyReservationsResponse  # noqa: Y015
 
-@typing.final
-class ReleaseReservationRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReleaseReservationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
+        id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReleaseReservationRequest = ReleaseReservationRequest
+Global___ReleaseReservationRequest: _TypeAlias = ReleaseReservationRequest  # noqa: Y015
 
-@typing.final
-class ReleaseReservationResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReleaseReservationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATION_FIELD_NUMBER: builtins.int
-    @property
-    def reservation(self) -> global___Reservation: ...
+    RESERVATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservation(self) -> Global___Reservation: ...
     def __init__(
         self,
         *,
-        reservation: global___Reservation | None = ...,
+        reservation: Global___Reservation | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["reservation", b"reservation"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["reservation", b"reservation"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReleaseReservationResponse = ReleaseReservationResponse
+Global___ReleaseReservationResponse: _TypeAlias = ReleaseReservationResponse  # noqa: Y015
 
-@typing.final
-class ZoneAvailability(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ZoneAvailability(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    CAPACITY_FIELD_NUMBER: builtins.int
-    AVAILABLE_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    session_id: builtins.str
-    zone_id: builtins.str
-    capacity: builtins.int
-    available: builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    capacity: _builtins.int
+    available: _builtins.int
     """Places neither held nor sold (0 when not on sale)."""
-    status: global___SaleStatus.ValueType
+    status: Global___SaleStatus.ValueType
     def __init__(
         self,
         *,
-        session_id: builtins.str = ...,
-        zone_id: builtins.str = ...,
-        capacity: builtins.int = ...,
-        available: builtins.int = ...,
-        status: global___SaleStatus.ValueType = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        capacity: _builtins.int = ...,
+        available: _builtins.int = ...,
+        status: Global___SaleStatus.ValueType = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["available", b"available", "capacity", b"capacity", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "capacity", b"capacity", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ZoneAvailability = ZoneAvailability
+Global___ZoneAvailability: _TypeAlias = ZoneAvailability  # noqa: Y015
 
-@typing.final
-class GetAvailabilityRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetAvailabilityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetAvailabilityRequest = GetAvailabilityRequest
+Global___GetAvailabilityRequest: _TypeAlias = GetAvailabilityRequest  # noqa: Y015
 
-@typing.final
-class GetAvailabilityResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetAvailabilityResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    ZONES_FIELD_NUMBER: builtins.int
-    AS_OF_FIELD_NUMBER: builtins.int
-    ON_SALE_AT_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
-    @property
-    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ZoneAvailability]: ...
-    @property
-    def as_of(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    ZONES_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
+    ON_SALE_AT_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    @_builtins.property
+    def zones(self) -> _containers.RepeatedCompositeFieldContainer[Global___ZoneAvailability]: ...
+    @_builtins.property
+    def as_of(self) -> _timestamp_pb2.Timestamp:
         """When the answer was read; at most this old when the edge serves it from its cache."""
 
-    @property
-    def on_sale_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def on_sale_at(self) -> _timestamp_pb2.Timestamp:
         """When the event first goes on sale, if the organizer set a time."""
 
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        zones: collections.abc.Iterable[global___ZoneAvailability] | None = ...,
-        as_of: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        on_sale_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        event_id: _builtins.str = ...,
+        zones: _abc.Iterable[Global___ZoneAvailability] | None = ...,
+        as_of: _timestamp_pb2.Timestamp | None = ...,
+        on_sale_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["as_of", b"as_of", "on_sale_at", b"on_sale_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["as_of", b"as_of", "event_id", b"event_id", "on_sale_at", b"on_sale_at", "zones", b"zones"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "on_sale_at", b"on_sale_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "event_id", b"event_id", "on_sale_at", b"on_sale_at", "zones", b"zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetAvailabilityResponse = GetAvailabilityResponse
+Global___GetAvailabilityResponse: _TypeAlias = GetAvailabilityResponse  # noqa: Y015
 
-@typing.final
-class CountTakenRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CountTakenRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CountTakenRequest = CountTakenRequest
+Global___CountTakenRequest: _TypeAlias = CountTakenRequest  # noqa: Y015
 
-@typing.final
-class TakenPlaces(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class TakenPlaces(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    HELD_FIELD_NUMBER: builtins.int
-    SOLD_FIELD_NUMBER: builtins.int
-    session_id: builtins.str
-    zone_id: builtins.str
-    held: builtins.int
-    sold: builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    HELD_FIELD_NUMBER: _builtins.int
+    SOLD_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    held: _builtins.int
+    sold: _builtins.int
     def __init__(
         self,
         *,
-        session_id: builtins.str = ...,
-        zone_id: builtins.str = ...,
-        held: builtins.int = ...,
-        sold: builtins.int = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        held: _builtins.int = ...,
+        sold: _builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["held", b"held", "session_id", b"session_id", "sold", b"sold", "zone_id", b"zone_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["held", b"held", "session_id", b"session_id", "sold", b"sold", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___TakenPlaces = TakenPlaces
+Global___TakenPlaces: _TypeAlias = TakenPlaces  # noqa: Y015
 
-@typing.final
-class CountTakenResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CountTakenResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    PLACES_FIELD_NUMBER: builtins.int
-    @property
-    def places(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___TakenPlaces]: ...
+    PLACES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def places(self) -> _containers.RepeatedCompositeFieldContainer[Global___TakenPlaces]: ...
     def __init__(
         self,
         *,
-        places: collections.abc.Iterable[global___TakenPlaces] | None = ...,
+        places: _abc.Iterable[Global___TakenPlaces] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["places", b"places"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["places", b"places"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CountTakenResponse = CountTakenResponse
+Global___CountTakenResponse: _TypeAlias = CountTakenResponse  # noqa: Y015
 
-@typing.final
-class JoinQueueRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class JoinQueueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___JoinQueueRequest = JoinQueueRequest
+Global___JoinQueueRequest: _TypeAlias = JoinQueueRequest  # noqa: Y015
 
-@typing.final
-class GetQueueStandingRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetQueueStandingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    QUEUE_ID_FIELD_NUMBER: builtins.int
-    queue_id: builtins.str
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
     def __init__(
         self,
         *,
-        queue_id: builtins.str = ...,
+        queue_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["queue_id", b"queue_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetQueueStandingRequest = GetQueueStandingRequest
+Global___GetQueueStandingRequest: _TypeAlias = GetQueueStandingRequest  # noqa: Y015
 
-@typing.final
-class QueueStanding(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class QueueStanding(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    QUEUE_ID_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    POSITION_FIELD_NUMBER: builtins.int
-    ESTIMATED_WAIT_SECONDS_FIELD_NUMBER: builtins.int
-    ADMISSION_FIELD_NUMBER: builtins.int
-    ADMISSION_EXPIRES_AT_FIELD_NUMBER: builtins.int
-    OPENS_AT_FIELD_NUMBER: builtins.int
-    queue_id: builtins.str
-    event_id: builtins.str
-    status: global___QueueStatus.ValueType
-    position: builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    ESTIMATED_WAIT_SECONDS_FIELD_NUMBER: _builtins.int
+    ADMISSION_FIELD_NUMBER: _builtins.int
+    ADMISSION_EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    OPENS_AT_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    event_id: _builtins.str
+    status: Global___QueueStatus.ValueType
+    position: _builtins.int
     """1-based place among those still waiting; 0 when admitted; unset before the on-sale."""
-    estimated_wait_seconds: builtins.int
+    estimated_wait_seconds: _builtins.int
     """Seconds until the caller's turn at the organizer's admission rate (until the on-sale before it)."""
-    admission: builtins.str
+    admission: _builtins.str
     """The signed admission to send with Reserve, once admitted."""
-    @property
-    def admission_expires_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def opens_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def admission_expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def opens_at(self) -> _timestamp_pb2.Timestamp:
         """When the line starts moving (the on-sale), while it has not."""
 
     def __init__(
         self,
         *,
-        queue_id: builtins.str = ...,
-        event_id: builtins.str = ...,
-        status: global___QueueStatus.ValueType = ...,
-        position: builtins.int | None = ...,
-        estimated_wait_seconds: builtins.int | None = ...,
-        admission: builtins.str = ...,
-        admission_expires_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        opens_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        queue_id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        status: Global___QueueStatus.ValueType = ...,
+        position: _builtins.int | None = ...,
+        estimated_wait_seconds: _builtins.int | None = ...,
+        admission: _builtins.str = ...,
+        admission_expires_at: _timestamp_pb2.Timestamp | None = ...,
+        opens_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "opens_at", b"opens_at", "position", b"position"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission", b"admission", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "event_id", b"event_id", "opens_at", b"opens_at", "position", b"position", "queue_id", b"queue_id", "status", b"status"]) -> None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds"]) -> typing.Literal["estimated_wait_seconds"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_position", b"_position"]) -> typing.Literal["position"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "opens_at", b"opens_at", "position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission", b"admission", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "event_id", b"event_id", "opens_at", b"opens_at", "position", b"position", "queue_id", b"queue_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__estimated_wait_seconds: _TypeAlias = _typing.Literal["estimated_wait_seconds"]  # noqa: Y015
+    _WhichOneofArgType__estimated_wait_seconds: _TypeAlias = _typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds"]  # noqa: Y015
+    _WhichOneofReturnType__position: _TypeAlias = _typing.Literal["position"]  # noqa: Y015
+    _WhichOneofArgType__position: _TypeAlias = _typing.Literal["_position", b"_position"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__estimated_wait_seconds) -> _WhichOneofReturnType__estimated_wait_seconds | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__position) -> _WhichOneofReturnType__position | None: ...
 
-global___QueueStanding = QueueStanding
+Global___QueueStanding: _TypeAlias = QueueStanding  # noqa: Y015

@@ -3,19 +3,28 @@
 isort:skip_file
 Ticketing context: sellable inventory per session and zone, and reservations (holds) against it."""
 
-import abc
-import collections.abc
-import grpc
-import grpc.aio
-import taquilla.ticketing.v1.ticketing_service_pb2
-import typing
+from collections import abc as _abc
+from grpc import aio as _aio
+from taquilla.ticketing.v1 import ticketing_service_pb2 as _ticketing_service_pb2
+import abc as _abc_1
+import grpc as _grpc
+import sys
+import typing as _typing
 
-_T = typing.TypeVar("_T")
+if sys.version_info >= (3, 11):
+    from typing import Self as _Self
+else:
+    from typing_extensions import Self as _Self
 
-class _MaybeAsyncIterator(collections.abc.AsyncIterator[_T], collections.abc.Iterator[_T], metaclass=abc.ABCMeta): ...
+_T = _typing.TypeVar("_T")
 
-class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type: ignore[misc, type-arg]
+class _MaybeAsyncIterator(_abc.AsyncIterator[_T], _abc.Iterator[_T], metaclass=_abc_1.ABCMeta): ...
+
+class _ServicerContext(_grpc.ServicerContext, _aio.ServicerContext):  # type: ignore[misc, type-arg]
     ...
+
+GRPC_GENERATED_VERSION: str
+GRPC_VERSION: str
 
 class TicketingServiceStub:
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
@@ -38,70 +47,43 @@ class TicketingServiceStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.ticketing.v2.
     """
 
-    def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    Reserve: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse,
-    ]
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> TicketingServiceAsyncStub: ...
+    Reserve: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReserveRequest, _ticketing_service_pb2.ReserveResponse]
     """Holds places of one session for the caller, all items or none. With an idempotency_key, a
     repeat of the same request within 24 hours returns the first response, and a different
     request with the same key fails with INVALID_ARGUMENT.
     """
-
-    GetReservation: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse,
-    ]
+    GetReservation: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetReservationRequest, _ticketing_service_pb2.GetReservationResponse]
     """One reservation of the caller."""
-
-    ListMyReservations: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse,
-    ]
+    ListMyReservations: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyReservationsRequest, _ticketing_service_pb2.ListMyReservationsResponse]
     """The caller's reservations, newest first, a page at a time."""
-
-    ReleaseReservation: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse,
-    ]
+    ReleaseReservation: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReleaseReservationRequest, _ticketing_service_pb2.ReleaseReservationResponse]
     """Releases a held reservation of the caller at once; its places are on sale again. Releasing
     a reservation that is no longer held changes nothing and returns it as it is.
     """
-
-    GetAvailability: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse,
-    ]
+    GetAvailability: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetAvailabilityRequest, _ticketing_service_pb2.GetAvailabilityResponse]
     """Places left and sale status per session x zone of an event, for everyone."""
-
-    CountTaken: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse,
-    ]
+    CountTaken: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CountTakenRequest, _ticketing_service_pb2.CountTakenResponse]
     """Places held or sold per session x zone of an event, for the catalog's own checks (an
     organizer lowering a capacity or removing a zone or session).
     """
-
-    JoinQueue: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    JoinQueue: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinQueueRequest, _ticketing_service_pb2.QueueStanding]
     """The caller's place in the on-sale waiting room of an event that has one (the same entry on
     every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
     order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
     problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
     waiting room's store does not answer (nobody is let in then).
     """
-
-    GetQueueStanding: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    GetQueueStanding: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetQueueStandingRequest, _ticketing_service_pb2.QueueStanding]
     """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
     bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
     """
 
-class TicketingServiceAsyncStub:
+@_typing.type_check_only
+class TicketingServiceAsyncStub(TicketingServiceStub):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
     published event it keeps the capacity and the places held and sold. It follows the catalog by
     consuming taquilla.events.v1 (group ticketing-svc) and publishes its own domain events to
@@ -122,69 +104,39 @@ class TicketingServiceAsyncStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.ticketing.v2.
     """
 
-    Reserve: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse,
-    ]
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    Reserve: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReserveRequest, _ticketing_service_pb2.ReserveResponse]  # type: ignore[assignment]
     """Holds places of one session for the caller, all items or none. With an idempotency_key, a
     repeat of the same request within 24 hours returns the first response, and a different
     request with the same key fails with INVALID_ARGUMENT.
     """
-
-    GetReservation: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse,
-    ]
+    GetReservation: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetReservationRequest, _ticketing_service_pb2.GetReservationResponse]  # type: ignore[assignment]
     """One reservation of the caller."""
-
-    ListMyReservations: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse,
-    ]
+    ListMyReservations: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyReservationsRequest, _ticketing_service_pb2.ListMyReservationsResponse]  # type: ignore[assignment]
     """The caller's reservations, newest first, a page at a time."""
-
-    ReleaseReservation: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse,
-    ]
+    ReleaseReservation: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReleaseReservationRequest, _ticketing_service_pb2.ReleaseReservationResponse]  # type: ignore[assignment]
     """Releases a held reservation of the caller at once; its places are on sale again. Releasing
     a reservation that is no longer held changes nothing and returns it as it is.
     """
-
-    GetAvailability: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse,
-    ]
+    GetAvailability: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetAvailabilityRequest, _ticketing_service_pb2.GetAvailabilityResponse]  # type: ignore[assignment]
     """Places left and sale status per session x zone of an event, for everyone."""
-
-    CountTaken: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse,
-    ]
+    CountTaken: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CountTakenRequest, _ticketing_service_pb2.CountTakenResponse]  # type: ignore[assignment]
     """Places held or sold per session x zone of an event, for the catalog's own checks (an
     organizer lowering a capacity or removing a zone or session).
     """
-
-    JoinQueue: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    JoinQueue: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinQueueRequest, _ticketing_service_pb2.QueueStanding]  # type: ignore[assignment]
     """The caller's place in the on-sale waiting room of an event that has one (the same entry on
     every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
     order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
     problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
     waiting room's store does not answer (nobody is let in then).
     """
-
-    GetQueueStanding: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    GetQueueStanding: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetQueueStandingRequest, _ticketing_service_pb2.QueueStanding]  # type: ignore[assignment]
     """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
     bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
     """
 
-class TicketingServiceServicer(metaclass=abc.ABCMeta):
+class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
     published event it keeps the capacity and the places held and sold. It follows the catalog by
     consuming taquilla.events.v1 (group ticketing-svc) and publishes its own domain events to
@@ -205,67 +157,67 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
     Fields are never renumbered or reused; breaking changes go to taquilla.ticketing.v2.
     """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def Reserve(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ReserveRequest,
+        request: _ticketing_service_pb2.ReserveRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ReserveResponse, _abc.Awaitable[_ticketing_service_pb2.ReserveResponse]]:
         """Holds places of one session for the caller, all items or none. With an idempotency_key, a
         repeat of the same request within 24 hours returns the first response, and a different
         request with the same key fails with INVALID_ARGUMENT.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetReservation(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetReservationRequest,
+        request: _ticketing_service_pb2.GetReservationRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.GetReservationResponse, _abc.Awaitable[_ticketing_service_pb2.GetReservationResponse]]:
         """One reservation of the caller."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListMyReservations(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsRequest,
+        request: _ticketing_service_pb2.ListMyReservationsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ListMyReservationsResponse, _abc.Awaitable[_ticketing_service_pb2.ListMyReservationsResponse]]:
         """The caller's reservations, newest first, a page at a time."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ReleaseReservation(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationRequest,
+        request: _ticketing_service_pb2.ReleaseReservationRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ReleaseReservationResponse, _abc.Awaitable[_ticketing_service_pb2.ReleaseReservationResponse]]:
         """Releases a held reservation of the caller at once; its places are on sale again. Releasing
         a reservation that is no longer held changes nothing and returns it as it is.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetAvailability(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityRequest,
+        request: _ticketing_service_pb2.GetAvailabilityRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.GetAvailabilityResponse, _abc.Awaitable[_ticketing_service_pb2.GetAvailabilityResponse]]:
         """Places left and sale status per session x zone of an event, for everyone."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def CountTaken(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.CountTakenRequest,
+        request: _ticketing_service_pb2.CountTakenRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.CountTakenResponse, _abc.Awaitable[_ticketing_service_pb2.CountTakenResponse]]:
         """Places held or sold per session x zone of an event, for the catalog's own checks (an
         organizer lowering a capacity or removing a zone or session).
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def JoinQueue(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
+        request: _ticketing_service_pb2.JoinQueueRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding]]:
+    ) -> _typing.Union[_ticketing_service_pb2.QueueStanding, _abc.Awaitable[_ticketing_service_pb2.QueueStanding]]:
         """The caller's place in the on-sale waiting room of an event that has one (the same entry on
         every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
         order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
@@ -273,14 +225,14 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
         waiting room's store does not answer (nobody is let in then).
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetQueueStanding(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
+        request: _ticketing_service_pb2.GetQueueStandingRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding]]:
+    ) -> _typing.Union[_ticketing_service_pb2.QueueStanding, _abc.Awaitable[_ticketing_service_pb2.QueueStanding]]:
         """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
         bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
         """
 
-def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...
+def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
