@@ -48,6 +48,8 @@ async def test_a_request_at_the_edge_and_its_grpc_calls_share_one_trace(
     )
     assert reply.status_code == 200
     spans = await spans_of(platform, trace_id, {"edge", "identity_svc"})
+    # One span per hop: the edge's own (FastAPI's native telemetry stays off, edge/app.py).
+    assert [s.name for s in spans if s.service == "edge" and s.kind != CLIENT] == ["POST /api/v1/auth/token"]
     http = next(s for s in spans if s.service == "edge" and s.kind == SERVER)
     assert http.name == "POST /api/v1/auth/token"
     assert http.parent_span_id == caller_span

@@ -145,6 +145,11 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         redoc_url="/redoc",
         openapi_url="/openapi.json",
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
+        # FastAPI's own OpenTelemetry (0.165+) would add a second server span, spans per dependency
+        # and endpoint, and its own metrics and logs to every request. The edge has its server span
+        # (ServerSpanMiddleware, placed behind authentication and the rate limit on purpose), its
+        # Prometheus metrics and its JSON logs, so FastAPI's stays off.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     # Middleware order: each add_middleware wraps everything added before it, so the last one added
     # sees a request first. A request therefore goes through, outermost first:

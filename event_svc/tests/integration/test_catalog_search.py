@@ -157,10 +157,12 @@ def _filters() -> Iterator[tuple[str, dict[str, Any], Callable[[Fact], bool]]]:
     yield (
         "all together",
         {"category": pb.CATEGORY_CONCERT, "city": "medellín", "price_max": "150000", "available_only": True},
-        lambda f: f.category == pb.CATEGORY_CONCERT
-        and f.city == "Medellín"
-        and f.price_from <= 150000
-        and not f.sold_out,
+        lambda f: (
+            f.category == pb.CATEGORY_CONCERT
+            and f.city == "Medellín"
+            and f.price_from <= 150000
+            and not f.sold_out
+        ),
     )
 
 

@@ -9,6 +9,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import cast
 
 from prometheus_client import Counter
 from redis.asyncio import Redis
@@ -89,7 +90,8 @@ class CatalogCache:
                 CACHE_REQUESTS.labels("hit").inc()
                 return Cached(local.body, local.etag, "hit")
         try:
-            current, stored = await self._redis.mget(VERSION_KEY, entry_key)
+            # The client has no decode_responses, so replies are bytes (redis-py types them bytes | str).
+            current, stored = cast("list[bytes | None]", await self._redis.mget(VERSION_KEY, entry_key))
         except Exception as exc:  # any Redis failure: answer from the service
             self._failed(exc)
             return await self._without_cache(build)
@@ -161,7 +163,7 @@ class CatalogCache:
         while time.monotonic() < deadline:
             await asyncio.sleep(self._poll)
             try:
-                found = _Entry.decode(await self._redis.get(entry_key), version)
+                found = _Entry.decode(cast("bytes | None", await self._redis.get(entry_key)), version)
             except Exception as exc:
                 self._failed(exc)
                 return None

@@ -114,7 +114,7 @@ class JinjaRenderer(Renderer):
             environment.filters.update(money=_money, when=_when)
 
     def render(self, message_type: str, locale: str, context: dict[str, Any]) -> RenderedMessage:
-        language = locale.split("-")[0].lower() if locale else self._default
+        language = locale.split("-", maxsplit=1)[0].lower() if locale else self._default
         if language not in LOCALES:
             language = self._default
         name = str(context.get("event", {}).get("name", ""))

@@ -3,29 +3,34 @@
 isort:skip_file
 Catalog context: events, zones (ticket categories), sessions (dates) and their inventory."""
 
-import builtins
-import collections.abc
-import google.protobuf.descriptor
-import google.protobuf.internal.containers
-import google.protobuf.internal.enum_type_wrapper
-import google.protobuf.message
-import google.protobuf.timestamp_pb2
+from collections import abc as _abc
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+import builtins as _builtins
 import sys
-import typing
+import typing as _typing
 
-if sys.version_info >= (3, 10):
-    import typing as typing_extensions
+if sys.version_info >= (3, 11):
+    from typing import TypeAlias as _TypeAlias, Never as _Never
 else:
-    import typing_extensions
+    from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
-DESCRIPTOR: google.protobuf.descriptor.FileDescriptor
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
+
+DESCRIPTOR: _descriptor.FileDescriptor
 
 class _Category:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _CategoryEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_Category.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _CategoryEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Category.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     CATEGORY_UNSPECIFIED: _Category.ValueType  # 0
     """Not set; rejected as input."""
     CATEGORY_CONCERT: _Category.ValueType  # 1
@@ -62,14 +67,14 @@ CATEGORY_WORKSHOP: Category.ValueType  # 6
 """Hands-on classes."""
 CATEGORY_OTHER: Category.ValueType  # 7
 """Anything else."""
-global___Category = Category
+Global___Category: _TypeAlias = Category  # noqa: Y015
 
 class _EventStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _EventStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_EventStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _EventStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EventStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     EVENT_STATUS_UNSPECIFIED: _EventStatus.ValueType  # 0
     """Not set; in filters, means "no filter"."""
     EVENT_STATUS_DRAFT: _EventStatus.ValueType  # 1
@@ -94,14 +99,14 @@ EVENT_STATUS_CANCELLED: EventStatus.ValueType  # 3
 """Called off; every session is cancelled."""
 EVENT_STATUS_COMPLETED: EventStatus.ValueType  # 4
 """Over."""
-global___EventStatus = EventStatus
+Global___EventStatus: _TypeAlias = EventStatus  # noqa: Y015
 
 class _SessionStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _SessionStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_SessionStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _SessionStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SessionStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     SESSION_STATUS_UNSPECIFIED: _SessionStatus.ValueType  # 0
     """Not set; as input, means "keep" (updates) or "the default" (new sessions)."""
     SESSION_STATUS_DRAFT: _SessionStatus.ValueType  # 1
@@ -142,14 +147,14 @@ SESSION_STATUS_CANCELLED: SessionStatus.ValueType  # 7
 """Called off."""
 SESSION_STATUS_SUSPENDED: SessionStatus.ValueType  # 8
 """Sales paused."""
-global___SessionStatus = SessionStatus
+Global___SessionStatus: _TypeAlias = SessionStatus  # noqa: Y015
 
 class _BatchItemStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _BatchItemStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_BatchItemStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _BatchItemStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_BatchItemStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     BATCH_ITEM_STATUS_UNSPECIFIED: _BatchItemStatus.ValueType  # 0
     """Not set."""
     BATCH_ITEM_STATUS_CREATED: _BatchItemStatus.ValueType  # 1
@@ -174,14 +179,14 @@ BATCH_ITEM_STATUS_CONFLICT: BatchItemStatus.ValueType  # 3
 """A session overlaps another session at the same venue and place; see errors."""
 BATCH_ITEM_STATUS_NOT_CREATED: BatchItemStatus.ValueType  # 4
 """Valid, but not created because another item failed (all or nothing)."""
-global___BatchItemStatus = BatchItemStatus
+Global___BatchItemStatus: _TypeAlias = BatchItemStatus  # noqa: Y015
 
 class _ListingOrder:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _ListingOrderEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_ListingOrder.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _ListingOrderEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ListingOrder.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     LISTING_ORDER_UNSPECIFIED: _ListingOrder.ValueType  # 0
     """Not set: by date."""
     LISTING_ORDER_DATE: _ListingOrder.ValueType  # 1
@@ -202,1647 +207,1858 @@ LISTING_ORDER_RELEVANCE: ListingOrder.ValueType  # 2
 """Best match of the text first, then soonest; needs a query."""
 LISTING_ORDER_PRICE: ListingOrder.ValueType  # 3
 """Cheapest ticket first, then soonest."""
-global___ListingOrder = ListingOrder
+Global___ListingOrder: _TypeAlias = ListingOrder  # noqa: Y015
 
-@typing.final
-class Money(google.protobuf.message.Message):
+@_typing.final
+class Money(_message.Message):
     """An exact amount of money: never a float."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    AMOUNT_FIELD_NUMBER: builtins.int
-    CURRENCY_FIELD_NUMBER: builtins.int
-    amount: builtins.str
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    amount: _builtins.str
     """Decimal string with at most two decimals and no exponent, e.g. "25.00"; >= 0."""
-    currency: builtins.str
+    currency: _builtins.str
     """ISO 4217 currency code, e.g. "MXN"."""
     def __init__(
         self,
         *,
-        amount: builtins.str = ...,
-        currency: builtins.str = ...,
+        amount: _builtins.str = ...,
+        currency: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "currency", b"currency"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "currency", b"currency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Money = Money
+Global___Money: _TypeAlias = Money  # noqa: Y015
 
-@typing.final
-class Venue(google.protobuf.message.Message):
+@_typing.final
+class Venue(_message.Message):
     """Where the event happens. Venue name and city identify the venue for the session overlap rule."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NAME_FIELD_NUMBER: builtins.int
-    CITY_FIELD_NUMBER: builtins.int
-    ADDRESS_FIELD_NUMBER: builtins.int
-    LATITUDE_FIELD_NUMBER: builtins.int
-    LONGITUDE_FIELD_NUMBER: builtins.int
-    name: builtins.str
+    NAME_FIELD_NUMBER: _builtins.int
+    CITY_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    LATITUDE_FIELD_NUMBER: _builtins.int
+    LONGITUDE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
     """Name of the venue, 1-200 characters."""
-    city: builtins.str
+    city: _builtins.str
     """City, 1-100 characters."""
-    address: builtins.str
+    address: _builtins.str
     """Street address, 1-300 characters."""
-    latitude: builtins.float
+    latitude: _builtins.float
     """Latitude in degrees (-90..90); set together with longitude or not at all."""
-    longitude: builtins.float
+    longitude: _builtins.float
     """Longitude in degrees (-180..180)."""
     def __init__(
         self,
         *,
-        name: builtins.str = ...,
-        city: builtins.str = ...,
-        address: builtins.str = ...,
-        latitude: builtins.float | None = ...,
-        longitude: builtins.float | None = ...,
+        name: _builtins.str = ...,
+        city: _builtins.str = ...,
+        address: _builtins.str = ...,
+        latitude: _builtins.float | None = ...,
+        longitude: _builtins.float | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_latitude", b"_latitude", "_longitude", b"_longitude", "latitude", b"latitude", "longitude", b"longitude"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_latitude", b"_latitude", "_longitude", b"_longitude", "address", b"address", "city", b"city", "latitude", b"latitude", "longitude", b"longitude", "name", b"name"]) -> None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_latitude", b"_latitude"]) -> typing.Literal["latitude"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_longitude", b"_longitude"]) -> typing.Literal["longitude"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_latitude", b"_latitude", "_longitude", b"_longitude", "latitude", b"latitude", "longitude", b"longitude"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_latitude", b"_latitude", "_longitude", b"_longitude", "address", b"address", "city", b"city", "latitude", b"latitude", "longitude", b"longitude", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__latitude: _TypeAlias = _typing.Literal["latitude"]  # noqa: Y015
+    _WhichOneofArgType__latitude: _TypeAlias = _typing.Literal["_latitude", b"_latitude"]  # noqa: Y015
+    _WhichOneofReturnType__longitude: _TypeAlias = _typing.Literal["longitude"]  # noqa: Y015
+    _WhichOneofArgType__longitude: _TypeAlias = _typing.Literal["_longitude", b"_longitude"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__latitude) -> _WhichOneofReturnType__latitude | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__longitude) -> _WhichOneofReturnType__longitude | None: ...
 
-global___Venue = Venue
+Global___Venue: _TypeAlias = Venue  # noqa: Y015
 
-@typing.final
-class Zone(google.protobuf.message.Message):
+@_typing.final
+class Zone(_message.Message):
     """A ticket category of an event, sold in every session."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    NAME_FIELD_NUMBER: builtins.int
-    PRICE_FIELD_NUMBER: builtins.int
-    CAPACITY_FIELD_NUMBER: builtins.int
-    AVAILABLE_FIELD_NUMBER: builtins.int
-    MAX_PER_ORDER_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    MAX_PER_ORDER_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     """Zone id (UUID)."""
-    name: builtins.str
+    name: _builtins.str
     """Name, unique within the event (ignoring case and accents), 1-100 characters."""
-    capacity: builtins.int
+    capacity: _builtins.int
     """Places in this zone per session, > 0."""
-    available: builtins.int
-    """No longer set (always 0): ticketing_svc owns the places left, per session and zone
-    (taquilla.ticketing.v1.TicketingService/GetAvailability).
-    """
-    max_per_order: builtins.int
+    @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
+    def available(self) -> _builtins.int:
+        """No longer set (always 0): ticketing_svc owns the places left, per session and zone
+        (taquilla.ticketing.v1.TicketingService/GetAvailability).
+        """
+
+    @available.setter
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
+    def available(self, value: _builtins.int) -> None:
+        """No longer set (always 0): ticketing_svc owns the places left, per session and zone
+        (taquilla.ticketing.v1.TicketingService/GetAvailability).
+        """
+
+    max_per_order: _builtins.int
     """How many places of this zone one reservation may hold, 1-100 (default 10)."""
-    @property
-    def price(self) -> global___Money:
+    @_builtins.property
+    def price(self) -> Global___Money:
         """Price of one ticket."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        name: builtins.str = ...,
-        price: global___Money | None = ...,
-        capacity: builtins.int = ...,
-        available: builtins.int = ...,
-        max_per_order: builtins.int = ...,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        price: Global___Money | None = ...,
+        capacity: _builtins.int = ...,
+        available: _builtins.int = ...,
+        max_per_order: _builtins.int = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["price", b"price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["available", b"available", "capacity", b"capacity", "id", b"id", "max_per_order", b"max_per_order", "name", b"name", "price", b"price"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "capacity", b"capacity", "id", b"id", "max_per_order", b"max_per_order", "name", b"name", "price", b"price"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Zone = Zone
+Global___Zone: _TypeAlias = Zone  # noqa: Y015
 
-@typing.final
-class SaleSettings(google.protobuf.message.Message):
+@_typing.final
+class SaleSettings(_message.Message):
     """How the event sells; ticketing_svc applies these (they travel in the catalog's messages)."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ON_SALE_AT_FIELD_NUMBER: builtins.int
-    HOLD_MINUTES_FIELD_NUMBER: builtins.int
-    MAX_PER_CUSTOMER_FIELD_NUMBER: builtins.int
-    WAITING_ROOM_FIELD_NUMBER: builtins.int
-    ADMISSION_PER_MINUTE_FIELD_NUMBER: builtins.int
-    hold_minutes: builtins.int
+    ON_SALE_AT_FIELD_NUMBER: _builtins.int
+    HOLD_MINUTES_FIELD_NUMBER: _builtins.int
+    MAX_PER_CUSTOMER_FIELD_NUMBER: _builtins.int
+    WAITING_ROOM_FIELD_NUMBER: _builtins.int
+    ADMISSION_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    hold_minutes: _builtins.int
     """How long a reservation holds its places, 2-30 minutes (default 10)."""
-    max_per_customer: builtins.int
+    max_per_customer: _builtins.int
     """Places one account may hold and own for the whole event; 0: no limit."""
-    waiting_room: builtins.bool
+    waiting_room: _builtins.bool
     """Buyers wait in an on-sale waiting room and are admitted at admission_per_minute."""
-    admission_per_minute: builtins.int
+    admission_per_minute: _builtins.int
     """Buyers admitted per minute when the waiting room is on, 1-100,000 (default 300)."""
-    @property
-    def on_sale_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def on_sale_at(self) -> _timestamp_pb2.Timestamp:
         """Nothing sells before this moment, even once published; unset: from publication."""
 
     def __init__(
         self,
         *,
-        on_sale_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        hold_minutes: builtins.int = ...,
-        max_per_customer: builtins.int = ...,
-        waiting_room: builtins.bool = ...,
-        admission_per_minute: builtins.int = ...,
+        on_sale_at: _timestamp_pb2.Timestamp | None = ...,
+        hold_minutes: _builtins.int = ...,
+        max_per_customer: _builtins.int = ...,
+        waiting_room: _builtins.bool = ...,
+        admission_per_minute: _builtins.int = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["on_sale_at", b"on_sale_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["on_sale_at", b"on_sale_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___SaleSettings = SaleSettings
+Global___SaleSettings: _TypeAlias = SaleSettings  # noqa: Y015
 
-@typing.final
-class SaleSettingsPatch(google.protobuf.message.Message):
+@_typing.final
+class SaleSettingsPatch(_message.Message):
     """A change of sale settings: unset fields stay as they are."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ON_SALE_AT_FIELD_NUMBER: builtins.int
-    CLEAR_ON_SALE_AT_FIELD_NUMBER: builtins.int
-    HOLD_MINUTES_FIELD_NUMBER: builtins.int
-    MAX_PER_CUSTOMER_FIELD_NUMBER: builtins.int
-    WAITING_ROOM_FIELD_NUMBER: builtins.int
-    ADMISSION_PER_MINUTE_FIELD_NUMBER: builtins.int
-    clear_on_sale_at: builtins.bool
+    ON_SALE_AT_FIELD_NUMBER: _builtins.int
+    CLEAR_ON_SALE_AT_FIELD_NUMBER: _builtins.int
+    HOLD_MINUTES_FIELD_NUMBER: _builtins.int
+    MAX_PER_CUSTOMER_FIELD_NUMBER: _builtins.int
+    WAITING_ROOM_FIELD_NUMBER: _builtins.int
+    ADMISSION_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    clear_on_sale_at: _builtins.bool
     """Removes on_sale_at: tickets sell from publication."""
-    hold_minutes: builtins.int
+    hold_minutes: _builtins.int
     """New hold time, 2-30 minutes."""
-    max_per_customer: builtins.int
+    max_per_customer: _builtins.int
     """New per-customer limit; 0 removes it."""
-    waiting_room: builtins.bool
+    waiting_room: _builtins.bool
     """Turns the waiting room on or off."""
-    admission_per_minute: builtins.int
+    admission_per_minute: _builtins.int
     """New admission rate per minute."""
-    @property
-    def on_sale_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def on_sale_at(self) -> _timestamp_pb2.Timestamp:
         """New on-sale moment."""
 
     def __init__(
         self,
         *,
-        on_sale_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        clear_on_sale_at: builtins.bool = ...,
-        hold_minutes: builtins.int | None = ...,
-        max_per_customer: builtins.int | None = ...,
-        waiting_room: builtins.bool | None = ...,
-        admission_per_minute: builtins.int | None = ...,
+        on_sale_at: _timestamp_pb2.Timestamp | None = ...,
+        clear_on_sale_at: _builtins.bool = ...,
+        hold_minutes: _builtins.int | None = ...,
+        max_per_customer: _builtins.int | None = ...,
+        waiting_room: _builtins.bool | None = ...,
+        admission_per_minute: _builtins.int | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "clear_on_sale_at", b"clear_on_sale_at", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]) -> None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_admission_per_minute", b"_admission_per_minute"]) -> typing.Literal["admission_per_minute"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_hold_minutes", b"_hold_minutes"]) -> typing.Literal["hold_minutes"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_max_per_customer", b"_max_per_customer"]) -> typing.Literal["max_per_customer"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_waiting_room", b"_waiting_room"]) -> typing.Literal["waiting_room"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "clear_on_sale_at", b"clear_on_sale_at", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__admission_per_minute: _TypeAlias = _typing.Literal["admission_per_minute"]  # noqa: Y015
+    _WhichOneofArgType__admission_per_minute: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute"]  # noqa: Y015
+    _WhichOneofReturnType__hold_minutes: _TypeAlias = _typing.Literal["hold_minutes"]  # noqa: Y015
+    _WhichOneofArgType__hold_minutes: _TypeAlias = _typing.Literal["_hold_minutes", b"_hold_minutes"]  # noqa: Y015
+    _WhichOneofReturnType__max_per_customer: _TypeAlias = _typing.Literal["max_per_customer"]  # noqa: Y015
+    _WhichOneofArgType__max_per_customer: _TypeAlias = _typing.Literal["_max_per_customer", b"_max_per_customer"]  # noqa: Y015
+    _WhichOneofReturnType__waiting_room: _TypeAlias = _typing.Literal["waiting_room"]  # noqa: Y015
+    _WhichOneofArgType__waiting_room: _TypeAlias = _typing.Literal["_waiting_room", b"_waiting_room"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__admission_per_minute) -> _WhichOneofReturnType__admission_per_minute | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__hold_minutes) -> _WhichOneofReturnType__hold_minutes | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__max_per_customer) -> _WhichOneofReturnType__max_per_customer | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__waiting_room) -> _WhichOneofReturnType__waiting_room | None: ...
 
-global___SaleSettingsPatch = SaleSettingsPatch
+Global___SaleSettingsPatch: _TypeAlias = SaleSettingsPatch  # noqa: Y015
 
-@typing.final
-class ZoneInput(google.protobuf.message.Message):
+@_typing.final
+class ZoneInput(_message.Message):
     """A zone as a caller describes it."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NAME_FIELD_NUMBER: builtins.int
-    PRICE_FIELD_NUMBER: builtins.int
-    CAPACITY_FIELD_NUMBER: builtins.int
-    MAX_PER_ORDER_FIELD_NUMBER: builtins.int
-    name: builtins.str
+    NAME_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    MAX_PER_ORDER_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
     """Name, unique within the event (ignoring case and accents), 1-100 characters."""
-    capacity: builtins.int
+    capacity: _builtins.int
     """Places per session, 1-1,000,000."""
-    max_per_order: builtins.int
+    max_per_order: _builtins.int
     """Places of this zone one reservation may hold, 1-100; unset (0): 10, or the zone's current
     limit when zones are replaced.
     """
-    @property
-    def price(self) -> global___Money:
+    @_builtins.property
+    def price(self) -> Global___Money:
         """Price of one ticket, >= 0."""
 
     def __init__(
         self,
         *,
-        name: builtins.str = ...,
-        price: global___Money | None = ...,
-        capacity: builtins.int = ...,
-        max_per_order: builtins.int = ...,
+        name: _builtins.str = ...,
+        price: Global___Money | None = ...,
+        capacity: _builtins.int = ...,
+        max_per_order: _builtins.int = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["price", b"price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["capacity", b"capacity", "max_per_order", b"max_per_order", "name", b"name", "price", b"price"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "max_per_order", b"max_per_order", "name", b"name", "price", b"price"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ZoneInput = ZoneInput
+Global___ZoneInput: _TypeAlias = ZoneInput  # noqa: Y015
 
-@typing.final
-class Session(google.protobuf.message.Message):
+@_typing.final
+class Session(_message.Message):
     """A date of an event, at a place within the venue."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    TITLE_FIELD_NUMBER: builtins.int
-    PRESENTER_FIELD_NUMBER: builtins.int
-    STARTS_AT_FIELD_NUMBER: builtins.int
-    ENDS_AT_FIELD_NUMBER: builtins.int
-    PLACE_FIELD_NUMBER: builtins.int
-    CAPACITY_OVERRIDE_FIELD_NUMBER: builtins.int
-    RESOURCES_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    CAPACITY_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    UPDATED_AT_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    PRESENTER_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    PLACE_FIELD_NUMBER: _builtins.int
+    CAPACITY_OVERRIDE_FIELD_NUMBER: _builtins.int
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     """Session id (UUID)."""
-    event_id: builtins.str
+    event_id: _builtins.str
     """The event it belongs to (UUID)."""
-    title: builtins.str
+    title: _builtins.str
     """Optional title, e.g. "Late show"; up to 200 characters."""
-    presenter: builtins.str
+    presenter: _builtins.str
     """Optional presenter or performer, free text, up to 200 characters."""
-    place: builtins.str
+    place: _builtins.str
     """Place within the venue ("Hall B"); empty means the whole venue."""
-    capacity_override: builtins.int
+    capacity_override: _builtins.int
     """Caps the session's places below the zones' total, when set."""
-    status: global___SessionStatus.ValueType
+    status: Global___SessionStatus.ValueType
     """Current status."""
-    capacity: builtins.int
+    capacity: _builtins.int
     """Places on offer: capacity_override, or the sum of the zones' capacities."""
-    @property
-    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
         """Start, UTC."""
 
-    @property
-    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp:
         """End, UTC; after starts_at."""
 
-    @property
-    def resources(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+    @_builtins.property
+    def resources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Resources the session needs (free text labels)."""
 
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
         """When the session was created."""
 
-    @property
-    def updated_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp:
         """When the session last changed."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        event_id: builtins.str = ...,
-        title: builtins.str = ...,
-        presenter: builtins.str = ...,
-        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        place: builtins.str = ...,
-        capacity_override: builtins.int | None = ...,
-        resources: collections.abc.Iterable[builtins.str] | None = ...,
-        status: global___SessionStatus.ValueType = ...,
-        capacity: builtins.int = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        updated_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        title: _builtins.str = ...,
+        presenter: _builtins.str = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        place: _builtins.str = ...,
+        capacity_override: _builtins.int | None = ...,
+        resources: _abc.Iterable[_builtins.str] | None = ...,
+        status: Global___SessionStatus.ValueType = ...,
+        capacity: _builtins.int = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "created_at", b"created_at", "ends_at", b"ends_at", "starts_at", b"starts_at", "updated_at", b"updated_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity", b"capacity", "capacity_override", b"capacity_override", "created_at", b"created_at", "ends_at", b"ends_at", "event_id", b"event_id", "id", b"id", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title", "updated_at", b"updated_at"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_capacity_override", b"_capacity_override"]) -> typing.Literal["capacity_override"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "created_at", b"created_at", "ends_at", b"ends_at", "starts_at", b"starts_at", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override", "capacity", b"capacity", "capacity_override", b"capacity_override", "created_at", b"created_at", "ends_at", b"ends_at", "event_id", b"event_id", "id", b"id", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title", "updated_at", b"updated_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__capacity_override: _TypeAlias = _typing.Literal["capacity_override"]  # noqa: Y015
+    _WhichOneofArgType__capacity_override: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__capacity_override) -> _WhichOneofReturnType__capacity_override | None: ...
 
-global___Session = Session
+Global___Session: _TypeAlias = Session  # noqa: Y015
 
-@typing.final
-class SessionInput(google.protobuf.message.Message):
+@_typing.final
+class SessionInput(_message.Message):
     """A session as a caller describes it."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    TITLE_FIELD_NUMBER: builtins.int
-    PRESENTER_FIELD_NUMBER: builtins.int
-    STARTS_AT_FIELD_NUMBER: builtins.int
-    ENDS_AT_FIELD_NUMBER: builtins.int
-    PLACE_FIELD_NUMBER: builtins.int
-    CAPACITY_OVERRIDE_FIELD_NUMBER: builtins.int
-    RESOURCES_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    title: builtins.str
+    TITLE_FIELD_NUMBER: _builtins.int
+    PRESENTER_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    PLACE_FIELD_NUMBER: _builtins.int
+    CAPACITY_OVERRIDE_FIELD_NUMBER: _builtins.int
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    title: _builtins.str
     """Optional title, up to 200 characters."""
-    presenter: builtins.str
+    presenter: _builtins.str
     """Optional presenter, up to 200 characters."""
-    place: builtins.str
+    place: _builtins.str
     """Place within the venue, up to 100 characters; empty means the whole venue."""
-    capacity_override: builtins.int
+    capacity_override: _builtins.int
     """Optional cap on the session's places, 1..the zones' total."""
-    status: global___SessionStatus.ValueType
+    status: Global___SessionStatus.ValueType
     """Initial status; UNSPECIFIED gives draft for a draft event and on_sale for a
     published one. Sessions of a new event always start as drafts.
     """
-    @property
-    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
         """Start; in the future and within the event's dates."""
 
-    @property
-    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp:
         """End; after starts_at and within the event's dates."""
 
-    @property
-    def resources(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+    @_builtins.property
+    def resources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Up to 20 resource labels of up to 100 characters."""
 
     def __init__(
         self,
         *,
-        title: builtins.str = ...,
-        presenter: builtins.str = ...,
-        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        place: builtins.str = ...,
-        capacity_override: builtins.int | None = ...,
-        resources: collections.abc.Iterable[builtins.str] | None = ...,
-        status: global___SessionStatus.ValueType = ...,
+        title: _builtins.str = ...,
+        presenter: _builtins.str = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        place: _builtins.str = ...,
+        capacity_override: _builtins.int | None = ...,
+        resources: _abc.Iterable[_builtins.str] | None = ...,
+        status: Global___SessionStatus.ValueType = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "starts_at", b"starts_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_capacity_override", b"_capacity_override"]) -> typing.Literal["capacity_override"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "starts_at", b"starts_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__capacity_override: _TypeAlias = _typing.Literal["capacity_override"]  # noqa: Y015
+    _WhichOneofArgType__capacity_override: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__capacity_override) -> _WhichOneofReturnType__capacity_override | None: ...
 
-global___SessionInput = SessionInput
+Global___SessionInput: _TypeAlias = SessionInput  # noqa: Y015
 
-@typing.final
-class Event(google.protobuf.message.Message):
+@_typing.final
+class Event(_message.Message):
     """An event of the catalog."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
-    CREATED_BY_FIELD_NUMBER: builtins.int
-    NAME_FIELD_NUMBER: builtins.int
-    DESCRIPTION_FIELD_NUMBER: builtins.int
-    CATEGORY_FIELD_NUMBER: builtins.int
-    VENUE_FIELD_NUMBER: builtins.int
-    IMAGE_URL_FIELD_NUMBER: builtins.int
-    STARTS_AT_FIELD_NUMBER: builtins.int
-    ENDS_AT_FIELD_NUMBER: builtins.int
-    TIMEZONE_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    CAPACITY_FIELD_NUMBER: builtins.int
-    VERSION_FIELD_NUMBER: builtins.int
-    ZONES_FIELD_NUMBER: builtins.int
-    SESSIONS_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    UPDATED_AT_FIELD_NUMBER: builtins.int
-    PUBLISHED_AT_FIELD_NUMBER: builtins.int
-    CANCELLED_AT_FIELD_NUMBER: builtins.int
-    CANCELLATION_REASON_FIELD_NUMBER: builtins.int
-    FEATURED_FIELD_NUMBER: builtins.int
-    SALES_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    CREATED_BY_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    VENUE_FIELD_NUMBER: _builtins.int
+    IMAGE_URL_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    TIMEZONE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    ZONES_FIELD_NUMBER: _builtins.int
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    PUBLISHED_AT_FIELD_NUMBER: _builtins.int
+    CANCELLED_AT_FIELD_NUMBER: _builtins.int
+    CANCELLATION_REASON_FIELD_NUMBER: _builtins.int
+    FEATURED_FIELD_NUMBER: _builtins.int
+    SALES_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     """Event id (UUID)."""
-    organization_id: builtins.str
+    organization_id: _builtins.str
     """The organization that owns it (UUID)."""
-    created_by: builtins.str
+    created_by: _builtins.str
     """The user who created it (UUID)."""
-    name: builtins.str
+    name: _builtins.str
     """Name, 3-200 characters."""
-    description: builtins.str
+    description: _builtins.str
     """Plain text description, up to 5000 characters; markup tags are removed."""
-    category: global___Category.ValueType
+    category: Global___Category.ValueType
     """Kind of event."""
-    image_url: builtins.str
+    image_url: _builtins.str
     """Optional http(s) image URL; empty when none."""
-    timezone: builtins.str
+    timezone: _builtins.str
     """IANA time zone the event is presented in, e.g. "America/Mexico_City"."""
-    status: global___EventStatus.ValueType
+    status: Global___EventStatus.ValueType
     """Lifecycle status."""
-    capacity: builtins.int
+    capacity: _builtins.int
     """Places on offer across the sessions that are not cancelled."""
-    version: builtins.int
+    version: _builtins.int
     """Optimistic locking version: send it back as expected_version (HTTP: ETag / If-Match)."""
-    cancellation_reason: builtins.str
+    cancellation_reason: _builtins.str
     """Why it was cancelled, if it was."""
-    featured: builtins.bool
+    featured: _builtins.bool
     """On the front page: an administrator's pick (FeatureEvent)."""
-    @property
-    def venue(self) -> global___Venue:
+    @_builtins.property
+    def venue(self) -> Global___Venue:
         """Where it happens."""
 
-    @property
-    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
         """Start, UTC."""
 
-    @property
-    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp:
         """End, UTC."""
 
-    @property
-    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Zone]:
+    @_builtins.property
+    def zones(self) -> _containers.RepeatedCompositeFieldContainer[Global___Zone]:
         """Ticket categories, in the order given."""
 
-    @property
-    def sessions(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Session]:
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Session]:
         """Sessions the caller may see, by start date."""
 
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
         """When the event was created."""
 
-    @property
-    def updated_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp:
         """When it last changed."""
 
-    @property
-    def published_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def published_at(self) -> _timestamp_pb2.Timestamp:
         """When it was published, if it was."""
 
-    @property
-    def cancelled_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def cancelled_at(self) -> _timestamp_pb2.Timestamp:
         """When it was cancelled, if it was."""
 
-    @property
-    def sales(self) -> global___SaleSettings:
+    @_builtins.property
+    def sales(self) -> Global___SaleSettings:
         """How it sells."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        organization_id: builtins.str = ...,
-        created_by: builtins.str = ...,
-        name: builtins.str = ...,
-        description: builtins.str = ...,
-        category: global___Category.ValueType = ...,
-        venue: global___Venue | None = ...,
-        image_url: builtins.str = ...,
-        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        timezone: builtins.str = ...,
-        status: global___EventStatus.ValueType = ...,
-        capacity: builtins.int = ...,
-        version: builtins.int = ...,
-        zones: collections.abc.Iterable[global___Zone] | None = ...,
-        sessions: collections.abc.Iterable[global___Session] | None = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        updated_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        published_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        cancelled_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        cancellation_reason: builtins.str = ...,
-        featured: builtins.bool = ...,
-        sales: global___SaleSettings | None = ...,
+        id: _builtins.str = ...,
+        organization_id: _builtins.str = ...,
+        created_by: _builtins.str = ...,
+        name: _builtins.str = ...,
+        description: _builtins.str = ...,
+        category: Global___Category.ValueType = ...,
+        venue: Global___Venue | None = ...,
+        image_url: _builtins.str = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        timezone: _builtins.str = ...,
+        status: Global___EventStatus.ValueType = ...,
+        capacity: _builtins.int = ...,
+        version: _builtins.int = ...,
+        zones: _abc.Iterable[Global___Zone] | None = ...,
+        sessions: _abc.Iterable[Global___Session] | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        published_at: _timestamp_pb2.Timestamp | None = ...,
+        cancelled_at: _timestamp_pb2.Timestamp | None = ...,
+        cancellation_reason: _builtins.str = ...,
+        featured: _builtins.bool = ...,
+        sales: Global___SaleSettings | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "ends_at", b"ends_at", "published_at", b"published_at", "sales", b"sales", "starts_at", b"starts_at", "updated_at", b"updated_at", "venue", b"venue"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["cancellation_reason", b"cancellation_reason", "cancelled_at", b"cancelled_at", "capacity", b"capacity", "category", b"category", "created_at", b"created_at", "created_by", b"created_by", "description", b"description", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "published_at", b"published_at", "sales", b"sales", "sessions", b"sessions", "starts_at", b"starts_at", "status", b"status", "timezone", b"timezone", "updated_at", b"updated_at", "venue", b"venue", "version", b"version", "zones", b"zones"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cancelled_at", b"cancelled_at", "created_at", b"created_at", "ends_at", b"ends_at", "published_at", b"published_at", "sales", b"sales", "starts_at", b"starts_at", "updated_at", b"updated_at", "venue", b"venue"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancellation_reason", b"cancellation_reason", "cancelled_at", b"cancelled_at", "capacity", b"capacity", "category", b"category", "created_at", b"created_at", "created_by", b"created_by", "description", b"description", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "published_at", b"published_at", "sales", b"sales", "sessions", b"sessions", "starts_at", b"starts_at", "status", b"status", "timezone", b"timezone", "updated_at", b"updated_at", "venue", b"venue", "version", b"version", "zones", b"zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Event = Event
+Global___Event: _TypeAlias = Event  # noqa: Y015
 
-@typing.final
-class EventInput(google.protobuf.message.Message):
+@_typing.final
+class EventInput(_message.Message):
     """An event as a caller describes it."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NAME_FIELD_NUMBER: builtins.int
-    DESCRIPTION_FIELD_NUMBER: builtins.int
-    CATEGORY_FIELD_NUMBER: builtins.int
-    VENUE_FIELD_NUMBER: builtins.int
-    IMAGE_URL_FIELD_NUMBER: builtins.int
-    STARTS_AT_FIELD_NUMBER: builtins.int
-    ENDS_AT_FIELD_NUMBER: builtins.int
-    TIMEZONE_FIELD_NUMBER: builtins.int
-    ZONES_FIELD_NUMBER: builtins.int
-    SESSIONS_FIELD_NUMBER: builtins.int
-    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
-    SALES_FIELD_NUMBER: builtins.int
-    name: builtins.str
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    VENUE_FIELD_NUMBER: _builtins.int
+    IMAGE_URL_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    TIMEZONE_FIELD_NUMBER: _builtins.int
+    ZONES_FIELD_NUMBER: _builtins.int
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    SALES_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
     """Name, 3-200 characters."""
-    description: builtins.str
+    description: _builtins.str
     """Plain text description, up to 5000 characters."""
-    category: global___Category.ValueType
+    category: Global___Category.ValueType
     """Kind of event; required."""
-    image_url: builtins.str
+    image_url: _builtins.str
     """Optional http(s) image URL, up to 2048 characters."""
-    timezone: builtins.str
+    timezone: _builtins.str
     """IANA time zone, e.g. "America/Mexico_City"."""
-    organization_id: builtins.str
+    organization_id: _builtins.str
     """The owning organization (UUID): administrators only; organizers create for
     their own organization and get INVALID_ARGUMENT when they set it.
     """
-    @property
-    def venue(self) -> global___Venue:
+    @_builtins.property
+    def venue(self) -> Global___Venue:
         """Where it happens; required."""
 
-    @property
-    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
         """Start; in the future, within five years."""
 
-    @property
-    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp:
         """End; after starts_at, at most 366 days later."""
 
-    @property
-    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ZoneInput]:
+    @_builtins.property
+    def zones(self) -> _containers.RepeatedCompositeFieldContainer[Global___ZoneInput]:
         """1-50 zones."""
 
-    @property
-    def sessions(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___SessionInput]:
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___SessionInput]:
         """0-100 sessions; none gives one session spanning the event's dates."""
 
-    @property
-    def sales(self) -> global___SaleSettingsPatch:
+    @_builtins.property
+    def sales(self) -> Global___SaleSettingsPatch:
         """How it sells; unset fields take their defaults."""
 
     def __init__(
         self,
         *,
-        name: builtins.str = ...,
-        description: builtins.str = ...,
-        category: global___Category.ValueType = ...,
-        venue: global___Venue | None = ...,
-        image_url: builtins.str = ...,
-        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        timezone: builtins.str = ...,
-        zones: collections.abc.Iterable[global___ZoneInput] | None = ...,
-        sessions: collections.abc.Iterable[global___SessionInput] | None = ...,
-        organization_id: builtins.str = ...,
-        sales: global___SaleSettingsPatch | None = ...,
+        name: _builtins.str = ...,
+        description: _builtins.str = ...,
+        category: Global___Category.ValueType = ...,
+        venue: Global___Venue | None = ...,
+        image_url: _builtins.str = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        timezone: _builtins.str = ...,
+        zones: _abc.Iterable[Global___ZoneInput] | None = ...,
+        sessions: _abc.Iterable[Global___SessionInput] | None = ...,
+        organization_id: _builtins.str = ...,
+        sales: Global___SaleSettingsPatch | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["ends_at", b"ends_at", "sales", b"sales", "starts_at", b"starts_at", "venue", b"venue"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "sales", b"sales", "sessions", b"sessions", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "sales", b"sales", "starts_at", b"starts_at", "venue", b"venue"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "sales", b"sales", "sessions", b"sessions", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___EventInput = EventInput
+Global___EventInput: _TypeAlias = EventInput  # noqa: Y015
 
-@typing.final
-class FieldViolation(google.protobuf.message.Message):
+@_typing.final
+class FieldViolation(_message.Message):
     """A field that was rejected, with why."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    FIELD_FIELD_NUMBER: builtins.int
-    MESSAGE_FIELD_NUMBER: builtins.int
-    field: builtins.str
+    FIELD_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    field: _builtins.str
     """Dotted path of the field, e.g. "zones.0.price.amount"."""
-    message: builtins.str
+    message: _builtins.str
     """What is wrong with it."""
     def __init__(
         self,
         *,
-        field: builtins.str = ...,
-        message: builtins.str = ...,
+        field: _builtins.str = ...,
+        message: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["field", b"field", "message", b"message"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___FieldViolation = FieldViolation
+Global___FieldViolation: _TypeAlias = FieldViolation  # noqa: Y015
 
-@typing.final
-class CreateEventRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CreateEventRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    PUBLISH_FIELD_NUMBER: builtins.int
-    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
-    publish: builtins.bool
+    EVENT_FIELD_NUMBER: _builtins.int
+    PUBLISH_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    publish: _builtins.bool
     """Publish it right away (otherwise it is a draft)."""
-    idempotency_key: builtins.str
+    idempotency_key: _builtins.str
     """Optional client key (1-255 visible ASCII characters) making retries safe for 24 hours."""
-    @property
-    def event(self) -> global___EventInput:
+    @_builtins.property
+    def event(self) -> Global___EventInput:
         """The event to create."""
 
     def __init__(
         self,
         *,
-        event: global___EventInput | None = ...,
-        publish: builtins.bool = ...,
-        idempotency_key: builtins.str = ...,
+        event: Global___EventInput | None = ...,
+        publish: _builtins.bool = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event", "idempotency_key", b"idempotency_key", "publish", b"publish"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "idempotency_key", b"idempotency_key", "publish", b"publish"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CreateEventRequest = CreateEventRequest
+Global___CreateEventRequest: _TypeAlias = CreateEventRequest  # noqa: Y015
 
-@typing.final
-class CreateEventResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CreateEventResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    @property
-    def event(self) -> global___Event:
+    EVENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The event as created."""
 
     def __init__(
         self,
         *,
-        event: global___Event | None = ...,
+        event: Global___Event | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CreateEventResponse = CreateEventResponse
+Global___CreateEventResponse: _TypeAlias = CreateEventResponse  # noqa: Y015
 
-@typing.final
-class BatchEventInput(google.protobuf.message.Message):
+@_typing.final
+class BatchEventInput(_message.Message):
     """One event of a batch."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    PUBLISH_FIELD_NUMBER: builtins.int
-    publish: builtins.bool
+    EVENT_FIELD_NUMBER: _builtins.int
+    PUBLISH_FIELD_NUMBER: _builtins.int
+    publish: _builtins.bool
     """Publish it right away."""
-    @property
-    def event(self) -> global___EventInput:
+    @_builtins.property
+    def event(self) -> Global___EventInput:
         """The event to create."""
 
     def __init__(
         self,
         *,
-        event: global___EventInput | None = ...,
-        publish: builtins.bool = ...,
+        event: Global___EventInput | None = ...,
+        publish: _builtins.bool = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event", "publish", b"publish"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event", "publish", b"publish"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___BatchEventInput = BatchEventInput
+Global___BatchEventInput: _TypeAlias = BatchEventInput  # noqa: Y015
 
-@typing.final
-class BatchCreateEventsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class BatchCreateEventsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENTS_FIELD_NUMBER: builtins.int
-    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
-    idempotency_key: builtins.str
+    EVENTS_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
     """Optional client key making retries of the whole batch safe for 24 hours."""
-    @property
-    def events(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___BatchEventInput]:
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___BatchEventInput]:
         """1-100 events."""
 
     def __init__(
         self,
         *,
-        events: collections.abc.Iterable[global___BatchEventInput] | None = ...,
-        idempotency_key: builtins.str = ...,
+        events: _abc.Iterable[Global___BatchEventInput] | None = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["events", b"events", "idempotency_key", b"idempotency_key"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "idempotency_key", b"idempotency_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___BatchCreateEventsRequest = BatchCreateEventsRequest
+Global___BatchCreateEventsRequest: _TypeAlias = BatchCreateEventsRequest  # noqa: Y015
 
-@typing.final
-class BatchItemResult(google.protobuf.message.Message):
+@_typing.final
+class BatchItemResult(_message.Message):
     """The result for one item of a batch, in request order."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    INDEX_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    EVENT_FIELD_NUMBER: builtins.int
-    ERRORS_FIELD_NUMBER: builtins.int
-    index: builtins.int
+    INDEX_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    EVENT_FIELD_NUMBER: _builtins.int
+    ERRORS_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
     """Position of the item in the request, from 0."""
-    status: global___BatchItemStatus.ValueType
+    status: Global___BatchItemStatus.ValueType
     """What happened to it."""
-    @property
-    def event(self) -> global___Event:
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The created event, when status is CREATED."""
 
-    @property
-    def errors(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___FieldViolation]:
+    @_builtins.property
+    def errors(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldViolation]:
         """Why it was not created, when INVALID or CONFLICT; fields relative to the item."""
 
     def __init__(
         self,
         *,
-        index: builtins.int = ...,
-        status: global___BatchItemStatus.ValueType = ...,
-        event: global___Event | None = ...,
-        errors: collections.abc.Iterable[global___FieldViolation] | None = ...,
+        index: _builtins.int = ...,
+        status: Global___BatchItemStatus.ValueType = ...,
+        event: Global___Event | None = ...,
+        errors: _abc.Iterable[Global___FieldViolation] | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["errors", b"errors", "event", b"event", "index", b"index", "status", b"status"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["errors", b"errors", "event", b"event", "index", b"index", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___BatchItemResult = BatchItemResult
+Global___BatchItemResult: _TypeAlias = BatchItemResult  # noqa: Y015
 
-@typing.final
-class BatchCreateEventsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class BatchCreateEventsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    COMMITTED_FIELD_NUMBER: builtins.int
-    RESULTS_FIELD_NUMBER: builtins.int
-    committed: builtins.bool
+    COMMITTED_FIELD_NUMBER: _builtins.int
+    RESULTS_FIELD_NUMBER: _builtins.int
+    committed: _builtins.bool
     """True when every event was created; false when none was."""
-    @property
-    def results(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___BatchItemResult]:
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___BatchItemResult]:
         """One result per item, in request order."""
 
     def __init__(
         self,
         *,
-        committed: builtins.bool = ...,
-        results: collections.abc.Iterable[global___BatchItemResult] | None = ...,
+        committed: _builtins.bool = ...,
+        results: _abc.Iterable[Global___BatchItemResult] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["committed", b"committed", "results", b"results"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["committed", b"committed", "results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___BatchCreateEventsResponse = BatchCreateEventsResponse
+Global___BatchCreateEventsResponse: _TypeAlias = BatchCreateEventsResponse  # noqa: Y015
 
-@typing.final
-class GetEventRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetEventRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetEventRequest = GetEventRequest
+Global___GetEventRequest: _TypeAlias = GetEventRequest  # noqa: Y015
 
-@typing.final
-class GetEventResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetEventResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    @property
-    def event(self) -> global___Event:
+    EVENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The event."""
 
     def __init__(
         self,
         *,
-        event: global___Event | None = ...,
+        event: Global___Event | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetEventResponse = GetEventResponse
+Global___GetEventResponse: _TypeAlias = GetEventResponse  # noqa: Y015
 
-@typing.final
-class ZoneList(google.protobuf.message.Message):
+@_typing.final
+class ZoneList(_message.Message):
     """A new list of zones, replacing all zones (drafts only). Zones keep their id when they keep their name."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ZONES_FIELD_NUMBER: builtins.int
-    @property
-    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ZoneInput]:
+    ZONES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def zones(self) -> _containers.RepeatedCompositeFieldContainer[Global___ZoneInput]:
         """1-50 zones."""
 
     def __init__(
         self,
         *,
-        zones: collections.abc.Iterable[global___ZoneInput] | None = ...,
+        zones: _abc.Iterable[Global___ZoneInput] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["zones", b"zones"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["zones", b"zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ZoneList = ZoneList
+Global___ZoneList: _TypeAlias = ZoneList  # noqa: Y015
 
-@typing.final
-class EventPatch(google.protobuf.message.Message):
+@_typing.final
+class EventPatch(_message.Message):
     """Fields to change; unset fields stay as they are."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NAME_FIELD_NUMBER: builtins.int
-    DESCRIPTION_FIELD_NUMBER: builtins.int
-    CATEGORY_FIELD_NUMBER: builtins.int
-    VENUE_FIELD_NUMBER: builtins.int
-    IMAGE_URL_FIELD_NUMBER: builtins.int
-    STARTS_AT_FIELD_NUMBER: builtins.int
-    ENDS_AT_FIELD_NUMBER: builtins.int
-    TIMEZONE_FIELD_NUMBER: builtins.int
-    ZONES_FIELD_NUMBER: builtins.int
-    SALES_FIELD_NUMBER: builtins.int
-    name: builtins.str
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    VENUE_FIELD_NUMBER: _builtins.int
+    IMAGE_URL_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    TIMEZONE_FIELD_NUMBER: _builtins.int
+    ZONES_FIELD_NUMBER: _builtins.int
+    SALES_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
     """New name."""
-    description: builtins.str
+    description: _builtins.str
     """New description."""
-    category: global___Category.ValueType
+    category: Global___Category.ValueType
     """New category (UNSPECIFIED is rejected)."""
-    image_url: builtins.str
+    image_url: _builtins.str
     """New image URL; empty removes the image."""
-    timezone: builtins.str
+    timezone: _builtins.str
     """New time zone."""
-    @property
-    def venue(self) -> global___Venue:
+    @_builtins.property
+    def venue(self) -> Global___Venue:
         """New venue, replacing the whole venue."""
 
-    @property
-    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
         """New start (must be in the future when it moves)."""
 
-    @property
-    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp:
         """New end."""
 
-    @property
-    def zones(self) -> global___ZoneList:
+    @_builtins.property
+    def zones(self) -> Global___ZoneList:
         """New zones, replacing them all (a zone keeping its name keeps its id). On an event that may
         have sales, ticketing_svc is asked first: a zone with places held or sold is neither removed
         nor made smaller than them (FAILED_PRECONDITION), and UNAVAILABLE when it cannot tell.
         """
 
-    @property
-    def sales(self) -> global___SaleSettingsPatch:
+    @_builtins.property
+    def sales(self) -> Global___SaleSettingsPatch:
         """New sale settings."""
 
     def __init__(
         self,
         *,
-        name: builtins.str | None = ...,
-        description: builtins.str | None = ...,
-        category: global___Category.ValueType | None = ...,
-        venue: global___Venue | None = ...,
-        image_url: builtins.str | None = ...,
-        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        timezone: builtins.str | None = ...,
-        zones: global___ZoneList | None = ...,
-        sales: global___SaleSettingsPatch | None = ...,
+        name: _builtins.str | None = ...,
+        description: _builtins.str | None = ...,
+        category: Global___Category.ValueType | None = ...,
+        venue: Global___Venue | None = ...,
+        image_url: _builtins.str | None = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        timezone: _builtins.str | None = ...,
+        zones: Global___ZoneList | None = ...,
+        sales: Global___SaleSettingsPatch | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "sales", b"sales", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "sales", b"sales", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]) -> None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_category", b"_category"]) -> typing.Literal["category"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_description", b"_description"]) -> typing.Literal["description"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_image_url", b"_image_url"]) -> typing.Literal["image_url"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_name", b"_name"]) -> typing.Literal["name"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_timezone", b"_timezone"]) -> typing.Literal["timezone"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "sales", b"sales", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_category", b"_category", "_description", b"_description", "_image_url", b"_image_url", "_name", b"_name", "_timezone", b"_timezone", "category", b"category", "description", b"description", "ends_at", b"ends_at", "image_url", b"image_url", "name", b"name", "sales", b"sales", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "zones", b"zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__category: _TypeAlias = _typing.Literal["category"]  # noqa: Y015
+    _WhichOneofArgType__category: _TypeAlias = _typing.Literal["_category", b"_category"]  # noqa: Y015
+    _WhichOneofReturnType__description: _TypeAlias = _typing.Literal["description"]  # noqa: Y015
+    _WhichOneofArgType__description: _TypeAlias = _typing.Literal["_description", b"_description"]  # noqa: Y015
+    _WhichOneofReturnType__image_url: _TypeAlias = _typing.Literal["image_url"]  # noqa: Y015
+    _WhichOneofArgType__image_url: _TypeAlias = _typing.Literal["_image_url", b"_image_url"]  # noqa: Y015
+    _WhichOneofReturnType__name: _TypeAlias = _typing.Literal["name"]  # noqa: Y015
+    _WhichOneofArgType__name: _TypeAlias = _typing.Literal["_name", b"_name"]  # noqa: Y015
+    _WhichOneofReturnType__timezone: _TypeAlias = _typing.Literal["timezone"]  # noqa: Y015
+    _WhichOneofArgType__timezone: _TypeAlias = _typing.Literal["_timezone", b"_timezone"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__category) -> _WhichOneofReturnType__category | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__description) -> _WhichOneofReturnType__description | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__image_url) -> _WhichOneofReturnType__image_url | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__name) -> _WhichOneofReturnType__name | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__timezone) -> _WhichOneofReturnType__timezone | None: ...
 
-global___EventPatch = EventPatch
+Global___EventPatch: _TypeAlias = EventPatch  # noqa: Y015
 
-@typing.final
-class UpdateEventRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class UpdateEventRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
-    PATCH_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    PATCH_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    expected_version: builtins.int
+    expected_version: _builtins.int
     """The version the caller edited; ABORTED when it is not the current one. Required."""
-    @property
-    def patch(self) -> global___EventPatch:
+    @_builtins.property
+    def patch(self) -> Global___EventPatch:
         """The changes."""
 
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        expected_version: builtins.int = ...,
-        patch: global___EventPatch | None = ...,
+        event_id: _builtins.str = ...,
+        expected_version: _builtins.int = ...,
+        patch: Global___EventPatch | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["patch", b"patch"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "expected_version", b"expected_version", "patch", b"patch"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["patch", b"patch"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "expected_version", b"expected_version", "patch", b"patch"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___UpdateEventRequest = UpdateEventRequest
+Global___UpdateEventRequest: _TypeAlias = UpdateEventRequest  # noqa: Y015
 
-@typing.final
-class UpdateEventResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class UpdateEventResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    @property
-    def event(self) -> global___Event:
+    EVENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The event after the change."""
 
     def __init__(
         self,
         *,
-        event: global___Event | None = ...,
+        event: Global___Event | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___UpdateEventResponse = UpdateEventResponse
+Global___UpdateEventResponse: _TypeAlias = UpdateEventResponse  # noqa: Y015
 
-@typing.final
-class PublishEventRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class PublishEventRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    expected_version: builtins.int
+    expected_version: _builtins.int
     """When set, the change is refused (ABORTED) unless the event is at this version."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        expected_version: builtins.int | None = ...,
+        event_id: _builtins.str = ...,
+        expected_version: _builtins.int | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__expected_version: _TypeAlias = _typing.Literal["expected_version"]  # noqa: Y015
+    _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-global___PublishEventRequest = PublishEventRequest
+Global___PublishEventRequest: _TypeAlias = PublishEventRequest  # noqa: Y015
 
-@typing.final
-class PublishEventResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class PublishEventResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    @property
-    def event(self) -> global___Event:
+    EVENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The published event."""
 
     def __init__(
         self,
         *,
-        event: global___Event | None = ...,
+        event: Global___Event | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___PublishEventResponse = PublishEventResponse
+Global___PublishEventResponse: _TypeAlias = PublishEventResponse  # noqa: Y015
 
-@typing.final
-class FeatureEventRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class FeatureEventRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    FEATURED_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    FEATURED_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    featured: builtins.bool
+    featured: _builtins.bool
     """True puts it on the front page, false takes it off."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        featured: builtins.bool = ...,
+        event_id: _builtins.str = ...,
+        featured: _builtins.bool = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "featured", b"featured"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "featured", b"featured"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___FeatureEventRequest = FeatureEventRequest
+Global___FeatureEventRequest: _TypeAlias = FeatureEventRequest  # noqa: Y015
 
-@typing.final
-class FeatureEventResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class FeatureEventResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    @property
-    def event(self) -> global___Event:
+    EVENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The event after the change."""
 
     def __init__(
         self,
         *,
-        event: global___Event | None = ...,
+        event: Global___Event | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___FeatureEventResponse = FeatureEventResponse
+Global___FeatureEventResponse: _TypeAlias = FeatureEventResponse  # noqa: Y015
 
-@typing.final
-class CancelEventRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CancelEventRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
-    REASON_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    expected_version: builtins.int
+    expected_version: _builtins.int
     """When set, the change is refused (ABORTED) unless the event is at this version."""
-    reason: builtins.str
+    reason: _builtins.str
     """Why, shown to buyers; up to 500 characters."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        expected_version: builtins.int | None = ...,
-        reason: builtins.str = ...,
+        event_id: _builtins.str = ...,
+        expected_version: _builtins.int | None = ...,
+        reason: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "reason", b"reason"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__expected_version: _TypeAlias = _typing.Literal["expected_version"]  # noqa: Y015
+    _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-global___CancelEventRequest = CancelEventRequest
+Global___CancelEventRequest: _TypeAlias = CancelEventRequest  # noqa: Y015
 
-@typing.final
-class CancelEventResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CancelEventResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    @property
-    def event(self) -> global___Event:
+    EVENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The cancelled event."""
 
     def __init__(
         self,
         *,
-        event: global___Event | None = ...,
+        event: Global___Event | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CancelEventResponse = CancelEventResponse
+Global___CancelEventResponse: _TypeAlias = CancelEventResponse  # noqa: Y015
 
-@typing.final
-class DeleteEventRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class DeleteEventRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    expected_version: builtins.int
+    expected_version: _builtins.int
     """When set, the change is refused (ABORTED) unless the event is at this version."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        expected_version: builtins.int | None = ...,
+        event_id: _builtins.str = ...,
+        expected_version: _builtins.int | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__expected_version: _TypeAlias = _typing.Literal["expected_version"]  # noqa: Y015
+    _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-global___DeleteEventRequest = DeleteEventRequest
+Global___DeleteEventRequest: _TypeAlias = DeleteEventRequest  # noqa: Y015
 
-@typing.final
-class DeleteEventResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class DeleteEventResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
         self,
     ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___DeleteEventResponse = DeleteEventResponse
+Global___DeleteEventResponse: _TypeAlias = DeleteEventResponse  # noqa: Y015
 
-@typing.final
-class ListSessionsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListSessionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListSessionsRequest = ListSessionsRequest
+Global___ListSessionsRequest: _TypeAlias = ListSessionsRequest  # noqa: Y015
 
-@typing.final
-class ListSessionsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListSessionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSIONS_FIELD_NUMBER: builtins.int
-    EVENT_VERSION_FIELD_NUMBER: builtins.int
-    event_version: builtins.int
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    EVENT_VERSION_FIELD_NUMBER: _builtins.int
+    event_version: _builtins.int
     """The event's version (the expected_version of session changes)."""
-    @property
-    def sessions(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Session]:
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Session]:
         """The sessions the caller may see, by start date."""
 
     def __init__(
         self,
         *,
-        sessions: collections.abc.Iterable[global___Session] | None = ...,
-        event_version: builtins.int = ...,
+        sessions: _abc.Iterable[Global___Session] | None = ...,
+        event_version: _builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "sessions", b"sessions"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_version", b"event_version", "sessions", b"sessions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListSessionsResponse = ListSessionsResponse
+Global___ListSessionsResponse: _TypeAlias = ListSessionsResponse  # noqa: Y015
 
-@typing.final
-class GetSessionRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetSessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    session_id: builtins.str
+    session_id: _builtins.str
     """Session id (UUID)."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        session_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "session_id", b"session_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetSessionRequest = GetSessionRequest
+Global___GetSessionRequest: _TypeAlias = GetSessionRequest  # noqa: Y015
 
-@typing.final
-class GetSessionResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetSessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_FIELD_NUMBER: builtins.int
-    EVENT_VERSION_FIELD_NUMBER: builtins.int
-    event_version: builtins.int
+    SESSION_FIELD_NUMBER: _builtins.int
+    EVENT_VERSION_FIELD_NUMBER: _builtins.int
+    event_version: _builtins.int
     """The event's version (the expected_version of session changes)."""
-    @property
-    def session(self) -> global___Session:
+    @_builtins.property
+    def session(self) -> Global___Session:
         """The session."""
 
     def __init__(
         self,
         *,
-        session: global___Session | None = ...,
-        event_version: builtins.int = ...,
+        session: Global___Session | None = ...,
+        event_version: _builtins.int = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["session", b"session"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "session", b"session"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_version", b"event_version", "session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetSessionResponse = GetSessionResponse
+Global___GetSessionResponse: _TypeAlias = GetSessionResponse  # noqa: Y015
 
-@typing.final
-class FindEventBySessionRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class FindEventBySessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    session_id: builtins.str
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
     """Session id (UUID)."""
     def __init__(
         self,
         *,
-        session_id: builtins.str = ...,
+        session_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["session_id", b"session_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___FindEventBySessionRequest = FindEventBySessionRequest
+Global___FindEventBySessionRequest: _TypeAlias = FindEventBySessionRequest  # noqa: Y015
 
-@typing.final
-class FindEventBySessionResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class FindEventBySessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_FIELD_NUMBER: builtins.int
-    @property
-    def event(self) -> global___Event:
+    EVENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def event(self) -> Global___Event:
         """The event with its zones and the sessions anyone may see."""
 
     def __init__(
         self,
         *,
-        event: global___Event | None = ...,
+        event: Global___Event | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["event", b"event"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event", b"event"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___FindEventBySessionResponse = FindEventBySessionResponse
+Global___FindEventBySessionResponse: _TypeAlias = FindEventBySessionResponse  # noqa: Y015
 
-@typing.final
-class AddSessionRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class AddSessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    SESSION_FIELD_NUMBER: builtins.int
-    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
-    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    expected_version: builtins.int
+    expected_version: _builtins.int
     """When set, the change is refused (ABORTED) unless the event is at this version."""
-    idempotency_key: builtins.str
+    idempotency_key: _builtins.str
     """Optional client key making retries safe for 24 hours."""
-    @property
-    def session(self) -> global___SessionInput:
+    @_builtins.property
+    def session(self) -> Global___SessionInput:
         """The session to add."""
 
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        session: global___SessionInput | None = ...,
-        expected_version: builtins.int | None = ...,
-        idempotency_key: builtins.str = ...,
+        event_id: _builtins.str = ...,
+        session: Global___SessionInput | None = ...,
+        expected_version: _builtins.int | None = ...,
+        idempotency_key: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version", "session", b"session"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "idempotency_key", b"idempotency_key", "session", b"session"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version", "session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "idempotency_key", b"idempotency_key", "session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__expected_version: _TypeAlias = _typing.Literal["expected_version"]  # noqa: Y015
+    _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-global___AddSessionRequest = AddSessionRequest
+Global___AddSessionRequest: _TypeAlias = AddSessionRequest  # noqa: Y015
 
-@typing.final
-class AddSessionResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class AddSessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_FIELD_NUMBER: builtins.int
-    EVENT_VERSION_FIELD_NUMBER: builtins.int
-    event_version: builtins.int
+    SESSION_FIELD_NUMBER: _builtins.int
+    EVENT_VERSION_FIELD_NUMBER: _builtins.int
+    event_version: _builtins.int
     """The event's version after the change."""
-    @property
-    def session(self) -> global___Session:
+    @_builtins.property
+    def session(self) -> Global___Session:
         """The new session."""
 
     def __init__(
         self,
         *,
-        session: global___Session | None = ...,
-        event_version: builtins.int = ...,
+        session: Global___Session | None = ...,
+        event_version: _builtins.int = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["session", b"session"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "session", b"session"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_version", b"event_version", "session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___AddSessionResponse = AddSessionResponse
+Global___AddSessionResponse: _TypeAlias = AddSessionResponse  # noqa: Y015
 
-@typing.final
-class SessionPatch(google.protobuf.message.Message):
+@_typing.final
+class SessionPatch(_message.Message):
     """Session fields to change; unset fields stay as they are."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    TITLE_FIELD_NUMBER: builtins.int
-    PRESENTER_FIELD_NUMBER: builtins.int
-    STARTS_AT_FIELD_NUMBER: builtins.int
-    ENDS_AT_FIELD_NUMBER: builtins.int
-    PLACE_FIELD_NUMBER: builtins.int
-    CAPACITY_OVERRIDE_FIELD_NUMBER: builtins.int
-    RESOURCES_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    title: builtins.str
+    TITLE_FIELD_NUMBER: _builtins.int
+    PRESENTER_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    PLACE_FIELD_NUMBER: _builtins.int
+    CAPACITY_OVERRIDE_FIELD_NUMBER: _builtins.int
+    RESOURCES_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    title: _builtins.str
     """New title."""
-    presenter: builtins.str
+    presenter: _builtins.str
     """New presenter."""
-    place: builtins.str
+    place: _builtins.str
     """New place within the venue."""
-    capacity_override: builtins.int
+    capacity_override: _builtins.int
     """New capacity cap; 0 removes it."""
-    status: global___SessionStatus.ValueType
+    status: Global___SessionStatus.ValueType
     """New status, following the session lifecycle and bounded by the event's status."""
-    @property
-    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
         """New start (in the future when it moves)."""
 
-    @property
-    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp:
         """New end."""
 
-    @property
-    def resources(self) -> global___ResourceList:
+    @_builtins.property
+    def resources(self) -> Global___ResourceList:
         """New resources, replacing them all."""
 
     def __init__(
         self,
         *,
-        title: builtins.str | None = ...,
-        presenter: builtins.str | None = ...,
-        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        place: builtins.str | None = ...,
-        capacity_override: builtins.int | None = ...,
-        resources: global___ResourceList | None = ...,
-        status: global___SessionStatus.ValueType = ...,
+        title: _builtins.str | None = ...,
+        presenter: _builtins.str | None = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        place: _builtins.str | None = ...,
+        capacity_override: _builtins.int | None = ...,
+        resources: Global___ResourceList | None = ...,
+        status: Global___SessionStatus.ValueType = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "_place", b"_place", "_presenter", b"_presenter", "_title", b"_title", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "title", b"title"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_capacity_override", b"_capacity_override", "_place", b"_place", "_presenter", b"_presenter", "_title", b"_title", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title"]) -> None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_capacity_override", b"_capacity_override"]) -> typing.Literal["capacity_override"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_place", b"_place"]) -> typing.Literal["place"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_presenter", b"_presenter"]) -> typing.Literal["presenter"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_title", b"_title"]) -> typing.Literal["title"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override", "_place", b"_place", "_presenter", b"_presenter", "_title", b"_title", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "title", b"title"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override", "_place", b"_place", "_presenter", b"_presenter", "_title", b"_title", "capacity_override", b"capacity_override", "ends_at", b"ends_at", "place", b"place", "presenter", b"presenter", "resources", b"resources", "starts_at", b"starts_at", "status", b"status", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__capacity_override: _TypeAlias = _typing.Literal["capacity_override"]  # noqa: Y015
+    _WhichOneofArgType__capacity_override: _TypeAlias = _typing.Literal["_capacity_override", b"_capacity_override"]  # noqa: Y015
+    _WhichOneofReturnType__place: _TypeAlias = _typing.Literal["place"]  # noqa: Y015
+    _WhichOneofArgType__place: _TypeAlias = _typing.Literal["_place", b"_place"]  # noqa: Y015
+    _WhichOneofReturnType__presenter: _TypeAlias = _typing.Literal["presenter"]  # noqa: Y015
+    _WhichOneofArgType__presenter: _TypeAlias = _typing.Literal["_presenter", b"_presenter"]  # noqa: Y015
+    _WhichOneofReturnType__title: _TypeAlias = _typing.Literal["title"]  # noqa: Y015
+    _WhichOneofArgType__title: _TypeAlias = _typing.Literal["_title", b"_title"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__capacity_override) -> _WhichOneofReturnType__capacity_override | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__place) -> _WhichOneofReturnType__place | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__presenter) -> _WhichOneofReturnType__presenter | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__title) -> _WhichOneofReturnType__title | None: ...
 
-global___SessionPatch = SessionPatch
+Global___SessionPatch: _TypeAlias = SessionPatch  # noqa: Y015
 
-@typing.final
-class ResourceList(google.protobuf.message.Message):
+@_typing.final
+class ResourceList(_message.Message):
     """A list of resource labels."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    VALUES_FIELD_NUMBER: builtins.int
-    @property
-    def values(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+    VALUES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def values(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Up to 20 labels."""
 
     def __init__(
         self,
         *,
-        values: collections.abc.Iterable[builtins.str] | None = ...,
+        values: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["values", b"values"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["values", b"values"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ResourceList = ResourceList
+Global___ResourceList: _TypeAlias = ResourceList  # noqa: Y015
 
-@typing.final
-class UpdateSessionRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class UpdateSessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
-    PATCH_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    PATCH_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    session_id: builtins.str
+    session_id: _builtins.str
     """Session id (UUID)."""
-    expected_version: builtins.int
+    expected_version: _builtins.int
     """The event version the caller edited; ABORTED when it is not the current one. Required."""
-    @property
-    def patch(self) -> global___SessionPatch:
+    @_builtins.property
+    def patch(self) -> Global___SessionPatch:
         """The changes."""
 
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        session_id: builtins.str = ...,
-        expected_version: builtins.int = ...,
-        patch: global___SessionPatch | None = ...,
+        event_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        expected_version: _builtins.int = ...,
+        patch: Global___SessionPatch | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["patch", b"patch"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "expected_version", b"expected_version", "patch", b"patch", "session_id", b"session_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["patch", b"patch"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "expected_version", b"expected_version", "patch", b"patch", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___UpdateSessionRequest = UpdateSessionRequest
+Global___UpdateSessionRequest: _TypeAlias = UpdateSessionRequest  # noqa: Y015
 
-@typing.final
-class UpdateSessionResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class UpdateSessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_FIELD_NUMBER: builtins.int
-    EVENT_VERSION_FIELD_NUMBER: builtins.int
-    event_version: builtins.int
+    SESSION_FIELD_NUMBER: _builtins.int
+    EVENT_VERSION_FIELD_NUMBER: _builtins.int
+    event_version: _builtins.int
     """The event's version after the change."""
-    @property
-    def session(self) -> global___Session:
+    @_builtins.property
+    def session(self) -> Global___Session:
         """The session after the change."""
 
     def __init__(
         self,
         *,
-        session: global___Session | None = ...,
-        event_version: builtins.int = ...,
+        session: Global___Session | None = ...,
+        event_version: _builtins.int = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["session", b"session"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event_version", b"event_version", "session", b"session"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_version", b"event_version", "session", b"session"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___UpdateSessionResponse = UpdateSessionResponse
+Global___UpdateSessionResponse: _TypeAlias = UpdateSessionResponse  # noqa: Y015
 
-@typing.final
-class RemoveSessionRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RemoveSessionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    EXPECTED_VERSION_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_VERSION_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     """Event id (UUID)."""
-    session_id: builtins.str
+    session_id: _builtins.str
     """Session id (UUID)."""
-    expected_version: builtins.int
+    expected_version: _builtins.int
     """When set, the change is refused (ABORTED) unless the event is at this version."""
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        session_id: builtins.str = ...,
-        expected_version: builtins.int | None = ...,
+        event_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        expected_version: _builtins.int | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "session_id", b"session_id"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_expected_version", b"_expected_version"]) -> typing.Literal["expected_version"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "expected_version", b"expected_version"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version", "event_id", b"event_id", "expected_version", b"expected_version", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__expected_version: _TypeAlias = _typing.Literal["expected_version"]  # noqa: Y015
+    _WhichOneofArgType__expected_version: _TypeAlias = _typing.Literal["_expected_version", b"_expected_version"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_version) -> _WhichOneofReturnType__expected_version | None: ...
 
-global___RemoveSessionRequest = RemoveSessionRequest
+Global___RemoveSessionRequest: _TypeAlias = RemoveSessionRequest  # noqa: Y015
 
-@typing.final
-class RemoveSessionResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RemoveSessionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_VERSION_FIELD_NUMBER: builtins.int
-    event_version: builtins.int
+    EVENT_VERSION_FIELD_NUMBER: _builtins.int
+    event_version: _builtins.int
     """The event's version after the change."""
     def __init__(
         self,
         *,
-        event_version: builtins.int = ...,
+        event_version: _builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_version", b"event_version"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_version", b"event_version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RemoveSessionResponse = RemoveSessionResponse
+Global___RemoveSessionResponse: _TypeAlias = RemoveSessionResponse  # noqa: Y015
 
-@typing.final
-class ListOrganizationEventsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListOrganizationEventsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    PAGE_SIZE_FIELD_NUMBER: builtins.int
-    PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    STATUSES_FIELD_NUMBER: builtins.int
-    page_size: builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
     """1-100; 0 means 20."""
-    page_token: builtins.str
+    page_token: _builtins.str
     """From next_page_token of the previous page; empty for the first page."""
-    @property
-    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___EventStatus.ValueType]:
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___EventStatus.ValueType]:
         """Only events in these statuses; none means draft and published."""
 
     def __init__(
         self,
         *,
-        page_size: builtins.int = ...,
-        page_token: builtins.str = ...,
-        statuses: collections.abc.Iterable[global___EventStatus.ValueType] | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        statuses: _abc.Iterable[Global___EventStatus.ValueType] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["page_size", b"page_size", "page_token", b"page_token", "statuses", b"statuses"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListOrganizationEventsRequest = ListOrganizationEventsRequest
+Global___ListOrganizationEventsRequest: _TypeAlias = ListOrganizationEventsRequest  # noqa: Y015
 
-@typing.final
-class ListOrganizationEventsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListOrganizationEventsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENTS_FIELD_NUMBER: builtins.int
-    NEXT_PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    next_page_token: builtins.str
+    EVENTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
     """Token of the next page; empty on the last page."""
-    @property
-    def events(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Event]:
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___Event]:
         """The page of events, by start date."""
 
     def __init__(
         self,
         *,
-        events: collections.abc.Iterable[global___Event] | None = ...,
-        next_page_token: builtins.str = ...,
+        events: _abc.Iterable[Global___Event] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["events", b"events", "next_page_token", b"next_page_token"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListOrganizationEventsResponse = ListOrganizationEventsResponse
+Global___ListOrganizationEventsResponse: _TypeAlias = ListOrganizationEventsResponse  # noqa: Y015
 
-@typing.final
-class SearchEventsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class SearchEventsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    QUERY_FIELD_NUMBER: builtins.int
-    CATEGORY_FIELD_NUMBER: builtins.int
-    CITY_FIELD_NUMBER: builtins.int
-    DATE_FROM_FIELD_NUMBER: builtins.int
-    DATE_TO_FIELD_NUMBER: builtins.int
-    PRICE_MIN_FIELD_NUMBER: builtins.int
-    PRICE_MAX_FIELD_NUMBER: builtins.int
-    AVAILABLE_ONLY_FIELD_NUMBER: builtins.int
-    ORDER_FIELD_NUMBER: builtins.int
-    LIMIT_FIELD_NUMBER: builtins.int
-    CURSOR_FIELD_NUMBER: builtins.int
-    INCLUDE_TOTAL_FIELD_NUMBER: builtins.int
-    FEATURED_ONLY_FIELD_NUMBER: builtins.int
-    query: builtins.str
+    QUERY_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    CITY_FIELD_NUMBER: _builtins.int
+    DATE_FROM_FIELD_NUMBER: _builtins.int
+    DATE_TO_FIELD_NUMBER: _builtins.int
+    PRICE_MIN_FIELD_NUMBER: _builtins.int
+    PRICE_MAX_FIELD_NUMBER: _builtins.int
+    AVAILABLE_ONLY_FIELD_NUMBER: _builtins.int
+    ORDER_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    INCLUDE_TOTAL_FIELD_NUMBER: _builtins.int
+    FEATURED_ONLY_FIELD_NUMBER: _builtins.int
+    query: _builtins.str
     """Text to find, up to 200 characters; empty lists every published event. Every word must match
     (in any spelling close enough to one the catalog has); Spanish and English stop words are ignored.
     """
-    category: global___Category.ValueType
+    category: Global___Category.ValueType
     """Only events of this category; UNSPECIFIED means any."""
-    city: builtins.str
+    city: _builtins.str
     """Only events in this city, ignoring accents and case ("bogota" is "Bogotá"); empty means any."""
-    price_min: builtins.str
+    price_min: _builtins.str
     """Only events whose cheapest ticket costs at least this much: a decimal string, e.g. "200.00"."""
-    price_max: builtins.str
+    price_max: _builtins.str
     """Only events whose cheapest ticket costs at most this much: a decimal string."""
-    available_only: builtins.bool
+    available_only: _builtins.bool
     """Only events with places left in some session that is still on offer."""
-    order: global___ListingOrder.ValueType
+    order: Global___ListingOrder.ValueType
     """The order of the results."""
-    limit: builtins.int
+    limit: _builtins.int
     """Events per page, 1-100; 0 means 20."""
-    cursor: builtins.str
+    cursor: _builtins.str
     """next_cursor of the previous page, with the same order; empty for the first page."""
-    include_total: builtins.bool
+    include_total: _builtins.bool
     """Also count every match (costs an extra query)."""
-    featured_only: builtins.bool
+    featured_only: _builtins.bool
     """Only featured events (the front page's pick)."""
-    @property
-    def date_from(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def date_from(self) -> _timestamp_pb2.Timestamp:
         """Only events still running at this instant or later (ends_at > date_from). Unset means now:
         events that have ended are not listed.
         """
 
-    @property
-    def date_to(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def date_to(self) -> _timestamp_pb2.Timestamp:
         """Only events that start before this instant."""
 
     def __init__(
         self,
         *,
-        query: builtins.str = ...,
-        category: global___Category.ValueType = ...,
-        city: builtins.str = ...,
-        date_from: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        date_to: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        price_min: builtins.str = ...,
-        price_max: builtins.str = ...,
-        available_only: builtins.bool = ...,
-        order: global___ListingOrder.ValueType = ...,
-        limit: builtins.int = ...,
-        cursor: builtins.str = ...,
-        include_total: builtins.bool = ...,
-        featured_only: builtins.bool = ...,
+        query: _builtins.str = ...,
+        category: Global___Category.ValueType = ...,
+        city: _builtins.str = ...,
+        date_from: _timestamp_pb2.Timestamp | None = ...,
+        date_to: _timestamp_pb2.Timestamp | None = ...,
+        price_min: _builtins.str = ...,
+        price_max: _builtins.str = ...,
+        available_only: _builtins.bool = ...,
+        order: Global___ListingOrder.ValueType = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
+        include_total: _builtins.bool = ...,
+        featured_only: _builtins.bool = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["date_from", b"date_from", "date_to", b"date_to"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["available_only", b"available_only", "category", b"category", "city", b"city", "cursor", b"cursor", "date_from", b"date_from", "date_to", b"date_to", "featured_only", b"featured_only", "include_total", b"include_total", "limit", b"limit", "order", b"order", "price_max", b"price_max", "price_min", b"price_min", "query", b"query"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["date_from", b"date_from", "date_to", b"date_to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available_only", b"available_only", "category", b"category", "city", b"city", "cursor", b"cursor", "date_from", b"date_from", "date_to", b"date_to", "featured_only", b"featured_only", "include_total", b"include_total", "limit", b"limit", "order", b"order", "price_max", b"price_max", "price_min", b"price_min", "query", b"query"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___SearchEventsRequest = SearchEventsRequest
+Global___SearchEventsRequest: _TypeAlias = SearchEventsRequest  # noqa: Y015
 
-@typing.final
-class EventSummary(google.protobuf.message.Message):
+@_typing.final
+class EventSummary(_message.Message):
     """A published event as listings show it."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
-    NAME_FIELD_NUMBER: builtins.int
-    CATEGORY_FIELD_NUMBER: builtins.int
-    VENUE_FIELD_NUMBER: builtins.int
-    IMAGE_URL_FIELD_NUMBER: builtins.int
-    STARTS_AT_FIELD_NUMBER: builtins.int
-    ENDS_AT_FIELD_NUMBER: builtins.int
-    TIMEZONE_FIELD_NUMBER: builtins.int
-    PRICE_FROM_FIELD_NUMBER: builtins.int
-    AVAILABLE_FIELD_NUMBER: builtins.int
-    VERSION_FIELD_NUMBER: builtins.int
-    FEATURED_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    VENUE_FIELD_NUMBER: _builtins.int
+    IMAGE_URL_FIELD_NUMBER: _builtins.int
+    STARTS_AT_FIELD_NUMBER: _builtins.int
+    ENDS_AT_FIELD_NUMBER: _builtins.int
+    TIMEZONE_FIELD_NUMBER: _builtins.int
+    PRICE_FROM_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    FEATURED_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     """Event id (UUID)."""
-    organization_id: builtins.str
+    organization_id: _builtins.str
     """The organization that owns it (UUID)."""
-    name: builtins.str
+    name: _builtins.str
     """Name."""
-    category: global___Category.ValueType
+    category: Global___Category.ValueType
     """Kind of event."""
-    image_url: builtins.str
+    image_url: _builtins.str
     """Optional image URL; empty when none."""
-    timezone: builtins.str
+    timezone: _builtins.str
     """IANA time zone the event is presented in."""
-    available: builtins.bool
+    available: _builtins.bool
     """Some session still on offer has places left."""
-    version: builtins.int
+    version: _builtins.int
     """The event's version (its ETag)."""
-    featured: builtins.bool
+    featured: _builtins.bool
     """On the front page."""
-    @property
-    def venue(self) -> global___Venue:
+    @_builtins.property
+    def venue(self) -> Global___Venue:
         """Where it happens."""
 
-    @property
-    def starts_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def starts_at(self) -> _timestamp_pb2.Timestamp:
         """Start, UTC."""
 
-    @property
-    def ends_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def ends_at(self) -> _timestamp_pb2.Timestamp:
         """End, UTC."""
 
-    @property
-    def price_from(self) -> global___Money:
+    @_builtins.property
+    def price_from(self) -> Global___Money:
         """The cheapest ticket."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        organization_id: builtins.str = ...,
-        name: builtins.str = ...,
-        category: global___Category.ValueType = ...,
-        venue: global___Venue | None = ...,
-        image_url: builtins.str = ...,
-        starts_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ends_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        timezone: builtins.str = ...,
-        price_from: global___Money | None = ...,
-        available: builtins.bool = ...,
-        version: builtins.int = ...,
-        featured: builtins.bool = ...,
+        id: _builtins.str = ...,
+        organization_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        category: Global___Category.ValueType = ...,
+        venue: Global___Venue | None = ...,
+        image_url: _builtins.str = ...,
+        starts_at: _timestamp_pb2.Timestamp | None = ...,
+        ends_at: _timestamp_pb2.Timestamp | None = ...,
+        timezone: _builtins.str = ...,
+        price_from: Global___Money | None = ...,
+        available: _builtins.bool = ...,
+        version: _builtins.int = ...,
+        featured: _builtins.bool = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["ends_at", b"ends_at", "price_from", b"price_from", "starts_at", b"starts_at", "venue", b"venue"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["available", b"available", "category", b"category", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "price_from", b"price_from", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "version", b"version"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ends_at", b"ends_at", "price_from", b"price_from", "starts_at", b"starts_at", "venue", b"venue"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "category", b"category", "ends_at", b"ends_at", "featured", b"featured", "id", b"id", "image_url", b"image_url", "name", b"name", "organization_id", b"organization_id", "price_from", b"price_from", "starts_at", b"starts_at", "timezone", b"timezone", "venue", b"venue", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___EventSummary = EventSummary
+Global___EventSummary: _TypeAlias = EventSummary  # noqa: Y015
 
-@typing.final
-class SearchEventsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class SearchEventsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENTS_FIELD_NUMBER: builtins.int
-    NEXT_CURSOR_FIELD_NUMBER: builtins.int
-    TOTAL_FIELD_NUMBER: builtins.int
-    next_cursor: builtins.str
+    EVENTS_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
     """Cursor of the next page; empty on the last page."""
-    total: builtins.int
+    total: _builtins.int
     """How many events match in all, when include_total was set."""
-    @property
-    def events(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___EventSummary]:
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___EventSummary]:
         """The page of events, in the requested order."""
 
     def __init__(
         self,
         *,
-        events: collections.abc.Iterable[global___EventSummary] | None = ...,
-        next_cursor: builtins.str = ...,
-        total: builtins.int | None = ...,
+        events: _abc.Iterable[Global___EventSummary] | None = ...,
+        next_cursor: _builtins.str = ...,
+        total: _builtins.int | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_total", b"_total", "total", b"total"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_total", b"_total", "events", b"events", "next_cursor", b"next_cursor", "total", b"total"]) -> None: ...
-    def WhichOneof(self, oneof_group: typing.Literal["_total", b"_total"]) -> typing.Literal["total"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_total", b"_total", "total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_total", b"_total", "events", b"events", "next_cursor", b"next_cursor", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__total: _TypeAlias = _typing.Literal["total"]  # noqa: Y015
+    _WhichOneofArgType__total: _TypeAlias = _typing.Literal["_total", b"_total"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__total) -> _WhichOneofReturnType__total | None: ...
 
-global___SearchEventsResponse = SearchEventsResponse
+Global___SearchEventsResponse: _TypeAlias = SearchEventsResponse  # noqa: Y015

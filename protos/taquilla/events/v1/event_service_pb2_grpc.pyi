@@ -3,19 +3,28 @@
 isort:skip_file
 Catalog context: events, zones (ticket categories), sessions (dates) and their inventory."""
 
-import abc
-import collections.abc
-import grpc
-import grpc.aio
-import taquilla.events.v1.event_service_pb2
-import typing
+from collections import abc as _abc
+from grpc import aio as _aio
+from taquilla.events.v1 import event_service_pb2 as _event_service_pb2
+import abc as _abc_1
+import grpc as _grpc
+import sys
+import typing as _typing
 
-_T = typing.TypeVar("_T")
+if sys.version_info >= (3, 11):
+    from typing import Self as _Self
+else:
+    from typing_extensions import Self as _Self
 
-class _MaybeAsyncIterator(collections.abc.AsyncIterator[_T], collections.abc.Iterator[_T], metaclass=abc.ABCMeta): ...
+_T = _typing.TypeVar("_T")
 
-class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type: ignore[misc, type-arg]
+class _MaybeAsyncIterator(_abc.AsyncIterator[_T], _abc.Iterator[_T], metaclass=_abc_1.ABCMeta): ...
+
+class _ServicerContext(_grpc.ServicerContext, _aio.ServicerContext):  # type: ignore[misc, type-arg]
     ...
+
+GRPC_GENERATED_VERSION: str
+GRPC_VERSION: str
 
 class EventServiceStub:
     """EventService owns the event catalog and publishes its domain events to the
@@ -39,121 +48,61 @@ class EventServiceStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
 
-    def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    CreateEvent: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.CreateEventRequest,
-        taquilla.events.v1.event_service_pb2.CreateEventResponse,
-    ]
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> EventServiceAsyncStub: ...
+    CreateEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.CreateEventRequest, _event_service_pb2.CreateEventResponse]
     """Creates an event with its zones, sessions and inventory in one transaction.
     The event is a draft unless `publish` is set. With an idempotency_key, a
     repeat of the same request within 24 hours returns the first response, and a
     different request with the same key fails with INVALID_ARGUMENT.
     """
-
-    BatchCreateEvents: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.BatchCreateEventsRequest,
-        taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse,
-    ]
+    BatchCreateEvents: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.BatchCreateEventsRequest, _event_service_pb2.BatchCreateEventsResponse]
     """Creates up to 100 events, all or nothing: when any item is invalid or clashes
     with another session, nothing is created and `committed` is false; the
     results say item by item what was wrong. Returns OK in both cases.
     """
-
-    GetEvent: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.GetEventRequest,
-        taquilla.events.v1.event_service_pb2.GetEventResponse,
-    ]
+    GetEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.GetEventRequest, _event_service_pb2.GetEventResponse]
     """Returns one event with its zones and the sessions the caller may see."""
-
-    UpdateEvent: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.UpdateEventRequest,
-        taquilla.events.v1.event_service_pb2.UpdateEventResponse,
-    ]
+    UpdateEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.UpdateEventRequest, _event_service_pb2.UpdateEventResponse]
     """Changes some fields of an event; expected_version must be its current version."""
-
-    PublishEvent: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.PublishEventRequest,
-        taquilla.events.v1.event_service_pb2.PublishEventResponse,
-    ]
+    PublishEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.PublishEventRequest, _event_service_pb2.PublishEventResponse]
     """Publishes a draft: it becomes visible to everyone and its draft sessions go on sale."""
-
-    CancelEvent: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.CancelEventRequest,
-        taquilla.events.v1.event_service_pb2.CancelEventResponse,
-    ]
+    CancelEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.CancelEventRequest, _event_service_pb2.CancelEventResponse]
     """Cancels a published event and every session of it that has not finished."""
-
-    FeatureEvent: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.FeatureEventRequest,
-        taquilla.events.v1.event_service_pb2.FeatureEventResponse,
-    ]
+    FeatureEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.FeatureEventRequest, _event_service_pb2.FeatureEventResponse]
     """Administrators only: puts a published event on the front page (featured) or takes it off.
     PERMISSION_DENIED for anyone else; FAILED_PRECONDITION for an event that is not published.
     """
-
-    DeleteEvent: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.DeleteEventRequest,
-        taquilla.events.v1.event_service_pb2.DeleteEventResponse,
-    ]
+    DeleteEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.DeleteEventRequest, _event_service_pb2.DeleteEventResponse]
     """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
     no longer found, and its sessions free their time slots).
     """
-
-    ListSessions: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.ListSessionsRequest,
-        taquilla.events.v1.event_service_pb2.ListSessionsResponse,
-    ]
+    ListSessions: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.ListSessionsRequest, _event_service_pb2.ListSessionsResponse]
     """Lists the sessions of an event that the caller may see."""
-
-    GetSession: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.GetSessionRequest,
-        taquilla.events.v1.event_service_pb2.GetSessionResponse,
-    ]
+    GetSession: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.GetSessionRequest, _event_service_pb2.GetSessionResponse]
     """Returns one session of an event with the event's version, if the caller may see it: draft
     sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
     """
-
-    FindEventBySession: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.FindEventBySessionRequest,
-        taquilla.events.v1.event_service_pb2.FindEventBySessionResponse,
-    ]
+    FindEventBySession: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.FindEventBySessionRequest, _event_service_pb2.FindEventBySessionResponse]
     """The published event a session belongs to, as anyone may see it; NOT_FOUND for a session of
     a draft, a deleted event or no event. ticketing_svc reads it through when a reservation names
     a session whose catalog message has not reached it yet.
     """
-
-    AddSession: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.AddSessionRequest,
-        taquilla.events.v1.event_service_pb2.AddSessionResponse,
-    ]
+    AddSession: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.AddSessionRequest, _event_service_pb2.AddSessionResponse]
     """Adds a session (a date) to an event, with its inventory for every zone.
     Accepts an idempotency_key like CreateEvent.
     """
-
-    UpdateSession: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.UpdateSessionRequest,
-        taquilla.events.v1.event_service_pb2.UpdateSessionResponse,
-    ]
+    UpdateSession: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.UpdateSessionRequest, _event_service_pb2.UpdateSessionResponse]
     """Changes some fields or the status of a session; expected_version is the event's version."""
-
-    RemoveSession: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
-        taquilla.events.v1.event_service_pb2.RemoveSessionResponse,
-    ]
+    RemoveSession: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.RemoveSessionRequest, _event_service_pb2.RemoveSessionResponse]
     """Removes a session (soft) that is not on sale; an event keeps at least one session. A session
     with places held or sold (ticketing_svc says) is cancelled instead: FAILED_PRECONDITION.
     """
-
-    ListOrganizationEvents: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
-        taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse,
-    ]
+    ListOrganizationEvents: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.ListOrganizationEventsRequest, _event_service_pb2.ListOrganizationEventsResponse]
     """Lists the events of the caller's own organization, by start date, a page at a time."""
-
-    SearchEvents: grpc.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.SearchEventsRequest,
-        taquilla.events.v1.event_service_pb2.SearchEventsResponse,
-    ]
+    SearchEvents: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.SearchEventsRequest, _event_service_pb2.SearchEventsResponse]
     """Finds published events by text and filters, a page at a time (keyset pagination), for
     everyone: the answer does not depend on the caller. The text matches names, descriptions,
     venues and cities in Spanish and English, ignoring accents and case ("musica" finds
@@ -161,7 +110,8 @@ class EventServiceStub:
     field (q, category, city, date_from, date_to, price_min, price_max, sort, limit, cursor).
     """
 
-class EventServiceAsyncStub:
+@_typing.type_check_only
+class EventServiceAsyncStub(EventServiceStub):
     """EventService owns the event catalog and publishes its domain events to the
     Kafka topic taquilla.events.v1 through a transactional outbox (message types
     EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
@@ -183,120 +133,58 @@ class EventServiceAsyncStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
 
-    CreateEvent: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.CreateEventRequest,
-        taquilla.events.v1.event_service_pb2.CreateEventResponse,
-    ]
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    CreateEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.CreateEventRequest, _event_service_pb2.CreateEventResponse]  # type: ignore[assignment]
     """Creates an event with its zones, sessions and inventory in one transaction.
     The event is a draft unless `publish` is set. With an idempotency_key, a
     repeat of the same request within 24 hours returns the first response, and a
     different request with the same key fails with INVALID_ARGUMENT.
     """
-
-    BatchCreateEvents: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.BatchCreateEventsRequest,
-        taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse,
-    ]
+    BatchCreateEvents: _aio.UnaryUnaryMultiCallable[_event_service_pb2.BatchCreateEventsRequest, _event_service_pb2.BatchCreateEventsResponse]  # type: ignore[assignment]
     """Creates up to 100 events, all or nothing: when any item is invalid or clashes
     with another session, nothing is created and `committed` is false; the
     results say item by item what was wrong. Returns OK in both cases.
     """
-
-    GetEvent: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.GetEventRequest,
-        taquilla.events.v1.event_service_pb2.GetEventResponse,
-    ]
+    GetEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.GetEventRequest, _event_service_pb2.GetEventResponse]  # type: ignore[assignment]
     """Returns one event with its zones and the sessions the caller may see."""
-
-    UpdateEvent: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.UpdateEventRequest,
-        taquilla.events.v1.event_service_pb2.UpdateEventResponse,
-    ]
+    UpdateEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.UpdateEventRequest, _event_service_pb2.UpdateEventResponse]  # type: ignore[assignment]
     """Changes some fields of an event; expected_version must be its current version."""
-
-    PublishEvent: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.PublishEventRequest,
-        taquilla.events.v1.event_service_pb2.PublishEventResponse,
-    ]
+    PublishEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.PublishEventRequest, _event_service_pb2.PublishEventResponse]  # type: ignore[assignment]
     """Publishes a draft: it becomes visible to everyone and its draft sessions go on sale."""
-
-    CancelEvent: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.CancelEventRequest,
-        taquilla.events.v1.event_service_pb2.CancelEventResponse,
-    ]
+    CancelEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.CancelEventRequest, _event_service_pb2.CancelEventResponse]  # type: ignore[assignment]
     """Cancels a published event and every session of it that has not finished."""
-
-    FeatureEvent: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.FeatureEventRequest,
-        taquilla.events.v1.event_service_pb2.FeatureEventResponse,
-    ]
+    FeatureEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.FeatureEventRequest, _event_service_pb2.FeatureEventResponse]  # type: ignore[assignment]
     """Administrators only: puts a published event on the front page (featured) or takes it off.
     PERMISSION_DENIED for anyone else; FAILED_PRECONDITION for an event that is not published.
     """
-
-    DeleteEvent: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.DeleteEventRequest,
-        taquilla.events.v1.event_service_pb2.DeleteEventResponse,
-    ]
+    DeleteEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.DeleteEventRequest, _event_service_pb2.DeleteEventResponse]  # type: ignore[assignment]
     """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
     no longer found, and its sessions free their time slots).
     """
-
-    ListSessions: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.ListSessionsRequest,
-        taquilla.events.v1.event_service_pb2.ListSessionsResponse,
-    ]
+    ListSessions: _aio.UnaryUnaryMultiCallable[_event_service_pb2.ListSessionsRequest, _event_service_pb2.ListSessionsResponse]  # type: ignore[assignment]
     """Lists the sessions of an event that the caller may see."""
-
-    GetSession: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.GetSessionRequest,
-        taquilla.events.v1.event_service_pb2.GetSessionResponse,
-    ]
+    GetSession: _aio.UnaryUnaryMultiCallable[_event_service_pb2.GetSessionRequest, _event_service_pb2.GetSessionResponse]  # type: ignore[assignment]
     """Returns one session of an event with the event's version, if the caller may see it: draft
     sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
     """
-
-    FindEventBySession: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.FindEventBySessionRequest,
-        taquilla.events.v1.event_service_pb2.FindEventBySessionResponse,
-    ]
+    FindEventBySession: _aio.UnaryUnaryMultiCallable[_event_service_pb2.FindEventBySessionRequest, _event_service_pb2.FindEventBySessionResponse]  # type: ignore[assignment]
     """The published event a session belongs to, as anyone may see it; NOT_FOUND for a session of
     a draft, a deleted event or no event. ticketing_svc reads it through when a reservation names
     a session whose catalog message has not reached it yet.
     """
-
-    AddSession: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.AddSessionRequest,
-        taquilla.events.v1.event_service_pb2.AddSessionResponse,
-    ]
+    AddSession: _aio.UnaryUnaryMultiCallable[_event_service_pb2.AddSessionRequest, _event_service_pb2.AddSessionResponse]  # type: ignore[assignment]
     """Adds a session (a date) to an event, with its inventory for every zone.
     Accepts an idempotency_key like CreateEvent.
     """
-
-    UpdateSession: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.UpdateSessionRequest,
-        taquilla.events.v1.event_service_pb2.UpdateSessionResponse,
-    ]
+    UpdateSession: _aio.UnaryUnaryMultiCallable[_event_service_pb2.UpdateSessionRequest, _event_service_pb2.UpdateSessionResponse]  # type: ignore[assignment]
     """Changes some fields or the status of a session; expected_version is the event's version."""
-
-    RemoveSession: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
-        taquilla.events.v1.event_service_pb2.RemoveSessionResponse,
-    ]
+    RemoveSession: _aio.UnaryUnaryMultiCallable[_event_service_pb2.RemoveSessionRequest, _event_service_pb2.RemoveSessionResponse]  # type: ignore[assignment]
     """Removes a session (soft) that is not on sale; an event keeps at least one session. A session
     with places held or sold (ticketing_svc says) is cancelled instead: FAILED_PRECONDITION.
     """
-
-    ListOrganizationEvents: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
-        taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse,
-    ]
+    ListOrganizationEvents: _aio.UnaryUnaryMultiCallable[_event_service_pb2.ListOrganizationEventsRequest, _event_service_pb2.ListOrganizationEventsResponse]  # type: ignore[assignment]
     """Lists the events of the caller's own organization, by start date, a page at a time."""
-
-    SearchEvents: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.events.v1.event_service_pb2.SearchEventsRequest,
-        taquilla.events.v1.event_service_pb2.SearchEventsResponse,
-    ]
+    SearchEvents: _aio.UnaryUnaryMultiCallable[_event_service_pb2.SearchEventsRequest, _event_service_pb2.SearchEventsResponse]  # type: ignore[assignment]
     """Finds published events by text and filters, a page at a time (keyset pagination), for
     everyone: the answer does not depend on the caller. The text matches names, descriptions,
     venues and cities in Spanish and English, ignoring accents and case ("musica" finds
@@ -304,7 +192,7 @@ class EventServiceAsyncStub:
     field (q, category, city, date_from, date_to, price_min, price_max, sort, limit, cursor).
     """
 
-class EventServiceServicer(metaclass=abc.ABCMeta):
+class EventServiceServicer(metaclass=_abc_1.ABCMeta):
     """EventService owns the event catalog and publishes its domain events to the
     Kafka topic taquilla.events.v1 through a transactional outbox (message types
     EventCreated, EventPublished, EventUpdated, EventCancelled, SessionChanged).
@@ -326,152 +214,152 @@ class EventServiceServicer(metaclass=abc.ABCMeta):
     Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
     """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def CreateEvent(
         self,
-        request: taquilla.events.v1.event_service_pb2.CreateEventRequest,
+        request: _event_service_pb2.CreateEventRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.CreateEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.CreateEventResponse]]:
+    ) -> _typing.Union[_event_service_pb2.CreateEventResponse, _abc.Awaitable[_event_service_pb2.CreateEventResponse]]:
         """Creates an event with its zones, sessions and inventory in one transaction.
         The event is a draft unless `publish` is set. With an idempotency_key, a
         repeat of the same request within 24 hours returns the first response, and a
         different request with the same key fails with INVALID_ARGUMENT.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def BatchCreateEvents(
         self,
-        request: taquilla.events.v1.event_service_pb2.BatchCreateEventsRequest,
+        request: _event_service_pb2.BatchCreateEventsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.BatchCreateEventsResponse]]:
+    ) -> _typing.Union[_event_service_pb2.BatchCreateEventsResponse, _abc.Awaitable[_event_service_pb2.BatchCreateEventsResponse]]:
         """Creates up to 100 events, all or nothing: when any item is invalid or clashes
         with another session, nothing is created and `committed` is false; the
         results say item by item what was wrong. Returns OK in both cases.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetEvent(
         self,
-        request: taquilla.events.v1.event_service_pb2.GetEventRequest,
+        request: _event_service_pb2.GetEventRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.GetEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.GetEventResponse]]:
+    ) -> _typing.Union[_event_service_pb2.GetEventResponse, _abc.Awaitable[_event_service_pb2.GetEventResponse]]:
         """Returns one event with its zones and the sessions the caller may see."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def UpdateEvent(
         self,
-        request: taquilla.events.v1.event_service_pb2.UpdateEventRequest,
+        request: _event_service_pb2.UpdateEventRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.UpdateEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.UpdateEventResponse]]:
+    ) -> _typing.Union[_event_service_pb2.UpdateEventResponse, _abc.Awaitable[_event_service_pb2.UpdateEventResponse]]:
         """Changes some fields of an event; expected_version must be its current version."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def PublishEvent(
         self,
-        request: taquilla.events.v1.event_service_pb2.PublishEventRequest,
+        request: _event_service_pb2.PublishEventRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.PublishEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.PublishEventResponse]]:
+    ) -> _typing.Union[_event_service_pb2.PublishEventResponse, _abc.Awaitable[_event_service_pb2.PublishEventResponse]]:
         """Publishes a draft: it becomes visible to everyone and its draft sessions go on sale."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def CancelEvent(
         self,
-        request: taquilla.events.v1.event_service_pb2.CancelEventRequest,
+        request: _event_service_pb2.CancelEventRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.CancelEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.CancelEventResponse]]:
+    ) -> _typing.Union[_event_service_pb2.CancelEventResponse, _abc.Awaitable[_event_service_pb2.CancelEventResponse]]:
         """Cancels a published event and every session of it that has not finished."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def FeatureEvent(
         self,
-        request: taquilla.events.v1.event_service_pb2.FeatureEventRequest,
+        request: _event_service_pb2.FeatureEventRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.FeatureEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.FeatureEventResponse]]:
+    ) -> _typing.Union[_event_service_pb2.FeatureEventResponse, _abc.Awaitable[_event_service_pb2.FeatureEventResponse]]:
         """Administrators only: puts a published event on the front page (featured) or takes it off.
         PERMISSION_DENIED for anyone else; FAILED_PRECONDITION for an event that is not published.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def DeleteEvent(
         self,
-        request: taquilla.events.v1.event_service_pb2.DeleteEventRequest,
+        request: _event_service_pb2.DeleteEventRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.DeleteEventResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.DeleteEventResponse]]:
+    ) -> _typing.Union[_event_service_pb2.DeleteEventResponse, _abc.Awaitable[_event_service_pb2.DeleteEventResponse]]:
         """Deletes a draft, cancelled or completed event (soft deletion: it is kept but
         no longer found, and its sessions free their time slots).
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListSessions(
         self,
-        request: taquilla.events.v1.event_service_pb2.ListSessionsRequest,
+        request: _event_service_pb2.ListSessionsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.ListSessionsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.ListSessionsResponse]]:
+    ) -> _typing.Union[_event_service_pb2.ListSessionsResponse, _abc.Awaitable[_event_service_pb2.ListSessionsResponse]]:
         """Lists the sessions of an event that the caller may see."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetSession(
         self,
-        request: taquilla.events.v1.event_service_pb2.GetSessionRequest,
+        request: _event_service_pb2.GetSessionRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.GetSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.GetSessionResponse]]:
+    ) -> _typing.Union[_event_service_pb2.GetSessionResponse, _abc.Awaitable[_event_service_pb2.GetSessionResponse]]:
         """Returns one session of an event with the event's version, if the caller may see it: draft
         sessions stay with the organization (NOT_FOUND for everybody else), removed ones are gone.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def FindEventBySession(
         self,
-        request: taquilla.events.v1.event_service_pb2.FindEventBySessionRequest,
+        request: _event_service_pb2.FindEventBySessionRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.FindEventBySessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.FindEventBySessionResponse]]:
+    ) -> _typing.Union[_event_service_pb2.FindEventBySessionResponse, _abc.Awaitable[_event_service_pb2.FindEventBySessionResponse]]:
         """The published event a session belongs to, as anyone may see it; NOT_FOUND for a session of
         a draft, a deleted event or no event. ticketing_svc reads it through when a reservation names
         a session whose catalog message has not reached it yet.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def AddSession(
         self,
-        request: taquilla.events.v1.event_service_pb2.AddSessionRequest,
+        request: _event_service_pb2.AddSessionRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.AddSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.AddSessionResponse]]:
+    ) -> _typing.Union[_event_service_pb2.AddSessionResponse, _abc.Awaitable[_event_service_pb2.AddSessionResponse]]:
         """Adds a session (a date) to an event, with its inventory for every zone.
         Accepts an idempotency_key like CreateEvent.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def UpdateSession(
         self,
-        request: taquilla.events.v1.event_service_pb2.UpdateSessionRequest,
+        request: _event_service_pb2.UpdateSessionRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.UpdateSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.UpdateSessionResponse]]:
+    ) -> _typing.Union[_event_service_pb2.UpdateSessionResponse, _abc.Awaitable[_event_service_pb2.UpdateSessionResponse]]:
         """Changes some fields or the status of a session; expected_version is the event's version."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def RemoveSession(
         self,
-        request: taquilla.events.v1.event_service_pb2.RemoveSessionRequest,
+        request: _event_service_pb2.RemoveSessionRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.RemoveSessionResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.RemoveSessionResponse]]:
+    ) -> _typing.Union[_event_service_pb2.RemoveSessionResponse, _abc.Awaitable[_event_service_pb2.RemoveSessionResponse]]:
         """Removes a session (soft) that is not on sale; an event keeps at least one session. A session
         with places held or sold (ticketing_svc says) is cancelled instead: FAILED_PRECONDITION.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListOrganizationEvents(
         self,
-        request: taquilla.events.v1.event_service_pb2.ListOrganizationEventsRequest,
+        request: _event_service_pb2.ListOrganizationEventsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.ListOrganizationEventsResponse]]:
+    ) -> _typing.Union[_event_service_pb2.ListOrganizationEventsResponse, _abc.Awaitable[_event_service_pb2.ListOrganizationEventsResponse]]:
         """Lists the events of the caller's own organization, by start date, a page at a time."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def SearchEvents(
         self,
-        request: taquilla.events.v1.event_service_pb2.SearchEventsRequest,
+        request: _event_service_pb2.SearchEventsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.events.v1.event_service_pb2.SearchEventsResponse, collections.abc.Awaitable[taquilla.events.v1.event_service_pb2.SearchEventsResponse]]:
+    ) -> _typing.Union[_event_service_pb2.SearchEventsResponse, _abc.Awaitable[_event_service_pb2.SearchEventsResponse]]:
         """Finds published events by text and filters, a page at a time (keyset pagination), for
         everyone: the answer does not depend on the caller. The text matches names, descriptions,
         venues and cities in Spanish and English, ignoring accents and case ("musica" finds
@@ -479,4 +367,4 @@ class EventServiceServicer(metaclass=abc.ABCMeta):
         field (q, category, city, date_from, date_to, price_min, price_max, sort, limit, cursor).
         """
 
-def add_EventServiceServicer_to_server(servicer: EventServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...
+def add_EventServiceServicer_to_server(servicer: EventServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

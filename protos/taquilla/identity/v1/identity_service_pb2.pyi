@@ -3,29 +3,29 @@
 isort:skip_file
 Identity context: users, organizations, credentials and the keys that sign access tokens."""
 
-import builtins
-import collections.abc
-import google.protobuf.descriptor
-import google.protobuf.internal.containers
-import google.protobuf.internal.enum_type_wrapper
-import google.protobuf.message
-import google.protobuf.timestamp_pb2
+from collections import abc as _abc
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+import builtins as _builtins
 import sys
-import typing
+import typing as _typing
 
-if sys.version_info >= (3, 10):
-    import typing as typing_extensions
+if sys.version_info >= (3, 11):
+    from typing import TypeAlias as _TypeAlias, Never as _Never
 else:
-    import typing_extensions
+    from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
-DESCRIPTOR: google.protobuf.descriptor.FileDescriptor
+DESCRIPTOR: _descriptor.FileDescriptor
 
 class _Role:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _RoleEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_Role.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _RoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Role.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     ROLE_UNSPECIFIED: _Role.ValueType  # 0
     """Never sent; present because proto3 enums need a zero value."""
     ROLE_ADMIN: _Role.ValueType  # 1
@@ -50,767 +50,897 @@ ROLE_CUSTOMER: Role.ValueType  # 3
 """Buys tickets; sees only their own registrations and tickets."""
 ROLE_STAFF: Role.ValueType  # 4
 """Checks tickets in for their organization's events."""
-global___Role = Role
+Global___Role: _TypeAlias = Role  # noqa: Y015
 
-@typing.final
-class User(google.protobuf.message.Message):
+@_typing.final
+class User(_message.Message):
     """A person with an account."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    EMAIL_FIELD_NUMBER: builtins.int
-    FULL_NAME_FIELD_NUMBER: builtins.int
-    ROLE_FIELD_NUMBER: builtins.int
-    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
-    ACTIVE_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    LAST_LOGIN_AT_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    FULL_NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    LAST_LOGIN_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     """UUID."""
-    email: builtins.str
+    email: _builtins.str
     """Unique, compared case-insensitively."""
-    full_name: builtins.str
+    full_name: _builtins.str
     """Display name."""
-    role: global___Role.ValueType
+    role: Global___Role.ValueType
     """The user's role."""
-    organization_id: builtins.str
+    organization_id: _builtins.str
     """UUID of the user's organization; empty for admins and customers."""
-    active: builtins.bool
+    active: _builtins.bool
     """Inactive users cannot sign in and their tokens stop being refreshed."""
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
         """When the account was created."""
 
-    @property
-    def last_login_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def last_login_at(self) -> _timestamp_pb2.Timestamp:
         """Last successful sign-in; unset if never."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        email: builtins.str = ...,
-        full_name: builtins.str = ...,
-        role: global___Role.ValueType = ...,
-        organization_id: builtins.str = ...,
-        active: builtins.bool = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        last_login_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        id: _builtins.str = ...,
+        email: _builtins.str = ...,
+        full_name: _builtins.str = ...,
+        role: Global___Role.ValueType = ...,
+        organization_id: _builtins.str = ...,
+        active: _builtins.bool = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        last_login_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["created_at", b"created_at", "last_login_at", b"last_login_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["active", b"active", "created_at", b"created_at", "email", b"email", "full_name", b"full_name", "id", b"id", "last_login_at", b"last_login_at", "organization_id", b"organization_id", "role", b"role"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "last_login_at", b"last_login_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "created_at", b"created_at", "email", b"email", "full_name", b"full_name", "id", b"id", "last_login_at", b"last_login_at", "organization_id", b"organization_id", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___User = User
+Global___User: _TypeAlias = User  # noqa: Y015
 
-@typing.final
-class Organization(google.protobuf.message.Message):
+@_typing.final
+class Organization(_message.Message):
     """An organization that owns events; organizers and staff belong to one."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    NAME_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     """UUID."""
-    name: builtins.str
+    name: _builtins.str
     """Display name, unique case-insensitively."""
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
         """When it was created."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        name: builtins.str = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["created_at", b"created_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["created_at", b"created_at", "id", b"id", "name", b"name"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "id", b"id", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Organization = Organization
+Global___Organization: _TypeAlias = Organization  # noqa: Y015
 
-@typing.final
-class TokenGrant(google.protobuf.message.Message):
+@_typing.final
+class TokenGrant(_message.Message):
     """The result of an OAuth 2.0 grant (RFC 6749 section 5.1)."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ACCESS_TOKEN_FIELD_NUMBER: builtins.int
-    TOKEN_TYPE_FIELD_NUMBER: builtins.int
-    EXPIRES_IN_FIELD_NUMBER: builtins.int
-    REFRESH_TOKEN_FIELD_NUMBER: builtins.int
-    SCOPE_FIELD_NUMBER: builtins.int
-    access_token: builtins.str
+    ACCESS_TOKEN_FIELD_NUMBER: _builtins.int
+    TOKEN_TYPE_FIELD_NUMBER: _builtins.int
+    EXPIRES_IN_FIELD_NUMBER: _builtins.int
+    REFRESH_TOKEN_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    access_token: _builtins.str
     """A signed JWT (EdDSA) valid for `expires_in` seconds."""
-    token_type: builtins.str
+    token_type: _builtins.str
     """Always "Bearer"."""
-    expires_in: builtins.int
+    expires_in: _builtins.int
     """Lifetime of the access token in seconds."""
-    refresh_token: builtins.str
+    refresh_token: _builtins.str
     """Opaque refresh token; empty for client_credentials."""
-    scope: builtins.str
+    scope: _builtins.str
     """Space-separated scopes granted."""
     def __init__(
         self,
         *,
-        access_token: builtins.str = ...,
-        token_type: builtins.str = ...,
-        expires_in: builtins.int = ...,
-        refresh_token: builtins.str = ...,
-        scope: builtins.str = ...,
+        access_token: _builtins.str = ...,
+        token_type: _builtins.str = ...,
+        expires_in: _builtins.int = ...,
+        refresh_token: _builtins.str = ...,
+        scope: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["access_token", b"access_token", "expires_in", b"expires_in", "refresh_token", b"refresh_token", "scope", b"scope", "token_type", b"token_type"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["access_token", b"access_token", "expires_in", b"expires_in", "refresh_token", b"refresh_token", "scope", b"scope", "token_type", b"token_type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___TokenGrant = TokenGrant
+Global___TokenGrant: _TypeAlias = TokenGrant  # noqa: Y015
 
-@typing.final
-class JsonWebKey(google.protobuf.message.Message):
+@_typing.final
+class JsonWebKey(_message.Message):
     """One public key in JWK form (RFC 7517, OKP / Ed25519 per RFC 8037)."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    KID_FIELD_NUMBER: builtins.int
-    KTY_FIELD_NUMBER: builtins.int
-    CRV_FIELD_NUMBER: builtins.int
-    X_FIELD_NUMBER: builtins.int
-    ALG_FIELD_NUMBER: builtins.int
-    USE_FIELD_NUMBER: builtins.int
-    kid: builtins.str
+    KID_FIELD_NUMBER: _builtins.int
+    KTY_FIELD_NUMBER: _builtins.int
+    CRV_FIELD_NUMBER: _builtins.int
+    X_FIELD_NUMBER: _builtins.int
+    ALG_FIELD_NUMBER: _builtins.int
+    USE_FIELD_NUMBER: _builtins.int
+    kid: _builtins.str
     """Key id, matches the `kid` header of tokens it verifies."""
-    kty: builtins.str
+    kty: _builtins.str
     """Key type: "OKP"."""
-    crv: builtins.str
+    crv: _builtins.str
     """Curve: "Ed25519"."""
-    x: builtins.str
+    x: _builtins.str
     """Public key, base64url without padding."""
-    alg: builtins.str
+    alg: _builtins.str
     """Algorithm: "EdDSA"."""
-    use: builtins.str
+    use: _builtins.str
     """Use: "sig"."""
     def __init__(
         self,
         *,
-        kid: builtins.str = ...,
-        kty: builtins.str = ...,
-        crv: builtins.str = ...,
-        x: builtins.str = ...,
-        alg: builtins.str = ...,
-        use: builtins.str = ...,
+        kid: _builtins.str = ...,
+        kty: _builtins.str = ...,
+        crv: _builtins.str = ...,
+        x: _builtins.str = ...,
+        alg: _builtins.str = ...,
+        use: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["alg", b"alg", "crv", b"crv", "kid", b"kid", "kty", b"kty", "use", b"use", "x", b"x"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alg", b"alg", "crv", b"crv", "kid", b"kid", "kty", b"kty", "use", b"use", "x", b"x"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___JsonWebKey = JsonWebKey
+Global___JsonWebKey: _TypeAlias = JsonWebKey  # noqa: Y015
 
-@typing.final
-class AuditEntry(google.protobuf.message.Message):
+@_typing.final
+class AuditEntry(_message.Message):
     """One entry of the append-only audit log."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    OCCURRED_AT_FIELD_NUMBER: builtins.int
-    ACTOR_FIELD_NUMBER: builtins.int
-    ACTION_FIELD_NUMBER: builtins.int
-    TARGET_FIELD_NUMBER: builtins.int
-    CORRELATION_ID_FIELD_NUMBER: builtins.int
-    OUTCOME_FIELD_NUMBER: builtins.int
-    id: builtins.int
+    ID_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
     """Monotonic id; later entries have larger ids."""
-    actor: builtins.str
+    actor: _builtins.str
     """Who acted: a user or API client UUID, or "anonymous"."""
-    action: builtins.str
+    action: _builtins.str
     """What was attempted, e.g. "user.update"."""
-    target: builtins.str
+    target: _builtins.str
     """What it was done to, e.g. "user:UUID"."""
-    correlation_id: builtins.str
+    correlation_id: _builtins.str
     """The request's correlation id."""
-    outcome: builtins.str
+    outcome: _builtins.str
     """"success" or "denied" or "failed"."""
-    @property
-    def occurred_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
         """When it happened."""
 
     def __init__(
         self,
         *,
-        id: builtins.int = ...,
-        occurred_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        actor: builtins.str = ...,
-        action: builtins.str = ...,
-        target: builtins.str = ...,
-        correlation_id: builtins.str = ...,
-        outcome: builtins.str = ...,
+        id: _builtins.int = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        actor: _builtins.str = ...,
+        action: _builtins.str = ...,
+        target: _builtins.str = ...,
+        correlation_id: _builtins.str = ...,
+        outcome: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["occurred_at", b"occurred_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["action", b"action", "actor", b"actor", "correlation_id", b"correlation_id", "id", b"id", "occurred_at", b"occurred_at", "outcome", b"outcome", "target", b"target"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "actor", b"actor", "correlation_id", b"correlation_id", "id", b"id", "occurred_at", b"occurred_at", "outcome", b"outcome", "target", b"target"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___AuditEntry = AuditEntry
+Global___AuditEntry: _TypeAlias = AuditEntry  # noqa: Y015
 
-@typing.final
-class RegisterCustomerRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RegisterCustomerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EMAIL_FIELD_NUMBER: builtins.int
-    PASSWORD_FIELD_NUMBER: builtins.int
-    FULL_NAME_FIELD_NUMBER: builtins.int
-    email: builtins.str
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PASSWORD_FIELD_NUMBER: _builtins.int
+    FULL_NAME_FIELD_NUMBER: _builtins.int
+    email: _builtins.str
     """Email address; normalized to lower case for uniqueness."""
-    password: builtins.str
+    password: _builtins.str
     """At least 12 characters, not a common password."""
-    full_name: builtins.str
+    full_name: _builtins.str
     """Display name, 1 to 200 characters."""
     def __init__(
         self,
         *,
-        email: builtins.str = ...,
-        password: builtins.str = ...,
-        full_name: builtins.str = ...,
+        email: _builtins.str = ...,
+        password: _builtins.str = ...,
+        full_name: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["email", b"email", "full_name", b"full_name", "password", b"password"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "full_name", b"full_name", "password", b"password"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RegisterCustomerRequest = RegisterCustomerRequest
+Global___RegisterCustomerRequest: _TypeAlias = RegisterCustomerRequest  # noqa: Y015
 
-@typing.final
-class RegisterCustomerResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RegisterCustomerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    USER_FIELD_NUMBER: builtins.int
-    @property
-    def user(self) -> global___User:
+    USER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def user(self) -> Global___User:
         """The new customer."""
 
     def __init__(
         self,
         *,
-        user: global___User | None = ...,
+        user: Global___User | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["user", b"user"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["user", b"user"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RegisterCustomerResponse = RegisterCustomerResponse
+Global___RegisterCustomerResponse: _TypeAlias = RegisterCustomerResponse  # noqa: Y015
 
-@typing.final
-class IssuePasswordGrantRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class IssuePasswordGrantRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EMAIL_FIELD_NUMBER: builtins.int
-    PASSWORD_FIELD_NUMBER: builtins.int
-    SCOPE_FIELD_NUMBER: builtins.int
-    email: builtins.str
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PASSWORD_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    email: _builtins.str
     """The user's email."""
-    password: builtins.str
+    password: _builtins.str
     """The user's password."""
-    scope: builtins.str
+    scope: _builtins.str
     """Requested scopes (space-separated); empty for the role's default."""
     def __init__(
         self,
         *,
-        email: builtins.str = ...,
-        password: builtins.str = ...,
-        scope: builtins.str = ...,
+        email: _builtins.str = ...,
+        password: _builtins.str = ...,
+        scope: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["email", b"email", "password", b"password", "scope", b"scope"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "password", b"password", "scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___IssuePasswordGrantRequest = IssuePasswordGrantRequest
+Global___IssuePasswordGrantRequest: _TypeAlias = IssuePasswordGrantRequest  # noqa: Y015
 
-@typing.final
-class IssuePasswordGrantResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class IssuePasswordGrantResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    GRANT_FIELD_NUMBER: builtins.int
-    @property
-    def grant(self) -> global___TokenGrant:
+    GRANT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def grant(self) -> Global___TokenGrant:
         """The issued tokens."""
 
     def __init__(
         self,
         *,
-        grant: global___TokenGrant | None = ...,
+        grant: Global___TokenGrant | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["grant", b"grant"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["grant", b"grant"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___IssuePasswordGrantResponse = IssuePasswordGrantResponse
+Global___IssuePasswordGrantResponse: _TypeAlias = IssuePasswordGrantResponse  # noqa: Y015
 
-@typing.final
-class IssueRefreshGrantRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class IssueRefreshGrantRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    REFRESH_TOKEN_FIELD_NUMBER: builtins.int
-    refresh_token: builtins.str
+    REFRESH_TOKEN_FIELD_NUMBER: _builtins.int
+    refresh_token: _builtins.str
     """The refresh token to rotate."""
     def __init__(
         self,
         *,
-        refresh_token: builtins.str = ...,
+        refresh_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["refresh_token", b"refresh_token"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["refresh_token", b"refresh_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___IssueRefreshGrantRequest = IssueRefreshGrantRequest
+Global___IssueRefreshGrantRequest: _TypeAlias = IssueRefreshGrantRequest  # noqa: Y015
 
-@typing.final
-class IssueRefreshGrantResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class IssueRefreshGrantResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    GRANT_FIELD_NUMBER: builtins.int
-    @property
-    def grant(self) -> global___TokenGrant:
+    GRANT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def grant(self) -> Global___TokenGrant:
         """New access and refresh tokens; the presented refresh token is spent."""
 
     def __init__(
         self,
         *,
-        grant: global___TokenGrant | None = ...,
+        grant: Global___TokenGrant | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["grant", b"grant"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["grant", b"grant"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___IssueRefreshGrantResponse = IssueRefreshGrantResponse
+Global___IssueRefreshGrantResponse: _TypeAlias = IssueRefreshGrantResponse  # noqa: Y015
 
-@typing.final
-class IssueClientCredentialsGrantRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class IssueClientCredentialsGrantRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    CLIENT_ID_FIELD_NUMBER: builtins.int
-    CLIENT_SECRET_FIELD_NUMBER: builtins.int
-    SCOPE_FIELD_NUMBER: builtins.int
-    client_id: builtins.str
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_SECRET_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
     """The API client's id."""
-    client_secret: builtins.str
+    client_secret: _builtins.str
     """The API client's secret."""
-    scope: builtins.str
+    scope: _builtins.str
     """Requested scopes (space-separated); must be a subset of the client's; empty for all of them."""
     def __init__(
         self,
         *,
-        client_id: builtins.str = ...,
-        client_secret: builtins.str = ...,
-        scope: builtins.str = ...,
+        client_id: _builtins.str = ...,
+        client_secret: _builtins.str = ...,
+        scope: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["client_id", b"client_id", "client_secret", b"client_secret", "scope", b"scope"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "client_secret", b"client_secret", "scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___IssueClientCredentialsGrantRequest = IssueClientCredentialsGrantRequest
+Global___IssueClientCredentialsGrantRequest: _TypeAlias = IssueClientCredentialsGrantRequest  # noqa: Y015
 
-@typing.final
-class IssueClientCredentialsGrantResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class IssueClientCredentialsGrantResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    GRANT_FIELD_NUMBER: builtins.int
-    RATE_LIMIT_TIER_FIELD_NUMBER: builtins.int
-    rate_limit_tier: builtins.str
+    GRANT_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_TIER_FIELD_NUMBER: _builtins.int
+    rate_limit_tier: _builtins.str
     """The client's rate-limit tier, e.g. "standard" or "partner"."""
-    @property
-    def grant(self) -> global___TokenGrant:
+    @_builtins.property
+    def grant(self) -> Global___TokenGrant:
         """The issued access token (no refresh token)."""
 
     def __init__(
         self,
         *,
-        grant: global___TokenGrant | None = ...,
-        rate_limit_tier: builtins.str = ...,
+        grant: Global___TokenGrant | None = ...,
+        rate_limit_tier: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["grant", b"grant"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["grant", b"grant", "rate_limit_tier", b"rate_limit_tier"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant", "rate_limit_tier", b"rate_limit_tier"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___IssueClientCredentialsGrantResponse = IssueClientCredentialsGrantResponse
+Global___IssueClientCredentialsGrantResponse: _TypeAlias = IssueClientCredentialsGrantResponse  # noqa: Y015
 
-@typing.final
-class RevokeRefreshTokenRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RevokeRefreshTokenRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    REFRESH_TOKEN_FIELD_NUMBER: builtins.int
-    refresh_token: builtins.str
+    REFRESH_TOKEN_FIELD_NUMBER: _builtins.int
+    refresh_token: _builtins.str
     """The refresh token whose family is revoked."""
     def __init__(
         self,
         *,
-        refresh_token: builtins.str = ...,
+        refresh_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["refresh_token", b"refresh_token"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["refresh_token", b"refresh_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RevokeRefreshTokenRequest = RevokeRefreshTokenRequest
+Global___RevokeRefreshTokenRequest: _TypeAlias = RevokeRefreshTokenRequest  # noqa: Y015
 
-@typing.final
-class RevokeRefreshTokenResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RevokeRefreshTokenResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
         self,
     ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RevokeRefreshTokenResponse = RevokeRefreshTokenResponse
+Global___RevokeRefreshTokenResponse: _TypeAlias = RevokeRefreshTokenResponse  # noqa: Y015
 
-@typing.final
-class GetJwksRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetJwksRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
         self,
     ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetJwksRequest = GetJwksRequest
+Global___GetJwksRequest: _TypeAlias = GetJwksRequest  # noqa: Y015
 
-@typing.final
-class GetJwksResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetJwksResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    KEYS_FIELD_NUMBER: builtins.int
-    @property
-    def keys(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___JsonWebKey]:
+    KEYS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def keys(self) -> _containers.RepeatedCompositeFieldContainer[Global___JsonWebKey]:
         """Current key first, then the previous one."""
 
     def __init__(
         self,
         *,
-        keys: collections.abc.Iterable[global___JsonWebKey] | None = ...,
+        keys: _abc.Iterable[Global___JsonWebKey] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["keys", b"keys"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["keys", b"keys"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetJwksResponse = GetJwksResponse
+Global___GetJwksResponse: _TypeAlias = GetJwksResponse  # noqa: Y015
 
-@typing.final
-class RotateSigningKeyRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RotateSigningKeyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
         self,
     ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RotateSigningKeyRequest = RotateSigningKeyRequest
+Global___RotateSigningKeyRequest: _TypeAlias = RotateSigningKeyRequest  # noqa: Y015
 
-@typing.final
-class RotateSigningKeyResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RotateSigningKeyResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    KID_FIELD_NUMBER: builtins.int
-    kid: builtins.str
+    KID_FIELD_NUMBER: _builtins.int
+    kid: _builtins.str
     """Key id of the new current key."""
     def __init__(
         self,
         *,
-        kid: builtins.str = ...,
+        kid: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["kid", b"kid"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kid", b"kid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RotateSigningKeyResponse = RotateSigningKeyResponse
+Global___RotateSigningKeyResponse: _TypeAlias = RotateSigningKeyResponse  # noqa: Y015
 
-@typing.final
-class GetCurrentUserRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetCurrentUserRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
         self,
     ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetCurrentUserRequest = GetCurrentUserRequest
+Global___GetCurrentUserRequest: _TypeAlias = GetCurrentUserRequest  # noqa: Y015
 
-@typing.final
-class GetCurrentUserResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetCurrentUserResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    USER_FIELD_NUMBER: builtins.int
-    @property
-    def user(self) -> global___User:
+    USER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def user(self) -> Global___User:
         """The caller."""
 
     def __init__(
         self,
         *,
-        user: global___User | None = ...,
+        user: Global___User | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["user", b"user"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["user", b"user"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetCurrentUserResponse = GetCurrentUserResponse
+Global___GetCurrentUserResponse: _TypeAlias = GetCurrentUserResponse  # noqa: Y015
 
-@typing.final
-class ListUsersRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListUsersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ROLE_FIELD_NUMBER: builtins.int
-    EMAIL_CONTAINS_FIELD_NUMBER: builtins.int
-    PAGE_SIZE_FIELD_NUMBER: builtins.int
-    PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    role: global___Role.ValueType
+    ROLE_FIELD_NUMBER: _builtins.int
+    EMAIL_CONTAINS_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    role: Global___Role.ValueType
     """Only users with this role; ROLE_UNSPECIFIED for all."""
-    email_contains: builtins.str
+    email_contains: _builtins.str
     """Only users whose email contains this text (case-insensitive)."""
-    page_size: builtins.int
+    page_size: _builtins.int
     """1 to 100; 0 means 50."""
-    page_token: builtins.str
+    page_token: _builtins.str
     """Opaque cursor from a previous response's next_page_token."""
     def __init__(
         self,
         *,
-        role: global___Role.ValueType = ...,
-        email_contains: builtins.str = ...,
-        page_size: builtins.int = ...,
-        page_token: builtins.str = ...,
+        role: Global___Role.ValueType = ...,
+        email_contains: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["email_contains", b"email_contains", "page_size", b"page_size", "page_token", b"page_token", "role", b"role"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email_contains", b"email_contains", "page_size", b"page_size", "page_token", b"page_token", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListUsersRequest = ListUsersRequest
+Global___ListUsersRequest: _TypeAlias = ListUsersRequest  # noqa: Y015
 
-@typing.final
-class ListUsersResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListUsersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    USERS_FIELD_NUMBER: builtins.int
-    NEXT_PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    next_page_token: builtins.str
+    USERS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
     """Cursor for the next page; empty on the last page."""
-    @property
-    def users(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___User]:
+    @_builtins.property
+    def users(self) -> _containers.RepeatedCompositeFieldContainer[Global___User]:
         """One page of users."""
 
     def __init__(
         self,
         *,
-        users: collections.abc.Iterable[global___User] | None = ...,
-        next_page_token: builtins.str = ...,
+        users: _abc.Iterable[Global___User] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["next_page_token", b"next_page_token", "users", b"users"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "users", b"users"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListUsersResponse = ListUsersResponse
+Global___ListUsersResponse: _TypeAlias = ListUsersResponse  # noqa: Y015
 
-@typing.final
-class UpdateUserRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class UpdateUserRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    USER_ID_FIELD_NUMBER: builtins.int
-    ROLE_FIELD_NUMBER: builtins.int
-    ACTIVE_FIELD_NUMBER: builtins.int
-    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
-    user_id: builtins.str
+    USER_ID_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
     """UUID of the user to change."""
-    role: global___Role.ValueType
+    role: Global___Role.ValueType
     """New role, if present."""
-    active: builtins.bool
+    active: _builtins.bool
     """New active flag, if present."""
-    organization_id: builtins.str
+    organization_id: _builtins.str
     """New organization UUID, if present; an empty string removes the organization."""
     def __init__(
         self,
         *,
-        user_id: builtins.str = ...,
-        role: global___Role.ValueType | None = ...,
-        active: builtins.bool | None = ...,
-        organization_id: builtins.str | None = ...,
+        user_id: _builtins.str = ...,
+        role: Global___Role.ValueType | None = ...,
+        active: _builtins.bool | None = ...,
+        organization_id: _builtins.str | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_active", b"_active", "_organization_id", b"_organization_id", "_role", b"_role", "active", b"active", "organization_id", b"organization_id", "role", b"role"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_active", b"_active", "_organization_id", b"_organization_id", "_role", b"_role", "active", b"active", "organization_id", b"organization_id", "role", b"role", "user_id", b"user_id"]) -> None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_active", b"_active"]) -> typing.Literal["active"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_organization_id", b"_organization_id"]) -> typing.Literal["organization_id"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_role", b"_role"]) -> typing.Literal["role"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_organization_id", b"_organization_id", "_role", b"_role", "active", b"active", "organization_id", b"organization_id", "role", b"role"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_active", b"_active", "_organization_id", b"_organization_id", "_role", b"_role", "active", b"active", "organization_id", b"organization_id", "role", b"role", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__active: _TypeAlias = _typing.Literal["active"]  # noqa: Y015
+    _WhichOneofArgType__active: _TypeAlias = _typing.Literal["_active", b"_active"]  # noqa: Y015
+    _WhichOneofReturnType__organization_id: _TypeAlias = _typing.Literal["organization_id"]  # noqa: Y015
+    _WhichOneofArgType__organization_id: _TypeAlias = _typing.Literal["_organization_id", b"_organization_id"]  # noqa: Y015
+    _WhichOneofReturnType__role: _TypeAlias = _typing.Literal["role"]  # noqa: Y015
+    _WhichOneofArgType__role: _TypeAlias = _typing.Literal["_role", b"_role"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__active) -> _WhichOneofReturnType__active | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__organization_id) -> _WhichOneofReturnType__organization_id | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__role) -> _WhichOneofReturnType__role | None: ...
 
-global___UpdateUserRequest = UpdateUserRequest
+Global___UpdateUserRequest: _TypeAlias = UpdateUserRequest  # noqa: Y015
 
-@typing.final
-class UpdateUserResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class UpdateUserResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    USER_FIELD_NUMBER: builtins.int
-    @property
-    def user(self) -> global___User:
+    USER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def user(self) -> Global___User:
         """The user after the change."""
 
     def __init__(
         self,
         *,
-        user: global___User | None = ...,
+        user: Global___User | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["user", b"user"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["user", b"user"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___UpdateUserResponse = UpdateUserResponse
+Global___UpdateUserResponse: _TypeAlias = UpdateUserResponse  # noqa: Y015
 
-@typing.final
-class CreateOrganizationRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CreateOrganizationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NAME_FIELD_NUMBER: builtins.int
-    name: builtins.str
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
     """Display name, 1 to 200 characters, unique case-insensitively."""
     def __init__(
         self,
         *,
-        name: builtins.str = ...,
+        name: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["name", b"name"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CreateOrganizationRequest = CreateOrganizationRequest
+Global___CreateOrganizationRequest: _TypeAlias = CreateOrganizationRequest  # noqa: Y015
 
-@typing.final
-class CreateOrganizationResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CreateOrganizationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ORGANIZATION_FIELD_NUMBER: builtins.int
-    @property
-    def organization(self) -> global___Organization:
+    ORGANIZATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def organization(self) -> Global___Organization:
         """The new organization."""
 
     def __init__(
         self,
         *,
-        organization: global___Organization | None = ...,
+        organization: Global___Organization | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["organization", b"organization"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["organization", b"organization"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["organization", b"organization"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization", b"organization"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CreateOrganizationResponse = CreateOrganizationResponse
+Global___CreateOrganizationResponse: _TypeAlias = CreateOrganizationResponse  # noqa: Y015
 
-@typing.final
-class CreateApiClientRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CreateApiClientRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NAME_FIELD_NUMBER: builtins.int
-    SCOPES_FIELD_NUMBER: builtins.int
-    RATE_LIMIT_TIER_FIELD_NUMBER: builtins.int
-    ORGANIZATION_ID_FIELD_NUMBER: builtins.int
-    name: builtins.str
+    NAME_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_TIER_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
     """Display name of the partner system."""
-    rate_limit_tier: builtins.str
+    rate_limit_tier: _builtins.str
     """Rate-limit tier: "standard" or "partner"."""
-    organization_id: builtins.str
+    organization_id: _builtins.str
     """UUID of the organization the client acts for, if any."""
-    @property
-    def scopes(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Scopes the client may request."""
 
     def __init__(
         self,
         *,
-        name: builtins.str = ...,
-        scopes: collections.abc.Iterable[builtins.str] | None = ...,
-        rate_limit_tier: builtins.str = ...,
-        organization_id: builtins.str = ...,
+        name: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        rate_limit_tier: _builtins.str = ...,
+        organization_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["name", b"name", "organization_id", b"organization_id", "rate_limit_tier", b"rate_limit_tier", "scopes", b"scopes"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "organization_id", b"organization_id", "rate_limit_tier", b"rate_limit_tier", "scopes", b"scopes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CreateApiClientRequest = CreateApiClientRequest
+Global___CreateApiClientRequest: _TypeAlias = CreateApiClientRequest  # noqa: Y015
 
-@typing.final
-class CreateApiClientResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CreateApiClientResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    CLIENT_ID_FIELD_NUMBER: builtins.int
-    CLIENT_SECRET_FIELD_NUMBER: builtins.int
-    SCOPES_FIELD_NUMBER: builtins.int
-    RATE_LIMIT_TIER_FIELD_NUMBER: builtins.int
-    client_id: builtins.str
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    CLIENT_SECRET_FIELD_NUMBER: _builtins.int
+    SCOPES_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_TIER_FIELD_NUMBER: _builtins.int
+    client_id: _builtins.str
     """The client id to use with client_credentials."""
-    client_secret: builtins.str
+    client_secret: _builtins.str
     """The secret, shown once; only its hash is stored."""
-    rate_limit_tier: builtins.str
+    rate_limit_tier: _builtins.str
     """Rate-limit tier."""
-    @property
-    def scopes(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+    @_builtins.property
+    def scopes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Scopes granted."""
 
     def __init__(
         self,
         *,
-        client_id: builtins.str = ...,
-        client_secret: builtins.str = ...,
-        scopes: collections.abc.Iterable[builtins.str] | None = ...,
-        rate_limit_tier: builtins.str = ...,
+        client_id: _builtins.str = ...,
+        client_secret: _builtins.str = ...,
+        scopes: _abc.Iterable[_builtins.str] | None = ...,
+        rate_limit_tier: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["client_id", b"client_id", "client_secret", b"client_secret", "rate_limit_tier", b"rate_limit_tier", "scopes", b"scopes"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "client_secret", b"client_secret", "rate_limit_tier", b"rate_limit_tier", "scopes", b"scopes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CreateApiClientResponse = CreateApiClientResponse
+Global___CreateApiClientResponse: _TypeAlias = CreateApiClientResponse  # noqa: Y015
 
-@typing.final
-class ListAuditEntriesRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListAuditEntriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    PAGE_SIZE_FIELD_NUMBER: builtins.int
-    PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    ACTION_PREFIX_FIELD_NUMBER: builtins.int
-    page_size: builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    ACTION_PREFIX_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
     """1 to 200; 0 means 50."""
-    page_token: builtins.str
+    page_token: _builtins.str
     """Opaque cursor from a previous response."""
-    action_prefix: builtins.str
+    action_prefix: _builtins.str
     """Only entries whose action starts with this text."""
     def __init__(
         self,
         *,
-        page_size: builtins.int = ...,
-        page_token: builtins.str = ...,
-        action_prefix: builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        action_prefix: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["action_prefix", b"action_prefix", "page_size", b"page_size", "page_token", b"page_token"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_prefix", b"action_prefix", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListAuditEntriesRequest = ListAuditEntriesRequest
+Global___ListAuditEntriesRequest: _TypeAlias = ListAuditEntriesRequest  # noqa: Y015
 
-@typing.final
-class ListAuditEntriesResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListAuditEntriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ENTRIES_FIELD_NUMBER: builtins.int
-    NEXT_PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    next_page_token: builtins.str
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
     """Cursor for the next page; empty on the last page."""
-    @property
-    def entries(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___AuditEntry]:
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___AuditEntry]:
         """Newest first."""
 
     def __init__(
         self,
         *,
-        entries: collections.abc.Iterable[global___AuditEntry] | None = ...,
-        next_page_token: builtins.str = ...,
+        entries: _abc.Iterable[Global___AuditEntry] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["entries", b"entries", "next_page_token", b"next_page_token"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListAuditEntriesResponse = ListAuditEntriesResponse
+Global___ListAuditEntriesResponse: _TypeAlias = ListAuditEntriesResponse  # noqa: Y015
 
-@typing.final
-class GetUserContactRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetUserContactRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    USER_ID_FIELD_NUMBER: builtins.int
-    user_id: builtins.str
+    USER_ID_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
     """UUID of the user to reach."""
     def __init__(
         self,
         *,
-        user_id: builtins.str = ...,
+        user_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["user_id", b"user_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetUserContactRequest = GetUserContactRequest
+Global___GetUserContactRequest: _TypeAlias = GetUserContactRequest  # noqa: Y015
 
-@typing.final
-class GetUserContactResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetUserContactResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EMAIL_FIELD_NUMBER: builtins.int
-    FULL_NAME_FIELD_NUMBER: builtins.int
-    LOCALE_FIELD_NUMBER: builtins.int
-    ACTIVE_FIELD_NUMBER: builtins.int
-    email: builtins.str
+    EMAIL_FIELD_NUMBER: _builtins.int
+    FULL_NAME_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    email: _builtins.str
     """Where to send email."""
-    full_name: builtins.str
+    full_name: _builtins.str
     """How to greet them."""
-    locale: builtins.str
+    locale: _builtins.str
     """Preferred language as a BCP 47 tag ("es" or "en"); "es" when unknown."""
-    active: builtins.bool
+    active: _builtins.bool
     """Inactive users are not notified."""
     def __init__(
         self,
         *,
-        email: builtins.str = ...,
-        full_name: builtins.str = ...,
-        locale: builtins.str = ...,
-        active: builtins.bool = ...,
+        email: _builtins.str = ...,
+        full_name: _builtins.str = ...,
+        locale: _builtins.str = ...,
+        active: _builtins.bool = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["active", b"active", "email", b"email", "full_name", b"full_name", "locale", b"locale"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "email", b"email", "full_name", b"full_name", "locale", b"locale"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetUserContactResponse = GetUserContactResponse
+Global___GetUserContactResponse: _TypeAlias = GetUserContactResponse  # noqa: Y015

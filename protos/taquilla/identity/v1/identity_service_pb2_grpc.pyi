@@ -3,19 +3,28 @@
 isort:skip_file
 Identity context: users, organizations, credentials and the keys that sign access tokens."""
 
-import abc
-import collections.abc
-import grpc
-import grpc.aio
-import taquilla.identity.v1.identity_service_pb2
-import typing
+from collections import abc as _abc
+from grpc import aio as _aio
+from taquilla.identity.v1 import identity_service_pb2 as _identity_service_pb2
+import abc as _abc_1
+import grpc as _grpc
+import sys
+import typing as _typing
 
-_T = typing.TypeVar("_T")
+if sys.version_info >= (3, 11):
+    from typing import Self as _Self
+else:
+    from typing_extensions import Self as _Self
 
-class _MaybeAsyncIterator(collections.abc.AsyncIterator[_T], collections.abc.Iterator[_T], metaclass=abc.ABCMeta): ...
+_T = _typing.TypeVar("_T")
 
-class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type: ignore[misc, type-arg]
+class _MaybeAsyncIterator(_abc.AsyncIterator[_T], _abc.Iterator[_T], metaclass=_abc_1.ABCMeta): ...
+
+class _ServicerContext(_grpc.ServicerContext, _aio.ServicerContext):  # type: ignore[misc, type-arg]
     ...
+
+GRPC_GENERATED_VERSION: str
+GRPC_VERSION: str
 
 class IdentityServiceStub:
     """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
@@ -24,323 +33,218 @@ class IdentityServiceStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
 
-    def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    RegisterCustomer: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.RegisterCustomerRequest,
-        taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse,
-    ]
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
+    RegisterCustomer: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.RegisterCustomerRequest, _identity_service_pb2.RegisterCustomerResponse]
     """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
     INVALID_ARGUMENT with field errors for a weak password or malformed input.
     """
-
-    IssuePasswordGrant: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantRequest,
-        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse,
-    ]
+    IssuePasswordGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssuePasswordGrantRequest, _identity_service_pb2.IssuePasswordGrantResponse]
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
     """
-
-    IssueRefreshGrant: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantRequest,
-        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse,
-    ]
+    IssueRefreshGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]
     """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
     revokes its whole family and answers UNAUTHENTICATED.
     """
-
-    IssueClientCredentialsGrant: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantRequest,
-        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse,
-    ]
+    IssueClientCredentialsGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueClientCredentialsGrantRequest, _identity_service_pb2.IssueClientCredentialsGrantResponse]
     """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
-
-    RevokeRefreshToken: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenRequest,
-        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse,
-    ]
+    RevokeRefreshToken: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.RevokeRefreshTokenRequest, _identity_service_pb2.RevokeRefreshTokenResponse]
     """Logout: revokes the refresh token's family. Idempotent; unknown tokens are ignored."""
-
-    GetJwks: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.GetJwksRequest,
-        taquilla.identity.v1.identity_service_pb2.GetJwksResponse,
-    ]
+    GetJwks: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.GetJwksRequest, _identity_service_pb2.GetJwksResponse]
     """The public keys that verify access tokens: the current signing key and the previous one."""
-
-    RotateSigningKey: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyRequest,
-        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse,
-    ]
+    RotateSigningKey: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.RotateSigningKeyRequest, _identity_service_pb2.RotateSigningKeyResponse]
     """Admin: makes a new signing key current; the previous key keeps verifying live tokens."""
-
-    GetCurrentUser: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.GetCurrentUserRequest,
-        taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse,
-    ]
+    GetCurrentUser: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.GetCurrentUserRequest, _identity_service_pb2.GetCurrentUserResponse]
     """The calling user's own account."""
-
-    ListUsers: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.ListUsersRequest,
-        taquilla.identity.v1.identity_service_pb2.ListUsersResponse,
-    ]
+    ListUsers: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ListUsersRequest, _identity_service_pb2.ListUsersResponse]
     """Admin: users in email order, filtered, with keyset pagination."""
-
-    UpdateUser: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.UpdateUserRequest,
-        taquilla.identity.v1.identity_service_pb2.UpdateUserResponse,
-    ]
+    UpdateUser: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.UpdateUserRequest, _identity_service_pb2.UpdateUserResponse]
     """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
-
-    CreateOrganization: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.CreateOrganizationRequest,
-        taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse,
-    ]
+    CreateOrganization: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.CreateOrganizationRequest, _identity_service_pb2.CreateOrganizationResponse]
     """Admin: creates an organization (events belong to organizations)."""
-
-    CreateApiClient: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.CreateApiClientRequest,
-        taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse,
-    ]
+    CreateApiClient: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.CreateApiClientRequest, _identity_service_pb2.CreateApiClientResponse]
     """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
-
-    ListAuditEntries: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesRequest,
-        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse,
-    ]
+    ListAuditEntries: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ListAuditEntriesRequest, _identity_service_pb2.ListAuditEntriesResponse]
     """Admin: the append-only audit log, newest first, with keyset pagination."""
-
-    GetUserContact: grpc.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.GetUserContactRequest,
-        taquilla.identity.v1.identity_service_pb2.GetUserContactResponse,
-    ]
+    GetUserContact: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserContactRequest, _identity_service_pb2.GetUserContactResponse]
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
     """
 
-class IdentityServiceAsyncStub:
+@_typing.type_check_only
+class IdentityServiceAsyncStub(IdentityServiceStub):
     """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
     Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
     sets after verifying an access token; ids in requests never identify the caller.
     Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
 
-    RegisterCustomer: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.RegisterCustomerRequest,
-        taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse,
-    ]
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    RegisterCustomer: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.RegisterCustomerRequest, _identity_service_pb2.RegisterCustomerResponse]  # type: ignore[assignment]
     """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
     INVALID_ARGUMENT with field errors for a weak password or malformed input.
     """
-
-    IssuePasswordGrant: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantRequest,
-        taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse,
-    ]
+    IssuePasswordGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssuePasswordGrantRequest, _identity_service_pb2.IssuePasswordGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
     """
-
-    IssueRefreshGrant: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantRequest,
-        taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse,
-    ]
+    IssueRefreshGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
     revokes its whole family and answers UNAUTHENTICATED.
     """
-
-    IssueClientCredentialsGrant: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantRequest,
-        taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse,
-    ]
+    IssueClientCredentialsGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueClientCredentialsGrantRequest, _identity_service_pb2.IssueClientCredentialsGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
-
-    RevokeRefreshToken: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenRequest,
-        taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse,
-    ]
+    RevokeRefreshToken: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.RevokeRefreshTokenRequest, _identity_service_pb2.RevokeRefreshTokenResponse]  # type: ignore[assignment]
     """Logout: revokes the refresh token's family. Idempotent; unknown tokens are ignored."""
-
-    GetJwks: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.GetJwksRequest,
-        taquilla.identity.v1.identity_service_pb2.GetJwksResponse,
-    ]
+    GetJwks: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetJwksRequest, _identity_service_pb2.GetJwksResponse]  # type: ignore[assignment]
     """The public keys that verify access tokens: the current signing key and the previous one."""
-
-    RotateSigningKey: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyRequest,
-        taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse,
-    ]
+    RotateSigningKey: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.RotateSigningKeyRequest, _identity_service_pb2.RotateSigningKeyResponse]  # type: ignore[assignment]
     """Admin: makes a new signing key current; the previous key keeps verifying live tokens."""
-
-    GetCurrentUser: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.GetCurrentUserRequest,
-        taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse,
-    ]
+    GetCurrentUser: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetCurrentUserRequest, _identity_service_pb2.GetCurrentUserResponse]  # type: ignore[assignment]
     """The calling user's own account."""
-
-    ListUsers: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.ListUsersRequest,
-        taquilla.identity.v1.identity_service_pb2.ListUsersResponse,
-    ]
+    ListUsers: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ListUsersRequest, _identity_service_pb2.ListUsersResponse]  # type: ignore[assignment]
     """Admin: users in email order, filtered, with keyset pagination."""
-
-    UpdateUser: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.UpdateUserRequest,
-        taquilla.identity.v1.identity_service_pb2.UpdateUserResponse,
-    ]
+    UpdateUser: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.UpdateUserRequest, _identity_service_pb2.UpdateUserResponse]  # type: ignore[assignment]
     """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
-
-    CreateOrganization: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.CreateOrganizationRequest,
-        taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse,
-    ]
+    CreateOrganization: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.CreateOrganizationRequest, _identity_service_pb2.CreateOrganizationResponse]  # type: ignore[assignment]
     """Admin: creates an organization (events belong to organizations)."""
-
-    CreateApiClient: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.CreateApiClientRequest,
-        taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse,
-    ]
+    CreateApiClient: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.CreateApiClientRequest, _identity_service_pb2.CreateApiClientResponse]  # type: ignore[assignment]
     """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
-
-    ListAuditEntries: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesRequest,
-        taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse,
-    ]
+    ListAuditEntries: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ListAuditEntriesRequest, _identity_service_pb2.ListAuditEntriesResponse]  # type: ignore[assignment]
     """Admin: the append-only audit log, newest first, with keyset pagination."""
-
-    GetUserContact: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.identity.v1.identity_service_pb2.GetUserContactRequest,
-        taquilla.identity.v1.identity_service_pb2.GetUserContactResponse,
-    ]
+    GetUserContact: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserContactRequest, _identity_service_pb2.GetUserContactResponse]  # type: ignore[assignment]
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
     """
 
-class IdentityServiceServicer(metaclass=abc.ABCMeta):
+class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     """IdentityService owns users, organizations, API clients, refresh tokens and signing keys.
     Calls that act for someone read the caller from the `x-taquilla-principal` metadata the edge
     sets after verifying an access token; ids in requests never identify the caller.
     Fields are never renumbered or reused; breaking changes go to taquilla.identity.v2.
     """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def RegisterCustomer(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.RegisterCustomerRequest,
+        request: _identity_service_pb2.RegisterCustomerRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.RegisterCustomerResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.RegisterCustomerResponse, _abc.Awaitable[_identity_service_pb2.RegisterCustomerResponse]]:
         """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
         INVALID_ARGUMENT with field errors for a weak password or malformed input.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def IssuePasswordGrant(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantRequest,
+        request: _identity_service_pb2.IssuePasswordGrantRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.IssuePasswordGrantResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.IssuePasswordGrantResponse, _abc.Awaitable[_identity_service_pb2.IssuePasswordGrantResponse]]:
         """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
         UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def IssueRefreshGrant(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantRequest,
+        request: _identity_service_pb2.IssueRefreshGrantRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.IssueRefreshGrantResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.IssueRefreshGrantResponse, _abc.Awaitable[_identity_service_pb2.IssueRefreshGrantResponse]]:
         """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
         revokes its whole family and answers UNAUTHENTICATED.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def IssueClientCredentialsGrant(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantRequest,
+        request: _identity_service_pb2.IssueClientCredentialsGrantRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.IssueClientCredentialsGrantResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.IssueClientCredentialsGrantResponse, _abc.Awaitable[_identity_service_pb2.IssueClientCredentialsGrantResponse]]:
         """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def RevokeRefreshToken(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenRequest,
+        request: _identity_service_pb2.RevokeRefreshTokenRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.RevokeRefreshTokenResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.RevokeRefreshTokenResponse, _abc.Awaitable[_identity_service_pb2.RevokeRefreshTokenResponse]]:
         """Logout: revokes the refresh token's family. Idempotent; unknown tokens are ignored."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetJwks(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.GetJwksRequest,
+        request: _identity_service_pb2.GetJwksRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.GetJwksResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.GetJwksResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.GetJwksResponse, _abc.Awaitable[_identity_service_pb2.GetJwksResponse]]:
         """The public keys that verify access tokens: the current signing key and the previous one."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def RotateSigningKey(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.RotateSigningKeyRequest,
+        request: _identity_service_pb2.RotateSigningKeyRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.RotateSigningKeyResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.RotateSigningKeyResponse, _abc.Awaitable[_identity_service_pb2.RotateSigningKeyResponse]]:
         """Admin: makes a new signing key current; the previous key keeps verifying live tokens."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetCurrentUser(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.GetCurrentUserRequest,
+        request: _identity_service_pb2.GetCurrentUserRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.GetCurrentUserResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.GetCurrentUserResponse, _abc.Awaitable[_identity_service_pb2.GetCurrentUserResponse]]:
         """The calling user's own account."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListUsers(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.ListUsersRequest,
+        request: _identity_service_pb2.ListUsersRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.ListUsersResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.ListUsersResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.ListUsersResponse, _abc.Awaitable[_identity_service_pb2.ListUsersResponse]]:
         """Admin: users in email order, filtered, with keyset pagination."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def UpdateUser(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.UpdateUserRequest,
+        request: _identity_service_pb2.UpdateUserRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.UpdateUserResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.UpdateUserResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.UpdateUserResponse, _abc.Awaitable[_identity_service_pb2.UpdateUserResponse]]:
         """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def CreateOrganization(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.CreateOrganizationRequest,
+        request: _identity_service_pb2.CreateOrganizationRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.CreateOrganizationResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.CreateOrganizationResponse, _abc.Awaitable[_identity_service_pb2.CreateOrganizationResponse]]:
         """Admin: creates an organization (events belong to organizations)."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def CreateApiClient(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.CreateApiClientRequest,
+        request: _identity_service_pb2.CreateApiClientRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.CreateApiClientResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.CreateApiClientResponse, _abc.Awaitable[_identity_service_pb2.CreateApiClientResponse]]:
         """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListAuditEntries(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.ListAuditEntriesRequest,
+        request: _identity_service_pb2.ListAuditEntriesRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.ListAuditEntriesResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.ListAuditEntriesResponse, _abc.Awaitable[_identity_service_pb2.ListAuditEntriesResponse]]:
         """Admin: the append-only audit log, newest first, with keyset pagination."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetUserContact(
         self,
-        request: taquilla.identity.v1.identity_service_pb2.GetUserContactRequest,
+        request: _identity_service_pb2.GetUserContactRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.identity.v1.identity_service_pb2.GetUserContactResponse, collections.abc.Awaitable[taquilla.identity.v1.identity_service_pb2.GetUserContactResponse]]:
+    ) -> _typing.Union[_identity_service_pb2.GetUserContactResponse, _abc.Awaitable[_identity_service_pb2.GetUserContactResponse]]:
         """Internal (service principals only): how to reach a user, for notifications.
         NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
         """
 
-def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...
+def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -3,29 +3,29 @@
 isort:skip_file
 Notifications context: messages sent to people (email first) in reaction to domain events."""
 
-import builtins
-import collections.abc
-import google.protobuf.descriptor
-import google.protobuf.internal.containers
-import google.protobuf.internal.enum_type_wrapper
-import google.protobuf.message
-import google.protobuf.timestamp_pb2
+from collections import abc as _abc
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+import builtins as _builtins
 import sys
-import typing
+import typing as _typing
 
-if sys.version_info >= (3, 10):
-    import typing as typing_extensions
+if sys.version_info >= (3, 11):
+    from typing import TypeAlias as _TypeAlias, Never as _Never
 else:
-    import typing_extensions
+    from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
-DESCRIPTOR: google.protobuf.descriptor.FileDescriptor
+DESCRIPTOR: _descriptor.FileDescriptor
 
 class _NotificationStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _NotificationStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_NotificationStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _NotificationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_NotificationStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     NOTIFICATION_STATUS_UNSPECIFIED: _NotificationStatus.ValueType  # 0
     """Never sent; proto3 needs a zero value."""
     NOTIFICATION_STATUS_PENDING: _NotificationStatus.ValueType  # 1
@@ -50,170 +50,188 @@ NOTIFICATION_STATUS_FAILED: NotificationStatus.ValueType  # 3
 """Every attempt failed; the message went to the dead-letter topic."""
 NOTIFICATION_STATUS_SKIPPED: NotificationStatus.ValueType  # 4
 """Deliberately not sent (e.g. the recipient is inactive or unknown)."""
-global___NotificationStatus = NotificationStatus
+Global___NotificationStatus: _TypeAlias = NotificationStatus  # noqa: Y015
 
-@typing.final
-class Notification(google.protobuf.message.Message):
+@_typing.final
+class Notification(_message.Message):
     """One delivery of one domain event to one recipient on one channel."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    MESSAGE_ID_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    NAME_FIELD_NUMBER: builtins.int
-    TYPE_FIELD_NUMBER: builtins.int
-    OCCURRED_AT_FIELD_NUMBER: builtins.int
-    CORRELATION_ID_FIELD_NUMBER: builtins.int
-    PAYLOAD_SHA256_FIELD_NUMBER: builtins.int
-    RECIPIENT_ROLE_FIELD_NUMBER: builtins.int
-    CHANNEL_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    ATTEMPTS_FIELD_NUMBER: builtins.int
-    LAST_ERROR_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    UPDATED_AT_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    OCCURRED_AT_FIELD_NUMBER: _builtins.int
+    CORRELATION_ID_FIELD_NUMBER: _builtins.int
+    PAYLOAD_SHA256_FIELD_NUMBER: _builtins.int
+    RECIPIENT_ROLE_FIELD_NUMBER: _builtins.int
+    CHANNEL_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     """UUID of this notification."""
-    message_id: builtins.str
+    message_id: _builtins.str
     """messageId of the envelope that caused it."""
-    event_id: builtins.str
+    event_id: _builtins.str
     """The catalog event it is about."""
-    name: builtins.str
+    name: _builtins.str
     """Envelope name (the event's name)."""
-    type: builtins.str
+    type: _builtins.str
     """Envelope type, e.g. "EventPublished"."""
-    correlation_id: builtins.str
+    correlation_id: _builtins.str
     """Correlation id of the request that caused it."""
-    payload_sha256: builtins.str
+    payload_sha256: _builtins.str
     """SHA-256 (hex) of the envelope payload."""
-    recipient_role: builtins.str
+    recipient_role: _builtins.str
     """Who receives it ("organizer", "operations"), never the address itself."""
-    channel: builtins.str
+    channel: _builtins.str
     """"email" for now."""
-    status: global___NotificationStatus.ValueType
+    status: Global___NotificationStatus.ValueType
     """Where it stands."""
-    attempts: builtins.int
+    attempts: _builtins.int
     """Delivery attempts made so far."""
-    last_error: builtins.str
+    last_error: _builtins.str
     """Why the last attempt failed (error class and a short reason, never personal data)."""
-    @property
-    def occurred_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def occurred_at(self) -> _timestamp_pb2.Timestamp:
         """When the domain event happened."""
 
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
         """When it was recorded."""
 
-    @property
-    def updated_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp:
         """Last status change."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        message_id: builtins.str = ...,
-        event_id: builtins.str = ...,
-        name: builtins.str = ...,
-        type: builtins.str = ...,
-        occurred_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        correlation_id: builtins.str = ...,
-        payload_sha256: builtins.str = ...,
-        recipient_role: builtins.str = ...,
-        channel: builtins.str = ...,
-        status: global___NotificationStatus.ValueType = ...,
-        attempts: builtins.int = ...,
-        last_error: builtins.str = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        updated_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        type: _builtins.str = ...,
+        occurred_at: _timestamp_pb2.Timestamp | None = ...,
+        correlation_id: _builtins.str = ...,
+        payload_sha256: _builtins.str = ...,
+        recipient_role: _builtins.str = ...,
+        channel: _builtins.str = ...,
+        status: Global___NotificationStatus.ValueType = ...,
+        attempts: _builtins.int = ...,
+        last_error: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["created_at", b"created_at", "occurred_at", b"occurred_at", "updated_at", b"updated_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["attempts", b"attempts", "channel", b"channel", "correlation_id", b"correlation_id", "created_at", b"created_at", "event_id", b"event_id", "id", b"id", "last_error", b"last_error", "message_id", b"message_id", "name", b"name", "occurred_at", b"occurred_at", "payload_sha256", b"payload_sha256", "recipient_role", b"recipient_role", "status", b"status", "type", b"type", "updated_at", b"updated_at"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "occurred_at", b"occurred_at", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "channel", b"channel", "correlation_id", b"correlation_id", "created_at", b"created_at", "event_id", b"event_id", "id", b"id", "last_error", b"last_error", "message_id", b"message_id", "name", b"name", "occurred_at", b"occurred_at", "payload_sha256", b"payload_sha256", "recipient_role", b"recipient_role", "status", b"status", "type", b"type", "updated_at", b"updated_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Notification = Notification
+Global___Notification: _TypeAlias = Notification  # noqa: Y015
 
-@typing.final
-class ListNotificationsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListNotificationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    STATUS_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    PAGE_SIZE_FIELD_NUMBER: builtins.int
-    PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    status: global___NotificationStatus.ValueType
+    STATUS_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    status: Global___NotificationStatus.ValueType
     """Only this status; UNSPECIFIED for all."""
-    event_id: builtins.str
+    event_id: _builtins.str
     """Only notifications about this catalog event (UUID); empty for all."""
-    page_size: builtins.int
+    page_size: _builtins.int
     """1 to 200; 0 means 50."""
-    page_token: builtins.str
+    page_token: _builtins.str
     """Opaque cursor from a previous response."""
     def __init__(
         self,
         *,
-        status: global___NotificationStatus.ValueType = ...,
-        event_id: builtins.str = ...,
-        page_size: builtins.int = ...,
-        page_token: builtins.str = ...,
+        status: Global___NotificationStatus.ValueType = ...,
+        event_id: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "page_size", b"page_size", "page_token", b"page_token", "status", b"status"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "page_size", b"page_size", "page_token", b"page_token", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListNotificationsRequest = ListNotificationsRequest
+Global___ListNotificationsRequest: _TypeAlias = ListNotificationsRequest  # noqa: Y015
 
-@typing.final
-class ListNotificationsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListNotificationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NOTIFICATIONS_FIELD_NUMBER: builtins.int
-    NEXT_PAGE_TOKEN_FIELD_NUMBER: builtins.int
-    next_page_token: builtins.str
+    NOTIFICATIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
     """Cursor for the next page; empty on the last page."""
-    @property
-    def notifications(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Notification]:
+    @_builtins.property
+    def notifications(self) -> _containers.RepeatedCompositeFieldContainer[Global___Notification]:
         """Newest first."""
 
     def __init__(
         self,
         *,
-        notifications: collections.abc.Iterable[global___Notification] | None = ...,
-        next_page_token: builtins.str = ...,
+        notifications: _abc.Iterable[Global___Notification] | None = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["next_page_token", b"next_page_token", "notifications", b"notifications"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "notifications", b"notifications"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListNotificationsResponse = ListNotificationsResponse
+Global___ListNotificationsResponse: _TypeAlias = ListNotificationsResponse  # noqa: Y015
 
-@typing.final
-class RetryNotificationRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RetryNotificationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NOTIFICATION_ID_FIELD_NUMBER: builtins.int
-    notification_id: builtins.str
+    NOTIFICATION_ID_FIELD_NUMBER: _builtins.int
+    notification_id: _builtins.str
     """UUID of a failed notification."""
     def __init__(
         self,
         *,
-        notification_id: builtins.str = ...,
+        notification_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["notification_id", b"notification_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["notification_id", b"notification_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RetryNotificationRequest = RetryNotificationRequest
+Global___RetryNotificationRequest: _TypeAlias = RetryNotificationRequest  # noqa: Y015
 
-@typing.final
-class RetryNotificationResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RetryNotificationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NOTIFICATION_FIELD_NUMBER: builtins.int
-    @property
-    def notification(self) -> global___Notification:
+    NOTIFICATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def notification(self) -> Global___Notification:
         """The notification after the retry (sent, or failed again with attempts increased)."""
 
     def __init__(
         self,
         *,
-        notification: global___Notification | None = ...,
+        notification: Global___Notification | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["notification", b"notification"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["notification", b"notification"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["notification", b"notification"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["notification", b"notification"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RetryNotificationResponse = RetryNotificationResponse
+Global___RetryNotificationResponse: _TypeAlias = RetryNotificationResponse  # noqa: Y015

@@ -3,19 +3,28 @@
 isort:skip_file
 Notifications context: messages sent to people (email first) in reaction to domain events."""
 
-import abc
-import collections.abc
-import grpc
-import grpc.aio
-import taquilla.notifications.v1.notification_service_pb2
-import typing
+from collections import abc as _abc
+from grpc import aio as _aio
+from taquilla.notifications.v1 import notification_service_pb2 as _notification_service_pb2
+import abc as _abc_1
+import grpc as _grpc
+import sys
+import typing as _typing
 
-_T = typing.TypeVar("_T")
+if sys.version_info >= (3, 11):
+    from typing import Self as _Self
+else:
+    from typing_extensions import Self as _Self
 
-class _MaybeAsyncIterator(collections.abc.AsyncIterator[_T], collections.abc.Iterator[_T], metaclass=abc.ABCMeta): ...
+_T = _typing.TypeVar("_T")
 
-class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type: ignore[misc, type-arg]
+class _MaybeAsyncIterator(_abc.AsyncIterator[_T], _abc.Iterator[_T], metaclass=_abc_1.ABCMeta): ...
+
+class _ServicerContext(_grpc.ServicerContext, _aio.ServicerContext):  # type: ignore[misc, type-arg]
     ...
+
+GRPC_GENERATED_VERSION: str
+GRPC_VERSION: str
 
 class NotificationServiceStub:
     """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
@@ -23,57 +32,48 @@ class NotificationServiceStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
 
-    def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    ListNotifications: grpc.UnaryUnaryMultiCallable[
-        taquilla.notifications.v1.notification_service_pb2.ListNotificationsRequest,
-        taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse,
-    ]
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> NotificationServiceAsyncStub: ...
+    ListNotifications: _grpc.UnaryUnaryMultiCallable[_notification_service_pb2.ListNotificationsRequest, _notification_service_pb2.ListNotificationsResponse]
     """Notifications, newest first, filtered, with keyset pagination."""
-
-    RetryNotification: grpc.UnaryUnaryMultiCallable[
-        taquilla.notifications.v1.notification_service_pb2.RetryNotificationRequest,
-        taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse,
-    ]
+    RetryNotification: _grpc.UnaryUnaryMultiCallable[_notification_service_pb2.RetryNotificationRequest, _notification_service_pb2.RetryNotificationResponse]
     """Sends a failed notification again now. FAILED_PRECONDITION when it is not failed."""
 
-class NotificationServiceAsyncStub:
+@_typing.type_check_only
+class NotificationServiceAsyncStub(NotificationServiceStub):
     """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
     retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
     Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
 
-    ListNotifications: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.notifications.v1.notification_service_pb2.ListNotificationsRequest,
-        taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse,
-    ]
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    ListNotifications: _aio.UnaryUnaryMultiCallable[_notification_service_pb2.ListNotificationsRequest, _notification_service_pb2.ListNotificationsResponse]  # type: ignore[assignment]
     """Notifications, newest first, filtered, with keyset pagination."""
-
-    RetryNotification: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.notifications.v1.notification_service_pb2.RetryNotificationRequest,
-        taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse,
-    ]
+    RetryNotification: _aio.UnaryUnaryMultiCallable[_notification_service_pb2.RetryNotificationRequest, _notification_service_pb2.RetryNotificationResponse]  # type: ignore[assignment]
     """Sends a failed notification again now. FAILED_PRECONDITION when it is not failed."""
 
-class NotificationServiceServicer(metaclass=abc.ABCMeta):
+class NotificationServiceServicer(metaclass=_abc_1.ABCMeta):
     """NotificationService consumes taquilla.events.v1 and delivers notifications; operators list and
     retry failed deliveries here. Callers must be administrators (x-taquilla-principal metadata).
     Fields are never renumbered or reused; breaking changes go to taquilla.notifications.v2.
     """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListNotifications(
         self,
-        request: taquilla.notifications.v1.notification_service_pb2.ListNotificationsRequest,
+        request: _notification_service_pb2.ListNotificationsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse, collections.abc.Awaitable[taquilla.notifications.v1.notification_service_pb2.ListNotificationsResponse]]:
+    ) -> _typing.Union[_notification_service_pb2.ListNotificationsResponse, _abc.Awaitable[_notification_service_pb2.ListNotificationsResponse]]:
         """Notifications, newest first, filtered, with keyset pagination."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def RetryNotification(
         self,
-        request: taquilla.notifications.v1.notification_service_pb2.RetryNotificationRequest,
+        request: _notification_service_pb2.RetryNotificationRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse, collections.abc.Awaitable[taquilla.notifications.v1.notification_service_pb2.RetryNotificationResponse]]:
+    ) -> _typing.Union[_notification_service_pb2.RetryNotificationResponse, _abc.Awaitable[_notification_service_pb2.RetryNotificationResponse]]:
         """Sends a failed notification again now. FAILED_PRECONDITION when it is not failed."""
 
-def add_NotificationServiceServicer_to_server(servicer: NotificationServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...
+def add_NotificationServiceServicer_to_server(servicer: NotificationServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -3,29 +3,29 @@
 isort:skip_file
 Ticketing context: sellable inventory per session and zone, and reservations (holds) against it."""
 
-import builtins
-import collections.abc
-import google.protobuf.descriptor
-import google.protobuf.internal.containers
-import google.protobuf.internal.enum_type_wrapper
-import google.protobuf.message
-import google.protobuf.timestamp_pb2
+from collections import abc as _abc
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+import builtins as _builtins
 import sys
-import typing
+import typing as _typing
 
-if sys.version_info >= (3, 10):
-    import typing as typing_extensions
+if sys.version_info >= (3, 11):
+    from typing import TypeAlias as _TypeAlias, Never as _Never
 else:
-    import typing_extensions
+    from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
-DESCRIPTOR: google.protobuf.descriptor.FileDescriptor
+DESCRIPTOR: _descriptor.FileDescriptor
 
 class _ReservationStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _ReservationStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_ReservationStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _ReservationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReservationStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     RESERVATION_STATUS_UNSPECIFIED: _ReservationStatus.ValueType  # 0
     RESERVATION_STATUS_HELD: _ReservationStatus.ValueType  # 1
     """The places are held until expires_at."""
@@ -47,14 +47,14 @@ RESERVATION_STATUS_EXPIRED: ReservationStatus.ValueType  # 3
 """The hold ran out before it was paid."""
 RESERVATION_STATUS_PURCHASED: ReservationStatus.ValueType  # 4
 """Paid: its places are sold and its order has the tickets."""
-global___ReservationStatus = ReservationStatus
+Global___ReservationStatus: _TypeAlias = ReservationStatus  # noqa: Y015
 
 class _SaleStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _SaleStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_SaleStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _SaleStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SaleStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     SALE_STATUS_UNSPECIFIED: _SaleStatus.ValueType  # 0
     SALE_STATUS_ON_SALE: _SaleStatus.ValueType  # 1
     SALE_STATUS_FEW_LEFT: _SaleStatus.ValueType  # 2
@@ -72,14 +72,14 @@ SALE_STATUS_FEW_LEFT: SaleStatus.ValueType  # 2
 SALE_STATUS_SOLD_OUT: SaleStatus.ValueType  # 3
 SALE_STATUS_NOT_ON_SALE: SaleStatus.ValueType  # 4
 """Not yet, or no longer, on sale (draft, cancelled, session not on sale, before on_sale_at)."""
-global___SaleStatus = SaleStatus
+Global___SaleStatus: _TypeAlias = SaleStatus  # noqa: Y015
 
 class _QueueStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _QueueStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_QueueStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _QueueStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_QueueStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     QUEUE_STATUS_UNSPECIFIED: _QueueStatus.ValueType  # 0
     QUEUE_STATUS_WAITING: _QueueStatus.ValueType  # 1
     """In line; position and estimated_wait_seconds say how far (unset before the on-sale)."""
@@ -97,14 +97,14 @@ QUEUE_STATUS_ADMITTED: QueueStatus.ValueType  # 2
 """It is the caller's turn: admission is set."""
 QUEUE_STATUS_SOLD_OUT: QueueStatus.ValueType  # 3
 """Everything sold out while the caller waited."""
-global___QueueStatus = QueueStatus
+Global___QueueStatus: _TypeAlias = QueueStatus  # noqa: Y015
 
 class _OrderStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _OrderStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_OrderStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _OrderStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_OrderStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     ORDER_STATUS_UNSPECIFIED: _OrderStatus.ValueType  # 0
     ORDER_STATUS_PENDING_PAYMENT: _OrderStatus.ValueType  # 1
     """Waiting for the buyer to pay at the provider's page (payment.checkout_url)."""
@@ -138,14 +138,14 @@ ORDER_STATUS_EXPIRED: OrderStatus.ValueType  # 6
 """Not paid before the hold ran out; the places are on sale again."""
 ORDER_STATUS_CANCELLED: OrderStatus.ValueType  # 7
 """Given up before payment (the reservation was released or the event cancelled)."""
-global___OrderStatus = OrderStatus
+Global___OrderStatus: _TypeAlias = OrderStatus  # noqa: Y015
 
 class _TicketStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _TicketStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_TicketStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _TicketStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TicketStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     TICKET_STATUS_UNSPECIFIED: _TicketStatus.ValueType  # 0
     TICKET_STATUS_VALID: _TicketStatus.ValueType  # 1
     TICKET_STATUS_REVOKED: _TicketStatus.ValueType  # 2
@@ -161,14 +161,14 @@ TICKET_STATUS_REVOKED: TicketStatus.ValueType  # 2
 """Refunded or cancelled: it admits nobody."""
 TICKET_STATUS_USED: TicketStatus.ValueType  # 3
 """Checked in at the door."""
-global___TicketStatus = TicketStatus
+Global___TicketStatus: _TypeAlias = TicketStatus  # noqa: Y015
 
 class _RefundStatus:
-    ValueType = typing.NewType("ValueType", builtins.int)
-    V: typing_extensions.TypeAlias = ValueType
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
 
-class _RefundStatusEnumTypeWrapper(google.protobuf.internal.enum_type_wrapper._EnumTypeWrapper[_RefundStatus.ValueType], builtins.type):
-    DESCRIPTOR: google.protobuf.descriptor.EnumDescriptor
+class _RefundStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_RefundStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
     REFUND_STATUS_UNSPECIFIED: _RefundStatus.ValueType  # 0
     REFUND_STATUS_REQUESTED: _RefundStatus.ValueType  # 1
     """Decided and sent (or being sent) to the provider."""
@@ -184,1166 +184,1338 @@ REFUND_STATUS_REQUESTED: RefundStatus.ValueType  # 1
 REFUND_STATUS_SUCCEEDED: RefundStatus.ValueType  # 2
 """The provider confirmed it."""
 REFUND_STATUS_FAILED: RefundStatus.ValueType  # 3
-global___RefundStatus = RefundStatus
+Global___RefundStatus: _TypeAlias = RefundStatus  # noqa: Y015
 
-@typing.final
-class Money(google.protobuf.message.Message):
+@_typing.final
+class Money(_message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
 
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+    DESCRIPTOR: _descriptor.Descriptor
 
-    AMOUNT_FIELD_NUMBER: builtins.int
-    CURRENCY_FIELD_NUMBER: builtins.int
-    amount: builtins.str
-    currency: builtins.str
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
+    amount: _builtins.str
+    currency: _builtins.str
     """ISO 4217 code, e.g. "EUR"."""
     def __init__(
         self,
         *,
-        amount: builtins.str = ...,
-        currency: builtins.str = ...,
+        amount: _builtins.str = ...,
+        currency: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "currency", b"currency"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "currency", b"currency"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Money = Money
+Global___Money: _TypeAlias = Money  # noqa: Y015
 
-@typing.final
-class ReservationItem(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReservationItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    QUANTITY_FIELD_NUMBER: builtins.int
-    UNIT_PRICE_FIELD_NUMBER: builtins.int
-    ZONE_NAME_FIELD_NUMBER: builtins.int
-    zone_id: builtins.str
-    quantity: builtins.int
-    zone_name: builtins.str
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    UNIT_PRICE_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    zone_id: _builtins.str
+    quantity: _builtins.int
+    zone_name: _builtins.str
     """The zone's name when the reservation was made."""
-    @property
-    def unit_price(self) -> global___Money: ...
+    @_builtins.property
+    def unit_price(self) -> Global___Money: ...
     def __init__(
         self,
         *,
-        zone_id: builtins.str = ...,
-        quantity: builtins.int = ...,
-        unit_price: global___Money | None = ...,
-        zone_name: builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        unit_price: Global___Money | None = ...,
+        zone_name: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["unit_price", b"unit_price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["quantity", b"quantity", "unit_price", b"unit_price", "zone_id", b"zone_id", "zone_name", b"zone_name"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["unit_price", b"unit_price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quantity", b"quantity", "unit_price", b"unit_price", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReservationItem = ReservationItem
+Global___ReservationItem: _TypeAlias = ReservationItem  # noqa: Y015
 
-@typing.final
-class Reservation(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Reservation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ITEMS_FIELD_NUMBER: builtins.int
-    TOTAL_FIELD_NUMBER: builtins.int
-    EXPIRES_AT_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    ENDED_AT_FIELD_NUMBER: builtins.int
-    EVENT_NAME_FIELD_NUMBER: builtins.int
-    id: builtins.str
-    status: global___ReservationStatus.ValueType
-    event_id: builtins.str
-    session_id: builtins.str
-    event_name: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    ENDED_AT_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    status: Global___ReservationStatus.ValueType
+    event_id: _builtins.str
+    session_id: _builtins.str
+    event_name: _builtins.str
     """The event's name when the reservation was made."""
-    @property
-    def items(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ReservationItem]: ...
-    @property
-    def total(self) -> global___Money: ...
-    @property
-    def expires_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def ended_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReservationItem]: ...
+    @_builtins.property
+    def total(self) -> Global___Money: ...
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ended_at(self) -> _timestamp_pb2.Timestamp:
         """Set once the reservation is no longer held."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        status: global___ReservationStatus.ValueType = ...,
-        event_id: builtins.str = ...,
-        session_id: builtins.str = ...,
-        items: collections.abc.Iterable[global___ReservationItem] | None = ...,
-        total: global___Money | None = ...,
-        expires_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ended_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        event_name: builtins.str = ...,
+        id: _builtins.str = ...,
+        status: Global___ReservationStatus.ValueType = ...,
+        event_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        items: _abc.Iterable[Global___ReservationItem] | None = ...,
+        total: Global___Money | None = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        ended_at: _timestamp_pb2.Timestamp | None = ...,
+        event_name: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "expires_at", b"expires_at", "total", b"total"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "event_id", b"event_id", "event_name", b"event_name", "expires_at", b"expires_at", "id", b"id", "items", b"items", "session_id", b"session_id", "status", b"status", "total", b"total"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "expires_at", b"expires_at", "total", b"total"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "ended_at", b"ended_at", "event_id", b"event_id", "event_name", b"event_name", "expires_at", b"expires_at", "id", b"id", "items", b"items", "session_id", b"session_id", "status", b"status", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Reservation = Reservation
+Global___Reservation: _TypeAlias = Reservation  # noqa: Y015
 
-@typing.final
-class ItemRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ItemRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    QUANTITY_FIELD_NUMBER: builtins.int
-    zone_id: builtins.str
-    quantity: builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    zone_id: _builtins.str
+    quantity: _builtins.int
     """1 or more, at most the zone's max_per_order."""
     def __init__(
         self,
         *,
-        zone_id: builtins.str = ...,
-        quantity: builtins.int = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["quantity", b"quantity", "zone_id", b"zone_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quantity", b"quantity", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ItemRequest = ItemRequest
+Global___ItemRequest: _TypeAlias = ItemRequest  # noqa: Y015
 
-@typing.final
-class ReserveRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReserveRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ITEMS_FIELD_NUMBER: builtins.int
-    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
-    REQUEST_FINGERPRINT_FIELD_NUMBER: builtins.int
-    ADMISSION_FIELD_NUMBER: builtins.int
-    session_id: builtins.str
-    idempotency_key: builtins.str
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    REQUEST_FINGERPRINT_FIELD_NUMBER: _builtins.int
+    ADMISSION_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    idempotency_key: _builtins.str
     """The caller's Idempotency-Key, if any, and a fingerprint of the request it came with."""
-    request_fingerprint: builtins.str
-    admission: builtins.str
+    request_fingerprint: _builtins.str
+    admission: _builtins.str
     """The waiting room's admission (QueueStanding.admission), required when the event has a waiting
     room: missing, expired or someone else's is PERMISSION_DENIED with problem `admission-required`.
     """
-    @property
-    def items(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ItemRequest]: ...
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ItemRequest]: ...
     def __init__(
         self,
         *,
-        session_id: builtins.str = ...,
-        items: collections.abc.Iterable[global___ItemRequest] | None = ...,
-        idempotency_key: builtins.str = ...,
-        request_fingerprint: builtins.str = ...,
-        admission: builtins.str = ...,
+        session_id: _builtins.str = ...,
+        items: _abc.Iterable[Global___ItemRequest] | None = ...,
+        idempotency_key: _builtins.str = ...,
+        request_fingerprint: _builtins.str = ...,
+        admission: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["admission", b"admission", "idempotency_key", b"idempotency_key", "items", b"items", "request_fingerprint", b"request_fingerprint", "session_id", b"session_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admission", b"admission", "idempotency_key", b"idempotency_key", "items", b"items", "request_fingerprint", b"request_fingerprint", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReserveRequest = ReserveRequest
+Global___ReserveRequest: _TypeAlias = ReserveRequest  # noqa: Y015
 
-@typing.final
-class ReserveResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReserveResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATION_FIELD_NUMBER: builtins.int
-    @property
-    def reservation(self) -> global___Reservation: ...
+    RESERVATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservation(self) -> Global___Reservation: ...
     def __init__(
         self,
         *,
-        reservation: global___Reservation | None = ...,
+        reservation: Global___Reservation | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["reservation", b"reservation"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["reservation", b"reservation"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReserveResponse = ReserveResponse
+Global___ReserveResponse: _TypeAlias = ReserveResponse  # noqa: Y015
 
-@typing.final
-class GetReservationRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetReservationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
+        id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetReservationRequest = GetReservationRequest
+Global___GetReservationRequest: _TypeAlias = GetReservationRequest  # noqa: Y015
 
-@typing.final
-class GetReservationResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetReservationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATION_FIELD_NUMBER: builtins.int
-    @property
-    def reservation(self) -> global___Reservation: ...
+    RESERVATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservation(self) -> Global___Reservation: ...
     def __init__(
         self,
         *,
-        reservation: global___Reservation | None = ...,
+        reservation: Global___Reservation | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["reservation", b"reservation"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["reservation", b"reservation"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetReservationResponse = GetReservationResponse
+Global___GetReservationResponse: _TypeAlias = GetReservationResponse  # noqa: Y015
 
-@typing.final
-class ListMyReservationsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListMyReservationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    LIMIT_FIELD_NUMBER: builtins.int
-    CURSOR_FIELD_NUMBER: builtins.int
-    STATUSES_FIELD_NUMBER: builtins.int
-    limit: builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
     """1..100, default 20."""
-    cursor: builtins.str
+    cursor: _builtins.str
     """The next_cursor of the previous page; empty for the first page."""
-    @property
-    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___ReservationStatus.ValueType]:
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___ReservationStatus.ValueType]:
         """Only reservations in these states; all when empty."""
 
     def __init__(
         self,
         *,
-        limit: builtins.int = ...,
-        cursor: builtins.str = ...,
-        statuses: collections.abc.Iterable[global___ReservationStatus.ValueType] | None = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
+        statuses: _abc.Iterable[Global___ReservationStatus.ValueType] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "limit", b"limit", "statuses", b"statuses"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "limit", b"limit", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListMyReservationsRequest = ListMyReservationsRequest
+Global___ListMyReservationsRequest: _TypeAlias = ListMyReservationsRequest  # noqa: Y015
 
-@typing.final
-class ListMyReservationsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListMyReservationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATIONS_FIELD_NUMBER: builtins.int
-    NEXT_CURSOR_FIELD_NUMBER: builtins.int
-    next_cursor: builtins.str
+    RESERVATIONS_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
     """Empty on the last page."""
-    @property
-    def reservations(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Reservation]: ...
+    @_builtins.property
+    def reservations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Reservation]: ...
     def __init__(
         self,
         *,
-        reservations: collections.abc.Iterable[global___Reservation] | None = ...,
-        next_cursor: builtins.str = ...,
+        reservations: _abc.Iterable[Global___Reservation] | None = ...,
+        next_cursor: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["next_cursor", b"next_cursor", "reservations", b"reservations"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_cursor", b"next_cursor", "reservations", b"reservations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListMyReservationsResponse = ListMyReservationsResponse
+Global___ListMyReservationsResponse: _TypeAlias = ListMyReservationsResponse  # noqa: Y015
 
-@typing.final
-class ReleaseReservationRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReleaseReservationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
+        id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReleaseReservationRequest = ReleaseReservationRequest
+Global___ReleaseReservationRequest: _TypeAlias = ReleaseReservationRequest  # noqa: Y015
 
-@typing.final
-class ReleaseReservationResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ReleaseReservationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATION_FIELD_NUMBER: builtins.int
-    @property
-    def reservation(self) -> global___Reservation: ...
+    RESERVATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservation(self) -> Global___Reservation: ...
     def __init__(
         self,
         *,
-        reservation: global___Reservation | None = ...,
+        reservation: Global___Reservation | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["reservation", b"reservation"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["reservation", b"reservation"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservation", b"reservation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ReleaseReservationResponse = ReleaseReservationResponse
+Global___ReleaseReservationResponse: _TypeAlias = ReleaseReservationResponse  # noqa: Y015
 
-@typing.final
-class ZoneAvailability(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ZoneAvailability(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    CAPACITY_FIELD_NUMBER: builtins.int
-    AVAILABLE_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    session_id: builtins.str
-    zone_id: builtins.str
-    capacity: builtins.int
-    available: builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    AVAILABLE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    capacity: _builtins.int
+    available: _builtins.int
     """Places neither held nor sold (0 when not on sale)."""
-    status: global___SaleStatus.ValueType
+    status: Global___SaleStatus.ValueType
     def __init__(
         self,
         *,
-        session_id: builtins.str = ...,
-        zone_id: builtins.str = ...,
-        capacity: builtins.int = ...,
-        available: builtins.int = ...,
-        status: global___SaleStatus.ValueType = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        capacity: _builtins.int = ...,
+        available: _builtins.int = ...,
+        status: Global___SaleStatus.ValueType = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["available", b"available", "capacity", b"capacity", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available", b"available", "capacity", b"capacity", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ZoneAvailability = ZoneAvailability
+Global___ZoneAvailability: _TypeAlias = ZoneAvailability  # noqa: Y015
 
-@typing.final
-class GetAvailabilityRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetAvailabilityRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetAvailabilityRequest = GetAvailabilityRequest
+Global___GetAvailabilityRequest: _TypeAlias = GetAvailabilityRequest  # noqa: Y015
 
-@typing.final
-class GetAvailabilityResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetAvailabilityResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    ZONES_FIELD_NUMBER: builtins.int
-    AS_OF_FIELD_NUMBER: builtins.int
-    ON_SALE_AT_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
-    @property
-    def zones(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ZoneAvailability]: ...
-    @property
-    def as_of(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    ZONES_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
+    ON_SALE_AT_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    @_builtins.property
+    def zones(self) -> _containers.RepeatedCompositeFieldContainer[Global___ZoneAvailability]: ...
+    @_builtins.property
+    def as_of(self) -> _timestamp_pb2.Timestamp:
         """When the answer was read; at most this old when the edge serves it from its cache."""
 
-    @property
-    def on_sale_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def on_sale_at(self) -> _timestamp_pb2.Timestamp:
         """When the event first goes on sale, if the organizer set a time."""
 
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        zones: collections.abc.Iterable[global___ZoneAvailability] | None = ...,
-        as_of: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        on_sale_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        event_id: _builtins.str = ...,
+        zones: _abc.Iterable[Global___ZoneAvailability] | None = ...,
+        as_of: _timestamp_pb2.Timestamp | None = ...,
+        on_sale_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["as_of", b"as_of", "on_sale_at", b"on_sale_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["as_of", b"as_of", "event_id", b"event_id", "on_sale_at", b"on_sale_at", "zones", b"zones"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "on_sale_at", b"on_sale_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "event_id", b"event_id", "on_sale_at", b"on_sale_at", "zones", b"zones"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetAvailabilityResponse = GetAvailabilityResponse
+Global___GetAvailabilityResponse: _TypeAlias = GetAvailabilityResponse  # noqa: Y015
 
-@typing.final
-class CountTakenRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CountTakenRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CountTakenRequest = CountTakenRequest
+Global___CountTakenRequest: _TypeAlias = CountTakenRequest  # noqa: Y015
 
-@typing.final
-class TakenPlaces(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class TakenPlaces(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    HELD_FIELD_NUMBER: builtins.int
-    SOLD_FIELD_NUMBER: builtins.int
-    session_id: builtins.str
-    zone_id: builtins.str
-    held: builtins.int
-    sold: builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    HELD_FIELD_NUMBER: _builtins.int
+    SOLD_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    held: _builtins.int
+    sold: _builtins.int
     def __init__(
         self,
         *,
-        session_id: builtins.str = ...,
-        zone_id: builtins.str = ...,
-        held: builtins.int = ...,
-        sold: builtins.int = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        held: _builtins.int = ...,
+        sold: _builtins.int = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["held", b"held", "session_id", b"session_id", "sold", b"sold", "zone_id", b"zone_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["held", b"held", "session_id", b"session_id", "sold", b"sold", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___TakenPlaces = TakenPlaces
+Global___TakenPlaces: _TypeAlias = TakenPlaces  # noqa: Y015
 
-@typing.final
-class CountTakenResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CountTakenResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    PLACES_FIELD_NUMBER: builtins.int
-    @property
-    def places(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___TakenPlaces]: ...
+    PLACES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def places(self) -> _containers.RepeatedCompositeFieldContainer[Global___TakenPlaces]: ...
     def __init__(
         self,
         *,
-        places: collections.abc.Iterable[global___TakenPlaces] | None = ...,
+        places: _abc.Iterable[Global___TakenPlaces] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["places", b"places"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["places", b"places"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CountTakenResponse = CountTakenResponse
+Global___CountTakenResponse: _TypeAlias = CountTakenResponse  # noqa: Y015
 
-@typing.final
-class JoinQueueRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class JoinQueueRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___JoinQueueRequest = JoinQueueRequest
+Global___JoinQueueRequest: _TypeAlias = JoinQueueRequest  # noqa: Y015
 
-@typing.final
-class GetQueueStandingRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetQueueStandingRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    QUEUE_ID_FIELD_NUMBER: builtins.int
-    queue_id: builtins.str
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
     def __init__(
         self,
         *,
-        queue_id: builtins.str = ...,
+        queue_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["queue_id", b"queue_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["queue_id", b"queue_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetQueueStandingRequest = GetQueueStandingRequest
+Global___GetQueueStandingRequest: _TypeAlias = GetQueueStandingRequest  # noqa: Y015
 
-@typing.final
-class QueueStanding(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class QueueStanding(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    QUEUE_ID_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    POSITION_FIELD_NUMBER: builtins.int
-    ESTIMATED_WAIT_SECONDS_FIELD_NUMBER: builtins.int
-    ADMISSION_FIELD_NUMBER: builtins.int
-    ADMISSION_EXPIRES_AT_FIELD_NUMBER: builtins.int
-    OPENS_AT_FIELD_NUMBER: builtins.int
-    queue_id: builtins.str
-    event_id: builtins.str
-    status: global___QueueStatus.ValueType
-    position: builtins.int
+    QUEUE_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    ESTIMATED_WAIT_SECONDS_FIELD_NUMBER: _builtins.int
+    ADMISSION_FIELD_NUMBER: _builtins.int
+    ADMISSION_EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    OPENS_AT_FIELD_NUMBER: _builtins.int
+    queue_id: _builtins.str
+    event_id: _builtins.str
+    status: Global___QueueStatus.ValueType
+    position: _builtins.int
     """1-based place among those still waiting; 0 when admitted; unset before the on-sale."""
-    estimated_wait_seconds: builtins.int
+    estimated_wait_seconds: _builtins.int
     """Seconds until the caller's turn at the organizer's admission rate (until the on-sale before it)."""
-    admission: builtins.str
+    admission: _builtins.str
     """The signed admission to send with Reserve, once admitted."""
-    @property
-    def admission_expires_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def opens_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def admission_expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def opens_at(self) -> _timestamp_pb2.Timestamp:
         """When the line starts moving (the on-sale), while it has not."""
 
     def __init__(
         self,
         *,
-        queue_id: builtins.str = ...,
-        event_id: builtins.str = ...,
-        status: global___QueueStatus.ValueType = ...,
-        position: builtins.int | None = ...,
-        estimated_wait_seconds: builtins.int | None = ...,
-        admission: builtins.str = ...,
-        admission_expires_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        opens_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        queue_id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        status: Global___QueueStatus.ValueType = ...,
+        position: _builtins.int | None = ...,
+        estimated_wait_seconds: _builtins.int | None = ...,
+        admission: _builtins.str = ...,
+        admission_expires_at: _timestamp_pb2.Timestamp | None = ...,
+        opens_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "opens_at", b"opens_at", "position", b"position"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission", b"admission", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "event_id", b"event_id", "opens_at", b"opens_at", "position", b"position", "queue_id", b"queue_id", "status", b"status"]) -> None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds"]) -> typing.Literal["estimated_wait_seconds"] | None: ...
-    @typing.overload
-    def WhichOneof(self, oneof_group: typing.Literal["_position", b"_position"]) -> typing.Literal["position"] | None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "opens_at", b"opens_at", "position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds", "_position", b"_position", "admission", b"admission", "admission_expires_at", b"admission_expires_at", "estimated_wait_seconds", b"estimated_wait_seconds", "event_id", b"event_id", "opens_at", b"opens_at", "position", b"position", "queue_id", b"queue_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__estimated_wait_seconds: _TypeAlias = _typing.Literal["estimated_wait_seconds"]  # noqa: Y015
+    _WhichOneofArgType__estimated_wait_seconds: _TypeAlias = _typing.Literal["_estimated_wait_seconds", b"_estimated_wait_seconds"]  # noqa: Y015
+    _WhichOneofReturnType__position: _TypeAlias = _typing.Literal["position"]  # noqa: Y015
+    _WhichOneofArgType__position: _TypeAlias = _typing.Literal["_position", b"_position"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__estimated_wait_seconds) -> _WhichOneofReturnType__estimated_wait_seconds | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__position) -> _WhichOneofReturnType__position | None: ...
 
-global___QueueStanding = QueueStanding
+Global___QueueStanding: _TypeAlias = QueueStanding  # noqa: Y015
 
-@typing.final
-class Buyer(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Buyer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    NAME_FIELD_NUMBER: builtins.int
-    EMAIL_FIELD_NUMBER: builtins.int
-    LOCALE_FIELD_NUMBER: builtins.int
-    name: builtins.str
+    NAME_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
     """1..200 characters."""
-    email: builtins.str
+    email: _builtins.str
     """A deliverable address, at most 254 characters."""
-    locale: builtins.str
+    locale: _builtins.str
     """"es" or "en": the language of the buyer's e-mails and PDF."""
     def __init__(
         self,
         *,
-        name: builtins.str = ...,
-        email: builtins.str = ...,
-        locale: builtins.str = ...,
+        name: _builtins.str = ...,
+        email: _builtins.str = ...,
+        locale: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["email", b"email", "locale", b"locale", "name", b"name"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "locale", b"locale", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Buyer = Buyer
+Global___Buyer: _TypeAlias = Buyer  # noqa: Y015
 
-@typing.final
-class Payment(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Payment(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    PROVIDER_FIELD_NUMBER: builtins.int
-    CHECKOUT_URL_FIELD_NUMBER: builtins.int
-    FAILURE_CODE_FIELD_NUMBER: builtins.int
-    provider: builtins.str
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    CHECKOUT_URL_FIELD_NUMBER: _builtins.int
+    FAILURE_CODE_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
     """"stripe"."""
-    checkout_url: builtins.str
+    checkout_url: _builtins.str
     """The provider's hosted page where the buyer pays (while the order waits for payment)."""
-    failure_code: builtins.str
+    failure_code: _builtins.str
     """Why the last attempt failed, in the provider's words ("card_declined"), when it did."""
     def __init__(
         self,
         *,
-        provider: builtins.str = ...,
-        checkout_url: builtins.str = ...,
-        failure_code: builtins.str = ...,
+        provider: _builtins.str = ...,
+        checkout_url: _builtins.str = ...,
+        failure_code: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["checkout_url", b"checkout_url", "failure_code", b"failure_code", "provider", b"provider"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["checkout_url", b"checkout_url", "failure_code", b"failure_code", "provider", b"provider"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Payment = Payment
+Global___Payment: _TypeAlias = Payment  # noqa: Y015
 
-@typing.final
-class Order(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Order(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    RESERVATION_ID_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    EVENT_NAME_FIELD_NUMBER: builtins.int
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ITEMS_FIELD_NUMBER: builtins.int
-    TOTAL_FIELD_NUMBER: builtins.int
-    REFUNDED_FIELD_NUMBER: builtins.int
-    BUYER_FIELD_NUMBER: builtins.int
-    PAYMENT_FIELD_NUMBER: builtins.int
-    CREATED_AT_FIELD_NUMBER: builtins.int
-    PAY_BY_FIELD_NUMBER: builtins.int
-    PAID_AT_FIELD_NUMBER: builtins.int
-    UPDATED_AT_FIELD_NUMBER: builtins.int
-    TICKET_IDS_FIELD_NUMBER: builtins.int
-    id: builtins.str
-    status: global___OrderStatus.ValueType
-    reservation_id: builtins.str
-    event_id: builtins.str
-    event_name: builtins.str
-    session_id: builtins.str
-    @property
-    def items(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___ReservationItem]: ...
-    @property
-    def total(self) -> global___Money: ...
-    @property
-    def refunded(self) -> global___Money:
+    ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    RESERVATION_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    REFUNDED_FIELD_NUMBER: _builtins.int
+    BUYER_FIELD_NUMBER: _builtins.int
+    PAYMENT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    PAY_BY_FIELD_NUMBER: _builtins.int
+    PAID_AT_FIELD_NUMBER: _builtins.int
+    UPDATED_AT_FIELD_NUMBER: _builtins.int
+    TICKET_IDS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    status: Global___OrderStatus.ValueType
+    reservation_id: _builtins.str
+    event_id: _builtins.str
+    event_name: _builtins.str
+    session_id: _builtins.str
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReservationItem]: ...
+    @_builtins.property
+    def total(self) -> Global___Money: ...
+    @_builtins.property
+    def refunded(self) -> Global___Money:
         """What was refunded so far ("0.00" when nothing)."""
 
-    @property
-    def buyer(self) -> global___Buyer: ...
-    @property
-    def payment(self) -> global___Payment: ...
-    @property
-    def created_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def pay_by(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    @_builtins.property
+    def buyer(self) -> Global___Buyer: ...
+    @_builtins.property
+    def payment(self) -> Global___Payment: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def pay_by(self) -> _timestamp_pb2.Timestamp:
         """Until when the places are held for this order's payment."""
 
-    @property
-    def paid_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def updated_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def ticket_ids(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+    @_builtins.property
+    def paid_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def updated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def ticket_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The ids of the order's tickets, once paid."""
 
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        status: global___OrderStatus.ValueType = ...,
-        reservation_id: builtins.str = ...,
-        event_id: builtins.str = ...,
-        event_name: builtins.str = ...,
-        session_id: builtins.str = ...,
-        items: collections.abc.Iterable[global___ReservationItem] | None = ...,
-        total: global___Money | None = ...,
-        refunded: global___Money | None = ...,
-        buyer: global___Buyer | None = ...,
-        payment: global___Payment | None = ...,
-        created_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        pay_by: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        paid_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        updated_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        ticket_ids: collections.abc.Iterable[builtins.str] | None = ...,
+        id: _builtins.str = ...,
+        status: Global___OrderStatus.ValueType = ...,
+        reservation_id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        event_name: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        items: _abc.Iterable[Global___ReservationItem] | None = ...,
+        total: Global___Money | None = ...,
+        refunded: Global___Money | None = ...,
+        buyer: Global___Buyer | None = ...,
+        payment: Global___Payment | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        pay_by: _timestamp_pb2.Timestamp | None = ...,
+        paid_at: _timestamp_pb2.Timestamp | None = ...,
+        updated_at: _timestamp_pb2.Timestamp | None = ...,
+        ticket_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["buyer", b"buyer", "created_at", b"created_at", "paid_at", b"paid_at", "pay_by", b"pay_by", "payment", b"payment", "refunded", b"refunded", "total", b"total", "updated_at", b"updated_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["buyer", b"buyer", "created_at", b"created_at", "event_id", b"event_id", "event_name", b"event_name", "id", b"id", "items", b"items", "paid_at", b"paid_at", "pay_by", b"pay_by", "payment", b"payment", "refunded", b"refunded", "reservation_id", b"reservation_id", "session_id", b"session_id", "status", b"status", "ticket_ids", b"ticket_ids", "total", b"total", "updated_at", b"updated_at"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "created_at", b"created_at", "paid_at", b"paid_at", "pay_by", b"pay_by", "payment", b"payment", "refunded", b"refunded", "total", b"total", "updated_at", b"updated_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "created_at", b"created_at", "event_id", b"event_id", "event_name", b"event_name", "id", b"id", "items", b"items", "paid_at", b"paid_at", "pay_by", b"pay_by", "payment", b"payment", "refunded", b"refunded", "reservation_id", b"reservation_id", "session_id", b"session_id", "status", b"status", "ticket_ids", b"ticket_ids", "total", b"total", "updated_at", b"updated_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Order = Order
+Global___Order: _TypeAlias = Order  # noqa: Y015
 
-@typing.final
-class CreateOrderRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class CreateOrderRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    RESERVATION_ID_FIELD_NUMBER: builtins.int
-    BUYER_FIELD_NUMBER: builtins.int
-    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
-    REQUEST_FINGERPRINT_FIELD_NUMBER: builtins.int
-    RETURN_URL_FIELD_NUMBER: builtins.int
-    reservation_id: builtins.str
-    idempotency_key: builtins.str
-    request_fingerprint: builtins.str
-    return_url: builtins.str
+    RESERVATION_ID_FIELD_NUMBER: _builtins.int
+    BUYER_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    REQUEST_FINGERPRINT_FIELD_NUMBER: _builtins.int
+    RETURN_URL_FIELD_NUMBER: _builtins.int
+    reservation_id: _builtins.str
+    idempotency_key: _builtins.str
+    request_fingerprint: _builtins.str
+    return_url: _builtins.str
     """Where the provider's page sends the buyer back (the web app's order page); `{ORDER_ID}` in it
     is replaced by the order's id. Must be one of the configured return origins.
     """
-    @property
-    def buyer(self) -> global___Buyer: ...
+    @_builtins.property
+    def buyer(self) -> Global___Buyer: ...
     def __init__(
         self,
         *,
-        reservation_id: builtins.str = ...,
-        buyer: global___Buyer | None = ...,
-        idempotency_key: builtins.str = ...,
-        request_fingerprint: builtins.str = ...,
-        return_url: builtins.str = ...,
+        reservation_id: _builtins.str = ...,
+        buyer: Global___Buyer | None = ...,
+        idempotency_key: _builtins.str = ...,
+        request_fingerprint: _builtins.str = ...,
+        return_url: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["buyer", b"buyer"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["buyer", b"buyer", "idempotency_key", b"idempotency_key", "request_fingerprint", b"request_fingerprint", "reservation_id", b"reservation_id", "return_url", b"return_url"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "idempotency_key", b"idempotency_key", "request_fingerprint", b"request_fingerprint", "reservation_id", b"reservation_id", "return_url", b"return_url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___CreateOrderRequest = CreateOrderRequest
+Global___CreateOrderRequest: _TypeAlias = CreateOrderRequest  # noqa: Y015
 
-@typing.final
-class OrderResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class OrderResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ORDER_FIELD_NUMBER: builtins.int
-    @property
-    def order(self) -> global___Order: ...
+    ORDER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def order(self) -> Global___Order: ...
     def __init__(
         self,
         *,
-        order: global___Order | None = ...,
+        order: Global___Order | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["order", b"order"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["order", b"order"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___OrderResponse = OrderResponse
+Global___OrderResponse: _TypeAlias = OrderResponse  # noqa: Y015
 
-@typing.final
-class GetOrderRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetOrderRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
+        id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetOrderRequest = GetOrderRequest
+Global___GetOrderRequest: _TypeAlias = GetOrderRequest  # noqa: Y015
 
-@typing.final
-class ListMyOrdersRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListMyOrdersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    LIMIT_FIELD_NUMBER: builtins.int
-    CURSOR_FIELD_NUMBER: builtins.int
-    STATUSES_FIELD_NUMBER: builtins.int
-    limit: builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
     """1..100, default 20."""
-    cursor: builtins.str
-    @property
-    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___OrderStatus.ValueType]: ...
+    cursor: _builtins.str
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___OrderStatus.ValueType]: ...
     def __init__(
         self,
         *,
-        limit: builtins.int = ...,
-        cursor: builtins.str = ...,
-        statuses: collections.abc.Iterable[global___OrderStatus.ValueType] | None = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
+        statuses: _abc.Iterable[Global___OrderStatus.ValueType] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "limit", b"limit", "statuses", b"statuses"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "limit", b"limit", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListMyOrdersRequest = ListMyOrdersRequest
+Global___ListMyOrdersRequest: _TypeAlias = ListMyOrdersRequest  # noqa: Y015
 
-@typing.final
-class ListEventOrdersRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListEventOrdersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    QUERY_FIELD_NUMBER: builtins.int
-    STATUSES_FIELD_NUMBER: builtins.int
-    LIMIT_FIELD_NUMBER: builtins.int
-    CURSOR_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
-    query: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    QUERY_FIELD_NUMBER: _builtins.int
+    STATUSES_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    query: _builtins.str
     """Part of the buyer's name or e-mail (case-insensitive), or a whole order id; at most 200 characters."""
-    limit: builtins.int
+    limit: _builtins.int
     """1..100, default 20."""
-    cursor: builtins.str
-    @property
-    def statuses(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[global___OrderStatus.ValueType]: ...
+    cursor: _builtins.str
+    @_builtins.property
+    def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___OrderStatus.ValueType]: ...
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        query: builtins.str = ...,
-        statuses: collections.abc.Iterable[global___OrderStatus.ValueType] | None = ...,
-        limit: builtins.int = ...,
-        cursor: builtins.str = ...,
+        event_id: _builtins.str = ...,
+        query: _builtins.str = ...,
+        statuses: _abc.Iterable[Global___OrderStatus.ValueType] | None = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "event_id", b"event_id", "limit", b"limit", "query", b"query", "statuses", b"statuses"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "event_id", b"event_id", "limit", b"limit", "query", b"query", "statuses", b"statuses"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListEventOrdersRequest = ListEventOrdersRequest
+Global___ListEventOrdersRequest: _TypeAlias = ListEventOrdersRequest  # noqa: Y015
 
-@typing.final
-class ListOrdersResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListOrdersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ORDERS_FIELD_NUMBER: builtins.int
-    NEXT_CURSOR_FIELD_NUMBER: builtins.int
-    next_cursor: builtins.str
+    ORDERS_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
     """Empty on the last page."""
-    @property
-    def orders(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Order]: ...
+    @_builtins.property
+    def orders(self) -> _containers.RepeatedCompositeFieldContainer[Global___Order]: ...
     def __init__(
         self,
         *,
-        orders: collections.abc.Iterable[global___Order] | None = ...,
-        next_cursor: builtins.str = ...,
+        orders: _abc.Iterable[Global___Order] | None = ...,
+        next_cursor: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["next_cursor", b"next_cursor", "orders", b"orders"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_cursor", b"next_cursor", "orders", b"orders"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListOrdersResponse = ListOrdersResponse
+Global___ListOrdersResponse: _TypeAlias = ListOrdersResponse  # noqa: Y015
 
-@typing.final
-class PaymentNotice(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class PaymentNotice(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    PROVIDER_FIELD_NUMBER: builtins.int
-    NOTICE_ID_FIELD_NUMBER: builtins.int
-    NOTICE_TYPE_FIELD_NUMBER: builtins.int
-    OBJECT_ID_FIELD_NUMBER: builtins.int
-    ORDER_ID_FIELD_NUMBER: builtins.int
-    provider: builtins.str
+    PROVIDER_FIELD_NUMBER: _builtins.int
+    NOTICE_ID_FIELD_NUMBER: _builtins.int
+    NOTICE_TYPE_FIELD_NUMBER: _builtins.int
+    OBJECT_ID_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    provider: _builtins.str
     """"stripe"."""
-    notice_id: builtins.str
+    notice_id: _builtins.str
     """The provider's id of this notification (Stripe's event id, "evt_…")."""
-    notice_type: builtins.str
+    notice_type: _builtins.str
     """The provider's type ("checkout.session.completed", "payment_intent.payment_failed", …)."""
-    object_id: builtins.str
+    object_id: _builtins.str
     """The provider's object the notification is about ("cs_…", "pi_…", "re_…")."""
-    order_id: builtins.str
+    order_id: _builtins.str
     """The order id the payment carries in its metadata, when it does."""
     def __init__(
         self,
         *,
-        provider: builtins.str = ...,
-        notice_id: builtins.str = ...,
-        notice_type: builtins.str = ...,
-        object_id: builtins.str = ...,
-        order_id: builtins.str = ...,
+        provider: _builtins.str = ...,
+        notice_id: _builtins.str = ...,
+        notice_type: _builtins.str = ...,
+        object_id: _builtins.str = ...,
+        order_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["notice_id", b"notice_id", "notice_type", b"notice_type", "object_id", b"object_id", "order_id", b"order_id", "provider", b"provider"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["notice_id", b"notice_id", "notice_type", b"notice_type", "object_id", b"object_id", "order_id", b"order_id", "provider", b"provider"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___PaymentNotice = PaymentNotice
+Global___PaymentNotice: _TypeAlias = PaymentNotice  # noqa: Y015
 
-@typing.final
-class PaymentNoticeResult(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class PaymentNoticeResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    DUPLICATE_FIELD_NUMBER: builtins.int
-    ORDER_ID_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    duplicate: builtins.bool
+    DUPLICATE_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    duplicate: _builtins.bool
     """True when this notice was handled before (nothing changed now)."""
-    order_id: builtins.str
+    order_id: _builtins.str
     """The order it concerned, if any, and its status after handling it."""
-    status: global___OrderStatus.ValueType
+    status: Global___OrderStatus.ValueType
     def __init__(
         self,
         *,
-        duplicate: builtins.bool = ...,
-        order_id: builtins.str = ...,
-        status: global___OrderStatus.ValueType = ...,
+        duplicate: _builtins.bool = ...,
+        order_id: _builtins.str = ...,
+        status: Global___OrderStatus.ValueType = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["duplicate", b"duplicate", "order_id", b"order_id", "status", b"status"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duplicate", b"duplicate", "order_id", b"order_id", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___PaymentNoticeResult = PaymentNoticeResult
+Global___PaymentNoticeResult: _TypeAlias = PaymentNoticeResult  # noqa: Y015
 
-@typing.final
-class Ticket(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Ticket(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    ORDER_ID_FIELD_NUMBER: builtins.int
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    EVENT_NAME_FIELD_NUMBER: builtins.int
-    SESSION_ID_FIELD_NUMBER: builtins.int
-    ZONE_ID_FIELD_NUMBER: builtins.int
-    ZONE_NAME_FIELD_NUMBER: builtins.int
-    HOLDER_NAME_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    SECRET_FIELD_NUMBER: builtins.int
-    PRICE_FIELD_NUMBER: builtins.int
-    ISSUED_AT_FIELD_NUMBER: builtins.int
-    id: builtins.str
-    order_id: builtins.str
-    event_id: builtins.str
-    event_name: builtins.str
-    session_id: builtins.str
-    zone_id: builtins.str
-    zone_name: builtins.str
-    holder_name: builtins.str
-    status: global___TicketStatus.ValueType
-    secret: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    HOLDER_NAME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    SECRET_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    ISSUED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    order_id: _builtins.str
+    event_id: _builtins.str
+    event_name: _builtins.str
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    zone_name: _builtins.str
+    holder_name: _builtins.str
+    status: Global___TicketStatus.ValueType
+    secret: _builtins.str
     """The signed QR content (only for the holder, the organizer and admins)."""
-    @property
-    def price(self) -> global___Money: ...
-    @property
-    def issued_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def price(self) -> Global___Money: ...
+    @_builtins.property
+    def issued_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        order_id: builtins.str = ...,
-        event_id: builtins.str = ...,
-        event_name: builtins.str = ...,
-        session_id: builtins.str = ...,
-        zone_id: builtins.str = ...,
-        zone_name: builtins.str = ...,
-        holder_name: builtins.str = ...,
-        status: global___TicketStatus.ValueType = ...,
-        secret: builtins.str = ...,
-        price: global___Money | None = ...,
-        issued_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        id: _builtins.str = ...,
+        order_id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        event_name: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        zone_name: _builtins.str = ...,
+        holder_name: _builtins.str = ...,
+        status: Global___TicketStatus.ValueType = ...,
+        secret: _builtins.str = ...,
+        price: Global___Money | None = ...,
+        issued_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["issued_at", b"issued_at", "price", b"price"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id", "event_name", b"event_name", "holder_name", b"holder_name", "id", b"id", "issued_at", b"issued_at", "order_id", b"order_id", "price", b"price", "secret", b"secret", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["issued_at", b"issued_at", "price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "event_name", b"event_name", "holder_name", b"holder_name", "id", b"id", "issued_at", b"issued_at", "order_id", b"order_id", "price", b"price", "secret", b"secret", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Ticket = Ticket
+Global___Ticket: _TypeAlias = Ticket  # noqa: Y015
 
-@typing.final
-class ListMyTicketsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListMyTicketsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    LIMIT_FIELD_NUMBER: builtins.int
-    CURSOR_FIELD_NUMBER: builtins.int
-    limit: builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
     """1..100, default 20."""
-    cursor: builtins.str
+    cursor: _builtins.str
     def __init__(
         self,
         *,
-        limit: builtins.int = ...,
-        cursor: builtins.str = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["cursor", b"cursor", "limit", b"limit"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListMyTicketsRequest = ListMyTicketsRequest
+Global___ListMyTicketsRequest: _TypeAlias = ListMyTicketsRequest  # noqa: Y015
 
-@typing.final
-class ListTicketsResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class ListTicketsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    TICKETS_FIELD_NUMBER: builtins.int
-    NEXT_CURSOR_FIELD_NUMBER: builtins.int
-    next_cursor: builtins.str
-    @property
-    def tickets(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___Ticket]: ...
+    TICKETS_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
+    @_builtins.property
+    def tickets(self) -> _containers.RepeatedCompositeFieldContainer[Global___Ticket]: ...
     def __init__(
         self,
         *,
-        tickets: collections.abc.Iterable[global___Ticket] | None = ...,
-        next_cursor: builtins.str = ...,
+        tickets: _abc.Iterable[Global___Ticket] | None = ...,
+        next_cursor: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["next_cursor", b"next_cursor", "tickets", b"tickets"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_cursor", b"next_cursor", "tickets", b"tickets"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___ListTicketsResponse = ListTicketsResponse
+Global___ListTicketsResponse: _TypeAlias = ListTicketsResponse  # noqa: Y015
 
-@typing.final
-class GetTicketRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetTicketRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    id: builtins.str
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
+        id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["id", b"id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetTicketRequest = GetTicketRequest
+Global___GetTicketRequest: _TypeAlias = GetTicketRequest  # noqa: Y015
 
-@typing.final
-class TicketResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class TicketResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    TICKET_FIELD_NUMBER: builtins.int
-    @property
-    def ticket(self) -> global___Ticket: ...
+    TICKET_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ticket(self) -> Global___Ticket: ...
     def __init__(
         self,
         *,
-        ticket: global___Ticket | None = ...,
+        ticket: Global___Ticket | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["ticket", b"ticket"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["ticket", b"ticket"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ticket", b"ticket"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ticket", b"ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___TicketResponse = TicketResponse
+Global___TicketResponse: _TypeAlias = TicketResponse  # noqa: Y015
 
-@typing.final
-class Document(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Document(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    CONTENT_TYPE_FIELD_NUMBER: builtins.int
-    CONTENT_FIELD_NUMBER: builtins.int
-    FILENAME_FIELD_NUMBER: builtins.int
-    content_type: builtins.str
+    CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    FILENAME_FIELD_NUMBER: _builtins.int
+    content_type: _builtins.str
     """"image/svg+xml" or "application/pdf"."""
-    content: builtins.bytes
-    filename: builtins.str
+    content: _builtins.bytes
+    filename: _builtins.str
     """A suggested file name ("taquilla-order-<id>.pdf")."""
     def __init__(
         self,
         *,
-        content_type: builtins.str = ...,
-        content: builtins.bytes = ...,
-        filename: builtins.str = ...,
+        content_type: _builtins.str = ...,
+        content: _builtins.bytes = ...,
+        filename: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["content", b"content", "content_type", b"content_type", "filename", b"filename"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "content_type", b"content_type", "filename", b"filename"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Document = Document
+Global___Document: _TypeAlias = Document  # noqa: Y015
 
-@typing.final
-class GetTicketSigningKeysRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetTicketSigningKeysRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
     def __init__(
         self,
     ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetTicketSigningKeysRequest = GetTicketSigningKeysRequest
+Global___GetTicketSigningKeysRequest: _TypeAlias = GetTicketSigningKeysRequest  # noqa: Y015
 
-@typing.final
-class SigningKey(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class SigningKey(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    KID_FIELD_NUMBER: builtins.int
-    KTY_FIELD_NUMBER: builtins.int
-    CRV_FIELD_NUMBER: builtins.int
-    X_FIELD_NUMBER: builtins.int
-    ALG_FIELD_NUMBER: builtins.int
-    USE_FIELD_NUMBER: builtins.int
-    kid: builtins.str
+    KID_FIELD_NUMBER: _builtins.int
+    KTY_FIELD_NUMBER: _builtins.int
+    CRV_FIELD_NUMBER: _builtins.int
+    X_FIELD_NUMBER: _builtins.int
+    ALG_FIELD_NUMBER: _builtins.int
+    USE_FIELD_NUMBER: _builtins.int
+    kid: _builtins.str
     """JWK members (RFC 8037): kty "OKP", crv "Ed25519", alg "EdDSA", use "sig"."""
-    kty: builtins.str
-    crv: builtins.str
-    x: builtins.str
+    kty: _builtins.str
+    crv: _builtins.str
+    x: _builtins.str
     """The public key, base64url without padding."""
-    alg: builtins.str
-    use: builtins.str
+    alg: _builtins.str
+    use: _builtins.str
     def __init__(
         self,
         *,
-        kid: builtins.str = ...,
-        kty: builtins.str = ...,
-        crv: builtins.str = ...,
-        x: builtins.str = ...,
-        alg: builtins.str = ...,
-        use: builtins.str = ...,
+        kid: _builtins.str = ...,
+        kty: _builtins.str = ...,
+        crv: _builtins.str = ...,
+        x: _builtins.str = ...,
+        alg: _builtins.str = ...,
+        use: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["alg", b"alg", "crv", b"crv", "kid", b"kid", "kty", b"kty", "use", b"use", "x", b"x"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alg", b"alg", "crv", b"crv", "kid", b"kid", "kty", b"kty", "use", b"use", "x", b"x"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___SigningKey = SigningKey
+Global___SigningKey: _TypeAlias = SigningKey  # noqa: Y015
 
-@typing.final
-class TicketSigningKeys(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class TicketSigningKeys(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    KEYS_FIELD_NUMBER: builtins.int
-    @property
-    def keys(self) -> google.protobuf.internal.containers.RepeatedCompositeFieldContainer[global___SigningKey]: ...
+    KEYS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def keys(self) -> _containers.RepeatedCompositeFieldContainer[Global___SigningKey]: ...
     def __init__(
         self,
         *,
-        keys: collections.abc.Iterable[global___SigningKey] | None = ...,
+        keys: _abc.Iterable[Global___SigningKey] | None = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["keys", b"keys"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["keys", b"keys"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___TicketSigningKeys = TicketSigningKeys
+Global___TicketSigningKeys: _TypeAlias = TicketSigningKeys  # noqa: Y015
 
-@typing.final
-class RefundOrderRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RefundOrderRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ORDER_ID_FIELD_NUMBER: builtins.int
-    TICKET_IDS_FIELD_NUMBER: builtins.int
-    AMOUNT_FIELD_NUMBER: builtins.int
-    REASON_FIELD_NUMBER: builtins.int
-    IDEMPOTENCY_KEY_FIELD_NUMBER: builtins.int
-    REQUEST_FINGERPRINT_FIELD_NUMBER: builtins.int
-    order_id: builtins.str
-    reason: builtins.str
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    TICKET_IDS_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    REQUEST_FINGERPRINT_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    reason: _builtins.str
     """Why, in the organizer's words (at most 500 characters)."""
-    idempotency_key: builtins.str
-    request_fingerprint: builtins.str
-    @property
-    def ticket_ids(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]:
+    idempotency_key: _builtins.str
+    request_fingerprint: _builtins.str
+    @_builtins.property
+    def ticket_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The tickets to refund (each refunded at its price and revoked); or else `amount`."""
 
-    @property
-    def amount(self) -> global___Money:
+    @_builtins.property
+    def amount(self) -> Global___Money:
         """An amount to give back without revoking tickets (a goodwill refund), in the order's currency."""
 
     def __init__(
         self,
         *,
-        order_id: builtins.str = ...,
-        ticket_ids: collections.abc.Iterable[builtins.str] | None = ...,
-        amount: global___Money | None = ...,
-        reason: builtins.str = ...,
-        idempotency_key: builtins.str = ...,
-        request_fingerprint: builtins.str = ...,
+        order_id: _builtins.str = ...,
+        ticket_ids: _abc.Iterable[_builtins.str] | None = ...,
+        amount: Global___Money | None = ...,
+        reason: _builtins.str = ...,
+        idempotency_key: _builtins.str = ...,
+        request_fingerprint: _builtins.str = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["amount", b"amount"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "idempotency_key", b"idempotency_key", "order_id", b"order_id", "reason", b"reason", "request_fingerprint", b"request_fingerprint", "ticket_ids", b"ticket_ids"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "idempotency_key", b"idempotency_key", "order_id", b"order_id", "reason", b"reason", "request_fingerprint", b"request_fingerprint", "ticket_ids", b"ticket_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RefundOrderRequest = RefundOrderRequest
+Global___RefundOrderRequest: _TypeAlias = RefundOrderRequest  # noqa: Y015
 
-@typing.final
-class Refund(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class Refund(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    ID_FIELD_NUMBER: builtins.int
-    ORDER_ID_FIELD_NUMBER: builtins.int
-    AMOUNT_FIELD_NUMBER: builtins.int
-    STATUS_FIELD_NUMBER: builtins.int
-    REASON_FIELD_NUMBER: builtins.int
-    TICKET_IDS_FIELD_NUMBER: builtins.int
-    REQUESTED_AT_FIELD_NUMBER: builtins.int
-    SETTLED_AT_FIELD_NUMBER: builtins.int
-    id: builtins.str
-    order_id: builtins.str
-    status: global___RefundStatus.ValueType
-    reason: builtins.str
-    @property
-    def amount(self) -> global___Money: ...
-    @property
-    def ticket_ids(self) -> google.protobuf.internal.containers.RepeatedScalarFieldContainer[builtins.str]: ...
-    @property
-    def requested_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def settled_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
+    ID_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    TICKET_IDS_FIELD_NUMBER: _builtins.int
+    REQUESTED_AT_FIELD_NUMBER: _builtins.int
+    SETTLED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    order_id: _builtins.str
+    status: Global___RefundStatus.ValueType
+    reason: _builtins.str
+    @_builtins.property
+    def amount(self) -> Global___Money: ...
+    @_builtins.property
+    def ticket_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def requested_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def settled_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
         self,
         *,
-        id: builtins.str = ...,
-        order_id: builtins.str = ...,
-        amount: global___Money | None = ...,
-        status: global___RefundStatus.ValueType = ...,
-        reason: builtins.str = ...,
-        ticket_ids: collections.abc.Iterable[builtins.str] | None = ...,
-        requested_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        settled_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
+        id: _builtins.str = ...,
+        order_id: _builtins.str = ...,
+        amount: Global___Money | None = ...,
+        status: Global___RefundStatus.ValueType = ...,
+        reason: _builtins.str = ...,
+        ticket_ids: _abc.Iterable[_builtins.str] | None = ...,
+        requested_at: _timestamp_pb2.Timestamp | None = ...,
+        settled_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["amount", b"amount", "requested_at", b"requested_at", "settled_at", b"settled_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount", b"amount", "id", b"id", "order_id", b"order_id", "reason", b"reason", "requested_at", b"requested_at", "settled_at", b"settled_at", "status", b"status", "ticket_ids", b"ticket_ids"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "requested_at", b"requested_at", "settled_at", b"settled_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "id", b"id", "order_id", b"order_id", "reason", b"reason", "requested_at", b"requested_at", "settled_at", b"settled_at", "status", b"status", "ticket_ids", b"ticket_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___Refund = Refund
+Global___Refund: _TypeAlias = Refund  # noqa: Y015
 
-@typing.final
-class RefundOrderResponse(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class RefundOrderResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    REFUND_FIELD_NUMBER: builtins.int
-    ORDER_FIELD_NUMBER: builtins.int
-    @property
-    def refund(self) -> global___Refund: ...
-    @property
-    def order(self) -> global___Order:
+    REFUND_FIELD_NUMBER: _builtins.int
+    ORDER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def refund(self) -> Global___Refund: ...
+    @_builtins.property
+    def order(self) -> Global___Order:
         """The order after the refund was decided (its `refunded` grows once the provider confirms)."""
 
     def __init__(
         self,
         *,
-        refund: global___Refund | None = ...,
-        order: global___Order | None = ...,
+        refund: Global___Refund | None = ...,
+        order: Global___Order | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["order", b"order", "refund", b"refund"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["order", b"order", "refund", b"refund"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "refund", b"refund"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["order", b"order", "refund", b"refund"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___RefundOrderResponse = RefundOrderResponse
+Global___RefundOrderResponse: _TypeAlias = RefundOrderResponse  # noqa: Y015
 
-@typing.final
-class GetEventRefundsRequest(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class GetEventRefundsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
+        event_id: _builtins.str = ...,
     ) -> None: ...
-    def ClearField(self, field_name: typing.Literal["event_id", b"event_id"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___GetEventRefundsRequest = GetEventRefundsRequest
+Global___GetEventRefundsRequest: _TypeAlias = GetEventRefundsRequest  # noqa: Y015
 
-@typing.final
-class EventRefunds(google.protobuf.message.Message):
-    DESCRIPTOR: google.protobuf.descriptor.Descriptor
+@_typing.final
+class EventRefunds(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
 
-    EVENT_ID_FIELD_NUMBER: builtins.int
-    STARTED_AT_FIELD_NUMBER: builtins.int
-    FINISHED_AT_FIELD_NUMBER: builtins.int
-    ORDERS_FIELD_NUMBER: builtins.int
-    REQUESTED_FIELD_NUMBER: builtins.int
-    REFUNDED_FIELD_NUMBER: builtins.int
-    AMOUNT_REFUNDED_FIELD_NUMBER: builtins.int
-    event_id: builtins.str
-    orders: builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    STARTED_AT_FIELD_NUMBER: _builtins.int
+    FINISHED_AT_FIELD_NUMBER: _builtins.int
+    ORDERS_FIELD_NUMBER: _builtins.int
+    REQUESTED_FIELD_NUMBER: _builtins.int
+    REFUNDED_FIELD_NUMBER: _builtins.int
+    AMOUNT_REFUNDED_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    orders: _builtins.int
     """Paid orders of the event; of them, those whose refund was requested, and confirmed."""
-    requested: builtins.int
-    refunded: builtins.int
-    @property
-    def started_at(self) -> google.protobuf.timestamp_pb2.Timestamp: ...
-    @property
-    def finished_at(self) -> google.protobuf.timestamp_pb2.Timestamp:
+    requested: _builtins.int
+    refunded: _builtins.int
+    @_builtins.property
+    def started_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def finished_at(self) -> _timestamp_pb2.Timestamp:
         """Set once every paid order has its refund requested."""
 
-    @property
-    def amount_refunded(self) -> global___Money: ...
+    @_builtins.property
+    def amount_refunded(self) -> Global___Money: ...
     def __init__(
         self,
         *,
-        event_id: builtins.str = ...,
-        started_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        finished_at: google.protobuf.timestamp_pb2.Timestamp | None = ...,
-        orders: builtins.int = ...,
-        requested: builtins.int = ...,
-        refunded: builtins.int = ...,
-        amount_refunded: global___Money | None = ...,
+        event_id: _builtins.str = ...,
+        started_at: _timestamp_pb2.Timestamp | None = ...,
+        finished_at: _timestamp_pb2.Timestamp | None = ...,
+        orders: _builtins.int = ...,
+        requested: _builtins.int = ...,
+        refunded: _builtins.int = ...,
+        amount_refunded: Global___Money | None = ...,
     ) -> None: ...
-    def HasField(self, field_name: typing.Literal["amount_refunded", b"amount_refunded", "finished_at", b"finished_at", "started_at", b"started_at"]) -> builtins.bool: ...
-    def ClearField(self, field_name: typing.Literal["amount_refunded", b"amount_refunded", "event_id", b"event_id", "finished_at", b"finished_at", "orders", b"orders", "refunded", b"refunded", "requested", b"requested", "started_at", b"started_at"]) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount_refunded", b"amount_refunded", "finished_at", b"finished_at", "started_at", b"started_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_refunded", b"amount_refunded", "event_id", b"event_id", "finished_at", b"finished_at", "orders", b"orders", "refunded", b"refunded", "requested", b"requested", "started_at", b"started_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-global___EventRefunds = EventRefunds
+Global___EventRefunds: _TypeAlias = EventRefunds  # noqa: Y015

@@ -3,19 +3,28 @@
 isort:skip_file
 Ticketing context: sellable inventory per session and zone, and reservations (holds) against it."""
 
-import abc
-import collections.abc
-import grpc
-import grpc.aio
-import taquilla.ticketing.v1.ticketing_service_pb2
-import typing
+from collections import abc as _abc
+from grpc import aio as _aio
+from taquilla.ticketing.v1 import ticketing_service_pb2 as _ticketing_service_pb2
+import abc as _abc_1
+import grpc as _grpc
+import sys
+import typing as _typing
 
-_T = typing.TypeVar("_T")
+if sys.version_info >= (3, 11):
+    from typing import Self as _Self
+else:
+    from typing_extensions import Self as _Self
 
-class _MaybeAsyncIterator(collections.abc.AsyncIterator[_T], collections.abc.Iterator[_T], metaclass=abc.ABCMeta): ...
+_T = _typing.TypeVar("_T")
 
-class _ServicerContext(grpc.ServicerContext, grpc.aio.ServicerContext):  # type: ignore[misc, type-arg]
+class _MaybeAsyncIterator(_abc.AsyncIterator[_T], _abc.Iterator[_T], metaclass=_abc_1.ABCMeta): ...
+
+class _ServicerContext(_grpc.ServicerContext, _aio.ServicerContext):  # type: ignore[misc, type-arg]
     ...
+
+GRPC_GENERATED_VERSION: str
+GRPC_VERSION: str
 
 class TicketingServiceStub:
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
@@ -38,161 +47,86 @@ class TicketingServiceStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.ticketing.v2.
     """
 
-    def __init__(self, channel: typing.Union[grpc.Channel, grpc.aio.Channel]) -> None: ...
-    Reserve: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse,
-    ]
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> TicketingServiceAsyncStub: ...
+    Reserve: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReserveRequest, _ticketing_service_pb2.ReserveResponse]
     """Holds places of one session for the caller, all items or none. With an idempotency_key, a
     repeat of the same request within 24 hours returns the first response, and a different
     request with the same key fails with INVALID_ARGUMENT.
     """
-
-    GetReservation: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse,
-    ]
+    GetReservation: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetReservationRequest, _ticketing_service_pb2.GetReservationResponse]
     """One reservation of the caller."""
-
-    ListMyReservations: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse,
-    ]
+    ListMyReservations: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyReservationsRequest, _ticketing_service_pb2.ListMyReservationsResponse]
     """The caller's reservations, newest first, a page at a time."""
-
-    ReleaseReservation: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse,
-    ]
+    ReleaseReservation: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReleaseReservationRequest, _ticketing_service_pb2.ReleaseReservationResponse]
     """Releases a held reservation of the caller at once; its places are on sale again. Releasing
     a reservation that is no longer held changes nothing and returns it as it is.
     """
-
-    GetAvailability: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse,
-    ]
+    GetAvailability: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetAvailabilityRequest, _ticketing_service_pb2.GetAvailabilityResponse]
     """Places left and sale status per session x zone of an event, for everyone."""
-
-    CountTaken: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse,
-    ]
+    CountTaken: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CountTakenRequest, _ticketing_service_pb2.CountTakenResponse]
     """Places held or sold per session x zone of an event, for the catalog's own checks (an
     organizer lowering a capacity or removing a zone or session).
     """
-
-    JoinQueue: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    JoinQueue: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinQueueRequest, _ticketing_service_pb2.QueueStanding]
     """The caller's place in the on-sale waiting room of an event that has one (the same entry on
     every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
     order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
     problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
     waiting room's store does not answer (nobody is let in then).
     """
-
-    GetQueueStanding: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    GetQueueStanding: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetQueueStandingRequest, _ticketing_service_pb2.QueueStanding]
     """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
     bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
     """
-
-    CreateOrder: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.CreateOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
-    ]
+    CreateOrder: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CreateOrderRequest, _ticketing_service_pb2.OrderResponse]
     """Turns a held reservation of the caller into an order awaiting payment at the provider, and
     extends the hold once to cover the payment (the event's payment window, default 10 minutes).
     Idempotent like Reserve. FAILED_PRECONDITION with problem `reservation-not-held` when the
     reservation is no longer held, `order-exists` (with the order's id) when it already has one.
     """
-
-    GetOrder: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
-    ]
+    GetOrder: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.OrderResponse]
     """One order: for its buyer, the organizer of its event, or an admin; NOT_FOUND for anyone else."""
-
-    ListMyOrders: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyOrdersRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
-    ]
+    ListMyOrders: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyOrdersRequest, _ticketing_service_pb2.ListOrdersResponse]
     """The caller's orders, newest first, a page at a time."""
-
-    ListEventOrders: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListEventOrdersRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
-    ]
+    ListEventOrders: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListEventOrdersRequest, _ticketing_service_pb2.ListOrdersResponse]
     """The orders of one event, newest first, for its organizer or an admin: searched by buyer name,
     e-mail or order id, filtered by status.
     """
-
-    HandlePaymentNotice: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNotice,
-        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult,
-    ]
+    HandlePaymentNotice: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.PaymentNotice, _ticketing_service_pb2.PaymentNoticeResult]
     """A payment provider's notification, its signature already verified by the edge. Idempotent by
     the provider's event id (kept 45 days); the order's payment is re-read from the provider, so
     a late or out-of-order notification never moves an order backwards. Services only.
     """
-
-    ListMyTickets: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyTicketsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse,
-    ]
+    ListMyTickets: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyTicketsRequest, _ticketing_service_pb2.ListTicketsResponse]
     """The caller's tickets, newest first, a page at a time."""
-
-    RefundOrder: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse,
-    ]
+    RefundOrder: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.RefundOrderRequest, _ticketing_service_pb2.RefundOrderResponse]
     """Refunds part or all of a paid order, for the organizer of its event or an admin: the given
     tickets (revoked at once, their places back on sale) or an amount, never more than what is
     left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
     until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
     a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
     """
-
-    GetEventRefunds: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetEventRefundsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds,
-    ]
+    GetEventRefunds: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetEventRefundsRequest, _ticketing_service_pb2.EventRefunds]
     """How far the refunds of a cancelled event have come (every paid order is refunded once, by a
     saga that survives restarts), for its organizer or an admin. FAILED_PRECONDITION with problem
     `not-cancelled` when the event is not cancelled.
     """
-
-    GetTicket: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse,
-    ]
+    GetTicket: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.TicketResponse]
     """One ticket: for its holder's account, the organizer of its event, or an admin."""
-
-    GetTicketQrCode: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.Document,
-    ]
+    GetTicketQrCode: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.Document]
     """One ticket's QR code as SVG, for those who may see the ticket."""
-
-    GetOrderTicketsPdf: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.Document,
-    ]
+    GetOrderTicketsPdf: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.Document]
     """A printable PDF of every ticket of a paid order, for those who may see the order."""
-
-    GetTicketSigningKeys: grpc.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketSigningKeysRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys,
-    ]
+    GetTicketSigningKeys: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
 
-class TicketingServiceAsyncStub:
+@_typing.type_check_only
+class TicketingServiceAsyncStub(TicketingServiceStub):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
     published event it keeps the capacity and the places held and sold. It follows the catalog by
     consuming taquilla.events.v1 (group ticketing-svc) and publishes its own domain events to
@@ -213,160 +147,82 @@ class TicketingServiceAsyncStub:
     Fields are never renumbered or reused; breaking changes go to taquilla.ticketing.v2.
     """
 
-    Reserve: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse,
-    ]
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    Reserve: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReserveRequest, _ticketing_service_pb2.ReserveResponse]  # type: ignore[assignment]
     """Holds places of one session for the caller, all items or none. With an idempotency_key, a
     repeat of the same request within 24 hours returns the first response, and a different
     request with the same key fails with INVALID_ARGUMENT.
     """
-
-    GetReservation: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse,
-    ]
+    GetReservation: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetReservationRequest, _ticketing_service_pb2.GetReservationResponse]  # type: ignore[assignment]
     """One reservation of the caller."""
-
-    ListMyReservations: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse,
-    ]
+    ListMyReservations: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyReservationsRequest, _ticketing_service_pb2.ListMyReservationsResponse]  # type: ignore[assignment]
     """The caller's reservations, newest first, a page at a time."""
-
-    ReleaseReservation: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse,
-    ]
+    ReleaseReservation: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ReleaseReservationRequest, _ticketing_service_pb2.ReleaseReservationResponse]  # type: ignore[assignment]
     """Releases a held reservation of the caller at once; its places are on sale again. Releasing
     a reservation that is no longer held changes nothing and returns it as it is.
     """
-
-    GetAvailability: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse,
-    ]
+    GetAvailability: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetAvailabilityRequest, _ticketing_service_pb2.GetAvailabilityResponse]  # type: ignore[assignment]
     """Places left and sale status per session x zone of an event, for everyone."""
-
-    CountTaken: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse,
-    ]
+    CountTaken: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CountTakenRequest, _ticketing_service_pb2.CountTakenResponse]  # type: ignore[assignment]
     """Places held or sold per session x zone of an event, for the catalog's own checks (an
     organizer lowering a capacity or removing a zone or session).
     """
-
-    JoinQueue: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    JoinQueue: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinQueueRequest, _ticketing_service_pb2.QueueStanding]  # type: ignore[assignment]
     """The caller's place in the on-sale waiting room of an event that has one (the same entry on
     every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
     order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
     problem `no-waiting-room` when the event has none or it is not open yet; UNAVAILABLE when the
     waiting room's store does not answer (nobody is let in then).
     """
-
-    GetQueueStanding: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding,
-    ]
+    GetQueueStanding: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetQueueStandingRequest, _ticketing_service_pb2.QueueStanding]  # type: ignore[assignment]
     """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
     bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
     """
-
-    CreateOrder: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.CreateOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
-    ]
+    CreateOrder: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CreateOrderRequest, _ticketing_service_pb2.OrderResponse]  # type: ignore[assignment]
     """Turns a held reservation of the caller into an order awaiting payment at the provider, and
     extends the hold once to cover the payment (the event's payment window, default 10 minutes).
     Idempotent like Reserve. FAILED_PRECONDITION with problem `reservation-not-held` when the
     reservation is no longer held, `order-exists` (with the order's id) when it already has one.
     """
-
-    GetOrder: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse,
-    ]
+    GetOrder: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.OrderResponse]  # type: ignore[assignment]
     """One order: for its buyer, the organizer of its event, or an admin; NOT_FOUND for anyone else."""
-
-    ListMyOrders: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyOrdersRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
-    ]
+    ListMyOrders: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyOrdersRequest, _ticketing_service_pb2.ListOrdersResponse]  # type: ignore[assignment]
     """The caller's orders, newest first, a page at a time."""
-
-    ListEventOrders: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListEventOrdersRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse,
-    ]
+    ListEventOrders: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListEventOrdersRequest, _ticketing_service_pb2.ListOrdersResponse]  # type: ignore[assignment]
     """The orders of one event, newest first, for its organizer or an admin: searched by buyer name,
     e-mail or order id, filtered by status.
     """
-
-    HandlePaymentNotice: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNotice,
-        taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult,
-    ]
+    HandlePaymentNotice: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.PaymentNotice, _ticketing_service_pb2.PaymentNoticeResult]  # type: ignore[assignment]
     """A payment provider's notification, its signature already verified by the edge. Idempotent by
     the provider's event id (kept 45 days); the order's payment is re-read from the provider, so
     a late or out-of-order notification never moves an order backwards. Services only.
     """
-
-    ListMyTickets: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.ListMyTicketsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse,
-    ]
+    ListMyTickets: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyTicketsRequest, _ticketing_service_pb2.ListTicketsResponse]  # type: ignore[assignment]
     """The caller's tickets, newest first, a page at a time."""
-
-    RefundOrder: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse,
-    ]
+    RefundOrder: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.RefundOrderRequest, _ticketing_service_pb2.RefundOrderResponse]  # type: ignore[assignment]
     """Refunds part or all of a paid order, for the organizer of its event or an admin: the given
     tickets (revoked at once, their places back on sale) or an amount, never more than what is
     left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
     until it confirms. FAILED_PRECONDITION with problem `not-refundable` (the order is not paid,
     a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
     """
-
-    GetEventRefunds: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetEventRefundsRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds,
-    ]
+    GetEventRefunds: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetEventRefundsRequest, _ticketing_service_pb2.EventRefunds]  # type: ignore[assignment]
     """How far the refunds of a cancelled event have come (every paid order is refunded once, by a
     saga that survives restarts), for its organizer or an admin. FAILED_PRECONDITION with problem
     `not-cancelled` when the event is not cancelled.
     """
-
-    GetTicket: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse,
-    ]
+    GetTicket: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.TicketResponse]  # type: ignore[assignment]
     """One ticket: for its holder's account, the organizer of its event, or an admin."""
-
-    GetTicketQrCode: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.Document,
-    ]
+    GetTicketQrCode: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.Document]  # type: ignore[assignment]
     """One ticket's QR code as SVG, for those who may see the ticket."""
-
-    GetOrderTicketsPdf: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.Document,
-    ]
+    GetOrderTicketsPdf: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.Document]  # type: ignore[assignment]
     """A printable PDF of every ticket of a paid order, for those who may see the order."""
-
-    GetTicketSigningKeys: grpc.aio.UnaryUnaryMultiCallable[
-        taquilla.ticketing.v1.ticketing_service_pb2.GetTicketSigningKeysRequest,
-        taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys,
-    ]
+    GetTicketSigningKeys: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]  # type: ignore[assignment]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
 
-class TicketingServiceServicer(metaclass=abc.ABCMeta):
+class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
     published event it keeps the capacity and the places held and sold. It follows the catalog by
     consuming taquilla.events.v1 (group ticketing-svc) and publishes its own domain events to
@@ -387,67 +243,67 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
     Fields are never renumbered or reused; breaking changes go to taquilla.ticketing.v2.
     """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def Reserve(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ReserveRequest,
+        request: _ticketing_service_pb2.ReserveRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ReserveResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ReserveResponse, _abc.Awaitable[_ticketing_service_pb2.ReserveResponse]]:
         """Holds places of one session for the caller, all items or none. With an idempotency_key, a
         repeat of the same request within 24 hours returns the first response, and a different
         request with the same key fails with INVALID_ARGUMENT.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetReservation(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetReservationRequest,
+        request: _ticketing_service_pb2.GetReservationRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.GetReservationResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.GetReservationResponse, _abc.Awaitable[_ticketing_service_pb2.GetReservationResponse]]:
         """One reservation of the caller."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListMyReservations(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsRequest,
+        request: _ticketing_service_pb2.ListMyReservationsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListMyReservationsResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ListMyReservationsResponse, _abc.Awaitable[_ticketing_service_pb2.ListMyReservationsResponse]]:
         """The caller's reservations, newest first, a page at a time."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ReleaseReservation(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationRequest,
+        request: _ticketing_service_pb2.ReleaseReservationRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ReleaseReservationResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ReleaseReservationResponse, _abc.Awaitable[_ticketing_service_pb2.ReleaseReservationResponse]]:
         """Releases a held reservation of the caller at once; its places are on sale again. Releasing
         a reservation that is no longer held changes nothing and returns it as it is.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetAvailability(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityRequest,
+        request: _ticketing_service_pb2.GetAvailabilityRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.GetAvailabilityResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.GetAvailabilityResponse, _abc.Awaitable[_ticketing_service_pb2.GetAvailabilityResponse]]:
         """Places left and sale status per session x zone of an event, for everyone."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def CountTaken(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.CountTakenRequest,
+        request: _ticketing_service_pb2.CountTakenRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.CountTakenResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.CountTakenResponse, _abc.Awaitable[_ticketing_service_pb2.CountTakenResponse]]:
         """Places held or sold per session x zone of an event, for the catalog's own checks (an
         organizer lowering a capacity or removing a zone or session).
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def JoinQueue(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.JoinQueueRequest,
+        request: _ticketing_service_pb2.JoinQueueRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding]]:
+    ) -> _typing.Union[_ticketing_service_pb2.QueueStanding, _abc.Awaitable[_ticketing_service_pb2.QueueStanding]]:
         """The caller's place in the on-sale waiting room of an event that has one (the same entry on
         every call). Opens 30 minutes before the on-sale: those who join before it are put in a random
         order at the on-sale, later arrivals queue first come, first served. FAILED_PRECONDITION with
@@ -455,79 +311,79 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
         waiting room's store does not answer (nobody is let in then).
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetQueueStanding(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetQueueStandingRequest,
+        request: _ticketing_service_pb2.GetQueueStandingRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.QueueStanding]]:
+    ) -> _typing.Union[_ticketing_service_pb2.QueueStanding, _abc.Awaitable[_ticketing_service_pb2.QueueStanding]]:
         """Where the caller stands in a waiting room; once admitted, a signed admission for Reserve,
         bound to the account and the event and valid 10 minutes. NOT_FOUND for another's entry.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def CreateOrder(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.CreateOrderRequest,
+        request: _ticketing_service_pb2.CreateOrderRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.OrderResponse, _abc.Awaitable[_ticketing_service_pb2.OrderResponse]]:
         """Turns a held reservation of the caller into an order awaiting payment at the provider, and
         extends the hold once to cover the payment (the event's payment window, default 10 minutes).
         Idempotent like Reserve. FAILED_PRECONDITION with problem `reservation-not-held` when the
         reservation is no longer held, `order-exists` (with the order's id) when it already has one.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetOrder(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        request: _ticketing_service_pb2.GetOrderRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.OrderResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.OrderResponse, _abc.Awaitable[_ticketing_service_pb2.OrderResponse]]:
         """One order: for its buyer, the organizer of its event, or an admin; NOT_FOUND for anyone else."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListMyOrders(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ListMyOrdersRequest,
+        request: _ticketing_service_pb2.ListMyOrdersRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ListOrdersResponse, _abc.Awaitable[_ticketing_service_pb2.ListOrdersResponse]]:
         """The caller's orders, newest first, a page at a time."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListEventOrders(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ListEventOrdersRequest,
+        request: _ticketing_service_pb2.ListEventOrdersRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListOrdersResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ListOrdersResponse, _abc.Awaitable[_ticketing_service_pb2.ListOrdersResponse]]:
         """The orders of one event, newest first, for its organizer or an admin: searched by buyer name,
         e-mail or order id, filtered by status.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def HandlePaymentNotice(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.PaymentNotice,
+        request: _ticketing_service_pb2.PaymentNotice,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.PaymentNoticeResult]]:
+    ) -> _typing.Union[_ticketing_service_pb2.PaymentNoticeResult, _abc.Awaitable[_ticketing_service_pb2.PaymentNoticeResult]]:
         """A payment provider's notification, its signature already verified by the edge. Idempotent by
         the provider's event id (kept 45 days); the order's payment is re-read from the provider, so
         a late or out-of-order notification never moves an order backwards. Services only.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def ListMyTickets(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.ListMyTicketsRequest,
+        request: _ticketing_service_pb2.ListMyTicketsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.ListTicketsResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.ListTicketsResponse, _abc.Awaitable[_ticketing_service_pb2.ListTicketsResponse]]:
         """The caller's tickets, newest first, a page at a time."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def RefundOrder(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderRequest,
+        request: _ticketing_service_pb2.RefundOrderRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.RefundOrderResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.RefundOrderResponse, _abc.Awaitable[_ticketing_service_pb2.RefundOrderResponse]]:
         """Refunds part or all of a paid order, for the organizer of its event or an admin: the given
         tickets (revoked at once, their places back on sale) or an amount, never more than what is
         left to refund. Idempotent like Reserve. The provider is asked at once and again by a worker
@@ -535,49 +391,49 @@ class TicketingServiceServicer(metaclass=abc.ABCMeta):
         a ticket is not valid, or the amount passes what is left, with `refundable` in the problem).
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetEventRefunds(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetEventRefundsRequest,
+        request: _ticketing_service_pb2.GetEventRefundsRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.EventRefunds]]:
+    ) -> _typing.Union[_ticketing_service_pb2.EventRefunds, _abc.Awaitable[_ticketing_service_pb2.EventRefunds]]:
         """How far the refunds of a cancelled event have come (every paid order is refunded once, by a
         saga that survives restarts), for its organizer or an admin. FAILED_PRECONDITION with problem
         `not-cancelled` when the event is not cancelled.
         """
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetTicket(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        request: _ticketing_service_pb2.GetTicketRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.TicketResponse]]:
+    ) -> _typing.Union[_ticketing_service_pb2.TicketResponse, _abc.Awaitable[_ticketing_service_pb2.TicketResponse]]:
         """One ticket: for its holder's account, the organizer of its event, or an admin."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetTicketQrCode(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetTicketRequest,
+        request: _ticketing_service_pb2.GetTicketRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.Document, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.Document]]:
+    ) -> _typing.Union[_ticketing_service_pb2.Document, _abc.Awaitable[_ticketing_service_pb2.Document]]:
         """One ticket's QR code as SVG, for those who may see the ticket."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetOrderTicketsPdf(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetOrderRequest,
+        request: _ticketing_service_pb2.GetOrderRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.Document, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.Document]]:
+    ) -> _typing.Union[_ticketing_service_pb2.Document, _abc.Awaitable[_ticketing_service_pb2.Document]]:
         """A printable PDF of every ticket of a paid order, for those who may see the order."""
 
-    @abc.abstractmethod
+    @_abc_1.abstractmethod
     def GetTicketSigningKeys(
         self,
-        request: taquilla.ticketing.v1.ticketing_service_pb2.GetTicketSigningKeysRequest,
+        request: _ticketing_service_pb2.GetTicketSigningKeysRequest,
         context: _ServicerContext,
-    ) -> typing.Union[taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys, collections.abc.Awaitable[taquilla.ticketing.v1.ticketing_service_pb2.TicketSigningKeys]]:
+    ) -> _typing.Union[_ticketing_service_pb2.TicketSigningKeys, _abc.Awaitable[_ticketing_service_pb2.TicketSigningKeys]]:
         """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
         retired by a rotation stay listed while tickets they signed may still be used.
         """
 
-def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: typing.Union[grpc.Server, grpc.aio.Server]) -> None: ...
+def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

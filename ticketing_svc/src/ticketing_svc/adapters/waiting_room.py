@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -81,12 +81,13 @@ class RedisWaitingRoom(WaitingRoom):
 
     async def entry(self, queue_id: uuid.UUID) -> QueueEntry | None:
         try:
-            fields: dict[bytes, bytes] = await self._redis.hgetall(_entry_key(queue_id))  # type: ignore[misc]
+            # The client has no decode_responses, so replies are bytes (redis-py types them bytes | str).
+            fields = cast("dict[bytes, bytes]", await self._redis.hgetall(_entry_key(queue_id)))
             if not fields:
                 return None
             values = {k.decode(): v.decode() for k, v in fields.items()}
             event_id = uuid.UUID(values["event"])
-            rank = await self._redis.zrank(_line(event_id), str(queue_id))
+            rank = cast("int | None", await self._redis.zrank(_line(event_id), str(queue_id)))  # no WITHSCORE
         except (RedisError, OSError) as exc:
             raise WaitingRoomUnavailable(
                 "The waiting room cannot be reached; try again in a moment."

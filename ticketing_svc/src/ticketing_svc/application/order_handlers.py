@@ -127,7 +127,7 @@ async def create_order(
     clock: Clock = system_clock,
     *,
     provider: PaymentProvider,
-    settings: PaymentSettings = PaymentSettings(),  # noqa: B008 - frozen, shared safely
+    settings: PaymentSettings = PaymentSettings(),
 ) -> Order:
     """An order for the caller's held reservation, with a payment page at the provider.
 
