@@ -65,7 +65,7 @@ bench: deps ## the cached event listing through the edge vs. a minimal FastAPI a
 bench-grpc: ## grpc.aio unary throughput of several grpcio releases, appended to docs/performance.md
 	$(PY) python bench/grpc_versions/run.py
 
-bench-sale: deps ## a flash sale through the edge vs. a bare conditional UPDATE (minutes); appended to docs/performance.md
+bench-sale: deps ## a flash sale through the edge vs. a bare conditional UPDATE, then 1,000 holds paid through the PSP simulator (minutes); appended to docs/performance.md
 	$(PY) python bench/flash_sale/run.py
 
 outdated: ## what lags behind the registries: Python packages of the workspace, then the frontend's npm packages

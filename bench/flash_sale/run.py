@@ -1,7 +1,7 @@
 """A flash sale through the edge against a bare conditional UPDATE in PostgreSQL, in one run.
 
     uv run python bench/flash_sale/run.py [--buyers 2000] [--capacity 5000] [--connections 64]
-        [--processes 2] [--demand 10] [--no-record]
+        [--processes 2] [--demand 10] [--checkout-orders 1000] [--checkout-parallel 32] [--no-record]
     (make bench-sale; takes several minutes)
 
 It starts the whole platform on free ports (devstack.stack.Stack, throwaway data; the edge's rate
@@ -25,6 +25,21 @@ copy of the catalog has the event published.
 * **five zones**: the same requests (count, quantities, connections) spread round-robin over the five
   zones of one event, so each zone sees the same demand relative to its capacity and the outcome mix
   is the one of the single zone: only the number of rows the sale contends on changes.
+* **checkout** (held -> paid -> tickets; after the last raw round, so that its payments, tickets and
+  confirmation e-mails disturb none of the figures above): ``--checkout-orders`` holds of the one-zone
+  sale, picked at random, each taken through checkout by its own buyer, ``--checkout-parallel`` at a
+  time: ``POST /api/v1/orders`` through the edge (ticketing_svc opens a Checkout Session at the
+  payment simulator psp_sim, which the Stack starts, with the ``stripe`` SDK), then the simulator's
+  JSON test control pays it with 4242 4242 4242 4242 (``POST /_sim/checkout/sessions/{id}/pay``, no
+  browser) and the moment that call returned is recorded. The simulator sends its signed webhooks to
+  the edge, which verifies them and hands them to ticketing_svc, which marks the order paid and issues
+  its tickets in one transaction (``ticketing.orders.paid_at``). The bench polls the database until
+  every paid order has its ``paid_at`` (at most ``--checkout-wait`` seconds), then reports payment
+  confirmation -> tickets issued (``paid_at`` minus the pay call's return) p50/p99/max, and paid
+  orders per minute (paid orders / (last ``paid_at`` - first pay call)). Checks: every order created
+  (201) and paid at the simulator, every paid order marked paid, tickets == places for every paid
+  order, no order with two sets of tickets, the zone sold exactly the places paid, the ledger balances
+  (``devstack.ledger.ledger_problems``), and the simulator's succeeded payments == paid orders.
 
 A decision is a 201 (held) or a 409 sold-out. Printed and appended to docs/performance.md: decisions
 per second, their ratio, p50/p99, tickets held per minute, CPU used per component, and the checks
@@ -63,6 +78,7 @@ import httpx
 import uvloop
 
 from devstack.infra import SERVICE_DATABASES
+from devstack.ledger import ledger_problems
 from devstack.processes import free_port
 from devstack.stack import Ports, Stack
 from identity_svc.seed import DEMO_ACCOUNTS
@@ -116,10 +132,10 @@ def postgres_pids(data_dir: Path) -> list[int]:
 class CpuMeter:
     """CPU seconds used by each platform component, Postgres and the machine over one measurement."""
 
-    def __init__(self, home: Path, postgres_data: Path) -> None:
+    def __init__(self, home: Path, postgres_data: Path, components: Sequence[str] = COMPONENTS) -> None:
         self._pids = {
             name: int((home / "pids" / f"{name}.pid").read_text())
-            for name in COMPONENTS
+            for name in components
             if (home / "pids" / f"{name}.pid").exists()
         }
         self._postgres_data = postgres_data
@@ -686,6 +702,309 @@ async def check(sale: Sale, admin_dsn: str) -> list[Check]:
     ]
 
 
+# ---------------------------------------------------------------- checkout: held -> paid -> tickets
+
+
+ORDERS = "/api/v1/orders"
+PAYING_CARD = "4242424242424242"  # Stripe's test card that is paid at once
+
+
+@dataclass
+class CheckoutOrder:
+    """One held reservation of the one-zone sale, taken through checkout by its buyer."""
+
+    reservation_id: str
+    buyer: int
+    places: int
+    create_status: int = 0
+    create_ms: float = 0.0
+    order_id: str = ""
+    pay_status: int = 0
+    pay_ms: float = 0.0
+    pay_sent: float = 0.0  # epoch seconds
+    pay_returned: float = 0.0  # epoch seconds: the provider's confirmation reached the buyer
+    paid_at: float | None = None  # ticketing.orders.paid_at: tickets issued in that transaction
+    error: str = ""
+
+    @property
+    def confirmation_to_tickets_ms(self) -> float:
+        assert self.paid_at is not None
+        return (self.paid_at - self.pay_returned) * 1000
+
+
+@dataclass
+class Checkout:
+    orders: list[CheckoutOrder]
+    parallel: int
+    started: float  # the first order's creation was sent (epoch seconds)
+    payments_done: float  # the last pay call returned
+    cpu: dict[str, float]
+    client_cpu: float
+    seconds: float  # the whole phase, first order sent to the last paid_at seen
+    simulator: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def created(self) -> list[CheckoutOrder]:
+        return [o for o in self.orders if o.create_status == 201]
+
+    @property
+    def paid_by_provider(self) -> list[CheckoutOrder]:
+        return [o for o in self.orders if o.pay_status == 200]
+
+    @property
+    def settled(self) -> list[CheckoutOrder]:
+        return [o for o in self.paid_by_provider if o.paid_at is not None]
+
+    @property
+    def paid_span(self) -> float:
+        """From the first pay call sent to the last order paid (tickets issued)."""
+        settled = self.settled
+        if not settled:
+            return 0.0
+        return max(o.paid_at or 0.0 for o in settled) - min(o.pay_sent for o in self.paid_by_provider)
+
+    @property
+    def paid_per_minute(self) -> float:
+        return len(self.settled) / self.paid_span * 60 if self.paid_span > 0 else 0.0
+
+    @property
+    def tickets_per_minute(self) -> float:
+        return sum(o.places for o in self.settled) / self.paid_span * 60 if self.paid_span > 0 else 0.0
+
+    @property
+    def platform_cpu_per_order_ms(self) -> float:
+        platform_cpu = sum(v for k, v in self.cpu.items() if k not in ("machine", "machine_total"))
+        return platform_cpu / max(1, len(self.settled)) * 1000
+
+    @staticmethod
+    def percentile(values: Iterable[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)] if ordered else 0.0
+
+    def confirmation(self, q: float) -> float:
+        return self.percentile((o.confirmation_to_tickets_ms for o in self.settled), q)
+
+
+def problem_type(reply: httpx.Response) -> str:
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(reply.json().get("type", "")).rsplit("/", 1)[-1]
+    return reply.text[:60]
+
+
+async def wait_paid(admin_dsn: str, orders: list[CheckoutOrder], seconds: float) -> None:
+    """Polls ticketing.orders until every order has its paid_at, or ``seconds`` have passed."""
+    waiting = {uuid.UUID(o.order_id): o for o in orders}
+    deadline = time.monotonic() + seconds
+    connection = await asyncpg.connect(admin_dsn)
+    try:
+        while waiting and time.monotonic() < deadline:
+            rows = await connection.fetch(
+                "SELECT id, paid_at FROM ticketing.orders WHERE id = ANY($1::uuid[]) AND paid_at IS NOT NULL",
+                list(waiting),
+            )
+            for row in rows:
+                waiting.pop(row["id"]).paid_at = row["paid_at"].timestamp()
+            if waiting:
+                await asyncio.sleep(0.1)
+    finally:
+        await connection.close()
+
+
+async def simulator_figures(sim_url: str) -> dict[str, int]:
+    """Succeeded payments (distinct payment intents) and webhook deliveries, from the simulator."""
+    async with httpx.AsyncClient(base_url=sim_url, timeout=60) as sim:
+        reply = await sim.get("/_sim/events")
+        reply.raise_for_status()
+    events = reply.json()["data"]
+    deliveries = [d for e in events for d in e["deliveries"]]
+    attempts = [a for d in deliveries for a in d["attempts"]]
+    failures = Counter(
+        str(a["status_code"]) if a["status_code"] is not None else str(a["error"]).split(":")[0]
+        for a in attempts
+        if a["status_code"] is None or not 200 <= a["status_code"] < 300
+    )
+    return {
+        **{f"failed: {reason}": count for reason, count in failures.most_common()},
+        "succeeded payments": len(
+            {e["event"]["data"]["object"]["id"] for e in events if e["type"] == "payment_intent.succeeded"}
+        ),
+        "events": len(events),
+        "deliveries": len(deliveries),
+        "delivered": sum(1 for d in deliveries if d["state"] == "delivered"),
+        "attempts": len(attempts),
+        "failed attempts": sum(
+            1 for a in attempts if a["status_code"] is None or not 200 <= a["status_code"] < 300
+        ),
+    }
+
+
+async def take_through_checkout(
+    sale: Sale,
+    buyers: list[Buyer],
+    *,
+    edge_url: str,
+    sim_url: str,
+    admin_dsn: str,
+    args: argparse.Namespace,
+    meter: CpuMeter,
+    rng: random.Random,
+) -> Checkout:
+    """Orders and pays a sample of the sale's holds, then waits until ticketing issued their tickets."""
+    sample = rng.sample(sale.held, min(args.checkout_orders, len(sale.held)))
+    orders = [CheckoutOrder(o.detail, o.ask.buyer, o.ask.quantity) for o in sample]
+    limits = httpx.Limits(
+        max_connections=args.checkout_parallel, max_keepalive_connections=args.checkout_parallel
+    )
+    timeout = httpx.Timeout(args.timeout * 3)
+    async with (
+        httpx.AsyncClient(base_url=edge_url, timeout=timeout, limits=limits) as edge,
+        httpx.AsyncClient(base_url=sim_url, timeout=timeout, limits=limits) as sim,
+    ):
+
+        async def check_out(order: CheckoutOrder) -> None:
+            buyer = buyers[order.buyer]
+            sent = time.perf_counter()
+            try:
+                created = await edge.post(
+                    ORDERS,
+                    json={
+                        "reservation_id": order.reservation_id,
+                        "buyer": {"name": "Comprador de Prueba", "email": buyer.email},
+                    },
+                    headers={
+                        "Authorization": f"Bearer {buyer.access_token}",
+                        "Idempotency-Key": str(uuid.uuid4()),
+                    },
+                )
+            except httpx.HTTPError as exc:
+                order.create_status, order.error = -1, f"order: {type(exc).__name__}"
+                return
+            order.create_ms = (time.perf_counter() - sent) * 1000
+            order.create_status = created.status_code
+            if created.status_code != 201:
+                order.error = f"order: {created.status_code} {problem_type(created)}"
+                return
+            body = created.json()
+            order.order_id = body["id"]
+            session_id = body["payment"]["checkout_url"].rstrip("/").rsplit("/", 1)[-1]
+            order.pay_sent, sent = time.time(), time.perf_counter()
+            try:
+                paid = await sim.post(f"/_sim/checkout/sessions/{session_id}/pay", json={"card": PAYING_CARD})
+            except httpx.HTTPError as exc:
+                order.pay_status, order.error = -1, f"pay: {type(exc).__name__}"
+                return
+            order.pay_returned = time.time()
+            order.pay_ms = (time.perf_counter() - sent) * 1000
+            order.pay_status = paid.status_code
+            if paid.status_code != 200:
+                order.error = f"pay: {paid.status_code} {paid.text[:60]}"
+
+        before, client_before = meter.snapshot(), time.process_time()
+        started = time.time()
+        await bounded(orders, check_out, parallel=args.checkout_parallel, what="ordered and paid", every=250)
+        paying = [o for o in orders if o.pay_status == 200]
+        payments_done = max((o.pay_returned for o in paying), default=time.time())
+        say(f"    waiting (at most {args.checkout_wait:.0f} s) for the tickets of {len(paying)} paid orders")
+        await wait_paid(admin_dsn, paying, args.checkout_wait)
+        after, client_cpu = meter.snapshot(), time.process_time() - client_before
+        last = max((o.paid_at for o in paying if o.paid_at is not None), default=time.time())
+    return Checkout(
+        orders=orders,
+        parallel=args.checkout_parallel,
+        started=started,
+        payments_done=payments_done,
+        cpu=CpuMeter.used(before, after),
+        client_cpu=client_cpu,
+        seconds=last - started,
+        simulator=await simulator_figures(sim_url),
+    )
+
+
+async def check_checkout(result: Checkout, admin_dsn: str, event: SaleEvent) -> list[Check]:
+    """Tickets against places for every paid order, one set of tickets per order, the whole ledger,
+    and the simulator's succeeded payments against the orders ticketing marked paid."""
+    ours = {uuid.UUID(o.order_id): o for o in result.settled}
+    connection = await asyncpg.connect(admin_dsn)
+    try:
+        tickets = await connection.fetch(
+            "SELECT o.id, o.quantity, count(t.id) AS tickets FROM ticketing.orders o "
+            "LEFT JOIN ticketing.tickets t ON t.order_id = o.id "
+            "WHERE o.paid_at IS NOT NULL GROUP BY o.id, o.quantity"
+        )
+        twice = await connection.fetch(
+            "SELECT t.order_id FROM ticketing.tickets t JOIN ticketing.orders o ON o.id = t.order_id "
+            "GROUP BY t.order_id, o.quantity "
+            "HAVING count(*) > o.quantity OR count(DISTINCT t.issued_at) > 1 "
+            "UNION ALL SELECT reservation_id FROM ticketing.orders WHERE paid_at IS NOT NULL "
+            "GROUP BY reservation_id HAVING count(*) > 1"
+        )
+        zone = await connection.fetchrow(
+            "SELECT capacity, held, sold FROM ticketing.inventory WHERE event_id = $1",
+            uuid.UUID(event.event_id),
+        )
+    finally:
+        await connection.close()
+    problems = await ledger_problems(admin_dsn)
+    paid_in_db = len(tickets)
+    wrong = [
+        row["id"]
+        for row in tickets
+        if row["tickets"] != row["quantity"]
+        or (row["id"] in ours and ours[row["id"]].places != row["quantity"])
+    ]
+    not_created = Counter(o.error for o in result.orders if o.create_status != 201)
+    not_paid = Counter(o.error for o in result.created if o.pay_status != 200)
+    no_tickets = [o for o in result.paid_by_provider if o.paid_at is None]
+    places_paid = sum(o.places for o in result.settled)
+    succeeded = result.simulator.get("succeeded payments", -1)
+    return [
+        Check(
+            "every order created (201)",
+            not not_created,
+            f"{len(result.created)} of {len(result.orders)}"
+            + (f"; others: {dict(not_created.most_common(5))}" if not_created else ""),
+        ),
+        Check(
+            "every order paid at the simulator (200)",
+            not not_paid and len(result.paid_by_provider) == len(result.created),
+            f"{len(result.paid_by_provider)} of {len(result.created)}"
+            + (f"; others: {dict(not_paid.most_common(5))}" if not_paid else ""),
+        ),
+        Check(
+            "every paid order marked paid with its tickets",
+            not no_tickets,
+            f"{len(result.settled)} of {len(result.paid_by_provider)}, the last "
+            f"{result.started + result.seconds - result.payments_done:.1f} s after the last payment",
+        ),
+        Check(
+            "tickets == places for every paid order",
+            not wrong and paid_in_db >= len(ours),
+            f"{paid_in_db} paid orders, {sum(r['tickets'] for r in tickets)} tickets, "
+            f"{len(wrong)} not matching",
+        ),
+        Check("no order has two sets of tickets", not twice, f"{len(twice)} orders or reservations"),
+        Check(
+            "the zone sold the places paid, the rest still held",
+            zone is not None
+            and zone["sold"] == places_paid
+            and zone["held"] + zone["sold"] == zone["capacity"],
+            f"sold {zone['sold'] if zone else '?'}, held {zone['held'] if zone else '?'}, "
+            f"places paid {places_paid}",
+        ),
+        Check(
+            "ledger balances (devstack.ledger)",
+            not problems,
+            "no problem" if not problems else f"{len(problems)}: " + "; ".join(problems[:3]),
+        ),
+        Check(
+            "simulator's succeeded payments == paid orders",
+            succeeded == paid_in_db == len(result.settled),
+            f"{succeeded} succeeded payments, {paid_in_db} paid orders in ticketing, "
+            f"{len(result.settled)} of the bench's",
+        ),
+    ]
+
+
 # ---------------------------------------------------------------- the raw baseline
 
 
@@ -778,22 +1097,37 @@ def machine() -> str:
 
 def cpu_line(sale: Sale) -> str:
     """CPU per decision by component (µs), the load generator's share and the machine's load."""
-    decisions = max(1, len(sale.decided))
-    used = dict(sale.cpu)
+    return cpu_breakdown(
+        sale.cpu, sale.client_cpu, sale.seconds, len(sale.decided), "decision", "load generator"
+    )
+
+
+def cpu_breakdown(
+    cpu: dict[str, float], client_cpu: float, seconds: float, count: int, per: str, client: str
+) -> str:
+    """CPU per ``per`` by component (µs), the client's share and the machine's load."""
+    count = max(1, count)
+    used = dict(cpu)
     machine_busy_s, machine_total_s = used.pop("machine"), used.pop("machine_total")
-    used["load generator"] = sale.client_cpu
+    used[client] = client_cpu
     ours = sum(used.values())
     parts = ", ".join(
-        f"{name} {seconds / decisions * 1e6:,.0f}"
-        for name, seconds in sorted(used.items(), key=lambda i: -i[1])
-        if seconds / decisions * 1e6 >= 5
+        f"{name} {spent / count * 1e6:,.0f}"
+        for name, spent in sorted(used.items(), key=lambda i: -i[1])
+        if spent / count * 1e6 >= 5
     )
-    cores = machine_total_s / sale.seconds if sale.seconds else 0
+    cores = machine_total_s / seconds if seconds else 0
     others = max(0.0, machine_busy_s - ours)
     return (
-        f"CPU per decision (µs): {parts}; machine busy {machine_busy_s / sale.seconds:.2f} of "
-        f"{cores:.0f} cores, of which {others / sale.seconds:.2f} cores outside the platform, "
-        f"Postgres and the load generator (other work on the machine)"
+        f"CPU per {per} (µs): {parts}; machine busy {machine_busy_s / seconds:.2f} of "
+        f"{cores:.0f} cores, of which {others / seconds:.2f} cores outside the platform, "
+        f"Postgres and the {client} (other work on the machine)"
+    )
+
+
+def checkout_line(result: Checkout) -> str:
+    return cpu_breakdown(
+        result.cpu, result.client_cpu, result.seconds, len(result.settled), "paid order", "bench client"
     )
 
 
@@ -804,6 +1138,7 @@ def report(
     five: Sale,
     checks: dict[str, list[Check]],
     registration: tuple[int, float],
+    checkout: Checkout | None = None,
 ) -> str:
     raw_dps = statistics.median(r.decisions_per_second for r in raws)
     raw_p50 = statistics.median(r.p50_ms for r in raws)
@@ -852,8 +1187,14 @@ def report(
         "",
         f"One zone: {cpu_line(one)}.",
         f"Five zones: {cpu_line(five)}.",
+    ]
+    if checkout is not None:
+        lines += checkout_lines(checkout)
+    lines += [
         "",
-        "Checks (ticketing's database after each sale, and the counters sampled every 50 ms during it):",
+        "Checks (ticketing's database after each sale, and the counters sampled every 50 ms during it"
+        + ("; after the checkout, ticketing's database, its ledger and the simulator" if checkout else "")
+        + "):",
         "",
     ]
     for name, cs in checks.items():
@@ -866,14 +1207,106 @@ def report(
         f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}); five zones / one zone {five_ratio:.2f} "
         f"(target >= {TARGET_FIVE_ZONES}: {'met' if five_ratio >= TARGET_FIVE_ZONES else 'NOT met'}), "
         f"tickets held per minute {held_ratio:.2f} x, decisions per platform CPU second "
-        f"{five_cpu_ratio:.2f} x; checks: "
+        f"{five_cpu_ratio:.2f} x; "
+        + (
+            f"checkout {checkout.paid_per_minute:,.0f} paid orders per minute, payment confirmation to "
+            f"tickets issued p99 {checkout.confirmation(0.99):,.0f} ms; "
+            if checkout is not None
+            else ""
+        )
+        + "checks: "
         + ("all passed" if not failed else "FAILED: " + "; ".join(failed))
         + ".",
     ]
     return "\n".join(lines) + "\n"
 
 
+def checkout_lines(result: Checkout) -> list[str]:
+    settled = result.settled
+    sim = result.simulator
+    failures = ", ".join(
+        f"{k.removeprefix('failed: ')}: {v:,}" for k, v in sim.items() if k.startswith("failed: ")
+    )
+    return [
+        "",
+        f"Checkout (held -> paid -> tickets), after the sales and the last raw round: {len(result.orders):,} "
+        "holds of the one-zone sale, picked at random, each taken through checkout by its own buyer, "
+        f"{result.parallel} at a time (httpx, keep-alive): `POST /api/v1/orders` through the edge "
+        "(ticketing_svc extends the hold and opens a Checkout Session at the payment simulator psp_sim "
+        "with the `stripe` SDK), then the simulator's test control pays the session with 4242 4242 4242 "
+        "4242 (`POST /_sim/checkout/sessions/{id}/pay`, no browser). The simulator signs and sends its "
+        "webhooks to the edge, which verifies them and hands them to ticketing_svc over gRPC; ticketing "
+        "re-reads the payment at the provider, then sells the places, purchases the reservation and "
+        "issues the Ed25519-signed tickets in one transaction, whose start is the order's `paid_at`. "
+        "Confirmation to tickets is `paid_at` minus the moment the pay call returned (webhook delivery, "
+        "signature check, gRPC, the re-read and the transaction; same clock); paid orders per minute "
+        "count from the first pay call to the last `paid_at`. notification_svc's confirmation e-mails "
+        "(QR codes, PDF) are made on the same cores meanwhile.",
+        "",
+        "| checkout | orders | created (201) | order p50 (ms) | order p99 (ms) | paid at the simulator "
+        "| pay call p50 (ms) | paid with tickets | tickets issued | paid orders per minute "
+        "| tickets issued per minute | confirmation -> tickets p50 (ms) | p99 (ms) | max (ms) "
+        "| platform CPU per paid order (ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| platform + psp_sim, one zone's holds | {len(result.orders):,} | {len(result.created):,} "
+        f"| {result.percentile((o.create_ms for o in result.created), 0.5):.1f} "
+        f"| {result.percentile((o.create_ms for o in result.created), 0.99):.1f} "
+        f"| {len(result.paid_by_provider):,} "
+        f"| {result.percentile((o.pay_ms for o in result.paid_by_provider), 0.5):.1f} "
+        f"| {len(settled):,} | {sum(o.places for o in settled):,} | {result.paid_per_minute:,.0f} "
+        f"| {result.tickets_per_minute:,.0f} | {result.confirmation(0.5):,.0f} "
+        f"| {result.confirmation(0.99):,.0f} | {result.confirmation(1.0):,.0f} "
+        f"| {result.platform_cpu_per_order_ms:.1f} |",
+        "",
+        f"Checkout: {checkout_line(result)}. Webhooks: {sim.get('events', 0):,} events, "
+        f"{sim.get('deliveries', 0):,} deliveries ({sim.get('delivered', 0):,} delivered) in "
+        f"{sim.get('attempts', 0):,} attempts, {sim.get('failed attempts', 0):,} of them failed and retried"
+        + (f" ({failures})" if failures else "")
+        + ".",
+    ]
+
+
 # ---------------------------------------------------------------- main
+
+
+async def checkout_phase(
+    client: httpx.AsyncClient,
+    stack: Stack,
+    sale: Sale,
+    buyers: list[Buyer],
+    checks: dict[str, list[Check]],
+    *,
+    args: argparse.Namespace,
+    rng: random.Random,
+    admin_dsn: str,
+) -> Checkout:
+    """The checkout phase with its checks (added to ``checks`` under "checkout")."""
+    await keep_tokens_fresh(client, buyers, 300, args.setup_parallel)
+    say(
+        f"  checkout: {min(args.checkout_orders, len(sale.held)):,} of the one-zone holds, "
+        f"{args.checkout_parallel} at a time"
+    )
+    result = await take_through_checkout(
+        sale,
+        buyers,
+        edge_url=f"http://127.0.0.1:{stack.ports.edge}",
+        sim_url=f"http://127.0.0.1:{stack.ports.psp_sim}",
+        admin_dsn=admin_dsn,
+        args=args,
+        meter=CpuMeter(stack.home, stack.postgres.data_dir, (*COMPONENTS, "psp_sim")),
+        rng=rng,
+    )
+    checks["checkout"] = await check_checkout(result, admin_dsn, sale.event)
+    say(
+        f"  checkout: {len(result.settled):,} orders paid with tickets, "
+        f"{result.paid_per_minute:,.0f} paid orders per minute, confirmation -> tickets "
+        f"p50 {result.confirmation(0.5):,.0f} ms, p99 {result.confirmation(0.99):,.0f} ms, "
+        f"max {result.confirmation(1.0):,.0f} ms"
+    )
+    say(f"    {checkout_line(result)}")
+    for c in checks["checkout"]:
+        say(f"    check {'ok    ' if c.ok else 'FAILED'} {c.name}: {c.detail}")
+    return result
 
 
 async def bench(stack: Stack, args: argparse.Namespace) -> tuple[str, bool]:
@@ -978,9 +1411,14 @@ async def bench(stack: Stack, args: argparse.Namespace) -> tuple[str, bool]:
         await raw("round 2")
         five, five_checks = await platform_sale("five zones", five_zones)
         await raw("round 3")
-    checks = {"one zone": one_checks, "five zones": five_checks}
+        checks = {"one zone": one_checks, "five zones": five_checks}
+        checked_out = (
+            await checkout_phase(client, stack, one, buyers, checks, args=args, rng=rng, admin_dsn=admin_dsn)
+            if args.checkout_orders > 0
+            else None
+        )
     ok = all(c.ok for cs in checks.values() for c in cs)
-    return report(args, raws, one, five, checks, registration), ok
+    return report(args, raws, one, five, checks, registration, checked_out), ok
 
 
 def main() -> None:
@@ -995,8 +1433,19 @@ def main() -> None:
     parser.add_argument("--setup-parallel", type=int, default=8, help="registrations at a time")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request at most")
     parser.add_argument("--max-seconds", type=float, default=420.0, help="time bound of one sale")
+    parser.add_argument(
+        "--checkout-orders",
+        type=int,
+        default=1000,
+        help="holds taken through checkout after the sales (0: none)",
+    )
+    parser.add_argument("--checkout-parallel", type=int, default=32, help="checkouts at a time")
+    parser.add_argument(
+        "--checkout-wait", type=float, default=120.0, help="seconds to wait for the last paid order's tickets"
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--no-record", action="store_true", help="do not append to docs/performance.md")
+    parser.add_argument("--keep-logs", type=Path, help="copy the platform's logs here before cleaning up")
     args = parser.parse_args()
     if args.capacity % 5 or not 5 <= args.capacity <= 1_000_000:
         raise SystemExit("--capacity must be a multiple of 5 within the catalog's limit (1,000,000)")
@@ -1025,6 +1474,8 @@ def main() -> None:
         text, ok = uvloop.run(bench(stack, args))
     finally:
         stack.down()
+        if args.keep_logs:
+            shutil.copytree(stack.logs, args.keep_logs, dirs_exist_ok=True)
         stack.postgres.destroy()
         shutil.rmtree(home, ignore_errors=True)
 
