@@ -258,7 +258,7 @@ export interface paths {
         put?: never;
         /**
          * Create an event with its zones and sessions
-         * @description Creates the event, its zones (ticket categories), its sessions and their inventory in one transaction, as a draft unless `publish` is true. Organizers create for their own organization; administrators name it in `organization_id`. Dates must lie in the future; sessions within the event; two sessions at the same venue and place never overlap, across events (409 naming the other session). Send `Idempotency-Key` to retry safely.
+         * @description Creates the event, its zones (ticket categories), its sessions and their inventory in one transaction, as a draft unless `publish` is true. Organizers create for their own organization; administrators name it in `organization_id`. Dates must lie in the future; sessions within the event; a session may not overlap another of your organization's sessions at the same venue and place, nor, once public, another organization's public session (409; only your own session is named). Send `Idempotency-Key` to retry safely.
          */
         post: operations["create_event_api_v1_events_post"];
         delete?: never;
@@ -408,7 +408,7 @@ export interface paths {
         put?: never;
         /**
          * Publish a draft
-         * @description The event becomes visible to everyone and its draft sessions go on sale. `If-Match` is optional: when sent, the event must still be at that version (412 otherwise).
+         * @description The event becomes visible to everyone and its draft sessions go on sale, taking their slots at the venue: publishing is refused (409) when another organization's public session holds one of them. `If-Match` is optional: when sent, the event must still be at that version (412 otherwise).
          */
         post: operations["publish_event_api_v1_events__event_id__publish_post"];
         delete?: never;
@@ -3231,7 +3231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description A session overlaps another session at the same venue and place (named in `detail`) */
+            /** @description The slot at the venue and place is taken: by another of your sessions (named in `detail`), or by another organization's public session (not named) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3954,7 +3954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The event's or session's status does not allow this change */
+            /** @description The event's status does not allow publishing, or a session's slot at the venue is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4225,7 +4225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The event can no longer change, or the session overlaps another one (named in `detail`) */
+            /** @description The event can no longer change, or the slot is taken (your own session is named in `detail`, another organization's is not) */
             409: {
                 headers: {
                     [name: string]: unknown;

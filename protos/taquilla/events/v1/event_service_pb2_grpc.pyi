@@ -41,8 +41,11 @@ class EventServiceStub:
     `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
     entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
     ABORTED when expected_version is not the event's current version (optimistic
-    locking); ALREADY_EXISTS when a session overlaps another session at the same
-    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    locking); ALREADY_EXISTS when a session's slot at a venue and place is taken:
+    by another session of the same organization (named), or by another
+    organization's public session (not named; drafts of different organizations
+    may overlap, the first to publish takes the slot, docs/adr/0014-venue-slots.md);
+    FAILED_PRECONDITION when the event's or session's
     status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
 
     Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
@@ -126,8 +129,11 @@ class EventServiceAsyncStub(EventServiceStub):
     `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
     entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
     ABORTED when expected_version is not the event's current version (optimistic
-    locking); ALREADY_EXISTS when a session overlaps another session at the same
-    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    locking); ALREADY_EXISTS when a session's slot at a venue and place is taken:
+    by another session of the same organization (named), or by another
+    organization's public session (not named; drafts of different organizations
+    may overlap, the first to publish takes the slot, docs/adr/0014-venue-slots.md);
+    FAILED_PRECONDITION when the event's or session's
     status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
 
     Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.
@@ -207,8 +213,11 @@ class EventServiceServicer(metaclass=_abc_1.ABCMeta):
     `[{"field": "zones.0.price.amount", "message": "..."}]` in the trailing metadata
     entry `x-taquilla-field-errors` (see taquilla_runtime.grpc_errors); NOT_FOUND;
     ABORTED when expected_version is not the event's current version (optimistic
-    locking); ALREADY_EXISTS when a session overlaps another session at the same
-    venue and place, naming it; FAILED_PRECONDITION when the event's or session's
+    locking); ALREADY_EXISTS when a session's slot at a venue and place is taken:
+    by another session of the same organization (named), or by another
+    organization's public session (not named; drafts of different organizations
+    may overlap, the first to publish takes the slot, docs/adr/0014-venue-slots.md);
+    FAILED_PRECONDITION when the event's or session's
     status does not allow the change; UNAUTHENTICATED; PERMISSION_DENIED.
 
     Fields are never renumbered or reused; breaking changes go to taquilla.events.v2.

@@ -81,7 +81,10 @@ PRECONDITIONS: Responses = {
     428: problem("If-Match is missing: send the ETag of the version you edited"),
 }
 OVERLAP: Responses = {
-    409: problem("A session overlaps another session at the same venue and place (named in `detail`)")
+    409: problem(
+        "The slot at the venue and place is taken: by another of your sessions (named in `detail`), or by "
+        "another organization's public session (not named)"
+    )
 }
 
 # ---------------------------------------------------------------- routes
@@ -95,7 +98,8 @@ OVERLAP: Responses = {
     description="Creates the event, its zones (ticket categories), its sessions and their inventory in one "
     "transaction, as a draft unless `publish` is true. Organizers create for their own organization; "
     "administrators name it in `organization_id`. Dates must lie in the future; sessions within the event; "
-    "two sessions at the same venue and place never overlap, across events (409 naming the other session). "
+    "a session may not overlap another of your organization's sessions at the same venue and place, "
+    "nor, once public, another organization's public session (409; only your own session is named). "
     "Send `Idempotency-Key` to retry safely.",
     responses={
         201: {"description": "Created", "headers": {**LOCATION_HEADER, **ETAG_HEADER}},
@@ -257,14 +261,17 @@ async def feature_event(
     "/api/v1/events/{event_id}/publish",
     response_model=EventPublic,
     summary="Publish a draft",
-    description="The event becomes visible to everyone and its draft sessions go on sale. `If-Match` is "
-    "optional: when sent, the event must still be at that version (412 otherwise).",
+    description="The event becomes visible to everyone and its draft sessions go on sale, taking their "
+    "slots at the venue: publishing is refused (409) when another organization's public session holds one "
+    "of them. `If-Match` is optional: when sent, the event must still be at that version (412 otherwise).",
     responses={
         200: {"headers": ETAG_HEADER},
         **UNAUTHENTICATED,
         **FORBIDDEN,
         **NOT_FOUND,
-        **CONFLICT_STATE,
+        409: problem(
+            "The event's status does not allow publishing, or a session's slot at the venue is taken"
+        ),
         412: PRECONDITIONS[412],
     },
 )
@@ -359,7 +366,8 @@ async def list_sessions(
         **FORBIDDEN,
         **NOT_FOUND,
         409: problem(
-            "The event can no longer change, or the session overlaps another one (named in `detail`)"
+            "The event can no longer change, or the slot is taken (your own session is named in `detail`, "
+            "another organization's is not)"
         ),
         412: PRECONDITIONS[412],
         **INVALID,
