@@ -23,6 +23,9 @@ from typing import Any, NoReturn
 
 import grpc
 
+# PostgreSQL's answers that mean "busy, try again": a lock not had within lock_timeout, a statement
+# cut by statement_timeout, a serialization failure, a deadlock victim.
+TRANSIENT_SQLSTATES = frozenset({"55P03", "57014", "40001", "40P01"})
 FIELD_ERRORS_KEY = "x-taquilla-field-errors"
 PROBLEM_KEY = "x-taquilla-problem"
 
@@ -109,7 +112,24 @@ class ErrorsAsStatus(abc.ABC):
     ) -> None:
         if exc is not None:
             await self.abort_for(self._context, exc)
+            if is_transient_database_error(exc):
+                # Contention, not a fault: UNAVAILABLE, so callers (and the edge's 503) retry.
+                await self._context.abort(grpc.StatusCode.UNAVAILABLE, "The service is busy; try again.")
 
     @abc.abstractmethod
     async def abort_for(self, context: Any, exc: BaseException) -> None:
         """Aborts the call with the status that matches `exc`; returns when none does."""
+
+
+def is_transient_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (a SQLAlchemy error, or what it wraps) is PostgreSQL saying "try again"."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for name in ("sqlstate", "pgcode"):
+            code = getattr(current, name, None)
+            if isinstance(code, str) and code in TRANSIENT_SQLSTATES:
+                return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False

@@ -454,6 +454,24 @@ async def test_two_notifications_of_one_payment_issue_the_tickets_once() -> None
     assert shop.line == (0, 2)
 
 
+async def test_a_notice_about_a_paid_order_is_recorded_without_asking_the_provider() -> None:
+    shop = await Shop.open()
+    order = await shop.checkout(buyer())
+    assert order.payment_reference is not None
+    shop.provider.succeed(order.payment_reference)
+    await shop.notify(order, notice_id="evt_checkout_completed")
+    asked = len(shop.provider.asked)
+
+    later = await shop.notify(order, notice_id="evt_payment_intent_succeeded")
+    retried = await shop.notify(order, notice_id="evt_payment_intent_succeeded")
+
+    assert len(shop.provider.asked) == asked  # no re-read, no lock: nothing can move a paid order
+    assert not later.duplicate
+    assert retried.duplicate
+    assert later.order is not None
+    assert later.order.status is OrderStatus.PAID
+
+
 async def test_only_taquillas_services_hand_over_notifications() -> None:
     shop = await Shop.open()
     actor = buyer()

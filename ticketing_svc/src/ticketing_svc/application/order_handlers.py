@@ -9,6 +9,7 @@ make their repeats harmless.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import uuid
@@ -297,8 +298,10 @@ async def handle_payment_notice(
         order = await uow.orders.get(cmd.order_id) if cmd.order_id is not None else None
         if order is None and cmd.object_id:
             order = await uow.orders.by_payment_reference(cmd.object_id)
-    if order is None or order.payment_reference is None:
-        # Not about a payment of ours (or a refund: the refund worker confirms those itself).
+    if order is None or order.payment_reference is None or order.status not in PAYABLE:
+        # Not about a payment of ours (or a refund: the refund worker confirms those itself), or
+        # about an order already paid, which no notice moves: recorded, without asking the provider
+        # or taking any lock (a payment's notices arrive together, and the provider retries).
         async with uow:
             first = await uow.notices.first_time(cmd.provider, cmd.notice_id, notice_type=cmd.notice_type)
             await uow.commit()
@@ -744,7 +747,8 @@ async def get_ticket(cmd: GetTicket, uow: UnitOfWork) -> Ticket:
 
 async def ticket_qr_svg(cmd: GetTicket, uow: UnitOfWork, *, printer: TicketPrinter) -> str:
     ticket = await get_ticket(cmd, uow)
-    return printer.qr_svg(ticket.secret)
+    # Drawing is CPU work: in a thread, so the event loop keeps answering other calls meanwhile.
+    return await asyncio.to_thread(printer.qr_svg, ticket.secret)
 
 
 async def order_tickets_pdf(cmd: GetOrder, uow: UnitOfWork, *, printer: TicketPrinter) -> tuple[Order, bytes]:
@@ -755,7 +759,9 @@ async def order_tickets_pdf(cmd: GetOrder, uow: UnitOfWork, *, printer: TicketPr
     if not tickets:
         raise NotPaid("The order has no tickets: it was not paid.")
     session = event.session(order.session_id) if event is not None else None
-    return order, printer.order_pdf(order, tickets, session_starts_at=session.starts_at if session else None)
+    starts_at = session.starts_at if session else None
+    pdf = await asyncio.to_thread(printer.order_pdf, order, tickets, session_starts_at=starts_at)
+    return order, pdf
 
 
 def signing_keys(signer: TicketSigner) -> list[dict[str, str]]:
