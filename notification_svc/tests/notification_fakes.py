@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from devstack.samples import catalog_message
 from notification_svc.application.ports import (
     ChannelSender,
     Contact,
@@ -36,69 +37,8 @@ def clock() -> dt.datetime:
 
 
 def make_envelope(kind: str = "EventCreated", **event_overrides: Any) -> Envelope:
-    """A catalog message as event_svc publishes it: the whole event, as the schema of
-    taquilla.events.v1 defines it (test_catalog_messages_match_the_schema checks every kind)."""
-    event_id = str(uuid.uuid4())
-    status = {"EventCreated": "draft", "EventCancelled": "cancelled"}.get(kind, "published")
-    event: dict[str, Any] = {
-        "id": event_id,
-        "organizationId": str(uuid.uuid4()),
-        "createdBy": str(uuid.uuid4()),
-        "name": "Noche de Jazz",
-        "category": "concert",
-        "status": status,
-        "startsAt": "2027-05-01T01:00:00Z",
-        "endsAt": "2027-05-01T04:00:00Z",
-        "timezone": "Europe/Madrid",
-        "venue": {
-            "name": "Sala",
-            "city": "Madrid",
-            "address": "Calle 1",
-            "latitude": None,
-            "longitude": None,
-        },
-        "imageUrl": None,
-        "capacity": 100,
-        "version": 1,
-        "zones": [
-            {
-                "id": str(uuid.uuid4()),
-                "name": "General",
-                "price": {"amount": "25.50", "currency": "EUR"},
-                "capacity": 100,
-                "maxPerOrder": 10,
-            }
-        ],
-        "sales": {
-            "onSaleAt": None,
-            "holdMinutes": 10,
-            "maxPerCustomer": None,
-            "waitingRoom": False,
-            "admissionPerMinute": 300,
-        },
-        "sessions": [
-            {
-                "id": str(uuid.uuid4()),
-                "title": "",
-                "startsAt": "2027-05-01T01:00:00Z",
-                "endsAt": "2027-05-01T04:00:00Z",
-                "place": "",
-                "status": "draft" if status == "draft" else "on_sale",
-                "capacity": 100,
-                "removed": False,
-            }
-        ],
-        "publishedAt": None if status == "draft" else "2027-01-10T12:00:00Z",
-        "cancelledAt": "2027-01-11T12:00:00Z" if status == "cancelled" else None,
-        "deletedAt": None,
-    }
-    event.update(event_overrides)
-    payload: dict[str, Any] = {"event": event}
-    if kind == "EventCancelled":
-        payload["reason"] = "Lluvia"
-    if kind == "EventUpdated":
-        payload["changed"] = ["name"]
-    return Envelope.new(event_id=uuid.UUID(event["id"]), name=event["name"], type=kind, payload=payload)
+    """A whole catalog message as event_svc publishes it (devstack.samples, checked against the schema)."""
+    return catalog_message(kind, **event_overrides)
 
 
 def make_principal(role: Role | None = Role.ADMIN) -> Principal:

@@ -19,6 +19,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
+from devstack.samples import CATALOG_KINDS, catalog_message
 from edge.api.schemas import events as edge_events
 from edge.api.schemas import reservations as edge_reservations
 from event_svc.adapters.outbox import envelope_for as catalog_envelope
@@ -109,6 +110,11 @@ def test_every_message_event_svc_makes_matches_its_schema() -> None:
     }
     for message in messages:
         CATALOG.validate(wire(message))
+
+
+@pytest.mark.parametrize("kind", CATALOG_KINDS)
+def test_the_sample_catalog_messages_consumers_tests_are_fed_match_the_schema(kind: str) -> None:
+    CATALOG.validate(wire(catalog_message(kind)))
 
 
 def test_the_catalog_schema_refuses_what_a_consumer_could_not_read() -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from devstack.samples import catalog_message
 from taquilla_runtime.messaging.envelope import Envelope
 from tests.conftest import Platform, bearer, login_as
 
@@ -19,20 +20,7 @@ DEMO_ORGANIZER = "5e1d0000-0000-4000-8000-000000000002"
 
 
 def published_event() -> Envelope:
-    event_id = uuid.uuid4()
-    payload = {
-        "event": {
-            "id": str(event_id),
-            "createdBy": DEMO_ORGANIZER,
-            "name": "Noche de Jazz",
-            "startsAt": "2027-05-01T01:00:00Z",
-            "timezone": "America/Bogota",
-            "capacity": 80,
-            "venue": {"name": "Teatro Colón", "city": "Bogotá"},
-            "zones": [],
-        }
-    }
-    return Envelope.new(event_id=event_id, name="Noche de Jazz", type="EventPublished", payload=payload)
+    return catalog_message("EventPublished", name="Noche de Jazz", createdBy=DEMO_ORGANIZER, capacity=80)
 
 
 async def wait_for(

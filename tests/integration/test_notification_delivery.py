@@ -32,6 +32,7 @@ from devstack.infra import Broker
 from devstack.kafka import consumed_to_the_end, ensure_topics_async
 from devstack.processes import free_port, pid_alive
 from devstack.pytest_plugin import PostgresServer
+from devstack.samples import catalog_message
 from notification_svc.bootstrap import build_consumer, build_courier, build_directory, build_engine
 from notification_svc.config import SCHEMA, Settings
 from notification_svc.entrypoints.consumer import NotificationConsumer
@@ -178,37 +179,16 @@ async def consumer_factory(
 
 
 def event_envelope(kind: str = "EventCreated", **payload_overrides: Any) -> Envelope:
-    event = {
-        "id": str(uuid.uuid4()),
-        "organizationId": "5e1d0000-0000-4000-8000-000000000001",
-        "createdBy": DEMO_ORGANIZER,
+    """A whole catalog message (devstack.samples, valid against the schema) by the demo organizer."""
+    overrides: dict[str, Any] = {
         "name": "Festival de Música del Caribe",
-        "category": "festival",
-        "status": "draft" if kind == "EventCreated" else "published",
         "startsAt": "2027-03-01T20:00:00Z",
         "endsAt": "2027-03-02T02:00:00Z",
         "timezone": "America/Bogota",
-        "venue": {
-            "name": "Parque Simón Bolívar",
-            "city": "Bogotá",
-            "address": "Cl. 63",
-            "latitude": None,
-            "longitude": None,
-        },
-        "capacity": 500,
-        "zones": [
-            {
-                "id": str(uuid.uuid4()),
-                "name": "General",
-                "price": {"amount": "120000.00", "currency": "COP"},
-                "capacity": 500,
-            }
-        ],
+        "createdBy": DEMO_ORGANIZER,
+        **payload_overrides,
     }
-    event.update(payload_overrides)
-    return Envelope.new(
-        event_id=uuid.UUID(event["id"]), name=event["name"], type=kind, payload={"event": event}
-    )
+    return catalog_message(kind, **overrides)
 
 
 async def publish(

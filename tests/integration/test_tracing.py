@@ -16,7 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from devstack.otlp_sink import ExportedSpan
-from taquilla_runtime.messaging.envelope import Envelope
+from devstack.samples import catalog_message
 from tests.conftest import DEMO_PASSWORDS, Platform, login_as, new_customer, password_grant
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -63,23 +63,7 @@ async def test_a_request_at_the_edge_and_its_grpc_calls_share_one_trace(
 async def test_a_message_from_kafka_continues_its_producers_trace_in_the_consumer(platform: Platform) -> None:
     trace_id, producer_span = secrets.token_hex(16), secrets.token_hex(8)
     event_id = uuid.uuid4()
-    envelope = Envelope.new(
-        event_id=event_id,
-        name="Concierto",
-        type="EventCreated",
-        payload={
-            "event": {
-                "id": str(event_id),
-                "createdBy": "5e1d0000-0000-4000-8000-000000000002",
-                "name": "Concierto",
-                "startsAt": "2027-02-01T01:00:00Z",
-                "timezone": "America/Bogota",
-                "capacity": 10,
-                "venue": {"name": "Teatro", "city": "Cali"},
-                "zones": [],
-            }
-        },
-    )
+    envelope = catalog_message("EventCreated", id=str(event_id), name="Concierto", timezone="America/Bogota")
     producer = AIOKafkaProducer(bootstrap_servers=platform.env("EVENT_SVC_KAFKA_BOOTSTRAP_SERVERS"))
     await producer.start()
     try:

@@ -50,6 +50,7 @@ import yaml
 from aiokafka import AIOKafkaProducer
 
 from devstack.processes import Process, free_port, wait_until
+from devstack.samples import catalog_message
 from devstack.stack import Ports
 from taquilla.ticketing.v1 import ticketing_service_pb2, ticketing_service_pb2_grpc
 from taquilla_runtime.messaging.envelope import Envelope
@@ -399,19 +400,14 @@ async def prometheus(prometheus_server: str) -> AsyncIterator[Prometheus]:
 
 
 def event_created(event_id: uuid.UUID) -> Envelope:
-    payload = {
-        "event": {
-            "id": str(event_id),
-            "createdBy": DEMO_ORGANIZER,
-            "name": "Festival de Cometas",
-            "startsAt": "2027-08-14T15:00:00Z",
-            "timezone": "America/Lima",
-            "capacity": 300,
-            "venue": {"name": "Parque de la Reserva", "city": "Lima"},
-            "zones": [],
-        }
-    }
-    return Envelope.new(event_id=event_id, name="Festival de Cometas", type="EventCreated", payload=payload)
+    return catalog_message(
+        "EventCreated",
+        id=str(event_id),
+        name="Festival de Cometas",
+        createdBy=DEMO_ORGANIZER,
+        timezone="America/Lima",
+        capacity=300,
+    )
 
 
 def new_event(starts_in_days: int) -> dict[str, Any]:
