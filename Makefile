@@ -71,5 +71,5 @@ bench-sale: deps ## a flash sale through the edge vs. a bare conditional UPDATE,
 outdated: ## what lags behind the registries: Python packages of the workspace, then the frontend's npm packages
 	@echo "==> Python (installed in .venv vs. PyPI; the lock file and pyproject bounds decide what moves)"
 	@$(UV) pip list --outdated
-	@echo "==> npm (frontend/)"
-	@npm --prefix frontend outdated || true
+	@echo "==> npm (frontend/): package, installed, latest, and the Node the latest needs"
+	@node scripts/npm_latest.mjs frontend
