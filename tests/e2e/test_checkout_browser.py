@@ -15,7 +15,10 @@ Journeys (a fresh customer, an event published through the API):
 * reserve, pay with 4242 4242 4242 4242 on the simulator's page (/pay/<session>), come back to the
   order page, see it paid with a QR code per ticket, download the PDF, see the tickets in "My tickets";
 * reserve, pay with 4000 0000 0000 0002 (declined), go back to the order page, see the decline, "try
-  again" on the payment page with 4242, come back and see it paid.
+  again" on the payment page with 4242, come back and see it paid;
+* the buyer pays 2 tickets; the event's organizer (a fresh one, signed in through the login page) opens
+  the order page, refunds one ticket through the confirmation dialog and sees it revoked; then the
+  buyer's "My tickets" shows that ticket revoked, without its QR code, and the other one still valid.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import pytest
 import pytest_asyncio
 
 from devstack.processes import port_open
-from tests.conftest import Platform, new_customer, new_organizer
+from tests.conftest import Platform, bearer, login_as, new_customer, password_grant
 from tests.e2e.test_frontend_browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -59,6 +62,7 @@ const { capture, launch, newPage, signIn } = await import(process.env.E2E_SUPPOR
 
 const EVENT = process.env.E2E_EVENT_ID;
 const CUSTOMER = { email: process.env.E2E_CUSTOMER_EMAIL, password: process.env.E2E_CUSTOMER_PASSWORD };
+const ORGANIZER = { email: process.env.E2E_ORGANIZER_EMAIL, password: process.env.E2E_ORGANIZER_PASSWORD };
 const BASE = process.env.E2E_BASE_URL;
 // The payment notification reaches the platform a moment after the buyer is back.
 const SETTLE_MS = 45_000;
@@ -169,6 +173,63 @@ describe('checkout', () => {
     await seePaid(page, 1, '68-order-paid-after-retry');
     await page.context().close();
   });
+
+  test('an organizer refunds one ticket and the buyer sees it revoked', async () => {
+    const buyer = await newPage(browser);
+    await signIn(buyer, CUSTOMER);
+    await reserveAndCheckout(buyer, 2, '70-checkout-to-refund');
+    await payWith(buyer, '4242 4242 4242 4242');
+    await seePaid(buyer, 2, '71-order-paid-to-refund');
+    const orderPath = new URL(buyer.url()).pathname;
+    // The buyer may not refund: the action is not offered.
+    assert.equal(await buyer.getByRole('region', { name: 'Reembolsar' }).count(), 0);
+
+    const organizer = await newPage(browser);
+    await signIn(organizer, ORGANIZER);
+    await organizer.goto(orderPath);
+    await organizer.getByRole('heading', { level: 1, name: 'Tu pedido' }).waitFor();
+    const panel = organizer.getByRole('region', { name: 'Reembolsar' });
+    const second = panel.getByRole('checkbox', { name: /^Entrada 2 · General · / });
+    await second.check();
+    await panel.getByText(/^1 entrada elegida: /).waitFor();
+    await capture(organizer, '72-refund-form');
+    await panel.getByRole('button', { name: 'Reembolsar…' }).click();
+    const dialog = organizer.getByRole('dialog', { name: 'Confirmar el reembolso' });
+    await dialog.getByText(/^Se reembolsarán .* a Rita Prueba por 1 entrada:$/).waitFor();
+    await dialog.getByText(/Estas entradas quedarán anuladas/).waitFor();
+    await capture(organizer, '73-refund-confirmation');
+    await dialog.getByRole('button', { name: /^Reembolsar / }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    const result = panel.getByTestId('refund-result');
+    await result.waitFor({ timeout: 30_000 });
+    assert.notEqual(await result.getAttribute('data-refund-status'), 'failed', await result.innerText());
+    await organizer.getByText('Reembolsado en parte').first().waitFor({ timeout: SETTLE_MS });
+    const tickets = organizer.getByRole('region', { name: 'Tus entradas' });
+    const revoked = tickets.getByRole('article', { name: 'Entrada 2 · General' });
+    await revoked.getByText('Anulada').waitFor({ timeout: SETTLE_MS });
+    const revokedId = await revoked.getAttribute('data-ticket');
+    const first = tickets.getByRole('article', { name: 'Entrada 1 · General' });
+    const keptId = await first.getAttribute('data-ticket');
+    assert.ok(revokedId && keptId && revokedId !== keptId);
+    // Only the other ticket is left to refund.
+    await panel.getByRole('checkbox').first().waitFor();
+    assert.equal(await panel.getByRole('checkbox').count(), 1);
+    await capture(organizer, '74-refunded-one-ticket');
+    await organizer.context().close();
+
+    const nav = buyer.getByRole('navigation', { name: 'Navegación principal' });
+    await nav.getByRole('link', { name: 'Mis entradas' }).click();
+    await buyer.getByRole('heading', { level: 1, name: 'Mis entradas' }).waitFor();
+    const gone = buyer.locator(`article[data-ticket="${revokedId}"]`);
+    await gone.getByText('Anulada').waitFor();
+    await gone.getByText('Esta entrada se anuló', { exact: false }).waitFor();
+    assert.equal(await gone.getByTestId('ticket-qr').count(), 0, 'a revoked ticket shows no QR code');
+    const kept = buyer.locator(`article[data-ticket="${keptId}"]`);
+    await kept.getByText('Válida').waitFor();
+    await kept.getByTestId('ticket-qr').waitFor();
+    await capture(buyer, '75-my-tickets-one-revoked');
+    await buyer.context().close();
+  });
 });
 """
 
@@ -237,19 +298,47 @@ def checkout_frontend(platform: Platform, tmp_path_factory: pytest.TempPathFacto
         log.close()
 
 
+async def _organizer_who_signs_in(edge: httpx.AsyncClient) -> tuple[str, str, dict[str, str]]:
+    """A fresh organizer of a fresh organization, as tests/conftest.py's `new_organizer` makes one
+    through the edge, keeping the e-mail and password to sign in in the browser: (email, password,
+    headers)."""
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    email, password, tokens = await new_customer(edge)
+    me = (await edge.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))).json()
+    organization = await edge.post(
+        "/api/v1/admin/organizations", headers=admin, json={"name": f"Producciones {uuid.uuid4().hex[:8]}"}
+    )
+    assert organization.status_code == 201, organization.text
+    promoted = await edge.patch(
+        f"/api/v1/admin/users/{me['id']}",
+        headers=admin,
+        json={"role": "organizer", "organization_id": organization.json()["id"]},
+    )
+    assert promoted.status_code == 200, promoted.text
+    return email, password, bearer((await password_grant(edge, email, password))["access_token"])
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def checkout_setup(edge: httpx.AsyncClient) -> dict[str, str]:
-    """A published event with General places on sale, and a fresh customer to buy them."""
-    organizer = await new_organizer(edge)
+    """A published event with General places on sale, a fresh customer to buy them, and the event's
+    organizer to refund them."""
+    organizer_email, organizer_password, organizer = await _organizer_who_signs_in(edge)
     event = await _published_event(edge, organizer, f"Gira de pagos {uuid.uuid4().hex[:6]}", vip=20)
     email, password, _ = await new_customer(edge)
-    return {"E2E_EVENT_ID": event["id"], "E2E_CUSTOMER_EMAIL": email, "E2E_CUSTOMER_PASSWORD": password}
+    return {
+        "E2E_EVENT_ID": event["id"],
+        "E2E_CUSTOMER_EMAIL": email,
+        "E2E_CUSTOMER_PASSWORD": password,
+        "E2E_ORGANIZER_EMAIL": organizer_email,
+        "E2E_ORGANIZER_PASSWORD": organizer_password,
+    }
 
 
 @pytest.mark.timeout(600)
 def test_checkout_journeys(checkout_frontend: str, checkout_setup: dict[str, str], tmp_path: Path) -> None:
     """Pay with 4242 and see the tickets with their QR codes (and the PDF, My tickets, My orders); a
-    declined card, then "try again" with 4242 that pays."""
+    declined card, then "try again" with 4242 that pays; an organizer refunds one ticket of a paid
+    order and the buyer's ticket shows as revoked, without its QR code."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     journey = tmp_path / "checkout.e2e.mjs"
     journey.write_text(JOURNEY)

@@ -30,6 +30,10 @@ export const ORDER_PROBLEMS = {
   orderExists: 'order-exists',
   /** The order has no tickets: not paid (yet, or ever) (409). */
   notPaid: 'not-paid',
+  /** The refund asked for is not possible; `refundable` says what is left to refund (409). */
+  notRefundable: 'not-refundable',
+  /** The event is not cancelled, so there are no cancellation refunds to follow (409). */
+  notCancelled: 'not-cancelled',
 } as const;
 
 export interface Buyer {
@@ -236,4 +240,96 @@ export async function fetchOrderPdf(id: string): Promise<{ blob: Blob; filename:
 /** `order_id` of an `order-exists` refusal. */
 export function existingOrderId(error: unknown): string | undefined {
   return isApiError(error) ? str(error.extensions.order_id) : undefined;
+}
+
+// ---------------------------------------------------------------- refunds
+
+export type RefundStatus = Schemas['RefundOut']['status'];
+
+export interface Refund {
+  id: string;
+  orderId: string;
+  amount: Money;
+  status: RefundStatus;
+  reason: string;
+  ticketIds: string[];
+  requestedAt: string;
+  settledAt: string | null;
+}
+
+/** Either tickets (each refunded at its price and revoked) or an amount (a goodwill refund, nothing revoked). */
+export type RefundRequest = ({ kind: 'tickets'; ticketIds: string[] } | { kind: 'amount'; amount: Money }) & { reason: string };
+
+export function toRefund(body: Schemas['RefundOut']): Refund {
+  return {
+    id: body.id,
+    orderId: body.order_id,
+    amount: body.amount,
+    status: body.status,
+    reason: body.reason,
+    ticketIds: body.ticket_ids,
+    requestedAt: body.requested_at,
+    settledAt: body.settled_at ?? null,
+  };
+}
+
+export function refundBody(request: RefundRequest): Schemas['RefundCreate'] {
+  const reason = request.reason.trim();
+  return {
+    ...(request.kind === 'tickets' ? { ticket_ids: request.ticketIds } : { amount: { amount: request.amount.amount, currency: request.amount.currency } }),
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/** Organizer of the event or admin: refund tickets or an amount of a paid order. */
+export async function refundOrder(orderId: string, request: RefundRequest, idempotencyKey: string): Promise<{ refund: Refund; order: Order }> {
+  const { data } = await call('post', '/api/v1/orders/{order_id}/refunds', {
+    path: { order_id: orderId },
+    body: refundBody(request),
+    headers: { 'Idempotency-Key': idempotencyKey },
+  });
+  return { refund: toRefund(data.refund), order: toOrder(data.order) };
+}
+
+/** `refundable` of a `not-refundable` refusal: what is left to refund (problem extensions are not in the OpenAPI, so checked here). */
+export function refundableAmount(error: unknown): Money | undefined {
+  if (!isApiError(error)) return undefined;
+  const refundable = error.extensions.refundable;
+  if (typeof refundable !== 'object' || refundable === null) return undefined;
+  const amount = str((refundable as Record<string, unknown>).amount);
+  const currency = str((refundable as Record<string, unknown>).currency);
+  return amount !== undefined && currency !== undefined ? { amount, currency } : undefined;
+}
+
+export interface EventRefunds {
+  eventId: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Paid orders of the event when it was cancelled. */
+  orders: number;
+  /** Of them, those whose refund was requested. */
+  requested: number;
+  /** Of them, those the payment provider confirmed. */
+  refunded: number;
+  amountRefunded: Money;
+}
+
+/** How far the refunds of a cancelled event have come (`not-cancelled` 409 otherwise). */
+export async function fetchEventRefunds(eventId: string, signal?: AbortSignal): Promise<EventRefunds> {
+  const { data } = await call('get', '/api/v1/events/{event_id}/refunds', { path: { event_id: eventId }, signal });
+  return {
+    eventId: data.event_id,
+    startedAt: data.started_at,
+    finishedAt: data.finished_at ?? null,
+    orders: data.orders,
+    requested: data.requested,
+    refunded: data.refunded,
+    amountRefunded: data.amount_refunded,
+  };
+}
+
+/** Poll the cancellation's refunds every few seconds until they are finished (or the event is not cancelled). */
+export function eventRefundsPollInterval(data: EventRefunds | undefined, failed: boolean): number | false {
+  if (failed || (data && data.finishedAt !== null)) return false;
+  return 3_000;
 }

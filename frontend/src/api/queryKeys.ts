@@ -31,6 +31,8 @@ export const queryKeys = {
     mine: ['orders', 'mine'] as const,
     /** Pages of an event's orders for its organizer, per search and filter ("load more"). */
     ofEvent: (eventId: string, filters: EventOrderFilters) => ['orders', 'event', eventId, filters] as const,
+    /** How far the refunds of a cancelled event have come. */
+    eventRefunds: (eventId: string) => ['orders', 'event-refunds', eventId] as const,
   },
   tickets: {
     all: ['tickets'] as const,

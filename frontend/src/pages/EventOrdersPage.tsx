@@ -9,6 +9,7 @@ import { queryKeys } from '@/api/queryKeys';
 import { buttonClass } from '@/components/form/buttonClass';
 import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
+import { EventRefundsPanel } from '@/components/orders/EventRefundsPanel';
 import { OrderStatusBadge } from '@/components/orders/OrderStatusBadge';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
@@ -142,6 +143,7 @@ export function EventOrdersPage() {
           {t.eventOrders.backToEvent}
         </Link>
       </div>
+      {event.data?.status === 'cancelled' ? <EventRefundsPanel eventId={id} /> : null}
       <form role="search" aria-label={t.eventOrders.filters} onSubmit={onSubmit} className="flex flex-wrap items-end gap-4 rounded-lg border border-slate-200 bg-white p-4">
         <TextField
           className="min-w-[16rem] flex-1"

@@ -3,12 +3,14 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
+import { fetchEvent } from '@/api/events';
 import { canRetryPayment, fetchOrderPdf, fetchOrder, fetchTicket, orderPollInterval, type Order } from '@/api/orders';
 import { queryKeys } from '@/api/queryKeys';
 import { buttonClass } from '@/components/form/buttonClass';
 import { Notice } from '@/components/Notice';
 import { OrderItems } from '@/components/orders/OrderItems';
 import { OrderStatusBadge } from '@/components/orders/OrderStatusBadge';
+import { RefundPanel } from '@/components/orders/RefundPanel';
 import { TicketCard } from '@/components/orders/TicketCard';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
@@ -17,6 +19,7 @@ import { useNow } from '@/lib/countdown';
 import { leaveTo, saveBlob } from '@/lib/download';
 import { formatMoney } from '@/lib/format';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
+import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
 
 const WITH_TICKETS = new Set<Order['status']>(['paid', 'partially_refunded', 'refunded']);
@@ -151,12 +154,31 @@ function Tickets({ order }: { order: Order }) {
   );
 }
 
+/**
+ * Whether the signed-in user manages the order's event: an admin, or an organizer of the
+ * organization that owns it (the event says which; asked for only for organizers).
+ */
+function useManagesEvent(order: Order): boolean {
+  const user = useAuthStore((s) => s.user);
+  const organizationId = user?.role === 'organizer' ? user.organizationId : null;
+  const event = useQuery({
+    queryKey: queryKeys.events.detail(order.eventId),
+    queryFn: ({ signal }) => fetchEvent(order.eventId, signal),
+    enabled: organizationId !== null && WITH_TICKETS.has(order.status),
+    staleTime: 60_000,
+  });
+  if (user?.role === 'admin') return true;
+  return organizationId !== null && event.data?.organizationId === organizationId;
+}
+
 function OrderDetails({ order }: { order: Order }) {
   const { t, formatDateTime } = useI18n();
+  const manages = useManagesEvent(order);
   return (
     <div className="space-y-8">
       <StatusPanel order={order} />
       {WITH_TICKETS.has(order.status) && order.ticketIds.length > 0 ? <Tickets order={order} /> : null}
+      {manages && WITH_TICKETS.has(order.status) ? <RefundPanel order={order} /> : null}
       <section aria-labelledby="order-summary-title" className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 shadow-xs">
         <h2 id="order-summary-title" className="text-lg font-semibold text-slate-900">
           {t.orders.summary}

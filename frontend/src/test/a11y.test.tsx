@@ -2,7 +2,7 @@
  * axe-core on the main pages rendered with realistic data (jsdom: layout-dependent rules such
  * as colour contrast are left to the browser journeys in e2e/, which run axe in chromium).
  */
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import axe from 'axe-core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -193,6 +193,54 @@ describe('accessibility (axe)', () => {
     renderRoute('/checkout/r1');
     fireEvent.click(await screen.findByRole('button', { name: /^Pagar/ }));
     await screen.findByText('Escribe tu nombre.');
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('the refund form with errors, its confirmation dialog and its outcome have no serious violations', async () => {
+    mockFetch({
+      [`/api/v1/orders/${ORDER_ID}`]: () => jsonResponse(paidOrderBody()),
+      [`/api/v1/events/${eventBody().id}`]: () => jsonResponse(eventBody()),
+      ...ticketHandlers(),
+      [`/api/v1/orders/${ORDER_ID}/refunds`]: () =>
+        problem(409, { type: 'https://taquilla.dev/problems/not-refundable', refundable: { amount: '5.00', currency: 'MXN' } }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute(`/orders/${ORDER_ID}`);
+    const submit = await screen.findByRole('button', { name: 'Reembolsar…' });
+    await screen.findAllByRole('checkbox');
+    fireEvent.click(submit);
+    await screen.findByText('Elige al menos una entrada.');
+    expect(await seriousViolations()).toEqual([]);
+
+    fireEvent.click(screen.getAllByRole('checkbox')[0] as HTMLElement);
+    fireEvent.click(submit);
+    const dialog = await screen.findByRole('dialog', { name: 'Confirmar el reembolso' });
+    expect(await seriousViolations()).toEqual([]);
+
+    fireEvent.click(within(dialog).getByRole('button', { name: /^Reembolsar / }));
+    await screen.findByText(/queda por reembolsar como máximo/);
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('the refunds of a cancelled event have no serious violations', async () => {
+    mockFetch({
+      [`/api/v1/events/${eventBody().id}`]: () => jsonResponse(eventBody({ status: 'cancelled', cancelled_at: '2026-01-05T10:00:00Z' })),
+      [`/api/v1/events/${eventBody().id}/orders`]: () => jsonResponse({ items: [paidOrderBody({ status: 'refunded' })], next_cursor: null }),
+      [`/api/v1/events/${eventBody().id}/refunds`]: () =>
+        jsonResponse({
+          event_id: eventBody().id,
+          started_at: '2026-01-05T10:00:00Z',
+          finished_at: null,
+          orders: 4,
+          requested: 2,
+          refunded: 1,
+          amount_refunded: { amount: '450.00', currency: 'MXN' },
+        }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute(`/events/${eventBody().id}/orders`);
+    await screen.findByText('1 de 4 pedidos reembolsados');
+    await screen.findByRole('table');
     expect(await seriousViolations()).toEqual([]);
   });
 });
