@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from notification_svc.application.ports import RenderedMessage, Renderer
+from taquilla_runtime import money
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SUBJECTS = {
@@ -35,50 +35,14 @@ SUBJECTS = {
 LOCALES = ("es", "en")
 
 
-@dataclass(frozen=True)
-class _MoneyStyle:
-    prefix: str
-    suffix: str
-    comma_decimal: bool  # "1.234,50" rather than "1,234.50"
-    # None: two decimals, or none when the amount is whole (pesos are priced whole).
-    places: int | None = 2
-
-
-# The tickets' PDF (ticketing_svc) writes money the same way: Spain's conventions for euros and
-# dollars in Spanish, each country's own for its peso, "<CODE> 1.234,50" for any other currency.
-_MONEY: dict[tuple[str, str], _MoneyStyle] = {
-    ("es", "EUR"): _MoneyStyle("", " €", comma_decimal=True),
-    ("en", "EUR"): _MoneyStyle("€", "", comma_decimal=False),
-    ("es", "USD"): _MoneyStyle("", " US$", comma_decimal=True),
-    ("en", "USD"): _MoneyStyle("$", "", comma_decimal=False),
-    ("es", "COP"): _MoneyStyle("COP ", "", comma_decimal=True, places=None),
-    ("en", "COP"): _MoneyStyle("COP ", "", comma_decimal=False, places=None),
-    ("es", "MXN"): _MoneyStyle("$", " MXN", comma_decimal=False),
-    ("en", "MXN"): _MoneyStyle("MX$", "", comma_decimal=False),
-}
-
-
 def format_money(value: Mapping[str, Any], language: str) -> str:
     """A message's money, ``{"amount": "1234.50", "currency": "EUR"}``, as a reader of ``language``
-    writes it: "1.234,50 €" (es), "€1,234.50" (en), "COP 240.000". Decimal all the way: an amount
-    is never a float."""
+    writes it (taquilla_runtime.money, as the tickets' PDF does)."""
     try:
         amount = Decimal(str(value["amount"]))
     except (KeyError, InvalidOperation):
         raise ValueError("not an amount of money") from None
-    if not amount.is_finite():
-        raise ValueError("not an amount of money")
-    code = str(value.get("currency", "")).upper()
-    style = _MONEY.get((language, code)) or _MoneyStyle(f"{code} ", "", comma_decimal=language == "es")
-    places = style.places
-    if places is None:
-        places = 0 if amount == amount.to_integral_value() else 2
-    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    digits = format(abs(rounded), f",.{places}f")  # Decimal's own formatting: no float on the way
-    if style.comma_decimal:
-        digits = digits.translate(str.maketrans(",.", ".,"))
-    sign = "-" if rounded < 0 else ""
-    return f"{sign}{style.prefix}{digits}{style.suffix}"
+    return money.format_money(amount, str(value.get("currency", "")), language)
 
 
 def format_instant(value: str, language: str) -> str:

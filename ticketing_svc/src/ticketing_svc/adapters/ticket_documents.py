@@ -14,11 +14,13 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import segno
 from fpdf import FPDF
+
+from taquilla_runtime import money
 
 QR_ERROR = "M"
 QR_BORDER = 4
@@ -90,28 +92,6 @@ _MONTHS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _MoneyStyle:
-    prefix: str
-    suffix: str
-    comma_decimal: bool  # "1.234,50" rather than "1,234.50"
-    # None: two decimals, or none when the amount is whole (pesos are priced whole).
-    places: int | None = 2
-
-
-# Spain's conventions for euros and dollars in Spanish; each country's own for its peso.
-_MONEY: dict[tuple[str, str], _MoneyStyle] = {
-    ("es", "EUR"): _MoneyStyle("", " €", comma_decimal=True),
-    ("en", "EUR"): _MoneyStyle("€", "", comma_decimal=False),
-    ("es", "USD"): _MoneyStyle("", " US$", comma_decimal=True),
-    ("en", "USD"): _MoneyStyle("$", "", comma_decimal=False),
-    ("es", "COP"): _MoneyStyle("COP ", "", comma_decimal=True, places=None),
-    ("en", "COP"): _MoneyStyle("COP ", "", comma_decimal=False, places=None),
-    ("es", "MXN"): _MoneyStyle("$", " MXN", comma_decimal=False),
-    ("en", "MXN"): _MoneyStyle("MX$", "", comma_decimal=False),
-}
-
-
 def _language(locale: str) -> str:
     language = locale.replace("_", "-").split("-", 1)[0].lower()
     return language if language in _LABELS else "en"
@@ -119,20 +99,7 @@ def _language(locale: str) -> str:
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """``amount`` as a buyer of ``locale`` reads it: "25,50 €" (es), "€25.50" (en), "COP 20.000"."""
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise ValueError("a price is a finite Decimal")
-    code = currency.upper()
-    language = _language(locale)
-    style = _MONEY.get((language, code)) or _MoneyStyle(f"{code} ", "", comma_decimal=language == "es")
-    places = style.places
-    if places is None:
-        places = 0 if amount == amount.to_integral_value() else 2
-    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    digits = format(abs(rounded), f",.{places}f")  # Decimal's own formatting: no float on the way
-    if style.comma_decimal:
-        digits = digits.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    sign = "-" if rounded < 0 else ""
-    return f"{sign}{style.prefix}{digits}{style.suffix}"
+    return money.format_money(amount, currency, _language(locale))
 
 
 def format_session_time(moment: dt.datetime, locale: str) -> str:
