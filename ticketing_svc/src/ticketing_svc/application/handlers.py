@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from ticketing_svc.application.ports import CatalogReader, UnitOfWork, WaitingRoom
 from ticketing_svc.domain.commands import (
@@ -60,12 +61,32 @@ def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _buyer(actor: Actor | None) -> Actor:
+def person(actor: Actor | None, doing: str) -> Actor:
+    """The caller, when it is a signed-in person; ``doing`` completes "Sign in to …"."""
     if actor is None:
-        raise Unauthenticated("Sign in to reserve tickets.")
+        raise Unauthenticated(f"Sign in to {doing}.")
     if not actor.is_user:
-        raise NotAllowed("Only people's accounts reserve tickets.")
+        raise NotAllowed(f"Only people's accounts {doing}.")
     return actor
+
+
+def _buyer(actor: Actor | None) -> Actor:
+    return person(actor, "reserve tickets")
+
+
+def page_after(after: tuple[str, uuid.UUID] | None) -> tuple[dt.datetime, uuid.UUID] | None:
+    """A listing's keyset position, (created-at ISO string, id), as the repositories take it."""
+    return (dt.datetime.fromisoformat(after[0]), after[1]) if after is not None else None
+
+
+class HasEvents(Protocol):
+    events: list[DomainEvent]
+
+
+def drain(entity: HasEvents) -> list[DomainEvent]:
+    """The domain events an aggregate recorded, handed over once (for the outbox)."""
+    events, entity.events = entity.events, []
+    return events
 
 
 # ---------------------------------------------------------------- reservations
@@ -176,7 +197,7 @@ async def _reserve(
             idempotency_key=cmd.idempotency.key if cmd.idempotency else None,
             fingerprint=cmd.idempotency.fingerprint if cmd.idempotency else None,
         )
-        await uow.outbox.add(_drain(reservation), correlation_id=cmd.correlation_id)
+        await uow.outbox.add(drain(reservation), correlation_id=cmd.correlation_id)
         await uow.customers.add(
             event.id, buyer.subject, reservation.quantity, limit=event.settings.max_per_customer
         )
@@ -206,12 +227,9 @@ class ReservationPage:
 async def list_reservations(cmd: ListReservations, uow: UnitOfWork) -> ReservationPage:
     buyer = _buyer(cmd.actor)
     limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
-    after = None
-    if cmd.after is not None:
-        after = (dt.datetime.fromisoformat(cmd.after[0]), cmd.after[1])
     async with uow:
         found = await uow.reservations.for_customer(
-            buyer.subject, limit=limit + 1, after=after, statuses=cmd.statuses
+            buyer.subject, limit=limit + 1, after=page_after(cmd.after), statuses=cmd.statuses
         )
     return ReservationPage(found[:limit], has_more=len(found) > limit)
 
@@ -262,7 +280,7 @@ async def _give_back(
         for item in reservation.items:
             line = (reservation.session_id, item.zone_id)
             holds[line] = holds.get(line, 0) + item.quantity
-    messages: list[DomainEvent] = [event for reservation in reservations for event in _drain(reservation)]
+    messages: list[DomainEvent] = [event for reservation in reservations for event in drain(reservation)]
     await uow.customers.subtract([(e, c, n) for (e, c), n in sorted(tallies.items())])
     before, after = await uow.inventory.give_back([(s, z, n) for (s, z), n in sorted(holds.items())])
     event_of_session = {r.session_id: (r.event_id, r.event_name) for r in reservations}
@@ -293,13 +311,7 @@ async def _end_orders(
             continue
         if order.expire(now) if expired else order.cancel(now):
             await uow.orders.save(order)
-            events, order.events = order.events, []
-            await uow.outbox.add(events, correlation_id=correlation_id)
-
-
-def _drain(reservation: Reservation) -> list[DomainEvent]:
-    events, reservation.events = reservation.events, []
-    return events
+            await uow.outbox.add(drain(order), correlation_id=correlation_id)
 
 
 # ---------------------------------------------------------------- availability

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ticketing_svc.application.handlers import PAGE_SIZE_MAX, Clock, system_clock
+from ticketing_svc.application.handlers import PAGE_SIZE_MAX, Clock, drain, page_after, person, system_clock
 from ticketing_svc.application.ports import PaymentProvider, TicketPrinter, TicketSigner, UnitOfWork
 from ticketing_svc.domain.commands import (
     Actor,
@@ -50,9 +50,7 @@ from ticketing_svc.domain.errors import (
     ReservationNotHeld,
     SoldOut,
     TicketNotFound,
-    Unauthenticated,
 )
-from ticketing_svc.domain.events import DomainEvent
 from ticketing_svc.domain.model import ItemRequest, Money, stock_transitions
 from ticketing_svc.domain.orders import (
     AWAITING_PAYMENT,
@@ -96,14 +94,6 @@ class PaymentSettings:
     return_origins: tuple[str, ...] = ("http://127.0.0.1:5173", "http://localhost:5173")
 
 
-def _person(actor: Actor | None, doing: str) -> Actor:
-    if actor is None:
-        raise Unauthenticated(f"Sign in to {doing}.")
-    if not actor.is_user:
-        raise NotAllowed(f"Only people's accounts {doing}.")
-    return actor
-
-
 def _return_url(requested: str | None, settings: PaymentSettings) -> str:
     if not requested:
         return settings.return_url
@@ -112,11 +102,6 @@ def _return_url(requested: str | None, settings: PaymentSettings) -> str:
     ):
         raise InvalidInput.single("return_url", "must be a page of the Taquilla web app")
     return requested
-
-
-def _drain(order: Order) -> list[DomainEvent]:
-    events, order.events = order.events, []
-    return events
 
 
 # ---------------------------------------------------------------- checkout
@@ -135,7 +120,7 @@ async def create_order(
     Raises ReservationNotFound, ReservationNotHeld, OrderExists, InvalidInput, and
     PaymentProviderUnavailable (the order is kept: a retry with the same Idempotency-Key resumes it).
     """
-    buyer_actor = _person(cmd.actor, "buy tickets")
+    buyer_actor = person(cmd.actor, "buy tickets")
     buyer = Buyer.checked(cmd.buyer_name, cmd.buyer_email, cmd.buyer_locale)
     return_url = _return_url(cmd.return_url, settings)
     for _ in range(3):
@@ -190,7 +175,7 @@ async def _place_order(
             fingerprint=cmd.idempotency.fingerprint if cmd.idempotency else None,
         )
         await uow.reservations.save(reservation)
-        await uow.outbox.add(_drain(order), correlation_id=cmd.correlation_id)
+        await uow.outbox.add(drain(order), correlation_id=cmd.correlation_id)
         await uow.commit()
     return order
 
@@ -224,7 +209,7 @@ def _may_see(actor: Actor, order: Order) -> bool:
 def _reader(actor: Actor | None, doing: str) -> Actor:
     if actor is not None and actor.is_service:
         return actor
-    return _person(actor, doing)
+    return person(actor, doing)
 
 
 async def get_order(cmd: GetOrder, uow: UnitOfWork) -> Order:
@@ -242,23 +227,19 @@ class OrderPage:
     has_more: bool
 
 
-def _after(after: tuple[str, uuid.UUID] | None) -> tuple[dt.datetime, uuid.UUID] | None:
-    return (dt.datetime.fromisoformat(after[0]), after[1]) if after is not None else None
-
-
 async def list_my_orders(cmd: ListMyOrders, uow: UnitOfWork) -> OrderPage:
-    actor = _person(cmd.actor, "see orders")
+    actor = person(cmd.actor, "see orders")
     limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
     async with uow:
         found = await uow.orders.for_customer(
-            actor.subject, limit=limit + 1, after=_after(cmd.after), statuses=cmd.statuses
+            actor.subject, limit=limit + 1, after=page_after(cmd.after), statuses=cmd.statuses
         )
     return OrderPage(found[:limit], has_more=len(found) > limit)
 
 
 async def list_event_orders(cmd: ListEventOrders, uow: UnitOfWork) -> OrderPage:
     """An event's orders for its organizer or an admin; anyone else is told the event does not exist."""
-    actor = _person(cmd.actor, "see an event's orders")
+    actor = person(cmd.actor, "see an event's orders")
     limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
     async with uow:
         event = await uow.catalog.get(cmd.event_id)
@@ -266,7 +247,7 @@ async def list_event_orders(cmd: ListEventOrders, uow: UnitOfWork) -> OrderPage:
             raise EventNotFound(cmd.event_id)
         query = (cmd.query or "").strip()[:200] or None
         found = await uow.orders.for_event(
-            cmd.event_id, query=query, limit=limit + 1, after=_after(cmd.after), statuses=cmd.statuses
+            cmd.event_id, query=query, limit=limit + 1, after=page_after(cmd.after), statuses=cmd.statuses
         )
     return OrderPage(found[:limit], has_more=len(found) > limit)
 
@@ -339,10 +320,7 @@ async def _settle(
     now = clock()
     try:
         async with uow:
-            if notice is not None and not await uow.notices.first_time(
-                notice.provider, notice.notice_id, notice_type=notice.notice_type
-            ):
-                await uow.commit()
+            if await _seen_before(uow, notice):
                 return NoticeOutcome(duplicate=True, order=await uow.orders.get(order_id))
             order = await uow.orders.get(order_id, for_update=True)
             assert order is not None  # orders are never deleted
@@ -355,17 +333,14 @@ async def _settle(
             ):
                 await uow.orders.save(order)
             await uow.orders.reconciled(order.id, now)
-            await uow.outbox.add(_drain(order), correlation_id=correlation_id)
+            await uow.outbox.add(drain(order), correlation_id=correlation_id)
             await uow.commit()
             return NoticeOutcome(duplicate=False, order=order)
     except _PlacesGone:
         pass
     # Paid after the places went to someone else: record the payment and refund it in full.
     async with uow:
-        if notice is not None and not await uow.notices.first_time(
-            notice.provider, notice.notice_id, notice_type=notice.notice_type
-        ):
-            await uow.commit()
+        if await _seen_before(uow, notice):
             return NoticeOutcome(duplicate=True, order=await uow.orders.get(order_id))
         order = await uow.orders.get(order_id, for_update=True)
         assert order is not None
@@ -385,6 +360,16 @@ async def _settle(
         await uow.orders.reconciled(order.id, now)
         await uow.commit()
     return NoticeOutcome(duplicate=False, order=order)
+
+
+async def _seen_before(uow: UnitOfWork, notice: HandlePaymentNotice | None) -> bool:
+    """Records the notice in this transaction; True (and committed) when it was handled before."""
+    if notice is None or await uow.notices.first_time(
+        notice.provider, notice.notice_id, notice_type=notice.notice_type
+    ):
+        return False
+    await uow.commit()
+    return True
 
 
 async def _pay(
@@ -512,7 +497,7 @@ async def _confirm_refund(
                 stored.amount.amount, reason=stored.reason, now=now, ticket_ids=stored.ticket_ids
             )
             await uow.orders.save(order)
-            await uow.outbox.add(_drain(order), correlation_id=None)
+            await uow.outbox.add(drain(order), correlation_id=None)
         await uow.commit()
     return confirmed
 
@@ -523,7 +508,7 @@ async def refund_order(
     """Refunds tickets of a paid order (revoked at once, their places back on sale) or an amount of
     it, for the event's organizer or an admin. The refund is stored before the provider is asked;
     if the provider does not confirm now, the refund worker asks again."""
-    actor = _person(cmd.actor, "refund orders")
+    actor = person(cmd.actor, "refund orders")
     now = clock()
     for _ in range(3):
         try:
@@ -558,15 +543,7 @@ async def _decide_refund(
                 if earlier[1] != cmd.idempotency.fingerprint:
                     raise IdempotencyKeyReused
                 return earlier[0], order
-        pending = sum(
-            (
-                r.amount.amount
-                for r in await uow.refunds.for_order(order.id)
-                if r.status is RefundStatus.REQUESTED
-            ),
-            Decimal("0.00"),
-        )
-        left = max(Decimal("0.00"), order.refundable - pending)
+        left = await _left_to_refund(uow, order)
         currency = order.total.currency
 
         def refuse(message: str) -> NotRefundable:
@@ -598,6 +575,20 @@ async def _decide_refund(
             await _put_back_on_sale(uow, order, revoked, now, correlation_id=cmd.correlation_id)
         await uow.commit()
     return refund, order
+
+
+async def _left_to_refund(uow: UnitOfWork, order: Order) -> Decimal:
+    """What may still be refunded of a paid order: what was paid, less what was refunded and what
+    refunds already requested (not yet confirmed) will give back."""
+    pending = sum(
+        (
+            r.amount.amount
+            for r in await uow.refunds.for_order(order.id)
+            if r.status is RefundStatus.REQUESTED
+        ),
+        Decimal("0.00"),
+    )
+    return max(Decimal("0.00"), order.refundable - pending)
 
 
 async def _tickets_to_refund(
@@ -677,15 +668,7 @@ async def _refund_for_cancellation(order_id: uuid.UUID, uow: UnitOfWork, now: dt
     async with uow:
         order = await uow.orders.get(order_id, for_update=True)
         assert order is not None
-        pending = sum(
-            (
-                r.amount.amount
-                for r in await uow.refunds.for_order(order.id)
-                if r.status is RefundStatus.REQUESTED
-            ),
-            Decimal("0.00"),
-        )
-        left = order.refundable - pending
+        left = await _left_to_refund(uow, order)
         if left <= 0:
             return False
         valid = [t for t in await uow.tickets.for_order(order.id) if t.status is TicketStatus.VALID]
@@ -707,7 +690,7 @@ async def _refund_for_cancellation(order_id: uuid.UUID, uow: UnitOfWork, now: dt
 
 async def event_refunds(cmd: GetEventRefunds, uow: UnitOfWork) -> CancellationProgress:
     """How far the refunds of a cancelled event have come, for its organizer or an admin."""
-    actor = _person(cmd.actor, "follow refunds")
+    actor = person(cmd.actor, "follow refunds")
     async with uow:
         event = await uow.catalog.get(cmd.event_id)
         if event is None or not actor.manages(event.organization_id):
@@ -728,10 +711,10 @@ class TicketPage:
 
 
 async def list_my_tickets(cmd: ListMyTickets, uow: UnitOfWork) -> TicketPage:
-    actor = _person(cmd.actor, "see tickets")
+    actor = person(cmd.actor, "see tickets")
     limit = max(1, min(PAGE_SIZE_MAX, cmd.limit))
     async with uow:
-        found = await uow.tickets.for_customer(actor.subject, limit=limit + 1, after=_after(cmd.after))
+        found = await uow.tickets.for_customer(actor.subject, limit=limit + 1, after=page_after(cmd.after))
     return TicketPage(found[:limit], has_more=len(found) > limit)
 
 
