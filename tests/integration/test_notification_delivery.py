@@ -63,11 +63,14 @@ class ScriptedSmtp:
         self.refusals = 0
         self.refuse_next = 0
         self.refuse_all = False
+        # Accept this many messages, then refuse every other one (a consumer stuck mid-batch).
+        self.refuse_after: int | None = None
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse_all or self.refuse_next > 0:
+        full = self.refuse_after is not None and len(self.accepted) >= self.refuse_after
+        if self.refuse_all or self.refuse_next > 0 or full:
             self.refuse_next = max(0, self.refuse_next - 1)
             self.refusals += 1
             return "451 4.3.0 Try again later"
@@ -456,19 +459,19 @@ async def test_killed_mid_batch_and_restarted_it_loses_nothing_and_sends_nothing
         )
 
     delivered = lambda: sum(len(mails_about(smtp, e)) for e in batch)
+    # The sink takes four mails and refuses the rest, so the consumer is stuck retrying mid-batch
+    # however fast it is (switching to refusals after seeing four could come after all twelve).
+    smtp.refuse_after = 4
     first = start()
     try:
-        await eventually(lambda: delivered() >= 4, timeout=30)
-        smtp.refuse_all = True  # the consumer is now stuck retrying one message: kill it mid-batch
-        refusals = smtp.refusals
-        await eventually(lambda: smtp.refusals > refusals, timeout=10)
+        await eventually(lambda: delivered() >= 4 and smtp.refusals > 0, timeout=30)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         assert 4 <= delivered() < len(batch)
     finally:
         if pid_alive(first.pid):
             os.killpg(first.pid, signal.SIGKILL)
-    smtp.refuse_all = False
+    smtp.refuse_after = None
     second = start()
     try:
         await eventually(lambda: delivered() == len(batch), timeout=60)
