@@ -25,6 +25,9 @@ PLATFORM_ENV = {
     "EDGE_RATE_LIMIT_ANONYMOUS": "100000/60",
     # One hour: the bucket refills one request per 14 s, so a burst sees no refill and counts exactly.
     "EDGE_RATE_LIMIT_USER": f"{USER_LIMIT}/3600",
+    # Requests waiting for another one rebuilding the same catalog answer wait for it however slow a
+    # loaded CI machine makes the rebuild (after 1 s, the default, each would ask the service itself).
+    "EDGE_CACHE_WAIT_SECONDS": "10",
     # Fast retries so a delivery failure is final within a second.
     "NOTIFICATION_SVC_RETRY_BASE_SECONDS": "0.05",
     "NOTIFICATION_SVC_RETRY_MAX_SECONDS": "0.2",
