@@ -4937,7 +4937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `…/not-paid`: the order has no tickets (not paid yet, or never) */
+            /** @description `…/not-paid`: the order has no tickets (not paid yet, or never); `…/ticket-revoked`: every ticket of the order was revoked (refunded), so nothing is printed. Revoked tickets are left out of the PDF. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5441,6 +5441,16 @@ export interface operations {
             };
             /** @description No such ticket, or one you may not see */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/ticket-revoked`: the ticket was revoked (refunded): it has no QR code any more */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -316,14 +316,16 @@ class TicketingServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def GetTicketQrCode(self, request, context):
-        """One ticket's QR code as SVG, for those who may see the ticket.
+        """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+        `ticket-revoked` once the ticket was revoked (its code admits nobody).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetOrderTicketsPdf(self, request, context):
-        """A printable PDF of every ticket of a paid order, for those who may see the order.
+        """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+        order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

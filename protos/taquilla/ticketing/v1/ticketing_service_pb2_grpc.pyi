@@ -117,9 +117,13 @@ class TicketingServiceStub:
     GetTicket: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.TicketResponse]
     """One ticket: for its holder's account, the organizer of its event, or an admin."""
     GetTicketQrCode: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.Document]
-    """One ticket's QR code as SVG, for those who may see the ticket."""
+    """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+    `ticket-revoked` once the ticket was revoked (its code admits nobody).
+    """
     GetOrderTicketsPdf: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.Document]
-    """A printable PDF of every ticket of a paid order, for those who may see the order."""
+    """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+    order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
+    """
     GetTicketSigningKeys: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
@@ -214,9 +218,13 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     GetTicket: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.TicketResponse]  # type: ignore[assignment]
     """One ticket: for its holder's account, the organizer of its event, or an admin."""
     GetTicketQrCode: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.Document]  # type: ignore[assignment]
-    """One ticket's QR code as SVG, for those who may see the ticket."""
+    """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+    `ticket-revoked` once the ticket was revoked (its code admits nobody).
+    """
     GetOrderTicketsPdf: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.Document]  # type: ignore[assignment]
-    """A printable PDF of every ticket of a paid order, for those who may see the order."""
+    """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+    order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
+    """
     GetTicketSigningKeys: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]  # type: ignore[assignment]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
@@ -416,7 +424,9 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ticketing_service_pb2.GetTicketRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.Document, _abc.Awaitable[_ticketing_service_pb2.Document]]:
-        """One ticket's QR code as SVG, for those who may see the ticket."""
+        """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+        `ticket-revoked` once the ticket was revoked (its code admits nobody).
+        """
 
     @_abc_1.abstractmethod
     def GetOrderTicketsPdf(
@@ -424,7 +434,9 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ticketing_service_pb2.GetOrderRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.Document, _abc.Awaitable[_ticketing_service_pb2.Document]]:
-        """A printable PDF of every ticket of a paid order, for those who may see the order."""
+        """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+        order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
+        """
 
     @_abc_1.abstractmethod
     def GetTicketSigningKeys(

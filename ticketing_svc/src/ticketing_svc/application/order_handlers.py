@@ -50,6 +50,7 @@ from ticketing_svc.domain.errors import (
     ReservationNotHeld,
     SoldOut,
     TicketNotFound,
+    TicketRevoked,
 )
 from ticketing_svc.domain.model import ItemRequest, Money, stock_transitions
 from ticketing_svc.domain.orders import (
@@ -730,6 +731,8 @@ async def get_ticket(cmd: GetTicket, uow: UnitOfWork) -> Ticket:
 
 async def ticket_qr_svg(cmd: GetTicket, uow: UnitOfWork, *, printer: TicketPrinter) -> str:
     ticket = await get_ticket(cmd, uow)
+    if ticket.status is TicketStatus.REVOKED:
+        raise TicketRevoked("The ticket was revoked: it has no QR code any more.")
     # Drawing is CPU work: in a thread, so the event loop keeps answering other calls meanwhile.
     return await asyncio.to_thread(printer.qr_svg, ticket.secret)
 
@@ -741,6 +744,10 @@ async def order_tickets_pdf(cmd: GetOrder, uow: UnitOfWork, *, printer: TicketPr
         event = await uow.catalog.get(order.event_id)
     if not tickets:
         raise NotPaid("The order has no tickets: it was not paid.")
+    # Revoked tickets (refunded, transferred) admit nobody: they are not printed.
+    tickets = [ticket for ticket in tickets if ticket.status is not TicketStatus.REVOKED]
+    if not tickets:
+        raise TicketRevoked("Every ticket of the order was revoked: there is nothing to print.")
     session = event.session(order.session_id) if event is not None else None
     starts_at = session.starts_at if session else None
     pdf = await asyncio.to_thread(printer.order_pdf, order, tickets, session_starts_at=starts_at)

@@ -138,6 +138,11 @@ class NotPaid(TicketingError):
     """The order has no tickets (yet): it was not paid."""
 
 
+class TicketRevoked(TicketingError):
+    """The ticket was revoked (refunded or transferred): its QR code no longer admits anyone, so it
+    is not drawn or printed."""
+
+
 class TicketsAlreadyIssued(TicketingError):
     """The order has its tickets already: an order is issued its tickets once."""
 

@@ -41,6 +41,7 @@ from ticketing_svc.domain.errors import (
     SessionNotFound,
     SoldOut,
     TicketNotFound,
+    TicketRevoked,
     Unauthenticated,
     WaitingRoomUnavailable,
 )
@@ -129,6 +130,10 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
             case NotPaid():
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
+                )
+            case TicketRevoked():
+                await abort_with_problem(
+                    context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("ticket-revoked", {})
                 )
             case WaitingRoomUnavailable() | PaymentProviderUnavailable():
                 await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
