@@ -253,3 +253,44 @@ async def test_an_operator_lists_and_releases_parked_messages_from_the_command_l
     await command(["release", "--all"])
     assert "released 1 message(s)" in capsys.readouterr().err
     assert await parked_messages(engine, outbox) == []
+
+
+class CountingPublisher(KafkaPublisher):
+    sent = 0
+
+    async def publish(
+        self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> None:
+        await super().publish(topic, key, value, headers)
+        self.sent += 1
+
+
+async def test_two_relays_publish_every_message_once_and_in_order_per_key(  # type: ignore[no-untyped-def]
+    engine: AsyncEngine, outbox, kafka_broker: Broker
+) -> None:
+    """Two replicas of a service run two relays over one outbox: the advisory lock lets one publish at
+    a time, so nothing is sent twice and each key's messages keep their order, while writers go on."""
+    topic = f"relay-{uuid.uuid4().hex[:6]}"
+    await ensure_topics_async(kafka_broker.bootstrap_servers, [topic], partitions=3)
+    keys = [uuid.uuid4() for _ in range(4)]
+    publishers = [CountingPublisher(kafka_broker.bootstrap_servers, client_id=f"relay-{n}") for n in (1, 2)]
+    relays = [OutboxRelay(engine, outbox, p, batch_size=7, idle_interval=0.01) for p in publishers]
+    runners = [asyncio.create_task(relay.run()) for relay in relays]
+    written: list[Envelope] = []
+    try:
+        for _ in range(10):  # written while both relays run, interleaving the keys
+            for key in keys:
+                written += await write_messages(engine, outbox, topic, key, 3)
+        records = await consume(kafka_broker.bootstrap_servers, topic, len(written), timeout=60)
+    finally:
+        for relay in relays:
+            relay.stop()
+        await asyncio.gather(*runners)
+        for publisher in publishers:
+            await publisher.close()
+    sent = [json.loads(r.value)["messageId"] for r in records]
+    assert sorted(sent) == sorted(str(e.message_id) for e in written), "each message exactly once"
+    for key in keys:
+        of_key = [str(e.message_id) for e in written if e.event_id == key]
+        assert [m for m in sent if m in set(of_key)] == of_key, "in order per key"
+    assert all(p.sent for p in publishers), f"both relays took turns: {[p.sent for p in publishers]}"
