@@ -129,6 +129,39 @@ def test_the_catalog_schema_refuses_what_a_consumer_could_not_read() -> None:
             CATALOG.validate(broken)
 
 
+def test_the_catalog_always_sends_payment_minutes_reentry_and_transfers() -> None:
+    """The schema lets them be absent (messages made before them); event_svc always sends them."""
+    for envelope in catalog_messages_of_a_lifetime():
+        snapshot = wire(envelope)["payload"].get("event")
+        if snapshot is not None:
+            assert {"paymentMinutes", "reentryAllowed", "transfersAllowed"} <= set(snapshot["sales"])
+    event = catalog.Event.create(
+        EventInput(
+            name="Noche de puertas",
+            description="",
+            category="concert",
+            venue=VenueInput("Sala Contrato", "Bilbao", "Calle 1"),
+            starts_at=NOW + dt.timedelta(days=30),
+            ends_at=NOW + dt.timedelta(days=30, hours=4),
+            timezone="Europe/Madrid",
+            zones=(ZoneInput("General", "20.00", "EUR", 100),),
+            sales=SalesInput(payment_minutes=60, reentry_allowed=True, transfers_allowed=False),
+        ),
+        organization_id=uuid.uuid4(),
+        created_by=uuid.uuid4(),
+        now=NOW,
+    )
+    message = wire(catalog_envelope(event.events[0], None))
+    CATALOG.validate(message)
+    sales = message["payload"]["event"]["sales"]
+    assert (sales["paymentMinutes"], sales["reentryAllowed"], sales["transfersAllowed"]) == (60, True, False)
+    for wrong in ({"paymentMinutes": 0}, {"paymentMinutes": 61}, {"reentryAllowed": "yes"}):
+        event_json = {**message["payload"]["event"], "sales": {**sales, **wrong}}
+        broken = {**message, "payload": {"event": event_json}}
+        with pytest.raises(ValidationError):
+            CATALOG.validate(broken)
+
+
 def test_ticketing_follows_every_catalog_message_the_catalog_makes() -> None:
     for message in catalog_messages_of_a_lifetime():
         command = catalog_messages.command_for(Envelope.from_bytes(message.to_bytes()))

@@ -1946,6 +1946,21 @@ export interface components {
              */
             on_sale_at?: string | null;
             /**
+             * Payment Minutes
+             * @description How long an order's places stay held for payment, in minutes (default 10).
+             */
+            payment_minutes?: number | null;
+            /**
+             * Reentry Allowed
+             * @description Door staff may admit a ticket again after it exited (default false).
+             */
+            reentry_allowed?: boolean | null;
+            /**
+             * Transfers Allowed
+             * @description Holders may transfer their tickets to someone else (default true).
+             */
+            transfers_allowed?: boolean | null;
+            /**
              * Waiting Room
              * @description Buyers queue in a waiting room at the on-sale and are admitted at a rate.
              */
@@ -1970,6 +1985,21 @@ export interface components {
              * @description Nothing sells before this moment; null: from publication.
              */
             on_sale_at: string | null;
+            /**
+             * Payment Minutes
+             * @description How long an order's places stay held for payment, in minutes.
+             */
+            payment_minutes: number;
+            /**
+             * Reentry Allowed
+             * @description Door staff may admit a ticket again after it exited.
+             */
+            reentry_allowed: boolean;
+            /**
+             * Transfers Allowed
+             * @description Holders may transfer their tickets to someone else.
+             */
+            transfers_allowed: boolean;
             /** Waiting Room */
             waiting_room: boolean;
         };

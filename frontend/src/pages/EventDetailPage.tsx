@@ -73,7 +73,10 @@ function useCanManage(event: CatalogEvent | undefined): boolean {
   return user.role === 'organizer' && user.organizationId !== null && user.organizationId === event.organizationId;
 }
 
-/** Sale settings buyers care about: from when it sells, the limit per person, the waiting room. */
+/**
+ * Sale settings buyers care about: from when it sells, the limit per person, the waiting room,
+ * the time to pay an order, re-entry at the door and whether tickets can be transferred.
+ */
 function SaleFacts({ event, long }: { event: CatalogEvent; long: (iso: string) => string }) {
   const { t } = useI18n();
   const sales = event.sales;
@@ -81,6 +84,9 @@ function SaleFacts({ event, long }: { event: CatalogEvent; long: (iso: string) =
     sales?.onSaleAt ? <time dateTime={sales.onSaleAt}>{t.event.salesFrom(long(sales.onSaleAt))}</time> : null,
     sales?.maxPerCustomer ? t.event.maxPerCustomer(sales.maxPerCustomer) : null,
     sales?.waitingRoom ? t.event.waitingRoom : null,
+    sales ? t.event.paymentMinutes(sales.paymentMinutes) : null,
+    sales ? (sales.reentryAllowed ? t.event.reentryAllowed : t.event.reentryNotAllowed) : null,
+    sales ? (sales.transfersAllowed ? t.event.transfersAllowed : t.event.transfersNotAllowed) : null,
   ].filter((fact) => fact !== null);
   if (facts.length === 0) return null;
   return (

@@ -140,7 +140,7 @@ describe('reserving on the event page', () => {
                 { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, max_per_order: 4 },
                 { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, max_per_order: 10 },
               ],
-              sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: 6, waiting_room: false, admission_per_minute: 300 },
+              sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: 6, waiting_room: false, admission_per_minute: 300, payment_minutes: 10, reentry_allowed: false, transfers_allowed: true },
             }),
           ),
         '/api/v1/reservations': () => problem(422, { errors: [{ field: 'items.0.quantity', message: 'too many' }] }),

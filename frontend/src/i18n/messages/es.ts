@@ -295,6 +295,11 @@ export const es = {
     salesFrom: (date: string) => `Venta desde el ${date}`,
     maxPerCustomer: (n: number) => `Máximo ${n} ${n === 1 ? 'entrada' : 'entradas'} por persona`,
     waitingRoom: 'Con fila virtual',
+    paymentMinutes: (n: number) => `${n} ${n === 1 ? 'minuto' : 'minutos'} para pagar cada pedido`,
+    reentryAllowed: 'Se puede volver a entrar tras salir',
+    reentryNotAllowed: 'Sin reingreso: al salir, la entrada ya no vale',
+    transfersAllowed: 'Las entradas se pueden transferir',
+    transfersNotAllowed: 'Entradas no transferibles',
   },
   queue: {
     title: 'Fila virtual',
@@ -621,6 +626,12 @@ export const es = {
     waitingRoomHint: 'Al empezar la venta, los compradores esperan en una fila y entran poco a poco. Necesita una fecha de venta.',
     admissionPerMinute: 'Personas admitidas por minuto',
     admissionPerMinuteHint: 'De 1 a 100000.',
+    paymentMinutes: 'Minutos para pagar',
+    paymentMinutesHint: 'Cuánto tiempo se guardan las entradas de un pedido mientras se paga (de 1 a 60).',
+    reentryAllowed: 'Permitir reingreso',
+    reentryAllowedHint: 'En la puerta se puede admitir otra vez una entrada que ya salió.',
+    transfersAllowed: 'Permitir transferencias',
+    transfersAllowedHint: 'Quien tiene una entrada puede transferirla a otra persona.',
     placesTakenRemove: (zone: string, n: number) =>
       `La zona ${zone} no se puede quitar: tiene ${n} entradas reservadas o vendidas en una sesión.`,
     placesTakenShrink: (zone: string, n: number) =>
@@ -672,6 +683,7 @@ export const es = {
       holdMinutes: 'Debe ser un número entero entre 2 y 30.',
       maxPerCustomer: 'Debe ser un número entero entre 1 y 1000, o quedar vacío.',
       admissionPerMinute: 'Debe ser un número entero entre 1 y 100000.',
+      paymentMinutes: 'Debe ser un número entero entre 1 y 60.',
       maxPerOrder: 'Debe ser un número entero entre 1 y 100.',
       onSaleAt: 'Fecha no válida.',
       waitingRoomNeedsOnSale: 'La fila virtual necesita una fecha de venta: indícala en «A la venta desde».',
