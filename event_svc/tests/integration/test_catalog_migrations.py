@@ -84,7 +84,7 @@ def test_0008_gives_sessions_their_organization_and_lets_drafts_of_others_share_
     cluster.psql(session_row(theirs, "draft", organization=str(other)), database=db.database)
 
 
-def test_0009_gives_existing_events_the_default_payment_time_no_reentry_and_transfers(
+def test_0010_gives_existing_events_the_default_payment_time_no_reentry_and_transfers(
     postgres_server: PostgresServer,
 ) -> None:
     cluster = postgres_server.cluster
@@ -93,7 +93,7 @@ def test_0009_gives_existing_events_the_default_payment_time_no_reentry_and_tran
     )
     cluster.ensure_service_database(db)
     url = db.url(postgres_server.port)
-    migrations.upgrade(MIGRATIONS, url, SCHEMA, "0008")
+    migrations.upgrade(MIGRATIONS, url, SCHEMA, "0009")
     event_id, sql = event_row(uuid.uuid4(), "published")
     cluster.psql(sql, database=db.database)
 
