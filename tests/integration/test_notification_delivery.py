@@ -27,6 +27,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from devstack.infra import Broker
@@ -568,3 +569,52 @@ async def test_two_consumers_in_one_group_split_the_stream_and_one_killed_loses_
             if pid_alive(process.pid):
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
+
+
+async def forward(port: int, target: str) -> asyncio.Server:
+    """A TCP forwarder on ``port`` to ``target`` (host:port): the real identity_svc coming back."""
+    host, target_port = target.rsplit(":", 1)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(host, int(target_port))
+        await asyncio.gather(
+            pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    return await asyncio.start_server(connected, "127.0.0.1", port)
+
+
+async def test_an_identity_outage_pauses_delivery_without_using_up_attempts_or_dead_lettering(  # type: ignore[no-untyped-def]
+    platform: Platform, consumer_factory, smtp
+) -> None:
+    port = free_port()  # identity_svc is not there yet
+    consumer = await consumer_factory(identity_svc_address=f"127.0.0.1:{port}", max_attempts=2)
+    envelope = event_envelope()
+    await publish_envelope(consumer.settings, envelope)
+    labels = {"group": consumer.settings.consumer_group, "dependency": "identity_svc"}
+
+    def waited() -> bool:
+        return (REGISTRY.get_sample_value("taquilla_consumer_dependency_waits_total", labels) or 0) >= 3
+
+    # More tries than max_attempts, none counted: the notification waits, pending, and the message
+    # is not dead-lettered (before, two failed lookups gave it up).
+    await eventually(waited, timeout=30)
+    assert await consumer.statuses(envelope.event_id) == [("organizer", "pending", 0)]
+    assert mails_about(smtp, envelope) == []
+    server = await forward(port, platform.env("EDGE_IDENTITY_SVC_ADDRESS"))
+    try:
+        await eventually(lambda: len(mails_about(smtp, envelope)) == 1, timeout=60)
+        await handled_everything(consumer.settings)
+        assert await consumer.statuses(envelope.event_id) == [("organizer", "sent", 1)]
+        assert await dead_letters(consumer.settings, expected=1, timeout=3) == []
+    finally:
+        server.close()
+        await server.wait_closed()

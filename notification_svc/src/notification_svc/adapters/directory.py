@@ -9,11 +9,17 @@ from typing import Any
 import grpc
 
 from notification_svc.application.ports import Contact, Directory
-from notification_svc.domain.errors import DeliveryFailed, RecipientUnavailable
+from notification_svc.domain.errors import DeliveryFailed, DependencyUnavailable, RecipientUnavailable
 from notification_svc.domain.model import RecipientRole
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.service_client import ServiceClient
+
+# Answers that mean the service is away for now (down, restarting, overloaded), not that the request
+# is wrong: the delivery waits for it instead of using up the notification's attempts.
+AWAY = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
+)
 
 
 class IdentityDirectory(Directory):
@@ -47,6 +53,8 @@ class IdentityDirectory(Directory):
         except grpc.aio.AioRpcError as exc:
             if exc.code() is grpc.StatusCode.NOT_FOUND:
                 raise RecipientUnavailable("the event's creator no longer exists") from None
+            if exc.code() in AWAY:
+                raise DependencyUnavailable("identity_svc", exc.code().name) from None
             raise DeliveryFailed(f"identity_svc {exc.code().name}") from None
         if not reply.active:
             raise RecipientUnavailable("the event's creator is inactive")

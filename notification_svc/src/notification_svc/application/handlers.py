@@ -35,6 +35,7 @@ from notification_svc.domain.commands import (
 )
 from notification_svc.domain.errors import (
     DeliveryFailed,
+    DependencyUnavailable,
     InvalidCursor,
     NotAllowed,
     NotificationNotFound,
@@ -135,11 +136,13 @@ async def attempt_delivery(
 ) -> DeliveryAttempt:
     """Tries once to deliver the notification and saves the outcome.
 
-    A channel, template, directory or ticket failure counts as an attempt; the notification is given
-    up (FAILED) when the failure is permanent or it was the policy's last attempt. An unreachable
-    recipient skips it. An order confirmation is sent only with its tickets: while they cannot be
-    had, the attempt fails and nothing is sent. A notification no longer pending (sent, skipped or
-    given up by another consumer of the same message) is left as it is. Sleeping before the next
+    A service that the delivery needs being away (``DependencyUnavailable``) is raised to the caller,
+    with nothing counted or saved. A channel, template, directory or ticket failure counts as an
+    attempt; the notification is given up (FAILED) when the failure is permanent or it was the
+    policy's last attempt. An unreachable recipient skips it. An order confirmation is sent only with
+    its tickets: while they cannot be had, the attempt fails and nothing is sent. A notification no
+    longer pending (sent, skipped or given up by another consumer of the same message) is left as it
+    is. Sleeping before the next
     attempt is the caller's business.
     """
     envelope = cmd.envelope
@@ -158,6 +161,8 @@ async def attempt_delivery(
             if enclosed is not None:
                 message = dataclasses.replace(message, enclosures=_enclosures(envelope, enclosed))
             await channel.send(notification, contact, message)
+        except DependencyUnavailable:
+            raise  # nothing counted or saved: the caller waits for the service and tries again
         except RecipientUnavailable as exc:
             reason = str(exc)
             notification.skip(reason, clock())
