@@ -51,7 +51,7 @@ from ticketing_svc.domain.errors import (
     SoldOut,
     TicketNotFound,
 )
-from ticketing_svc.domain.model import ItemRequest, Money, stock_transitions
+from ticketing_svc.domain.model import CatalogEvent, ItemRequest, Money, stock_transitions
 from ticketing_svc.domain.orders import (
     AWAITING_PAYMENT,
     EVENT_CANCELLED,
@@ -68,6 +68,7 @@ from ticketing_svc.domain.orders import (
     TicketStatus,
     issue_tickets,
 )
+from ticketing_svc.domain.transfers import TRANSFERRED
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +303,14 @@ async def _read_state(provider: PaymentProvider, reference: str) -> PaymentState
         raise PaymentProviderUnavailable("The payment provider did not answer; try again.") from exc
 
 
+def ticket_valid_until(event: CatalogEvent | None, session_id: uuid.UUID, now: dt.datetime) -> dt.datetime:
+    """Until when a ticket issued ``now`` for the session admits: a day after the session ends."""
+    session = event.session(session_id) if event is not None else None
+    if session is not None and session.ends_at:
+        return session.ends_at + VALIDITY_GRACE
+    return now + DEFAULT_TICKET_VALIDITY
+
+
 class _PlacesGone(Exception):
     """The payment came after the hold ended and the places were sold to someone else."""
 
@@ -398,12 +407,7 @@ async def _pay(
     await uow.inventory.sell(order.session_id, items)
     reservation.purchase(now)
     await uow.reservations.save(reservation)
-    session = event.session(order.session_id) if event is not None else None
-    valid_until = (
-        session.ends_at + VALIDITY_GRACE
-        if session is not None and session.ends_at
-        else now + DEFAULT_TICKET_VALIDITY
-    )
+    valid_until = ticket_valid_until(event, order.session_id, now)
     tickets = issue_tickets(order, now=now, valid_from=now, valid_until=valid_until, sign=signer.sign)
     await uow.tickets.add(tickets)
     order.pay(tickets, now)
@@ -723,7 +727,11 @@ async def get_ticket(cmd: GetTicket, uow: UnitOfWork) -> Ticket:
     async with uow:
         ticket = await uow.tickets.get(cmd.ticket_id)
         order = await uow.orders.get(ticket.order_id) if ticket is not None else None
-    if ticket is None or order is None or not _may_see(actor, order):
+    if ticket is None or order is None:
+        raise TicketNotFound(cmd.ticket_id)
+    # Its holder (who bought it, or to whom it was transferred), the organizer, an admin or a service.
+    holder = ticket.customer_id == actor.subject and not actor.is_service
+    if not holder and not (actor.is_service or actor.manages(order.organization_id)):
         raise TicketNotFound(cmd.ticket_id)
     return ticket
 
@@ -737,7 +745,12 @@ async def ticket_qr_svg(cmd: GetTicket, uow: UnitOfWork, *, printer: TicketPrint
 async def order_tickets_pdf(cmd: GetOrder, uow: UnitOfWork, *, printer: TicketPrinter) -> tuple[Order, bytes]:
     order = await get_order(cmd, uow)
     async with uow:
-        tickets: Sequence[Ticket] = await uow.tickets.for_order(order.id)
+        # Tickets sent to someone else are theirs (and the buyer's old ones revoked): not printed.
+        tickets: Sequence[Ticket] = [
+            t
+            for t in await uow.tickets.for_order(order.id)
+            if t.customer_id == order.customer_id and t.revoked_reason != TRANSFERRED
+        ]
         event = await uow.catalog.get(order.event_id)
     if not tickets:
         raise NotPaid("The order has no tickets: it was not paid.")
