@@ -8,10 +8,11 @@ import datetime as dt
 import uuid
 
 import pytest
-from ticketing_factories import NOW, buyer, make_event
+from ticketing_factories import NOW, buyer, catalog_payload, make_event
 from ticketing_fakes import FakePaymentProvider, FakeSigner, FakeUnitOfWork
 
 from ticketing_svc.adapters.outbox import envelope_for
+from ticketing_svc.adapters.repository import event_document, event_from_document
 from ticketing_svc.application import handlers, order_handlers, transfer_handlers
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor, ActorKind
@@ -28,6 +29,7 @@ from ticketing_svc.domain.events import TicketTransferOffered, TicketTransferred
 from ticketing_svc.domain.model import ItemRequest, SaleSettings
 from ticketing_svc.domain.orders import Ticket, TicketStatus
 from ticketing_svc.domain.transfers import TRANSFER_DAYS, TransferStatus
+from ticketing_svc.entrypoints.catalog_messages import event_from
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 EDGE = Actor(uuid.uuid5(uuid.NAMESPACE_URL, "taquilla:service:edge"), ActorKind.SERVICE)
@@ -117,9 +119,7 @@ class Box:
         )
 
 
-async def test_an_offer_is_kept_pending_and_tells_the_recipient_a_secret_link() -> (
-    None
-):
+async def test_an_offer_is_kept_pending_and_tells_the_recipient_a_secret_link() -> None:
     box, tickets = await Box.paid()
 
     view = await box.offer(tickets[0])
@@ -323,3 +323,15 @@ async def test_a_transfer_is_seen_by_its_sender_and_by_the_recipient_with_the_li
         await transfer_handlers.get_transfer(get(box.recipient, "", "bruno@example.com"), box.uow)
     with pytest.raises(NotTheRecipient):
         await transfer_handlers.get_transfer(get(buyer(), token, "eve@example.com"), box.uow)
+
+
+@pytest.mark.parametrize(("sent", "allowed"), [(None, True), (True, True), (False, False)])
+async def test_the_catalogs_sales_transfers_allowed_is_read_and_kept(sent: bool | None, allowed: bool) -> None:
+    payload = catalog_payload(make_event())
+    if sent is not None:
+        payload["sales"]["transfersAllowed"] = sent
+
+    event = event_from(payload)
+
+    assert event.settings.transfers_allowed is allowed
+    assert event_from_document(event_document(event)).settings.transfers_allowed is allowed
