@@ -114,7 +114,7 @@ async def test_a_taken_ticket_tells_each_side_its_part(role: RecipientRole, loca
     message = render(make_transfer_envelope("TicketTransferred"), role, locale)
 
     assert says in message.text
-    assert f"{WEB}/tickets" in message.text
+    assert f"{WEB}/me/tickets" in message.text
     assert TOKEN not in message.text
 
 

@@ -326,7 +326,9 @@ async def test_a_transfer_is_seen_by_its_sender_and_by_the_recipient_with_the_li
 
 
 @pytest.mark.parametrize(("sent", "allowed"), [(None, True), (True, True), (False, False)])
-async def test_the_catalogs_sales_transfers_allowed_is_read_and_kept(sent: bool | None, allowed: bool) -> None:
+async def test_the_catalogs_sales_transfers_allowed_is_read_and_kept(
+    sent: bool | None, allowed: bool
+) -> None:
     payload = catalog_payload(make_event())
     if sent is not None:
         payload["sales"]["transfersAllowed"] = sent
@@ -335,3 +337,19 @@ async def test_the_catalogs_sales_transfers_allowed_is_read_and_kept(sent: bool 
 
     assert event.settings.transfers_allowed is allowed
     assert event_from_document(event_document(event)).settings.transfers_allowed is allowed
+
+
+async def test_the_buyers_order_lists_the_tickets_still_theirs_and_the_organizer_sees_all() -> None:
+    box, tickets = await Box.paid()
+    view = await box.offer(tickets[0])
+    accepted = await box.accept(view.transfer.id, box.token())
+    order_id = tickets[0].order_id
+    organizer = Actor(
+        uuid.uuid4(), ActorKind.USER, role="organizer", organization_id=box.event.organization_id
+    )
+
+    mine = await order_handlers.get_order(commands.GetOrder(box.sender, order_id), box.uow)
+    managed = await order_handlers.get_order(commands.GetOrder(organizer, order_id), box.uow)
+
+    assert set(mine.ticket_ids) == {tickets[0].id, tickets[1].id}
+    assert set(managed.ticket_ids) == {tickets[0].id, tickets[1].id, accepted.ticket.id}

@@ -10,6 +10,7 @@ make their repeats harmless.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -217,8 +218,12 @@ async def get_order(cmd: GetOrder, uow: UnitOfWork) -> Order:
     actor = _reader(cmd.actor, "see orders")
     async with uow:
         order = await uow.orders.get(cmd.order_id)
-    if order is None or not _may_see(actor, order):
-        raise OrderNotFound(cmd.order_id)
+        if order is None or not _may_see(actor, order):
+            raise OrderNotFound(cmd.order_id)
+        if order.ticket_ids and not (actor.is_service or actor.manages(order.organization_id)):
+            # The buyer sees the tickets still theirs: one sent to someone else is the recipient's.
+            kept = [t.id for t in await uow.tickets.for_order(order.id) if t.customer_id == order.customer_id]
+            order = dataclasses.replace(order, ticket_ids=tuple(kept))
     return order
 
 
