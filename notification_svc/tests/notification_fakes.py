@@ -148,6 +148,9 @@ class FakeDirectory(Directory):
         if role is RecipientRole.BUYER:
             buyer = payload["order"]["buyer"]
             return Contact(buyer["email"], buyer["name"], buyer["locale"])
+        if role in (RecipientRole.SENDER, RecipientRole.RECIPIENT):
+            party = payload["transfer"][role.value]
+            return Contact(party["email"], party["name"], party["locale"])
         return ORGANIZER if role is RecipientRole.ORGANIZER else OPERATIONS
 
 

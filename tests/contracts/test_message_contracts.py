@@ -40,6 +40,7 @@ from taquilla_runtime.messaging.envelope import Envelope
 from ticketing_svc.adapters.outbox import envelope_for as ticketing_envelope
 from ticketing_svc.domain import model as ticketing
 from ticketing_svc.domain import orders as ticketing_orders
+from ticketing_svc.domain import transfers as ticketing_transfers
 from ticketing_svc.domain.waiting_room import QueueStatus
 from ticketing_svc.entrypoints import catalog_messages
 
@@ -252,10 +253,31 @@ def orders_of_a_sale(event: ticketing.CatalogEvent) -> list[ticketing_orders.Dom
     paid.refund_settled(
         tickets[0].price.amount, reason="requested_by_customer", now=later, ticket_ids=(tickets[0].id,)
     )
+    # Before its refund, the second ticket was sent to someone else, who took it.
+    transfer = ticketing_transfers.TicketTransfer.offer(
+        tickets[1],
+        sender=ticketing_transfers.Party("Ana Núñez", "ana@example.com", "es"),
+        recipient_email="bruno@example.com",
+        transfers_allowed=True,
+        pending=None,
+        token=ticketing_transfers.new_token(),
+        now=later,
+    )
+    transfer.accept(
+        tickets[1],
+        recipient_id=uuid.uuid4(),
+        recipient=ticketing_transfers.Party("Bruno Díaz", "bruno@example.com", "en"),
+        transfers_allowed=True,
+        valid_from=later,
+        valid_until=later + dt.timedelta(days=1),
+        position=2,
+        sign=lambda claims: f"secret-{claims.ticket_id}",
+        now=later,
+    )
     paid.refund_settled(paid.refundable, reason="event_cancelled", now=later)
     unpaid = placed(1)
     unpaid.expire(NOW + dt.timedelta(minutes=10))
-    return [*paid.events, *unpaid.events]
+    return [*paid.events, *transfer.events, *unpaid.events]
 
 
 def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
@@ -271,6 +293,8 @@ def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
         "OrderPaymentFailed",
         "OrderExpired",
         "OrderRefunded",
+        "TicketTransferOffered",
+        "TicketTransferred",
     }
     for message in messages:
         TICKETING.validate(wire(message))

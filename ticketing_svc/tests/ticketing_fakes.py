@@ -41,6 +41,7 @@ from ticketing_svc.application.ports import (
     TicketPrinter,
     Tickets,
     TicketSigner,
+    Transfers,
     UnitOfWork,
 )
 from ticketing_svc.domain.errors import (
@@ -49,6 +50,7 @@ from ticketing_svc.domain.errors import (
     OrderExists,
     PaymentProviderUnavailable,
     SoldOut,
+    TicketNotTransferable,
     TicketsAlreadyIssued,
 )
 from ticketing_svc.domain.events import DomainEvent
@@ -75,6 +77,7 @@ from ticketing_svc.domain.orders import (
     TicketClaims,
     TicketStatus,
 )
+from ticketing_svc.domain.transfers import TicketTransfer, TransferStatus
 
 LineKey = tuple[uuid.UUID, uuid.UUID]  # (session id, zone id)
 # Orders the reconciliation asks the provider about (SqlOrders' _UNSETTLED).
@@ -116,6 +119,7 @@ class TicketingState:
     cancellations: dict[uuid.UUID, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)
     # (provider, notice id) -> (notice type, received at)
     notices: dict[tuple[str, str], tuple[str, dt.datetime]] = field(default_factory=dict)
+    transfers: dict[uuid.UUID, TicketTransfer] = field(default_factory=dict)
     # Moves on at every commit: a transaction that began before another one committed cannot commit.
     generation: int = 0
 
@@ -512,15 +516,19 @@ class FakeTickets(Tickets):
             added[ticket.id] = ticket
         self._state.tickets.update(added)
 
-    async def get(self, ticket_id: uuid.UUID) -> Ticket | None:
+    async def get(self, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
         return self._state.tickets.get(ticket_id)
 
-    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID], *, reason: str | None = None) -> None:
         for ticket_id in ticket_ids:
             if ticket_id in self._state.tickets:
                 self._state.tickets[ticket_id] = replace(
-                    self._state.tickets[ticket_id], status=TicketStatus.REVOKED
+                    self._state.tickets[ticket_id], status=TicketStatus.REVOKED, revoked_reason=reason
                 )
+
+    async def next_position(self, order_id: uuid.UUID) -> int:
+        positions = [t.position for t in self._state.tickets.values() if t.order_id == order_id]
+        return max(positions) + 1 if positions else 0
 
     async def for_order(self, order_id: uuid.UUID) -> list[Ticket]:
         return sorted(
@@ -537,6 +545,41 @@ class FakeTickets(Tickets):
         ]
         found.sort(key=lambda t: (t.issued_at, t.id), reverse=True)
         return found[:limit]
+
+
+class FakeTransfers(Transfers):
+    """At most one pending transfer per ticket (ux_ticket_transfers_pending), seeing commits of
+    other transactions as the unique index does."""
+
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    async def add(self, transfer: TicketTransfer) -> None:
+        def clash(other: TicketTransfer) -> bool:
+            return (
+                other.ticket_id == transfer.ticket_id
+                and other.status is TransferStatus.PENDING
+                and other.id != transfer.id
+            )
+
+        committed = (t for t in self._committed.transfers.values() if t.id not in self._state.transfers)
+        if any(clash(t) for t in self._state.transfers.values()) or any(clash(t) for t in committed):
+            raise TicketNotTransferable("transfer-pending", "The ticket is already on its way to someone.")
+        self._state.transfers[transfer.id] = replace(transfer, events=[])
+
+    async def get(self, transfer_id: uuid.UUID, *, for_update: bool = False) -> TicketTransfer | None:
+        found = self._state.transfers.get(transfer_id)
+        return replace(found, events=[]) if found is not None else None
+
+    async def pending_for(self, ticket_id: uuid.UUID) -> TicketTransfer | None:
+        for transfer in self._state.transfers.values():
+            if transfer.ticket_id == ticket_id and transfer.status is TransferStatus.PENDING:
+                return replace(transfer, events=[])
+        return None
+
+    async def save(self, transfer: TicketTransfer) -> None:
+        self._state.transfers[transfer.id] = replace(transfer, events=[])
 
 
 class FakeRefunds(Refunds):
@@ -944,6 +987,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.reservations = FakeReservations(self._state, self.committed)
         self.orders = FakeOrders(self._state, self.committed)
         self.tickets = FakeTickets(self._state, self.committed)
+        self.transfers = FakeTransfers(self._state, self.committed)
         self.refunds = FakeRefunds(self._state, self.committed)
         self.notices = FakePaymentNotices(self._state, self.committed, self.clock)
         self.cancellations = FakeCancellations(self._state, self.committed)

@@ -40,6 +40,9 @@ export const queryKeys = {
     detail: (id: string) => ['tickets', 'detail', id] as const,
     qr: (id: string) => ['tickets', 'qr', id] as const,
   },
+  transfers: {
+    detail: (id: string) => ['transfers', 'detail', id] as const,
+  },
   reservation: (id: string) => ['reservations', 'detail', id] as const,
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,

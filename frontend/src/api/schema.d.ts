@@ -820,6 +820,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{ticket_id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one of my tickets to someone
+         * @description Sends the ticket to an e-mail address: the address gets a link, and whoever signs in with an account of that address takes the ticket (a new one, with a new QR code; yours is revoked then). Until then it stays yours and valid; cancel with `DELETE /api/v1/transfers/{id}`. The offer expires after 7 days. Both of you are e-mailed when it is taken.
+         */
+        post: operations["offer_transfer_api_v1_tickets__ticket_id__transfer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One ticket transfer
+         * @description For its sender; or for its recipient, signed in with an account of the address it was sent to, with the `token` of the e-mail's link.
+         */
+        get: operations["get_transfer_api_v1_transfers__transfer_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a ticket transfer I sent
+         * @description While it is pending: the link stops working and the ticket stays yours.
+         */
+        delete: operations["cancel_transfer_api_v1_transfers__transfer_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/{transfer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a ticket sent to me
+         * @description Signed in with an account of the address it was sent to, with the `token` of the e-mail's link: the sender's ticket is revoked and a new one, in your name, is yours (`new_ticket_id`, in `GET /api/v1/me/tickets`). Taking it again answers the same.
+         */
+        post: operations["accept_transfer_api_v1_transfers__transfer_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -2215,6 +2279,11 @@ export interface components {
             order_id: string;
             price: components["schemas"]["Money"];
             /**
+             * Revoked Reason
+             * @description `transferred`: revoked because it was sent to someone else, who has a new one
+             */
+            revoked_reason?: "transferred" | null;
+            /**
              * Secret
              * @description The signed content of the ticket's QR code (verify it with `/api/v1/ticket-signing-keys`)
              */
@@ -2262,6 +2331,70 @@ export interface components {
              * @constant
              */
             token_type?: "Bearer";
+        };
+        /** TransferAccept */
+        TransferAccept: {
+            /**
+             * Token
+             * @description The `token` of the link in the recipient's e-mail
+             * @example q0Vx3n8bH4kR1sT9uW2yZ5aC7eG0iK3mO6pQ8rS1tU4
+             */
+            token: string;
+        };
+        /** TransferCreate */
+        TransferCreate: {
+            /**
+             * Email
+             * @description Where the ticket goes: the recipient takes it signed in with an account of this address
+             * @example bruno.diaz@example.com
+             */
+            email: string;
+        };
+        /** TransferPublic */
+        TransferPublic: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description A pending transfer not taken by then expires
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /**
+             * New Ticket Id
+             * @description The recipient's new ticket, once taken
+             */
+            new_ticket_id: string | null;
+            /** Recipient Email */
+            recipient_email: string;
+            /** Sender Name */
+            sender_name: string;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Status
+             * @description `pending` until the recipient takes it, the sender cancels it, or it `expired`
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "cancelled" | "expired";
+            /**
+             * Ticket Id
+             * @description The ticket sent (revoked once taken)
+             */
+            ticket_id: string;
+            /** Zone Name */
+            zone_name: string;
         };
         /** UserPage */
         UserPage: {
@@ -5496,6 +5629,285 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    offer_transfer_api_v1_tickets__ticket_id__transfer_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The language of your transfer e-mails */
+                "Accept-Language"?: string | null;
+            };
+            path: {
+                /** @description Ticket id (UUID) */
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCreate"];
+            };
+        };
+        responses: {
+            /** @description On its way: the recipient was e-mailed */
+            202: {
+                headers: {
+                    /** @description Where the new resource lives */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such ticket, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/ticket-used` (checked in at the door), `…/ticket-revoked`, `…/transfers-disabled` (the organizer does not allow them), `…/transfer-pending` (one is on its way: `transfer_id`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `email` (or your own address) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_transfer_api_v1_transfers__transfer_id__get: {
+        parameters: {
+            query?: {
+                /** @description The link's token */
+                token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Transfer id (UUID) */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/not-the-recipient`: signed in with an account of another address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such transfer, or one you may not see (or a wrong token) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_transfer_api_v1_transfers__transfer_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Transfer id (UUID) */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such transfer, or one you may not see (or a wrong token) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/transfer-closed`: it was taken, cancelled or expired (`status`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accept_transfer_api_v1_transfers__transfer_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The language of your transfer e-mails */
+                "Accept-Language"?: string | null;
+            };
+            path: {
+                /** @description Transfer id (UUID) */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferAccept"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/not-the-recipient`: signed in with an account of another address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such transfer, or one you may not see (or a wrong token) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/transfer-closed`: it was taken, cancelled or expired (`status`); or the ticket's state: `…/ticket-used` (checked in at the door), `…/ticket-revoked`, `…/transfers-disabled` (the organizer does not allow them), `…/transfer-pending` (one is on its way: `transfer_id`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `token` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };

@@ -21,6 +21,7 @@ import { OrderPage } from '@/pages/OrderPage';
 import { QueuePage } from '@/pages/QueuePage';
 import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
+import { TransferPage } from '@/pages/TransferPage';
 
 const EVENT_EDITORS = ['organizer', 'admin'] as const;
 
@@ -79,6 +80,12 @@ export const routes: RouteObject[] = [
         'orders/:id',
         <RequireAuth>
           <OrderPage />
+        </RequireAuth>,
+      ),
+      page(
+        'transfers/:id',
+        <RequireAuth>
+          <TransferPage />
         </RequireAuth>,
       ),
       page('login', <LoginPage />),

@@ -21,7 +21,7 @@ from ticketing_svc.adapters.ticket_signing import TicketKeyRing
 from ticketing_svc.adapters.tickets import DocumentPrinter, KeyRingSigner
 from ticketing_svc.adapters.unit_of_work import SqlUnitOfWork
 from ticketing_svc.adapters.waiting_room import RedisWaitingRoom
-from ticketing_svc.application import handlers, order_handlers
+from ticketing_svc.application import handlers, order_handlers, transfer_handlers
 from ticketing_svc.application.handlers import Clock, system_clock
 from ticketing_svc.application.order_handlers import PaymentSettings
 from ticketing_svc.application.ports import (
@@ -201,6 +201,18 @@ class UseCases:
     def signing_keys(self) -> list[dict[str, str]]:
         return order_handlers.signing_keys(self._signer)
 
+    async def offer_transfer(self, cmd: commands.OfferTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.offer_transfer(cmd, self.uow(), self._clock)
+
+    async def get_transfer(self, cmd: commands.GetTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.get_transfer(cmd, self.uow(), self._clock)
+
+    async def accept_transfer(self, cmd: commands.AcceptTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.accept_transfer(cmd, self.uow(), self._clock, signer=self._signer)
+
+    async def cancel_transfer(self, cmd: commands.CancelTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.cancel_transfer(cmd, self.uow(), self._clock)
+
 
 def build_servicer(use_cases: UseCases) -> TicketingServicer:
     return TicketingServicer(
@@ -224,6 +236,10 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         ticket_qr_svg=use_cases.ticket_qr_svg,
         order_tickets_pdf=use_cases.order_tickets_pdf,
         signing_keys=use_cases.signing_keys,
+        offer_transfer=use_cases.offer_transfer,
+        get_transfer=use_cases.get_transfer,
+        accept_transfer=use_cases.accept_transfer,
+        cancel_transfer=use_cases.cancel_transfer,
     )
 
 

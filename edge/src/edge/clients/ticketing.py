@@ -37,6 +37,12 @@ PB_TO_TICKET_STATUS = {
     pb.TICKET_STATUS_REVOKED: "revoked",
     pb.TICKET_STATUS_USED: "used",
 }
+PB_TO_TRANSFER_STATUS = {
+    pb.TRANSFER_STATUS_PENDING: "pending",
+    pb.TRANSFER_STATUS_ACCEPTED: "accepted",
+    pb.TRANSFER_STATUS_CANCELLED: "cancelled",
+    pb.TRANSFER_STATUS_EXPIRED: "expired",
+}
 PB_TO_SALE_STATUS = {
     pb.SALE_STATUS_ON_SALE: "on_sale",
     pb.SALE_STATUS_FEW_LEFT: "few_left",
@@ -269,3 +275,43 @@ class TicketingClient:
             pb.GetTicketSigningKeysRequest(), timeout=self._deadline
         )
         return reply
+
+    # ------------------------------------------------------------ ticket transfers
+
+    async def offer_ticket_transfer(
+        self, principal: Principal, ticket_id: str, email: str, sender: pb.TransferParty
+    ) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.OfferTicketTransfer(
+            pb.OfferTicketTransferRequest(ticket_id=ticket_id, email=email, sender=sender),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer
+
+    async def get_ticket_transfer(
+        self, principal: Principal, transfer_id: str, *, token: str, account_email: str
+    ) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.GetTicketTransfer(
+            pb.GetTicketTransferRequest(id=transfer_id, token=token, account_email=account_email),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer
+
+    async def accept_ticket_transfer(
+        self, principal: Principal, transfer_id: str, token: str, recipient: pb.TransferParty
+    ) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.AcceptTicketTransfer(
+            pb.AcceptTicketTransferRequest(id=transfer_id, token=token, recipient=recipient),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer
+
+    async def cancel_ticket_transfer(self, principal: Principal, transfer_id: str) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.CancelTicketTransfer(
+            pb.CancelTicketTransferRequest(id=transfer_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer

@@ -1,5 +1,6 @@
-"""Who receives what: the event's creator (looked up in identity_svc), the operations mailbox, or an
-order's buyer (at the address and in the language the order names)."""
+"""Who receives what: the event's creator (looked up in identity_svc), the operations mailbox, an
+order's buyer (at the address and in the language the order names), or a ticket transfer's sender
+or recipient (as the transfer names them)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class IdentityDirectory(Directory):
             return self._operations
         if role is RecipientRole.BUYER:
             return _buyer(payload)
+        if role in (RecipientRole.SENDER, RecipientRole.RECIPIENT):
+            return transfer_party(role, payload)
         creator = str(payload.get("event", {}).get("createdBy") or "")
         try:
             user_id = uuid.UUID(creator)
@@ -70,3 +73,12 @@ def _buyer(payload: dict[str, Any]) -> Contact:
     if "@" not in address:
         raise RecipientUnavailable("the order names no buyer's address")
     return Contact(address, str(buyer.get("name") or ""), str(buyer.get("locale") or ""))
+
+
+def transfer_party(role: RecipientRole, payload: dict[str, Any]) -> Contact:
+    """The sender or the recipient of a ticket transfer, as the transfer's message names them."""
+    party = (payload.get("transfer") or {}).get(role.value) or {}
+    address = str(party.get("email") or "")
+    if "@" not in address:
+        raise RecipientUnavailable(f"the transfer names no {role.value}'s address")
+    return Contact(address, str(party.get("name") or ""), str(party.get("locale") or ""))

@@ -31,6 +31,10 @@ SUBJECTS = {
     ("OrderExpired", "en"): 'Your order for "{name}" expired',
     ("OrderRefunded", "es"): "Te reembolsamos tu pedido para «{name}»",
     ("OrderRefunded", "en"): 'We refunded your order for "{name}"',
+    ("TicketTransferOffered", "es"): "Te enviaron una entrada para «{name}»",
+    ("TicketTransferOffered", "en"): 'You were sent a ticket for "{name}"',
+    ("TicketTransferred", "es"): "Entrada para «{name}» transferida",
+    ("TicketTransferred", "en"): 'Ticket for "{name}" transferred',
 }
 LOCALES = ("es", "en")
 

@@ -156,7 +156,7 @@ async def attempt_delivery(
         try:
             contact = await directory.contact(notification.recipient_role, envelope.payload)
             enclosed = await _tickets_of(envelope, tickets) if envelope.type in ENCLOSES_TICKETS else None
-            context = _context(envelope, contact.name, enclosed)
+            context = _context(envelope, contact.name, enclosed, role=notification.recipient_role.value)
             message = renderer.render(envelope.type, contact.locale, context)
             if enclosed is not None:
                 message = dataclasses.replace(message, enclosures=_enclosures(envelope, enclosed))
@@ -199,7 +199,9 @@ def _enclosures(envelope: Message, enclosed: OrderTickets) -> tuple[Enclosure, .
     return (*(enclosed.qr_codes[i] for i in ids if i in enclosed.qr_codes), enclosed.pdf)
 
 
-def _context(envelope: Message, recipient_name: str, enclosed: OrderTickets | None = None) -> dict[str, Any]:
+def _context(
+    envelope: Message, recipient_name: str, enclosed: OrderTickets | None = None, *, role: str = ""
+) -> dict[str, Any]:
     payload = envelope.payload
     # Messages about orders name the catalog event only in the envelope.
     event = payload.get("event") or {"id": str(envelope.event_id), "name": envelope.name}
@@ -219,6 +221,12 @@ def _context(envelope: Message, recipient_name: str, enclosed: OrderTickets | No
             for ticket in payload.get("tickets", [])
         ]
         context["refund"] = payload.get("refund", {})
+    if "transfer" in payload:
+        # "sender" or "recipient": TicketTransferred tells both, each their own way.
+        context["role"] = role
+        context["transfer"] = payload["transfer"]
+        context["ticket"] = payload.get("ticket", {})
+        context["token"] = payload.get("token", "")
     return context
 
 

@@ -48,6 +48,8 @@ class RecipientRole(enum.StrEnum):
     ORGANIZER = "organizer"  # the user who created the event
     OPERATIONS = "operations"  # the configured operations mailbox
     BUYER = "buyer"  # who placed the order, at the address the order names (taquilla.ticketing.v1)
+    SENDER = "sender"  # who sent a ticket, at their account's address the transfer names
+    RECIPIENT = "recipient"  # to whom a ticket was sent, at the address the transfer names
 
 
 class Channel(enum.StrEnum):
@@ -63,6 +65,8 @@ AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
     "OrderPaymentFailed": (RecipientRole.BUYER,),
     "OrderExpired": (RecipientRole.BUYER,),
     "OrderRefunded": (RecipientRole.BUYER,),
+    "TicketTransferOffered": (RecipientRole.RECIPIENT,),
+    "TicketTransferred": (RecipientRole.SENDER, RecipientRole.RECIPIENT),
 }
 
 # Messages whose e-mail carries the order's tickets (each QR code and the PDF): it is never sent

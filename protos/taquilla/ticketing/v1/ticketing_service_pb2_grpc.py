@@ -152,6 +152,26 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.FromString,
                 _registered_method=True)
+        self.OfferTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/OfferTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OfferTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
+        self.GetTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
+        self.AcceptTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/AcceptTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.AcceptTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
+        self.CancelTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/CancelTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
 
 
 class TicketingServiceServicer(object):
@@ -339,6 +359,41 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OfferTicketTransfer(self, request, context):
+        """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+        address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+        the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+        NOT_FOUND for a ticket that is not the caller's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTicketTransfer(self, request, context):
+        """One transfer: for its sender, or for the signed-in recipient with the link's token
+        (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptTicketTransfer(self, request, context):
+        """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+        revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+        FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+        ticket's problem as for OfferTicketTransfer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelTicketTransfer(self, request, context):
+        """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -441,6 +496,26 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.GetTicketSigningKeys,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.SerializeToString,
+            ),
+            'OfferTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.OfferTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OfferTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'GetTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'AcceptTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.AcceptTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'CancelTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1001,6 +1076,114 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/GetTicketSigningKeys',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OfferTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/OfferTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OfferTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/AcceptTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.AcceptTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/CancelTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
             options,
             channel_credentials,
             insecure,

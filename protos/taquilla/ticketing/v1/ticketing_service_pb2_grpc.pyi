@@ -128,6 +128,24 @@ class TicketingServiceStub:
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
+    OfferTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.OfferTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+    address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+    the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+    NOT_FOUND for a ticket that is not the caller's.
+    """
+    GetTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """One transfer: for its sender, or for the signed-in recipient with the link's token
+    (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+    """
+    AcceptTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.AcceptTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+    revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+    FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+    ticket's problem as for OfferTicketTransfer.
+    """
+    CancelTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CancelTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
 
 @_typing.type_check_only
 class TicketingServiceAsyncStub(TicketingServiceStub):
@@ -229,6 +247,24 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
+    OfferTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.OfferTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+    address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+    the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+    NOT_FOUND for a ticket that is not the caller's.
+    """
+    GetTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """One transfer: for its sender, or for the signed-in recipient with the link's token
+    (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+    """
+    AcceptTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.AcceptTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+    revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+    FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+    ticket's problem as for OfferTicketTransfer.
+    """
+    CancelTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CancelTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
 
 class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
@@ -447,5 +483,47 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
         retired by a rotation stay listed while tickets they signed may still be used.
         """
+
+    @_abc_1.abstractmethod
+    def OfferTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.OfferTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+        address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+        the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+        NOT_FOUND for a ticket that is not the caller's.
+        """
+
+    @_abc_1.abstractmethod
+    def GetTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.GetTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """One transfer: for its sender, or for the signed-in recipient with the link's token
+        (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+        """
+
+    @_abc_1.abstractmethod
+    def AcceptTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.AcceptTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+        revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+        FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+        ticket's problem as for OfferTicketTransfer.
+        """
+
+    @_abc_1.abstractmethod
+    def CancelTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.CancelTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
 
 def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

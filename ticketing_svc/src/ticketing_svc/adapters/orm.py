@@ -218,6 +218,8 @@ tickets = Table(
     Column("issued_at", TIMESTAMP, nullable=False),
     # The signed QR content.
     Column("secret", Text, nullable=False, unique=True),
+    # Why a revoked ticket was revoked, when it says ("transferred").
+    Column("revoked_reason", Text, nullable=True),
     UniqueConstraint("order_id", "position", name="uq_tickets_order_position"),
     CheckConstraint("status IN ('valid', 'revoked', 'used')", name="ck_tickets_status"),
 )
@@ -288,3 +290,44 @@ Index(
     cancellations.c.started_at,
     postgresql_where=cancellations.c.finished_at.is_(None),
 )
+
+# Tickets sent by their holder to an e-mail address (the audit of who sent what to whom, and when).
+# The link's token is kept as its SHA-256 only. At most one pending transfer per ticket.
+ticket_transfers = Table(
+    "ticket_transfers",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("ticket_id", UUID(as_uuid=True), ForeignKey("tickets.id"), nullable=False),
+    Column("new_ticket_id", UUID(as_uuid=True), ForeignKey("tickets.id"), nullable=True, unique=True),
+    Column("order_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_name", Text, nullable=False),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("from_customer", UUID(as_uuid=True), nullable=False),
+    Column("from_name", Text, nullable=False),
+    Column("from_email", Text, nullable=False),
+    Column("from_locale", Text, nullable=False),
+    Column("recipient_email", Text, nullable=False),
+    Column("token_hash", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("expires_at", TIMESTAMP, nullable=False),
+    Column("accepted_at", TIMESTAMP, nullable=True),
+    Column("accepted_by", UUID(as_uuid=True), nullable=True),
+    Column("ended_at", TIMESTAMP, nullable=True),
+    CheckConstraint(
+        "status IN ('pending', 'accepted', 'cancelled', 'expired')", name="ck_ticket_transfers_status"
+    ),
+    CheckConstraint(
+        "(status = 'accepted') = (new_ticket_id IS NOT NULL AND accepted_at IS NOT NULL "
+        "AND accepted_by IS NOT NULL)",
+        name="ck_ticket_transfers_accepted",
+    ),
+)
+Index(
+    "ux_ticket_transfers_pending",
+    ticket_transfers.c.ticket_id,
+    unique=True,
+    postgresql_where=ticket_transfers.c.status == "pending",
+)
+Index("ix_ticket_transfers_ticket", ticket_transfers.c.ticket_id, ticket_transfers.c.created_at.desc())

@@ -20,6 +20,7 @@ from ticketing_svc.adapters.repository import (
     SqlInventory,
     SqlReservations,
 )
+from ticketing_svc.adapters.transfer_repository import SqlTransfers
 from ticketing_svc.application.ports import UnitOfWork
 
 
@@ -32,6 +33,7 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.reservations = SqlReservations(connection)
         self.orders = SqlOrders(connection)
         self.tickets = SqlTickets(connection)
+        self.transfers = SqlTransfers(connection)
         self.refunds = SqlRefunds(connection)
         self.notices = SqlPaymentNotices(connection)
         self.cancellations = SqlCancellations(connection)

@@ -10,6 +10,7 @@ make their repeats harmless.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -52,7 +53,7 @@ from ticketing_svc.domain.errors import (
     TicketNotFound,
     TicketRevoked,
 )
-from ticketing_svc.domain.model import ItemRequest, Money, stock_transitions
+from ticketing_svc.domain.model import CatalogEvent, ItemRequest, Money, stock_transitions
 from ticketing_svc.domain.orders import (
     AWAITING_PAYMENT,
     EVENT_CANCELLED,
@@ -217,8 +218,12 @@ async def get_order(cmd: GetOrder, uow: UnitOfWork) -> Order:
     actor = _reader(cmd.actor, "see orders")
     async with uow:
         order = await uow.orders.get(cmd.order_id)
-    if order is None or not _may_see(actor, order):
-        raise OrderNotFound(cmd.order_id)
+        if order is None or not _may_see(actor, order):
+            raise OrderNotFound(cmd.order_id)
+        if order.ticket_ids and not (actor.is_service or actor.manages(order.organization_id)):
+            # The buyer sees the tickets still theirs: one sent to someone else is the recipient's.
+            kept = [t.id for t in await uow.tickets.for_order(order.id) if t.customer_id == order.customer_id]
+            order = dataclasses.replace(order, ticket_ids=tuple(kept))
     return order
 
 
@@ -301,6 +306,14 @@ async def _read_state(provider: PaymentProvider, reference: str) -> PaymentState
         raise
     except Exception as exc:
         raise PaymentProviderUnavailable("The payment provider did not answer; try again.") from exc
+
+
+def ticket_valid_until(event: CatalogEvent | None, session_id: uuid.UUID, now: dt.datetime) -> dt.datetime:
+    """Until when a ticket issued ``now`` for the session admits: a day after the session ends."""
+    session = event.session(session_id) if event is not None else None
+    if session is not None and session.ends_at:
+        return session.ends_at + VALIDITY_GRACE
+    return now + DEFAULT_TICKET_VALIDITY
 
 
 class _PlacesGone(Exception):
@@ -399,12 +412,7 @@ async def _pay(
     await uow.inventory.sell(order.session_id, items)
     reservation.purchase(now)
     await uow.reservations.save(reservation)
-    session = event.session(order.session_id) if event is not None else None
-    valid_until = (
-        session.ends_at + VALIDITY_GRACE
-        if session is not None and session.ends_at
-        else now + DEFAULT_TICKET_VALIDITY
-    )
+    valid_until = ticket_valid_until(event, order.session_id, now)
     tickets = issue_tickets(order, now=now, valid_from=now, valid_until=valid_until, sign=signer.sign)
     await uow.tickets.add(tickets)
     order.pay(tickets, now)
@@ -724,7 +732,11 @@ async def get_ticket(cmd: GetTicket, uow: UnitOfWork) -> Ticket:
     async with uow:
         ticket = await uow.tickets.get(cmd.ticket_id)
         order = await uow.orders.get(ticket.order_id) if ticket is not None else None
-    if ticket is None or order is None or not _may_see(actor, order):
+    if ticket is None or order is None:
+        raise TicketNotFound(cmd.ticket_id)
+    # Its holder (who bought it, or to whom it was transferred), the organizer, an admin or a service.
+    holder = ticket.customer_id == actor.subject and not actor.is_service
+    if not holder and not (actor.is_service or actor.manages(order.organization_id)):
         raise TicketNotFound(cmd.ticket_id)
     return ticket
 
@@ -740,14 +752,17 @@ async def ticket_qr_svg(cmd: GetTicket, uow: UnitOfWork, *, printer: TicketPrint
 async def order_tickets_pdf(cmd: GetOrder, uow: UnitOfWork, *, printer: TicketPrinter) -> tuple[Order, bytes]:
     order = await get_order(cmd, uow)
     async with uow:
-        tickets: Sequence[Ticket] = await uow.tickets.for_order(order.id)
+        issued: Sequence[Ticket] = await uow.tickets.for_order(order.id)
         event = await uow.catalog.get(order.event_id)
-    if not tickets:
+    if not issued:
         raise NotPaid("The order has no tickets: it was not paid.")
-    # Revoked tickets (refunded, transferred) admit nobody: they are not printed.
-    tickets = [ticket for ticket in tickets if ticket.status is not TicketStatus.REVOKED]
+    # Printed: the buyer's tickets that still admit someone. Revoked ones (refunded, or transferred:
+    # the recipient's new ticket is theirs) are not.
+    tickets = [
+        t for t in issued if t.customer_id == order.customer_id and t.status is not TicketStatus.REVOKED
+    ]
     if not tickets:
-        raise TicketRevoked("Every ticket of the order was revoked: there is nothing to print.")
+        raise TicketRevoked("No ticket of the order admits anyone any more: there is nothing to print.")
     session = event.session(order.session_id) if event is not None else None
     starts_at = session.starts_at if session else None
     pdf = await asyncio.to_thread(printer.order_pdf, order, tickets, session_starts_at=starts_at)

@@ -27,6 +27,7 @@ from ticketing_svc.domain.orders import (
     Ticket,
     TicketClaims,
 )
+from ticketing_svc.domain.transfers import TicketTransfer
 from ticketing_svc.domain.waiting_room import QueueEntry
 
 
@@ -204,11 +205,16 @@ class Tickets(abc.ABC):
         """Stores an order's tickets. Raises TicketsAlreadyIssued when the order has some."""
 
     @abc.abstractmethod
-    async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
+    async def get(self, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None: ...
 
     @abc.abstractmethod
-    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
-        """Revoked tickets admit nobody (refunded)."""
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID], *, reason: str | None = None) -> None:
+        """Revoked tickets admit nobody (refunded, or transferred: ``reason``)."""
+
+    @abc.abstractmethod
+    async def next_position(self, order_id: uuid.UUID) -> int:
+        """The position after the order's last ticket (for a ticket issued by a transfer; the
+        caller holds the order's lock)."""
 
     @abc.abstractmethod
     async def for_order(self, order_id: uuid.UUID) -> list[Ticket]: ...
@@ -217,6 +223,24 @@ class Tickets(abc.ABC):
     async def for_customer(
         self, customer_id: uuid.UUID, *, limit: int, after: tuple[dt.datetime, uuid.UUID] | None
     ) -> list[Ticket]: ...
+
+
+class Transfers(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, transfer: TicketTransfer) -> None:
+        """Stores a new transfer. Raises TicketNotTransferable when the ticket has a pending one
+        (another request committed it first)."""
+
+    @abc.abstractmethod
+    async def get(self, transfer_id: uuid.UUID, *, for_update: bool = False) -> TicketTransfer | None: ...
+
+    @abc.abstractmethod
+    async def pending_for(self, ticket_id: uuid.UUID) -> TicketTransfer | None:
+        """The ticket's pending transfer (perhaps past its time), locked for this transaction."""
+
+    @abc.abstractmethod
+    async def save(self, transfer: TicketTransfer) -> None:
+        """Writes back the status of a transfer (accepted, cancelled, expired)."""
 
 
 class Refunds(abc.ABC):
@@ -369,6 +393,7 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     reservations: Reservations
     orders: Orders
     tickets: Tickets
+    transfers: Transfers
     refunds: Refunds
     cancellations: Cancellations
     notices: PaymentNotices

@@ -163,3 +163,35 @@ class NotRefundable(TicketingError):
 
 class NotCancelled(TicketingError):
     """The event is not cancelled: there is no refund saga to follow."""
+
+
+class TransferNotFound(TicketingError):
+    """No such transfer, or one the caller may not see (or a wrong link): they look the same."""
+
+    def __init__(self, transfer_id: uuid.UUID | str) -> None:
+        super().__init__(f"Transfer {transfer_id} not found.")
+
+
+class TicketNotTransferable(TicketingError):
+    """The ticket cannot be sent now; ``reason`` names why (``ticket-used``, ``ticket-revoked``,
+    ``transfers-disabled``, ``transfer-pending``), and is the problem's type."""
+
+    def __init__(self, reason: str, message: str, *, transfer_id: uuid.UUID | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.transfer_id = transfer_id
+
+
+class TransferClosed(TicketingError):
+    """The transfer is no longer pending (accepted, cancelled or expired)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"The transfer is {status}: it can no longer be taken or cancelled.")
+        self.status = status
+
+
+class NotTheRecipient(TicketingError):
+    """The signed-in account is not the one the ticket was sent to (another e-mail address)."""
+
+    def __init__(self) -> None:
+        super().__init__("This ticket was sent to another e-mail address: sign in with that account.")

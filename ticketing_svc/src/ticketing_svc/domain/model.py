@@ -81,6 +81,7 @@ class SaleSettings:
     admission_per_minute: int = DEFAULT_ADMISSION_PER_MINUTE
     # How long an order's places stay held for its payment (the hold is extended once to cover it).
     payment_minutes: int = DEFAULT_PAYMENT_MINUTES
+    transfers_allowed: bool = True
 
     def __post_init__(self) -> None:
         if not MIN_HOLD_MINUTES <= self.hold_minutes <= MAX_HOLD_MINUTES:

@@ -18,6 +18,7 @@ from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_fi
 from taquilla_runtime.principal import InvalidPrincipal, Principal
 from ticketing_svc.application.handlers import Availability, ReservationPage
 from ticketing_svc.application.order_handlers import NoticeOutcome, OrderPage, TicketPage
+from ticketing_svc.application.transfer_handlers import TransferView
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor
 from ticketing_svc.domain.errors import (
@@ -31,6 +32,7 @@ from ticketing_svc.domain.errors import (
     NotOnSale,
     NotPaid,
     NotRefundable,
+    NotTheRecipient,
     NoWaitingRoom,
     OrderExists,
     OrderNotFound,
@@ -41,7 +43,10 @@ from ticketing_svc.domain.errors import (
     SessionNotFound,
     SoldOut,
     TicketNotFound,
+    TicketNotTransferable,
     TicketRevoked,
+    TransferClosed,
+    TransferNotFound,
     Unauthenticated,
     WaitingRoomUnavailable,
 )
@@ -127,6 +132,25 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-cancelled", {})
                 )
+            case TicketNotTransferable(reason=reason, transfer_id=transfer_id):
+                extensions: dict[str, object] = {"transfer_id": str(transfer_id)} if transfer_id else {}
+                await abort_with_problem(
+                    context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem(reason, extensions)
+                )
+            case TransferClosed(status=transfer_status):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("transfer-closed", {"status": transfer_status}),
+                )
+            case NotTheRecipient():
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.PERMISSION_DENIED,
+                    str(exc),
+                    NamedProblem("not-the-recipient", {}),
+                )
             case NotPaid():
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
@@ -144,6 +168,7 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 | QueueEntryNotFound()
                 | OrderNotFound()
                 | TicketNotFound()
+                | TransferNotFound()
             ):
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case NotAllowed():
@@ -182,6 +207,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         ticket_qr_svg: Callable[[commands.GetTicket], Awaitable[str]],
         order_tickets_pdf: Callable[[commands.GetOrder], Awaitable[tuple[Order, bytes]]],
         signing_keys: Callable[[], list[dict[str, str]]],
+        offer_transfer: Callable[[commands.OfferTransfer], Awaitable[TransferView]],
+        get_transfer: Callable[[commands.GetTransfer], Awaitable[TransferView]],
+        accept_transfer: Callable[[commands.AcceptTransfer], Awaitable[TransferView]],
+        cancel_transfer: Callable[[commands.CancelTransfer], Awaitable[TransferView]],
     ) -> None:
         self._reserve = reserve
         self._get_reservation = get_reservation
@@ -203,6 +232,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._ticket_qr_svg = ticket_qr_svg
         self._order_tickets_pdf = order_tickets_pdf
         self._signing_keys = signing_keys
+        self._offer_transfer = offer_transfer
+        self._get_transfer = get_transfer
+        self._accept_transfer = accept_transfer
+        self._cancel_transfer = cancel_transfer
 
     async def Reserve(self, request: pb.ReserveRequest, context: Context) -> pb.ReserveResponse:
         async with ErrorsAsStatus(context):
@@ -436,6 +469,67 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                     for key in self._signing_keys()
                 ]
             )
+
+    async def OfferTicketTransfer(
+        self, request: pb.OfferTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._offer_transfer(
+                commands.OfferTransfer(
+                    actor=_actor(context),
+                    ticket_id=convert.ticket_id_of(request.ticket_id),
+                    email=request.email[: convert.EMAIL_MAX],
+                    sender_name=request.sender.name[: convert.NAME_MAX],
+                    sender_email=request.sender.email[: convert.EMAIL_MAX],
+                    sender_locale=request.sender.locale[:16] or None,
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def GetTicketTransfer(
+        self, request: pb.GetTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._get_transfer(
+                commands.GetTransfer(
+                    actor=_actor(context),
+                    transfer_id=convert.transfer_id_of(request.id),
+                    token=request.token[: convert.TOKEN_MAX],
+                    account_email=request.account_email[: convert.EMAIL_MAX],
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def AcceptTicketTransfer(
+        self, request: pb.AcceptTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._accept_transfer(
+                commands.AcceptTransfer(
+                    actor=_actor(context),
+                    transfer_id=convert.transfer_id_of(request.id),
+                    token=request.token[: convert.TOKEN_MAX],
+                    recipient_name=request.recipient.name[: convert.NAME_MAX],
+                    recipient_email=request.recipient.email[: convert.EMAIL_MAX],
+                    recipient_locale=request.recipient.locale[:16] or None,
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def CancelTicketTransfer(
+        self, request: pb.CancelTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._cancel_transfer(
+                commands.CancelTransfer(
+                    actor=_actor(context),
+                    transfer_id=convert.transfer_id_of(request.id),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
 
 
 def _orders_page(page: OrderPage) -> pb.ListOrdersResponse:

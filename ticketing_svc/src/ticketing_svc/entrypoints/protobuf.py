@@ -10,6 +10,7 @@ from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
 from taquilla_runtime.principal import Principal, PrincipalKind
 from taquilla_runtime.timestamps import to_timestamp
 from ticketing_svc.application.handlers import Availability
+from ticketing_svc.application.transfer_handlers import TransferView
 from ticketing_svc.domain.commands import Actor, ActorKind, Idempotency
 from ticketing_svc.domain.errors import (
     EventNotFound,
@@ -20,6 +21,7 @@ from ticketing_svc.domain.errors import (
     ReservationNotFound,
     SessionNotFound,
     TicketNotFound,
+    TransferNotFound,
 )
 from ticketing_svc.domain.model import (
     InventoryLine,
@@ -39,6 +41,7 @@ from ticketing_svc.domain.orders import (
     Ticket,
     TicketStatus,
 )
+from ticketing_svc.domain.transfers import TransferStatus
 from ticketing_svc.domain.waiting_room import QueueStanding, QueueStatus
 
 IDEMPOTENCY_KEY_MAX = 255
@@ -355,6 +358,7 @@ def ticket_pb(ticket: Ticket) -> pb.Ticket:
         secret=ticket.secret if ticket.status is TicketStatus.VALID else "",
         price=money(ticket.price),
         issued_at=to_timestamp(ticket.issued_at),
+        revoked_reason=ticket.revoked_reason or "" if ticket.status is TicketStatus.REVOKED else "",
     )
 
 
@@ -404,4 +408,43 @@ def event_refunds_pb(progress: CancellationProgress) -> pb.EventRefunds:
     )
     if progress.finished_at is not None:
         message.finished_at.CopyFrom(to_timestamp(progress.finished_at))
+    return message
+
+
+TRANSFER_STATUS = {
+    TransferStatus.PENDING: pb.TRANSFER_STATUS_PENDING,
+    TransferStatus.ACCEPTED: pb.TRANSFER_STATUS_ACCEPTED,
+    TransferStatus.CANCELLED: pb.TRANSFER_STATUS_CANCELLED,
+    TransferStatus.EXPIRED: pb.TRANSFER_STATUS_EXPIRED,
+}
+TOKEN_MAX = 128
+EMAIL_MAX = 320
+NAME_MAX = 400
+
+
+def transfer_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise TransferNotFound(value[:64])
+    return found
+
+
+def transfer_pb(view: TransferView) -> pb.TicketTransfer:
+    transfer = view.transfer
+    message = pb.TicketTransfer(
+        id=str(transfer.id),
+        ticket_id=str(transfer.ticket_id),
+        new_ticket_id=str(transfer.new_ticket_id) if transfer.new_ticket_id else "",
+        status=TRANSFER_STATUS[view.status],
+        recipient_email=transfer.recipient_email,
+        sender_name=transfer.sender.name,
+        event_id=str(transfer.event_id),
+        event_name=transfer.event_name,
+        session_id=str(transfer.session_id),
+        zone_name=view.ticket.zone_name,
+        created_at=to_timestamp(transfer.created_at),
+        expires_at=to_timestamp(transfer.expires_at),
+    )
+    if transfer.accepted_at is not None:
+        message.accepted_at.CopyFrom(to_timestamp(transfer.accepted_at))
     return message
