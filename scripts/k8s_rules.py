@@ -5,8 +5,8 @@ them, Compose's Prometheus loads them): each file becomes one PrometheusRule nam
 ``taquilla-<file>`` with the file's groups unchanged. tests/deploy/test_k8s.py fails when the
 committed output is not what this writes.
 
-    uv run --frozen python scripts/k8s_rules.py           # rewrite deploy/k8s/base/monitoring/prometheus-rules.yaml
-    uv run --frozen python scripts/k8s_rules.py --check   # exit 1 if it is out of date
+    uv run --frozen python scripts/k8s_rules.py           # rewrites deploy/k8s/base/monitoring/
+    uv run --frozen python scripts/k8s_rules.py --check   # exit 1 if prometheus-rules.yaml is stale
 """
 
 from __future__ import annotations
