@@ -750,7 +750,7 @@ def test_prometheus_rules_are_generated_from_the_rule_files() -> None:
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     assert RULES_OUTPUT.read_text(encoding="utf-8") == k8s_rules.render(), (
-        f"{RULES_OUTPUT.relative_to(ROOT)} is stale: uv run --frozen python scripts/k8s_rules.py"
+        f"{RULES_OUTPUT.relative_to(ROOT)} is stale: make k8s-rules"
     )
 
 
