@@ -28,6 +28,7 @@ from ticketing_svc.domain.events import (
     ReservationExpired,
     ReservationHeld,
     ReservationReleased,
+    WaitlistOffered,
     ZoneBackOnSale,
     ZoneSoldOut,
 )
@@ -81,6 +82,10 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
                 },
             }
             event_id, name, key = o.event_id, o.event_name, str(o.session_id)
+        case WaitlistOffered():
+            kind = "WaitlistOffered"
+            payload = {"offer": offer_payload(event)}
+            event_id, name, key = event.event_id, event.event_name, str(event.session_id)
     envelope = Envelope.new(
         event_id=event_id,
         name=name,
@@ -168,4 +173,20 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "holderName": ticket.holder_name,
         "price": money_payload(ticket.price),
         "status": ticket.status.value,
+    }
+
+
+def offer_payload(offer: WaitlistOffered) -> dict[str, Any]:
+    """Places held for the next buyer of a waiting list. The buyer is named by account only
+    (notification_svc looks the address up in identity_svc)."""
+    return {
+        "entryId": str(offer.entry_id),
+        "customerId": str(offer.customer_id),
+        "reservationId": str(offer.reservation_id),
+        "sessionId": str(offer.session_id),
+        "sessionStartsAt": utc_iso(offer.session_starts_at) if offer.session_starts_at else None,
+        "zoneId": str(offer.zone_id),
+        "zoneName": offer.zone_name,
+        "quantity": offer.quantity,
+        "expiresAt": utc_iso(offer.expires_at),
     }

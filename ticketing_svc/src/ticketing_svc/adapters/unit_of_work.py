@@ -20,6 +20,7 @@ from ticketing_svc.adapters.repository import (
     SqlInventory,
     SqlReservations,
 )
+from ticketing_svc.adapters.waitlist_repository import SqlWaitlist
 from ticketing_svc.application.ports import UnitOfWork
 
 
@@ -35,5 +36,6 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.refunds = SqlRefunds(connection)
         self.notices = SqlPaymentNotices(connection)
         self.cancellations = SqlCancellations(connection)
+        self.waitlist = SqlWaitlist(connection)
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)

@@ -84,6 +84,24 @@ class OrderRefunded:
     ticket_ids: tuple[uuid.UUID, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class WaitlistOffered:
+    """Places freed in a sold-out zone were held for the next buyer of its waiting list."""
+
+    entry_id: uuid.UUID
+    customer_id: uuid.UUID
+    event_id: uuid.UUID
+    event_name: str
+    session_id: uuid.UUID
+    session_starts_at: dt.datetime | None
+    zone_id: uuid.UUID
+    zone_name: str
+    quantity: int
+    reservation_id: uuid.UUID
+    expires_at: dt.datetime
+    occurred_at: dt.datetime
+
+
 DomainEvent = (
     ReservationHeld
     | ReservationReleased
@@ -95,4 +113,5 @@ DomainEvent = (
     | OrderPaymentFailed
     | OrderExpired
     | OrderRefunded
+    | WaitlistOffered
 )

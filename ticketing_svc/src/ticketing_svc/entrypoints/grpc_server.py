@@ -18,6 +18,7 @@ from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_fi
 from taquilla_runtime.principal import InvalidPrincipal, Principal
 from ticketing_svc.application.handlers import Availability, ReservationPage
 from ticketing_svc.application.order_handlers import NoticeOutcome, OrderPage, TicketPage
+from ticketing_svc.application.waitlist_handlers import WaitlistLengths
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor
 from ticketing_svc.domain.errors import (
@@ -43,10 +44,13 @@ from ticketing_svc.domain.errors import (
     TicketNotFound,
     Unauthenticated,
     WaitingRoomUnavailable,
+    WaitlistEntryNotFound,
+    ZoneNotSoldOut,
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
 from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
+from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints import protobuf as convert
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["TicketingService"].full_name
@@ -126,6 +130,13 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-cancelled", {})
                 )
+            case ZoneNotSoldOut(available=available):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("zone-not-sold-out", {"available": available}),
+                )
             case NotPaid():
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
@@ -139,6 +150,7 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 | QueueEntryNotFound()
                 | OrderNotFound()
                 | TicketNotFound()
+                | WaitlistEntryNotFound()
             ):
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case NotAllowed():
@@ -177,6 +189,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         ticket_qr_svg: Callable[[commands.GetTicket], Awaitable[str]],
         order_tickets_pdf: Callable[[commands.GetOrder], Awaitable[tuple[Order, bytes]]],
         signing_keys: Callable[[], list[dict[str, str]]],
+        join_waitlist: Callable[[commands.JoinWaitlist], Awaitable[WaitlistStanding]],
+        list_my_waitlist: Callable[[commands.ListMyWaitlist], Awaitable[list[WaitlistStanding]]],
+        leave_waitlist: Callable[[commands.LeaveWaitlist], Awaitable[WaitlistStanding]],
+        waitlist_lengths: Callable[[commands.GetWaitlistLengths], Awaitable[WaitlistLengths]],
     ) -> None:
         self._reserve = reserve
         self._get_reservation = get_reservation
@@ -198,6 +214,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._ticket_qr_svg = ticket_qr_svg
         self._order_tickets_pdf = order_tickets_pdf
         self._signing_keys = signing_keys
+        self._join_waitlist = join_waitlist
+        self._list_my_waitlist = list_my_waitlist
+        self._leave_waitlist = leave_waitlist
+        self._waitlist_lengths = waitlist_lengths
 
     async def Reserve(self, request: pb.ReserveRequest, context: Context) -> pb.ReserveResponse:
         async with ErrorsAsStatus(context):
@@ -431,6 +451,46 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                     for key in self._signing_keys()
                 ]
             )
+
+    async def JoinWaitlist(self, request: pb.JoinWaitlistRequest, context: Context) -> pb.WaitlistEntry:
+        async with ErrorsAsStatus(context):
+            standing = await self._join_waitlist(
+                commands.JoinWaitlist(
+                    _actor(context),
+                    convert.session_id_of(request.session_id),
+                    convert.zone_id_of(request.zone_id),
+                    convert.waitlist_quantity_of(request.quantity),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return convert.waitlist_entry_pb(standing)
+
+    async def ListMyWaitlist(
+        self, request: pb.ListMyWaitlistRequest, context: Context
+    ) -> pb.ListMyWaitlistResponse:
+        async with ErrorsAsStatus(context):
+            found = await self._list_my_waitlist(commands.ListMyWaitlist(_actor(context)))
+            return pb.ListMyWaitlistResponse(entries=[convert.waitlist_entry_pb(s) for s in found])
+
+    async def LeaveWaitlist(self, request: pb.LeaveWaitlistRequest, context: Context) -> pb.WaitlistEntry:
+        async with ErrorsAsStatus(context):
+            standing = await self._leave_waitlist(
+                commands.LeaveWaitlist(
+                    _actor(context),
+                    convert.waitlist_entry_id_of(request.id),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return convert.waitlist_entry_pb(standing)
+
+    async def GetWaitlistLengths(
+        self, request: pb.GetWaitlistLengthsRequest, context: Context
+    ) -> pb.WaitlistLengths:
+        async with ErrorsAsStatus(context):
+            lengths = await self._waitlist_lengths(
+                commands.GetWaitlistLengths(_actor(context), convert.event_id_of(request.event_id))
+            )
+            return convert.waitlist_lengths_pb(lengths)
 
 
 def _orders_page(page: OrderPage) -> pb.ListOrdersResponse:
