@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -75,7 +75,8 @@ class SqlWaitlist(Waitlist):
                     waitlist_entries.c.session_id,
                     waitlist_entries.c.zone_id,
                 ],
-                index_where=waitlist_entries.c.status.in_(_ACTIVE),
+                # Literal, as the partial index's own predicate: PostgreSQL must see that it matches.
+                index_where=text("status IN ('waiting', 'offered')"),
             )
             .returning(waitlist_entries.c.position)
         )
