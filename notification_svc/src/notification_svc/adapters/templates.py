@@ -31,6 +31,8 @@ SUBJECTS = {
     ("OrderExpired", "en"): 'Your order for "{name}" expired',
     ("OrderRefunded", "es"): "Te reembolsamos tu pedido para «{name}»",
     ("OrderRefunded", "en"): 'We refunded your order for "{name}"',
+    ("WaitlistOffered", "es"): "¡Hay lugares para ti en «{name}»!",
+    ("WaitlistOffered", "en"): 'Places are waiting for you at "{name}"',
 }
 LOCALES = ("es", "en")
 

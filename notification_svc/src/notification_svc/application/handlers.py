@@ -214,6 +214,8 @@ def _context(envelope: Message, recipient_name: str, enclosed: OrderTickets | No
             for ticket in payload.get("tickets", [])
         ]
         context["refund"] = payload.get("refund", {})
+    if "offer" in payload:
+        context["offer"] = payload["offer"]
     return context
 
 

@@ -48,6 +48,9 @@ class RecipientRole(enum.StrEnum):
     ORGANIZER = "organizer"  # the user who created the event
     OPERATIONS = "operations"  # the configured operations mailbox
     BUYER = "buyer"  # who placed the order, at the address the order names (taquilla.ticketing.v1)
+    # The account a waiting list's offer is for (taquilla.ticketing.v1 WaitlistOffered), at the
+    # address and in the language of its account (looked up in identity_svc).
+    CUSTOMER = "customer"
 
 
 class Channel(enum.StrEnum):
@@ -63,6 +66,7 @@ AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
     "OrderPaymentFailed": (RecipientRole.BUYER,),
     "OrderExpired": (RecipientRole.BUYER,),
     "OrderRefunded": (RecipientRole.BUYER,),
+    "WaitlistOffered": (RecipientRole.CUSTOMER,),
 }
 
 # Messages whose e-mail carries the order's tickets (each QR code and the PDF): it is never sent
