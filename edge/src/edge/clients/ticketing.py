@@ -37,6 +37,13 @@ PB_TO_TICKET_STATUS = {
     pb.TICKET_STATUS_REVOKED: "revoked",
     pb.TICKET_STATUS_USED: "used",
 }
+PB_TO_WAITLIST_STATUS = {
+    pb.WAITLIST_STATUS_WAITING: "waiting",
+    pb.WAITLIST_STATUS_OFFERED: "offered",
+    pb.WAITLIST_STATUS_FULFILLED: "fulfilled",
+    pb.WAITLIST_STATUS_EXPIRED: "expired",
+    pb.WAITLIST_STATUS_LEFT: "left",
+}
 PB_TO_SALE_STATUS = {
     pb.SALE_STATUS_ON_SALE: "on_sale",
     pb.SALE_STATUS_FEW_LEFT: "few_left",
@@ -267,5 +274,37 @@ class TicketingClient:
     async def ticket_signing_keys(self) -> pb.TicketSigningKeys:
         reply: pb.TicketSigningKeys = await self._stub.GetTicketSigningKeys(
             pb.GetTicketSigningKeysRequest(), timeout=self._deadline
+        )
+        return reply
+
+    # ------------------------------------------------------------ waiting lists
+
+    async def join_waitlist(
+        self, principal: Principal, session_id: str, zone_id: str, quantity: int
+    ) -> pb.WaitlistEntry:
+        reply: pb.WaitlistEntry = await self._stub.JoinWaitlist(
+            pb.JoinWaitlistRequest(session_id=session_id, zone_id=zone_id, quantity=quantity),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def list_my_waitlist(self, principal: Principal) -> pb.ListMyWaitlistResponse:
+        reply: pb.ListMyWaitlistResponse = await self._stub.ListMyWaitlist(
+            pb.ListMyWaitlistRequest(), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def leave_waitlist(self, principal: Principal, entry_id: str) -> pb.WaitlistEntry:
+        reply: pb.WaitlistEntry = await self._stub.LeaveWaitlist(
+            pb.LeaveWaitlistRequest(id=entry_id), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def waitlist_lengths(self, principal: Principal, event_id: str) -> pb.WaitlistLengths:
+        reply: pb.WaitlistLengths = await self._stub.GetWaitlistLengths(
+            pb.GetWaitlistLengthsRequest(event_id=event_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
         )
         return reply
