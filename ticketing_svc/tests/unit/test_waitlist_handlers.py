@@ -1,6 +1,7 @@
 """Waiting lists against in-memory fakes: joining a sold-out zone, offers made by releases and
 expiries in order, the head blocking the line, leaving, and the organizer's lengths."""
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -257,3 +258,20 @@ async def test_the_organizer_sees_the_lists_lengths_per_zone() -> None:
     assert (line.zone_id, line.entries, line.places, line.offered) == (event.zones[0].id, 2, 3, 0)
     with pytest.raises(NotAllowed):
         await waitlist_handlers.waitlist_lengths(commands.GetWaitlistLengths(buyer(), event.id), uow)
+
+
+async def test_places_added_by_the_organizer_go_to_the_list_first() -> None:
+    uow, event = await sale(2)
+    await hold(uow, event, 2)
+    waiting = await join(uow, event, 1)
+    bigger = dataclasses.replace(
+        event, version=event.version + 1, zones=(dataclasses.replace(event.zones[0], capacity=3),)
+    )
+
+    await handlers.follow_catalog(
+        commands.FollowCatalog(uuid.uuid4(), "EventUpdated", event.id, event=bigger), uow, Clock()
+    )
+
+    assert offered(uow, waiting).quantity == 1
+    line = uow.line(event.sessions[0].id, event.zones[0].id)
+    assert (line.capacity, line.held, line.waiting) == (3, 3, 0)

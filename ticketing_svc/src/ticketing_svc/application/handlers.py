@@ -393,6 +393,15 @@ async def follow_catalog(cmd: FollowCatalog, uow: UnitOfWork, clock: Clock = sys
         ):
             # Every paid order of a cancelled event is refunded: the saga starts in this transaction.
             await uow.cancellations.start(event.id, clock())
+        if stored_now and event is not None:
+            # A capacity raised, or a session back on sale, may free places its waiting lists wait for.
+            waiting = [
+                (line.session_id, line.zone_id)
+                for line in await uow.inventory.for_event(event.id)
+                if line.waiting > 0 and line.free > 0
+            ]
+            if waiting:
+                await serve_waitlists(uow, waiting, clock(), correlation_id=None)
         await uow.commit()
     return stored_now
 
