@@ -9,14 +9,22 @@ from pathlib import Path
 import jsonschema
 import pytest
 from notification_factories import make_offer_envelope
-from notification_fakes import FakeUnitOfWork, clock
+from notification_fakes import (
+    CUSTOMER,
+    FakeChannel,
+    FakeDirectory,
+    FakeRenderer,
+    FakeTicketDocuments,
+    FakeUnitOfWork,
+    clock,
+)
 
 from notification_svc.adapters.directory import IdentityDirectory
 from notification_svc.adapters.templates import JinjaRenderer
 from notification_svc.application import handlers
 from notification_svc.domain import commands
 from notification_svc.domain.errors import RecipientUnavailable
-from notification_svc.domain.model import RecipientRole, notifications_for
+from notification_svc.domain.model import RecipientRole, RetryPolicy, notifications_for
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -67,3 +75,21 @@ async def test_the_offer_mail_says_what_is_held_until_when_and_links_the_checkou
     assert "20:10 UTC" in message.text
     assert checkout in message.text
     assert f'href="{checkout}"' in message.html
+
+
+async def test_the_offer_mail_is_delivered_to_the_accounts_address() -> None:
+    envelope = make_offer_envelope()
+    uow, channel = FakeUnitOfWork(), FakeChannel()
+    (notification,) = (await handlers.accept_message(commands.AcceptMessage(envelope), uow, clock)).pending
+    attempt = await handlers.attempt_delivery(
+        commands.AttemptDelivery(notification, envelope),
+        uow,
+        clock,
+        directory=FakeDirectory(),
+        renderer=FakeRenderer(),
+        channel=channel,
+        policy=RetryPolicy(max_attempts=3),
+        tickets=FakeTicketDocuments(),
+    )
+    assert attempt.outcome is handlers.AttemptOutcome.SENT
+    assert [address for _, address, _ in channel.sent] == [CUSTOMER.address]
