@@ -144,4 +144,18 @@ describe('the waiting lists of an event, for its organizer', () => {
     expect(within(row).getAllByRole('cell').map((cell) => cell.textContent)).toEqual([expect.any(String), '3', '7', '1']);
     expect(within(panel).queryByRole('row', { name: /VIP/ })).not.toBeInTheDocument();
   });
+
+  it('shows them on the event page to its organizer', async () => {
+    mockFetch({
+      [PATH]: () => jsonResponse(eventBody()),
+      [`${PATH}/availability`]: soldOutGeneral,
+      '/api/v1/me/reservations': () => jsonResponse({ items: [], next_cursor: null }),
+      [`${PATH}/waitlist`]: () =>
+        jsonResponse({ event_id: EVENT_ID, lengths: [{ session_id: 's1', zone_id: 'z1', entries: 2, places: 2, offered: 0 }] }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute(`/events/${EVENT_ID}`);
+    const panel = await screen.findByRole('region', { name: 'Listas de espera' });
+    expect(await within(panel).findByRole('row', { name: /General/ })).toHaveTextContent('2');
+  });
 });
