@@ -41,6 +41,7 @@ from ticketing_svc.adapters.outbox import envelope_for as ticketing_envelope
 from ticketing_svc.domain import model as ticketing
 from ticketing_svc.domain import orders as ticketing_orders
 from ticketing_svc.domain import transfers as ticketing_transfers
+from ticketing_svc.domain import waitlist as ticketing_waitlist
 from ticketing_svc.domain.waiting_room import QueueStatus
 from ticketing_svc.entrypoints import catalog_messages
 
@@ -213,7 +214,18 @@ def ticketing_messages_of_a_sale() -> list[Envelope]:
     transitions = ticketing.stock_transitions(
         [open_again], [full], event_id=event.id, event_name=event.name, now=NOW
     ) + ticketing.stock_transitions([full], [open_again], event_id=event.id, event_name=event.name, now=NOW)
-    domain_events = [*held.events, *released.events, *expired.events, *transitions, *orders_of_a_sale(event)]
+    entry = ticketing_waitlist.WaitlistEntry.join(
+        event, session_id=session.id, zone_id=zone.id, quantity=2, customer_id=uuid.uuid4(), now=NOW
+    )
+    entry.offer(held, event, NOW)
+    domain_events = [
+        *held.events,
+        *released.events,
+        *expired.events,
+        *transitions,
+        *orders_of_a_sale(event),
+        *entry.events,
+    ]
     return [ticketing_envelope(domain_event, None)[0] for domain_event in domain_events]
 
 
@@ -295,6 +307,7 @@ def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
         "OrderRefunded",
         "TicketTransferOffered",
         "TicketTransferred",
+        "WaitlistOffered",
     }
     for message in messages:
         TICKETING.validate(wire(message))

@@ -20,6 +20,7 @@ from edge.api.routes import (
     reservations,
     transfers,
     users,
+    waitlist,
 )
 from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
@@ -191,4 +192,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(reservations.router)
     app.include_router(orders.router)
     app.include_router(transfers.router)
+    app.include_router(waitlist.router)
     return app

@@ -44,6 +44,13 @@ export const queryKeys = {
     detail: (id: string) => ['transfers', 'detail', id] as const,
   },
   reservation: (id: string) => ['reservations', 'detail', id] as const,
+  waitlist: {
+    all: ['waitlist'] as const,
+    /** My waiting-list entries. */
+    mine: ['waitlist', 'mine'] as const,
+    /** The lengths of an event's waiting lists, for its organizer. */
+    ofEvent: (eventId: string) => ['waitlist', 'event', eventId] as const,
+  },
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,
   },

@@ -509,6 +509,26 @@ export interface paths {
         patch: operations["update_session_api_v1_events__event_id__sessions__session_id__patch"];
         trace?: never;
     };
+    "/api/v1/events/{event_id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How long the waiting lists of an event are
+         * @description For the event's organizer or an admin: per session and zone, the entries waiting, the places they ask for, and the offers out.
+         */
+        get: operations["event_waitlist_api_v1_events__event_id__waitlist_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events:batch": {
         parameters: {
             query?: never;
@@ -574,6 +594,23 @@ export interface paths {
         };
         /** My tickets, newest first */
         get: operations["my_tickets_api_v1_me_tickets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My waiting-list entries, newest first */
+        get: operations["my_waitlist_api_v1_me_waitlist_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -896,6 +933,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join the waiting list of a sold-out zone
+         * @description Puts you in line for `quantity` places of a sold-out zone of a session. Places freed in the zone are offered in order: a reservation is held for you for the event's hold time and you get an e-mail with a link to buy it; an offer left unclaimed passes to the next in line. Joining again while your entry is active returns it as it is.
+         */
+        post: operations["join_waitlist_api_v1_waitlist_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/waitlist/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave a waiting list
+         * @description Takes your entry off its list. With an offer out, the offer is given up: its reservation is released and the places go to the next in line. Leaving an entry that already ended changes nothing.
+         */
+        delete: operations["leave_waitlist_api_v1_waitlist__entry_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2519,11 +2596,111 @@ export interface components {
              */
             name: string;
         };
+        /** WaitlistEntryList */
+        WaitlistEntryList: {
+            /**
+             * Items
+             * @description Newest first
+             */
+            items: components["schemas"]["WaitlistEntryPublic"][];
+        };
+        /** WaitlistEntryPublic */
+        WaitlistEntryPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            /** Id */
+            id: string;
+            /** Offer Expires At */
+            offer_expires_at?: string | null;
+            /**
+             * Offer Reservation Id
+             * @description The reservation held for you: check it out like any reservation
+             */
+            offer_reservation_id?: string | null;
+            /** Offered At */
+            offered_at?: string | null;
+            /**
+             * Position
+             * @description Your place in line (1 is next), counted among the entries still waiting; null once not waiting
+             */
+            position: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Status
+             * @description `waiting` in line; `offered`: places are held for you (`offer_reservation_id`) until `offer_expires_at`; `fulfilled` (bought), `expired` (the offer lapsed) or `left`
+             * @enum {string}
+             */
+            status: "waiting" | "offered" | "fulfilled" | "expired" | "left";
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        };
+        /** WaitlistJoin */
+        WaitlistJoin: {
+            /**
+             * Quantity
+             * @description Places wanted together; at most the zone's limit per order
+             */
+            quantity: number;
+            /**
+             * Session Id
+             * @example 5a1e6f0c-2b7d-4c1a-8e3f-9d0b2c4e6a81
+             */
+            session_id: string;
+            /**
+             * Zone Id
+             * @example 0b7c1f0e-8f3e-4a5e-9a61-3f2d5b1c9e77
+             */
+            zone_id: string;
+        };
+        /** WaitlistLengthOut */
+        WaitlistLengthOut: {
+            /**
+             * Entries
+             * @description Entries waiting
+             */
+            entries: number;
+            /**
+             * Offered
+             * @description Offers out: places held for buyers of the list, not yet bought
+             */
+            offered: number;
+            /**
+             * Places
+             * @description Places those entries ask for in all
+             */
+            places: number;
+            /** Session Id */
+            session_id: string;
+            /** Zone Id */
+            zone_id: string;
+        };
+        /** WaitlistLengthsPublic */
+        WaitlistLengthsPublic: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Lengths
+             * @description One per session x zone
+             */
+            lengths: components["schemas"]["WaitlistLengthOut"][];
+        };
         /** ZoneAvailabilityOut */
         ZoneAvailabilityOut: {
             /**
              * Available
-             * @description Places neither held nor sold; 0 when not on sale
+             * @description Places you may reserve: 0 when not on sale, and while the zone's waiting list has entries waiting (freed places are theirs first)
              */
             available: number;
             /** Capacity */
@@ -4651,6 +4828,68 @@ export interface operations {
             };
         };
     };
+    event_waitlist_api_v1_events__event_id__waitlist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistLengthsPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the event's organizer nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     create_events_in_batch_api_v1_events_batch_post: {
         parameters: {
             query?: never;
@@ -4844,6 +5083,36 @@ export interface operations {
             };
             /** @description Invalid `limit` or `cursor` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    my_waitlist_api_v1_me_waitlist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryList"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5938,6 +6207,130 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetails"];
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    join_waitlist_api_v1_waitlist_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistJoin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A partner API client (only people's accounts join waiting lists) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such session, or one that is not published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/zone-not-sold-out`: the zone has the places asked for (`available`): reserve them instead; `…/not-on-sale`: the session does not sell */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (listed in `errors`), e.g. more places than the zone allows per order */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    leave_waitlist_api_v1_waitlist__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Waiting-list entry id (UUID) */
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entry, or someone else's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -16,6 +16,7 @@ import { MePage } from '@/pages/MePage';
 import { MyOrdersPage } from '@/pages/MyOrdersPage';
 import { MyReservationsPage } from '@/pages/MyReservationsPage';
 import { MyTicketsPage } from '@/pages/MyTicketsPage';
+import { MyWaitlistPage } from '@/pages/MyWaitlistPage';
 import { NotFoundPage } from '@/pages/NotFoundPage';
 import { OrderPage } from '@/pages/OrderPage';
 import { QueuePage } from '@/pages/QueuePage';
@@ -100,6 +101,12 @@ export const routes: RouteObject[] = [
         'me/reservations',
         <RequireAuth>
           <MyReservationsPage />
+        </RequireAuth>,
+      ),
+      page(
+        'me/waitlist',
+        <RequireAuth>
+          <MyWaitlistPage />
         </RequireAuth>,
       ),
       page(

@@ -11,6 +11,7 @@ import { ReservePanel } from '@/components/reservations/ReservePanel';
 import { buttonClass } from '@/components/form/buttonClass';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
+import { WaitlistLengthsPanel } from '@/components/orders/WaitlistLengthsPanel';
 import { useI18n } from '@/i18n';
 import { sessionAvailability } from '@/lib/availability';
 import { formatMoney } from '@/lib/format';
@@ -238,6 +239,8 @@ function EventDetails({ event }: { event: CatalogEvent }) {
         </div>
         <SaleFacts event={event} long={long} />
       </dl>
+
+      {canManage && event.status === 'published' ? <WaitlistLengthsPanel event={event} /> : null}
 
       {event.description ? (
         <section aria-labelledby="description-title">

@@ -289,8 +289,9 @@ describe('places left on the event page', () => {
     await waitFor(() => expect(seen).toEqual([null, '"v1"', '"v1"']));
     const general = within(zonesRegion()).getByRole('row', { name: /General/ });
     await waitFor(() => expect(general).toHaveTextContent('Agotado'));
-    expect(screen.getByLabelText('Entradas de General')).toBeDisabled();
-    expect(screen.getByRole('button', { name: 'Una entrada más de General' })).toBeDisabled();
+    // A sold-out zone offers its waiting list instead of a quantity.
+    expect(screen.queryByLabelText('Entradas de General')).not.toBeInTheDocument();
+    expect(within(general).getByText(/únete a la lista de espera/)).toBeInTheDocument();
 
     // While the tab is hidden nothing is fetched.
     const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');

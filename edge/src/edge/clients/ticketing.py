@@ -43,6 +43,13 @@ PB_TO_TRANSFER_STATUS = {
     pb.TRANSFER_STATUS_CANCELLED: "cancelled",
     pb.TRANSFER_STATUS_EXPIRED: "expired",
 }
+PB_TO_WAITLIST_STATUS = {
+    pb.WAITLIST_STATUS_WAITING: "waiting",
+    pb.WAITLIST_STATUS_OFFERED: "offered",
+    pb.WAITLIST_STATUS_FULFILLED: "fulfilled",
+    pb.WAITLIST_STATUS_EXPIRED: "expired",
+    pb.WAITLIST_STATUS_LEFT: "left",
+}
 PB_TO_SALE_STATUS = {
     pb.SALE_STATUS_ON_SALE: "on_sale",
     pb.SALE_STATUS_FEW_LEFT: "few_left",
@@ -315,3 +322,35 @@ class TicketingClient:
             timeout=self._deadline,
         )
         return reply.transfer
+
+    # ------------------------------------------------------------ waiting lists
+
+    async def join_waitlist(
+        self, principal: Principal, session_id: str, zone_id: str, quantity: int
+    ) -> pb.WaitlistEntry:
+        reply: pb.WaitlistEntry = await self._stub.JoinWaitlist(
+            pb.JoinWaitlistRequest(session_id=session_id, zone_id=zone_id, quantity=quantity),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def list_my_waitlist(self, principal: Principal) -> pb.ListMyWaitlistResponse:
+        reply: pb.ListMyWaitlistResponse = await self._stub.ListMyWaitlist(
+            pb.ListMyWaitlistRequest(), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def leave_waitlist(self, principal: Principal, entry_id: str) -> pb.WaitlistEntry:
+        reply: pb.WaitlistEntry = await self._stub.LeaveWaitlist(
+            pb.LeaveWaitlistRequest(id=entry_id), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def waitlist_lengths(self, principal: Principal, event_id: str) -> pb.WaitlistLengths:
+        reply: pb.WaitlistLengths = await self._stub.GetWaitlistLengths(
+            pb.GetWaitlistLengthsRequest(event_id=event_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply

@@ -1,6 +1,6 @@
-"""Who receives what: the event's creator (looked up in identity_svc), the operations mailbox, an
-order's buyer (at the address and in the language the order names), or a ticket transfer's sender
-or recipient (as the transfer names them)."""
+"""Who receives what: the event's creator or the buyer a waiting list's offer is for (their accounts
+looked up in identity_svc), the operations mailbox, an order's buyer (at the address and in the
+language the order names), or a ticket transfer's sender or recipient (as the transfer names them)."""
 
 from __future__ import annotations
 
@@ -42,11 +42,17 @@ class IdentityDirectory(Directory):
             return _buyer(payload)
         if role in (RecipientRole.SENDER, RecipientRole.RECIPIENT):
             return transfer_party(role, payload)
-        creator = str(payload.get("event", {}).get("createdBy") or "")
+        if role is RecipientRole.CUSTOMER:
+            return await self._user(
+                str(payload.get("offer", {}).get("customerId") or ""), "the offer's buyer"
+            )
+        return await self._user(str(payload.get("event", {}).get("createdBy") or ""), "the event's creator")
+
+    async def _user(self, account: str, who: str) -> Contact:
         try:
-            user_id = uuid.UUID(creator)
+            user_id = uuid.UUID(account)
         except ValueError:
-            raise RecipientUnavailable("the event names no creator") from None
+            raise RecipientUnavailable(f"the message names no account for {who}") from None
         try:
             reply: pb.GetUserContactResponse = await self._identity.stub.GetUserContact(
                 pb.GetUserContactRequest(user_id=str(user_id)),
@@ -55,12 +61,12 @@ class IdentityDirectory(Directory):
             )
         except grpc.aio.AioRpcError as exc:
             if exc.code() is grpc.StatusCode.NOT_FOUND:
-                raise RecipientUnavailable("the event's creator no longer exists") from None
+                raise RecipientUnavailable(f"{who} no longer exists") from None
             if exc.code() in AWAY:
                 raise DependencyUnavailable("identity_svc", exc.code().name) from None
             raise DeliveryFailed(f"identity_svc {exc.code().name}") from None
         if not reply.active:
-            raise RecipientUnavailable("the event's creator is inactive")
+            raise RecipientUnavailable(f"{who} is inactive")
         return Contact(reply.email, reply.full_name, reply.locale or "es")
 
     async def close(self) -> None:

@@ -35,6 +35,8 @@ SUBJECTS = {
     ("TicketTransferOffered", "en"): 'You were sent a ticket for "{name}"',
     ("TicketTransferred", "es"): "Entrada para «{name}» transferida",
     ("TicketTransferred", "en"): 'Ticket for "{name}" transferred',
+    ("WaitlistOffered", "es"): "¡Hay lugares para ti en «{name}»!",
+    ("WaitlistOffered", "en"): 'Places are waiting for you at "{name}"',
 }
 LOCALES = ("es", "en")
 

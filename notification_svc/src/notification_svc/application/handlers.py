@@ -227,6 +227,8 @@ def _context(
         context["transfer"] = payload["transfer"]
         context["ticket"] = payload.get("ticket", {})
         context["token"] = payload.get("token", "")
+    if "offer" in payload:
+        context["offer"] = payload["offer"]
     return context
 
 

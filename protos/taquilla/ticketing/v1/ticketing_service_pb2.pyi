@@ -207,6 +207,39 @@ TRANSFER_STATUS_CANCELLED: TransferStatus.ValueType  # 3
 TRANSFER_STATUS_EXPIRED: TransferStatus.ValueType  # 4
 Global___TransferStatus: _TypeAlias = TransferStatus  # noqa: Y015
 
+class _WaitlistStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WaitlistStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WaitlistStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WAITLIST_STATUS_UNSPECIFIED: _WaitlistStatus.ValueType  # 0
+    WAITLIST_STATUS_WAITING: _WaitlistStatus.ValueType  # 1
+    """In line."""
+    WAITLIST_STATUS_OFFERED: _WaitlistStatus.ValueType  # 2
+    """Places are held for the buyer: offer_reservation_id, until offer_expires_at."""
+    WAITLIST_STATUS_FULFILLED: _WaitlistStatus.ValueType  # 3
+    """The offered reservation was paid."""
+    WAITLIST_STATUS_EXPIRED: _WaitlistStatus.ValueType  # 4
+    """The offer lapsed unclaimed (or the buyer could not take the places)."""
+    WAITLIST_STATUS_LEFT: _WaitlistStatus.ValueType  # 5
+    """The buyer left the list or gave the offer up."""
+
+class WaitlistStatus(_WaitlistStatus, metaclass=_WaitlistStatusEnumTypeWrapper): ...
+
+WAITLIST_STATUS_UNSPECIFIED: WaitlistStatus.ValueType  # 0
+WAITLIST_STATUS_WAITING: WaitlistStatus.ValueType  # 1
+"""In line."""
+WAITLIST_STATUS_OFFERED: WaitlistStatus.ValueType  # 2
+"""Places are held for the buyer: offer_reservation_id, until offer_expires_at."""
+WAITLIST_STATUS_FULFILLED: WaitlistStatus.ValueType  # 3
+"""The offered reservation was paid."""
+WAITLIST_STATUS_EXPIRED: WaitlistStatus.ValueType  # 4
+"""The offer lapsed unclaimed (or the buyer could not take the places)."""
+WAITLIST_STATUS_LEFT: WaitlistStatus.ValueType  # 5
+"""The buyer left the list or gave the offer up."""
+Global___WaitlistStatus: _TypeAlias = WaitlistStatus  # noqa: Y015
+
 @_typing.final
 class Money(_message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
@@ -1758,3 +1791,220 @@ class TicketTransferResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TicketTransferResponse: _TypeAlias = TicketTransferResponse  # noqa: Y015
+
+@_typing.final
+class JoinWaitlistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    quantity: _builtins.int
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quantity", b"quantity", "session_id", b"session_id", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___JoinWaitlistRequest: _TypeAlias = JoinWaitlistRequest  # noqa: Y015
+
+@_typing.final
+class WaitlistEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    OFFERED_AT_FIELD_NUMBER: _builtins.int
+    OFFER_RESERVATION_ID_FIELD_NUMBER: _builtins.int
+    OFFER_EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    event_id: _builtins.str
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    quantity: _builtins.int
+    status: Global___WaitlistStatus.ValueType
+    position: _builtins.int
+    """1-based place among the entries still waiting in the zone's list; unset once not waiting."""
+    offer_reservation_id: _builtins.str
+    """The reservation held for the buyer (checked out like any other), while offered."""
+    event_name: _builtins.str
+    """The event's and the zone's names, for lists."""
+    zone_name: _builtins.str
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def offered_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def offer_expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        status: Global___WaitlistStatus.ValueType = ...,
+        position: _builtins.int | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        offered_at: _timestamp_pb2.Timestamp | None = ...,
+        offer_reservation_id: _builtins.str = ...,
+        offer_expires_at: _timestamp_pb2.Timestamp | None = ...,
+        event_name: _builtins.str = ...,
+        zone_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_position", b"_position", "created_at", b"created_at", "offer_expires_at", b"offer_expires_at", "offered_at", b"offered_at", "position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_position", b"_position", "created_at", b"created_at", "event_id", b"event_id", "event_name", b"event_name", "id", b"id", "offer_expires_at", b"offer_expires_at", "offer_reservation_id", b"offer_reservation_id", "offered_at", b"offered_at", "position", b"position", "quantity", b"quantity", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__position: _TypeAlias = _typing.Literal["position"]  # noqa: Y015
+    _WhichOneofArgType__position: _TypeAlias = _typing.Literal["_position", b"_position"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__position) -> _WhichOneofReturnType__position | None: ...
+
+Global___WaitlistEntry: _TypeAlias = WaitlistEntry  # noqa: Y015
+
+@_typing.final
+class ListMyWaitlistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyWaitlistRequest: _TypeAlias = ListMyWaitlistRequest  # noqa: Y015
+
+@_typing.final
+class ListMyWaitlistResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___WaitlistEntry]: ...
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___WaitlistEntry] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyWaitlistResponse: _TypeAlias = ListMyWaitlistResponse  # noqa: Y015
+
+@_typing.final
+class LeaveWaitlistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LeaveWaitlistRequest: _TypeAlias = LeaveWaitlistRequest  # noqa: Y015
+
+@_typing.final
+class GetWaitlistLengthsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWaitlistLengthsRequest: _TypeAlias = GetWaitlistLengthsRequest  # noqa: Y015
+
+@_typing.final
+class WaitlistLength(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    PLACES_FIELD_NUMBER: _builtins.int
+    OFFERED_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    entries: _builtins.int
+    """Entries waiting, and the places they ask for in all."""
+    places: _builtins.int
+    offered: _builtins.int
+    """Offers out: places held for buyers of the list, not yet claimed."""
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        entries: _builtins.int = ...,
+        places: _builtins.int = ...,
+        offered: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "offered", b"offered", "places", b"places", "session_id", b"session_id", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WaitlistLength: _TypeAlias = WaitlistLength  # noqa: Y015
+
+@_typing.final
+class WaitlistLengths(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    LENGTHS_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    @_builtins.property
+    def lengths(self) -> _containers.RepeatedCompositeFieldContainer[Global___WaitlistLength]: ...
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        lengths: _abc.Iterable[Global___WaitlistLength] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "lengths", b"lengths"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WaitlistLengths: _TypeAlias = WaitlistLengths  # noqa: Y015

@@ -172,6 +172,26 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
                 _registered_method=True)
+        self.JoinWaitlist = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/JoinWaitlist',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinWaitlistRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+                _registered_method=True)
+        self.ListMyWaitlist = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/ListMyWaitlist',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistResponse.FromString,
+                _registered_method=True)
+        self.LeaveWaitlist = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/LeaveWaitlist',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.LeaveWaitlistRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+                _registered_method=True)
+        self.GetWaitlistLengths = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetWaitlistLengths',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.FromString,
+                _registered_method=True)
 
 
 class TicketingServiceServicer(object):
@@ -394,6 +414,42 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def JoinWaitlist(self, request, context):
+        """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+        (1 to the zone's places per order). Joining again while an entry is active returns it.
+        FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+        places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+        Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+        order: a reservation held for the buyer (the event's hold time), announced by the message
+        WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+        first come, first served: docs/waitlist.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyWaitlist(self, request, context):
+        """The caller's waiting-list entries, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LeaveWaitlist(self, request, context):
+        """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+        its places offered to the next entry). NOT_FOUND for another's entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWaitlistLengths(self, request, context):
+        """Entries and places waiting per session x zone of an event, for its organizer or an admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -516,6 +572,26 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.CancelTicketTransfer,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'JoinWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.JoinWaitlist,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinWaitlistRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.SerializeToString,
+            ),
+            'ListMyWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyWaitlist,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistResponse.SerializeToString,
+            ),
+            'LeaveWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.LeaveWaitlist,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.LeaveWaitlistRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.SerializeToString,
+            ),
+            'GetWaitlistLengths': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWaitlistLengths,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1184,6 +1260,114 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/CancelTicketTransfer',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def JoinWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/JoinWaitlist',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinWaitlistRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/ListMyWaitlist',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LeaveWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/LeaveWaitlist',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.LeaveWaitlistRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWaitlistLengths(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetWaitlistLengths',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.FromString,
             options,
             channel_credentials,
             insecure,

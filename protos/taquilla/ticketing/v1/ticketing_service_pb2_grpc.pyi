@@ -146,6 +146,24 @@ class TicketingServiceStub:
     """
     CancelTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CancelTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
     """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
+    JoinWaitlist: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]
+    """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+    (1 to the zone's places per order). Joining again while an entry is active returns it.
+    FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+    places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+    Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+    order: a reservation held for the buyer (the event's hold time), announced by the message
+    WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+    first come, first served: docs/waitlist.md).
+    """
+    ListMyWaitlist: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyWaitlistRequest, _ticketing_service_pb2.ListMyWaitlistResponse]
+    """The caller's waiting-list entries, newest first."""
+    LeaveWaitlist: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.LeaveWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]
+    """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+    its places offered to the next entry). NOT_FOUND for another's entry.
+    """
+    GetWaitlistLengths: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetWaitlistLengthsRequest, _ticketing_service_pb2.WaitlistLengths]
+    """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
 
 @_typing.type_check_only
 class TicketingServiceAsyncStub(TicketingServiceStub):
@@ -265,6 +283,24 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     """
     CancelTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CancelTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
     """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
+    JoinWaitlist: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]  # type: ignore[assignment]
+    """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+    (1 to the zone's places per order). Joining again while an entry is active returns it.
+    FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+    places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+    Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+    order: a reservation held for the buyer (the event's hold time), announced by the message
+    WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+    first come, first served: docs/waitlist.md).
+    """
+    ListMyWaitlist: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyWaitlistRequest, _ticketing_service_pb2.ListMyWaitlistResponse]  # type: ignore[assignment]
+    """The caller's waiting-list entries, newest first."""
+    LeaveWaitlist: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.LeaveWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]  # type: ignore[assignment]
+    """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+    its places offered to the next entry). NOT_FOUND for another's entry.
+    """
+    GetWaitlistLengths: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetWaitlistLengthsRequest, _ticketing_service_pb2.WaitlistLengths]  # type: ignore[assignment]
+    """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
 
 class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
@@ -525,5 +561,47 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
         """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
+
+    @_abc_1.abstractmethod
+    def JoinWaitlist(
+        self,
+        request: _ticketing_service_pb2.JoinWaitlistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.WaitlistEntry, _abc.Awaitable[_ticketing_service_pb2.WaitlistEntry]]:
+        """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+        (1 to the zone's places per order). Joining again while an entry is active returns it.
+        FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+        places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+        Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+        order: a reservation held for the buyer (the event's hold time), announced by the message
+        WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+        first come, first served: docs/waitlist.md).
+        """
+
+    @_abc_1.abstractmethod
+    def ListMyWaitlist(
+        self,
+        request: _ticketing_service_pb2.ListMyWaitlistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.ListMyWaitlistResponse, _abc.Awaitable[_ticketing_service_pb2.ListMyWaitlistResponse]]:
+        """The caller's waiting-list entries, newest first."""
+
+    @_abc_1.abstractmethod
+    def LeaveWaitlist(
+        self,
+        request: _ticketing_service_pb2.LeaveWaitlistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.WaitlistEntry, _abc.Awaitable[_ticketing_service_pb2.WaitlistEntry]]:
+        """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+        its places offered to the next entry). NOT_FOUND for another's entry.
+        """
+
+    @_abc_1.abstractmethod
+    def GetWaitlistLengths(
+        self,
+        request: _ticketing_service_pb2.GetWaitlistLengthsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.WaitlistLengths, _abc.Awaitable[_ticketing_service_pb2.WaitlistLengths]]:
+        """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
 
 def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

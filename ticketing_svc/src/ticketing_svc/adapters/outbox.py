@@ -30,6 +30,7 @@ from ticketing_svc.domain.events import (
     ReservationReleased,
     TicketTransferOffered,
     TicketTransferred,
+    WaitlistOffered,
     ZoneBackOnSale,
     ZoneSoldOut,
 )
@@ -97,6 +98,10 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
             kind = "TicketTransferred"
             payload = {"transfer": transfer_payload(t, recipient), "ticket": ticket_payload(ticket)}
             event_id, name, key = t.event_id, t.event_name, str(t.session_id)
+        case WaitlistOffered():
+            kind = "WaitlistOffered"
+            payload = {"offer": offer_payload(event)}
+            event_id, name, key = event.event_id, event.event_name, str(event.session_id)
     envelope = Envelope.new(
         event_id=event_id,
         name=name,
@@ -206,4 +211,20 @@ def transfer_payload(transfer: TicketTransfer, recipient: Party) -> dict[str, An
         "createdAt": utc_iso(transfer.created_at),
         "expiresAt": utc_iso(transfer.expires_at),
         "acceptedAt": utc_iso(transfer.accepted_at) if transfer.accepted_at else None,
+    }
+
+
+def offer_payload(offer: WaitlistOffered) -> dict[str, Any]:
+    """Places held for the next buyer of a waiting list. The buyer is named by account only
+    (notification_svc looks the address up in identity_svc)."""
+    return {
+        "entryId": str(offer.entry_id),
+        "customerId": str(offer.customer_id),
+        "reservationId": str(offer.reservation_id),
+        "sessionId": str(offer.session_id),
+        "sessionStartsAt": utc_iso(offer.session_starts_at) if offer.session_starts_at else None,
+        "zoneId": str(offer.zone_id),
+        "zoneName": offer.zone_name,
+        "quantity": offer.quantity,
+        "expiresAt": utc_iso(offer.expires_at),
     }

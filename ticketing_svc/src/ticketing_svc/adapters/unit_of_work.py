@@ -21,6 +21,7 @@ from ticketing_svc.adapters.repository import (
     SqlReservations,
 )
 from ticketing_svc.adapters.transfer_repository import SqlTransfers
+from ticketing_svc.adapters.waitlist_repository import SqlWaitlist
 from ticketing_svc.application.ports import UnitOfWork
 
 
@@ -37,5 +38,6 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.refunds = SqlRefunds(connection)
         self.notices = SqlPaymentNotices(connection)
         self.cancellations = SqlCancellations(connection)
+        self.waitlist = SqlWaitlist(connection)
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)

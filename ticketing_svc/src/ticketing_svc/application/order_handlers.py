@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from ticketing_svc.application.handlers import PAGE_SIZE_MAX, Clock, drain, page_after, person, system_clock
 from ticketing_svc.application.ports import PaymentProvider, TicketPrinter, TicketSigner, UnitOfWork
+from ticketing_svc.application.waitlist import offers_ended, serve_waitlists
 from ticketing_svc.domain.commands import (
     Actor,
     AdvanceCancellations,
@@ -412,6 +413,7 @@ async def _pay(
     await uow.inventory.sell(order.session_id, items)
     reservation.purchase(now)
     await uow.reservations.save(reservation)
+    await offers_ended(uow, [reservation], now)  # a waiting list's offer, claimed
     valid_until = ticket_valid_until(event, order.session_id, now)
     tickets = issue_tickets(order, now=now, valid_from=now, valid_until=valid_until, sign=signer.sign)
     await uow.tickets.add(tickets)
@@ -634,7 +636,8 @@ def _amount(cmd: RefundOrder, currency: str) -> Decimal:
 async def _put_back_on_sale(
     uow: UnitOfWork, order: Order, revoked: Sequence[Ticket], now: dt.datetime, *, correlation_id: str | None
 ) -> None:
-    """Revokes refunded tickets and puts their places back on sale (and out of the buyer's tally)."""
+    """Revokes refunded tickets and puts their places back on sale (and out of the buyer's tally),
+    offered to the zone's waiting list first."""
     await uow.tickets.revoke([ticket.id for ticket in revoked])
     per_zone: dict[uuid.UUID, int] = {}
     for ticket in revoked:
@@ -643,6 +646,11 @@ async def _put_back_on_sale(
     before, after = await uow.inventory.unsell(
         order.session_id, [ItemRequest(zone_id, quantity) for zone_id, quantity in sorted(per_zone.items())]
     )
+    # The places go to the zone's waiting list first, in this same transaction.
+    served = await serve_waitlists(
+        uow, [(order.session_id, zone_id) for zone_id in per_zone], now, correlation_id=correlation_id
+    )
+    after = [served.get((line.session_id, line.zone_id), line) for line in after]
     transitions = stock_transitions(
         before, after, event_id=order.event_id, event_name=order.event_name, now=now
     )

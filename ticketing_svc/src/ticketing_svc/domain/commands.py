@@ -258,6 +258,15 @@ class OfferTransfer:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinWaitlist:
+    actor: Actor | None
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    quantity: int
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GetTransfer:
     actor: Actor | None
     transfer_id: uuid.UUID
@@ -277,7 +286,27 @@ class AcceptTransfer:
 
 
 @dataclass(frozen=True, slots=True)
+class ListMyWaitlist:
+    actor: Actor | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveWaitlist:
+    actor: Actor | None
+    entry_id: uuid.UUID
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CancelTransfer:
     actor: Actor | None
     transfer_id: uuid.UUID
     correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetWaitlistLengths:
+    """The length of every waiting list of an event, for its organizer or an admin."""
+
+    actor: Actor | None
+    event_id: uuid.UUID

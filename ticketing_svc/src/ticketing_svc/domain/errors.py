@@ -195,3 +195,18 @@ class NotTheRecipient(TicketingError):
 
     def __init__(self) -> None:
         super().__init__("This ticket was sent to another e-mail address: sign in with that account.")
+
+
+class ZoneNotSoldOut(TicketingError):
+    """The zone has places left for the quantity asked: reserve them instead of joining its list."""
+
+    def __init__(self, available: int) -> None:
+        super().__init__(f"{available} places of this zone are left: reserve them instead.")
+        self.available = available
+
+
+class WaitlistEntryNotFound(TicketingError):
+    """No such waiting-list entry, or another account's (they look the same)."""
+
+    def __init__(self, entry_id: uuid.UUID | str) -> None:
+        super().__init__(f"Waiting-list entry {entry_id} not found.")

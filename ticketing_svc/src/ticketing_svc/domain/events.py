@@ -106,6 +106,24 @@ class TicketTransferred:
     occurred_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class WaitlistOffered:
+    """Places freed in a sold-out zone were held for the next buyer of its waiting list."""
+
+    entry_id: uuid.UUID
+    customer_id: uuid.UUID
+    event_id: uuid.UUID
+    event_name: str
+    session_id: uuid.UUID
+    session_starts_at: dt.datetime | None
+    zone_id: uuid.UUID
+    zone_name: str
+    quantity: int
+    reservation_id: uuid.UUID
+    expires_at: dt.datetime
+    occurred_at: dt.datetime
+
+
 DomainEvent = (
     ReservationHeld
     | ReservationReleased
@@ -119,4 +137,5 @@ DomainEvent = (
     | OrderRefunded
     | TicketTransferOffered
     | TicketTransferred
+    | WaitlistOffered
 )

@@ -181,17 +181,26 @@ class CatalogEvent:
 
 @dataclass(frozen=True, slots=True)
 class InventoryLine:
-    """Places of one zone in one session: capacity, and how many are held and sold."""
+    """Places of one zone in one session: capacity, how many are held and sold, and how many
+    entries of its waiting list wait (domain/waitlist.py)."""
 
     session_id: uuid.UUID
     zone_id: uuid.UUID
     capacity: int
     held: int
     sold: int
+    waiting: int = 0
+
+    @property
+    def free(self) -> int:
+        """Places neither held nor sold."""
+        return max(0, self.capacity - self.held - self.sold)
 
     @property
     def available(self) -> int:
-        return max(0, self.capacity - self.held - self.sold)
+        """Places the public may reserve: none while the zone's waiting list has entries waiting
+        (free places are kept for them, in order; see domain/waitlist.py)."""
+        return 0 if self.waiting > 0 else self.free
 
     @property
     def sold_out(self) -> bool:

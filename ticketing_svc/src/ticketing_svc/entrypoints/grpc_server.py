@@ -19,6 +19,7 @@ from taquilla_runtime.principal import InvalidPrincipal, Principal
 from ticketing_svc.application.handlers import Availability, ReservationPage
 from ticketing_svc.application.order_handlers import NoticeOutcome, OrderPage, TicketPage
 from ticketing_svc.application.transfer_handlers import TransferView
+from ticketing_svc.application.waitlist_handlers import WaitlistLengths
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor
 from ticketing_svc.domain.errors import (
@@ -49,10 +50,13 @@ from ticketing_svc.domain.errors import (
     TransferNotFound,
     Unauthenticated,
     WaitingRoomUnavailable,
+    WaitlistEntryNotFound,
+    ZoneNotSoldOut,
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
 from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
+from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints import protobuf as convert
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["TicketingService"].full_name
@@ -151,6 +155,13 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                     str(exc),
                     NamedProblem("not-the-recipient", {}),
                 )
+            case ZoneNotSoldOut(available=available):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("zone-not-sold-out", {"available": available}),
+                )
             case NotPaid():
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
@@ -169,6 +180,7 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 | OrderNotFound()
                 | TicketNotFound()
                 | TransferNotFound()
+                | WaitlistEntryNotFound()
             ):
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case NotAllowed():
@@ -211,6 +223,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         get_transfer: Callable[[commands.GetTransfer], Awaitable[TransferView]],
         accept_transfer: Callable[[commands.AcceptTransfer], Awaitable[TransferView]],
         cancel_transfer: Callable[[commands.CancelTransfer], Awaitable[TransferView]],
+        join_waitlist: Callable[[commands.JoinWaitlist], Awaitable[WaitlistStanding]],
+        list_my_waitlist: Callable[[commands.ListMyWaitlist], Awaitable[list[WaitlistStanding]]],
+        leave_waitlist: Callable[[commands.LeaveWaitlist], Awaitable[WaitlistStanding]],
+        waitlist_lengths: Callable[[commands.GetWaitlistLengths], Awaitable[WaitlistLengths]],
     ) -> None:
         self._reserve = reserve
         self._get_reservation = get_reservation
@@ -236,6 +252,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._get_transfer = get_transfer
         self._accept_transfer = accept_transfer
         self._cancel_transfer = cancel_transfer
+        self._join_waitlist = join_waitlist
+        self._list_my_waitlist = list_my_waitlist
+        self._leave_waitlist = leave_waitlist
+        self._waitlist_lengths = waitlist_lengths
 
     async def Reserve(self, request: pb.ReserveRequest, context: Context) -> pb.ReserveResponse:
         async with ErrorsAsStatus(context):
@@ -530,6 +550,46 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                 )
             )
             return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def JoinWaitlist(self, request: pb.JoinWaitlistRequest, context: Context) -> pb.WaitlistEntry:
+        async with ErrorsAsStatus(context):
+            standing = await self._join_waitlist(
+                commands.JoinWaitlist(
+                    _actor(context),
+                    convert.session_id_of(request.session_id),
+                    convert.zone_id_of(request.zone_id),
+                    convert.waitlist_quantity_of(request.quantity),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return convert.waitlist_entry_pb(standing)
+
+    async def ListMyWaitlist(
+        self, request: pb.ListMyWaitlistRequest, context: Context
+    ) -> pb.ListMyWaitlistResponse:
+        async with ErrorsAsStatus(context):
+            found = await self._list_my_waitlist(commands.ListMyWaitlist(_actor(context)))
+            return pb.ListMyWaitlistResponse(entries=[convert.waitlist_entry_pb(s) for s in found])
+
+    async def LeaveWaitlist(self, request: pb.LeaveWaitlistRequest, context: Context) -> pb.WaitlistEntry:
+        async with ErrorsAsStatus(context):
+            standing = await self._leave_waitlist(
+                commands.LeaveWaitlist(
+                    _actor(context),
+                    convert.waitlist_entry_id_of(request.id),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return convert.waitlist_entry_pb(standing)
+
+    async def GetWaitlistLengths(
+        self, request: pb.GetWaitlistLengthsRequest, context: Context
+    ) -> pb.WaitlistLengths:
+        async with ErrorsAsStatus(context):
+            lengths = await self._waitlist_lengths(
+                commands.GetWaitlistLengths(_actor(context), convert.event_id_of(request.event_id))
+            )
+            return convert.waitlist_lengths_pb(lengths)
 
 
 def _orders_page(page: OrderPage) -> pb.ListOrdersResponse:
