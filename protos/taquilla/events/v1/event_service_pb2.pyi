@@ -347,6 +347,9 @@ class SaleSettings(_message.Message):
     MAX_PER_CUSTOMER_FIELD_NUMBER: _builtins.int
     WAITING_ROOM_FIELD_NUMBER: _builtins.int
     ADMISSION_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    PAYMENT_MINUTES_FIELD_NUMBER: _builtins.int
+    REENTRY_ALLOWED_FIELD_NUMBER: _builtins.int
+    TRANSFERS_ALLOWED_FIELD_NUMBER: _builtins.int
     hold_minutes: _builtins.int
     """How long a reservation holds its places, 2-30 minutes (default 10)."""
     max_per_customer: _builtins.int
@@ -355,6 +358,12 @@ class SaleSettings(_message.Message):
     """Buyers wait in an on-sale waiting room and are admitted at admission_per_minute."""
     admission_per_minute: _builtins.int
     """Buyers admitted per minute when the waiting room is on, 1-100,000 (default 300)."""
+    payment_minutes: _builtins.int
+    """How long an order's places stay held for its payment, in minutes (0: ticketing's default, 10)."""
+    reentry_allowed: _builtins.bool
+    """A ticket that left the venue (an exit scan) may enter again."""
+    transfers_allowed: _builtins.bool
+    """Tickets may be handed over to another person."""
     @_builtins.property
     def on_sale_at(self) -> _timestamp_pb2.Timestamp:
         """Nothing sells before this moment, even once published; unset: from publication."""
@@ -367,10 +376,13 @@ class SaleSettings(_message.Message):
         max_per_customer: _builtins.int = ...,
         waiting_room: _builtins.bool = ...,
         admission_per_minute: _builtins.int = ...,
+        payment_minutes: _builtins.int = ...,
+        reentry_allowed: _builtins.bool = ...,
+        transfers_allowed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["on_sale_at", b"on_sale_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "payment_minutes", b"payment_minutes", "reentry_allowed", b"reentry_allowed", "transfers_allowed", b"transfers_allowed", "waiting_room", b"waiting_room"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -124,6 +124,24 @@ class TicketingServiceStub:
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
+    CheckIn: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInRequest, _ticketing_service_pb2.CheckInResponse]
+    """One scan at a session's door (entry or exit), for staff and organizers of the organization
+    that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
+    (device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+    entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
+    settings allow it. A refused ticket is an answer (`result`), not an error.
+    """
+    CheckInBatch: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInBatchRequest, _ticketing_service_pb2.CheckInBatchResponse]
+    """Scans a device made offline, applied in scan-time order (first scan wins), each answered as
+    CheckIn would; an entry refused because the ticket was already inside is flagged `conflict`
+    (a double admission while offline), recorded and listed by ListCheckInConflicts.
+    """
+    GetCheckInPack: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetCheckInPackRequest, _ticketing_service_pb2.CheckInPack]
+    """What a door device needs to check tickets offline: the verifying keys, the session's tickets
+    (holder, zone, status) and which are revoked; with a cursor, only the tickets changed since.
+    """
+    ListCheckInConflicts: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListCheckInConflictsRequest, _ticketing_service_pb2.ListCheckInConflictsResponse]
+    """The tickets of an event admitted twice while doors were offline, with their scans."""
 
 @_typing.type_check_only
 class TicketingServiceAsyncStub(TicketingServiceStub):
@@ -221,6 +239,24 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
+    CheckIn: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInRequest, _ticketing_service_pb2.CheckInResponse]  # type: ignore[assignment]
+    """One scan at a session's door (entry or exit), for staff and organizers of the organization
+    that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
+    (device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+    entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
+    settings allow it. A refused ticket is an answer (`result`), not an error.
+    """
+    CheckInBatch: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInBatchRequest, _ticketing_service_pb2.CheckInBatchResponse]  # type: ignore[assignment]
+    """Scans a device made offline, applied in scan-time order (first scan wins), each answered as
+    CheckIn would; an entry refused because the ticket was already inside is flagged `conflict`
+    (a double admission while offline), recorded and listed by ListCheckInConflicts.
+    """
+    GetCheckInPack: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetCheckInPackRequest, _ticketing_service_pb2.CheckInPack]  # type: ignore[assignment]
+    """What a door device needs to check tickets offline: the verifying keys, the session's tickets
+    (holder, zone, status) and which are revoked; with a cursor, only the tickets changed since.
+    """
+    ListCheckInConflicts: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListCheckInConflictsRequest, _ticketing_service_pb2.ListCheckInConflictsResponse]  # type: ignore[assignment]
+    """The tickets of an event admitted twice while doors were offline, with their scans."""
 
 class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
@@ -435,5 +471,47 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
         retired by a rotation stay listed while tickets they signed may still be used.
         """
+
+    @_abc_1.abstractmethod
+    def CheckIn(
+        self,
+        request: _ticketing_service_pb2.CheckInRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.CheckInResponse, _abc.Awaitable[_ticketing_service_pb2.CheckInResponse]]:
+        """One scan at a session's door (entry or exit), for staff and organizers of the organization
+        that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
+        (device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+        entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
+        settings allow it. A refused ticket is an answer (`result`), not an error.
+        """
+
+    @_abc_1.abstractmethod
+    def CheckInBatch(
+        self,
+        request: _ticketing_service_pb2.CheckInBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.CheckInBatchResponse, _abc.Awaitable[_ticketing_service_pb2.CheckInBatchResponse]]:
+        """Scans a device made offline, applied in scan-time order (first scan wins), each answered as
+        CheckIn would; an entry refused because the ticket was already inside is flagged `conflict`
+        (a double admission while offline), recorded and listed by ListCheckInConflicts.
+        """
+
+    @_abc_1.abstractmethod
+    def GetCheckInPack(
+        self,
+        request: _ticketing_service_pb2.GetCheckInPackRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.CheckInPack, _abc.Awaitable[_ticketing_service_pb2.CheckInPack]]:
+        """What a door device needs to check tickets offline: the verifying keys, the session's tickets
+        (holder, zone, status) and which are revoked; with a cursor, only the tickets changed since.
+        """
+
+    @_abc_1.abstractmethod
+    def ListCheckInConflicts(
+        self,
+        request: _ticketing_service_pb2.ListCheckInConflictsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.ListCheckInConflictsResponse, _abc.Awaitable[_ticketing_service_pb2.ListCheckInConflictsResponse]]:
+        """The tickets of an event admitted twice while doors were offline, with their scans."""
 
 def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
