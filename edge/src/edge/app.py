@@ -10,7 +10,17 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
-from edge.api.routes import admin, admin_notifications, auth, events, health, orders, reservations, users
+from edge.api.routes import (
+    admin,
+    admin_notifications,
+    auth,
+    checkins,
+    events,
+    health,
+    orders,
+    reservations,
+    users,
+)
 from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
 from edge.cache.store import VERSION_KEY, CatalogCache
@@ -63,6 +73,10 @@ TAGS = [
     {
         "name": "tickets",
         "description": "Tickets of paid orders: their QR codes, a printable PDF, the keys that verify them.",
+    },
+    {
+        "name": "check-in",
+        "description": "The door: scanning tickets online and offline, the offline pack, double admissions.",
     },
     {
         "name": "payments",
@@ -179,4 +193,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(events.catalog_router())
     app.include_router(reservations.router)
     app.include_router(orders.router)
+    app.include_router(checkins.router)
     return app
