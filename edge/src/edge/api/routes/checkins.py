@@ -1,4 +1,4 @@
-"""Check-in at the door, over REST (the door app's contract: docs/checkin.md): routes translate,
+"""Check-in at the door, over REST (the door app's contract: docs/architecture.md, 5.4): routes translate,
 ticketing_svc decides.
 
 * ``POST /api/v1/checkins`` answers one scan at once; a refused ticket is an answer (``result``),

@@ -1,4 +1,4 @@
-"""Check-in bodies (the door app's contract, docs/checkin.md) and their translation from
+"""Check-in bodies (the door app's contract, docs/architecture.md section 5.4) and their translation from
 taquilla.ticketing.v1."""
 
 from __future__ import annotations
