@@ -110,6 +110,20 @@ async def sign_in(client: httpx.AsyncClient, role: str) -> str:
     return token
 
 
+async def post_retrying(client: httpx.AsyncClient, url: str, what: str, **kwargs: Any) -> httpx.Response:
+    """A POST with an Idempotency-Key, repeated (bounded, with backoff) while the platform is too
+    busy to answer in time: the key makes a repeat return what the first attempt did."""
+    headers = {**kwargs.pop("headers", {}), "Idempotency-Key": str(uuid.uuid4())}
+    for attempt in range(6):
+        reply = await client.post(url, headers=headers, **kwargs)
+        if reply.status_code not in (429, 503, 504):
+            if reply.is_error:
+                raise SystemExit(f"{what} failed: {reply.status_code} {reply.text[:300]}")
+            return reply
+        await asyncio.sleep(0.5 * 2**attempt)
+    raise SystemExit(f"{what} kept failing: {reply.status_code} {reply.text[:300]}")
+
+
 async def buy_tickets(
     client: httpx.AsyncClient, sim_url: str, event: Any, buyers: list[Any], parallel: int
 ) -> None:
@@ -118,14 +132,14 @@ async def buy_tickets(
 
     async def buy(buyer: Any) -> None:
         headers = {"Authorization": f"Bearer {buyer.access_token}"}
-        held = await flash.post_checked(
+        held = await post_retrying(
             client,
             "/api/v1/reservations",
             "a reservation",
             json={"session_id": event.session_id, "items": [{"zone_id": zone_id, "quantity": PER_ORDER}]},
             headers=headers,
         )
-        order = await flash.post_checked(
+        order = await post_retrying(
             client,
             "/api/v1/orders",
             "an order",
