@@ -465,7 +465,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                     scanned_at=convert.scanned_at_of(request),
                 )
             )
-            _count([outcome.answer])
+            count_scans([outcome.answer])
             return convert.check_in_pb(outcome)
 
     async def CheckInBatch(
@@ -487,7 +487,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                     scans=scans,
                 )
             )
-            _count(outcome.answers)
+            count_scans(outcome.answers)
             return convert.batch_pb(outcome)
 
     async def GetCheckInPack(self, request: pb.GetCheckInPackRequest, context: Context) -> pb.CheckInPack:
@@ -511,7 +511,8 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
             return convert.conflicts_pb(conflicts)
 
 
-def _count(answers: list[CheckInAnswer]) -> None:
+def count_scans(answers: list[CheckInAnswer]) -> None:
+    """Counts the scans recorded now (a retry recorded nothing)."""
     for answer in answers:
         if answer.replayed:
             continue
