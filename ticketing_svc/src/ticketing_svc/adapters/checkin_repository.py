@@ -179,15 +179,20 @@ class SqlCheckIns(CheckIns):
         )
 
     async def occupancy(self, session_id: uuid.UUID) -> Occupancy:
-        admitted = await self._connection.scalar(
-            select(func.count()).where(admissions.c.session_id == session_id, admissions.c.inside)
+        # One round trip: it is part of every scan's answer.
+        admitted = (
+            select(func.count())
+            .where(admissions.c.session_id == session_id, admissions.c.inside)
+            .scalar_subquery()
         )
-        capacity = await self._connection.scalar(
-            select(func.coalesce(func.sum(inventory.c.capacity), 0)).where(
-                inventory.c.session_id == session_id
-            )
+        capacity = (
+            select(func.coalesce(func.sum(inventory.c.capacity), 0))
+            .where(inventory.c.session_id == session_id)
+            .scalar_subquery()
         )
-        return Occupancy(admitted=int(admitted or 0), capacity=int(capacity or 0))
+        query = select(admitted.label("admitted"), capacity.label("capacity"))
+        row = (await self._connection.execute(query)).one()
+        return Occupancy(admitted=int(row.admitted or 0), capacity=int(row.capacity or 0))
 
     async def changes(
         self, session_id: uuid.UUID, *, after: ChangePosition | None, limit: int
