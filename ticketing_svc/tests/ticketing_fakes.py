@@ -129,10 +129,10 @@ class TicketingState:
     cancellations: dict[uuid.UUID, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)
     # (provider, notice id) -> (notice type, received at)
     notices: dict[tuple[str, str], tuple[str, dt.datetime]] = field(default_factory=dict)
-    # Check-in: scans by id, their (device id, nonce), admissions by ticket, and where each ticket
+    # Check-in: scans by id, their (session id, device id, nonce), admissions by ticket, and where each ticket
     # last changed (a counter standing for the transaction id the database stamps).
     checkins: dict[uuid.UUID, CheckInRecord] = field(default_factory=dict)
-    nonces: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    nonces: dict[tuple[uuid.UUID, str, str], uuid.UUID] = field(default_factory=dict)
     admissions: dict[uuid.UUID, Admission] = field(default_factory=dict)
     ticket_changes: dict[uuid.UUID, int] = field(default_factory=dict)
     change_counter: int = 0
@@ -946,7 +946,7 @@ class FakeCheckIns(CheckIns):
         self._committed = committed
 
     async def claim(self, record: CheckInRecord, *, recorded_at: dt.datetime) -> CheckInRecord | None:
-        key = (record.device_id, record.nonce)
+        key = (record.session_id, record.device_id, record.nonce)
         earlier = self._committed.nonces.get(key) or self._state.nonces.get(key)
         if earlier is not None:
             return self._committed.checkins.get(earlier) or self._state.checkins[earlier]

@@ -135,6 +135,16 @@ async def test_a_retried_scan_gets_the_first_answer_and_is_recorded_once(venue_f
     assert await recorded(ticketing_engine, device) == 2
 
 
+async def test_a_nonce_answers_only_within_its_session(venue_for) -> None:
+    ours, theirs = await venue_for(quantity=1), await venue_for(quantity=1)
+
+    assert await ours.scan(ours.tickets[0].secret, nonce="0001", device="door-1") is ScanResult.OK
+    # Another organization's device with the same name and nonce neither sees our answer nor is
+    # refused: its scan is its own.
+    assert await theirs.scan("NOTATICKET", nonce="0001", device="door-1") is ScanResult.INVALID
+    assert await theirs.scan(theirs.tickets[0].secret, nonce="0002", device="door-1") is ScanResult.OK
+
+
 async def test_twenty_simultaneous_scans_of_one_ticket_admit_it_once(venue_for, ticketing_engine) -> None:
     venue = await venue_for(quantity=1)
     secret = venue.tickets[0].secret

@@ -360,7 +360,7 @@ class TicketingServiceServicer(object):
     def CheckIn(self, request, context):
         """One scan at a session's door (entry or exit), for staff and organizers of the organization
         that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
-        (device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+        (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
         entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
         settings allow it. A refused ticket is an answer (`result`), not an error.
         """

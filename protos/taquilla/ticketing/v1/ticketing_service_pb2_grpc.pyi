@@ -127,7 +127,7 @@ class TicketingServiceStub:
     CheckIn: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInRequest, _ticketing_service_pb2.CheckInResponse]
     """One scan at a session's door (entry or exit), for staff and organizers of the organization
     that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
-    (device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+    (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
     entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
     settings allow it. A refused ticket is an answer (`result`), not an error.
     """
@@ -242,7 +242,7 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     CheckIn: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInRequest, _ticketing_service_pb2.CheckInResponse]  # type: ignore[assignment]
     """One scan at a session's door (entry or exit), for staff and organizers of the organization
     that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
-    (device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+    (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
     entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
     settings allow it. A refused ticket is an answer (`result`), not an error.
     """
@@ -480,7 +480,7 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_ticketing_service_pb2.CheckInResponse, _abc.Awaitable[_ticketing_service_pb2.CheckInResponse]]:
         """One scan at a session's door (entry or exit), for staff and organizers of the organization
         that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
-        (device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+        (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
         entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
         settings allow it. A refused ticket is an answer (`result`), not an error.
         """

@@ -105,7 +105,9 @@ class SqlCheckIns(CheckIns):
                 offline=record.offline,
                 conflict=False,
             )
-            .on_conflict_do_nothing(index_elements=[checkins.c.device_id, checkins.c.nonce])
+            .on_conflict_do_nothing(
+                index_elements=[checkins.c.session_id, checkins.c.device_id, checkins.c.nonce]
+            )
             .returning(checkins.c.id)
         )
         if stored is not None:
@@ -113,7 +115,9 @@ class SqlCheckIns(CheckIns):
         row = (
             await self._connection.execute(
                 select(checkins).where(
-                    checkins.c.device_id == record.device_id, checkins.c.nonce == record.nonce
+                    checkins.c.session_id == record.session_id,
+                    checkins.c.device_id == record.device_id,
+                    checkins.c.nonce == record.nonce,
                 )
             )
         ).one()

@@ -246,7 +246,7 @@ admissions = Table(
 )
 Index("ix_admissions_inside", admissions.c.session_id, postgresql_where=admissions.c.inside)
 
-# Every scan at a door, once per (device_id, nonce): a device's retry records nothing new.
+# Every scan at a door, once per (session, device_id, nonce): a device's retry records nothing new.
 checkins = Table(
     "checkins",
     metadata,
@@ -262,7 +262,7 @@ checkins = Table(
     Column("offline", Boolean, nullable=False, server_default=text("false")),
     # An entry admitted offline while the ticket was already inside (a double admission).
     Column("conflict", Boolean, nullable=False, server_default=text("false")),
-    UniqueConstraint("device_id", "nonce", name="uq_checkins_device_nonce"),
+    UniqueConstraint("session_id", "device_id", "nonce", name="uq_checkins_device_nonce"),
     CheckConstraint("type IN ('entry', 'exit')", name="ck_checkins_type"),
 )
 Index("ix_checkins_ticket", checkins.c.ticket_id, checkins.c.scanned_at)

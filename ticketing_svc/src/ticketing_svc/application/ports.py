@@ -332,7 +332,7 @@ class CheckIns(abc.ABC):
     @abc.abstractmethod
     async def claim(self, record: CheckInRecord, *, recorded_at: dt.datetime) -> CheckInRecord | None:
         """Records a scan, still undecided; returns the earlier record instead when the device's nonce
-        was recorded before (waiting for a simultaneous twin's transaction to end)."""
+        was recorded before for the session (waiting for a simultaneous twin's transaction to end)."""
 
     @abc.abstractmethod
     async def settle(

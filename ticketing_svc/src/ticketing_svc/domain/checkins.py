@@ -224,7 +224,8 @@ class CheckInAnswer:
     first_scan: FirstScan | None
     scanned_at: dt.datetime
     conflict: bool = False
-    # The answer of an earlier request with the same (device_id, nonce): nothing was recorded now.
+    # The answer of an earlier request with the same device_id and nonce for the session: nothing
+    # was recorded now.
     replayed: bool = False
 
 

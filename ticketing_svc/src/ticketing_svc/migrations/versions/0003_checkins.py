@@ -4,7 +4,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-02
 
-- ``checkins``: every scan once, UNIQUE (device_id, nonce), so a device's retry records nothing.
+- ``checkins``: every scan once, UNIQUE (session_id, device_id, nonce), so a device's retry
+  records nothing (per session: a device's nonces for one session never reveal another's scans).
 - ``admissions``: one row per ticket admitted at least once: whether it is inside, how many times
   it entered, its first entry, and a version every change bumps. Scans change it with a
   compare-and-set on the version, so of two simultaneous entries one wins and the other re-reads.
@@ -91,7 +92,7 @@ def upgrade() -> None:
         sa.Column("recorded_at", TIMESTAMP, nullable=False),
         sa.Column("offline", sa.Boolean, nullable=False, server_default=sa.text("false")),
         sa.Column("conflict", sa.Boolean, nullable=False, server_default=sa.text("false")),
-        sa.UniqueConstraint("device_id", "nonce", name="uq_checkins_device_nonce"),
+        sa.UniqueConstraint("session_id", "device_id", "nonce", name="uq_checkins_device_nonce"),
         sa.CheckConstraint("type IN ('entry', 'exit')", name="ck_checkins_type"),
         sa.CheckConstraint(f"result IN ({RESULTS})", name="ck_checkins_result"),
         schema=SCHEMA,
