@@ -302,9 +302,12 @@ async def bench(stack: Stack, args: argparse.Namespace) -> tuple[str, bool]:
         await scan_all(client, staff, event.session_id, secrets[:warm], args.connections)
         measured = secrets[warm:]
         say(f"measuring: {len(measured)} check-ins, {args.connections} in flight")
+        meter = flash.CpuMeter(stack.home, stack.postgres.data_dir)
+        before = meter.snapshot()
         seconds, latencies, answers, client_cpu = await asyncio.to_thread(
             load_generator, stack.home, ports.edge, staff, event.session_id, measured, args.connections
         )
+        cpu = flash.CpuMeter.used(before, meter.snapshot())
         say(f"echo round 2 ({args.echo_seconds:.0f} s)")
         echoes.append(echo_round(args.echo_seconds, args.echo_concurrency))
         again_seconds, _, again = await scan_all(client, staff, event.session_id, measured[:100], 100)
@@ -356,6 +359,10 @@ async def bench(stack: Stack, args: argparse.Namespace) -> tuple[str, bool]:
         f"| {percentile(latencies, 0.99):.1f} |",
         f"| grpc.aio unary echo (mean of 2 rounds: {', '.join(f'{e:,.0f}' for e in echoes)}) | | "
         f"{echo:,.0f} | | |",
+        "",
+        "Check-ins: "
+        + flash.cpu_breakdown(cpu, client_cpu, seconds, len(measured), "check-in", "load generator")
+        + ".",
         "",
         "Checks: "
         + "; ".join(f"{name} {'ok' if passed else 'FAILED'} ({detail})" for name, passed, detail in checks)
