@@ -14,7 +14,8 @@ test control, no browser), until ticketing has issued every ticket. Then:
   ``--echo-seconds``: what one grpc.aio hop costs on this machine. Two rounds, before and after the
   check-ins; their mean counts.
 * **check-in**: the demo door staff's ``POST /api/v1/checkins`` (an entry, a fresh nonce) of every
-  ticket once, ``--connections`` keep-alive connections in flight from one process of
+  ticket once, after the purchases' confirmation e-mails (ticket PDFs drawn by ticketing_svc) are
+  sent, ``--connections`` keep-alive connections in flight from one process of
   bench/flash_sale/load.py (a lean client: on two cores it competes with the platform): the token
   check, the rate limit in Redis, gRPC to ticketing_svc, which claims the device's nonce, verifies the Ed25519
   signature, reads the ticket and its admission, writes the admission by compare-and-set, marks the
@@ -267,6 +268,21 @@ def load_generator(
     return seconds, [row[3] / 1000 for row in rows], answers, float(data["cpu_seconds"])
 
 
+async def settled(stack: Stack, seconds: float) -> float:
+    """Waits until the purchases' aftermath is over (notification_svc mailing the tickets, which asks
+    ticketing_svc for their PDFs and QR codes): both use less than 5 % of a core over 2 s, or
+    ``seconds`` passed. Returns the seconds waited."""
+    meter = flash.CpuMeter(stack.home, stack.postgres.data_dir, ("ticketing_svc", "notification_svc"))
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        before = meter.snapshot()
+        await asyncio.sleep(2)
+        used = flash.CpuMeter.used(before, meter.snapshot())
+        if used.get("ticketing_svc", 0) + used.get("notification_svc", 0) < 0.1:
+            break
+    return time.monotonic() - started
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
@@ -295,6 +311,9 @@ async def bench(stack: Stack, args: argparse.Namespace) -> tuple[str, bool]:
         if len(secrets) < args.tickets:
             raise SystemExit(f"only {len(secrets)} of {args.tickets} tickets were issued")
 
+        say("waiting for the confirmation e-mails (ticket PDFs) to be sent")
+        waited = await settled(stack, args.wait)
+        say(f"  quiet after {waited:.0f} s")
         say(f"echo round 1 ({args.echo_seconds:.0f} s)")
         echoes = [echo_round(args.echo_seconds, args.echo_concurrency)]
         warm = max(1, len(secrets) // 20)
@@ -345,7 +364,8 @@ async def bench(stack: Stack, args: argparse.Namespace) -> tuple[str, bool]:
         f"`make bench-checkin` (bench/checkin/run.py) on {flash.machine()}. The platform on free ports "
         f"(devstack Stack, throwaway data, rate limits raised). {args.tickets:,} tickets of one session, "
         f"bought {PER_ORDER} an order and paid through the payment simulator; the demo door staff scans "
-        f"each once (`POST /api/v1/checkins`, an entry, a fresh nonce per scan), {args.connections} "
+        f"each once (`POST /api/v1/checkins`, an entry, a fresh nonce per scan) once the purchases' "
+        f"confirmation e-mails are sent ({waited:.0f} s after the last ticket), {args.connections} "
         f"keep-alive connections from one load-generator process (bench/flash_sale/load.py, asyncio "
         f"streams; {client_cpu / len(measured) * 1e6:,.0f} µs of its CPU per scan), the first {warm} "
         "scans a warm-up (httpx). The echo is "
