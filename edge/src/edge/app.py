@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
+from edge.api.idempotency import RunningKeys
 from edge.api.routes import admin, admin_notifications, auth, events, health, orders, reservations, users
 from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
@@ -123,6 +124,7 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
             cache=CatalogCache(
                 redis, ttl_seconds=settings.cache_ttl_seconds, wait_seconds=settings.cache_wait_seconds
             ),
+            running_keys=RunningKeys(redis, hold_seconds=settings.idempotency_running_seconds),
         )
         # What start-up built lives as long as the process: kept out of the garbage collector's
         # full collections, which would otherwise walk it again and again while requests wait.

@@ -61,6 +61,9 @@ class EdgeSettings(BaseSettings):
     # Places left per session x zone change with every sale: each edge keeps an event's answer this
     # long at most, so a poll is at most this plus one database read stale.
     availability_cache_seconds: float = Field(default=1.0, ge=0, le=2)
+    # How long an Idempotency-Key stays marked as running (edge.api.idempotency) when its request
+    # never clears the mark (the edge stopped mid-request): longer than any request takes.
+    idempotency_running_seconds: float = Field(default=30.0, gt=0, le=600)
     # The web app's origin: where the payment page sends a buyer back (`/orders/{ORDER_ID}`) when
     # the order names no return_url.
     web_app_url: str = Field(default="http://127.0.0.1:5173", pattern=r"^https?://[^\s/?#]+/?$")

@@ -593,7 +593,7 @@ export interface paths {
         put?: never;
         /**
          * Check out a held reservation
-         * @description Turns one of your held reservations into an order awaiting payment: send the buyer to `payment.checkout_url`. The hold is extended once to cover the payment (until `pay_by`). The payment page sends the buyer back to `return_url` (by default the web app's order page). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         * @description Turns one of your held reservations into an order awaiting payment: send the buyer to `payment.checkout_url`. The hold is extended once to cover the payment (until `pay_by`). The payment page sends the buyer back to `return_url` (by default the web app's order page). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
          */
         post: operations["create_order_api_v1_orders_post"];
         delete?: never;
@@ -633,7 +633,7 @@ export interface paths {
         put?: never;
         /**
          * Refund tickets or an amount of a paid order
-         * @description For the organizer of the order's event and admins, as often as needed but never past what was paid. Refunded tickets are revoked at once and their places go back on sale; the money goes back through the payment provider (`refund.status` is `succeeded` once it confirms, which is usually at once; otherwise it is asked again until it does). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         * @description For the organizer of the order's event and admins, as often as needed but never past what was paid. Refunded tickets are revoked at once and their places go back on sale; the money goes back through the payment provider (`refund.status` is `succeeded` once it confirms, which is usually at once; otherwise it is asked again until it does). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
          */
         post: operations["refund_order_api_v1_orders__order_id__refunds_post"];
         delete?: never;
@@ -730,7 +730,7 @@ export interface paths {
         put?: never;
         /**
          * Hold places of one session
-         * @description Holds places of one session for you, all items or none, until `expires_at`. Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         * @description Holds places of one session for you, all items or none, until `expires_at`. Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
          */
         post: operations["create_reservation_api_v1_reservations_post"];
         delete?: never;
@@ -3186,7 +3186,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -3231,7 +3231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The slot at the venue and place is taken: by another of your sessions (named in `detail`), or by another organization's public session (not named) */
+            /** @description The slot at the venue and place is taken: by another of your sessions (named in `detail`), or by another organization's public session (not named); or `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4168,7 +4168,7 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you edited, e.g. `"3"`. */
                 "If-Match"?: string | null;
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path: {
@@ -4225,7 +4225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The event can no longer change, or the slot is taken (your own session is named in `detail`, another organization's is not) */
+            /** @description The event can no longer change, or the slot is taken (your own session is named in `detail`, another organization's is not); or `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4492,7 +4492,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -4533,7 +4533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Nothing was created: a session overlaps another one */
+            /** @description Nothing was created: a session overlaps another one; or `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4695,7 +4695,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
                 /** @description The buyer's language when not in the body */
                 "Accept-Language"?: string | null;
@@ -4740,7 +4740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `…/reservation-not-held` (it was released or expired), `…/order-exists` (the reservation already has an order, named by `order_id`) */
+            /** @description `…/reservation-not-held` (it was released or expired), `…/order-exists` (the reservation already has an order, named by `order_id`), `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4818,7 +4818,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path: {
@@ -4872,7 +4872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `…/not-refundable`: the order is not paid, a ticket is not valid, or the amount passes what is left to refund (`refundable`) */
+            /** @description `…/not-refundable`: the order is not paid, a ticket is not valid, or the amount passes what is left to refund (`refundable`); `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5155,7 +5155,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
                 /** @description Events with a waiting room: the `admission` of your queue entry once admitted. */
                 Admission?: string | null;
@@ -5210,7 +5210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Refused: `…/sold-out` (not enough places; `zones` lists the places left per zone asked for), `…/not-on-sale` (draft, cancelled, session not on sale, or before the on-sale time), `…/limit-reached` (over the event's limit per customer; `limit` and `taken`) */
+            /** @description Refused: `…/sold-out` (not enough places; `zones` lists the places left per zone asked for), `…/not-on-sale` (draft, cancelled, session not on sale, or before the on-sale time), `…/limit-reached` (over the event's limit per customer; `limit` and `taken`), `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
