@@ -96,6 +96,8 @@ KAFKA_TOPICS = (
     "taquilla.ticketing.v1",
     "taquilla.ticketing.v1.dlq",
     "taquilla.ticketing.v1.notification-dlq",
+    "taquilla.identity.v1",
+    "taquilla.identity.v1.notification-dlq",
 )
 # service -> (database, role, schema), as docs and layout define them.
 DATABASES = {

@@ -215,6 +215,8 @@ export interface paths {
         /**
          * Create a customer account
          * @description Self-service sign-up. The account is a `customer`; only administrators grant other roles. Passwords need at least 12 characters and may not be common ones.
+         *
+         *     Every valid request answers `202` with the same body, whether or not the address already has an account, so sign-up never tells who has one: a new address gets its account at once (sign in with `POST /api/v1/auth/token`); an address that has one is left as it is and its owner gets an e-mail saying someone tried to register with it.
          */
         post: operations["register_api_v1_auth_register_post"];
         delete?: never;
@@ -1852,6 +1854,24 @@ export interface components {
             order: components["schemas"]["OrderPublic"];
             refund: components["schemas"]["RefundOut"];
         };
+        /**
+         * RegistrationAccepted
+         * @description The answer to every valid sign-up, whether or not the address already had an account.
+         */
+        RegistrationAccepted: {
+            /**
+             * Detail
+             * @default Sign in with your e-mail and password. If this address already had an account, nothing was changed and its owner was sent an e-mail instead.
+             * @example Sign in with your e-mail and password. If this address already had an account, nothing was changed and its owner was sent an e-mail instead.
+             */
+            detail?: string;
+            /**
+             * Status
+             * @default accepted
+             * @constant
+             */
+            status?: "accepted";
+        };
         /** ReservationCreate */
         ReservationCreate: {
             /**
@@ -2983,22 +3003,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
-                };
-            };
-            /** @description The email is already registered */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDetails"];
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/json": components["schemas"]["RegistrationAccepted"];
                 };
             };
             /** @description Invalid fields (weak password, malformed email, unknown fields) */

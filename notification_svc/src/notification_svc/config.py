@@ -37,6 +37,10 @@ class Settings(ServiceSettings):
     orders_topic: str = "taquilla.ticketing.v1"
     orders_dead_letter_topic: str = "taquilla.ticketing.v1.notification-dlq"
     orders_consumer_group: str = "notification-svc-orders"
+    # The account holders' e-mails: someone tried to register with their address (taquilla.identity.v1).
+    accounts_topic: str = "taquilla.identity.v1"
+    accounts_dead_letter_topic: str = "taquilla.identity.v1.notification-dlq"
+    accounts_consumer_group: str = "notification-svc-accounts"
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
     retry_max_seconds: float = Field(default=30.0, gt=0, le=3600)

@@ -126,7 +126,8 @@ export const en: Messages = {
     invalidEmail: 'Enter a valid email address.',
     passwordTooShort: 'The password needs at least 12 characters.',
     passwordMismatch: 'The passwords do not match.',
-    emailTaken: 'An account with this email already exists.',
+    registerCheckEmail:
+      'Check your e-mail: this address already has an account, and we sent its owner a message. Sign in with that account\'s password.',
     welcome: (name: string) => `Hi, ${name}`,
     signedIn: 'You are signed in.',
     registered: 'Account created. Welcome to Taquilla!',

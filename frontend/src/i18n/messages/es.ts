@@ -130,7 +130,8 @@ export const es = {
     invalidEmail: 'Escribe un correo electrónico válido.',
     passwordTooShort: 'La contraseña debe tener al menos 12 caracteres.',
     passwordMismatch: 'Las contraseñas no coinciden.',
-    emailTaken: 'Ya existe una cuenta con este correo.',
+    registerCheckEmail:
+      'Revisa tu correo: esta dirección ya tiene una cuenta y le enviamos un mensaje a su titular. Entra con la contraseña de esa cuenta.',
     welcome: (name: string) => `Hola, ${name}`,
     signedIn: 'Has iniciado sesión.',
     registered: 'Cuenta creada. ¡Bienvenido a Taquilla!',

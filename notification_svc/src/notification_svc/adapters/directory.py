@@ -33,23 +33,28 @@ class IdentityDirectory(Directory):
             return self._operations
         if role is RecipientRole.BUYER:
             return _buyer(payload)
-        creator = str(payload.get("event", {}).get("createdBy") or "")
+        if role is RecipientRole.ACCOUNT_HOLDER:
+            return await self._user(str(payload.get("user", {}).get("id") or ""), "the account")
+        return await self._user(str(payload.get("event", {}).get("createdBy") or ""), "the event's creator")
+
+    async def _user(self, user_id: str, who: str) -> Contact:
+        """A user's address from identity_svc, by id; ``who`` names them in the reasons."""
         try:
-            user_id = uuid.UUID(creator)
+            uuid.UUID(user_id)
         except ValueError:
-            raise RecipientUnavailable("the event names no creator") from None
+            raise RecipientUnavailable(f"the message names no {who.removeprefix('the ')}") from None
         try:
             reply: pb.GetUserContactResponse = await self._identity.stub.GetUserContact(
-                pb.GetUserContactRequest(user_id=str(user_id)),
+                pb.GetUserContactRequest(user_id=user_id),
                 metadata=self._identity.metadata(),  # the lookup joins the consumer's trace
                 timeout=self._identity.deadline,
             )
         except grpc.aio.AioRpcError as exc:
             if exc.code() is grpc.StatusCode.NOT_FOUND:
-                raise RecipientUnavailable("the event's creator no longer exists") from None
+                raise RecipientUnavailable(f"{who} no longer exists") from None
             raise DeliveryFailed(f"identity_svc {exc.code().name}") from None
         if not reply.active:
-            raise RecipientUnavailable("the event's creator is inactive")
+            raise RecipientUnavailable(f"{who} is inactive")
         return Contact(reply.email, reply.full_name, reply.locale or "es")
 
     async def close(self) -> None:

@@ -31,6 +31,8 @@ SUBJECTS = {
     ("OrderExpired", "en"): 'Your order for "{name}" expired',
     ("OrderRefunded", "es"): "Te reembolsamos tu pedido para «{name}»",
     ("OrderRefunded", "en"): 'We refunded your order for "{name}"',
+    ("RegistrationAttempted", "es"): "Alguien intentó registrarse con tu dirección",
+    ("RegistrationAttempted", "en"): "Someone tried to register with your address",
 }
 LOCALES = ("es", "en")
 

@@ -48,6 +48,7 @@ class RecipientRole(enum.StrEnum):
     ORGANIZER = "organizer"  # the user who created the event
     OPERATIONS = "operations"  # the configured operations mailbox
     BUYER = "buyer"  # who placed the order, at the address the order names (taquilla.ticketing.v1)
+    ACCOUNT_HOLDER = "account_holder"  # the account the message names (taquilla.identity.v1)
 
 
 class Channel(enum.StrEnum):
@@ -63,6 +64,7 @@ AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
     "OrderPaymentFailed": (RecipientRole.BUYER,),
     "OrderExpired": (RecipientRole.BUYER,),
     "OrderRefunded": (RecipientRole.BUYER,),
+    "RegistrationAttempted": (RecipientRole.ACCOUNT_HOLDER,),
 }
 
 # Messages whose e-mail carries the order's tickets (each QR code and the PDF): it is never sent
