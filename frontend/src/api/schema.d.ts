@@ -1137,7 +1137,7 @@ export interface components {
             ends_at: string;
             /**
              * Image Url
-             * @description http or https only.
+             * @description https only (the web app is served over https; an http image would be mixed content).
              * @example https://cdn.example.com/jazz.jpg
              */
             image_url?: string | null;

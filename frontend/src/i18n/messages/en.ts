@@ -659,7 +659,7 @@ export const en: Messages = {
       sessionOutside: "The session must lie within the event's dates.",
       sessionOverlap: (n: number) => `Overlaps session ${n} in the same room.`,
       timezone: 'Unknown time zone.',
-      url: 'Must start with http:// or https://.',
+      url: 'Must start with https://.',
       uuid: 'Must be an identifier (UUID).',
       holdMinutes: 'Must be a whole number from 2 to 30.',
       maxPerCustomer: 'Must be a whole number from 1 to 1000, or empty.',

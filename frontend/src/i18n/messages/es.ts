@@ -668,7 +668,7 @@ export const es = {
       sessionOutside: 'La sesión debe quedar dentro de las fechas del evento.',
       sessionOverlap: (n: number) => `Se solapa con la sesión ${n} en la misma sala.`,
       timezone: 'Zona horaria desconocida.',
-      url: 'Debe empezar por http:// o https://.',
+      url: 'Debe empezar por https://.',
       uuid: 'Debe ser un identificador (UUID).',
       holdMinutes: 'Debe ser un número entero entre 2 y 30.',
       maxPerCustomer: 'Debe ser un número entero entre 1 y 1000, o quedar vacío.',
