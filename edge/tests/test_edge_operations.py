@@ -46,6 +46,30 @@ async def test_serves_openapi_swagger_and_redoc(edge_client) -> None:  # type: i
         assert "redoc" in (await client.get("/redoc")).text.lower()
 
 
+PRODUCTION = {"environment": "production", "stripe_webhook_secrets": ["whsec_" + "p" * 32]}
+
+
+async def test_production_serves_no_swagger_or_redoc_but_keeps_the_openapi_document(edge_client) -> None:  # type: ignore[no-untyped-def]
+    async with edge_client(**PRODUCTION) as client:
+        assert (await client.get("/docs")).status_code == 404
+        assert (await client.get("/redoc")).status_code == 404
+        assert (await client.get("/docs/oauth2-redirect")).status_code == 404
+        assert "/api/v1/events" in (await client.get("/openapi.json")).json()["paths"]
+
+
+async def test_behind_tls_every_answer_carries_hsts(edge_client) -> None:  # type: ignore[no-untyped-def]
+    async with edge_client(public_url="https://tickets.example.org") as client:
+        for reply in (await client.get("/healthz"), await client.get("/nowhere")):
+            assert reply.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    async with edge_client(public_url="https://tickets.example.org", hsts_max_age_seconds=0) as client:
+        assert "strict-transport-security" not in (await client.get("/healthz")).headers
+
+
+async def test_over_plain_http_there_is_no_hsts(edge_client) -> None:  # type: ignore[no-untyped-def]
+    async with edge_client() as client:
+        assert "strict-transport-security" not in (await client.get("/healthz")).headers
+
+
 @pytest.mark.parametrize(("method", "path", "status"), [("GET", "/nowhere", 404), ("POST", "/healthz", 405)])
 async def test_answers_unknown_routes_and_methods_with_problem_json(
     edge_client, method: str, path: str, status: int

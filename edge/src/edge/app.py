@@ -143,8 +143,8 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url="/docs" if settings.interactive_docs else None,
+        redoc_url="/redoc" if settings.interactive_docs else None,
         openapi_url="/openapi.json",
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
         # FastAPI's own OpenTelemetry (0.165+) would add a second server span, spans per dependency
@@ -170,7 +170,11 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.add_middleware(ServerSpanMiddleware)
     app.add_middleware(CachedReads)
     app.add_middleware(AuthAndRateLimitMiddleware)
-    app.add_middleware(CorrelationAndMetricsMiddleware)
+    hsts = settings.strict_transport_security
+    app.add_middleware(
+        CorrelationAndMetricsMiddleware,
+        response_headers=[(b"strict-transport-security", hsts.encode())] if hsts else [],
+    )
     app.add_middleware(ClientAddressMiddleware, trusted=TrustedProxies.parse(settings.trusted_proxies))
     install_error_handlers(app)
     app.include_router(health.router)

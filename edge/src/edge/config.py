@@ -61,6 +61,9 @@ class EdgeSettings(BaseSettings):
     # Places left per session x zone change with every sale: each edge keeps an event's answer this
     # long at most, so a poll is at most this plus one database read stale.
     availability_cache_seconds: float = Field(default=1.0, ge=0, le=2)
+    # Strict-Transport-Security on every answer when public_url is https (the edge behind TLS): browsers
+    # then never try plain http for this host for max-age seconds. 0 leaves the header out.
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
     # How long an Idempotency-Key stays marked as running (edge.api.idempotency) when its request
     # never clears the mark (the edge stopped mid-request): longer than any request takes.
     idempotency_running_seconds: float = Field(default=30.0, gt=0, le=600)
@@ -73,6 +76,19 @@ class EdgeSettings(BaseSettings):
     stripe_webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=lambda: [SecretStr(DEVELOPMENT_STRIPE_WEBHOOK_SECRET)], min_length=1, max_length=2
     )
+
+    @property
+    def interactive_docs(self) -> bool:
+        """Swagger UI (/docs) and ReDoc (/redoc): not in production, where they only advertise the
+        attack surface (the OpenAPI document itself stays at /openapi.json for partners)."""
+        return self.environment != "production"
+
+    @property
+    def strict_transport_security(self) -> str | None:
+        """The HSTS header's value, when the edge is reached over https."""
+        if self.hsts_max_age_seconds == 0 or not self.public_url.lower().startswith("https://"):
+            return None
+        return f"max-age={self.hsts_max_age_seconds}; includeSubDomains"
 
     @property
     def issuer(self) -> str:
