@@ -64,7 +64,14 @@ def build_courier(
         tickets=tickets if tickets is not None else build_ticket_documents(settings),
         renderer=JinjaRenderer(settings.default_locale, web_app_url=settings.web_app_url),
         channel=SmtpEmailSender(
-            settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=settings.smtp_timeout_seconds
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_from,
+            timeout=settings.smtp_timeout_seconds,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value(),
+            ca_file=settings.smtp_ca_file,
         ),
         policy=RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds),
     )
