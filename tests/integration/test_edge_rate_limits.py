@@ -95,7 +95,7 @@ async def test_keeps_serving_when_redis_stops_and_limits_again_when_it_returns(
         assert "ratelimit-limit" not in served[-1].headers
         metrics = (await client.get("/metrics")).text
         assert "taquilla_edge_ratelimit_unavailable_total" in metrics
-        readiness = (await client.get("/readyz")).json()
+        readiness = (await client.get("http://edge.test:8001/readyz")).json()  # the internal port
         assert {c["name"]: c["status"] for c in readiness["checks"]}["redis"] == "down"
     finally:
         redis.stop()

@@ -24,6 +24,10 @@ class EdgeSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # The internal port (same host): /readyz with every dependency's state, for operators, probes and
+    # `make status`, never published. On the public port /readyz answers its status only and is
+    # rate-limited like any anonymous call. 0 opens no internal port.
+    internal_port: int = Field(default=8001, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8000"
     identity_svc_address: str = "127.0.0.1:50051"
     event_svc_address: str = "127.0.0.1:50052"
@@ -76,6 +80,11 @@ class EdgeSettings(BaseSettings):
     stripe_webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=lambda: [SecretStr(DEVELOPMENT_STRIPE_WEBHOOK_SECRET)], min_length=1, max_length=2
     )
+
+    def on_internal_port(self, server: tuple[str, int] | None) -> bool:
+        """Whether a request came in on the internal port (ASGI ``scope["server"]``: the socket's own
+        address, not anything the client sent)."""
+        return bool(self.internal_port) and server is not None and server[1] == self.internal_port
 
     @property
     def interactive_docs(self) -> bool:
@@ -135,6 +144,12 @@ class EdgeSettings(BaseSettings):
                 "or networks (never '*'; empty trusts no X-Forwarded-For)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _internal_port_is_its_own(self) -> EdgeSettings:
+        if self.internal_port and self.internal_port == self.port:
+            raise ValueError("internal_port must differ from port (the public one)")
+        return self
 
     @model_validator(mode="after")
     def _check_rate_limits(self) -> EdgeSettings:

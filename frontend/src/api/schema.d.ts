@@ -863,7 +863,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: every dependency with its state */
+        /**
+         * Readiness: ready or not; on the internal port, every dependency with its state
+         * @description On the public port only `status` (rate-limited like any anonymous call); on the edge's internal port (`EDGE_INTERNAL_PORT`, never published) also `checks`, each dependency with its state.
+         */
         get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;
@@ -1782,8 +1785,11 @@ export interface components {
         };
         /** Readiness */
         Readiness: {
-            /** Checks */
-            checks: components["schemas"]["DependencyCheck"][];
+            /**
+             * Checks
+             * @description On the internal port only: each dependency with its state.
+             */
+            checks?: components["schemas"]["DependencyCheck"][] | null;
             /**
              * Status
              * @enum {string}

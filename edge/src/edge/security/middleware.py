@@ -23,10 +23,11 @@ from edge.security.tokens import TokenRejected, TokenVerifier, VerifiedToken
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.principal import PrincipalKind
 
+# /readyz is not among them: on the public port it is an anonymous call like any other (it asks every
+# dependency, so unlimited it would be a cheap way to load them); on the internal port it is unlimited.
 UNLIMITED_PATHS = frozenset(
     {
         "/healthz",
-        "/readyz",
         "/metrics",
         "/docs",
         "/redoc",
@@ -99,8 +100,14 @@ class AuthAndRateLimitMiddleware:
             return f"client:{tier}", f"client:{token.principal.subject}", limit
         return "user", f"user:{token.principal.subject}", limits.user
 
+    @staticmethod
+    def _internal(scope: Scope) -> bool:
+        """The internal port's requests (readiness for operators) are never limited."""
+        internal: bool = scope["app"].state.edge.settings.on_internal_port(scope.get("server"))
+        return internal
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or self._internal(scope):
             await self.app(scope, receive, send)
             return
         guard: Guard = scope["app"].state.edge.guard
