@@ -15,7 +15,18 @@ def main() -> None:
     settings = EdgeSettings()
     configure_logging("edge", settings.log_level)
     configure_tracing("edge")
-    config = uvicorn.Config(
+    config = server_config(settings)
+    # One app on two sockets: the public port, and the internal one (readiness in detail), which the
+    # app tells apart by the socket a request came in on (EdgeSettings.on_internal_port).
+    sockets = [config.bind_socket()]
+    if settings.internal_port:
+        sockets.append(_listen(settings.host, settings.internal_port))
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def server_config(settings: EdgeSettings) -> uvicorn.Config:
+    """uvicorn's configuration of the edge (the public port)."""
+    return uvicorn.Config(
         "edge.app:create_app",
         factory=True,
         host=settings.host,
@@ -34,12 +45,6 @@ def main() -> None:
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         server_header=False,
     )
-    # One app on two sockets: the public port, and the internal one (readiness in detail), which the
-    # app tells apart by the socket a request came in on (EdgeSettings.on_internal_port).
-    sockets = [config.bind_socket()]
-    if settings.internal_port:
-        sockets.append(_listen(settings.host, settings.internal_port))
-    uvicorn.Server(config).run(sockets=sockets)
 
 
 def _listen(host: str, port: int) -> socket.socket:
