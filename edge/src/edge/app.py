@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from edge.middleware import CorrelationAndMetricsMiddleware, ServerSpanMiddlewar
 from edge.security.client_address import ClientAddressMiddleware, TrustedProxies
 from edge.security.middleware import AuthAndRateLimitMiddleware, Guard, Limits
 from edge.security.ratelimit import Limit, RateLimiter
+from edge.security.revocations import RevokedTokens
 from edge.security.tokens import JwksCache, TokenVerifier
 
 DESCRIPTION = """
@@ -102,6 +104,11 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         identity = IdentityClient(channels.identity, settings.grpc_deadline_seconds)
         jwks = JwksCache(identity.jwks, ttl=settings.jwks_cache_seconds)
+        revocations = RevokedTokens(
+            redis,
+            refresh_seconds=settings.revocation_refresh_seconds,
+            max_age_seconds=settings.revocation_copy_max_age_seconds,
+        )
         app.state.edge = EdgeState(
             settings=settings,
             channels=channels,
@@ -120,6 +127,7 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
                 verifier=TokenVerifier(jwks, issuer=settings.issuer, audience=settings.token_audience),
                 limiter=RateLimiter(redis, settings.redis_url, read_along=VERSION_KEY),
                 limits=_limits(settings),
+                revocations=revocations,
             ),
             cache=CatalogCache(
                 redis, ttl_seconds=settings.cache_ttl_seconds, wait_seconds=settings.cache_wait_seconds
@@ -130,9 +138,12 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         # full collections, which would otherwise walk it again and again while requests wait.
         gc.collect()
         gc.freeze()
+        copying = asyncio.create_task(revocations.run(), name="revoked-tokens-copy")
         try:
             yield
         finally:
+            revocations.stop()
+            await copying
             await channels.close()
             await app.state.edge.guard.limiter.close()
             await redis.aclose()

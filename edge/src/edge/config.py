@@ -68,6 +68,11 @@ class EdgeSettings(BaseSettings):
     # Strict-Transport-Security on every answer when public_url is https (the edge behind TLS): browsers
     # then never try plain http for this host for max-age seconds. 0 leaves the header out.
     hsts_max_age_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
+    # Revoked access tokens (logouts) are copied from Redis every revocation_refresh_seconds; while
+    # Redis is down a bearer request is served only if that copy is at most
+    # revocation_copy_max_age_seconds old (edge.security.revocations), and refused with 503 otherwise.
+    revocation_refresh_seconds: float = Field(default=5.0, gt=0, le=60)
+    revocation_copy_max_age_seconds: float = Field(default=30.0, gt=0, le=300)
     # How long an Idempotency-Key stays marked as running (edge.api.idempotency) when its request
     # never clears the mark (the edge stopped mid-request): longer than any request takes.
     idempotency_running_seconds: float = Field(default=30.0, gt=0, le=600)

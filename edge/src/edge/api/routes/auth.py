@@ -205,7 +205,7 @@ async def logout(token: CurrentToken, state: State, body: LogoutRequest | None =
     if body and body.refresh_token:
         await state.identity.revoke_refresh_token(token.principal, body.refresh_token)
     try:
-        await state.guard.limiter.revoke(token.jti, token.expires_at)
+        await state.guard.revocations.revoke(token.jti, token.expires_at)
     except Exception:  # Redis away: the access token then lives out its 15 minutes
         raise Problem(503, "Sign-out could not be completed; try again shortly.") from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
