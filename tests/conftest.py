@@ -170,7 +170,7 @@ async def new_customer(client: httpx.AsyncClient) -> tuple[str, str, dict[str, A
     reply = await client.post(
         "/api/v1/auth/register", json={"email": email, "password": password, "full_name": "Rita Prueba"}
     )
-    assert reply.status_code == 201, reply.text
+    assert reply.status_code == 202, reply.text
     return email, password, await password_grant(client, email, password)
 
 

@@ -28,6 +28,8 @@ KAFKA_TOPICS = (
     "taquilla.ticketing.v1",
     "taquilla.ticketing.v1.dlq",
     "taquilla.ticketing.v1.notification-dlq",
+    "taquilla.identity.v1",
+    "taquilla.identity.v1.notification-dlq",
 )
 # The partition count docker-compose.yml's kafka-init and devstack create every topic with.
 KAFKA_PARTITIONS = 6

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
 import edge.__main__
+from devstack.infra import Redis
 from edge.config import EdgeSettings
 from edge.security.client_address import (
     MAX_FORWARDED_ENTRIES,
@@ -148,14 +149,10 @@ def test_the_old_forwarded_allow_ips_setting_stops_the_edge(monkeypatch: pytest.
 
 
 def test_uvicorn_leaves_forwarded_headers_to_the_edge(monkeypatch: pytest.MonkeyPatch) -> None:
-    ran: dict[str, Any] = {}
-    monkeypatch.setattr(edge.__main__.uvicorn, "run", lambda *_, **kwargs: ran.update(kwargs))
-    monkeypatch.setattr(edge.__main__, "configure_tracing", lambda _: None)
-    monkeypatch.setattr(edge.__main__, "configure_logging", lambda *_: None)
     monkeypatch.setenv("EDGE_TRUSTED_PROXIES", "172.31.250.10")
-    edge.__main__.main()
-    assert ran["proxy_headers"] is False
-    assert ran["forwarded_allow_ips"] == "172.31.250.10"
+    config = edge.__main__.server_config(EdgeSettings())
+    assert config.proxy_headers is False
+    assert config.forwarded_allow_ips == "172.31.250.10"
 
 
 async def _echo(scope: Scope, receive: Receive, send: Send) -> None:
@@ -193,11 +190,17 @@ def test_a_username_bucket_is_a_digest_that_merges_what_identity_merges() -> Non
     assert normalize_username(" Ana@Example.COM\t") == "ana@example.com"
 
 
+def redis_url(server: Redis) -> str:
+    # The token endpoint needs Redis (without it the edge refuses sign-ins with 503); a database of
+    # these tests' own keeps their address's bucket apart from other tests'.
+    return f"redis://127.0.0.1:{server.port}/14"
+
+
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_route_still_reads_the_token_request_the_throttle_read(
-    edge_client: EdgeClientFactory,
+    edge_client: EdgeClientFactory, redis_server: Redis
 ) -> None:
-    async with edge_client() as client:
+    async with edge_client(redis_url=redis_url(redis_server)) as client:
         # identity_svc is down here: 503 means the route got both fields (400 invalid_request if not).
         urlencoded = await client.post(
             "/api/v1/auth/token", data={"grant_type": "password", "username": "a@b.co", "password": "pw-long"}
@@ -216,8 +219,8 @@ async def test_the_route_still_reads_the_token_request_the_throttle_read(
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_a_username_sent_twice_is_refused(edge_client: EdgeClientFactory) -> None:
-    async with edge_client() as client:
+async def test_a_username_sent_twice_is_refused(edge_client: EdgeClientFactory, redis_server: Redis) -> None:
+    async with edge_client(redis_url=redis_url(redis_server)) as client:
         reply = await client.post(
             "/api/v1/auth/token",
             content=b"grant_type=password&username=a%40b.co&username=victim%40b.co&password=pw-long",
@@ -229,9 +232,11 @@ async def test_a_username_sent_twice_is_refused(edge_client: EdgeClientFactory) 
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_a_token_request_larger_than_the_bound_is_refused(edge_client: EdgeClientFactory) -> None:
+async def test_a_token_request_larger_than_the_bound_is_refused(
+    edge_client: EdgeClientFactory, redis_server: Redis
+) -> None:
     padding = "x" * MAX_TOKEN_BODY
-    async with edge_client() as client:
+    async with edge_client(redis_url=redis_url(redis_server)) as client:
         declared = await client.post(
             "/api/v1/auth/token",
             data={"grant_type": "password", "username": "a@b.co", "password": "pw", "pad": padding},

@@ -16,9 +16,14 @@ async def test_healthz_answers_while_every_dependency_is_down(edge_client) -> No
     assert reply.json() == {"status": "alive"}
 
 
-async def test_readyz_lists_each_dependency_as_down_without_internal_addresses(edge_client) -> None:  # type: ignore[no-untyped-def]
+INTERNAL = "http://edge.test:8001"  # the internal port (EDGE_INTERNAL_PORT's default); the public one is 80
+
+
+async def test_readyz_lists_each_dependency_as_down_without_internal_addresses_on_the_internal_port(
+    edge_client,
+) -> None:  # type: ignore[no-untyped-def]
     async with edge_client() as client:
-        reply = await client.get("/readyz")
+        reply = await client.get(f"{INTERNAL}/readyz")
     assert reply.status_code == 503
     body = reply.json()
     assert body["status"] == "not_ready"
@@ -32,9 +37,26 @@ async def test_readyz_lists_each_dependency_as_down_without_internal_addresses(e
     assert "127.0.0.1" not in reply.text
 
 
+async def test_public_readyz_says_only_whether_the_edge_is_ready(edge_client) -> None:  # type: ignore[no-untyped-def]
+    async with edge_client() as client:
+        reply = await client.get("/readyz")
+    assert (reply.status_code, reply.json()) == (503, {"status": "not_ready"})
+
+
+async def test_public_readyz_is_rate_limited_but_the_internal_one_is_not(  # type: ignore[no-untyped-def]
+    edge_client, redis_server: Redis
+) -> None:
+    redis = f"redis://127.0.0.1:{redis_server.port}/15"
+    async with edge_client(redis_url=redis, rate_limit_anonymous="3/3600") as client:
+        public = [(await client.get("/readyz")).status_code for _ in range(4)]
+        internal = [(await client.get(f"{INTERNAL}/readyz")).status_code for _ in range(4)]
+    assert public == [503, 503, 503, 429]
+    assert 429 not in internal
+
+
 async def test_readyz_reports_redis_up_when_it_answers(edge_client, redis_server: Redis) -> None:  # type: ignore[no-untyped-def]
     async with edge_client(redis_url=f"redis://127.0.0.1:{redis_server.port}/0") as client:
-        body = (await client.get("/readyz")).json()
+        body = (await client.get(f"{INTERNAL}/readyz")).json()
     assert {c["name"]: c["status"] for c in body["checks"]}["redis"] == "up"
 
 
@@ -44,6 +66,30 @@ async def test_serves_openapi_swagger_and_redoc(edge_client) -> None:  # type: i
         assert {"/healthz", "/readyz"} <= set(spec["paths"])
         assert "swagger-ui" in (await client.get("/docs")).text
         assert "redoc" in (await client.get("/redoc")).text.lower()
+
+
+PRODUCTION = {"environment": "production", "stripe_webhook_secrets": ["whsec_" + "p" * 32]}
+
+
+async def test_production_serves_no_swagger_or_redoc_but_keeps_the_openapi_document(edge_client) -> None:  # type: ignore[no-untyped-def]
+    async with edge_client(**PRODUCTION) as client:
+        assert (await client.get("/docs")).status_code == 404
+        assert (await client.get("/redoc")).status_code == 404
+        assert (await client.get("/docs/oauth2-redirect")).status_code == 404
+        assert "/api/v1/events" in (await client.get("/openapi.json")).json()["paths"]
+
+
+async def test_behind_tls_every_answer_carries_hsts(edge_client) -> None:  # type: ignore[no-untyped-def]
+    async with edge_client(public_url="https://tickets.example.org") as client:
+        for reply in (await client.get("/healthz"), await client.get("/nowhere")):
+            assert reply.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    async with edge_client(public_url="https://tickets.example.org", hsts_max_age_seconds=0) as client:
+        assert "strict-transport-security" not in (await client.get("/healthz")).headers
+
+
+async def test_over_plain_http_there_is_no_hsts(edge_client) -> None:  # type: ignore[no-untyped-def]
+    async with edge_client() as client:
+        assert "strict-transport-security" not in (await client.get("/healthz")).headers
 
 
 @pytest.mark.parametrize(("method", "path", "status"), [("GET", "/nowhere", 404), ("POST", "/healthz", 405)])

@@ -20,6 +20,7 @@ from identity_svc.application.ports import (
     AuditRecord,
     KeyRing,
     Organizations,
+    Outbox,
     PasswordHasher,
     PublicKey,
     RefreshTokens,
@@ -28,6 +29,7 @@ from identity_svc.application.ports import (
     UnitOfWork,
     Users,
 )
+from identity_svc.domain.events import DomainEvent
 from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -56,6 +58,7 @@ class IdentityTables:
     refresh_tokens: dict[uuid.UUID, RefreshToken] = field(default_factory=dict)
     signing_keys: list[SigningKey] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
+    outbox: list[tuple[DomainEvent, str | None]] = field(default_factory=list)
 
 
 class FakeUsers(Users):
@@ -175,6 +178,14 @@ class DatabaseGone(Exception):
     """What a commit raises when a test pulls the database away."""
 
 
+class FakeOutbox(Outbox):
+    def __init__(self, tables: IdentityTables) -> None:
+        self._tables = tables
+
+    async def add(self, events: Sequence[DomainEvent], *, correlation_id: str | None) -> None:
+        self._tables.outbox.extend((event, correlation_id) for event in events)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """Keeps what was committed across transactions; everything else is dropped on rollback."""
 
@@ -193,6 +204,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.refresh_tokens = FakeRefreshTokens(self._working)
         self.signing_keys = FakeSigningKeys(self._working)
         self.audit = FakeAuditLog(self._working, self.clock)
+        self.outbox = FakeOutbox(self._working)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self._begin()
@@ -233,12 +245,14 @@ class FakePasswordHasher(PasswordHasher):
     def __init__(self) -> None:
         self.decoy_verifications = 0
         self.verifications = 0
+        self.hashes = 0
 
     @staticmethod
     def hashed(password: str) -> str:
         return f"hashed:{password}"
 
     async def hash(self, password: str) -> str:
+        self.hashes += 1
         return self.hashed(password)
 
     async def verify(self, password_hash: str, password: str) -> bool:

@@ -903,3 +903,41 @@ def test_dashboard_queries_are_valid_promql(tmp_path: Path) -> None:
     rule_file.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": rules}]}))
     result = run([promtool, "check", "rules", str(rule_file)])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+GRAFANA_GUARD = GRAFANA_DIR / "refuse-default-password.sh"
+
+
+@pytest.mark.parametrize(
+    ("environment", "password", "starts"),
+    [
+        ("production", "taquilla", False),
+        ("production", "", False),
+        ("production", "admin", False),
+        ("production", "Granito-Faro-Lento-77", True),
+        ("development", "taquilla", True),
+    ],
+)
+def test_grafana_refuses_the_default_admin_password_in_production(
+    services: dict[str, dict[str, Any]], environment: str, password: str, starts: bool
+) -> None:
+    grafana = services["grafana"]
+    assert grafana["entrypoint"][:2] == [
+        "/bin/sh",
+        grafana_mount_target(services, "./observability/grafana/refuse-default-password.sh"),
+    ]
+    assert grafana["environment"]["TAQUILLA_ENVIRONMENT"] == "${TAQUILLA_ENVIRONMENT:-development}"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "TAQUILLA_ENVIRONMENT": environment,
+        "GF_SECURITY_ADMIN_PASSWORD": password,
+    }
+    ran = subprocess.run(
+        ["/bin/sh", str(GRAFANA_GUARD), "/bin/echo", "grafana started"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    assert (ran.returncode == 0 and ran.stdout == "grafana started\n") is starts, ran.stderr

@@ -34,6 +34,8 @@ from event_svc.domain.commands import (
 )
 from event_svc.domain.events import SessionChange
 from event_svc.entrypoints import sales_messages
+from identity_svc.adapters.outbox import envelope_for as identity_envelope
+from identity_svc.domain.events import RegistrationAttempted
 from taquilla.events.v1 import event_service_pb2 as events_pb
 from taquilla.ticketing.v1 import ticketing_service_pb2 as ticketing_pb
 from taquilla_runtime.messaging.envelope import Envelope
@@ -57,6 +59,7 @@ def validator(topic_dir: str) -> Draft202012Validator:
 
 CATALOG = validator("events")
 TICKETING = validator("ticketing")
+IDENTITY = validator("identity")
 
 
 def wire(envelope: Envelope) -> dict[str, Any]:
@@ -433,3 +436,12 @@ def test_the_schemas_name_the_same_enum_values_as_the_domains() -> None:
     assert set(ticketing_defs["OrderStatus"]["enum"]) == domain_values(ticketing_orders.OrderStatus)
     assert set(ticketing_defs["TicketStatus"]["enum"]) == domain_values(ticketing_orders.TicketStatus)
     assert tuple(ticketing_defs["Locale"]["enum"]) == ticketing_orders.LOCALES
+
+
+def test_every_message_identity_svc_makes_matches_its_schema_and_names_no_address() -> None:
+    user_id = uuid.uuid4()
+    message = wire(identity_envelope(RegistrationAttempted(user_id, NOW), str(uuid.uuid4())))
+    IDENTITY.validate(message)
+    assert message["payload"] == {"user": {"id": str(user_id)}}
+    assert message["eventId"] == str(user_id)
+    assert "@" not in json.dumps(message)

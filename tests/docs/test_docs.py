@@ -417,6 +417,66 @@ def _days(first: str, second: str) -> int:
 # --- ADRs ----------------------------------------------------------------------------------------
 
 
+# --- routes the docs name ------------------------------------------------------------------------
+
+OPENAPI = ROOT / "frontend" / "src" / "api" / "openapi.json"  # the edge's, exported by `make openapi`
+NAMED_ROUTE = re.compile(r"/api/v1/[A-Za-z0-9_\-{}/.:…]*[A-Za-z0-9_}]")
+PATH_PARAMETER = re.compile(r"\{[^}/]*\}")
+
+
+def _route_shape(path: str) -> str:
+    return PATH_PARAMETER.sub("{}", path.rstrip("/"))
+
+
+def routes_named_in(text: str) -> Iterator[tuple[int, str, bool]]:
+    """(line, route, whether a prefix) for each `/api/v1/...` path the Markdown names, outside sections
+    whose heading says "(designed)" (plans: their routes are built later). A path followed by `/*`
+    names every route under it."""
+    designed_level = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        heading = re.match(r"^\s{0,3}(#{1,6})\s", line)
+        if heading:
+            level = len(heading.group(1))
+            if designed_level and level <= designed_level:
+                designed_level = 0
+            if "(designed)" in line.lower():
+                designed_level = level
+        if designed_level:
+            continue
+        for match in NAMED_ROUTE.finditer(line):
+            yield number, match.group(0), line[match.end() : match.end() + 2] == "/*"
+
+
+def unknown_routes(paths: set[str], files: list[Path], root: Path = ROOT) -> list[str]:
+    shapes = {_route_shape(p) for p in paths}
+    unknown = []
+    for path in files:
+        for number, route, prefix in routes_named_in(path.read_text(encoding="utf-8")):
+            shape = _route_shape(route)
+            known = shape in shapes or (prefix and any(s.startswith(shape + "/") for s in shapes))
+            if not known:
+                unknown.append(f"{path.relative_to(root)}:{number}: {route}")
+    return unknown
+
+
+def test_every_route_the_docs_name_exists_in_the_openapi() -> None:
+    paths = set(json.loads(OPENAPI.read_text(encoding="utf-8"))["paths"])
+    assert unknown_routes(paths, markdown_files()) == []
+
+
+def test_the_route_check_catches_a_route_that_does_not_exist(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "# API\n\n`POST /api/v1/auth/login` and `GET /api/v1/events/{event_id}/sessions`, "
+        "`/api/v1/auth/*`.\n\n"
+        "## Check-in (designed)\n\n`POST /api/v1/checkins`\n\n## Back\n\n`/api/v1/users/me`\n",
+        encoding="utf-8",
+    )
+    paths = {"/api/v1/auth/token", "/api/v1/events/{id}/sessions"}
+    found = unknown_routes(paths, [doc], root=tmp_path)
+    assert [entry.split(": ", 1)[1] for entry in found] == ["/api/v1/auth/login", "/api/v1/users/me"]
+
+
 def test_every_adr_has_the_standard_sections_and_is_indexed() -> None:
     index = (ADR_DIR / "README.md").read_text(encoding="utf-8")
     adrs = sorted(ADR_DIR.glob("[0-9][0-9][0-9][0-9]-*.md"))

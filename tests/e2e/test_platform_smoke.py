@@ -38,7 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def test_every_service_and_dependency_is_ready_through_the_edge(stack: Stack) -> None:
-    state = readiness(f"http://127.0.0.1:{stack.ports.edge}/readyz")
+    state = readiness(f"http://127.0.0.1:{stack.ports.edge_internal}/readyz")
     assert state["status"] == "ready"
     assert {c["name"]: c["status"] for c in state["checks"]} == {
         "identity_svc": "up",
@@ -109,7 +109,7 @@ def test_sigterm_stops_a_service_gracefully_and_readiness_reports_it(stack: Stac
     messages = [entry["message"] for entry in log]
     assert "draining in-flight gRPC calls" in messages
     assert messages[-1] == "service stopped"
-    state = readiness(f"http://127.0.0.1:{stack.ports.edge}/readyz")
+    state = readiness(f"http://127.0.0.1:{stack.ports.edge_internal}/readyz")
     assert state["status"] == "not_ready"
     assert {c["name"]: c["status"] for c in state["checks"]}["event_svc"] == "down"
 
@@ -119,6 +119,7 @@ def test_down_stops_everything_up_started(stack: Stack) -> None:
     p = stack.ports
     for port in (
         p.edge,
+        p.edge_internal,
         p.identity_grpc,
         p.notification_grpc,
         p.ticketing_grpc,

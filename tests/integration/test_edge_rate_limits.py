@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import uuid
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from devstack.infra import Redis
 from devstack.processes import free_port
+from devstack.testing import eventually
 from edge.app import create_app
 from edge.config import EdgeSettings
 from tests.conftest import USER_LIMIT, Platform, bearer, login_as, new_customer
@@ -73,30 +76,83 @@ async def _edge_without_redis_limits(platform: Platform, redis_url: str, **limit
     await context.__aenter__()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://edge.test")
     client._lifespan = context  # type: ignore[attr-defined]
+    client._app = app  # type: ignore[attr-defined]
     return client
 
 
-async def test_keeps_serving_when_redis_stops_and_limits_again_when_it_returns(
+async def test_without_redis_it_fails_closed_where_it_matters_and_limits_again_when_it_returns(
     platform: Platform, edge: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     redis = Redis(free_port(), tmp_path / "redis")
     redis.start()
     _, _, tokens = await new_customer(edge)
+    _, _, logged_out = await new_customer(edge)
     client = await _edge_without_redis_limits(
-        platform, f"redis://127.0.0.1:{redis.port}/0", rate_limit_user="3/60"
+        platform,
+        f"redis://127.0.0.1:{redis.port}/0",
+        rate_limit_user="3/60",
+        # The copy of the revoked tokens is read often and trusted briefly, so the test sees both sides.
+        revocation_refresh_seconds="0.2",
+        revocation_copy_max_age_seconds="3",
     )
-    headers = bearer(tokens["access_token"])
+    headers, gone = bearer(tokens["access_token"]), bearer(logged_out["access_token"])
     try:
         statuses = [(await client.get("/api/v1/users/me", headers=headers)).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
+        assert (await client.post("/api/v1/auth/logout", headers=gone, json={})).status_code == 204
+
+        revocations = client._app.state.edge.guard.revocations  # type: ignore[attr-defined]
+        jti = json.loads(base64.urlsafe_b64decode(logged_out["access_token"].split(".")[1] + "=="))["jti"]
+        await eventually(lambda: revocations.revoked(jti), within=10, what="the edge's copy of the logout")
         redis.stop()
-        served = [await client.get("/api/v1/users/me", headers=headers) for _ in range(5)]
-        assert [r.status_code for r in served] == [200] * 5, "without Redis the edge serves, unlimited"
-        assert "ratelimit-limit" not in served[-1].headers
+
+        # Within the copy's age: a bearer token it vouches for is served (unlimited), a logged-out
+        # one stays refused; anonymous catalog reads go on; signing in, up and out waits for Redis.
+        served = await client.get("/api/v1/users/me", headers=headers)
+        assert served.status_code == 200
+        assert "ratelimit-limit" not in served.headers
+        refused = await client.get("/api/v1/users/me", headers=gone)
+        assert refused.status_code == 401, "a logged-out token must not come back while Redis is away"
+        assert (await client.get("/api/v1/events")).status_code == 200
+        sign_in = await client.post(
+            "/api/v1/auth/token", data={"grant_type": "password", "username": "a@b.co", "password": "x" * 12}
+        )
+        assert (sign_in.status_code, sign_in.json()["error"]) == (503, "temporarily_unavailable")
+        assert int(sign_in.headers["retry-after"]) >= 1
+        sign_up = await client.post(
+            "/api/v1/auth/register",
+            json={
+                "email": f"x-{uuid.uuid4().hex[:6]}@example.com",
+                "password": "Clave-Muy-Larga-Segura",
+                "full_name": "X",
+            },
+        )
+        assert sign_up.status_code == 503
+        assert sign_up.headers["content-type"] == "application/problem+json"
+        assert int(sign_up.headers["retry-after"]) >= 1
+
+        # Once the copy is too old to vouch for anyone, bearer requests wait for Redis too.
+        async def refused_for_want_of_a_check() -> bool:
+            return (await client.get("/api/v1/users/me", headers=headers)).status_code == 503
+
+        await eventually(
+            refused_for_want_of_a_check, within=15, what="a bearer request refused once the copy aged"
+        )
+        late = await client.get("/api/v1/users/me", headers=headers)
+        assert late.headers["content-type"] == "application/problem+json"
+        assert int(late.headers["retry-after"]) >= 1
+        assert (await client.get("/api/v1/events")).status_code == 200
         metrics = (await client.get("/metrics")).text
         assert "taquilla_edge_ratelimit_unavailable_total" in metrics
-        readiness = (await client.get("/readyz")).json()
+        readiness = (await client.get("http://edge.test:8001/readyz")).json()  # the internal port
         assert {c["name"]: c["status"] for c in readiness["checks"]}["redis"] == "down"
+
+        redis.start()
+
+        async def limited_again() -> bool:
+            return "ratelimit-limit" in (await client.get("/api/v1/users/me", headers=headers)).headers
+
+        await eventually(limited_again, within=15, what="limits once Redis is back")
     finally:
         redis.stop()
         await client._lifespan.__aexit__(None, None, None)  # type: ignore[attr-defined]
@@ -106,7 +162,8 @@ async def test_keeps_serving_when_redis_stops_and_limits_again_when_it_returns(
 async def test_an_unreachable_identity_service_means_503_not_a_stack_trace(platform: Platform) -> None:
     settings = EdgeSettings(
         identity_svc_address=f"127.0.0.1:{free_port()}",
-        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+        # A working Redis (a database of its own), so the 503s below are identity's, not the limiter's.
+        redis_url=platform.env("EDGE_REDIS_URL").rsplit("/", 1)[0] + "/13",
         grpc_deadline_seconds=1,
     )
     app = create_app(settings)

@@ -180,7 +180,7 @@ async def test_an_owner_signing_in_successfully_is_not_throttled(
             json={"email": email, "password": password, "full_name": "Rita Prueba"},
             headers=forwarded(fake_address()),
         )
-        assert registered.status_code == 201, registered.text
+        assert registered.status_code == 202, registered.text
         right = {"grant_type": "password", "username": email, "password": password}
         # More sign-ins than the username's bucket holds (4): a successful one gives its attempt back.
         signed_in = [

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import uuid
+from email.message import EmailMessage
 
 import httpx
 import pytest
 
-from tests.conftest import bearer, login_as, new_customer
+from devstack.testing import eventually
+from tests.conftest import Platform, bearer, login_as, new_customer, password_grant
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PROBLEM = "application/problem+json"
@@ -30,7 +34,7 @@ async def test_registration_cannot_choose_a_role(edge: httpx.AsyncClient) -> Non
     assert {"field": "role", "message": "Extra inputs are not permitted"} in reply.json()["errors"]
     # Nothing was created: the same email registers cleanly without the forbidden field.
     del body["role"]
-    assert (await edge.post("/api/v1/auth/register", json=body)).status_code == 201
+    assert (await edge.post("/api/v1/auth/register", json=body)).status_code == 202
 
 
 @pytest.mark.parametrize(
@@ -53,14 +57,39 @@ async def test_registration_refuses_weak_passwords_with_a_field_error(
     assert any(e["field"] == "password" and message in e["message"] for e in errors), errors
 
 
-async def test_registration_refuses_a_taken_email_whatever_its_case(edge: httpx.AsyncClient) -> None:
-    email, _, _ = await new_customer(edge)
-    reply = await edge.post(
-        "/api/v1/auth/register",
-        json={"email": email.upper(), "password": "Otra-Clave-Larga-Segura", "full_name": "Twin"},
+def mails_to(platform: Platform, address: str) -> list[EmailMessage]:
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in platform.stack.maildir.glob("*.eml")
+    ]
+    return [m for m in mails if isinstance(m, EmailMessage) and m["To"] and address in m["To"]]
+
+
+async def test_registration_answers_a_taken_email_like_a_new_one_and_tells_its_owner(
+    platform: Platform, edge: httpx.AsyncClient
+) -> None:
+    taken, password, _ = await new_customer(edge)
+    fresh = f"fresh-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"password": "Otra-Clave-Larga-Segura", "full_name": "Twin"}
+    new = await edge.post("/api/v1/auth/register", json={**body, "email": fresh})
+    twin = await edge.post("/api/v1/auth/register", json={**body, "email": taken.upper()})
+    assert (twin.status_code, twin.json()) == (new.status_code, new.json())
+    assert twin.status_code == 202
+    assert set(twin.headers) == set(new.headers)  # the same headers (by name), Location on neither
+
+    # The new address has its account; the taken one still has its owner's password, and its owner
+    # is told in an e-mail (identity's outbox, then notification_svc).
+    await password_grant(edge, fresh, body["password"])
+    await password_grant(edge, taken, password)
+    refused = await edge.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": taken, "password": body["password"]}
     )
-    assert reply.status_code == 409
-    assert reply.headers["content-type"] == PROBLEM
+    assert refused.status_code == 400
+    [mail] = await eventually(
+        lambda: mails_to(platform, taken), within=30, what="the e-mail to the taken address's owner"
+    )
+    assert mail["Subject"] == "Alguien intentó registrarse con tu dirección"
+    assert mails_to(platform, fresh) == []
 
 
 async def test_non_admins_cannot_use_the_admin_api(edge: httpx.AsyncClient) -> None:

@@ -9,12 +9,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import bearer, new_customer, new_organizer
+from devstack.testing import eventually
+from tests.conftest import Platform, bearer, new_customer, new_organizer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PROBLEM = "application/problem+json"
@@ -138,12 +143,74 @@ async def test_another_accounts_reservation_answers_404(edge: httpx.AsyncClient)
 async def test_an_idempotency_key_returns_the_first_reservation(edge: httpx.AsyncClient) -> None:
     event = await published_event(edge)
     me = {**(await buyer(edge)), "Idempotency-Key": str(uuid.uuid4())}
-    first, second = await asyncio.gather(
-        edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2))),
-        edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2))),
-    )
+    first = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2)))
+    second = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2)))
     assert first.status_code == second.status_code == 201, (first.text, second.text)
     assert first.json()["id"] == second.json()["id"]
+    other_body = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 1)))
+    assert other_body.status_code == 422
+
+
+@asynccontextmanager
+async def zone_locked(platform: Platform, session_id: str) -> AsyncIterator[Callable[[], Awaitable[bool]]]:
+    """Holds the session's inventory rows locked in ticketing's database, so a reservation of that
+    session waits inside its transaction until the block ends; yields a check that is true once some
+    other transaction waits for the lock."""
+    engine = create_async_engine(platform.env("TICKETING_SVC_DATABASE_URL"))
+    try:
+        async with engine.connect() as locker, engine.connect() as watcher:
+
+            async def locked() -> bool:
+                # Ticketing may not have heard of the event yet: lock its rows once they are there.
+                rows = await locker.execute(
+                    text("SELECT 1 FROM ticketing.inventory WHERE session_id = :s FOR UPDATE"),
+                    {"s": session_id},
+                )
+                if rows.first() is None:
+                    await locker.rollback()
+                    return False
+                return True
+
+            await eventually(locked, within=30, what="ticketing's copy of the session")
+            holder = (await locker.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+
+            async def someone_waits() -> bool:
+                waiting = await watcher.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                    {"pid": holder},
+                )
+                await watcher.rollback()
+                return bool(waiting.scalar_one())
+
+            try:
+                yield someone_waits
+            finally:
+                await locker.rollback()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_repeat_while_the_first_request_runs_answers_409_at_once(
+    platform: Platform, edge: httpx.AsyncClient
+) -> None:
+    event = await published_event(edge)
+    me = {**(await buyer(edge)), "Idempotency-Key": str(uuid.uuid4())}
+    async with zone_locked(platform, event["sessions"][0]["id"]) as someone_waits:
+        first = asyncio.create_task(edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2))))
+        await eventually(someone_waits, within=20, what="the first reservation waits for the locked zone")
+
+        repeat = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2)))
+        assert repeat.status_code == 409, repeat.text
+        assert repeat.headers["content-type"].startswith(PROBLEM)
+        assert repeat.json()["type"] == PROBLEMS + "idempotency-key-in-use"
+        assert int(repeat.headers["retry-after"]) >= 1
+        assert not first.done()  # answered while the first one was still running
+    created = await first
+    assert created.status_code == 201, created.text
+
+    replayed = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2)))
+    assert replayed.status_code == 201, replayed.text
+    assert replayed.json()["id"] == created.json()["id"]
     other_body = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 1)))
     assert other_body.status_code == 422
 

@@ -54,7 +54,7 @@ def main() -> int:
         stack.down()
         print("stopped")
     elif args.command == "status":
-        state = readiness(f"http://127.0.0.1:{stack.ports.edge}/readyz")
+        state = readiness(f"http://127.0.0.1:{stack.ports.edge_internal}/readyz")
         print(f"platform: {state.get('status')}")
         for check in state.get("checks", []):
             detail = f" ({check['detail']})" if check.get("detail") else ""

@@ -28,6 +28,8 @@ TOPICS = (
     "taquilla.events.v1.ticketing-dlq",
     "taquilla.ticketing.v1.dlq",
     "taquilla.ticketing.v1.notification-dlq",
+    "taquilla.identity.v1",
+    "taquilla.identity.v1.notification-dlq",
     "taquilla.ticketing.v1",
 )
 
@@ -46,6 +48,7 @@ class Ports:
     kafka: int = 9092
     smtp: int = 1025
     edge: int = 8000
+    edge_internal: int = 8001
     frontend: int = 5173
     identity_grpc: int = 50051
     event_grpc: int = 50052
@@ -148,6 +151,7 @@ class Stack:
             ),
             "EDGE_HOST": "127.0.0.1",
             "EDGE_PORT": str(p.edge),
+            "EDGE_INTERNAL_PORT": str(p.edge_internal),
             "EDGE_PUBLIC_URL": f"http://127.0.0.1:{p.edge}",
             "EDGE_WEB_APP_URL": f"http://127.0.0.1:{p.frontend}",
             "EDGE_IDENTITY_SVC_ADDRESS": f"127.0.0.1:{p.identity_grpc}",
@@ -343,6 +347,8 @@ class Stack:
             ("ticketing_svc", p.ticketing_grpc),
         ):
             self._start(service, [sys.executable, "-m", service, "serve"], port=port)
+        if not self._running("edge"):
+            self._ensure_free("edge_internal", p.edge_internal)
         self._start("edge", [sys.executable, "-m", "edge"], port=p.edge)
         if self.with_frontend:
             npm = shutil.which("npm")
@@ -366,7 +372,7 @@ class Stack:
         state: dict[str, object] = {}
         while time.monotonic() < deadline:
             self._fail_if_exited()
-            state = readiness(f"http://127.0.0.1:{self.ports.edge}/readyz")
+            state = readiness(f"http://127.0.0.1:{self.ports.edge_internal}/readyz")
             frontend_ok = not self.with_frontend or port_open(self.ports.frontend)
             if state.get("status") == "ready" and frontend_ok:
                 return
@@ -439,7 +445,7 @@ class Stack:
             f"  Swagger UI          http://127.0.0.1:{p.edge}/docs",
             f"  ReDoc               http://127.0.0.1:{p.edge}/redoc",
             f"  OpenAPI             http://127.0.0.1:{p.edge}/openapi.json",
-            f"  Readiness           http://127.0.0.1:{p.edge}/readyz",
+            f"  Readiness           http://127.0.0.1:{p.edge_internal}/readyz (the internal port: in detail)",
             f"  Edge metrics        http://127.0.0.1:{p.edge}/metrics",
             f"  Service metrics     http://127.0.0.1:{p.identity_metrics}/metrics (identity), "
             f":{p.event_metrics} (events), :{p.notification_metrics} (notifications), "

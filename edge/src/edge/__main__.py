@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import uvicorn
 
 from edge.config import EdgeSettings
@@ -13,7 +15,18 @@ def main() -> None:
     settings = EdgeSettings()
     configure_logging("edge", settings.log_level)
     configure_tracing("edge")
-    uvicorn.run(
+    config = server_config(settings)
+    # One app on two sockets: the public port, and the internal one (readiness in detail), which the
+    # app tells apart by the socket a request came in on (EdgeSettings.on_internal_port).
+    sockets = [config.bind_socket()]
+    if settings.internal_port:
+        sockets.append(_listen(settings.host, settings.internal_port))
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def server_config(settings: EdgeSettings) -> uvicorn.Config:
+    """uvicorn's configuration of the edge (the public port)."""
+    return uvicorn.Config(
         "edge.app:create_app",
         factory=True,
         host=settings.host,
@@ -32,6 +45,16 @@ def main() -> None:
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         server_header=False,
     )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
+from edge.api.idempotency import RunningKeys
 from edge.api.routes import (
     admin,
     admin_notifications,
@@ -38,6 +40,7 @@ from edge.middleware import CorrelationAndMetricsMiddleware, ServerSpanMiddlewar
 from edge.security.client_address import ClientAddressMiddleware, TrustedProxies
 from edge.security.middleware import AuthAndRateLimitMiddleware, Guard, Limits
 from edge.security.ratelimit import Limit, RateLimiter
+from edge.security.revocations import RevokedTokens
 from edge.security.tokens import JwksCache, TokenVerifier
 
 DESCRIPTION = """
@@ -118,6 +121,11 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         identity = IdentityClient(channels.identity, settings.grpc_deadline_seconds)
         jwks = JwksCache(identity.jwks, ttl=settings.jwks_cache_seconds)
+        revocations = RevokedTokens(
+            redis,
+            refresh_seconds=settings.revocation_refresh_seconds,
+            max_age_seconds=settings.revocation_copy_max_age_seconds,
+        )
         app.state.edge = EdgeState(
             settings=settings,
             channels=channels,
@@ -136,18 +144,23 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
                 verifier=TokenVerifier(jwks, issuer=settings.issuer, audience=settings.token_audience),
                 limiter=RateLimiter(redis, settings.redis_url, read_along=VERSION_KEY),
                 limits=_limits(settings),
+                revocations=revocations,
             ),
             cache=CatalogCache(
                 redis, ttl_seconds=settings.cache_ttl_seconds, wait_seconds=settings.cache_wait_seconds
             ),
+            running_keys=RunningKeys(redis, hold_seconds=settings.idempotency_running_seconds),
         )
         # What start-up built lives as long as the process: kept out of the garbage collector's
         # full collections, which would otherwise walk it again and again while requests wait.
         gc.collect()
         gc.freeze()
+        copying = asyncio.create_task(revocations.run(), name="revoked-tokens-copy")
         try:
             yield
         finally:
+            revocations.stop()
+            await copying
             await channels.close()
             await app.state.edge.guard.limiter.close()
             await redis.aclose()
@@ -158,8 +171,8 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
-        docs_url="/docs",
-        redoc_url="/redoc",
+        docs_url="/docs" if settings.interactive_docs else None,
+        redoc_url="/redoc" if settings.interactive_docs else None,
         openapi_url="/openapi.json",
         swagger_ui_init_oauth={"usePkceWithAuthorizationCodeGrant": False},
         # FastAPI's own OpenTelemetry (0.165+) would add a second server span, spans per dependency
@@ -185,7 +198,11 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.add_middleware(ServerSpanMiddleware)
     app.add_middleware(CachedReads)
     app.add_middleware(AuthAndRateLimitMiddleware)
-    app.add_middleware(CorrelationAndMetricsMiddleware)
+    hsts = settings.strict_transport_security
+    app.add_middleware(
+        CorrelationAndMetricsMiddleware,
+        response_headers=[(b"strict-transport-security", hsts.encode())] if hsts else [],
+    )
     app.add_middleware(ClientAddressMiddleware, trusted=TrustedProxies.parse(settings.trusted_proxies))
     install_error_handlers(app)
     app.include_router(health.router)

@@ -24,6 +24,10 @@ class EdgeSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # The internal port (same host): /readyz with every dependency's state, for operators, probes and
+    # `make status`, never published. On the public port /readyz answers its status only and is
+    # rate-limited like any anonymous call. 0 opens no internal port.
+    internal_port: int = Field(default=8001, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8000"
     identity_svc_address: str = "127.0.0.1:50051"
     event_svc_address: str = "127.0.0.1:50052"
@@ -61,6 +65,17 @@ class EdgeSettings(BaseSettings):
     # Places left per session x zone change with every sale: each edge keeps an event's answer this
     # long at most, so a poll is at most this plus one database read stale.
     availability_cache_seconds: float = Field(default=1.0, ge=0, le=2)
+    # Strict-Transport-Security on every answer when public_url is https (the edge behind TLS): browsers
+    # then never try plain http for this host for max-age seconds. 0 leaves the header out.
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
+    # Revoked access tokens (logouts) are copied from Redis every revocation_refresh_seconds; while
+    # Redis is down a bearer request is served only if that copy is at most
+    # revocation_copy_max_age_seconds old (edge.security.revocations), and refused with 503 otherwise.
+    revocation_refresh_seconds: float = Field(default=5.0, gt=0, le=60)
+    revocation_copy_max_age_seconds: float = Field(default=30.0, gt=0, le=300)
+    # How long an Idempotency-Key stays marked as running (edge.api.idempotency) when its request
+    # never clears the mark (the edge stopped mid-request): longer than any request takes.
+    idempotency_running_seconds: float = Field(default=30.0, gt=0, le=600)
     # The web app's origin: where the payment page sends a buyer back (`/orders/{ORDER_ID}`) when
     # the order names no return_url.
     web_app_url: str = Field(default="http://127.0.0.1:5173", pattern=r"^https?://[^\s/?#]+/?$")
@@ -70,6 +85,24 @@ class EdgeSettings(BaseSettings):
     stripe_webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=lambda: [SecretStr(DEVELOPMENT_STRIPE_WEBHOOK_SECRET)], min_length=1, max_length=2
     )
+
+    def on_internal_port(self, server: tuple[str, int] | None) -> bool:
+        """Whether a request came in on the internal port (ASGI ``scope["server"]``: the socket's own
+        address, not anything the client sent)."""
+        return bool(self.internal_port) and server is not None and server[1] == self.internal_port
+
+    @property
+    def interactive_docs(self) -> bool:
+        """Swagger UI (/docs) and ReDoc (/redoc): not in production, where they only advertise the
+        attack surface (the OpenAPI document itself stays at /openapi.json for partners)."""
+        return self.environment != "production"
+
+    @property
+    def strict_transport_security(self) -> str | None:
+        """The HSTS header's value, when the edge is reached over https."""
+        if self.hsts_max_age_seconds == 0 or not self.public_url.lower().startswith("https://"):
+            return None
+        return f"max-age={self.hsts_max_age_seconds}; includeSubDomains"
 
     @property
     def issuer(self) -> str:
@@ -116,6 +149,12 @@ class EdgeSettings(BaseSettings):
                 "or networks (never '*'; empty trusts no X-Forwarded-For)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _internal_port_is_its_own(self) -> EdgeSettings:
+        if self.internal_port and self.internal_port == self.port:
+            raise ValueError("internal_port must differ from port (the public one)")
+        return self
 
     @model_validator(mode="after")
     def _check_rate_limits(self) -> EdgeSettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import context, propagate, trace
@@ -54,10 +55,12 @@ STARTED_NS = "taquilla.started_ns"  # in the scope: when the edge began the requ
 
 class CorrelationAndMetricsMiddleware:
     """The correlation id (the caller's, if a UUID) on the request's context and its response, and
-    the request counted and timed by method, route template and status."""
+    the request counted and timed by method, route template and status. ``response_headers`` go on
+    every answer too (Strict-Transport-Security behind TLS), the edge's own refusals included."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, response_headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
         self.app = app
+        self._extra = tuple(response_headers)
         # prometheus_client's labels() validates and locks on every call; the children are reused.
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._timers: dict[tuple[str, str], Any] = {}
@@ -78,7 +81,8 @@ class CorrelationAndMetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {**message, "headers": [*message.get("headers", ()), correlation_header]}
+                headers = [*message.get("headers", ()), correlation_header, *self._extra]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:

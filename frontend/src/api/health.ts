@@ -3,7 +3,7 @@ import { ApiError, apiRequest, type Schemas } from './client';
 export type DependencyCheck = Schemas['DependencyCheck'];
 export type DependencyStatus = DependencyCheck['status'];
 
-/** Body of the edge's GET /readyz (HTTP 200 when ready, 503 when not). */
+/** Body of the edge's GET /readyz (HTTP 200 when ready, 503 when not); `checks` only on its internal port. */
 export type Readiness = Schemas['Readiness'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -26,7 +26,10 @@ function parseCheck(value: unknown): DependencyCheck | undefined {
 export function parseReadiness(body: unknown): Readiness | undefined {
   if (!isRecord(body)) return undefined;
   const { status, checks } = body;
-  if ((status !== 'ready' && status !== 'not_ready') || !Array.isArray(checks)) return undefined;
+  if (status !== 'ready' && status !== 'not_ready') return undefined;
+  // The edge's public port answers the status alone; the checks come only from its internal port.
+  if (checks === undefined || checks === null) return { status };
+  if (!Array.isArray(checks)) return undefined;
   const parsed: DependencyCheck[] = [];
   for (const check of checks) {
     const item = parseCheck(check);
@@ -37,14 +40,14 @@ export function parseReadiness(body: unknown): Readiness | undefined {
 }
 
 export async function fetchReadiness(signal?: AbortSignal): Promise<Readiness> {
-  // 503 is the expected "not ready" answer and still carries the checks.
+  // 503 is the expected "not ready" answer, with the same body.
   const response = await apiRequest('/readyz', { signal, acceptStatuses: [503] });
   const readiness = parseReadiness(response.data);
   if (!readiness) {
     throw new ApiError({
       status: response.status,
       title: 'Unexpected readiness response',
-      detail: 'GET /readyz did not return {status, checks[]}',
+      detail: 'GET /readyz did not return {status[, checks[]]}',
       correlationId: response.correlationId,
     });
   }

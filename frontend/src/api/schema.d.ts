@@ -215,6 +215,8 @@ export interface paths {
         /**
          * Create a customer account
          * @description Self-service sign-up. The account is a `customer`; only administrators grant other roles. Passwords need at least 12 characters and may not be common ones.
+         *
+         *     Every valid request answers `202` with the same body, whether or not the address already has an account, so sign-up never tells who has one: a new address gets its account at once (sign in with `POST /api/v1/auth/token`); an address that has one is left as it is and its owner gets an e-mail saying someone tried to register with it.
          */
         post: operations["register_api_v1_auth_register_post"];
         delete?: never;
@@ -690,7 +692,7 @@ export interface paths {
         put?: never;
         /**
          * Check out a held reservation
-         * @description Turns one of your held reservations into an order awaiting payment: send the buyer to `payment.checkout_url`. The hold is extended once to cover the payment (until `pay_by`). The payment page sends the buyer back to `return_url` (by default the web app's order page). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         * @description Turns one of your held reservations into an order awaiting payment: send the buyer to `payment.checkout_url`. The hold is extended once to cover the payment (until `pay_by`). The payment page sends the buyer back to `return_url` (by default the web app's order page). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
          */
         post: operations["create_order_api_v1_orders_post"];
         delete?: never;
@@ -730,7 +732,7 @@ export interface paths {
         put?: never;
         /**
          * Refund tickets or an amount of a paid order
-         * @description For the organizer of the order's event and admins, as often as needed but never past what was paid. Refunded tickets are revoked at once and their places go back on sale; the money goes back through the payment provider (`refund.status` is `succeeded` once it confirms, which is usually at once; otherwise it is asked again until it does). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         * @description For the organizer of the order's event and admins, as often as needed but never past what was paid. Refunded tickets are revoked at once and their places go back on sale; the money goes back through the payment provider (`refund.status` is `succeeded` once it confirms, which is usually at once; otherwise it is asked again until it does). Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
          */
         post: operations["refund_order_api_v1_orders__order_id__refunds_post"];
         delete?: never;
@@ -827,7 +829,7 @@ export interface paths {
         put?: never;
         /**
          * Hold places of one session
-         * @description Holds places of one session for you, all items or none, until `expires_at`. Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
+         * @description Holds places of one session for you, all items or none, until `expires_at`. Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID.
          */
         post: operations["create_reservation_api_v1_reservations_post"];
         delete?: never;
@@ -1082,7 +1084,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: every dependency with its state */
+        /**
+         * Readiness: ready or not; on the internal port, every dependency with its state
+         * @description On the public port only `status` (rate-limited like any anonymous call); on the edge's internal port (`EDGE_INTERNAL_PORT`, never published) also `checks`, each dependency with its state.
+         */
         get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;
@@ -1572,7 +1577,7 @@ export interface components {
             ends_at: string;
             /**
              * Image Url
-             * @description http or https only.
+             * @description https only (the web app is served over https; an http image would be mixed content).
              * @example https://cdn.example.com/jazz.jpg
              */
             image_url?: string | null;
@@ -2267,8 +2272,11 @@ export interface components {
         };
         /** Readiness */
         Readiness: {
-            /** Checks */
-            checks: components["schemas"]["DependencyCheck"][];
+            /**
+             * Checks
+             * @description On the internal port only: each dependency with its state.
+             */
+            checks?: components["schemas"]["DependencyCheck"][] | null;
             /**
              * Status
              * @enum {string}
@@ -2338,6 +2346,24 @@ export interface components {
             /** @description The order after the refund was decided */
             order: components["schemas"]["OrderPublic"];
             refund: components["schemas"]["RefundOut"];
+        };
+        /**
+         * RegistrationAccepted
+         * @description The answer to every valid sign-up, whether or not the address already had an account.
+         */
+        RegistrationAccepted: {
+            /**
+             * Detail
+             * @default Sign in with your e-mail and password. If this address already had an account, nothing was changed and its owner was sent an e-mail instead.
+             * @example Sign in with your e-mail and password. If this address already had an account, nothing was changed and its owner was sent an e-mail instead.
+             */
+            detail?: string;
+            /**
+             * Status
+             * @default accepted
+             * @constant
+             */
+            status?: "accepted";
         };
         /** ReservationCreate */
         ReservationCreate: {
@@ -3669,22 +3695,12 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPublic"];
-                };
-            };
-            /** @description The email is already registered */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ProblemDetails"];
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/json": components["schemas"]["RegistrationAccepted"];
                 };
             };
             /** @description Invalid fields (weak password, malformed email, unknown fields) */
@@ -4000,7 +4016,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -4045,7 +4061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The slot at the venue and place is taken: by another of your sessions (named in `detail`), or by another organization's public session (not named) */
+            /** @description The slot at the venue and place is taken: by another of your sessions (named in `detail`), or by another organization's public session (not named); or `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5044,7 +5060,7 @@ export interface operations {
             header?: {
                 /** @description The ETag of the version you edited, e.g. `"3"`. */
                 "If-Match"?: string | null;
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path: {
@@ -5101,7 +5117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description The event can no longer change, or the slot is taken (your own session is named in `detail`, another organization's is not) */
+            /** @description The event can no longer change, or the slot is taken (your own session is named in `detail`, another organization's is not); or `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5430,7 +5446,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -5471,7 +5487,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Nothing was created: a session overlaps another one */
+            /** @description Nothing was created: a session overlaps another one; or `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5663,7 +5679,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
                 /** @description The buyer's language when not in the body */
                 "Accept-Language"?: string | null;
@@ -5708,7 +5724,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `…/reservation-not-held` (it was released or expired), `…/order-exists` (the reservation already has an order, named by `order_id`) */
+            /** @description `…/reservation-not-held` (it was released or expired), `…/order-exists` (the reservation already has an order, named by `order_id`), `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5786,7 +5802,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
             };
             path: {
@@ -5840,7 +5856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `…/not-refundable`: the order is not paid, a ticket is not valid, or the amount passes what is left to refund (`refundable`) */
+            /** @description `…/not-refundable`: the order is not paid, a ticket is not valid, or the amount passes what is left to refund (`refundable`); `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6123,7 +6139,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
+                /** @description Makes retries safe: a repeat with the same key within 24 hours returns the first response (same status and body) without creating anything; the same key with a different body answers 422; a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID. */
                 "Idempotency-Key"?: string | null;
                 /** @description Events with a waiting room: the `admission` of your queue entry once admitted. */
                 Admission?: string | null;
@@ -6178,7 +6194,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Refused: `…/sold-out` (not enough places; `zones` lists the places left per zone asked for), `…/not-on-sale` (draft, cancelled, session not on sale, or before the on-sale time), `…/limit-reached` (over the event's limit per customer; `limit` and `taken`) */
+            /** @description Refused: `…/sold-out` (not enough places; `zones` lists the places left per zone asked for), `…/not-on-sale` (draft, cancelled, session not on sale, or before the on-sale time), `…/limit-reached` (over the event's limit per customer; `limit` and `taken`), `…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry after `Retry-After` seconds to get its result) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -97,6 +97,8 @@ describe('validateDraft', () => {
     expect(errors.timezone).toBe(es.eventForm.errors.timezone);
     expect(errors.image_url).toBe(es.eventForm.errors.url);
     expect(errors.organization_id).toBe(es.eventForm.errors.required);
+    const plainHttp = validateDraft({ ...validDraft(), imageUrl: 'http://cdn.example.com/a.png' }, es, NEW);
+    expect(plainHttp.image_url).toBe(es.eventForm.errors.url);
     const past = validateDraft({ ...validDraft(), startsAt: '2025-06-01T10:00', sessions: [] }, es, NEW);
     expect(past.starts_at).toBe(es.eventForm.errors.inPast);
     const reversed = validateDraft({ ...validDraft(), endsAt: '2030-03-14T17:00', sessions: [] }, es, NEW);

@@ -211,7 +211,7 @@ export function validateDraft(draft: EventDraft, messages: Messages, options: Va
   required('starts_at', draft.startsAt);
   required('ends_at', draft.endsAt);
   if (draft.timezone.trim() && !isValidTimeZone(draft.timezone.trim())) errors.timezone = e.timezone;
-  if (draft.imageUrl.trim() && !/^https?:\/\/\S+$/i.test(draft.imageUrl.trim())) errors.image_url = e.url;
+  if (draft.imageUrl.trim() && !/^https:\/\/\S+$/i.test(draft.imageUrl.trim())) errors.image_url = e.url;
   if (options.needsOrganization) {
     if (!draft.organizationId.trim()) errors.organization_id = e.required;
     else if (!UUID.test(draft.organizationId.trim())) errors.organization_id = e.uuid;

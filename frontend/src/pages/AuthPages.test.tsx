@@ -108,15 +108,22 @@ describe('RegisterPage', () => {
     await waitFor(() => expect(email).toHaveFocus());
   });
 
-  it('shows a taken email (409) on the email field', async () => {
-    mockFetch({ '/api/v1/auth/register': () => problem(409, { detail: 'That email is already registered.' }) });
+  it('tells the owner of an already registered address to check the e-mail and sign in', async () => {
+    mockFetch({
+      // The edge answers a taken address as it answers a new one; only signing in tells them apart.
+      '/api/v1/auth/register': () => jsonResponse({ status: 'accepted', detail: 'Sign in.' }, { status: 202 }),
+      '/api/v1/auth/token': () =>
+        jsonResponse({ error: 'invalid_grant', error_description: 'wrong email or password' }, { status: 400 }),
+    });
     const { user } = renderRoute('/register');
     await user.type(screen.getByLabelText(/Nombre completo/), 'Rita Prueba');
     await user.type(screen.getByLabelText(/^Correo electrónico/), 'rita@example.org');
     await user.type(screen.getByLabelText(/^Contraseña/), 'Viaje-Montaña-Lago-42');
     await user.type(screen.getByLabelText(/Repite la contraseña/), 'Viaje-Montaña-Lago-42');
     await user.click(screen.getByRole('button', { name: 'Crear cuenta' }));
-    expect(await screen.findByText('Ya existe una cuenta con este correo.')).toBeInTheDocument();
+    expect(await screen.findByText(/Revisa tu correo: esta dirección ya tiene una cuenta/)).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1, name: 'Crear una cuenta' })).toBeInTheDocument();
+    expect(screen.queryByText('Cuenta creada. ¡Bienvenido a Taquilla!')).not.toBeInTheDocument();
   });
 
   it('checks length and confirmation before calling the server', async () => {
@@ -135,7 +142,7 @@ describe('RegisterPage', () => {
 
   it('registers, signs in and lands on the account page', async () => {
     const fetchMock = mockFetch({
-      '/api/v1/auth/register': () => jsonResponse(userBody(), { status: 201 }),
+      '/api/v1/auth/register': () => jsonResponse({ status: 'accepted', detail: 'Sign in.' }, { status: 202 }),
       '/api/v1/auth/token': () => jsonResponse(TOKENS),
       '/api/v1/users/me': () => jsonResponse(userBody({ full_name: 'Rita Prueba' })),
     });

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 
-import { register } from '@/api/auth';
+import { isOAuthError, register } from '@/api/auth';
 import { isApiError } from '@/api/client';
 import { login } from '@/auth/session';
 import { buttonClass } from '@/components/form/buttonClass';
@@ -63,7 +63,6 @@ export function RegisterPage() {
       const { fields, unmatched } = serverFieldErrors(error, (f) =>
         (FIELDS as readonly string[]).includes(f) ? f : null,
       );
-      if (isApiError(error) && error.status === 409) fields.email ??= t.auth.emailTaken;
       setErrors(fields);
       if (Object.keys(fields).length === 0 || unmatched.length > 0) {
         const message = unmatched.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join(' ');
@@ -76,17 +75,24 @@ export function RegisterPage() {
       focusFirstError();
       return;
     }
+    // The edge answers a new and an already registered address alike (202), so that sign-up never
+    // tells who has an account: signing in with the new password says which one it was.
     try {
       await login(email, values.password);
       toast.success(t.auth.registered);
       void navigate(next, { replace: true });
-    } catch {
+    } catch (error) {
+      if (isOAuthError(error, 'invalid_grant')) {
+        // The address already had an account (its owner was e-mailed), with another password.
+        setFormError(t.auth.registerCheckEmail);
+        setSubmitting(false);
+        return;
+      }
       // The account exists; signing in can be retried from the login page.
       toast.success(t.auth.registered);
       void navigate(`/login${next === '/me' ? '' : `?next=${encodeURIComponent(next)}`}`, { replace: true });
-    } finally {
-      setSubmitting(false);
     }
+    setSubmitting(false);
   };
 
   return (

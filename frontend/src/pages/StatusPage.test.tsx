@@ -41,6 +41,14 @@ describe('StatusPage', () => {
     expect(fetchMock).toHaveBeenCalledWith('/readyz', expect.anything());
   });
 
+  it('shows only the summary when the edge names no dependencies (its public answer)', async () => {
+    mockFetch({ '/readyz': () => jsonResponse({ status: 'not_ready' }, { status: 503 }) });
+    renderRoute('/status');
+    expect(await screen.findByRole('heading', { name: 'Algunos servicios no están disponibles' })).toBeInTheDocument();
+    expect(screen.queryByRole('list', { name: 'Dependencias' })).not.toBeInTheDocument();
+    expect(screen.queryByText('La plataforma no ha informado de ninguna dependencia.')).not.toBeInTheDocument();
+  });
+
   it('shows the all-clear summary when ready', async () => {
     mockFetch({
       '/readyz': () => jsonResponse({ status: 'ready', checks: [{ name: 'redis', status: 'up' }, { name: 'blob', status: 'up' }] }),

@@ -8,6 +8,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from identity_svc.adapters.crypto import Argon2Hasher, Ed25519KeyRing
+from identity_svc.adapters.orm import outbox
 from identity_svc.adapters.unit_of_work import SqlUnitOfWork
 from identity_svc.application import handlers
 from identity_svc.application.handlers import Clock, TokenSettings, system_clock
@@ -17,7 +18,8 @@ from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityHandlers,
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
-from taquilla_runtime.service import ServiceProcess
+from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
 
@@ -90,6 +92,17 @@ def build_service(settings: Settings) -> ServiceProcess:
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
     )
+    # taquilla.identity.v1: registration attempts on taken addresses, e-mailed by notification_svc.
+    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="identity-svc-outbox")
+    relay = OutboxRelay(engine, outbox, publisher)
+
+    async def close() -> None:
+        await publisher.close()
+        await engine.dispose()
+
     return ServiceProcess(
-        grpc=grpc_service, metrics=MetricsEndpoint(settings.metrics_address), on_shutdown=[engine.dispose]
+        grpc=grpc_service,
+        metrics=MetricsEndpoint(settings.metrics_address),
+        workers=[Worker("outbox-relay", relay.run, relay.stop)],
+        on_shutdown=[close],
     )

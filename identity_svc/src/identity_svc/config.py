@@ -8,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 from taquilla_runtime.settings import ServiceSettings
 
 SCHEMA = "identity"
+IDENTITY_TOPIC = "taquilla.identity.v1"
 # Development only: production refuses it (see the validator) and must set its own Fernet key.
 DEVELOPMENT_KEY_ENCRYPTION_KEY = "dGFxdWlsbGEtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWM="
 

@@ -25,7 +25,6 @@ from identity_svc.bootstrap import bind_handlers
 from identity_svc.domain import commands
 from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import (
-    EmailTaken,
     Forbidden,
     InvalidClient,
     InvalidCredentials,
@@ -37,6 +36,7 @@ from identity_svc.domain.errors import (
     OrganizationNameTaken,
     RefreshTokenReused,
 )
+from identity_svc.domain.events import RegistrationAttempted
 from identity_svc.domain.model import ApiClient, Organization, Role, User
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -100,10 +100,16 @@ def an_admin(it: Identity) -> Actor:
     return acting_as(admin)
 
 
-async def register(it: Identity, **overrides: str) -> User:
+async def attempt_registration(it: Identity, **overrides: str) -> User | None:
     fields = {"email": "Nueva@Example.com", "password": PASSWORD, "full_name": "Nuria Nueva"} | overrides
     command = commands.RegisterCustomer(correlation_id=CORRELATION, **fields)
     return await handlers.register_customer(command, it.uow, it.clock, hasher=it.hasher)
+
+
+async def register(it: Identity, **overrides: str) -> User:
+    user = await attempt_registration(it, **overrides)
+    assert user is not None
+    return user
 
 
 async def sign_in(it: Identity, email: str, password: str = PASSWORD, scope: str = "") -> Grant:
@@ -170,13 +176,28 @@ async def test_a_new_account_is_dated_by_the_clock() -> None:
     assert user.created_at == NOW + dt.timedelta(days=3)
 
 
-async def test_registration_refuses_an_email_already_taken_whatever_its_case() -> None:
+async def test_registering_a_taken_email_changes_no_account_and_tells_its_owner() -> None:
     it = identity()
-    it.uow.given(make_user(email="nueva@example.com"))
-    with pytest.raises(EmailTaken):
-        await register(it, email="NUEVA@example.com")
-    assert len(it.uow.committed.users) == 1
-    assert it.uow.audit_rows() == []
+    owner = make_user(email="nueva@example.com")
+    it.uow.given(owner)
+    assert await attempt_registration(it, email="NUEVA@example.com") is None
+    assert it.uow.committed.users == {owner.id: owner}
+    # The same work as a new account (the password is hashed), so the time tells nothing either.
+    assert it.hasher.hashes == 1
+    assert it.uow.committed.outbox == [(RegistrationAttempted(owner.id, NOW), CORRELATION)]
+    [row] = it.uow.audit_rows()
+    assert (row.actor, row.action, row.target, row.outcome) == (
+        "anonymous",
+        "user.register",
+        f"user:{owner.id}",
+        "email_taken",
+    )
+
+
+async def test_a_new_account_tells_nobody_through_the_outbox() -> None:
+    it = identity()
+    await register(it)
+    assert it.uow.committed.outbox == []
 
 
 async def test_registration_reports_every_invalid_field_at_once_and_stores_nothing() -> None:
@@ -728,6 +749,7 @@ async def test_bootstrap_binds_each_use_case_to_the_clock_and_the_adapters_once(
     grant = await bound.issue_password_grant(
         commands.IssuePasswordGrant(email="bea@example.com", password=PASSWORD), it.uow
     )
+    assert user is not None
     assert user.created_at == it.clock()
     assert read_token(grant.access_token)[1]["iat"] == int(it.clock().timestamp())
     assert [key.kid for key in await bound.get_jwks(commands.GetJwks(), it.uow)] == ["key-1"]

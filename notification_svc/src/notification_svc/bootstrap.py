@@ -64,7 +64,14 @@ def build_courier(
         tickets=tickets if tickets is not None else build_ticket_documents(settings),
         renderer=JinjaRenderer(settings.default_locale, web_app_url=settings.web_app_url),
         channel=SmtpEmailSender(
-            settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=settings.smtp_timeout_seconds
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_from,
+            timeout=settings.smtp_timeout_seconds,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value(),
+            ca_file=settings.smtp_ca_file,
         ),
         policy=RetryPolicy(
             settings.max_attempts,
@@ -107,6 +114,22 @@ def build_orders_consumer(
     )
 
 
+def build_accounts_consumer(
+    settings: Settings, engine: AsyncEngine, courier: Courier, dead_letters: KafkaPublisher
+) -> NotificationConsumer:
+    """The account holders' e-mails, from identity's messages."""
+    return NotificationConsumer(
+        unit_of_work_factory(engine),
+        courier,
+        dead_letters,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=settings.accounts_topic,
+        dlq_topic=settings.accounts_dead_letter_topic,
+        group_id=settings.accounts_consumer_group,
+        max_attempts=settings.max_attempts,
+    )
+
+
 def build_servicer(engine: AsyncEngine, courier: Courier) -> NotificationServicer:
     return NotificationServicer(unit_of_work_factory(engine), courier)
 
@@ -119,6 +142,7 @@ def build_service(settings: Settings) -> ServiceProcess:
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="notification-svc-dlq")
     consumer = build_consumer(settings, engine, courier, dead_letters)
     orders_consumer = build_orders_consumer(settings, engine, courier, dead_letters)
+    accounts_consumer = build_accounts_consumer(settings, engine, courier, dead_letters)
     grpc_service = GrpcService(
         address=settings.grpc_address,
         service_names=[SERVICE_NAME],
@@ -144,6 +168,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         workers=[
             Worker("kafka-consumer", consumer.run, consumer.stop),
             Worker("kafka-orders-consumer", orders_consumer.run, orders_consumer.stop),
+            Worker("kafka-accounts-consumer", accounts_consumer.run, accounts_consumer.stop),
         ],
         on_shutdown=[close],
     )

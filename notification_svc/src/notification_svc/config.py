@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from taquilla_runtime.settings import ServiceSettings
 
 SCHEMA = "notifications"
+# SMTP hosts that never leave this machine: plain SMTP to them is allowed in production.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="NOTIFICATION_SVC_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="NOTIFICATION_SVC_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     grpc_address: str = "127.0.0.1:50053"
     metrics_address: str = "127.0.0.1:9103"
@@ -29,6 +33,13 @@ class Settings(ServiceSettings):
     # An attempt's sending lease: longer than handing one e-mail over can take (smtp_timeout_seconds
     # per step); a lease older than this was left by a process that died while sending.
     sending_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    # none (a local relay or sink), starttls (usually port 587) or tls (usually 465); production
+    # refuses none unless the host is this machine. AUTH when smtp_username is set.
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # PEM file of the authorities that sign the SMTP server's certificate (empty: the system's).
+    smtp_ca_file: str = ""
     mail_from: str = "Taquilla <no-reply@taquilla.local>"
     operations_email: str = "operations@taquilla.local"
     operations_locale: Literal["es", "en"] = "es"
@@ -40,6 +51,22 @@ class Settings(ServiceSettings):
     orders_topic: str = "taquilla.ticketing.v1"
     orders_dead_letter_topic: str = "taquilla.ticketing.v1.notification-dlq"
     orders_consumer_group: str = "notification-svc-orders"
+    # The account holders' e-mails: someone tried to register with their address (taquilla.identity.v1).
+    accounts_topic: str = "taquilla.identity.v1"
+    accounts_dead_letter_topic: str = "taquilla.identity.v1.notification-dlq"
+    accounts_consumer_group: str = "notification-svc-accounts"
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
     retry_max_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_smtp(self) -> Settings:
+        if self.smtp_username and not self.smtp_password.get_secret_value():
+            raise ValueError("smtp_username is set without smtp_password")
+        local = self.smtp_host in LOCAL_HOSTS
+        if self.environment == "production" and self.smtp_security == "none" and not local:
+            raise ValueError(
+                "smtp_security is none for a host that is not this machine: the mail (and any SMTP "
+                "password) would travel in the clear; set starttls or tls in production"
+            )
+        return self

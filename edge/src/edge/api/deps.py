@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from redis.asyncio import Redis
 
+from edge.api.idempotency import RunningKeys
 from edge.cache.availability import AvailabilityCache
 from edge.cache.store import CatalogCache
 from edge.clients.channels import ServiceChannels
@@ -42,6 +43,7 @@ class EdgeState:
     jwks: JwksCache
     guard: Guard
     cache: CatalogCache
+    running_keys: RunningKeys
 
 
 async def get_state(request: Request) -> EdgeState:
@@ -64,6 +66,13 @@ async def ticketing_client(state: State) -> TicketingClient:
 
 
 Ticketing = Annotated[TicketingClient, Depends(ticketing_client)]
+
+
+async def running_keys(state: State) -> RunningKeys:
+    return state.running_keys
+
+
+RunningIdempotencyKeys = Annotated[RunningKeys, Depends(running_keys)]
 
 # Declares the OAuth2 password flow in the OpenAPI document (Swagger's Authorize button); the token
 # itself is verified by the middleware before any route runs.

@@ -11,8 +11,14 @@ LOCATION_HEADER: dict[str, Any] = {
 }
 IDEMPOTENCY_DESCRIPTION = (
     "Makes retries safe: a repeat with the same key within 24 hours returns the first response "
-    "(same status and body) without creating anything; the same key with a different body answers 422. "
-    "Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID."
+    "(same status and body) without creating anything; the same key with a different body answers 422; "
+    "a repeat while the first request is still running answers 409 `…/idempotency-key-in-use` at once, "
+    "with `Retry-After`. Keys belong to the caller; 1-255 visible ASCII characters, e.g. a UUID."
+)
+# Appended to a route's documented 409 answers.
+KEY_IN_USE = (
+    "`…/idempotency-key-in-use` (a request with the same `Idempotency-Key` is still running: retry "
+    "after `Retry-After` seconds to get its result)"
 )
 IdempotencyKey = Annotated[
     str | None,

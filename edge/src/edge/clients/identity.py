@@ -28,12 +28,13 @@ class IdentityClient:
         self._stub = identity_service_pb2_grpc.IdentityServiceStub(channel)
         self._deadline = deadline
 
-    async def register_customer(self, email: str, password: str, full_name: str) -> pb.User:
+    async def register_customer(self, email: str, password: str, full_name: str) -> pb.User | None:
+        """The new account, or None when the address already had one (its owner is e-mailed)."""
         reply: pb.RegisterCustomerResponse = await self._stub.RegisterCustomer(
             pb.RegisterCustomerRequest(email=email, password=password, full_name=full_name),
             timeout=self._deadline,
         )
-        return reply.user
+        return reply.user if reply.HasField("user") else None
 
     async def password_grant(self, email: str, password: str, scope: str) -> pb.TokenGrant:
         reply: pb.IssuePasswordGrantResponse = await self._stub.IssuePasswordGrant(

@@ -18,15 +18,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.security.client_address import bucket_address, scope_client
 from edge.security.ratelimit import RATE_LIMITED, Decision, Limit, RateLimiter
+from edge.security.revocations import RevokedTokens
 from edge.security.throttle import read_token_request, username_bucket
 from edge.security.tokens import TokenRejected, TokenVerifier, VerifiedToken
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.principal import PrincipalKind
 
+# /readyz is not among them: on the public port it is an anonymous call like any other (it asks every
+# dependency, so unlimited it would be a cheap way to load them); on the internal port it is unlimited.
 UNLIMITED_PATHS = frozenset(
     {
         "/healthz",
-        "/readyz",
         "/metrics",
         "/docs",
         "/redoc",
@@ -43,6 +45,9 @@ UNLIMITED_PATHS = frozenset(
 )
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 (a path)
 AUTH_PATHS = frozenset({TOKEN_PATH, "/api/v1/auth/register"})
+AUTH_PREFIX = "/api/v1/auth/"
+# Seconds a client waits before trying again while Redis cannot be asked (the limiter's pause).
+UNDECIDED_RETRY_AFTER = 2
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Guard:
     verifier: TokenVerifier
     limiter: RateLimiter
     limits: Limits
+    revocations: RevokedTokens
 
 
 class AuthAndRateLimitMiddleware:
@@ -99,8 +105,14 @@ class AuthAndRateLimitMiddleware:
             return f"client:{tier}", f"client:{token.principal.subject}", limit
         return "user", f"user:{token.principal.subject}", limits.user
 
+    @staticmethod
+    def _internal(scope: Scope) -> bool:
+        """The internal port's requests (readiness for operators) are never limited."""
+        internal: bool = scope["app"].state.edge.settings.on_internal_port(scope.get("server"))
+        return internal
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or self._internal(scope):
             await self.app(scope, receive, send)
             return
         guard: Guard = scope["app"].state.edge.guard
@@ -115,6 +127,15 @@ class AuthAndRateLimitMiddleware:
         decision = await guard.limiter.check(key, limit, jti=outcome.token.jti if outcome.token else None)
         if decision is not None and decision.token_revoked:
             outcome = AuthOutcome(rejected="The access token was revoked")
+        if decision is None:
+            # Redis cannot be asked: no rate limit and no revocation check from it. Fail closed where
+            # that matters (see _undecided); anonymous reads go on unlimited.
+            refusal = self._undecided(scope, outcome, guard)
+            if refusal is not None:
+                await _unavailable(scope, send, refusal)
+                return
+            if outcome.token is not None and guard.revocations.revoked(outcome.token.jti):
+                outcome = AuthOutcome(rejected="The access token was revoked")
         state = scope.setdefault("state", {})
         state["auth"] = outcome
         # What the limiter's round trip read along (the catalog cache's version), for the routes.
@@ -133,6 +154,21 @@ class AuthAndRateLimitMiddleware:
                 await self._signing_in(scope, receive, send, guard, decision, request.username)
                 return
         await self.app(scope, receive, _with_headers(send, decision))
+
+    @staticmethod
+    def _undecided(scope: Scope, outcome: AuthOutcome, guard: Guard) -> str | None:
+        """Why a request is refused while Redis cannot be asked, or None to serve it.
+
+        Sign-in, sign-up and sign-out (/api/v1/auth/*) are refused: unthrottled password guessing and
+        logouts that revoke nothing are worse than a short outage. A bearer token is refused unless
+        this edge's copy of the revoked tokens is recent enough to vouch for it (a logged-out token
+        must not come back)."""
+        if scope["path"].startswith(AUTH_PREFIX):
+            return "Signing in, up and out is unavailable for a moment; try again shortly."
+        token = outcome.token
+        if token is not None and guard.revocations.revoked(token.jti) is None:
+            return "Your access token cannot be checked right now; try again shortly."
+        return None
 
     async def _signing_in(
         self,
@@ -199,6 +235,39 @@ async def _too_many_requests(scope: Scope, send: Send, decision: Decision) -> No
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(payload)).encode()),
                 *decision.headers(),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _unavailable(scope: Scope, send: Send, detail: str) -> None:
+    """503 with Retry-After: problem+json, or an OAuth error on the token endpoint (RFC 6749)."""
+    body: dict[str, object]
+    if scope["path"] == TOKEN_PATH:
+        content_type = b"application/json"
+        body = {"error": "temporarily_unavailable", "error_description": detail}
+    else:
+        content_type = b"application/problem+json"
+        body = {
+            "type": "https://taquilla.dev/problems/service-unavailable",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": detail,
+            "instance": scope["path"],
+        }
+        if correlation_id := get_correlation_id():
+            body["correlation_id"] = correlation_id
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(payload)).encode()),
+                (b"retry-after", str(UNDECIDED_RETRY_AFTER).encode()),
+                (b"cache-control", b"no-store"),
             ],
         }
     )

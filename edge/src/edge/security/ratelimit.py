@@ -4,8 +4,9 @@ One round trip per request decides both, over one pipelined connection (script_p
 are per client address (edge.security.client_address) for anonymous calls, per user or API client
 otherwise, stricter on the token and registration endpoints, and per tier for API clients; a
 password sign-in also spends its username's bucket, given back when it succeeds
-(edge.security.throttle). If Redis fails the edge keeps serving (fail open), counts it and logs
-once per interval.
+(edge.security.throttle). If Redis fails there is no decision: the middleware then refuses what must
+not go unchecked (sign-in, sign-up, bearer tokens it cannot vouch for) and serves the rest unlimited,
+counts it and logs once per interval.
 """
 
 from __future__ import annotations
@@ -174,8 +175,3 @@ class RateLimiter:
 
     async def close(self) -> None:
         await self._script.close()
-
-    async def revoke(self, jti: str, expires_at: int) -> None:
-        """Denies an access token until it expires (logout)."""
-        ttl = max(1, expires_at - int(time.time()) + 60)
-        await self._redis.set(f"revoked:{jti}", b"1", ex=ttl)

@@ -167,7 +167,10 @@ class InputCheck:
         return Money(Decimal(amount).quantize(Decimal("0.01")), currency) if valid else None
 
     def web_url(self, field: str, value: str, *, max_length: int) -> str | None:
-        """An http(s) URL without credentials, or None when ``value`` is empty."""
+        """An https URL without credentials, or None when ``value`` is empty.
+
+        Plain http is refused: the web app is served over https, where an http image is mixed content
+        (blocked or flagged by browsers) and travels in the clear."""
         value = value.strip()
         if not value:
             return None
@@ -208,8 +211,8 @@ def _url_problem(value: str, max_length: int) -> str | None:
         parts.port  # noqa: B018 (raises on a malformed port)
     except ValueError:
         return "is not a valid URL"
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "must be an http or https URL"
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return "must be an https URL"
     if parts.username or parts.password:
         return "must not contain credentials"
     return None

@@ -126,7 +126,8 @@ export const en: Messages = {
     invalidEmail: 'Enter a valid email address.',
     passwordTooShort: 'The password needs at least 12 characters.',
     passwordMismatch: 'The passwords do not match.',
-    emailTaken: 'An account with this email already exists.',
+    registerCheckEmail:
+      'Check your e-mail: this address already has an account, and we sent its owner a message. Sign in with that account\'s password.',
     welcome: (name: string) => `Hi, ${name}`,
     signedIn: 'You are signed in.',
     registered: 'Account created. Welcome to Taquilla!',
@@ -723,7 +724,7 @@ export const en: Messages = {
       sessionOutside: "The session must lie within the event's dates.",
       sessionOverlap: (n: number) => `Overlaps session ${n} in the same room.`,
       timezone: 'Unknown time zone.',
-      url: 'Must start with http:// or https://.',
+      url: 'Must start with https://.',
       uuid: 'Must be an identifier (UUID).',
       holdMinutes: 'Must be a whole number from 2 to 30.',
       maxPerCustomer: 'Must be a whole number from 1 to 1000, or empty.',

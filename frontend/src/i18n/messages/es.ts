@@ -130,7 +130,8 @@ export const es = {
     invalidEmail: 'Escribe un correo electrónico válido.',
     passwordTooShort: 'La contraseña debe tener al menos 12 caracteres.',
     passwordMismatch: 'Las contraseñas no coinciden.',
-    emailTaken: 'Ya existe una cuenta con este correo.',
+    registerCheckEmail:
+      'Revisa tu correo: esta dirección ya tiene una cuenta y le enviamos un mensaje a su titular. Entra con la contraseña de esa cuenta.',
     welcome: (name: string) => `Hola, ${name}`,
     signedIn: 'Has iniciado sesión.',
     registered: 'Cuenta creada. ¡Bienvenido a Taquilla!',
@@ -732,7 +733,7 @@ export const es = {
       sessionOutside: 'La sesión debe quedar dentro de las fechas del evento.',
       sessionOverlap: (n: number) => `Se solapa con la sesión ${n} en la misma sala.`,
       timezone: 'Zona horaria desconocida.',
-      url: 'Debe empezar por http:// o https://.',
+      url: 'Debe empezar por https://.',
       uuid: 'Debe ser un identificador (UUID).',
       holdMinutes: 'Debe ser un número entero entre 2 y 30.',
       maxPerCustomer: 'Debe ser un número entero entre 1 y 1000, o quedar vacío.',

@@ -21,8 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from identity_svc.config import SCHEMA
+from taquilla_runtime.messaging.outbox import outbox_table
 
 metadata = MetaData(schema=SCHEMA)
+
+outbox = outbox_table(metadata)
 
 organizations = Table(
     "organizations",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from identity_svc.adapters.orm import outbox
+from identity_svc.adapters.outbox import SqlOutbox
 from identity_svc.adapters.repository import (
     SqlApiClients,
     SqlAuditLog,
@@ -25,3 +27,4 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.refresh_tokens = SqlRefreshTokens(connection)
         self.signing_keys = SqlSigningKeys(connection)
         self.audit = SqlAuditLog(connection)
+        self.outbox = SqlOutbox(connection, outbox)

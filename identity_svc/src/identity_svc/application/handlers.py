@@ -45,7 +45,6 @@ from identity_svc.domain.commands import (
     UpdateUser,
 )
 from identity_svc.domain.errors import (
-    EmailTaken,
     FieldProblem,
     Forbidden,
     InvalidClient,
@@ -57,6 +56,7 @@ from identity_svc.domain.errors import (
     OrganizationNameTaken,
     RefreshTokenReused,
 )
+from identity_svc.domain.events import RegistrationAttempted
 from identity_svc.domain.model import Role
 from identity_svc.domain.passwords import password_problems
 from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
@@ -117,8 +117,14 @@ def hash_token(token: str) -> str:
 
 async def register_customer(
     cmd: RegisterCustomer, uow: UnitOfWork, clock: Clock, *, hasher: PasswordHasher
-) -> model.User:
-    """Creates a customer account after checking the email, the name and the password policy."""
+) -> model.User | None:
+    """Creates a customer account after checking the email, the name and the password policy.
+
+    An address that already has an account creates nothing and returns None; its owner is told by
+    e-mail instead (RegistrationAttempted through the outbox). The caller must answer both alike, so
+    the password is hashed either way: neither the answer nor its time tells whether the address has
+    an account.
+    """
     problems: list[FieldProblem] = []
     email = model.normalize_email(cmd.email, problems)
     full_name = model.clean_text(cmd.full_name, field_name="full_name", max_length=200, problems=problems)
@@ -127,17 +133,22 @@ async def register_customer(
     ]
     if problems:
         raise InvalidInput(problems)
+    now = clock()
     user = model.User(
         id=uuid.uuid4(),
         email=email,
         full_name=full_name,
         role=Role.CUSTOMER,
         password_hash=await hasher.hash(cmd.password),
-        created_at=clock(),
+        created_at=now,
     )
     async with uow:
-        if await uow.users.by_email(email) is not None:
-            raise EmailTaken("an account with this email already exists")
+        owner = await uow.users.by_email(email)
+        if owner is not None:
+            await uow.outbox.add([RegistrationAttempted(owner.id, now)], correlation_id=cmd.correlation_id)
+            await _audit(uow, cmd.correlation_id, None, "user.register", f"user:{owner.id}", "email_taken")
+            await uow.commit()
+            return None
         await uow.users.add(user)
         await _audit(
             uow,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import taquilla_runtime.unit_of_work
+from identity_svc.domain.events import DomainEvent
 from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
 
 
@@ -128,6 +129,12 @@ class AuditLog(abc.ABC):
         """Up to ``limit`` rows, the newest first, before ``before_id``."""
 
 
+class Outbox(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, events: Sequence[DomainEvent], *, correlation_id: str | None) -> None:
+        """Queues one message per domain event (taquilla.identity.v1), in the caller's transaction."""
+
+
 class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     """One transaction over this service's repositories: committed together, or not at all."""
 
@@ -137,6 +144,7 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     refresh_tokens: RefreshTokens
     signing_keys: SigningKeys
     audit: AuditLog
+    outbox: Outbox
 
 
 class PasswordHasher(abc.ABC):

@@ -37,7 +37,7 @@ Handler = Callable[[C, UnitOfWork], Awaitable[R]]
 class IdentityHandlers:
     """The use cases the servicer calls; bootstrap binds their clock, hasher, keys and settings."""
 
-    register_customer: Handler[commands.RegisterCustomer, User]
+    register_customer: Handler[commands.RegisterCustomer, User | None]
     get_current_user: Handler[commands.GetCurrentUser, User]
     issue_password_grant: Handler[commands.IssuePasswordGrant, Grant]
     issue_refresh_grant: Handler[commands.IssueRefreshGrant, Grant]
@@ -111,6 +111,8 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
                 full_name=request.full_name,
             )
             user = await self._handlers.register_customer(command, self._uow())
+            if user is None:  # the email had an account: its owner is told, the caller learns nothing
+                return pb.RegisterCustomerResponse()
             return pb.RegisterCustomerResponse(user=convert.user_message(user))
 
     async def IssuePasswordGrant(

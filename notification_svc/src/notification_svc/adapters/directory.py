@@ -46,6 +46,8 @@ class IdentityDirectory(Directory):
             return await self._user(
                 str(payload.get("offer", {}).get("customerId") or ""), "the offer's buyer"
             )
+        if role is RecipientRole.ACCOUNT_HOLDER:
+            return await self._user(str(payload.get("user", {}).get("id") or ""), "the account")
         return await self._user(str(payload.get("event", {}).get("createdBy") or ""), "the event's creator")
 
     async def _user(self, account: str, who: str) -> Contact:

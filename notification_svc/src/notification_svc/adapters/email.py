@@ -1,9 +1,16 @@
-"""Email over SMTP (aiosmtplib): one channel behind the ChannelSender interface."""
+"""Email over SMTP (aiosmtplib): one channel behind the ChannelSender interface.
+
+``security`` is how the connection is protected: ``none`` (plain, for a local relay or sink),
+``starttls`` (plain, then upgraded before anything is sent: usually port 587) or ``tls`` (TLS from the
+first byte: usually port 465). With TLS the server's certificate is verified against the system's
+authorities, or ``ca_file`` when given. ``username`` and ``password`` sign in (AUTH) when set.
+"""
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Literal
 
 import aiosmtplib
 
@@ -21,7 +28,15 @@ class SmtpEmailSender(ChannelSender):
         *,
         timeout: float = 10.0,
         message_domain: str = "taquilla.local",
+        security: Literal["none", "starttls", "tls"] = "none",
+        username: str = "",
+        password: str = "",
+        ca_file: str = "",
     ) -> None:
+        self._security = security
+        self._username = username or None
+        self._password = password or None
+        self._ca_file = ca_file or None
         self._host = host
         self._port = port
         self._sender = sender
@@ -68,8 +83,11 @@ class SmtpEmailSender(ChannelSender):
                 hostname=self._host,
                 port=self._port,
                 timeout=self._timeout,
-                start_tls=False,
-                use_tls=False,
+                start_tls=self._security == "starttls",
+                use_tls=self._security == "tls",
+                cert_bundle=self._ca_file,
+                username=self._username,
+                password=self._password,
             )
         except aiosmtplib.SMTPResponseException as exc:
             # 4xx: try again later; 5xx: the server will never take it.

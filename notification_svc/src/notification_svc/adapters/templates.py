@@ -37,6 +37,8 @@ SUBJECTS = {
     ("TicketTransferred", "en"): 'Ticket for "{name}" transferred',
     ("WaitlistOffered", "es"): "¡Hay lugares para ti en «{name}»!",
     ("WaitlistOffered", "en"): 'Places are waiting for you at "{name}"',
+    ("RegistrationAttempted", "es"): "Alguien intentó registrarse con tu dirección",
+    ("RegistrationAttempted", "en"): "Someone tried to register with your address",
 }
 LOCALES = ("es", "en")
 

@@ -53,6 +53,7 @@ class RecipientRole(enum.StrEnum):
     # The account a waiting list's offer is for (taquilla.ticketing.v1 WaitlistOffered), at the
     # address and in the language of its account (looked up in identity_svc).
     CUSTOMER = "customer"
+    ACCOUNT_HOLDER = "account_holder"  # the account the message names (taquilla.identity.v1)
 
 
 class SendingState(enum.StrEnum):
@@ -80,6 +81,7 @@ AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
     "TicketTransferOffered": (RecipientRole.RECIPIENT,),
     "TicketTransferred": (RecipientRole.SENDER, RecipientRole.RECIPIENT),
     "WaitlistOffered": (RecipientRole.CUSTOMER,),
+    "RegistrationAttempted": (RecipientRole.ACCOUNT_HOLDER,),
 }
 
 # Messages whose e-mail carries the order's tickets (each QR code and the PDF): it is never sent

@@ -301,7 +301,7 @@ class RegisterCustomerResponse(_message.Message):
     USER_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def user(self) -> Global___User:
-        """The new customer."""
+        """The new customer; unset when the email already had an account."""
 
     def __init__(
         self,

@@ -118,8 +118,10 @@ class IdentityServiceServicer(object):
     """
 
     def RegisterCustomer(self, request, context):
-        """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
-        INVALID_ARGUMENT with field errors for a weak password or malformed input.
+        """Creates a customer account (self-service sign-up). An email that already has an account creates
+        nothing and answers OK without `user` (its owner is e-mailed: RegistrationAttempted on
+        taquilla.identity.v1), so callers can answer both alike. INVALID_ARGUMENT with field errors for
+        a weak password or malformed input.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

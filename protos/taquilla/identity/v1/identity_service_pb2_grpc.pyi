@@ -38,8 +38,10 @@ class IdentityServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> IdentityServiceAsyncStub: ...
     RegisterCustomer: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.RegisterCustomerRequest, _identity_service_pb2.RegisterCustomerResponse]
-    """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
-    INVALID_ARGUMENT with field errors for a weak password or malformed input.
+    """Creates a customer account (self-service sign-up). An email that already has an account creates
+    nothing and answers OK without `user` (its owner is e-mailed: RegistrationAttempted on
+    taquilla.identity.v1), so callers can answer both alike. INVALID_ARGUMENT with field errors for
+    a weak password or malformed input.
     """
     IssuePasswordGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssuePasswordGrantRequest, _identity_service_pb2.IssuePasswordGrantResponse]
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
@@ -84,8 +86,10 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     RegisterCustomer: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.RegisterCustomerRequest, _identity_service_pb2.RegisterCustomerResponse]  # type: ignore[assignment]
-    """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
-    INVALID_ARGUMENT with field errors for a weak password or malformed input.
+    """Creates a customer account (self-service sign-up). An email that already has an account creates
+    nothing and answers OK without `user` (its owner is e-mailed: RegistrationAttempted on
+    taquilla.identity.v1), so callers can answer both alike. INVALID_ARGUMENT with field errors for
+    a weak password or malformed input.
     """
     IssuePasswordGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssuePasswordGrantRequest, _identity_service_pb2.IssuePasswordGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
@@ -133,8 +137,10 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_service_pb2.RegisterCustomerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.RegisterCustomerResponse, _abc.Awaitable[_identity_service_pb2.RegisterCustomerResponse]]:
-        """Creates a customer account (self-service sign-up). ALREADY_EXISTS when the email is taken,
-        INVALID_ARGUMENT with field errors for a weak password or malformed input.
+        """Creates a customer account (self-service sign-up). An email that already has an account creates
+        nothing and answers OK without `user` (its owner is e-mailed: RegistrationAttempted on
+        taquilla.identity.v1), so callers can answer both alike. INVALID_ARGUMENT with field errors for
+        a weak password or malformed input.
         """
 
     @_abc_1.abstractmethod

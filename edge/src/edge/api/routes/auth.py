@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 
 from edge.api.deps import CurrentToken, EdgeState, State
 from edge.api.problems import UNAUTHENTICATED, problem
-from edge.api.schemas.identity import LogoutRequest, OAuthError, TokenResponse, UserPublic, UserRegister
+from edge.api.schemas.identity import (
+    LogoutRequest,
+    OAuthError,
+    RegistrationAccepted,
+    TokenResponse,
+    UserRegister,
+)
 from edge.errors import Problem
 from taquilla.identity.v1 import identity_service_pb2 as pb
 
@@ -27,20 +33,22 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 @router.post(
     "/api/v1/auth/register",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UserPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegistrationAccepted,
     summary="Create a customer account",
     description="Self-service sign-up. The account is a `customer`; only administrators grant other roles. "
-    "Passwords need at least 12 characters and may not be common ones.",
+    "Passwords need at least 12 characters and may not be common ones.\n\n"
+    "Every valid request answers `202` with the same body, whether or not the address already has an "
+    "account, so sign-up never tells who has one: a new address gets its account at once (sign in with "
+    "`POST /api/v1/auth/token`); an address that has one is left as it is and its owner gets an e-mail "
+    "saying someone tried to register with it.",
     responses={
-        409: problem("The email is already registered"),
         422: problem("Invalid fields (weak password, malformed email, unknown fields)"),
     },
 )
-async def register(body: UserRegister, state: State, response: Response) -> UserPublic:
-    user = await state.identity.register_customer(body.email, body.password, body.full_name)
-    response.headers["Location"] = "/api/v1/users/me"
-    return UserPublic.from_pb(user)
+async def register(body: UserRegister, state: State) -> RegistrationAccepted:
+    await state.identity.register_customer(body.email, body.password, body.full_name)
+    return RegistrationAccepted()
 
 
 def _oauth_error(
@@ -197,7 +205,7 @@ async def logout(token: CurrentToken, state: State, body: LogoutRequest | None =
     if body and body.refresh_token:
         await state.identity.revoke_refresh_token(token.principal, body.refresh_token)
     try:
-        await state.guard.limiter.revoke(token.jti, token.expires_at)
+        await state.guard.revocations.revoke(token.jti, token.expires_at)
     except Exception:  # Redis away: the access token then lives out its 15 minutes
         raise Problem(503, "Sign-out could not be completed; try again shortly.") from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -26,9 +26,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from edge.api.deps import CurrentPrincipal, Events, OptionalPrincipal
+from edge.api.deps import CurrentPrincipal, Events, OptionalPrincipal, RunningIdempotencyKeys
 from edge.api.etags import ETAG_HEADER, IfMatch, etag, expected_version
-from edge.api.headers import LOCATION_HEADER, IdempotencyKey
+from edge.api.headers import KEY_IN_USE, LOCATION_HEADER, IdempotencyKey
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.routes import listings, organizations
 from edge.api.schemas.events import (
@@ -83,7 +83,7 @@ PRECONDITIONS: Responses = {
 OVERLAP: Responses = {
     409: problem(
         "The slot at the venue and place is taken: by another of your sessions (named in `detail`), or by "
-        "another organization's public session (not named)"
+        "another organization's public session (not named); or " + KEY_IN_USE
     )
 }
 
@@ -113,12 +113,14 @@ async def create_event(
     response: Response,
     principal: CurrentPrincipal,
     events: Events,
+    running: RunningIdempotencyKeys,
     body: Annotated[EventCreate, Body(openapi_examples=CREATE_EXAMPLES)],
     idempotency_key: IdempotencyKey = None,
 ) -> EventPublic:
-    event = await events.create_event(
-        principal, body.to_pb(), publish=body.publish, idempotency_key=idempotency_key
-    )
+    async with running.running(principal, "event", idempotency_key):
+        event = await events.create_event(
+            principal, body.to_pb(), publish=body.publish, idempotency_key=idempotency_key
+        )
     response.headers["Location"] = event_location(event.id)
     response.headers["ETag"] = etag(event.version)
     return EventPublic.from_pb(event)
@@ -141,7 +143,7 @@ async def create_event(
         201: {"description": "Every event was created"},
         **UNAUTHENTICATED,
         403: problem("Only organizers and administrators create events"),
-        409: problem("Nothing was created: a session overlaps another one", BatchRejected),
+        409: problem("Nothing was created: a session overlaps another one; or " + KEY_IN_USE, BatchRejected),
         422: problem("Nothing was created: some events are invalid (or more than 100)", BatchRejected),
     },
 )
@@ -149,10 +151,12 @@ async def create_events_in_batch(
     request: Request,
     principal: CurrentPrincipal,
     events: Events,
+    running: RunningIdempotencyKeys,
     body: Annotated[EventBatch, Body(openapi_examples=BATCH_EXAMPLES)],
     idempotency_key: IdempotencyKey = None,
 ) -> BatchCreated | JSONResponse:
-    reply = await events.batch_create_events(principal, body.to_pb(), idempotency_key=idempotency_key)
+    async with running.running(principal, "events:batch", idempotency_key):
+        reply = await events.batch_create_events(principal, body.to_pb(), idempotency_key=idempotency_key)
     results = [BatchItemResult.from_pb(result) for result in reply.results]
     if reply.committed:
         return BatchCreated(results=results)
@@ -367,7 +371,7 @@ async def list_sessions(
         **NOT_FOUND,
         409: problem(
             "The event can no longer change, or the slot is taken (your own session is named in `detail`, "
-            "another organization's is not)"
+            "another organization's is not); or " + KEY_IN_USE
         ),
         412: PRECONDITIONS[412],
         **INVALID,
@@ -378,17 +382,19 @@ async def add_session(
     response: Response,
     principal: CurrentPrincipal,
     events: Events,
+    running: RunningIdempotencyKeys,
     body: Annotated[SessionCreate, Body(openapi_examples=SESSION_EXAMPLES)],
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> SessionPublic:
-    reply = await events.add_session(
-        principal,
-        str(event_id),
-        body.to_pb(),
-        expected_version=expected_version(if_match, required=False),
-        idempotency_key=idempotency_key,
-    )
+    async with running.running(principal, f"session {event_id}", idempotency_key):
+        reply = await events.add_session(
+            principal,
+            str(event_id),
+            body.to_pb(),
+            expected_version=expected_version(if_match, required=False),
+            idempotency_key=idempotency_key,
+        )
     response.headers["Location"] = f"{event_location(str(event_id))}/sessions/{reply.session.id}"
     response.headers["ETag"] = etag(reply.event_version)
     return SessionPublic.from_pb(reply.session)

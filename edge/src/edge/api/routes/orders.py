@@ -21,8 +21,8 @@ import grpc
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from prometheus_client import Counter
 
-from edge.api.deps import CurrentPrincipal, State, Ticketing
-from edge.api.headers import IDEMPOTENCY_DESCRIPTION, LOCATION_HEADER, IdempotencyKey
+from edge.api.deps import CurrentPrincipal, RunningIdempotencyKeys, State, Ticketing
+from edge.api.headers import IDEMPOTENCY_DESCRIPTION, KEY_IN_USE, LOCATION_HEADER, IdempotencyKey
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.orders import (
     ORDER_EXAMPLES,
@@ -125,7 +125,7 @@ def preferred_locale(accept_language: str | None) -> Literal["es", "en"]:
         404: problem("No such reservation, or another account's"),
         409: problem(
             "`…/reservation-not-held` (it was released or expired), `…/order-exists` (the reservation "
-            "already has an order, named by `order_id`)"
+            "already has an order, named by `order_id`), " + KEY_IN_USE
         ),
         422: problem("Invalid fields (listed in `errors`), or an Idempotency-Key reused with another body"),
     },
@@ -149,14 +149,15 @@ async def create_order(
         locale=body.buyer.locale or preferred_locale(accept_language),
     )
     return_url = body.return_url or state.settings.web_app_url.rstrip("/") + "/orders/{ORDER_ID}"
-    order = await state.ticketing.create_order(
-        principal,
-        body.reservation_id,
-        buyer,
-        return_url=return_url,
-        idempotency_key=idempotency_key,
-        fingerprint=body.fingerprint(),
-    )
+    async with state.running_keys.running(principal, "order", idempotency_key):
+        order = await state.ticketing.create_order(
+            principal,
+            body.reservation_id,
+            buyer,
+            return_url=return_url,
+            idempotency_key=idempotency_key,
+            fingerprint=body.fingerprint(),
+        )
     response.headers["Location"] = order_location(order.id)
     return OrderPublic.from_pb(order)
 
@@ -189,7 +190,7 @@ async def get_order(order_id: OrderId, principal: CurrentPrincipal, ticketing: T
         **ORDER_NOT_FOUND,
         409: problem(
             "`…/not-refundable`: the order is not paid, a ticket is not valid, or the amount passes what is "
-            "left to refund (`refundable`)"
+            "left to refund (`refundable`); " + KEY_IN_USE
         ),
         422: problem("Invalid fields (listed in `errors`), or an Idempotency-Key reused with another body"),
     },
@@ -198,19 +199,21 @@ async def refund_order(
     order_id: OrderId,
     principal: CurrentPrincipal,
     ticketing: Ticketing,
+    running: RunningIdempotencyKeys,
     body: Annotated[RefundCreate, Body(openapi_examples=REFUND_EXAMPLES)],
     idempotency_key: IdempotencyKey = None,
 ) -> RefundResult:
     amount = pb.Money(amount=body.amount.amount, currency=body.amount.currency) if body.amount else None
-    reply = await ticketing.refund_order(
-        principal,
-        order_id,
-        ticket_ids=body.ticket_ids,
-        amount=amount,
-        reason=body.reason,
-        idempotency_key=idempotency_key,
-        fingerprint=body.fingerprint(),
-    )
+    async with running.running(principal, f"refund {order_id}", idempotency_key):
+        reply = await ticketing.refund_order(
+            principal,
+            order_id,
+            ticket_ids=body.ticket_ids,
+            amount=amount,
+            reason=body.reason,
+            idempotency_key=idempotency_key,
+            fingerprint=body.fingerprint(),
+        )
     return RefundResult.from_pb(reply)
 
 

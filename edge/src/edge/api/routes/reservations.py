@@ -16,9 +16,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
-from edge.api.deps import CurrentPrincipal, State, Ticketing
+from edge.api.deps import CurrentPrincipal, RunningIdempotencyKeys, State, Ticketing
 from edge.api.etags import JSON, IfNoneMatch, body_etag, matches
-from edge.api.headers import IDEMPOTENCY_DESCRIPTION, LOCATION_HEADER, IdempotencyKey
+from edge.api.headers import IDEMPOTENCY_DESCRIPTION, KEY_IN_USE, LOCATION_HEADER, IdempotencyKey
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.reservations import (
     RESERVATION_EXAMPLES,
@@ -64,12 +64,14 @@ def reservation_location(reservation_id: str) -> str:
         ),
         404: problem("No such session, or one that is not published"),
         **REFUSED,
+        409: problem(f"{REFUSED[409]['description']}, {KEY_IN_USE}"),
     },
 )
 async def create_reservation(
     response: Response,
     principal: CurrentPrincipal,
     ticketing: Ticketing,
+    running: RunningIdempotencyKeys,
     body: Annotated[ReservationCreate, Body(openapi_examples=RESERVATION_EXAMPLES)],
     idempotency_key: IdempotencyKey = None,
     admission: Annotated[
@@ -81,14 +83,15 @@ async def create_reservation(
         ),
     ] = None,
 ) -> ReservationPublic:
-    reservation = await ticketing.reserve(
-        principal,
-        body.session_id,
-        [(item.zone_id, item.quantity) for item in body.items],
-        idempotency_key=idempotency_key,
-        fingerprint=body.fingerprint(),
-        admission=admission,
-    )
+    async with running.running(principal, "reserve", idempotency_key):
+        reservation = await ticketing.reserve(
+            principal,
+            body.session_id,
+            [(item.zone_id, item.quantity) for item in body.items],
+            idempotency_key=idempotency_key,
+            fingerprint=body.fingerprint(),
+            admission=admission,
+        )
     response.headers["Location"] = reservation_location(reservation.id)
     return ReservationPublic.from_pb(reservation)
 

@@ -207,7 +207,7 @@ class EventCreate(Strict):
     image_url: str | None = Field(
         default=None,
         max_length=2048,
-        description="http or https only.",
+        description="https only (the web app is served over https; an http image would be mixed content).",
         examples=["https://cdn.example.com/jazz.jpg"],
     )
     starts_at: AwareDatetime = Field(description="ISO-8601 with offset; in the future.")

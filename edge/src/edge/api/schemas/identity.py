@@ -25,6 +25,19 @@ class UserRegister(Strict):
     full_name: str = Field(max_length=200, examples=["Ana Gómez"])
 
 
+REGISTRATION_ACCEPTED = (
+    "Sign in with your e-mail and password. If this address already had an account, nothing was "
+    "changed and its owner was sent an e-mail instead."
+)
+
+
+class RegistrationAccepted(BaseModel):
+    """The answer to every valid sign-up, whether or not the address already had an account."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str = Field(default=REGISTRATION_ACCEPTED, examples=[REGISTRATION_ACCEPTED])
+
+
 class UserPublic(BaseModel):
     id: uuid.UUID
     email: str
