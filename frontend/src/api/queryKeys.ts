@@ -41,6 +41,10 @@ export const queryKeys = {
     qr: (id: string) => ['tickets', 'qr', id] as const,
   },
   reservation: (id: string) => ['reservations', 'detail', id] as const,
+  door: {
+    /** The sessions whose check-in pack is kept on this device (IndexedDB). */
+    packs: ['door', 'packs'] as const,
+  },
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,
   },

@@ -71,6 +71,8 @@ export interface StationDeps {
   newNonce?: () => string;
   /** False when the browser knows it has no network (`navigator.onLine`). */
   browserOnline?: () => boolean;
+  /** Run before each sync, e.g. to sign back in after a page loaded with no network. */
+  beforeSync?: () => Promise<void>;
   /** Background retries while offline, and pack refreshes while online. */
   retryMs?: number;
   refreshMs?: number;
@@ -94,6 +96,8 @@ export class DoorStation {
   private keys: { of: string; keys: Promise<Map<string, CryptoKey>> } | null = null;
   private syncing: Promise<void> | null = null;
   private meta: PackMeta | undefined;
+  /** The page left: work still in flight ends quietly. */
+  private stopped = false;
 
   constructor(
     readonly sessionId: string,
@@ -154,11 +158,17 @@ export class DoorStation {
     window.addEventListener('offline', wentOffline);
     window.addEventListener('online', cameBack);
     const timer = setInterval(tick, Math.min(retryMs, 1000));
-    void this.load().then(() => {
-      lastSync = this.now();
-      return this.sync();
-    });
+    this.load()
+      .then(() => {
+        lastSync = this.now();
+        return this.sync();
+      })
+      .catch((error: unknown) => {
+        if (!this.stopped) console.error('door storage failed', error);
+      });
+    this.stopped = false;
     return () => {
+      this.stopped = true;
       clearInterval(timer);
       window.removeEventListener('offline', wentOffline);
       window.removeEventListener('online', cameBack);
@@ -253,6 +263,7 @@ export class DoorStation {
   }
 
   private async runSync(): Promise<void> {
+    if (this.stopped) return;
     if (!this.browserOnline()) {
       this.set({ mode: 'offline' });
       await this.refreshCounters();
@@ -260,6 +271,7 @@ export class DoorStation {
     }
     this.set({ syncing: true });
     try {
+      await this.deps.beforeSync?.();
       await this.upload();
       await this.refreshPack();
       this.set({ mode: 'online', problem: null });
@@ -268,10 +280,10 @@ export class DoorStation {
         this.set({ problem: 'not_found' });
       } else {
         this.set({ mode: 'offline' });
-        if (!unreachable(error)) console.error('door sync failed', error);
+        if (!unreachable(error) && !this.stopped) console.error('door sync failed', error);
       }
     }
-    await this.refreshCounters();
+    await this.refreshCounters().catch(() => undefined);
   }
 
   private async upload(): Promise<void> {

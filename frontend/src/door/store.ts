@@ -57,6 +57,8 @@ export const DOOR_DB = 'taquilla-door';
 /** What the door page needs from storage; `openDoorStore` gives the IndexedDB one. */
 export interface DoorStore {
   pack: (sessionId: string) => Promise<PackMeta | undefined>;
+  /** Every session whose pack is on this device. */
+  packs: () => Promise<PackMeta[]>;
   savePack: (meta: PackMeta, tickets: readonly PackTicket[], revoked: readonly string[]) => Promise<void>;
   setCounters: (sessionId: string, admitted: number, capacity: number) => Promise<void>;
   ticket: (sessionId: string, ticketId: string) => Promise<PackTicket | undefined>;
@@ -88,10 +90,11 @@ let database: Promise<IDBPDatabase<DoorDB>> | null = null;
 
 /** The device's door storage (one connection per page). */
 export function openDoorStore(): DoorStore {
-  database ??= open();
-  const db = () => database as Promise<IDBPDatabase<DoorDB>>;
+  const connection = (database ??= open());
+  const db = () => connection;
   return {
     pack: async (sessionId) => (await db()).get('packs', sessionId),
+    packs: async () => (await db()).getAll('packs'),
     async savePack(meta, tickets, revoked) {
       const tx = (await db()).transaction(['packs', 'tickets'], 'readwrite');
       const store = tx.objectStore('tickets');
