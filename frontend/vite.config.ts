@@ -4,6 +4,7 @@ import { fileURLToPath, URL } from 'node:url';
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type ProxyOptions } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 const DEFAULT_PORT = 5173;
 const DEFAULT_EDGE_URL = 'http://127.0.0.1:8000';
@@ -33,6 +34,30 @@ function parseEdgeUrl(raw: string | undefined): string {
   }
 }
 
+/**
+ * The door app (/door) works offline: a service worker scoped to /door precaches the whole app
+ * shell (the bundle, the QR reader's .wasm, icons) and answers navigations under /door with
+ * index.html. The door pages register it, in production builds only (src/door/pwa.ts); the rest of
+ * the site is never controlled by it, and development has no service worker at all.
+ */
+const doorServiceWorker = VitePWA({
+  injectRegister: false,
+  registerType: 'autoUpdate',
+  // The manifest is public/door.webmanifest, linked by the door pages only.
+  manifest: false,
+  scope: '/door',
+  workbox: {
+    globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
+    // The QR reader's .wasm is about 1.1 MB.
+    maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+    navigateFallback: '/index.html',
+    navigateFallbackAllowlist: [/^\/door(?:\/|$)/],
+    cleanupOutdatedCaches: true,
+    clientsClaim: true,
+    skipWaiting: true,
+  },
+});
+
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -49,7 +74,7 @@ export default defineConfig(() => {
   const proxy = edgeProxy(parseEdgeUrl(process.env.EDGE_URL));
 
   return {
-    plugins: [react(), tailwindcss()],
+    plugins: [react(), tailwindcss(), doorServiceWorker],
     resolve: {
       alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
     },

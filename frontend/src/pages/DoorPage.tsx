@@ -9,6 +9,7 @@ import { buttonClass } from '@/components/form/buttonClass';
 import { TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
+import { useDoorApp } from '@/door/pwa';
 import { openDoorStore } from '@/door/store';
 import { useI18n } from '@/i18n';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
@@ -23,6 +24,7 @@ function doorPath(sessionId: string): string {
 export function DoorPage() {
   const { t, formatDateTime } = useI18n();
   useDocumentTitle(t.door.title);
+  useDoorApp();
   const navigate = useNavigate();
   const [sessionId, setSessionId] = useState('');
   const [invalid, setInvalid] = useState(false);

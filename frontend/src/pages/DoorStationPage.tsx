@@ -9,6 +9,7 @@ import { TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { doorDeviceId } from '@/door/device';
 import { DoorStation, type ScanOutcome, type StationState } from '@/door/station';
+import { useDoorApp } from '@/door/pwa';
 import { openDoorStore } from '@/door/store';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
@@ -108,6 +109,7 @@ export function DoorStationPage() {
   const [station, state] = useStation(sessionId);
   const title = state.eventName ? t.door.stationTitle(state.eventName) : t.door.stationTitleUnknown;
   useDocumentTitle(title);
+  useDoorApp();
 
   const [outcome, setOutcome] = useState<ScanOutcome | null>(null);
   const [error, setError] = useState<string | null>(null);
