@@ -289,6 +289,8 @@ export class DoorStation {
   private async upload(): Promise<void> {
     const { store } = this.deps;
     for (;;) {
+      // A door that was left (or replaced) uploads nothing more: the one on screen does.
+      if (this.stopped) return;
       const chunk = (await store.queued(this.sessionId)).slice(0, BATCH_LIMIT);
       if (chunk.length === 0) return;
       const outcomes = await this.api.uploadScans(this.sessionId, this.deps.deviceId, chunk);

@@ -6,7 +6,9 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import vectors from '@/door/fixtures/ticket-secrets.json';
+import { REFRESH_STORAGE_KEY } from '@/auth/session';
 import { closeDoorStoreForTests } from '@/door/store';
+import { useAuthStore } from '@/store/auth';
 import { useUiStore } from '@/store/ui';
 import { eventBody, ORG_ID } from '@/test/events';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs } from '@/test/utils';
@@ -180,6 +182,37 @@ describe('DoorStationPage', () => {
     const warnings = screen.getByRole('region', { name: 'Avisos de la sincronización' });
     expect(within(warnings).getByText(/Conflicto: admitida antes en otro dispositivo/)).toBeInTheDocument();
     expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('opens on what the device holds when the page loaded offline', async () => {
+    mockFetch({ [PACK_PATH]: () => jsonResponse(packBody()) });
+    signInAs({ role: 'staff', organization_id: ORG_ID });
+    const first = renderRoute(`/door/${SESSION}`);
+    await waitFor(() => expect(screen.getByText('Dentro').nextElementSibling).toHaveTextContent('41'));
+    first.unmount();
+
+    // A reload with no network: the refresh token waits in the tab, nobody is signed in yet.
+    useAuthStore.getState().reset();
+    sessionStorage.setItem(REFRESH_STORAGE_KEY, 'refresh-1');
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    const fetchMock = mockFetch({});
+    const { user } = renderRoute(`/door/${SESSION}`);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Puerta: Noche de Jazz en el Foro' })).toBeInTheDocument();
+    expect(screen.getByText('Sin conexión: decide este dispositivo')).toBeInTheDocument();
+    await enter(user, valid.secret);
+    await user.click(screen.getByRole('button', { name: 'Comprobar' }));
+    expect(await screen.findByText('Puede pasar')).toBeInTheDocument();
+    expect(fetchMock.mock.calls.map(([url]) => (typeof url === 'string' ? url : url instanceof URL ? url.href : url.url)).filter((url) => url.includes('checkin'))).toEqual([]);
+  });
+
+  it('sends customers away from a door, and visitors to sign in', async () => {
+    signInAs({ role: 'customer' });
+    const customer = renderRoute(`/door/${SESSION}`);
+    await waitFor(() => expect(customer.router.state.location.pathname).toBe('/'));
+    customer.unmount();
+    useAuthStore.getState().reset();
+    const visitor = renderRoute(`/door/${SESSION}`);
+    await waitFor(() => expect(visitor.router.state.location.pathname).toBe('/login'));
   });
 
   it('says when the session is not theirs, in English too', async () => {
