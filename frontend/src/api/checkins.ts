@@ -51,7 +51,7 @@ interface PackBody {
   session_id: string;
   event_id: string;
   event_name: string;
-  session_starts_at: string;
+  session_starts_at: string | null;
   keys: SigningKey[];
   tickets: (TicketBody & { status: PackTicket['status'] })[];
   revoked: string[];
@@ -97,6 +97,8 @@ export interface CheckinPack {
   capacity: number;
   cursor: string;
   complete: boolean;
+  /** The edge's clock when it answered (its `Date` header, epoch ms), if it sent one. */
+  serverTime: number | null;
 }
 
 export interface ScanInput {
@@ -167,7 +169,7 @@ export async function uploadScans(
 
 /** One page of the session's pack: everything, or what changed since `cursor`. */
 export async function fetchCheckinPack(sessionId: string, cursor: string | null, signal?: AbortSignal): Promise<CheckinPack> {
-  const { data } = await apiRequest<PackBody>(`/api/v1/sessions/${encodeURIComponent(sessionId)}/checkin-pack`, {
+  const { data, headers } = await apiRequest<PackBody>(`/api/v1/sessions/${encodeURIComponent(sessionId)}/checkin-pack`, {
     query: { cursor: cursor ?? undefined },
     timeoutMs: SYNC_TIMEOUT_MS,
     signal,
@@ -176,7 +178,7 @@ export async function fetchCheckinPack(sessionId: string, cursor: string | null,
     sessionId: data.session_id,
     eventId: data.event_id,
     eventName: data.event_name,
-    sessionStartsAt: data.session_starts_at,
+    sessionStartsAt: data.session_starts_at ?? '',
     keys: data.keys.map((key) => ({ kid: key.kid, x: key.x })),
     tickets: data.tickets.map((t) => ({ id: t.id, zone: t.zone, zoneId: t.zone_id, holderName: t.holder_name, status: t.status })),
     revoked: data.revoked,
@@ -184,5 +186,11 @@ export async function fetchCheckinPack(sessionId: string, cursor: string | null,
     capacity: data.capacity,
     cursor: data.cursor,
     complete: data.complete,
+    serverTime: serverTime(headers.get('Date')),
   };
+}
+
+function serverTime(header: string | null): number | null {
+  const at = header === null ? Number.NaN : Date.parse(header);
+  return Number.isNaN(at) ? null : at;
 }

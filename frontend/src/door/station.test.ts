@@ -229,6 +229,18 @@ describe('the door station', () => {
     expect(offline.getState()).toMatchObject({ mode: 'offline', ready: false, problem: 'no_pack' });
   });
 
+  it("dates offline scans by the edge's clock, as its last answer told it", async () => {
+    // This device is ten minutes behind the edge.
+    const edgeTime = new Date(DURING + 600_000).toUTCString();
+    mockFetch({ [PACK_PATH]: () => jsonResponse(packBody(), { headers: { Date: edgeTime } }) });
+    const door = station();
+    await door.load();
+    await door.sync();
+    online = false;
+    await door.scan(valid.secret);
+    expect((await openDoorStore().queued(SESSION)).map((scan) => scan.scannedAt)).toEqual(['2026-12-24T21:40:00.000Z']);
+  });
+
   it('passes other refusals of a scan on', async () => {
     mockFetch({ [PACK_PATH]: () => jsonResponse(packBody()), '/api/v1/checkins': () => problem(422) });
     const door = station();

@@ -203,7 +203,7 @@ export class DoorStation {
   async scan(secret: string, type: ScanType = 'entry'): Promise<ScanOutcome> {
     const text = secret.trim();
     const nonce = this.newNonce();
-    const scannedAt = new Date(this.now()).toISOString();
+    const scannedAt = new Date(this.edgeNow()).toISOString();
     if (this.state.mode === 'online' && this.browserOnline()) {
       try {
         const answer = await this.api.checkIn({ secret: text, sessionId: this.sessionId, deviceId: this.deps.deviceId, nonce, type });
@@ -217,6 +217,14 @@ export class DoorStation {
       this.set({ mode: 'offline' });
     }
     return this.decideHere({ secret: text, nonce, scannedAt, type, sessionId: this.sessionId });
+  }
+
+  /**
+   * The time on the edge's clock: offline scans carry it (the edge refuses scans more than a few
+   * minutes in its future) and the validity window is checked against it.
+   */
+  private edgeNow(): number {
+    return this.now() + (this.meta?.clockOffsetMs ?? 0);
   }
 
   private async remember(answer: CheckinAnswer): Promise<void> {
@@ -314,6 +322,7 @@ export class DoorStation {
         admitted: pack.admitted,
         capacity: pack.capacity,
         syncedAt: new Date(this.now()).toISOString(),
+        clockOffsetMs: pack.serverTime === null ? (this.meta?.clockOffsetMs ?? 0) : pack.serverTime - this.now(),
       };
       await this.deps.store.savePack(meta, pack.tickets, pack.revoked);
       this.meta = meta;

@@ -24,6 +24,8 @@ export interface PackMeta {
   capacity: number;
   /** When the pack was last brought up to date (ISO-8601). */
   syncedAt: string;
+  /** The edge's clock minus this device's, measured at the last sync (ms). */
+  clockOffsetMs?: number;
 }
 
 interface StoredTicket extends PackTicket {
