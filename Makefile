@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := $(UV) run --frozen
 
-.PHONY: up down logs status deps test lint check-protos protos check-openapi openapi test-python test-frontend fmt bench bench-grpc bench-sale outdated
+.PHONY: up down logs status deps test lint check-protos protos check-openapi openapi k8s-rules test-python test-frontend fmt bench bench-grpc bench-sale outdated
 
 up: deps ## install what is missing, start infrastructure, migrate, seed, start services and frontend
 	@$(PY) python -m devstack up
@@ -58,6 +58,9 @@ openapi: ## export the edge's OpenAPI document and regenerate the frontend's API
 
 check-openapi:
 	$(PY) scripts/check_openapi.sh
+
+k8s-rules: ## rewrite deploy/k8s's PrometheusRules from observability/prometheus/rules (make test fails when stale)
+	$(PY) python scripts/k8s_rules.py
 
 bench: deps ## the cached event listing through the edge vs. a minimal FastAPI app; appended to docs/performance.md
 	$(PY) python bench/edge_listing/run.py

@@ -29,7 +29,9 @@ copy of the catalog has the event published.
   confirmation e-mails disturb none of the figures above): ``--checkout-orders`` holds of the one-zone
   sale, picked at random, each taken through checkout by its own buyer, ``--checkout-parallel`` at a
   time: ``POST /api/v1/orders`` through the edge (ticketing_svc opens a Checkout Session at the
-  payment simulator psp_sim, which the Stack starts, with the ``stripe`` SDK), then the simulator's
+  payment simulator psp_sim, which the Stack starts, with the ``stripe`` SDK; an answer that does not
+  say whether the order was made, 503, 504 or none, is asked again with the same Idempotency-Key, at
+  most three attempts, and counted in the report), then the simulator's
   JSON test control pays it with 4242 4242 4242 4242 (``POST /_sim/checkout/sessions/{id}/pay``, no
   browser) and the moment that call returned is recorded. The simulator sends its signed webhooks to
   the edge, which verifies them and hands them to ticketing_svc, which marks the order paid and issues
@@ -706,6 +708,7 @@ async def check(sale: Sale, admin_dsn: str) -> list[Check]:
 
 
 ORDERS = "/api/v1/orders"
+CHECKOUT_ATTEMPTS = 3
 PAYING_CARD = "4242424242424242"  # Stripe's test card that is paid at once
 
 
@@ -718,6 +721,8 @@ class CheckoutOrder:
     places: int
     create_status: int = 0
     create_ms: float = 0.0
+    # Answers before the last that a client retries with the same Idempotency-Key (503, 504, no answer).
+    create_retried: list[str] = field(default_factory=list)
     order_id: str = ""
     pay_status: int = 0
     pay_ms: float = 0.0
@@ -864,21 +869,32 @@ async def take_through_checkout(
         async def check_out(order: CheckoutOrder) -> None:
             buyer = buyers[order.buyer]
             sent = time.perf_counter()
-            try:
-                created = await edge.post(
-                    ORDERS,
-                    json={
-                        "reservation_id": order.reservation_id,
-                        "buyer": {"name": "Comprador de Prueba", "email": buyer.email},
-                    },
-                    headers={
-                        "Authorization": f"Bearer {buyer.access_token}",
-                        "Idempotency-Key": str(uuid.uuid4()),
-                    },
-                )
-            except httpx.HTTPError as exc:
-                order.create_status, order.error = -1, f"order: {type(exc).__name__}"
-                return
+            # As the web app and a careful partner do: one key per order, and an answer that says
+            # nothing about the outcome (503, 504, no answer) is asked again with the same key, which
+            # gives the order made by the first attempt if it was made (ticketing's idempotency).
+            key = str(uuid.uuid4())
+            for attempt in range(CHECKOUT_ATTEMPTS):
+                try:
+                    created = await edge.post(
+                        ORDERS,
+                        json={
+                            "reservation_id": order.reservation_id,
+                            "buyer": {"name": "Comprador de Prueba", "email": buyer.email},
+                        },
+                        headers={"Authorization": f"Bearer {buyer.access_token}", "Idempotency-Key": key},
+                    )
+                except httpx.HTTPError as exc:
+                    if attempt + 1 < CHECKOUT_ATTEMPTS:
+                        order.create_retried.append(type(exc).__name__)
+                        await asyncio.sleep(0.5 * 2**attempt)
+                        continue
+                    order.create_status, order.error = -1, f"order: {type(exc).__name__}"
+                    return
+                if created.status_code in (503, 504) and attempt + 1 < CHECKOUT_ATTEMPTS:
+                    order.create_retried.append(str(created.status_code))
+                    await asyncio.sleep(0.5 * 2**attempt)
+                    continue
+                break
             order.create_ms = (time.perf_counter() - sent) * 1000
             order.create_status = created.status_code
             if created.status_code != 201:
@@ -1221,6 +1237,14 @@ def report(
     return "\n".join(lines) + "\n"
 
 
+def retried_orders(result: Checkout) -> str:
+    retried = [o for o in result.orders if o.create_retried]
+    if not retried:
+        return "none"
+    answers = Counter(answer for o in retried for answer in o.create_retried)
+    return f"{len(retried):,} ({', '.join(f'{k}: {v:,}' for k, v in answers.most_common())})"
+
+
 def checkout_lines(result: Checkout) -> list[str]:
     settled = result.settled
     sim = result.simulator
@@ -1258,7 +1282,9 @@ def checkout_lines(result: Checkout) -> list[str]:
         f"| {result.confirmation(0.99):,.0f} | {result.confirmation(1.0):,.0f} "
         f"| {result.platform_cpu_per_order_ms:.1f} |",
         "",
-        f"Checkout: {checkout_line(result)}. Webhooks: {sim.get('events', 0):,} events, "
+        f"Checkout: {checkout_line(result)}. Orders asked again with the same Idempotency-Key after an "
+        f"answer that did not say whether the order was made (503, 504 or none): {retried_orders(result)}. "
+        "Webhooks: {sim.get('events', 0):,} events, "
         f"{sim.get('deliveries', 0):,} deliveries ({sim.get('delivered', 0):,} delivered) in "
         f"{sim.get('attempts', 0):,} attempts, {sim.get('failed attempts', 0):,} of them failed and retried"
         + (f" ({failures})" if failures else "")

@@ -104,3 +104,21 @@ def make_reservation_envelope(kind: str = "ReservationHeld") -> Envelope:
     return Envelope.new(
         event_id=uuid.uuid4(), name=EVENT_NAME, type=kind, payload={"reservation": reservation}
     )
+
+
+def make_offer_envelope(*, customer_id: str | None = None, quantity: int = 2) -> Envelope:
+    """A WaitlistOffered: places held for the next buyer of a waiting list."""
+    offer = {
+        "entryId": str(uuid.uuid4()),
+        "customerId": customer_id or str(uuid.uuid4()),
+        "reservationId": str(uuid.uuid4()),
+        "sessionId": str(uuid.uuid4()),
+        "sessionStartsAt": "2027-03-01T21:00:00Z",
+        "zoneId": str(uuid.uuid4()),
+        "zoneName": "Platea",
+        "quantity": quantity,
+        "expiresAt": "2027-03-01T20:10:00Z",
+    }
+    return Envelope.new(
+        event_id=uuid.uuid4(), name=EVENT_NAME, type="WaitlistOffered", payload={"offer": offer}
+    )

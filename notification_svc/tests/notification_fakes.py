@@ -30,6 +30,8 @@ from taquilla_runtime.principal import Principal, PrincipalKind, Role
 NOW = dt.datetime(2027, 1, 10, 12, 0, tzinfo=dt.UTC)
 ORGANIZER = Contact("organizer@example.org", "Olga", "es")
 OPERATIONS = Contact("operations@example.org", "Operaciones", "en")
+# The account a waiting list's offer is for.
+CUSTOMER = Contact("rita@example.org", "Rita Prueba", "es")
 
 
 def clock() -> dt.datetime:
@@ -136,8 +138,8 @@ class FakeUnitOfWork(UnitOfWork):
 
 
 class FakeDirectory(Directory):
-    """The organizer and operations mailboxes, the buyer the order names; ``unavailable`` roles
-    cannot be reached."""
+    """The organizer and operations mailboxes, the buyer the order names, the account an offer is
+    for; ``unavailable`` roles cannot be reached."""
 
     def __init__(self, *, unavailable: Sequence[RecipientRole] = ()) -> None:
         self.unavailable = set(unavailable)
@@ -148,6 +150,11 @@ class FakeDirectory(Directory):
         if role is RecipientRole.BUYER:
             buyer = payload["order"]["buyer"]
             return Contact(buyer["email"], buyer["name"], buyer["locale"])
+        if role in (RecipientRole.SENDER, RecipientRole.RECIPIENT):
+            party = payload["transfer"][role.value]
+            return Contact(party["email"], party["name"], party["locale"])
+        if role is RecipientRole.CUSTOMER:
+            return CUSTOMER
         return ORGANIZER if role is RecipientRole.ORGANIZER else OPERATIONS
 
 

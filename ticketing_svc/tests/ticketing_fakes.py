@@ -41,7 +41,9 @@ from ticketing_svc.application.ports import (
     TicketPrinter,
     Tickets,
     TicketSigner,
+    Transfers,
     UnitOfWork,
+    Waitlist,
 )
 from ticketing_svc.domain.errors import (
     IdempotencyConflict,
@@ -49,7 +51,9 @@ from ticketing_svc.domain.errors import (
     OrderExists,
     PaymentProviderUnavailable,
     SoldOut,
+    TicketNotTransferable,
     TicketsAlreadyIssued,
+    ZoneNotSoldOut,
 )
 from ticketing_svc.domain.events import DomainEvent
 from ticketing_svc.domain.model import (
@@ -75,6 +79,8 @@ from ticketing_svc.domain.orders import (
     TicketClaims,
     TicketStatus,
 )
+from ticketing_svc.domain.transfers import TicketTransfer, TransferStatus
+from ticketing_svc.domain.waitlist import WaitlistEntry, WaitlistLength, WaitlistStatus
 
 LineKey = tuple[uuid.UUID, uuid.UUID]  # (session id, zone id)
 # Orders the reconciliation asks the provider about (SqlOrders' _UNSETTLED).
@@ -116,6 +122,10 @@ class TicketingState:
     cancellations: dict[uuid.UUID, tuple[dt.datetime, dt.datetime | None]] = field(default_factory=dict)
     # (provider, notice id) -> (notice type, received at)
     notices: dict[tuple[str, str], tuple[str, dt.datetime]] = field(default_factory=dict)
+    transfers: dict[uuid.UUID, TicketTransfer] = field(default_factory=dict)
+    waitlist: dict[uuid.UUID, WaitlistEntry] = field(default_factory=dict)
+    # The next waiting-list position (the database's sequence).
+    next_position: int = 1
     # Moves on at every commit: a transaction that began before another one committed cannot commit.
     generation: int = 0
 
@@ -125,6 +135,11 @@ class TicketingState:
                 raise ConstraintViolated(f"ck_inventory_counts: {line}")
         if any(places < 0 for places in self.places.values()):
             raise ConstraintViolated("ck_customer_places")
+        if any(line.waiting < 0 for line in self.lines.values()):
+            raise ConstraintViolated("ck_inventory_waiting")
+        active = [(e.customer_id, e.session_id, e.zone_id) for e in self.waitlist.values() if e.active]
+        if len(active) != len(set(active)):
+            raise ConstraintViolated("ux_waitlist_active")
         for order in self.orders.values():
             check_order(order)
 
@@ -253,6 +268,118 @@ class FakeInventory(Inventory):
             for key, line in sorted(self._state.lines.items())
             if self._state.event_of_line[key] == event_id
         ]
+
+    async def line(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine | None:
+        return self._state.lines.get((session_id, zone_id))
+
+    async def join_waitlist(self, session_id: uuid.UUID, zone_id: uuid.UUID, quantity: int) -> InventoryLine:
+        line = self._state.lines[(session_id, zone_id)]
+        if line.waiting == 0 and line.free >= quantity:
+            raise ZoneNotSoldOut(line.free)
+        self._state.lines[(session_id, zone_id)] = replace(line, waiting=line.waiting + 1)
+        return self._state.lines[(session_id, zone_id)]
+
+    async def leave_waitlist(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine:
+        line = self._state.lines[(session_id, zone_id)]
+        self._state.lines[(session_id, zone_id)] = replace(line, waiting=line.waiting - 1)
+        return self._state.lines[(session_id, zone_id)]
+
+    async def offer(self, session_id: uuid.UUID, zone_id: uuid.UUID, quantity: int) -> InventoryLine:
+        line = self._state.lines[(session_id, zone_id)]
+        if line.free < quantity or line.waiting == 0:
+            raise SoldOut({zone_id: 0})
+        self._state.lines[(session_id, zone_id)] = replace(
+            line, held=line.held + quantity, waiting=line.waiting - 1
+        )
+        return self._state.lines[(session_id, zone_id)]
+
+
+class FakeWaitlist(Waitlist):
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    @staticmethod
+    def _copy(entry: WaitlistEntry) -> WaitlistEntry:
+        return replace(entry, events=[])
+
+    async def add(self, entry: WaitlistEntry) -> WaitlistEntry | None:
+        key = (entry.customer_id, entry.session_id, entry.zone_id)
+        # The unique index sees what other transactions committed since this one began.
+        for entries in (self._state.waitlist, self._committed.waitlist):
+            if any(e.active and (e.customer_id, e.session_id, e.zone_id) == key for e in entries.values()):
+                return None
+        entry.position = self._state.next_position
+        self._state.next_position += 1
+        self._state.waitlist[entry.id] = self._copy(entry)
+        return entry
+
+    async def active(
+        self, customer_id: uuid.UUID, session_id: uuid.UUID, zone_id: uuid.UUID
+    ) -> WaitlistEntry | None:
+        key = (customer_id, session_id, zone_id)
+        found = [
+            e
+            for e in self._state.waitlist.values()
+            if e.active and (e.customer_id, e.session_id, e.zone_id) == key
+        ]
+        return self._copy(found[0]) if found else None
+
+    async def get(self, entry_id: uuid.UUID, *, for_update: bool = False) -> WaitlistEntry | None:
+        found = self._state.waitlist.get(entry_id)
+        return self._copy(found) if found is not None else None
+
+    async def waiting(self, session_id: uuid.UUID, zone_id: uuid.UUID, *, limit: int) -> list[WaitlistEntry]:
+        found = sorted(
+            (
+                e
+                for e in self._state.waitlist.values()
+                if (e.session_id, e.zone_id) == (session_id, zone_id) and e.status is WaitlistStatus.WAITING
+            ),
+            key=lambda e: e.position,
+        )
+        return [self._copy(e) for e in found[:limit]]
+
+    async def by_offers(self, reservation_ids: Sequence[uuid.UUID]) -> list[WaitlistEntry]:
+        return [
+            self._copy(e)
+            for e in self._state.waitlist.values()
+            if e.status is WaitlistStatus.OFFERED and e.offer_reservation_id in reservation_ids
+        ]
+
+    async def save(self, entry: WaitlistEntry) -> None:
+        self._state.waitlist[entry.id] = self._copy(entry)
+
+    async def place(self, entry: WaitlistEntry) -> int:
+        return 1 + sum(
+            1
+            for e in self._state.waitlist.values()
+            if (e.session_id, e.zone_id) == (entry.session_id, entry.zone_id)
+            and e.status is WaitlistStatus.WAITING
+            and e.position < entry.position
+        )
+
+    async def for_customer(self, customer_id: uuid.UUID, *, limit: int) -> list[WaitlistEntry]:
+        found = sorted(
+            (e for e in self._state.waitlist.values() if e.customer_id == customer_id),
+            key=lambda e: (e.created_at, e.id),
+            reverse=True,
+        )
+        return [self._copy(e) for e in found[:limit]]
+
+    async def lengths(self, event_id: uuid.UUID) -> list[WaitlistLength]:
+        found: dict[tuple[uuid.UUID, uuid.UUID], WaitlistLength] = {}
+        for e in self._state.waitlist.values():
+            if e.event_id != event_id or not e.active:
+                continue
+            key = (e.session_id, e.zone_id)
+            length = found.get(key, WaitlistLength(e.session_id, e.zone_id, 0, 0, 0))
+            if e.status is WaitlistStatus.WAITING:
+                length = replace(length, entries=length.entries + 1, places=length.places + e.quantity)
+            else:
+                length = replace(length, offered=length.offered + 1)
+            found[key] = length
+        return [found[key] for key in sorted(found)]
 
 
 class FakeCustomerPlaces(CustomerPlaces):
@@ -512,15 +639,19 @@ class FakeTickets(Tickets):
             added[ticket.id] = ticket
         self._state.tickets.update(added)
 
-    async def get(self, ticket_id: uuid.UUID) -> Ticket | None:
+    async def get(self, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
         return self._state.tickets.get(ticket_id)
 
-    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID], *, reason: str | None = None) -> None:
         for ticket_id in ticket_ids:
             if ticket_id in self._state.tickets:
                 self._state.tickets[ticket_id] = replace(
-                    self._state.tickets[ticket_id], status=TicketStatus.REVOKED
+                    self._state.tickets[ticket_id], status=TicketStatus.REVOKED, revoked_reason=reason
                 )
+
+    async def next_position(self, order_id: uuid.UUID) -> int:
+        positions = [t.position for t in self._state.tickets.values() if t.order_id == order_id]
+        return max(positions) + 1 if positions else 0
 
     async def for_order(self, order_id: uuid.UUID) -> list[Ticket]:
         return sorted(
@@ -537,6 +668,41 @@ class FakeTickets(Tickets):
         ]
         found.sort(key=lambda t: (t.issued_at, t.id), reverse=True)
         return found[:limit]
+
+
+class FakeTransfers(Transfers):
+    """At most one pending transfer per ticket (ux_ticket_transfers_pending), seeing commits of
+    other transactions as the unique index does."""
+
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    async def add(self, transfer: TicketTransfer) -> None:
+        def clash(other: TicketTransfer) -> bool:
+            return (
+                other.ticket_id == transfer.ticket_id
+                and other.status is TransferStatus.PENDING
+                and other.id != transfer.id
+            )
+
+        committed = (t for t in self._committed.transfers.values() if t.id not in self._state.transfers)
+        if any(clash(t) for t in self._state.transfers.values()) or any(clash(t) for t in committed):
+            raise TicketNotTransferable("transfer-pending", "The ticket is already on its way to someone.")
+        self._state.transfers[transfer.id] = replace(transfer, events=[])
+
+    async def get(self, transfer_id: uuid.UUID, *, for_update: bool = False) -> TicketTransfer | None:
+        found = self._state.transfers.get(transfer_id)
+        return replace(found, events=[]) if found is not None else None
+
+    async def pending_for(self, ticket_id: uuid.UUID) -> TicketTransfer | None:
+        for transfer in self._state.transfers.values():
+            if transfer.ticket_id == ticket_id and transfer.status is TransferStatus.PENDING:
+                return replace(transfer, events=[])
+        return None
+
+    async def save(self, transfer: TicketTransfer) -> None:
+        self._state.transfers[transfer.id] = replace(transfer, events=[])
 
 
 class FakeRefunds(Refunds):
@@ -944,9 +1110,11 @@ class FakeUnitOfWork(UnitOfWork):
         self.reservations = FakeReservations(self._state, self.committed)
         self.orders = FakeOrders(self._state, self.committed)
         self.tickets = FakeTickets(self._state, self.committed)
+        self.transfers = FakeTransfers(self._state, self.committed)
         self.refunds = FakeRefunds(self._state, self.committed)
         self.notices = FakePaymentNotices(self._state, self.committed, self.clock)
         self.cancellations = FakeCancellations(self._state, self.committed)
+        self.waitlist = FakeWaitlist(self._state, self.committed)
         self.inbox = FakeInbox(self._state)
         self.outbox = FakeOutbox(self._state)
 

@@ -1,7 +1,8 @@
 """The ticketing ledger's invariants, checked over a whole database at the end of a test run.
 
-Money in equals tickets issued plus refunds, order by order; no order has two sets of tickets; no
-zone sells more places than it has tickets for. Tests end with this check so that whatever they did
+Money in equals tickets issued plus refunds, order by order (a ticket revoked because it was
+transferred is counted once, as its replacement); no order has two sets of tickets; no zone sells
+more places than it has tickets for. Tests end with this check so that whatever they did
 (concurrent payments, duplicated notifications, refunds, cancellations), the books still balance.
 """
 
@@ -21,6 +22,7 @@ CHECKS: dict[str, str] = {
     "a paid order's tickets do not add up to what was paid": """
         SELECT o.id::text, count(t.id)::text || ' tickets, ' || coalesce(sum(t.price_amount), 0)::text
         FROM ticketing.orders o JOIN ticketing.tickets t ON t.order_id = o.id
+            AND t.revoked_reason IS DISTINCT FROM 'transferred'
         WHERE o.paid_at IS NOT NULL
         GROUP BY o.id, o.quantity, o.total_amount
         HAVING count(t.id) <> o.quantity OR sum(t.price_amount) <> o.total_amount""",
@@ -38,10 +40,13 @@ CHECKS: dict[str, str] = {
         HAVING o.refunded_amount <> coalesce(sum(r.amount), 0)
             OR (SELECT coalesce(sum(x.amount), 0) FROM ticketing.refunds x
                 WHERE x.order_id = o.id AND x.status <> 'failed') > o.total_amount""",
-    "a revoked ticket was refunded by no refund": """
+    "a revoked ticket was refunded by no refund nor replaced by a transfer": """
         SELECT t.id::text, t.order_id::text FROM ticketing.tickets t
         WHERE t.status = 'revoked' AND NOT EXISTS (
-            SELECT 1 FROM ticketing.refunds r WHERE r.order_id = t.order_id AND r.ticket_ids ? t.id::text)""",
+            SELECT 1 FROM ticketing.refunds r WHERE r.order_id = t.order_id AND r.ticket_ids ? t.id::text)
+          AND NOT EXISTS (
+            SELECT 1 FROM ticketing.ticket_transfers x
+            WHERE x.ticket_id = t.id AND x.status = 'accepted' AND t.revoked_reason = 'transferred')""",
     "a zone sold more or fewer places than it has tickets for": """
         SELECT i.session_id::text || '/' || i.zone_id::text,
                i.sold::text || ' sold, ' || count(t.id)::text || ' tickets'

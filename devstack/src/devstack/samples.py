@@ -57,6 +57,9 @@ def catalog_event(kind: str = "EventCreated", **overrides: Any) -> dict[str, Any
             "maxPerCustomer": None,
             "waitingRoom": False,
             "admissionPerMinute": 300,
+            "paymentMinutes": 10,
+            "reentryAllowed": False,
+            "transfersAllowed": True,
         },
         "sessions": [
             {

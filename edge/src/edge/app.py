@@ -10,7 +10,18 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
-from edge.api.routes import admin, admin_notifications, auth, events, health, orders, reservations, users
+from edge.api.routes import (
+    admin,
+    admin_notifications,
+    auth,
+    events,
+    health,
+    orders,
+    reservations,
+    transfers,
+    users,
+    waitlist,
+)
 from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
 from edge.cache.store import VERSION_KEY, CatalogCache
@@ -62,7 +73,8 @@ TAGS = [
     },
     {
         "name": "tickets",
-        "description": "Tickets of paid orders: their QR codes, a printable PDF, the keys that verify them.",
+        "description": "Tickets of paid orders: their QR codes, a printable PDF, the keys that verify them, "
+        "and sending a ticket to someone else.",
     },
     {
         "name": "payments",
@@ -179,4 +191,6 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(events.catalog_router())
     app.include_router(reservations.router)
     app.include_router(orders.router)
+    app.include_router(transfers.router)
+    app.include_router(waitlist.router)
     return app

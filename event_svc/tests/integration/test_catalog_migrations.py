@@ -82,3 +82,29 @@ def test_0008_gives_sessions_their_organization_and_lets_drafts_of_others_share_
         assert constraint in refused.value.stderr
     # But another organization's draft may now share the published slot.
     cluster.psql(session_row(theirs, "draft", organization=str(other)), database=db.database)
+
+
+def test_0010_gives_existing_events_the_default_payment_time_no_reentry_and_transfers(
+    postgres_server: PostgresServer,
+) -> None:
+    cluster = postgres_server.cluster
+    db = dataclasses.replace(
+        postgres_server.service_database("event_svc"), database=f"taquilla_events_{uuid.uuid4().hex[:8]}"
+    )
+    cluster.ensure_service_database(db)
+    url = db.url(postgres_server.port)
+    migrations.upgrade(MIGRATIONS, url, SCHEMA, "0009")
+    event_id, sql = event_row(uuid.uuid4(), "published")
+    cluster.psql(sql, database=db.database)
+
+    migrations.upgrade(MIGRATIONS, url, SCHEMA)
+
+    settings = cluster.query(
+        "SELECT payment_minutes, reentry_allowed, transfers_allowed "
+        f"FROM {SCHEMA}.events WHERE id = '{event_id}'",
+        database=db.database,
+    )
+    assert settings == "10|f|t"
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        cluster.psql(f"UPDATE {SCHEMA}.events SET payment_minutes = 61", database=db.database)
+    assert "ck_events_payment_minutes" in refused.value.stderr

@@ -217,3 +217,44 @@ async def test_the_relay_resumes_after_the_broker_restarts_losing_nothing(
         await runner
         await publisher.close()
         broker.stop()
+
+
+async def test_the_messages_carry_payment_minutes_reentry_and_transfers_as_stored(
+    catalog: Catalog, catalog_engine: AsyncEngine
+) -> None:
+    owner = organizer()
+    sales = pb.SaleSettingsPatch(payment_minutes=25, reentry_allowed=True, transfers_allowed=False)
+    created = await catalog.create(owner, event_input(sales=sales))
+    assert (
+        created.sales.payment_minutes,
+        created.sales.reentry_allowed,
+        created.sales.transfers_allowed,
+    ) == (
+        25,
+        True,
+        False,
+    )
+    # Changed alone, the others kept: the update reloads the stored event.
+    patch = pb.EventPatch(sales=pb.SaleSettingsPatch(transfers_allowed=True))
+    await catalog.call(
+        "UpdateEvent", pb.UpdateEventRequest(event_id=created.id, expected_version=1, patch=patch), owner
+    )
+    async with catalog_engine.connect() as connection:
+        envelopes = (
+            await connection.scalars(
+                select(outbox.c.envelope).where(outbox.c.key == created.id).order_by(outbox.c.id)
+            )
+        ).all()
+    messages = [Envelope.from_dict(envelope) for envelope in envelopes]
+    assert [m.type for m in messages] == ["EventCreated", "EventUpdated"]
+    assert messages[1].payload["changed"] == ["sales"]
+    assert [
+        {
+            key: m.payload["event"]["sales"][key]
+            for key in ("paymentMinutes", "reentryAllowed", "transfersAllowed")
+        }
+        for m in messages
+    ] == [
+        {"paymentMinutes": 25, "reentryAllowed": True, "transfersAllowed": False},
+        {"paymentMinutes": 25, "reentryAllowed": True, "transfersAllowed": True},
+    ]

@@ -6,7 +6,7 @@ from catalog_factories import NOW, make_event, organizer
 from opentelemetry.sdk.trace import TracerProvider
 
 from event_svc.adapters.outbox import current_traceparent, envelope_for
-from event_svc.domain.commands import SessionChanges
+from event_svc.domain.commands import SalesInput, SessionChanges
 from event_svc.domain.events import EventCreated, SessionChanged
 from taquilla_runtime.messaging.envelope import Envelope
 
@@ -29,6 +29,15 @@ def test_an_event_created_message_carries_the_event_snapshot() -> None:
     assert payload["zones"][1]["price"] == {"amount": "900.50", "currency": "MXN"}
     assert payload["capacity"] == 120
     assert Envelope.from_bytes(envelope.to_bytes()) == envelope
+
+
+def test_the_message_carries_payment_minutes_reentry_and_transfers() -> None:
+    event = make_event(
+        actor=organizer(),
+        sales=SalesInput(payment_minutes=20, reentry_allowed=True, transfers_allowed=False),
+    )
+    sales = envelope_for(EventCreated(event.snapshot(), NOW), None).payload["event"]["sales"]
+    assert (sales["paymentMinutes"], sales["reentryAllowed"], sales["transfersAllowed"]) == (20, True, False)
 
 
 def test_a_session_change_names_the_session_and_the_event_version() -> None:

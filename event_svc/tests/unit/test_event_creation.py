@@ -195,6 +195,37 @@ def test_sale_settings_default_to_selling_at_publication_with_ten_minute_holds()
     assert {zone.max_per_order for zone in event.zones} == {10}
 
 
+def test_a_new_event_gives_ten_minutes_to_pay_refuses_reentry_and_allows_transfers() -> None:
+    sales = create().sales
+    assert (sales.payment_minutes, sales.reentry_allowed, sales.transfers_allowed) == (10, False, True)
+
+
+@pytest.mark.parametrize("minutes", [0, 61, -5])
+def test_payment_minutes_outside_1_to_60_is_a_field_error(minutes: int) -> None:
+    assert problems_of(sales=SalesInput(payment_minutes=minutes)) == {
+        "sales.payment_minutes": "must be between 1 and 60"
+    }
+
+
+@pytest.mark.parametrize("minutes", [1, 60])
+def test_payment_minutes_accepts_its_bounds(minutes: int) -> None:
+    assert create(sales=SalesInput(payment_minutes=minutes)).sales.payment_minutes == minutes
+
+
+def test_payment_reentry_and_transfers_are_set_at_creation_and_changed_one_at_a_time() -> None:
+    event = create(sales=SalesInput(payment_minutes=25, reentry_allowed=True, transfers_allowed=False))
+    assert event.sales == SaleSettings(payment_minutes=25, reentry_allowed=True, transfers_allowed=False)
+    assert event.update(EventChanges(sales=SalesInput(transfers_allowed=True)), NOW) == ("sales",)
+    assert event.sales == SaleSettings(payment_minutes=25, reentry_allowed=True, transfers_allowed=True)
+    assert event.update(EventChanges(sales=SalesInput(reentry_allowed=True)), NOW) == ()
+    with pytest.raises(InvalidInput) as raised:
+        event.update(EventChanges(sales=SalesInput(payment_minutes=61, reentry_allowed=False)), NOW)
+    assert [(p.field, p.message) for p in raised.value.problems] == [
+        ("sales.payment_minutes", "must be between 1 and 60")
+    ]
+    assert event.sales.reentry_allowed  # a refused change changes nothing
+
+
 def test_sale_settings_are_checked_with_the_event() -> None:
     problems = problems_of(
         sales=SalesInput(on_sale_at=at(7), hold_minutes=1, max_per_customer=5000, admission_per_minute=0),

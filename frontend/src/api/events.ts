@@ -43,6 +43,12 @@ export interface SaleSettings {
   /** Buyers queue in a waiting room at the on-sale and are admitted at a rate. */
   waitingRoom: boolean;
   admissionPerMinute: number;
+  /** How long an order's places stay held for payment. */
+  paymentMinutes: number;
+  /** Door staff may admit a ticket again after it exited. */
+  reentryAllowed: boolean;
+  /** Holders may transfer their tickets to someone else. */
+  transfersAllowed: boolean;
 }
 
 /** The edge's defaults for a new event. */
@@ -52,6 +58,9 @@ export const DEFAULT_SALES: SaleSettings = {
   maxPerCustomer: null,
   waitingRoom: false,
   admissionPerMinute: 300,
+  paymentMinutes: 10,
+  reentryAllowed: false,
+  transfersAllowed: true,
 };
 
 export interface EventSession {
@@ -104,6 +113,9 @@ function toSales(sales: Schemas['SalesPublic']): SaleSettings {
     maxPerCustomer: sales.max_per_customer,
     waitingRoom: sales.waiting_room,
     admissionPerMinute: sales.admission_per_minute,
+    paymentMinutes: sales.payment_minutes,
+    reentryAllowed: sales.reentry_allowed,
+    transfersAllowed: sales.transfers_allowed,
   };
 }
 

@@ -73,6 +73,8 @@ export interface Ticket {
   status: TicketStatus;
   price: Money;
   issuedAt: string;
+  /** `transferred`: revoked because it was sent to someone else, who holds a new one. */
+  revokedReason: 'transferred' | null;
 }
 
 export function toOrder(body: Schemas['OrderPublic']): Order {
@@ -113,6 +115,7 @@ export function toTicket(body: Schemas['TicketPublic']): Ticket {
     status: body.status,
     price: body.price,
     issuedAt: body.issued_at,
+    revokedReason: body.revoked_reason ?? null,
   };
 }
 

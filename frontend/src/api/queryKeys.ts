@@ -40,10 +40,20 @@ export const queryKeys = {
     detail: (id: string) => ['tickets', 'detail', id] as const,
     qr: (id: string) => ['tickets', 'qr', id] as const,
   },
+  transfers: {
+    detail: (id: string) => ['transfers', 'detail', id] as const,
+  },
   reservation: (id: string) => ['reservations', 'detail', id] as const,
   door: {
     /** The sessions whose check-in pack is kept on this device (IndexedDB). */
     packs: ['door', 'packs'] as const,
+  },
+  waitlist: {
+    all: ['waitlist'] as const,
+    /** My waiting-list entries. */
+    mine: ['waitlist', 'mine'] as const,
+    /** The lengths of an event's waiting lists, for its organizer. */
+    ofEvent: (eventId: string) => ['waitlist', 'event', eventId] as const,
   },
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,

@@ -509,6 +509,26 @@ export interface paths {
         patch: operations["update_session_api_v1_events__event_id__sessions__session_id__patch"];
         trace?: never;
     };
+    "/api/v1/events/{event_id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How long the waiting lists of an event are
+         * @description For the event's organizer or an admin: per session and zone, the entries waiting, the places they ask for, and the offers out.
+         */
+        get: operations["event_waitlist_api_v1_events__event_id__waitlist_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events:batch": {
         parameters: {
             query?: never;
@@ -574,6 +594,23 @@ export interface paths {
         };
         /** My tickets, newest first */
         get: operations["my_tickets_api_v1_me_tickets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My waiting-list entries, newest first */
+        get: operations["my_waitlist_api_v1_me_waitlist_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -820,6 +857,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{ticket_id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one of my tickets to someone
+         * @description Sends the ticket to an e-mail address: the address gets a link, and whoever signs in with an account of that address takes the ticket (a new one, with a new QR code; yours is revoked then). Until then it stays yours and valid; cancel with `DELETE /api/v1/transfers/{id}`. The offer expires after 7 days. Both of you are e-mailed when it is taken.
+         */
+        post: operations["offer_transfer_api_v1_tickets__ticket_id__transfer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One ticket transfer
+         * @description For its sender; or for its recipient, signed in with an account of the address it was sent to, with the `token` of the e-mail's link.
+         */
+        get: operations["get_transfer_api_v1_transfers__transfer_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a ticket transfer I sent
+         * @description While it is pending: the link stops working and the ticket stays yours.
+         */
+        delete: operations["cancel_transfer_api_v1_transfers__transfer_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/{transfer_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a ticket sent to me
+         * @description Signed in with an account of the address it was sent to, with the `token` of the e-mail's link: the sender's ticket is revoked and a new one, in your name, is yours (`new_ticket_id`, in `GET /api/v1/me/tickets`). Taking it again answers the same.
+         */
+        post: operations["accept_transfer_api_v1_transfers__transfer_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -832,6 +933,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join the waiting list of a sold-out zone
+         * @description Puts you in line for `quantity` places of a sold-out zone of a session. Places freed in the zone are offered in order: a reservation is held for you for the event's hold time and you get an e-mail with a link to buy it; an offer left unclaimed passes to the next in line. Joining again while your entry is active returns it as it is.
+         */
+        post: operations["join_waitlist_api_v1_waitlist_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/waitlist/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave a waiting list
+         * @description Takes your entry off its list. With an offer out, the offer is given up: its reservation is released and the places go to the next in line. Leaving an entry that already ended changes nothing.
+         */
+        delete: operations["leave_waitlist_api_v1_waitlist__entry_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1946,6 +2087,21 @@ export interface components {
              */
             on_sale_at?: string | null;
             /**
+             * Payment Minutes
+             * @description How long an order's places stay held for payment, in minutes (default 10).
+             */
+            payment_minutes?: number | null;
+            /**
+             * Reentry Allowed
+             * @description Door staff may admit a ticket again after it exited (default false).
+             */
+            reentry_allowed?: boolean | null;
+            /**
+             * Transfers Allowed
+             * @description Holders may transfer their tickets to someone else (default true).
+             */
+            transfers_allowed?: boolean | null;
+            /**
              * Waiting Room
              * @description Buyers queue in a waiting room at the on-sale and are admitted at a rate.
              */
@@ -1970,6 +2126,21 @@ export interface components {
              * @description Nothing sells before this moment; null: from publication.
              */
             on_sale_at: string | null;
+            /**
+             * Payment Minutes
+             * @description How long an order's places stay held for payment, in minutes.
+             */
+            payment_minutes: number;
+            /**
+             * Reentry Allowed
+             * @description Door staff may admit a ticket again after it exited.
+             */
+            reentry_allowed: boolean;
+            /**
+             * Transfers Allowed
+             * @description Holders may transfer their tickets to someone else.
+             */
+            transfers_allowed: boolean;
             /** Waiting Room */
             waiting_room: boolean;
         };
@@ -2185,6 +2356,11 @@ export interface components {
             order_id: string;
             price: components["schemas"]["Money"];
             /**
+             * Revoked Reason
+             * @description `transferred`: revoked because it was sent to someone else, who has a new one
+             */
+            revoked_reason?: "transferred" | null;
+            /**
              * Secret
              * @description The signed content of the ticket's QR code (verify it with `/api/v1/ticket-signing-keys`)
              */
@@ -2232,6 +2408,70 @@ export interface components {
              * @constant
              */
             token_type?: "Bearer";
+        };
+        /** TransferAccept */
+        TransferAccept: {
+            /**
+             * Token
+             * @description The `token` of the link in the recipient's e-mail
+             * @example q0Vx3n8bH4kR1sT9uW2yZ5aC7eG0iK3mO6pQ8rS1tU4
+             */
+            token: string;
+        };
+        /** TransferCreate */
+        TransferCreate: {
+            /**
+             * Email
+             * @description Where the ticket goes: the recipient takes it signed in with an account of this address
+             * @example bruno.diaz@example.com
+             */
+            email: string;
+        };
+        /** TransferPublic */
+        TransferPublic: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description A pending transfer not taken by then expires
+             */
+            expires_at: string;
+            /** Id */
+            id: string;
+            /**
+             * New Ticket Id
+             * @description The recipient's new ticket, once taken
+             */
+            new_ticket_id: string | null;
+            /** Recipient Email */
+            recipient_email: string;
+            /** Sender Name */
+            sender_name: string;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Status
+             * @description `pending` until the recipient takes it, the sender cancels it, or it `expired`
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "cancelled" | "expired";
+            /**
+             * Ticket Id
+             * @description The ticket sent (revoked once taken)
+             */
+            ticket_id: string;
+            /** Zone Name */
+            zone_name: string;
         };
         /** UserPage */
         UserPage: {
@@ -2356,11 +2596,111 @@ export interface components {
              */
             name: string;
         };
+        /** WaitlistEntryList */
+        WaitlistEntryList: {
+            /**
+             * Items
+             * @description Newest first
+             */
+            items: components["schemas"]["WaitlistEntryPublic"][];
+        };
+        /** WaitlistEntryPublic */
+        WaitlistEntryPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            /** Id */
+            id: string;
+            /** Offer Expires At */
+            offer_expires_at?: string | null;
+            /**
+             * Offer Reservation Id
+             * @description The reservation held for you: check it out like any reservation
+             */
+            offer_reservation_id?: string | null;
+            /** Offered At */
+            offered_at?: string | null;
+            /**
+             * Position
+             * @description Your place in line (1 is next), counted among the entries still waiting; null once not waiting
+             */
+            position: number | null;
+            /** Quantity */
+            quantity: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Status
+             * @description `waiting` in line; `offered`: places are held for you (`offer_reservation_id`) until `offer_expires_at`; `fulfilled` (bought), `expired` (the offer lapsed) or `left`
+             * @enum {string}
+             */
+            status: "waiting" | "offered" | "fulfilled" | "expired" | "left";
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        };
+        /** WaitlistJoin */
+        WaitlistJoin: {
+            /**
+             * Quantity
+             * @description Places wanted together; at most the zone's limit per order
+             */
+            quantity: number;
+            /**
+             * Session Id
+             * @example 5a1e6f0c-2b7d-4c1a-8e3f-9d0b2c4e6a81
+             */
+            session_id: string;
+            /**
+             * Zone Id
+             * @example 0b7c1f0e-8f3e-4a5e-9a61-3f2d5b1c9e77
+             */
+            zone_id: string;
+        };
+        /** WaitlistLengthOut */
+        WaitlistLengthOut: {
+            /**
+             * Entries
+             * @description Entries waiting
+             */
+            entries: number;
+            /**
+             * Offered
+             * @description Offers out: places held for buyers of the list, not yet bought
+             */
+            offered: number;
+            /**
+             * Places
+             * @description Places those entries ask for in all
+             */
+            places: number;
+            /** Session Id */
+            session_id: string;
+            /** Zone Id */
+            zone_id: string;
+        };
+        /** WaitlistLengthsPublic */
+        WaitlistLengthsPublic: {
+            /** Event Id */
+            event_id: string;
+            /**
+             * Lengths
+             * @description One per session x zone
+             */
+            lengths: components["schemas"]["WaitlistLengthOut"][];
+        };
         /** ZoneAvailabilityOut */
         ZoneAvailabilityOut: {
             /**
              * Available
-             * @description Places neither held nor sold; 0 when not on sale
+             * @description Places you may reserve: 0 when not on sale, and while the zone's waiting list has entries waiting (freed places are theirs first)
              */
             available: number;
             /** Capacity */
@@ -4488,6 +4828,68 @@ export interface operations {
             };
         };
     };
+    event_waitlist_api_v1_events__event_id__waitlist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistLengthsPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not the event's organizer nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     create_events_in_batch_api_v1_events_batch_post: {
         parameters: {
             query?: never;
@@ -4681,6 +5083,36 @@ export interface operations {
             };
             /** @description Invalid `limit` or `cursor` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    my_waitlist_api_v1_me_waitlist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryList"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4937,7 +5369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description `…/not-paid`: the order has no tickets (not paid yet, or never) */
+            /** @description `…/not-paid`: the order has no tickets (not paid yet, or never); `…/ticket-revoked`: every ticket of the order was revoked (refunded), so nothing is printed. Revoked tickets are left out of the PDF. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5449,6 +5881,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description `…/ticket-revoked`: the ticket was revoked (refunded): it has no QR code any more */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -5456,6 +5898,285 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    offer_transfer_api_v1_tickets__ticket_id__transfer_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The language of your transfer e-mails */
+                "Accept-Language"?: string | null;
+            };
+            path: {
+                /** @description Ticket id (UUID) */
+                ticket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCreate"];
+            };
+        };
+        responses: {
+            /** @description On its way: the recipient was e-mailed */
+            202: {
+                headers: {
+                    /** @description Where the new resource lives */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such ticket, or not yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/ticket-used` (checked in at the door), `…/ticket-revoked`, `…/transfers-disabled` (the organizer does not allow them), `…/transfer-pending` (one is on its way: `transfer_id`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `email` (or your own address) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_transfer_api_v1_transfers__transfer_id__get: {
+        parameters: {
+            query?: {
+                /** @description The link's token */
+                token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Transfer id (UUID) */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/not-the-recipient`: signed in with an account of another address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such transfer, or one you may not see (or a wrong token) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_transfer_api_v1_transfers__transfer_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Transfer id (UUID) */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such transfer, or one you may not see (or a wrong token) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/transfer-closed`: it was taken, cancelled or expired (`status`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    accept_transfer_api_v1_transfers__transfer_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The language of your transfer e-mails */
+                "Accept-Language"?: string | null;
+            };
+            path: {
+                /** @description Transfer id (UUID) */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferAccept"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/not-the-recipient`: signed in with an account of another address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such transfer, or one you may not see (or a wrong token) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/transfer-closed`: it was taken, cancelled or expired (`status`); or the ticket's state: `…/ticket-used` (checked in at the door), `…/ticket-revoked`, `…/transfers-disabled` (the organizer does not allow them), `…/transfer-pending` (one is on its way: `transfer_id`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `token` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };
@@ -5486,6 +6207,130 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetails"];
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    join_waitlist_api_v1_waitlist_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistJoin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistEntryPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A partner API client (only people's accounts join waiting lists) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such session, or one that is not published */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `…/zone-not-sold-out`: the zone has the places asked for (`available`): reserve them instead; `…/not-on-sale`: the session does not sell */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (listed in `errors`), e.g. more places than the zone allows per order */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    leave_waitlist_api_v1_waitlist__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Waiting-list entry id (UUID) */
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such entry, or someone else's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

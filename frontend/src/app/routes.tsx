@@ -20,11 +20,13 @@ import { MePage } from '@/pages/MePage';
 import { MyOrdersPage } from '@/pages/MyOrdersPage';
 import { MyReservationsPage } from '@/pages/MyReservationsPage';
 import { MyTicketsPage } from '@/pages/MyTicketsPage';
+import { MyWaitlistPage } from '@/pages/MyWaitlistPage';
 import { NotFoundPage } from '@/pages/NotFoundPage';
 import { OrderPage } from '@/pages/OrderPage';
 import { QueuePage } from '@/pages/QueuePage';
 import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
+import { TransferPage } from '@/pages/TransferPage';
 
 const EVENT_EDITORS = ['organizer', 'admin'] as const;
 
@@ -85,6 +87,12 @@ export const routes: RouteObject[] = [
           <OrderPage />
         </RequireAuth>,
       ),
+      page(
+        'transfers/:id',
+        <RequireAuth>
+          <TransferPage />
+        </RequireAuth>,
+      ),
       page('login', <LoginPage />),
       page('register', <RegisterPage />),
       page(
@@ -97,6 +105,12 @@ export const routes: RouteObject[] = [
         'me/reservations',
         <RequireAuth>
           <MyReservationsPage />
+        </RequireAuth>,
+      ),
+      page(
+        'me/waitlist',
+        <RequireAuth>
+          <MyWaitlistPage />
         </RequireAuth>,
       ),
       page(

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
+import { toEvent } from '@/api/events';
 import { es } from '@/i18n/messages/es';
+import { eventBody } from '@/test/events';
 
 import {
   createBody,
@@ -116,7 +118,15 @@ describe('request bodies', () => {
         { name: 'General', price: { amount: '450', currency: 'MXN' }, capacity: 5000 },
         { name: 'VIP', price: { amount: '1800.50', currency: 'MXN' }, capacity: 300 },
       ],
-      sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: null, waiting_room: false },
+      sales: {
+        on_sale_at: null,
+        hold_minutes: 10,
+        max_per_customer: null,
+        waiting_room: false,
+        payment_minutes: 10,
+        reentry_allowed: false,
+        transfers_allowed: true,
+      },
       sessions: [
         { starts_at: '2030-03-14T18:00:00-06:00', ends_at: '2030-03-14T20:00:00-06:00', title: 'Primera', place: 'Sala 1' },
         { starts_at: '2030-03-14T20:30:00-06:00', ends_at: '2030-03-14T22:30:00-06:00', title: 'Segunda', place: 'Sala 1' },
@@ -212,8 +222,53 @@ describe('sale settings', () => {
       max_per_customer: 6,
       waiting_room: true,
       admission_per_minute: 600,
+      payment_minutes: 10,
+      reentry_allowed: false,
+      transfers_allowed: true,
     });
     expect(body.zones.map((zone) => zone.max_per_order)).toEqual([4, 4]);
+  });
+
+  it('starts a new event with ten minutes to pay, no re-entry and transfers allowed', () => {
+    expect(emptyDraft('UTC').sales).toMatchObject({ paymentMinutes: '10', reentryAllowed: false, transfersAllowed: true });
+  });
+
+  it('checks that the minutes to pay are a whole number from 1 to 60', () => {
+    for (const paymentMinutes of ['0', '61', '', '2.5', 'diez']) {
+      expect(validateDraft(withSales({ paymentMinutes }), es, NEW)).toEqual({ 'sales.payment_minutes': es.eventForm.errors.paymentMinutes });
+    }
+    for (const paymentMinutes of ['1', '60']) expect(validateDraft(withSales({ paymentMinutes }), es, NEW)).toEqual({});
+  });
+
+  it('sends the minutes to pay, re-entry and transfers, and patches only the one that changed', () => {
+    const draft = withSales({ paymentMinutes: '25', reentryAllowed: true, transfersAllowed: false });
+    expect(createBody(draft, { publish: false, includeOrganization: false }).sales).toMatchObject({
+      payment_minutes: 25,
+      reentry_allowed: true,
+      transfers_allowed: false,
+    });
+    expect(patchBody({ ...draft, sales: { ...draft.sales, transfersAllowed: true } }, draft, true)).toEqual({
+      sales: { transfers_allowed: true },
+    });
+    expect(patchBody({ ...draft, sales: { ...draft.sales, paymentMinutes: '5', reentryAllowed: false } }, draft, true)).toEqual({
+      sales: { payment_minutes: 5, reentry_allowed: false },
+    });
+  });
+
+  it("reads the event's minutes to pay, re-entry and transfers into the edit form", () => {
+    const event = toEvent(
+      eventBody({ sales: { ...eventBody().sales, payment_minutes: 30, reentry_allowed: true, transfers_allowed: false } }),
+    );
+    expect(draftFromEvent(event).sales).toMatchObject({ paymentMinutes: '30', reentryAllowed: true, transfersAllowed: false });
+  });
+
+  it('puts the edge refusal of the minutes to pay on its field, in the reader language', () => {
+    expect(mapServerField('sales.payment_minutes')).toBe('sales.payment_minutes');
+    expect(mapServerField('sales.reentry_allowed')).toBe('sales.reentry_allowed');
+    expect(mapServerField('sales.transfers_allowed')).toBe('sales.transfers_allowed');
+    expect(serverFieldMessage('sales.payment_minutes', 'Input should be less than or equal to 60', es)).toBe(
+      es.eventForm.errors.paymentMinutes,
+    );
   });
 
   it('patches only the settings that changed, and clears the on-sale time with null', () => {

@@ -7,7 +7,8 @@
  *   name, description, category, image_url, organization_id, timezone, starts_at, ends_at,
  *   venue.name, venue.city, venue.address, currency, zones,
  *   zones.<i>.name|price|capacity|max_per_order, sessions.<i>.title|starts_at|ends_at|place,
- *   sales.on_sale_at|hold_minutes|max_per_customer|waiting_room|admission_per_minute
+ *   sales.on_sale_at|hold_minutes|max_per_customer|waiting_room|admission_per_minute|payment_minutes|
+ *   reentry_allowed|transfers_allowed
  */
 import { DEFAULT_SALES, type CatalogEvent, type Category, type EventInput, type EventPatch, type SalesInput, type SessionInput } from '@/api/events';
 import type { Messages } from '@/i18n';
@@ -32,6 +33,9 @@ export interface SalesDraft {
   maxPerCustomer: string;
   waitingRoom: boolean;
   admissionPerMinute: string;
+  paymentMinutes: string;
+  reentryAllowed: boolean;
+  transfersAllowed: boolean;
 }
 
 export interface SessionDraft {
@@ -84,6 +88,9 @@ export function emptySales(): SalesDraft {
     maxPerCustomer: '',
     waitingRoom: false,
     admissionPerMinute: String(DEFAULT_SALES.admissionPerMinute),
+    paymentMinutes: String(DEFAULT_SALES.paymentMinutes),
+    reentryAllowed: DEFAULT_SALES.reentryAllowed,
+    transfersAllowed: DEFAULT_SALES.transfersAllowed,
   };
 }
 
@@ -156,6 +163,9 @@ function salesDraft(event: CatalogEvent, tz: string): SalesDraft {
     maxPerCustomer: sales.maxPerCustomer === null ? '' : String(sales.maxPerCustomer),
     waitingRoom: sales.waitingRoom,
     admissionPerMinute: String(sales.admissionPerMinute),
+    paymentMinutes: String(sales.paymentMinutes),
+    reentryAllowed: sales.reentryAllowed,
+    transfersAllowed: sales.transfersAllowed,
   };
 }
 
@@ -242,6 +252,7 @@ export function validateDraft(draft: EventDraft, messages: Messages, options: Va
     if (!sales.onSaleAt.trim()) errors['sales.waiting_room'] = e.waitingRoomNeedsOnSale;
     if (!wholeIn(sales.admissionPerMinute, 1, 100_000)) errors['sales.admission_per_minute'] = e.admissionPerMinute;
   }
+  if (!wholeIn(sales.paymentMinutes, 1, 60)) errors['sales.payment_minutes'] = e.paymentMinutes;
 
   const periods: ({ start: number; end: number; place: string } | null)[] = draft.sessions.map((session, i) => {
     const key = `sessions.${i}`;
@@ -291,6 +302,9 @@ function salesBody(sales: SalesDraft, tz: string): SalesInput {
     hold_minutes: Number(sales.holdMinutes),
     max_per_customer: sales.maxPerCustomer.trim() ? Number(sales.maxPerCustomer) : null,
     waiting_room: sales.waitingRoom,
+    payment_minutes: Number(sales.paymentMinutes),
+    reentry_allowed: sales.reentryAllowed,
+    transfers_allowed: sales.transfersAllowed,
   };
   if (sales.waitingRoom) body.admission_per_minute = Number(sales.admissionPerMinute);
   return body;
@@ -420,6 +434,9 @@ const SIMPLE_FIELDS = new Set([
   'sales.max_per_customer',
   'sales.waiting_room',
   'sales.admission_per_minute',
+  'sales.payment_minutes',
+  'sales.reentry_allowed',
+  'sales.transfers_allowed',
 ]);
 
 /**
@@ -451,6 +468,7 @@ export function serverFieldMessage(key: string, message: string, messages: Messa
     'sales.hold_minutes': e.holdMinutes,
     'sales.max_per_customer': e.maxPerCustomer,
     'sales.admission_per_minute': e.admissionPerMinute,
+    'sales.payment_minutes': e.paymentMinutes,
   };
   if (/^zones\.\d+\.max_per_order$/.test(key)) return e.maxPerOrder;
   return known[key] ?? message;

@@ -53,6 +53,29 @@ describe('EventDetailPage', () => {
     expect(screen.queryByRole('link', { name: 'Editar evento' })).not.toBeInTheDocument();
   });
 
+  it('tells buyers the minutes to pay an order, re-entry and transfers among the sale settings', async () => {
+    const sales = { ...eventBody().sales, payment_minutes: 15, reentry_allowed: true, transfers_allowed: false };
+    mockFetch({
+      [PATH]: () => jsonResponse(eventBody({ sales })),
+      [`${PATH}/availability`]: () => jsonResponse(availabilityBody()),
+    });
+    renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    expect(await screen.findByText('15 minutos para pagar cada pedido')).toBeInTheDocument();
+    expect(screen.getByText('Se puede volver a entrar tras salir')).toBeInTheDocument();
+    expect(screen.getByText('Entradas no transferibles')).toBeInTheDocument();
+  });
+
+  it('says when there is no re-entry and tickets can be transferred (the defaults)', async () => {
+    mockFetch({
+      [PATH]: () => jsonResponse(eventBody()),
+      [`${PATH}/availability`]: () => jsonResponse(availabilityBody()),
+    });
+    renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    expect(await screen.findByText('10 minutos para pagar cada pedido')).toBeInTheDocument();
+    expect(screen.getByText('Sin reingreso: al salir, la entrada ya no vale')).toBeInTheDocument();
+    expect(screen.getByText('Las entradas se pueden transferir')).toBeInTheDocument();
+  });
+
   it('shows prices and capacity of a draft, which does not sell', async () => {
     const fetchMock = mockFetch({ [PATH]: () => jsonResponse(eventBody({ status: 'draft' })) });
     signInAs({ role: 'organizer', organization_id: ORG_ID });

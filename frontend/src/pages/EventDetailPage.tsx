@@ -11,6 +11,7 @@ import { ReservePanel } from '@/components/reservations/ReservePanel';
 import { buttonClass } from '@/components/form/buttonClass';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
+import { WaitlistLengthsPanel } from '@/components/orders/WaitlistLengthsPanel';
 import { useI18n } from '@/i18n';
 import { sessionAvailability } from '@/lib/availability';
 import { formatMoney } from '@/lib/format';
@@ -73,7 +74,10 @@ function useCanManage(event: CatalogEvent | undefined): boolean {
   return user.role === 'organizer' && user.organizationId !== null && user.organizationId === event.organizationId;
 }
 
-/** Sale settings buyers care about: from when it sells, the limit per person, the waiting room. */
+/**
+ * Sale settings buyers care about: from when it sells, the limit per person, the waiting room,
+ * the time to pay an order, re-entry at the door and whether tickets can be transferred.
+ */
 function SaleFacts({ event, long }: { event: CatalogEvent; long: (iso: string) => string }) {
   const { t } = useI18n();
   const sales = event.sales;
@@ -81,6 +85,9 @@ function SaleFacts({ event, long }: { event: CatalogEvent; long: (iso: string) =
     sales?.onSaleAt ? <time dateTime={sales.onSaleAt}>{t.event.salesFrom(long(sales.onSaleAt))}</time> : null,
     sales?.maxPerCustomer ? t.event.maxPerCustomer(sales.maxPerCustomer) : null,
     sales?.waitingRoom ? t.event.waitingRoom : null,
+    sales ? t.event.paymentMinutes(sales.paymentMinutes) : null,
+    sales ? (sales.reentryAllowed ? t.event.reentryAllowed : t.event.reentryNotAllowed) : null,
+    sales ? (sales.transfersAllowed ? t.event.transfersAllowed : t.event.transfersNotAllowed) : null,
   ].filter((fact) => fact !== null);
   if (facts.length === 0) return null;
   return (
@@ -232,6 +239,8 @@ function EventDetails({ event }: { event: CatalogEvent }) {
         </div>
         <SaleFacts event={event} long={long} />
       </dl>
+
+      {canManage && event.status === 'published' ? <WaitlistLengthsPanel event={event} /> : null}
 
       {event.description ? (
         <section aria-labelledby="description-title">

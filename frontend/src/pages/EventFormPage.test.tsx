@@ -100,7 +100,15 @@ describe('NewEventPage', () => {
         { name: 'Pista', price: { amount: '45.50', currency: 'MXN' }, capacity: 2000, max_per_order: 10 },
         { name: 'Grada', price: { amount: '30', currency: 'MXN' }, capacity: 500, max_per_order: 10 },
       ],
-      sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: null, waiting_room: false },
+      sales: {
+        on_sale_at: null,
+        hold_minutes: 10,
+        max_per_customer: null,
+        waiting_room: false,
+        payment_minutes: 10,
+        reentry_allowed: false,
+        transfers_allowed: true,
+      },
       sessions: [
         { starts_at: '2030-12-31T20:00:00+01:00', ends_at: '2030-12-31T22:00:00+01:00', title: '', place: '' },
         { starts_at: '2030-12-31T22:30:00+01:00', ends_at: '2031-01-01T01:30:00+01:00', title: 'Fin de fiesta', place: '' },
@@ -196,8 +204,63 @@ describe('NewEventPage', () => {
       max_per_customer: 6,
       waiting_room: true,
       admission_per_minute: 600,
+      payment_minutes: 10,
+      reentry_allowed: false,
+      transfers_allowed: true,
     });
     expect(sent?.zones?.map((zone) => zone.max_per_order)).toEqual([4, 10]);
+  });
+
+  it('sets the minutes to pay, re-entry and transfers, refusing minutes outside 1 to 60 before sending', async () => {
+    let sent: { sales?: Record<string, unknown> } | undefined;
+    mockFetch({
+      '/api/v1/events': async (request) => {
+        sent = JSON.parse(await request.text()) as typeof sent;
+        return jsonResponse(eventBody({ id: EVENT_ID }), { status: 201 });
+      },
+      [PATH]: () => jsonResponse(eventBody({ id: EVENT_ID })),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    const minutes = screen.getByLabelText(/^Minutos para pagar/);
+    expect(minutes).toHaveValue(10);
+    expect(minutes).toHaveAccessibleDescription(/mientras se paga \(de 1 a 60\)/);
+    const reentry = screen.getByLabelText('Permitir reingreso');
+    const transfers = screen.getByLabelText('Permitir transferencias');
+    expect(reentry).not.toBeChecked();
+    expect(transfers).toBeChecked();
+    expect(reentry).toHaveAccessibleDescription('En la puerta se puede admitir otra vez una entrada que ya salió.');
+    expect(transfers).toHaveAccessibleDescription('Quien tiene una entrada puede transferirla a otra persona.');
+
+    setValue(/^Minutos para pagar/, '61');
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    expect(screen.getByLabelText(/^Minutos para pagar/)).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText(/^Minutos para pagar/)).toHaveAccessibleDescription(/Debe ser un número entero entre 1 y 60/);
+    expect(sent).toBeUndefined();
+
+    setValue(/^Minutos para pagar/, '25');
+    await user.click(reentry);
+    await user.click(transfers);
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/events/${EVENT_ID}`));
+    expect(sent?.sales).toMatchObject({ payment_minutes: 25, reentry_allowed: true, transfers_allowed: false });
+  });
+
+  it("shows the server's refusal of the minutes to pay on their field, in the reader's language", async () => {
+    mockFetch({
+      '/api/v1/events': () =>
+        problem(422, { errors: [{ field: 'sales.payment_minutes', message: 'Input should be less than or equal to 60' }] }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    const minutes = screen.getByLabelText(/^Minutos para pagar/);
+    await waitFor(() => expect(minutes).toHaveAccessibleDescription(/Debe ser un número entero entre 1 y 60/));
+    expect(screen.queryByText(/less than or equal/)).not.toBeInTheDocument();
   });
 
   it("shows the server's waiting-room refusal on its field, in the reader's language", async () => {
@@ -234,6 +297,9 @@ describe('NewEventPage', () => {
     renderRoute('/events/new');
     expect(screen.getByRole('heading', { level: 1, name: 'Register an event' })).toBeInTheDocument();
     expect(screen.getByLabelText(/^Capacity of zone 1/)).toBeInTheDocument();
+    expect(screen.getByLabelText(/^Minutes to pay/)).toHaveAccessibleDescription(/while it is paid \(1 to 60\)/);
+    expect(screen.getByLabelText('Allow re-entry')).toHaveAccessibleDescription('Door staff may admit a ticket again after it left.');
+    expect(screen.getByLabelText('Allow transfers')).toHaveAccessibleDescription('Ticket holders may transfer their tickets to someone else.');
   });
 });
 
@@ -301,7 +367,7 @@ describe('EditEventPage', () => {
           return (answers.shift() ?? answers[0]!)();
         }
         return jsonResponse(
-          eventBody({ sales: { on_sale_at: '2030-03-01T16:00:00Z', hold_minutes: 10, max_per_customer: 6, waiting_room: true, admission_per_minute: 600 } }),
+          eventBody({ sales: { on_sale_at: '2030-03-01T16:00:00Z', hold_minutes: 10, max_per_customer: 6, waiting_room: true, admission_per_minute: 600, payment_minutes: 10, reentry_allowed: false, transfers_allowed: true } }),
           { headers: { ETag: '"3"' } },
         );
       },
@@ -343,5 +409,30 @@ describe('EditEventPage', () => {
     await user.click(screen.getByRole('button', { name: 'Guardar cambios' }));
     await waitFor(() => expect(formAlert()).toHaveTextContent('Otra persona cambió este evento'));
     expect(screen.getByRole('button', { name: 'Recargar' })).toBeInTheDocument();
+  });
+
+  it("shows the event's minutes to pay, re-entry and transfers, and patches only the one changed", async () => {
+    let patched: unknown;
+    const sales = { ...eventBody().sales, payment_minutes: 30, reentry_allowed: true, transfers_allowed: false };
+    mockFetch({
+      [PATH]: async (request) => {
+        if (request.method === 'PATCH') {
+          patched = JSON.parse(await request.text());
+          return jsonResponse(eventBody({ sales: { ...sales, transfers_allowed: true }, version: 4 }), { headers: { ETag: '"4"' } });
+        }
+        return jsonResponse(eventBody({ sales }), { headers: { ETag: '"3"' } });
+      },
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute(`/events/${EVENT_ID}/edit`);
+    await screen.findByLabelText(/^Nombre del evento/);
+    expect(screen.getByLabelText(/^Minutos para pagar/)).toHaveValue(30);
+    expect(screen.getByLabelText('Permitir reingreso')).toBeChecked();
+    expect(screen.getByLabelText('Permitir transferencias')).not.toBeChecked();
+
+    await user.click(screen.getByLabelText('Permitir transferencias'));
+    await user.click(screen.getByRole('button', { name: 'Guardar cambios' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/events/${EVENT_ID}`));
+    expect(patched).toEqual({ sales: { transfers_allowed: true } });
   });
 });

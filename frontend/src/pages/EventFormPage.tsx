@@ -85,10 +85,19 @@ class StepFailed extends Error {
   }
 }
 
-/** The waiting room switch: a checkbox with its hint and error tied to it, like the other fields. */
-function WaitingRoomToggle({ checked, onChange, error }: { checked: boolean; onChange: (on: boolean) => void; error: string | undefined }) {
-  const { t } = useI18n();
-  const id = fieldId('sales.waiting_room');
+interface SaleSwitchProps {
+  /** The form field key, e.g. `sales.waiting_room`. */
+  field: string;
+  label: string;
+  hint: string;
+  checked: boolean;
+  onChange: (on: boolean) => void;
+  error: string | undefined;
+}
+
+/** A sale setting that is on or off: a checkbox with its hint and error tied to it, like the other fields. */
+function SaleSwitch({ field, label, hint, checked, onChange, error }: SaleSwitchProps) {
+  const id = fieldId(field);
   return (
     <div className="space-y-1">
       <div className="flex items-center gap-2">
@@ -102,11 +111,11 @@ function WaitingRoomToggle({ checked, onChange, error }: { checked: boolean; onC
           aria-describedby={[`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ')}
         />
         <label htmlFor={id} className="text-sm font-medium text-slate-800">
-          {t.eventForm.waitingRoom}
+          {label}
         </label>
       </div>
       <p id={`${id}-hint`} className="text-xs text-slate-600">
-        {t.eventForm.waitingRoomHint}
+        {hint}
       </p>
       {error ? (
         <p id={`${id}-error`} className="text-sm font-medium text-red-700">
@@ -587,7 +596,10 @@ function EventForm({ event }: EventFormProps) {
             error={err('sales.max_per_customer')}
           />
         </div>
-        <WaitingRoomToggle
+        <SaleSwitch
+          field="sales.waiting_room"
+          label={t.eventForm.waitingRoom}
+          hint={t.eventForm.waitingRoomHint}
           checked={draft.sales.waitingRoom}
           onChange={(waitingRoom) => setSales({ waitingRoom })}
           error={err('sales.waiting_room')}
@@ -609,6 +621,37 @@ function EventForm({ event }: EventFormProps) {
             error={err('sales.admission_per_minute')}
           />
         ) : null}
+        <TextField
+          id={fieldId('sales.payment_minutes')}
+          label={t.eventForm.paymentMinutes}
+          className="max-w-xs"
+          required
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={60}
+          step={1}
+          hint={t.eventForm.paymentMinutesHint}
+          value={draft.sales.paymentMinutes}
+          onChange={(e) => setSales({ paymentMinutes: e.target.value })}
+          error={err('sales.payment_minutes')}
+        />
+        <SaleSwitch
+          field="sales.reentry_allowed"
+          label={t.eventForm.reentryAllowed}
+          hint={t.eventForm.reentryAllowedHint}
+          checked={draft.sales.reentryAllowed}
+          onChange={(reentryAllowed) => setSales({ reentryAllowed })}
+          error={err('sales.reentry_allowed')}
+        />
+        <SaleSwitch
+          field="sales.transfers_allowed"
+          label={t.eventForm.transfersAllowed}
+          hint={t.eventForm.transfersAllowedHint}
+          checked={draft.sales.transfersAllowed}
+          onChange={(transfersAllowed) => setSales({ transfersAllowed })}
+          error={err('sales.transfers_allowed')}
+        />
       </Fieldset>
 
       <Fieldset legend={t.eventForm.sessions} lead={t.eventForm.sessionsLead}>

@@ -11,6 +11,7 @@ import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { EventRefundsPanel } from '@/components/orders/EventRefundsPanel';
 import { OrderStatusBadge } from '@/components/orders/OrderStatusBadge';
+import { WaitlistLengthsPanel } from '@/components/orders/WaitlistLengthsPanel';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { formatMoney } from '@/lib/format';
@@ -144,6 +145,7 @@ export function EventOrdersPage() {
         </Link>
       </div>
       {event.data?.status === 'cancelled' ? <EventRefundsPanel eventId={id} /> : null}
+      {event.data && event.data.status !== 'cancelled' ? <WaitlistLengthsPanel event={event.data} /> : null}
       <form role="search" aria-label={t.eventOrders.filters} onSubmit={onSubmit} className="flex flex-wrap items-end gap-4 rounded-lg border border-slate-200 bg-white p-4">
         <TextField
           className="min-w-[16rem] flex-1"

@@ -140,7 +140,7 @@ describe('reserving on the event page', () => {
                 { id: 'z1', name: 'General', price: { amount: '450.00', currency: 'MXN' }, capacity: 5000, max_per_order: 4 },
                 { id: 'z2', name: 'VIP', price: { amount: '1800.00', currency: 'MXN' }, capacity: 300, max_per_order: 10 },
               ],
-              sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: 6, waiting_room: false, admission_per_minute: 300 },
+              sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: 6, waiting_room: false, admission_per_minute: 300, payment_minutes: 10, reentry_allowed: false, transfers_allowed: true },
             }),
           ),
         '/api/v1/reservations': () => problem(422, { errors: [{ field: 'items.0.quantity', message: 'too many' }] }),
@@ -289,8 +289,9 @@ describe('places left on the event page', () => {
     await waitFor(() => expect(seen).toEqual([null, '"v1"', '"v1"']));
     const general = within(zonesRegion()).getByRole('row', { name: /General/ });
     await waitFor(() => expect(general).toHaveTextContent('Agotado'));
-    expect(screen.getByLabelText('Entradas de General')).toBeDisabled();
-    expect(screen.getByRole('button', { name: 'Una entrada más de General' })).toBeDisabled();
+    // A sold-out zone offers its waiting list instead of a quantity.
+    expect(screen.queryByLabelText('Entradas de General')).not.toBeInTheDocument();
+    expect(within(general).getByText(/únete a la lista de espera/)).toBeInTheDocument();
 
     // While the tab is hidden nothing is fetched.
     const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');

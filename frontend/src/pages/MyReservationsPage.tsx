@@ -112,6 +112,11 @@ export function MyReservationsPage() {
       <div>
         <h1 className="text-3xl font-bold text-slate-900">{t.reservations.title}</h1>
         <p className="mt-2 text-slate-600">{t.reservations.lead}</p>
+        <p className="mt-2">
+          <Link to="/me/waitlist" className={buttonClass.link}>
+            {t.waitlist.seeMine}
+          </Link>
+        </p>
       </div>
       <section aria-labelledby="active-reservations-title" className="space-y-4">
         <h2

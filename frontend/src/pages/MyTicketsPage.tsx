@@ -6,6 +6,7 @@ import { queryKeys } from '@/api/queryKeys';
 import { buttonClass } from '@/components/form/buttonClass';
 import { Notice } from '@/components/Notice';
 import { TicketCard } from '@/components/orders/TicketCard';
+import { TransferTicket } from '@/components/orders/TransferTicket';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
@@ -52,10 +53,13 @@ export function MyTicketsPage() {
                   headingLevel={2}
                   heading={ticket.eventName}
                   footer={
-                    <Link to={`/orders/${encodeURIComponent(ticket.orderId)}`} className={buttonClass.link}>
-                      {t.tickets.viewOrder}
-                      {' '}<span className="sr-only">({ticket.eventName}, {ticket.zoneName})</span>
-                    </Link>
+                    <div className="space-y-3">
+                      <Link to={`/orders/${encodeURIComponent(ticket.orderId)}`} className={buttonClass.link}>
+                        {t.tickets.viewOrder}
+                        {' '}<span className="sr-only">({ticket.eventName}, {ticket.zoneName})</span>
+                      </Link>
+                      <TransferTicket ticket={ticket} />
+                    </div>
                   }
                 />
               </li>

@@ -16,7 +16,7 @@ const STORAGE_KEY = `taquilla.queue.${EVENT_ID}`;
 type Handlers = Parameters<typeof mockFetch>[0];
 type Handler = Handlers[string];
 
-const SALES = { on_sale_at: '2030-01-01T10:00:00Z', hold_minutes: 10, max_per_customer: null, waiting_room: true, admission_per_minute: 600 };
+const SALES = { on_sale_at: '2030-01-01T10:00:00Z', hold_minutes: 10, max_per_customer: null, waiting_room: true, admission_per_minute: 600, payment_minutes: 10, reentry_allowed: false, transfers_allowed: true };
 
 function standingBody(overrides: Record<string, unknown> = {}) {
   return {

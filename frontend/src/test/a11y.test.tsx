@@ -141,7 +141,7 @@ describe('accessibility (axe)', () => {
     ['before the on-sale', { status: 'waiting', position: null, estimated_wait_seconds: 600, admission: null, expires_at: null, opens_at: '2030-01-01T10:00:00Z' }],
     ['admitted', { status: 'admitted', position: 0, estimated_wait_seconds: 0, admission: 'a', expires_at: '2030-01-01T10:10:00Z', opens_at: null }],
   ])('the queue page (%s) has no serious violations', async (_name, standing) => {
-    const sales = { on_sale_at: '2020-01-01T10:00:00Z', hold_minutes: 10, max_per_customer: 4, waiting_room: true, admission_per_minute: 300 };
+    const sales = { on_sale_at: '2020-01-01T10:00:00Z', hold_minutes: 10, max_per_customer: 4, waiting_room: true, admission_per_minute: 300, payment_minutes: 10, reentry_allowed: false, transfers_allowed: true };
     mockFetch({
       [`/api/v1/events/${eventBody().id}`]: () => jsonResponse(eventBody({ sales })),
       [`/api/v1/events/${eventBody().id}/availability`]: () => jsonResponse(availabilityBody()),

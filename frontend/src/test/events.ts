@@ -46,7 +46,16 @@ export function eventBody(overrides: Partial<Schemas['EventPublic']> = {}): Sche
     cancelled_at: null,
     cancellation_reason: '',
     featured: false,
-    sales: { on_sale_at: null, hold_minutes: 10, max_per_customer: null, waiting_room: false, admission_per_minute: 300 },
+    sales: {
+      on_sale_at: null,
+      hold_minutes: 10,
+      max_per_customer: null,
+      waiting_room: false,
+      admission_per_minute: 300,
+      payment_minutes: 10,
+      reentry_allowed: false,
+      transfers_allowed: true,
+    },
     ...overrides,
   };
 }

@@ -36,3 +36,23 @@ export function reservationBody(overrides: Partial<Schemas['ReservationPublic']>
 }
 
 export const PROBLEMS = 'https://taquilla.dev/problems/';
+
+/** A waiting-list entry as the edge returns it (routes/waitlist.py). */
+export function waitlistEntryBody(overrides: Partial<Schemas['WaitlistEntryPublic']> = {}): Schemas['WaitlistEntryPublic'] {
+  return {
+    id: 'w1',
+    event_id: EVENT_ID,
+    event_name: 'Noche de Jazz en el Foro',
+    session_id: 's1',
+    zone_id: 'z1',
+    zone_name: 'General',
+    quantity: 2,
+    status: 'waiting',
+    position: 3,
+    created_at: '2026-01-01T10:00:00Z',
+    offered_at: null,
+    offer_reservation_id: null,
+    offer_expires_at: null,
+    ...overrides,
+  };
+}

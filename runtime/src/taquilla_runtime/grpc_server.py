@@ -62,6 +62,10 @@ def _split_method(full_method: str) -> tuple[str, str]:
     return service, method
 
 
+# How long a client connection lives before the server asks the client to reconnect.
+GRPC_MAX_CONNECTION_AGE_MS = 300_000
+
+
 class ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Binds the caller's correlation id to the call and records its outcome and duration."""
 
@@ -150,7 +154,14 @@ class GrpcService:
     async def start(self) -> None:
         server = grpc.aio.server(
             interceptors=[ObservingInterceptor()],
-            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+                # Clients reconnect now and then, resolving the service's name again, so replicas
+                # added by an autoscaler get their share of calls (see service_client.CHANNEL_OPTIONS).
+                ("grpc.max_connection_age_ms", GRPC_MAX_CONNECTION_AGE_MS),
+                ("grpc.max_connection_age_grace_ms", 30_000),
+            ],
         )
         for register in self._register:
             register(server)

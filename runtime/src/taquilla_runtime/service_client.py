@@ -4,6 +4,7 @@ service's own identity and the current trace, with a deadline."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -13,6 +14,16 @@ from opentelemetry import propagate
 from taquilla_runtime.principal import Principal
 
 StubT = TypeVar("StubT")
+
+# Every channel from one service to another. With several replicas behind one DNS name (a headless
+# Kubernetes Service, target ``dns:///name:port``) the channel keeps a connection to each address
+# and spreads calls over them (round_robin); gRPC's default, pick_first, would send every call of
+# this process to one replica. Servers close connections after GRPC_MAX_CONNECTION_AGE_MS
+# (taquilla_runtime.grpc_server), which makes clients resolve the name again and find new replicas.
+CHANNEL_OPTIONS: tuple[tuple[str, str | int], ...] = (
+    ("grpc.service_config", json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})),
+    ("grpc.keepalive_time_ms", 30_000),
+)
 
 
 class ServiceClient(Generic[StubT]):
@@ -29,7 +40,7 @@ class ServiceClient(Generic[StubT]):
     @property
     def stub(self) -> StubT:
         if self._stub is None:
-            self._channel = grpc.aio.insecure_channel(self._address)
+            self._channel = grpc.aio.insecure_channel(self._address, options=CHANNEL_OPTIONS)
             self._stub = self._stub_type(self._channel)
         return self._stub
 

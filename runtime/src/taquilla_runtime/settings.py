@@ -18,8 +18,9 @@ PLACEHOLDER_SECRETS = frozenset({"", "taquilla", "postgres", "password", "change
 
 
 def parse_address(address: str) -> tuple[str, int]:
-    """Splits ``host:port`` (IPv6 as ``[::1]:50051``) into its parts."""
-    host, sep, port = address.rpartition(":")
+    """Splits ``host:port`` (IPv6 as ``[::1]:50051``) into its parts; a gRPC target naming the DNS
+    resolver, ``dns:///host:port`` (every address of a headless Kubernetes Service), is read alike."""
+    host, sep, port = address.removeprefix("dns:///").rpartition(":")
     if not sep or not port.isdigit():
         raise ValueError(f"expected HOST:PORT, got {address!r}")
     return host.strip("[]") or "0.0.0.0", int(port)

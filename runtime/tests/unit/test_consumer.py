@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from aiokafka import ConsumerRecord
 from prometheus_client import REGISTRY
+from sqlalchemy.exc import OperationalError
 
 from taquilla_runtime.messaging.consumer import (
     ATTEMPTS_HEADER,
     ERROR_HEADER,
+    DependencyUnavailable,
     EnvelopeConsumer,
     GaveUp,
     Outcome,
@@ -44,13 +46,18 @@ class Recording(EnvelopeConsumer):
             dead_letter_topic="events.dlq",
             group_id=f"group-{uuid.uuid4().hex[:6]}",
             max_attempts=1,
+            retry_base_seconds=0.001,
+            retry_max_seconds=0.005,
         )
         self.fail_with = fail_with
+        self.failures: list[Exception] = []
         self.seen: list[str | None] = []
         self.outcomes: list[str] = []
 
     async def handle(self, envelope: Envelope, headers: Mapping[str, str]) -> str | None:
         self.seen.append(headers.get("x-test"))
+        if self.failures:
+            raise self.failures.pop(0)
         if self.fail_with is not None:
             raise self.fail_with
         return "greeted"
@@ -135,6 +142,30 @@ async def test_a_poison_message_is_dead_lettered_without_attempts() -> None:
 
 async def test_a_failure_on_the_last_attempt_is_dead_lettered_with_the_error_type() -> None:
     dead_letters = DeadLetters()
-    worker = Recording(dead_letters, ConnectionError("database away"))
+    worker = Recording(dead_letters, LookupError("no such zone"))
     assert await worker.process(record(make_envelope().to_bytes())) == Outcome.DEAD_LETTERED
-    assert dead_letters.published[0][2][ERROR_HEADER] == b"ConnectionError"
+    assert dead_letters.published[0][2][ERROR_HEADER] == b"LookupError"
+
+
+async def test_a_dependency_away_pauses_the_record_without_using_up_its_attempts() -> None:
+    dead_letters = DeadLetters()
+    worker = Recording(dead_letters)  # one attempt only: any counted failure would dead-letter it
+    worker.failures = [
+        DependencyUnavailable("identity_svc"),
+        ConnectionError("database away"),
+        OperationalError("SELECT 1", {}, ConnectionRefusedError()),
+        DependencyUnavailable("identity_svc"),
+    ]
+    waits_before = waits(worker, "identity_svc")
+
+    assert await worker.process(record(make_envelope().to_bytes())) == "greeted"
+
+    assert dead_letters.published == []
+    assert len(worker.seen) == 5
+    assert waits(worker, "identity_svc") - waits_before == 2
+    assert waits(worker, "database") == 2
+
+
+def waits(worker: Recording, dependency: str) -> float:
+    labels = {"group": worker._group_id, "dependency": dependency}
+    return REGISTRY.get_sample_value("taquilla_consumer_dependency_waits_total", labels) or 0.0

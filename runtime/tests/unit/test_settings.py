@@ -39,3 +39,10 @@ def test_refuses_malformed_addresses_and_urls() -> None:
 def test_parses_ipv4_and_ipv6_addresses() -> None:
     assert parse_address("127.0.0.1:50051") == ("127.0.0.1", 50051)
     assert parse_address("[::1]:9101") == ("::1", 9101)
+
+
+def test_a_dns_target_reads_as_its_host_and_port() -> None:
+    from taquilla_runtime.settings import parse_address
+
+    assert parse_address("dns:///identity-svc:50051") == ("identity-svc", 50051)
+    assert parse_address("identity-svc:50051") == ("identity-svc", 50051)

@@ -21,7 +21,7 @@ from ticketing_svc.adapters.ticket_signing import TicketKeyRing
 from ticketing_svc.adapters.tickets import DocumentPrinter, KeyRingSigner
 from ticketing_svc.adapters.unit_of_work import SqlUnitOfWork
 from ticketing_svc.adapters.waiting_room import RedisWaitingRoom
-from ticketing_svc.application import handlers, order_handlers
+from ticketing_svc.application import handlers, order_handlers, transfer_handlers, waitlist_handlers
 from ticketing_svc.application.handlers import Clock, system_clock
 from ticketing_svc.application.order_handlers import PaymentSettings
 from ticketing_svc.application.ports import (
@@ -44,6 +44,7 @@ from ticketing_svc.domain.errors import WaitingRoomUnavailable
 from ticketing_svc.domain.model import InventoryLine, Reservation
 from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
+from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
 from ticketing_svc.entrypoints.workers import (
     CANCELLATION_REFUNDS,
@@ -201,6 +202,30 @@ class UseCases:
     def signing_keys(self) -> list[dict[str, str]]:
         return order_handlers.signing_keys(self._signer)
 
+    async def offer_transfer(self, cmd: commands.OfferTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.offer_transfer(cmd, self.uow(), self._clock)
+
+    async def get_transfer(self, cmd: commands.GetTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.get_transfer(cmd, self.uow(), self._clock)
+
+    async def accept_transfer(self, cmd: commands.AcceptTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.accept_transfer(cmd, self.uow(), self._clock, signer=self._signer)
+
+    async def cancel_transfer(self, cmd: commands.CancelTransfer) -> transfer_handlers.TransferView:
+        return await transfer_handlers.cancel_transfer(cmd, self.uow(), self._clock)
+
+    async def join_waitlist(self, cmd: commands.JoinWaitlist) -> WaitlistStanding:
+        return await waitlist_handlers.join_waitlist(cmd, self.uow(), self._clock, catalog=self._catalog)
+
+    async def list_my_waitlist(self, cmd: commands.ListMyWaitlist) -> list[WaitlistStanding]:
+        return await waitlist_handlers.list_my_waitlist(cmd, self.uow())
+
+    async def leave_waitlist(self, cmd: commands.LeaveWaitlist) -> WaitlistStanding:
+        return await waitlist_handlers.leave_waitlist(cmd, self.uow(), self._clock)
+
+    async def waitlist_lengths(self, cmd: commands.GetWaitlistLengths) -> waitlist_handlers.WaitlistLengths:
+        return await waitlist_handlers.waitlist_lengths(cmd, self.uow(), catalog=self._catalog)
+
 
 def build_servicer(use_cases: UseCases) -> TicketingServicer:
     return TicketingServicer(
@@ -224,6 +249,14 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         ticket_qr_svg=use_cases.ticket_qr_svg,
         order_tickets_pdf=use_cases.order_tickets_pdf,
         signing_keys=use_cases.signing_keys,
+        offer_transfer=use_cases.offer_transfer,
+        get_transfer=use_cases.get_transfer,
+        accept_transfer=use_cases.accept_transfer,
+        cancel_transfer=use_cases.cancel_transfer,
+        join_waitlist=use_cases.join_waitlist,
+        list_my_waitlist=use_cases.list_my_waitlist,
+        leave_waitlist=use_cases.leave_waitlist,
+        waitlist_lengths=use_cases.waitlist_lengths,
     )
 
 

@@ -31,6 +31,7 @@ from ticketing_svc.domain.errors import (
     ReservationNotFound,
     ReservationNotHeld,
     TicketNotFound,
+    TicketRevoked,
     Unauthenticated,
 )
 from ticketing_svc.domain.events import (
@@ -994,6 +995,29 @@ async def test_the_printed_tickets_need_a_paid_order() -> None:
         commands.GetTicket(actor, ticket.id), shop.uow, printer=shop.printer
     )
     assert ticket.secret in svg
+
+
+async def test_revoked_tickets_are_neither_drawn_nor_printed() -> None:
+    shop = await Shop.open()
+    actor = buyer()
+    paid = await shop.pay(await shop.checkout(actor, 2))
+    revoked, kept = paid.ticket_ids
+    async with shop.uow:
+        await shop.uow.tickets.revoke([revoked])
+        await shop.uow.commit()
+
+    with pytest.raises(TicketRevoked):
+        await order_handlers.ticket_qr_svg(commands.GetTicket(actor, revoked), shop.uow, printer=shop.printer)
+    await order_handlers.order_tickets_pdf(commands.GetOrder(actor, paid.id), shop.uow, printer=shop.printer)
+    assert shop.printer.printed == [(paid.id, [kept])]
+
+    async with shop.uow:
+        await shop.uow.tickets.revoke([kept])
+        await shop.uow.commit()
+    with pytest.raises(TicketRevoked):
+        await order_handlers.order_tickets_pdf(
+            commands.GetOrder(actor, paid.id), shop.uow, printer=shop.printer
+        )
 
 
 # ---------------------------------------------------------------- the fakes keep the database's rules

@@ -10,6 +10,7 @@ import grpc
 from opentelemetry import propagate, trace
 
 from taquilla_runtime.correlation import GRPC_METADATA_KEY, get_correlation_id
+from taquilla_runtime.service_client import CHANNEL_OPTIONS
 
 tracer = trace.get_tracer("edge.grpc")
 
@@ -47,7 +48,7 @@ def open_channel(address: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(
         address,
         interceptors=[_CorrelationInterceptor()],
-        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
+        options=[*CHANNEL_OPTIONS, ("grpc.enable_retries", 1)],
     )
 
 

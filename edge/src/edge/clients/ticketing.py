@@ -37,6 +37,19 @@ PB_TO_TICKET_STATUS = {
     pb.TICKET_STATUS_REVOKED: "revoked",
     pb.TICKET_STATUS_USED: "used",
 }
+PB_TO_TRANSFER_STATUS = {
+    pb.TRANSFER_STATUS_PENDING: "pending",
+    pb.TRANSFER_STATUS_ACCEPTED: "accepted",
+    pb.TRANSFER_STATUS_CANCELLED: "cancelled",
+    pb.TRANSFER_STATUS_EXPIRED: "expired",
+}
+PB_TO_WAITLIST_STATUS = {
+    pb.WAITLIST_STATUS_WAITING: "waiting",
+    pb.WAITLIST_STATUS_OFFERED: "offered",
+    pb.WAITLIST_STATUS_FULFILLED: "fulfilled",
+    pb.WAITLIST_STATUS_EXPIRED: "expired",
+    pb.WAITLIST_STATUS_LEFT: "left",
+}
 PB_TO_SALE_STATUS = {
     pb.SALE_STATUS_ON_SALE: "on_sale",
     pb.SALE_STATUS_FEW_LEFT: "few_left",
@@ -267,5 +280,77 @@ class TicketingClient:
     async def ticket_signing_keys(self) -> pb.TicketSigningKeys:
         reply: pb.TicketSigningKeys = await self._stub.GetTicketSigningKeys(
             pb.GetTicketSigningKeysRequest(), timeout=self._deadline
+        )
+        return reply
+
+    # ------------------------------------------------------------ ticket transfers
+
+    async def offer_ticket_transfer(
+        self, principal: Principal, ticket_id: str, email: str, sender: pb.TransferParty
+    ) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.OfferTicketTransfer(
+            pb.OfferTicketTransferRequest(ticket_id=ticket_id, email=email, sender=sender),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer
+
+    async def get_ticket_transfer(
+        self, principal: Principal, transfer_id: str, *, token: str, account_email: str
+    ) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.GetTicketTransfer(
+            pb.GetTicketTransferRequest(id=transfer_id, token=token, account_email=account_email),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer
+
+    async def accept_ticket_transfer(
+        self, principal: Principal, transfer_id: str, token: str, recipient: pb.TransferParty
+    ) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.AcceptTicketTransfer(
+            pb.AcceptTicketTransferRequest(id=transfer_id, token=token, recipient=recipient),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer
+
+    async def cancel_ticket_transfer(self, principal: Principal, transfer_id: str) -> pb.TicketTransfer:
+        reply: pb.TicketTransferResponse = await self._stub.CancelTicketTransfer(
+            pb.CancelTicketTransferRequest(id=transfer_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply.transfer
+
+    # ------------------------------------------------------------ waiting lists
+
+    async def join_waitlist(
+        self, principal: Principal, session_id: str, zone_id: str, quantity: int
+    ) -> pb.WaitlistEntry:
+        reply: pb.WaitlistEntry = await self._stub.JoinWaitlist(
+            pb.JoinWaitlistRequest(session_id=session_id, zone_id=zone_id, quantity=quantity),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def list_my_waitlist(self, principal: Principal) -> pb.ListMyWaitlistResponse:
+        reply: pb.ListMyWaitlistResponse = await self._stub.ListMyWaitlist(
+            pb.ListMyWaitlistRequest(), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def leave_waitlist(self, principal: Principal, entry_id: str) -> pb.WaitlistEntry:
+        reply: pb.WaitlistEntry = await self._stub.LeaveWaitlist(
+            pb.LeaveWaitlistRequest(id=entry_id), metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def waitlist_lengths(self, principal: Principal, event_id: str) -> pb.WaitlistLengths:
+        reply: pb.WaitlistLengths = await self._stub.GetWaitlistLengths(
+            pb.GetWaitlistLengthsRequest(event_id=event_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
         )
         return reply

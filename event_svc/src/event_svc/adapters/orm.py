@@ -82,7 +82,12 @@ events = Table(
     Column("max_per_customer", Integer, nullable=True),
     Column("waiting_room", Boolean, nullable=False, server_default="false"),
     Column("admission_per_minute", Integer, nullable=False, server_default=text("300")),
+    # Payment time, re-entry and transfers (migration 0009).
+    Column("payment_minutes", Integer, nullable=False, server_default=text("10")),
+    Column("reentry_allowed", Boolean, nullable=False, server_default="false"),
+    Column("transfers_allowed", Boolean, nullable=False, server_default="true"),
     CheckConstraint("hold_minutes BETWEEN 2 AND 30", name="ck_events_hold_minutes"),
+    CheckConstraint("payment_minutes BETWEEN 1 AND 60", name="ck_events_payment_minutes"),
     CheckConstraint("max_per_customer IS NULL OR max_per_customer > 0", name="ck_events_max_per_customer"),
     CheckConstraint("admission_per_minute > 0", name="ck_events_admission_per_minute"),
     CheckConstraint("ends_at > starts_at", name="ck_events_period"),

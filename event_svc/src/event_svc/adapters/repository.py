@@ -354,6 +354,9 @@ def _event_row(event: Event) -> dict[str, Any]:
         "max_per_customer": event.sales.max_per_customer,
         "waiting_room": event.sales.waiting_room,
         "admission_per_minute": event.sales.admission_per_minute,
+        "payment_minutes": event.sales.payment_minutes,
+        "reentry_allowed": event.sales.reentry_allowed,
+        "transfers_allowed": event.sales.transfers_allowed,
     }
 
 
@@ -423,6 +426,9 @@ def _event_from(row: Row[Any], event_zones: list[Zone], event_sessions: list[Ses
             max_per_customer=row.max_per_customer,
             waiting_room=row.waiting_room,
             admission_per_minute=row.admission_per_minute,
+            payment_minutes=row.payment_minutes,
+            reentry_allowed=row.reentry_allowed,
+            transfers_allowed=row.transfers_allowed,
         ),
     )
 

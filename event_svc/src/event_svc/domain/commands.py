@@ -81,6 +81,9 @@ class SalesInput:
     max_per_customer: int | None = None
     waiting_room: bool | None = None
     admission_per_minute: int | None = None
+    payment_minutes: int | None = None
+    reentry_allowed: bool | None = None
+    transfers_allowed: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

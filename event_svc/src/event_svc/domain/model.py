@@ -55,6 +55,7 @@ DEFAULT_MAX_PER_ORDER, MAX_PER_ORDER_MAX = 10, 100
 DEFAULT_HOLD_MINUTES, HOLD_MINUTES_MIN, HOLD_MINUTES_MAX = 10, 2, 30
 MAX_PER_CUSTOMER_MAX = 1000
 DEFAULT_ADMISSION_PER_MINUTE, ADMISSION_PER_MINUTE_MAX = 300, 100_000
+DEFAULT_PAYMENT_MINUTES, PAYMENT_MINUTES_MIN, PAYMENT_MINUTES_MAX = 10, 1, 60
 # Places held or sold per (session id, zone id), as ticketing_svc counts them.
 Taken = dict[tuple[uuid.UUID, uuid.UUID], int]
 CANCELLATION_REASON_MAX = 500
@@ -139,6 +140,12 @@ class SaleSettings:
     # An on-sale waiting room admitting buyers at ``admission_per_minute``.
     waiting_room: bool = False
     admission_per_minute: int = DEFAULT_ADMISSION_PER_MINUTE
+    # How long an order's places stay held for payment (ticketing never shortens the reservation's hold).
+    payment_minutes: int = DEFAULT_PAYMENT_MINUTES
+    # Door staff may admit a ticket again after it exited.
+    reentry_allowed: bool = False
+    # Holders may transfer their tickets to someone else.
+    transfers_allowed: bool = True
 
 
 @dataclass(eq=False)
@@ -754,7 +761,11 @@ def _sales(
     check.whole_number("admission_per_minute", rate, minimum=1, maximum=ADMISSION_PER_MINUTE_MAX)
     if waiting_room and on_sale_at is None:
         check.fail("waiting_room", "needs on_sale_at: the line starts moving at the on-sale")
-    return SaleSettings(on_sale_at, hold, per_customer, waiting_room, rate)
+    payment = given.payment_minutes if given.payment_minutes is not None else current.payment_minutes
+    check.whole_number("payment_minutes", payment, minimum=PAYMENT_MINUTES_MIN, maximum=PAYMENT_MINUTES_MAX)
+    reentry = given.reentry_allowed if given.reentry_allowed is not None else current.reentry_allowed
+    transfers = given.transfers_allowed if given.transfers_allowed is not None else current.transfers_allowed
+    return SaleSettings(on_sale_at, hold, per_customer, waiting_room, rate, payment, reentry, transfers)
 
 
 def _period(

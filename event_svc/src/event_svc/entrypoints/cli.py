@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from event_svc.adapters.orm import outbox
 from event_svc.bootstrap import build_service
 from event_svc.config import SCHEMA, Settings
 from event_svc.seed import seed
@@ -19,5 +20,6 @@ def main() -> None:
         schema=SCHEMA,
         migrations_dir=MIGRATIONS,
         build=build_service,
+        outbox=outbox,
         seed=seed,
     )

@@ -191,6 +191,9 @@ def sales_input(patch: pb.SaleSettingsPatch) -> SalesInput:
         max_per_customer=patch.max_per_customer if patch.HasField("max_per_customer") else None,
         waiting_room=patch.waiting_room if patch.HasField("waiting_room") else None,
         admission_per_minute=patch.admission_per_minute if patch.HasField("admission_per_minute") else None,
+        payment_minutes=patch.payment_minutes if patch.HasField("payment_minutes") else None,
+        reentry_allowed=patch.reentry_allowed if patch.HasField("reentry_allowed") else None,
+        transfers_allowed=patch.transfers_allowed if patch.HasField("transfers_allowed") else None,
     )
 
 
@@ -201,6 +204,9 @@ def sales_message(sales: SaleSettings) -> pb.SaleSettings:
         max_per_customer=sales.max_per_customer or 0,
         waiting_room=sales.waiting_room,
         admission_per_minute=sales.admission_per_minute,
+        payment_minutes=sales.payment_minutes,
+        reentry_allowed=sales.reentry_allowed,
+        transfers_allowed=sales.transfers_allowed,
     )
 
 

@@ -81,7 +81,11 @@ export function TicketCard({
           <dt className="font-medium text-slate-600">{t.tickets.price}</dt>
           <dd className="text-slate-900">{formatMoney(ticket.price.amount, ticket.price.currency, locale)}</dd>
         </dl>
-        {revoked ? <p className="font-medium text-red-800">{t.tickets.revokedNote}</p> : null}
+        {revoked ? (
+          <p className="font-medium text-red-800">
+            {ticket.revokedReason === 'transferred' ? t.transfers.transferredNote : t.tickets.revokedNote}
+          </p>
+        ) : null}
         {ticket.status === 'used' ? <p className="text-slate-700">{t.tickets.usedNote}</p> : null}
         {footer}
       </div>

@@ -33,6 +33,7 @@ import { toast } from '@/store/toasts';
 import { AvailabilityBadge } from './AvailabilityBadge';
 import { QuantityStepper } from './QuantityStepper';
 import { ReservationCard } from './ReservationCard';
+import { WaitlistJoin } from './WaitlistJoin';
 
 const HELD = ['held'] as const;
 
@@ -111,7 +112,8 @@ function explain(
  * Choose a session and how many places of each zone, then hold them. The places left come from
  * the polled availability; once held, the reservation is shown with its countdown instead.
  * Events with a waiting room pass the buyer's `admission` (sent as the `Admission` header); a
- * refusal for want of one (`…/admission-required`) sends the buyer back to the queue.
+ * refusal for want of one (`…/admission-required`) sends the buyer back to the queue. A sold-out
+ * zone offers its waiting list instead of a quantity.
  */
 export function ReservePanel({
   event,
@@ -345,15 +347,26 @@ export function ReservePanel({
                 <td className="px-4 py-3 text-slate-900">{formatMoney(row.zone.price.amount, row.zone.price.currency, locale)}</td>
                 <td className="px-4 py-3">{row.line ? <AvailabilityBadge status={row.line.status} available={row.line.available} /> : null}</td>
                 <td className="px-4 py-3">
-                  <QuantityStepper
-                    zoneName={row.zone.name}
-                    value={row.quantity}
-                    max={row.max}
-                    disabled={row.disabled}
-                    error={explained?.fields[row.zone.id]}
-                    hint={sharedLimit === undefined ? t.reserve.maxPerOrder(row.limit) : undefined}
-                    onChange={(value) => setQuantities((q) => ({ ...q, [row.zone.id]: value }))}
-                  />
+                  {row.line?.status === 'sold_out' && sessionId ? (
+                    <WaitlistJoin
+                      key={`${sessionId}:${row.zone.id}`}
+                      eventId={event.id}
+                      sessionId={sessionId}
+                      zoneId={row.zone.id}
+                      zoneName={row.zone.name}
+                      limit={row.limit}
+                    />
+                  ) : (
+                    <QuantityStepper
+                      zoneName={row.zone.name}
+                      value={row.quantity}
+                      max={row.max}
+                      disabled={row.disabled}
+                      error={explained?.fields[row.zone.id]}
+                      hint={sharedLimit === undefined ? t.reserve.maxPerOrder(row.limit) : undefined}
+                      onChange={(value) => setQuantities((q) => ({ ...q, [row.zone.id]: value }))}
+                    />
+                  )}
                 </td>
               </tr>
             ))}

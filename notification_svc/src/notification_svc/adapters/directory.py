@@ -1,5 +1,6 @@
-"""Who receives what: the event's creator (looked up in identity_svc), the operations mailbox, or an
-order's buyer (at the address and in the language the order names)."""
+"""Who receives what: the event's creator or the buyer a waiting list's offer is for (their accounts
+looked up in identity_svc), the operations mailbox, an order's buyer (at the address and in the
+language the order names), or a ticket transfer's sender or recipient (as the transfer names them)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from typing import Any
 import grpc
 
 from notification_svc.application.ports import Contact, Directory
-from notification_svc.domain.errors import DeliveryFailed, RecipientUnavailable
+from notification_svc.domain.errors import DeliveryFailed, DependencyUnavailable, RecipientUnavailable
 from notification_svc.domain.model import RecipientRole
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.service_client import ServiceClient
+
+# Answers that mean the service is away for now (down, restarting, overloaded), not that the request
+# is wrong: the delivery waits for it instead of using up the notification's attempts.
+AWAY = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
+)
 
 
 class IdentityDirectory(Directory):
@@ -33,11 +40,19 @@ class IdentityDirectory(Directory):
             return self._operations
         if role is RecipientRole.BUYER:
             return _buyer(payload)
-        creator = str(payload.get("event", {}).get("createdBy") or "")
+        if role in (RecipientRole.SENDER, RecipientRole.RECIPIENT):
+            return transfer_party(role, payload)
+        if role is RecipientRole.CUSTOMER:
+            return await self._user(
+                str(payload.get("offer", {}).get("customerId") or ""), "the offer's buyer"
+            )
+        return await self._user(str(payload.get("event", {}).get("createdBy") or ""), "the event's creator")
+
+    async def _user(self, account: str, who: str) -> Contact:
         try:
-            user_id = uuid.UUID(creator)
+            user_id = uuid.UUID(account)
         except ValueError:
-            raise RecipientUnavailable("the event names no creator") from None
+            raise RecipientUnavailable(f"the message names no account for {who}") from None
         try:
             reply: pb.GetUserContactResponse = await self._identity.stub.GetUserContact(
                 pb.GetUserContactRequest(user_id=str(user_id)),
@@ -46,10 +61,12 @@ class IdentityDirectory(Directory):
             )
         except grpc.aio.AioRpcError as exc:
             if exc.code() is grpc.StatusCode.NOT_FOUND:
-                raise RecipientUnavailable("the event's creator no longer exists") from None
+                raise RecipientUnavailable(f"{who} no longer exists") from None
+            if exc.code() in AWAY:
+                raise DependencyUnavailable("identity_svc", exc.code().name) from None
             raise DeliveryFailed(f"identity_svc {exc.code().name}") from None
         if not reply.active:
-            raise RecipientUnavailable("the event's creator is inactive")
+            raise RecipientUnavailable(f"{who} is inactive")
         return Contact(reply.email, reply.full_name, reply.locale or "es")
 
     async def close(self) -> None:
@@ -62,3 +79,12 @@ def _buyer(payload: dict[str, Any]) -> Contact:
     if "@" not in address:
         raise RecipientUnavailable("the order names no buyer's address")
     return Contact(address, str(buyer.get("name") or ""), str(buyer.get("locale") or ""))
+
+
+def transfer_party(role: RecipientRole, payload: dict[str, Any]) -> Contact:
+    """The sender or the recipient of a ticket transfer, as the transfer's message names them."""
+    party = (payload.get("transfer") or {}).get(role.value) or {}
+    address = str(party.get("email") or "")
+    if "@" not in address:
+        raise RecipientUnavailable(f"the transfer names no {role.value}'s address")
+    return Contact(address, str(party.get("name") or ""), str(party.get("locale") or ""))

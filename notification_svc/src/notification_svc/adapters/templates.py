@@ -31,6 +31,12 @@ SUBJECTS = {
     ("OrderExpired", "en"): 'Your order for "{name}" expired',
     ("OrderRefunded", "es"): "Te reembolsamos tu pedido para «{name}»",
     ("OrderRefunded", "en"): 'We refunded your order for "{name}"',
+    ("TicketTransferOffered", "es"): "Te enviaron una entrada para «{name}»",
+    ("TicketTransferOffered", "en"): 'You were sent a ticket for "{name}"',
+    ("TicketTransferred", "es"): "Entrada para «{name}» transferida",
+    ("TicketTransferred", "en"): 'Ticket for "{name}" transferred',
+    ("WaitlistOffered", "es"): "¡Hay lugares para ti en «{name}»!",
+    ("WaitlistOffered", "en"): 'Places are waiting for you at "{name}"',
 }
 LOCALES = ("es", "en")
 

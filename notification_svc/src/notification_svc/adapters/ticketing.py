@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import grpc
 import segno
 
+from notification_svc.adapters.directory import AWAY
 from notification_svc.application.ports import Enclosure, OrderTickets, TicketDocuments
-from notification_svc.domain.errors import DeliveryFailed
+from notification_svc.domain.errors import DeliveryFailed, DependencyUnavailable
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime.service_client import ServiceClient
@@ -59,6 +60,8 @@ class TicketingDocuments(TicketDocuments):
             tickets = await asyncio.gather(*(self._ticket(ticket_id) for ticket_id in ticket_ids))
         except grpc.aio.AioRpcError as exc:
             code = exc.code()
+            if code in AWAY:
+                raise DependencyUnavailable("ticketing_svc", code.name) from None
             raise DeliveryFailed(f"ticketing_svc {code.name}", permanent=code in PERMANENT) from None
         pdf = Enclosure(
             document.content,

@@ -35,6 +35,7 @@ from notification_svc.domain.commands import (
 )
 from notification_svc.domain.errors import (
     DeliveryFailed,
+    DependencyUnavailable,
     InvalidCursor,
     NotAllowed,
     NotificationNotFound,
@@ -135,11 +136,13 @@ async def attempt_delivery(
 ) -> DeliveryAttempt:
     """Tries once to deliver the notification and saves the outcome.
 
-    A channel, template, directory or ticket failure counts as an attempt; the notification is given
-    up (FAILED) when the failure is permanent or it was the policy's last attempt. An unreachable
-    recipient skips it. An order confirmation is sent only with its tickets: while they cannot be
-    had, the attempt fails and nothing is sent. A notification no longer pending (sent, skipped or
-    given up by another consumer of the same message) is left as it is. Sleeping before the next
+    A service that the delivery needs being away (``DependencyUnavailable``) is raised to the caller,
+    with nothing counted or saved. A channel, template, directory or ticket failure counts as an
+    attempt; the notification is given up (FAILED) when the failure is permanent or it was the
+    policy's last attempt. An unreachable recipient skips it. An order confirmation is sent only with
+    its tickets: while they cannot be had, the attempt fails and nothing is sent. A notification no
+    longer pending (sent, skipped or given up by another consumer of the same message) is left as it
+    is. Sleeping before the next
     attempt is the caller's business.
     """
     envelope = cmd.envelope
@@ -153,11 +156,13 @@ async def attempt_delivery(
         try:
             contact = await directory.contact(notification.recipient_role, envelope.payload)
             enclosed = await _tickets_of(envelope, tickets) if envelope.type in ENCLOSES_TICKETS else None
-            context = _context(envelope, contact.name, enclosed)
+            context = _context(envelope, contact.name, enclosed, role=notification.recipient_role.value)
             message = renderer.render(envelope.type, contact.locale, context)
             if enclosed is not None:
                 message = dataclasses.replace(message, enclosures=_enclosures(envelope, enclosed))
             await channel.send(notification, contact, message)
+        except DependencyUnavailable:
+            raise  # nothing counted or saved: the caller waits for the service and tries again
         except RecipientUnavailable as exc:
             reason = str(exc)
             notification.skip(reason, clock())
@@ -194,7 +199,9 @@ def _enclosures(envelope: Message, enclosed: OrderTickets) -> tuple[Enclosure, .
     return (*(enclosed.qr_codes[i] for i in ids if i in enclosed.qr_codes), enclosed.pdf)
 
 
-def _context(envelope: Message, recipient_name: str, enclosed: OrderTickets | None = None) -> dict[str, Any]:
+def _context(
+    envelope: Message, recipient_name: str, enclosed: OrderTickets | None = None, *, role: str = ""
+) -> dict[str, Any]:
     payload = envelope.payload
     # Messages about orders name the catalog event only in the envelope.
     event = payload.get("event") or {"id": str(envelope.event_id), "name": envelope.name}
@@ -214,6 +221,14 @@ def _context(envelope: Message, recipient_name: str, enclosed: OrderTickets | No
             for ticket in payload.get("tickets", [])
         ]
         context["refund"] = payload.get("refund", {})
+    if "transfer" in payload:
+        # "sender" or "recipient": TicketTransferred tells both, each their own way.
+        context["role"] = role
+        context["transfer"] = payload["transfer"]
+        context["ticket"] = payload.get("ticket", {})
+        context["token"] = payload.get("token", "")
+    if "offer" in payload:
+        context["offer"] = payload["offer"]
     return context
 
 

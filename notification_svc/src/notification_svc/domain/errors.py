@@ -30,5 +30,14 @@ class DeliveryFailed(NotificationError):
         self.permanent = permanent
 
 
+class DependencyUnavailable(NotificationError):
+    """A service the delivery needs (identity_svc for the recipient, ticketing_svc for the tickets)
+    does not answer for now: nothing is wrong with the notification, so no attempt is counted."""
+
+    def __init__(self, dependency: str, code: str) -> None:
+        super().__init__(f"{dependency} {code}")
+        self.dependency = dependency
+
+
 class RecipientUnavailable(NotificationError):
     """The recipient cannot be reached (unknown, inactive): the notification is skipped."""

@@ -48,6 +48,11 @@ class RecipientRole(enum.StrEnum):
     ORGANIZER = "organizer"  # the user who created the event
     OPERATIONS = "operations"  # the configured operations mailbox
     BUYER = "buyer"  # who placed the order, at the address the order names (taquilla.ticketing.v1)
+    SENDER = "sender"  # who sent a ticket, at their account's address the transfer names
+    RECIPIENT = "recipient"  # to whom a ticket was sent, at the address the transfer names
+    # The account a waiting list's offer is for (taquilla.ticketing.v1 WaitlistOffered), at the
+    # address and in the language of its account (looked up in identity_svc).
+    CUSTOMER = "customer"
 
 
 class Channel(enum.StrEnum):
@@ -63,6 +68,9 @@ AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
     "OrderPaymentFailed": (RecipientRole.BUYER,),
     "OrderExpired": (RecipientRole.BUYER,),
     "OrderRefunded": (RecipientRole.BUYER,),
+    "TicketTransferOffered": (RecipientRole.RECIPIENT,),
+    "TicketTransferred": (RecipientRole.SENDER, RecipientRole.RECIPIENT),
+    "WaitlistOffered": (RecipientRole.CUSTOMER,),
 }
 
 # Messages whose e-mail carries the order's tickets (each QR code and the PDF): it is never sent

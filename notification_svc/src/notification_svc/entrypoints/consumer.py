@@ -24,6 +24,7 @@ from notification_svc.application import handlers
 from notification_svc.application.handlers import Acceptance, Clock, system_clock
 from notification_svc.application.ports import UnitOfWork
 from notification_svc.domain.commands import AcceptMessage
+from notification_svc.domain.errors import DependencyUnavailable
 from notification_svc.domain.model import NotificationStatus
 from notification_svc.entrypoints.delivery import Courier
 from taquilla_runtime.messaging import consumer
@@ -97,7 +98,10 @@ class NotificationConsumer(consumer.EnvelopeConsumer):
             return Outcome.IGNORED
         if accepted.acceptance is Acceptance.DUPLICATE:
             return Outcome.DUPLICATE
-        done = [await self._courier.deliver(n, envelope) for n in accepted.pending]
+        try:
+            done = [await self._courier.deliver(n, envelope) for n in accepted.pending]
+        except DependencyUnavailable as exc:  # the partition waits for it, attempts untouched
+            raise consumer.DependencyUnavailable(exc.dependency) from exc
         failures = [n for n in done if n.status is NotificationStatus.FAILED]
         if failures:
             worst = failures[0]

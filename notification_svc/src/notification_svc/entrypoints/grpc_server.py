@@ -86,6 +86,8 @@ async def translated(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
         await context.abort(grpc.StatusCode.NOT_FOUND, "Notification not found.")
     except errors.NotRetryable as exc:
         await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+    except errors.DependencyUnavailable as exc:
+        await context.abort(grpc.StatusCode.UNAVAILABLE, f"{exc.dependency} does not answer; try again.")
 
 
 class NotificationServicer(notification_service_pb2_grpc.NotificationServiceServicer):

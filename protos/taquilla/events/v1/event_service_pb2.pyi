@@ -347,6 +347,9 @@ class SaleSettings(_message.Message):
     MAX_PER_CUSTOMER_FIELD_NUMBER: _builtins.int
     WAITING_ROOM_FIELD_NUMBER: _builtins.int
     ADMISSION_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    PAYMENT_MINUTES_FIELD_NUMBER: _builtins.int
+    REENTRY_ALLOWED_FIELD_NUMBER: _builtins.int
+    TRANSFERS_ALLOWED_FIELD_NUMBER: _builtins.int
     hold_minutes: _builtins.int
     """How long a reservation holds its places, 2-30 minutes (default 10)."""
     max_per_customer: _builtins.int
@@ -355,6 +358,12 @@ class SaleSettings(_message.Message):
     """Buyers wait in an on-sale waiting room and are admitted at admission_per_minute."""
     admission_per_minute: _builtins.int
     """Buyers admitted per minute when the waiting room is on, 1-100,000 (default 300)."""
+    payment_minutes: _builtins.int
+    """How long an order's places stay held for payment, 1-60 minutes (default 10)."""
+    reentry_allowed: _builtins.bool
+    """Door staff may admit a ticket again after it exited (default false)."""
+    transfers_allowed: _builtins.bool
+    """Holders may transfer their tickets to someone else (default true)."""
     @_builtins.property
     def on_sale_at(self) -> _timestamp_pb2.Timestamp:
         """Nothing sells before this moment, even once published; unset: from publication."""
@@ -367,10 +376,13 @@ class SaleSettings(_message.Message):
         max_per_customer: _builtins.int = ...,
         waiting_room: _builtins.bool = ...,
         admission_per_minute: _builtins.int = ...,
+        payment_minutes: _builtins.int = ...,
+        reentry_allowed: _builtins.bool = ...,
+        transfers_allowed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["on_sale_at", b"on_sale_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "payment_minutes", b"payment_minutes", "reentry_allowed", b"reentry_allowed", "transfers_allowed", b"transfers_allowed", "waiting_room", b"waiting_room"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -388,6 +400,9 @@ class SaleSettingsPatch(_message.Message):
     MAX_PER_CUSTOMER_FIELD_NUMBER: _builtins.int
     WAITING_ROOM_FIELD_NUMBER: _builtins.int
     ADMISSION_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    PAYMENT_MINUTES_FIELD_NUMBER: _builtins.int
+    REENTRY_ALLOWED_FIELD_NUMBER: _builtins.int
+    TRANSFERS_ALLOWED_FIELD_NUMBER: _builtins.int
     clear_on_sale_at: _builtins.bool
     """Removes on_sale_at: tickets sell from publication."""
     hold_minutes: _builtins.int
@@ -398,6 +413,12 @@ class SaleSettingsPatch(_message.Message):
     """Turns the waiting room on or off."""
     admission_per_minute: _builtins.int
     """New admission rate per minute."""
+    payment_minutes: _builtins.int
+    """New payment time of an order, 1-60 minutes."""
+    reentry_allowed: _builtins.bool
+    """Allows or forbids admitting a ticket again after it exited."""
+    transfers_allowed: _builtins.bool
+    """Allows or forbids transferring tickets."""
     @_builtins.property
     def on_sale_at(self) -> _timestamp_pb2.Timestamp:
         """New on-sale moment."""
@@ -411,10 +432,13 @@ class SaleSettingsPatch(_message.Message):
         max_per_customer: _builtins.int | None = ...,
         waiting_room: _builtins.bool | None = ...,
         admission_per_minute: _builtins.int | None = ...,
+        payment_minutes: _builtins.int | None = ...,
+        reentry_allowed: _builtins.bool | None = ...,
+        transfers_allowed: _builtins.bool | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_payment_minutes", b"_payment_minutes", "_reentry_allowed", b"_reentry_allowed", "_transfers_allowed", b"_transfers_allowed", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "payment_minutes", b"payment_minutes", "reentry_allowed", b"reentry_allowed", "transfers_allowed", b"transfers_allowed", "waiting_room", b"waiting_room"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "clear_on_sale_at", b"clear_on_sale_at", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "waiting_room", b"waiting_room"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute", "_hold_minutes", b"_hold_minutes", "_max_per_customer", b"_max_per_customer", "_payment_minutes", b"_payment_minutes", "_reentry_allowed", b"_reentry_allowed", "_transfers_allowed", b"_transfers_allowed", "_waiting_room", b"_waiting_room", "admission_per_minute", b"admission_per_minute", "clear_on_sale_at", b"clear_on_sale_at", "hold_minutes", b"hold_minutes", "max_per_customer", b"max_per_customer", "on_sale_at", b"on_sale_at", "payment_minutes", b"payment_minutes", "reentry_allowed", b"reentry_allowed", "transfers_allowed", b"transfers_allowed", "waiting_room", b"waiting_room"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__admission_per_minute: _TypeAlias = _typing.Literal["admission_per_minute"]  # noqa: Y015
     _WhichOneofArgType__admission_per_minute: _TypeAlias = _typing.Literal["_admission_per_minute", b"_admission_per_minute"]  # noqa: Y015
@@ -422,6 +446,12 @@ class SaleSettingsPatch(_message.Message):
     _WhichOneofArgType__hold_minutes: _TypeAlias = _typing.Literal["_hold_minutes", b"_hold_minutes"]  # noqa: Y015
     _WhichOneofReturnType__max_per_customer: _TypeAlias = _typing.Literal["max_per_customer"]  # noqa: Y015
     _WhichOneofArgType__max_per_customer: _TypeAlias = _typing.Literal["_max_per_customer", b"_max_per_customer"]  # noqa: Y015
+    _WhichOneofReturnType__payment_minutes: _TypeAlias = _typing.Literal["payment_minutes"]  # noqa: Y015
+    _WhichOneofArgType__payment_minutes: _TypeAlias = _typing.Literal["_payment_minutes", b"_payment_minutes"]  # noqa: Y015
+    _WhichOneofReturnType__reentry_allowed: _TypeAlias = _typing.Literal["reentry_allowed"]  # noqa: Y015
+    _WhichOneofArgType__reentry_allowed: _TypeAlias = _typing.Literal["_reentry_allowed", b"_reentry_allowed"]  # noqa: Y015
+    _WhichOneofReturnType__transfers_allowed: _TypeAlias = _typing.Literal["transfers_allowed"]  # noqa: Y015
+    _WhichOneofArgType__transfers_allowed: _TypeAlias = _typing.Literal["_transfers_allowed", b"_transfers_allowed"]  # noqa: Y015
     _WhichOneofReturnType__waiting_room: _TypeAlias = _typing.Literal["waiting_room"]  # noqa: Y015
     _WhichOneofArgType__waiting_room: _TypeAlias = _typing.Literal["_waiting_room", b"_waiting_room"]  # noqa: Y015
     @_typing.overload
@@ -430,6 +460,12 @@ class SaleSettingsPatch(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__hold_minutes) -> _WhichOneofReturnType__hold_minutes | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__max_per_customer) -> _WhichOneofReturnType__max_per_customer | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__payment_minutes) -> _WhichOneofReturnType__payment_minutes | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__reentry_allowed) -> _WhichOneofReturnType__reentry_allowed | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__transfers_allowed) -> _WhichOneofReturnType__transfers_allowed | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__waiting_room) -> _WhichOneofReturnType__waiting_room | None: ...
 

@@ -186,6 +186,60 @@ REFUND_STATUS_SUCCEEDED: RefundStatus.ValueType  # 2
 REFUND_STATUS_FAILED: RefundStatus.ValueType  # 3
 Global___RefundStatus: _TypeAlias = RefundStatus  # noqa: Y015
 
+class _TransferStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TransferStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TransferStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TRANSFER_STATUS_UNSPECIFIED: _TransferStatus.ValueType  # 0
+    TRANSFER_STATUS_PENDING: _TransferStatus.ValueType  # 1
+    TRANSFER_STATUS_ACCEPTED: _TransferStatus.ValueType  # 2
+    TRANSFER_STATUS_CANCELLED: _TransferStatus.ValueType  # 3
+    TRANSFER_STATUS_EXPIRED: _TransferStatus.ValueType  # 4
+
+class TransferStatus(_TransferStatus, metaclass=_TransferStatusEnumTypeWrapper): ...
+
+TRANSFER_STATUS_UNSPECIFIED: TransferStatus.ValueType  # 0
+TRANSFER_STATUS_PENDING: TransferStatus.ValueType  # 1
+TRANSFER_STATUS_ACCEPTED: TransferStatus.ValueType  # 2
+TRANSFER_STATUS_CANCELLED: TransferStatus.ValueType  # 3
+TRANSFER_STATUS_EXPIRED: TransferStatus.ValueType  # 4
+Global___TransferStatus: _TypeAlias = TransferStatus  # noqa: Y015
+
+class _WaitlistStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WaitlistStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WaitlistStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WAITLIST_STATUS_UNSPECIFIED: _WaitlistStatus.ValueType  # 0
+    WAITLIST_STATUS_WAITING: _WaitlistStatus.ValueType  # 1
+    """In line."""
+    WAITLIST_STATUS_OFFERED: _WaitlistStatus.ValueType  # 2
+    """Places are held for the buyer: offer_reservation_id, until offer_expires_at."""
+    WAITLIST_STATUS_FULFILLED: _WaitlistStatus.ValueType  # 3
+    """The offered reservation was paid."""
+    WAITLIST_STATUS_EXPIRED: _WaitlistStatus.ValueType  # 4
+    """The offer lapsed unclaimed (or the buyer could not take the places)."""
+    WAITLIST_STATUS_LEFT: _WaitlistStatus.ValueType  # 5
+    """The buyer left the list or gave the offer up."""
+
+class WaitlistStatus(_WaitlistStatus, metaclass=_WaitlistStatusEnumTypeWrapper): ...
+
+WAITLIST_STATUS_UNSPECIFIED: WaitlistStatus.ValueType  # 0
+WAITLIST_STATUS_WAITING: WaitlistStatus.ValueType  # 1
+"""In line."""
+WAITLIST_STATUS_OFFERED: WaitlistStatus.ValueType  # 2
+"""Places are held for the buyer: offer_reservation_id, until offer_expires_at."""
+WAITLIST_STATUS_FULFILLED: WaitlistStatus.ValueType  # 3
+"""The offered reservation was paid."""
+WAITLIST_STATUS_EXPIRED: WaitlistStatus.ValueType  # 4
+"""The offer lapsed unclaimed (or the buyer could not take the places)."""
+WAITLIST_STATUS_LEFT: WaitlistStatus.ValueType  # 5
+"""The buyer left the list or gave the offer up."""
+Global___WaitlistStatus: _TypeAlias = WaitlistStatus  # noqa: Y015
+
 @_typing.final
 class Money(_message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
@@ -1125,6 +1179,7 @@ class Ticket(_message.Message):
     SECRET_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
     ISSUED_AT_FIELD_NUMBER: _builtins.int
+    REVOKED_REASON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     order_id: _builtins.str
     event_id: _builtins.str
@@ -1136,6 +1191,8 @@ class Ticket(_message.Message):
     status: Global___TicketStatus.ValueType
     secret: _builtins.str
     """The signed QR content (only for the holder, the organizer and admins)."""
+    revoked_reason: _builtins.str
+    """Why a revoked ticket was revoked, when it says: "transferred" (sent to someone else)."""
     @_builtins.property
     def price(self) -> Global___Money: ...
     @_builtins.property
@@ -1155,10 +1212,11 @@ class Ticket(_message.Message):
         secret: _builtins.str = ...,
         price: Global___Money | None = ...,
         issued_at: _timestamp_pb2.Timestamp | None = ...,
+        revoked_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["issued_at", b"issued_at", "price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "event_name", b"event_name", "holder_name", b"holder_name", "id", b"id", "issued_at", b"issued_at", "order_id", b"order_id", "price", b"price", "secret", b"secret", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "event_name", b"event_name", "holder_name", b"holder_name", "id", b"id", "issued_at", b"issued_at", "order_id", b"order_id", "price", b"price", "revoked_reason", b"revoked_reason", "secret", b"secret", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1519,3 +1577,434 @@ class EventRefunds(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EventRefunds: _TypeAlias = EventRefunds  # noqa: Y015
+
+@_typing.final
+class TransferParty(_message.Message):
+    """A person's account details as the edge read them from identity_svc (never from a request body)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    email: _builtins.str
+    """The account's e-mail address."""
+    locale: _builtins.str
+    """"es" or "en"."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        email: _builtins.str = ...,
+        locale: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "locale", b"locale", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransferParty: _TypeAlias = TransferParty  # noqa: Y015
+
+@_typing.final
+class OfferTicketTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICKET_ID_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    SENDER_FIELD_NUMBER: _builtins.int
+    ticket_id: _builtins.str
+    email: _builtins.str
+    """The recipient's e-mail address."""
+    @_builtins.property
+    def sender(self) -> Global___TransferParty:
+        """The sender (the caller)."""
+
+    def __init__(
+        self,
+        *,
+        ticket_id: _builtins.str = ...,
+        email: _builtins.str = ...,
+        sender: Global___TransferParty | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["sender", b"sender"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "sender", b"sender", "ticket_id", b"ticket_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OfferTicketTransferRequest: _TypeAlias = OfferTicketTransferRequest  # noqa: Y015
+
+@_typing.final
+class GetTicketTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    ACCOUNT_EMAIL_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    token: _builtins.str
+    """The link's token (the recipient); empty for the sender."""
+    account_email: _builtins.str
+    """The caller's account e-mail (compared with the recipient's)."""
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        token: _builtins.str = ...,
+        account_email: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account_email", b"account_email", "id", b"id", "token", b"token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTicketTransferRequest: _TypeAlias = GetTicketTransferRequest  # noqa: Y015
+
+@_typing.final
+class AcceptTicketTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    RECIPIENT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    token: _builtins.str
+    """The link's token."""
+    @_builtins.property
+    def recipient(self) -> Global___TransferParty:
+        """The caller, who becomes the new ticket's holder."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        token: _builtins.str = ...,
+        recipient: Global___TransferParty | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["recipient", b"recipient"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "recipient", b"recipient", "token", b"token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcceptTicketTransferRequest: _TypeAlias = AcceptTicketTransferRequest  # noqa: Y015
+
+@_typing.final
+class CancelTicketTransferRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CancelTicketTransferRequest: _TypeAlias = CancelTicketTransferRequest  # noqa: Y015
+
+@_typing.final
+class TicketTransfer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    TICKET_ID_FIELD_NUMBER: _builtins.int
+    NEW_TICKET_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    RECIPIENT_EMAIL_FIELD_NUMBER: _builtins.int
+    SENDER_NAME_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    ACCEPTED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    ticket_id: _builtins.str
+    """The ticket sent (revoked once accepted)."""
+    new_ticket_id: _builtins.str
+    """The ticket issued to the recipient; empty until accepted."""
+    status: Global___TransferStatus.ValueType
+    recipient_email: _builtins.str
+    sender_name: _builtins.str
+    """The sender's display name."""
+    event_id: _builtins.str
+    event_name: _builtins.str
+    session_id: _builtins.str
+    zone_name: _builtins.str
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def accepted_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        ticket_id: _builtins.str = ...,
+        new_ticket_id: _builtins.str = ...,
+        status: Global___TransferStatus.ValueType = ...,
+        recipient_email: _builtins.str = ...,
+        sender_name: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        event_name: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        zone_name: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        accepted_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "created_at", b"created_at", "expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_at", b"accepted_at", "created_at", b"created_at", "event_id", b"event_id", "event_name", b"event_name", "expires_at", b"expires_at", "id", b"id", "new_ticket_id", b"new_ticket_id", "recipient_email", b"recipient_email", "sender_name", b"sender_name", "session_id", b"session_id", "status", b"status", "ticket_id", b"ticket_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TicketTransfer: _TypeAlias = TicketTransfer  # noqa: Y015
+
+@_typing.final
+class TicketTransferResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSFER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def transfer(self) -> Global___TicketTransfer: ...
+    def __init__(
+        self,
+        *,
+        transfer: Global___TicketTransfer | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["transfer", b"transfer"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["transfer", b"transfer"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TicketTransferResponse: _TypeAlias = TicketTransferResponse  # noqa: Y015
+
+@_typing.final
+class JoinWaitlistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    quantity: _builtins.int
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["quantity", b"quantity", "session_id", b"session_id", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___JoinWaitlistRequest: _TypeAlias = JoinWaitlistRequest  # noqa: Y015
+
+@_typing.final
+class WaitlistEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    QUANTITY_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    OFFERED_AT_FIELD_NUMBER: _builtins.int
+    OFFER_RESERVATION_ID_FIELD_NUMBER: _builtins.int
+    OFFER_EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    event_id: _builtins.str
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    quantity: _builtins.int
+    status: Global___WaitlistStatus.ValueType
+    position: _builtins.int
+    """1-based place among the entries still waiting in the zone's list; unset once not waiting."""
+    offer_reservation_id: _builtins.str
+    """The reservation held for the buyer (checked out like any other), while offered."""
+    event_name: _builtins.str
+    """The event's and the zone's names, for lists."""
+    zone_name: _builtins.str
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def offered_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def offer_expires_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        quantity: _builtins.int = ...,
+        status: Global___WaitlistStatus.ValueType = ...,
+        position: _builtins.int | None = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        offered_at: _timestamp_pb2.Timestamp | None = ...,
+        offer_reservation_id: _builtins.str = ...,
+        offer_expires_at: _timestamp_pb2.Timestamp | None = ...,
+        event_name: _builtins.str = ...,
+        zone_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_position", b"_position", "created_at", b"created_at", "offer_expires_at", b"offer_expires_at", "offered_at", b"offered_at", "position", b"position"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_position", b"_position", "created_at", b"created_at", "event_id", b"event_id", "event_name", b"event_name", "id", b"id", "offer_expires_at", b"offer_expires_at", "offer_reservation_id", b"offer_reservation_id", "offered_at", b"offered_at", "position", b"position", "quantity", b"quantity", "session_id", b"session_id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__position: _TypeAlias = _typing.Literal["position"]  # noqa: Y015
+    _WhichOneofArgType__position: _TypeAlias = _typing.Literal["_position", b"_position"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__position) -> _WhichOneofReturnType__position | None: ...
+
+Global___WaitlistEntry: _TypeAlias = WaitlistEntry  # noqa: Y015
+
+@_typing.final
+class ListMyWaitlistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyWaitlistRequest: _TypeAlias = ListMyWaitlistRequest  # noqa: Y015
+
+@_typing.final
+class ListMyWaitlistResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___WaitlistEntry]: ...
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___WaitlistEntry] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyWaitlistResponse: _TypeAlias = ListMyWaitlistResponse  # noqa: Y015
+
+@_typing.final
+class LeaveWaitlistRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LeaveWaitlistRequest: _TypeAlias = LeaveWaitlistRequest  # noqa: Y015
+
+@_typing.final
+class GetWaitlistLengthsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetWaitlistLengthsRequest: _TypeAlias = GetWaitlistLengthsRequest  # noqa: Y015
+
+@_typing.final
+class WaitlistLength(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    PLACES_FIELD_NUMBER: _builtins.int
+    OFFERED_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    entries: _builtins.int
+    """Entries waiting, and the places they ask for in all."""
+    places: _builtins.int
+    offered: _builtins.int
+    """Offers out: places held for buyers of the list, not yet claimed."""
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        entries: _builtins.int = ...,
+        places: _builtins.int = ...,
+        offered: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "offered", b"offered", "places", b"places", "session_id", b"session_id", "zone_id", b"zone_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WaitlistLength: _TypeAlias = WaitlistLength  # noqa: Y015
+
+@_typing.final
+class WaitlistLengths(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    LENGTHS_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    @_builtins.property
+    def lengths(self) -> _containers.RepeatedCompositeFieldContainer[Global___WaitlistLength]: ...
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        lengths: _abc.Iterable[Global___WaitlistLength] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "lengths", b"lengths"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WaitlistLengths: _TypeAlias = WaitlistLengths  # noqa: Y015

@@ -152,6 +152,46 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.FromString,
                 _registered_method=True)
+        self.OfferTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/OfferTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OfferTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
+        self.GetTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
+        self.AcceptTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/AcceptTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.AcceptTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
+        self.CancelTicketTransfer = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/CancelTicketTransfer',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+                _registered_method=True)
+        self.JoinWaitlist = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/JoinWaitlist',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinWaitlistRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+                _registered_method=True)
+        self.ListMyWaitlist = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/ListMyWaitlist',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistResponse.FromString,
+                _registered_method=True)
+        self.LeaveWaitlist = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/LeaveWaitlist',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.LeaveWaitlistRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+                _registered_method=True)
+        self.GetWaitlistLengths = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetWaitlistLengths',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.FromString,
+                _registered_method=True)
 
 
 class TicketingServiceServicer(object):
@@ -316,14 +356,16 @@ class TicketingServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def GetTicketQrCode(self, request, context):
-        """One ticket's QR code as SVG, for those who may see the ticket.
+        """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+        `ticket-revoked` once the ticket was revoked (its code admits nobody).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetOrderTicketsPdf(self, request, context):
-        """A printable PDF of every ticket of a paid order, for those who may see the order.
+        """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+        order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -332,6 +374,77 @@ class TicketingServiceServicer(object):
     def GetTicketSigningKeys(self, request, context):
         """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
         retired by a rotation stay listed while tickets they signed may still be used.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OfferTicketTransfer(self, request, context):
+        """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+        address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+        the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+        NOT_FOUND for a ticket that is not the caller's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTicketTransfer(self, request, context):
+        """One transfer: for its sender, or for the signed-in recipient with the link's token
+        (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptTicketTransfer(self, request, context):
+        """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+        revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+        FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+        ticket's problem as for OfferTicketTransfer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelTicketTransfer(self, request, context):
+        """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def JoinWaitlist(self, request, context):
+        """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+        (1 to the zone's places per order). Joining again while an entry is active returns it.
+        FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+        places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+        Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+        order: a reservation held for the buyer (the event's hold time), announced by the message
+        WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+        first come, first served: docs/waitlist.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyWaitlist(self, request, context):
+        """The caller's waiting-list entries, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LeaveWaitlist(self, request, context):
+        """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+        its places offered to the next entry). NOT_FOUND for another's entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWaitlistLengths(self, request, context):
+        """Entries and places waiting per session x zone of an event, for its organizer or an admin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -439,6 +552,46 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.GetTicketSigningKeys,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.SerializeToString,
+            ),
+            'OfferTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.OfferTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OfferTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'GetTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'AcceptTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.AcceptTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'CancelTicketTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTicketTransfer,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.SerializeToString,
+            ),
+            'JoinWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.JoinWaitlist,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinWaitlistRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.SerializeToString,
+            ),
+            'ListMyWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyWaitlist,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistResponse.SerializeToString,
+            ),
+            'LeaveWaitlist': grpc.unary_unary_rpc_method_handler(
+                    servicer.LeaveWaitlist,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.LeaveWaitlistRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.SerializeToString,
+            ),
+            'GetWaitlistLengths': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWaitlistLengths,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -999,6 +1152,222 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/GetTicketSigningKeys',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketSigningKeys.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OfferTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/OfferTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.OfferTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/AcceptTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.AcceptTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTicketTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/CancelTicketTransfer',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CancelTicketTransferRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.TicketTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def JoinWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/JoinWaitlist',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.JoinWaitlistRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/ListMyWaitlist',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListMyWaitlistResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LeaveWaitlist(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/LeaveWaitlist',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.LeaveWaitlistRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWaitlistLengths(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetWaitlistLengths',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.FromString,
             options,
             channel_credentials,
             insecure,

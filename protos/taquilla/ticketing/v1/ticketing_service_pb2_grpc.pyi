@@ -117,13 +117,53 @@ class TicketingServiceStub:
     GetTicket: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.TicketResponse]
     """One ticket: for its holder's account, the organizer of its event, or an admin."""
     GetTicketQrCode: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.Document]
-    """One ticket's QR code as SVG, for those who may see the ticket."""
+    """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+    `ticket-revoked` once the ticket was revoked (its code admits nobody).
+    """
     GetOrderTicketsPdf: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.Document]
-    """A printable PDF of every ticket of a paid order, for those who may see the order."""
+    """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+    order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
+    """
     GetTicketSigningKeys: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
+    OfferTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.OfferTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+    address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+    the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+    NOT_FOUND for a ticket that is not the caller's.
+    """
+    GetTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """One transfer: for its sender, or for the signed-in recipient with the link's token
+    (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+    """
+    AcceptTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.AcceptTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+    revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+    FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+    ticket's problem as for OfferTicketTransfer.
+    """
+    CancelTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CancelTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
+    """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
+    JoinWaitlist: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]
+    """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+    (1 to the zone's places per order). Joining again while an entry is active returns it.
+    FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+    places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+    Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+    order: a reservation held for the buyer (the event's hold time), announced by the message
+    WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+    first come, first served: docs/waitlist.md).
+    """
+    ListMyWaitlist: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyWaitlistRequest, _ticketing_service_pb2.ListMyWaitlistResponse]
+    """The caller's waiting-list entries, newest first."""
+    LeaveWaitlist: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.LeaveWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]
+    """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+    its places offered to the next entry). NOT_FOUND for another's entry.
+    """
+    GetWaitlistLengths: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetWaitlistLengthsRequest, _ticketing_service_pb2.WaitlistLengths]
+    """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
 
 @_typing.type_check_only
 class TicketingServiceAsyncStub(TicketingServiceStub):
@@ -214,13 +254,53 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     GetTicket: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.TicketResponse]  # type: ignore[assignment]
     """One ticket: for its holder's account, the organizer of its event, or an admin."""
     GetTicketQrCode: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketRequest, _ticketing_service_pb2.Document]  # type: ignore[assignment]
-    """One ticket's QR code as SVG, for those who may see the ticket."""
+    """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+    `ticket-revoked` once the ticket was revoked (its code admits nobody).
+    """
     GetOrderTicketsPdf: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrderRequest, _ticketing_service_pb2.Document]  # type: ignore[assignment]
-    """A printable PDF of every ticket of a paid order, for those who may see the order."""
+    """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+    order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
+    """
     GetTicketSigningKeys: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]  # type: ignore[assignment]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
     retired by a rotation stay listed while tickets they signed may still be used.
     """
+    OfferTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.OfferTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+    address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+    the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+    NOT_FOUND for a ticket that is not the caller's.
+    """
+    GetTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """One transfer: for its sender, or for the signed-in recipient with the link's token
+    (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+    """
+    AcceptTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.AcceptTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+    revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+    FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+    ticket's problem as for OfferTicketTransfer.
+    """
+    CancelTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CancelTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
+    """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
+    JoinWaitlist: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.JoinWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]  # type: ignore[assignment]
+    """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+    (1 to the zone's places per order). Joining again while an entry is active returns it.
+    FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+    places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+    Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+    order: a reservation held for the buyer (the event's hold time), announced by the message
+    WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+    first come, first served: docs/waitlist.md).
+    """
+    ListMyWaitlist: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListMyWaitlistRequest, _ticketing_service_pb2.ListMyWaitlistResponse]  # type: ignore[assignment]
+    """The caller's waiting-list entries, newest first."""
+    LeaveWaitlist: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.LeaveWaitlistRequest, _ticketing_service_pb2.WaitlistEntry]  # type: ignore[assignment]
+    """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+    its places offered to the next entry). NOT_FOUND for another's entry.
+    """
+    GetWaitlistLengths: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetWaitlistLengthsRequest, _ticketing_service_pb2.WaitlistLengths]  # type: ignore[assignment]
+    """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
 
 class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
@@ -416,7 +496,9 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ticketing_service_pb2.GetTicketRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.Document, _abc.Awaitable[_ticketing_service_pb2.Document]]:
-        """One ticket's QR code as SVG, for those who may see the ticket."""
+        """One ticket's QR code as SVG, for those who may see the ticket. FAILED_PRECONDITION with problem
+        `ticket-revoked` once the ticket was revoked (its code admits nobody).
+        """
 
     @_abc_1.abstractmethod
     def GetOrderTicketsPdf(
@@ -424,7 +506,9 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ticketing_service_pb2.GetOrderRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.Document, _abc.Awaitable[_ticketing_service_pb2.Document]]:
-        """A printable PDF of every ticket of a paid order, for those who may see the order."""
+        """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
+        order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
+        """
 
     @_abc_1.abstractmethod
     def GetTicketSigningKeys(
@@ -435,5 +519,89 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
         retired by a rotation stay listed while tickets they signed may still be used.
         """
+
+    @_abc_1.abstractmethod
+    def OfferTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.OfferTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
+        address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
+        the problem `ticket-used`, `ticket-revoked`, `transfers-disabled` or `transfer-pending`;
+        NOT_FOUND for a ticket that is not the caller's.
+        """
+
+    @_abc_1.abstractmethod
+    def GetTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.GetTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """One transfer: for its sender, or for the signed-in recipient with the link's token
+        (PERMISSION_DENIED `not-the-recipient` for an account with another e-mail address).
+        """
+
+    @_abc_1.abstractmethod
+    def AcceptTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.AcceptTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """Takes a ticket sent to the caller's account e-mail with the link's token: the old ticket is
+        revoked (reason "transferred") and a new one with a new secret issued to the caller, once.
+        FAILED_PRECONDITION `transfer-closed` (accepted by another, cancelled or expired), or the
+        ticket's problem as for OfferTicketTransfer.
+        """
+
+    @_abc_1.abstractmethod
+    def CancelTicketTransfer(
+        self,
+        request: _ticketing_service_pb2.CancelTicketTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.TicketTransferResponse, _abc.Awaitable[_ticketing_service_pb2.TicketTransferResponse]]:
+        """Withdraws a pending transfer, for its sender (FAILED_PRECONDITION `transfer-closed` otherwise)."""
+
+    @_abc_1.abstractmethod
+    def JoinWaitlist(
+        self,
+        request: _ticketing_service_pb2.JoinWaitlistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.WaitlistEntry, _abc.Awaitable[_ticketing_service_pb2.WaitlistEntry]]:
+        """Puts the caller in the waiting list of a sold-out zone of a session, for `quantity` places
+        (1 to the zone's places per order). Joining again while an entry is active returns it.
+        FAILED_PRECONDITION with problem `zone-not-sold-out` (with `available`) when the zone has the
+        places asked for: reserve them instead; `not-on-sale` when the session does not sell.
+        Places freed in the zone (an expired hold, a release, a refund) are offered to the list in
+        order: a reservation held for the buyer (the event's hold time), announced by the message
+        WaitlistOffered; the head of the list blocks it until enough places are free for it (strict
+        first come, first served: docs/waitlist.md).
+        """
+
+    @_abc_1.abstractmethod
+    def ListMyWaitlist(
+        self,
+        request: _ticketing_service_pb2.ListMyWaitlistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.ListMyWaitlistResponse, _abc.Awaitable[_ticketing_service_pb2.ListMyWaitlistResponse]]:
+        """The caller's waiting-list entries, newest first."""
+
+    @_abc_1.abstractmethod
+    def LeaveWaitlist(
+        self,
+        request: _ticketing_service_pb2.LeaveWaitlistRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.WaitlistEntry, _abc.Awaitable[_ticketing_service_pb2.WaitlistEntry]]:
+        """Takes the caller's entry off its list; an offer out is given up (its reservation released,
+        its places offered to the next entry). NOT_FOUND for another's entry.
+        """
+
+    @_abc_1.abstractmethod
+    def GetWaitlistLengths(
+        self,
+        request: _ticketing_service_pb2.GetWaitlistLengthsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.WaitlistLengths, _abc.Awaitable[_ticketing_service_pb2.WaitlistLengths]]:
+        """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
 
 def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

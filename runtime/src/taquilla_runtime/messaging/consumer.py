@@ -5,7 +5,10 @@ transaction, or the message went to the dead-letter topic), so a crash means red
 handler must be idempotent (an inbox keyed by messageId). Each partition is worked by its own task
 while the consumer keeps fetching for the others. A message whose handling keeps failing is retried
 with exponential backoff and jitter, then dead-lettered with the reason and attempt count in its
-headers; a message that is not an envelope is dead-lettered at once.
+headers; a message that is not an envelope is dead-lettered at once. When a dependency is away (the
+handler raises :class:`DependencyUnavailable`, or the service's database cannot be reached) the
+record is not the problem: its partition waits, paused, and tries again with backoff for as long as
+it takes, without using up the record's attempts, so a short outage dead-letters nothing.
 
 A service that needs more than the envelope (a header, its own outcome names, its own metrics)
 subclasses `EnvelopeConsumer` and overrides `handle`, `record_outcome` and `record_lag`.
@@ -46,7 +49,15 @@ LAG = Gauge(
     ["group", "partition"],
 )
 
+DEPENDENCY_WAITS = Counter(
+    "taquilla_consumer_dependency_waits_total",
+    "Times a partition paused because a dependency of the handler was away (attempts not used up).",
+    ["group", "dependency"],
+)
+
 LAG_INTERVAL_SECONDS = 5.0
+# The longest pause between two tries while a dependency is away.
+DEPENDENCY_WAIT_MAX_SECONDS = 30.0
 ERROR_HEADER = "x-taquilla-error"
 ATTEMPTS_HEADER = "x-taquilla-attempts"
 
@@ -63,6 +74,28 @@ class Outcome(enum.StrEnum):
 
 class PoisonMessage(Exception):
     """Raised by a handler for a message it can never handle: it is dead-lettered without retries."""
+
+
+class DependencyUnavailable(Exception):
+    """Raised by a handler when something it needs (another service, its database) does not answer:
+    the message is fine, so its partition waits and retries without counting an attempt."""
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(dependency)
+        self.dependency = dependency
+
+
+def _dependency_away(exc: BaseException) -> str | None:
+    """The name of the dependency ``exc`` says is away, or None when the failure is the message's."""
+    if isinstance(exc, DependencyUnavailable):
+        return exc.dependency
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return "database"
+    if isinstance(exc, (ConnectionError, TimeoutError)):  # the database driver, before SQLAlchemy wraps it
+        return "database"
+    return None
 
 
 class GaveUp(Exception):
@@ -276,9 +309,10 @@ class EnvelopeConsumer:
             return self._finish(Outcome.POISON)
         # Kafka allows a header without a value: it reads as empty.
         headers = {k: (v or b"").decode(errors="replace") for k, v in record.headers or ()}
-        attempt = 0
+        attempt = waits = 0
         while True:
             attempt += 1
+            dependency: str | None = None
             token = set_correlation_id(str(envelope.correlation_id))
             try:
                 with tracer.start_as_current_span(
@@ -296,20 +330,39 @@ class EnvelopeConsumer:
                 await self._dead_letter(record, exc.reason, exc.attempts)
                 return self._finish(Outcome.DEAD_LETTERED)
             except Exception as exc:
-                log.warning(
-                    "message handling failed",
-                    extra={"attempt": attempt, "reason": type(exc).__name__, "type": envelope.type},
-                )
-                if attempt >= self._max_attempts:
+                dependency = self._note_failure(exc, envelope, attempt, waits + 1)
+                if dependency is not None:
+                    # Not the message's fault: wait for the dependency without using up attempts.
+                    attempt, waits = attempt - 1, waits + 1
+                elif attempt >= self._max_attempts:
                     await self._dead_letter(record, type(exc).__name__, attempt)
                     return self._finish(Outcome.DEAD_LETTERED)
             else:  # outside the handler's try: a failing hook is not a failing message
                 return self._finish(Outcome.HANDLED, named)
             finally:
                 reset_correlation_id(token)
-            await self._pause(self._delay(attempt))
+            wait = (
+                min(DEPENDENCY_WAIT_MAX_SECONDS, self._delay(waits)) if dependency else self._delay(attempt)
+            )
+            await self._pause(wait)
             if self._stopping.is_set():
                 return None
+
+    def _note_failure(self, exc: Exception, envelope: Envelope, attempt: int, waits: int) -> str | None:
+        """Logs and counts a failed try; returns the dependency that is away, if that was the cause."""
+        dependency = _dependency_away(exc)
+        if dependency is not None:
+            DEPENDENCY_WAITS.labels(self._group_id, dependency).inc()
+            log.warning(
+                "dependency away; the partition waits",
+                extra={"dependency": dependency, "waits": waits, "type": envelope.type},
+            )
+        else:
+            log.warning(
+                "message handling failed",
+                extra={"attempt": attempt, "reason": type(exc).__name__, "type": envelope.type},
+            )
+        return dependency
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], reason: str, attempts: int) -> None:
         failures = 0

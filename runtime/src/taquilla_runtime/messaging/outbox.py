@@ -5,6 +5,14 @@ same transaction as the change it announces (:func:`outbox_insert`). :class:`Out
 unpublished rows in insertion order, at least once, and keeps retrying with backoff while the broker
 is away: writes never depend on Kafka being up. One relay publishes at a time (a PostgreSQL advisory
 lock), which keeps the per-key order the consumers rely on even with several replicas running.
+
+Each row is marked published in its own commit as soon as the broker acknowledges it, so a failure
+half-way through a batch (broker or database) re-sends nothing that was acknowledged. A row that the
+broker refuses for what it is (too large, an invalid topic) or that cannot be decoded is *parked*
+after ``max_rejections`` refusals: set aside with ``parked_at`` so the rows behind it flow again,
+counted by ``taquilla_outbox_parked`` (alert ``TaquillaOutboxMessageParked``), and listed or released
+by an operator with ``python -m <service> outbox parked|release`` (:func:`parked_messages`,
+:func:`release_parked`). An outage never parks anything: only refusals of the row itself count.
 """
 
 from __future__ import annotations
@@ -51,7 +59,14 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_PUBLISH_FAILURES = Counter(
     "taquilla_outbox_publish_failures_total", "Failed attempts to publish an outbox batch.", ["outbox"]
 )
-OUTBOX_BACKLOG = Gauge("taquilla_outbox_backlog", "Outbox messages not yet published.", ["outbox"])
+OUTBOX_BACKLOG = Gauge(
+    "taquilla_outbox_backlog", "Outbox messages not yet published (parked ones excluded).", ["outbox"]
+)
+OUTBOX_PARKED = Gauge(
+    "taquilla_outbox_parked",
+    "Outbox messages set aside after being refused max_rejections times; an operator releases them.",
+    ["outbox"],
+)
 OUTBOX_OLDEST_AGE = Gauge(
     "taquilla_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox message.", ["outbox"]
 )
@@ -72,8 +87,15 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
         Column("published_at", DateTime(timezone=True), nullable=True),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text, nullable=True),
+        # Refusals of this very row (not outages); parked_at is set after max_rejections of them.
+        Column("rejections", Integer, nullable=False, server_default=text("0")),
+        Column("parked_at", DateTime(timezone=True), nullable=True),
     )
-    Index(f"ix_{name}_unpublished", table.c.id, postgresql_where=table.c.published_at.is_(None))
+    Index(
+        f"ix_{name}_unpublished",
+        table.c.id,
+        postgresql_where=table.c.published_at.is_(None) & table.c.parked_at.is_(None),
+    )
     return table
 
 
@@ -112,6 +134,16 @@ def current_traceparent() -> str | None:
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return carrier.get("traceparent")
+
+
+class MessageRejected(Exception):
+    """The broker refused this message for what it is (too large, invalid topic): retrying the same
+    bytes cannot succeed, unlike an outage."""
+
+
+def _reason(error: BaseException) -> str:
+    """What is recorded of a refusal: the broker's error name, or the decoding error's class."""
+    return str(error) if isinstance(error, MessageRejected) else type(error).__name__
 
 
 class Publisher(Protocol):
@@ -156,8 +188,13 @@ class KafkaPublisher:
     async def publish(
         self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
     ) -> None:
+        from aiokafka.errors import InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError
+
         producer = await self._ensure_started()
-        await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+        try:
+            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+        except (MessageSizeTooLargeError, RecordListTooLargeError, InvalidTopicError) as exc:
+            raise MessageRejected(type(exc).__name__) from exc
 
     async def reset(self) -> None:
         """Drops the connection so the next publish reconnects from scratch."""
@@ -184,6 +221,7 @@ class OutboxRelay:
         batch_size: int = 100,
         idle_interval: float = 0.2,
         max_backoff: float = 10.0,
+        max_rejections: int = 5,
     ) -> None:
         self._engine = engine
         self._table = table
@@ -191,6 +229,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle = idle_interval
         self._max_backoff = max_backoff
+        self._max_rejections = max_rejections
         self._failures = 0
         schema = table.schema or ""
         self._lock_key = zlib.crc32(f"outbox:{schema}.{table.name}".encode())
@@ -198,33 +237,62 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
 
     async def publish_pending(self) -> int:
-        """Publishes one batch; returns how many rows it published (0 when another relay holds the lock)."""
+        """Publishes one batch; returns how many rows it published (0 when another relay holds the lock).
+
+        Every row is marked in its own commit once the broker has it. A row refused for what it is
+        raises :class:`MessageRejected` after its refusal is counted (and the row parked at
+        ``max_rejections``); other failures propagate untouched, to be retried.
+        """
         t = self._table
-        async with self._engine.begin() as connection:
-            locked = await connection.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
-            if not locked:
+        async with self._engine.connect() as pooled:
+            # Autocommit: each mark below is durable on its own. The lock is the session's, so it is
+            # released explicitly; if that fails the connection is closed, which releases it too.
+            connection = await pooled.execution_options(isolation_level="AUTOCOMMIT")
+            if not await connection.scalar(select(func.pg_try_advisory_lock(self._lock_key))):
                 return 0
-            rows: Sequence[Any] = (
-                await connection.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.traceparent)
-                    .where(t.c.published_at.is_(None))
-                    .order_by(t.c.id)
-                    .limit(self._batch_size)
-                )
-            ).all()
-            published: list[int] = []
             try:
-                for row in rows:
-                    envelope = Envelope.from_dict(row.envelope)
-                    await self._publish(row.topic, row.key, envelope, row.traceparent)
-                    published.append(row.id)
-            finally:
-                # Rows sent before a failure are marked so a retry does not resend them needlessly.
-                if published:
+                rows: Sequence[Any] = (
                     await connection.execute(
-                        update(t).where(t.c.id.in_(published)).values(published_at=func.now())
+                        select(t.c.id, t.c.topic, t.c.key, t.c.envelope, t.c.traceparent)
+                        .where(t.c.published_at.is_(None), t.c.parked_at.is_(None))
+                        .order_by(t.c.id)
+                        .limit(self._batch_size)
                     )
-            return len(published)
+                ).all()
+                for row in rows:
+                    try:
+                        envelope = Envelope.from_dict(row.envelope)
+                        await self._publish(row.topic, row.key, envelope, row.traceparent)
+                    except (MessageRejected, ValueError, KeyError, TypeError) as exc:
+                        await self._reject(connection, row.id, exc)
+                        raise MessageRejected(f"outbox row {row.id}: {type(exc).__name__}") from exc
+                    await connection.execute(
+                        update(t).where(t.c.id == row.id).values(published_at=func.now())
+                    )
+                return len(rows)
+            finally:
+                try:
+                    await connection.scalar(select(func.pg_advisory_unlock(self._lock_key)))
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await pooled.invalidate()
+                    raise
+
+    async def _reject(self, connection: AsyncConnection, row_id: int, error: BaseException) -> None:
+        """Counts a refusal of the row itself; parks it at ``max_rejections`` so the rows behind it go on."""
+        t = self._table
+        rejections = await connection.scalar(
+            update(t)
+            .where(t.c.id == row_id)
+            .values(rejections=t.c.rejections + 1, last_error=_reason(error))
+            .returning(t.c.rejections)
+        )
+        if rejections is not None and rejections >= self._max_rejections:
+            await connection.execute(update(t).where(t.c.id == row_id).values(parked_at=func.now()))
+            log.error(
+                "outbox message parked after repeated refusals; release it with `outbox release`",
+                extra={"outbox": self._label, "row": row_id, "reason": _reason(error)},
+            )
 
     async def _publish(self, topic: str, key: str, envelope: Envelope, traceparent: str | None) -> None:
         """Publishes inside a PRODUCER span that continues (and links to) the originating request's trace."""
@@ -252,7 +320,11 @@ class OutboxRelay:
         t = self._table
         async with self._engine.begin() as connection:
             first = (
-                select(t.c.id).where(t.c.published_at.is_(None)).order_by(t.c.id).limit(1).scalar_subquery()
+                select(t.c.id)
+                .where(t.c.published_at.is_(None), t.c.parked_at.is_(None))
+                .order_by(t.c.id)
+                .limit(1)
+                .scalar_subquery()
             )
             await connection.execute(
                 update(t)
@@ -261,16 +333,23 @@ class OutboxRelay:
             )
 
     async def refresh_backlog_metrics(self) -> tuple[int, float]:
+        """Refreshes the backlog, oldest-age and parked gauges; returns the backlog and its age."""
         t = self._table
+        waiting = t.c.parked_at.is_(None)
         async with self._engine.connect() as connection:
-            count, oldest = (
+            count, oldest, parked = (
                 await connection.execute(
-                    select(func.count(), func.min(t.c.created_at)).where(t.c.published_at.is_(None))
+                    select(
+                        func.count().filter(waiting),
+                        func.min(t.c.created_at).filter(waiting),
+                        func.count().filter(t.c.parked_at.is_not(None)),
+                    ).where(t.c.published_at.is_(None))
                 )
             ).one()
         age = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
         OUTBOX_BACKLOG.labels(self._label).set(count)
         OUTBOX_OLDEST_AGE.labels(self._label).set(age)
+        OUTBOX_PARKED.labels(self._label).set(parked)
         return int(count), age
 
     def _backoff(self) -> float:
@@ -290,15 +369,16 @@ class OutboxRelay:
                 if sent == self._batch_size:
                     delay = 0
                 await self.refresh_backlog_metrics()
-            except Exception as exc:  # broker or database away: keep the rows, retry later
+            except Exception as exc:  # broker or database away, or a row refused: keep the rows, retry later
                 self._failures += 1
                 OUTBOX_PUBLISH_FAILURES.labels(self._label).inc()
                 log.warning("outbox publish failed; will retry", extra={"reason": type(exc).__name__})
                 reset = getattr(self._publisher, "reset", None)
-                if reset is not None:
+                if reset is not None and not isinstance(exc, MessageRejected):
                     await reset()
                 try:
-                    await self.record_failure(exc)
+                    if not isinstance(exc, MessageRejected):  # a refusal was counted on its row already
+                        await self.record_failure(exc)
                     # The backlog keeps ageing while Kafka is away: keep the gauges honest for alerts.
                     await self.refresh_backlog_metrics()
                 except Exception:
@@ -306,3 +386,80 @@ class OutboxRelay:
                 delay = self._backoff()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+
+
+# ---------------------------------------------------------------- operators: parked messages
+
+
+async def parked_messages(engine: AsyncEngine, table: Table) -> list[dict[str, Any]]:
+    """The parked rows, oldest first: what an operator looks at before releasing them."""
+    t = table
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(
+                    t.c.id,
+                    t.c.message_id,
+                    t.c.topic,
+                    t.c.key,
+                    t.c.envelope["type"].astext.label("type"),
+                    t.c.created_at,
+                    t.c.parked_at,
+                    t.c.rejections,
+                    t.c.last_error,
+                )
+                .where(t.c.published_at.is_(None), t.c.parked_at.is_not(None))
+                .order_by(t.c.id)
+            )
+        ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+async def release_parked(engine: AsyncEngine, table: Table, ids: Sequence[int] | None = None) -> int:
+    """Puts parked rows (``ids``, or all) back in line with their refusals forgotten; returns how many.
+
+    Release after fixing the cause (a larger broker limit, a topic created): a row refused again is
+    parked again after ``max_rejections`` more refusals.
+    """
+    t = table
+    condition = t.c.parked_at.is_not(None) & t.c.published_at.is_(None)
+    if ids is not None:
+        condition &= t.c.id.in_(list(ids))
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            update(t).where(condition).values(parked_at=None, rejections=0).returning(t.c.id)
+        )
+        return len(result.all())
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def upgrade_outbox_for_parking(schema: str, table: str = "outbox") -> None:
+    """Alembic step, shared by the services' migrations: the parking columns, and the unpublished
+    index that leaves parked rows out (as :func:`outbox_table` declares it)."""
+    from alembic import op
+
+    op.add_column(
+        table, Column("rejections", Integer, nullable=False, server_default=text("0")), schema=schema
+    )
+    op.add_column(table, Column("parked_at", DateTime(timezone=True), nullable=True), schema=schema)
+    op.drop_index(f"ix_{table}_unpublished", table_name=table, schema=schema)
+    op.create_index(
+        f"ix_{table}_unpublished",
+        table,
+        ["id"],
+        schema=schema,
+        postgresql_where=text("published_at IS NULL AND parked_at IS NULL"),
+    )
+
+
+def downgrade_outbox_for_parking(schema: str, table: str = "outbox") -> None:
+    from alembic import op
+
+    op.drop_index(f"ix_{table}_unpublished", table_name=table, schema=schema)
+    op.create_index(
+        f"ix_{table}_unpublished", table, ["id"], schema=schema, postgresql_where=text("published_at IS NULL")
+    )
+    op.drop_column(table, "parked_at", schema=schema)
+    op.drop_column(table, "rejections", schema=schema)

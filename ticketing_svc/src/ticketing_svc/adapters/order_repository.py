@@ -276,6 +276,7 @@ def _ticket(row: Any) -> Ticket:
         issued_at=row.issued_at,
         secret=row.secret,
         position=row.position,
+        revoked_reason=row.revoked_reason,
     )
 
 
@@ -303,6 +304,7 @@ class SqlTickets(Tickets):
                 "status": t.status.value,
                 "issued_at": t.issued_at,
                 "secret": t.secret,
+                "revoked_reason": t.revoked_reason,
             }
             for t in issued
         ]
@@ -314,17 +316,26 @@ class SqlTickets(Tickets):
                 raise TicketsAlreadyIssued from None
             raise
 
-    async def get(self, ticket_id: uuid.UUID) -> Ticket | None:
-        row = (await self._connection.execute(select(tickets).where(tickets.c.id == ticket_id))).one_or_none()
+    async def get(self, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
+        query = select(tickets).where(tickets.c.id == ticket_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._connection.execute(query)).one_or_none()
         return _ticket(row) if row is not None else None
 
-    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID], *, reason: str | None = None) -> None:
         if ticket_ids:
             await self._connection.execute(
                 update(tickets)
                 .where(tickets.c.id.in_(list(ticket_ids)))
-                .values(status=TicketStatus.REVOKED.value)
+                .values(status=TicketStatus.REVOKED.value, revoked_reason=reason)
             )
+
+    async def next_position(self, order_id: uuid.UUID) -> int:
+        last = await self._connection.scalar(
+            select(func.max(tickets.c.position)).where(tickets.c.order_id == order_id)
+        )
+        return 0 if last is None else int(last) + 1
 
     async def for_order(self, order_id: uuid.UUID) -> list[Ticket]:
         rows = await self._connection.execute(

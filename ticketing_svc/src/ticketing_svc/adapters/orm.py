@@ -8,6 +8,7 @@ and sold places pass its capacity, whatever the code above it does.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
+    Sequence,
     Table,
     Text,
     UniqueConstraint,
@@ -66,8 +68,12 @@ inventory = Table(
     Column("capacity", Integer, nullable=False),
     Column("held", Integer, nullable=False, server_default=text("0")),
     Column("sold", Integer, nullable=False, server_default=text("0")),
+    # Entries of the zone's waiting list still waiting: while there are any, the public reserves
+    # nothing here (free places are kept for the list; domain/waitlist.py).
+    Column("waiting", Integer, nullable=False, server_default=text("0")),
     PrimaryKeyConstraint("session_id", "zone_id", name="pk_inventory"),
     CheckConstraint("held >= 0 AND sold >= 0 AND held + sold <= capacity", name="ck_inventory_counts"),
+    CheckConstraint("waiting >= 0", name="ck_inventory_waiting"),
 )
 Index("ix_inventory_event", inventory.c.event_id)
 
@@ -218,6 +224,8 @@ tickets = Table(
     Column("issued_at", TIMESTAMP, nullable=False),
     # The signed QR content.
     Column("secret", Text, nullable=False, unique=True),
+    # Why a revoked ticket was revoked, when it says ("transferred").
+    Column("revoked_reason", Text, nullable=True),
     UniqueConstraint("order_id", "position", name="uq_tickets_order_position"),
     CheckConstraint("status IN ('valid', 'revoked', 'used')", name="ck_tickets_status"),
 )
@@ -287,4 +295,107 @@ Index(
     "ix_cancellations_running",
     cancellations.c.started_at,
     postgresql_where=cancellations.c.finished_at.is_(None),
+)
+
+# Tickets sent by their holder to an e-mail address (the audit of who sent what to whom, and when).
+# The link's token is kept as its SHA-256 only. At most one pending transfer per ticket.
+ticket_transfers = Table(
+    "ticket_transfers",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("ticket_id", UUID(as_uuid=True), ForeignKey("tickets.id"), nullable=False),
+    Column("new_ticket_id", UUID(as_uuid=True), ForeignKey("tickets.id"), nullable=True, unique=True),
+    Column("order_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_name", Text, nullable=False),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("from_customer", UUID(as_uuid=True), nullable=False),
+    Column("from_name", Text, nullable=False),
+    Column("from_email", Text, nullable=False),
+    Column("from_locale", Text, nullable=False),
+    Column("recipient_email", Text, nullable=False),
+    Column("token_hash", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("expires_at", TIMESTAMP, nullable=False),
+    Column("accepted_at", TIMESTAMP, nullable=True),
+    Column("accepted_by", UUID(as_uuid=True), nullable=True),
+    Column("ended_at", TIMESTAMP, nullable=True),
+    CheckConstraint(
+        "status IN ('pending', 'accepted', 'cancelled', 'expired')", name="ck_ticket_transfers_status"
+    ),
+    CheckConstraint(
+        "(status = 'accepted') = (new_ticket_id IS NOT NULL AND accepted_at IS NOT NULL "
+        "AND accepted_by IS NOT NULL)",
+        name="ck_ticket_transfers_accepted",
+    ),
+)
+Index(
+    "ux_ticket_transfers_pending",
+    ticket_transfers.c.ticket_id,
+    unique=True,
+    postgresql_where=ticket_transfers.c.status == "pending",
+)
+Index("ix_ticket_transfers_ticket", ticket_transfers.c.ticket_id, ticket_transfers.c.created_at.desc())
+
+# The waiting lists of sold-out zones (domain/waitlist.py): served in ``position`` order.
+waitlist_position = Sequence("waitlist_position_seq", metadata=metadata)
+waitlist_entries = Table(
+    "waitlist_entries",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("zone_id", UUID(as_uuid=True), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column(
+        "position",
+        BigInteger,
+        waitlist_position,
+        nullable=False,
+        server_default=waitlist_position.next_value(),
+    ),
+    Column("created_at", TIMESTAMP, nullable=False),
+    Column("offered_at", TIMESTAMP, nullable=True),
+    Column("offer_reservation_id", UUID(as_uuid=True), ForeignKey("reservations.id"), nullable=True),
+    Column("offer_expires_at", TIMESTAMP, nullable=True),
+    Column("ended_at", TIMESTAMP, nullable=True),
+    CheckConstraint(
+        "status IN ('waiting', 'offered', 'fulfilled', 'expired', 'left')", name="ck_waitlist_status"
+    ),
+    CheckConstraint("quantity > 0", name="ck_waitlist_quantity"),
+    CheckConstraint("status <> 'offered' OR offer_reservation_id IS NOT NULL", name="ck_waitlist_offered"),
+)
+Index(
+    "ux_waitlist_active",
+    waitlist_entries.c.customer_id,
+    waitlist_entries.c.session_id,
+    waitlist_entries.c.zone_id,
+    unique=True,
+    postgresql_where=waitlist_entries.c.status.in_(["waiting", "offered"]),
+)
+Index(
+    "ix_waitlist_line",
+    waitlist_entries.c.session_id,
+    waitlist_entries.c.zone_id,
+    waitlist_entries.c.position,
+    postgresql_where=waitlist_entries.c.status == "waiting",
+)
+Index(
+    "ix_waitlist_offer",
+    waitlist_entries.c.offer_reservation_id,
+    postgresql_where=waitlist_entries.c.status == "offered",
+)
+Index(
+    "ix_waitlist_customer",
+    waitlist_entries.c.customer_id,
+    waitlist_entries.c.created_at.desc(),
+    waitlist_entries.c.id.desc(),
+)
+Index(
+    "ix_waitlist_event",
+    waitlist_entries.c.event_id,
+    postgresql_where=waitlist_entries.c.status.in_(["waiting", "offered"]),
 )

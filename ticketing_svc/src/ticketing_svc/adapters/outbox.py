@@ -28,11 +28,15 @@ from ticketing_svc.domain.events import (
     ReservationExpired,
     ReservationHeld,
     ReservationReleased,
+    TicketTransferOffered,
+    TicketTransferred,
+    WaitlistOffered,
     ZoneBackOnSale,
     ZoneSoldOut,
 )
 from ticketing_svc.domain.model import InventoryLine, Money, Reservation, ReservationItem
 from ticketing_svc.domain.orders import Order, Ticket
+from ticketing_svc.domain.transfers import Party, TicketTransfer
 
 
 class SqlOutbox(Outbox):
@@ -81,6 +85,23 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
                 },
             }
             event_id, name, key = o.event_id, o.event_name, str(o.session_id)
+        case TicketTransferOffered(transfer=t, ticket=ticket, token=token):
+            kind = "TicketTransferOffered"
+            payload = {
+                "transfer": transfer_payload(t, Party("", t.recipient_email, t.sender.locale)),
+                "ticket": ticket_payload(ticket),
+                # The link's secret, for the recipient's e-mail only: consumers must not log it.
+                "token": token,
+            }
+            event_id, name, key = t.event_id, t.event_name, str(t.session_id)
+        case TicketTransferred(transfer=t, ticket=ticket, recipient=recipient):
+            kind = "TicketTransferred"
+            payload = {"transfer": transfer_payload(t, recipient), "ticket": ticket_payload(ticket)}
+            event_id, name, key = t.event_id, t.event_name, str(t.session_id)
+        case WaitlistOffered():
+            kind = "WaitlistOffered"
+            payload = {"offer": offer_payload(event)}
+            event_id, name, key = event.event_id, event.event_name, str(event.session_id)
     envelope = Envelope.new(
         event_id=event_id,
         name=name,
@@ -168,4 +189,42 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "holderName": ticket.holder_name,
         "price": money_payload(ticket.price),
         "status": ticket.status.value,
+    }
+
+
+def party_payload(party: Party) -> dict[str, str]:
+    return {"name": party.name, "email": party.email, "locale": party.locale}
+
+
+def transfer_payload(transfer: TicketTransfer, recipient: Party) -> dict[str, Any]:
+    """A transfer as its messages carry it; the parties' addresses are there for their e-mails
+    (notification_svc), and consumers must not log them."""
+    return {
+        "id": str(transfer.id),
+        "ticketId": str(transfer.ticket_id),
+        "newTicketId": str(transfer.new_ticket_id) if transfer.new_ticket_id else None,
+        "orderId": str(transfer.order_id),
+        "sessionId": str(transfer.session_id),
+        "status": transfer.status.value,
+        "sender": party_payload(transfer.sender),
+        "recipient": party_payload(recipient),
+        "createdAt": utc_iso(transfer.created_at),
+        "expiresAt": utc_iso(transfer.expires_at),
+        "acceptedAt": utc_iso(transfer.accepted_at) if transfer.accepted_at else None,
+    }
+
+
+def offer_payload(offer: WaitlistOffered) -> dict[str, Any]:
+    """Places held for the next buyer of a waiting list. The buyer is named by account only
+    (notification_svc looks the address up in identity_svc)."""
+    return {
+        "entryId": str(offer.entry_id),
+        "customerId": str(offer.customer_id),
+        "reservationId": str(offer.reservation_id),
+        "sessionId": str(offer.session_id),
+        "sessionStartsAt": utc_iso(offer.session_starts_at) if offer.session_starts_at else None,
+        "zoneId": str(offer.zone_id),
+        "zoneName": offer.zone_name,
+        "quantity": offer.quantity,
+        "expiresAt": utc_iso(offer.expires_at),
     }

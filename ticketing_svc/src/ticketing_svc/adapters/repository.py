@@ -24,7 +24,7 @@ from ticketing_svc.adapters.orm import (
     reservations,
 )
 from ticketing_svc.application.ports import CatalogCopy, CustomerPlaces, Inbox, Inventory, Reservations
-from ticketing_svc.domain.errors import IdempotencyConflict, LimitReached, SoldOut
+from ticketing_svc.domain.errors import IdempotencyConflict, LimitReached, SoldOut, ZoneNotSoldOut
 from ticketing_svc.domain.model import (
     DEFAULT_ADMISSION_PER_MINUTE,
     DEFAULT_PAYMENT_MINUTES,
@@ -79,6 +79,7 @@ def event_document(event: CatalogEvent) -> dict[str, Any]:
             "waitingRoom": settings.waiting_room,
             "admissionPerMinute": settings.admission_per_minute,
             "paymentMinutes": settings.payment_minutes,
+            "transfersAllowed": settings.transfers_allowed,
         },
     }
 
@@ -122,13 +123,16 @@ def event_from_document(document: dict[str, Any]) -> CatalogEvent:
             waiting_room=sales.get("waitingRoom", False),
             admission_per_minute=sales.get("admissionPerMinute", DEFAULT_ADMISSION_PER_MINUTE),
             payment_minutes=sales.get("paymentMinutes", DEFAULT_PAYMENT_MINUTES),
+            transfers_allowed=sales.get("transfersAllowed", True),
         ),
     )
 
 
-# The event and the session's places left per zone in one round trip.
+# The event and the session's places left per zone in one round trip (none in a zone whose
+# waiting list has entries waiting: its free places are theirs).
 _OFFER = text(
-    "SELECT e.document, (SELECT json_object_agg(i.zone_id, i.capacity - i.held - i.sold) FROM inventory i "
+    "SELECT e.document, (SELECT json_object_agg(i.zone_id, CASE WHEN i.waiting > 0 THEN 0 "
+    "ELSE i.capacity - i.held - i.sold END) FROM inventory i "
     "WHERE i.session_id = s.id) AS left FROM catalog_sessions s JOIN catalog_events e ON e.id = s.event_id "
     "WHERE s.id = :session_id"
 ).columns(document=JSONB, left=JSON)
@@ -214,7 +218,7 @@ class SqlCatalogCopy(CatalogCopy):
 
 
 def _line(row: Any) -> InventoryLine:
-    return InventoryLine(row.session_id, row.zone_id, row.capacity, row.held, row.sold)
+    return InventoryLine(row.session_id, row.zone_id, row.capacity, row.held, row.sold, row.waiting)
 
 
 _LINE_COLUMNS = (
@@ -223,6 +227,7 @@ _LINE_COLUMNS = (
     inventory.c.capacity,
     inventory.c.held,
     inventory.c.sold,
+    inventory.c.waiting,
 )
 
 _TAKE = (
@@ -231,8 +236,45 @@ _TAKE = (
         inventory.c.session_id == bindparam("s"),
         inventory.c.zone_id == bindparam("z"),
         inventory.c.capacity - inventory.c.held - inventory.c.sold >= bindparam("q"),
+        # Free places of a zone with a waiting list are the list's (domain/waitlist.py).
+        inventory.c.waiting == 0,
     )
     .values(held=inventory.c.held + bindparam("q"))
+    .returning(*_LINE_COLUMNS)
+)
+
+# The head of the waiting list gets its places (checked by the caller under the line's lock).
+_OFFER_PLACES = (
+    update(inventory)
+    .where(
+        inventory.c.session_id == bindparam("s"),
+        inventory.c.zone_id == bindparam("z"),
+        inventory.c.capacity - inventory.c.held - inventory.c.sold >= bindparam("q"),
+        inventory.c.waiting > 0,
+    )
+    .values(held=inventory.c.held + bindparam("q"), waiting=inventory.c.waiting - 1)
+    .returning(*_LINE_COLUMNS)
+)
+
+# A buyer joins only a sold-out zone: fewer places free than asked, or a list already waiting.
+_JOIN_WAITLIST = (
+    update(inventory)
+    .where(
+        inventory.c.session_id == bindparam("s"),
+        inventory.c.zone_id == bindparam("z"),
+        or_(
+            inventory.c.waiting > 0,
+            inventory.c.capacity - inventory.c.held - inventory.c.sold < bindparam("q"),
+        ),
+    )
+    .values(waiting=inventory.c.waiting + 1)
+    .returning(*_LINE_COLUMNS)
+)
+
+_LEAVE_WAITLIST = (
+    update(inventory)
+    .where(inventory.c.session_id == bindparam("s"), inventory.c.zone_id == bindparam("z"))
+    .values(waiting=inventory.c.waiting - 1)
     .returning(*_LINE_COLUMNS)
 )
 
@@ -311,7 +353,11 @@ class SqlInventory(Inventory):
                 continue
             line = _line(row)
             after.append(line)
-            before.append(InventoryLine(session_id, zone_id, line.capacity, line.held + quantity, line.sold))
+            before.append(
+                InventoryLine(
+                    session_id, zone_id, line.capacity, line.held + quantity, line.sold, line.waiting
+                )
+            )
         return before, after
 
     async def sell(self, session_id: uuid.UUID, items: Sequence[ItemRequest]) -> None:
@@ -335,7 +381,14 @@ class SqlInventory(Inventory):
             line = _line(row)
             after.append(line)
             before.append(
-                InventoryLine(session_id, item.zone_id, line.capacity, line.held, line.sold + item.quantity)
+                InventoryLine(
+                    session_id,
+                    item.zone_id,
+                    line.capacity,
+                    line.held,
+                    line.sold + item.quantity,
+                    line.waiting,
+                )
             )
         return before, after
 
@@ -346,6 +399,37 @@ class SqlInventory(Inventory):
             .order_by(inventory.c.session_id, inventory.c.zone_id)
         )
         return [_line(row) for row in rows]
+
+    async def line(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine | None:
+        row = (
+            await self._connection.execute(
+                select(*_LINE_COLUMNS)
+                .where(inventory.c.session_id == session_id, inventory.c.zone_id == zone_id)
+                .with_for_update()
+            )
+        ).one_or_none()
+        return _line(row) if row is not None else None
+
+    async def join_waitlist(self, session_id: uuid.UUID, zone_id: uuid.UUID, quantity: int) -> InventoryLine:
+        row = (
+            await self._connection.execute(_JOIN_WAITLIST, {"s": session_id, "z": zone_id, "q": quantity})
+        ).one_or_none()
+        if row is None:
+            left = await self._left(session_id, [ItemRequest(zone_id, quantity)])
+            raise ZoneNotSoldOut(left[zone_id])
+        return _line(row)
+
+    async def leave_waitlist(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine:
+        row = (await self._connection.execute(_LEAVE_WAITLIST, {"s": session_id, "z": zone_id})).one()
+        return _line(row)
+
+    async def offer(self, session_id: uuid.UUID, zone_id: uuid.UUID, quantity: int) -> InventoryLine:
+        row = (
+            await self._connection.execute(_OFFER_PLACES, {"s": session_id, "z": zone_id, "q": quantity})
+        ).one_or_none()
+        if row is None:
+            raise SoldOut({zone_id: 0})
+        return _line(row)
 
 
 # ---------------------------------------------------------------- customers' places

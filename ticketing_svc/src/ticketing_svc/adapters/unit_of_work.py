@@ -20,6 +20,8 @@ from ticketing_svc.adapters.repository import (
     SqlInventory,
     SqlReservations,
 )
+from ticketing_svc.adapters.transfer_repository import SqlTransfers
+from ticketing_svc.adapters.waitlist_repository import SqlWaitlist
 from ticketing_svc.application.ports import UnitOfWork
 
 
@@ -32,8 +34,10 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.reservations = SqlReservations(connection)
         self.orders = SqlOrders(connection)
         self.tickets = SqlTickets(connection)
+        self.transfers = SqlTransfers(connection)
         self.refunds = SqlRefunds(connection)
         self.notices = SqlPaymentNotices(connection)
         self.cancellations = SqlCancellations(connection)
+        self.waitlist = SqlWaitlist(connection)
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)

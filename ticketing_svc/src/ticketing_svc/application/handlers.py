@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ticketing_svc.application.ports import CatalogReader, UnitOfWork, WaitingRoom
+from ticketing_svc.application.waitlist import offers_ended, serve_waitlists
 from ticketing_svc.domain.commands import (
     Actor,
     CountTaken,
@@ -270,7 +271,8 @@ async def _give_back(
     uow: UnitOfWork, reservations: Sequence[Reservation], now: dt.datetime, *, correlation_id: str | None
 ) -> None:
     """Stores the ended reservations and returns their places: customers' tallies first, then the
-    inventory, each in one fixed order, the same as reserve's (no deadlock between the two)."""
+    inventory, each in one fixed order, the same as reserve's (no deadlock between the two); then
+    the places are offered to the zones' waiting lists (application/waitlist.py)."""
     tallies: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     holds: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
     for reservation in reservations:
@@ -283,6 +285,12 @@ async def _give_back(
     messages: list[DomainEvent] = [event for reservation in reservations for event in drain(reservation)]
     await uow.customers.subtract([(e, c, n) for (e, c), n in sorted(tallies.items())])
     before, after = await uow.inventory.give_back([(s, z, n) for (s, z), n in sorted(holds.items())])
+    # The places go to the zones' waiting lists first, in this same transaction.
+    await offers_ended(uow, reservations, now)
+    await uow.outbox.add(messages, correlation_id=correlation_id)
+    messages = []
+    served = await serve_waitlists(uow, holds, now, correlation_id=correlation_id)
+    after = [served.get((line.session_id, line.zone_id), line) for line in after]
     event_of_session = {r.session_id: (r.event_id, r.event_name) for r in reservations}
     for session_id, (event_id, event_name) in event_of_session.items():
         messages += stock_transitions(
@@ -385,6 +393,15 @@ async def follow_catalog(cmd: FollowCatalog, uow: UnitOfWork, clock: Clock = sys
         ):
             # Every paid order of a cancelled event is refunded: the saga starts in this transaction.
             await uow.cancellations.start(event.id, clock())
+        if stored_now and event is not None:
+            # A capacity raised, or a session back on sale, may free places its waiting lists wait for.
+            waiting = [
+                (line.session_id, line.zone_id)
+                for line in await uow.inventory.for_event(event.id)
+                if line.waiting > 0 and line.free > 0
+            ]
+            if waiting:
+                await serve_waitlists(uow, waiting, clock(), correlation_id=None)
         await uow.commit()
     return stored_now
 

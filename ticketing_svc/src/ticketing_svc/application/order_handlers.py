@@ -10,6 +10,7 @@ make their repeats harmless.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -19,6 +20,7 @@ from decimal import Decimal
 
 from ticketing_svc.application.handlers import PAGE_SIZE_MAX, Clock, drain, page_after, person, system_clock
 from ticketing_svc.application.ports import PaymentProvider, TicketPrinter, TicketSigner, UnitOfWork
+from ticketing_svc.application.waitlist import offers_ended, serve_waitlists
 from ticketing_svc.domain.commands import (
     Actor,
     AdvanceCancellations,
@@ -50,8 +52,9 @@ from ticketing_svc.domain.errors import (
     ReservationNotHeld,
     SoldOut,
     TicketNotFound,
+    TicketRevoked,
 )
-from ticketing_svc.domain.model import ItemRequest, Money, stock_transitions
+from ticketing_svc.domain.model import CatalogEvent, ItemRequest, Money, stock_transitions
 from ticketing_svc.domain.orders import (
     AWAITING_PAYMENT,
     EVENT_CANCELLED,
@@ -216,8 +219,12 @@ async def get_order(cmd: GetOrder, uow: UnitOfWork) -> Order:
     actor = _reader(cmd.actor, "see orders")
     async with uow:
         order = await uow.orders.get(cmd.order_id)
-    if order is None or not _may_see(actor, order):
-        raise OrderNotFound(cmd.order_id)
+        if order is None or not _may_see(actor, order):
+            raise OrderNotFound(cmd.order_id)
+        if order.ticket_ids and not (actor.is_service or actor.manages(order.organization_id)):
+            # The buyer sees the tickets still theirs: one sent to someone else is the recipient's.
+            kept = [t.id for t in await uow.tickets.for_order(order.id) if t.customer_id == order.customer_id]
+            order = dataclasses.replace(order, ticket_ids=tuple(kept))
     return order
 
 
@@ -300,6 +307,14 @@ async def _read_state(provider: PaymentProvider, reference: str) -> PaymentState
         raise
     except Exception as exc:
         raise PaymentProviderUnavailable("The payment provider did not answer; try again.") from exc
+
+
+def ticket_valid_until(event: CatalogEvent | None, session_id: uuid.UUID, now: dt.datetime) -> dt.datetime:
+    """Until when a ticket issued ``now`` for the session admits: a day after the session ends."""
+    session = event.session(session_id) if event is not None else None
+    if session is not None and session.ends_at:
+        return session.ends_at + VALIDITY_GRACE
+    return now + DEFAULT_TICKET_VALIDITY
 
 
 class _PlacesGone(Exception):
@@ -398,12 +413,8 @@ async def _pay(
     await uow.inventory.sell(order.session_id, items)
     reservation.purchase(now)
     await uow.reservations.save(reservation)
-    session = event.session(order.session_id) if event is not None else None
-    valid_until = (
-        session.ends_at + VALIDITY_GRACE
-        if session is not None and session.ends_at
-        else now + DEFAULT_TICKET_VALIDITY
-    )
+    await offers_ended(uow, [reservation], now)  # a waiting list's offer, claimed
+    valid_until = ticket_valid_until(event, order.session_id, now)
     tickets = issue_tickets(order, now=now, valid_from=now, valid_until=valid_until, sign=signer.sign)
     await uow.tickets.add(tickets)
     order.pay(tickets, now)
@@ -625,7 +636,8 @@ def _amount(cmd: RefundOrder, currency: str) -> Decimal:
 async def _put_back_on_sale(
     uow: UnitOfWork, order: Order, revoked: Sequence[Ticket], now: dt.datetime, *, correlation_id: str | None
 ) -> None:
-    """Revokes refunded tickets and puts their places back on sale (and out of the buyer's tally)."""
+    """Revokes refunded tickets and puts their places back on sale (and out of the buyer's tally),
+    offered to the zone's waiting list first."""
     await uow.tickets.revoke([ticket.id for ticket in revoked])
     per_zone: dict[uuid.UUID, int] = {}
     for ticket in revoked:
@@ -634,6 +646,11 @@ async def _put_back_on_sale(
     before, after = await uow.inventory.unsell(
         order.session_id, [ItemRequest(zone_id, quantity) for zone_id, quantity in sorted(per_zone.items())]
     )
+    # The places go to the zone's waiting list first, in this same transaction.
+    served = await serve_waitlists(
+        uow, [(order.session_id, zone_id) for zone_id in per_zone], now, correlation_id=correlation_id
+    )
+    after = [served.get((line.session_id, line.zone_id), line) for line in after]
     transitions = stock_transitions(
         before, after, event_id=order.event_id, event_name=order.event_name, now=now
     )
@@ -723,13 +740,19 @@ async def get_ticket(cmd: GetTicket, uow: UnitOfWork) -> Ticket:
     async with uow:
         ticket = await uow.tickets.get(cmd.ticket_id)
         order = await uow.orders.get(ticket.order_id) if ticket is not None else None
-    if ticket is None or order is None or not _may_see(actor, order):
+    if ticket is None or order is None:
+        raise TicketNotFound(cmd.ticket_id)
+    # Its holder (who bought it, or to whom it was transferred), the organizer, an admin or a service.
+    holder = ticket.customer_id == actor.subject and not actor.is_service
+    if not holder and not (actor.is_service or actor.manages(order.organization_id)):
         raise TicketNotFound(cmd.ticket_id)
     return ticket
 
 
 async def ticket_qr_svg(cmd: GetTicket, uow: UnitOfWork, *, printer: TicketPrinter) -> str:
     ticket = await get_ticket(cmd, uow)
+    if ticket.status is TicketStatus.REVOKED:
+        raise TicketRevoked("The ticket was revoked: it has no QR code any more.")
     # Drawing is CPU work: in a thread, so the event loop keeps answering other calls meanwhile.
     return await asyncio.to_thread(printer.qr_svg, ticket.secret)
 
@@ -737,10 +760,17 @@ async def ticket_qr_svg(cmd: GetTicket, uow: UnitOfWork, *, printer: TicketPrint
 async def order_tickets_pdf(cmd: GetOrder, uow: UnitOfWork, *, printer: TicketPrinter) -> tuple[Order, bytes]:
     order = await get_order(cmd, uow)
     async with uow:
-        tickets: Sequence[Ticket] = await uow.tickets.for_order(order.id)
+        issued: Sequence[Ticket] = await uow.tickets.for_order(order.id)
         event = await uow.catalog.get(order.event_id)
-    if not tickets:
+    if not issued:
         raise NotPaid("The order has no tickets: it was not paid.")
+    # Printed: the buyer's tickets that still admit someone. Revoked ones (refunded, or transferred:
+    # the recipient's new ticket is theirs) are not.
+    tickets = [
+        t for t in issued if t.customer_id == order.customer_id and t.status is not TicketStatus.REVOKED
+    ]
+    if not tickets:
+        raise TicketRevoked("No ticket of the order admits anyone any more: there is nothing to print.")
     session = event.session(order.session_id) if event is not None else None
     starts_at = session.starts_at if session else None
     pdf = await asyncio.to_thread(printer.order_pdf, order, tickets, session_starts_at=starts_at)

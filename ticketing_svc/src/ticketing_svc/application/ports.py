@@ -27,7 +27,9 @@ from ticketing_svc.domain.orders import (
     Ticket,
     TicketClaims,
 )
+from ticketing_svc.domain.transfers import TicketTransfer
 from ticketing_svc.domain.waiting_room import QueueEntry
+from ticketing_svc.domain.waitlist import WaitlistEntry, WaitlistLength
 
 
 class CatalogCopy(abc.ABC):
@@ -84,6 +86,64 @@ class Inventory(abc.ABC):
 
     @abc.abstractmethod
     async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]: ...
+
+    @abc.abstractmethod
+    async def line(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine | None:
+        """One line, locked until the transaction ends (its waiting list changes under this lock)."""
+
+    @abc.abstractmethod
+    async def join_waitlist(self, session_id: uuid.UUID, zone_id: uuid.UUID, quantity: int) -> InventoryLine:
+        """Counts one more entry waiting, atomically, when the zone is sold out for ``quantity``
+        (fewer places free, or entries waiting already). Raises ZoneNotSoldOut otherwise."""
+
+    @abc.abstractmethod
+    async def leave_waitlist(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine:
+        """Counts one entry waiting less (it left, or its buyer could not take places)."""
+
+    @abc.abstractmethod
+    async def offer(self, session_id: uuid.UUID, zone_id: uuid.UUID, quantity: int) -> InventoryLine:
+        """Holds free places for the head of the waiting list and counts it no longer waiting;
+        raises SoldOut when fewer are free (the caller checked under the line's lock)."""
+
+
+class Waitlist(abc.ABC):
+    """The entries of the waiting lists."""
+
+    @abc.abstractmethod
+    async def add(self, entry: WaitlistEntry) -> WaitlistEntry | None:
+        """Stores a new entry and returns it with its ``position``; None when the account already
+        has an active entry for the zone (a concurrent join waits for the other's outcome)."""
+
+    @abc.abstractmethod
+    async def active(
+        self, customer_id: uuid.UUID, session_id: uuid.UUID, zone_id: uuid.UUID
+    ) -> WaitlistEntry | None: ...
+
+    @abc.abstractmethod
+    async def get(self, entry_id: uuid.UUID, *, for_update: bool = False) -> WaitlistEntry | None: ...
+
+    @abc.abstractmethod
+    async def waiting(self, session_id: uuid.UUID, zone_id: uuid.UUID, *, limit: int) -> list[WaitlistEntry]:
+        """The first ``limit`` entries waiting in the zone's list, in order, locked."""
+
+    @abc.abstractmethod
+    async def by_offers(self, reservation_ids: Sequence[uuid.UUID]) -> list[WaitlistEntry]:
+        """The entries offered these reservations, locked."""
+
+    @abc.abstractmethod
+    async def save(self, entry: WaitlistEntry) -> None: ...
+
+    @abc.abstractmethod
+    async def place(self, entry: WaitlistEntry) -> int:
+        """The entry's place in its list among the entries waiting (1 for the head)."""
+
+    @abc.abstractmethod
+    async def for_customer(self, customer_id: uuid.UUID, *, limit: int) -> list[WaitlistEntry]:
+        """The account's entries, newest first."""
+
+    @abc.abstractmethod
+    async def lengths(self, event_id: uuid.UUID) -> list[WaitlistLength]:
+        """Entries and places waiting (and offered) per session x zone of the event."""
 
 
 class CustomerPlaces(abc.ABC):
@@ -204,11 +264,16 @@ class Tickets(abc.ABC):
         """Stores an order's tickets. Raises TicketsAlreadyIssued when the order has some."""
 
     @abc.abstractmethod
-    async def get(self, ticket_id: uuid.UUID) -> Ticket | None: ...
+    async def get(self, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None: ...
 
     @abc.abstractmethod
-    async def revoke(self, ticket_ids: Sequence[uuid.UUID]) -> None:
-        """Revoked tickets admit nobody (refunded)."""
+    async def revoke(self, ticket_ids: Sequence[uuid.UUID], *, reason: str | None = None) -> None:
+        """Revoked tickets admit nobody (refunded, or transferred: ``reason``)."""
+
+    @abc.abstractmethod
+    async def next_position(self, order_id: uuid.UUID) -> int:
+        """The position after the order's last ticket (for a ticket issued by a transfer; the
+        caller holds the order's lock)."""
 
     @abc.abstractmethod
     async def for_order(self, order_id: uuid.UUID) -> list[Ticket]: ...
@@ -217,6 +282,24 @@ class Tickets(abc.ABC):
     async def for_customer(
         self, customer_id: uuid.UUID, *, limit: int, after: tuple[dt.datetime, uuid.UUID] | None
     ) -> list[Ticket]: ...
+
+
+class Transfers(abc.ABC):
+    @abc.abstractmethod
+    async def add(self, transfer: TicketTransfer) -> None:
+        """Stores a new transfer. Raises TicketNotTransferable when the ticket has a pending one
+        (another request committed it first)."""
+
+    @abc.abstractmethod
+    async def get(self, transfer_id: uuid.UUID, *, for_update: bool = False) -> TicketTransfer | None: ...
+
+    @abc.abstractmethod
+    async def pending_for(self, ticket_id: uuid.UUID) -> TicketTransfer | None:
+        """The ticket's pending transfer (perhaps past its time), locked for this transaction."""
+
+    @abc.abstractmethod
+    async def save(self, transfer: TicketTransfer) -> None:
+        """Writes back the status of a transfer (accepted, cancelled, expired)."""
 
 
 class Refunds(abc.ABC):
@@ -369,8 +452,10 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     reservations: Reservations
     orders: Orders
     tickets: Tickets
+    transfers: Transfers
     refunds: Refunds
     cancellations: Cancellations
     notices: PaymentNotices
+    waitlist: Waitlist
     inbox: Inbox
     outbox: Outbox

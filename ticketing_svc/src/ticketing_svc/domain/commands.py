@@ -239,3 +239,74 @@ class RefundOrder:
     reason: str = ""
     idempotency: Idempotency | None = None
     correlation_id: str | None = None
+
+
+# ---------------------------------------------------------------- ticket transfers
+# The parties' names, addresses and languages are their accounts', as the edge read them from
+# identity_svc (never from a request body).
+
+
+@dataclass(frozen=True, slots=True)
+class OfferTransfer:
+    actor: Actor | None
+    ticket_id: uuid.UUID
+    email: str
+    sender_name: str = ""
+    sender_email: str = ""
+    sender_locale: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinWaitlist:
+    actor: Actor | None
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    quantity: int
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetTransfer:
+    actor: Actor | None
+    transfer_id: uuid.UUID
+    token: str = ""
+    account_email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptTransfer:
+    actor: Actor | None
+    transfer_id: uuid.UUID
+    token: str
+    recipient_name: str = ""
+    recipient_email: str = ""
+    recipient_locale: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListMyWaitlist:
+    actor: Actor | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveWaitlist:
+    actor: Actor | None
+    entry_id: uuid.UUID
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTransfer:
+    actor: Actor | None
+    transfer_id: uuid.UUID
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetWaitlistLengths:
+    """The length of every waiting list of an event, for its organizer or an admin."""
+
+    actor: Actor | None
+    event_id: uuid.UUID

@@ -138,6 +138,11 @@ class NotPaid(TicketingError):
     """The order has no tickets (yet): it was not paid."""
 
 
+class TicketRevoked(TicketingError):
+    """The ticket was revoked (refunded or transferred): its QR code no longer admits anyone, so it
+    is not drawn or printed."""
+
+
 class TicketsAlreadyIssued(TicketingError):
     """The order has its tickets already: an order is issued its tickets once."""
 
@@ -158,3 +163,50 @@ class NotRefundable(TicketingError):
 
 class NotCancelled(TicketingError):
     """The event is not cancelled: there is no refund saga to follow."""
+
+
+class TransferNotFound(TicketingError):
+    """No such transfer, or one the caller may not see (or a wrong link): they look the same."""
+
+    def __init__(self, transfer_id: uuid.UUID | str) -> None:
+        super().__init__(f"Transfer {transfer_id} not found.")
+
+
+class TicketNotTransferable(TicketingError):
+    """The ticket cannot be sent now; ``reason`` names why (``ticket-used``, ``ticket-revoked``,
+    ``transfers-disabled``, ``transfer-pending``), and is the problem's type."""
+
+    def __init__(self, reason: str, message: str, *, transfer_id: uuid.UUID | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.transfer_id = transfer_id
+
+
+class TransferClosed(TicketingError):
+    """The transfer is no longer pending (accepted, cancelled or expired)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"The transfer is {status}: it can no longer be taken or cancelled.")
+        self.status = status
+
+
+class NotTheRecipient(TicketingError):
+    """The signed-in account is not the one the ticket was sent to (another e-mail address)."""
+
+    def __init__(self) -> None:
+        super().__init__("This ticket was sent to another e-mail address: sign in with that account.")
+
+
+class ZoneNotSoldOut(TicketingError):
+    """The zone has places left for the quantity asked: reserve them instead of joining its list."""
+
+    def __init__(self, available: int) -> None:
+        super().__init__(f"{available} places of this zone are left: reserve them instead.")
+        self.available = available
+
+
+class WaitlistEntryNotFound(TicketingError):
+    """No such waiting-list entry, or another account's (they look the same)."""
+
+    def __init__(self, entry_id: uuid.UUID | str) -> None:
+        super().__init__(f"Waiting-list entry {entry_id} not found.")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ticketing_svc.domain.model import InventoryLine, Money, Reservation
     from ticketing_svc.domain.orders import Order, Ticket
+    from ticketing_svc.domain.transfers import Party, TicketTransfer
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,45 @@ class OrderRefunded:
     ticket_ids: tuple[uuid.UUID, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class TicketTransferOffered:
+    """A holder sent a ticket to an e-mail address. ``token`` is the secret of the link the
+    recipient's e-mail carries (only its hash is stored; the message is the one way it travels)."""
+
+    transfer: TicketTransfer
+    ticket: Ticket
+    token: str
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketTransferred:
+    """The recipient took the ticket: the old one is revoked, ``ticket`` is the new one."""
+
+    transfer: TicketTransfer
+    ticket: Ticket
+    recipient: Party
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistOffered:
+    """Places freed in a sold-out zone were held for the next buyer of its waiting list."""
+
+    entry_id: uuid.UUID
+    customer_id: uuid.UUID
+    event_id: uuid.UUID
+    event_name: str
+    session_id: uuid.UUID
+    session_starts_at: dt.datetime | None
+    zone_id: uuid.UUID
+    zone_name: str
+    quantity: int
+    reservation_id: uuid.UUID
+    expires_at: dt.datetime
+    occurred_at: dt.datetime
+
+
 DomainEvent = (
     ReservationHeld
     | ReservationReleased
@@ -95,4 +135,7 @@ DomainEvent = (
     | OrderPaymentFailed
     | OrderExpired
     | OrderRefunded
+    | TicketTransferOffered
+    | TicketTransferred
+    | WaitlistOffered
 )

@@ -81,6 +81,7 @@ class SaleSettings:
     admission_per_minute: int = DEFAULT_ADMISSION_PER_MINUTE
     # How long an order's places stay held for its payment (the hold is extended once to cover it).
     payment_minutes: int = DEFAULT_PAYMENT_MINUTES
+    transfers_allowed: bool = True
 
     def __post_init__(self) -> None:
         if not MIN_HOLD_MINUTES <= self.hold_minutes <= MAX_HOLD_MINUTES:
@@ -180,17 +181,26 @@ class CatalogEvent:
 
 @dataclass(frozen=True, slots=True)
 class InventoryLine:
-    """Places of one zone in one session: capacity, and how many are held and sold."""
+    """Places of one zone in one session: capacity, how many are held and sold, and how many
+    entries of its waiting list wait (domain/waitlist.py)."""
 
     session_id: uuid.UUID
     zone_id: uuid.UUID
     capacity: int
     held: int
     sold: int
+    waiting: int = 0
+
+    @property
+    def free(self) -> int:
+        """Places neither held nor sold."""
+        return max(0, self.capacity - self.held - self.sold)
 
     @property
     def available(self) -> int:
-        return max(0, self.capacity - self.held - self.sold)
+        """Places the public may reserve: none while the zone's waiting list has entries waiting
+        (free places are kept for them, in order; see domain/waitlist.py)."""
+        return 0 if self.waiting > 0 else self.free
 
     @property
     def sold_out(self) -> bool:

@@ -168,6 +168,8 @@ class Ticket:
     issued_at: dt.datetime
     secret: str
     position: int
+    # Why a revoked ticket was revoked, when it says ("transferred": it went to someone else).
+    revoked_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

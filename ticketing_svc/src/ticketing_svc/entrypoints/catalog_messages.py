@@ -101,5 +101,6 @@ def event_from(data: dict[str, Any]) -> CatalogEvent:
             max_per_customer=int(max_per_customer) if max_per_customer else None,
             waiting_room=bool(sales.get("waitingRoom", False)),
             admission_per_minute=int(sales.get("admissionPerMinute") or DEFAULT_ADMISSION_PER_MINUTE),
+            transfers_allowed=bool(sales.get("transfersAllowed", True)),
         ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from taquilla_runtime.cli import run_cli
+from ticketing_svc.adapters.orm import outbox
 from ticketing_svc.bootstrap import build_service
 from ticketing_svc.config import SCHEMA, Settings
 
@@ -18,4 +19,5 @@ def main() -> None:
         schema=SCHEMA,
         migrations_dir=MIGRATIONS,
         build=build_service,
+        outbox=outbox,
     )

@@ -18,6 +18,8 @@ from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_fi
 from taquilla_runtime.principal import InvalidPrincipal, Principal
 from ticketing_svc.application.handlers import Availability, ReservationPage
 from ticketing_svc.application.order_handlers import NoticeOutcome, OrderPage, TicketPage
+from ticketing_svc.application.transfer_handlers import TransferView
+from ticketing_svc.application.waitlist_handlers import WaitlistLengths
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.commands import Actor
 from ticketing_svc.domain.errors import (
@@ -31,6 +33,7 @@ from ticketing_svc.domain.errors import (
     NotOnSale,
     NotPaid,
     NotRefundable,
+    NotTheRecipient,
     NoWaitingRoom,
     OrderExists,
     OrderNotFound,
@@ -41,12 +44,19 @@ from ticketing_svc.domain.errors import (
     SessionNotFound,
     SoldOut,
     TicketNotFound,
+    TicketNotTransferable,
+    TicketRevoked,
+    TransferClosed,
+    TransferNotFound,
     Unauthenticated,
     WaitingRoomUnavailable,
+    WaitlistEntryNotFound,
+    ZoneNotSoldOut,
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
 from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
 from ticketing_svc.domain.waiting_room import QueueStanding
+from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints import protobuf as convert
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["TicketingService"].full_name
@@ -126,9 +136,39 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-cancelled", {})
                 )
+            case TicketNotTransferable(reason=reason, transfer_id=transfer_id):
+                extensions: dict[str, object] = {"transfer_id": str(transfer_id)} if transfer_id else {}
+                await abort_with_problem(
+                    context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem(reason, extensions)
+                )
+            case TransferClosed(status=transfer_status):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("transfer-closed", {"status": transfer_status}),
+                )
+            case NotTheRecipient():
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.PERMISSION_DENIED,
+                    str(exc),
+                    NamedProblem("not-the-recipient", {}),
+                )
+            case ZoneNotSoldOut(available=available):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    str(exc),
+                    NamedProblem("zone-not-sold-out", {"available": available}),
+                )
             case NotPaid():
                 await abort_with_problem(
                     context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("not-paid", {})
+                )
+            case TicketRevoked():
+                await abort_with_problem(
+                    context, grpc.StatusCode.FAILED_PRECONDITION, str(exc), NamedProblem("ticket-revoked", {})
                 )
             case WaitingRoomUnavailable() | PaymentProviderUnavailable():
                 await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
@@ -139,6 +179,8 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 | QueueEntryNotFound()
                 | OrderNotFound()
                 | TicketNotFound()
+                | TransferNotFound()
+                | WaitlistEntryNotFound()
             ):
                 await context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
             case NotAllowed():
@@ -177,6 +219,14 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         ticket_qr_svg: Callable[[commands.GetTicket], Awaitable[str]],
         order_tickets_pdf: Callable[[commands.GetOrder], Awaitable[tuple[Order, bytes]]],
         signing_keys: Callable[[], list[dict[str, str]]],
+        offer_transfer: Callable[[commands.OfferTransfer], Awaitable[TransferView]],
+        get_transfer: Callable[[commands.GetTransfer], Awaitable[TransferView]],
+        accept_transfer: Callable[[commands.AcceptTransfer], Awaitable[TransferView]],
+        cancel_transfer: Callable[[commands.CancelTransfer], Awaitable[TransferView]],
+        join_waitlist: Callable[[commands.JoinWaitlist], Awaitable[WaitlistStanding]],
+        list_my_waitlist: Callable[[commands.ListMyWaitlist], Awaitable[list[WaitlistStanding]]],
+        leave_waitlist: Callable[[commands.LeaveWaitlist], Awaitable[WaitlistStanding]],
+        waitlist_lengths: Callable[[commands.GetWaitlistLengths], Awaitable[WaitlistLengths]],
     ) -> None:
         self._reserve = reserve
         self._get_reservation = get_reservation
@@ -198,6 +248,14 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._ticket_qr_svg = ticket_qr_svg
         self._order_tickets_pdf = order_tickets_pdf
         self._signing_keys = signing_keys
+        self._offer_transfer = offer_transfer
+        self._get_transfer = get_transfer
+        self._accept_transfer = accept_transfer
+        self._cancel_transfer = cancel_transfer
+        self._join_waitlist = join_waitlist
+        self._list_my_waitlist = list_my_waitlist
+        self._leave_waitlist = leave_waitlist
+        self._waitlist_lengths = waitlist_lengths
 
     async def Reserve(self, request: pb.ReserveRequest, context: Context) -> pb.ReserveResponse:
         async with ErrorsAsStatus(context):
@@ -431,6 +489,107 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                     for key in self._signing_keys()
                 ]
             )
+
+    async def OfferTicketTransfer(
+        self, request: pb.OfferTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._offer_transfer(
+                commands.OfferTransfer(
+                    actor=_actor(context),
+                    ticket_id=convert.ticket_id_of(request.ticket_id),
+                    email=request.email[: convert.EMAIL_MAX],
+                    sender_name=request.sender.name[: convert.NAME_MAX],
+                    sender_email=request.sender.email[: convert.EMAIL_MAX],
+                    sender_locale=request.sender.locale[:16] or None,
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def GetTicketTransfer(
+        self, request: pb.GetTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._get_transfer(
+                commands.GetTransfer(
+                    actor=_actor(context),
+                    transfer_id=convert.transfer_id_of(request.id),
+                    token=request.token[: convert.TOKEN_MAX],
+                    account_email=request.account_email[: convert.EMAIL_MAX],
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def AcceptTicketTransfer(
+        self, request: pb.AcceptTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._accept_transfer(
+                commands.AcceptTransfer(
+                    actor=_actor(context),
+                    transfer_id=convert.transfer_id_of(request.id),
+                    token=request.token[: convert.TOKEN_MAX],
+                    recipient_name=request.recipient.name[: convert.NAME_MAX],
+                    recipient_email=request.recipient.email[: convert.EMAIL_MAX],
+                    recipient_locale=request.recipient.locale[:16] or None,
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def CancelTicketTransfer(
+        self, request: pb.CancelTicketTransferRequest, context: Context
+    ) -> pb.TicketTransferResponse:
+        async with ErrorsAsStatus(context):
+            view = await self._cancel_transfer(
+                commands.CancelTransfer(
+                    actor=_actor(context),
+                    transfer_id=convert.transfer_id_of(request.id),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return pb.TicketTransferResponse(transfer=convert.transfer_pb(view))
+
+    async def JoinWaitlist(self, request: pb.JoinWaitlistRequest, context: Context) -> pb.WaitlistEntry:
+        async with ErrorsAsStatus(context):
+            standing = await self._join_waitlist(
+                commands.JoinWaitlist(
+                    _actor(context),
+                    convert.session_id_of(request.session_id),
+                    convert.zone_id_of(request.zone_id),
+                    convert.waitlist_quantity_of(request.quantity),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return convert.waitlist_entry_pb(standing)
+
+    async def ListMyWaitlist(
+        self, request: pb.ListMyWaitlistRequest, context: Context
+    ) -> pb.ListMyWaitlistResponse:
+        async with ErrorsAsStatus(context):
+            found = await self._list_my_waitlist(commands.ListMyWaitlist(_actor(context)))
+            return pb.ListMyWaitlistResponse(entries=[convert.waitlist_entry_pb(s) for s in found])
+
+    async def LeaveWaitlist(self, request: pb.LeaveWaitlistRequest, context: Context) -> pb.WaitlistEntry:
+        async with ErrorsAsStatus(context):
+            standing = await self._leave_waitlist(
+                commands.LeaveWaitlist(
+                    _actor(context),
+                    convert.waitlist_entry_id_of(request.id),
+                    correlation_id=get_correlation_id(),
+                )
+            )
+            return convert.waitlist_entry_pb(standing)
+
+    async def GetWaitlistLengths(
+        self, request: pb.GetWaitlistLengthsRequest, context: Context
+    ) -> pb.WaitlistLengths:
+        async with ErrorsAsStatus(context):
+            lengths = await self._waitlist_lengths(
+                commands.GetWaitlistLengths(_actor(context), convert.event_id_of(request.event_id))
+            )
+            return convert.waitlist_lengths_pb(lengths)
 
 
 def _orders_page(page: OrderPage) -> pb.ListOrdersResponse:

@@ -10,6 +10,8 @@ from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
 from taquilla_runtime.principal import Principal, PrincipalKind
 from taquilla_runtime.timestamps import to_timestamp
 from ticketing_svc.application.handlers import Availability
+from ticketing_svc.application.transfer_handlers import TransferView
+from ticketing_svc.application.waitlist_handlers import WaitlistLengths
 from ticketing_svc.domain.commands import Actor, ActorKind, Idempotency
 from ticketing_svc.domain.errors import (
     EventNotFound,
@@ -20,6 +22,8 @@ from ticketing_svc.domain.errors import (
     ReservationNotFound,
     SessionNotFound,
     TicketNotFound,
+    TransferNotFound,
+    WaitlistEntryNotFound,
 )
 from ticketing_svc.domain.model import (
     InventoryLine,
@@ -39,7 +43,9 @@ from ticketing_svc.domain.orders import (
     Ticket,
     TicketStatus,
 )
+from ticketing_svc.domain.transfers import TransferStatus
 from ticketing_svc.domain.waiting_room import QueueStanding, QueueStatus
+from ticketing_svc.domain.waitlist import WaitlistStanding, WaitlistStatus
 
 IDEMPOTENCY_KEY_MAX = 255
 QUANTITY_MAX = 1000
@@ -355,6 +361,7 @@ def ticket_pb(ticket: Ticket) -> pb.Ticket:
         secret=ticket.secret if ticket.status is TicketStatus.VALID else "",
         price=money(ticket.price),
         issued_at=to_timestamp(ticket.issued_at),
+        revoked_reason=ticket.revoked_reason or "" if ticket.status is TicketStatus.REVOKED else "",
     )
 
 
@@ -405,3 +412,112 @@ def event_refunds_pb(progress: CancellationProgress) -> pb.EventRefunds:
     if progress.finished_at is not None:
         message.finished_at.CopyFrom(to_timestamp(progress.finished_at))
     return message
+
+
+TRANSFER_STATUS = {
+    TransferStatus.PENDING: pb.TRANSFER_STATUS_PENDING,
+    TransferStatus.ACCEPTED: pb.TRANSFER_STATUS_ACCEPTED,
+    TransferStatus.CANCELLED: pb.TRANSFER_STATUS_CANCELLED,
+    TransferStatus.EXPIRED: pb.TRANSFER_STATUS_EXPIRED,
+}
+TOKEN_MAX = 128
+EMAIL_MAX = 320
+NAME_MAX = 400
+
+
+def transfer_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise TransferNotFound(value[:64])
+    return found
+
+
+def transfer_pb(view: TransferView) -> pb.TicketTransfer:
+    transfer = view.transfer
+    message = pb.TicketTransfer(
+        id=str(transfer.id),
+        ticket_id=str(transfer.ticket_id),
+        new_ticket_id=str(transfer.new_ticket_id) if transfer.new_ticket_id else "",
+        status=TRANSFER_STATUS[view.status],
+        recipient_email=transfer.recipient_email,
+        sender_name=transfer.sender.name,
+        event_id=str(transfer.event_id),
+        event_name=transfer.event_name,
+        session_id=str(transfer.session_id),
+        zone_name=view.ticket.zone_name,
+        created_at=to_timestamp(transfer.created_at),
+        expires_at=to_timestamp(transfer.expires_at),
+    )
+    if transfer.accepted_at is not None:
+        message.accepted_at.CopyFrom(to_timestamp(transfer.accepted_at))
+    return message
+
+
+# ---------------------------------------------------------------- waiting lists
+
+WAITLIST_STATUS = {
+    WaitlistStatus.WAITING: pb.WAITLIST_STATUS_WAITING,
+    WaitlistStatus.OFFERED: pb.WAITLIST_STATUS_OFFERED,
+    WaitlistStatus.FULFILLED: pb.WAITLIST_STATUS_FULFILLED,
+    WaitlistStatus.EXPIRED: pb.WAITLIST_STATUS_EXPIRED,
+    WaitlistStatus.LEFT: pb.WAITLIST_STATUS_LEFT,
+}
+
+
+def zone_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise InvalidInput.single("zone_id", "must be a zone id (UUID)")
+    return found
+
+
+def waitlist_quantity_of(value: int) -> int:
+    if not 1 <= value <= QUANTITY_MAX:
+        raise InvalidInput.single("quantity", f"must be from 1 to {QUANTITY_MAX}")
+    return value
+
+
+def waitlist_entry_id_of(value: str) -> uuid.UUID:
+    found = _uuid(value)
+    if found is None:
+        raise WaitlistEntryNotFound(value[:64])
+    return found
+
+
+def waitlist_entry_pb(standing: WaitlistStanding) -> pb.WaitlistEntry:
+    entry = standing.entry
+    message = pb.WaitlistEntry(
+        id=str(entry.id),
+        event_id=str(entry.event_id),
+        session_id=str(entry.session_id),
+        zone_id=str(entry.zone_id),
+        quantity=entry.quantity,
+        status=WAITLIST_STATUS[entry.status],
+        created_at=to_timestamp(entry.created_at),
+        offer_reservation_id=str(entry.offer_reservation_id) if entry.offer_reservation_id else "",
+        event_name=standing.event_name,
+        zone_name=standing.zone_name,
+    )
+    if standing.place is not None:
+        message.position = standing.place
+    if entry.offered_at is not None:
+        message.offered_at.CopyFrom(to_timestamp(entry.offered_at))
+    if entry.offer_expires_at is not None:
+        message.offer_expires_at.CopyFrom(to_timestamp(entry.offer_expires_at))
+    return message
+
+
+def waitlist_lengths_pb(lengths: WaitlistLengths) -> pb.WaitlistLengths:
+    return pb.WaitlistLengths(
+        event_id=str(lengths.event.id),
+        lengths=[
+            pb.WaitlistLength(
+                session_id=str(line.session_id),
+                zone_id=str(line.zone_id),
+                entries=line.entries,
+                places=line.places,
+                offered=line.offered,
+            )
+            for line in lengths.lines
+        ],
+    )

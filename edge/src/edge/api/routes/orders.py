@@ -307,7 +307,11 @@ def _safe_filename(suggested: str, fallback: str) -> str:
         },
         **UNAUTHENTICATED,
         **ORDER_NOT_FOUND,
-        409: problem("`…/not-paid`: the order has no tickets (not paid yet, or never)"),
+        409: problem(
+            "`…/not-paid`: the order has no tickets (not paid yet, or never); `…/ticket-revoked`: every "
+            "ticket of the order was revoked (refunded), so nothing is printed. Revoked tickets are left "
+            "out of the PDF."
+        ),
     },
 )
 async def order_tickets_pdf(order_id: OrderId, principal: CurrentPrincipal, ticketing: Ticketing) -> Response:
@@ -362,6 +366,7 @@ async def get_ticket(ticket_id: TicketId, principal: CurrentPrincipal, ticketing
         200: {"description": "The QR code", "content": {"image/svg+xml": {"schema": {"type": "string"}}}},
         **UNAUTHENTICATED,
         **TICKET_NOT_FOUND,
+        409: problem("`…/ticket-revoked`: the ticket was revoked (refunded): it has no QR code any more"),
     },
 )
 async def ticket_qr_code(ticket_id: TicketId, principal: CurrentPrincipal, ticketing: Ticketing) -> Response:

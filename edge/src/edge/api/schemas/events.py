@@ -122,6 +122,18 @@ class SalesBody(Strict):
         le=100_000,
         description="Buyers admitted per minute by the waiting room (default 300).",
     )
+    payment_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=60,
+        description="How long an order's places stay held for payment, in minutes (default 10).",
+    )
+    reentry_allowed: bool | None = Field(
+        default=None, description="Door staff may admit a ticket again after it exited (default false)."
+    )
+    transfers_allowed: bool | None = Field(
+        default=None, description="Holders may transfer their tickets to someone else (default true)."
+    )
 
     @model_validator(mode="after")
     def _no_nulls(self) -> SalesBody:
@@ -134,6 +146,9 @@ class SalesBody(Strict):
             hold_minutes=self.hold_minutes,
             waiting_room=self.waiting_room,
             admission_per_minute=self.admission_per_minute,
+            payment_minutes=self.payment_minutes,
+            reentry_allowed=self.reentry_allowed,
+            transfers_allowed=self.transfers_allowed,
         )
         if "on_sale_at" in given:
             if self.on_sale_at is None:
@@ -412,6 +427,9 @@ class SalesPublic(BaseModel):
     max_per_customer: int | None = Field(description="Places one account may hold and own; null: no limit.")
     waiting_room: bool
     admission_per_minute: int
+    payment_minutes: int = Field(description="How long an order's places stay held for payment, in minutes.")
+    reentry_allowed: bool = Field(description="Door staff may admit a ticket again after it exited.")
+    transfers_allowed: bool = Field(description="Holders may transfer their tickets to someone else.")
 
     @classmethod
     def from_pb(cls, sales: pb.SaleSettings) -> SalesPublic:
@@ -421,6 +439,9 @@ class SalesPublic(BaseModel):
             max_per_customer=sales.max_per_customer or None,
             waiting_room=sales.waiting_room,
             admission_per_minute=sales.admission_per_minute,
+            payment_minutes=sales.payment_minutes,
+            reentry_allowed=sales.reentry_allowed,
+            transfers_allowed=sales.transfers_allowed,
         )
 
 

@@ -280,6 +280,10 @@ class TicketPublic(BaseModel):
     )
     price: Money
     issued_at: dt.datetime
+    revoked_reason: Literal["transferred"] | None = Field(
+        default=None,
+        description="`transferred`: revoked because it was sent to someone else, who has a new one",
+    )
 
     @classmethod
     def from_pb(cls, ticket: pb.Ticket) -> TicketPublic:
@@ -296,6 +300,7 @@ class TicketPublic(BaseModel):
             secret=ticket.secret or None,
             price=_money(ticket.price),
             issued_at=_when(ticket.issued_at),
+            revoked_reason="transferred" if ticket.revoked_reason == "transferred" else None,
         )
 
 

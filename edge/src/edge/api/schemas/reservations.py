@@ -112,7 +112,10 @@ class ZoneAvailabilityOut(BaseModel):
     session_id: str
     zone_id: str
     capacity: int
-    available: int = Field(description="Places neither held nor sold; 0 when not on sale")
+    available: int = Field(
+        description="Places you may reserve: 0 when not on sale, and while the zone's waiting list has "
+        "entries waiting (freed places are theirs first)"
+    )
     status: SaleStatus = Field(description="`few_left` when at most 10 % of the places are left")
 
 
