@@ -35,17 +35,20 @@ function parseEdgeUrl(raw: string | undefined): string {
 }
 
 /**
- * The door app (/door) works offline: a service worker scoped to /door precaches the whole app
- * shell (the bundle, the QR reader's .wasm, icons) and answers navigations under /door with
- * index.html. The door pages register it, in production builds only (src/door/pwa.ts); the rest of
- * the site is never controlled by it, and development has no service worker at all.
+ * The door app (/door) works offline: a service worker precaches the whole app shell (the bundle,
+ * the QR reader's .wasm, icons) and answers navigations under /door with index.html; other paths
+ * always go to the network. Only the door pages register it, in production builds only
+ * (src/door/pwa.ts), so browsers that never opened a door never get one, and development has none.
+ * Its scope is the whole origin so that it controls the door page at once (`clientsClaim`) even when
+ * staff reached it from the sign-in page within the app: a client is claimed by the scope of the URL
+ * it was created at.
  */
 const doorServiceWorker = VitePWA({
   injectRegister: false,
   registerType: 'autoUpdate',
   // The manifest is public/door.webmanifest, linked by the door pages only.
   manifest: false,
-  scope: '/door',
+  scope: '/',
   workbox: {
     globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
     // The QR reader's .wasm is about 1.1 MB.

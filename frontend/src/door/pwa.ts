@@ -5,7 +5,7 @@ const MANIFEST_HREF = '/door.webmanifest';
 /**
  * Makes the door an installable app that opens offline: links its web manifest (only the door
  * pages do, the shop is not an app) and, in production builds, registers the service worker
- * scoped to /door that precaches the app (see vite.config.ts). Development and tests never
+ * that precaches the app and serves /door offline (see vite.config.ts). Development and tests never
  * register one, so they always run the code being edited.
  */
 export function useDoorApp(): void {
