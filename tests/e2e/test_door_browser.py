@@ -228,6 +228,7 @@ async def door_setup(edge: httpx.AsyncClient, door_frontend: str) -> dict[str, A
     tickets = [(await edge.get(f"/api/v1/tickets/{t}", headers=buyer)).json() for t in order["ticket_ids"]]
     staff_email, staff_password = await _staff_of(edge, event["organization_id"])
     return {
+        "E2E_SESSION_ID": event["sessions"][0]["id"],
         "E2E_EVENT_NAME": name,
         "E2E_FIRST_SECRET": tickets[0]["secret"],
         "E2E_SECOND_SECRET": tickets[1]["secret"],
@@ -237,8 +238,31 @@ async def door_setup(edge: httpx.AsyncClient, door_frontend: str) -> dict[str, A
     }
 
 
+def _recorded_at_the_edge(edge_url: str, setup: dict[str, str]) -> dict[str, Any]:
+    """The session's check-in pack as the edge has it now, read by the staff member."""
+    with httpx.Client(base_url=edge_url, timeout=30) as client:
+        token = client.post(
+            "/api/v1/auth/token",
+            data={
+                "grant_type": "password",
+                "username": setup["E2E_STAFF_EMAIL"],
+                "password": setup["E2E_STAFF_PASSWORD"],
+            },
+        )
+        assert token.status_code == 200, token.text
+        pack = client.get(
+            f"/api/v1/sessions/{setup['E2E_SESSION_ID']}/checkin-pack",
+            headers=bearer(token.json()["access_token"]),
+        )
+        assert pack.status_code == 200, pack.text
+        body: dict[str, Any] = pack.json()
+        return body
+
+
 @pytest.mark.timeout(600)
-def test_door_journey(door_frontend: str, door_setup: dict[str, str], tmp_path: Path) -> None:
+def test_door_journey(
+    platform: Platform, door_frontend: str, door_setup: dict[str, str], tmp_path: Path
+) -> None:
     """Scan a real ticket's QR code through a fake camera and see it admitted; offline, see it refused
     as already used on this device and admit another one; reload offline; back online, see the queue
     uploaded."""
@@ -266,3 +290,7 @@ def test_door_journey(door_frontend: str, door_setup: dict[str, str], tmp_path: 
     report = f"{result.stdout}\n{result.stderr}"
     (ARTIFACTS / "door-report.tap").write_text(report)
     assert result.returncode == 0, f"door journey failed (screenshots in {ARTIFACTS}):\n{report[-6000:]}"
+    # The entry admitted by camera and the one uploaded from the offline queue, both recorded.
+    pack = _recorded_at_the_edge(platform.edge_url, door_setup)
+    assert pack["admitted"] == 2
+    assert sorted(ticket["status"] for ticket in pack["tickets"]) == ["used", "used"]
