@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := $(UV) run --frozen
 
-.PHONY: up down logs status deps test lint check-protos protos check-openapi openapi k8s-rules test-python test-frontend fmt bench bench-grpc bench-sale outdated
+.PHONY: up down logs status deps test lint check-protos protos check-openapi openapi k8s-rules test-python test-frontend fmt bench bench-grpc bench-sale outdated bench-checkin
 
 up: deps ## install what is missing, start infrastructure, migrate, seed, start services and frontend
 	@$(PY) python -m devstack up
@@ -70,6 +70,9 @@ bench-grpc: ## grpc.aio unary throughput of several grpcio releases, appended to
 
 bench-sale: deps ## a flash sale through the edge vs. a bare conditional UPDATE, then 1,000 holds paid through the PSP simulator (minutes); appended to docs/performance.md
 	$(PY) python bench/flash_sale/run.py
+
+bench-checkin: deps ## online check-ins through the edge vs. a raw grpc.aio unary echo (a few minutes); appended to docs/performance.md
+	$(PY) python bench/checkin/run.py
 
 outdated: ## what lags behind the registries: Python packages of the workspace, then the frontend's npm packages
 	@echo "==> Python (installed in .venv vs. PyPI; the lock file and pyproject bounds decide what moves)"

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from email.message import Message
@@ -29,6 +30,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import REGISTRY
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from devstack.infra import Broker
 from devstack.kafka import consumed_to_the_end, ensure_topics_async
@@ -37,6 +39,7 @@ from devstack.pytest_plugin import PostgresServer
 from devstack.samples import catalog_message
 from notification_svc.bootstrap import build_consumer, build_courier, build_directory, build_engine
 from notification_svc.config import SCHEMA, Settings
+from notification_svc.domain.model import INTERRUPTED_REASON
 from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.replay import replay_dead_letters
 from taquilla_runtime import migrations
@@ -67,6 +70,10 @@ class ScriptedSmtp:
         self.refuse_all = False
         # Accept this many messages, then refuse every other one (a consumer stuck mid-batch).
         self.refuse_after: int | None = None
+        # Take the next message, then hold the answer until released (the client dies meanwhile).
+        self.hold_next = False
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -77,6 +84,10 @@ class ScriptedSmtp:
             self.refusals += 1
             return "451 4.3.0 Try again later"
         self.accepted.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        if self.hold_next:
+            self.hold_next = False
+            self.holding.set()
+            await asyncio.to_thread(self.release.wait, 60)
         return "250 2.0.0 OK"
 
     def start(self) -> None:
@@ -618,3 +629,66 @@ async def test_an_identity_outage_pauses_delivery_without_using_up_attempts_or_d
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_consumer_killed_while_the_mail_server_takes_an_email_does_not_send_it_again(
+    platform: Platform, notifications_db: str, kafka_broker: Broker, smtp: ScriptedSmtp, tmp_path: Path
+) -> None:
+    """The one window where a mail may have gone out unrecorded: the server has the e-mail and the
+    consumer dies before its answer. The sending lease, committed before the hand-over, makes the
+    restarted consumer give the notification up as interrupted (an operator may retry it) rather
+    than send it a second time."""
+    settings = make_settings(platform, notifications_db, kafka_broker, smtp.port, sending_lease_seconds=1)
+    await ensure_topics_async(kafka_broker.bootstrap_servers, [settings.topic, settings.dead_letter_topic], 3)
+    env = {
+        **os.environ,
+        **{f"NOTIFICATION_SVC_{k.upper()}": str(v) for k, v in settings.model_dump().items()},
+    }
+    envelope = event_envelope()
+    await publish_envelope(settings, envelope)
+    smtp.holding.clear()
+    smtp.release.clear()
+    smtp.hold_next = True
+    first = start_consumer(env, tmp_path / "first.log")
+    try:
+        await eventually(smtp.holding.is_set, timeout=60)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        smtp.release.set()
+        if pid_alive(first.pid):
+            os.killpg(first.pid, signal.SIGKILL)
+    assert len(mails_about(smtp, envelope)) == 1
+    engine = create_async_engine(notifications_db)
+
+    async def status() -> tuple[str, str | None] | None:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    text("SELECT status, last_error FROM notifications.notifications WHERE event_id = :e"),
+                    {"e": envelope.event_id},
+                )
+            ).first()
+        return (row[0], row[1]) if row else None
+
+    assert await status() == ("pending", None), "the lease was left by the dead consumer"
+    second = start_consumer(env, tmp_path / "second.log")
+    try:
+        await eventually(lambda: _is(status(), ("failed", INTERRUPTED_REASON)), timeout=60)
+        await handled_everything(settings)
+        assert len(mails_about(smtp, envelope)) == 1, "not sent a second time"
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+        await engine.dispose()
+
+
+def start_consumer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "notification_svc", "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )

@@ -102,6 +102,9 @@ def catalog_payload(event: CatalogEvent) -> dict[str, Any]:
             "maxPerCustomer": event.settings.max_per_customer,
             "waitingRoom": event.settings.waiting_room,
             "admissionPerMinute": event.settings.admission_per_minute,
+            "paymentMinutes": event.settings.payment_minutes,
+            "reentryAllowed": event.settings.reentry_allowed,
+            "transfersAllowed": event.settings.transfers_allowed,
         },
         "sessions": [
             {

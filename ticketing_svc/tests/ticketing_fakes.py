@@ -29,6 +29,7 @@ from ticketing_svc.application.ports import (
     Cancellations,
     CatalogCopy,
     CatalogReader,
+    CheckIns,
     CustomerPlaces,
     Inbox,
     Inventory,
@@ -44,6 +45,18 @@ from ticketing_svc.application.ports import (
     Transfers,
     UnitOfWork,
     Waitlist,
+)
+from ticketing_svc.domain.checkins import (
+    NO_TICKET,
+    Admission,
+    ChangePosition,
+    CheckInConflict,
+    CheckInRecord,
+    ConflictScan,
+    DoorTicket,
+    Occupancy,
+    ScanResult,
+    TicketChanges,
 )
 from ticketing_svc.domain.errors import (
     IdempotencyConflict,
@@ -126,8 +139,19 @@ class TicketingState:
     waitlist: dict[uuid.UUID, WaitlistEntry] = field(default_factory=dict)
     # The next waiting-list position (the database's sequence).
     next_position: int = 1
+    # Check-in: scans by id, their (session id, device id, nonce), admissions by ticket, and where each ticket
+    # last changed (a counter standing for the transaction id the database stamps).
+    checkins: dict[uuid.UUID, CheckInRecord] = field(default_factory=dict)
+    nonces: dict[tuple[uuid.UUID, str, str], uuid.UUID] = field(default_factory=dict)
+    admissions: dict[uuid.UUID, Admission] = field(default_factory=dict)
+    ticket_changes: dict[uuid.UUID, int] = field(default_factory=dict)
+    change_counter: int = 0
     # Moves on at every commit: a transaction that began before another one committed cannot commit.
     generation: int = 0
+
+    def ticket_changed(self, ticket_id: uuid.UUID) -> None:
+        self.change_counter += 1
+        self.ticket_changes[ticket_id] = self.change_counter
 
     def check(self) -> None:
         for line in self.lines.values():
@@ -638,6 +662,8 @@ class FakeTickets(Tickets):
             secrets.add(ticket.secret)
             added[ticket.id] = ticket
         self._state.tickets.update(added)
+        for ticket_id in added:
+            self._state.ticket_changed(ticket_id)
 
     async def get(self, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
         return self._state.tickets.get(ticket_id)
@@ -648,6 +674,7 @@ class FakeTickets(Tickets):
                 self._state.tickets[ticket_id] = replace(
                     self._state.tickets[ticket_id], status=TicketStatus.REVOKED, revoked_reason=reason
                 )
+                self._state.ticket_changed(ticket_id)
 
     async def next_position(self, order_id: uuid.UUID) -> int:
         positions = [t.position for t in self._state.tickets.values() if t.order_id == order_id]
@@ -1066,7 +1093,112 @@ class FakeSigner(TicketSigner):
         )
 
     def public_keys(self) -> list[dict[str, str]]:
-        return [{"kty": "oct", "kid": "fake", "alg": "HS256", "use": "sig"}]
+        return [{"kty": "oct", "kid": "fake", "crv": "", "x": "", "alg": "HS256", "use": "sig"}]
+
+    def verify(self, secret: str) -> TicketClaims | None:
+        body, _, mac = secret.removeprefix("signed:").rpartition("|")
+        expected = hmac.new(self.KEY, body.encode(), hashlib.sha256).hexdigest()[:16]
+        if not secret.startswith("signed:") or not hmac.compare_digest(mac, expected):
+            return None
+        return self.claims(secret)
+
+
+class FakeCheckIns(CheckIns):
+    """Scans and admissions; a nonce and an admission's version seen as PostgreSQL's unique index
+    and compare-and-set see them: including what other transactions committed since this one began."""
+
+    def __init__(self, state: TicketingState, committed: TicketingState) -> None:
+        self._state = state
+        self._committed = committed
+
+    async def claim(self, record: CheckInRecord, *, recorded_at: dt.datetime) -> CheckInRecord | None:
+        key = (record.session_id, record.device_id, record.nonce)
+        earlier = self._committed.nonces.get(key) or self._state.nonces.get(key)
+        if earlier is not None:
+            return self._committed.checkins.get(earlier) or self._state.checkins[earlier]
+        self._state.nonces[key] = record.id
+        self._state.checkins[record.id] = record
+        return None
+
+    async def settle(
+        self, checkin_id: uuid.UUID, *, result: ScanResult, ticket_id: uuid.UUID | None, conflict: bool
+    ) -> None:
+        self._state.checkins[checkin_id] = replace(
+            self._state.checkins[checkin_id], result=result, ticket_id=ticket_id, conflict=conflict
+        )
+
+    async def door_ticket(self, ticket_id: uuid.UUID) -> DoorTicket | None:
+        ticket = self._state.tickets.get(ticket_id)
+        if ticket is None:
+            return None
+        return DoorTicket(
+            ticket.id, ticket.session_id, ticket.zone_id, ticket.zone_name, ticket.holder_name, ticket.status
+        )
+
+    async def admission(self, ticket_id: uuid.UUID) -> Admission | None:
+        # READ COMMITTED: a newer committed admission wins over this transaction's older copy.
+        mine, theirs = self._state.admissions.get(ticket_id), self._committed.admissions.get(ticket_id)
+        if theirs is not None and (mine is None or theirs.version > mine.version):
+            self._state.admissions[ticket_id] = theirs
+            return theirs
+        return mine
+
+    async def save_admission(self, admission: Admission) -> bool:
+        current = await self.admission(admission.ticket_id)
+        if (current.version if current is not None else 0) != admission.version - 1:
+            return False
+        self._state.admissions[admission.ticket_id] = admission
+        return True
+
+    async def mark_used(self, ticket_id: uuid.UUID) -> None:
+        ticket = self._state.tickets[ticket_id]
+        if ticket.status is TicketStatus.VALID:
+            self._state.tickets[ticket_id] = replace(ticket, status=TicketStatus.USED)
+            self._state.ticket_changed(ticket_id)
+
+    async def occupancy(self, session_id: uuid.UUID) -> Occupancy:
+        admitted = sum(1 for a in self._state.admissions.values() if a.session_id == session_id and a.inside)
+        capacity = sum(line.capacity for (s, _), line in self._state.lines.items() if s == session_id)
+        return Occupancy(admitted, capacity)
+
+    async def changes(
+        self, session_id: uuid.UUID, *, after: ChangePosition | None, limit: int
+    ) -> TicketChanges:
+        start = (after.xid, after.ticket_id) if after is not None else (0, NO_TICKET)
+        changed = sorted(
+            (self._state.ticket_changes[t.id], t.id)
+            for t in self._state.tickets.values()
+            if t.session_id == session_id and (self._state.ticket_changes[t.id], t.id) > start
+        )
+        page = changed[:limit]
+        tickets = [await self.door_ticket(ticket_id) for _, ticket_id in page]
+        if len(changed) > limit:
+            return TicketChanges([t for t in tickets if t], ChangePosition(*page[-1]), complete=False)
+        return TicketChanges(
+            [t for t in tickets if t], ChangePosition(self._state.change_counter + 1), complete=True
+        )
+
+    async def conflicts(self, event_id: uuid.UUID, *, limit: int) -> list[CheckInConflict]:
+        flagged: dict[uuid.UUID, dt.datetime] = {}
+        for record in self._state.checkins.values():
+            ticket = self._state.tickets.get(record.ticket_id) if record.ticket_id else None
+            if record.conflict and ticket is not None and ticket.event_id == event_id:
+                flagged[ticket.id] = max(flagged.get(ticket.id, record.scanned_at), record.scanned_at)
+        found: list[CheckInConflict] = []
+        for ticket_id in sorted(flagged, key=lambda t: flagged[t], reverse=True)[:limit]:
+            door = await self.door_ticket(ticket_id)
+            assert door is not None
+            records = sorted(
+                (r for r in self._state.checkins.values() if r.ticket_id == ticket_id and r.result),
+                key=lambda r: r.scanned_at,
+            )
+            seen = [
+                ConflictScan(r.scanned_at, r.device_id, r.result, r.type, r.conflict)
+                for r in records
+                if r.result is not None
+            ]
+            found.append(CheckInConflict(door, seen))
+        return found
 
 
 class FakePrinter(TicketPrinter):
@@ -1110,6 +1242,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.reservations = FakeReservations(self._state, self.committed)
         self.orders = FakeOrders(self._state, self.committed)
         self.tickets = FakeTickets(self._state, self.committed)
+        self.checkins = FakeCheckIns(self._state, self.committed)
         self.transfers = FakeTransfers(self._state, self.committed)
         self.refunds = FakeRefunds(self._state, self.committed)
         self.notices = FakePaymentNotices(self._state, self.committed, self.clock)

@@ -14,6 +14,7 @@ from edge.api.routes import (
     admin,
     admin_notifications,
     auth,
+    checkins,
     events,
     health,
     orders,
@@ -75,6 +76,10 @@ TAGS = [
         "name": "tickets",
         "description": "Tickets of paid orders: their QR codes, a printable PDF, the keys that verify them, "
         "and sending a ticket to someone else.",
+    },
+    {
+        "name": "check-in",
+        "description": "The door: scanning tickets online and offline, the offline pack, double admissions.",
     },
     {
         "name": "payments",
@@ -193,4 +198,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(orders.router)
     app.include_router(transfers.router)
     app.include_router(waitlist.router)
+    app.include_router(checkins.router)
     return app

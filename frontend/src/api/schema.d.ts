@@ -243,6 +243,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/checkins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a ticket in (or out) at the door
+         * @description One scan of a ticket's QR code, answered at once: `result` says whether to let the holder in. Of simultaneous scans of one ticket, one is admitted. An `exit` lets a ticket inside out; it may come back in only if the event allows re-entry. A retry with the same `device_id` and `nonce` gets the first answer and records nothing. For door staff and organizers of the event's organization, and admins.
+         */
+        post: operations["check_in_api_v1_checkins_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/checkins:batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload scans made offline
+         * @description Up to 500 scans one device made while offline, each with its `nonce` and `scanned_at`. They are applied in the order they were made (the first scan wins) and answered one by one, in the order sent. An entry of a ticket already inside gets `already_redeemed` with `conflict: true`: the ticket was admitted twice while offline; it is recorded, counted and listed by `/api/v1/events/{event_id}/checkin-conflicts`. Uploading the same scans again changes nothing.
+         */
+        post: operations["check_in_batch_api_v1_checkins_batch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -351,6 +391,26 @@ export interface paths {
          * @description Cancels the event and every session that has not finished; buyers are told through the `EventCancelled` message. A draft is deleted instead (409). `If-Match` is optional.
          */
         post: operations["cancel_event_api_v1_events__event_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/checkin-conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tickets admitted twice while doors were offline
+         * @description For door staff and organizers of the event's organization, and admins: every ticket an offline door admitted while it was already inside, with all its scans.
+         */
+        get: operations["checkin_conflicts_api_v1_events__event_id__checkin_conflicts_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -797,6 +857,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/{session_id}/checkin-pack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a door needs to check tickets offline
+         * @description The keys that verify tickets' QR codes, the session's tickets (holder, zone, status) and which are revoked. Keep `cursor` and pass it next time: only the tickets changed since come back (a refunded ticket appears in `revoked`). When `complete` is false, call again with the new `cursor` at once.
+         */
+        get: operations["checkin_pack_api_v1_sessions__session_id__checkin_pack_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ticket-signing-keys": {
         parameters: {
             query?: never;
@@ -1174,6 +1254,28 @@ export interface components {
              */
             type: string;
         };
+        /** BatchScanResult */
+        BatchScanResult: {
+            /**
+             * Conflict
+             * @description Admitted offline while already inside (at another door, or twice): recorded, and listed for the organizer
+             */
+            conflict: boolean;
+            first_scan: components["schemas"]["FirstScanOut"] | null;
+            /** Nonce */
+            nonce: string;
+            /**
+             * Result
+             * @enum {string}
+             */
+            result: "ok" | "already_redeemed" | "invalid" | "revoked" | "wrong_session" | "invalid_time";
+            /**
+             * Scanned At
+             * Format: date-time
+             */
+            scanned_at: string;
+            ticket: components["schemas"]["DoorTicketOut"] | null;
+        };
         /** Body_token_api_v1_auth_token_post */
         Body_token_api_v1_auth_token_post: {
             /** Client Id */
@@ -1221,6 +1323,176 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** CheckInBatchCreate */
+        CheckInBatchCreate: {
+            /** Device Id */
+            device_id: string;
+            /** Scans */
+            scans: components["schemas"]["OfflineScanIn"][];
+            /** Session Id */
+            session_id: string;
+        };
+        /** CheckInBatchPublic */
+        CheckInBatchPublic: {
+            /** Admitted */
+            admitted: number;
+            /** Capacity */
+            capacity: number;
+            /**
+             * Results
+             * @description One per scan, in the order they were sent
+             */
+            results: components["schemas"]["BatchScanResult"][];
+        };
+        /** CheckInConflictOut */
+        CheckInConflictOut: {
+            /**
+             * Scans
+             * @description Every scan of the ticket, oldest first
+             */
+            scans: components["schemas"]["ConflictScanOut"][];
+            ticket: components["schemas"]["DoorTicketOut"];
+        };
+        /** CheckInConflictsPublic */
+        CheckInConflictsPublic: {
+            /**
+             * Items
+             * @description Most recent first, at most 500
+             */
+            items: components["schemas"]["CheckInConflictOut"][];
+        };
+        /** CheckInCreate */
+        CheckInCreate: {
+            /**
+             * Device Id
+             * @description The scanning device
+             * @example door-north-1
+             */
+            device_id: string;
+            /**
+             * Nonce
+             * @description Unique per scan on the device: a retry with the same nonce gets the first answer
+             * @example 0007-1a2b
+             */
+            nonce: string;
+            /**
+             * Scanned At
+             * @description When the scan was made (a scan made offline); by default now
+             */
+            scanned_at?: string | null;
+            /**
+             * Secret
+             * @description The QR code's content: the ticket's signed secret (base32)
+             * @example AECXI3JSGAYTEMRQGI2C2MBRFUYDCVBREA
+             */
+            secret: string;
+            /**
+             * Session Id
+             * @description The session the door admits to
+             * @example 2b6f0cf0-3b5e-4c8e-9d0a-6a1e5b7c9d21
+             */
+            session_id: string;
+            /**
+             * Type
+             * @description `entry`, or `exit` (the holder goes out)
+             * @default entry
+             * @enum {string}
+             */
+            type?: "entry" | "exit";
+        };
+        /** CheckInPackPublic */
+        CheckInPackPublic: {
+            /** Admitted */
+            admitted: number;
+            /** Capacity */
+            capacity: number;
+            /**
+             * Complete
+             * @description False when more tickets remain: call again with `cursor` at once
+             */
+            complete: boolean;
+            /**
+             * Cursor
+             * @description Pass it next time to get only what changed since
+             */
+            cursor: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            /**
+             * Keys
+             * @description The keys that verify tickets' QR codes, the signing key first
+             */
+            keys: components["schemas"]["PackKey"][];
+            /**
+             * Revoked
+             * @description Ids of the tickets above that are revoked
+             */
+            revoked: string[];
+            /** Session Id */
+            session_id: string;
+            /** Session Starts At */
+            session_starts_at: string | null;
+            /**
+             * Tickets
+             * @description The session's tickets changed since `cursor` (all without one), at most 1,000 a call
+             */
+            tickets: components["schemas"]["DoorTicketOut"][];
+        };
+        /** CheckInPublic */
+        CheckInPublic: {
+            /**
+             * Admitted
+             * @description People inside the session now (entries minus exits)
+             */
+            admitted: number;
+            /**
+             * Capacity
+             * @description The session's capacity (all its zones)
+             */
+            capacity: number;
+            /** @description The scan that admitted the ticket first */
+            first_scan: components["schemas"]["FirstScanOut"] | null;
+            /**
+             * Result
+             * @description `ok`: let them in (or out); `already_redeemed`: inside already, or out and the event allows no re-entry (for an exit: not inside); `invalid`: not a ticket of ours (forged, altered); `revoked`: refunded; `wrong_session`: a ticket for another session; `invalid_time`: outside the ticket's validity
+             * @enum {string}
+             */
+            result: "ok" | "already_redeemed" | "invalid" | "revoked" | "wrong_session" | "invalid_time";
+            /**
+             * Scanned At
+             * Format: date-time
+             */
+            scanned_at: string;
+            /** @description Null when the QR code proves no ticket */
+            ticket: components["schemas"]["DoorTicketOut"] | null;
+        };
+        /** ConflictScanOut */
+        ConflictScanOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Conflict
+             * @description This scan admitted the ticket while it was already inside
+             */
+            conflict: boolean;
+            /** Device Id */
+            device_id: string;
+            /**
+             * Result
+             * @enum {string}
+             */
+            result: "ok" | "already_redeemed" | "invalid" | "revoked" | "wrong_session" | "invalid_time";
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "entry" | "exit";
+        };
         /** DependencyCheck */
         DependencyCheck: {
             /**
@@ -1238,6 +1510,30 @@ export interface components {
              * @enum {string}
              */
             status: "up" | "down";
+        };
+        /** DoorTicketOut */
+        DoorTicketOut: {
+            /**
+             * Holder Name
+             * @example Ana Gómez
+             */
+            holder_name: string;
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @description `used`: admitted once; `revoked`: refunded or cancelled
+             * @enum {string}
+             */
+            status: "valid" | "revoked" | "used";
+            /**
+             * Zone
+             * @description The zone's name
+             * @example Pista
+             */
+            zone: string;
+            /** Zone Id */
+            zone_id: string;
         };
         /** EventBatch */
         EventBatch: {
@@ -1572,6 +1868,16 @@ export interface components {
              */
             message: string;
         };
+        /** FirstScanOut */
+        FirstScanOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Device Id */
+            device_id: string;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1715,6 +2021,33 @@ export interface components {
             /** Error Description */
             error_description?: string | null;
         };
+        /** OfflineScanIn */
+        OfflineScanIn: {
+            /**
+             * Nonce
+             * @description Unique per scan on the device: a retry with the same nonce gets the first answer
+             * @example 0007-1a2b
+             */
+            nonce: string;
+            /**
+             * Scanned At
+             * Format: date-time
+             * @description When the device scanned it
+             */
+            scanned_at: string;
+            /**
+             * Secret
+             * @description The QR code's content: the ticket's signed secret (base32)
+             * @example AECXI3JSGAYTEMRQGI2C2MBRFUYDCVBREA
+             */
+            secret: string;
+            /**
+             * Type
+             * @default entry
+             * @enum {string}
+             */
+            type?: "entry" | "exit";
+        };
         /** OrderCreate */
         OrderCreate: {
             buyer: components["schemas"]["BuyerIn"];
@@ -1810,6 +2143,19 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /** PackKey */
+        PackKey: {
+            /**
+             * Kid
+             * @example tk-2026-12
+             */
+            kid: string;
+            /**
+             * X
+             * @description Ed25519 public key, base64url of its 32 raw bytes (like a JWK's `x`)
+             */
+            x: string;
         };
         /** PaymentNoticeReceipt */
         PaymentNoticeReceipt: {
@@ -3404,6 +3750,134 @@ export interface operations {
             };
         };
     };
+    check_in_api_v1_checkins_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An API client, not a person */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such session, or one whose door you do not keep */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (listed in `errors`), e.g. a `scanned_at` in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    check_in_batch_api_v1_checkins_batch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInBatchCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInBatchPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An API client, not a person */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such session, or one whose door you do not keep */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid fields (listed in `errors`): no scans or more than 500, a nonce twice */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     list_events_api_v1_events_get: {
         parameters: {
             query?: {
@@ -4086,6 +4560,68 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ProblemDetails"];
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    checkin_conflicts_api_v1_events__event_id__checkin_conflicts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInConflictsPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An API client, not a person */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5762,6 +6298,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    checkin_pack_api_v1_sessions__session_id__checkin_pack_get: {
+        parameters: {
+            query?: {
+                /** @description `cursor` of the previous pack */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Session id (UUID) */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckInPackPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description An API client, not a person */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such session, or one whose door you do not keep */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A `cursor` no pack handed out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
         };

@@ -66,7 +66,12 @@ def build_courier(
         channel=SmtpEmailSender(
             settings.smtp_host, settings.smtp_port, settings.mail_from, timeout=settings.smtp_timeout_seconds
         ),
-        policy=RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds),
+        policy=RetryPolicy(
+            settings.max_attempts,
+            settings.retry_base_seconds,
+            settings.retry_max_seconds,
+            sending_lease_seconds=settings.sending_lease_seconds,
+        ),
     )
 
 

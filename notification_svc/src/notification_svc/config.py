@@ -26,6 +26,9 @@ class Settings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # An attempt's sending lease: longer than handing one e-mail over can take (smtp_timeout_seconds
+    # per step); a lease older than this was left by a process that died while sending.
+    sending_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
     mail_from: str = "Taquilla <no-reply@taquilla.local>"
     operations_email: str = "operations@taquilla.local"
     operations_locale: Literal["es", "en"] = "es"

@@ -3,6 +3,7 @@ operators' list and retry of failed notifications."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
@@ -31,7 +32,13 @@ from notification_svc.domain.errors import (
     NotificationNotFound,
     NotRetryable,
 )
-from notification_svc.domain.model import Notification, NotificationStatus, RecipientRole, RetryPolicy
+from notification_svc.domain.model import (
+    INTERRUPTED_REASON,
+    Notification,
+    NotificationStatus,
+    RecipientRole,
+    RetryPolicy,
+)
 from taquilla_runtime.messaging.envelope import Envelope
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -322,3 +329,77 @@ async def test_only_admins_retry_notifications() -> None:
         with pytest.raises(NotAllowed):
             await handlers.retry_notification(commands.RetryNotification(actor, failed.id), uow, clock)
     assert uow.statuses(envelope) == [(ORG, FAILED, 1)]
+
+
+# ---------------------------------------------------------------- the sending lease
+
+
+class DyingChannel(FakeChannel):
+    """Hands the e-mail over, then the process dies before the outcome is recorded."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__()
+        self.uow = uow
+        self.leases: list[dt.datetime | None] = []
+
+    async def send(self, notification, contact, message) -> None:  # type: ignore[no-untyped-def]
+        self.leases.append(self.uow.stored[notification.id].sending_since)
+        await super().send(notification, contact, message)
+        raise asyncio.CancelledError  # SIGKILL, as far as this attempt can tell
+
+
+async def attempt_at(
+    uow: FakeUnitOfWork, notification: Notification, envelope: Envelope, channel: FakeChannel, at: dt.datetime
+) -> DeliveryAttempt:
+    return await handlers.attempt_delivery(
+        commands.AttemptDelivery(notification, envelope),
+        uow,
+        lambda: at,
+        directory=FakeDirectory(),
+        renderer=FakeRenderer(),
+        channel=channel,
+        policy=POLICY,
+        tickets=FakeTicketDocuments(),
+    )
+
+
+async def test_the_sending_lease_is_committed_before_the_channel_and_cleared_with_the_outcome() -> None:
+    uow = FakeUnitOfWork()
+    envelope = make_envelope()
+    (notification,) = (await accept(uow, envelope)).pending
+    dying = DyingChannel(uow)
+
+    with pytest.raises(asyncio.CancelledError):
+        await attempt(uow, notification, envelope, dying)
+
+    assert dying.leases == [NOW], "the lease was durable while the channel had the e-mail"
+    assert uow.stored[notification.id].sending_since == NOW
+    assert uow.statuses(envelope) == [(ORG, PENDING, 0)]
+
+
+async def test_an_attempt_that_died_while_sending_is_not_sent_again_but_given_up_for_an_operator() -> None:
+    uow = FakeUnitOfWork()
+    envelope = make_envelope()
+    (notification,) = (await accept(uow, envelope)).pending
+    with pytest.raises(asyncio.CancelledError):
+        await attempt(uow, notification, envelope, DyingChannel(uow))
+    channel = FakeChannel()
+
+    # Within the lease, whoever gets the message again waits: the first attempt may still be sending.
+    busy = await attempt_at(uow, notification, envelope, channel, NOW + dt.timedelta(seconds=60))
+    assert busy.outcome is AttemptOutcome.BUSY
+    # After it, the e-mail may or may not have gone out: it is not sent a second time.
+    given_up = await attempt_at(uow, notification, envelope, channel, NOW + dt.timedelta(seconds=121))
+    assert given_up.outcome is AttemptOutcome.GAVE_UP
+    assert given_up.reason == INTERRUPTED_REASON
+    assert channel.sent == []
+    stored = uow.stored[notification.id]
+    assert (stored.status, stored.sending_since, stored.last_error) == (FAILED, None, INTERRUPTED_REASON)
+
+    # An operator who finds the recipient did not get it retries: the lease is gone, it is sent.
+    reopened = await handlers.retry_notification(
+        commands.RetryNotification(actor=make_actor(), notification_id=notification.id), uow, clock
+    )
+    sent = await attempt(uow, reopened.notification, envelope, channel)
+    assert sent.outcome is AttemptOutcome.SENT
+    assert len(channel.sent) == 1

@@ -21,7 +21,13 @@ from ticketing_svc.adapters.ticket_signing import TicketKeyRing
 from ticketing_svc.adapters.tickets import DocumentPrinter, KeyRingSigner
 from ticketing_svc.adapters.unit_of_work import SqlUnitOfWork
 from ticketing_svc.adapters.waiting_room import RedisWaitingRoom
-from ticketing_svc.application import handlers, order_handlers, transfer_handlers, waitlist_handlers
+from ticketing_svc.application import (
+    checkin_handlers,
+    handlers,
+    order_handlers,
+    transfer_handlers,
+    waitlist_handlers,
+)
 from ticketing_svc.application.handlers import Clock, system_clock
 from ticketing_svc.application.order_handlers import PaymentSettings
 from ticketing_svc.application.ports import (
@@ -40,6 +46,7 @@ from ticketing_svc.config import (
     Settings,
 )
 from ticketing_svc.domain import commands
+from ticketing_svc.domain.checkins import CheckInConflict
 from ticketing_svc.domain.errors import WaitingRoomUnavailable
 from ticketing_svc.domain.model import InventoryLine, Reservation
 from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
@@ -226,6 +233,18 @@ class UseCases:
     async def waitlist_lengths(self, cmd: commands.GetWaitlistLengths) -> waitlist_handlers.WaitlistLengths:
         return await waitlist_handlers.waitlist_lengths(cmd, self.uow(), catalog=self._catalog)
 
+    async def check_in(self, cmd: commands.CheckIn) -> checkin_handlers.CheckInOutcome:
+        return await checkin_handlers.check_in(cmd, self.uow(), self._clock, signer=self._signer)
+
+    async def check_in_batch(self, cmd: commands.CheckInBatch) -> checkin_handlers.BatchOutcome:
+        return await checkin_handlers.check_in_batch(cmd, self.uow(), self._clock, signer=self._signer)
+
+    async def checkin_pack(self, cmd: commands.GetCheckInPack) -> checkin_handlers.CheckInPack:
+        return await checkin_handlers.checkin_pack(cmd, self.uow(), signer=self._signer)
+
+    async def checkin_conflicts(self, cmd: commands.ListCheckInConflicts) -> list[CheckInConflict]:
+        return await checkin_handlers.checkin_conflicts(cmd, self.uow())
+
 
 def build_servicer(use_cases: UseCases) -> TicketingServicer:
     return TicketingServicer(
@@ -249,6 +268,10 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         ticket_qr_svg=use_cases.ticket_qr_svg,
         order_tickets_pdf=use_cases.order_tickets_pdf,
         signing_keys=use_cases.signing_keys,
+        check_in=use_cases.check_in,
+        check_in_batch=use_cases.check_in_batch,
+        checkin_pack=use_cases.checkin_pack,
+        checkin_conflicts=use_cases.checkin_conflicts,
         offer_transfer=use_cases.offer_transfer,
         get_transfer=use_cases.get_transfer,
         accept_transfer=use_cases.accept_transfer,

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-from ticketing_factories import catalog_message, make_event
+from ticketing_factories import catalog_message, catalog_payload, make_event
 
+from taquilla_runtime.messaging.envelope import Envelope
 from ticketing_svc.domain.model import SaleSettings
+from ticketing_svc.entrypoints.catalog_messages import command_for, event_from
 
 SCHEMA = (
     Path(__file__).resolve().parents[3] / "protos" / "taquilla" / "events" / "v1" / "messages.schema.json"
@@ -28,6 +30,9 @@ CATALOG = Draft202012Validator(json.loads(SCHEMA.read_text()))
             max_per_customer=2,
             waiting_room=True,
             admission_per_minute=50,
+            payment_minutes=15,
+            reentry_allowed=True,
+            transfers_allowed=False,
         ),
     ],
 )
@@ -42,3 +47,21 @@ def test_the_factorys_catalog_messages_match_the_catalogs_schema(
     if message_type == "EventCancelled":
         message["payload"]["reason"] = "Lluvia"
     CATALOG.validate(message)
+
+
+def test_the_sale_settings_of_a_catalog_message_are_read_in_full() -> None:
+    settings = SaleSettings(hold_minutes=4, payment_minutes=15, reentry_allowed=True, transfers_allowed=False)
+    event = make_event(settings=settings)
+    command = command_for(Envelope.from_bytes(catalog_message(event).to_bytes()))
+    assert command is not None
+    assert command.event is not None
+    read = command.event.settings
+    assert (read.payment_minutes, read.reentry_allowed, read.transfers_allowed) == (15, True, False)
+
+
+def test_a_catalog_message_without_the_newer_sale_settings_reads_their_defaults() -> None:
+    payload = catalog_payload(make_event())
+    for key in ("paymentMinutes", "reentryAllowed", "transfersAllowed"):
+        del payload["sales"][key]
+    read = event_from(payload).settings
+    assert (read.payment_minutes, read.reentry_allowed, read.transfers_allowed) == (10, False, True)

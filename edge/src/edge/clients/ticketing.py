@@ -354,3 +354,36 @@ class TicketingClient:
             timeout=self._deadline,
         )
         return reply
+
+    # ------------------------------------------------------------ check-in
+
+    async def check_in(self, principal: Principal, request: pb.CheckInRequest) -> pb.CheckInResponse:
+        reply: pb.CheckInResponse = await self._stub.CheckIn(
+            request, metadata=(principal.to_metadata(),), timeout=self._deadline
+        )
+        return reply
+
+    async def check_in_batch(
+        self, principal: Principal, request: pb.CheckInBatchRequest
+    ) -> pb.CheckInBatchResponse:
+        # Up to 500 scans in one transaction: more time than one scan.
+        reply: pb.CheckInBatchResponse = await self._stub.CheckInBatch(
+            request, metadata=(principal.to_metadata(),), timeout=self._deadline * 5
+        )
+        return reply
+
+    async def checkin_pack(self, principal: Principal, session_id: str, cursor: str) -> pb.CheckInPack:
+        reply: pb.CheckInPack = await self._stub.GetCheckInPack(
+            pb.GetCheckInPackRequest(session_id=session_id, cursor=cursor),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def checkin_conflicts(self, principal: Principal, event_id: str) -> pb.ListCheckInConflictsResponse:
+        reply: pb.ListCheckInConflictsResponse = await self._stub.ListCheckInConflicts(
+            pb.ListCheckInConflictsRequest(event_id=event_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply

@@ -48,6 +48,7 @@ notifications = Table(
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sending_since", DateTime(timezone=True), nullable=True),
     UniqueConstraint("message_id", "recipient_role", "channel", name="uq_notifications_delivery"),
 )
 Index("ix_notifications_status_created", notifications.c.status, notifications.c.created_at.desc())

@@ -29,6 +29,7 @@ _COLUMNS = (
     "last_error",
     "created_at",
     "updated_at",
+    "sending_since",
 )
 
 
@@ -55,6 +56,7 @@ def _notification(row: Any) -> Notification:
         last_error=row.last_error,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        sending_since=row.sending_since,
     )
 
 
@@ -102,6 +104,7 @@ class SqlNotifications(Notifications):
                 attempts=n.attempts,
                 last_error=n.last_error,
                 updated_at=n.updated_at,
+                sending_since=n.sending_since,
             )
         )
 

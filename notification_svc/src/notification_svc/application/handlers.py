@@ -19,9 +19,11 @@ from typing import Any
 
 from notification_svc.application.ports import (
     ChannelSender,
+    Contact,
     Directory,
     Enclosure,
     OrderTickets,
+    RenderedMessage,
     Renderer,
     TicketDocuments,
     UnitOfWork,
@@ -45,10 +47,12 @@ from notification_svc.domain.errors import (
 from notification_svc.domain.model import (
     AUDIENCES,
     ENCLOSES_TICKETS,
+    INTERRUPTED_REASON,
     Message,
     Notification,
     NotificationStatus,
     RetryPolicy,
+    SendingState,
     notifications_for,
 )
 
@@ -114,6 +118,7 @@ class AttemptOutcome(enum.StrEnum):
     RETRYABLE = "retryable"  # failed; attempts remain
     GAVE_UP = "gave_up"  # failed for good (permanent, or out of attempts): the notification is FAILED
     HANDLED_BEFORE = "handled_before"  # no longer pending (another consumer got there first): nothing sent
+    BUSY = "busy"  # another attempt is handing it to the channel right now: try again later
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,23 +141,68 @@ async def attempt_delivery(
 ) -> DeliveryAttempt:
     """Tries once to deliver the notification and saves the outcome.
 
+    The e-mail is made first (recipient, tickets, template); then a sending lease is committed, the
+    channel is called outside any transaction, and the outcome is recorded. A process that dies
+    between the two leaves the lease behind: whoever finds it expired gives the notification up as
+    interrupted (it may have been delivered) instead of sending it a second time, and whoever finds
+    it live (``BUSY``) tries again later.
+
     A service that the delivery needs being away (``DependencyUnavailable``) is raised to the caller,
     with nothing counted or saved. A channel, template, directory or ticket failure counts as an
     attempt; the notification is given up (FAILED) when the failure is permanent or it was the
     policy's last attempt. An unreachable recipient skips it. An order confirmation is sent only with
     its tickets: while they cannot be had, the attempt fails and nothing is sent. A notification no
     longer pending (sent, skipped or given up by another consumer of the same message) is left as it
-    is. Sleeping before the next
-    attempt is the caller's business.
+    is. Sleeping before the next attempt is the caller's business.
     """
-    envelope = cmd.envelope
-    reason: str | None = None
+    prepared = await _prepare(
+        cmd, uow, clock, directory=directory, renderer=renderer, policy=policy, tickets=tickets
+    )
+    if isinstance(prepared, DeliveryAttempt):
+        return prepared
+    notification, contact, message = prepared
+    try:
+        await channel.send(notification, contact, message)
+    except Exception as exc:  # the channel refused or failed: counted, and retried or given up
+        failure: Exception | None = exc
+    else:
+        failure = None
     async with uow:
-        # Locked until this attempt's outcome is saved: another consumer of the same message (a
-        # redelivery during a rebalance) waits here, then finds it handled and sends nothing.
+        current = await uow.notifications.get(notification.id, for_update=True)
+        if current is None or current.status is not NotificationStatus.PENDING:  # an operator's hand
+            return DeliveryAttempt(AttemptOutcome.HANDLED_BEFORE, current or notification)
+        if failure is None:
+            current.record_sent(clock())
+            return await _saved(uow, current, AttemptOutcome.SENT, None)
+        outcome, reason = _failed(current, failure, clock(), policy)
+        return await _saved(uow, current, outcome, reason)
+
+
+async def _prepare(
+    cmd: AttemptDelivery,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    directory: Directory,
+    renderer: Renderer,
+    policy: RetryPolicy,
+    tickets: TicketDocuments,
+) -> DeliveryAttempt | tuple[Notification, Contact, RenderedMessage]:
+    """The e-mail to send, with the sending lease committed; or how the attempt ended without it."""
+    envelope = cmd.envelope
+    async with uow:
+        # Locked while this attempt decides: another consumer of the same message (a redelivery
+        # during a rebalance) waits here, then finds it handled, or sending, and sends nothing.
         notification = await uow.notifications.get(cmd.notification.id, for_update=True)
         if notification is None or notification.status is not NotificationStatus.PENDING:
             return DeliveryAttempt(AttemptOutcome.HANDLED_BEFORE, notification or cmd.notification)
+        now = clock()
+        state = notification.sending_state(now, policy.sending_lease)
+        if state is SendingState.BUSY:
+            return DeliveryAttempt(AttemptOutcome.BUSY, notification)
+        if state is SendingState.INTERRUPTED:
+            notification.give_up_interrupted(now)
+            return await _saved(uow, notification, AttemptOutcome.GAVE_UP, INTERRUPTED_REASON)
         try:
             contact = await directory.contact(notification.recipient_role, envelope.payload)
             enclosed = await _tickets_of(envelope, tickets) if envelope.type in ENCLOSES_TICKETS else None
@@ -160,28 +210,38 @@ async def attempt_delivery(
             message = renderer.render(envelope.type, contact.locale, context)
             if enclosed is not None:
                 message = dataclasses.replace(message, enclosures=_enclosures(envelope, enclosed))
-            await channel.send(notification, contact, message)
         except DependencyUnavailable:
             raise  # nothing counted or saved: the caller waits for the service and tries again
         except RecipientUnavailable as exc:
-            reason = str(exc)
-            notification.skip(reason, clock())
-            outcome = AttemptOutcome.SKIPPED
-        except Exception as exc:  # channel, template, directory or ticket failure: the caller may retry
-            permanent = isinstance(exc, DeliveryFailed) and exc.permanent
-            reason = exc.reason if isinstance(exc, DeliveryFailed) else type(exc).__name__
-            now = clock()
-            notification.record_failure(reason, now)
-            if permanent or notification.attempts >= policy.max_attempts:
-                notification.give_up(now)
-                outcome = AttemptOutcome.GAVE_UP
-            else:
-                outcome = AttemptOutcome.RETRYABLE
-        else:
-            notification.record_sent(clock())
-            outcome = AttemptOutcome.SENT
+            notification.skip(str(exc), clock())
+            return await _saved(uow, notification, AttemptOutcome.SKIPPED, str(exc))
+        except Exception as exc:  # template, directory or ticket failure: the caller may retry
+            outcome, reason = _failed(notification, exc, clock(), policy)
+            return await _saved(uow, notification, outcome, reason)
+        notification.begin_sending(now)
         await uow.notifications.save(notification)
         await uow.commit()
+    return notification, contact, message
+
+
+def _failed(
+    notification: Notification, exc: Exception, now: dt.datetime, policy: RetryPolicy
+) -> tuple[AttemptOutcome, str]:
+    """Counts a failed attempt: given up when permanent or the policy's last, else retryable."""
+    permanent = isinstance(exc, DeliveryFailed) and exc.permanent
+    reason = exc.reason if isinstance(exc, DeliveryFailed) else type(exc).__name__
+    notification.record_failure(reason, now)
+    if permanent or notification.attempts >= policy.max_attempts:
+        notification.give_up(now)
+        return AttemptOutcome.GAVE_UP, reason
+    return AttemptOutcome.RETRYABLE, reason
+
+
+async def _saved(
+    uow: UnitOfWork, notification: Notification, outcome: AttemptOutcome, reason: str | None
+) -> DeliveryAttempt:
+    await uow.notifications.save(notification)
+    await uow.commit()
     return DeliveryAttempt(outcome, notification, reason)
 
 

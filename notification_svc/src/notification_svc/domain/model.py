@@ -55,6 +55,15 @@ class RecipientRole(enum.StrEnum):
     CUSTOMER = "customer"
 
 
+class SendingState(enum.StrEnum):
+    IDLE = "idle"
+    BUSY = "busy"  # another attempt holds a live sending lease
+    INTERRUPTED = "interrupted"  # its holder died between handing it over and recording the outcome
+
+
+INTERRUPTED_REASON = "interrupted while being sent: it may have been delivered; retry to send it again"
+
+
 class Channel(enum.StrEnum):
     EMAIL = "email"
 
@@ -100,34 +109,61 @@ class Notification:
     last_error: str | None = None
     created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     updated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The sending lease: when an attempt handed the notification to its channel, until it records
+    # how that ended. Committed before the channel is called, so a process that dies in between
+    # leaves it behind, and nobody sends the notification again blindly.
+    sending_since: dt.datetime | None = None
 
     @property
     def done(self) -> bool:
         return self.status in (NotificationStatus.SENT, NotificationStatus.SKIPPED)
 
+    def begin_sending(self, now: dt.datetime) -> None:
+        self.sending_since = now
+        self.updated_at = now
+
+    def sending_state(self, now: dt.datetime, lease: dt.timedelta) -> SendingState:
+        """Whether an earlier attempt is handing this notification to its channel right now
+        (``BUSY``), died while doing so (``INTERRUPTED``: it may have been delivered), or neither."""
+        if self.sending_since is None:
+            return SendingState.IDLE
+        return SendingState.BUSY if now < self.sending_since + lease else SendingState.INTERRUPTED
+
     def record_sent(self, now: dt.datetime) -> None:
         self.attempts += 1
         self.status = NotificationStatus.SENT
         self.last_error = None
+        self.sending_since = None
         self.updated_at = now
 
     def record_failure(self, reason: str, now: dt.datetime) -> None:
         self.attempts += 1
         self.last_error = reason[:500]
+        self.sending_since = None
         self.updated_at = now
 
     def give_up(self, now: dt.datetime) -> None:
         self.status = NotificationStatus.FAILED
+        self.sending_since = None
         self.updated_at = now
+
+    def give_up_interrupted(self, now: dt.datetime) -> None:
+        """The attempt that held the lease never said how the send ended: the e-mail may have been
+        delivered. It is not sent again on its own (that could deliver it twice); it is FAILED with
+        this reason, for an operator to retry (the same Message-ID) if the recipient did not get it."""
+        self.last_error = INTERRUPTED_REASON
+        self.give_up(now)
 
     def skip(self, reason: str, now: dt.datetime) -> None:
         self.status = NotificationStatus.SKIPPED
         self.last_error = reason[:500]
+        self.sending_since = None
         self.updated_at = now
 
     def reopen(self, now: dt.datetime) -> None:
         """An operator asked for another try of a failed notification."""
         self.status = NotificationStatus.PENDING
+        self.sending_since = None
         self.updated_at = now
 
 
@@ -160,6 +196,13 @@ class RetryPolicy:
     max_attempts: int = 5
     base_seconds: float = 0.5
     max_seconds: float = 30.0
+    # How long an attempt may take to hand a notification to its channel: a sending lease older
+    # than this was left by a process that died (longer than the channel's own timeout).
+    sending_lease_seconds: float = 120.0
+
+    @property
+    def sending_lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.sending_lease_seconds)
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after the `attempt`-th failure (1-based)."""

@@ -82,6 +82,7 @@ class Courier:
 
     async def deliver(self, notification: Notification, envelope: Message) -> Notification:
         """The notification as it was left: SENT, SKIPPED or FAILED."""
+        busy = 0
         while True:
             attempt = await handlers.attempt_delivery(
                 AttemptDelivery(notification, envelope),
@@ -113,3 +114,7 @@ class Courier:
                     RETRIES.inc()
                     log.info("delivery attempt failed; will retry", extra=details)
                     await self._sleep(self.policy.delay(notification.attempts))
+                case AttemptOutcome.BUSY:  # another attempt holds the sending lease: not counted
+                    busy += 1
+                    log.info("another attempt is sending it; waiting", extra=details)
+                    await self._sleep(self.policy.delay(busy))

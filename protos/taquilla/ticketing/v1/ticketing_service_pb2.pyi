@@ -240,6 +240,67 @@ WAITLIST_STATUS_LEFT: WaitlistStatus.ValueType  # 5
 """The buyer left the list or gave the offer up."""
 Global___WaitlistStatus: _TypeAlias = WaitlistStatus  # noqa: Y015
 
+class _ScanType:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ScanTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ScanType.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SCAN_TYPE_UNSPECIFIED: _ScanType.ValueType  # 0
+    """read as an entry"""
+    SCAN_TYPE_ENTRY: _ScanType.ValueType  # 1
+    SCAN_TYPE_EXIT: _ScanType.ValueType  # 2
+
+class ScanType(_ScanType, metaclass=_ScanTypeEnumTypeWrapper):
+    """---------------------------------------------------------------- check-in"""
+
+SCAN_TYPE_UNSPECIFIED: ScanType.ValueType  # 0
+"""read as an entry"""
+SCAN_TYPE_ENTRY: ScanType.ValueType  # 1
+SCAN_TYPE_EXIT: ScanType.ValueType  # 2
+Global___ScanType: _TypeAlias = ScanType  # noqa: Y015
+
+class _CheckInResult:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CheckInResultEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CheckInResult.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CHECK_IN_RESULT_UNSPECIFIED: _CheckInResult.ValueType  # 0
+    CHECK_IN_RESULT_OK: _CheckInResult.ValueType  # 1
+    """Entry: let them in. Exit: they left (and may come back if the event allows re-entry)."""
+    CHECK_IN_RESULT_ALREADY_REDEEMED: _CheckInResult.ValueType  # 2
+    """Entry: the ticket is inside already, or left and the event allows no re-entry.
+    Exit: the ticket is not inside.
+    """
+    CHECK_IN_RESULT_INVALID: _CheckInResult.ValueType  # 3
+    """Not a ticket of ours: malformed, forged, altered or signed by an unknown key."""
+    CHECK_IN_RESULT_REVOKED: _CheckInResult.ValueType  # 4
+    """Refunded or cancelled."""
+    CHECK_IN_RESULT_WRONG_SESSION: _CheckInResult.ValueType  # 5
+    """A genuine ticket for another session."""
+    CHECK_IN_RESULT_INVALID_TIME: _CheckInResult.ValueType  # 6
+    """Scanned outside the ticket's validity window."""
+
+class CheckInResult(_CheckInResult, metaclass=_CheckInResultEnumTypeWrapper): ...
+
+CHECK_IN_RESULT_UNSPECIFIED: CheckInResult.ValueType  # 0
+CHECK_IN_RESULT_OK: CheckInResult.ValueType  # 1
+"""Entry: let them in. Exit: they left (and may come back if the event allows re-entry)."""
+CHECK_IN_RESULT_ALREADY_REDEEMED: CheckInResult.ValueType  # 2
+"""Entry: the ticket is inside already, or left and the event allows no re-entry.
+Exit: the ticket is not inside.
+"""
+CHECK_IN_RESULT_INVALID: CheckInResult.ValueType  # 3
+"""Not a ticket of ours: malformed, forged, altered or signed by an unknown key."""
+CHECK_IN_RESULT_REVOKED: CheckInResult.ValueType  # 4
+"""Refunded or cancelled."""
+CHECK_IN_RESULT_WRONG_SESSION: CheckInResult.ValueType  # 5
+"""A genuine ticket for another session."""
+CHECK_IN_RESULT_INVALID_TIME: CheckInResult.ValueType  # 6
+"""Scanned outside the ticket's validity window."""
+Global___CheckInResult: _TypeAlias = CheckInResult  # noqa: Y015
+
 @_typing.final
 class Money(_message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
@@ -2008,3 +2069,417 @@ class WaitlistLengths(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___WaitlistLengths: _TypeAlias = WaitlistLengths  # noqa: Y015
+
+@_typing.final
+class DoorTicket(_message.Message):
+    """A ticket as the door shows it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    HOLDER_NAME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    zone_id: _builtins.str
+    zone_name: _builtins.str
+    holder_name: _builtins.str
+    status: Global___TicketStatus.ValueType
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        zone_name: _builtins.str = ...,
+        holder_name: _builtins.str = ...,
+        status: Global___TicketStatus.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["holder_name", b"holder_name", "id", b"id", "status", b"status", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DoorTicket: _TypeAlias = DoorTicket  # noqa: Y015
+
+@_typing.final
+class FirstScan(_message.Message):
+    """The scan that admitted a ticket first."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AT_FIELD_NUMBER: _builtins.int
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    device_id: _builtins.str
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        device_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "device_id", b"device_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FirstScan: _TypeAlias = FirstScan  # noqa: Y015
+
+@_typing.final
+class CheckInRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SECRET_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    NONCE_FIELD_NUMBER: _builtins.int
+    SCANNED_AT_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    secret: _builtins.str
+    """The QR content, at most 256 characters."""
+    session_id: _builtins.str
+    """The session the door admits to."""
+    device_id: _builtins.str
+    """The scanning device, 1-64 characters of A-Z a-z 0-9 . _ -"""
+    nonce: _builtins.str
+    """Unique per scan on that device, the same alphabet and length."""
+    type: Global___ScanType.ValueType
+    @_builtins.property
+    def scanned_at(self) -> _timestamp_pb2.Timestamp:
+        """When the scan was made (offline scans); unset: now."""
+
+    def __init__(
+        self,
+        *,
+        secret: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        device_id: _builtins.str = ...,
+        nonce: _builtins.str = ...,
+        scanned_at: _timestamp_pb2.Timestamp | None = ...,
+        type: Global___ScanType.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scanned_at", b"scanned_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_id", b"device_id", "nonce", b"nonce", "scanned_at", b"scanned_at", "secret", b"secret", "session_id", b"session_id", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInRequest: _TypeAlias = CheckInRequest  # noqa: Y015
+
+@_typing.final
+class CheckInResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULT_FIELD_NUMBER: _builtins.int
+    TICKET_FIELD_NUMBER: _builtins.int
+    FIRST_SCAN_FIELD_NUMBER: _builtins.int
+    SCANNED_AT_FIELD_NUMBER: _builtins.int
+    ADMITTED_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    CONFLICT_FIELD_NUMBER: _builtins.int
+    NONCE_FIELD_NUMBER: _builtins.int
+    result: Global___CheckInResult.ValueType
+    admitted: _builtins.int
+    """People inside the session now (entries minus exits), and the session's capacity."""
+    capacity: _builtins.int
+    conflict: _builtins.bool
+    """A double admission made offline (CheckInBatch only)."""
+    nonce: _builtins.str
+    """The nonce the answer is for."""
+    @_builtins.property
+    def ticket(self) -> Global___DoorTicket:
+        """Unset when the secret proves no ticket of ours."""
+
+    @_builtins.property
+    def first_scan(self) -> Global___FirstScan:
+        """Unset until the ticket has been admitted once."""
+
+    @_builtins.property
+    def scanned_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        result: Global___CheckInResult.ValueType = ...,
+        ticket: Global___DoorTicket | None = ...,
+        first_scan: Global___FirstScan | None = ...,
+        scanned_at: _timestamp_pb2.Timestamp | None = ...,
+        admitted: _builtins.int = ...,
+        capacity: _builtins.int = ...,
+        conflict: _builtins.bool = ...,
+        nonce: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_scan", b"first_scan", "scanned_at", b"scanned_at", "ticket", b"ticket"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admitted", b"admitted", "capacity", b"capacity", "conflict", b"conflict", "first_scan", b"first_scan", "nonce", b"nonce", "result", b"result", "scanned_at", b"scanned_at", "ticket", b"ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInResponse: _TypeAlias = CheckInResponse  # noqa: Y015
+
+@_typing.final
+class OfflineScan(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SECRET_FIELD_NUMBER: _builtins.int
+    NONCE_FIELD_NUMBER: _builtins.int
+    SCANNED_AT_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    secret: _builtins.str
+    nonce: _builtins.str
+    type: Global___ScanType.ValueType
+    @_builtins.property
+    def scanned_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        secret: _builtins.str = ...,
+        nonce: _builtins.str = ...,
+        scanned_at: _timestamp_pb2.Timestamp | None = ...,
+        type: Global___ScanType.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["scanned_at", b"scanned_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["nonce", b"nonce", "scanned_at", b"scanned_at", "secret", b"secret", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OfflineScan: _TypeAlias = OfflineScan  # noqa: Y015
+
+@_typing.final
+class CheckInBatchRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    SCANS_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    device_id: _builtins.str
+    @_builtins.property
+    def scans(self) -> _containers.RepeatedCompositeFieldContainer[Global___OfflineScan]:
+        """1-500 scans."""
+
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        device_id: _builtins.str = ...,
+        scans: _abc.Iterable[Global___OfflineScan] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_id", b"device_id", "scans", b"scans", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInBatchRequest: _TypeAlias = CheckInBatchRequest  # noqa: Y015
+
+@_typing.final
+class CheckInBatchResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    ADMITTED_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    admitted: _builtins.int
+    capacity: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CheckInResponse]:
+        """One per scan, in the order of the request."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___CheckInResponse] | None = ...,
+        admitted: _builtins.int = ...,
+        capacity: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admitted", b"admitted", "capacity", b"capacity", "results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInBatchResponse: _TypeAlias = CheckInBatchResponse  # noqa: Y015
+
+@_typing.final
+class GetCheckInPackRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    cursor: _builtins.str
+    """`cursor` of the previous pack: only tickets changed since are returned."""
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        cursor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetCheckInPackRequest: _TypeAlias = GetCheckInPackRequest  # noqa: Y015
+
+@_typing.final
+class CheckInPack(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    SESSION_STARTS_AT_FIELD_NUMBER: _builtins.int
+    KEYS_FIELD_NUMBER: _builtins.int
+    TICKETS_FIELD_NUMBER: _builtins.int
+    REVOKED_FIELD_NUMBER: _builtins.int
+    ADMITTED_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    COMPLETE_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    event_id: _builtins.str
+    event_name: _builtins.str
+    admitted: _builtins.int
+    capacity: _builtins.int
+    cursor: _builtins.str
+    complete: _builtins.bool
+    """False when more tickets remain: call again with `cursor` at once."""
+    @_builtins.property
+    def session_starts_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def keys(self) -> _containers.RepeatedCompositeFieldContainer[Global___SigningKey]: ...
+    @_builtins.property
+    def tickets(self) -> _containers.RepeatedCompositeFieldContainer[Global___DoorTicket]:
+        """Changed since the cursor (all without one), at most 1,000 a call."""
+
+    @_builtins.property
+    def revoked(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Ids of the tickets above that are revoked."""
+
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        event_id: _builtins.str = ...,
+        event_name: _builtins.str = ...,
+        session_starts_at: _timestamp_pb2.Timestamp | None = ...,
+        keys: _abc.Iterable[Global___SigningKey] | None = ...,
+        tickets: _abc.Iterable[Global___DoorTicket] | None = ...,
+        revoked: _abc.Iterable[_builtins.str] | None = ...,
+        admitted: _builtins.int = ...,
+        capacity: _builtins.int = ...,
+        cursor: _builtins.str = ...,
+        complete: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["session_starts_at", b"session_starts_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admitted", b"admitted", "capacity", b"capacity", "complete", b"complete", "cursor", b"cursor", "event_id", b"event_id", "event_name", b"event_name", "keys", b"keys", "revoked", b"revoked", "session_id", b"session_id", "session_starts_at", b"session_starts_at", "tickets", b"tickets"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInPack: _TypeAlias = CheckInPack  # noqa: Y015
+
+@_typing.final
+class ListCheckInConflictsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCheckInConflictsRequest: _TypeAlias = ListCheckInConflictsRequest  # noqa: Y015
+
+@_typing.final
+class ConflictScan(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    AT_FIELD_NUMBER: _builtins.int
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    TYPE_FIELD_NUMBER: _builtins.int
+    CONFLICT_FIELD_NUMBER: _builtins.int
+    device_id: _builtins.str
+    result: Global___CheckInResult.ValueType
+    type: Global___ScanType.ValueType
+    conflict: _builtins.bool
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        device_id: _builtins.str = ...,
+        result: Global___CheckInResult.ValueType = ...,
+        type: Global___ScanType.ValueType = ...,
+        conflict: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "conflict", b"conflict", "device_id", b"device_id", "result", b"result", "type", b"type"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConflictScan: _TypeAlias = ConflictScan  # noqa: Y015
+
+@_typing.final
+class CheckInConflict(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICKET_FIELD_NUMBER: _builtins.int
+    SCANS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ticket(self) -> Global___DoorTicket: ...
+    @_builtins.property
+    def scans(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConflictScan]:
+        """Every scan of the ticket, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        ticket: Global___DoorTicket | None = ...,
+        scans: _abc.Iterable[Global___ConflictScan] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ticket", b"ticket"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["scans", b"scans", "ticket", b"ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInConflict: _TypeAlias = CheckInConflict  # noqa: Y015
+
+@_typing.final
+class ListCheckInConflictsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___CheckInConflict]:
+        """Most recent conflicts first, at most 500."""
+
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[Global___CheckInConflict] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListCheckInConflictsResponse: _TypeAlias = ListCheckInConflictsResponse  # noqa: Y015

@@ -147,6 +147,26 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.FromString,
                 _registered_method=True)
+        self.CheckIn = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/CheckIn',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInResponse.FromString,
+                _registered_method=True)
+        self.CheckInBatch = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/CheckInBatch',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInBatchRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInBatchResponse.FromString,
+                _registered_method=True)
+        self.GetCheckInPack = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetCheckInPack',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetCheckInPackRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInPack.FromString,
+                _registered_method=True)
+        self.ListCheckInConflicts = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/ListCheckInConflicts',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListCheckInConflictsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListCheckInConflictsResponse.FromString,
+                _registered_method=True)
         self.GetTicketSigningKeys = channel.unary_unary(
                 '/taquilla.ticketing.v1.TicketingService/GetTicketSigningKeys',
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetTicketSigningKeysRequest.SerializeToString,
@@ -371,9 +391,45 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetTicketSigningKeys(self, request, context):
+    def CheckIn(self, request, context):
         """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
-        retired by a rotation stay listed while tickets they signed may still be used.
+
+        One scan at a session's door (entry or exit), for staff and organizers of the organization
+        that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
+        (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+        entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
+        settings allow it. A refused ticket is an answer (`result`), not an error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckInBatch(self, request, context):
+        """Scans a device made offline, applied in scan-time order (first scan wins), each answered as
+        CheckIn would; an entry refused because the ticket was already inside is flagged `conflict`
+        (a double admission while offline), recorded and listed by ListCheckInConflicts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCheckInPack(self, request, context):
+        """What a door device needs to check tickets offline: the verifying keys, the session's tickets
+        (holder, zone, status) and which are revoked; with a cursor, only the tickets changed since.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCheckInConflicts(self, request, context):
+        """The tickets of an event admitted twice while doors were offline, with their scans.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTicketSigningKeys(self, request, context):
+        """retired by a rotation stay listed while tickets they signed may still be used.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -547,6 +603,26 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.GetOrderTicketsPdf,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.SerializeToString,
+            ),
+            'CheckIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckIn,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInResponse.SerializeToString,
+            ),
+            'CheckInBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckInBatch,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInBatchRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInBatchResponse.SerializeToString,
+            ),
+            'GetCheckInPack': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCheckInPack,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetCheckInPackRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInPack.SerializeToString,
+            ),
+            'ListCheckInConflicts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCheckInConflicts,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListCheckInConflictsRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListCheckInConflictsResponse.SerializeToString,
             ),
             'GetTicketSigningKeys': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTicketSigningKeys,
@@ -1125,6 +1201,114 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/GetOrderTicketsPdf',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrderRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/CheckIn',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckInBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/CheckInBatch',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInBatchRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCheckInPack(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetCheckInPack',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetCheckInPackRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CheckInPack.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCheckInConflicts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/ListCheckInConflicts',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListCheckInConflictsRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListCheckInConflictsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -124,10 +124,28 @@ class TicketingServiceStub:
     """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
     order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
     """
-    GetTicketSigningKeys: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]
+    CheckIn: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInRequest, _ticketing_service_pb2.CheckInResponse]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
-    retired by a rotation stay listed while tickets they signed may still be used.
+
+    One scan at a session's door (entry or exit), for staff and organizers of the organization
+    that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
+    (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+    entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
+    settings allow it. A refused ticket is an answer (`result`), not an error.
     """
+    CheckInBatch: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInBatchRequest, _ticketing_service_pb2.CheckInBatchResponse]
+    """Scans a device made offline, applied in scan-time order (first scan wins), each answered as
+    CheckIn would; an entry refused because the ticket was already inside is flagged `conflict`
+    (a double admission while offline), recorded and listed by ListCheckInConflicts.
+    """
+    GetCheckInPack: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetCheckInPackRequest, _ticketing_service_pb2.CheckInPack]
+    """What a door device needs to check tickets offline: the verifying keys, the session's tickets
+    (holder, zone, status) and which are revoked; with a cursor, only the tickets changed since.
+    """
+    ListCheckInConflicts: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListCheckInConflictsRequest, _ticketing_service_pb2.ListCheckInConflictsResponse]
+    """The tickets of an event admitted twice while doors were offline, with their scans."""
+    GetTicketSigningKeys: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]
+    """retired by a rotation stay listed while tickets they signed may still be used."""
     OfferTicketTransfer: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.OfferTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]
     """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
     address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
@@ -261,10 +279,28 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     """A printable PDF of the tickets of a paid order that were not revoked, for those who may see the
     order. FAILED_PRECONDITION with problem `not-paid` (no tickets) or `ticket-revoked` (all revoked).
     """
-    GetTicketSigningKeys: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]  # type: ignore[assignment]
+    CheckIn: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInRequest, _ticketing_service_pb2.CheckInResponse]  # type: ignore[assignment]
     """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
-    retired by a rotation stay listed while tickets they signed may still be used.
+
+    One scan at a session's door (entry or exit), for staff and organizers of the organization
+    that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
+    (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+    entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
+    settings allow it. A refused ticket is an answer (`result`), not an error.
     """
+    CheckInBatch: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CheckInBatchRequest, _ticketing_service_pb2.CheckInBatchResponse]  # type: ignore[assignment]
+    """Scans a device made offline, applied in scan-time order (first scan wins), each answered as
+    CheckIn would; an entry refused because the ticket was already inside is flagged `conflict`
+    (a double admission while offline), recorded and listed by ListCheckInConflicts.
+    """
+    GetCheckInPack: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetCheckInPackRequest, _ticketing_service_pb2.CheckInPack]  # type: ignore[assignment]
+    """What a door device needs to check tickets offline: the verifying keys, the session's tickets
+    (holder, zone, status) and which are revoked; with a cursor, only the tickets changed since.
+    """
+    ListCheckInConflicts: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListCheckInConflictsRequest, _ticketing_service_pb2.ListCheckInConflictsResponse]  # type: ignore[assignment]
+    """The tickets of an event admitted twice while doors were offline, with their scans."""
+    GetTicketSigningKeys: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetTicketSigningKeysRequest, _ticketing_service_pb2.TicketSigningKeys]  # type: ignore[assignment]
+    """retired by a rotation stay listed while tickets they signed may still be used."""
     OfferTicketTransfer: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.OfferTicketTransferRequest, _ticketing_service_pb2.TicketTransferResponse]  # type: ignore[assignment]
     """Sends the caller's ticket to an e-mail address: a pending transfer, and an e-mail to that
     address with a link (TicketTransferOffered on taquilla.ticketing.v1). FAILED_PRECONDITION with
@@ -511,14 +547,56 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         """
 
     @_abc_1.abstractmethod
+    def CheckIn(
+        self,
+        request: _ticketing_service_pb2.CheckInRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.CheckInResponse, _abc.Awaitable[_ticketing_service_pb2.CheckInResponse]]:
+        """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
+
+        One scan at a session's door (entry or exit), for staff and organizers of the organization
+        that owns the event, and admins; NOT_FOUND for anyone else. Every scan is recorded once per
+        (session_id, device_id, nonce): a repeat returns the first answer and records nothing. Of simultaneous
+        entries of one ticket, one is admitted. Re-entry after an exit only where the event's sale
+        settings allow it. A refused ticket is an answer (`result`), not an error.
+        """
+
+    @_abc_1.abstractmethod
+    def CheckInBatch(
+        self,
+        request: _ticketing_service_pb2.CheckInBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.CheckInBatchResponse, _abc.Awaitable[_ticketing_service_pb2.CheckInBatchResponse]]:
+        """Scans a device made offline, applied in scan-time order (first scan wins), each answered as
+        CheckIn would; an entry refused because the ticket was already inside is flagged `conflict`
+        (a double admission while offline), recorded and listed by ListCheckInConflicts.
+        """
+
+    @_abc_1.abstractmethod
+    def GetCheckInPack(
+        self,
+        request: _ticketing_service_pb2.GetCheckInPackRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.CheckInPack, _abc.Awaitable[_ticketing_service_pb2.CheckInPack]]:
+        """What a door device needs to check tickets offline: the verifying keys, the session's tickets
+        (holder, zone, status) and which are revoked; with a cursor, only the tickets changed since.
+        """
+
+    @_abc_1.abstractmethod
+    def ListCheckInConflicts(
+        self,
+        request: _ticketing_service_pb2.ListCheckInConflictsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.ListCheckInConflictsResponse, _abc.Awaitable[_ticketing_service_pb2.ListCheckInConflictsResponse]]:
+        """The tickets of an event admitted twice while doors were offline, with their scans."""
+
+    @_abc_1.abstractmethod
     def GetTicketSigningKeys(
         self,
         request: _ticketing_service_pb2.GetTicketSigningKeysRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.TicketSigningKeys, _abc.Awaitable[_ticketing_service_pb2.TicketSigningKeys]]:
-        """The public keys that verify tickets' QR secrets (JWK, Ed25519), the signing key first; keys
-        retired by a rotation stay listed while tickets they signed may still be used.
-        """
+        """retired by a rotation stay listed while tickets they signed may still be used."""
 
     @_abc_1.abstractmethod
     def OfferTicketTransfer(

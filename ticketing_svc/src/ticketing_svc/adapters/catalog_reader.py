@@ -18,6 +18,7 @@ from ticketing_svc.domain.model import (
     DEFAULT_ADMISSION_PER_MINUTE,
     DEFAULT_HOLD_MINUTES,
     DEFAULT_MAX_PER_ORDER,
+    DEFAULT_PAYMENT_MINUTES,
     CatalogEvent,
     CatalogSession,
     CatalogZone,
@@ -70,6 +71,9 @@ def event_from_pb(event: pb.Event) -> CatalogEvent:
             max_per_customer=event.sales.max_per_customer or None,
             waiting_room=event.sales.waiting_room,
             admission_per_minute=event.sales.admission_per_minute or DEFAULT_ADMISSION_PER_MINUTE,
+            payment_minutes=event.sales.payment_minutes or DEFAULT_PAYMENT_MINUTES,
+            reentry_allowed=event.sales.reentry_allowed,
+            transfers_allowed=event.sales.transfers_allowed,
         ),
     )
 

@@ -226,11 +226,59 @@ tickets = Table(
     Column("secret", Text, nullable=False, unique=True),
     # Why a revoked ticket was revoked, when it says ("transferred").
     Column("revoked_reason", Text, nullable=True),
+    # The transaction that last inserted it or changed its status or holder (a trigger sets it): the
+    # door's offline pack follows changes with it (migration 0006 says why not a sequence).
+    Column("change_xid", BigInteger, nullable=False, server_default=text("0")),
     UniqueConstraint("order_id", "position", name="uq_tickets_order_position"),
     CheckConstraint("status IN ('valid', 'revoked', 'used')", name="ck_tickets_status"),
 )
 Index("ix_tickets_customer", tickets.c.customer_id, tickets.c.issued_at.desc(), tickets.c.id.desc())
 Index("ix_tickets_session", tickets.c.session_id)
+Index("ix_tickets_session_changes", tickets.c.session_id, tickets.c.change_xid, tickets.c.id)
+
+# Each ticket admitted at least once: inside or not, its first entry, and a version every change
+# bumps (scans change it with a compare-and-set, so two simultaneous entries admit once).
+admissions = Table(
+    "admissions",
+    metadata,
+    Column("ticket_id", UUID(as_uuid=True), ForeignKey("tickets.id"), primary_key=True),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("inside", Boolean, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("first_entry_at", TIMESTAMP, nullable=False),
+    Column("first_entry_device", Text, nullable=False),
+    Column("changed_at", TIMESTAMP, nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("entries >= 1", name="ck_admissions_entries"),
+)
+Index("ix_admissions_inside", admissions.c.session_id, postgresql_where=admissions.c.inside)
+
+# Every scan at a door, once per (session, device_id, nonce): a device's retry records nothing new.
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("ticket_id", UUID(as_uuid=True), nullable=True),  # None: the secret proved no ticket
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("nonce", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("scanned_at", TIMESTAMP, nullable=False),
+    Column("recorded_at", TIMESTAMP, nullable=False),
+    Column("offline", Boolean, nullable=False, server_default=text("false")),
+    # An entry admitted offline while the ticket was already inside (a double admission).
+    Column("conflict", Boolean, nullable=False, server_default=text("false")),
+    UniqueConstraint("session_id", "device_id", "nonce", name="uq_checkins_device_nonce"),
+    CheckConstraint("type IN ('entry', 'exit')", name="ck_checkins_type"),
+)
+Index("ix_checkins_ticket", checkins.c.ticket_id, checkins.c.scanned_at)
+Index(
+    "ix_checkins_conflicts",
+    checkins.c.session_id,
+    checkins.c.recorded_at.desc(),
+    postgresql_where=checkins.c.conflict,
+)
 
 # Money going back; stored before the provider is asked (its idempotency key is the refund's id).
 refunds = Table(

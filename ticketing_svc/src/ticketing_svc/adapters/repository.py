@@ -79,6 +79,7 @@ def event_document(event: CatalogEvent) -> dict[str, Any]:
             "waitingRoom": settings.waiting_room,
             "admissionPerMinute": settings.admission_per_minute,
             "paymentMinutes": settings.payment_minutes,
+            "reentryAllowed": settings.reentry_allowed,
             "transfersAllowed": settings.transfers_allowed,
         },
     }
@@ -123,6 +124,7 @@ def event_from_document(document: dict[str, Any]) -> CatalogEvent:
             waiting_room=sales.get("waitingRoom", False),
             admission_per_minute=sales.get("admissionPerMinute", DEFAULT_ADMISSION_PER_MINUTE),
             payment_minutes=sales.get("paymentMinutes", DEFAULT_PAYMENT_MINUTES),
+            reentry_allowed=sales.get("reentryAllowed", False),
             transfers_allowed=sales.get("transfersAllowed", True),
         ),
     )

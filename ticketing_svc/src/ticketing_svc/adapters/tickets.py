@@ -28,6 +28,19 @@ class KeyRingSigner(TicketSigner):
     def public_keys(self) -> list[dict[str, str]]:
         return self._ring.public_keys()
 
+    def verify(self, secret: str) -> TicketClaims | None:
+        try:
+            claims = self._ring.verify(secret)
+        except ticket_signing.InvalidTicketSecret:
+            return None
+        return TicketClaims(
+            ticket_id=claims.ticket_id,
+            session_id=claims.session_id,
+            zone_id=claims.zone_id,
+            valid_from=claims.valid_from,
+            valid_until=claims.valid_until,
+        )
+
 
 class DocumentPrinter(TicketPrinter):
     def qr_svg(self, secret: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taquilla_runtime.db import SqlTransaction
+from ticketing_svc.adapters.checkin_repository import SqlCheckIns
 from ticketing_svc.adapters.order_repository import (
     SqlCancellations,
     SqlOrders,
@@ -35,6 +36,7 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.orders = SqlOrders(connection)
         self.tickets = SqlTickets(connection)
         self.transfers = SqlTransfers(connection)
+        self.checkins = SqlCheckIns(connection)
         self.refunds = SqlRefunds(connection)
         self.notices = SqlPaymentNotices(connection)
         self.cancellations = SqlCancellations(connection)

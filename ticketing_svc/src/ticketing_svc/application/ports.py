@@ -8,6 +8,16 @@ import uuid
 from collections.abc import Sequence
 
 import taquilla_runtime.unit_of_work
+from ticketing_svc.domain.checkins import (
+    Admission,
+    ChangePosition,
+    CheckInConflict,
+    CheckInRecord,
+    DoorTicket,
+    Occupancy,
+    ScanResult,
+    TicketChanges,
+)
 from ticketing_svc.domain.events import DomainEvent
 from ticketing_svc.domain.model import (
     CatalogEvent,
@@ -393,6 +403,56 @@ class TicketSigner(abc.ABC):
     def public_keys(self) -> list[dict[str, str]]:
         """The verification keys as JWKs, the signing key first."""
 
+    @abc.abstractmethod
+    def verify(self, secret: str) -> TicketClaims | None:
+        """The claims a QR secret proves, its validity window not checked (the domain does that);
+        None when it proves nothing: malformed, forged, altered, or signed by an unknown key."""
+
+
+class CheckIns(abc.ABC):
+    """Scans at the door and each ticket's admission."""
+
+    @abc.abstractmethod
+    async def claim(self, record: CheckInRecord, *, recorded_at: dt.datetime) -> CheckInRecord | None:
+        """Records a scan, still undecided; returns the earlier record instead when the device's nonce
+        was recorded before for the session (waiting for a simultaneous twin's transaction to end)."""
+
+    @abc.abstractmethod
+    async def settle(
+        self, checkin_id: uuid.UUID, *, result: ScanResult, ticket_id: uuid.UUID | None, conflict: bool
+    ) -> None:
+        """Writes the decision of a scan claimed in this transaction."""
+
+    @abc.abstractmethod
+    async def door_ticket(self, ticket_id: uuid.UUID) -> DoorTicket | None: ...
+
+    @abc.abstractmethod
+    async def admission(self, ticket_id: uuid.UUID) -> Admission | None:
+        """The ticket's admission as committed now (never a snapshot older than the statement)."""
+
+    @abc.abstractmethod
+    async def save_admission(self, admission: Admission) -> bool:
+        """Stores the admission if the stored one is still at ``admission.version - 1`` (none for
+        version 1); False when another scan changed it first (nothing is written then)."""
+
+    @abc.abstractmethod
+    async def mark_used(self, ticket_id: uuid.UUID) -> None:
+        """A valid ticket's first entry: it is used (the door's pack says so)."""
+
+    @abc.abstractmethod
+    async def occupancy(self, session_id: uuid.UUID) -> Occupancy: ...
+
+    @abc.abstractmethod
+    async def changes(
+        self, session_id: uuid.UUID, *, after: ChangePosition | None, limit: int
+    ) -> TicketChanges:
+        """The session's tickets changed after ``after`` (all without it), oldest change first, at
+        most ``limit``; only changes no transaction still running can come before."""
+
+    @abc.abstractmethod
+    async def conflicts(self, event_id: uuid.UUID, *, limit: int) -> list[CheckInConflict]:
+        """The event's tickets with a double admission, most recent first, with all their scans."""
+
 
 class TicketPrinter(abc.ABC):
     @abc.abstractmethod
@@ -453,6 +513,7 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     orders: Orders
     tickets: Tickets
     transfers: Transfers
+    checkins: CheckIns
     refunds: Refunds
     cancellations: Cancellations
     notices: PaymentNotices

@@ -6,10 +6,12 @@ correlation id, which the messages the command causes carry on.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
 
+from ticketing_svc.domain.checkins import Scan, ScanType
 from ticketing_svc.domain.model import CatalogEvent, ItemRequest, ReservationStatus, SessionUpdate
 from ticketing_svc.domain.orders import OrderStatus
 
@@ -41,6 +43,12 @@ class Actor:
     @property
     def is_service(self) -> bool:
         return self.kind is ActorKind.SERVICE
+
+    def admits_at(self, organization_id: uuid.UUID) -> bool:
+        """An admin, or door staff or an organizer of the organization (check-in)."""
+        return self.is_admin or (
+            self.is_user and self.role in ("organizer", "staff") and self.organization_id == organization_id
+        )
 
     def manages(self, organization_id: uuid.UUID) -> bool:
         """An admin, or an organizer of the organization."""
@@ -239,6 +247,42 @@ class RefundOrder:
     reason: str = ""
     idempotency: Idempotency | None = None
     correlation_id: str | None = None
+
+
+# ---------------------------------------------------------------- check-in
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    actor: Actor | None
+    secret: str
+    session_id: uuid.UUID
+    device_id: str
+    nonce: str
+    type: ScanType
+    # None: now (an online scan).
+    scanned_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInBatch:
+    actor: Actor | None
+    session_id: uuid.UUID
+    device_id: str
+    scans: tuple[Scan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GetCheckInPack:
+    actor: Actor | None
+    session_id: uuid.UUID
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListCheckInConflicts:
+    actor: Actor | None
+    event_id: uuid.UUID
 
 
 # ---------------------------------------------------------------- ticket transfers

@@ -81,6 +81,9 @@ class SaleSettings:
     admission_per_minute: int = DEFAULT_ADMISSION_PER_MINUTE
     # How long an order's places stay held for its payment (the hold is extended once to cover it).
     payment_minutes: int = DEFAULT_PAYMENT_MINUTES
+    # A ticket that left the venue (an exit scan) may enter again.
+    reentry_allowed: bool = False
+    # Tickets may be handed over to another person.
     transfers_allowed: bool = True
 
     def __post_init__(self) -> None:
@@ -90,6 +93,8 @@ class SaleSettings:
             )
         if self.admission_per_minute < 1:
             object.__setattr__(self, "admission_per_minute", DEFAULT_ADMISSION_PER_MINUTE)
+        if self.payment_minutes < 1:
+            object.__setattr__(self, "payment_minutes", DEFAULT_PAYMENT_MINUTES)
 
 
 @dataclass(frozen=True, slots=True)

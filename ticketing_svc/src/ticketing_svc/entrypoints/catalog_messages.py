@@ -19,6 +19,7 @@ from ticketing_svc.domain.model import (
     DEFAULT_ADMISSION_PER_MINUTE,
     DEFAULT_HOLD_MINUTES,
     DEFAULT_MAX_PER_ORDER,
+    DEFAULT_PAYMENT_MINUTES,
     CatalogEvent,
     CatalogSession,
     CatalogZone,
@@ -101,6 +102,8 @@ def event_from(data: dict[str, Any]) -> CatalogEvent:
             max_per_customer=int(max_per_customer) if max_per_customer else None,
             waiting_room=bool(sales.get("waitingRoom", False)),
             admission_per_minute=int(sales.get("admissionPerMinute") or DEFAULT_ADMISSION_PER_MINUTE),
+            payment_minutes=int(sales.get("paymentMinutes") or DEFAULT_PAYMENT_MINUTES),
+            reentry_allowed=bool(sales.get("reentryAllowed", False)),
             transfers_allowed=bool(sales.get("transfersAllowed", True)),
         ),
     )

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
+from prometheus_client import Counter
 
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
@@ -16,11 +17,13 @@ from taquilla_runtime import grpc_errors
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
+from ticketing_svc.application.checkin_handlers import BatchOutcome, CheckInOutcome, CheckInPack
 from ticketing_svc.application.handlers import Availability, ReservationPage
 from ticketing_svc.application.order_handlers import NoticeOutcome, OrderPage, TicketPage
 from ticketing_svc.application.transfer_handlers import TransferView
 from ticketing_svc.application.waitlist_handlers import WaitlistLengths
 from ticketing_svc.domain import commands
+from ticketing_svc.domain.checkins import CheckInAnswer, CheckInConflict
 from ticketing_svc.domain.commands import Actor
 from ticketing_svc.domain.errors import (
     AdmissionRequired,
@@ -58,6 +61,16 @@ from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Tic
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints import protobuf as convert
+
+CHECKINS = Counter(
+    "taquilla_ticketing_checkins_total",
+    "Scans recorded at the doors (retries not counted), by result.",
+    ["result"],
+)
+CHECKIN_CONFLICTS = Counter(
+    "taquilla_ticketing_checkin_conflicts_total",
+    "Tickets admitted while already inside, at doors that were offline (double admissions).",
+)
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["TicketingService"].full_name
 DEFAULT_PAGE_SIZE = 20
@@ -219,6 +232,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         ticket_qr_svg: Callable[[commands.GetTicket], Awaitable[str]],
         order_tickets_pdf: Callable[[commands.GetOrder], Awaitable[tuple[Order, bytes]]],
         signing_keys: Callable[[], list[dict[str, str]]],
+        check_in: Callable[[commands.CheckIn], Awaitable[CheckInOutcome]],
+        check_in_batch: Callable[[commands.CheckInBatch], Awaitable[BatchOutcome]],
+        checkin_pack: Callable[[commands.GetCheckInPack], Awaitable[CheckInPack]],
+        checkin_conflicts: Callable[[commands.ListCheckInConflicts], Awaitable[list[CheckInConflict]]],
         offer_transfer: Callable[[commands.OfferTransfer], Awaitable[TransferView]],
         get_transfer: Callable[[commands.GetTransfer], Awaitable[TransferView]],
         accept_transfer: Callable[[commands.AcceptTransfer], Awaitable[TransferView]],
@@ -248,6 +265,10 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._ticket_qr_svg = ticket_qr_svg
         self._order_tickets_pdf = order_tickets_pdf
         self._signing_keys = signing_keys
+        self._check_in = check_in
+        self._check_in_batch = check_in_batch
+        self._checkin_pack = checkin_pack
+        self._checkin_conflicts = checkin_conflicts
         self._offer_transfer = offer_transfer
         self._get_transfer = get_transfer
         self._accept_transfer = accept_transfer
@@ -591,9 +612,77 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
             )
             return convert.waitlist_lengths_pb(lengths)
 
+    async def CheckIn(self, request: pb.CheckInRequest, context: Context) -> pb.CheckInResponse:
+        async with ErrorsAsStatus(context):
+            outcome = await self._check_in(
+                commands.CheckIn(
+                    actor=_actor(context),
+                    secret=request.secret[: convert.SCAN_TEXT_MAX],
+                    session_id=convert.session_id_of(request.session_id),
+                    device_id=request.device_id[: convert.SCAN_TEXT_MAX],
+                    nonce=request.nonce[: convert.SCAN_TEXT_MAX],
+                    type=convert.scan_type_of(request.type, "type"),
+                    scanned_at=convert.scanned_at_of(request),
+                )
+            )
+            count_scans([outcome.answer])
+            return convert.check_in_pb(outcome)
+
+    async def CheckInBatch(
+        self, request: pb.CheckInBatchRequest, context: Context
+    ) -> pb.CheckInBatchResponse:
+        async with ErrorsAsStatus(context):
+            actor = _actor(context)
+            session_id = convert.session_id_of(request.session_id)
+            if len(request.scans) > convert.BATCH_SCANS_MAX:
+                raise InvalidInput.single("scans", f"must hold 1 to {convert.BATCH_SCANS_MAX} scans")
+            scans = tuple(
+                convert.offline_scan_from(request, index, session_id) for index in range(len(request.scans))
+            )
+            outcome = await self._check_in_batch(
+                commands.CheckInBatch(
+                    actor=actor,
+                    session_id=session_id,
+                    device_id=request.device_id[: convert.SCAN_TEXT_MAX],
+                    scans=scans,
+                )
+            )
+            count_scans(outcome.answers)
+            return convert.batch_pb(outcome)
+
+    async def GetCheckInPack(self, request: pb.GetCheckInPackRequest, context: Context) -> pb.CheckInPack:
+        async with ErrorsAsStatus(context):
+            pack = await self._checkin_pack(
+                commands.GetCheckInPack(
+                    actor=_actor(context),
+                    session_id=convert.session_id_of(request.session_id),
+                    cursor=request.cursor[:200] or None,
+                )
+            )
+            return convert.pack_pb(pack)
+
+    async def ListCheckInConflicts(
+        self, request: pb.ListCheckInConflictsRequest, context: Context
+    ) -> pb.ListCheckInConflictsResponse:
+        async with ErrorsAsStatus(context):
+            conflicts = await self._checkin_conflicts(
+                commands.ListCheckInConflicts(_actor(context), convert.event_id_of(request.event_id))
+            )
+            return convert.conflicts_pb(conflicts)
+
 
 def _orders_page(page: OrderPage) -> pb.ListOrdersResponse:
     return pb.ListOrdersResponse(
         orders=[convert.order_pb(order) for order in page.orders],
         next_cursor=convert.order_cursor_after(page.orders[-1]) if page.has_more else "",
     )
+
+
+def count_scans(answers: list[CheckInAnswer]) -> None:
+    """Counts the scans recorded now (a retry recorded nothing)."""
+    for answer in answers:
+        if answer.replayed:
+            continue
+        CHECKINS.labels(answer.result.value).inc()
+        if answer.conflict:
+            CHECKIN_CONFLICTS.inc()

@@ -8,10 +8,20 @@ import uuid
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
 from taquilla_runtime.principal import Principal, PrincipalKind
-from taquilla_runtime.timestamps import to_timestamp
+from taquilla_runtime.timestamps import from_timestamp, to_timestamp
+from ticketing_svc.application.checkin_handlers import BatchOutcome, CheckInOutcome, CheckInPack
 from ticketing_svc.application.handlers import Availability
 from ticketing_svc.application.transfer_handlers import TransferView
 from ticketing_svc.application.waitlist_handlers import WaitlistLengths
+from ticketing_svc.domain.checkins import (
+    CheckInAnswer,
+    CheckInConflict,
+    DoorTicket,
+    Occupancy,
+    Scan,
+    ScanResult,
+    ScanType,
+)
 from ticketing_svc.domain.commands import Actor, ActorKind, Idempotency
 from ticketing_svc.domain.errors import (
     EventNotFound,
@@ -358,7 +368,8 @@ def ticket_pb(ticket: Ticket) -> pb.Ticket:
         zone_name=ticket.zone_name,
         holder_name=ticket.holder_name,
         status=TICKET_STATUS[ticket.status],
-        secret=ticket.secret if ticket.status is TicketStatus.VALID else "",
+        # A used ticket keeps its secret: a holder who went out needs it to come back in.
+        secret=ticket.secret if ticket.status is not TicketStatus.REVOKED else "",
         price=money(ticket.price),
         issued_at=to_timestamp(ticket.issued_at),
         revoked_reason=ticket.revoked_reason or "" if ticket.status is TicketStatus.REVOKED else "",
@@ -520,4 +531,134 @@ def waitlist_lengths_pb(lengths: WaitlistLengths) -> pb.WaitlistLengths:
             )
             for line in lengths.lines
         ],
+    )
+
+
+# ---------------------------------------------------------------- check-in
+
+SCAN_TYPE_OF = {
+    pb.SCAN_TYPE_UNSPECIFIED: ScanType.ENTRY,
+    pb.SCAN_TYPE_ENTRY: ScanType.ENTRY,
+    pb.SCAN_TYPE_EXIT: ScanType.EXIT,
+}
+SCAN_TYPE = {ScanType.ENTRY: pb.SCAN_TYPE_ENTRY, ScanType.EXIT: pb.SCAN_TYPE_EXIT}
+CHECK_IN_RESULT = {
+    ScanResult.OK: pb.CHECK_IN_RESULT_OK,
+    ScanResult.ALREADY_REDEEMED: pb.CHECK_IN_RESULT_ALREADY_REDEEMED,
+    ScanResult.INVALID: pb.CHECK_IN_RESULT_INVALID,
+    ScanResult.REVOKED: pb.CHECK_IN_RESULT_REVOKED,
+    ScanResult.WRONG_SESSION: pb.CHECK_IN_RESULT_WRONG_SESSION,
+    ScanResult.INVALID_TIME: pb.CHECK_IN_RESULT_INVALID_TIME,
+}
+# Longer than any allowed value: a longer one is cut, and still refused by the domain's checks.
+SCAN_TEXT_MAX = 300
+BATCH_SCANS_MAX = 500
+
+
+def scan_type_of(value: int, field: str) -> ScanType:
+    found = SCAN_TYPE_OF.get(pb.ScanType.ValueType(value))
+    if found is None:
+        raise InvalidInput.single(field, "must be entry or exit")
+    return found
+
+
+def offline_scan_from(request: pb.CheckInBatchRequest, index: int, session_id: uuid.UUID) -> Scan:
+    scan = request.scans[index]
+    if not scan.HasField("scanned_at"):
+        raise InvalidInput.single(f"scans.{index}.scanned_at", "is required for a scan made offline")
+    return Scan(
+        secret=scan.secret[:SCAN_TEXT_MAX],
+        session_id=session_id,
+        device_id=request.device_id[:SCAN_TEXT_MAX],
+        nonce=scan.nonce[:SCAN_TEXT_MAX],
+        scanned_at=from_timestamp(scan.scanned_at),
+        type=scan_type_of(scan.type, f"scans.{index}.type"),
+        offline=True,
+    )
+
+
+def scanned_at_of(request: pb.CheckInRequest) -> dt.datetime | None:
+    """The time an offline scan was made; None for an online one (now)."""
+    return from_timestamp(request.scanned_at) if request.HasField("scanned_at") else None
+
+
+def door_ticket_pb(ticket: DoorTicket) -> pb.DoorTicket:
+    return pb.DoorTicket(
+        id=str(ticket.id),
+        zone_id=str(ticket.zone_id),
+        zone_name=ticket.zone_name,
+        holder_name=ticket.holder_name,
+        status=TICKET_STATUS[ticket.status],
+    )
+
+
+def answer_pb(answer: CheckInAnswer, occupancy: Occupancy) -> pb.CheckInResponse:
+    reply = pb.CheckInResponse(
+        result=CHECK_IN_RESULT[answer.result],
+        scanned_at=to_timestamp(answer.scanned_at),
+        admitted=occupancy.admitted,
+        capacity=occupancy.capacity,
+        conflict=answer.conflict,
+        nonce=answer.nonce,
+    )
+    if answer.ticket is not None:
+        reply.ticket.CopyFrom(door_ticket_pb(answer.ticket))
+    if answer.first_scan is not None:
+        reply.first_scan.CopyFrom(
+            pb.FirstScan(at=to_timestamp(answer.first_scan.at), device_id=answer.first_scan.device_id)
+        )
+    return reply
+
+
+def check_in_pb(outcome: CheckInOutcome) -> pb.CheckInResponse:
+    return answer_pb(outcome.answer, outcome.occupancy)
+
+
+def batch_pb(outcome: BatchOutcome) -> pb.CheckInBatchResponse:
+    return pb.CheckInBatchResponse(
+        results=[answer_pb(answer, outcome.occupancy) for answer in outcome.answers],
+        admitted=outcome.occupancy.admitted,
+        capacity=outcome.occupancy.capacity,
+    )
+
+
+def pack_pb(pack: CheckInPack) -> pb.CheckInPack:
+    reply = pb.CheckInPack(
+        session_id=str(pack.session.id),
+        event_id=str(pack.event.id),
+        event_name=pack.event.name,
+        keys=[
+            pb.SigningKey(kid=k["kid"], kty=k["kty"], crv=k["crv"], x=k["x"], alg=k["alg"], use=k["use"])
+            for k in pack.keys
+        ],
+        tickets=[door_ticket_pb(ticket) for ticket in pack.tickets],
+        revoked=[str(ticket_id) for ticket_id in pack.revoked],
+        admitted=pack.occupancy.admitted,
+        capacity=pack.occupancy.capacity,
+        cursor=pack.cursor,
+        complete=pack.complete,
+    )
+    if pack.session.starts_at is not None:
+        reply.session_starts_at.CopyFrom(to_timestamp(pack.session.starts_at))
+    return reply
+
+
+def conflicts_pb(conflicts: list[CheckInConflict]) -> pb.ListCheckInConflictsResponse:
+    return pb.ListCheckInConflictsResponse(
+        items=[
+            pb.CheckInConflict(
+                ticket=door_ticket_pb(conflict.ticket),
+                scans=[
+                    pb.ConflictScan(
+                        at=to_timestamp(scan.at),
+                        device_id=scan.device_id,
+                        result=CHECK_IN_RESULT[scan.result],
+                        type=SCAN_TYPE[scan.type],
+                        conflict=scan.conflict,
+                    )
+                    for scan in conflict.scans
+                ],
+            )
+            for conflict in conflicts
+        ]
     )

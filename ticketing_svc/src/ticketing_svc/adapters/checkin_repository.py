@@ -1,0 +1,264 @@
+"""All SQL of check-in: scans, admissions, and the door's view of a session's tickets.
+
+Every method runs on the unit of work's connection and never commits. Transactions are READ
+COMMITTED: each statement sees what was committed before it began, which the compare-and-set on an
+admission's version relies on (a loser re-reads and sees the winner's row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import and_, func, literal, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ticketing_svc.adapters.orm import admissions, checkins, inventory, tickets
+from ticketing_svc.application.ports import CheckIns
+from ticketing_svc.domain.checkins import (
+    Admission,
+    ChangePosition,
+    CheckInConflict,
+    CheckInRecord,
+    ConflictScan,
+    DoorTicket,
+    Occupancy,
+    ScanResult,
+    ScanType,
+    TicketChanges,
+)
+from ticketing_svc.domain.orders import TicketStatus
+
+PENDING = "pending"
+_DOOR_COLUMNS = (
+    tickets.c.id,
+    tickets.c.session_id,
+    tickets.c.zone_id,
+    tickets.c.zone_name,
+    tickets.c.holder_name,
+    tickets.c.status,
+)
+# Transactions older than every one still running (cluster-wide) have all ended: changes they made
+# are final, and no transaction can any more stamp a ticket with an xid below this one.
+_HORIZON = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+
+
+def _door_ticket(row: Any) -> DoorTicket:
+    return DoorTicket(
+        id=row.id,
+        session_id=row.session_id,
+        zone_id=row.zone_id,
+        zone_name=row.zone_name,
+        holder_name=row.holder_name,
+        status=TicketStatus(row.status),
+    )
+
+
+def _admission(row: Any) -> Admission:
+    return Admission(
+        ticket_id=row.ticket_id,
+        session_id=row.session_id,
+        inside=row.inside,
+        entries=row.entries,
+        first_entry_at=row.first_entry_at,
+        first_entry_device=row.first_entry_device,
+        changed_at=row.changed_at,
+        version=row.version,
+    )
+
+
+def _record(row: Any) -> CheckInRecord:
+    return CheckInRecord(
+        id=row.id,
+        ticket_id=row.ticket_id,
+        session_id=row.session_id,
+        device_id=row.device_id,
+        nonce=row.nonce,
+        type=ScanType(row.type),
+        result=ScanResult(row.result) if row.result != PENDING else None,
+        scanned_at=row.scanned_at,
+        conflict=row.conflict,
+        offline=row.offline,
+    )
+
+
+class SqlCheckIns(CheckIns):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def claim(self, record: CheckInRecord, *, recorded_at: dt.datetime) -> CheckInRecord | None:
+        # A twin with the same nonce in flight makes this insert wait for its transaction's end.
+        stored = await self._connection.scalar(
+            insert(checkins)
+            .values(
+                id=record.id,
+                ticket_id=None,
+                session_id=record.session_id,
+                device_id=record.device_id,
+                nonce=record.nonce,
+                type=record.type.value,
+                result=PENDING,
+                scanned_at=record.scanned_at,
+                recorded_at=recorded_at,
+                offline=record.offline,
+                conflict=False,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[checkins.c.session_id, checkins.c.device_id, checkins.c.nonce]
+            )
+            .returning(checkins.c.id)
+        )
+        if stored is not None:
+            return None
+        row = (
+            await self._connection.execute(
+                select(checkins).where(
+                    checkins.c.session_id == record.session_id,
+                    checkins.c.device_id == record.device_id,
+                    checkins.c.nonce == record.nonce,
+                )
+            )
+        ).one()
+        return _record(row)
+
+    async def settle(
+        self, checkin_id: uuid.UUID, *, result: ScanResult, ticket_id: uuid.UUID | None, conflict: bool
+    ) -> None:
+        await self._connection.execute(
+            update(checkins)
+            .where(checkins.c.id == checkin_id)
+            .values(result=result.value, ticket_id=ticket_id, conflict=conflict)
+        )
+
+    async def door_ticket(self, ticket_id: uuid.UUID) -> DoorTicket | None:
+        row = (
+            await self._connection.execute(select(*_DOOR_COLUMNS).where(tickets.c.id == ticket_id))
+        ).one_or_none()
+        return _door_ticket(row) if row is not None else None
+
+    async def admission(self, ticket_id: uuid.UUID) -> Admission | None:
+        row = (
+            await self._connection.execute(select(admissions).where(admissions.c.ticket_id == ticket_id))
+        ).one_or_none()
+        return _admission(row) if row is not None else None
+
+    async def save_admission(self, admission: Admission) -> bool:
+        values = {
+            "session_id": admission.session_id,
+            "inside": admission.inside,
+            "entries": admission.entries,
+            "first_entry_at": admission.first_entry_at,
+            "first_entry_device": admission.first_entry_device,
+            "changed_at": admission.changed_at,
+            "version": admission.version,
+        }
+        if admission.version == 1:
+            # The first entry: of simultaneous ones, the first insert wins and the others wait for
+            # its transaction, then find the row and insert nothing.
+            stored = await self._connection.scalar(
+                insert(admissions)
+                .values(ticket_id=admission.ticket_id, **values)
+                .on_conflict_do_nothing(index_elements=[admissions.c.ticket_id])
+                .returning(admissions.c.ticket_id)
+            )
+            return stored is not None
+        # Waits for a concurrent writer of the row, then checks the version on its committed row.
+        changed = await self._connection.execute(
+            update(admissions)
+            .where(
+                admissions.c.ticket_id == admission.ticket_id,
+                admissions.c.version == admission.version - 1,
+            )
+            .values(**values)
+        )
+        return changed.rowcount == 1
+
+    async def mark_used(self, ticket_id: uuid.UUID) -> None:
+        await self._connection.execute(
+            update(tickets)
+            .where(tickets.c.id == ticket_id, tickets.c.status == TicketStatus.VALID.value)
+            .values(status=TicketStatus.USED.value)
+        )
+
+    async def occupancy(self, session_id: uuid.UUID) -> Occupancy:
+        # One round trip: it is part of every scan's answer.
+        admitted = (
+            select(func.count())
+            .where(admissions.c.session_id == session_id, admissions.c.inside)
+            .scalar_subquery()
+        )
+        capacity = (
+            select(func.coalesce(func.sum(inventory.c.capacity), 0))
+            .where(inventory.c.session_id == session_id)
+            .scalar_subquery()
+        )
+        query = select(admitted.label("admitted"), capacity.label("capacity"))
+        row = (await self._connection.execute(query)).one()
+        return Occupancy(admitted=int(row.admitted or 0), capacity=int(row.capacity or 0))
+
+    async def changes(
+        self, session_id: uuid.UUID, *, after: ChangePosition | None, limit: int
+    ) -> TicketChanges:
+        horizon = int(await self._connection.scalar(_HORIZON) or 0)
+        query = select(*_DOOR_COLUMNS, tickets.c.change_xid).where(
+            tickets.c.session_id == session_id, tickets.c.change_xid < horizon
+        )
+        if after is not None:
+            query = query.where(
+                tuple_(tickets.c.change_xid, tickets.c.id)
+                > tuple_(literal(after.xid), literal(after.ticket_id))
+            )
+        rows = (
+            await self._connection.execute(
+                query.order_by(tickets.c.change_xid, tickets.c.id).limit(limit + 1)
+            )
+        ).all()
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            return TicketChanges(
+                [_door_ticket(row) for row in rows[:limit]],
+                ChangePosition(int(last.change_xid), last.id),
+                complete=False,
+            )
+        # Every change below the horizon is handed out: the next pack starts there.
+        position = ChangePosition(horizon)
+        if after is not None and (after.xid, after.ticket_id) > (horizon, position.ticket_id):
+            position = after
+        return TicketChanges([_door_ticket(row) for row in rows], position, complete=True)
+
+    async def conflicts(self, event_id: uuid.UUID, *, limit: int) -> list[CheckInConflict]:
+        latest = func.max(checkins.c.recorded_at).label("latest")
+        flagged = (
+            select(checkins.c.ticket_id, latest)
+            .select_from(checkins.join(tickets, tickets.c.id == checkins.c.ticket_id))
+            .where(checkins.c.conflict, tickets.c.event_id == event_id)
+            .group_by(checkins.c.ticket_id)
+            .order_by(latest.desc(), checkins.c.ticket_id)
+            .limit(limit)
+        )
+        ids = [row.ticket_id for row in await self._connection.execute(flagged)]
+        if not ids:
+            return []
+        door = {
+            row.id: _door_ticket(row)
+            for row in await self._connection.execute(select(*_DOOR_COLUMNS).where(tickets.c.id.in_(ids)))
+        }
+        scans: dict[uuid.UUID, list[ConflictScan]] = {ticket_id: [] for ticket_id in ids}
+        rows = await self._connection.execute(
+            select(checkins)
+            .where(and_(checkins.c.ticket_id.in_(ids), checkins.c.result != PENDING))
+            .order_by(checkins.c.ticket_id, checkins.c.scanned_at, checkins.c.recorded_at)
+        )
+        for row in rows:
+            scans[row.ticket_id].append(
+                ConflictScan(
+                    at=row.scanned_at,
+                    device_id=row.device_id,
+                    result=ScanResult(row.result),
+                    type=ScanType(row.type),
+                    conflict=row.conflict,
+                )
+            )
+        return [CheckInConflict(door[ticket_id], scans[ticket_id]) for ticket_id in ids]
