@@ -2,12 +2,12 @@ import type { CheckinResult, PackTicket, ScannedTicket } from '@/door/decide';
 import type { SigningKey } from '@/door/secret';
 import type { ScanType } from '@/door/store';
 
-import { apiRequest } from './client';
+import { call, type Schemas } from './client';
 
 /**
- * Check-in at the door (the edge's checkins routes): one scan online, a batch of scans decided
- * offline, and the session's pack for deciding offline. Bodies in the edge's words (snake_case),
- * answers in the app's.
+ * Check-in at the door (the edge's checkins routes, typed by its OpenAPI schemas): one scan online,
+ * a batch of scans decided offline, and the session's pack for deciding offline; answers in the
+ * app's words.
  */
 
 /** The edge must answer a scan within this, or the door decides by itself. */
@@ -17,49 +17,8 @@ const SYNC_TIMEOUT_MS = 15_000;
 /** The edge takes at most this many scans in one batch. */
 export const BATCH_LIMIT = 500;
 
-interface TicketBody {
-  id: string;
-  zone: string;
-  zone_id: string;
-  holder_name: string;
-}
-
-interface FirstScanBody {
-  at: string;
-  device_id: string;
-}
-
-interface CheckinBody {
-  result: CheckinResult;
-  ticket: TicketBody | null;
-  first_scan: FirstScanBody | null;
-  scanned_at: string;
-  admitted: number;
-  capacity: number;
-}
-
-interface BatchResultBody {
-  nonce: string;
-  result: CheckinResult;
-  ticket: TicketBody | null;
-  first_scan: FirstScanBody | null;
-  scanned_at: string;
-  conflict: boolean;
-}
-
-interface PackBody {
-  session_id: string;
-  event_id: string;
-  event_name: string;
-  session_starts_at: string | null;
-  keys: SigningKey[];
-  tickets: (TicketBody & { status: PackTicket['status'] })[];
-  revoked: string[];
-  admitted: number;
-  capacity: number;
-  cursor: string;
-  complete: boolean;
-}
+type TicketBody = Schemas['DoorTicketOut'];
+type FirstScanBody = Schemas['FirstScanOut'];
 
 export interface FirstScan {
   at: string;
@@ -120,8 +79,7 @@ function toFirstScan(body: FirstScanBody | null): FirstScan | null {
 
 /** One scan, decided by the edge; an `ApiError` with status 0 when it did not answer within `timeoutMs`. */
 export async function checkIn(scan: ScanInput, timeoutMs = ONLINE_SCAN_TIMEOUT_MS): Promise<CheckinAnswer> {
-  const { data } = await apiRequest<CheckinBody>('/api/v1/checkins', {
-    method: 'POST',
+  const { data } = await call('post', '/api/v1/checkins', {
     timeoutMs,
     body: {
       secret: scan.secret,
@@ -148,8 +106,7 @@ export async function uploadScans(
   deviceId: string,
   scans: readonly { secret: string; nonce: string; scannedAt: string; type: ScanType }[],
 ): Promise<BatchOutcome[]> {
-  const { data } = await apiRequest<{ results: BatchResultBody[] }>('/api/v1/checkins:batch', {
-    method: 'POST',
+  const { data } = await call('post', '/api/v1/checkins:batch', {
     timeoutMs: SYNC_TIMEOUT_MS,
     body: {
       session_id: sessionId,
@@ -169,7 +126,8 @@ export async function uploadScans(
 
 /** One page of the session's pack: everything, or what changed since `cursor`. */
 export async function fetchCheckinPack(sessionId: string, cursor: string | null, signal?: AbortSignal): Promise<CheckinPack> {
-  const { data, headers } = await apiRequest<PackBody>(`/api/v1/sessions/${encodeURIComponent(sessionId)}/checkin-pack`, {
+  const { data, headers } = await call('get', '/api/v1/sessions/{session_id}/checkin-pack', {
+    path: { session_id: sessionId },
     query: { cursor: cursor ?? undefined },
     timeoutMs: SYNC_TIMEOUT_MS,
     signal,

@@ -3,12 +3,15 @@
  * (docs: specs of POST /api/v1/checkins), from what the device holds: the signing keys, the
  * session's pack (tickets and revocations) and the tickets this device already admitted.
  */
+import type { Schemas } from '@/api/client';
+
 import { InvalidSecret, verifySecret, type SecretProblem } from './secret';
 
-export const RESULTS = ['ok', 'already_redeemed', 'invalid', 'revoked', 'wrong_session', 'invalid_time'] as const;
+/** The edge's results (`CheckInPublic.result`): the offline verdict gives the same ones. */
+export const RESULTS = ['ok', 'already_redeemed', 'invalid', 'revoked', 'wrong_session', 'invalid_time'] as const satisfies readonly Schemas['CheckInPublic']['result'][];
 export type CheckinResult = (typeof RESULTS)[number];
 
-export type PackTicketStatus = 'valid' | 'revoked' | 'used';
+export type PackTicketStatus = Schemas['DoorTicketOut']['status'];
 
 /** A ticket of the session as the pack lists it. */
 export interface PackTicket {
