@@ -4,6 +4,7 @@ import { fileURLToPath, URL } from 'node:url';
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type ProxyOptions } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 const DEFAULT_PORT = 5173;
 const DEFAULT_EDGE_URL = 'http://127.0.0.1:8000';
@@ -33,6 +34,33 @@ function parseEdgeUrl(raw: string | undefined): string {
   }
 }
 
+/**
+ * The door app (/door) works offline: a service worker precaches the whole app shell (the bundle,
+ * the QR reader's .wasm, icons) and answers navigations under /door with index.html; other paths
+ * always go to the network. Only the door pages register it, in production builds only
+ * (src/door/pwa.ts), so browsers that never opened a door never get one, and development has none.
+ * Its scope is the whole origin so that it controls the door page at once (`clientsClaim`) even when
+ * staff reached it from the sign-in page within the app: a client is claimed by the scope of the URL
+ * it was created at.
+ */
+const doorServiceWorker = VitePWA({
+  injectRegister: false,
+  registerType: 'autoUpdate',
+  // The manifest is public/door.webmanifest, linked by the door pages only.
+  manifest: false,
+  scope: '/',
+  workbox: {
+    globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
+    // The QR reader's .wasm is about 1.1 MB.
+    maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+    navigateFallback: '/index.html',
+    navigateFallbackAllowlist: [/^\/door(?:\/|$)/],
+    cleanupOutdatedCaches: true,
+    clientsClaim: true,
+    skipWaiting: true,
+  },
+});
+
 function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -49,7 +77,7 @@ export default defineConfig(() => {
   const proxy = edgeProxy(parseEdgeUrl(process.env.EDGE_URL));
 
   return {
-    plugins: [react(), tailwindcss()],
+    plugins: [react(), tailwindcss(), doorServiceWorker],
     resolve: {
       alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
     },

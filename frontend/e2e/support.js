@@ -30,12 +30,13 @@ export const DEMO = {
   customer: { email: 'customer@taquilla.demo', password: 'Cielo-Naranja-Viento-9' },
 };
 
-export async function launch() {
+/** `extraArgs`: more chromium switches, e.g. the fake camera's (tests/e2e/test_door_browser.py). */
+export async function launch(extraArgs = []) {
   assert.ok(BASE_URL, 'set E2E_BASE_URL to the frontend under test');
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage', ...extraArgs],
   });
 }
 

@@ -44,6 +44,10 @@ export const queryKeys = {
     detail: (id: string) => ['transfers', 'detail', id] as const,
   },
   reservation: (id: string) => ['reservations', 'detail', id] as const,
+  door: {
+    /** The sessions whose check-in pack is kept on this device (IndexedDB). */
+    packs: ['door', 'packs'] as const,
+  },
   waitlist: {
     all: ['waitlist'] as const,
     /** My waiting-list entries. */

@@ -1,11 +1,15 @@
 import { type RouteObject } from 'react-router';
 
 import { AppLayout } from '@/components/AppLayout';
+import { DoorGate } from '@/components/door/DoorGate';
 import { RequireAuth } from '@/components/RequireAuth';
 import { RootErrorBoundary } from '@/components/RootErrorBoundary';
 import { RouteErrorBoundary } from '@/components/RouteErrorBoundary';
+import { DOOR_KEEPERS } from '@/door/access';
 import { AdminUsersPage } from '@/pages/AdminUsersPage';
 import { CheckoutPage } from '@/pages/CheckoutPage';
+import { DoorPage } from '@/pages/DoorPage';
+import { DoorStationPage } from '@/pages/DoorStationPage';
 import { EventDetailPage } from '@/pages/EventDetailPage';
 import { EditEventPage, NewEventPage } from '@/pages/EventFormPage';
 import { EventOrdersPage } from '@/pages/EventOrdersPage';
@@ -120,6 +124,18 @@ export const routes: RouteObject[] = [
         <RequireAuth>
           <MyTicketsPage />
         </RequireAuth>,
+      ),
+      page(
+        'door',
+        <RequireAuth roles={DOOR_KEEPERS}>
+          <DoorPage />
+        </RequireAuth>,
+      ),
+      page(
+        'door/:sessionId',
+        <DoorGate>
+          <DoorStationPage />
+        </DoorGate>,
       ),
       page(
         'admin/users',

@@ -67,6 +67,13 @@ export function Header() {
                 </NavLink>
               </li>
             ) : null}
+            {role === 'staff' || canCreate ? (
+              <li>
+                <NavLink to="/door" className={navLinkClass}>
+                  {t.nav.door}
+                </NavLink>
+              </li>
+            ) : null}
             {role === 'admin' ? (
               <li>
                 <NavLink to="/admin/users" className={navLinkClass}>
