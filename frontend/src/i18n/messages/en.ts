@@ -272,6 +272,8 @@ export const en: Messages = {
     available: 'Available',
     fewLeft: 'Last tickets',
     soldOut: 'Sold out',
+    sessionCapacity: (n: string) => `Capacity ${n}`,
+    zonePlaces: 'Places per zone in this session',
     remaining: (n: number) => `${n} left`,
     notOnSale: 'Not on sale',
     place: 'Room',

@@ -276,6 +276,8 @@ export const es = {
     available: 'Disponible',
     fewLeft: 'Últimas entradas',
     soldOut: 'Agotado',
+    sessionCapacity: (n: string) => `Aforo ${n}`,
+    zonePlaces: 'Plazas por zona en esta sesión',
     remaining: (n: number) => `${n} disponibles`,
     notOnSale: 'No está a la venta',
     place: 'Sala',
