@@ -59,7 +59,7 @@ describe('EventsPage', () => {
     await user.selectOptions(screen.getByRole('combobox', { name: 'Ordenar por' }), 'price');
     await waitFor(() =>
       expect(calledPaths(fetchMock)).toContain(
-        '/api/v1/events?category=theatre&date_from=2030-01-01&available=true&sort=price&limit=12&count=true',
+        '/api/v1/events?category=theatre&date_from=2030-01-01&currency=EUR&available=true&sort=price&limit=12&count=true',
       ),
     );
   });
@@ -72,7 +72,7 @@ describe('EventsPage', () => {
     await user.type(minimum, '50000');
     await user.type(screen.getByRole('textbox', { name: 'Precio máximo' }), '120000,50');
     await waitFor(() =>
-      expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_min=50000&price_max=120000.50&limit=12&count=true'),
+      expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_min=50000&price_max=120000.50&currency=EUR&limit=12&count=true'),
     );
     expect(router.state.location.search).toBe('?price_min=50000&price_max=120000.50');
 
@@ -80,6 +80,33 @@ describe('EventsPage', () => {
     await user.type(minimum, 'barato');
     expect(minimum).toHaveAccessibleDescription('Un número, p. ej. 50000 o 25.50');
     await waitFor(() => expect(router.state.location.search).toBe('?price_max=120000.50'));
+  });
+
+  it('compares prices within one currency: the euro by default in Spanish, or the one the buyer picks', async () => {
+    const fetchMock = mockFetch({
+      '/api/v1/events': () =>
+        jsonResponse({
+          items: [listingBody({ id: 'e1', price_from: { amount: '25.50', currency: 'EUR' } }), listingBody({ id: 'e2', price_from: { amount: '60000.00', currency: 'COP' } })],
+          next_cursor: null,
+        }),
+    });
+    const { user, router } = renderRoute('/events');
+    const results = screen.getByRole('region', { name: 'Resultados' });
+    // Each price in its own currency's format (pesos without cents).
+    const [euros, pesos] = await within(results).findAllByRole('article');
+    expect(euros).toHaveTextContent('Desde 25,50 €');
+    expect(pesos).toHaveTextContent(/Desde 60\.000\sCOP/);
+    // No price filter, no price order: the currency is not sent (it would change nothing).
+    expect(calledPaths(fetchMock)[0]).toBe('/api/v1/events?limit=12&count=true');
+
+    const picker = screen.getByRole('combobox', { name: 'Moneda' });
+    expect(picker).toHaveValue('EUR');
+    expect(picker).toHaveAccessibleDescription('Los precios se filtran y ordenan en esta moneda.');
+    await user.type(screen.getByRole('textbox', { name: 'Precio máximo' }), '100');
+    await waitFor(() => expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_max=100&currency=EUR&limit=12&count=true'));
+    await user.selectOptions(picker, 'COP');
+    await waitFor(() => expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_max=100&currency=COP&limit=12&count=true'));
+    expect(router.state.location.search).toBe('?price_max=100&currency=COP');
   });
 
   it.each([404, 405, 501])('degrades to "search unavailable" on %i', async (status) => {

@@ -10,7 +10,9 @@ import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
+import { CURRENCIES, currencyLabel, defaultCurrency, isCurrency } from '@/lib/currency';
 import { asPrice, formatMoney } from '@/lib/format';
+import { INTL_LOCALES } from '@/i18n/locales';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
@@ -77,7 +79,7 @@ function setParam(params: URLSearchParams, key: string, value: string | null) {
 }
 
 export function EventsPage() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   useDocumentTitle(t.events.title);
   const [params, setParams] = useSearchParams();
   const [text, setText] = useState({
@@ -107,6 +109,12 @@ export function EventsPage() {
   }, [debounced, setParams]);
 
   const sortParam = params.get('sort');
+  const currencyParam = params.get('currency');
+  const currency = isCurrency(currencyParam) ? currencyParam : defaultCurrency(locale);
+  const sort = SORTS.includes(sortParam as EventSort) ? (sortParam as EventSort) : 'date';
+  // Amounts in different currencies do not compare: a price filter or the price order applies
+  // within the chosen currency (the server ignores it otherwise, so it is only sent then).
+  const byPrice = Boolean(params.get('price_min') || params.get('price_max')) || sort === 'price';
   const search: EventSearchParams = {
     q: params.get('q') ?? '',
     category: params.get('category') ?? '',
@@ -115,8 +123,9 @@ export function EventsPage() {
     dateTo: params.get('to') ?? '',
     priceMin: params.get('price_min') ?? '',
     priceMax: params.get('price_max') ?? '',
+    ...(byPrice ? { currency } : {}),
     available: params.get('available') === 'true',
-    sort: SORTS.includes(sortParam as EventSort) ? (sortParam as EventSort) : 'date',
+    sort,
   };
 
   const query = useInfiniteQuery({
@@ -193,6 +202,18 @@ export function EventsPage() {
             value={text.priceMax}
             onChange={(e) => setText((v) => ({ ...v, priceMax: e.target.value }))}
           />
+          <SelectField
+            label={t.events.currency}
+            hint={t.events.currencyHint}
+            value={currency}
+            onChange={(e) => update('currency', e.target.value === defaultCurrency(locale) ? null : e.target.value)}
+          >
+            {CURRENCIES.map((code) => (
+              <option key={code} value={code}>
+                {currencyLabel(code, INTL_LOCALES[locale])}
+              </option>
+            ))}
+          </SelectField>
           <SelectField label={t.events.sort} value={search.sort} onChange={(e) => update('sort', e.target.value === 'date' ? null : e.target.value)}>
             <option value="date">{t.events.sortDate}</option>
             <option value="relevance">{t.events.sortRelevance}</option>

@@ -210,6 +210,8 @@ export const en: Messages = {
     dateTo: 'To',
     priceMin: 'Minimum price',
     priceHint: 'A number, e.g. 50000 or 25.50',
+    currency: 'Currency',
+    currencyHint: 'Prices are filtered and sorted in this currency.',
     priceMax: 'Maximum price',
     available: 'Only with tickets available',
     sort: 'Sort by',

@@ -214,6 +214,8 @@ export const es = {
     dateTo: 'Hasta',
     priceMin: 'Precio mínimo',
     priceHint: 'Un número, p. ej. 50000 o 25.50',
+    currency: 'Moneda',
+    currencyHint: 'Los precios se filtran y ordenan en esta moneda.',
     priceMax: 'Precio máximo',
     available: 'Solo con entradas disponibles',
     sort: 'Ordenar por',
