@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
@@ -9,7 +9,7 @@ import { buttonClass } from '@/components/form/buttonClass';
 import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
-import { useI18n } from '@/i18n';
+import { useI18n, type Messages } from '@/i18n';
 import { CURRENCIES, currencyLabel, defaultCurrency, isCurrency } from '@/lib/currency';
 import { asPrice, formatMoney } from '@/lib/format';
 import { INTL_LOCALES } from '@/i18n/locales';
@@ -73,6 +73,53 @@ function EventTile({ event }: { event: CatalogEvent }) {
   );
 }
 
+type FilterField = 'q' | 'city' | 'dateFrom' | 'dateTo' | 'priceMin' | 'priceMax' | 'currency';
+type FilterErrors = Partial<Record<FilterField, string>>;
+
+/** The server's names of the listing's parameters (422 `errors[].field`, maybe `query.`-prefixed). */
+const SERVER_FIELDS: Record<string, FilterField> = {
+  q: 'q',
+  city: 'city',
+  date_from: 'dateFrom',
+  date_to: 'dateTo',
+  price_min: 'priceMin',
+  price_max: 'priceMax',
+  currency: 'currency',
+};
+
+/** What is wrong with the filters as typed or chosen, before asking the server anything. */
+function checkFilters(t: Messages, typed: { priceMin: string; priceMax: string }, dateFrom: string, dateTo: string): FilterErrors {
+  const errors: FilterErrors = {};
+  const low = typed.priceMin.trim() ? asPrice(typed.priceMin) : '';
+  const high = typed.priceMax.trim() ? asPrice(typed.priceMax) : '';
+  if (low === null) errors.priceMin = t.events.invalidPrice;
+  if (high === null) errors.priceMax = t.events.invalidPrice;
+  if (low && high && Number(high) < Number(low)) errors.priceMax = t.events.priceRange;
+  if (dateFrom && dateTo && dateTo < dateFrom) errors.dateTo = t.events.dateRange;
+  return errors;
+}
+
+/** A 422 of the listing, each field's error in the reader's language at that field (never the server's English). */
+function serverFilterErrors(t: Messages, error: unknown): FilterErrors | null {
+  if (!isApiError(error) || error.status !== 422) return null;
+  const errors: FilterErrors = {};
+  for (const entry of error.errors ?? []) {
+    const field = SERVER_FIELDS[entry.field.replace(/^query\./, '')];
+    if (!field || errors[field]) continue;
+    errors[field] =
+      field === 'priceMin' || field === 'priceMax'
+        ? entry.field === 'price_max'
+          ? t.events.priceRange
+          : t.events.invalidPrice
+        : field === 'dateTo' && entry.field === 'date_to'
+          ? t.events.dateRange
+          : field === 'dateFrom' || field === 'dateTo'
+            ? t.events.invalidDate
+            : t.events.invalidFilter;
+  }
+  return errors;
+}
+
 function setParam(params: URLSearchParams, key: string, value: string | null) {
   if (value) params.set(key, value);
   else params.delete(key);
@@ -93,19 +140,23 @@ export function EventsPage() {
 
   // Typed filters reach the URL (and so the query) once typing pauses; the search box only
   // from its third character.
+  // Only a real change navigates: a replace navigation, even to the same URL, takes a new history
+  // key, and ScrollRestoration would then scroll to the top instead of back to where the reader was.
+  // Only the debounced text triggers this (the URL is read through a ref): a filter changed or
+  // cleared meanwhile must not bring back text typed before it.
+  const latestParams = useRef(params);
   useEffect(() => {
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        const q = debounced.q.trim();
-        setParam(next, 'q', q.length >= MIN_QUERY_LENGTH ? q : null);
-        setParam(next, 'city', debounced.city.trim() || null);
-        setParam(next, 'price_min', asPrice(debounced.priceMin));
-        setParam(next, 'price_max', asPrice(debounced.priceMax));
-        return next.toString() === current.toString() ? current : next;
-      },
-      { replace: true },
-    );
+    latestParams.current = params;
+  }, [params]);
+  useEffect(() => {
+    const params = latestParams.current;
+    const next = new URLSearchParams(params);
+    const q = debounced.q.trim();
+    setParam(next, 'q', q.length >= MIN_QUERY_LENGTH ? q : null);
+    setParam(next, 'city', debounced.city.trim() || null);
+    setParam(next, 'price_min', asPrice(debounced.priceMin));
+    setParam(next, 'price_max', asPrice(debounced.priceMax));
+    if (next.toString() !== params.toString()) setParams(next, { replace: true });
   }, [debounced, setParams]);
 
   const sortParam = params.get('sort');
@@ -128,8 +179,13 @@ export function EventsPage() {
     sort,
   };
 
+  const checked = checkFilters(t, text, search.dateFrom ?? '', search.dateTo ?? '');
+  const invalid = Object.keys(checked).length > 0;
+
   const query = useInfiniteQuery({
     queryKey: queryKeys.events.search(search),
+    // Filters known to be wrong are shown at their fields; the server is not asked.
+    enabled: !invalid,
     queryFn: ({ pageParam, signal }) => searchEvents(search, pageParam, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
@@ -153,6 +209,9 @@ export function EventsPage() {
     setParams(new URLSearchParams(), { replace: true });
   };
 
+  const fromServer = query.isError ? serverFilterErrors(t, query.error) : null;
+  const fieldErrors: FilterErrors = { ...fromServer, ...checked };
+  const refused = invalid || fromServer !== null;
   const events = query.data?.pages.flatMap((page) => page.items) ?? [];
   const total = query.data?.pages[0]?.total;
   const shortQuery = text.q.trim().length > 0 && text.q.trim().length < MIN_QUERY_LENGTH;
@@ -171,6 +230,7 @@ export function EventsPage() {
           name="q"
           placeholder={t.events.searchPlaceholder}
           hint={shortQuery ? t.events.searchHint : undefined}
+          error={fieldErrors.q}
           value={text.q}
           maxLength={200}
           onChange={(e) => setText((v) => ({ ...v, q: e.target.value }))}
@@ -185,19 +245,40 @@ export function EventsPage() {
               </option>
             ))}
           </SelectField>
-          <TextField label={t.events.city} value={text.city} maxLength={100} onChange={(e) => setText((v) => ({ ...v, city: e.target.value }))} />
-          <TextField label={t.events.dateFrom} type="date" value={search.dateFrom} onChange={(e) => update('from', e.target.value || null)} />
-          <TextField label={t.events.dateTo} type="date" value={search.dateTo} onChange={(e) => update('to', e.target.value || null)} />
+          <TextField
+            label={t.events.city}
+            value={text.city}
+            maxLength={100}
+            error={fieldErrors.city}
+            onChange={(e) => setText((v) => ({ ...v, city: e.target.value }))}
+          />
+          <TextField
+            label={t.events.dateFrom}
+            type="date"
+            value={search.dateFrom}
+            error={fieldErrors.dateFrom}
+            onChange={(e) => update('from', e.target.value || null)}
+          />
+          <TextField
+            label={t.events.dateTo}
+            type="date"
+            value={search.dateTo}
+            min={search.dateFrom || undefined}
+            error={fieldErrors.dateTo}
+            onChange={(e) => update('to', e.target.value || null)}
+          />
           <TextField
             label={t.events.priceMin}
             inputMode="decimal"
             value={text.priceMin}
-            hint={text.priceMin.trim() && !asPrice(text.priceMin) ? t.events.priceHint : undefined}
+            hint={t.events.priceHint}
+            error={fieldErrors.priceMin}
             onChange={(e) => setText((v) => ({ ...v, priceMin: e.target.value }))}
           />
           <TextField
             label={t.events.priceMax}
-            hint={text.priceMax.trim() && !asPrice(text.priceMax) ? t.events.priceHint : undefined}
+            hint={t.events.priceHint}
+            error={fieldErrors.priceMax}
             inputMode="decimal"
             value={text.priceMax}
             onChange={(e) => setText((v) => ({ ...v, priceMax: e.target.value }))}
@@ -206,6 +287,7 @@ export function EventsPage() {
             label={t.events.currency}
             hint={t.events.currencyHint}
             value={currency}
+            error={fieldErrors.currency}
             onChange={(e) => update('currency', e.target.value === defaultCurrency(locale) ? null : e.target.value)}
           >
             {CURRENCIES.map((code) => (
@@ -245,7 +327,9 @@ export function EventsPage() {
             {query.isSuccess && total !== undefined ? t.events.resultCount(total) : ''}
           </p>
         </div>
-        {query.isPending ? (
+        {refused ? (
+          <Notice title={t.events.fixFiltersTitle} body={t.events.fixFilters} headingLevel={3} />
+        ) : query.isPending ? (
           <Spinner label={t.events.loading} size="lg" />
         ) : query.isError ? (
           isApiError(query.error) && SEARCH_UNAVAILABLE.has(query.error.status) ? (
