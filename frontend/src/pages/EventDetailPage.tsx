@@ -6,6 +6,7 @@ import { isApiError } from '@/api/client';
 import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent, type EventSession } from '@/api/events';
 import type { Availability } from '@/api/reservations';
 import { queryKeys } from '@/api/queryKeys';
+import { EventImage } from '@/components/events/EventCard';
 import { EventStatusBadge } from '@/components/events/EventStatusBadge';
 import { AvailabilityBadge } from '@/components/reservations/AvailabilityBadge';
 import { ReservePanel } from '@/components/reservations/ReservePanel';
@@ -241,7 +242,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
         ) : null}
       </header>
 
-      {event.imageUrl ? <img src={event.imageUrl} alt="" className="max-h-80 w-full rounded-lg object-cover" /> : null}
+      <EventImage event={event} className="h-56 rounded-lg sm:h-80" />
 
       <dl className="grid gap-4 rounded-lg border border-slate-200 bg-white p-5 sm:grid-cols-2">
         {event.startsAt ? (

@@ -1,17 +1,17 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { CATEGORIES, searchEvents, type CatalogEvent, type EventSearchParams, type EventSort } from '@/api/events';
+import { CATEGORIES, searchEvents, type EventSearchParams, type EventSort } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
 import { buttonClass } from '@/components/form/buttonClass';
 import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
-import { Spinner } from '@/components/Spinner';
+import { EventCard, EventCardSkeletons } from '@/components/events/EventCard';
 import { useI18n, type Messages } from '@/i18n';
 import { CURRENCIES, currencyLabel, defaultCurrency, isCurrency } from '@/lib/currency';
-import { asPrice, formatMoney } from '@/lib/format';
+import { asPrice } from '@/lib/format';
 import { INTL_LOCALES } from '@/i18n/locales';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
@@ -21,57 +21,6 @@ const SEARCH_UNAVAILABLE = new Set([404, 405, 501]);
 const MIN_QUERY_LENGTH = 3;
 const DEBOUNCE_MS = 300;
 const SORTS: EventSort[] = ['date', 'relevance', 'price'];
-
-function EventTile({ event }: { event: CatalogEvent }) {
-  const { t, formatDateTime, locale } = useI18n();
-  const place = [event.venue.name, event.venue.city].filter(Boolean).join(', ');
-  return (
-    <li>
-      <article className="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs">
-        {event.imageUrl ? <img src={event.imageUrl} alt="" className="h-36 w-full object-cover" loading="lazy" /> : null}
-        <div className="flex flex-1 flex-col gap-2 p-4">
-          {event.category ? (
-            <p className="text-xs font-semibold uppercase tracking-wide text-brand-800">
-              {t.events.categories[event.category] ?? event.category}
-            </p>
-          ) : null}
-          <h3 className="text-lg font-semibold text-slate-900">
-            <Link to={`/events/${encodeURIComponent(event.id)}`} className="hover:underline">
-              {event.name}
-            </Link>
-          </h3>
-          <dl className="space-y-1 text-sm text-slate-700">
-            {event.startsAt ? (
-              <div className="flex gap-1">
-                <dt className="sr-only">{t.event.when}</dt>
-                <dd>
-                  <time dateTime={event.startsAt}>
-                    {formatDateTime(event.startsAt, {
-                      dateStyle: 'medium',
-                      timeStyle: 'short',
-                      ...(event.timezone ? { timeZone: event.timezone } : {}),
-                    })}
-                  </time>
-                </dd>
-              </div>
-            ) : null}
-            {place ? (
-              <div className="flex gap-1">
-                <dt className="sr-only">{t.event.where}</dt>
-                <dd>{place}</dd>
-              </div>
-            ) : null}
-          </dl>
-          {event.minPrice ? (
-            <p className="mt-auto pt-2 font-semibold text-slate-900">
-              {t.events.from(formatMoney(event.minPrice.amount, event.minPrice.currency, locale))}
-            </p>
-          ) : null}
-        </div>
-      </article>
-    </li>
-  );
-}
 
 type FilterField = 'q' | 'city' | 'dateFrom' | 'dateTo' | 'priceMin' | 'priceMax' | 'currency';
 type FilterErrors = Partial<Record<FilterField, string>>;
@@ -330,7 +279,7 @@ export function EventsPage() {
         {refused ? (
           <Notice title={t.events.fixFiltersTitle} body={t.events.fixFilters} headingLevel={3} />
         ) : query.isPending ? (
-          <Spinner label={t.events.loading} size="lg" />
+          <EventCardSkeletons label={t.events.loading} count={6} />
         ) : query.isError ? (
           isApiError(query.error) && SEARCH_UNAVAILABLE.has(query.error.status) ? (
             <Notice title={t.events.unavailableTitle} body={t.events.unavailable} headingLevel={3} />
@@ -347,7 +296,7 @@ export function EventsPage() {
           <div className="space-y-4">
             <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
               {events.map((event) => (
-                <EventTile key={event.id} event={event} />
+                <EventCard key={event.id} event={event} />
               ))}
             </ul>
             {query.hasNextPage ? (

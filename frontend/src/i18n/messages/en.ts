@@ -33,6 +33,7 @@ export const en: Messages = {
     heroTitle: 'Your next plans start here',
     heroLead: 'Discover concerts, plays, talks and festivals near you, and get your tickets in seconds.',
     heroPrimary: 'See upcoming events',
+    heroBrowse: 'Search events',
     heroSecondary: 'Platform status',
     featuredTitle: 'Featured',
     upcomingTitle: 'Upcoming events',

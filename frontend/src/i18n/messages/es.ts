@@ -37,6 +37,7 @@ export const es = {
     heroLead:
       'Descubre conciertos, obras de teatro, charlas y festivales cerca de ti, y consigue tus entradas en segundos.',
     heroPrimary: 'Ver próximos eventos',
+    heroBrowse: 'Buscar eventos',
     heroSecondary: 'Estado de la plataforma',
     featuredTitle: 'Destacados',
     upcomingTitle: 'Próximos eventos',
