@@ -204,8 +204,20 @@ async def test_a_burst_of_identical_requests_rebuilds_the_answer_once(edge: http
         ({"sort": "relevance"}, {"sort"}),
         ({"price_min": "500", "price_max": "100"}, {"price_max"}),
         ({"cursor": "otra-pagina"}, {"cursor"}),
+        ({"currency": "euro", "price_max": "50"}, {"query.currency"}),
+        ({"currency": "XYZ", "price_max": "50"}, {"currency"}),
     ],
-    ids=["limit", "choices", "formats", "no offset", "relevance without q", "price range", "cursor"],
+    ids=[
+        "limit",
+        "choices",
+        "formats",
+        "no offset",
+        "relevance without q",
+        "price range",
+        "cursor",
+        "currency format",
+        "unknown currency",
+    ],
 )
 async def test_invalid_parameters_answer_422_problem_json_naming_each(
     edge: httpx.AsyncClient, params: dict[str, str], fields: set[str]
@@ -214,6 +226,33 @@ async def test_invalid_parameters_answer_422_problem_json_naming_each(
     assert reply.status_code == 422, reply.text
     assert reply.headers["content-type"] == PROBLEM
     assert {error["field"] for error in reply.json()["errors"]} == fields
+
+
+async def test_prices_are_filtered_and_sorted_within_the_currency_asked_for(edge: httpx.AsyncClient) -> None:
+    organizer = await new_organizer(edge)
+    word = a_word()
+    prices = {"diez pesos": ("10.00", "COP"), "euros": ("25.50", "EUR"), "caro": ("80.00", "EUR")}
+    for hours, (name, (amount, currency)) in enumerate(prices.items()):
+        zone = {"name": "General", "price": {"amount": amount, "currency": currency}, "capacity": 100}
+        await create(edge, organizer, event_body(f"{name} {word}", hours, zones=[zone], publish=True))
+
+    mixed = await edge.get("/api/v1/events", params={"q": word, "sort": "price"})
+    assert names(mixed)[0] == f"diez pesos {word}", "10 COP sorts before 25.50 EUR when currencies mix"
+    in_eur = await edge.get("/api/v1/events", params={"q": word, "sort": "price", "currency": "EUR"})
+    assert names(in_eur) == [f"euros {word}", f"caro {word}"]
+    assert [item["price_from"] for item in in_eur.json()["items"]] == [
+        {"amount": "25.50", "currency": "EUR"},
+        {"amount": "80.00", "currency": "EUR"},
+    ]
+    ranged = await edge.get(
+        "/api/v1/events", params={"q": word, "price_min": "20", "price_max": "100", "currency": "COP"}
+    )
+    assert names(ranged) == []
+    cheap = await edge.get("/api/v1/events", params={"q": word, "price_max": "20", "currency": "COP"})
+    assert names(cheap) == [f"diez pesos {word}"]
+    # A currency without a price filter or order changes nothing.
+    listed = await edge.get("/api/v1/events", params={"q": word, "currency": "EUR"})
+    assert len(names(listed)) == 3
 
 
 async def test_the_listing_is_documented_with_examples(edge: httpx.AsyncClient) -> None:

@@ -239,6 +239,8 @@ export interface EventSearchParams {
   dateTo?: string;
   priceMin?: string;
   priceMax?: string;
+  /** ISO 4217: prices are filtered and sorted within it (sent only with a price filter or the price order). */
+  currency?: string;
   available?: boolean;
   sort?: EventSort;
   limit?: number;
@@ -255,6 +257,7 @@ export async function searchEvents(params: EventSearchParams, cursor: string | n
       date_to: params.dateTo || undefined,
       price_min: params.priceMin || undefined,
       price_max: params.priceMax || undefined,
+      currency: params.currency || undefined,
       available: params.available ? true : undefined,
       sort: params.sort && params.sort !== 'date' ? params.sort : undefined,
       limit: params.limit ?? 12,

@@ -1676,7 +1676,7 @@ export interface components {
              * Format: uuid
              */
             organization_id: string;
-            /** @description The cheapest ticket. */
+            /** @description The cheapest ticket; with `currency` and a price filter or the price order, the cheapest ticket in that currency. */
             price_from: components["schemas"]["Money"] | null;
             /**
              * Starts At
@@ -3929,6 +3929,11 @@ export interface operations {
                  * @example 950
                  */
                 price_max?: string | null;
+                /**
+                 * @description ISO 4217 code. With `price_min`, `price_max` or `sort=price`, prices compare within this currency only: each event's cheapest ticket in it, leaving out events without a zone in it (and `price_from` is that ticket). Without a price filter or the price order it changes nothing. Without it, the cheapest tickets are compared whatever their currency.
+                 * @example EUR
+                 */
+                currency?: string | null;
                 /** @description Only events with places left. */
                 available?: boolean;
                 /** @description Only the featured events (the front page's pick). */
@@ -4118,6 +4123,11 @@ export interface operations {
                  * @example 950
                  */
                 price_max?: string | null;
+                /**
+                 * @description ISO 4217 code. With `price_min`, `price_max` or `sort=price`, prices compare within this currency only: each event's cheapest ticket in it, leaving out events without a zone in it (and `price_from` is that ticket). Without a price filter or the price order it changes nothing. Without it, the cheapest tickets are compared whatever their currency.
+                 * @example EUR
+                 */
+                currency?: string | null;
                 /** @description Only events with places left. */
                 available?: boolean;
                 /** @description Only the featured events (the front page's pick). */

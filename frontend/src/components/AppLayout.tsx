@@ -12,11 +12,13 @@ export function AppLayout() {
   const mainRef = useRef<HTMLElement>(null);
   const previousPath = useRef(pathname);
 
-  // After client-side navigation move focus to the new content, like a full page load would.
+  // After client-side navigation move focus to the new content, like a full page load would,
+  // without scrolling: <ScrollRestoration> puts a page back where the reader left it (back from an
+  // event to the list) or at the top (a new page).
   useEffect(() => {
     if (previousPath.current === pathname) return;
     previousPath.current = pathname;
-    mainRef.current?.focus();
+    mainRef.current?.focus({ preventScroll: true });
   }, [pathname]);
 
   return (

@@ -48,9 +48,52 @@ describe('EventDetailPage', () => {
     expect(zones[1]).toHaveTextContent(/General.*450,00.*Agotado/);
     expect(zones[2]).toHaveTextContent(/VIP.*1800,00.*Últimas entradas.*12 disponibles/);
     expect(zones[3]).toHaveTextContent(/Palco.*0,00.*Disponible.*10 disponibles/);
-    expect(screen.queryByText(/Aforo/)).not.toBeInTheDocument();
+    // Capacity is told per session (its own places), not as a zone column of an event on sale.
+    expect(within(screen.getByRole('region', { name: 'Zonas y precios' })).queryByText(/Aforo/)).not.toBeInTheDocument();
+    expect(within(sessions).getByText('Aforo 5300')).toBeInTheDocument();
     // Visitors cannot manage it.
     expect(screen.queryByRole('link', { name: 'Editar evento' })).not.toBeInTheDocument();
+  });
+
+  it('shows capacity and places left per session, and per zone within it, never summed across sessions', async () => {
+    const session = eventBody().sessions[0]!;
+    mockFetch({
+      [PATH]: () =>
+        jsonResponse(
+          eventBody({
+            capacity: 600,
+            zones: [
+              { id: 'z1', name: 'Pista', price: { amount: '20.00', currency: 'EUR' }, capacity: 200, max_per_order: 10 },
+              { id: 'z2', name: 'Grada', price: { amount: '30.00', currency: 'EUR' }, capacity: 200, max_per_order: 10 },
+            ],
+            sessions: [
+              { ...session, id: 's1', title: 'Sábado', capacity_override: 300, capacity: 300 },
+              { ...session, id: 's2', title: 'Domingo', capacity_override: 300, capacity: 300 },
+            ],
+          }),
+        ),
+      [`${PATH}/availability`]: () =>
+        jsonResponse(
+          availabilityBody([
+            zoneAvailability('z1', { session_id: 's1', capacity: 200, available: 200 }),
+            zoneAvailability('z2', { session_id: 's1', capacity: 200, available: 150 }),
+            zoneAvailability('z1', { session_id: 's2', capacity: 200, available: 5, status: 'few_left' }),
+            zoneAvailability('z2', { session_id: 's2', capacity: 200, available: 0, status: 'sold_out' }),
+          ]),
+        ),
+    });
+    renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    const sessions = await screen.findByRole('region', { name: 'Sesiones' });
+    const [saturday, sunday] = within(sessions).getAllByRole('listitem', { name: /Sábado|Domingo/ });
+    // The session's capacity (its cap of 300) bounds its places left: 350 free in its zones, 300 sellable.
+    expect(within(saturday!).getByText('Aforo 300')).toBeInTheDocument();
+    expect(await within(saturday!).findByText('(300 disponibles)')).toBeInTheDocument();
+    expect(within(saturday!).getByText('Pista')).toBeInTheDocument();
+    expect(within(saturday!).getByText('(150 disponibles)')).toBeInTheDocument();
+    expect(within(sunday!).getByText('Aforo 300')).toBeInTheDocument();
+    expect(within(sunday!).getAllByText('(5 disponibles)')).toHaveLength(2);
+    expect(within(sunday!).getByText('Agotado')).toBeInTheDocument();
+    expect(sessions).not.toHaveTextContent('600');
   });
 
   it('tells buyers the minutes to pay an order, re-entry and transfers among the sale settings', async () => {

@@ -3,8 +3,10 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent } from '@/api/events';
+import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent, type EventSession } from '@/api/events';
+import type { Availability } from '@/api/reservations';
 import { queryKeys } from '@/api/queryKeys';
+import { EventImage } from '@/components/events/EventCard';
 import { EventStatusBadge } from '@/components/events/EventStatusBadge';
 import { AvailabilityBadge } from '@/components/reservations/AvailabilityBadge';
 import { ReservePanel } from '@/components/reservations/ReservePanel';
@@ -13,7 +15,7 @@ import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
 import { WaitlistLengthsPanel } from '@/components/orders/WaitlistLengthsPanel';
 import { useI18n } from '@/i18n';
-import { sessionAvailability } from '@/lib/availability';
+import { sessionAvailability, zoneLine } from '@/lib/availability';
 import { formatMoney } from '@/lib/format';
 import { useHasPassed } from '@/lib/countdown';
 import { useAvailability } from '@/lib/useAvailability';
@@ -28,8 +30,36 @@ function isNotFound(error: unknown): boolean {
   return isApiError(error) && (error.status === 404 || error.status === 422);
 }
 
-function SessionPlaces({ summary }: { summary: ReturnType<typeof sessionAvailability> }) {
-  return summary ? <AvailabilityBadge status={summary.status} available={summary.available} /> : null;
+/**
+ * One session's capacity and places left, then each zone's within that session: figures are
+ * never added across sessions (each session sells its own places).
+ */
+function SessionPlaces({ event, session, availability }: { event: CatalogEvent; session: EventSession; availability: Availability | undefined }) {
+  const { t, locale } = useI18n();
+  const summary = sessionAvailability(availability, session.id, session.capacity);
+  const zones = event.zones
+    .map((zone) => ({ zone, line: zoneLine(availability, session.id, zone.id) }))
+    .filter((row) => row.line !== undefined);
+  return (
+    <div className="flex flex-col items-start gap-1 sm:items-end">
+      <div className="flex flex-wrap items-center gap-2">
+        {session.capacity !== undefined ? (
+          <span className="text-sm text-slate-700">{t.event.sessionCapacity(session.capacity.toLocaleString(locale))}</span>
+        ) : null}
+        {summary ? <AvailabilityBadge status={summary.status} available={summary.available} /> : null}
+      </div>
+      {zones.length > 1 ? (
+        <ul aria-label={t.event.zonePlaces} className="flex flex-wrap gap-x-3 gap-y-1 text-sm text-slate-700">
+          {zones.map(({ zone, line }) => (
+            <li key={zone.id} className="flex items-center gap-1">
+              <span>{zone.name}</span>
+              {line ? <AvailabilityBadge status={line.status} available={line.available} /> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
 }
 
 /** Prices and capacity per session, for events that do not sell (drafts, cancelled, past). */
@@ -212,7 +242,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
         ) : null}
       </header>
 
-      {event.imageUrl ? <img src={event.imageUrl} alt="" className="max-h-80 w-full rounded-lg object-cover" /> : null}
+      <EventImage event={event} className="h-56 rounded-lg sm:h-80" />
 
       <dl className="grid gap-4 rounded-lg border border-slate-200 bg-white p-5 sm:grid-cols-2">
         {event.startsAt ? (
@@ -260,9 +290,11 @@ function EventDetails({ event }: { event: CatalogEvent }) {
         ) : (
           <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
             {event.sessions.map((session, i) => (
-              <li key={session.id} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3">
+              <li key={session.id} aria-labelledby={`session-${session.id}`} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3">
                 <div>
-                  <p className="font-medium text-slate-900">{session.title || `${t.eventForm.sessionLegend(i + 1)}`}</p>
+                  <p id={`session-${session.id}`} className="font-medium text-slate-900">
+                    {session.title || `${t.eventForm.sessionLegend(i + 1)}`}
+                  </p>
                   <p className="text-sm text-slate-700">
                     <time dateTime={session.startsAt}>{when(session.startsAt)}</time>
                     {' – '}
@@ -272,7 +304,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
                 </div>
                 <div className="flex flex-wrap items-center gap-2">
                   <span className="text-sm font-medium text-slate-700">{t.events.sessionStatuses[session.status] ?? session.status}</span>
-                  <SessionPlaces summary={sessionAvailability(availability.data, session.id)} />
+                  <SessionPlaces event={event} session={session} availability={availability.data} />
                 </div>
               </li>
             ))}

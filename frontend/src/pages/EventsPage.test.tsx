@@ -1,5 +1,5 @@
-import { screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
 
 import { eventBody, listingBody } from '@/test/events';
 import { jsonResponse, mockFetch, problem, renderRoute } from '@/test/utils';
@@ -59,7 +59,7 @@ describe('EventsPage', () => {
     await user.selectOptions(screen.getByRole('combobox', { name: 'Ordenar por' }), 'price');
     await waitFor(() =>
       expect(calledPaths(fetchMock)).toContain(
-        '/api/v1/events?category=theatre&date_from=2030-01-01&available=true&sort=price&limit=12&count=true',
+        '/api/v1/events?category=theatre&date_from=2030-01-01&currency=EUR&available=true&sort=price&limit=12&count=true',
       ),
     );
   });
@@ -72,14 +72,104 @@ describe('EventsPage', () => {
     await user.type(minimum, '50000');
     await user.type(screen.getByRole('textbox', { name: 'Precio máximo' }), '120000,50');
     await waitFor(() =>
-      expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_min=50000&price_max=120000.50&limit=12&count=true'),
+      expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_min=50000&price_max=120000.50&currency=EUR&limit=12&count=true'),
     );
     expect(router.state.location.search).toBe('?price_min=50000&price_max=120000.50');
 
     await user.clear(minimum);
     await user.type(minimum, 'barato');
-    expect(minimum).toHaveAccessibleDescription('Un número, p. ej. 50000 o 25.50');
+    expect(minimum).toHaveAccessibleDescription('Un número, p. ej. 50000 o 25.50 Escribe un precio: un número, p. ej. 50000 o 25.50.');
+    expect(minimum).toHaveAttribute('aria-invalid', 'true');
     await waitFor(() => expect(router.state.location.search).toBe('?price_max=120000.50'));
+  });
+
+  it('shows a wrong price or date range at its field and does not search, never as a connection problem', async () => {
+    const fetchMock = mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    const { user } = renderRoute('/events?from=2030-05-10&to=2030-05-01');
+    const to = await screen.findByLabelText('Hasta');
+    expect(to).toHaveAccessibleDescription('La fecha «Hasta» no puede ser anterior a la fecha «Desde».');
+    expect(to).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByRole('heading', { name: 'Revisa los filtros' })).toBeInTheDocument();
+    expect(screen.queryByText(/Comprueba tu conexión/)).not.toBeInTheDocument();
+    expect(fetchMock).not.toHaveBeenCalled();
+
+    await user.clear(to);
+    await user.type(to, '2030-05-20');
+    await user.type(screen.getByRole('textbox', { name: 'Precio mínimo' }), '100');
+    const maximum = screen.getByRole('textbox', { name: 'Precio máximo' });
+    await user.type(maximum, '20');
+    expect(await screen.findByText('El precio máximo no puede ser menor que el mínimo.')).toBeInTheDocument();
+    expect(maximum).toHaveAttribute('aria-invalid', 'true');
+    expect(to).not.toHaveAttribute('aria-invalid');
+    expect(calledPaths(fetchMock).some((path) => path.includes('price_max=20'))).toBe(false);
+  });
+
+  it("puts the server's field errors (422) at the fields, in the reader's language", async () => {
+    mockFetch({
+      '/api/v1/events': () =>
+        problem(422, {
+          errors: [
+            { field: 'date_to', message: 'must be after date_from' },
+            { field: 'query.price_min', message: "String should match pattern '^\\d{1,10}(\\.\\d{1,2})?$'" },
+          ],
+        }),
+    });
+    renderRoute('/events?from=2030-05-10&to=2030-05-10&price_min=5');
+    const to = await screen.findByLabelText('Hasta');
+    await waitFor(() => expect(to).toHaveAccessibleDescription('La fecha «Hasta» no puede ser anterior a la fecha «Desde».'));
+    expect(screen.getByRole('textbox', { name: 'Precio mínimo' })).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByRole('heading', { name: 'Revisa los filtros' })).toBeInTheDocument();
+    expect(screen.queryByText(/Comprueba tu conexión|must be after|should match/)).not.toBeInTheDocument();
+  });
+
+  it('keeps the scroll position of the list when coming back from an event', async () => {
+    mockFetch({
+      '/api/v1/events': () => jsonResponse({ items: [listingBody({ id: 'e1' })], next_cursor: null }),
+      '/api/v1/events/e1': () => jsonResponse(eventBody({ id: 'e1', status: 'draft' })),
+    });
+    const scrollTo = vi.spyOn(window, 'scrollTo').mockImplementation(() => undefined);
+    const focus = vi.spyOn(HTMLElement.prototype, 'focus');
+    const { user, router } = renderRoute('/events');
+    const link = await screen.findByRole('link', { name: 'Noche de Jazz en el Foro' });
+    Object.defineProperty(window, 'scrollY', { value: 1400, configurable: true });
+    await user.click(link);
+    await screen.findByRole('heading', { level: 1, name: 'Noche de Jazz en el Foro' });
+    // Focus goes to the new page without scrolling it (ScrollRestoration decides where it shows).
+    expect(focus).toHaveBeenLastCalledWith({ preventScroll: true });
+    Object.defineProperty(window, 'scrollY', { value: 0, configurable: true });
+    scrollTo.mockClear();
+    await act(() => router.navigate(-1));
+    await screen.findByRole('heading', { level: 1, name: 'Eventos' });
+    await waitFor(() => expect(scrollTo).toHaveBeenLastCalledWith(0, 1400));
+    scrollTo.mockRestore();
+    focus.mockRestore();
+  });
+
+  it('compares prices within one currency: the euro by default in Spanish, or the one the buyer picks', async () => {
+    const fetchMock = mockFetch({
+      '/api/v1/events': () =>
+        jsonResponse({
+          items: [listingBody({ id: 'e1', price_from: { amount: '25.50', currency: 'EUR' } }), listingBody({ id: 'e2', price_from: { amount: '60000.00', currency: 'COP' } })],
+          next_cursor: null,
+        }),
+    });
+    const { user, router } = renderRoute('/events');
+    const results = screen.getByRole('region', { name: 'Resultados' });
+    // Each price in its own currency's format (pesos without cents).
+    const [euros, pesos] = await within(results).findAllByRole('article');
+    expect(euros).toHaveTextContent('Desde 25,50 €');
+    expect(pesos).toHaveTextContent(/Desde 60\.000\sCOP/);
+    // No price filter, no price order: the currency is not sent (it would change nothing).
+    expect(calledPaths(fetchMock)[0]).toBe('/api/v1/events?limit=12&count=true');
+
+    const picker = screen.getByRole('combobox', { name: 'Moneda' });
+    expect(picker).toHaveValue('EUR');
+    expect(picker).toHaveAccessibleDescription('Los precios se filtran y ordenan en esta moneda.');
+    await user.type(screen.getByRole('textbox', { name: 'Precio máximo' }), '100');
+    await waitFor(() => expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_max=100&currency=EUR&limit=12&count=true'));
+    await user.selectOptions(picker, 'COP');
+    await waitFor(() => expect(calledPaths(fetchMock)).toContain('/api/v1/events?price_max=100&currency=COP&limit=12&count=true'));
+    expect(router.state.location.search).toBe('?price_max=100&currency=COP');
   });
 
   it.each([404, 405, 501])('degrades to "search unavailable" on %i', async (status) => {

@@ -1,16 +1,18 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useEffect, useId, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { CATEGORIES, searchEvents, type CatalogEvent, type EventSearchParams, type EventSort } from '@/api/events';
+import { CATEGORIES, searchEvents, type EventSearchParams, type EventSort } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
 import { buttonClass } from '@/components/form/buttonClass';
 import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
-import { Spinner } from '@/components/Spinner';
-import { useI18n } from '@/i18n';
-import { asPrice, formatMoney } from '@/lib/format';
+import { EventCard, EventCardSkeletons } from '@/components/events/EventCard';
+import { useI18n, type Messages } from '@/i18n';
+import { CURRENCIES, currencyLabel, defaultCurrency, isCurrency } from '@/lib/currency';
+import { asPrice } from '@/lib/format';
+import { INTL_LOCALES } from '@/i18n/locales';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
@@ -20,55 +22,51 @@ const MIN_QUERY_LENGTH = 3;
 const DEBOUNCE_MS = 300;
 const SORTS: EventSort[] = ['date', 'relevance', 'price'];
 
-function EventTile({ event }: { event: CatalogEvent }) {
-  const { t, formatDateTime, locale } = useI18n();
-  const place = [event.venue.name, event.venue.city].filter(Boolean).join(', ');
-  return (
-    <li>
-      <article className="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xs">
-        {event.imageUrl ? <img src={event.imageUrl} alt="" className="h-36 w-full object-cover" loading="lazy" /> : null}
-        <div className="flex flex-1 flex-col gap-2 p-4">
-          {event.category ? (
-            <p className="text-xs font-semibold uppercase tracking-wide text-brand-800">
-              {t.events.categories[event.category] ?? event.category}
-            </p>
-          ) : null}
-          <h3 className="text-lg font-semibold text-slate-900">
-            <Link to={`/events/${encodeURIComponent(event.id)}`} className="hover:underline">
-              {event.name}
-            </Link>
-          </h3>
-          <dl className="space-y-1 text-sm text-slate-700">
-            {event.startsAt ? (
-              <div className="flex gap-1">
-                <dt className="sr-only">{t.event.when}</dt>
-                <dd>
-                  <time dateTime={event.startsAt}>
-                    {formatDateTime(event.startsAt, {
-                      dateStyle: 'medium',
-                      timeStyle: 'short',
-                      ...(event.timezone ? { timeZone: event.timezone } : {}),
-                    })}
-                  </time>
-                </dd>
-              </div>
-            ) : null}
-            {place ? (
-              <div className="flex gap-1">
-                <dt className="sr-only">{t.event.where}</dt>
-                <dd>{place}</dd>
-              </div>
-            ) : null}
-          </dl>
-          {event.minPrice ? (
-            <p className="mt-auto pt-2 font-semibold text-slate-900">
-              {t.events.from(formatMoney(event.minPrice.amount, event.minPrice.currency, locale))}
-            </p>
-          ) : null}
-        </div>
-      </article>
-    </li>
-  );
+type FilterField = 'q' | 'city' | 'dateFrom' | 'dateTo' | 'priceMin' | 'priceMax' | 'currency';
+type FilterErrors = Partial<Record<FilterField, string>>;
+
+/** The server's names of the listing's parameters (422 `errors[].field`, maybe `query.`-prefixed). */
+const SERVER_FIELDS: Record<string, FilterField> = {
+  q: 'q',
+  city: 'city',
+  date_from: 'dateFrom',
+  date_to: 'dateTo',
+  price_min: 'priceMin',
+  price_max: 'priceMax',
+  currency: 'currency',
+};
+
+/** What is wrong with the filters as typed or chosen, before asking the server anything. */
+function checkFilters(t: Messages, typed: { priceMin: string; priceMax: string }, dateFrom: string, dateTo: string): FilterErrors {
+  const errors: FilterErrors = {};
+  const low = typed.priceMin.trim() ? asPrice(typed.priceMin) : '';
+  const high = typed.priceMax.trim() ? asPrice(typed.priceMax) : '';
+  if (low === null) errors.priceMin = t.events.invalidPrice;
+  if (high === null) errors.priceMax = t.events.invalidPrice;
+  if (low && high && Number(high) < Number(low)) errors.priceMax = t.events.priceRange;
+  if (dateFrom && dateTo && dateTo < dateFrom) errors.dateTo = t.events.dateRange;
+  return errors;
+}
+
+/** A 422 of the listing, each field's error in the reader's language at that field (never the server's English). */
+function serverFilterErrors(t: Messages, error: unknown): FilterErrors | null {
+  if (!isApiError(error) || error.status !== 422) return null;
+  const errors: FilterErrors = {};
+  for (const entry of error.errors ?? []) {
+    const field = SERVER_FIELDS[entry.field.replace(/^query\./, '')];
+    if (!field || errors[field]) continue;
+    errors[field] =
+      field === 'priceMin' || field === 'priceMax'
+        ? entry.field === 'price_max'
+          ? t.events.priceRange
+          : t.events.invalidPrice
+        : field === 'dateTo' && entry.field === 'date_to'
+          ? t.events.dateRange
+          : field === 'dateFrom' || field === 'dateTo'
+            ? t.events.invalidDate
+            : t.events.invalidFilter;
+  }
+  return errors;
 }
 
 function setParam(params: URLSearchParams, key: string, value: string | null) {
@@ -77,7 +75,7 @@ function setParam(params: URLSearchParams, key: string, value: string | null) {
 }
 
 export function EventsPage() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   useDocumentTitle(t.events.title);
   const [params, setParams] = useSearchParams();
   const [text, setText] = useState({
@@ -91,22 +89,32 @@ export function EventsPage() {
 
   // Typed filters reach the URL (and so the query) once typing pauses; the search box only
   // from its third character.
+  // Only a real change navigates: a replace navigation, even to the same URL, takes a new history
+  // key, and ScrollRestoration would then scroll to the top instead of back to where the reader was.
+  // Only the debounced text triggers this (the URL is read through a ref): a filter changed or
+  // cleared meanwhile must not bring back text typed before it.
+  const latestParams = useRef(params);
   useEffect(() => {
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        const q = debounced.q.trim();
-        setParam(next, 'q', q.length >= MIN_QUERY_LENGTH ? q : null);
-        setParam(next, 'city', debounced.city.trim() || null);
-        setParam(next, 'price_min', asPrice(debounced.priceMin));
-        setParam(next, 'price_max', asPrice(debounced.priceMax));
-        return next.toString() === current.toString() ? current : next;
-      },
-      { replace: true },
-    );
+    latestParams.current = params;
+  }, [params]);
+  useEffect(() => {
+    const params = latestParams.current;
+    const next = new URLSearchParams(params);
+    const q = debounced.q.trim();
+    setParam(next, 'q', q.length >= MIN_QUERY_LENGTH ? q : null);
+    setParam(next, 'city', debounced.city.trim() || null);
+    setParam(next, 'price_min', asPrice(debounced.priceMin));
+    setParam(next, 'price_max', asPrice(debounced.priceMax));
+    if (next.toString() !== params.toString()) setParams(next, { replace: true });
   }, [debounced, setParams]);
 
   const sortParam = params.get('sort');
+  const currencyParam = params.get('currency');
+  const currency = isCurrency(currencyParam) ? currencyParam : defaultCurrency(locale);
+  const sort = SORTS.includes(sortParam as EventSort) ? (sortParam as EventSort) : 'date';
+  // Amounts in different currencies do not compare: a price filter or the price order applies
+  // within the chosen currency (the server ignores it otherwise, so it is only sent then).
+  const byPrice = Boolean(params.get('price_min') || params.get('price_max')) || sort === 'price';
   const search: EventSearchParams = {
     q: params.get('q') ?? '',
     category: params.get('category') ?? '',
@@ -115,12 +123,18 @@ export function EventsPage() {
     dateTo: params.get('to') ?? '',
     priceMin: params.get('price_min') ?? '',
     priceMax: params.get('price_max') ?? '',
+    ...(byPrice ? { currency } : {}),
     available: params.get('available') === 'true',
-    sort: SORTS.includes(sortParam as EventSort) ? (sortParam as EventSort) : 'date',
+    sort,
   };
+
+  const checked = checkFilters(t, text, search.dateFrom ?? '', search.dateTo ?? '');
+  const invalid = Object.keys(checked).length > 0;
 
   const query = useInfiniteQuery({
     queryKey: queryKeys.events.search(search),
+    // Filters known to be wrong are shown at their fields; the server is not asked.
+    enabled: !invalid,
     queryFn: ({ pageParam, signal }) => searchEvents(search, pageParam, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
@@ -144,6 +158,9 @@ export function EventsPage() {
     setParams(new URLSearchParams(), { replace: true });
   };
 
+  const fromServer = query.isError ? serverFilterErrors(t, query.error) : null;
+  const fieldErrors: FilterErrors = { ...fromServer, ...checked };
+  const refused = invalid || fromServer !== null;
   const events = query.data?.pages.flatMap((page) => page.items) ?? [];
   const total = query.data?.pages[0]?.total;
   const shortQuery = text.q.trim().length > 0 && text.q.trim().length < MIN_QUERY_LENGTH;
@@ -162,6 +179,7 @@ export function EventsPage() {
           name="q"
           placeholder={t.events.searchPlaceholder}
           hint={shortQuery ? t.events.searchHint : undefined}
+          error={fieldErrors.q}
           value={text.q}
           maxLength={200}
           onChange={(e) => setText((v) => ({ ...v, q: e.target.value }))}
@@ -176,23 +194,57 @@ export function EventsPage() {
               </option>
             ))}
           </SelectField>
-          <TextField label={t.events.city} value={text.city} maxLength={100} onChange={(e) => setText((v) => ({ ...v, city: e.target.value }))} />
-          <TextField label={t.events.dateFrom} type="date" value={search.dateFrom} onChange={(e) => update('from', e.target.value || null)} />
-          <TextField label={t.events.dateTo} type="date" value={search.dateTo} onChange={(e) => update('to', e.target.value || null)} />
+          <TextField
+            label={t.events.city}
+            value={text.city}
+            maxLength={100}
+            error={fieldErrors.city}
+            onChange={(e) => setText((v) => ({ ...v, city: e.target.value }))}
+          />
+          <TextField
+            label={t.events.dateFrom}
+            type="date"
+            value={search.dateFrom}
+            error={fieldErrors.dateFrom}
+            onChange={(e) => update('from', e.target.value || null)}
+          />
+          <TextField
+            label={t.events.dateTo}
+            type="date"
+            value={search.dateTo}
+            min={search.dateFrom || undefined}
+            error={fieldErrors.dateTo}
+            onChange={(e) => update('to', e.target.value || null)}
+          />
           <TextField
             label={t.events.priceMin}
             inputMode="decimal"
             value={text.priceMin}
-            hint={text.priceMin.trim() && !asPrice(text.priceMin) ? t.events.priceHint : undefined}
+            hint={t.events.priceHint}
+            error={fieldErrors.priceMin}
             onChange={(e) => setText((v) => ({ ...v, priceMin: e.target.value }))}
           />
           <TextField
             label={t.events.priceMax}
-            hint={text.priceMax.trim() && !asPrice(text.priceMax) ? t.events.priceHint : undefined}
+            hint={t.events.priceHint}
+            error={fieldErrors.priceMax}
             inputMode="decimal"
             value={text.priceMax}
             onChange={(e) => setText((v) => ({ ...v, priceMax: e.target.value }))}
           />
+          <SelectField
+            label={t.events.currency}
+            hint={t.events.currencyHint}
+            value={currency}
+            error={fieldErrors.currency}
+            onChange={(e) => update('currency', e.target.value === defaultCurrency(locale) ? null : e.target.value)}
+          >
+            {CURRENCIES.map((code) => (
+              <option key={code} value={code}>
+                {currencyLabel(code, INTL_LOCALES[locale])}
+              </option>
+            ))}
+          </SelectField>
           <SelectField label={t.events.sort} value={search.sort} onChange={(e) => update('sort', e.target.value === 'date' ? null : e.target.value)}>
             <option value="date">{t.events.sortDate}</option>
             <option value="relevance">{t.events.sortRelevance}</option>
@@ -224,8 +276,10 @@ export function EventsPage() {
             {query.isSuccess && total !== undefined ? t.events.resultCount(total) : ''}
           </p>
         </div>
-        {query.isPending ? (
-          <Spinner label={t.events.loading} size="lg" />
+        {refused ? (
+          <Notice title={t.events.fixFiltersTitle} body={t.events.fixFilters} headingLevel={3} />
+        ) : query.isPending ? (
+          <EventCardSkeletons label={t.events.loading} count={6} />
         ) : query.isError ? (
           isApiError(query.error) && SEARCH_UNAVAILABLE.has(query.error.status) ? (
             <Notice title={t.events.unavailableTitle} body={t.events.unavailable} headingLevel={3} />
@@ -242,7 +296,7 @@ export function EventsPage() {
           <div className="space-y-4">
             <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
               {events.map((event) => (
-                <EventTile key={event.id} event={event} />
+                <EventCard key={event.id} event={event} />
               ))}
             </ul>
             {query.hasNextPage ? (

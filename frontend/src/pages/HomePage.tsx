@@ -3,9 +3,9 @@ import { type ReactNode } from 'react';
 import { Link } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { fetchFeaturedEvents, fetchUpcomingEvents, type CatalogEvent } from '@/api/events';
+import { fetchFeaturedEvents, fetchUpcomingEvents } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
-import { Spinner } from '@/components/Spinner';
+import { EventCard, EventCardSkeletons } from '@/components/events/EventCard';
 import { useI18n } from '@/i18n';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
@@ -14,44 +14,6 @@ const FEATURED_LIMIT = 3;
 
 /** Statuses meaning "the events API is not there yet / temporarily off" rather than a real failure. */
 const UNAVAILABLE_STATUSES = new Set([404, 405, 501, 502, 503, 504]);
-
-function EventCard({ event }: { event: CatalogEvent }) {
-  const { t, formatDateTime } = useI18n();
-  const place = [event.venue.name, event.venue.city].filter(Boolean).join(', ');
-  return (
-    <li>
-      <article className="h-full rounded-lg border border-slate-200 bg-white p-4 shadow-xs">
-        <h3 className="text-lg font-semibold text-slate-900">
-          <Link to={`/events/${encodeURIComponent(event.id)}`} className="hover:underline">
-            {event.name}
-          </Link>
-        </h3>
-        <dl className="mt-2 space-y-1 text-sm text-slate-600">
-          {event.startsAt ? (
-            <div className="flex gap-1">
-              <dt className="font-medium">{t.home.startsAt}:</dt>
-              <dd>
-                <time dateTime={event.startsAt}>
-                  {formatDateTime(event.startsAt, {
-                    dateStyle: 'medium',
-                    timeStyle: 'short',
-                    ...(event.timezone ? { timeZone: event.timezone } : {}),
-                  })}
-                </time>
-              </dd>
-            </div>
-          ) : null}
-          {place ? (
-            <div className="flex gap-1">
-              <dt className="font-medium">{t.home.venue}:</dt>
-              <dd>{place}</dd>
-            </div>
-          ) : null}
-        </dl>
-      </article>
-    </li>
-  );
-}
 
 function Notice({ title, body, children }: { title: string; body: string; children?: ReactNode }) {
   return (
@@ -74,17 +36,13 @@ function UpcomingEvents() {
   });
 
   if (query.isPending) {
-    return <Spinner label={t.home.upcomingLoading} />;
+    return <EventCardSkeletons label={t.home.upcomingLoading} count={UPCOMING_LIMIT} />;
   }
   if (query.isError) {
     const error = query.error;
     if (isApiError(error) && UNAVAILABLE_STATUSES.has(error.status)) {
       return (
-        <Notice title={t.home.upcomingUnavailableTitle} body={t.home.upcomingUnavailable}>
-          <Link to="/status" className="font-medium text-brand-800 underline underline-offset-4">
-            {t.home.heroSecondary}
-          </Link>
-        </Notice>
+        <Notice title={t.home.upcomingUnavailableTitle} body={t.home.upcomingUnavailable} />
       );
     }
     return (
@@ -151,8 +109,8 @@ export function HomePage() {
           <a href="#upcoming-title" className="rounded-md bg-white px-5 py-2.5 font-semibold text-brand-800 hover:bg-brand-50">
             {t.home.heroPrimary}
           </a>
-          <Link to="/status" className="rounded-md px-5 py-2.5 font-semibold text-white ring-1 ring-inset ring-white/60 hover:bg-white/10">
-            {t.home.heroSecondary}
+          <Link to="/events" className="rounded-md px-5 py-2.5 font-semibold text-white ring-1 ring-inset ring-white/60 hover:bg-white/10">
+            {t.home.heroBrowse}
           </Link>
         </div>
       </section>

@@ -6,7 +6,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import axe from 'axe-core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { eventBody, ORG_ID } from './events';
+import { eventBody, listingBody, ORG_ID } from './events';
 import { CHECKOUT_URL, ORDER_ID, orderBody, paidOrderBody, stubObjectUrls, ticketBody, ticketHandlers, TICKETS } from './orders';
 import { availabilityBody, reservationBody, zoneAvailability } from './reservations';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from './utils';
@@ -241,6 +241,37 @@ describe('accessibility (axe)', () => {
     renderRoute(`/events/${eventBody().id}/orders`);
     await screen.findByText('1 de 4 pedidos reembolsados');
     await screen.findByRole('table');
+    expect(await seriousViolations()).toEqual([]);
+  });
+});
+
+describe('accessibility of the storefront cards (axe)', () => {
+  beforeEach(() => {
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+  });
+
+  it('the events page while it loads (skeletons) has no serious violations', async () => {
+    mockFetch({ '/api/v1/events': () => new Promise<Response>(() => undefined) });
+    renderRoute('/events');
+    await screen.findByRole('status', { name: 'Buscando eventos…' });
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('cards with an image, a broken image and none have no serious violations', async () => {
+    mockFetch({
+      '/api/v1/events': () =>
+        jsonResponse({
+          items: [
+            listingBody({ id: 'e1', image_url: 'https://img.example/ok.jpg' }),
+            listingBody({ id: 'e2', image_url: 'https://img.example/broken.jpg' }),
+            listingBody({ id: 'e3', image_url: null }),
+          ],
+          next_cursor: null,
+        }),
+    });
+    renderRoute('/');
+    const cards = await within(screen.getByRole('region', { name: 'Próximos eventos' })).findAllByRole('article');
+    fireEvent.error(cards[1]!.querySelector('img')!);
     expect(await seriousViolations()).toEqual([]);
   });
 });

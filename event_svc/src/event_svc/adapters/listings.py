@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from event_svc.adapters.orm import listed_events, session_zones, sessions
+from event_svc.adapters.orm import listed_events, session_zones, sessions, zones
 from event_svc.application.ports import CatalogListings
 from event_svc.domain.model import CLOSED_SESSION_STATUSES, Category
 from event_svc.domain.search import CatalogSearch, EventListing, ListingOrder, ListingPosition
@@ -179,8 +179,27 @@ def _available(event_id: ColumnElement[Any]) -> ColumnElement[bool]:
     )
 
 
+def _price(search: CatalogSearch, event_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The price an event is filtered and sorted by: its cheapest ticket, or with a currency its
+    cheapest ticket in that currency (null when it has no zone in it)."""
+    if search.prices_in is None:
+        return listed_events.c.price_from
+    return (
+        select(func.min(zones.c.price))
+        .where(zones.c.event_id == event_id, zones.c.currency == search.prices_in)
+        .scalar_subquery()
+    )
+
+
+def _currency(search: CatalogSearch) -> ColumnElement[Any]:
+    if search.prices_in is None:
+        return listed_events.c.price_currency
+    return literal(search.prices_in, Text)
+
+
 def _conditions(search: CatalogSearch, matches: ColumnElement[Any] | None) -> list[ColumnElement[bool]]:
     e = listed_events.c
+    price = _price(search, e.id)
     # The literal status lets PostgreSQL use the partial indexes (WHERE status = 'published').
     conditions = [e.status == PUBLISHED, e.deleted_at.is_(None), e.ends_at > search.ends_after]
     if search.starts_before is not None:
@@ -190,11 +209,11 @@ def _conditions(search: CatalogSearch, matches: ColumnElement[Any] | None) -> li
     if search.city:
         conditions.append(e.city_key == func.lower(func.immutable_unaccent(search.city)))
     if search.price_min is not None:
-        conditions.append(e.price_from >= search.price_min)
+        conditions.append(price >= search.price_min)
     if search.price_max is not None:
-        conditions.append(e.price_from <= search.price_max)
-    if search.order is ListingOrder.PRICE:
-        conditions.append(e.price_from.is_not(None))
+        conditions.append(price <= search.price_max)
+    if search.order is ListingOrder.PRICE or search.prices_in is not None:
+        conditions.append(price.is_not(None))
     if search.available_only:
         conditions.append(_available(e.id))
     if search.featured_only:
@@ -221,13 +240,18 @@ def _page(search: CatalogSearch, matches: ColumnElement[Any] | None) -> Select[A
         e.ends_at,
         e.timezone,
         e.version,
-        e.price_from,
-        e.price_currency,
+        _currency(search).label("price_currency"),
         e.featured,
     ]
     if matches is None:
-        keys = _keys(search.order, e.starts_at, e.id, e.price_from, None)
-        statement = select(*shown, literal(0.0, Double).label("score"), _available(e.id).label("available"))
+        price = _price(search, e.id)
+        keys = _keys(search.order, e.starts_at, e.id, price, None)
+        statement = select(
+            *shown,
+            price.label("price_from"),
+            literal(0.0, Double).label("score"),
+            _available(e.id).label("available"),
+        )
         return _ordered(statement.where(*_conditions(search, None)), keys, search)
     # A text search reads all its matches through the GIN index, ranks them, and only then orders
     # them. Left to itself, the planner may walk the date index and test every event: quick for a
@@ -241,7 +265,7 @@ def _page(search: CatalogSearch, matches: ColumnElement[Any] | None) -> Select[A
         else literal(0.0, Double)
     )
     ranked = (
-        select(e.id, e.starts_at, e.price_from, score.label("score"))
+        select(e.id, e.starts_at, _price(search, e.id).label("price_from"), score.label("score"))
         .where(*_conditions(search, matches))
         .cte("matching")
         .prefix_with("MATERIALIZED")
@@ -257,7 +281,7 @@ def _page(search: CatalogSearch, matches: ColumnElement[Any] | None) -> Select[A
     )
     # The rest of each event is read for the page's rows only.
     return (
-        select(*shown, p.score, _available(p.id).label("available"), *extra)
+        select(*shown, p.price_from, p.score, _available(p.id).label("available"), *extra)
         .select_from(found.join(listed_events, e.id == p.id))
         .order_by(*_sorted(_keys(search.order, p.starts_at, p.id, p.price_from, p.score)))
     )

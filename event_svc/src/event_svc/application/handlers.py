@@ -289,6 +289,7 @@ async def search_events(
         include_total=cmd.include_total,
         now=clock(),
         featured_only=cmd.featured_only,
+        currency=cmd.currency,
     )
     found, total = await listings.search(search)
     page = found[: search.limit]

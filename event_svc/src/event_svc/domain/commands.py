@@ -273,6 +273,7 @@ class SearchEvents(Command):
     after: ListingPosition | None = None
     include_total: bool = False
     featured_only: bool = False
+    currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)

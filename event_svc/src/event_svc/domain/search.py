@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from event_svc.domain.model import Category
-from event_svc.domain.values import InputCheck, Money, Venue, clean_line
+from event_svc.domain.values import CURRENCIES, InputCheck, Money, Venue, clean_line
 
 QUERY_MAX = 200
 CITY_MAX = 100
@@ -25,6 +25,7 @@ QUERY_WORDS_MAX = 8
 LIMIT_MAX = 100
 _AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 _WORD = re.compile(r"\w+")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class ListingOrder(enum.StrEnum):
@@ -67,6 +68,19 @@ class CatalogSearch:
     after: ListingPosition | None
     include_total: bool
     featured_only: bool = False
+    currency: str | None = None
+
+    @property
+    def prices_in(self) -> str | None:
+        """The currency prices are filtered and sorted in, when the search filters or sorts by price.
+
+        Amounts in different currencies cannot be compared: with a currency, the price bounds and the
+        price order apply to each event's cheapest ticket in that currency, and events without a zone
+        in it are left out. A search that neither filters nor sorts by price ignores the currency.
+        """
+        bounded = self.price_min is not None or self.price_max is not None
+        by_price = bounded or self.order is ListingOrder.PRICE
+        return self.currency if by_price else None
 
     @classmethod
     def parse(
@@ -86,6 +100,7 @@ class CatalogSearch:
         include_total: bool,
         now: dt.datetime,
         featured_only: bool = False,
+        currency: str = "",
     ) -> CatalogSearch:
         """Validates a search; raises InvalidInput listing every problem.
 
@@ -104,6 +119,11 @@ class CatalogSearch:
         high = _amount(check, "price_max", price_max)
         if low is not None and high is not None and high < low:
             check.fail("price_max", "must not be below price_min")
+        chosen_currency = clean_line(currency).upper() or None
+        if chosen_currency is not None and (
+            not _CURRENCY.match(chosen_currency) or chosen_currency not in CURRENCIES
+        ):
+            check.fail("currency", 'must be an ISO 4217 currency code, e.g. "EUR"')
         chosen_order = check.choice("sort", order or ListingOrder.DATE.value, ListingOrder)
         if chosen_order is ListingOrder.RELEVANCE and not words:
             check.fail("sort", "relevance needs a search text (q)")
@@ -128,6 +148,7 @@ class CatalogSearch:
             after=after,
             include_total=include_total,
             featured_only=featured_only,
+            currency=chosen_currency,
         )
 
 

@@ -336,6 +336,7 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
                 after=convert.listing_position(request.cursor),
                 include_total=request.include_total,
                 featured_only=request.featured_only,
+                currency=request.currency,
             )
             page = await handlers.search_events(command, self._listings, clock=self._clock)
             return pb.SearchEventsResponse(

@@ -292,7 +292,7 @@ export function ReservePanel({
         <fieldset className="space-y-2">
           <legend className="mb-1 font-medium text-slate-900">{t.reserve.chooseSession}</legend>
           {event.sessions.map((session, i) => {
-            const summary = sessionAvailability(availability, session.id);
+            const summary = sessionAvailability(availability, session.id, session.capacity);
             return (
               <label
                 key={session.id}

@@ -1930,6 +1930,7 @@ class SearchEventsRequest(_message.Message):
     CURSOR_FIELD_NUMBER: _builtins.int
     INCLUDE_TOTAL_FIELD_NUMBER: _builtins.int
     FEATURED_ONLY_FIELD_NUMBER: _builtins.int
+    CURRENCY_FIELD_NUMBER: _builtins.int
     query: _builtins.str
     """Text to find, up to 200 characters; empty lists every published event. Every word must match
     (in any spelling close enough to one the catalog has); Spanish and English stop words are ignored.
@@ -1954,6 +1955,12 @@ class SearchEventsRequest(_message.Message):
     """Also count every match (costs an extra query)."""
     featured_only: _builtins.bool
     """Only featured events (the front page's pick)."""
+    currency: _builtins.str
+    """ISO 4217 code: price_min, price_max and the price order apply to each event's cheapest ticket in
+    this currency, leaving out events without a zone in it (amounts in different currencies do not
+    compare); price_from is then that ticket. Ignored without a price filter or the price order;
+    empty compares every event's cheapest ticket whatever its currency.
+    """
     @_builtins.property
     def date_from(self) -> _timestamp_pb2.Timestamp:
         """Only events still running at this instant or later (ends_at > date_from). Unset means now:
@@ -1980,10 +1987,11 @@ class SearchEventsRequest(_message.Message):
         cursor: _builtins.str = ...,
         include_total: _builtins.bool = ...,
         featured_only: _builtins.bool = ...,
+        currency: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["date_from", b"date_from", "date_to", b"date_to"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["available_only", b"available_only", "category", b"category", "city", b"city", "cursor", b"cursor", "date_from", b"date_from", "date_to", b"date_to", "featured_only", b"featured_only", "include_total", b"include_total", "limit", b"limit", "order", b"order", "price_max", b"price_max", "price_min", b"price_min", "query", b"query"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["available_only", b"available_only", "category", b"category", "city", b"city", "currency", b"currency", "cursor", b"cursor", "date_from", b"date_from", "date_to", b"date_to", "featured_only", b"featured_only", "include_total", b"include_total", "limit", b"limit", "order", b"order", "price_max", b"price_max", "price_min", b"price_min", "query", b"query"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

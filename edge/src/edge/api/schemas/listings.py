@@ -34,7 +34,10 @@ class EventListing(BaseModel):
     starts_at: dt.datetime
     ends_at: dt.datetime
     timezone: str = Field(examples=["America/Mexico_City"])
-    price_from: Money | None = Field(description="The cheapest ticket.")
+    price_from: Money | None = Field(
+        description="The cheapest ticket; with `currency` and a price filter or the price order, the "
+        "cheapest ticket in that currency."
+    )
     available: bool = Field(description="Some session still on offer has places left.")
     version: int = Field(description="The event's version: GET /api/v1/events/{id} sends it as ETag.")
     featured: bool = Field(description="On the front page: an administrator's pick.")
@@ -134,6 +137,16 @@ class ListingQuery(BaseModel):
         description="Only events whose cheapest ticket costs at most this.",
         examples=["950"],
     )
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        max_length=3,
+        description="ISO 4217 code. With `price_min`, `price_max` or `sort=price`, prices compare within "
+        "this currency only: each event's cheapest ticket in it, leaving out events without a zone in it "
+        "(and `price_from` is that ticket). Without a price filter or the price order it changes nothing. "
+        "Without it, the cheapest tickets are compared whatever their currency.",
+        examples=["EUR"],
+    )
     available: bool = Field(default=False, description="Only events with places left.")
     featured: bool = Field(default=False, description="Only the featured events (the front page's pick).")
     sort: SortName = Field(
@@ -162,6 +175,7 @@ class ListingQuery(BaseModel):
             cursor=self.cursor or "",
             include_total=self.count,
             featured_only=self.featured,
+            currency=self.currency or "",
         )
 
 
