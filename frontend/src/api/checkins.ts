@@ -152,3 +152,28 @@ function serverTime(header: string | null): number | null {
   const at = header === null ? Number.NaN : Date.parse(header);
   return Number.isNaN(at) ? null : at;
 }
+
+/** One scan of a ticket admitted twice, as the conflicts list shows it. */
+export interface ConflictScan {
+  at: string;
+  deviceId: string;
+  result: CheckinResult;
+  type: ScanType;
+  /** This scan admitted the ticket while it was already inside. */
+  conflict: boolean;
+}
+
+/** A ticket admitted twice while doors were offline, with all its scans (oldest first). */
+export interface CheckinConflict {
+  ticket: ScannedTicket;
+  scans: ConflictScan[];
+}
+
+/** The event's double admissions, most recent first (for its organizer, door staff and admins). */
+export async function fetchCheckinConflicts(eventId: string, signal?: AbortSignal): Promise<CheckinConflict[]> {
+  const { data } = await call('get', '/api/v1/events/{event_id}/checkin-conflicts', { path: { event_id: eventId }, signal });
+  return data.items.map((item) => ({
+    ticket: { id: item.ticket.id, zone: item.ticket.zone, zoneId: item.ticket.zone_id, holderName: item.ticket.holder_name },
+    scans: item.scans.map((scan) => ({ at: scan.at, deviceId: scan.device_id, result: scan.result, type: scan.type, conflict: scan.conflict })),
+  }));
+}

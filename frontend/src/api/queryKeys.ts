@@ -47,6 +47,8 @@ export const queryKeys = {
   door: {
     /** The sessions whose check-in pack is kept on this device (IndexedDB). */
     packs: ['door', 'packs'] as const,
+    /** Tickets admitted twice while doors were offline, for the event's organizer. */
+    conflicts: (eventId: string) => ['door', 'conflicts', eventId] as const,
   },
   waitlist: {
     all: ['waitlist'] as const,

@@ -11,6 +11,7 @@ import { CheckoutPage } from '@/pages/CheckoutPage';
 import { DoorPage } from '@/pages/DoorPage';
 import { DoorStationPage } from '@/pages/DoorStationPage';
 import { EventDetailPage } from '@/pages/EventDetailPage';
+import { EventCheckinConflictsPage } from '@/pages/EventCheckinConflictsPage';
 import { EditEventPage, NewEventPage } from '@/pages/EventFormPage';
 import { EventOrdersPage } from '@/pages/EventOrdersPage';
 import { EventsPage } from '@/pages/EventsPage';
@@ -73,6 +74,12 @@ export const routes: RouteObject[] = [
         'events/:id/orders',
         <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">
           <EventOrdersPage />
+        </RequireAuth>,
+      ),
+      page(
+        'events/:id/checkin-conflicts',
+        <RequireAuth roles={DOOR_KEEPERS} redirectTo="/events">
+          <EventCheckinConflictsPage />
         </RequireAuth>,
       ),
       page(

@@ -222,6 +222,11 @@ function EventDetails({ event }: { event: CatalogEvent }) {
                 {t.event.orders}
               </Link>
             ) : null}
+            {event.status !== 'draft' ? (
+              <Link to={`/events/${encodeURIComponent(event.id)}/checkin-conflicts`} className={buttonClass.secondary}>
+                {t.checkinConflicts.title}
+              </Link>
+            ) : null}
             {event.status === 'draft' ? (
               <button type="button" className={buttonClass.primary} disabled={publishing} onClick={() => void publish()}>
                 {publishing ? t.event.publishing : t.event.publish}

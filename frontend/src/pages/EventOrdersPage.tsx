@@ -140,9 +140,14 @@ export function EventOrdersPage() {
       <div className="space-y-2">
         <h1 className="text-3xl font-bold text-slate-900">{title}</h1>
         <p className="text-slate-600">{t.eventOrders.lead}</p>
-        <Link to={`/events/${encodeURIComponent(id)}`} className={buttonClass.link}>
-          {t.eventOrders.backToEvent}
-        </Link>
+        <div className="flex flex-wrap gap-x-6 gap-y-2">
+          <Link to={`/events/${encodeURIComponent(id)}`} className={buttonClass.link}>
+            {t.eventOrders.backToEvent}
+          </Link>
+          <Link to={`/events/${encodeURIComponent(id)}/checkin-conflicts`} className={buttonClass.link}>
+            {t.checkinConflicts.title}
+          </Link>
+        </div>
       </div>
       {event.data?.status === 'cancelled' ? <EventRefundsPanel eventId={id} /> : null}
       {event.data && event.data.status !== 'cancelled' ? <WaitlistLengthsPanel event={event.data} /> : null}

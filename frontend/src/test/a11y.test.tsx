@@ -58,6 +58,18 @@ function edge() {
       jsonResponse({ items: [ticketBody(), ticketBody({ id: 't2', status: 'revoked', event_name: 'Teatro' })], next_cursor: 'n' }),
     [`/api/v1/events/${eventBody().id}/orders`]: () =>
       jsonResponse({ items: [paidOrderBody(), orderBody({ id: 'o2', status: 'pending_payment' })], next_cursor: 'n' }),
+    [`/api/v1/events/${eventBody().id}/checkin-conflicts`]: () =>
+      jsonResponse({
+        items: [
+          {
+            ticket: { id: 't1', zone: 'General', zone_id: 'z1', holder_name: 'Ana Gómez', status: 'used' },
+            scans: [
+              { at: '2026-12-24T21:00:00Z', device_id: 'puerta-norte', result: 'ok', type: 'entry', conflict: false },
+              { at: '2026-12-24T21:05:00Z', device_id: 'puerta-sur', result: 'already_redeemed', type: 'entry', conflict: true },
+            ],
+          },
+        ],
+      }),
   });
 }
 
@@ -90,6 +102,7 @@ describe('accessibility (axe)', () => {
     '/checkout/r1',
     `/orders/${ORDER_ID}`,
     `/events/${eventBody().id}/orders`,
+    `/events/${eventBody().id}/checkin-conflicts`,
   ])(
     '%s (signed in as admin) has no serious violations',
     async (path) => {
