@@ -6,6 +6,7 @@
 import type { Schemas } from '@/api/client';
 
 import { InvalidSecret, verifySecret, type SecretProblem } from './secret';
+import type { ScanType } from './store';
 
 /** The edge's results (`CheckInPublic.result`): the offline verdict gives the same ones. */
 export const RESULTS = ['ok', 'already_redeemed', 'invalid', 'revoked', 'wrong_session', 'invalid_time'] as const satisfies readonly Schemas['CheckInPublic']['result'][];
@@ -51,9 +52,16 @@ export interface LocalScan {
   /** Epoch milliseconds. */
   now: number;
   keys: ReadonlyMap<string, CryptoKey>;
+  /** Default `entry`. */
+  type?: ScanType;
 }
 
-/** Decide a scan offline: invalid, wrong_session, invalid_time, revoked, already_redeemed, then ok. */
+/**
+ * Decide a scan offline: invalid, wrong_session, invalid_time, revoked, then by its type. An entry
+ * is already_redeemed for a ticket used (in the pack) or admitted here, else ok. An exit is ok only
+ * for a ticket this device admitted (the only ones it knows to be inside); any other exit answers
+ * already_redeemed, as the edge does for a ticket that is not inside.
+ */
 export async function decideLocally(scan: LocalScan, knowledge: LocalKnowledge): Promise<Verdict> {
   let claims;
   try {
@@ -74,6 +82,8 @@ export async function decideLocally(scan: LocalScan, knowledge: LocalKnowledge):
   const now = Math.floor(scan.now / 1000) * 1000;
   if (now < claims.validFrom || now > claims.validUntil) return { result: 'invalid_time', ticket };
   if (known?.status === 'revoked') return { result: 'revoked', ticket };
-  if (known?.status === 'used' || (await knowledge.admittedHere(claims.ticketId))) return { result: 'already_redeemed', ticket };
+  const inside = await knowledge.admittedHere(claims.ticketId);
+  if (scan.type === 'exit') return { result: inside ? 'ok' : 'already_redeemed', ticket };
+  if (known?.status === 'used' || inside) return { result: 'already_redeemed', ticket };
   return { result: 'ok', ticket };
 }

@@ -83,8 +83,8 @@ function knowledge(tickets: PackTicket[] = [], admitted: string[] = []): LocalKn
 const HOLDER: PackTicket = { id: valid.ticket_id, zone: 'General', zoneId: vectors.zone_id, holderName: 'Ana Gómez', status: 'valid' };
 
 describe('deciding a scan offline', () => {
-  async function decide(secret: string, what: LocalKnowledge = knowledge([HOLDER]), now = DURING) {
-    return decideLocally({ secret, sessionId: SESSION, now, keys: await importKeys(vectors.keys) }, what);
+  async function decide(secret: string, what: LocalKnowledge = knowledge([HOLDER]), now = DURING, type: 'entry' | 'exit' = 'entry') {
+    return decideLocally({ secret, sessionId: SESSION, now, keys: await importKeys(vectors.keys), type }, what);
   }
 
   it('admits a genuine ticket of this session, naming its holder', async () => {
@@ -123,5 +123,20 @@ describe('deciding a scan offline', () => {
   it('says already used for a ticket used before or admitted on this device', async () => {
     expect((await decide(valid.secret, knowledge([{ ...HOLDER, status: 'used' }]))).result).toBe('already_redeemed');
     expect((await decide(valid.secret, knowledge([HOLDER], [valid.ticket_id]))).result).toBe('already_redeemed');
+  });
+
+  it('lets out only a ticket admitted on this device, as the edge lets out only a ticket inside', async () => {
+    const exit = (what: LocalKnowledge) => decide(valid.secret, what, DURING, 'exit');
+    expect(await exit(knowledge([{ ...HOLDER, status: 'used' }], [valid.ticket_id]))).toEqual({
+      result: 'ok',
+      ticket: { id: valid.ticket_id, zone: 'General', zoneId: vectors.zone_id, holderName: 'Ana Gómez' },
+    });
+    // Never entered, or entered at another door (the device cannot know it is inside).
+    expect((await exit(knowledge([HOLDER]))).result).toBe('already_redeemed');
+    expect((await exit(knowledge([{ ...HOLDER, status: 'used' }]))).result).toBe('already_redeemed');
+    // The checks before the type apply to exits too.
+    expect((await exit(knowledge([{ ...HOLDER, status: 'revoked' }], [valid.ticket_id]))).result).toBe('revoked');
+    expect((await decide(otherSession.secret, knowledge(), DURING, 'exit')).result).toBe('wrong_session');
+    expect((await decide(altered.secret, knowledge(), DURING, 'exit')).result).toBe('invalid');
   });
 });

@@ -241,6 +241,98 @@ describe('the door station', () => {
     expect((await openDoorStore().queued(SESSION)).map((scan) => scan.scannedAt)).toEqual(['2026-12-24T21:40:00.000Z']);
   });
 
+  it('sends exits to the edge, which counts the holder out', async () => {
+    const sent: unknown[] = [];
+    mockFetch({
+      [PACK_PATH]: () => jsonResponse(packBody()),
+      '/api/v1/checkins': async (request) => {
+        const body = (await request.json()) as { type: string };
+        sent.push(body);
+        return jsonResponse(body.type === 'exit' ? answer('ok', 10) : answer('ok', 11));
+      },
+    });
+    const door = station();
+    await door.load();
+    await door.sync();
+    expect(await door.scan(valid.secret)).toMatchObject({ type: 'entry', result: 'ok' });
+    expect(door.getState().admitted).toBe(11);
+    expect(await door.scan(valid.secret, 'exit')).toMatchObject({ type: 'exit', result: 'ok', decidedBy: 'edge' });
+    expect(sent).toEqual([
+      { secret: valid.secret, session_id: SESSION, device_id: 'door-test', nonce: 'n1', type: 'entry' },
+      { secret: valid.secret, session_id: SESSION, device_id: 'door-test', nonce: 'n2', type: 'exit' },
+    ]);
+    expect(door.getState().admitted).toBe(10);
+    // Out: offline, this device no longer counts the ticket inside, so another exit is refused.
+    online = false;
+    expect(await door.scan(valid.secret, 'exit')).toMatchObject({ type: 'exit', result: 'already_redeemed', decidedBy: 'device' });
+    expect(door.getState()).toMatchObject({ queued: 0, admitted: 10 });
+  });
+
+  it('lets out offline only a ticket it let in, queues the exit and counts it', async () => {
+    mockFetch({ [PACK_PATH]: () => jsonResponse(packBody()) });
+    const door = station();
+    await door.load();
+    await door.sync();
+    online = false;
+
+    // Never entered through this device: the edge's answer for a ticket not inside.
+    expect(await door.scan(valid.secret, 'exit')).toMatchObject({ type: 'exit', result: 'already_redeemed', decidedBy: 'device', ticket: { holderName: 'Ana Gómez' } });
+    expect(door.getState()).toMatchObject({ queued: 0, admitted: 10 });
+
+    expect(await door.scan(valid.secret)).toMatchObject({ type: 'entry', result: 'ok' });
+    expect(door.getState()).toMatchObject({ queued: 1, admitted: 11 });
+    expect(await door.scan(valid.secret, 'exit')).toMatchObject({ type: 'exit', result: 'ok', decidedBy: 'device' });
+    expect(door.getState()).toMatchObject({ queued: 2, admitted: 10 });
+    // Out once: a second exit is refused, and so is coming back in (the device cannot know whether
+    // the event allows re-entry; the edge refuses it unless it does).
+    expect(await door.scan(valid.secret, 'exit')).toMatchObject({ result: 'already_redeemed' });
+    expect(await door.scan(valid.secret)).toMatchObject({ type: 'entry', result: 'already_redeemed' });
+    // Checks before the type still apply to exits.
+    expect(await door.scan('NOT A TICKET', 'exit')).toMatchObject({ type: 'exit', result: 'invalid', ticket: null });
+    expect(door.getState()).toMatchObject({ queued: 2, admitted: 10 });
+
+    const batches: unknown[] = [];
+    mockFetch({
+      '/api/v1/checkins:batch': async (request) => {
+        batches.push(await request.json());
+        return jsonResponse({
+          results: [
+            { ...answer('ok'), nonce: 'n2', conflict: false },
+            { ...answer('already_redeemed'), nonce: 'n3', conflict: false },
+          ],
+        });
+      },
+      [PACK_PATH]: () => jsonResponse(packBody({ tickets: [], admitted: 10, cursor: 'c2' })),
+    });
+    online = true;
+    await door.sync();
+    expect(batches).toEqual([
+      {
+        session_id: SESSION,
+        device_id: 'door-test',
+        scans: [
+          { secret: valid.secret, nonce: 'n2', scanned_at: '2026-12-24T21:30:00.000Z', type: 'entry' },
+          { secret: valid.secret, nonce: 'n3', scanned_at: '2026-12-24T21:30:00.000Z', type: 'exit' },
+        ],
+      },
+    ]);
+    // An exit the edge did not take as it was is a sync warning, known as an exit.
+    expect(door.getState()).toMatchObject({ mode: 'online', queued: 0, admitted: 10 });
+    expect(door.getState().conflicts).toMatchObject([{ nonce: 'n3', type: 'exit', result: 'already_redeemed' }]);
+  });
+
+  it('lets out offline a ticket the edge let in through this device', async () => {
+    mockFetch({ [PACK_PATH]: () => jsonResponse(packBody()), '/api/v1/checkins': () => jsonResponse(answer('ok', 11)) });
+    const door = station();
+    await door.load();
+    await door.sync();
+    await door.scan(valid.secret);
+    online = false;
+    expect(await door.scan(valid.secret, 'exit')).toMatchObject({ result: 'ok', decidedBy: 'device' });
+    expect(door.getState()).toMatchObject({ queued: 1, admitted: 10 });
+    expect((await openDoorStore().queued(SESSION)).map((scan) => scan.type)).toEqual(['exit']);
+  });
+
   it('passes other refusals of a scan on', async () => {
     mockFetch({ [PACK_PATH]: () => jsonResponse(packBody()), '/api/v1/checkins': () => problem(422) });
     const door = station();

@@ -1,12 +1,15 @@
 /**
  * One door admitting to one session. Each scan goes to the edge first; when the edge does not
  * answer within ONLINE_SCAN_TIMEOUT_MS (or the network is gone) the station switches to offline,
- * decides by itself from what the device holds (decide.ts) and queues the entries it let in. While
- * offline it retries in the background (and at once when the browser says the network is back):
- * it uploads the queue, brings the pack up to date with its cursor and switches back to online.
+ * decides by itself from what the device holds (decide.ts) and queues the entries it let in and the
+ * exits it let out. While offline it retries in the background (and at once when the browser says
+ * the network is back): it uploads the queue, brings the pack up to date with its cursor and
+ * switches back to online.
  *
- * Only entries the device let in are queued: a scan refused offline admitted nobody, so the edge
- * has nothing to record for it.
+ * Only the scans the device accepted are queued: a scan refused offline let nobody in or out, so
+ * the edge has nothing to record for it. A ticket let in (online or offline) is `used` on this
+ * device from then on: the device does not know whether the event allows re-entry, so offline it
+ * lets a ticket in once, as the edge does when re-entry is not allowed.
  */
 import {
   BATCH_LIMIT,
@@ -29,11 +32,17 @@ export type StationMode = 'online' | 'offline';
 
 /** The answer shown at the door. */
 export interface ScanOutcome extends Verdict {
+  type: ScanType;
   /** `edge`: decided by the edge; `device`: decided here, offline. */
   decidedBy: 'edge' | 'device';
   firstScan: FirstScan | null;
   scannedAt: string;
   nonce: string;
+}
+
+/** An uploaded scan the edge did not accept as it was, and whether it was an entry or an exit. */
+export interface SyncWarning extends BatchOutcome {
+  type: ScanType;
 }
 
 /** Why the station cannot work for this session at all. */
@@ -45,15 +54,15 @@ export interface StationState {
   ready: boolean;
   eventName: string;
   sessionStartsAt: string;
-  /** Entries let in offline, waiting to be uploaded. */
+  /** Entries and exits decided offline, waiting to be uploaded. */
   queued: number;
   admitted: number;
   capacity: number;
   syncing: boolean;
   /** When the pack was last brought up to date. */
   syncedAt: string | null;
-  /** Offline entries the edge did not accept as they were (a later duplicate, a ticket revoked meanwhile). */
-  conflicts: BatchOutcome[];
+  /** Offline scans the edge did not accept as they were (a later duplicate, a ticket revoked meanwhile). */
+  conflicts: SyncWarning[];
   problem: StationProblem;
 }
 
@@ -184,13 +193,14 @@ export class DoorStation {
   private async refreshCounters(): Promise<void> {
     const queue = await this.deps.store.queued(this.sessionId);
     const meta = this.meta;
-    const entries = queue.filter((scan) => scan.type === 'entry').length;
+    // The edge's last count, plus what this device let in, minus what it let out since.
+    const change = queue.reduce((sum, scan) => sum + (scan.type === 'exit' ? -1 : 1), 0);
     this.set({
       queued: queue.length,
       ready: meta !== undefined,
       eventName: meta?.eventName ?? '',
       sessionStartsAt: meta?.sessionStartsAt ?? '',
-      admitted: (meta?.admitted ?? 0) + entries,
+      admitted: Math.max(0, (meta?.admitted ?? 0) + change),
       capacity: meta?.capacity ?? 0,
       syncedAt: meta?.syncedAt ?? null,
       problem: meta === undefined && this.state.problem === null && this.state.mode === 'offline' ? 'no_pack' : this.state.problem,
@@ -207,8 +217,8 @@ export class DoorStation {
     if (this.state.mode === 'online' && this.browserOnline()) {
       try {
         const answer = await this.api.checkIn({ secret: text, sessionId: this.sessionId, deviceId: this.deps.deviceId, nonce, type });
-        await this.remember(answer);
-        return { result: answer.result, ticket: answer.ticket, firstScan: answer.firstScan, scannedAt: answer.scannedAt, nonce, decidedBy: 'edge' };
+        await this.remember(answer, type);
+        return { type, result: answer.result, ticket: answer.ticket, firstScan: answer.firstScan, scannedAt: answer.scannedAt, nonce, decidedBy: 'edge' };
       } catch (error) {
         if (!unreachable(error)) throw error;
         this.set({ mode: 'offline' });
@@ -227,11 +237,16 @@ export class DoorStation {
     return this.now() + (this.meta?.clockOffsetMs ?? 0);
   }
 
-  private async remember(answer: CheckinAnswer): Promise<void> {
+  private async remember(answer: CheckinAnswer, type: ScanType): Promise<void> {
     const { store } = this.deps;
-    if (answer.ticket && (answer.result === 'ok' || answer.result === 'already_redeemed')) {
+    if (answer.ticket && type === 'entry' && (answer.result === 'ok' || answer.result === 'already_redeemed')) {
       await store.markUsed(this.sessionId, answer.ticket);
       if (answer.result === 'ok') await store.admit(this.sessionId, answer.ticket.id, answer.scannedAt);
+    } else if (answer.ticket && type === 'exit' && (answer.result === 'ok' || answer.result === 'already_redeemed')) {
+      // Out (or, says the edge, not inside): not inside through this device either. A ticket that
+      // left had entered, so it is used.
+      if (answer.result === 'ok') await store.markUsed(this.sessionId, answer.ticket);
+      await store.leave(this.sessionId, answer.ticket.id);
     }
     await store.setCounters(this.sessionId, answer.admitted, answer.capacity);
     if (this.meta) this.meta = { ...this.meta, admitted: answer.admitted, capacity: answer.capacity };
@@ -248,15 +263,20 @@ export class DoorStation {
     const { store } = this.deps;
     const keys = await this.importedKeys(this.meta?.keys ?? []);
     const verdict = await decideLocally(
-      { secret: scan.secret, sessionId: this.sessionId, now: Date.parse(scan.scannedAt), keys },
+      { secret: scan.secret, sessionId: this.sessionId, now: Date.parse(scan.scannedAt), keys, type: scan.type },
       { ticket: (id) => store.ticket(this.sessionId, id), admittedHere: (id) => store.admittedHere(this.sessionId, id) },
     );
     if (verdict.result === 'ok' && verdict.ticket) {
-      await store.admit(this.sessionId, verdict.ticket.id, scan.scannedAt);
+      if (scan.type === 'exit') {
+        await store.leave(this.sessionId, verdict.ticket.id);
+      } else {
+        await store.markUsed(this.sessionId, verdict.ticket);
+        await store.admit(this.sessionId, verdict.ticket.id, scan.scannedAt);
+      }
       await store.enqueue(scan);
       await this.refreshCounters();
     }
-    return { ...verdict, firstScan: null, scannedAt: scan.scannedAt, nonce: scan.nonce, decidedBy: 'device' };
+    return { ...verdict, type: scan.type, firstScan: null, scannedAt: scan.scannedAt, nonce: scan.nonce, decidedBy: 'device' };
   }
 
   // ------------------------------------------------------------ syncing
@@ -303,7 +323,10 @@ export class DoorStation {
       if (chunk.length === 0) return;
       const outcomes = await this.api.uploadScans(this.sessionId, this.deps.deviceId, chunk);
       await store.dequeue(chunk.map((scan) => scan.nonce));
-      const disagreements = outcomes.filter((outcome) => outcome.conflict || outcome.result !== 'ok');
+      const types = new Map(chunk.map((scan) => [scan.nonce, scan.type]));
+      const disagreements = outcomes
+        .filter((outcome) => outcome.conflict || outcome.result !== 'ok')
+        .map((outcome) => ({ ...outcome, type: types.get(outcome.nonce) ?? 'entry' }));
       if (disagreements.length > 0) this.set({ conflicts: [...disagreements, ...this.state.conflicts].slice(0, 100) });
     }
   }

@@ -8,6 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { PackTicket, PackTicketStatus, ScannedTicket } from './decide';
 import type { SigningKey } from './secret';
 
+/** Someone coming in (`entry`) or going out (`exit`), the edge's `type`. */
 export type ScanType = 'entry' | 'exit';
 
 /** The session's pack without its tickets. */
@@ -68,6 +69,8 @@ export interface DoorStore {
   markUsed: (sessionId: string, ticket: ScannedTicket) => Promise<void>;
   admittedHere: (sessionId: string, ticketId: string) => Promise<boolean>;
   admit: (sessionId: string, ticketId: string, at: string) => Promise<void>;
+  /** The ticket left (an exit): it is no longer inside through this device. */
+  leave: (sessionId: string, ticketId: string) => Promise<void>;
   enqueue: (scan: QueuedScan) => Promise<void>;
   queued: (sessionId: string) => Promise<QueuedScan[]>;
   dequeue: (nonces: readonly string[]) => Promise<void>;
@@ -131,6 +134,9 @@ export function openDoorStore(): DoorStore {
     admittedHere: async (sessionId, ticketId) => (await (await db()).get('admitted', [sessionId, ticketId])) !== undefined,
     async admit(sessionId, ticketId, at) {
       await (await db()).put('admitted', { sessionId, ticketId, at });
+    },
+    async leave(sessionId, ticketId) {
+      await (await db()).delete('admitted', [sessionId, ticketId]);
     },
     async enqueue(scan) {
       await (await db()).put('queue', scan);

@@ -184,6 +184,48 @@ describe('DoorStationPage', () => {
     expect(await seriousViolations()).toEqual([]);
   });
 
+  it('records exits when switched to them, online and offline, and counts the holder out', async () => {
+    const scans: { type: string }[] = [];
+    mockFetch({
+      [PACK_PATH]: () => jsonResponse(packBody()),
+      '/api/v1/checkins': async (request) => {
+        const body = (await request.json()) as { type: string };
+        scans.push(body);
+        return jsonResponse(checkinAnswer('ok', body.type === 'exit' ? 41 : 42));
+      },
+    });
+    signInAs({ role: 'staff', organization_id: ORG_ID });
+    const { user } = renderRoute(`/door/${SESSION}`);
+    await waitFor(() => expect(screen.getByText('Dentro').nextElementSibling).toHaveTextContent('41'));
+    const direction = screen.getByRole('group', { name: 'Sentido' });
+    expect(within(direction).getByRole('radio', { name: 'Entrada' })).toBeChecked();
+
+    await enter(user, valid.secret);
+    await user.click(screen.getByRole('button', { name: 'Comprobar' }));
+    expect(await screen.findByText('Puede pasar')).toBeInTheDocument();
+    expect(screen.getByText('Dentro').nextElementSibling).toHaveTextContent('42');
+
+    await user.click(within(direction).getByRole('radio', { name: 'Salida' }));
+    await enter(user, valid.secret);
+    await user.click(screen.getByRole('button', { name: 'Comprobar' }));
+    const out = await screen.findByText('Salida registrada');
+    expect(out.closest('[data-result]')).toHaveAttribute('data-type', 'exit');
+    expect(out.closest('[data-result]')).toHaveClass('bg-sky-800');
+    expect(screen.getByText('Dentro').nextElementSibling).toHaveTextContent('41');
+    expect(scans.map((scan) => scan.type)).toEqual(['entry', 'exit']);
+
+    // Offline: out already, so this exit is refused, with the edge's words for a ticket not inside.
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    window.dispatchEvent(new Event('offline'));
+    expect(await screen.findByText('Sin conexión: decide este dispositivo')).toBeInTheDocument();
+    await enter(user, valid.secret);
+    await user.click(screen.getByRole('button', { name: 'Comprobar' }));
+    expect(await screen.findByText('No está dentro')).toBeInTheDocument();
+    expect(screen.getByText('Esta entrada no consta dentro: no entró o ya salió.')).toBeInTheDocument();
+    expect(screen.getByText('0 entradas pendientes de subir')).toBeInTheDocument();
+    expect(await seriousViolations()).toEqual([]);
+  });
+
   it('opens on what the device holds when the page loaded offline', async () => {
     mockFetch({ [PACK_PATH]: () => jsonResponse(packBody()) });
     signInAs({ role: 'staff', organization_id: ORG_ID });

@@ -10,7 +10,7 @@ import { Notice } from '@/components/Notice';
 import { doorDeviceId } from '@/door/device';
 import { DoorStation, type ScanOutcome, type StationState } from '@/door/station';
 import { useDoorApp } from '@/door/pwa';
-import { openDoorStore } from '@/door/store';
+import { openDoorStore, type ScanType } from '@/door/store';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
@@ -49,8 +49,57 @@ function ConnectionBadge({ state }: { state: StationState }) {
   );
 }
 
+/** The words for a result: an exit's `ok` and `already_redeemed` say something else than an entry's. */
+function useResultWords() {
+  const { t } = useI18n();
+  return {
+    result: (type: ScanType, result: string) => (type === 'exit' ? t.door.exitResults[result] : undefined) ?? t.door.results[result] ?? result,
+    reason: (type: ScanType, result: string) => (type === 'exit' ? t.door.exitReasons[result] : undefined) ?? t.door.reasons[result],
+  };
+}
+
+/** Entry or exit: what the next scans record. */
+function DirectionSwitch({ value, onChange }: { value: ScanType; onChange: (type: ScanType) => void }) {
+  const { t } = useI18n();
+  const options: { type: ScanType; label: string }[] = [
+    { type: 'entry', label: t.door.entry },
+    { type: 'exit', label: t.door.exit },
+  ];
+  return (
+    <fieldset className="space-y-2">
+      <legend className="text-lg font-semibold text-slate-900">{t.door.direction}</legend>
+      <p id="door-direction-hint" className="text-sm text-slate-600">
+        {t.door.directionHint}
+      </p>
+      <div className="inline-flex overflow-hidden rounded-lg border border-slate-300" data-direction={value}>
+        {options.map((option) => (
+          <label
+            key={option.type}
+            className={cn(
+              'cursor-pointer px-6 py-3 text-lg font-semibold focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-sky-700',
+              value === option.type ? (option.type === 'exit' ? 'bg-sky-800 text-white' : 'bg-slate-900 text-white') : 'bg-white text-slate-800',
+            )}
+          >
+            <input
+              type="radio"
+              name="door-direction"
+              value={option.type}
+              checked={value === option.type}
+              onChange={() => onChange(option.type)}
+              aria-describedby="door-direction-hint"
+              className="sr-only"
+            />
+            {option.label}
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
 function ResultPanel({ outcome, error }: { outcome: ScanOutcome | null; error: string | null }) {
   const { t, formatDateTime } = useI18n();
+  const words = useResultWords();
   let body: ReactNode;
   let tone = 'border-2 border-dashed border-slate-300 bg-white text-slate-700';
   if (error !== null) {
@@ -60,15 +109,15 @@ function ResultPanel({ outcome, error }: { outcome: ScanOutcome | null; error: s
     body = <p className="text-lg">{t.door.waiting}</p>;
   } else {
     const ok = outcome.result === 'ok';
-    tone = ok ? 'bg-green-700 text-white' : 'bg-red-700 text-white';
+    tone = ok ? (outcome.type === 'exit' ? 'bg-sky-800 text-white' : 'bg-green-700 text-white') : 'bg-red-700 text-white';
     const ticket = outcome.ticket;
     body = (
       <>
         <p className="text-4xl font-extrabold tracking-tight sm:text-5xl">
           <span aria-hidden="true">{ok ? '✓ ' : '✕ '}</span>
-          {t.door.results[outcome.result] ?? outcome.result}
+          {words.result(outcome.type, outcome.result)}
         </p>
-        <p className="text-xl">{t.door.reasons[outcome.result]}</p>
+        <p className="text-xl">{words.reason(outcome.type, outcome.result)}</p>
         {ticket?.holderName ? (
           <p className="text-2xl font-semibold">
             {t.door.holder}: <span data-holder>{ticket.holderName}</span>
@@ -94,6 +143,7 @@ function ResultPanel({ outcome, error }: { outcome: ScanOutcome | null; error: s
         aria-atomic="true"
         data-result={error === null ? (outcome?.result ?? '') : 'error'}
         data-decided-by={outcome?.decidedBy ?? ''}
+        data-type={outcome?.type ?? ''}
         className={cn('min-h-48 space-y-2 rounded-xl p-6 text-center sm:p-8', tone)}
       >
         {body}
@@ -114,6 +164,8 @@ export function DoorStationPage() {
   const [outcome, setOutcome] = useState<ScanOutcome | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState('');
+  const [direction, setDirection] = useState<ScanType>('entry');
+  const words = useResultWords();
   const [busy, setBusy] = useState(false);
   const checking = useRef(false);
 
@@ -123,7 +175,7 @@ export function DoorStationPage() {
       checking.current = true;
       setBusy(true);
       try {
-        setOutcome(await station.scan(code));
+        setOutcome(await station.scan(code, direction));
         setError(null);
       } catch (failure) {
         setOutcome(null);
@@ -133,7 +185,7 @@ export function DoorStationPage() {
         setBusy(false);
       }
     },
-    [station, t],
+    [station, t, direction],
   );
 
   const onManual = (e: FormEvent) => {
@@ -192,6 +244,8 @@ export function DoorStationPage() {
 
       {!state.ready && state.mode === 'offline' ? <Notice title={t.door.noPack} tone="error" /> : null}
 
+      <DirectionSwitch value={direction} onChange={setDirection} />
+
       <ResultPanel outcome={outcome} error={error} />
 
       <div className="grid gap-6 md:grid-cols-2">
@@ -232,10 +286,11 @@ export function DoorStationPage() {
           <p className="text-sm text-amber-950">{t.door.conflictsLead}</p>
           <ul className="space-y-1 text-sm text-amber-950">
             {state.conflicts.map((item) => (
-              <li key={item.nonce} data-conflict={item.conflict}>
+              <li key={item.nonce} data-conflict={item.conflict} data-type={item.type}>
                 <span className="font-semibold">{item.ticket?.holderName || item.ticket?.id || item.nonce}</span>
                 {' · '}
-                {item.conflict ? t.door.conflict : (t.door.results[item.result] ?? item.result)}
+                {item.type === 'exit' ? `${t.door.exit} · ` : ''}
+                {item.conflict ? t.door.conflict : words.result(item.type, item.result)}
                 {item.firstScan ? ` · ${t.door.firstScan(formatDateTime(item.firstScan.at), item.firstScan.deviceId)}` : ''}
               </li>
             ))}

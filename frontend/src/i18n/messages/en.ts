@@ -827,6 +827,18 @@ export const en: Messages = {
     conflicts: 'Sync warnings',
     conflictsLead: 'Entries admitted offline that the server did not accept as they were.',
     conflict: 'Conflict: admitted earlier at another device',
+    direction: 'Direction',
+    directionHint: 'Choose whether the door records entries or exits.',
+    entry: 'Entry',
+    exit: 'Exit',
+    exitResults: {
+      ok: 'Exit recorded',
+      already_redeemed: 'Not inside',
+    },
+    exitReasons: {
+      ok: 'No longer counted as inside.',
+      already_redeemed: 'This ticket is not inside: it never entered or has already left.',
+    },
   },
   waitlist: {
     soldOutHint: 'Sold out: join the waiting list and we will write to you if places come free.',

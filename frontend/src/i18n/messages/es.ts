@@ -836,6 +836,18 @@ export const es = {
     conflicts: 'Avisos de la sincronización',
     conflictsLead: 'Entradas admitidas sin conexión que el servidor no aceptó tal cual.',
     conflict: 'Conflicto: admitida antes en otro dispositivo',
+    direction: 'Sentido',
+    directionHint: 'Elige si la puerta registra entradas o salidas.',
+    entry: 'Entrada',
+    exit: 'Salida',
+    exitResults: {
+      ok: 'Salida registrada',
+      already_redeemed: 'No está dentro',
+    } as Record<string, string>,
+    exitReasons: {
+      ok: 'Deja de contar como dentro.',
+      already_redeemed: 'Esta entrada no consta dentro: no entró o ya salió.',
+    } as Record<string, string>,
   },
   waitlist: {
     soldOutHint: 'Agotada: únete a la lista de espera y te escribiremos si se liberan lugares.',
