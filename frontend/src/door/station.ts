@@ -52,6 +52,8 @@ export interface StationState {
   mode: StationMode;
   /** The pack is on the device: scans can be decided offline. */
   ready: boolean;
+  /** The event of the session, once its pack is on the device ('' before). */
+  eventId: string;
   eventName: string;
   sessionStartsAt: string;
   /** Entries and exits decided offline, waiting to be uploaded. */
@@ -119,6 +121,7 @@ export class DoorStation {
     this.state = {
       mode: this.browserOnline() ? 'online' : 'offline',
       ready: false,
+      eventId: '',
       eventName: '',
       sessionStartsAt: '',
       queued: 0,
@@ -198,6 +201,7 @@ export class DoorStation {
     this.set({
       queued: queue.length,
       ready: meta !== undefined,
+      eventId: meta?.eventId ?? '',
       eventName: meta?.eventName ?? '',
       sessionStartsAt: meta?.sessionStartsAt ?? '',
       admitted: Math.max(0, (meta?.admitted ?? 0) + change),

@@ -121,6 +121,7 @@ describe('DoorStationPage', () => {
     expect(await screen.findByText('En línea')).toBeInTheDocument();
     await waitFor(() => expect(screen.getByText('Dentro').nextElementSibling).toHaveTextContent('41'));
     expect(screen.getByText('Aforo').nextElementSibling).toHaveTextContent('300');
+    expect(screen.getByRole('link', { name: 'Entradas admitidas dos veces' })).toHaveAttribute('href', `/events/${eventBody().id}/checkin-conflicts`);
 
     await enter(user, valid.secret);
     await user.click(screen.getByRole('button', { name: 'Comprobar' }));

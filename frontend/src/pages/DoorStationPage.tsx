@@ -305,6 +305,11 @@ export function DoorStationPage() {
         <Link to="/door" className={buttonClass.link}>
           {t.door.otherSession}
         </Link>
+        {state.eventId ? (
+          <Link to={`/events/${encodeURIComponent(state.eventId)}/checkin-conflicts`} className={buttonClass.link}>
+            {t.checkinConflicts.title}
+          </Link>
+        ) : null}
       </div>
     </div>
   );
