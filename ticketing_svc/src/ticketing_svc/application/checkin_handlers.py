@@ -9,6 +9,7 @@ an admission nobody changed since it was read, and a scan that lost that race is
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 
@@ -121,36 +122,31 @@ async def _scan(
         scanned_at=scan.scanned_at,
         offline=scan.offline,
     )
-    earlier = await uow.checkins.claim(record, recorded_at=clock())
+    # Verifying the signature first lets the claim read the ticket and its admission with it.
+    proof = Proof(signer.verify(scan.secret))
+    earlier, ticket, admission = await uow.checkins.claim_and_read(
+        record, recorded_at=clock(), ticket_id=proof.claims.ticket_id if proof.claims is not None else None
+    )
     if earlier is not None:
         return await _replay(earlier, uow)
-    proof = Proof(signer.verify(scan.secret))
-    ticket = await uow.checkins.door_ticket(proof.claims.ticket_id) if proof.claims is not None else None
-    for _ in range(_DECISION_ATTEMPTS):
-        admission = await uow.checkins.admission(ticket.id) if ticket is not None else None
+    for attempt in range(_DECISION_ATTEMPTS):
+        if attempt and ticket is not None:
+            admission = await uow.checkins.admission(ticket.id)
         decision = decide(scan, proof, ticket, admission, reentry_allowed=event.settings.reentry_allowed)
-        if decision.admission is None or await uow.checkins.save_admission(decision.admission):
+        shown = ticket if decision.result is not ScanResult.INVALID else None
+        if await uow.checkins.decided(
+            record.id,
+            decision.admission,
+            result=decision.result,
+            ticket_id=shown.id if shown is not None else None,
+            conflict=decision.conflict,
+            first_entry=ticket is not None and decision.first_entry,
+        ):
             break
     else:
         raise CheckInContention(f"ticket {ticket.id if ticket else None} kept changing")
-    if ticket is not None and decision.first_entry:
-        await uow.checkins.mark_used(ticket.id)
-        if ticket.status is TicketStatus.VALID:
-            ticket = DoorTicket(
-                ticket.id,
-                ticket.session_id,
-                ticket.zone_id,
-                ticket.zone_name,
-                ticket.holder_name,
-                TicketStatus.USED,
-            )
-    shown = ticket if decision.result is not ScanResult.INVALID else None
-    await uow.checkins.settle(
-        record.id,
-        result=decision.result,
-        ticket_id=shown.id if shown is not None else None,
-        conflict=decision.conflict,
-    )
+    if shown is not None and decision.first_entry and shown.status is TicketStatus.VALID:
+        shown = dataclasses.replace(shown, status=TicketStatus.USED)
     return CheckInAnswer(
         nonce=scan.nonce,
         result=decision.result,
