@@ -10,7 +10,10 @@ an admission nobody changed since it was read, and a scan that lost that race is
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ticketing_svc.application.handlers import Clock, person, system_clock
@@ -78,12 +81,50 @@ def _door_staff(actor: Actor | None) -> Actor:
     return person(actor, "check tickets in")
 
 
-async def _door_event(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> CatalogEvent:
+class DoorEvents:
+    """The event of each session scanned at lately, kept ``ttl`` seconds by a process (at most
+    ``size`` sessions): a door scans one session for hours, and reading and parsing the catalog's
+    copy of its event for every scan cost more than the scan's own statements. Who owns an event
+    never changes; a change of its door settings (re-entry) reaches the doors within ``ttl``. A
+    session not found is not kept. The scan's decision still reads the ticket and its admission."""
+
+    def __init__(
+        self, *, ttl: float = 5.0, size: int = 1024, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._monotonic = monotonic
+        self._events: OrderedDict[uuid.UUID, tuple[float, CatalogEvent]] = OrderedDict()
+
+    async def get(self, uow: UnitOfWork, session_id: uuid.UUID) -> CatalogEvent | None:
+        now = self._monotonic()
+        kept = self._events.get(session_id)
+        if kept is not None and now < kept[0]:
+            self._events.move_to_end(session_id)
+            return kept[1]
+        offer = await uow.catalog.offer(session_id)
+        if offer is None:
+            self._events.pop(session_id, None)
+            return None
+        self._events[session_id] = (now + self._ttl, offer.event)
+        self._events.move_to_end(session_id)
+        while len(self._events) > self._size:
+            self._events.popitem(last=False)
+        return offer.event
+
+
+async def _door_event(
+    uow: UnitOfWork, actor: Actor, session_id: uuid.UUID, events: DoorEvents | None = None
+) -> CatalogEvent:
     """The event of a session whose door the caller may keep; SessionNotFound otherwise."""
-    offer = await uow.catalog.offer(session_id)
-    if offer is None or not actor.admits_at(offer.event.organization_id):
+    if events is not None:
+        event = await events.get(uow, session_id)
+    else:
+        offer = await uow.catalog.offer(session_id)
+        event = offer.event if offer is not None else None
+    if event is None or not actor.admits_at(event.organization_id):
         raise SessionNotFound(session_id)
-    return offer.event
+    return event
 
 
 def _first_scan(admission: Admission | None) -> FirstScan | None:
@@ -158,7 +199,12 @@ async def _scan(
 
 
 async def check_in(
-    cmd: CheckIn, uow: UnitOfWork, clock: Clock = system_clock, *, signer: TicketSigner
+    cmd: CheckIn,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    signer: TicketSigner,
+    events: DoorEvents | None = None,
 ) -> CheckInOutcome:
     """One scan at the door, answered at once (a refused ticket is an answer, not an error).
 
@@ -177,7 +223,7 @@ async def check_in(
     )
     checked([scan], now=now, batch=False)
     async with uow:
-        event = await _door_event(uow, actor, scan.session_id)
+        event = await _door_event(uow, actor, scan.session_id, events)
         answer = await _scan(scan, event, uow, signer, clock)
         occupancy = await uow.checkins.occupancy(scan.session_id)
         await uow.commit()
@@ -185,7 +231,12 @@ async def check_in(
 
 
 async def check_in_batch(
-    cmd: CheckInBatch, uow: UnitOfWork, clock: Clock = system_clock, *, signer: TicketSigner
+    cmd: CheckInBatch,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    signer: TicketSigner,
+    events: DoorEvents | None = None,
 ) -> BatchOutcome:
     """Scans a device made offline, applied in the order they were made (first scan wins) in one
     transaction. A retried upload answers every scan as the first time and records nothing."""
@@ -196,7 +247,7 @@ async def check_in_batch(
     scans = checked(list(cmd.scans), now=clock(), batch=True)
     answers: dict[str, CheckInAnswer] = {}
     async with uow:
-        event = await _door_event(uow, actor, cmd.session_id)
+        event = await _door_event(uow, actor, cmd.session_id, events)
         for scan in sorted(scans, key=lambda s: s.scanned_at):
             answers[scan.nonce] = await _scan(scan, event, uow, signer, clock)
         occupancy = await uow.checkins.occupancy(cmd.session_id)
