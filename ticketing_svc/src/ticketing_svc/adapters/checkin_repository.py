@@ -90,6 +90,7 @@ _UUID_PARAMS = (
     bindparam("session_id", type_=UUID(as_uuid=True)),
     bindparam("shown", type_=UUID(as_uuid=True)),
     bindparam("checkin_id", type_=UUID(as_uuid=True)),
+    bindparam("occupancy_of", type_=UUID(as_uuid=True)),
 )
 _FIRST_ENTRY = text(
     "WITH saved AS (INSERT INTO admissions (ticket_id, session_id, inside, entries, first_entry_at,"
@@ -100,7 +101,13 @@ _FIRST_ENTRY = text(
     " WHERE id IN (SELECT ticket_id FROM saved) AND status = 'valid' AND CAST(:first_entry AS boolean)),"
     " settled AS (UPDATE checkins SET result = :result, ticket_id = :shown, conflict = :conflict"
     " WHERE id = :checkin_id AND EXISTS (SELECT 1 FROM saved))"
-    " SELECT count(*) FROM saved"
+    " SELECT count(*) AS saved,"
+    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT count(*) FROM admissions"
+    " WHERE session_id = :occupancy_of AND inside AND ticket_id <> :ticket_id)"
+    " + (SELECT count(*) FROM saved WHERE CAST(:inside AS boolean)) END AS admitted,"
+    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT coalesce(sum(capacity), 0) FROM inventory"
+    " WHERE session_id = :occupancy_of) END AS capacity"
+    " FROM saved"
 ).bindparams(*_UUID_PARAMS)
 _NEXT_ADMISSION = text(
     "WITH saved AS (UPDATE admissions SET (session_id, inside, entries, first_entry_at,"
@@ -111,12 +118,31 @@ _NEXT_ADMISSION = text(
     " WHERE id IN (SELECT ticket_id FROM saved) AND status = 'valid' AND CAST(:first_entry AS boolean)),"
     " settled AS (UPDATE checkins SET result = :result, ticket_id = :shown, conflict = :conflict"
     " WHERE id = :checkin_id AND EXISTS (SELECT 1 FROM saved))"
-    " SELECT count(*) FROM saved"
+    " SELECT count(*) AS saved,"
+    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT count(*) FROM admissions"
+    " WHERE session_id = :occupancy_of AND inside AND ticket_id <> :ticket_id)"
+    " + (SELECT count(*) FROM saved WHERE CAST(:inside AS boolean)) END AS admitted,"
+    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT coalesce(sum(capacity), 0) FROM inventory"
+    " WHERE session_id = :occupancy_of) END AS capacity"
+    " FROM saved"
 ).bindparams(*_UUID_PARAMS)
 _SETTLE = (
     update(checkins)
     .where(checkins.c.id == bindparam("checkin_id"))
     .values(result=bindparam("result"), ticket_id=bindparam("shown"), conflict=bindparam("conflict"))
+)
+# A decision that changes no admission, and the occupancy after it (of the statement's snapshot,
+# which holds this transaction's own writes).
+_SETTLE_COUNTED = text(
+    "WITH settled AS (UPDATE checkins SET result = :result, ticket_id = :shown, conflict = :conflict"
+    " WHERE id = :checkin_id)"
+    " SELECT 1 AS saved,"
+    " (SELECT count(*) FROM admissions WHERE session_id = :occupancy_of AND inside) AS admitted,"
+    " (SELECT coalesce(sum(capacity), 0) FROM inventory WHERE session_id = :occupancy_of) AS capacity"
+).bindparams(
+    bindparam("shown", type_=UUID(as_uuid=True)),
+    bindparam("checkin_id", type_=UUID(as_uuid=True)),
+    bindparam("occupancy_of", type_=UUID(as_uuid=True)),
 )
 _OCCUPANCY = select(
     select(func.count())
@@ -270,22 +296,58 @@ class SqlCheckIns(CheckIns):
         if admission is None:
             await self._connection.execute(_SETTLE, settle)
             return True
-        saved = await self._connection.scalar(
-            _FIRST_ENTRY if admission.version == 1 else _NEXT_ADMISSION,
-            {
-                **settle,
-                "first_entry": first_entry,
-                "ticket_id": admission.ticket_id,
-                "session_id": admission.session_id,
-                "inside": admission.inside,
-                "entries": admission.entries,
-                "first_entry_at": admission.first_entry_at,
-                "first_entry_device": admission.first_entry_device,
-                "changed_at": admission.changed_at,
-                "version": admission.version,
-            },
-        )
-        return bool(saved == 1)
+        return await self._decide(settle, admission, first_entry=first_entry, occupancy_of=None) is not None
+
+    async def decided_counted(
+        self,
+        checkin_id: uuid.UUID,
+        admission: Admission | None,
+        *,
+        result: ScanResult,
+        ticket_id: uuid.UUID | None,
+        conflict: bool,
+        first_entry: bool,
+        session_id: uuid.UUID,
+    ) -> Occupancy | None:
+        settle = {"checkin_id": checkin_id, "result": result.value, "shown": ticket_id, "conflict": conflict}
+        if admission is None:
+            counted = {**settle, "occupancy_of": session_id}
+            row = (await self._connection.execute(_SETTLE_COUNTED, counted)).one()
+            return Occupancy(admitted=int(row.admitted or 0), capacity=int(row.capacity or 0))
+        return await self._decide(settle, admission, first_entry=first_entry, occupancy_of=session_id)
+
+    async def _decide(
+        self,
+        settle: dict[str, Any],
+        admission: Admission,
+        *,
+        first_entry: bool,
+        occupancy_of: uuid.UUID | None,
+    ) -> Occupancy | None:
+        """The admission written and the scan settled in one statement; None when the admission
+        changed meanwhile. The occupancy after it when ``occupancy_of``, else Occupancy(0, 0)."""
+        row = (
+            await self._connection.execute(
+                _FIRST_ENTRY if admission.version == 1 else _NEXT_ADMISSION,
+                {
+                    **settle,
+                    "first_entry": first_entry,
+                    "ticket_id": admission.ticket_id,
+                    "session_id": admission.session_id,
+                    "inside": admission.inside,
+                    "entries": admission.entries,
+                    "first_entry_at": admission.first_entry_at,
+                    "first_entry_device": admission.first_entry_device,
+                    "changed_at": admission.changed_at,
+                    "version": admission.version,
+                    "counted": occupancy_of is not None,
+                    "occupancy_of": occupancy_of,
+                },
+            )
+        ).one()
+        if row.saved != 1:
+            return None
+        return Occupancy(admitted=int(row.admitted or 0), capacity=int(row.capacity or 0))
 
     async def settle(
         self, checkin_id: uuid.UUID, *, result: ScanResult, ticket_id: uuid.UUID | None, conflict: bool

@@ -152,6 +152,15 @@ async def _replay(record: CheckInRecord, uow: UnitOfWork) -> CheckInAnswer:
 async def _scan(
     scan: Scan, event: CatalogEvent, uow: UnitOfWork, signer: TicketSigner, clock: Clock
 ) -> CheckInAnswer:
+    answer, _ = await _decide_scan(scan, event, uow, signer, clock, counted=False)
+    return answer
+
+
+async def _decide_scan(
+    scan: Scan, event: CatalogEvent, uow: UnitOfWork, signer: TicketSigner, clock: Clock, *, counted: bool
+) -> tuple[CheckInAnswer, Occupancy | None]:
+    """The scan's answer; with ``counted``, the session's occupancy after it, read with the decision
+    (None for a replayed scan)."""
     record = CheckInRecord(
         id=uuid.uuid4(),
         ticket_id=None,
@@ -169,26 +178,41 @@ async def _scan(
         record, recorded_at=clock(), ticket_id=proof.claims.ticket_id if proof.claims is not None else None
     )
     if earlier is not None:
-        return await _replay(earlier, uow)
+        return await _replay(earlier, uow), None
+    occupancy: Occupancy | None = None
     for attempt in range(_DECISION_ATTEMPTS):
         if attempt and ticket is not None:
             admission = await uow.checkins.admission(ticket.id)
         decision = decide(scan, proof, ticket, admission, reentry_allowed=event.settings.reentry_allowed)
         shown = ticket if decision.result is not ScanResult.INVALID else None
-        if await uow.checkins.decided(
+        shown_id = shown.id if shown is not None else None
+        first_entry = ticket is not None and decision.first_entry
+        if counted:
+            occupancy = await uow.checkins.decided_counted(
+                record.id,
+                decision.admission,
+                result=decision.result,
+                ticket_id=shown_id,
+                conflict=decision.conflict,
+                first_entry=first_entry,
+                session_id=scan.session_id,
+            )
+            if occupancy is not None:
+                break
+        elif await uow.checkins.decided(
             record.id,
             decision.admission,
             result=decision.result,
-            ticket_id=shown.id if shown is not None else None,
+            ticket_id=shown_id,
             conflict=decision.conflict,
-            first_entry=ticket is not None and decision.first_entry,
+            first_entry=first_entry,
         ):
             break
     else:
         raise CheckInContention(f"ticket {ticket.id if ticket else None} kept changing")
     if shown is not None and decision.first_entry and shown.status is TicketStatus.VALID:
         shown = dataclasses.replace(shown, status=TicketStatus.USED)
-    return CheckInAnswer(
+    answer = CheckInAnswer(
         nonce=scan.nonce,
         result=decision.result,
         ticket=shown,
@@ -196,6 +220,7 @@ async def _scan(
         scanned_at=scan.scanned_at,
         conflict=decision.conflict,
     )
+    return answer, occupancy
 
 
 async def check_in(
@@ -224,8 +249,9 @@ async def check_in(
     checked([scan], now=now, batch=False)
     async with uow:
         event = await _door_event(uow, actor, scan.session_id, events)
-        answer = await _scan(scan, event, uow, signer, clock)
-        occupancy = await uow.checkins.occupancy(scan.session_id)
+        answer, occupancy = await _decide_scan(scan, event, uow, signer, clock, counted=True)
+        if occupancy is None:
+            occupancy = await uow.checkins.occupancy(scan.session_id)
         await uow.commit()
     return CheckInOutcome(answer, occupancy)
 

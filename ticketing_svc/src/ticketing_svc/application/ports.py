@@ -474,6 +474,29 @@ class CheckIns(abc.ABC):
         await self.settle(checkin_id, result=result, ticket_id=ticket_id, conflict=conflict)
         return True
 
+    async def decided_counted(
+        self,
+        checkin_id: uuid.UUID,
+        admission: Admission | None,
+        *,
+        result: ScanResult,
+        ticket_id: uuid.UUID | None,
+        conflict: bool,
+        first_entry: bool,
+        session_id: uuid.UUID,
+    ) -> Occupancy | None:
+        """:meth:`decided`, then the session's occupancy after it; None when nothing was written.
+        A store may do it in one round trip."""
+        stored = await self.decided(
+            checkin_id,
+            admission,
+            result=result,
+            ticket_id=ticket_id,
+            conflict=conflict,
+            first_entry=first_entry,
+        )
+        return await self.occupancy(session_id) if stored else None
+
     @abc.abstractmethod
     async def changes(
         self, session_id: uuid.UUID, *, after: ChangePosition | None, limit: int
