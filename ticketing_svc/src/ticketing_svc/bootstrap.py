@@ -101,6 +101,7 @@ class UseCases:
         self._secret = admission_secret
         self._provider = provider or StripePaymentProvider(DEVELOPMENT_STRIPE_KEY)
         self._signer = signer or KeyRingSigner(TicketKeyRing.from_config(DEVELOPMENT_TICKET_KEY))
+        self._door_events = checkin_handlers.DoorEvents()
         self._printer = printer or DocumentPrinter()
         self._payments = payments
 
@@ -234,10 +235,14 @@ class UseCases:
         return await waitlist_handlers.waitlist_lengths(cmd, self.uow(), catalog=self._catalog)
 
     async def check_in(self, cmd: commands.CheckIn) -> checkin_handlers.CheckInOutcome:
-        return await checkin_handlers.check_in(cmd, self.uow(), self._clock, signer=self._signer)
+        return await checkin_handlers.check_in(
+            cmd, self.uow(), self._clock, signer=self._signer, events=self._door_events
+        )
 
     async def check_in_batch(self, cmd: commands.CheckInBatch) -> checkin_handlers.BatchOutcome:
-        return await checkin_handlers.check_in_batch(cmd, self.uow(), self._clock, signer=self._signer)
+        return await checkin_handlers.check_in_batch(
+            cmd, self.uow(), self._clock, signer=self._signer, events=self._door_events
+        )
 
     async def checkin_pack(self, cmd: commands.GetCheckInPack) -> checkin_handlers.CheckInPack:
         return await checkin_handlers.checkin_pack(cmd, self.uow(), signer=self._signer)

@@ -219,6 +219,34 @@ async def test_exit_and_re_entry_follow_the_events_setting(venue_for, reentry: b
     assert (await venue.pack()).occupancy.admitted == (1 if reentry else 0)
 
 
+async def test_each_answer_counts_the_people_inside_after_its_scan(venue_for) -> None:
+    venue = await venue_for(quantity=3, reentry=True)
+    first, second, third = (ticket.secret for ticket in venue.tickets)
+
+    async def inside(
+        secret: str, type_: ScanType = ScanType.ENTRY, nonce: str | None = None
+    ) -> tuple[str, int]:
+        outcome = await venue.use_cases.check_in(
+            commands.CheckIn(
+                venue.staff, secret, venue.session_id, "door-9", nonce or uuid.uuid4().hex, type_
+            )
+        )
+        assert outcome.occupancy.capacity == 30
+        assert outcome.occupancy == (await venue.pack()).occupancy  # as a separate read counts them
+        return outcome.answer.result.value, outcome.occupancy.admitted
+
+    assert await inside(first, nonce="n-1") == ("ok", 1)
+    assert await inside(second) == ("ok", 2)
+    assert await inside(first) == ("already_redeemed", 2)
+    assert await inside("not-a-ticket") == ("invalid", 2)
+    assert await inside(first, ScanType.EXIT) == ("ok", 1)
+    assert await inside(first, ScanType.EXIT) == ("already_redeemed", 1)
+    assert await inside(third, ScanType.EXIT) == ("already_redeemed", 1)
+    assert await inside(first) == ("ok", 2)  # re-entry
+    assert await inside(third) == ("ok", 3)
+    assert await inside(first, nonce="n-1") == ("ok", 3)  # the first answer, and the count now
+
+
 async def test_a_refunded_ticket_is_refused_online_and_listed_revoked_once_the_pack_refreshes(
     venue_for,
 ) -> None:

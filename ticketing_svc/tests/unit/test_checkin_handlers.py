@@ -9,12 +9,14 @@ import uuid
 import pytest
 from test_order_handlers import Shop
 from ticketing_factories import buyer
+from ticketing_fakes import FakeCatalogCopy
 
 from ticketing_svc.application import checkin_handlers, order_handlers
 from ticketing_svc.domain import commands
 from ticketing_svc.domain.checkins import ChangePosition, Scan, ScanResult, ScanType
 from ticketing_svc.domain.commands import Actor, ActorKind
 from ticketing_svc.domain.errors import EventNotFound, SessionNotFound, Unauthenticated
+from ticketing_svc.domain.model import Offer
 from ticketing_svc.domain.orders import Ticket, TicketStatus
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -217,3 +219,45 @@ async def test_conflicts_of_an_event_are_for_its_organization_only() -> None:
         await checkin_handlers.checkin_conflicts(
             commands.ListCheckInConflicts(stranger, door.shop.event.id), door.shop.uow
         )
+
+
+async def test_a_door_keeps_a_sessions_event_a_few_seconds_and_still_checks_who_scans(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    door = await Door.open()
+    now = [0.0]
+    events = checkin_handlers.DoorEvents(ttl=5.0, monotonic=lambda: now[0])
+    reads: list[uuid.UUID] = []
+    offer = FakeCatalogCopy.offer
+
+    async def counted(self: FakeCatalogCopy, session_id: uuid.UUID) -> Offer | None:
+        reads.append(session_id)
+        return await offer(self, session_id)
+
+    monkeypatch.setattr(FakeCatalogCopy, "offer", counted)
+
+    async def scan(ticket: Ticket, actor: Actor, session_id: uuid.UUID | None = None) -> ScanResult:
+        command = commands.CheckIn(
+            actor, ticket.secret, session_id or door.session_id, "door-1", uuid.uuid4().hex, ScanType.ENTRY
+        )
+        outcome = await checkin_handlers.check_in(
+            command, door.shop.uow, door.shop.clock, signer=door.shop.signer, events=events
+        )
+        return outcome.answer.result
+
+    assert await scan(door.tickets[0], door.staff) is ScanResult.OK
+    assert await scan(door.tickets[1], door.staff) is ScanResult.OK
+    assert await scan(door.tickets[0], door.staff) is ScanResult.ALREADY_REDEEMED
+    assert len(reads) == 1
+    stranger = Actor(uuid.uuid4(), ActorKind.USER, role="staff", organization_id=uuid.uuid4())
+    with pytest.raises(SessionNotFound):
+        await scan(door.tickets[0], stranger)
+    unknown = uuid.uuid4()
+    for _ in range(2):
+        with pytest.raises(SessionNotFound):
+            await scan(door.tickets[0], door.staff, unknown)
+    assert reads == [door.session_id, unknown, unknown]  # a session not found is not kept
+
+    now[0] = 5.0
+    assert await scan(door.tickets[1], door.staff) is ScanResult.ALREADY_REDEEMED
+    assert reads == [door.session_id, unknown, unknown, door.session_id]

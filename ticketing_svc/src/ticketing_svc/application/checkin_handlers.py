@@ -9,7 +9,11 @@ an admission nobody changed since it was read, and a scan that lost that race is
 
 from __future__ import annotations
 
+import dataclasses
+import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ticketing_svc.application.handlers import Clock, person, system_clock
@@ -77,12 +81,50 @@ def _door_staff(actor: Actor | None) -> Actor:
     return person(actor, "check tickets in")
 
 
-async def _door_event(uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> CatalogEvent:
+class DoorEvents:
+    """The event of each session scanned at lately, kept ``ttl`` seconds by a process (at most
+    ``size`` sessions): a door scans one session for hours, and reading and parsing the catalog's
+    copy of its event for every scan cost more than the scan's own statements. Who owns an event
+    never changes; a change of its door settings (re-entry) reaches the doors within ``ttl``. A
+    session not found is not kept. The scan's decision still reads the ticket and its admission."""
+
+    def __init__(
+        self, *, ttl: float = 5.0, size: int = 1024, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._monotonic = monotonic
+        self._events: OrderedDict[uuid.UUID, tuple[float, CatalogEvent]] = OrderedDict()
+
+    async def get(self, uow: UnitOfWork, session_id: uuid.UUID) -> CatalogEvent | None:
+        now = self._monotonic()
+        kept = self._events.get(session_id)
+        if kept is not None and now < kept[0]:
+            self._events.move_to_end(session_id)
+            return kept[1]
+        offer = await uow.catalog.offer(session_id)
+        if offer is None:
+            self._events.pop(session_id, None)
+            return None
+        self._events[session_id] = (now + self._ttl, offer.event)
+        self._events.move_to_end(session_id)
+        while len(self._events) > self._size:
+            self._events.popitem(last=False)
+        return offer.event
+
+
+async def _door_event(
+    uow: UnitOfWork, actor: Actor, session_id: uuid.UUID, events: DoorEvents | None = None
+) -> CatalogEvent:
     """The event of a session whose door the caller may keep; SessionNotFound otherwise."""
-    offer = await uow.catalog.offer(session_id)
-    if offer is None or not actor.admits_at(offer.event.organization_id):
+    if events is not None:
+        event = await events.get(uow, session_id)
+    else:
+        offer = await uow.catalog.offer(session_id)
+        event = offer.event if offer is not None else None
+    if event is None or not actor.admits_at(event.organization_id):
         raise SessionNotFound(session_id)
-    return offer.event
+    return event
 
 
 def _first_scan(admission: Admission | None) -> FirstScan | None:
@@ -110,6 +152,15 @@ async def _replay(record: CheckInRecord, uow: UnitOfWork) -> CheckInAnswer:
 async def _scan(
     scan: Scan, event: CatalogEvent, uow: UnitOfWork, signer: TicketSigner, clock: Clock
 ) -> CheckInAnswer:
+    answer, _ = await _decide_scan(scan, event, uow, signer, clock, counted=False)
+    return answer
+
+
+async def _decide_scan(
+    scan: Scan, event: CatalogEvent, uow: UnitOfWork, signer: TicketSigner, clock: Clock, *, counted: bool
+) -> tuple[CheckInAnswer, Occupancy | None]:
+    """The scan's answer; with ``counted``, the session's occupancy after it, read with the decision
+    (None for a replayed scan)."""
     record = CheckInRecord(
         id=uuid.uuid4(),
         ticket_id=None,
@@ -121,37 +172,47 @@ async def _scan(
         scanned_at=scan.scanned_at,
         offline=scan.offline,
     )
-    earlier = await uow.checkins.claim(record, recorded_at=clock())
-    if earlier is not None:
-        return await _replay(earlier, uow)
+    # Verifying the signature first lets the claim read the ticket and its admission with it.
     proof = Proof(signer.verify(scan.secret))
-    ticket = await uow.checkins.door_ticket(proof.claims.ticket_id) if proof.claims is not None else None
-    for _ in range(_DECISION_ATTEMPTS):
-        admission = await uow.checkins.admission(ticket.id) if ticket is not None else None
+    earlier, ticket, admission = await uow.checkins.claim_and_read(
+        record, recorded_at=clock(), ticket_id=proof.claims.ticket_id if proof.claims is not None else None
+    )
+    if earlier is not None:
+        return await _replay(earlier, uow), None
+    occupancy: Occupancy | None = None
+    for attempt in range(_DECISION_ATTEMPTS):
+        if attempt and ticket is not None:
+            admission = await uow.checkins.admission(ticket.id)
         decision = decide(scan, proof, ticket, admission, reentry_allowed=event.settings.reentry_allowed)
-        if decision.admission is None or await uow.checkins.save_admission(decision.admission):
+        shown = ticket if decision.result is not ScanResult.INVALID else None
+        shown_id = shown.id if shown is not None else None
+        first_entry = ticket is not None and decision.first_entry
+        if counted:
+            occupancy = await uow.checkins.decided_counted(
+                record.id,
+                decision.admission,
+                result=decision.result,
+                ticket_id=shown_id,
+                conflict=decision.conflict,
+                first_entry=first_entry,
+                session_id=scan.session_id,
+            )
+            if occupancy is not None:
+                break
+        elif await uow.checkins.decided(
+            record.id,
+            decision.admission,
+            result=decision.result,
+            ticket_id=shown_id,
+            conflict=decision.conflict,
+            first_entry=first_entry,
+        ):
             break
     else:
         raise CheckInContention(f"ticket {ticket.id if ticket else None} kept changing")
-    if ticket is not None and decision.first_entry:
-        await uow.checkins.mark_used(ticket.id)
-        if ticket.status is TicketStatus.VALID:
-            ticket = DoorTicket(
-                ticket.id,
-                ticket.session_id,
-                ticket.zone_id,
-                ticket.zone_name,
-                ticket.holder_name,
-                TicketStatus.USED,
-            )
-    shown = ticket if decision.result is not ScanResult.INVALID else None
-    await uow.checkins.settle(
-        record.id,
-        result=decision.result,
-        ticket_id=shown.id if shown is not None else None,
-        conflict=decision.conflict,
-    )
-    return CheckInAnswer(
+    if shown is not None and decision.first_entry and shown.status is TicketStatus.VALID:
+        shown = dataclasses.replace(shown, status=TicketStatus.USED)
+    answer = CheckInAnswer(
         nonce=scan.nonce,
         result=decision.result,
         ticket=shown,
@@ -159,10 +220,16 @@ async def _scan(
         scanned_at=scan.scanned_at,
         conflict=decision.conflict,
     )
+    return answer, occupancy
 
 
 async def check_in(
-    cmd: CheckIn, uow: UnitOfWork, clock: Clock = system_clock, *, signer: TicketSigner
+    cmd: CheckIn,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    signer: TicketSigner,
+    events: DoorEvents | None = None,
 ) -> CheckInOutcome:
     """One scan at the door, answered at once (a refused ticket is an answer, not an error).
 
@@ -181,15 +248,21 @@ async def check_in(
     )
     checked([scan], now=now, batch=False)
     async with uow:
-        event = await _door_event(uow, actor, scan.session_id)
-        answer = await _scan(scan, event, uow, signer, clock)
-        occupancy = await uow.checkins.occupancy(scan.session_id)
+        event = await _door_event(uow, actor, scan.session_id, events)
+        answer, occupancy = await _decide_scan(scan, event, uow, signer, clock, counted=True)
+        if occupancy is None:
+            occupancy = await uow.checkins.occupancy(scan.session_id)
         await uow.commit()
     return CheckInOutcome(answer, occupancy)
 
 
 async def check_in_batch(
-    cmd: CheckInBatch, uow: UnitOfWork, clock: Clock = system_clock, *, signer: TicketSigner
+    cmd: CheckInBatch,
+    uow: UnitOfWork,
+    clock: Clock = system_clock,
+    *,
+    signer: TicketSigner,
+    events: DoorEvents | None = None,
 ) -> BatchOutcome:
     """Scans a device made offline, applied in the order they were made (first scan wins) in one
     transaction. A retried upload answers every scan as the first time and records nothing."""
@@ -200,7 +273,7 @@ async def check_in_batch(
     scans = checked(list(cmd.scans), now=clock(), batch=True)
     answers: dict[str, CheckInAnswer] = {}
     async with uow:
-        event = await _door_event(uow, actor, cmd.session_id)
+        event = await _door_event(uow, actor, cmd.session_id, events)
         for scan in sorted(scans, key=lambda s: s.scanned_at):
             answers[scan.nonce] = await _scan(scan, event, uow, signer, clock)
         occupancy = await uow.checkins.occupancy(cmd.session_id)

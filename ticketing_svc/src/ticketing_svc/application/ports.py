@@ -442,6 +442,61 @@ class CheckIns(abc.ABC):
     @abc.abstractmethod
     async def occupancy(self, session_id: uuid.UUID) -> Occupancy: ...
 
+    async def claim_and_read(
+        self, record: CheckInRecord, *, recorded_at: dt.datetime, ticket_id: uuid.UUID | None
+    ) -> tuple[CheckInRecord | None, DoorTicket | None, Admission | None]:
+        """:meth:`claim`, then (for a scan claimed now) the ticket and its admission: the earlier
+        record, or None with the ticket and admission (None, None without ``ticket_id``). A store
+        may do it in one round trip."""
+        earlier = await self.claim(record, recorded_at=recorded_at)
+        if earlier is not None or ticket_id is None:
+            return earlier, None, None
+        ticket = await self.door_ticket(ticket_id)
+        return None, ticket, await self.admission(ticket_id) if ticket is not None else None
+
+    async def decided(
+        self,
+        checkin_id: uuid.UUID,
+        admission: Admission | None,
+        *,
+        result: ScanResult,
+        ticket_id: uuid.UUID | None,
+        conflict: bool,
+        first_entry: bool,
+    ) -> bool:
+        """Stores a scan's decision: the admission as :meth:`save_admission` does, and only if it
+        was stored, the ticket used (``first_entry``) and the scan settled. False (nothing written)
+        when another scan changed the admission first. A store may do it in one round trip."""
+        if admission is not None and not await self.save_admission(admission):
+            return False
+        if first_entry and ticket_id is not None:
+            await self.mark_used(ticket_id)
+        await self.settle(checkin_id, result=result, ticket_id=ticket_id, conflict=conflict)
+        return True
+
+    async def decided_counted(
+        self,
+        checkin_id: uuid.UUID,
+        admission: Admission | None,
+        *,
+        result: ScanResult,
+        ticket_id: uuid.UUID | None,
+        conflict: bool,
+        first_entry: bool,
+        session_id: uuid.UUID,
+    ) -> Occupancy | None:
+        """:meth:`decided`, then the session's occupancy after it; None when nothing was written.
+        A store may do it in one round trip."""
+        stored = await self.decided(
+            checkin_id,
+            admission,
+            result=result,
+            ticket_id=ticket_id,
+            conflict=conflict,
+            first_entry=first_entry,
+        )
+        return await self.occupancy(session_id) if stored else None
+
     @abc.abstractmethod
     async def changes(
         self, session_id: uuid.UUID, *, after: ChangePosition | None, limit: int
