@@ -128,6 +128,19 @@ async def test_admin_update_rejects_fields_it_does_not_own(edge: httpx.AsyncClie
     ).status_code == 422
 
 
+async def test_an_admin_cannot_demote_or_deactivate_their_own_account(edge: httpx.AsyncClient) -> None:
+    tokens = await login_as(edge, "admin")
+    admin = bearer(tokens["access_token"])
+    myself = await user_id(edge, tokens["access_token"])
+    for body in ({"role": "customer"}, {"active": False}, {"role": "admin", "active": False}):
+        reply = await edge.patch(f"/api/v1/admin/users/{myself}", headers=admin, json=body)
+        assert reply.status_code == 409, body
+        assert reply.headers["content-type"] == PROBLEM
+        assert reply.json()["type"] == "https://taquilla.dev/problems/cannot-change-own-account"
+    me = (await edge.get("/api/v1/users/me", headers=admin)).json()
+    assert (me["role"], me["active"]) == ("admin", True)
+
+
 async def test_a_deactivated_user_cannot_sign_in_or_refresh(edge: httpx.AsyncClient) -> None:
     admin = await admin_headers(edge)
     email, password, tokens = await new_customer(edge)

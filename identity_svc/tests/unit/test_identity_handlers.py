@@ -25,6 +25,7 @@ from identity_svc.bootstrap import bind_handlers
 from identity_svc.domain import commands
 from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import (
+    CannotChangeOwnAccount,
     EmailTaken,
     Forbidden,
     InvalidClient,
@@ -529,7 +530,7 @@ async def test_an_admin_cannot_demote_or_deactivate_themselves() -> None:
     demotion = commands.UpdateUser(actor=admin, user_id=admin.subject, role=Role.CUSTOMER)
     deactivation = commands.UpdateUser(actor=admin, user_id=admin.subject, active=False)
     for command in (demotion, deactivation):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(CannotChangeOwnAccount):
             await handlers.update_user(command, it.uow)
     assert it.uow.committed.users[admin.subject].role is Role.ADMIN
     assert it.uow.audit_rows() == []

@@ -45,6 +45,7 @@ from identity_svc.domain.commands import (
     UpdateUser,
 )
 from identity_svc.domain.errors import (
+    CannotChangeOwnAccount,
     EmailTaken,
     FieldProblem,
     Forbidden,
@@ -398,9 +399,7 @@ async def update_user(cmd: UpdateUser, uow: UnitOfWork) -> model.User:
         if admin.subject == user.id and (
             cmd.active is False or (cmd.role is not None and cmd.role is not Role.ADMIN)
         ):
-            raise InvalidInput(
-                [FieldProblem("role", "administrators cannot demote or deactivate themselves")]
-            )
+            raise CannotChangeOwnAccount("administrators cannot demote or deactivate their own account")
         if (
             cmd.set_organization
             and cmd.organization_id is not None

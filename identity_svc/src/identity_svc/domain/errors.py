@@ -61,5 +61,9 @@ class NotFound(IdentityError):
     pass
 
 
+class CannotChangeOwnAccount(IdentityError):
+    """An administrator tried to demote or deactivate their own account: someone must stay in charge."""
+
+
 class Overloaded(IdentityError):
     """Too many passwords are being checked at once: the request is shed, to be retried shortly."""

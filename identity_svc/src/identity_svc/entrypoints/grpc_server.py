@@ -22,7 +22,7 @@ from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime import grpc_errors
 from taquilla_runtime.correlation import get_correlation_id
-from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
+from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
@@ -82,6 +82,13 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
         match exc:
             case errors.InvalidInput(problems=problems):
                 await abort_with_field_errors(context, [FieldError(p.field, p.message) for p in problems])
+            case errors.CannotChangeOwnAccount():
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    "Administrators cannot demote or deactivate their own account.",
+                    NamedProblem("cannot-change-own-account", {}),
+                )
             case errors.IdentityError():
                 code, message = next(v for k, v in _STATUS.items() if isinstance(exc, k))
                 await context.abort(code, message)

@@ -55,7 +55,13 @@ async def list_users(
     "/users/{user_id}",
     response_model=UserPublic,
     summary="Change a user's role, active flag or organization",
-    responses={404: problem("No such user"), 422: problem("Invalid or unknown fields")},
+    responses={
+        404: problem("No such user"),
+        409: problem(
+            "`cannot-change-own-account`: administrators cannot demote or deactivate their own account"
+        ),
+        422: problem("Invalid or unknown fields"),
+    },
 )
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, principal: CurrentPrincipal, state: State
