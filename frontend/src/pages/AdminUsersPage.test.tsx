@@ -71,6 +71,9 @@ describe('AdminUsersPage', () => {
     const select = await screen.findByLabelText('Rol de rita@example.org');
     await user.selectOptions(select, 'organizer');
     await user.click(screen.getByRole('button', { name: 'Guardar rol de rita@example.org' }));
+    const dialog = await screen.findByRole('dialog', { name: '¿Cambiar el rol de rita@example.org?' });
+    expect(dialog).toHaveAccessibleDescription(expect.stringContaining('«Cliente» a «Organizador»') as string);
+    await user.click(within(dialog).getByRole('button', { name: 'Cambiar rol' }));
 
     const org = await screen.findByLabelText('Organización (id) de rita@example.org');
     await waitFor(() => expect(org).toHaveAttribute('aria-invalid', 'true'));
@@ -79,17 +82,52 @@ describe('AdminUsersPage', () => {
 
     await user.type(org, ORG);
     await user.click(screen.getByRole('button', { name: 'Guardar rol de rita@example.org' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Cambiar rol' }));
     expect(await screen.findByText('Rol de rita@example.org actualizado.')).toBeInTheDocument();
     expect(patches.at(-1)?.body).toEqual({ role: 'organizer', organization_id: ORG });
   });
 
-  it('deactivates a user', async () => {
+  it('asks before changing a role, and a cancelled change sends nothing', async () => {
+    const { patches } = adminEdge();
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute('/admin/users');
+    await user.selectOptions(await screen.findByLabelText('Rol de rita@example.org'), 'admin');
+    const save = screen.getByRole('button', { name: 'Guardar rol de rita@example.org' });
+    await user.click(save);
+    const dialog = await screen.findByRole('dialog', { name: '¿Cambiar el rol de rita@example.org?' });
+    expect(within(dialog).getByRole('button', { name: 'Cancelar' })).toHaveFocus();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(save).toHaveFocus();
+    expect(patches).toEqual([]);
+  });
+
+  it('asks before deactivating a user', async () => {
     const { patches } = adminEdge();
     signInAs({ role: 'admin' });
     const { user } = renderRoute('/admin/users');
     await user.click(await screen.findByRole('button', { name: 'Desactivar rita@example.org' }));
+    const dialog = await screen.findByRole('dialog', { name: '¿Desactivar rita@example.org?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancelar' }));
+    expect(patches).toEqual([]);
+    await user.click(screen.getByRole('button', { name: 'Desactivar rita@example.org' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Desactivar' }));
     expect(await screen.findByText('rita@example.org desactivada.')).toBeInTheDocument();
     expect(patches.at(-1)?.body).toEqual({ active: false });
     expect(await screen.findByRole('button', { name: 'Activar rita@example.org' })).toBeInTheDocument();
+  });
+
+  it('offers no role change nor deactivation of the admin’s own account, and translates the server’s refusal', async () => {
+    const { rita } = users();
+    mockFetch({
+      '/api/v1/admin/users': () => jsonResponse({ items: [{ ...rita, role: 'admin' }], next_cursor: null }),
+    });
+    signInAs({ id: rita.id, email: rita.email, role: 'admin' });
+    renderRoute('/admin/users');
+    const table = await screen.findByRole('table', { name: 'Lista de usuarios' });
+    expect(within(table).getByText('Administrador')).toBeInTheDocument();
+    expect(within(table).getByText(/No puedes cambiar tu propio rol/)).toBeInTheDocument();
+    expect(within(table).queryByRole('button', { name: /Desactivar|Guardar rol/ })).not.toBeInTheDocument();
+    expect(within(table).queryByLabelText('Rol de rita@example.org')).not.toBeInTheDocument();
   });
 });

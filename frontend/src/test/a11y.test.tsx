@@ -222,6 +222,20 @@ describe('accessibility (axe)', () => {
     expect(await seriousViolations()).toEqual([]);
   });
 
+  it('the admin’s own row and the confirmations of a role change and a deactivation have no serious violations', async () => {
+    edge();
+    signInAs({ role: 'admin' });
+    renderRoute('/admin/users');
+    fireEvent.click(await screen.findByRole('button', { name: 'Desactivar b@example.org' }));
+    const deactivation = await screen.findByRole('dialog', { name: '¿Desactivar b@example.org?' });
+    expect(await seriousViolations()).toEqual([]);
+    fireEvent.click(within(deactivation).getByRole('button', { name: 'Cancelar' }));
+    fireEvent.change(screen.getByLabelText('Rol de b@example.org'), { target: { value: 'customer' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Guardar rol de b@example.org' }));
+    await screen.findByRole('dialog', { name: '¿Cambiar el rol de b@example.org?' });
+    expect(await seriousViolations()).toEqual([]);
+  });
+
   it('the refunds of a cancelled event have no serious violations', async () => {
     mockFetch({
       [`/api/v1/events/${eventBody().id}`]: () => jsonResponse(eventBody({ status: 'cancelled', cancelled_at: '2026-01-05T10:00:00Z' })),
