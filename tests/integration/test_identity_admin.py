@@ -27,18 +27,26 @@ async def test_registration_cannot_choose_a_role(edge: httpx.AsyncClient) -> Non
     reply = await edge.post("/api/v1/auth/register", json=body)
     assert reply.status_code == 422
     assert reply.headers["content-type"] == PROBLEM
-    assert {"field": "role", "message": "Extra inputs are not permitted"} in reply.json()["errors"]
+    assert {
+        "field": "role",
+        "code": "unknown_field",
+        "message": "Extra inputs are not permitted",
+    } in reply.json()["errors"]
     # Nothing was created: the same email registers cleanly without the forbidden field.
     del body["role"]
     assert (await edge.post("/api/v1/auth/register", json=body)).status_code == 201
 
 
 @pytest.mark.parametrize(
-    ("password", "message"),
-    [("short-Pw1", "at least 12"), ("password1234", "too common"), ("aaaaaaaaaaaaaaaa", "too common")],
+    ("password", "message", "code"),
+    [
+        ("short-Pw1", "at least 12", "too_short"),
+        ("password1234", "too common", "weak_password"),
+        ("aaaaaaaaaaaaaaaa", "too common", "weak_password"),
+    ],
 )
 async def test_registration_refuses_weak_passwords_with_a_field_error(
-    edge: httpx.AsyncClient, password: str, message: str
+    edge: httpx.AsyncClient, password: str, message: str, code: str
 ) -> None:
     reply = await edge.post(
         "/api/v1/auth/register",
@@ -50,7 +58,9 @@ async def test_registration_refuses_weak_passwords_with_a_field_error(
     )
     assert reply.status_code == 422
     errors = reply.json()["errors"]
-    assert any(e["field"] == "password" and message in e["message"] for e in errors), errors
+    assert any(e["field"] == "password" and e["code"] == code and message in e["message"] for e in errors), (
+        errors
+    )
 
 
 async def test_registration_refuses_a_taken_email_whatever_its_case(edge: httpx.AsyncClient) -> None:

@@ -1170,6 +1170,7 @@ export interface components {
             title: string;
             /**
              * Type
+             * @description Stable URI naming the problem; its last segment (`validation-error`, `sold-out`, `cannot-change-own-account`, `not-found`...) is what clients translate. `detail` is English.
              * @example https://taquilla.dev/problems/unprocessable-content
              */
             type: string;
@@ -1559,8 +1560,18 @@ export interface components {
              */
             featured: boolean;
         };
-        /** FieldErrorOut */
+        /**
+         * FieldErrorOut
+         * @description One invalid field: ``code`` is stable and meant to be translated; ``message`` is English.
+         */
         FieldErrorOut: {
+            /**
+             * Code
+             * @description Stable machine code of the error, for clients to translate: `required`, `too_short`, `too_long`, `invalid_format`, `invalid_uuid`, `invalid_choice`, `out_of_range`, `not_a_number`, `unknown_field`, `not_found`, `weak_password`, `contains_personal_data`, `organization_required`, `organization_not_allowed`, or `invalid` when nothing more precise applies. New codes may be added: treat an unknown one as `invalid`.
+             * @default invalid
+             * @example out_of_range
+             */
+            code?: string;
             /**
              * Field
              * @example zones.0.price.amount
@@ -1568,6 +1579,7 @@ export interface components {
             field: string;
             /**
              * Message
+             * @description English explanation for developers; not meant to be shown to buyers as is.
              * @example must be a decimal string >= 0 with at most 2 decimals, e.g. "25.00"
              */
             message: string;
@@ -1877,6 +1889,7 @@ export interface components {
             title: string;
             /**
              * Type
+             * @description Stable URI naming the problem; its last segment (`validation-error`, `sold-out`, `cannot-change-own-account`, `not-found`...) is what clients translate. `detail` is English.
              * @example https://taquilla.dev/problems/unprocessable-content
              */
             type: string;

@@ -27,7 +27,15 @@ function adminEdge() {
       const body = JSON.parse(await request.text()) as { role?: string; organization_id?: string; active?: boolean };
       patches.push({ id: rita.id, body });
       if ((body.role === 'organizer' || body.role === 'staff') && !body.organization_id) {
-        return problem(422, { errors: [{ field: 'organization_id', message: 'a organizer must belong to an organization' }] });
+        return problem(422, {
+          errors: [{ field: 'organization_id', code: 'organization_required', message: 'a organizer must belong to an organization' }],
+        });
+      }
+      if (body.organization_id === 'acme') {
+        return problem(422, {
+          type: 'https://taquilla.dev/problems/validation-error',
+          errors: [{ field: 'organization_id', code: 'invalid_uuid', message: 'Input should be a valid UUID, invalid character' }],
+        });
       }
       return jsonResponse({ ...rita, ...body });
     },
@@ -77,7 +85,7 @@ describe('AdminUsersPage', () => {
 
     const org = await screen.findByLabelText('Organización (id) de rita@example.org');
     await waitFor(() => expect(org).toHaveAttribute('aria-invalid', 'true'));
-    expect(org).toHaveAccessibleDescription(expect.stringContaining('must belong to an organization') as string);
+    expect(org).toHaveAccessibleDescription(expect.stringContaining('Este rol necesita una organización.') as string);
     await waitFor(() => expect(org).toHaveFocus());
 
     await user.type(org, ORG);
@@ -129,5 +137,38 @@ describe('AdminUsersPage', () => {
     expect(within(table).getByText(/No puedes cambiar tu propio rol/)).toBeInTheDocument();
     expect(within(table).queryByRole('button', { name: /Desactivar|Guardar rol/ })).not.toBeInTheDocument();
     expect(within(table).queryByLabelText('Rol de rita@example.org')).not.toBeInTheDocument();
+  });
+
+  it('shows a mistyped organization and the refusal of the admin’s own account in Spanish, never the server’s English', async () => {
+    const { rita } = users();
+    mockFetch({
+      '/api/v1/admin/users': () => jsonResponse({ items: [{ ...rita, role: 'staff', organization_id: ORG }], next_cursor: null }),
+      [`/api/v1/admin/users/${rita.id}`]: async (request) => {
+        const body = JSON.parse(await request.text()) as { organization_id?: string; active?: boolean };
+        if (body.active === false) {
+          return problem(409, {
+            type: 'https://taquilla.dev/problems/cannot-change-own-account',
+            detail: 'Administrators cannot demote or deactivate their own account.',
+          });
+        }
+        return problem(422, {
+          type: 'https://taquilla.dev/problems/validation-error',
+          errors: [{ field: 'organization_id', code: 'invalid_uuid', message: 'Input should be a valid UUID, invalid character' }],
+        });
+      },
+    });
+    // A stale session that does not know it is looking at its own account: the server still refuses.
+    signInAs({ role: 'admin' });
+    const { user } = renderRoute('/admin/users');
+    const org = await screen.findByLabelText('Organización (id) de rita@example.org');
+    await user.clear(org);
+    await user.type(org, 'acme');
+    await user.click(screen.getByRole('button', { name: 'Guardar rol de rita@example.org' }));
+    await waitFor(() => expect(org).toHaveAccessibleDescription(expect.stringContaining('Esa organización no existe.') as string));
+
+    await user.click(screen.getByRole('button', { name: 'Desactivar rita@example.org' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Desactivar' }));
+    expect(await screen.findByText('No puedes cambiar tu propio rol ni desactivar tu propia cuenta.')).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(/valid UUID|Administrators cannot/);
   });
 });

@@ -13,6 +13,8 @@ import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
+import { serverFieldErrors } from '@/lib/forms';
+import { fieldErrorText, problemText } from '@/lib/serverErrors';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { isRole, ROLES, useAuthStore, type Role } from '@/store/auth';
 import { toast } from '@/store/toasts';
@@ -21,11 +23,9 @@ const PAGE_SIZE = 25;
 const NEEDS_ORGANIZATION: readonly Role[] = ['organizer', 'staff'];
 
 function errorText(error: unknown, fallback: string): string {
-  if (isApiError(error)) return error.detail ?? error.errors?.[0]?.message ?? fallback;
-  return fallback;
+  const first = isApiError(error) ? error.errors?.[0] : undefined;
+  return first ? fieldErrorText(first) : problemText(error, fallback);
 }
-
-const isOwnAccountRefusal = (error: unknown) => isApiError(error) && error.type.endsWith('/cannot-change-own-account');
 
 function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void }) {
   const { t } = useI18n();
@@ -78,23 +78,14 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
       toast.success(t.admin.roleSaved(user.email));
       onSaved(updated);
     } catch (error) {
-      const fields: { role?: string; organization_id?: string } = {};
-      if (isApiError(error)) {
-        for (const entry of error.errors ?? []) {
-          if (entry.field === 'role' || entry.field === 'organization_id') fields[entry.field] ??= entry.message;
-        }
-      }
+      const fields: { role?: string; organization_id?: string } = serverFieldErrors(error, (field) =>
+        field === 'role' || field === 'organization_id' ? field : null,
+      ).fields;
       if (Object.keys(fields).length > 0) {
         setErrors(fields);
         focusOrganization.current = true;
       } else {
-        toast.error(
-          isApiError(error) && error.status === 404
-            ? t.admin.notFound
-            : isOwnAccountRefusal(error)
-              ? t.admin.cannotChangeOwn
-              : errorText(error, t.common.genericError),
-        );
+        toast.error(isApiError(error) && error.status === 404 ? t.admin.notFound : errorText(error, t.common.genericError));
       }
     } finally {
       setBusy(null);
@@ -109,7 +100,7 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
       toast.success(updated.active ? t.admin.activated(user.email) : t.admin.deactivated(user.email));
       onSaved(updated);
     } catch (error) {
-      toast.error(isOwnAccountRefusal(error) ? t.admin.cannotChangeOwn : errorText(error, t.common.genericError));
+      toast.error(errorText(error, t.common.genericError));
     } finally {
       setBusy(null);
       setConfirming(null);

@@ -44,6 +44,7 @@ import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { browserTimeZone } from '@/lib/zonedTime';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
+import { problemText } from '@/lib/serverErrors';
 
 const CURRENCIES = ['MXN', 'EUR', 'USD', 'COP', 'ARS', 'CLP', 'PEN', 'GBP'];
 
@@ -200,11 +201,7 @@ function EventForm({ event }: EventFormProps) {
         </div>,
       );
     } else if (unmatched.length > 0 || Object.keys(fields).length === 0) {
-      const detail = isApiError(error)
-        ? error.isNetworkError
-          ? t.common.networkError
-          : (error.detail ?? t.common.genericError)
-        : t.common.genericError;
+      const detail = problemText(error, t.common.genericError);
       setFormError(
         <>
           <p>

@@ -109,7 +109,7 @@ async def test_invalid_fields_travel_in_the_trailer_with_invalid_argument(served
     )
     assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert field_errors_from_trailers(error.trailing_metadata()) == [
-        {"field": "id", "message": "must be a UUID"}
+        {"field": "id", "code": "invalid_uuid", "message": "must be a UUID"}
     ]
 
 

@@ -107,6 +107,44 @@ export const es = {
     yes: 'Sí',
     no: 'No',
   },
+  serverErrors: {
+    /** By the stable `code` of a field error from the edge. */
+    fields: {
+      required: 'Este campo es obligatorio.',
+      too_short: 'Es demasiado corto.',
+      too_long: 'Es demasiado largo.',
+      invalid_format: 'El formato no es válido.',
+      invalid_uuid: 'No es un identificador válido.',
+      invalid_choice: 'Elige una de las opciones disponibles.',
+      out_of_range: 'Está fuera del rango permitido.',
+      not_a_number: 'Debe ser un número.',
+      unknown_field: 'Este dato no se puede cambiar aquí.',
+      not_found: 'No existe.',
+      weak_password: 'Esta contraseña es demasiado común: usa una frase de varias palabras sin relación entre sí.',
+      contains_personal_data: 'La contraseña no puede contener tu correo ni tu nombre.',
+      organization_required: 'Este rol necesita una organización.',
+      organization_not_allowed: 'Este rol no pertenece a ninguna organización.',
+      invalid: 'Este valor no es válido.',
+    } as Record<string, string>,
+    /** A field's own wording where the general one would be vague: `password:too_short`. */
+    byField: {
+      'password:too_short': 'La contraseña debe tener al menos 12 caracteres.',
+      'password:too_long': 'La contraseña puede tener como máximo 128 caracteres.',
+      'organization_id:not_found': 'Esa organización no existe.',
+      'organization_id:invalid_uuid': 'Esa organización no existe.',
+    } as Record<string, string>,
+    /** By the last segment of a problem's `type`. */
+    problems: {
+      'validation-error': 'Revisa los campos marcados.',
+      'cannot-change-own-account': 'No puedes cambiar tu propio rol ni desactivar tu propia cuenta.',
+      'not-found': 'No encontramos lo que buscas.',
+      forbidden: 'No tienes permiso para hacer esto.',
+      unauthorized: 'Tu sesión ha caducado. Vuelve a iniciar sesión.',
+      'too-many-requests': 'Demasiados intentos seguidos. Espera un momento e inténtalo de nuevo.',
+      'service-unavailable': 'El servicio está ocupado ahora mismo. Inténtalo de nuevo en un momento.',
+      conflict: 'Alguien cambió esto a la vez. Recarga e inténtalo de nuevo.',
+    } as Record<string, string>,
+  },
   auth: {
     loginTitle: 'Iniciar sesión',
     loginLead: 'Entra con tu cuenta de Taquilla.',
@@ -201,7 +239,6 @@ export const es = {
     notFound: 'Ese usuario ya no existe.',
     ownAccount: 'Tu cuenta',
     ownAccountHint: 'No puedes cambiar tu propio rol ni desactivar tu cuenta: otra persona administradora puede hacerlo.',
-    cannotChangeOwn: 'No puedes cambiar tu propio rol ni desactivar tu propia cuenta.',
     confirmRoleTitle: (email: string) => `¿Cambiar el rol de ${email}?`,
     confirmRoleBody: (from: string, to: string) => `Pasará de «${from}» a «${to}» y sus permisos cambiarán con el nuevo rol.`,
     confirmRole: 'Cambiar rol',

@@ -123,9 +123,7 @@ async def register_customer(
     problems: list[FieldProblem] = []
     email = model.normalize_email(cmd.email, problems)
     full_name = model.clean_text(cmd.full_name, field_name="full_name", max_length=200, problems=problems)
-    problems += [
-        FieldProblem("password", p) for p in password_problems(cmd.password, email=email, full_name=full_name)
-    ]
+    problems += password_problems(cmd.password, email=email, full_name=full_name)
     if problems:
         raise InvalidInput(problems)
     user = model.User(
@@ -405,7 +403,7 @@ async def update_user(cmd: UpdateUser, uow: UnitOfWork) -> model.User:
             and cmd.organization_id is not None
             and await uow.organizations.get(cmd.organization_id) is None
         ):
-            raise InvalidInput([FieldProblem("organization_id", "no such organization")])
+            raise InvalidInput([FieldProblem("organization_id", "no such organization", "not_found")])
         user.change(
             role=cmd.role,
             active=cmd.active,
@@ -448,18 +446,24 @@ async def create_api_client(cmd: CreateApiClient, uow: UnitOfWork) -> NewApiClie
     name = model.clean_text(cmd.name, field_name="name", max_length=200, problems=problems)
     wanted = frozenset(cmd.scopes)
     if not wanted:
-        problems.append(FieldProblem("scopes", "must name at least one scope"))
+        problems.append(FieldProblem("scopes", "must name at least one scope", "required"))
     elif unknown := wanted - model.KNOWN_SCOPES:
-        problems.append(FieldProblem("scopes", f"unknown scopes: {', '.join(sorted(unknown))}"))
+        problems.append(
+            FieldProblem("scopes", f"unknown scopes: {', '.join(sorted(unknown))}", "invalid_choice")
+        )
     tier = cmd.rate_limit_tier or "standard"
     if tier not in model.RATE_LIMIT_TIERS:
         problems.append(
-            FieldProblem("rate_limit_tier", f"must be one of {', '.join(sorted(model.RATE_LIMIT_TIERS))}")
+            FieldProblem(
+                "rate_limit_tier",
+                f"must be one of {', '.join(sorted(model.RATE_LIMIT_TIERS))}",
+                "invalid_choice",
+            )
         )
     async with uow:
         admin = _require_admin(cmd.actor)
         if cmd.organization_id is not None and await uow.organizations.get(cmd.organization_id) is None:
-            problems.append(FieldProblem("organization_id", "no such organization"))
+            problems.append(FieldProblem("organization_id", "no such organization", "not_found"))
         if problems:
             raise InvalidInput(problems)
         secret = secrets.token_urlsafe(32)
@@ -486,7 +490,7 @@ async def list_audit_entries(cmd: ListAuditEntries, uow: UnitOfWork) -> tuple[Se
     limit = _page_size(cmd.page_size, *AUDIT_PAGE)
     before = _uncursor(cmd.page_token)
     if before is not None and not before.isdigit():
-        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")])
+        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued", "invalid_format")])
     async with uow:
         rows = await uow.audit.page(
             before_id=int(before) if before else None, action_prefix=cmd.action_prefix, limit=limit + 1
@@ -622,13 +626,15 @@ def _uncursor(token: str) -> str | None:
     try:
         value = decode_cursor(token)
     except InvalidCursor:
-        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")]) from None
+        raise InvalidInput(
+            [FieldProblem("cursor", "is not a cursor this API issued", "invalid_format")]
+        ) from None
     if not isinstance(value, str | int):
-        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")])
+        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued", "invalid_format")])
     return str(value)
 
 
 def _page_size(requested: int, default: int, maximum: int) -> int:
     if requested < 0 or requested > maximum:
-        raise InvalidInput([FieldProblem("limit", f"must be between 1 and {maximum}")])
+        raise InvalidInput([FieldProblem("limit", f"must be between 1 and {maximum}", "out_of_range")])
     return requested or default

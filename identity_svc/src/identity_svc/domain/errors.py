@@ -13,6 +13,8 @@ class IdentityError(Exception):
 class FieldProblem:
     field: str
     message: str
+    # A stable word clients translate (the message is English): see FieldErrorOut at the edge.
+    code: str = "invalid"
 
 
 class InvalidInput(IdentityError):

@@ -81,7 +81,9 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
     async def abort_for(self, context: grpc.aio.ServicerContext, exc: BaseException) -> None:
         match exc:
             case errors.InvalidInput(problems=problems):
-                await abort_with_field_errors(context, [FieldError(p.field, p.message) for p in problems])
+                await abort_with_field_errors(
+                    context, [FieldError(p.field, p.message, p.code) for p in problems]
+                )
             case errors.CannotChangeOwnAccount():
                 await abort_with_problem(
                     context,
