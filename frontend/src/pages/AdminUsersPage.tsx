@@ -122,45 +122,45 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
             <p className="max-w-72 text-xs text-slate-600">{t.admin.ownAccountHint}</p>
           </div>
         ) : (
-        <form onSubmit={askRole} noValidate className="flex flex-wrap items-start gap-2">
-          <SelectField
-            label={t.admin.roleFor(user.email)}
-            srOnlyLabel
-            value={role}
-            onChange={(e) => {
-              if (isRole(e.target.value)) setRole(e.target.value);
-            }}
-            error={errors.role}
-            className="min-w-36"
-          >
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t.roles[r] ?? r}
-              </option>
-            ))}
-          </SelectField>
-          {showOrganization ? (
-            <TextField
-              id={`org-${user.id}`}
-              label={t.admin.organizationFor(user.email)}
+          <form onSubmit={askRole} noValidate className="flex flex-wrap items-start gap-2">
+            <SelectField
+              label={t.admin.roleFor(user.email)}
               srOnlyLabel
-              placeholder={t.me.organization}
-              value={organizationId}
-              onChange={(e) => setOrganizationId(e.target.value)}
-              error={errors.organization_id}
-              hint={NEEDS_ORGANIZATION.includes(role) ? t.admin.organizationHint : undefined}
-              className="min-w-72"
-            />
-          ) : null}
-          <button
-            type="submit"
-            disabled={!dirty || busy !== null}
-            className={cn(buttonClass.secondary, 'py-2 text-sm')}
-            aria-label={t.admin.saveRoleFor(user.email)}
-          >
-            {busy === 'role' ? t.common.saving : t.admin.saveRole}
-          </button>
-        </form>
+              value={role}
+              onChange={(e) => {
+                if (isRole(e.target.value)) setRole(e.target.value);
+              }}
+              error={errors.role}
+              className="min-w-36"
+            >
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {t.roles[r] ?? r}
+                </option>
+              ))}
+            </SelectField>
+            {showOrganization ? (
+              <TextField
+                id={`org-${user.id}`}
+                label={t.admin.organizationFor(user.email)}
+                srOnlyLabel
+                placeholder={t.me.organization}
+                value={organizationId}
+                onChange={(e) => setOrganizationId(e.target.value)}
+                error={errors.organization_id}
+                hint={NEEDS_ORGANIZATION.includes(role) ? t.admin.organizationHint : undefined}
+                className="min-w-72"
+              />
+            ) : null}
+            <button
+              type="submit"
+              disabled={!dirty || busy !== null}
+              className={cn(buttonClass.secondary, 'py-2 text-sm')}
+              aria-label={t.admin.saveRoleFor(user.email)}
+            >
+              {busy === 'role' ? t.common.saving : t.admin.saveRole}
+            </button>
+          </form>
         )}
         {confirming === 'role' ? (
           <ConfirmDialog
@@ -187,15 +187,15 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
       </td>
       <td className="px-4 py-3">
         {isSelf ? null : (
-        <button
-          type="button"
-          onClick={() => (user.active ? setConfirming('deactivate') : void toggleActive())}
-          disabled={busy !== null}
-          className={user.active ? buttonClass.danger : cn(buttonClass.secondary, 'px-3 py-1.5 text-sm')}
-          aria-label={user.active ? t.admin.deactivateFor(user.email) : t.admin.activateFor(user.email)}
-        >
-          {user.active ? t.admin.deactivate : t.admin.activate}
-        </button>
+          <button
+            type="button"
+            onClick={() => (user.active ? setConfirming('deactivate') : void toggleActive())}
+            disabled={busy !== null}
+            className={user.active ? buttonClass.danger : cn(buttonClass.secondary, 'px-3 py-1.5 text-sm')}
+            aria-label={user.active ? t.admin.deactivateFor(user.email) : t.admin.activateFor(user.email)}
+          >
+            {user.active ? t.admin.deactivate : t.admin.activate}
+          </button>
         )}
         {confirming === 'deactivate' ? (
           <ConfirmDialog
