@@ -151,6 +151,30 @@ async def test_an_admin_cannot_demote_or_deactivate_their_own_account(edge: http
     assert (me["role"], me["active"]) == ("admin", True)
 
 
+async def test_admins_find_organizations_by_part_of_their_name(edge: httpx.AsyncClient) -> None:
+    admin = await admin_headers(edge)
+    tag = uuid.uuid4().hex[:8]
+    created = []
+    for name in (f"Teatro {tag} Sur", f"Auditorio {tag} Norte", f"Otra Sala {uuid.uuid4().hex[:8]}"):
+        reply = await edge.post("/api/v1/admin/organizations", headers=admin, json={"name": name})
+        assert reply.status_code == 201
+        created.append(reply.json())
+    found = await edge.get("/api/v1/admin/organizations", headers=admin, params={"name": tag.upper()})
+    assert found.status_code == 200
+    assert [(o["id"], o["name"]) for o in found.json()["items"]] == [
+        (created[1]["id"], created[1]["name"]),
+        (created[0]["id"], created[0]["name"]),
+    ]
+    # Wildcards are searched for as text.
+    assert (await edge.get("/api/v1/admin/organizations", headers=admin, params={"name": "%"})).json()[
+        "items"
+    ] == []
+    customer = bearer((await login_as(edge, "customer"))["access_token"])
+    assert (await edge.get("/api/v1/admin/organizations", headers=customer)).status_code == 403
+    too_many = await edge.get("/api/v1/admin/organizations", headers=admin, params={"limit": 51})
+    assert [(e["field"], e["code"]) for e in too_many.json()["errors"]] == [("query.limit", "out_of_range")]
+
+
 async def test_a_deactivated_user_cannot_sign_in_or_refresh(edge: httpx.AsyncClient) -> None:
     admin = await admin_headers(edge)
     email, password, tokens = await new_customer(edge)

@@ -119,7 +119,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Search organizations by name (to choose one by its name) */
+        get: operations["list_organizations_api_v1_admin_organizations_get"];
         put?: never;
         /** Create an organization */
         post: operations["create_organization_api_v1_admin_organizations_post"];
@@ -1808,6 +1809,14 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * OrganizationList
+         * @description Organizations matching a search, by name (at most ``limit``).
+         */
+        OrganizationList: {
+            /** Items */
+            items: components["schemas"]["OrganizationPublic"][];
+        };
         /** OrganizationPublic */
         OrganizationPublic: {
             /**
@@ -3037,6 +3046,59 @@ export interface operations {
             };
             /** @description Not failed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_organizations_api_v1_admin_organizations_get: {
+        parameters: {
+            query?: {
+                /** @description Part of the name, case-insensitive */
+                name?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationList"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

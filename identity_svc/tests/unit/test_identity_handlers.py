@@ -732,3 +732,27 @@ async def test_bootstrap_binds_each_use_case_to_the_clock_and_the_adapters_once(
     assert user.created_at == it.clock()
     assert read_token(grant.access_token)[1]["iat"] == int(it.clock().timestamp())
     assert [key.kid for key in await bound.get_jwks(commands.GetJwks(), it.uow)] == ["key-1"]
+
+
+async def test_admins_find_organizations_by_part_of_their_name_in_name_order() -> None:
+    it = identity()
+    admin = an_admin(it)
+    it.uow.given(
+        make_organization(name="Teatro Mayor"),
+        make_organization(name="Producciones Luna"),
+        make_organization(name="Luna Llena Eventos"),
+    )
+    found = await handlers.list_organizations(
+        commands.ListOrganizations(actor=admin, name_contains=" LUNA "), it.uow
+    )
+    assert [o.name for o in found] == ["Luna Llena Eventos", "Producciones Luna"]
+    everything = await handlers.list_organizations(commands.ListOrganizations(actor=admin), it.uow)
+    assert len(everything) == 3
+    one = await handlers.list_organizations(commands.ListOrganizations(actor=admin, page_size=1), it.uow)
+    assert [o.name for o in one] == ["Luna Llena Eventos"]
+    with pytest.raises(InvalidInput):
+        await handlers.list_organizations(commands.ListOrganizations(actor=admin, page_size=51), it.uow)
+    customer = make_user()
+    it.uow.given(customer)
+    with pytest.raises(Forbidden):
+        await handlers.list_organizations(commands.ListOrganizations(actor=acting_as(customer)), it.uow)

@@ -38,6 +38,7 @@ from identity_svc.domain.commands import (
     IssuePasswordGrant,
     IssueRefreshGrant,
     ListAuditEntries,
+    ListOrganizations,
     ListUsers,
     RegisterCustomer,
     RevokeRefreshToken,
@@ -65,6 +66,7 @@ from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
 Clock = Callable[[], dt.datetime]
 JWKS_SIZE = 2  # the current key and the previous one
 USERS_PAGE = (50, 100)  # default and largest page of ListUsers
+ORGANIZATIONS_PAGE = (20, 50)  # default and largest answer of ListOrganizations
 AUDIT_PAGE = (50, 200)  # default and largest page of ListAuditEntries
 
 
@@ -377,6 +379,14 @@ async def list_users(cmd: ListUsers, uow: UnitOfWork) -> tuple[Sequence[model.Us
         )
     page = list(rows[:limit])
     return page, (_cursor(page[-1].email) if len(rows) > limit else "")
+
+
+async def list_organizations(cmd: ListOrganizations, uow: UnitOfWork) -> Sequence[model.Organization]:
+    """Administrators only: organizations whose name contains a text, by name, to pick one by name."""
+    _require_admin(cmd.actor)
+    limit = _page_size(cmd.page_size, *ORGANIZATIONS_PAGE)
+    async with uow:
+        return await uow.organizations.search(name_contains=cmd.name_contains.strip().lower(), limit=limit)
 
 
 async def update_user(cmd: UpdateUser, uow: UnitOfWork) -> model.User:

@@ -48,6 +48,7 @@ class IdentityHandlers:
     list_users: Handler[commands.ListUsers, tuple[Sequence[User], str]]
     update_user: Handler[commands.UpdateUser, User]
     create_organization: Handler[commands.CreateOrganization, Organization]
+    list_organizations: Handler[commands.ListOrganizations, Sequence[Organization]]
     create_api_client: Handler[commands.CreateApiClient, NewApiClient]
     list_audit_entries: Handler[commands.ListAuditEntries, tuple[Sequence[AuditRecord], str]]
     get_user_contact: Handler[commands.GetUserContact, Contact]
@@ -208,6 +209,21 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
             users, following = await self._handlers.list_users(command, self._uow())
             return pb.ListUsersResponse(
                 users=[convert.user_message(user) for user in users], next_page_token=following
+            )
+
+    async def ListOrganizations(
+        self, request: pb.ListOrganizationsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOrganizationsResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.ListOrganizations(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                name_contains=request.name_contains,
+                page_size=request.page_size,
+            )
+            found = await self._handlers.list_organizations(command, self._uow())
+            return pb.ListOrganizationsResponse(
+                organizations=[convert.organization_message(o) for o in found]
             )
 
     async def UpdateUser(

@@ -19,6 +19,7 @@ from edge.api.schemas.identity import (
     AuditEntryPublic,
     AuditPage,
     OrganizationCreate,
+    OrganizationList,
     OrganizationPublic,
     RoleName,
     SigningKeyRotated,
@@ -93,6 +94,28 @@ async def create_organization(
         id=uuid.UUID(organization.id),
         name=organization.name,
         created_at=organization.created_at.ToDatetime(tzinfo=dt.UTC),
+    )
+
+
+@router.get(
+    "/organizations",
+    response_model=OrganizationList,
+    summary="Search organizations by name (to choose one by its name)",
+)
+async def list_organizations(
+    principal: CurrentPrincipal,
+    state: State,
+    name: Annotated[str, Query(max_length=200, description="Part of the name, case-insensitive")] = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> OrganizationList:
+    found = await state.identity.list_organizations(principal, name=name, limit=limit)
+    return OrganizationList(
+        items=[
+            OrganizationPublic(
+                id=uuid.UUID(o.id), name=o.name, created_at=o.created_at.ToDatetime(tzinfo=dt.UTC)
+            )
+            for o in found
+        ]
     )
 
 
