@@ -4,6 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from '@/test/utils';
 
 const ORG = '22222222-2222-4222-8222-222222222222';
+const GONE = '33333333-3333-4333-8333-333333333333';
+const ORGANIZATIONS = [
+  { id: GONE, name: 'Sala Cerrada', created_at: '2026-01-01T00:00:00Z' },
+  { id: ORG, name: 'Teatro Mayor', created_at: '2026-01-01T00:00:00Z' },
+];
+const organizationsEdge = (request: Request) => {
+  const name = (new URL(request.url).searchParams.get('name') ?? '').toLowerCase();
+  return jsonResponse({ items: ORGANIZATIONS.filter((o) => o.name.toLowerCase().includes(name)) });
+};
 
 function users() {
   return {
@@ -16,6 +25,7 @@ function adminEdge() {
   const { rita, leo } = users();
   const patches: { id: string; body: unknown }[] = [];
   const fetchMock = mockFetch({
+    '/api/v1/admin/organizations': organizationsEdge,
     '/api/v1/admin/users': (request) => {
       const url = new URL(request.url);
       if (url.searchParams.get('cursor') === 'next') return jsonResponse({ items: [leo], next_cursor: null });
@@ -31,10 +41,10 @@ function adminEdge() {
           errors: [{ field: 'organization_id', code: 'organization_required', message: 'a organizer must belong to an organization' }],
         });
       }
-      if (body.organization_id === 'acme') {
+      if (body.organization_id === GONE) {
         return problem(422, {
           type: 'https://taquilla.dev/problems/validation-error',
-          errors: [{ field: 'organization_id', code: 'invalid_uuid', message: 'Input should be a valid UUID, invalid character' }],
+          errors: [{ field: 'organization_id', code: 'not_found', message: 'no such organization' }],
         });
       }
       return jsonResponse({ ...rita, ...body });
@@ -83,12 +93,15 @@ describe('AdminUsersPage', () => {
     expect(dialog).toHaveAccessibleDescription(expect.stringContaining('«Cliente» a «Organizador»') as string);
     await user.click(within(dialog).getByRole('button', { name: 'Cambiar rol' }));
 
-    const org = await screen.findByLabelText('Organización (id) de rita@example.org');
+    const org = await screen.findByLabelText('Organización de rita@example.org');
     await waitFor(() => expect(org).toHaveAttribute('aria-invalid', 'true'));
     expect(org).toHaveAccessibleDescription(expect.stringContaining('Este rol necesita una organización.') as string);
     await waitFor(() => expect(org).toHaveFocus());
 
-    await user.type(org, ORG);
+    await user.type(screen.getByLabelText('Buscar organización por nombre'), 'teatro');
+    await waitFor(() => expect(within(org).queryByRole('option', { name: 'Sala Cerrada' })).not.toBeInTheDocument());
+    expect(within(org).getByRole('option', { name: 'Teatro Mayor' })).toBeInTheDocument();
+    await user.selectOptions(org, 'Teatro Mayor');
     await user.click(screen.getByRole('button', { name: 'Guardar rol de rita@example.org' }));
     await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Cambiar rol' }));
     expect(await screen.findByText('Rol de rita@example.org actualizado.')).toBeInTheDocument();
@@ -139,10 +152,11 @@ describe('AdminUsersPage', () => {
     expect(within(table).queryByLabelText('Rol de rita@example.org')).not.toBeInTheDocument();
   });
 
-  it('shows a mistyped organization and the refusal of the admin’s own account in Spanish, never the server’s English', async () => {
+  it('shows a vanished organization and the refusal of the admin’s own account in Spanish, never the server’s English', async () => {
     const { rita } = users();
     mockFetch({
       '/api/v1/admin/users': () => jsonResponse({ items: [{ ...rita, role: 'staff', organization_id: ORG }], next_cursor: null }),
+      '/api/v1/admin/organizations': organizationsEdge,
       [`/api/v1/admin/users/${rita.id}`]: async (request) => {
         const body = JSON.parse(await request.text()) as { organization_id?: string; active?: boolean };
         if (body.active === false) {
@@ -153,22 +167,23 @@ describe('AdminUsersPage', () => {
         }
         return problem(422, {
           type: 'https://taquilla.dev/problems/validation-error',
-          errors: [{ field: 'organization_id', code: 'invalid_uuid', message: 'Input should be a valid UUID, invalid character' }],
+          errors: [{ field: 'organization_id', code: 'not_found', message: 'no such organization' }],
         });
       },
     });
     // A stale session that does not know it is looking at its own account: the server still refuses.
     signInAs({ role: 'admin' });
     const { user } = renderRoute('/admin/users');
-    const org = await screen.findByLabelText('Organización (id) de rita@example.org');
-    await user.clear(org);
-    await user.type(org, 'acme');
+    const org = await screen.findByLabelText('Organización de rita@example.org');
+    // The current organization shows by its name, never by its id.
+    await waitFor(() => expect(org).toHaveDisplayValue('Teatro Mayor'));
+    await user.selectOptions(org, 'Sala Cerrada');
     await user.click(screen.getByRole('button', { name: 'Guardar rol de rita@example.org' }));
     await waitFor(() => expect(org).toHaveAccessibleDescription(expect.stringContaining('Esa organización no existe.') as string));
 
     await user.click(screen.getByRole('button', { name: 'Desactivar rita@example.org' }));
     await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Desactivar' }));
     expect(await screen.findByText('No puedes cambiar tu propio rol ni desactivar tu propia cuenta.')).toBeInTheDocument();
-    expect(document.body).not.toHaveTextContent(/valid UUID|Administrators cannot/);
+    expect(document.body).not.toHaveTextContent(/such organization|Administrators cannot|2222/);
   });
 });

@@ -9,6 +9,7 @@ import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { buttonClass } from '@/components/form/buttonClass';
 import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
+import { OrganizationPicker } from '@/components/OrganizationPicker';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
@@ -140,16 +141,13 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
               ))}
             </SelectField>
             {showOrganization ? (
-              <TextField
+              <OrganizationPicker
                 id={`org-${user.id}`}
                 label={t.admin.organizationFor(user.email)}
-                srOnlyLabel
-                placeholder={t.me.organization}
                 value={organizationId}
-                onChange={(e) => setOrganizationId(e.target.value)}
+                onChange={setOrganizationId}
                 error={errors.organization_id}
                 hint={NEEDS_ORGANIZATION.includes(role) ? t.admin.organizationHint : undefined}
-                className="min-w-72"
               />
             ) : null}
             <button

@@ -46,6 +46,7 @@ function edge() {
       ),
     '/api/v1/users/me': () => jsonResponse(userBody({ role: 'admin' })),
     '/api/v1/organizations/me/events': () => jsonResponse({ items: [eventBody()], next_cursor: null }),
+    '/api/v1/admin/organizations': () => jsonResponse({ items: [{ id: ORG_ID, name: 'Producciones Demo', created_at: '2026-01-01T00:00:00Z' }] }),
     '/api/v1/admin/users': () =>
       jsonResponse({ items: [userBody({ email: 'a@example.org' }), userBody({ id: 'u2', email: 'b@example.org', role: 'staff', organization_id: ORG_ID })], next_cursor: 'x' }),
     '/api/v1/auth/register': () => problem(422, { errors: [{ field: 'password', message: 'is too common' }] }),
