@@ -19,6 +19,8 @@ export function OrganizationPicker({
   onChange,
   error,
   hint,
+  required = false,
+  srOnlyLabel = true,
 }: {
   id: string;
   label: string;
@@ -26,6 +28,9 @@ export function OrganizationPicker({
   onChange: (organizationId: string) => void;
   error?: string | undefined;
   hint?: string | undefined;
+  required?: boolean;
+  /** Dense rows (the users table) hide the label visually; forms show it. */
+  srOnlyLabel?: boolean;
 }) {
   const { t } = useI18n();
   const [search, setSearch] = useState('');
@@ -55,7 +60,7 @@ export function OrganizationPicker({
         maxLength={200}
         onChange={(e) => setSearch(e.target.value)}
       />
-      <SelectField id={id} label={label} srOnlyLabel value={value} onChange={(e) => onChange(e.target.value)} error={error} hint={hint}>
+      <SelectField id={id} label={label} srOnlyLabel={srOnlyLabel} required={required} value={value} onChange={(e) => onChange(e.target.value)} error={error} hint={hint}>
         <option value="">{t.admin.noOrganization}</option>
         {value && !options.some((o) => o.id === value) ? <option value={value}>{chosen?.name ?? t.admin.currentOrganization}</option> : null}
         {options.map((o) => (

@@ -19,6 +19,7 @@ import { buttonClass } from '@/components/form/buttonClass';
 import { FormAlert, SelectField, TextAreaField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
+import { OrganizationPicker } from '@/components/OrganizationPicker';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
 import {
@@ -377,13 +378,14 @@ function EventForm({ event }: EventFormProps) {
           error={err('image_url')}
         />
         {needsOrganization ? (
-          <TextField
+          <OrganizationPicker
             id={fieldId('organization_id')}
             label={t.eventForm.organizationId}
+            srOnlyLabel={false}
             required
             hint={t.eventForm.organizationIdHint}
             value={draft.organizationId}
-            onChange={(e) => set('organizationId', e.target.value)}
+            onChange={(organizationId) => set('organizationId', organizationId)}
             error={err('organization_id')}
           />
         ) : null}
