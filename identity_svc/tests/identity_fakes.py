@@ -107,6 +107,11 @@ class FakeOrganizations(Organizations):
     async def name_taken(self, name: str) -> bool:
         return any(o.name.lower() == name.lower() for o in self._tables.organizations.values())
 
+    async def search(self, *, name_contains: str, limit: int) -> Sequence[Organization]:
+        found = [o for o in self._tables.organizations.values() if name_contains in o.name.lower()]
+        found.sort(key=lambda o: (o.name.lower(), o.id))
+        return [copy.deepcopy(o) for o in found[:limit]]
+
 
 class FakeApiClients(ApiClients):
     def __init__(self, tables: IdentityTables) -> None:

@@ -331,7 +331,11 @@ async def test_a_batch_is_created_all_or_nothing(edge: httpx.AsyncClient) -> Non
     document = rejected.json()
     assert [r["status"] for r in document["results"]] == ["not_created", "invalid"]
     assert document["errors"] == [
-        {"field": "events.1.timezone", "message": document["results"][1]["errors"][0]["message"]}
+        {
+            "field": "events.1.timezone",
+            "code": "invalid",
+            "message": document["results"][1]["errors"][0]["message"],
+        }
     ]
     assert (await edge.get("/api/v1/organizations/me/events", headers=organizer)).json()["items"] == []
 

@@ -31,18 +31,26 @@ async def test_registration_cannot_choose_a_role(edge: httpx.AsyncClient) -> Non
     reply = await edge.post("/api/v1/auth/register", json=body)
     assert reply.status_code == 422
     assert reply.headers["content-type"] == PROBLEM
-    assert {"field": "role", "message": "Extra inputs are not permitted"} in reply.json()["errors"]
+    assert {
+        "field": "role",
+        "code": "unknown_field",
+        "message": "Extra inputs are not permitted",
+    } in reply.json()["errors"]
     # Nothing was created: the same email registers cleanly without the forbidden field.
     del body["role"]
     assert (await edge.post("/api/v1/auth/register", json=body)).status_code == 202
 
 
 @pytest.mark.parametrize(
-    ("password", "message"),
-    [("short-Pw1", "at least 12"), ("password1234", "too common"), ("aaaaaaaaaaaaaaaa", "too common")],
+    ("password", "message", "code"),
+    [
+        ("short-Pw1", "at least 12", "too_short"),
+        ("password1234", "too common", "weak_password"),
+        ("aaaaaaaaaaaaaaaa", "too common", "weak_password"),
+    ],
 )
 async def test_registration_refuses_weak_passwords_with_a_field_error(
-    edge: httpx.AsyncClient, password: str, message: str
+    edge: httpx.AsyncClient, password: str, message: str, code: str
 ) -> None:
     reply = await edge.post(
         "/api/v1/auth/register",
@@ -54,7 +62,9 @@ async def test_registration_refuses_weak_passwords_with_a_field_error(
     )
     assert reply.status_code == 422
     errors = reply.json()["errors"]
-    assert any(e["field"] == "password" and message in e["message"] for e in errors), errors
+    assert any(e["field"] == "password" and e["code"] == code and message in e["message"] for e in errors), (
+        errors
+    )
 
 
 def mails_to(platform: Platform, address: str) -> list[EmailMessage]:
@@ -155,6 +165,43 @@ async def test_admin_update_rejects_fields_it_does_not_own(edge: httpx.AsyncClie
     assert (
         await edge.patch("/api/v1/admin/users/not-a-uuid", headers=admin, json={"active": False})
     ).status_code == 422
+
+
+async def test_an_admin_cannot_demote_or_deactivate_their_own_account(edge: httpx.AsyncClient) -> None:
+    tokens = await login_as(edge, "admin")
+    admin = bearer(tokens["access_token"])
+    myself = await user_id(edge, tokens["access_token"])
+    for body in ({"role": "customer"}, {"active": False}, {"role": "admin", "active": False}):
+        reply = await edge.patch(f"/api/v1/admin/users/{myself}", headers=admin, json=body)
+        assert reply.status_code == 409, body
+        assert reply.headers["content-type"] == PROBLEM
+        assert reply.json()["type"] == "https://taquilla.dev/problems/cannot-change-own-account"
+    me = (await edge.get("/api/v1/users/me", headers=admin)).json()
+    assert (me["role"], me["active"]) == ("admin", True)
+
+
+async def test_admins_find_organizations_by_part_of_their_name(edge: httpx.AsyncClient) -> None:
+    admin = await admin_headers(edge)
+    tag = uuid.uuid4().hex[:8]
+    created = []
+    for name in (f"Teatro {tag} Sur", f"Auditorio {tag} Norte", f"Otra Sala {uuid.uuid4().hex[:8]}"):
+        reply = await edge.post("/api/v1/admin/organizations", headers=admin, json={"name": name})
+        assert reply.status_code == 201
+        created.append(reply.json())
+    found = await edge.get("/api/v1/admin/organizations", headers=admin, params={"name": tag.upper()})
+    assert found.status_code == 200
+    assert [(o["id"], o["name"]) for o in found.json()["items"]] == [
+        (created[1]["id"], created[1]["name"]),
+        (created[0]["id"], created[0]["name"]),
+    ]
+    # Wildcards are searched for as text.
+    assert (await edge.get("/api/v1/admin/organizations", headers=admin, params={"name": "%"})).json()[
+        "items"
+    ] == []
+    customer = bearer((await login_as(edge, "customer"))["access_token"])
+    assert (await edge.get("/api/v1/admin/organizations", headers=customer)).status_code == 403
+    too_many = await edge.get("/api/v1/admin/organizations", headers=admin, params={"limit": 51})
+    assert [(e["field"], e["code"]) for e in too_many.json()["errors"]] == [("query.limit", "out_of_range")]
 
 
 async def test_a_deactivated_user_cannot_sign_in_or_refresh(edge: httpx.AsyncClient) -> None:

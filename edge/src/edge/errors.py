@@ -99,12 +99,49 @@ def problem_response(request: Request, problem: Problem) -> JSONResponse:
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
 
 
+# The stable ``code`` of a field error for each pydantic error type (the ``message`` stays English, for
+# developers; clients translate the code). Services send their own codes through the trailer.
+_CODE_BY_PYDANTIC_TYPE: dict[str, str] = {
+    "missing": "required",
+    "string_too_short": "too_short",
+    "too_short": "too_short",
+    "string_too_long": "too_long",
+    "too_long": "too_long",
+    "uuid_parsing": "invalid_uuid",
+    "uuid_type": "invalid_uuid",
+    "uuid_version": "invalid_uuid",
+    "greater_than": "out_of_range",
+    "greater_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "int_parsing": "not_a_number",
+    "int_type": "not_a_number",
+    "int_from_float": "not_a_number",
+    "float_parsing": "not_a_number",
+    "float_type": "not_a_number",
+    "decimal_parsing": "not_a_number",
+    "decimal_type": "not_a_number",
+    "enum": "invalid_choice",
+    "literal_error": "invalid_choice",
+    "extra_forbidden": "unknown_field",
+}
+
+
+def field_error_code(pydantic_type: str) -> str:
+    """The stable code of a pydantic error type: formats (dates, e-mails, patterns) are ``invalid_format``."""
+    return _CODE_BY_PYDANTIC_TYPE.get(pydantic_type, "invalid_format")
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     errors = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
         errors.append(
-            {"field": ".".join(location) or "body", "message": str(error.get("msg", "invalid value"))}
+            {
+                "field": ".".join(location) or "body",
+                "code": field_error_code(str(error.get("type", ""))),
+                "message": str(error.get("msg", "invalid value")),
+            }
         )
     return errors
 

@@ -17,6 +17,9 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface FieldError {
   field: string;
+  /** The edge's stable code (`required`, `invalid_uuid`, `weak_password`...), translated by the app. */
+  code?: string;
+  /** English, for developers: shown only when there is no translation (see lib/serverErrors.ts). */
   message: string;
 }
 
@@ -115,7 +118,8 @@ function normalizeFieldError(entry: unknown): FieldError | undefined {
   let field: string | undefined = optionalString(entry.field);
   if (field === undefined && typeof entry.pointer === 'string') field = fieldFromPointer(entry.pointer);
   if (field === undefined && Array.isArray(entry.loc)) field = fieldFromLoc(entry.loc);
-  return { field: field ?? '', message };
+  const code = optionalString(entry.code);
+  return code === undefined ? { field: field ?? '', message } : { field: field ?? '', code, message };
 }
 
 /** Accepts `[{field, message}]`, `[{pointer, detail}]`, FastAPI `[{loc, msg}]` or `{field: message | message[]}`. */

@@ -59,5 +59,6 @@ export const queryKeys = {
   },
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,
+    organizations: (name: string) => ['admin', 'organizations', name] as const,
   },
 };

@@ -119,7 +119,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Search organizations by name (to choose one by its name) */
+        get: operations["list_organizations_api_v1_admin_organizations_get"];
         put?: never;
         /** Create an organization */
         post: operations["create_organization_api_v1_admin_organizations_post"];
@@ -1255,6 +1256,7 @@ export interface components {
             title: string;
             /**
              * Type
+             * @description Stable URI naming the problem; its last segment (`validation-error`, `sold-out`, `cannot-change-own-account`, `not-found`...) is what clients translate. `detail` is English.
              * @example https://taquilla.dev/problems/unprocessable-content
              */
             type: string;
@@ -1860,8 +1862,18 @@ export interface components {
              */
             featured: boolean;
         };
-        /** FieldErrorOut */
+        /**
+         * FieldErrorOut
+         * @description One invalid field: ``code`` is stable and meant to be translated; ``message`` is English.
+         */
         FieldErrorOut: {
+            /**
+             * Code
+             * @description Stable machine code of the error, for clients to translate: `required`, `too_short`, `too_long`, `invalid_format`, `invalid_uuid`, `invalid_choice`, `out_of_range`, `not_a_number`, `unknown_field`, `not_found`, `weak_password`, `contains_personal_data`, `organization_required`, `organization_not_allowed`, or `invalid` when nothing more precise applies. New codes may be added: treat an unknown one as `invalid`.
+             * @default invalid
+             * @example out_of_range
+             */
+            code?: string;
             /**
              * Field
              * @example zones.0.price.amount
@@ -1869,6 +1881,7 @@ export interface components {
             field: string;
             /**
              * Message
+             * @description English explanation for developers; not meant to be shown to buyers as is.
              * @example must be a decimal string >= 0 with at most 2 decimals, e.g. "25.00"
              */
             message: string;
@@ -2134,6 +2147,14 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * OrganizationList
+         * @description Organizations matching a search, by name (at most ``limit``).
+         */
+        OrganizationList: {
+            /** Items */
+            items: components["schemas"]["OrganizationPublic"][];
+        };
         /** OrganizationPublic */
         OrganizationPublic: {
             /**
@@ -2228,6 +2249,7 @@ export interface components {
             title: string;
             /**
              * Type
+             * @description Stable URI naming the problem; its last segment (`validation-error`, `sold-out`, `cannot-change-own-account`, `not-found`...) is what clients translate. `detail` is English.
              * @example https://taquilla.dev/problems/unprocessable-content
              */
             type: string;
@@ -3415,6 +3437,59 @@ export interface operations {
             };
         };
     };
+    list_organizations_api_v1_admin_organizations_get: {
+        parameters: {
+            query?: {
+                /** @description Part of the name, case-insensitive */
+                name?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationList"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     create_organization_api_v1_admin_organizations_post: {
         parameters: {
             query?: never;
@@ -3620,6 +3695,16 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description `cannot-change-own-account`: administrators cannot demote or deactivate their own account */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -66,3 +66,17 @@ export async function updateUser(id: string, update: UserUpdate): Promise<User> 
   const { data } = await call('patch', '/api/v1/admin/users/{user_id}', { path: { user_id: id }, body: update });
   return toUser(data);
 }
+
+export interface Organization {
+  id: string;
+  name: string;
+}
+
+/** Admin: organizations whose name contains `name` (case-insensitive), by name. */
+export async function listOrganizations(name: string, signal?: AbortSignal): Promise<Organization[]> {
+  const { data } = await call('get', '/api/v1/admin/organizations', {
+    signal,
+    query: { name: name.trim() || undefined, limit: 50 },
+  });
+  return data.items.map((o) => ({ id: o.id, name: o.name }));
+}

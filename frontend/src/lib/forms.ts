@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 
 import { isApiError, type FieldError } from '@/api/client';
+import { fieldErrorText } from '@/lib/serverErrors';
 
 export type FieldErrors = Record<string, string>;
 
@@ -30,7 +31,8 @@ export function useFocusFirstError(formRef: RefObject<HTMLElement | null>) {
 }
 
 /**
- * Server field errors (`errors: [{field, message}]` from problem+json) as a map keyed by
+ * Server field errors (`errors: [{field, code, message}]` from problem+json), in the reader's
+ * language (lib/serverErrors.ts), as a map keyed by
  * form field. `mapField` renames server paths to form paths (e.g. `zones.0.price.amount`
  * -> `zones.0.price`); returning null leaves the error for the form-level alert.
  */
@@ -43,8 +45,9 @@ export function serverFieldErrors(
   if (!isApiError(error) || !error.errors) return { fields, unmatched };
   for (const entry of error.errors) {
     const key = entry.field ? mapField(entry.field) : null;
-    if (key === null) unmatched.push(entry);
-    else fields[key] ??= entry.message;
+    const message = fieldErrorText(entry);
+    if (key === null) unmatched.push({ ...entry, message });
+    else fields[key] ??= message;
   }
   return { fields, unmatched };
 }

@@ -1,27 +1,31 @@
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
 import { queryKeys } from '@/api/queryKeys';
 import { listUsers, updateUser, type User } from '@/api/users';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { buttonClass } from '@/components/form/buttonClass';
 import { SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
+import { OrganizationPicker } from '@/components/OrganizationPicker';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
+import { serverFieldErrors } from '@/lib/forms';
+import { fieldErrorText, problemText } from '@/lib/serverErrors';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
-import { isRole, ROLES, type Role } from '@/store/auth';
+import { isRole, ROLES, useAuthStore, type Role } from '@/store/auth';
 import { toast } from '@/store/toasts';
 
 const PAGE_SIZE = 25;
 const NEEDS_ORGANIZATION: readonly Role[] = ['organizer', 'staff'];
 
 function errorText(error: unknown, fallback: string): string {
-  if (isApiError(error)) return error.detail ?? error.errors?.[0]?.message ?? fallback;
-  return fallback;
+  const first = isApiError(error) ? error.errors?.[0] : undefined;
+  return first ? fieldErrorText(first) : problemText(error, fallback);
 }
 
 function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void }) {
@@ -30,6 +34,18 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
   const [organizationId, setOrganizationId] = useState(user.organizationId ?? '');
   const [errors, setErrors] = useState<{ role?: string; organization_id?: string }>({});
   const [busy, setBusy] = useState<'role' | 'active' | null>(null);
+  // Demoting someone and deactivating an account are confirmed first; activating is not.
+  const [confirming, setConfirming] = useState<'role' | 'deactivate' | null>(null);
+  // The server refuses it too (409 cannot-change-own-account): someone must stay in charge.
+  const isSelf = useAuthStore((s) => s.user?.id === user.id);
+  // After a refused save the organization input (which may only now appear) takes focus, once the
+  // dialog has gone and handed focus back to its opener.
+  const focusOrganization = useRef(false);
+  useEffect(() => {
+    if (!focusOrganization.current || confirming !== null) return;
+    focusOrganization.current = false;
+    document.getElementById(`org-${user.id}`)?.focus();
+  });
 
   // When the saved user changes (after a save, a refetch), the form starts again from it.
   const [shown, setShown] = useState({ role: user.role, organizationId: user.organizationId });
@@ -42,8 +58,15 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
   const dirty = role !== user.role || organizationId.trim() !== (user.organizationId ?? '');
   const showOrganization = NEEDS_ORGANIZATION.includes(role) || organizationId !== '';
 
-  const saveRole = async (event: FormEvent) => {
+  const askRole = (event: FormEvent) => {
     event.preventDefault();
+    if (!dirty || busy !== null) return;
+    // A new role is confirmed first; a change of organization alone is saved at once.
+    if (role !== user.role) setConfirming('role');
+    else void saveRole();
+  };
+
+  const saveRole = async () => {
     setBusy('role');
     setErrors({});
     const org = organizationId.trim();
@@ -56,23 +79,18 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
       toast.success(t.admin.roleSaved(user.email));
       onSaved(updated);
     } catch (error) {
-      const fields: { role?: string; organization_id?: string } = {};
-      if (isApiError(error)) {
-        for (const entry of error.errors ?? []) {
-          if (entry.field === 'role' || entry.field === 'organization_id') fields[entry.field] ??= entry.message;
-        }
-      }
+      const fields: { role?: string; organization_id?: string } = serverFieldErrors(error, (field) =>
+        field === 'role' || field === 'organization_id' ? field : null,
+      ).fields;
       if (Object.keys(fields).length > 0) {
         setErrors(fields);
-        // The organization input may only now appear: focus it after it renders.
-        setTimeout(() => {
-          document.getElementById(`org-${user.id}`)?.focus();
-        }, 0);
+        focusOrganization.current = true;
       } else {
         toast.error(isApiError(error) && error.status === 404 ? t.admin.notFound : errorText(error, t.common.genericError));
       }
     } finally {
       setBusy(null);
+      setConfirming(null);
     }
   };
 
@@ -86,6 +104,7 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
       toast.error(errorText(error, t.common.genericError));
     } finally {
       setBusy(null);
+      setConfirming(null);
     }
   };
 
@@ -96,45 +115,63 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
         <p className="text-sm text-slate-600">{user.fullName}</p>
       </td>
       <td className="px-4 py-3">
-        <form onSubmit={(e) => void saveRole(e)} noValidate className="flex flex-wrap items-start gap-2">
-          <SelectField
-            label={t.admin.roleFor(user.email)}
-            srOnlyLabel
-            value={role}
-            onChange={(e) => {
-              if (isRole(e.target.value)) setRole(e.target.value);
-            }}
-            error={errors.role}
-            className="min-w-36"
-          >
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t.roles[r] ?? r}
-              </option>
-            ))}
-          </SelectField>
-          {showOrganization ? (
-            <TextField
-              id={`org-${user.id}`}
-              label={t.admin.organizationFor(user.email)}
+        {isSelf ? (
+          <div className="space-y-1">
+            <p className="font-medium text-slate-900">
+              {t.roles[user.role] ?? user.role} <span className="text-sm font-normal text-slate-600">({t.admin.ownAccount})</span>
+            </p>
+            <p className="max-w-72 text-xs text-slate-600">{t.admin.ownAccountHint}</p>
+          </div>
+        ) : (
+          <form onSubmit={askRole} noValidate className="flex flex-wrap items-start gap-2">
+            <SelectField
+              label={t.admin.roleFor(user.email)}
               srOnlyLabel
-              placeholder={t.me.organization}
-              value={organizationId}
-              onChange={(e) => setOrganizationId(e.target.value)}
-              error={errors.organization_id}
-              hint={NEEDS_ORGANIZATION.includes(role) ? t.admin.organizationHint : undefined}
-              className="min-w-72"
-            />
-          ) : null}
-          <button
-            type="submit"
-            disabled={!dirty || busy !== null}
-            className={cn(buttonClass.secondary, 'py-2 text-sm')}
-            aria-label={t.admin.saveRoleFor(user.email)}
+              value={role}
+              onChange={(e) => {
+                if (isRole(e.target.value)) setRole(e.target.value);
+              }}
+              error={errors.role}
+              className="min-w-36"
+            >
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {t.roles[r] ?? r}
+                </option>
+              ))}
+            </SelectField>
+            {showOrganization ? (
+              <OrganizationPicker
+                id={`org-${user.id}`}
+                label={t.admin.organizationFor(user.email)}
+                value={organizationId}
+                onChange={setOrganizationId}
+                error={errors.organization_id}
+                hint={NEEDS_ORGANIZATION.includes(role) ? t.admin.organizationHint : undefined}
+              />
+            ) : null}
+            <button
+              type="submit"
+              disabled={!dirty || busy !== null}
+              className={cn(buttonClass.secondary, 'py-2 text-sm')}
+              aria-label={t.admin.saveRoleFor(user.email)}
+            >
+              {busy === 'role' ? t.common.saving : t.admin.saveRole}
+            </button>
+          </form>
+        )}
+        {confirming === 'role' ? (
+          <ConfirmDialog
+            title={t.admin.confirmRoleTitle(user.email)}
+            confirmLabel={t.admin.confirmRole}
+            cancelLabel={t.common.cancel}
+            busy={busy === 'role'}
+            onConfirm={() => void saveRole()}
+            onCancel={() => setConfirming(null)}
           >
-            {busy === 'role' ? t.common.saving : t.admin.saveRole}
-          </button>
-        </form>
+            <p>{t.admin.confirmRoleBody(t.roles[user.role] ?? user.role, t.roles[role] ?? role)}</p>
+          </ConfirmDialog>
+        ) : null}
       </td>
       <td className="px-4 py-3">
         <span
@@ -147,15 +184,30 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
         </span>
       </td>
       <td className="px-4 py-3">
-        <button
-          type="button"
-          onClick={() => void toggleActive()}
-          disabled={busy !== null}
-          className={user.active ? buttonClass.danger : cn(buttonClass.secondary, 'px-3 py-1.5 text-sm')}
-          aria-label={user.active ? t.admin.deactivateFor(user.email) : t.admin.activateFor(user.email)}
-        >
-          {user.active ? t.admin.deactivate : t.admin.activate}
-        </button>
+        {isSelf ? null : (
+          <button
+            type="button"
+            onClick={() => (user.active ? setConfirming('deactivate') : void toggleActive())}
+            disabled={busy !== null}
+            className={user.active ? buttonClass.danger : cn(buttonClass.secondary, 'px-3 py-1.5 text-sm')}
+            aria-label={user.active ? t.admin.deactivateFor(user.email) : t.admin.activateFor(user.email)}
+          >
+            {user.active ? t.admin.deactivate : t.admin.activate}
+          </button>
+        )}
+        {confirming === 'deactivate' ? (
+          <ConfirmDialog
+            title={t.admin.confirmDeactivateTitle(user.email)}
+            confirmLabel={t.admin.deactivate}
+            cancelLabel={t.common.cancel}
+            busy={busy === 'active'}
+            tone="danger"
+            onConfirm={() => void toggleActive()}
+            onCancel={() => setConfirming(null)}
+          >
+            <p>{t.admin.confirmDeactivateBody}</p>
+          </ConfirmDialog>
+        ) : null}
       </td>
     </tr>
   );

@@ -81,14 +81,15 @@ describe('LoginPage', () => {
 });
 
 describe('RegisterPage', () => {
-  it('maps the server field errors onto their fields and focuses the first one', async () => {
+  it('maps the server field errors onto their fields in the reader language and focuses the first one', async () => {
     mockFetch({
       '/api/v1/auth/register': () =>
         problem(422, {
           detail: 'The request has invalid fields.',
           errors: [
-            { field: 'email', message: 'must be a valid email address' },
-            { field: 'password', message: 'is too common; choose a passphrase of several unrelated words' },
+            { field: 'email', code: 'invalid_format', message: 'must be a valid email address' },
+            { field: 'password', code: 'weak_password', message: 'is too common; choose a passphrase of several unrelated words' },
+            { field: 'password', code: 'too_short', message: 'must be at least 12 characters long' },
           ],
         }),
     });
@@ -101,10 +102,11 @@ describe('RegisterPage', () => {
 
     const email = screen.getByLabelText(/^Correo electrónico/);
     await waitFor(() => expect(email).toHaveAttribute('aria-invalid', 'true'));
-    expect(email).toHaveAccessibleDescription('must be a valid email address');
+    expect(email).toHaveAccessibleDescription('El formato no es válido.');
     expect(screen.getByLabelText(/^Contraseña/)).toHaveAccessibleDescription(
-      expect.stringContaining('is too common') as string,
+      expect.stringContaining('Esta contraseña es demasiado común') as string,
     );
+    expect(document.body).not.toHaveTextContent(/too common|valid email/);
     await waitFor(() => expect(email).toHaveFocus());
   });
 

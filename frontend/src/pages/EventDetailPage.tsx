@@ -24,6 +24,7 @@ import { useEventDates } from '@/lib/useEventDates';
 import { roomOpensAt, storedQueueId } from '@/lib/waitingRoom';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
+import { problemText } from '@/lib/serverErrors';
 
 /** 404, or 422 for an id that is not a UUID. */
 function isNotFound(error: unknown): boolean {
@@ -174,7 +175,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
       void queryClient.invalidateQueries({ queryKey: queryKeys.events.all });
       toast.success(t.event.published);
     } catch (error) {
-      toast.error(isApiError(error) ? (error.detail ?? error.title) : t.common.genericError);
+      toast.error(problemText(error, t.common.genericError));
     } finally {
       setPublishing(false);
     }
@@ -188,7 +189,7 @@ function EventDetails({ event }: { event: CatalogEvent }) {
       void queryClient.invalidateQueries({ queryKey: queryKeys.events.all });
       toast.success(updated.featured ? t.event.featuredOn : t.event.featuredOff);
     } catch (error) {
-      toast.error(isApiError(error) ? (error.detail ?? error.title) : t.common.genericError);
+      toast.error(problemText(error, t.common.genericError));
     } finally {
       setFeaturing(false);
     }

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 
 import { useUiStore } from '@/store/ui';
@@ -62,6 +62,37 @@ describe('NewEventPage', () => {
     const { router } = renderRoute('/events/new');
     await waitFor(() => expect(router.state.location.pathname).toBe('/login'));
     expect(router.state.location.search).toBe('?next=%2Fevents%2Fnew');
+  });
+
+  it('lets an administrator choose the owning organization by its name', async () => {
+    let sent: { organization_id?: string } | undefined;
+    mockFetch({
+      '/api/v1/admin/organizations': (request) => {
+        const name = new URL(request.url).searchParams.get('name') ?? '';
+        const all = [
+          { id: ORG_ID, name: 'Producciones Luna', created_at: '2026-01-01T00:00:00Z' },
+          { id: '44444444-4444-4444-8444-444444444444', name: 'Teatro Sol', created_at: '2026-01-01T00:00:00Z' },
+        ];
+        return jsonResponse({ items: all.filter((o) => o.name.toLowerCase().includes(name.toLowerCase())) });
+      },
+      '/api/v1/events': async (request) => {
+        sent = JSON.parse(await request.text()) as { organization_id?: string };
+        return jsonResponse(eventBody({ id: EVENT_ID }), { status: 201 });
+      },
+      [PATH]: () => jsonResponse(eventBody({ id: EVENT_ID })),
+    });
+    signInAs({ role: 'admin' });
+    const { user, router } = renderRoute('/events/new');
+    fillValidEvent();
+    setValue(/^Aforo de la zona 2/, '500');
+    const organization = screen.getByLabelText(/^Organización/, { selector: 'select' });
+    expect(screen.queryByText(/\(id\)/)).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText('Buscar organización por nombre'), 'luna');
+    await waitFor(() => expect(within(organization).queryByRole('option', { name: 'Teatro Sol' })).not.toBeInTheDocument());
+    await user.selectOptions(organization, 'Producciones Luna');
+    await user.click(screen.getByRole('button', { name: 'Publicar' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/events/${EVENT_ID}`));
+    expect(sent?.organization_id).toBe(ORG_ID);
   });
 
   it('validates zero capacity on its field, then publishes with two zones and two sessions', async () => {
@@ -287,7 +318,7 @@ describe('NewEventPage', () => {
     fillValidEvent();
     setValue(/^Aforo de la zona 2/, '500');
     await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
-    expect(screen.getByLabelText(/^Organización \(id\)/)).toHaveAccessibleDescription(/Este campo es obligatorio/);
+    expect(screen.getByLabelText(/^Organización/, { selector: 'select' })).toHaveAccessibleDescription(/Este campo es obligatorio/);
   });
 
   it('works in English too', () => {

@@ -19,6 +19,7 @@ import { buttonClass } from '@/components/form/buttonClass';
 import { FormAlert, SelectField, TextAreaField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
 import { Spinner } from '@/components/Spinner';
+import { OrganizationPicker } from '@/components/OrganizationPicker';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
 import {
@@ -44,6 +45,7 @@ import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { browserTimeZone } from '@/lib/zonedTime';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
+import { problemText } from '@/lib/serverErrors';
 
 const CURRENCIES = ['MXN', 'EUR', 'USD', 'COP', 'ARS', 'CLP', 'PEN', 'GBP'];
 
@@ -200,11 +202,7 @@ function EventForm({ event }: EventFormProps) {
         </div>,
       );
     } else if (unmatched.length > 0 || Object.keys(fields).length === 0) {
-      const detail = isApiError(error)
-        ? error.isNetworkError
-          ? t.common.networkError
-          : (error.detail ?? t.common.genericError)
-        : t.common.genericError;
+      const detail = problemText(error, t.common.genericError);
       setFormError(
         <>
           <p>
@@ -380,13 +378,14 @@ function EventForm({ event }: EventFormProps) {
           error={err('image_url')}
         />
         {needsOrganization ? (
-          <TextField
+          <OrganizationPicker
             id={fieldId('organization_id')}
             label={t.eventForm.organizationId}
+            srOnlyLabel={false}
             required
             hint={t.eventForm.organizationIdHint}
             value={draft.organizationId}
-            onChange={(e) => set('organizationId', e.target.value)}
+            onChange={(organizationId) => set('organizationId', organizationId)}
             error={err('organization_id')}
           />
         ) : null}

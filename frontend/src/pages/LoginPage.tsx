@@ -12,6 +12,7 @@ import { safeNext } from '@/lib/navigation';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
+import { problemText } from '@/lib/serverErrors';
 
 export function LoginPage() {
   const { t } = useI18n();
@@ -53,7 +54,7 @@ export function LoginPage() {
       } else if (isApiError(error) && (error.isNetworkError || error.status >= 500)) {
         setFormError(error.isNetworkError ? t.common.networkError : t.auth.unavailable);
       } else {
-        setFormError(isApiError(error) ? (error.detail ?? t.common.genericError) : t.common.genericError);
+        setFormError(problemText(error, t.common.genericError));
       }
       setPassword('');
       focusFirstError();

@@ -123,7 +123,7 @@ export function MyReservationsPage() {
           id="active-reservations-title"
           ref={activeHeading}
           tabIndex={-1}
-          className="text-xl font-semibold text-slate-900 focus:outline-hidden focus-visible:ring-2 focus-visible:ring-brand-700"
+          className="text-xl font-semibold text-slate-900 focus:outline-hidden focus-visible:ring-2 focus-visible:ring-focus"
         >
           {t.reservations.active}
         </h2>

@@ -12,6 +12,7 @@ import { safeNext } from '@/lib/navigation';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
+import { problemText } from '@/lib/serverErrors';
 
 const MIN_PASSWORD = 12;
 const FIELDS = ['full_name', 'email', 'password', 'confirm'] as const;
@@ -65,10 +66,10 @@ export function RegisterPage() {
       );
       setErrors(fields);
       if (Object.keys(fields).length === 0 || unmatched.length > 0) {
-        const message = unmatched.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join(' ');
+        const message = unmatched.map((e) => e.message).join(' ');
         setFormError(
           message ||
-            (isApiError(error) && error.isNetworkError ? t.common.networkError : isApiError(error) ? (error.detail ?? t.common.genericError) : t.common.genericError),
+            problemText(error, t.common.genericError),
         );
       }
       setSubmitting(false);

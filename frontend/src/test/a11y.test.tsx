@@ -46,6 +46,7 @@ function edge() {
       ),
     '/api/v1/users/me': () => jsonResponse(userBody({ role: 'admin' })),
     '/api/v1/organizations/me/events': () => jsonResponse({ items: [eventBody()], next_cursor: null }),
+    '/api/v1/admin/organizations': () => jsonResponse({ items: [{ id: ORG_ID, name: 'Producciones Demo', created_at: '2026-01-01T00:00:00Z' }] }),
     '/api/v1/admin/users': () =>
       jsonResponse({ items: [userBody({ email: 'a@example.org' }), userBody({ id: 'u2', email: 'b@example.org', role: 'staff', organization_id: ORG_ID })], next_cursor: 'x' }),
     '/api/v1/auth/register': () => problem(422, { errors: [{ field: 'password', message: 'is too common' }] }),
@@ -232,6 +233,20 @@ describe('accessibility (axe)', () => {
 
     fireEvent.click(within(dialog).getByRole('button', { name: /^Reembolsar / }));
     await screen.findByText(/queda por reembolsar como máximo/);
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('the admin’s own row and the confirmations of a role change and a deactivation have no serious violations', async () => {
+    edge();
+    signInAs({ role: 'admin' });
+    renderRoute('/admin/users');
+    fireEvent.click(await screen.findByRole('button', { name: 'Desactivar b@example.org' }));
+    const deactivation = await screen.findByRole('dialog', { name: '¿Desactivar b@example.org?' });
+    expect(await seriousViolations()).toEqual([]);
+    fireEvent.click(within(deactivation).getByRole('button', { name: 'Cancelar' }));
+    fireEvent.change(screen.getByLabelText('Rol de b@example.org'), { target: { value: 'customer' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Guardar rol de b@example.org' }));
+    await screen.findByRole('dialog', { name: '¿Cambiar el rol de b@example.org?' });
     expect(await seriousViolations()).toEqual([]);
   });
 

@@ -58,6 +58,7 @@ def bind_handlers(
         get_jwks=partial(handlers.get_jwks, clock=clock, keys=keys),
         rotate_signing_key=partial(handlers.rotate_signing_key, clock=clock, keys=keys),
         list_users=handlers.list_users,
+        list_organizations=handlers.list_organizations,
         update_user=handlers.update_user,
         create_organization=partial(handlers.create_organization, clock=clock),
         create_api_client=handlers.create_api_client,

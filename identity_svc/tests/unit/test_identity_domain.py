@@ -39,7 +39,8 @@ def test_accepts_a_long_uncommon_passphrase() -> None:
 )
 def test_refuses_weak_passwords_with_a_reason(password: str, fragment: str) -> None:
     problems = password_problems(password, email="agomez@example.com", full_name="Ana Gomez")
-    assert any(fragment in p for p in problems), problems
+    assert any(fragment in p.message for p in problems), problems
+    assert {p.field for p in problems} == {"password"}
 
 
 def test_locks_after_five_failures_and_doubles_the_wait_up_to_fifteen_minutes() -> None:
@@ -90,3 +91,17 @@ def test_scopes_are_bounded_by_what_the_role_or_client_may_have() -> None:
     assert granted_scopes("events:read", default_scopes(Role.CUSTOMER)) == {"events:read"}
     with pytest.raises(InvalidScope):
         granted_scopes("events:write", default_scopes(Role.CUSTOMER))
+
+
+@pytest.mark.parametrize(
+    ("password", "code"),
+    [
+        ("Corta-1", "too_short"),
+        ("x" * 129 + "Ab1-", "too_long"),
+        ("iloveyou1234", "weak_password"),
+        ("gomez-es-mi-clave", "contains_personal_data"),
+    ],
+)
+def test_each_refusal_of_a_password_has_a_stable_code(password: str, code: str) -> None:
+    problems = password_problems(password, email="agomez@example.com", full_name="Ana Gomez")
+    assert code in {p.code for p in problems}, problems

@@ -25,6 +25,7 @@ from identity_svc.bootstrap import bind_handlers
 from identity_svc.domain import commands
 from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import (
+    CannotChangeOwnAccount,
     Forbidden,
     InvalidClient,
     InvalidCredentials,
@@ -550,7 +551,7 @@ async def test_an_admin_cannot_demote_or_deactivate_themselves() -> None:
     demotion = commands.UpdateUser(actor=admin, user_id=admin.subject, role=Role.CUSTOMER)
     deactivation = commands.UpdateUser(actor=admin, user_id=admin.subject, active=False)
     for command in (demotion, deactivation):
-        with pytest.raises(InvalidInput):
+        with pytest.raises(CannotChangeOwnAccount):
             await handlers.update_user(command, it.uow)
     assert it.uow.committed.users[admin.subject].role is Role.ADMIN
     assert it.uow.audit_rows() == []
@@ -753,3 +754,27 @@ async def test_bootstrap_binds_each_use_case_to_the_clock_and_the_adapters_once(
     assert user.created_at == it.clock()
     assert read_token(grant.access_token)[1]["iat"] == int(it.clock().timestamp())
     assert [key.kid for key in await bound.get_jwks(commands.GetJwks(), it.uow)] == ["key-1"]
+
+
+async def test_admins_find_organizations_by_part_of_their_name_in_name_order() -> None:
+    it = identity()
+    admin = an_admin(it)
+    it.uow.given(
+        make_organization(name="Teatro Mayor"),
+        make_organization(name="Producciones Luna"),
+        make_organization(name="Luna Llena Eventos"),
+    )
+    found = await handlers.list_organizations(
+        commands.ListOrganizations(actor=admin, name_contains=" LUNA "), it.uow
+    )
+    assert [o.name for o in found] == ["Luna Llena Eventos", "Producciones Luna"]
+    everything = await handlers.list_organizations(commands.ListOrganizations(actor=admin), it.uow)
+    assert len(everything) == 3
+    one = await handlers.list_organizations(commands.ListOrganizations(actor=admin, page_size=1), it.uow)
+    assert [o.name for o in one] == ["Luna Llena Eventos"]
+    with pytest.raises(InvalidInput):
+        await handlers.list_organizations(commands.ListOrganizations(actor=admin, page_size=51), it.uow)
+    customer = make_user()
+    it.uow.given(customer)
+    with pytest.raises(Forbidden):
+        await handlers.list_organizations(commands.ListOrganizations(actor=acting_as(customer)), it.uow)

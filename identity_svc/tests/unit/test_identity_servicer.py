@@ -15,10 +15,16 @@ from identity_fakes import NOW, FakeClock, FakeKeyRing, FakePasswordHasher, Fake
 from devstack.testing import in_process_service
 from identity_svc.application.handlers import TokenSettings
 from identity_svc.bootstrap import bind_handlers
+from identity_svc.domain.model import Role as DomainRole
 from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityServicer
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
-from taquilla_runtime.grpc_errors import FIELD_ERRORS_KEY, field_errors_from_trailers
+from taquilla_runtime.grpc_errors import (
+    FIELD_ERRORS_KEY,
+    NamedProblem,
+    field_errors_from_trailers,
+    problem_from_trailers,
+)
 from taquilla_runtime.principal import METADATA_KEY, Principal, PrincipalKind, Role
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -111,7 +117,7 @@ async def test_invalid_fields_travel_in_the_trailer_with_invalid_argument(served
     )
     assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert field_errors_from_trailers(error.trailing_metadata()) == [
-        {"field": "id", "message": "must be a UUID"}
+        {"field": "id", "code": "invalid_uuid", "message": "must be a UUID"}
     ]
 
 
@@ -139,6 +145,20 @@ async def test_domain_errors_become_statuses_with_messages_written_for_callers(s
     )
     assert (missing.code(), missing.details()) == (grpc.StatusCode.NOT_FOUND, "Not found.")
     assert FIELD_ERRORS_KEY not in dict(missing.trailing_metadata() or ())
+
+
+async def test_an_admin_changing_their_own_account_is_a_named_failed_precondition(served: Served) -> None:
+    user = await register(served, "dora@example.com")
+    served.uow.committed.users[uuid.UUID(user.id)].role = DomainRole.ADMIN
+    herself = (Principal(uuid.UUID(user.id), PrincipalKind.USER, Role.ADMIN).to_metadata(),)
+    error = await refusal(
+        served.stub.UpdateUser(pb.UpdateUserRequest(user_id=user.id, active=False), metadata=herself)
+    )
+    assert (error.code(), error.details()) == (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "Administrators cannot demote or deactivate their own account.",
+    )
+    assert problem_from_trailers(error.trailing_metadata()) == NamedProblem("cannot-change-own-account", {})
 
 
 async def test_a_reused_refresh_token_is_told_apart_from_an_invalid_one(served: Served) -> None:

@@ -1,8 +1,10 @@
 """How services report field-level validation errors over gRPC, and how the edge reads them back.
 
 A service aborts with INVALID_ARGUMENT (or another status) and sends the offending fields as JSON in
-the trailing metadata entry ``x-taquilla-field-errors``: ``[{"field": "zones.0.price", "message": "..."}]``.
-The edge turns them into the ``errors`` member of its problem+json body.
+the trailing metadata entry ``x-taquilla-field-errors``:
+``[{"field": "zones.0.price", "code": "out_of_range", "message": "..."}]``. The ``code`` is a stable
+machine word a client translates (the message is English, for developers); ``invalid`` when a service
+names nothing more precise. The edge turns them into the ``errors`` member of its problem+json body.
 
 A failure that callers must tell apart from others with the same status (a sold-out zone and an
 event not on sale are both FAILED_PRECONDITION) names its problem in the trailing metadata entry
@@ -34,6 +36,7 @@ PROBLEM_KEY = "x-taquilla-problem"
 class FieldError:
     field: str
     message: str
+    code: str = "invalid"
 
 
 async def abort_with_field_errors(
@@ -56,7 +59,11 @@ def field_errors_from_trailers(trailers: Iterable[tuple[str, str | bytes]] | Non
             except ValueError:
                 return []
             return [
-                {"field": str(item.get("field", "")), "message": str(item.get("message", ""))}
+                {
+                    "field": str(item.get("field", "")),
+                    "code": str(item.get("code") or "invalid"),
+                    "message": str(item.get("message", "")),
+                }
                 for item in items
                 if isinstance(item, dict)
             ]

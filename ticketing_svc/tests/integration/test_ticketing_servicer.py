@@ -194,9 +194,9 @@ async def test_invalid_items_are_an_invalid_argument_listing_every_field(
     error = await refused(ticketing.Reserve(request, metadata=signed(person())))
     assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert field_errors_from_trailers(error.trailing_metadata()) == [
-        {"field": "items.0.zone_id", "message": "must be a zone id (UUID)"},
-        {"field": "items.1.quantity", "message": "must be from 1 to 1000"},
-        {"field": "items.2.quantity", "message": "must be from 1 to 1000"},
+        {"field": "items.0.zone_id", "code": "invalid_uuid", "message": "must be a zone id (UUID)"},
+        {"field": "items.1.quantity", "code": "out_of_range", "message": "must be from 1 to 1000"},
+        {"field": "items.2.quantity", "code": "out_of_range", "message": "must be from 1 to 1000"},
     ]
 
     for request, expected in (

@@ -14,14 +14,36 @@ from edge.errors import PROBLEM_JSON
 
 
 class FieldErrorOut(BaseModel):
+    """One invalid field: ``code`` is stable and meant to be translated; ``message`` is English."""
+
     field: str = Field(examples=["zones.0.price.amount"])
-    message: str = Field(examples=['must be a decimal string >= 0 with at most 2 decimals, e.g. "25.00"'])
+    code: str = Field(
+        default="invalid",
+        examples=["out_of_range"],
+        description=(
+            "Stable machine code of the error, for clients to translate: `required`, `too_short`, "
+            "`too_long`, `invalid_format`, `invalid_uuid`, `invalid_choice`, `out_of_range`, "
+            "`not_a_number`, `unknown_field`, `not_found`, `weak_password`, `contains_personal_data`, "
+            "`organization_required`, `organization_not_allowed`, or `invalid` when nothing more "
+            "precise applies. New codes may be added: treat an unknown one as `invalid`."
+        ),
+    )
+    message: str = Field(
+        examples=['must be a decimal string >= 0 with at most 2 decimals, e.g. "25.00"'],
+        description="English explanation for developers; not meant to be shown to buyers as is.",
+    )
 
 
 class ProblemDetails(BaseModel):
     """RFC 9457 problem document (``application/problem+json``)."""
 
-    type: str = Field(examples=["https://taquilla.dev/problems/unprocessable-content"])
+    type: str = Field(
+        examples=["https://taquilla.dev/problems/unprocessable-content"],
+        description=(
+            "Stable URI naming the problem; its last segment (`validation-error`, `sold-out`, "
+            "`cannot-change-own-account`, `not-found`...) is what clients translate. `detail` is English."
+        ),
+    )
     title: str = Field(examples=["Unprocessable Content"])
     status: int = Field(examples=[422])
     detail: str | None = Field(default=None, examples=["The request has invalid fields."])

@@ -125,6 +125,16 @@ class IdentityClient:
         )
         return reply.organization
 
+    async def list_organizations(
+        self, principal: Principal, *, name: str, limit: int
+    ) -> list[pb.Organization]:
+        reply: pb.ListOrganizationsResponse = await self._stub.ListOrganizations(
+            pb.ListOrganizationsRequest(name_contains=name, page_size=limit),
+            metadata=_metadata(principal),
+            timeout=self._deadline,
+        )
+        return list(reply.organizations)
+
     async def create_api_client(
         self, principal: Principal, *, name: str, scopes: list[str], tier: str, organization_id: str | None
     ) -> pb.CreateApiClientResponse:

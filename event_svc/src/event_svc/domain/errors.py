@@ -13,9 +13,11 @@ class FieldProblem:
 
     field: str
     message: str
+    # A stable word clients translate (the message is English): see FieldErrorOut at the edge.
+    code: str = "invalid"
 
     def under(self, prefix: str) -> FieldProblem:
-        return FieldProblem(f"{prefix}.{self.field}" if self.field else prefix, self.message)
+        return FieldProblem(f"{prefix}.{self.field}" if self.field else prefix, self.message, self.code)
 
 
 class CatalogError(Exception):
@@ -33,8 +35,8 @@ class InvalidInput(CatalogError):
         self.message = message
 
     @classmethod
-    def single(cls, field: str, message: str) -> InvalidInput:
-        return cls([FieldProblem(field, message)], message)
+    def single(cls, field: str, message: str, code: str = "invalid") -> InvalidInput:
+        return cls([FieldProblem(field, message, code)], message)
 
 
 class Unauthenticated(CatalogError):

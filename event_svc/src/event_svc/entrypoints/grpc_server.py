@@ -56,7 +56,7 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
     async def abort_for(self, context: Context, exc: BaseException) -> None:
         match exc:
             case InvalidInput(problems=problems, message=message):
-                errors = [FieldError(problem.field, problem.message) for problem in problems]
+                errors = [FieldError(problem.field, problem.message, problem.code) for problem in problems]
                 await abort_with_field_errors(context, errors, detail=message)
             case VenueConflict(field=field):
                 await abort_with_field_errors(

@@ -229,7 +229,7 @@ def event_input(event: pb.EventInput) -> EventInput:
         try:
             organization_id = uuid.UUID(event.organization_id)
         except ValueError:
-            raise InvalidInput.single("organization_id", "must be a UUID") from None
+            raise InvalidInput.single("organization_id", "must be a UUID", "invalid_uuid") from None
     return EventInput(
         name=event.name,
         description=event.description,

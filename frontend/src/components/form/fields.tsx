@@ -2,6 +2,8 @@ import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttribu
 
 import { cn } from '@/lib/cn';
 
+import { controlClass } from './controlClass';
+
 /**
  * Accessible form controls: a visible <label>, the hint and the error tied to the control
  * with aria-describedby, `aria-invalid` when there is an error (the focus helper in
@@ -18,13 +20,6 @@ interface FieldChrome {
   /** Hide the label visually (still announced), for dense rows. */
   srOnlyLabel?: boolean;
 }
-
-const controlClass = (invalid: boolean) =>
-  cn(
-    'block w-full rounded-md border bg-white px-3 py-2 text-slate-900 shadow-xs placeholder:text-slate-400',
-    'disabled:cursor-not-allowed disabled:bg-slate-100 disabled:text-slate-500',
-    invalid ? 'border-red-600 ring-1 ring-red-600' : 'border-slate-300',
-  );
 
 function useFieldIds(id: string | undefined) {
   const generated = useId();

@@ -122,7 +122,7 @@ export function ReservationCard({
       className={cn('space-y-4 rounded-lg border bg-white p-5 shadow-xs', held ? 'border-brand-200' : 'border-slate-200')}
     >
       <div className="flex flex-wrap items-start justify-between gap-2">
-        <Heading id={headingId} ref={headingRef} tabIndex={-1} className="text-lg font-semibold text-slate-900 focus:outline-hidden focus-visible:ring-2 focus-visible:ring-brand-700">
+        <Heading id={headingId} ref={headingRef} tabIndex={-1} className="text-lg font-semibold text-slate-900 focus:outline-hidden focus-visible:ring-2 focus-visible:ring-focus">
           {heading}
         </Heading>
         <ReservationStatusBadge status={status} />

@@ -138,6 +138,16 @@ class SqlOrganizations(Organizations):
         )
         return found is not None
 
+    async def search(self, *, name_contains: str, limit: int) -> Sequence[Organization]:
+        query = select(organizations).where(organizations.c.deleted_at.is_(None))
+        if name_contains:
+            escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(func.lower(organizations.c.name).contains(escaped, autoescape=False))
+        query = query.order_by(func.lower(organizations.c.name), organizations.c.id).limit(limit)
+        return [
+            Organization(row.id, row.name, row.created_at) for row in (await self._c.execute(query)).all()
+        ]
+
 
 class SqlApiClients(ApiClients):
     def __init__(self, connection: AsyncConnection) -> None:

@@ -38,6 +38,7 @@ from identity_svc.domain.commands import (
     IssuePasswordGrant,
     IssueRefreshGrant,
     ListAuditEntries,
+    ListOrganizations,
     ListUsers,
     RegisterCustomer,
     RevokeRefreshToken,
@@ -45,6 +46,7 @@ from identity_svc.domain.commands import (
     UpdateUser,
 )
 from identity_svc.domain.errors import (
+    CannotChangeOwnAccount,
     FieldProblem,
     Forbidden,
     InvalidClient,
@@ -64,6 +66,7 @@ from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
 Clock = Callable[[], dt.datetime]
 JWKS_SIZE = 2  # the current key and the previous one
 USERS_PAGE = (50, 100)  # default and largest page of ListUsers
+ORGANIZATIONS_PAGE = (20, 50)  # default and largest answer of ListOrganizations
 AUDIT_PAGE = (50, 200)  # default and largest page of ListAuditEntries
 
 
@@ -128,9 +131,7 @@ async def register_customer(
     problems: list[FieldProblem] = []
     email = model.normalize_email(cmd.email, problems)
     full_name = model.clean_text(cmd.full_name, field_name="full_name", max_length=200, problems=problems)
-    problems += [
-        FieldProblem("password", p) for p in password_problems(cmd.password, email=email, full_name=full_name)
-    ]
+    problems += password_problems(cmd.password, email=email, full_name=full_name)
     if problems:
         raise InvalidInput(problems)
     now = clock()
@@ -391,6 +392,14 @@ async def list_users(cmd: ListUsers, uow: UnitOfWork) -> tuple[Sequence[model.Us
     return page, (_cursor(page[-1].email) if len(rows) > limit else "")
 
 
+async def list_organizations(cmd: ListOrganizations, uow: UnitOfWork) -> Sequence[model.Organization]:
+    """Administrators only: organizations whose name contains a text, by name, to pick one by name."""
+    _require_admin(cmd.actor)
+    limit = _page_size(cmd.page_size, *ORGANIZATIONS_PAGE)
+    async with uow:
+        return await uow.organizations.search(name_contains=cmd.name_contains.strip().lower(), limit=limit)
+
+
 async def update_user(cmd: UpdateUser, uow: UnitOfWork) -> model.User:
     """Administrators only: changes a user's role, organization or active flag; refusals are audited.
 
@@ -409,15 +418,13 @@ async def update_user(cmd: UpdateUser, uow: UnitOfWork) -> model.User:
         if admin.subject == user.id and (
             cmd.active is False or (cmd.role is not None and cmd.role is not Role.ADMIN)
         ):
-            raise InvalidInput(
-                [FieldProblem("role", "administrators cannot demote or deactivate themselves")]
-            )
+            raise CannotChangeOwnAccount("administrators cannot demote or deactivate their own account")
         if (
             cmd.set_organization
             and cmd.organization_id is not None
             and await uow.organizations.get(cmd.organization_id) is None
         ):
-            raise InvalidInput([FieldProblem("organization_id", "no such organization")])
+            raise InvalidInput([FieldProblem("organization_id", "no such organization", "not_found")])
         user.change(
             role=cmd.role,
             active=cmd.active,
@@ -460,18 +467,24 @@ async def create_api_client(cmd: CreateApiClient, uow: UnitOfWork) -> NewApiClie
     name = model.clean_text(cmd.name, field_name="name", max_length=200, problems=problems)
     wanted = frozenset(cmd.scopes)
     if not wanted:
-        problems.append(FieldProblem("scopes", "must name at least one scope"))
+        problems.append(FieldProblem("scopes", "must name at least one scope", "required"))
     elif unknown := wanted - model.KNOWN_SCOPES:
-        problems.append(FieldProblem("scopes", f"unknown scopes: {', '.join(sorted(unknown))}"))
+        problems.append(
+            FieldProblem("scopes", f"unknown scopes: {', '.join(sorted(unknown))}", "invalid_choice")
+        )
     tier = cmd.rate_limit_tier or "standard"
     if tier not in model.RATE_LIMIT_TIERS:
         problems.append(
-            FieldProblem("rate_limit_tier", f"must be one of {', '.join(sorted(model.RATE_LIMIT_TIERS))}")
+            FieldProblem(
+                "rate_limit_tier",
+                f"must be one of {', '.join(sorted(model.RATE_LIMIT_TIERS))}",
+                "invalid_choice",
+            )
         )
     async with uow:
         admin = _require_admin(cmd.actor)
         if cmd.organization_id is not None and await uow.organizations.get(cmd.organization_id) is None:
-            problems.append(FieldProblem("organization_id", "no such organization"))
+            problems.append(FieldProblem("organization_id", "no such organization", "not_found"))
         if problems:
             raise InvalidInput(problems)
         secret = secrets.token_urlsafe(32)
@@ -498,7 +511,7 @@ async def list_audit_entries(cmd: ListAuditEntries, uow: UnitOfWork) -> tuple[Se
     limit = _page_size(cmd.page_size, *AUDIT_PAGE)
     before = _uncursor(cmd.page_token)
     if before is not None and not before.isdigit():
-        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")])
+        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued", "invalid_format")])
     async with uow:
         rows = await uow.audit.page(
             before_id=int(before) if before else None, action_prefix=cmd.action_prefix, limit=limit + 1
@@ -634,13 +647,15 @@ def _uncursor(token: str) -> str | None:
     try:
         value = decode_cursor(token)
     except InvalidCursor:
-        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")]) from None
+        raise InvalidInput(
+            [FieldProblem("cursor", "is not a cursor this API issued", "invalid_format")]
+        ) from None
     if not isinstance(value, str | int):
-        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued")])
+        raise InvalidInput([FieldProblem("cursor", "is not a cursor this API issued", "invalid_format")])
     return str(value)
 
 
 def _page_size(requested: int, default: int, maximum: int) -> int:
     if requested < 0 or requested > maximum:
-        raise InvalidInput([FieldProblem("limit", f"must be between 1 and {maximum}")])
+        raise InvalidInput([FieldProblem("limit", f"must be between 1 and {maximum}", "out_of_range")])
     return requested or default

@@ -81,6 +81,10 @@ class Organizations(abc.ABC):
     async def name_taken(self, name: str) -> bool:
         """Whether a live organization has this name, compared case-insensitively."""
 
+    @abc.abstractmethod
+    async def search(self, *, name_contains: str, limit: int) -> Sequence[Organization]:
+        """Up to ``limit`` live organizations whose lower-cased name contains ``name_contains``, by name."""
+
 
 class ApiClients(abc.ABC):
     @abc.abstractmethod

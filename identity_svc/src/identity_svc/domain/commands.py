@@ -112,6 +112,14 @@ class ListUsers(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ListOrganizations(Command):
+    actor: Actor | None
+    name_contains: str = ""
+    # 0 asks for the default number.
+    page_size: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class UpdateUser(Command):
     """A partial change: None leaves role and active as they are; the organization changes only when
     ``set_organization`` (to ``organization_id``, None removing it)."""

@@ -13,6 +13,8 @@ class IdentityError(Exception):
 class FieldProblem:
     field: str
     message: str
+    # A stable word clients translate (the message is English): see FieldErrorOut at the edge.
+    code: str = "invalid"
 
 
 class InvalidInput(IdentityError):
@@ -59,6 +61,10 @@ class Forbidden(IdentityError):
 
 class NotFound(IdentityError):
     pass
+
+
+class CannotChangeOwnAccount(IdentityError):
+    """An administrator tried to demote or deactivate their own account: someone must stay in charge."""
 
 
 class Overloaded(IdentityError):

@@ -43,16 +43,16 @@ def clean_text(value: str, *, field_name: str, max_length: int, problems: list[F
     """Strips control characters and surrounding space; records a problem when empty or too long."""
     text = unicodedata.normalize("NFC", value).translate(_CONTROL).replace("\x7f", "").strip()
     if not text:
-        problems.append(FieldProblem(field_name, "must not be empty"))
+        problems.append(FieldProblem(field_name, "must not be empty", "required"))
     elif len(text) > max_length:
-        problems.append(FieldProblem(field_name, f"must be at most {max_length} characters"))
+        problems.append(FieldProblem(field_name, f"must be at most {max_length} characters", "too_long"))
     return text
 
 
 def normalize_email(value: str, problems: list[FieldProblem]) -> str:
     email = value.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
-        problems.append(FieldProblem("email", "must be a valid email address"))
+        problems.append(FieldProblem("email", "must be a valid email address", "invalid_format"))
     return email
 
 
@@ -116,11 +116,23 @@ class User:
 def check_membership(role: Role, organization_id: uuid.UUID | None) -> None:
     if role in ROLES_IN_AN_ORGANIZATION and organization_id is None:
         raise InvalidInput(
-            [FieldProblem("organization_id", f"a {role.value} must belong to an organization")]
+            [
+                FieldProblem(
+                    "organization_id",
+                    f"a {role.value} must belong to an organization",
+                    "organization_required",
+                )
+            ]
         )
     if role not in ROLES_IN_AN_ORGANIZATION and organization_id is not None:
         raise InvalidInput(
-            [FieldProblem("organization_id", f"a {role.value} does not belong to an organization")]
+            [
+                FieldProblem(
+                    "organization_id",
+                    f"a {role.value} does not belong to an organization",
+                    "organization_not_allowed",
+                )
+            ]
         )
 
 

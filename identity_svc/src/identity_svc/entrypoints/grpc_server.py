@@ -22,7 +22,7 @@ from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime import grpc_errors
 from taquilla_runtime.correlation import get_correlation_id
-from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
+from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
@@ -48,6 +48,7 @@ class IdentityHandlers:
     list_users: Handler[commands.ListUsers, tuple[Sequence[User], str]]
     update_user: Handler[commands.UpdateUser, User]
     create_organization: Handler[commands.CreateOrganization, Organization]
+    list_organizations: Handler[commands.ListOrganizations, Sequence[Organization]]
     create_api_client: Handler[commands.CreateApiClient, NewApiClient]
     list_audit_entries: Handler[commands.ListAuditEntries, tuple[Sequence[AuditRecord], str]]
     get_user_contact: Handler[commands.GetUserContact, Contact]
@@ -81,7 +82,16 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
     async def abort_for(self, context: grpc.aio.ServicerContext, exc: BaseException) -> None:
         match exc:
             case errors.InvalidInput(problems=problems):
-                await abort_with_field_errors(context, [FieldError(p.field, p.message) for p in problems])
+                await abort_with_field_errors(
+                    context, [FieldError(p.field, p.message, p.code) for p in problems]
+                )
+            case errors.CannotChangeOwnAccount():
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    "Administrators cannot demote or deactivate their own account.",
+                    NamedProblem("cannot-change-own-account", {}),
+                )
             case errors.IdentityError():
                 code, message = next(v for k, v in _STATUS.items() if isinstance(exc, k))
                 await context.abort(code, message)
@@ -201,6 +211,21 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
             users, following = await self._handlers.list_users(command, self._uow())
             return pb.ListUsersResponse(
                 users=[convert.user_message(user) for user in users], next_page_token=following
+            )
+
+    async def ListOrganizations(
+        self, request: pb.ListOrganizationsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOrganizationsResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.ListOrganizations(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                name_contains=request.name_contains,
+                page_size=request.page_size,
+            )
+            found = await self._handlers.list_organizations(command, self._uow())
+            return pb.ListOrganizationsResponse(
+                organizations=[convert.organization_message(o) for o in found]
             )
 
     async def UpdateUser(

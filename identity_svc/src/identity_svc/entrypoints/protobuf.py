@@ -42,7 +42,7 @@ def uuid_of(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise InvalidInput([FieldProblem(field, "must be a UUID")]) from None
+        raise InvalidInput([FieldProblem(field, "must be a UUID", "invalid_uuid")]) from None
 
 
 def optional_uuid_of(value: str, field: str) -> uuid.UUID | None:
@@ -54,7 +54,7 @@ def role_of(value: int) -> Role:
     try:
         return _PB_TO_ROLE[value]
     except KeyError:
-        raise InvalidInput([FieldProblem("role", "unknown role")]) from None
+        raise InvalidInput([FieldProblem("role", "unknown role", "invalid_choice")]) from None
 
 
 # ---------------------------------------------------------------- to protobuf

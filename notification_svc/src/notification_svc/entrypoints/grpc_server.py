@@ -64,14 +64,15 @@ def _uuid(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise _Invalid(field, "must be a UUID") from None
+        raise _Invalid(field, "must be a UUID", "invalid_uuid") from None
 
 
 class _Invalid(Exception):
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "invalid") -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
 
 
 @asynccontextmanager
@@ -79,7 +80,7 @@ async def translated(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
     try:
         yield
     except _Invalid as exc:
-        await abort_with_field_errors(context, [FieldError(exc.field, exc.message)])
+        await abort_with_field_errors(context, [FieldError(exc.field, exc.message, exc.code)])
     except errors.NotAllowed:
         await context.abort(grpc.StatusCode.PERMISSION_DENIED, "Administrators only.")
     except errors.NotificationNotFound:

@@ -730,6 +730,52 @@ class UpdateUserResponse(_message.Message):
 Global___UpdateUserResponse: _TypeAlias = UpdateUserResponse  # noqa: Y015
 
 @_typing.final
+class ListOrganizationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_CONTAINS_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    name_contains: _builtins.str
+    """Only organizations whose name contains this text (case-insensitive); empty for all."""
+    page_size: _builtins.int
+    """1 to 50; 0 means 20."""
+    def __init__(
+        self,
+        *,
+        name_contains: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name_contains", b"name_contains", "page_size", b"page_size"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOrganizationsRequest: _TypeAlias = ListOrganizationsRequest  # noqa: Y015
+
+@_typing.final
+class ListOrganizationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def organizations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Organization]:
+        """Up to page_size organizations in name order (case-insensitive)."""
+
+    def __init__(
+        self,
+        *,
+        organizations: _abc.Iterable[Global___Organization] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organizations", b"organizations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOrganizationsResponse: _TypeAlias = ListOrganizationsResponse  # noqa: Y015
+
+@_typing.final
 class CreateOrganizationRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

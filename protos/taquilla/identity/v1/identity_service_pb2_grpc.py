@@ -93,6 +93,11 @@ class IdentityServiceStub(object):
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationRequest.SerializeToString,
                 response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationResponse.FromString,
                 _registered_method=True)
+        self.ListOrganizations = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/ListOrganizations',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationsResponse.FromString,
+                _registered_method=True)
         self.CreateApiClient = channel.unary_unary(
                 '/taquilla.identity.v1.IdentityService/CreateApiClient',
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateApiClientRequest.SerializeToString,
@@ -199,6 +204,13 @@ class IdentityServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListOrganizations(self, request, context):
+        """Admin: live organizations whose name contains a text, by name, to choose one by its name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateApiClient(self, request, context):
         """Admin: creates a partner API client; the secret is returned once and stored only hashed.
         """
@@ -278,6 +290,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.CreateOrganization,
                     request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationRequest.FromString,
                     response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationResponse.SerializeToString,
+            ),
+            'ListOrganizations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrganizations,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationsRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationsResponse.SerializeToString,
             ),
             'CreateApiClient': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateApiClient,
@@ -596,6 +613,33 @@ class IdentityService(object):
             '/taquilla.identity.v1.IdentityService/CreateOrganization',
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationRequest.SerializeToString,
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.CreateOrganizationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrganizations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/ListOrganizations',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationsRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

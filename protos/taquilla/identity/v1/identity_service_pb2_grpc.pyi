@@ -67,6 +67,8 @@ class IdentityServiceStub:
     """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
     CreateOrganization: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.CreateOrganizationRequest, _identity_service_pb2.CreateOrganizationResponse]
     """Admin: creates an organization (events belong to organizations)."""
+    ListOrganizations: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ListOrganizationsRequest, _identity_service_pb2.ListOrganizationsResponse]
+    """Admin: live organizations whose name contains a text, by name, to choose one by its name."""
     CreateApiClient: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.CreateApiClientRequest, _identity_service_pb2.CreateApiClientResponse]
     """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
     ListAuditEntries: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ListAuditEntriesRequest, _identity_service_pb2.ListAuditEntriesResponse]
@@ -115,6 +117,8 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """Admin: changes a user's role, active flag or organization. Only fields present are changed."""
     CreateOrganization: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.CreateOrganizationRequest, _identity_service_pb2.CreateOrganizationResponse]  # type: ignore[assignment]
     """Admin: creates an organization (events belong to organizations)."""
+    ListOrganizations: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ListOrganizationsRequest, _identity_service_pb2.ListOrganizationsResponse]  # type: ignore[assignment]
+    """Admin: live organizations whose name contains a text, by name, to choose one by its name."""
     CreateApiClient: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.CreateApiClientRequest, _identity_service_pb2.CreateApiClientResponse]  # type: ignore[assignment]
     """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
     ListAuditEntries: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ListAuditEntriesRequest, _identity_service_pb2.ListAuditEntriesResponse]  # type: ignore[assignment]
@@ -226,6 +230,14 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.CreateOrganizationResponse, _abc.Awaitable[_identity_service_pb2.CreateOrganizationResponse]]:
         """Admin: creates an organization (events belong to organizations)."""
+
+    @_abc_1.abstractmethod
+    def ListOrganizations(
+        self,
+        request: _identity_service_pb2.ListOrganizationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.ListOrganizationsResponse, _abc.Awaitable[_identity_service_pb2.ListOrganizationsResponse]]:
+        """Admin: live organizations whose name contains a text, by name, to choose one by its name."""
 
     @_abc_1.abstractmethod
     def CreateApiClient(

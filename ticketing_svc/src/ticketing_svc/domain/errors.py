@@ -13,6 +13,8 @@ class FieldProblem:
 
     field: str
     message: str
+    # A stable word clients translate (the message is English): see FieldErrorOut at the edge.
+    code: str = "invalid"
 
 
 class TicketingError(Exception):
@@ -30,8 +32,8 @@ class InvalidInput(TicketingError):
         self.message = message
 
     @classmethod
-    def single(cls, field: str, message: str) -> InvalidInput:
-        return cls([FieldProblem(field, message)], message)
+    def single(cls, field: str, message: str, code: str = "invalid") -> InvalidInput:
+        return cls([FieldProblem(field, message, code)], message)
 
 
 class Unauthenticated(TicketingError):

@@ -83,7 +83,7 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
     async def abort_for(self, context: Context, exc: BaseException) -> None:  # noqa: PLR0912 - one case per error, in one place
         match exc:
             case InvalidInput(problems=problems, message=message):
-                errors = [FieldError(problem.field, problem.message) for problem in problems]
+                errors = [FieldError(problem.field, problem.message, problem.code) for problem in problems]
                 await abort_with_field_errors(context, errors, detail=message)
             case IdempotencyKeyReused():
                 await abort_with_field_errors(

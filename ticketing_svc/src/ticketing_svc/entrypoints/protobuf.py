@@ -129,9 +129,13 @@ def items_from(items: list[pb.ItemRequest]) -> tuple[ItemRequest, ...]:
     for index, item in enumerate(items):
         zone_id = _uuid(item.zone_id)
         if zone_id is None:
-            problems.append(FieldProblem(f"items.{index}.zone_id", "must be a zone id (UUID)"))
+            problems.append(
+                FieldProblem(f"items.{index}.zone_id", "must be a zone id (UUID)", "invalid_uuid")
+            )
         if not 1 <= item.quantity <= QUANTITY_MAX:
-            problems.append(FieldProblem(f"items.{index}.quantity", f"must be from 1 to {QUANTITY_MAX}"))
+            problems.append(
+                FieldProblem(f"items.{index}.quantity", f"must be from 1 to {QUANTITY_MAX}", "out_of_range")
+            )
         if zone_id is not None:
             found.append(ItemRequest(zone_id, item.quantity))
     if problems:
@@ -391,7 +395,7 @@ def ticket_ids_from(values: list[str]) -> tuple[uuid.UUID, ...]:
     for index, value in enumerate(values):
         ticket_id = _uuid(value)
         if ticket_id is None:
-            raise InvalidInput.single(f"ticket_ids.{index}", "must be a ticket id (UUID)")
+            raise InvalidInput.single(f"ticket_ids.{index}", "must be a ticket id (UUID)", "invalid_uuid")
         found.append(ticket_id)
     return tuple(found)
 
@@ -478,13 +482,13 @@ WAITLIST_STATUS = {
 def zone_id_of(value: str) -> uuid.UUID:
     found = _uuid(value)
     if found is None:
-        raise InvalidInput.single("zone_id", "must be a zone id (UUID)")
+        raise InvalidInput.single("zone_id", "must be a zone id (UUID)", "invalid_uuid")
     return found
 
 
 def waitlist_quantity_of(value: int) -> int:
     if not 1 <= value <= QUANTITY_MAX:
-        raise InvalidInput.single("quantity", f"must be from 1 to {QUANTITY_MAX}")
+        raise InvalidInput.single("quantity", f"must be from 1 to {QUANTITY_MAX}", "out_of_range")
     return value
 
 

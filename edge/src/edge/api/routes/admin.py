@@ -19,6 +19,7 @@ from edge.api.schemas.identity import (
     AuditEntryPublic,
     AuditPage,
     OrganizationCreate,
+    OrganizationList,
     OrganizationPublic,
     RoleName,
     SigningKeyRotated,
@@ -55,7 +56,13 @@ async def list_users(
     "/users/{user_id}",
     response_model=UserPublic,
     summary="Change a user's role, active flag or organization",
-    responses={404: problem("No such user"), 422: problem("Invalid or unknown fields")},
+    responses={
+        404: problem("No such user"),
+        409: problem(
+            "`cannot-change-own-account`: administrators cannot demote or deactivate their own account"
+        ),
+        422: problem("Invalid or unknown fields"),
+    },
 )
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, principal: CurrentPrincipal, state: State
@@ -87,6 +94,28 @@ async def create_organization(
         id=uuid.UUID(organization.id),
         name=organization.name,
         created_at=organization.created_at.ToDatetime(tzinfo=dt.UTC),
+    )
+
+
+@router.get(
+    "/organizations",
+    response_model=OrganizationList,
+    summary="Search organizations by name (to choose one by its name)",
+)
+async def list_organizations(
+    principal: CurrentPrincipal,
+    state: State,
+    name: Annotated[str, Query(max_length=200, description="Part of the name, case-insensitive")] = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> OrganizationList:
+    found = await state.identity.list_organizations(principal, name=name, limit=limit)
+    return OrganizationList(
+        items=[
+            OrganizationPublic(
+                id=uuid.UUID(o.id), name=o.name, created_at=o.created_at.ToDatetime(tzinfo=dt.UTC)
+            )
+            for o in found
+        ]
     )
 
 

@@ -172,7 +172,7 @@ async def create_events_in_batch(
         detail,
         slug="batch-rejected",
         errors=[
-            {"field": f"events.{r.index}.{e.field}".rstrip("."), "message": e.message}
+            {"field": f"events.{r.index}.{e.field}".rstrip("."), "code": e.code, "message": e.message}
             for r in results
             for e in r.errors
         ],

@@ -114,6 +114,12 @@ class OrganizationPublic(BaseModel):
     created_at: dt.datetime
 
 
+class OrganizationList(BaseModel):
+    """Organizations matching a search, by name (at most ``limit``)."""
+
+    items: list[OrganizationPublic]
+
+
 class ApiClientCreate(Strict):
     name: str = Field(max_length=200, examples=["Partner ticket reseller"])
     scopes: list[Literal["events:read", "events:write", "tickets:read", "tickets:write", "checkin"]] = Field(
