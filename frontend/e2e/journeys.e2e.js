@@ -222,13 +222,19 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
 
     await page.getByLabel(`Rol de ${CUSTOMER.email}`, { exact: true }).selectOption('staff');
     await page.getByRole('button', { name: `Guardar rol de ${CUSTOMER.email}` }).click();
-    const organization = page.getByLabel(`Organización (id) de ${CUSTOMER.email}`);
-    // The server's field error lands on the organization input.
+    // A new role is confirmed first.
+    await page.getByRole('dialog').getByRole('button', { name: 'Cambiar rol' }).click();
+    const organization = page.getByLabel(`Organización de ${CUSTOMER.email}`, { exact: true });
+    // The server's field error lands on the organization picker.
     await organization.and(page.locator('[aria-invalid="true"]')).waitFor();
     await capture(page, '14-admin-users-organization-error');
 
-    await organization.fill(shared.organizationId);
+    // Organizations are chosen by name: search, then pick.
+    await row.getByLabel('Buscar organización por nombre').fill('Producciones Demo');
+    await organization.locator(`option[value="${shared.organizationId}"]`).waitFor({ state: 'attached' });
+    await organization.selectOption(shared.organizationId);
     await page.getByRole('button', { name: `Guardar rol de ${CUSTOMER.email}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cambiar rol' }).click();
     await page.getByText(`Rol de ${CUSTOMER.email} actualizado.`).waitFor();
     assert.equal(await page.getByLabel(`Rol de ${CUSTOMER.email}`, { exact: true }).inputValue(), 'staff');
 

@@ -84,14 +84,15 @@ describe('reservations', { skip }, () => {
     await page.context().close();
   });
 
-  test('a sold-out zone shows as sold out and cannot be chosen', async () => {
+  test('a sold-out zone shows as sold out, takes no places and offers its waiting list', async () => {
     const page = await newPage(browser);
     await page.goto(`/events/${SOLD_OUT_EVENT}`);
     const zones = page.getByRole('region', { name: 'Zonas y precios' });
     const vip = zones.getByRole('row', { name: /VIP/ });
     await vip.getByText('Agotado').waitFor();
-    assert.ok(await zones.getByLabel('Entradas de VIP').isDisabled(), 'a sold-out zone takes no places');
-    assert.ok(await zones.getByRole('button', { name: 'Una entrada más de VIP' }).isDisabled());
+    // No places to choose: the waiting list instead.
+    await zones.getByRole('link', { name: 'Inicia sesión para unirte' }).waitFor();
+    assert.equal(await zones.getByLabel('Entradas de VIP').count(), 0, 'a sold-out zone takes no places');
     // The other zone still sells.
     await zones.getByRole('row', { name: /General/ }).getByText('(50 disponibles)').waitFor();
     assert.ok(await zones.getByLabel('Entradas de General').isEnabled());
