@@ -35,6 +35,7 @@ def running_edge(platform: Platform, **settings: str) -> Iterator[tuple[str, str
     env = {
         **platform.stack.service_env(),
         "EDGE_PORT": str(port),
+        "EDGE_INTERNAL_PORT": str(free_port()),  # the platform's edge has its own
         "EDGE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "EDGE_REDIS_URL": redis_url,
         **{f"EDGE_{name.upper()}": value for name, value in settings.items()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from identity_svc.adapters.orm import outbox
 from identity_svc.bootstrap import build_service
 from identity_svc.config import SCHEMA, Settings
 from taquilla_runtime.cli import run_cli
@@ -20,5 +21,6 @@ def main() -> None:
         schema=SCHEMA,
         migrations_dir=MIGRATIONS,
         build=build_service,
+        outbox=outbox,
         seed=seed,
     )
