@@ -2,7 +2,6 @@ import { useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 
 import { isOAuthError, register } from '@/api/auth';
-import { isApiError } from '@/api/client';
 import { login } from '@/auth/session';
 import { buttonClass } from '@/components/form/buttonClass';
 import { FormAlert, TextField } from '@/components/form/fields';
