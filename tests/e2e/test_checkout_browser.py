@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,9 +41,8 @@ from tests.e2e.test_frontend_browser import (
     ARTIFACTS,
     CHROMIUM,
     FRONTEND,
-    VITE,
     _published_event,
-    _requirements,
+    served_web_app,
 )
 
 pytestmark = pytest.mark.e2e
@@ -254,9 +251,6 @@ def _return_origin(platform: Platform) -> str:
 
 @pytest.fixture(scope="module")
 def checkout_frontend(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    missing = _requirements()
-    if missing:
-        pytest.fail(f"{missing} (make test installs what is missing; run `make deps`)")
     origin = _return_origin(platform)
     port = urlsplit(origin).port
     assert port is not None
@@ -265,37 +259,8 @@ def checkout_frontend(platform: Platform, tmp_path_factory: pytest.TempPathFacto
             f"port {port} is taken: the checkout journeys serve the web app on {origin}, the origin "
             "ticketing_svc sends buyers back to after paying (stop whatever runs there, e.g. `make down`)"
         )
-    out_dir = tmp_path_factory.mktemp("checkout-dist")
-    subprocess.run(
-        ["node", str(VITE), "build", "--outDir", str(out_dir), "--emptyOutDir", "--logLevel", "warn"],
-        cwd=FRONTEND,
-        check=True,
-        timeout=240,
-    )
-    env = {**os.environ, "FRONTEND_PORT": str(port), "EDGE_URL": platform.edge_url}
-    log = (tmp_path_factory.mktemp("checkout-log") / "preview.log").open("w")
-    preview = subprocess.Popen(
-        ["node", str(VITE), "preview", "--outDir", str(out_dir)],
-        cwd=FRONTEND,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not port_open(port):
-            if preview.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"vite preview did not start; see {log.name}")
-            time.sleep(0.2)
+    with served_web_app(platform, tmp_path_factory, "checkout", port):
         yield origin
-    finally:
-        os.killpg(preview.pid, signal.SIGTERM)
-        try:
-            preview.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(preview.pid, signal.SIGKILL)
-        log.close()
 
 
 async def _organizer_who_signs_in(edge: httpx.AsyncClient) -> tuple[str, str, dict[str, str]]:

@@ -17,16 +17,12 @@ drawn into grey frames. The journey:
 * reloads the page, still offline: the app comes from the service worker and the pack from
   IndexedDB, and the first ticket is still refused;
 * comes back online: the queue is uploaded (0 pending), the door is online again and counts both.
-
-Until the check-in routes exist at the edge (they come with the check-in service), the test skips.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,16 +33,14 @@ import pytest
 import pytest_asyncio
 import segno
 
-from devstack.processes import free_port, port_open
 from tests.conftest import Platform, bearer, login_as, new_customer
 from tests.e2e.test_checkout_browser import SUPPORT, _organizer_who_signs_in
 from tests.e2e.test_frontend_browser import (
     ARTIFACTS,
     CHROMIUM,
     FRONTEND,
-    VITE,
     _published_event,
-    _requirements,
+    served_web_app,
 )
 from tests.integration.test_refunds_http import paid_order
 
@@ -165,43 +159,8 @@ def camera_y4m(secret: str, path: Path, *, width: int = 640, height: int = 480, 
 
 @pytest.fixture(scope="module")
 def door_frontend(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    missing = _requirements()
-    if missing:
-        pytest.fail(f"{missing} (make test installs what is missing; run `make deps`)")
-    if "/api/v1/checkins" not in httpx.get(f"{platform.edge_url}/openapi.json", timeout=10).json()["paths"]:
-        pytest.skip("the edge has no check-in routes yet (POST /api/v1/checkins): nothing for the door")
-    out_dir = tmp_path_factory.mktemp("door-dist")
-    subprocess.run(
-        ["node", str(VITE), "build", "--outDir", str(out_dir), "--emptyOutDir", "--logLevel", "warn"],
-        cwd=FRONTEND,
-        check=True,
-        timeout=240,
-    )
-    port = free_port()
-    env = {**os.environ, "FRONTEND_PORT": str(port), "EDGE_URL": platform.edge_url}
-    log = (tmp_path_factory.mktemp("door-log") / "preview.log").open("w")
-    preview = subprocess.Popen(
-        ["node", str(VITE), "preview", "--outDir", str(out_dir)],
-        cwd=FRONTEND,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not port_open(port):
-            if preview.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"vite preview did not start; see {log.name}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(preview.pid, signal.SIGTERM)
-        try:
-            preview.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(preview.pid, signal.SIGKILL)
-        log.close()
+    with served_web_app(platform, tmp_path_factory, "door") as url:
+        yield url
 
 
 async def _staff_of(edge: httpx.AsyncClient, organization_id: str) -> tuple[str, str]:

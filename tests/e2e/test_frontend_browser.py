@@ -22,6 +22,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,21 +54,25 @@ def _requirements() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def frontend_url(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def served_web_app(
+    platform: Platform, tmp_path_factory: pytest.TempPathFactory, name: str, port: int | None = None
+) -> Iterator[str]:
+    """The web app, built for production and served by `vite preview` on ``port`` (a free one by
+    default) with its API calls sent to the platform's edge; its URL. Stopped afterwards."""
     missing = _requirements()
     if missing:
         pytest.fail(f"{missing} (make test installs what is missing; run `make deps`)")
-    out_dir = tmp_path_factory.mktemp("frontend-dist")
+    out_dir = tmp_path_factory.mktemp(f"{name}-dist")
     subprocess.run(
         ["node", str(VITE), "build", "--outDir", str(out_dir), "--emptyOutDir", "--logLevel", "warn"],
         cwd=FRONTEND,
         check=True,
         timeout=240,
     )
-    port = free_port()
+    port = port if port is not None else free_port()
     env = {**os.environ, "FRONTEND_PORT": str(port), "EDGE_URL": platform.edge_url}
-    log = (tmp_path_factory.mktemp("frontend-log") / "preview.log").open("w")
+    log = (tmp_path_factory.mktemp(f"{name}-log") / "preview.log").open("w")
     preview = subprocess.Popen(
         ["node", str(VITE), "preview", "--outDir", str(out_dir)],
         cwd=FRONTEND,
@@ -90,6 +95,12 @@ def frontend_url(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -
         except subprocess.TimeoutExpired:
             os.killpg(preview.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def frontend_url(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with served_web_app(platform, tmp_path_factory, "frontend") as url:
+        yield url
 
 
 async def _published_event(
