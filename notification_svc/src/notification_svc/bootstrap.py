@@ -86,15 +86,14 @@ def build_consumer(
     settings: Settings, engine: AsyncEngine, courier: Courier, dead_letters: KafkaPublisher
 ) -> NotificationConsumer:
     """The organizers' and operations' e-mails, from the catalog's messages."""
-    return NotificationConsumer(
-        unit_of_work_factory(engine),
+    return _consumer(
+        settings,
+        engine,
         courier,
         dead_letters,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        topic=settings.topic,
-        dlq_topic=settings.dead_letter_topic,
-        group_id=settings.consumer_group,
-        max_attempts=settings.max_attempts,
+        settings.topic,
+        settings.dead_letter_topic,
+        settings.consumer_group,
     )
 
 
@@ -102,15 +101,14 @@ def build_orders_consumer(
     settings: Settings, engine: AsyncEngine, courier: Courier, dead_letters: KafkaPublisher
 ) -> NotificationConsumer:
     """The buyers' e-mails, from ticketing's messages (the others on that topic are ignored)."""
-    return NotificationConsumer(
-        unit_of_work_factory(engine),
+    return _consumer(
+        settings,
+        engine,
         courier,
         dead_letters,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        topic=settings.orders_topic,
-        dlq_topic=settings.orders_dead_letter_topic,
-        group_id=settings.orders_consumer_group,
-        max_attempts=settings.max_attempts,
+        settings.orders_topic,
+        settings.orders_dead_letter_topic,
+        settings.orders_consumer_group,
     )
 
 
@@ -118,14 +116,35 @@ def build_accounts_consumer(
     settings: Settings, engine: AsyncEngine, courier: Courier, dead_letters: KafkaPublisher
 ) -> NotificationConsumer:
     """The account holders' e-mails, from identity's messages."""
+    return _consumer(
+        settings,
+        engine,
+        courier,
+        dead_letters,
+        settings.accounts_topic,
+        settings.accounts_dead_letter_topic,
+        settings.accounts_consumer_group,
+    )
+
+
+def _consumer(
+    settings: Settings,
+    engine: AsyncEngine,
+    courier: Courier,
+    dead_letters: KafkaPublisher,
+    topic: str,
+    dead_letter_topic: str,
+    group_id: str,
+) -> NotificationConsumer:
+    """One topic's consumer: the same courier, retries and dead-lettering for every topic."""
     return NotificationConsumer(
         unit_of_work_factory(engine),
         courier,
         dead_letters,
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        topic=settings.accounts_topic,
-        dlq_topic=settings.accounts_dead_letter_topic,
-        group_id=settings.accounts_consumer_group,
+        topic=topic,
+        dlq_topic=dead_letter_topic,
+        group_id=group_id,
         max_attempts=settings.max_attempts,
     )
 
