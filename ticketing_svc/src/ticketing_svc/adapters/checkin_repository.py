@@ -92,40 +92,36 @@ _UUID_PARAMS = (
     bindparam("checkin_id", type_=UUID(as_uuid=True)),
     bindparam("occupancy_of", type_=UUID(as_uuid=True)),
 )
-_FIRST_ENTRY = text(
+# What follows writing an admission (CTE `saved`, empty when another scan changed it first): the
+# ticket marked used on its first entry, the scan's result saved, and the people inside counted.
+_AFTER_SAVING = (
+    " used AS (UPDATE tickets SET status = 'used'"
+    " WHERE id IN (SELECT ticket_id FROM saved) AND status = 'valid' AND CAST(:first_entry AS boolean)),"
+    " settled AS (UPDATE checkins SET result = :result, ticket_id = :shown, conflict = :conflict"
+    " WHERE id = :checkin_id AND EXISTS (SELECT 1 FROM saved))"
+    " SELECT count(*) AS saved,"
+    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT count(*) FROM admissions"
+    " WHERE session_id = :occupancy_of AND inside AND ticket_id <> :ticket_id)"
+    " + (SELECT count(*) FROM saved WHERE CAST(:inside AS boolean)) END AS admitted,"
+    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT coalesce(sum(capacity), 0) FROM inventory"
+    " WHERE session_id = :occupancy_of) END AS capacity"
+    " FROM saved"
+)
+# The admission written: its first entry, or the next change if nobody changed it meanwhile.
+_SAVE_FIRST = (
     "WITH saved AS (INSERT INTO admissions (ticket_id, session_id, inside, entries, first_entry_at,"
     " first_entry_device, changed_at, version) VALUES (:ticket_id, :session_id, :inside, :entries,"
     " :first_entry_at, :first_entry_device, :changed_at, :version)"
     " ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id),"
-    " used AS (UPDATE tickets SET status = 'used'"
-    " WHERE id IN (SELECT ticket_id FROM saved) AND status = 'valid' AND CAST(:first_entry AS boolean)),"
-    " settled AS (UPDATE checkins SET result = :result, ticket_id = :shown, conflict = :conflict"
-    " WHERE id = :checkin_id AND EXISTS (SELECT 1 FROM saved))"
-    " SELECT count(*) AS saved,"
-    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT count(*) FROM admissions"
-    " WHERE session_id = :occupancy_of AND inside AND ticket_id <> :ticket_id)"
-    " + (SELECT count(*) FROM saved WHERE CAST(:inside AS boolean)) END AS admitted,"
-    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT coalesce(sum(capacity), 0) FROM inventory"
-    " WHERE session_id = :occupancy_of) END AS capacity"
-    " FROM saved"
-).bindparams(*_UUID_PARAMS)
-_NEXT_ADMISSION = text(
+)
+_SAVE_NEXT = (
     "WITH saved AS (UPDATE admissions SET (session_id, inside, entries, first_entry_at,"
     " first_entry_device, changed_at, version) = (:session_id, :inside, :entries, :first_entry_at,"
     " :first_entry_device, :changed_at, :version)"
     " WHERE ticket_id = :ticket_id AND version = :version - 1 RETURNING ticket_id),"
-    " used AS (UPDATE tickets SET status = 'used'"
-    " WHERE id IN (SELECT ticket_id FROM saved) AND status = 'valid' AND CAST(:first_entry AS boolean)),"
-    " settled AS (UPDATE checkins SET result = :result, ticket_id = :shown, conflict = :conflict"
-    " WHERE id = :checkin_id AND EXISTS (SELECT 1 FROM saved))"
-    " SELECT count(*) AS saved,"
-    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT count(*) FROM admissions"
-    " WHERE session_id = :occupancy_of AND inside AND ticket_id <> :ticket_id)"
-    " + (SELECT count(*) FROM saved WHERE CAST(:inside AS boolean)) END AS admitted,"
-    " CASE WHEN CAST(:counted AS boolean) THEN (SELECT coalesce(sum(capacity), 0) FROM inventory"
-    " WHERE session_id = :occupancy_of) END AS capacity"
-    " FROM saved"
-).bindparams(*_UUID_PARAMS)
+)
+_FIRST_ENTRY = text(_SAVE_FIRST + _AFTER_SAVING).bindparams(*_UUID_PARAMS)
+_NEXT_ADMISSION = text(_SAVE_NEXT + _AFTER_SAVING).bindparams(*_UUID_PARAMS)
 _SETTLE = (
     update(checkins)
     .where(checkins.c.id == bindparam("checkin_id"))
