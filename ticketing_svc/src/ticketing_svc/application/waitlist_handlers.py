@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from ticketing_svc.application.handlers import (
+    DRAFT,
     Clock,
     _catalog_event,
     _end_orders,
@@ -52,7 +53,13 @@ async def join_waitlist(
     now = clock()
     async with uow:
         offer = await uow.catalog.offer(cmd.session_id)
-    if offer is None:
+    # Unknown, or a draft copy whose "published" may be a message behind: read the event through
+    # first, as a reservation does, rather than refuse a session published a moment ago.
+    draft = offer is not None and (
+        offer.event.status == DRAFT
+        or ((session := offer.event.session(cmd.session_id)) is not None and session.status == DRAFT)
+    )
+    if offer is None or (draft and catalog is not None):
         await _read_through(uow, catalog, session_id=cmd.session_id)
     async with uow:
         existing = await uow.waitlist.active(customer_id, cmd.session_id, cmd.zone_id)
