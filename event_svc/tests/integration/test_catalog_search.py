@@ -239,6 +239,15 @@ async def test_nothing_matches_a_word_no_event_resembles(service: Catalog, datas
     assert (list(reply.events), reply.total, reply.next_cursor) == ([], 0, "")
 
 
+@pytest.mark.parametrize("query", ["/=\u00e8\x0f", "the of"], ids=["symbols", "stop words"])
+async def test_relevance_without_a_searchable_word_lists_by_date(
+    service: Catalog, dataset: dict[str, Fact], query: str
+) -> None:
+    by_relevance = await every_page(service, query=query, order=pb.LISTING_ORDER_RELEVANCE, limit=40)
+    by_date = await every_page(service, limit=40)
+    assert [event.id for event in by_relevance] == [event.id for event in by_date]
+
+
 async def test_an_invalid_search_lists_every_invalid_field(
     service: Catalog, dataset: dict[str, Fact]
 ) -> None:

@@ -244,12 +244,15 @@ def _page(search: CatalogSearch, matches: ColumnElement[Any] | None) -> Select[A
         e.featured,
     ]
     if matches is None:
+        # Without a searchable word (no query, or only stop words and symbols) every event ranks
+        # alike: a relevance order is the date order, with a score of 0 in its cursor.
         price = _price(search, e.id)
-        keys = _keys(search.order, e.starts_at, e.id, price, None)
+        unranked = literal(0.0, Double)
+        keys = _keys(search.order, e.starts_at, e.id, price, unranked)
         statement = select(
             *shown,
             price.label("price_from"),
-            literal(0.0, Double).label("score"),
+            unranked.label("score"),
             _available(e.id).label("available"),
         )
         return _ordered(statement.where(*_conditions(search, None)), keys, search)
@@ -305,14 +308,13 @@ def _keys(
     starts_at: ColumnElement[Any],
     event_id: ColumnElement[Any],
     price: ColumnElement[Any],
-    score: ColumnElement[Any] | None,
+    score: ColumnElement[Any],
 ) -> list[tuple[ColumnElement[Any], bool]]:
     """The sort keys of an order, each with whether it descends; the event id always comes last."""
     keys: list[tuple[ColumnElement[Any], bool]] = [(starts_at, False), (event_id, False)]
     if order is ListingOrder.PRICE:
         keys.insert(0, (price, False))
     elif order is ListingOrder.RELEVANCE:
-        assert score is not None
         keys.insert(0, (score, True))
     return keys
 
