@@ -181,3 +181,22 @@ async def test_the_checkin_pack_lists_the_sessions_tickets_then_only_changes(edg
     assert later["admitted"] == 1
     bad = await edge.get(url, headers=staff, params={"cursor": "forged"})
     assert bad.status_code == 422, bad.text
+
+
+async def test_a_batch_with_hundreds_of_invalid_scans_is_refused_field_by_field_not_as_busy(
+    edge: httpx.AsyncClient,
+) -> None:
+    # Every scan repeats one nonce: hundreds of field errors, more than gRPC's 8 KiB of trailers hold.
+    scans = [{"nonce": "0", "scanned_at": "2030-01-01T00:00:00Z", "secret": "0"} for _ in range(500)]
+    reply = await edge.post(
+        "/api/v1/checkins:batch",
+        headers=await demo(edge, "staff"),
+        json={"session_id": str(uuid.uuid4()), "device_id": "door-1", "scans": scans},
+    )
+    assert reply.status_code == 422, reply.text
+    errors = reply.json()["errors"]
+    assert 1 < len(errors) < 500
+    assert errors[-1]["code"] == "too_many_errors"
+    left_out = int(errors[-1]["message"].split()[1])
+    assert left_out >= 1
+    assert errors[-1]["message"] == f"and {left_out} more invalid fields"

@@ -39,6 +39,31 @@ class FieldError:
     code: str = "invalid"
 
 
+# gRPC refuses trailing metadata over 8 KiB by default (grpc.max_metadata_size) with RESOURCE_EXHAUSTED,
+# which would turn a request with hundreds of invalid items into "busy". The field errors stay well
+# under it: the first ones that fit, then one entry saying how many more there are.
+FIELD_ERRORS_MAX_BYTES = 6 * 1024
+
+
+def encode_field_errors(errors: Sequence[FieldError], limit: int = FIELD_ERRORS_MAX_BYTES) -> str:
+    """The trailer's JSON: every error when they fit in ``limit`` bytes, else the first ones and a
+    last entry (field ``*``, code ``too_many_errors``) counting those left out."""
+    items = [asdict(e) for e in errors]
+    encoded = json.dumps(items)
+    if len(encoded.encode()) <= limit:
+        return encoded
+    kept: list[dict[str, str]] = []
+    size = 2  # the brackets
+    for item in items:
+        size += len(json.dumps(item).encode()) + 2
+        if size > limit - 200:  # room for the closing entry
+            break
+        kept.append(item)
+    left_out = len(items) - len(kept)
+    kept.append(asdict(FieldError("*", f"and {left_out} more invalid fields", "too_many_errors")))
+    return json.dumps(kept)
+
+
 async def abort_with_field_errors(
     context: grpc.aio.ServicerContext,
     errors: Sequence[FieldError],
@@ -46,7 +71,7 @@ async def abort_with_field_errors(
     code: grpc.StatusCode = grpc.StatusCode.INVALID_ARGUMENT,
     detail: str = "The request has invalid fields.",
 ) -> NoReturn:
-    context.set_trailing_metadata(((FIELD_ERRORS_KEY, json.dumps([asdict(e) for e in errors])),))
+    context.set_trailing_metadata(((FIELD_ERRORS_KEY, encode_field_errors(errors)),))
     await context.abort(code, detail)
     raise AssertionError("unreachable: abort raises")  # pragma: no cover
 

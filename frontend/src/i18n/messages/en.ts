@@ -121,6 +121,7 @@ export const en: Messages = {
       contains_personal_data: 'The password may not contain your email or your name.',
       organization_required: 'This role needs an organization.',
       organization_not_allowed: 'This role does not belong to an organization.',
+      too_many_errors: 'There are more invalid values than can be listed.',
       invalid: 'This value is not valid.',
     },
     byField: {

@@ -126,6 +126,7 @@ export const es = {
       contains_personal_data: 'La contraseña no puede contener tu correo ni tu nombre.',
       organization_required: 'Este rol necesita una organización.',
       organization_not_allowed: 'Este rol no pertenece a ninguna organización.',
+      too_many_errors: 'Hay más valores no válidos de los que se pueden mostrar.',
       invalid: 'Este valor no es válido.',
     } as Record<string, string>,
     /** A field's own wording where the general one would be vague: `password:too_short`. */
