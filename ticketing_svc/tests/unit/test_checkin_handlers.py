@@ -3,6 +3,7 @@ their double admissions, and the offline pack."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -261,3 +262,16 @@ async def test_a_door_keeps_a_sessions_event_a_few_seconds_and_still_checks_who_
     now[0] = 5.0
     assert await scan(door.tickets[1], door.staff) is ScanResult.ALREADY_REDEEMED
     assert reads == [door.session_id, unknown, unknown, door.session_id]
+
+
+async def test_the_pack_of_a_session_removed_from_its_event_finds_no_session() -> None:
+    door = await Door.open()
+    state = door.shop.uow.committed
+    event = state.events[door.shop.event.id]
+    # The catalog removed the session: the event's copy no longer lists it, its places remain.
+    state.events[event.id] = dataclasses.replace(
+        event, sessions=tuple(s for s in event.sessions if s.id != door.session_id)
+    )
+
+    with pytest.raises(SessionNotFound):
+        await door.pack()

@@ -290,7 +290,8 @@ async def checkin_pack(cmd: GetCheckInPack, uow: UnitOfWork, *, signer: TicketSi
         changes = await uow.checkins.changes(cmd.session_id, after=after, limit=PACK_PAGE)
         occupancy = await uow.checkins.occupancy(cmd.session_id)
     session = event.session(cmd.session_id)
-    assert session is not None  # the catalog copy maps the session to this event
+    if session is None:  # the session was removed from the event after its places were set up
+        raise SessionNotFound(cmd.session_id)
     return CheckInPack(
         event=event,
         session=session,
