@@ -117,6 +117,29 @@ async def test_a_failed_rebuild_stores_nothing_and_frees_the_key(redis: Redis) -
     assert (await cache.fetch(key, service.build)).result == "miss", "the lock was released at once"
 
 
+async def test_requests_waiting_on_a_rebuild_that_fails_ask_the_service_at_once(redis: Redis) -> None:
+    # A wait far longer than the test may take: before the fix the waiter sat it out.
+    cache = CatalogCache(redis, ttl_seconds=30, wait_seconds=600)
+    key = f"test:{uuid.uuid4()}"
+    leading = asyncio.Event()
+    fail_now = asyncio.Event()
+
+    async def refused() -> tuple[bytes, str]:
+        leading.set()
+        await fail_now.wait()
+        raise ValueError("is not a cursor this service issued")
+
+    leader = asyncio.create_task(cache.fetch(key, refused))
+    await leading.wait()
+    service = Service(delay=0)
+    waiter = asyncio.create_task(cache.fetch(key, service.build))
+    fail_now.set()
+    with pytest.raises(ValueError, match="cursor"):
+        await leader
+    assert (await waiter).result == "miss"
+    assert service.calls == 1
+
+
 async def test_without_redis_every_request_is_answered_by_the_service(tmp_path: Path) -> None:
     server = RedisServer(free_port(), tmp_path / "redis")
     server.start()

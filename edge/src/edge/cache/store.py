@@ -135,7 +135,7 @@ class CatalogCache:
             self._failed(exc)
             return await self._without_cache(build)
         if not leader:
-            waited = await self._wait_for(entry_key, version)
+            waited = await self._wait_for(entry_key, lock_key, version)
             if waited is not None:
                 self._keep(entry_key, waited)
                 CACHE_REQUESTS.labels("hit").inc()
@@ -157,17 +157,20 @@ class CatalogCache:
         CACHE_REQUESTS.labels("miss").inc()
         return Cached(body, etag, "miss")
 
-    async def _wait_for(self, entry_key: str, version: bytes) -> _Entry | None:
-        """The entry another request is building, if it lands within ``wait_seconds``."""
+    async def _wait_for(self, entry_key: str, lock_key: str, version: bytes) -> _Entry | None:
+        """The entry another request is building, if it lands within ``wait_seconds``; None at once
+        when that request gave up (its lock is gone and no entry came: its build failed, e.g. a
+        cursor the service refused), so waiters do not sit out the whole wait for nothing."""
         deadline = time.monotonic() + self._wait
         while time.monotonic() < deadline:
             await asyncio.sleep(self._poll)
             try:
-                found = _Entry.decode(cast("bytes | None", await self._redis.get(entry_key)), version)
+                stored, lock = cast("list[bytes | None]", await self._redis.mget(entry_key, lock_key))
+                found = _Entry.decode(stored, version)
             except Exception as exc:
                 self._failed(exc)
                 return None
-            if found is not None:
+            if found is not None or lock is None:
                 return found
         return None
 
