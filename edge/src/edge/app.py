@@ -6,12 +6,14 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from edge.api.deps import EdgeState
 from edge.api.idempotency import RunningKeys
+from edge.api.problems import document_shared_errors
 from edge.api.routes import (
     admin,
     admin_notifications,
@@ -205,6 +207,13 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     )
     app.add_middleware(ClientAddressMiddleware, trusted=TrustedProxies.parse(settings.trusted_proxies))
     install_error_handlers(app)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_shared_errors(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(users.router)

@@ -7,6 +7,7 @@ failures become a generic 500 whose body carries only the correlation id to quot
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://taquilla.dev/problems/"
+# RFC 6749's token endpoint answers its own JSON errors, invalid form fields included (section 5.2).
+OAUTH_TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 (a path)
 
 GRPC_TO_HTTP: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.OK: 200,
@@ -146,6 +149,46 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods of the resource at ``path``, from the routes the OpenAPI document lists: those of
+    the route written exactly so (``/api/v1/events/search``), else of every template it fits."""
+    literal, templated = _resources(app).get(path, set()), set()
+    if not literal:
+        for pattern, methods in _templates(app):
+            if pattern.fullmatch(path):
+                templated |= methods
+    return _http_order(literal or templated)
+
+
+def literal_route_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods of the route whose path is exactly ``path``, with no parameter in it."""
+    return _http_order(_resources(app).get(path, set()))
+
+
+def _resources(app: FastAPI) -> dict[str, set[str]]:
+    return {
+        path: {method.upper() for method in item if method != "parameters"}
+        for path, item in app.openapi()["paths"].items()
+        if "{" not in path
+    }
+
+
+def _templates(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
+    return [
+        (
+            re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))),
+            {method.upper() for method in item if method != "parameters"},
+        )
+        for path, item in app.openapi()["paths"].items()
+        if "{" in path
+    ]
+
+
+def _http_order(methods: set[str]) -> list[str]:
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
@@ -153,6 +196,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        literal = literal_route_methods(app, request.url.path)
+        if literal and request.method not in literal:
+            # PATCH /api/v1/events/search reached PATCH /api/v1/events/{event_id} with the id
+            # "search": the resource it names is the literal route's, which has no PATCH.
+            return problem_response(request, Problem(405, headers={"Allow": ", ".join(literal)}))
+        if request.url.path == OAUTH_TOKEN_PATH:
+            fields = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": f"invalid {', '.join(fields) or 'form'}"},
+                status_code=400,
+                headers={"Cache-Control": "no-store"},
+            )
         return problem_response(
             request,
             Problem(
@@ -165,7 +220,12 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = (
             exc.detail if isinstance(exc.detail, str) and exc.detail != _phrase(exc.status_code) else None
         )
-        return problem_response(request, Problem(exc.status_code, detail, headers=dict(exc.headers or {})))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # FastAPI routes one method each: the router's Allow names the first route whose path
+            # matched, not every method the resource has (RFC 9110 15.5.6 asks for all of them).
+            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
+        return problem_response(request, Problem(exc.status_code, detail, headers=headers))
 
     @app.exception_handler(StaleVersion)
     async def on_stale_version(request: Request, exc: StaleVersion) -> JSONResponse:

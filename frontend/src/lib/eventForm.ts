@@ -10,7 +10,7 @@
  *   sales.on_sale_at|hold_minutes|max_per_customer|waiting_room|admission_per_minute|payment_minutes|
  *   reentry_allowed|transfers_allowed
  */
-import { DEFAULT_SALES, type CatalogEvent, type Category, type EventInput, type EventPatch, type SalesInput, type SessionInput } from '@/api/events';
+import { DEFAULT_SALES, type CatalogEvent, type Category, type EventInput, type EventPatch, type SalesInput, type SessionInput, type SessionPatch } from '@/api/events';
 import type { Messages } from '@/i18n';
 
 import { PRICE } from './format';
@@ -385,7 +385,7 @@ export function patchBody(draft: EventDraft, original: EventDraft, zonesEditable
 
 export interface SessionChanges {
   added: { index: number; body: SessionInput }[];
-  changed: { index: number; id: string; body: Partial<SessionInput> }[];
+  changed: { index: number; id: string; body: SessionPatch }[];
   removed: string[];
 }
 
@@ -401,7 +401,7 @@ export function sessionChanges(draft: EventDraft, original: EventDraft): Session
       return;
     }
     kept.add(session.id);
-    const body: Partial<SessionInput> = {};
+    const body: SessionPatch = {};
     if (session.title.trim() !== previous.title) body.title = session.title.trim();
     if (session.place.trim() !== previous.place) body.place = session.place.trim();
     if (session.startsAt !== previous.startsAt || session.endsAt !== previous.endsAt || tz !== original.timezone) {

@@ -6,6 +6,7 @@ OpenAPI, the same way for every route: ``responses={**UNAUTHENTICATED, 404: prob
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,3 +68,73 @@ def problem(description: str, model: type[BaseModel] = ProblemDetails) -> dict[s
 
 UNAUTHENTICATED: Responses = {401: problem("No valid access token")}
 NOT_AN_ADMINISTRATOR: Responses = {403: problem("Not an administrator")}
+
+
+# What any route may answer besides what it documents itself: the middleware and the error handlers
+# answer these on every route (see edge.errors and edge.middleware).
+SHARED: Responses = {
+    401: problem("The access token sent is not valid (expired, revoked, malformed)"),
+    429: problem("Rate limit reached; `Retry-After` says when to try again"),
+    503: problem("A service or the rate limiter is unavailable right now; `Retry-After` says when to retry"),
+}
+UNPARSABLE_BODY = problem("The body is not JSON (or not a form, where one is expected)")
+INVALID_REQUEST = problem("Invalid fields (`errors` names each with a stable `code`)")
+RETRY_AFTER = {
+    "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
+}
+
+
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def document_shared_errors(document: dict[str, Any]) -> dict[str, Any]:
+    """Completes the OpenAPI document with what every route may answer, the same way for all.
+
+    Error bodies are ``application/problem+json`` only (FastAPI also lists ``application/json`` for a
+    response model, and its own 422 says ``HTTPValidationError``, which the edge never sends); each
+    route gains the shared 401, 429 and 503, a 400 for an unparsable body where it takes one, and a
+    422 where it takes parameters or a body. The token endpoint keeps its RFC 6749 JSON errors.
+    """
+    for operations in document.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method in {"get", "put", "post", "patch", "delete"}:
+                _problem_json_only(operation.setdefault("responses", {}))
+                _add_shared(operation)
+    schemas = document.get("components", {}).get("schemas", {})
+    text = json.dumps(document.get("paths", {}))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f'/{unused}"' not in text:
+            schemas.pop(unused, None)
+    return document
+
+
+def _problem_json_only(responses: dict[str, Any]) -> None:
+    for status, response in responses.items():
+        content = response.get("content", {})
+        if not status.isdigit() or int(status) < 400:
+            continue
+        if PROBLEM_JSON in content:
+            content.pop("application/json", None)
+        elif (
+            content.get("application/json", {})
+            .get("schema", {})
+            .get("$ref", "")
+            .endswith("/HTTPValidationError")
+        ):
+            response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
+
+
+def _add_shared(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation["responses"]
+    wanted: Responses = dict(SHARED)
+    if "requestBody" in operation:
+        wanted[400] = UNPARSABLE_BODY
+    if "requestBody" in operation or operation.get("parameters"):
+        wanted[422] = INVALID_REQUEST
+    for status_code, response in wanted.items():
+        if str(status_code) not in responses:
+            responses[str(status_code)] = {
+                "description": response["description"],
+                "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+                **({"headers": RETRY_AFTER} if status_code in (429, 503) else {}),
+            }

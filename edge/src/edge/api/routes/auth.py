@@ -22,12 +22,12 @@ from edge.api.schemas.identity import (
     TokenResponse,
     UserRegister,
 )
-from edge.errors import Problem
+from edge.errors import OAUTH_TOKEN_PATH, Problem
 from taquilla.identity.v1 import identity_service_pb2 as pb
 
 router = APIRouter(tags=["auth"])
 
-TOKEN_ENDPOINT = "/api/v1/auth/token"  # noqa: S105 (a path)
+TOKEN_ENDPOINT = OAUTH_TOKEN_PATH
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -164,13 +164,13 @@ class TokenForm:
 async def token(
     request: Request,
     state: State,
-    grant_type: Annotated[str | None, Form()] = None,
-    username: Annotated[str | None, Form()] = None,
-    password: Annotated[str | None, Form()] = None,
-    refresh_token: Annotated[str | None, Form()] = None,
-    scope: Annotated[str | None, Form()] = None,
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
+    grant_type: Annotated[str | None, Form(max_length=64)] = None,
+    username: Annotated[str | None, Form(max_length=320)] = None,
+    password: Annotated[str | None, Form(max_length=1024)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=1024)] = None,
+    scope: Annotated[str | None, Form(max_length=512)] = None,
+    client_id: Annotated[str | None, Form(max_length=128)] = None,
+    client_secret: Annotated[str | None, Form(max_length=256)] = None,
 ) -> Response:
     form = TokenForm(grant_type, username, password, refresh_token, scope, client_id, client_secret)
     if not grant_type:

@@ -144,7 +144,20 @@ async def create_event(
         **UNAUTHENTICATED,
         403: problem("Only organizers and administrators create events"),
         409: problem("Nothing was created: a session overlaps another one; or " + KEY_IN_USE, BatchRejected),
-        422: problem("Nothing was created: some events are invalid (or more than 100)", BatchRejected),
+        422: {
+            "description": "Nothing was created: some events are invalid (`results`, or more than 100); "
+            "or the body is not a batch (`errors`)",
+            "content": {
+                PROBLEM_JSON: {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/BatchRejected"},
+                            {"$ref": "#/components/schemas/ProblemDetails"},
+                        ]
+                    }
+                }
+            },
+        },
     },
 )
 async def create_events_in_batch(

@@ -25,7 +25,9 @@ router = APIRouter(tags=["events"])
 async def list_my_organization_events(
     principal: CurrentPrincipal,
     events: Events,
-    status: Annotated[list[EventStatusName] | None, Query(description="Statuses to include")] = None,
+    status: Annotated[
+        list[EventStatusName] | None, Query(max_length=4, description="Statuses to include")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str, Query(max_length=512, description="`next_cursor` of the previous page")] = "",
 ) -> EventPage:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from edge.api.schemas.base import Strict
+from edge.api.schemas.base import Instant, Strict
 from edge.api.schemas.orders import TicketStatus
 from edge.api.schemas.reservations import UUID_PATTERN
 from edge.clients.ticketing import PB_TO_TICKET_STATUS
@@ -74,7 +74,7 @@ class CheckInCreate(Strict):
         examples=["door-north-1"],
     )
     nonce: str = NONCE_FIELD
-    scanned_at: AwareDatetime | None = Field(
+    scanned_at: Instant | None = Field(
         default=None, description="When the scan was made (a scan made offline); by default now"
     )
     type: ScanType = Field(default="entry", description="`entry`, or `exit` (the holder goes out)")
@@ -93,7 +93,7 @@ class CheckInCreate(Strict):
 class OfflineScanIn(Strict):
     secret: str = SECRET_FIELD
     nonce: str = NONCE_FIELD
-    scanned_at: AwareDatetime = Field(description="When the device scanned it")
+    scanned_at: Instant = Field(description="When the device scanned it")
     type: ScanType = "entry"
 
     def to_pb(self) -> pb.OfflineScan:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StringConstraints
 
 from edge.api.problems import FieldErrorOut, ProblemDetails
-from edge.api.schemas.base import Strict
+from edge.api.schemas.base import Instant, MergePatch, Strict
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla_runtime.timestamps import from_timestamp, to_timestamp
 
 CategoryName = Literal["concert", "conference", "sports", "theatre", "festival", "workshop", "other"]
+# A session's cap lies below its zones' total: at most 50 zones of 1,000,000 places each.
+CAPACITY_OVERRIDE_MAX = 50_000_000
+Resource = Annotated[str, StringConstraints(max_length=100)]
 EventStatusName = Literal["draft", "published", "cancelled", "completed"]
 SessionStatusName = Literal[
     "draft", "teaser", "presale", "on_sale", "in_progress", "finished", "cancelled", "suspended"
@@ -63,8 +66,8 @@ class VenueBody(Strict):
     name: str = Field(max_length=200, examples=["Foro Sol"])
     city: str = Field(max_length=100, examples=["Ciudad de México"])
     address: str = Field(max_length=300, examples=["Av. Viaducto Río de la Piedad s/n"])
-    latitude: float | None = Field(default=None, ge=-90, le=90, examples=[19.4053])
-    longitude: float | None = Field(default=None, ge=-180, le=180, examples=[-99.0903])
+    latitude: float | None = Field(strict=True, default=None, ge=-90, le=90, examples=[19.4053])
+    longitude: float | None = Field(strict=True, default=None, ge=-180, le=180, examples=[-99.0903])
 
     def to_pb(self) -> pb.Venue:
         return pb.Venue(
@@ -79,8 +82,9 @@ class VenueBody(Strict):
 class ZoneBody(Strict):
     name: str = Field(max_length=100, description="Unique within the event.", examples=["General"])
     price: MoneyBody
-    capacity: int = Field(ge=1, le=1_000_000, description="Places per session.", examples=[5000])
+    capacity: int = Field(strict=True, ge=1, le=1_000_000, description="Places per session.", examples=[5000])
     max_per_order: int | None = Field(
+        strict=True,
         default=None,
         ge=1,
         le=100,
@@ -97,48 +101,58 @@ class ZoneBody(Strict):
         )
 
 
-class SalesBody(Strict):
+class SalesBody(MergePatch):
     """How the event sells. Omitted fields keep their value (their default on a new event)."""
 
-    on_sale_at: AwareDatetime | None = Field(
+    clearable = frozenset({"on_sale_at", "max_per_customer"})
+
+    on_sale_at: Instant | None = Field(
         default=None,
         description="Nothing sells before this moment, even once published; `null` sells from publication.",
     )
     hold_minutes: int | None = Field(
-        default=None, ge=2, le=30, description="How long a reservation holds its places (default 10)."
+        strict=True,
+        default=None,
+        ge=2,
+        le=30,
+        description="How long a reservation holds its places (default 10).",
     )
     max_per_customer: int | None = Field(
+        strict=True,
         default=None,
         ge=1,
         le=1000,
         description="Places one account may hold and own for the whole event; `null` for no limit.",
     )
     waiting_room: bool | None = Field(
-        default=None, description="Buyers queue in a waiting room at the on-sale and are admitted at a rate."
+        strict=True,
+        default=None,
+        description="Buyers queue in a waiting room at the on-sale and are admitted at a rate.",
     )
     admission_per_minute: int | None = Field(
+        strict=True,
         default=None,
         ge=1,
         le=100_000,
         description="Buyers admitted per minute by the waiting room (default 300).",
     )
     payment_minutes: int | None = Field(
+        strict=True,
         default=None,
         ge=1,
         le=60,
         description="How long an order's places stay held for payment, in minutes (default 10).",
     )
     reentry_allowed: bool | None = Field(
-        default=None, description="Door staff may admit a ticket again after it exited (default false)."
+        strict=True,
+        default=None,
+        description="Door staff may admit a ticket again after it exited (default false).",
     )
     transfers_allowed: bool | None = Field(
-        default=None, description="Holders may transfer their tickets to someone else (default true)."
+        strict=True,
+        default=None,
+        description="Holders may transfer their tickets to someone else (default true).",
     )
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> SalesBody:
-        _refuse_nulls(self, {"on_sale_at", "max_per_customer"})
-        return self
 
     def to_pb(self) -> pb.SaleSettingsPatch:
         given = self.model_fields_set
@@ -161,8 +175,8 @@ class SalesBody(Strict):
 
 
 class SessionCreate(Strict):
-    starts_at: AwareDatetime = Field(description="ISO-8601 with offset; in the future, within the event.")
-    ends_at: AwareDatetime = Field(description="After starts_at, within the event.")
+    starts_at: Instant = Field(description="ISO-8601 with offset; in the future, within the event.")
+    ends_at: Instant = Field(description="After starts_at, within the event.")
     title: str = Field(default="", max_length=200, examples=["Función de noche"])
     presenter: str = Field(default="", max_length=200, examples=["Orquesta Filarmónica"])
     place: str = Field(
@@ -172,9 +186,14 @@ class SessionCreate(Strict):
         examples=["Sala 1"],
     )
     capacity_override: int | None = Field(
-        default=None, ge=1, description="Caps the session below the zones' total.", examples=[800]
+        strict=True,
+        default=None,
+        ge=1,
+        le=CAPACITY_OVERRIDE_MAX,
+        description="Caps the session below the zones' total.",
+        examples=[800],
     )
-    resources: list[str] = Field(default_factory=list, max_length=20, examples=[["proyector", "sonido"]])
+    resources: list[Resource] = Field(default_factory=list, max_length=20, examples=[["proyector", "sonido"]])
     status: SessionStatusName | None = Field(
         default=None,
         description="Defaults to `draft` in a draft event and `on_sale` in a published one. "
@@ -210,8 +229,8 @@ class EventCreate(Strict):
         description="https only (the web app is served over https; an http image would be mixed content).",
         examples=["https://cdn.example.com/jazz.jpg"],
     )
-    starts_at: AwareDatetime = Field(description="ISO-8601 with offset; in the future.")
-    ends_at: AwareDatetime = Field(description="After starts_at.")
+    starts_at: Instant = Field(description="ISO-8601 with offset; in the future.")
+    ends_at: Instant = Field(description="After starts_at.")
     timezone: str = Field(max_length=64, description="IANA time zone.", examples=["America/Mexico_City"])
     zones: list[ZoneBody] = Field(min_length=1, max_length=50)
     sessions: list[SessionCreate] = Field(
@@ -224,7 +243,9 @@ class EventCreate(Strict):
         description="Administrators only: the owning organization. Organizers create for their own "
         "organization and get 422 when they send it.",
     )
-    publish: bool = Field(default=False, description="Publish right away instead of creating a draft.")
+    publish: bool = Field(
+        strict=True, default=False, description="Publish right away instead of creating a draft."
+    )
     sales: SalesBody | None = None
 
     def to_pb(self) -> pb.EventInput:
@@ -244,22 +265,18 @@ class EventCreate(Strict):
         )
 
 
-def _refuse_nulls(model: BaseModel, clearable: set[str]) -> None:
-    nulls = [name for name in model.model_fields_set - clearable if getattr(model, name) is None]
-    if nulls:
-        raise ValueError(f"{', '.join(sorted(nulls))} cannot be null; omit a field to keep it")
-
-
-class EventUpdate(Strict):
+class EventUpdate(MergePatch):
     """A JSON merge patch: omitted fields stay as they are; `image_url: null` removes the image."""
+
+    clearable = frozenset({"image_url"})
 
     name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     category: CategoryName | None = None
     venue: VenueBody | None = None
     image_url: str | None = Field(default=None, max_length=2048)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     timezone: str | None = Field(default=None, max_length=64)
     zones: list[ZoneBody] | None = Field(
         default=None,
@@ -269,11 +286,6 @@ class EventUpdate(Strict):
         "zone with places held or sold can be neither removed nor made smaller than them (409).",
     )
     sales: SalesBody | None = None
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> EventUpdate:
-        _refuse_nulls(self, {"image_url"})
-        return self
 
     def to_pb(self) -> pb.EventPatch:
         given = self.model_fields_set
@@ -295,26 +307,23 @@ class EventUpdate(Strict):
         return patch
 
 
-class SessionUpdate(Strict):
+class SessionUpdate(MergePatch):
     """A JSON merge patch of a session: omitted fields stay; `capacity_override: null` removes the cap."""
+
+    clearable = frozenset({"capacity_override"})
 
     title: str | None = Field(default=None, max_length=200)
     presenter: str | None = Field(default=None, max_length=200)
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     place: str | None = Field(default=None, max_length=100)
-    capacity_override: int | None = Field(default=None, ge=1)
-    resources: list[str] | None = Field(default=None, max_length=20)
+    capacity_override: int | None = Field(strict=True, default=None, ge=1, le=CAPACITY_OVERRIDE_MAX)
+    resources: list[Resource] | None = Field(default=None, max_length=20)
     status: SessionStatusName | None = Field(
         default=None,
         description="draft → teaser/presale/on_sale → in_progress → finished; suspended and cancelled "
         "from most states. No session is on sale while the event is a draft.",
     )
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> SessionUpdate:
-        _refuse_nulls(self, {"capacity_override"})
-        return self
 
     def to_pb(self) -> pb.SessionPatch:
         patch = pb.SessionPatch(
@@ -509,7 +518,9 @@ class EventPublic(BaseModel):
 
 
 class FeaturedBody(Strict):
-    featured: bool = Field(description="true puts the event on the front page, false takes it off.")
+    featured: bool = Field(
+        strict=True, description="true puts the event on the front page, false takes it off."
+    )
 
 
 class SessionList(BaseModel):

@@ -73,7 +73,7 @@ class UserPage(BaseModel):
 
 class UserUpdate(Strict):
     role: RoleName | None = None
-    active: bool | None = None
+    active: bool | None = Field(default=None, strict=True)
     organization_id: uuid.UUID | None = Field(
         default=None, description="The user's organization; `null` removes it. Omit to leave it unchanged."
     )
@@ -123,7 +123,7 @@ class OrganizationList(BaseModel):
 class ApiClientCreate(Strict):
     name: str = Field(max_length=200, examples=["Partner ticket reseller"])
     scopes: list[Literal["events:read", "events:write", "tickets:read", "tickets:write", "checkin"]] = Field(
-        min_length=1, examples=[["events:read"]]
+        min_length=1, max_length=5, examples=[["events:read"]]
     )
     rate_limit_tier: Literal["standard", "partner"] = "standard"
     organization_id: uuid.UUID | None = None

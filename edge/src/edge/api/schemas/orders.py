@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from edge.api.schemas.base import Strict
@@ -83,6 +83,22 @@ class RefundAmountIn(Strict):
 class RefundCreate(Strict):
     """Either the tickets to refund (each at its price; they are revoked and their places go back on
     sale) or an amount (a goodwill refund; no ticket is revoked)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["ticket_ids"],
+                    "properties": {"ticket_ids": {"minItems": 1}, "amount": {"type": "null"}},
+                },
+                {
+                    "required": ["amount"],
+                    "properties": {"ticket_ids": {"maxItems": 0}, "amount": {"not": {"type": "null"}}},
+                },
+            ]
+        },
+    )
 
     ticket_ids: list[Annotated[str, Field(pattern=UUID_PATTERN, max_length=36)]] = Field(
         default_factory=list, max_length=100

@@ -31,7 +31,9 @@ class ItemIn(Strict):
     zone_id: str = Field(
         pattern=UUID_PATTERN, max_length=36, examples=["0b7c1f0e-8f3e-4a5e-9a61-3f2d5b1c9e77"]
     )
-    quantity: int = Field(ge=1, le=100, description="Places of this zone; at most the zone's limit per order")
+    quantity: int = Field(
+        strict=True, ge=1, le=100, description="Places of this zone; at most the zone's limit per order"
+    )
 
 
 class ReservationCreate(Strict):

@@ -28,7 +28,7 @@ class WaitlistJoin(Strict):
         pattern=UUID_PATTERN, max_length=36, examples=["0b7c1f0e-8f3e-4a5e-9a61-3f2d5b1c9e77"]
     )
     quantity: int = Field(
-        ge=1, le=100, description="Places wanted together; at most the zone's limit per order"
+        strict=True, ge=1, le=100, description="Places wanted together; at most the zone's limit per order"
     )
 
 
