@@ -1,0 +1,227 @@
+"""The GraphQL schema (read-only) and its router at /graphql.
+
+The router sits behind the same middleware as every REST route (edge.app): the bearer token is
+verified and the caller's rate-limit bucket spent before a query is parsed, and a rejected token
+answers 401 as on REST (the context is built from the same dependency, api.deps.OptionalPrincipal).
+GraphiQL is served in development only; introspection stays on (the schema is public, committed as
+edge/graphql/schema.graphql).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import grpc
+import strawberry
+from pydantic import ValidationError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.fastapi import GraphQLRouter
+
+from edge.api.deps import Events, OptionalPrincipal, Ticketing
+from edge.api.schemas.listings import ListingQuery
+from edge.clients.ticketing import ORDER_STATUS_TO_PB
+from edge.config import EdgeSettings
+from edge.graphql.context import GraphQLContext
+from edge.graphql.limits import (
+    DEFAULT_FIRST,
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MAX_TOKENS,
+    CostLimit,
+    bad_input,
+    bounded_first,
+    masked,
+    public_rpc_error,
+    unauthenticated,
+)
+from edge.graphql.types import (
+    Category,
+    Event,
+    EventConnection,
+    EventOrder,
+    GraphQLInfo,
+    Order,
+    OrderConnection,
+    OrderStatus,
+    PageInfo,
+    Ticket,
+    TicketConnection,
+)
+from taquilla_runtime.principal import Principal
+
+MAX_CURSOR = 1024
+
+
+def _cursor(after: str | None) -> str:
+    if after is not None and len(after) > MAX_CURSOR:
+        raise bad_input(
+            f"`after` is at most {MAX_CURSOR} characters.", [{"field": "after", "message": "too long"}]
+        )
+    return after or ""
+
+
+def _signed_in(info: GraphQLInfo) -> Principal:
+    principal = info.context.principal
+    if principal is None:
+        raise unauthenticated()
+    return principal
+
+
+@strawberry.type(
+    description="Read-only: the catalog for everyone; your own orders and tickets once signed in."
+)
+class Query:
+    @strawberry.field(description="One event, if you may see it (null otherwise).")
+    async def event(self, info: GraphQLInfo, id: strawberry.ID) -> Event | None:
+        try:
+            event_id = str(uuid.UUID(str(id)))
+        except ValueError:
+            raise bad_input("`id` is not an event id.", [{"field": "id", "message": "not a UUID"}]) from None
+        found = await info.context.events.load(event_id)
+        return Event(id=strawberry.ID(event_id)) if found is not None else None
+
+    @strawberry.field(
+        description="Published events, as GET /api/v1/events finds them: the filters combine, `sort` orders, "
+        "pages are keyset pages (`first`, then `after` = the previous page's `pageInfo.endCursor`)."
+    )
+    async def events(
+        self,
+        info: GraphQLInfo,
+        first: int = DEFAULT_FIRST,
+        after: str | None = None,
+        q: Annotated[
+            str | None, strawberry.argument(description="Words to find; at most 200 characters.")
+        ] = None,
+        category: Category | None = None,
+        city: Annotated[str | None, strawberry.argument(description="At most 100 characters.")] = None,
+        date_from: Annotated[
+            str | None,
+            strawberry.argument(description="ISO-8601 time with offset, or a date (UTC). Default: now."),
+        ] = None,
+        date_to: Annotated[
+            str | None, strawberry.argument(description="A date includes that whole day.")
+        ] = None,
+        price_min: Annotated[
+            str | None, strawberry.argument(description='A decimal string: "200.00".')
+        ] = None,
+        price_max: str | None = None,
+        currency: Annotated[
+            str | None, strawberry.argument(description="ISO 4217: prices compare in it.")
+        ] = None,
+        available: bool = False,
+        featured: bool = False,
+        sort: EventOrder = EventOrder.DATE,
+        with_total: Annotated[bool, strawberry.argument(description="Also count every match.")] = False,
+    ) -> EventConnection:
+        try:
+            query = ListingQuery.model_validate(
+                {
+                    "q": q,
+                    "category": category.value if category else None,
+                    "city": city,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "price_min": price_min,
+                    "price_max": price_max,
+                    "currency": currency,
+                    "available": available,
+                    "featured": featured,
+                    "sort": sort.value,
+                    "limit": bounded_first(first),
+                    "cursor": _cursor(after) or None,
+                    "count": with_total,
+                }
+            )
+        except ValidationError as invalid:
+            errors = [
+                {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+                for error in invalid.errors()
+            ]
+            raise bad_input("Invalid arguments.", errors) from None
+        try:
+            reply = await info.context.events_client.search_events(query.to_pb())
+        except grpc.aio.AioRpcError as error:
+            raise public_rpc_error(error) from error
+        return EventConnection(
+            nodes=[Event(id=strawberry.ID(summary.id), summary=summary) for summary in reply.events],
+            page_info=PageInfo.of(reply.next_cursor),
+            total_count=reply.total if reply.HasField("total") else None,
+        )
+
+    @strawberry.field(description="Your orders, newest first. Needs a signed-in caller.")
+    async def my_orders(
+        self,
+        info: GraphQLInfo,
+        first: int = DEFAULT_FIRST,
+        after: str | None = None,
+        status: Annotated[list[OrderStatus] | None, strawberry.argument(description="Only these.")] = None,
+    ) -> OrderConnection:
+        principal = _signed_in(info)
+        statuses = sorted({s.value for s in status or []})  # at most the seven statuses, however many sent
+        try:
+            reply = await info.context.ticketing_client.list_my_orders(
+                principal, statuses=statuses, limit=bounded_first(first), cursor=_cursor(after)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise public_rpc_error(error) from error
+        assert set(statuses) <= set(ORDER_STATUS_TO_PB)
+        return OrderConnection(
+            nodes=[Order.of(order) for order in reply.orders], page_info=PageInfo.of(reply.next_cursor)
+        )
+
+    @strawberry.field(description="Your tickets, newest first. Needs a signed-in caller.")
+    async def my_tickets(
+        self, info: GraphQLInfo, first: int = DEFAULT_FIRST, after: str | None = None
+    ) -> TicketConnection:
+        principal = _signed_in(info)
+        try:
+            reply = await info.context.ticketing_client.list_my_tickets(
+                principal, limit=bounded_first(first), cursor=_cursor(after)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise public_rpc_error(error) from error
+        return TicketConnection(
+            nodes=[Ticket.of(ticket) for ticket in reply.tickets], page_info=PageInfo.of(reply.next_cursor)
+        )
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        # Factories: strawberry builds each extension anew per operation (MaskErrors keeps state).
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: AddValidationRules([CostLimit]),
+            lambda: MaskErrors(should_mask_error=masked),
+        ],
+    )
+
+
+SCHEMA = build_schema()
+
+
+async def graphql_context(
+    principal: OptionalPrincipal, events: Events, ticketing: Ticketing
+) -> GraphQLContext:
+    return GraphQLContext(principal, events, ticketing)
+
+
+def graphql_router(settings: EdgeSettings) -> GraphQLRouter[GraphQLContext, None]:
+    return GraphQLRouter(
+        SCHEMA,
+        path="/graphql",
+        graphql_ide="graphiql" if settings.environment == "development" else None,
+        # POST only: a query in a URL lands in logs and caches, and GET would make reads cross-site.
+        allow_queries_via_get=False,
+        context_getter=graphql_context,
+        include_in_schema=False,
+    )

@@ -1,0 +1,188 @@
+"""The GraphQL schema in process, against clients that count their calls: batching, limits, masking,
+and GraphiQL only in development.
+
+What the services answer is tested through the running platform (tests/integration/test_graphql_http.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from conftest import EdgeClientFactory
+
+from edge.clients.events import EventsClient
+from edge.clients.ticketing import TicketingClient
+from edge.graphql.context import GraphQLContext
+from edge.graphql.limits import MAX_COST
+from edge.graphql.schema import SCHEMA
+from taquilla.events.v1 import event_service_pb2 as events_pb
+from taquilla.ticketing.v1 import ticketing_service_pb2 as ticketing_pb
+from taquilla_runtime.timestamps import to_timestamp
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def make_event(event_id: str) -> events_pb.Event:
+    zone = events_pb.Zone(
+        id=str(uuid.uuid4()),
+        name="General",
+        price=events_pb.Money(amount="250.00", currency="MXN"),
+        capacity=10,
+    )
+    session = events_pb.Session(
+        id=str(uuid.uuid4()), event_id=event_id, title="Función", status=events_pb.SESSION_STATUS_ON_SALE
+    )
+    return events_pb.Event(
+        id=event_id,
+        name=f"Evento {event_id[:4]}",
+        category=events_pb.CATEGORY_CONCERT,
+        status=events_pb.EVENT_STATUS_PUBLISHED,
+        zones=[zone],
+        sessions=[session],
+    )
+
+
+class CountingEvents(EventsClient):
+    """The catalog's client over a fixed catalog, counting the calls the schema makes."""
+
+    def __init__(self, count: int) -> None:
+        self.calls: Counter[str] = Counter()
+        self.catalog = {event.id: event for event in (make_event(str(uuid.uuid4())) for _ in range(count))}
+
+    async def search_events(self, request: events_pb.SearchEventsRequest) -> events_pb.SearchEventsResponse:
+        self.calls["SearchEvents"] += 1
+        summaries = [
+            events_pb.EventSummary(id=event.id, name=event.name, category=event.category, available=True)
+            for event in list(self.catalog.values())[: request.limit]
+        ]
+        return events_pb.SearchEventsResponse(events=summaries)
+
+    async def get_events(self, principal: Any, event_ids: Sequence[str]) -> list[events_pb.Event]:
+        self.calls["GetEvents"] += 1
+        assert len(event_ids) <= 100
+        return [self.catalog[event_id] for event_id in event_ids if event_id in self.catalog]
+
+
+class CountingTicketing(TicketingClient):
+    def __init__(self, events: CountingEvents) -> None:
+        self.calls = events.calls
+        self.catalog = events.catalog
+
+    async def events_availability(
+        self, event_ids: Sequence[str]
+    ) -> list[ticketing_pb.GetAvailabilityResponse]:
+        self.calls["GetEventsAvailability"] += 1
+        return [
+            ticketing_pb.GetAvailabilityResponse(
+                event_id=event_id,
+                as_of=to_timestamp(_now()),
+                zones=[
+                    ticketing_pb.ZoneAvailability(
+                        session_id=event.sessions[0].id,
+                        zone_id=event.zones[0].id,
+                        capacity=10,
+                        available=7,
+                        status=ticketing_pb.SALE_STATUS_ON_SALE,
+                    )
+                ],
+            )
+            for event_id in event_ids
+            if (event := self.catalog.get(event_id)) is not None
+        ]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime(2030, 3, 14, 20, tzinfo=dt.UTC)
+
+
+async def run(query: str, count: int = 30, **variables: Any) -> tuple[Any, Counter[str]]:
+    events = CountingEvents(count)
+    context = GraphQLContext(None, events, CountingTicketing(events))
+    result = await SCHEMA.execute(query, variable_values=variables, context_value=context)
+    return result, events.calls
+
+
+LISTING = """
+query Listing($first: Int!) {
+  events(first: $first) {
+    nodes {
+      id name category description status
+      zones { name price { amount currency } }
+      sessions { title availability { available status } event { name } }
+      availability { zones { zoneId available } }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("first", [1, 20])
+async def test_a_list_of_events_with_zones_sessions_and_availability_costs_three_calls(first: int) -> None:
+    result, calls = await run(LISTING, first=first)
+
+    assert result.errors is None, result.errors
+    nodes = result.data["events"]["nodes"]
+    assert len(nodes) == first
+    assert all(node["zones"] and node["sessions"][0]["availability"][0]["available"] == 7 for node in nodes)
+    assert calls == {"SearchEvents": 1, "GetEvents": 1, "GetEventsAvailability": 1}
+
+
+async def test_a_query_nested_deeper_than_the_limit_is_refused_before_any_call() -> None:
+    deep = "{ events { nodes { sessions { event { sessions { event { sessions { title } } } } } } } }"
+    result, calls = await run(deep)
+    assert result.errors
+    assert "exceeds maximum operation depth" in result.errors[0].message
+    assert not calls
+
+
+async def test_a_query_that_may_cost_too_much_is_refused_before_any_call() -> None:
+    page = "events(first: 100) { nodes { name zones { name price { amount currency } } sessions { title } } }"
+    result, calls = await run("{ " + " ".join(f"a{i}: {page}" for i in range(6)) + " }")
+    assert result.errors
+    assert result.errors[0].extensions == {"code": "QUERY_TOO_COSTLY", "cost": 6 * 901, "limit": MAX_COST}
+    assert not calls
+
+
+async def test_first_and_strings_are_bounded() -> None:
+    result, calls = await run("{ events(first: 101) { nodes { id } } }")
+    assert result.errors
+    assert result.errors[0].extensions["code"] == "BAD_USER_INPUT"
+    result, calls = await run("query($q: String) { events(q: $q) { nodes { id } } }", q="x" * 201)
+    assert result.errors
+    assert result.errors[0].extensions["errors"][0]["field"] == "q"
+    assert not calls
+
+
+async def test_orders_need_a_signed_in_caller() -> None:
+    result, _ = await run("{ myOrders { nodes { id } } }")
+    assert result.errors[0].message.startswith("Sign in first")
+    assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
+
+
+async def test_an_unexpected_failure_says_nothing_of_its_cause() -> None:
+    class Broken(CountingEvents):
+        async def search_events(
+            self, request: events_pb.SearchEventsRequest
+        ) -> events_pb.SearchEventsResponse:
+            raise RuntimeError("connection to db.internal.example:5432 refused")
+
+    events = Broken(1)
+    context = GraphQLContext(None, events, CountingTicketing(events))
+    result = await SCHEMA.execute("{ events { nodes { id } } }", context_value=context)
+    assert [error.message for error in result.errors] == ["Unexpected error."]
+
+
+@pytest.mark.parametrize(("environment", "served"), [("development", True), ("production", False)])
+async def test_graphiql_is_served_in_development_only(
+    edge_client: EdgeClientFactory, environment: str, served: bool
+) -> None:
+    secrets = {"stripe_webhook_secrets": ["whsec_" + "a" * 32]}  # production refuses the development one
+    async with edge_client(environment=environment, **secrets) as client:
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert ("graphiql" in page.text.lower()) is served
+    assert page.status_code == 200 if served else page.status_code >= 400
