@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -186,3 +186,24 @@ async def test_graphiql_is_served_in_development_only(
         page = await client.get("/graphql", headers={"Accept": "text/html"})
     assert ("graphiql" in page.text.lower()) is served
     assert page.status_code == 200 if served else page.status_code >= 400
+
+
+async def test_a_request_body_over_64_kib_is_refused_declared_or_streamed(
+    edge_client: EdgeClientFactory,
+) -> None:
+    large = b'{"query": "{ __typename }", "variables": {"q": "' + b"x" * 70_000 + b'"}}'
+
+    async def streamed() -> AsyncIterator[bytes]:
+        for start in range(0, len(large), 8192):
+            yield large[start : start + 8192]
+
+    json_type = {"Content-Type": "application/json"}
+    async with edge_client() as client:
+        small = await client.post("/graphql", json={"query": "{ __typename }"})
+        declared = await client.post("/graphql", content=large, headers=json_type)
+        chunked = await client.post("/graphql", content=streamed(), headers=json_type)
+
+    assert small.json() == {"data": {"__typename": "Query"}}
+    for refused in (declared, chunked):
+        assert refused.status_code == 413
+        assert refused.headers["content-type"] == "application/problem+json"

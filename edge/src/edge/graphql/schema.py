@@ -14,6 +14,7 @@ from typing import Annotated
 
 import grpc
 import strawberry
+from fastapi import Request
 from pydantic import ValidationError
 from strawberry.extensions import (
     AddValidationRules,
@@ -28,6 +29,7 @@ from edge.api.deps import Events, OptionalPrincipal, Ticketing
 from edge.api.schemas.listings import ListingQuery
 from edge.clients.ticketing import ORDER_STATUS_TO_PB
 from edge.config import EdgeSettings
+from edge.errors import Problem
 from edge.graphql.context import GraphQLContext
 from edge.graphql.limits import (
     DEFAULT_FIRST,
@@ -57,6 +59,8 @@ from edge.graphql.types import (
 from taquilla_runtime.principal import Principal
 
 MAX_CURSOR = 1024
+# A query within the token limit with its variables fits many times over.
+MAX_BODY = 64 * 1024
 
 
 def _cursor(after: str | None) -> str:
@@ -210,9 +214,29 @@ SCHEMA = build_schema()
 
 
 async def graphql_context(
-    principal: OptionalPrincipal, events: Events, ticketing: Ticketing
+    request: Request, principal: OptionalPrincipal, events: Events, ticketing: Ticketing
 ) -> GraphQLContext:
+    await _read_bounded_body(request)
     return GraphQLContext(principal, events, ticketing)
+
+
+async def _read_bounded_body(request: Request) -> None:
+    """Reads the body, refusing it with 413 past :data:`MAX_BODY` bytes (declared or actually sent),
+    before strawberry reads it whole; Starlette keeps it for strawberry's own read."""
+    too_large = Problem(
+        413, f"A GraphQL request is at most {MAX_BODY // 1024} KiB.", slug="content-too-large"
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    request._body = b"".join(chunks)
 
 
 def graphql_router(settings: EdgeSettings) -> GraphQLRouter[GraphQLContext, None]:
