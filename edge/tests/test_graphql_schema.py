@@ -7,19 +7,27 @@ What the services answer is tested through the running platform (tests/integrati
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from conftest import EdgeClientFactory
+from fastapi.routing import APIRoute
 
+from edge.api.schemas import events as events_schemas
+from edge.api.schemas import listings as listings_schemas
+from edge.api.schemas import orders as orders_schemas
+from edge.api.schemas import reservations as reservations_schemas
 from edge.clients.events import EventsClient
 from edge.clients.ticketing import TicketingClient
+from edge.config import EdgeSettings
+from edge.graphql import types
 from edge.graphql.context import GraphQLContext
 from edge.graphql.limits import MAX_COST
-from edge.graphql.schema import SCHEMA
+from edge.graphql.schema import SCHEMA, graphql_router
 from taquilla.events.v1 import event_service_pb2 as events_pb
 from taquilla.ticketing.v1 import ticketing_service_pb2 as ticketing_pb
 from taquilla_runtime.timestamps import to_timestamp
@@ -207,3 +215,26 @@ async def test_a_request_body_over_64_kib_is_refused_declared_or_streamed(
     for refused in (declared, chunked):
         assert refused.status_code == 413
         assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_graphql_is_served_over_http_only() -> None:
+    # The rate limit and the token check see HTTP requests only: a socket would pass both.
+    router = graphql_router(EdgeSettings())
+    assert router.routes
+    assert all(isinstance(route, APIRoute) for route in router.routes)
+
+
+@pytest.mark.parametrize(
+    ("graphql_enum", "rest_literal"),
+    [
+        (types.Category, events_schemas.CategoryName),
+        (types.EventStatus, events_schemas.EventStatusName),
+        (types.SessionStatus, events_schemas.SessionStatusName),
+        (types.SaleStatus, reservations_schemas.SaleStatus),
+        (types.OrderStatus, orders_schemas.OrderStatus),
+        (types.TicketStatus, orders_schemas.TicketStatus),
+        (types.EventOrder, listings_schemas.SortName),
+    ],
+)
+async def test_graphql_enums_are_rests_words(graphql_enum: type[enum.Enum], rest_literal: Any) -> None:
+    assert [member.value for member in graphql_enum] == list(get_args(rest_literal))
