@@ -163,6 +163,9 @@ async def test_first_and_strings_are_bounded() -> None:
     result, calls = await run("query($q: String) { events(q: $q) { nodes { id } } }", q="x" * 201)
     assert result.errors
     assert result.errors[0].extensions["errors"][0]["field"] == "q"
+    result, calls = await run('{ events(priceMin: "cheap") { nodes { id } } }')
+    assert result.errors
+    assert result.errors[0].extensions["errors"][0]["field"] == "priceMin"
     assert not calls
 
 

@@ -63,6 +63,18 @@ MAX_CURSOR = 1024
 MAX_BODY = 64 * 1024
 
 
+# REST's query parameters (ListingQuery's fields) by their names as `events` arguments.
+_ARGUMENTS = {
+    "limit": "first",
+    "cursor": "after",
+    "count": "withTotal",
+    "date_from": "dateFrom",
+    "date_to": "dateTo",
+    "price_min": "priceMin",
+    "price_max": "priceMax",
+}
+
+
 def _cursor(after: str | None) -> str:
     if after is not None and len(after) > MAX_CURSOR:
         raise bad_input(
@@ -145,7 +157,7 @@ class Query:
             )
         except ValidationError as invalid:
             errors = [
-                {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+                {"field": _ARGUMENTS.get(str(error["loc"][0]), str(error["loc"][0])), "message": error["msg"]}
                 for error in invalid.errors()
             ]
             raise bad_input("Invalid arguments.", errors) from None
