@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -175,7 +176,9 @@ async def test_orders_need_a_signed_in_caller() -> None:
     assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
 
 
-async def test_an_unexpected_failure_says_nothing_of_its_cause() -> None:
+async def test_an_unexpected_failure_says_nothing_of_its_cause_and_alone_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     class Broken(CountingEvents):
         async def search_events(
             self, request: events_pb.SearchEventsRequest
@@ -184,8 +187,13 @@ async def test_an_unexpected_failure_says_nothing_of_its_cause() -> None:
 
     events = Broken(1)
     context = GraphQLContext(None, events, CountingTicketing(events))
-    result = await SCHEMA.execute("{ events { nodes { id } } }", context_value=context)
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        result = await SCHEMA.execute("{ events { nodes { id } } }", context_value=context)
+        await run("{ myOrders { nodes { id } } }")  # the caller's own mistake: answered, not logged
     assert [error.message for error in result.errors] == ["Unexpected error."]
+    assert [record.getMessage().splitlines()[0] for record in caplog.records] == [
+        "connection to db.internal.example:5432 refused"
+    ]
 
 
 @pytest.mark.parametrize(("environment", "served"), [("development", True), ("production", False)])

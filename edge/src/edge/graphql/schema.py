@@ -16,6 +16,7 @@ import grpc
 import strawberry
 from fastapi import Request
 from fastapi.routing import APIWebSocketRoute
+from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import (
     AddValidationRules,
@@ -25,6 +26,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.fastapi import GraphQLRouter
+from strawberry.types import ExecutionContext
 
 from edge.api.deps import Events, OptionalPrincipal, Ticketing
 from edge.api.schemas.listings import ListingQuery
@@ -207,8 +209,17 @@ class Query:
         )
 
 
+class EdgeSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Logs only the failures the caller sees as "Unexpected error." (with their cause): refused
+        documents and the caller's own mistakes are answers, not incidents."""
+        super().process_errors([error for error in errors if masked(error)], execution_context)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return EdgeSchema(
         query=Query,
         # Factories: strawberry builds each extension anew per operation (MaskErrors keeps state).
         extensions=[
