@@ -11,11 +11,12 @@ import enum
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, get_args
 
+import httpx
 import pytest
-from conftest import EdgeClientFactory
 from fastapi.routing import APIRoute
 
 from edge.api.schemas import events as events_schemas
@@ -34,6 +35,7 @@ from taquilla.ticketing.v1 import ticketing_service_pb2 as ticketing_pb
 from taquilla_runtime.timestamps import to_timestamp
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+EdgeClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]  # conftest's edge_client
 
 
 def make_event(event_id: str) -> events_pb.Event:
