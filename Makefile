@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PY := $(UV) run --frozen
 
-.PHONY: up down logs status deps test lint check-protos protos check-openapi openapi k8s-rules test-python test-frontend fmt bench bench-grpc bench-sale outdated bench-checkin
+.PHONY: up down logs status deps test lint check-protos protos check-openapi openapi graphql-schema check-graphql-schema k8s-rules test-python test-frontend fmt bench bench-grpc bench-sale outdated bench-checkin
 
 up: deps ## install what is missing, start infrastructure, migrate, seed, start services and frontend
 	@$(PY) python -m devstack up
@@ -24,6 +24,7 @@ test: deps ## every check and test: lint, types, contracts, Python (unit, integr
 	@echo "==> ruff, mypy, import contracts"; $(MAKE) --no-print-directory lint
 	@echo "==> generated gRPC code"; $(PY) scripts/check_protos.sh
 	@echo "==> frontend API types generated from the edge's OpenAPI"; $(PY) scripts/check_openapi.sh
+	@echo "==> the edge's GraphQL schema (edge/graphql/schema.graphql)"; $(PY) python scripts/export_graphql_schema.py --check
 	@echo "==> frontend: typecheck, lint, unit tests, production build"; $(MAKE) --no-print-directory test-frontend
 	@echo "==> Python tests (unit, integration against real servers, end-to-end)"; $(MAKE) --no-print-directory test-python
 
@@ -58,6 +59,12 @@ openapi: ## export the edge's OpenAPI document and regenerate the frontend's API
 
 check-openapi:
 	$(PY) scripts/check_openapi.sh
+
+graphql-schema: ## export the edge's GraphQL schema to edge/graphql/schema.graphql (make test fails when stale)
+	$(PY) python scripts/export_graphql_schema.py
+
+check-graphql-schema:
+	$(PY) python scripts/export_graphql_schema.py --check
 
 k8s-rules: ## rewrite deploy/k8s's PrometheusRules from observability/prometheus/rules (make test fails when stale)
 	$(PY) python scripts/k8s_rules.py

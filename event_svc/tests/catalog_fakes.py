@@ -27,6 +27,10 @@ class FakeEventRepository(EventRepository):
             return None
         return copy.deepcopy(event)
 
+    async def get_many(self, event_ids: Sequence[uuid.UUID]) -> list[Event]:
+        found = [await self.get(event_id) for event_id in event_ids]
+        return [event for event in found if event is not None]
+
     async def save(self, event: Event) -> None:
         self.pending[event.id] = event
 

@@ -100,7 +100,7 @@ PYTHON_IMAGES: dict[str, tuple[str, list[str], set[int], list[str]]] = {
         ["python", "-m", "psp_sim.probe", "http://127.0.0.1:12111/healthz"],
     ),
 }
-EDGE_PATHS = ("/api", "/.well-known", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json")
+EDGE_PATHS = ("/api", "/.well-known", "/healthz", "/readyz", "/docs", "/redoc", "/openapi.json", "/graphql")
 EXPECTED_SERVICES = {
     "postgres",
     "redis",

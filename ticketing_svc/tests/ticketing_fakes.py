@@ -191,6 +191,9 @@ class FakeCatalogCopy(CatalogCopy):
     async def get(self, event_id: uuid.UUID) -> CatalogEvent | None:
         return self._state.events.get(event_id)
 
+    async def get_many(self, event_ids: Sequence[uuid.UUID]) -> list[CatalogEvent]:
+        return [self._state.events[event_id] for event_id in event_ids if event_id in self._state.events]
+
     async def store(self, event: CatalogEvent, *, read_through: bool = False) -> bool:
         stored = self._state.events.get(event.id)
         if stored is not None:
@@ -292,6 +295,10 @@ class FakeInventory(Inventory):
             for key, line in sorted(self._state.lines.items())
             if self._state.event_of_line[key] == event_id
         ]
+
+    async def for_events(self, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[InventoryLine]]:
+        found = {event_id: await self.for_event(event_id) for event_id in event_ids}
+        return {event_id: lines for event_id, lines in found.items() if lines}
 
     async def line(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine | None:
         return self._state.lines.get((session_id, zone_id))

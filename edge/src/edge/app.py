@@ -38,6 +38,7 @@ from edge.clients.notifications import NotificationsClient
 from edge.clients.ticketing import TicketingClient
 from edge.config import EdgeSettings
 from edge.errors import install_error_handlers
+from edge.graphql.schema import graphql_router
 from edge.middleware import CorrelationAndMetricsMiddleware, ServerSpanMiddleware
 from edge.security.client_address import ClientAddressMiddleware, TrustedProxies
 from edge.security.middleware import AuthAndRateLimitMiddleware, Guard, Limits
@@ -225,4 +226,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(transfers.router)
     app.include_router(waitlist.router)
     app.include_router(checkins.router)
+    app.include_router(graphql_router(settings))
     return app

@@ -232,6 +232,24 @@ async def test_anonymous_callers_read_published_events_only(catalog: Catalog) ->
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
+async def test_several_events_are_read_in_one_call_with_zones_and_sessions(catalog: Catalog) -> None:
+    owner = organizer()
+    draft = await catalog.create(owner)
+    published = [await catalog.create(owner, publish=True) for _ in range(2)]
+    asked = [published[1].id, draft.id, "not-a-uuid", str(uuid.uuid4()), published[0].id]
+
+    anonymous = await catalog.call("GetEvents", pb.GetEventsRequest(event_ids=asked))
+    mine = await catalog.call("GetEvents", pb.GetEventsRequest(event_ids=asked), owner)
+
+    assert [e.id for e in anonymous.events] == [published[1].id, published[0].id]
+    assert [e.id for e in mine.events] == [published[1].id, draft.id, published[0].id]
+    assert all(e.zones and e.sessions for e in anonymous.events)
+    error = await rpc_error(
+        catalog.call("GetEvents", pb.GetEventsRequest(event_ids=[str(uuid.uuid4()) for _ in range(101)]))
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_organizers_may_not_choose_the_organization_but_administrators_must(catalog: Catalog) -> None:
     error = await rpc_error(catalog.create(organizer(), event_input(organization_id=str(uuid.uuid4()))))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -191,3 +191,32 @@ async def test_a_draft_session_is_read_only_by_its_organization() -> None:
             await handlers.get_session(
                 commands.GetSession(actor=actor, event_id=event_id, session_id=draft_id), uow
             )
+
+
+async def test_several_events_are_read_at_once_in_the_order_asked_without_what_the_caller_may_not_see() -> (
+    None
+):
+    uow = FakeUnitOfWork()
+    owner = organizer()
+    published = [uuid.UUID(str((await create(uow, owner, publish=True))["id"])) for _ in range(2)]
+    draft = uuid.UUID(str((await create(uow, owner))["id"]))
+    asked = (
+        str(published[1]),
+        "not-an-id",
+        str(draft),
+        str(uuid.uuid4()),
+        str(published[0]),
+        str(published[1]),
+    )
+
+    seen = await handlers.get_events(commands.GetEvents(actor=None, event_ids=asked), uow)
+    mine = await handlers.get_events(commands.GetEvents(actor=owner, event_ids=asked), uow)
+
+    assert [event.id for event in seen] == [published[1], published[0]]
+    assert [event.id for event in mine] == [published[1], draft, published[0]]
+
+
+async def test_at_most_100_events_are_read_at_once() -> None:
+    too_many = tuple(str(uuid.uuid4()) for _ in range(101))
+    with pytest.raises(InvalidInput):
+        await handlers.get_events(commands.GetEvents(actor=None, event_ids=too_many), FakeUnitOfWork())

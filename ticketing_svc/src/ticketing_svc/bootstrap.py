@@ -128,6 +128,11 @@ class UseCases:
     async def get_availability(self, cmd: commands.GetAvailability) -> handlers.Availability:
         return await handlers.get_availability(cmd, self.uow(), self._clock, catalog=self._catalog)
 
+    async def get_events_availability(
+        self, cmd: commands.GetEventsAvailability
+    ) -> list[handlers.Availability]:
+        return await handlers.get_events_availability(cmd, self.uow(), self._clock, catalog=self._catalog)
+
     async def count_taken(self, cmd: commands.CountTaken) -> list[InventoryLine]:
         return await handlers.count_taken(cmd, self.uow())
 
@@ -258,6 +263,7 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         list_reservations=use_cases.list_reservations,
         release_reservation=use_cases.release_reservation,
         get_availability=use_cases.get_availability,
+        get_events_availability=use_cases.get_events_availability,
         count_taken=use_cases.count_taken,
         join_queue=use_cases.join_queue,
         queue_standing=use_cases.queue_standing,

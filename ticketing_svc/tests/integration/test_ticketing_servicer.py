@@ -383,3 +383,9 @@ async def test_availability_is_public_and_tells_each_zones_status(
     draft = await on_sale(use_cases, make_event(status="draft"))
     closed = await ticketing.GetAvailability(pb.GetAvailabilityRequest(event_id=str(draft.id)))
     assert [(z.available, z.status) for z in closed.zones] == [(0, pb.SALE_STATUS_NOT_ON_SALE)]
+
+    both = await ticketing.GetEventsAvailability(
+        pb.GetEventsAvailabilityRequest(event_ids=[str(draft.id), str(uuid.uuid4()), str(event.id)])
+    )
+    assert [answer.event_id for answer in both.events] == [str(draft.id), str(event.id)]
+    assert both.events[1].zones == availability.zones

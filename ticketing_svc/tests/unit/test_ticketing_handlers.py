@@ -684,6 +684,36 @@ async def test_availability_of_an_unknown_event_is_not_found() -> None:
         await handlers.get_availability(commands.GetAvailability(uuid.uuid4()), FakeUnitOfWork(), Clock())
 
 
+async def test_availability_of_several_events_comes_in_the_order_asked_without_the_unknown_ones() -> None:
+    uow = FakeUnitOfWork()
+    first, second, just_published = make_event(capacity=5), make_event(capacity=7), make_event(capacity=3)
+    for event in (first, second):
+        await on_sale(uow, event)
+    catalog = FakeCatalogReader(just_published)
+    asked = (
+        str(second.id),
+        "not-an-id",
+        str(uuid.uuid4()),
+        str(just_published.id),
+        str(first.id),
+        str(second.id),
+    )
+
+    found = await handlers.get_events_availability(
+        commands.GetEventsAvailability(asked), uow, Clock(), catalog=catalog
+    )
+
+    assert [(a.event.id, [z.line.available for z in a.zones]) for a in found] == [
+        (second.id, [7]),
+        (just_published.id, [3]),
+        (first.id, [5]),
+    ]
+    assert catalog.reads == 2  # the unknown id and the event published a moment ago, read through
+    too_many = tuple(str(uuid.uuid4()) for _ in range(101))
+    with pytest.raises(InvalidInput):
+        await handlers.get_events_availability(commands.GetEventsAvailability(too_many), uow, Clock())
+
+
 async def test_only_taquillas_services_count_taken_places() -> None:
     uow = FakeUnitOfWork()
     event = make_event(zones=2)

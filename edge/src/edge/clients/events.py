@@ -68,6 +68,13 @@ class EventsClient:
         )
         return reply.event
 
+    async def get_events(self, principal: Principal | None, event_ids: Sequence[str]) -> list[pb.Event]:
+        """The events among these ids the caller may see, in the order asked (one call for a list)."""
+        reply: pb.GetEventsResponse = await self._stub.GetEvents(
+            pb.GetEventsRequest(event_ids=event_ids), metadata=_metadata(principal), timeout=self._deadline
+        )
+        return list(reply.events)
+
     async def update_event(
         self, principal: Principal, event_id: str, expected_version: int, patch: pb.EventPatch
     ) -> pb.Event:

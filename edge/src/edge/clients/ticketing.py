@@ -125,6 +125,13 @@ class TicketingClient:
         )
         return reply
 
+    async def events_availability(self, event_ids: Sequence[str]) -> list[pb.GetAvailabilityResponse]:
+        """Places left of several events in one call, in the order asked; unknown events left out."""
+        reply: pb.GetEventsAvailabilityResponse = await self._stub.GetEventsAvailability(
+            pb.GetEventsAvailabilityRequest(event_ids=event_ids), timeout=self._deadline
+        )
+        return list(reply.events)
+
     async def join_queue(self, principal: Principal, event_id: str) -> pb.QueueStanding:
         reply: pb.QueueStanding = await self._stub.JoinQueue(
             pb.JoinQueueRequest(event_id=event_id),

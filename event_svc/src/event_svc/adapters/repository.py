@@ -59,6 +59,12 @@ class SqlEventRepository(EventRepository):
             return None
         return (await self._assemble([row]))[0]
 
+    async def get_many(self, event_ids: Sequence[uuid.UUID]) -> list[Event]:
+        if not event_ids:
+            return []
+        statement = select(events).where(events.c.id.in_(list(event_ids)), events.c.deleted_at.is_(None))
+        return await self._assemble((await self._connection.execute(statement)).all())
+
     async def event_id_for_session(self, session_id: uuid.UUID) -> uuid.UUID | None:
         found: uuid.UUID | None = await self._connection.scalar(
             select(sessions.c.event_id).where(sessions.c.id == session_id)

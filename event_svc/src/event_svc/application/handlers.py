@@ -26,6 +26,7 @@ from event_svc.domain.commands import (
     FindEventBySession,
     FollowSales,
     GetEvent,
+    GetEvents,
     GetSession,
     Idempotency,
     ListOrganizationEvents,
@@ -52,6 +53,7 @@ from event_svc.domain.values import InputCheck
 
 Clock = Callable[[], dt.datetime]
 BATCH_MAX = 100
+EVENTS_READ_MAX = 100
 PAGE_SIZE_MAX = 100
 # Without a status filter, an organization's listing shows what is being worked on or sold.
 DEFAULT_LISTED_STATUSES = (EventStatus.DRAFT, EventStatus.PUBLISHED)
@@ -213,6 +215,33 @@ async def get_event(cmd: GetEvent, uow: UnitOfWork) -> Event:
         raise EventNotFound(cmd.event_id)
     access.ensure_can_view(cmd.actor, event)
     return _as_seen_by(cmd.actor, event)
+
+
+async def get_events(cmd: GetEvents, uow: UnitOfWork) -> list[Event]:
+    """The events among ``cmd.event_ids`` the caller may see, in the order asked, each once.
+
+    An id that names no event the caller may see (malformed, unknown, deleted, another
+    organization's draft) is left out rather than failing the others: a list shows what exists.
+    """
+    if len(cmd.event_ids) > EVENTS_READ_MAX:
+        check = InputCheck()
+        check.fail("event_ids", f"at most {EVENTS_READ_MAX} ids at once")
+        check.raise_if_any()
+    wanted: list[uuid.UUID] = []
+    for raw in cmd.event_ids:
+        try:
+            event_id = uuid.UUID(raw)
+        except ValueError:
+            continue
+        if event_id not in wanted:
+            wanted.append(event_id)
+    async with uow:
+        found = {event.id: event for event in await uow.events.get_many(wanted)}
+    return [
+        _as_seen_by(cmd.actor, found[event_id])
+        for event_id in wanted
+        if event_id in found and access.can_view(cmd.actor, found[event_id])
+    ]
 
 
 async def get_session(cmd: GetSession, uow: UnitOfWork) -> tuple[Event, Session]:

@@ -26,6 +26,10 @@ class EventRepository(abc.ABC):
         """The event, or None; ``for_update`` locks it until the transaction ends."""
 
     @abc.abstractmethod
+    async def get_many(self, event_ids: Sequence[uuid.UUID]) -> list[Event]:
+        """The events found among these ids, in no particular order (one read for them all)."""
+
+    @abc.abstractmethod
     async def save(self, event: Event) -> None:
         """Writes back an event loaded ``for_update``; raises VenueConflict like :meth:`add`."""
 

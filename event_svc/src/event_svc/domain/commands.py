@@ -181,6 +181,13 @@ class GetEvent(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class GetEvents(Command):
+    """Several events at once, for a caller showing a list; the raw ids as they came."""
+
+    event_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class GetSession(Command):
     event_id: uuid.UUID
     session_id: uuid.UUID

@@ -159,6 +159,12 @@ class EventServicer(event_service_pb2_grpc.EventServiceServicer):
             event = await handlers.get_event(command, self._uow())
             return pb.GetEventResponse(event=convert.event_message(event))
 
+    async def GetEvents(self, request: pb.GetEventsRequest, context: Context) -> pb.GetEventsResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.GetEvents(actor=_actor(context), event_ids=tuple(request.event_ids))
+            found = await handlers.get_events(command, self._uow())
+            return pb.GetEventsResponse(events=[convert.event_message(event) for event in found])
+
     async def UpdateEvent(self, request: pb.UpdateEventRequest, context: Context) -> pb.UpdateEventResponse:
         async with ErrorsAsStatus(context):
             command = commands.UpdateEvent(

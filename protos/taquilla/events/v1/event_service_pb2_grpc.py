@@ -71,6 +71,11 @@ class EventServiceStub(object):
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventRequest.SerializeToString,
                 response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventResponse.FromString,
                 _registered_method=True)
+        self.GetEvents = channel.unary_unary(
+                '/taquilla.events.v1.EventService/GetEvents',
+                request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventsResponse.FromString,
+                _registered_method=True)
         self.UpdateEvent = channel.unary_unary(
                 '/taquilla.events.v1.EventService/UpdateEvent',
                 request_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.UpdateEventRequest.SerializeToString,
@@ -184,6 +189,16 @@ class EventServiceServicer(object):
 
     def GetEvent(self, request, context):
         """Returns one event with its zones and the sessions the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEvents(self, request, context):
+        """Returns up to 100 events at once, each as GetEvent would, in the order asked: an id that is
+        malformed, unknown, deleted or not visible to the caller is left out (never an error), so a
+        caller showing a list (the edge's GraphQL) reads its events in one call. INVALID_ARGUMENT for
+        more than 100 ids.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -308,6 +323,11 @@ def add_EventServiceServicer_to_server(servicer, server):
                     servicer.GetEvent,
                     request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventRequest.FromString,
                     response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventResponse.SerializeToString,
+            ),
+            'GetEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEvents,
+                    request_deserializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventsRequest.FromString,
+                    response_serializer=taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventsResponse.SerializeToString,
             ),
             'UpdateEvent': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateEvent,
@@ -478,6 +498,33 @@ class EventService(object):
             '/taquilla.events.v1.EventService/GetEvent',
             taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventRequest.SerializeToString,
             taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.events.v1.EventService/GetEvents',
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventsRequest.SerializeToString,
+            taquilla_dot_events_dot_v1_dot_event__service__pb2.GetEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

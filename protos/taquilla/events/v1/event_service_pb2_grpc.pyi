@@ -68,6 +68,12 @@ class EventServiceStub:
     """
     GetEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.GetEventRequest, _event_service_pb2.GetEventResponse]
     """Returns one event with its zones and the sessions the caller may see."""
+    GetEvents: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.GetEventsRequest, _event_service_pb2.GetEventsResponse]
+    """Returns up to 100 events at once, each as GetEvent would, in the order asked: an id that is
+    malformed, unknown, deleted or not visible to the caller is left out (never an error), so a
+    caller showing a list (the edge's GraphQL) reads its events in one call. INVALID_ARGUMENT for
+    more than 100 ids.
+    """
     UpdateEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.UpdateEventRequest, _event_service_pb2.UpdateEventResponse]
     """Changes some fields of an event; expected_version must be its current version."""
     PublishEvent: _grpc.UnaryUnaryMultiCallable[_event_service_pb2.PublishEventRequest, _event_service_pb2.PublishEventResponse]
@@ -153,6 +159,12 @@ class EventServiceAsyncStub(EventServiceStub):
     """
     GetEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.GetEventRequest, _event_service_pb2.GetEventResponse]  # type: ignore[assignment]
     """Returns one event with its zones and the sessions the caller may see."""
+    GetEvents: _aio.UnaryUnaryMultiCallable[_event_service_pb2.GetEventsRequest, _event_service_pb2.GetEventsResponse]  # type: ignore[assignment]
+    """Returns up to 100 events at once, each as GetEvent would, in the order asked: an id that is
+    malformed, unknown, deleted or not visible to the caller is left out (never an error), so a
+    caller showing a list (the edge's GraphQL) reads its events in one call. INVALID_ARGUMENT for
+    more than 100 ids.
+    """
     UpdateEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.UpdateEventRequest, _event_service_pb2.UpdateEventResponse]  # type: ignore[assignment]
     """Changes some fields of an event; expected_version must be its current version."""
     PublishEvent: _aio.UnaryUnaryMultiCallable[_event_service_pb2.PublishEventRequest, _event_service_pb2.PublishEventResponse]  # type: ignore[assignment]
@@ -253,6 +265,18 @@ class EventServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_event_service_pb2.GetEventResponse, _abc.Awaitable[_event_service_pb2.GetEventResponse]]:
         """Returns one event with its zones and the sessions the caller may see."""
+
+    @_abc_1.abstractmethod
+    def GetEvents(
+        self,
+        request: _event_service_pb2.GetEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_event_service_pb2.GetEventsResponse, _abc.Awaitable[_event_service_pb2.GetEventsResponse]]:
+        """Returns up to 100 events at once, each as GetEvent would, in the order asked: an id that is
+        malformed, unknown, deleted or not visible to the caller is left out (never an error), so a
+        caller showing a list (the edge's GraphQL) reads its events in one call. INVALID_ARGUMENT for
+        more than 100 ids.
+        """
 
     @_abc_1.abstractmethod
     def UpdateEvent(

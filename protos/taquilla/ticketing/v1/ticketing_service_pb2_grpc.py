@@ -77,6 +77,11 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetAvailabilityRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetAvailabilityResponse.FromString,
                 _registered_method=True)
+        self.GetEventsAvailability = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetEventsAvailability',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventsAvailabilityRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventsAvailabilityResponse.FromString,
+                _registered_method=True)
         self.CountTaken = channel.unary_unary(
                 '/taquilla.ticketing.v1.TicketingService/CountTaken',
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.CountTakenRequest.SerializeToString,
@@ -268,6 +273,15 @@ class TicketingServiceServicer(object):
 
     def GetAvailability(self, request, context):
         """Places left and sale status per session x zone of an event, for everyone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEventsAvailability(self, request, context):
+        """GetAvailability for up to 100 events in one call, in the order asked; a malformed id or an
+        event ticketing does not know is left out instead of failing the call. INVALID_ARGUMENT for
+        more than 100 ids.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -533,6 +547,11 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.GetAvailability,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetAvailabilityRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetAvailabilityResponse.SerializeToString,
+            ),
+            'GetEventsAvailability': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventsAvailability,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventsAvailabilityRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventsAvailabilityResponse.SerializeToString,
             ),
             'CountTaken': grpc.unary_unary_rpc_method_handler(
                     servicer.CountTaken,
@@ -823,6 +842,33 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/GetAvailability',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetAvailabilityRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetAvailabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventsAvailability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetEventsAvailability',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventsAvailabilityRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventsAvailabilityResponse.FromString,
             options,
             channel_credentials,
             insecure,

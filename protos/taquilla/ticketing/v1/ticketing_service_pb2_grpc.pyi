@@ -66,6 +66,11 @@ class TicketingServiceStub:
     """
     GetAvailability: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetAvailabilityRequest, _ticketing_service_pb2.GetAvailabilityResponse]
     """Places left and sale status per session x zone of an event, for everyone."""
+    GetEventsAvailability: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetEventsAvailabilityRequest, _ticketing_service_pb2.GetEventsAvailabilityResponse]
+    """GetAvailability for up to 100 events in one call, in the order asked; a malformed id or an
+    event ticketing does not know is left out instead of failing the call. INVALID_ARGUMENT for
+    more than 100 ids.
+    """
     CountTaken: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.CountTakenRequest, _ticketing_service_pb2.CountTakenResponse]
     """Places held or sold per session x zone of an event, for the catalog's own checks (an
     organizer lowering a capacity or removing a zone or session).
@@ -221,6 +226,11 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     """
     GetAvailability: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetAvailabilityRequest, _ticketing_service_pb2.GetAvailabilityResponse]  # type: ignore[assignment]
     """Places left and sale status per session x zone of an event, for everyone."""
+    GetEventsAvailability: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetEventsAvailabilityRequest, _ticketing_service_pb2.GetEventsAvailabilityResponse]  # type: ignore[assignment]
+    """GetAvailability for up to 100 events in one call, in the order asked; a malformed id or an
+    event ticketing does not know is left out instead of failing the call. INVALID_ARGUMENT for
+    more than 100 ids.
+    """
     CountTaken: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.CountTakenRequest, _ticketing_service_pb2.CountTakenResponse]  # type: ignore[assignment]
     """Places held or sold per session x zone of an event, for the catalog's own checks (an
     organizer lowering a capacity or removing a zone or session).
@@ -403,6 +413,17 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.GetAvailabilityResponse, _abc.Awaitable[_ticketing_service_pb2.GetAvailabilityResponse]]:
         """Places left and sale status per session x zone of an event, for everyone."""
+
+    @_abc_1.abstractmethod
+    def GetEventsAvailability(
+        self,
+        request: _ticketing_service_pb2.GetEventsAvailabilityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.GetEventsAvailabilityResponse, _abc.Awaitable[_ticketing_service_pb2.GetEventsAvailabilityResponse]]:
+        """GetAvailability for up to 100 events in one call, in the order asked; a malformed id or an
+        event ticketing does not know is left out instead of failing the call. INVALID_ARGUMENT for
+        more than 100 ids.
+        """
 
     @_abc_1.abstractmethod
     def CountTaken(

@@ -158,6 +158,14 @@ class SqlCatalogCopy(CatalogCopy):
         )
         return event_from_document(document) if document is not None else None
 
+    async def get_many(self, event_ids: Sequence[uuid.UUID]) -> list[CatalogEvent]:
+        if not event_ids:
+            return []
+        documents = await self._connection.scalars(
+            select(catalog_events.c.document).where(catalog_events.c.id.in_(list(event_ids)))
+        )
+        return [event_from_document(document) for document in documents]
+
     async def store(self, event: CatalogEvent, *, read_through: bool = False) -> bool:
         document = event_document(event)
         statement = insert(catalog_events).values(
@@ -401,6 +409,19 @@ class SqlInventory(Inventory):
             .order_by(inventory.c.session_id, inventory.c.zone_id)
         )
         return [_line(row) for row in rows]
+
+    async def for_events(self, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[InventoryLine]]:
+        if not event_ids:
+            return {}
+        rows = await self._connection.execute(
+            select(inventory.c.event_id, *_LINE_COLUMNS)
+            .where(inventory.c.event_id.in_(list(event_ids)))
+            .order_by(inventory.c.session_id, inventory.c.zone_id)
+        )
+        lines: dict[uuid.UUID, list[InventoryLine]] = {}
+        for row in rows:
+            lines.setdefault(row.event_id, []).append(_line(row))
+        return lines
 
     async def line(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine | None:
         row = (

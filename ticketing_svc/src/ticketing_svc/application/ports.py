@@ -54,6 +54,10 @@ class CatalogCopy(abc.ABC):
     async def get(self, event_id: uuid.UUID) -> CatalogEvent | None: ...
 
     @abc.abstractmethod
+    async def get_many(self, event_ids: Sequence[uuid.UUID]) -> list[CatalogEvent]:
+        """The copies found among these ids, in no particular order (one read for them all)."""
+
+    @abc.abstractmethod
     async def store(self, event: CatalogEvent, *, read_through: bool = False) -> bool:
         """Stores the event unless the stored copy is as new; True when it was stored.
 
@@ -96,6 +100,10 @@ class Inventory(abc.ABC):
 
     @abc.abstractmethod
     async def for_event(self, event_id: uuid.UUID) -> list[InventoryLine]: ...
+
+    @abc.abstractmethod
+    async def for_events(self, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[InventoryLine]]:
+        """The lines of several events in one read, by event (an event without lines is left out)."""
 
     @abc.abstractmethod
     async def line(self, session_id: uuid.UUID, zone_id: uuid.UUID) -> InventoryLine | None:

@@ -111,6 +111,13 @@ class GetAvailability:
 
 
 @dataclass(frozen=True, slots=True)
+class GetEventsAvailability:
+    """Availability of several events at once; the raw ids as they came."""
+
+    event_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CountTaken:
     actor: Actor | None
     event_id: uuid.UUID

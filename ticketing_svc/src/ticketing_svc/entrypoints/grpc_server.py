@@ -217,6 +217,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         list_reservations: Callable[[commands.ListReservations], Awaitable[ReservationPage]],
         release_reservation: Callable[[commands.ReleaseReservation], Awaitable[Reservation]],
         get_availability: Callable[[commands.GetAvailability], Awaitable[Availability]],
+        get_events_availability: Callable[[commands.GetEventsAvailability], Awaitable[list[Availability]]],
         count_taken: Callable[[commands.CountTaken], Awaitable[list[InventoryLine]]],
         join_queue: Callable[[commands.JoinQueue], Awaitable[QueueStanding]],
         queue_standing: Callable[[commands.GetQueueStanding], Awaitable[QueueStanding]],
@@ -250,6 +251,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._list_reservations = list_reservations
         self._release_reservation = release_reservation
         self._get_availability = get_availability
+        self._get_events_availability = get_events_availability
         self._count_taken = count_taken
         self._join_queue = join_queue
         self._queue_standing = queue_standing
@@ -333,6 +335,15 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                 commands.GetAvailability(convert.event_id_of(request.event_id))
             )
             return convert.availability_pb(availability)
+
+    async def GetEventsAvailability(
+        self, request: pb.GetEventsAvailabilityRequest, context: Context
+    ) -> pb.GetEventsAvailabilityResponse:
+        async with ErrorsAsStatus(context):
+            found = await self._get_events_availability(
+                commands.GetEventsAvailability(tuple(request.event_ids))
+            )
+            return pb.GetEventsAvailabilityResponse(events=[convert.availability_pb(a) for a in found])
 
     async def CountTaken(self, request: pb.CountTakenRequest, context: Context) -> pb.CountTakenResponse:
         async with ErrorsAsStatus(context):
