@@ -16,6 +16,7 @@ from notification_svc.adapters.webhook_http import (
     refusal,
     validated_address,
 )
+from notification_svc.config import Settings
 from notification_svc.domain.webhooks import AttemptFailed, InvalidEndpoint, TargetRefused
 
 REFUSED = [
@@ -184,3 +185,14 @@ async def test_a_receiver_that_does_not_answer_in_time_fails_the_attempt(
     transport = GuardedTransport(require_https=False, allow_private=True, timeout=0.2)
     with pytest.raises(AttemptFailed):
         await transport.post(f"http://127.0.0.1:{port}/hook", {}, b"{}")
+
+
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_private_targets_are_a_development_setting_only(environment: str) -> None:
+    with pytest.raises(ValueError, match="development only"):
+        Settings(
+            environment=environment,
+            database_url="postgresql+asyncpg://notification_svc:s3cret-value@db/taquilla_notifications",
+            webhooks_allow_private_targets=True,
+            smtp_security="tls",
+        )

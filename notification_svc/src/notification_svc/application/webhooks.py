@@ -32,7 +32,7 @@ from notification_svc.domain.commands import (
     WebhookActor,
 )
 from notification_svc.domain.errors import InvalidCursor, NotAllowed
-from notification_svc.domain.model import Message
+from notification_svc.domain.model import Message, Notification, notifications_for
 from notification_svc.domain.webhooks import (
     OWNERSHIP_TYPES,
     WEBHOOK_TYPES,
@@ -41,6 +41,7 @@ from notification_svc.domain.webhooks import (
     Delivery,
     DeliveryNotFound,
     DeliveryStatus,
+    DisabledNotice,
     DisabledReason,
     Endpoint,
     EndpointNotFound,
@@ -355,6 +356,9 @@ class AttemptReport:
     delivery: Delivery
     result: AttemptResult
     disabled: Endpoint | None  # the endpoint, when this attempt disabled it
+    # The e-mails telling the organization, recorded with the disabling: the caller delivers them.
+    notice: DisabledNotice | None = None
+    notifications: tuple[Notification, ...] = ()
 
 
 async def attempt(
@@ -388,7 +392,8 @@ async def attempt(
             result.status_code, result.latency_ms, result.response, f"answered {result.status_code}"
         )
     done = clock()
-    disabled = None
+    disabled = notice = None
+    planned: list[Notification] = []
     async with uow:
         current = await uow.webhooks.delivery(delivery.id, for_update=True)
         fresh = await uow.webhooks.endpoint(endpoint.id, for_update=True)
@@ -402,10 +407,14 @@ async def attempt(
             )
             if current.status is DeliveryStatus.PENDING:
                 current.give_up(f"the endpoint was disabled ({fresh.disabled_reason})")
+            notice = DisabledNotice.of(fresh, done)
+            planned = notifications_for(notice, done)
+            if not await uow.notifications.add_all(notice, planned):
+                planned = []
         await uow.webhooks.save_delivery(current)
         await uow.webhooks.save_endpoint(fresh)
         await uow.commit()
-    return AttemptReport(current, result, disabled)
+    return AttemptReport(current, result, disabled, notice, tuple(planned))
 
 
 # ---------------------------------------------------------------- cursors

@@ -383,3 +383,44 @@ def note_attempt(endpoint: Endpoint, result: AttemptResult, now: dt.datetime, po
     if now - endpoint.failing_since >= policy.disable_after:
         return endpoint.disable(DisabledReason.FAILING, now)
     return False
+
+
+# ---------------------------------------------------------------- telling the organization
+
+
+DISABLED_NOTICE = "WebhookEndpointDisabled"
+
+
+@dataclass(frozen=True)
+class DisabledNotice:
+    """The message the e-mail about a disabled endpoint is made from (a ``Message`` of this service's
+    own: its id is derived from the endpoint and the moment, so recording it twice records it once)."""
+
+    message_id: uuid.UUID
+    event_id: uuid.UUID  # the endpoint's id: the notification is about no catalog event
+    name: str
+    occurred_at: dt.datetime
+    correlation_id: uuid.UUID
+    payload: dict[str, Any]
+    type: str = DISABLED_NOTICE
+    version: int = 1
+
+    @classmethod
+    def of(cls, endpoint: Endpoint, now: dt.datetime) -> DisabledNotice:
+        message_id = uuid.uuid5(endpoint.id, f"disabled:{now.isoformat()}")
+        return cls(
+            message_id=message_id,
+            event_id=endpoint.id,
+            name=endpoint.url,
+            occurred_at=now,
+            correlation_id=message_id,
+            payload={
+                "endpoint": {
+                    "id": str(endpoint.id),
+                    "organizationId": str(endpoint.organization_id),
+                    "url": endpoint.url,
+                    "reason": endpoint.disabled_reason.value if endpoint.disabled_reason else "",
+                    "createdBy": str(endpoint.created_by) if endpoint.created_by else None,
+                }
+            },
+        )
