@@ -23,8 +23,10 @@ from notification_svc.domain.webhooks import RetrySchedule
 from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.entrypoints.delivery import Courier
 from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
+from notification_svc.entrypoints.webhook_grpc import SERVICE_NAME as WEBHOOK_SERVICE_NAME
+from notification_svc.entrypoints.webhook_grpc import WebhookServicer
 from notification_svc.entrypoints.webhooks import WebhookConsumer, WebhookDispatcher
-from taquilla.notifications.v1 import notification_service_pb2_grpc
+from taquilla.notifications.v1 import notification_service_pb2_grpc, webhook_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher
@@ -232,6 +234,14 @@ def build_webhook_consumers(
     ]
 
 
+def build_webhook_servicer(settings: Settings, engine: AsyncEngine) -> WebhookServicer:
+    return WebhookServicer(
+        unit_of_work_factory(engine),
+        check_url=webhook_url_check(settings),
+        rotation_overlap=dt.timedelta(hours=settings.webhooks_rotation_overlap_hours),
+    )
+
+
 def build_servicer(engine: AsyncEngine, courier: Courier) -> NotificationServicer:
     return NotificationServicer(unit_of_work_factory(engine), courier)
 
@@ -251,12 +261,16 @@ def build_service(settings: Settings) -> ServiceProcess:
     )
     grpc_service = GrpcService(
         address=settings.grpc_address,
-        service_names=[SERVICE_NAME],
+        service_names=[SERVICE_NAME, WEBHOOK_SERVICE_NAME],
         register=[
             partial(
                 notification_service_pb2_grpc.add_NotificationServiceServicer_to_server,
                 build_servicer(engine, courier),
-            )
+            ),
+            partial(
+                webhook_service_pb2_grpc.add_WebhookServiceServicer_to_server,
+                build_webhook_servicer(settings, engine),
+            ),
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
