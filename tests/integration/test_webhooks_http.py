@@ -24,7 +24,7 @@ import pytest
 import pytest_asyncio
 
 from devstack.testing import eventually
-from tests.conftest import bearer, new_customer, new_organizer
+from tests.conftest import bearer, login_as, new_customer, new_organizer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 START = (dt.datetime.now(dt.UTC) + dt.timedelta(days=90)).replace(minute=0, second=0, microsecond=0)
@@ -167,3 +167,37 @@ async def test_bad_fields_are_problems(edge: httpx.AsyncClient) -> None:
         reply = await edge.post("/api/v1/webhooks", headers=organizer, json=body)
         assert reply.status_code == 422, (body, reply.text)
         assert reply.json()["errors"][0]["field"] in ("types", "url", "types.0")
+
+
+async def test_a_partners_api_client_manages_its_organizations_endpoints(
+    edge: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    organization = await edge.post(
+        "/api/v1/admin/organizations", headers=admin, json={"name": f"Socio {uuid.uuid4().hex[:8]}"}
+    )
+    assert organization.status_code == 201, organization.text
+    created = await edge.post(
+        "/api/v1/admin/api-clients",
+        headers=admin,
+        json={"name": "ERP", "scopes": ["events:read"], "organization_id": organization.json()["id"]},
+    )
+    assert created.status_code == 201, created.text
+    credentials = httpx.BasicAuth(created.json()["client_id"], created.json()["client_secret"])
+    granted = await edge.post(
+        "/api/v1/auth/token", data={"grant_type": "client_credentials"}, auth=credentials
+    )
+    client = bearer(granted.json()["access_token"])
+    registered = await edge.post(
+        "/api/v1/webhooks",
+        headers=client,
+        json={"url": f"http://127.0.0.1:{receiver.port}/erp", "types": ["order.paid", "order.refunded"]},
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["organization_id"] == organization.json()["id"]
+    listed = await edge.get("/api/v1/webhooks", headers=client)
+    assert [e["id"] for e in listed.json()["items"]] == [registered.json()["id"]]
+    changed = await edge.patch(
+        f"/api/v1/webhooks/{registered.json()['id']}", headers=client, json={"types": ["order.paid"]}
+    )
+    assert changed.json()["types"] == ["order.paid"]

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -37,6 +38,7 @@ from notification_svc.domain.webhooks import (
 from taquilla_runtime.messaging.envelope import Envelope
 
 NOW = dt.datetime(2027, 1, 10, 12, 0, tzinfo=dt.UTC)
+TICKETING_SCHEMA = Path(__file__).resolve().parents[3] / "protos/taquilla/ticketing/v1/messages.schema.json"
 SCHEDULE = RetrySchedule(jitter=lambda low, high: high)
 
 # The Admission of taquilla.ticketing.v1's TicketCheckedIn, as agreed for the message (the producer
@@ -204,6 +206,12 @@ def test_catalog_messages_become_event_webhooks() -> None:
 def test_a_check_in_from_a_schema_valid_payload_becomes_ticket_checked_in() -> None:
     envelope = checkin_envelope()
     jsonschema.validate(envelope.payload, ADMISSION_ONLY)
+    schema = json.loads(TICKETING_SCHEMA.read_text())
+    if "TicketCheckedIn" in schema["$defs"]["Envelope"]["properties"]["type"]["enum"]:
+        # Once the producer's schema is here, the whole message is checked against it as well.
+        jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
+            json.loads(envelope.to_bytes())
+        )
     body = json.loads(webhook_body(envelope))
     assert body["type"] == "ticket.checked_in"
     assert body["data"]["admission"] == {**envelope.payload["admission"], "eventId": str(envelope.event_id)}
