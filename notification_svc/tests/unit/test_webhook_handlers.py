@@ -306,3 +306,18 @@ async def test_a_time_range_is_redelivered() -> None:
     transport = ScriptedTransport()
     await deliver_all(uow, transport, clock)
     assert len(transport.calls) == 2
+
+
+async def test_a_payload_missing_what_its_schema_promises_does_not_block_the_others() -> None:
+    uow, org, clock = WebhookUnitOfWork(), uuid.uuid4(), Clock()
+    await register(uow, org)
+    broken = paid_order(org)
+    del broken.payload["order"]["items"]
+    broken.payload["order"] = None  # type: ignore[index]
+    uow.state.owners[broken.event_id] = org
+    await handlers.keep_message(broken, uow)
+    await handlers.keep_message(paid_order(org), uow)
+    transport = ScriptedTransport(200)
+    await deliver_all(uow, transport, clock)
+    assert len(transport.calls) == 1
+    assert await handlers.route_messages(uow, clock) == 0

@@ -15,6 +15,7 @@ import binascii
 import datetime as dt
 import enum
 import json
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ from notification_svc.domain.webhooks import (
     validate_types,
     webhook_body,
 )
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 UrlCheck = Callable[[str], object]  # raises InvalidEndpoint for a URL that may never be called
@@ -301,7 +304,14 @@ async def route_messages(uow: UnitOfWork, clock: Clock = system_clock, *, limit:
         for routable in found:
             message = routable.message
             webhook_type = WEBHOOK_TYPES[message.type]
-            body = webhook_body(message)
+            try:
+                body = webhook_body(message)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                # A payload without what its schema promises: routed to nobody rather than blocking
+                # every message behind it (the consumer checked the envelope, not the payload).
+                log.warning("webhook body could not be built", extra={"message_id": str(message.message_id)})
+                await uow.webhooks.mark_routed(message.message_id, now)
+                continue
             endpoints = await uow.webhooks.endpoints_wanting(routable.organization_id, webhook_type)
             await uow.webhooks.add_deliveries(
                 [
