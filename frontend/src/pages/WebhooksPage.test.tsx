@@ -1,9 +1,13 @@
 import { screen, waitFor, within } from '@testing-library/react';
+import axe from 'axe-core';
 import { describe, expect, it, vi } from 'vitest';
 
 import { ORG_ID } from '@/test/events';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs } from '@/test/utils';
 import { useUiStore } from '@/store/ui';
+
+// Typing a URL key by key and axe are slow on a loaded machine (as in test/a11y.test.tsx).
+vi.setConfig({ testTimeout: 20_000 });
 
 const ENDPOINT = '11111111-1111-4111-8111-111111111111';
 const DELIVERY = '22222222-2222-4222-8222-222222222222';
@@ -160,5 +164,20 @@ describe('WebhooksPage', () => {
     signInAs({ role: 'customer' });
     const { router } = renderRoute('/organizer/webhooks');
     await waitFor(() => expect(router.state.location.pathname).toBe('/events'));
+  });
+
+  it('has no serious accessibility violations with the delivery log open', async () => {
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(null);
+    mockFetch({
+      '/api/v1/webhooks': () => jsonResponse({ items: [endpointBody()], next_cursor: null }),
+      [`/api/v1/webhooks/${ENDPOINT}/deliveries`]: () => jsonResponse({ items: [deliveryBody()], next_cursor: null }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/organizer/webhooks');
+    const row = (await screen.findByRole('rowheader', { name: /hooks\.example\.com/ })).closest('tr') as HTMLElement;
+    await user.click(within(row).getByRole('button', { name: 'Entregas' }));
+    await screen.findByText('oops');
+    const result = await axe.run(document.body, { rules: { 'color-contrast': { enabled: false } }, resultTypes: ['violations'] });
+    expect(result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
   });
 });
