@@ -277,3 +277,22 @@ def test_an_endpoint_failing_for_24_hours_without_a_success_is_disabled() -> Non
     assert not note_attempt(endpoint, failed, NOW + dt.timedelta(hours=25), SCHEDULE)
     assert note_attempt(endpoint, failed, NOW + dt.timedelta(hours=26), SCHEDULE)
     assert endpoint.disabled_reason is DisabledReason.FAILING
+
+
+def test_the_partners_documented_verification_accepts_what_is_sent() -> None:
+    """docs/webhooks.md's Python sample, run as written, against a signature made here."""
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "webhooks.md").read_text()
+    sample = docs.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(sample, namespace)  # our own documentation
+    endpoint = make_endpoint()
+    body = webhook_body(make_order_envelope("OrderPaid"))
+    stamp = int(dt.datetime.now(dt.UTC).timestamp())
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": signature_header([endpoint.secret], "msg_1", stamp, body),
+    }
+    assert namespace["verify"](endpoint.secret, headers, body)
+    assert not namespace["verify"](new_secret(), headers, body)
+    assert not namespace["verify"](endpoint.secret, headers, body + b" ")
