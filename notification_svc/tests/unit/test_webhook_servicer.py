@@ -95,3 +95,24 @@ async def test_only_organizers_clients_and_admins_may_call(stub: Any, metadata: 
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await stub.ListWebhookEndpoints(pb.ListWebhookEndpointsRequest(), metadata=metadata)
     assert raised.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_time_range_is_redelivered_and_needs_both_ends(stub: Any) -> None:
+    created = await stub.CreateWebhookEndpoint(
+        pb.CreateWebhookEndpointRequest(url="https://hooks.example.com/r", types=["order.paid"]),
+        metadata=caller(),
+    )
+    request = pb.RedeliverWebhooksRequest(endpoint_id=created.endpoint.id)
+    request.since.FromSeconds(1_700_000_000)
+    request.until.FromSeconds(1_800_000_000)
+    reply = await stub.RedeliverWebhooks(request, metadata=caller())
+    assert reply.redelivered == 0
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await stub.RedeliverWebhooks(
+            pb.RedeliverWebhooksRequest(endpoint_id=created.endpoint.id), metadata=caller()
+        )
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    listed = await stub.ListWebhookDeliveries(
+        pb.ListWebhookDeliveriesRequest(endpoint_id=created.endpoint.id), metadata=caller()
+    )
+    assert list(listed.deliveries) == []

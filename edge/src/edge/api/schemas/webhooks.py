@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from edge.api.schemas.base import Strict
 from edge.clients.webhooks import DELIVERY_STATUS, ENDPOINT_STATUS
@@ -51,8 +51,8 @@ class WebhookEndpointUpdate(Strict):
 
 
 class RedeliverRange(Strict):
-    since: dt.datetime = Field(description="Deliveries created at or after this instant…")
-    until: dt.datetime = Field(description="…and before this one (at most 1000 deliveries)")
+    since: AwareDatetime = Field(description="Deliveries created at or after this instant…")
+    until: AwareDatetime = Field(description="…and before this one (at most 1000 deliveries)")
 
 
 class WebhookEndpointPublic(BaseModel):
