@@ -60,3 +60,12 @@ export async function redeliverWebhook(id: string, deliveryId: string): Promise<
   });
   return data;
 }
+
+/** Every delivery to the endpoint created in [since, until) is attempted again; answers how many. */
+export async function redeliverWebhookRange(id: string, since: string, until: string): Promise<number> {
+  const { data } = await call('post', '/api/v1/webhooks/{endpoint_id}/redeliver', {
+    path: { endpoint_id: id },
+    body: { since, until },
+  });
+  return data.redelivered;
+}

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import axe from 'axe-core';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -147,6 +147,29 @@ describe('WebhooksPage', () => {
     await user.click(within(entry).getByRole('button', { name: 'Redeliver' }));
     expect(await screen.findByText('It will be sent again in a few seconds.')).toHaveAttribute('role', 'status');
     expect(redelivered).toEqual([DELIVERY]);
+  });
+
+  it('redelivers a time range', async () => {
+    const ranges: unknown[] = [];
+    mockFetch({
+      '/api/v1/webhooks': () => jsonResponse({ items: [endpointBody()], next_cursor: null }),
+      [`/api/v1/webhooks/${ENDPOINT}/deliveries`]: () => jsonResponse({ items: [deliveryBody()], next_cursor: null }),
+      [`/api/v1/webhooks/${ENDPOINT}/redeliver`]: async (request) => {
+        ranges.push(await request.json());
+        return jsonResponse({ redelivered: 4 });
+      },
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/organizer/webhooks');
+    const row = (await screen.findByRole('rowheader', { name: /hooks\.example\.com/ })).closest('tr') as HTMLElement;
+    await user.click(within(row).getByRole('button', { name: 'Entregas' }));
+    fireEvent.change(await screen.findByLabelText('Desde'), { target: { value: '2026-12-01T10:00' } });
+    fireEvent.change(screen.getByLabelText('Hasta'), { target: { value: '2026-12-01T12:00' } });
+    await user.click(screen.getByRole('button', { name: 'Reenviar el intervalo' }));
+    expect(await screen.findByText('Se reenviarán 4 entregas.')).toBeInTheDocument();
+    expect(ranges).toEqual([
+      { since: new Date('2026-12-01T10:00').toISOString(), until: new Date('2026-12-01T12:00').toISOString() },
+    ]);
   });
 
   it('offers a retry when the endpoints cannot be loaded', async () => {

@@ -9,6 +9,7 @@ import {
   fetchWebhookDeliveries,
   fetchWebhooks,
   redeliverWebhook,
+  redeliverWebhookRange,
   rotateWebhookSecret,
   updateWebhook,
   WEBHOOK_TYPES,
@@ -85,6 +86,17 @@ function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
     },
     onError: () => setNotice(t.webhooks.actionError),
   });
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const redeliverRange = useMutation({
+    // datetime-local inputs read in the browser's zone; the API wants instants.
+    mutationFn: () => redeliverWebhookRange(endpoint.id, new Date(since).toISOString(), new Date(until).toISOString()),
+    onSuccess: (count) => {
+      setNotice(t.webhooks.rangeRedelivered(count));
+      void queryClient.invalidateQueries({ queryKey: queryKeys.webhooks.deliveries(endpoint.id) });
+    },
+    onError: () => setNotice(t.webhooks.actionError),
+  });
   const title = t.webhooks.deliveriesOf(endpoint.url);
   let body;
   if (query.isPending) body = <Spinner label={t.a11y.loading} />;
@@ -143,6 +155,25 @@ function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
       <h2 className="text-xl font-semibold text-slate-900">{title}</h2>
       {notice ? <p role="status">{notice}</p> : null}
       {body}
+      <form
+        className="flex flex-wrap items-end gap-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          redeliverRange.mutate();
+        }}
+      >
+        <label className="space-y-1">
+          <span className="block font-medium text-slate-900">{t.webhooks.since}</span>
+          <input type="datetime-local" required value={since} onChange={(e) => setSince(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1" />
+        </label>
+        <label className="space-y-1">
+          <span className="block font-medium text-slate-900">{t.webhooks.until}</span>
+          <input type="datetime-local" required value={until} onChange={(e) => setUntil(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1" />
+        </label>
+        <button type="submit" className={buttonClass.secondary} disabled={redeliverRange.isPending}>
+          {t.webhooks.redeliverRange}
+        </button>
+      </form>
     </section>
   );
 }

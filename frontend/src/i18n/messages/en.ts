@@ -933,6 +933,10 @@ export const en: Messages = {
     redeliver: 'Redeliver',
     redelivered: 'It will be sent again in a few seconds.',
     ms: (ms: number) => `${ms} ms`,
+    since: 'From',
+    until: 'Until',
+    redeliverRange: 'Redeliver the range',
+    rangeRedelivered: (n: number) => (n === 1 ? '1 delivery will be sent again.' : `${n} deliveries will be sent again.`),
   },
   waitlist: {
     soldOutHint: 'Sold out: join the waiting list and we will write to you if places come free.',

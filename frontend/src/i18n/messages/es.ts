@@ -945,6 +945,10 @@ export const es = {
     redeliver: 'Reenviar',
     redelivered: 'Se reenviará en unos segundos.',
     ms: (ms: number) => `${ms} ms`,
+    since: 'Desde',
+    until: 'Hasta',
+    redeliverRange: 'Reenviar el intervalo',
+    rangeRedelivered: (n: number) => (n === 1 ? 'Se reenviará 1 entrega.' : `Se reenviarán ${n} entregas.`),
   },
   waitlist: {
     soldOutHint: 'Agotada: únete a la lista de espera y te escribiremos si se liberan lugares.',
