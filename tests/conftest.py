@@ -31,6 +31,9 @@ PLATFORM_ENV = {
     # Fast retries so a delivery failure is final within a second.
     "NOTIFICATION_SVC_RETRY_BASE_SECONDS": "0.05",
     "NOTIFICATION_SVC_RETRY_MAX_SECONDS": "0.2",
+    # Partners' webhook endpoints on 127.0.0.1, started by the tests (a development setting only).
+    "NOTIFICATION_SVC_WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
+    "NOTIFICATION_SVC_WEBHOOKS_POLL_SECONDS": "0.2",
     # A payment whose notification was lost is found by the reconciliation within seconds (3 s).
     "TICKETING_SVC_RECONCILE_AFTER_MINUTES": "0.05",
     "TICKETING_SVC_RECONCILE_INTERVAL_SECONDS": "1",

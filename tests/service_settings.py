@@ -30,6 +30,8 @@ KAFKA_TOPICS = (
     "taquilla.ticketing.v1.notification-dlq",
     "taquilla.identity.v1",
     "taquilla.identity.v1.notification-dlq",
+    "taquilla.events.v1.webhooks-dlq",
+    "taquilla.ticketing.v1.webhooks-dlq",
 )
 # The partition count docker-compose.yml's kafka-init and devstack create every topic with.
 KAFKA_PARTITIONS = 6

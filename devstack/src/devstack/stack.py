@@ -30,6 +30,8 @@ TOPICS = (
     "taquilla.ticketing.v1.notification-dlq",
     "taquilla.identity.v1",
     "taquilla.identity.v1.notification-dlq",
+    "taquilla.events.v1.webhooks-dlq",
+    "taquilla.ticketing.v1.webhooks-dlq",
     "taquilla.ticketing.v1",
 )
 

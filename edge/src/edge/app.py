@@ -26,6 +26,7 @@ from edge.api.routes import (
     transfers,
     users,
     waitlist,
+    webhooks,
 )
 from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
@@ -36,6 +37,7 @@ from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
 from edge.clients.notifications import NotificationsClient
 from edge.clients.ticketing import TicketingClient
+from edge.clients.webhooks import WebhooksClient
 from edge.config import EdgeSettings
 from edge.errors import install_error_handlers
 from edge.graphql.schema import graphql_router
@@ -91,6 +93,11 @@ TAGS = [
         "name": "payments",
         "description": "The payment provider's notifications (webhooks), signed by the provider.",
     },
+    {
+        "name": "webhooks",
+        "description": "Partners' webhooks: an organization's endpoints, signed deliveries of its messages "
+        "(Standard Webhooks), the delivery log and redelivery.",
+    },
     {"name": "operations", "description": "Liveness and readiness."},
 ]
 
@@ -141,6 +148,7 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
             events=EventsClient(channels.events, settings.grpc_deadline_seconds),
             notifications=NotificationsClient(channels.notifications, settings.grpc_deadline_seconds),
             ticketing=TicketingClient(channels.ticketing, settings.grpc_deadline_seconds),
+            webhooks=WebhooksClient(channels.notifications, settings.grpc_deadline_seconds),
             availability=AvailabilityCache(ttl_seconds=settings.availability_cache_seconds),
             jwks=jwks,
             guard=Guard(
@@ -227,4 +235,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(waitlist.router)
     app.include_router(checkins.router)
     app.include_router(graphql_router(settings))
+    app.include_router(webhooks.router)
     return app

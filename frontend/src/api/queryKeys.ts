@@ -57,6 +57,11 @@ export const queryKeys = {
     /** The lengths of an event's waiting lists, for its organizer. */
     ofEvent: (eventId: string) => ['waitlist', 'event', eventId] as const,
   },
+  webhooks: {
+    all: ['webhooks'] as const,
+    /** The delivery log of one endpoint. */
+    deliveries: (endpointId: string) => ['webhooks', 'deliveries', endpointId] as const,
+  },
   admin: {
     users: (filters: { role: Role | ''; email: string }) => ['admin', 'users', filters] as const,
     organizations: (name: string) => ['admin', 'organizations', name] as const,

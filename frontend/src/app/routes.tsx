@@ -28,6 +28,7 @@ import { QueuePage } from '@/pages/QueuePage';
 import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
 import { TransferPage } from '@/pages/TransferPage';
+import { WebhooksPage } from '@/pages/WebhooksPage';
 
 const EVENT_EDITORS = ['organizer', 'admin'] as const;
 
@@ -143,6 +144,12 @@ export const routes: RouteObject[] = [
         <DoorGate>
           <DoorStationPage />
         </DoorGate>,
+      ),
+      page(
+        'organizer/webhooks',
+        <RequireAuth roles={['organizer']} redirectTo="/events">
+          <WebhooksPage />
+        </RequireAuth>,
       ),
       page(
         'admin/users',

@@ -67,6 +67,13 @@ export function Header() {
                 </NavLink>
               </li>
             ) : null}
+            {role === 'organizer' ? (
+              <li>
+                <NavLink to="/organizer/webhooks" className={navLinkClass}>
+                  {t.nav.webhooks}
+                </NavLink>
+              </li>
+            ) : null}
             {role === 'staff' || canCreate ? (
               <li>
                 <NavLink to="/door" className={navLinkClass}>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import partial
 
@@ -12,13 +13,20 @@ from notification_svc.adapters.email import SmtpEmailSender
 from notification_svc.adapters.templates import JinjaRenderer
 from notification_svc.adapters.ticketing import TicketingDocuments
 from notification_svc.adapters.unit_of_work import SqlUnitOfWork
+from notification_svc.adapters.webhook_http import GuardedTransport, parse_target
 from notification_svc.application.ports import UnitOfWork
+from notification_svc.application.webhook_ports import WebhookTransport
+from notification_svc.application.webhooks import Clock, system_clock
 from notification_svc.config import SCHEMA, Settings
 from notification_svc.domain.model import RetryPolicy
+from notification_svc.domain.webhooks import RetrySchedule
 from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.entrypoints.delivery import Courier
 from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
-from taquilla.notifications.v1 import notification_service_pb2_grpc
+from notification_svc.entrypoints.webhook_grpc import SERVICE_NAME as WEBHOOK_SERVICE_NAME
+from notification_svc.entrypoints.webhook_grpc import WebhookServicer
+from notification_svc.entrypoints.webhooks import WebhookConsumer, WebhookDispatcher
+from taquilla.notifications.v1 import notification_service_pb2_grpc, webhook_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher
@@ -149,6 +157,91 @@ def _consumer(
     )
 
 
+def webhook_url_check(settings: Settings) -> Callable[[str], object]:
+    """What a registered URL must be: https outside development, never a private address unless
+    the development setting allows it (each call is checked again, at connect time)."""
+    return partial(
+        parse_target,
+        require_https=settings.environment != "development",
+        allow_private=settings.webhooks_allow_private_targets,
+    )
+
+
+def build_webhook_transport(settings: Settings) -> GuardedTransport:
+    return GuardedTransport(
+        require_https=settings.environment != "development",
+        allow_private=settings.webhooks_allow_private_targets,
+        timeout=settings.webhooks_timeout_seconds,
+    )
+
+
+def webhook_schedule(settings: Settings) -> RetrySchedule:
+    return RetrySchedule(
+        base_seconds=settings.webhooks_retry_base_seconds,
+        max_seconds=settings.webhooks_retry_max_seconds,
+        window=dt.timedelta(hours=settings.webhooks_retry_window_hours),
+        disable_after=dt.timedelta(hours=settings.webhooks_disable_after_hours),
+    )
+
+
+def build_webhook_dispatcher(
+    settings: Settings,
+    engine: AsyncEngine,
+    courier: Courier | None,
+    *,
+    transport: WebhookTransport | None = None,
+    clock: Clock = system_clock,
+) -> WebhookDispatcher:
+    """The loop that attempts due deliveries; tests pass their own transport or clock."""
+    return WebhookDispatcher(
+        unit_of_work_factory(engine),
+        transport or build_webhook_transport(settings),
+        courier,
+        schedule=webhook_schedule(settings),
+        poll_seconds=settings.webhooks_poll_seconds,
+        concurrency=settings.webhooks_concurrency,
+        clock=clock,
+    )
+
+
+def build_webhook_consumers(
+    settings: Settings, engine: AsyncEngine, dead_letters: KafkaPublisher, wake: Callable[[], None]
+) -> list[WebhookConsumer]:
+    """The catalog's and ticketing's messages that have a webhook type, each topic its own group."""
+    return [
+        WebhookConsumer(
+            unit_of_work_factory(engine),
+            dead_letters,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topic=topic,
+            dlq_topic=dead_letter_topic,
+            group_id=group_id,
+            max_attempts=settings.max_attempts,
+            wake=wake,
+        )
+        for topic, dead_letter_topic, group_id in (
+            (
+                settings.topic,
+                settings.webhooks_events_dead_letter_topic,
+                settings.webhooks_events_consumer_group,
+            ),
+            (
+                settings.orders_topic,
+                settings.webhooks_orders_dead_letter_topic,
+                settings.webhooks_orders_consumer_group,
+            ),
+        )
+    ]
+
+
+def build_webhook_servicer(settings: Settings, engine: AsyncEngine) -> WebhookServicer:
+    return WebhookServicer(
+        unit_of_work_factory(engine),
+        check_url=webhook_url_check(settings),
+        rotation_overlap=dt.timedelta(hours=settings.webhooks_rotation_overlap_hours),
+    )
+
+
 def build_servicer(engine: AsyncEngine, courier: Courier) -> NotificationServicer:
     return NotificationServicer(unit_of_work_factory(engine), courier)
 
@@ -162,14 +255,22 @@ def build_service(settings: Settings) -> ServiceProcess:
     consumer = build_consumer(settings, engine, courier, dead_letters)
     orders_consumer = build_orders_consumer(settings, engine, courier, dead_letters)
     accounts_consumer = build_accounts_consumer(settings, engine, courier, dead_letters)
+    dispatcher = build_webhook_dispatcher(settings, engine, courier)
+    events_webhooks, orders_webhooks = build_webhook_consumers(
+        settings, engine, dead_letters, dispatcher.wake
+    )
     grpc_service = GrpcService(
         address=settings.grpc_address,
-        service_names=[SERVICE_NAME],
+        service_names=[SERVICE_NAME, WEBHOOK_SERVICE_NAME],
         register=[
             partial(
                 notification_service_pb2_grpc.add_NotificationServiceServicer_to_server,
                 build_servicer(engine, courier),
-            )
+            ),
+            partial(
+                webhook_service_pb2_grpc.add_WebhookServiceServicer_to_server,
+                build_webhook_servicer(settings, engine),
+            ),
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
@@ -188,6 +289,9 @@ def build_service(settings: Settings) -> ServiceProcess:
             Worker("kafka-consumer", consumer.run, consumer.stop),
             Worker("kafka-orders-consumer", orders_consumer.run, orders_consumer.stop),
             Worker("kafka-accounts-consumer", accounts_consumer.run, accounts_consumer.stop),
+            Worker("kafka-webhooks-consumer", events_webhooks.run, events_webhooks.stop),
+            Worker("kafka-webhooks-orders-consumer", orders_webhooks.run, orders_webhooks.stop),
+            Worker("webhook-dispatcher", dispatcher.run, dispatcher.stop),
         ],
         on_shutdown=[close],
     )

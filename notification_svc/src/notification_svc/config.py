@@ -55,12 +55,31 @@ class Settings(ServiceSettings):
     accounts_topic: str = "taquilla.identity.v1"
     accounts_dead_letter_topic: str = "taquilla.identity.v1.notification-dlq"
     accounts_consumer_group: str = "notification-svc-accounts"
+    # Partners' webhooks (docs/webhooks.md): two more consumer groups keep the messages with a
+    # webhook type; the dispatcher attempts the deliveries.
+    webhooks_events_dead_letter_topic: str = "taquilla.events.v1.webhooks-dlq"
+    webhooks_events_consumer_group: str = "notification-svc-webhooks"
+    webhooks_orders_dead_letter_topic: str = "taquilla.ticketing.v1.webhooks-dlq"
+    webhooks_orders_consumer_group: str = "notification-svc-webhooks-orders"
+    # A receiver on this machine or a private network (a test's, a developer's): development only.
+    webhooks_allow_private_targets: bool = False
+    webhooks_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    webhooks_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhooks_concurrency: int = Field(default=10, ge=1, le=200)
+    # Deliveries are retried with exponential backoff (from base, capped) for retry_window_hours; an
+    # endpoint whose every attempt failed for disable_after_hours is disabled.
+    webhooks_retry_base_seconds: float = Field(default=5.0, gt=0, le=3600)
+    webhooks_retry_max_seconds: float = Field(default=10800.0, gt=0, le=86400)
+    webhooks_retry_window_hours: float = Field(default=24.0, gt=0, le=168)
+    webhooks_disable_after_hours: float = Field(default=24.0, gt=0, le=168)
+    # How long the previous secret keeps signing after a rotation.
+    webhooks_rotation_overlap_hours: float = Field(default=24.0, ge=0, le=168)
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_base_seconds: float = Field(default=0.5, gt=0, le=60)
     retry_max_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @model_validator(mode="after")
-    def _refuse_unsafe_smtp(self) -> Settings:
+    def _refuse_unsafe_settings(self) -> Settings:
         if self.smtp_username and not self.smtp_password.get_secret_value():
             raise ValueError("smtp_username is set without smtp_password")
         local = self.smtp_host in LOCAL_HOSTS
@@ -68,5 +87,9 @@ class Settings(ServiceSettings):
             raise ValueError(
                 "smtp_security is none for a host that is not this machine: the mail (and any SMTP "
                 "password) would travel in the clear; set starttls or tls in production"
+            )
+        if self.webhooks_allow_private_targets and self.environment != "development":
+            raise ValueError(
+                "webhooks_allow_private_targets lets partners' endpoints reach this network: development only"
             )
         return self

@@ -22,6 +22,7 @@ from edge.clients.health import HealthClient
 from edge.clients.identity import IdentityClient
 from edge.clients.notifications import NotificationsClient
 from edge.clients.ticketing import TicketingClient
+from edge.clients.webhooks import WebhooksClient
 from edge.config import EdgeSettings
 from edge.errors import Problem
 from edge.security.middleware import AuthOutcome, Guard
@@ -39,6 +40,7 @@ class EdgeState:
     events: EventsClient
     notifications: NotificationsClient
     ticketing: TicketingClient
+    webhooks: WebhooksClient
     availability: AvailabilityCache
     jwks: JwksCache
     guard: Guard

@@ -46,9 +46,14 @@ class IdentityDirectory(Directory):
             return await self._user(
                 str(payload.get("offer", {}).get("customerId") or ""), "the offer's buyer"
             )
+        if role is RecipientRole.ENDPOINT_OWNER:
+            owner = str((payload.get("endpoint") or {}).get("createdBy") or "")
+            return await self._user(owner, "the endpoint's owner") if owner else self._operations
         if role is RecipientRole.ACCOUNT_HOLDER:
-            return await self._user(str(payload.get("user", {}).get("id") or ""), "the account")
-        return await self._user(str(payload.get("event", {}).get("createdBy") or ""), "the event's creator")
+            account, who = str(payload.get("user", {}).get("id") or ""), "the account"
+        else:
+            account, who = str(payload.get("event", {}).get("createdBy") or ""), "the event's creator"
+        return await self._user(account, who)
 
     async def _user(self, account: str, who: str) -> Contact:
         try:

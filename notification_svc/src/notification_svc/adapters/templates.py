@@ -39,6 +39,8 @@ SUBJECTS = {
     ("WaitlistOffered", "en"): 'Places are waiting for you at "{name}"',
     ("RegistrationAttempted", "es"): "Alguien intentó registrarse con tu dirección",
     ("RegistrationAttempted", "en"): "Someone tried to register with your address",
+    ("WebhookEndpointDisabled", "es"): "Desactivamos un webhook de tu organización",
+    ("WebhookEndpointDisabled", "en"): "We disabled one of your organization's webhooks",
 }
 LOCALES = ("es", "en")
 

@@ -289,6 +289,8 @@ def _context(
         context["token"] = payload.get("token", "")
     if "offer" in payload:
         context["offer"] = payload["offer"]
+    if "endpoint" in payload:
+        context["endpoint"] = payload["endpoint"]
     return context
 
 

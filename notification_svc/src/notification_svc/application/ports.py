@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import taquilla_runtime.unit_of_work
+from notification_svc.application.webhook_ports import Webhooks
 from notification_svc.domain.model import Message, Notification, NotificationStatus, RecipientRole
 
 
@@ -86,6 +87,7 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     """One transaction over this service's repositories: committed together, or not at all."""
 
     notifications: Notifications
+    webhooks: Webhooks
 
 
 class Directory(abc.ABC):

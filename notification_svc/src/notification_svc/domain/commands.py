@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -53,3 +54,79 @@ class RetryNotification:
 
     actor: Actor | None
     notification_id: uuid.UUID
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookActor:
+    """Who manages webhooks, as the edge verified them: an organizer or a partner's API client of
+    one organization (``organization_id``), or an administrator (any organization)."""
+
+    subject: uuid.UUID
+    organization_id: uuid.UUID | None
+    is_admin: bool = False
+    is_person: bool = True  # False for an API client (it has no mailbox)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEndpoint:
+    actor: WebhookActor
+    url: str
+    types: tuple[str, ...]
+    description: str = ""
+    organization_id: uuid.UUID | None = None  # administrators name the organization
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEndpoint:
+    """Only the fields that are not None change; ``enabled`` turns the endpoint on or off."""
+
+    actor: WebhookActor
+    endpoint_id: uuid.UUID
+    url: str | None = None
+    types: tuple[str, ...] | None = None
+    description: str | None = None
+    enabled: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointCommand:
+    """Read, delete or rotate the secret of one endpoint."""
+
+    actor: WebhookActor
+    endpoint_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class ListEndpoints:
+    actor: WebhookActor
+    organization_id: uuid.UUID | None = None  # administrators: one organization, or every one
+    page_size: int = 0
+    page_token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListDeliveries:
+    actor: WebhookActor
+    endpoint_id: uuid.UUID
+    page_size: int = 0
+    page_token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Redeliver:
+    actor: WebhookActor
+    endpoint_id: uuid.UUID
+    delivery_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class RedeliverRange:
+    """Every delivery to the endpoint created in [since, until) is attempted again."""
+
+    actor: WebhookActor
+    endpoint_id: uuid.UUID
+    since: dt.datetime
+    until: dt.datetime

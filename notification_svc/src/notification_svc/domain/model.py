@@ -54,6 +54,9 @@ class RecipientRole(enum.StrEnum):
     # address and in the language of its account (looked up in identity_svc).
     CUSTOMER = "customer"
     ACCOUNT_HOLDER = "account_holder"  # the account the message names (taquilla.identity.v1)
+    # Who registered a webhook endpoint that was just disabled (the operations mailbox when an API
+    # client registered it: it has no address).
+    ENDPOINT_OWNER = "endpoint_owner"
 
 
 class SendingState(enum.StrEnum):
@@ -82,6 +85,8 @@ AUDIENCES: dict[str, tuple[RecipientRole, ...]] = {
     "TicketTransferred": (RecipientRole.SENDER, RecipientRole.RECIPIENT),
     "WaitlistOffered": (RecipientRole.CUSTOMER,),
     "RegistrationAttempted": (RecipientRole.ACCOUNT_HOLDER,),
+    # notification_svc's own: a partner's webhook endpoint was disabled (410 Gone, or failing for a day).
+    "WebhookEndpointDisabled": (RecipientRole.ENDPOINT_OWNER,),
 }
 
 # Messages whose e-mail carries the order's tickets (each QR code and the PDF): it is never sent
