@@ -1132,7 +1132,13 @@ class FakeCheckIns(CheckIns):
         if ticket is None:
             return None
         return DoorTicket(
-            ticket.id, ticket.session_id, ticket.zone_id, ticket.zone_name, ticket.holder_name, ticket.status
+            ticket.id,
+            ticket.session_id,
+            ticket.zone_id,
+            ticket.zone_name,
+            ticket.holder_name,
+            ticket.status,
+            order_id=ticket.order_id,
         )
 
     async def admission(self, ticket_id: uuid.UUID) -> Admission | None:

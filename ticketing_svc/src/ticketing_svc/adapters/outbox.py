@@ -28,6 +28,7 @@ from ticketing_svc.domain.events import (
     ReservationExpired,
     ReservationHeld,
     ReservationReleased,
+    TicketCheckedIn,
     TicketTransferOffered,
     TicketTransferred,
     WaitlistOffered,
@@ -101,6 +102,10 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
         case WaitlistOffered():
             kind = "WaitlistOffered"
             payload = {"offer": offer_payload(event)}
+            event_id, name, key = event.event_id, event.event_name, str(event.session_id)
+        case TicketCheckedIn():
+            kind = "TicketCheckedIn"
+            payload = {"admission": admission_payload(event)}
             event_id, name, key = event.event_id, event.event_name, str(event.session_id)
     envelope = Envelope.new(
         event_id=event_id,
@@ -227,4 +232,18 @@ def offer_payload(offer: WaitlistOffered) -> dict[str, Any]:
         "zoneName": offer.zone_name,
         "quantity": offer.quantity,
         "expiresAt": utc_iso(offer.expires_at),
+    }
+
+
+def admission_payload(admission: TicketCheckedIn) -> dict[str, Any]:
+    """A scan that let a ticket's holder in or out (no personal data: the holder is the ticket's)."""
+    return {
+        "ticketId": str(admission.ticket_id),
+        "orderId": str(admission.order_id),
+        "sessionId": str(admission.session_id),
+        "zoneId": str(admission.zone_id),
+        "direction": admission.direction,
+        "scannedAt": utc_iso(admission.scanned_at),
+        "deviceId": admission.device_id,
+        "doubleAdmission": admission.double_admission,
     }

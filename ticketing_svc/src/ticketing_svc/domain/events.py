@@ -124,6 +124,24 @@ class WaitlistOffered:
     occurred_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class TicketCheckedIn:
+    """A scan let a ticket's holder in or out (``direction``), or an offline upload admitted a ticket
+    another door had already admitted (``double_admission``). Refused scans are not announced."""
+
+    event_id: uuid.UUID
+    event_name: str
+    ticket_id: uuid.UUID
+    order_id: uuid.UUID
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    direction: str
+    scanned_at: dt.datetime
+    device_id: str
+    double_admission: bool
+    occurred_at: dt.datetime
+
+
 DomainEvent = (
     ReservationHeld
     | ReservationReleased
@@ -138,4 +156,5 @@ DomainEvent = (
     | TicketTransferOffered
     | TicketTransferred
     | WaitlistOffered
+    | TicketCheckedIn
 )
