@@ -222,6 +222,10 @@ def ticketing_messages_of_a_sale() -> list[Envelope]:
         event, session_id=session.id, zone_id=zone.id, quantity=2, customer_id=uuid.uuid4(), now=NOW
     )
     entry.offer(held, event, NOW)
+    gone = ticketing_waitlist.WaitlistEntry.join(
+        event, session_id=session.id, zone_id=zone.id, quantity=1, customer_id=uuid.uuid4(), now=NOW
+    )
+    gone.leave(NOW, event_name=event.name)
     domain_events = [
         *held.events,
         *released.events,
@@ -229,6 +233,7 @@ def ticketing_messages_of_a_sale() -> list[Envelope]:
         *transitions,
         *orders_of_a_sale(event),
         *entry.events,
+        *gone.events,
         *admissions_at_the_door(event),
     ]
     return [ticketing_envelope(domain_event, None)[0] for domain_event in domain_events]
@@ -362,6 +367,8 @@ def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
         "TicketTransferred",
         "WaitlistOffered",
         "TicketCheckedIn",
+        "WaitlistJoined",
+        "WaitlistLeft",
     }
     for message in messages:
         TICKETING.validate(wire(message))

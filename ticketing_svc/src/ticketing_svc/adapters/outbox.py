@@ -31,6 +31,8 @@ from ticketing_svc.domain.events import (
     TicketCheckedIn,
     TicketTransferOffered,
     TicketTransferred,
+    WaitlistJoined,
+    WaitlistLeft,
     WaitlistOffered,
     ZoneBackOnSale,
     ZoneSoldOut,
@@ -102,6 +104,10 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
         case WaitlistOffered():
             kind = "WaitlistOffered"
             payload = {"offer": offer_payload(event)}
+            event_id, name, key = event.event_id, event.event_name, str(event.session_id)
+        case WaitlistJoined() | WaitlistLeft():
+            kind = type(event).__name__
+            payload = {"entry": waitlist_entry_payload(event)}
             event_id, name, key = event.event_id, event.event_name, str(event.session_id)
         case TicketCheckedIn():
             kind = "TicketCheckedIn"
@@ -247,3 +253,16 @@ def admission_payload(admission: TicketCheckedIn) -> dict[str, Any]:
         "deviceId": admission.device_id,
         "doubleAdmission": admission.double_admission,
     }
+
+
+def waitlist_entry_payload(change: WaitlistJoined | WaitlistLeft) -> dict[str, Any]:
+    """An entry joining or leaving a waiting list, by ids only (no buyer travels)."""
+    payload: dict[str, Any] = {
+        "entryId": str(change.entry_id),
+        "sessionId": str(change.session_id),
+        "zoneId": str(change.zone_id),
+        "quantity": change.quantity,
+    }
+    if isinstance(change, WaitlistLeft):
+        payload["reason"] = change.reason
+    return payload

@@ -14,6 +14,7 @@ from ticketing_svc.adapters.order_repository import (
     SqlTickets,
 )
 from ticketing_svc.adapters.outbox import SqlOutbox
+from ticketing_svc.adapters.report_repository import SqlReports
 from ticketing_svc.adapters.repository import (
     SqlCatalogCopy,
     SqlCustomerPlaces,
@@ -43,3 +44,4 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.waitlist = SqlWaitlist(connection)
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)
+        self.reports = SqlReports(connection)
