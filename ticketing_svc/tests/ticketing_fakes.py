@@ -31,6 +31,7 @@ from ticketing_svc.application.ports import (
     CatalogReader,
     CheckIns,
     CustomerPlaces,
+    Exports,
     Inbox,
     Inventory,
     Orders,
@@ -94,6 +95,7 @@ from ticketing_svc.domain.orders import (
     TicketStatus,
 )
 from ticketing_svc.domain.reports import (
+    Attendee,
     CheckInMove,
     Figures,
     ReportQuery,
@@ -1343,6 +1345,51 @@ class FakeReports(Reports):
         return [row for row in self._state.report_waitlist.values() if row.event_id in event_ids]
 
 
+class FakeExports(Exports):
+    def __init__(self, state: TicketingState) -> None:
+        self._state = state
+
+    async def count_orders(
+        self, event_id: uuid.UUID, *, query: str | None, statuses: Sequence[OrderStatus]
+    ) -> int:
+        return sum(
+            1
+            for o in self._state.orders.values()
+            if o.event_id == event_id and (not statuses or o.status in statuses) and query is None
+        )
+
+    async def attendees(self, event_id: uuid.UUID, *, after: uuid.UUID | None, limit: int) -> list[Attendee]:
+        found = sorted(
+            (
+                t
+                for t in self._state.tickets.values()
+                if t.event_id == event_id and (after is None or t.id > after)
+            ),
+            key=lambda t: t.id,
+        )[:limit]
+        return [
+            Attendee(
+                ticket_id=t.id,
+                order_id=t.order_id,
+                session_id=t.session_id,
+                zone_id=t.zone_id,
+                zone_name=t.zone_name,
+                holder_name=t.holder_name,
+                buyer_name=self._state.orders[t.order_id].buyer.name,
+                buyer_email=self._state.orders[t.order_id].buyer.email,
+                price=t.price.amount,
+                currency=t.price.currency,
+                status=t.status.value,
+                issued_at=t.issued_at,
+                first_entry_at=a.first_entry_at if (a := self._state.admissions.get(t.id)) else None,
+            )
+            for t in found
+        ]
+
+    async def count_attendees(self, event_id: uuid.UUID) -> int:
+        return sum(1 for t in self._state.tickets.values() if t.event_id == event_id)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """A transaction over ``committed``; only what is committed is kept.
 
@@ -1377,6 +1424,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.inbox = FakeInbox(self._state)
         self.outbox = FakeOutbox(self._state)
         self.reports = FakeReports(self._state)
+        self.exports = FakeExports(self._state)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self._begin()

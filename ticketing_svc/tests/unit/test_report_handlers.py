@@ -214,3 +214,29 @@ def test_splits_add_up_to_the_amount_to_the_cent() -> None:
     assert split(Decimal("10.00"), [Decimal("1")] * 3) == [Decimal("3.34"), Decimal("3.33"), Decimal("3.33")]
     assert split(Decimal("0.01"), [Decimal("3"), Decimal("7")]) == [Decimal("0.00"), Decimal("0.01")]
     assert split(Decimal("5.00"), [Decimal("0"), Decimal("0")]) == [Decimal("5.00"), Decimal("0.00")]
+
+
+async def test_attendees_are_exported_a_page_at_a_time_with_a_count_first() -> None:
+    shop = await Shop.open()
+    for quantity in (2, 3):
+        await shop.pay(await shop.checkout(buyer(), quantity))
+    seen: list[uuid.UUID] = []
+    after = None
+    totals = []
+    while True:
+        page = await report_handlers.list_event_attendees(
+            commands.ListEventAttendees(shop.organizer, shop.event.id, limit=2, after=after), shop.uow
+        )
+        totals.append(page.total)
+        seen.extend(a.ticket_id for a in page.attendees)
+        if not page.has_more:
+            break
+        after = page.attendees[-1].ticket_id
+
+    assert sorted(seen) == sorted(shop.uow.committed.tickets)
+    assert len(seen) == 5
+    assert totals == [5, None, None]
+    with pytest.raises(EventNotFound):
+        await report_handlers.list_event_attendees(
+            commands.ListEventAttendees(buyer(), shop.event.id), shop.uow
+        )

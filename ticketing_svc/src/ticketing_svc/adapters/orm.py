@@ -234,6 +234,7 @@ tickets = Table(
 )
 Index("ix_tickets_customer", tickets.c.customer_id, tickets.c.issued_at.desc(), tickets.c.id.desc())
 Index("ix_tickets_session", tickets.c.session_id)
+Index("ix_tickets_event", tickets.c.event_id, tickets.c.id)
 Index("ix_tickets_session_changes", tickets.c.session_id, tickets.c.change_xid, tickets.c.id)
 
 # Each ticket admitted at least once: inside or not, its first entry, and a version every change

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taquilla_runtime.db import SqlTransaction
 from ticketing_svc.adapters.checkin_repository import SqlCheckIns
+from ticketing_svc.adapters.export_repository import SqlExports
 from ticketing_svc.adapters.order_repository import (
     SqlCancellations,
     SqlOrders,
@@ -45,3 +46,4 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)
         self.reports = SqlReports(connection)
+        self.exports = SqlExports(connection)

@@ -38,6 +38,7 @@ from ticketing_svc.domain.orders import (
     TicketClaims,
 )
 from ticketing_svc.domain.reports import (
+    Attendee,
     CheckInMove,
     Figures,
     ReportQuery,
@@ -612,6 +613,23 @@ class Reports(abc.ABC):
         """Entries and places waiting now per session x zone of the events."""
 
 
+class Exports(abc.ABC):
+    """What the organizer's exports read from the sales tables, a keyset page at a time."""
+
+    @abc.abstractmethod
+    async def count_orders(
+        self, event_id: uuid.UUID, *, query: str | None, statuses: Sequence[OrderStatus]
+    ) -> int:
+        """How many orders of the event ListEventOrders' filters match."""
+
+    @abc.abstractmethod
+    async def attendees(self, event_id: uuid.UUID, *, after: uuid.UUID | None, limit: int) -> list[Attendee]:
+        """The event's tickets after ``after`` in ticket id order, with their buyers."""
+
+    @abc.abstractmethod
+    async def count_attendees(self, event_id: uuid.UUID) -> int: ...
+
+
 class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     """One transaction over this service's repositories: committed together, or not at all."""
 
@@ -630,3 +648,4 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     inbox: Inbox
     outbox: Outbox
     reports: Reports
+    exports: Exports

@@ -14,13 +14,19 @@ from collections.abc import Sequence
 from ticketing_svc.application.handlers import Clock, person, system_clock
 from ticketing_svc.application.ports import UnitOfWork
 from ticketing_svc.domain import reports
-from ticketing_svc.domain.commands import GetEventReport, GetOrganizationReport, ProjectReport
+from ticketing_svc.domain.commands import (
+    GetEventReport,
+    GetOrganizationReport,
+    ListEventAttendees,
+    ProjectReport,
+)
 from ticketing_svc.domain.errors import EventNotFound, FieldProblem, InvalidInput, NotAllowed
 from ticketing_svc.domain.model import CatalogEvent
-from ticketing_svc.domain.reports import Bucket, Report, ReportLine, ReportQuery
+from ticketing_svc.domain.reports import AttendeePage, Bucket, Report, ReportLine, ReportQuery
 
 # The most events an organization's report sums (its newest).
 ORGANIZATION_EVENTS_MAX = 500
+ATTENDEES_PAGE_MAX = 1000
 
 
 async def project(cmd: ProjectReport, uow: UnitOfWork) -> bool:
@@ -163,3 +169,17 @@ async def organization_report(
     async with uow:
         events = await uow.reports.organization_events(cmd.organization_id, limit=ORGANIZATION_EVENTS_MAX)
         return await _report(uow, events, query, now)
+
+
+async def list_event_attendees(cmd: ListEventAttendees, uow: UnitOfWork) -> AttendeePage:
+    """A page of the event's tickets with their buyers, for its organization's organizers and admins
+    (the attendee export); the first page also counts them all. Raises EventNotFound for anyone else."""
+    actor = person(cmd.actor, "export an event's attendees")
+    limit = max(1, min(ATTENDEES_PAGE_MAX, cmd.limit))
+    async with uow:
+        event = await uow.catalog.get(cmd.event_id)
+        if event is None or not actor.manages(event.organization_id):
+            raise EventNotFound(cmd.event_id)
+        found = await uow.exports.attendees(cmd.event_id, after=cmd.after, limit=limit + 1)
+        total = await uow.exports.count_attendees(cmd.event_id) if cmd.after is None else None
+    return AttendeePage(found[:limit], has_more=len(found) > limit, total=total)

@@ -179,6 +179,8 @@ class ListEventOrders:
     statuses: tuple[OrderStatus, ...] = ()
     limit: int = 20
     after: tuple[str, uuid.UUID] | None = None
+    # Also count every order the filters match (for an export's progress).
+    count: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,3 +409,13 @@ class GetOrganizationReport:
     actor: Actor | None
     organization_id: uuid.UUID
     query: ReportQuery
+
+
+@dataclass(frozen=True, slots=True)
+class ListEventAttendees:
+    """A page of an event's tickets with their buyers (keyset on the ticket id), for the organizer."""
+
+    actor: Actor | None
+    event_id: uuid.UUID
+    limit: int = 500
+    after: uuid.UUID | None = None

@@ -347,3 +347,33 @@ def series(rows: Iterable[tuple[dt.datetime, Figures]], query: ReportQuery) -> l
     for hour, figures in rows:
         buckets.setdefault(bucket_of(hour, query.bucket), Figures()).add(figures)
     return [ReportBucket(start, buckets[start]) for start in sorted(buckets)]
+
+
+# ------------------------------------------------------------------------------ exports
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """A ticket of an event with its order's buyer, for the organizer's attendee export."""
+
+    ticket_id: uuid.UUID
+    order_id: uuid.UUID
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    zone_name: str
+    holder_name: str
+    buyer_name: str
+    buyer_email: str
+    price: Decimal
+    currency: str
+    status: str
+    issued_at: dt.datetime
+    first_entry_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeePage:
+    attendees: list[Attendee]
+    has_more: bool
+    # The event's tickets in all, on the first page (None on later ones).
+    total: int | None = None

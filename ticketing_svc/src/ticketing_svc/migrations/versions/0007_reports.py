@@ -18,6 +18,7 @@ The dashboards read these tables only, never the sales tables: ticketing_svc's r
   so a refund of tickets is counted against their zones.
 - ``report_admitted``: the tickets admitted at least once (what makes a first admission distinct).
 - ``report_waitlist``: entries and places waiting per session x zone now.
+- ``ix_tickets_event``: the attendee export's keyset (an event's tickets in id order).
 """
 
 from collections.abc import Sequence
@@ -107,9 +108,11 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("ix_report_waitlist_event", "report_waitlist", ["event_id"], schema=SCHEMA)
+    op.create_index("ix_tickets_event", "tickets", ["event_id", "id"], schema=SCHEMA)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_event", "tickets", schema=SCHEMA)
     for table in (
         "report_waitlist",
         "report_admitted",
