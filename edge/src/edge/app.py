@@ -20,6 +20,7 @@ from edge.api.routes import (
     events,
     health,
     orders,
+    reports,
     reservations,
     transfers,
     users,
@@ -216,4 +217,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(transfers.router)
     app.include_router(waitlist.router)
     app.include_router(checkins.router)
+    app.include_router(reports.router)
     return app
