@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError
 
 from devstack.samples import CATALOG_KINDS, catalog_message
 from edge.api.schemas import events as edge_events
+from edge.api.schemas import reports as edge_reports
 from edge.api.schemas import reservations as edge_reservations
 from event_svc.adapters.outbox import envelope_for as catalog_envelope
 from event_svc.domain import model as catalog
@@ -43,6 +44,7 @@ from ticketing_svc.adapters.outbox import envelope_for as ticketing_envelope
 from ticketing_svc.domain import checkins as ticketing_checkins
 from ticketing_svc.domain import model as ticketing
 from ticketing_svc.domain import orders as ticketing_orders
+from ticketing_svc.domain import reports as ticketing_reports
 from ticketing_svc.domain import transfers as ticketing_transfers
 from ticketing_svc.domain import waitlist as ticketing_waitlist
 from ticketing_svc.domain.waiting_room import QueueStatus
@@ -478,6 +480,12 @@ def domain_values(domain_enum: type[enum.StrEnum]) -> set[str]:
             proto_values(ticketing_pb.QueueStatus, "QUEUE_STATUS_"),
             domain_values(QueueStatus),
             literal_values(edge_reservations.QueueStatus),
+        ),
+        (
+            "report bucket",
+            proto_values(ticketing_pb.ReportBucket, "REPORT_BUCKET_"),
+            domain_values(ticketing_reports.Bucket),
+            literal_values(edge_reports.ReportBucket),
         ),
     ],
 )
