@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError
 
 from devstack.samples import CATALOG_KINDS, catalog_message
 from edge.api.schemas import events as edge_events
+from edge.api.schemas import reports as edge_reports
 from edge.api.schemas import reservations as edge_reservations
 from event_svc.adapters.outbox import envelope_for as catalog_envelope
 from event_svc.domain import model as catalog
@@ -40,8 +41,10 @@ from taquilla.events.v1 import event_service_pb2 as events_pb
 from taquilla.ticketing.v1 import ticketing_service_pb2 as ticketing_pb
 from taquilla_runtime.messaging.envelope import Envelope
 from ticketing_svc.adapters.outbox import envelope_for as ticketing_envelope
+from ticketing_svc.domain import checkins as ticketing_checkins
 from ticketing_svc.domain import model as ticketing
 from ticketing_svc.domain import orders as ticketing_orders
+from ticketing_svc.domain import reports as ticketing_reports
 from ticketing_svc.domain import transfers as ticketing_transfers
 from ticketing_svc.domain import waitlist as ticketing_waitlist
 from ticketing_svc.domain.waiting_room import QueueStatus
@@ -221,6 +224,10 @@ def ticketing_messages_of_a_sale() -> list[Envelope]:
         event, session_id=session.id, zone_id=zone.id, quantity=2, customer_id=uuid.uuid4(), now=NOW
     )
     entry.offer(held, event, NOW)
+    gone = ticketing_waitlist.WaitlistEntry.join(
+        event, session_id=session.id, zone_id=zone.id, quantity=1, customer_id=uuid.uuid4(), now=NOW
+    )
+    gone.leave(NOW, event_name=event.name)
     domain_events = [
         *held.events,
         *released.events,
@@ -228,8 +235,58 @@ def ticketing_messages_of_a_sale() -> list[Envelope]:
         *transitions,
         *orders_of_a_sale(event),
         *entry.events,
+        *gone.events,
+        *admissions_at_the_door(event),
     ]
     return [ticketing_envelope(domain_event, None)[0] for domain_event in domain_events]
+
+
+def admissions_at_the_door(event: ticketing.CatalogEvent) -> list[ticketing_orders.DomainEvent]:
+    """A holder let in online, out again, and let in twice by an offline door (the messages a scan
+    makes are decided by the domain's own rules)."""
+    session_id, zone = event.sessions[0].id, event.zones[0]
+    ticket = ticketing_checkins.DoorTicket(
+        uuid.uuid4(),
+        session_id,
+        zone.id,
+        zone.name,
+        "Ana Núñez",
+        ticketing_orders.TicketStatus.VALID,
+        order_id=uuid.uuid4(),
+    )
+    claims = ticketing_orders.TicketClaims(
+        ticket_id=ticket.id,
+        session_id=session_id,
+        zone_id=zone.id,
+        valid_from=NOW - dt.timedelta(hours=1),
+        valid_until=NOW + dt.timedelta(hours=5),
+    )
+    proof = ticketing_checkins.Proof(claims)
+    made: list[ticketing_orders.DomainEvent] = []
+    admission = None
+    for minutes, kind, offline in (
+        (0, "entry", False),
+        (30, "exit", False),
+        (60, "entry", True),
+        (61, "entry", True),
+    ):
+        scan = ticketing_checkins.Scan(
+            secret="x",
+            session_id=session_id,
+            device_id=f"door-{minutes}",
+            nonce=f"n{minutes}",
+            scanned_at=NOW + dt.timedelta(minutes=minutes),
+            type=ticketing_checkins.ScanType(kind),
+            offline=offline,
+        )
+        decision = ticketing_checkins.decide(scan, proof, ticket, admission, reentry_allowed=True)
+        admission = decision.admission or admission
+        message = ticketing_checkins.announced(
+            decision, scan, ticket, event_id=event.id, event_name=event.name, now=scan.scanned_at
+        )
+        assert message is not None
+        made.append(message)
+    return made
 
 
 def orders_of_a_sale(event: ticketing.CatalogEvent) -> list[ticketing_orders.DomainEvent]:
@@ -311,9 +368,19 @@ def test_every_message_ticketing_svc_makes_matches_its_schema() -> None:
         "TicketTransferOffered",
         "TicketTransferred",
         "WaitlistOffered",
+        "TicketCheckedIn",
+        "WaitlistJoined",
+        "WaitlistLeft",
     }
     for message in messages:
         TICKETING.validate(wire(message))
+    admissions = [wire(m)["payload"]["admission"] for m in messages if m.type == "TicketCheckedIn"]
+    assert [(a["direction"], a["doubleAdmission"]) for a in admissions] == [
+        ("entry", False),
+        ("exit", False),
+        ("entry", False),
+        ("entry", True),
+    ]
 
 
 def test_order_messages_say_what_the_buyers_emails_need_and_never_a_tickets_secret() -> None:
@@ -413,6 +480,12 @@ def domain_values(domain_enum: type[enum.StrEnum]) -> set[str]:
             proto_values(ticketing_pb.QueueStatus, "QUEUE_STATUS_"),
             domain_values(QueueStatus),
             literal_values(edge_reservations.QueueStatus),
+        ),
+        (
+            "report bucket",
+            proto_values(ticketing_pb.ReportBucket, "REPORT_BUCKET_"),
+            domain_values(ticketing_reports.Bucket),
+            literal_values(edge_reports.ReportBucket),
         ),
     ],
 )

@@ -31,6 +31,7 @@ from ticketing_svc.application.ports import (
     CatalogReader,
     CheckIns,
     CustomerPlaces,
+    Exports,
     Inbox,
     Inventory,
     Orders,
@@ -38,6 +39,7 @@ from ticketing_svc.application.ports import (
     PaymentNotices,
     PaymentProvider,
     Refunds,
+    Reports,
     Reservations,
     TicketPrinter,
     Tickets,
@@ -91,6 +93,16 @@ from ticketing_svc.domain.orders import (
     Ticket,
     TicketClaims,
     TicketStatus,
+)
+from ticketing_svc.domain.reports import (
+    Attendee,
+    CheckInMove,
+    Figures,
+    ReportQuery,
+    SalesMove,
+    SoldTicket,
+    WaitlistMove,
+    hour_of,
 )
 from ticketing_svc.domain.transfers import TicketTransfer, TransferStatus
 from ticketing_svc.domain.waitlist import WaitlistEntry, WaitlistLength, WaitlistStatus
@@ -146,6 +158,16 @@ class TicketingState:
     admissions: dict[uuid.UUID, Admission] = field(default_factory=dict)
     ticket_changes: dict[uuid.UUID, int] = field(default_factory=dict)
     change_counter: int = 0
+    # The report read model: messages folded in, sales and check-in rows, tickets, admitted
+    # tickets and waiting lists (as report_* tables).
+    report_inbox: set[uuid.UUID] = field(default_factory=set)
+    report_sales: dict[tuple[uuid.UUID, uuid.UUID, dt.datetime, str], SalesMove] = field(default_factory=dict)
+    report_checkins: dict[tuple[uuid.UUID, uuid.UUID, dt.datetime], tuple[uuid.UUID, Figures]] = field(
+        default_factory=dict
+    )
+    report_tickets: dict[uuid.UUID, SoldTicket] = field(default_factory=dict)
+    report_admitted: set[uuid.UUID] = field(default_factory=set)
+    report_waitlist: dict[tuple[uuid.UUID, uuid.UUID], WaitlistMove] = field(default_factory=dict)
     # Moves on at every commit: a transaction that began before another one committed cannot commit.
     generation: int = 0
 
@@ -1139,7 +1161,13 @@ class FakeCheckIns(CheckIns):
         if ticket is None:
             return None
         return DoorTicket(
-            ticket.id, ticket.session_id, ticket.zone_id, ticket.zone_name, ticket.holder_name, ticket.status
+            ticket.id,
+            ticket.session_id,
+            ticket.zone_id,
+            ticket.zone_name,
+            ticket.holder_name,
+            ticket.status,
+            order_id=ticket.order_id,
         )
 
     async def admission(self, ticket_id: uuid.UUID) -> Admission | None:
@@ -1224,6 +1252,151 @@ class FakePrinter(TicketPrinter):
         return b"%PDF-fake " + " ".join(str(t.id) for t in tickets).encode()
 
 
+class FakeReports(Reports):
+    def __init__(self, state: TicketingState) -> None:
+        self._state = state
+
+    async def first_time(self, message_id: uuid.UUID, *, message_type: str) -> bool:
+        if message_id in self._state.report_inbox:
+            return False
+        self._state.report_inbox.add(message_id)
+        return True
+
+    async def record_tickets(self, tickets: Sequence[SoldTicket]) -> None:
+        for ticket in tickets:
+            self._state.report_tickets.setdefault(ticket.ticket_id, ticket)
+
+    async def sold_tickets(self, ticket_ids: Sequence[uuid.UUID]) -> list[SoldTicket]:
+        return [self._state.report_tickets[t] for t in ticket_ids if t in self._state.report_tickets]
+
+    async def add_sales(self, moves: Sequence[SalesMove]) -> None:
+        for move in moves:
+            key = (move.session_id, move.zone_id, move.hour, move.currency)
+            row = self._state.report_sales.get(key)
+            if row is None:
+                self._state.report_sales[key] = move
+                continue
+            self._state.report_sales[key] = replace(
+                row,
+                tickets_sold=row.tickets_sold + move.tickets_sold,
+                gross=row.gross + move.gross,
+                tickets_refunded=row.tickets_refunded + move.tickets_refunded,
+                refunded=row.refunded + move.refunded,
+                orders_paid=row.orders_paid + move.orders_paid,
+                refunds=row.refunds + move.refunds,
+            )
+
+    async def add_checkin(self, move: CheckInMove) -> None:
+        first = 0
+        if (
+            move.direction == "entry"
+            and not move.double_admission
+            and move.ticket_id not in self._state.report_admitted
+        ):
+            self._state.report_admitted.add(move.ticket_id)
+            first = 1
+        key = (move.session_id, move.zone_id, hour_of(move.scanned_at))
+        _, figures = self._state.report_checkins.setdefault(key, (move.event_id, Figures()))
+        figures.add_checkins(
+            admitted=first,
+            entries=int(move.direction == "entry" and not move.double_admission),
+            exits=int(move.direction == "exit"),
+            double_admissions=int(move.double_admission),
+        )
+
+    async def add_waitlist(self, move: WaitlistMove) -> None:
+        key = (move.session_id, move.zone_id)
+        row = self._state.report_waitlist.get(key, replace(move, entries=0, places=0))
+        self._state.report_waitlist[key] = replace(
+            row, entries=max(row.entries + move.entries, 0), places=max(row.places + move.places, 0)
+        )
+
+    async def organization_events(self, organization_id: uuid.UUID, *, limit: int) -> list[CatalogEvent]:
+        return [e for e in self._state.events.values() if e.organization_id == organization_id][:limit]
+
+    @staticmethod
+    def _within(hour: dt.datetime, query: ReportQuery) -> bool:
+        return (query.since is None or hour >= hour_of(query.since)) and (
+            query.until is None or hour < query.until
+        )
+
+    async def sales(
+        self, event_ids: Sequence[uuid.UUID], query: ReportQuery
+    ) -> list[tuple[uuid.UUID, uuid.UUID, dt.datetime, Figures]]:
+        found = []
+        for (session_id, zone_id, hour, currency), row in self._state.report_sales.items():
+            if row.event_id in event_ids and self._within(hour, query):
+                figures = Figures()
+                figures.add_sales(
+                    currency,
+                    tickets_sold=row.tickets_sold,
+                    gross=row.gross,
+                    tickets_refunded=row.tickets_refunded,
+                    refunded=row.refunded,
+                    orders_paid=row.orders_paid,
+                    refunds=row.refunds,
+                )
+                found.append((session_id, zone_id, hour, figures))
+        return found
+
+    async def checkins(
+        self, event_ids: Sequence[uuid.UUID], query: ReportQuery
+    ) -> list[tuple[uuid.UUID, uuid.UUID, dt.datetime, Figures]]:
+        return [
+            (session_id, zone_id, hour, copy.deepcopy(figures))
+            for (session_id, zone_id, hour), (event_id, figures) in self._state.report_checkins.items()
+            if event_id in event_ids and self._within(hour, query)
+        ]
+
+    async def waitlists(self, event_ids: Sequence[uuid.UUID]) -> list[WaitlistMove]:
+        return [row for row in self._state.report_waitlist.values() if row.event_id in event_ids]
+
+
+class FakeExports(Exports):
+    def __init__(self, state: TicketingState) -> None:
+        self._state = state
+
+    async def count_orders(
+        self, event_id: uuid.UUID, *, query: str | None, statuses: Sequence[OrderStatus]
+    ) -> int:
+        return sum(
+            1
+            for o in self._state.orders.values()
+            if o.event_id == event_id and (not statuses or o.status in statuses) and query is None
+        )
+
+    async def attendees(self, event_id: uuid.UUID, *, after: uuid.UUID | None, limit: int) -> list[Attendee]:
+        found = sorted(
+            (
+                t
+                for t in self._state.tickets.values()
+                if t.event_id == event_id and (after is None or t.id > after)
+            ),
+            key=lambda t: t.id,
+        )[:limit]
+        return [
+            Attendee(
+                ticket_id=t.id,
+                order_id=t.order_id,
+                session_id=t.session_id,
+                zone_id=t.zone_id,
+                zone_name=t.zone_name,
+                holder_name=t.holder_name,
+                buyer_name=self._state.orders[t.order_id].buyer.name,
+                buyer_email=self._state.orders[t.order_id].buyer.email,
+                price=t.price.amount,
+                currency=t.price.currency,
+                status=t.status.value,
+                issued_at=t.issued_at,
+                first_entry_at=a.first_entry_at if (a := self._state.admissions.get(t.id)) else None,
+            )
+            for t in found
+        ]
+
+    async def count_attendees(self, event_id: uuid.UUID) -> int:
+        return sum(1 for t in self._state.tickets.values() if t.event_id == event_id)
+
+
 class FakeUnitOfWork(UnitOfWork):
     """A transaction over ``committed``; only what is committed is kept.
 
@@ -1257,6 +1430,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.waitlist = FakeWaitlist(self._state, self.committed)
         self.inbox = FakeInbox(self._state)
         self.outbox = FakeOutbox(self._state)
+        self.reports = FakeReports(self._state)
+        self.exports = FakeExports(self._state)
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self._begin()

@@ -28,6 +28,7 @@ TOPICS = (
     "taquilla.events.v1.ticketing-dlq",
     "taquilla.ticketing.v1.dlq",
     "taquilla.ticketing.v1.notification-dlq",
+    "taquilla.ticketing.v1.reports-dlq",
     "taquilla.identity.v1",
     "taquilla.identity.v1.notification-dlq",
     "taquilla.events.v1.webhooks-dlq",

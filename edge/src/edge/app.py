@@ -22,6 +22,7 @@ from edge.api.routes import (
     events,
     health,
     orders,
+    reports,
     reservations,
     transfers,
     users,
@@ -236,4 +237,5 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(checkins.router)
     app.include_router(graphql_router(settings))
     app.include_router(webhooks.router)
+    app.include_router(reports.router)
     return app

@@ -221,6 +221,20 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
+/** The body as a Blob, chunk by chunk when someone follows its progress. */
+async function readBlob(response: Response, onChunk?: (chunk: Uint8Array, headers: Headers) => void): Promise<Blob> {
+  if (!onChunk || !response.body) return response.blob();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    onChunk(value, response.headers);
+  }
+  return new Blob(chunks, { type: response.headers.get('Content-Type') ?? '' });
+}
+
 type QueryValue = string | number | boolean | null | undefined;
 export type QueryParams = Record<string, QueryValue | readonly (string | number | boolean)[]>;
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -245,6 +259,8 @@ export interface RequestOptions {
   auth?: boolean;
   /** `blob`: a 2xx body is returned as a Blob (a PDF, an image) instead of being parsed. */
   responseType?: 'json' | 'blob';
+  /** With `blob`: called with each chunk of the body as it arrives (a streamed export's progress). */
+  onChunk?: (chunk: Uint8Array, headers: Headers) => void;
 }
 
 /**
@@ -348,7 +364,7 @@ async function sendRequest<T>(path: string, options: RequestOptions, token: stri
   }
 
   const correlationId = response.headers.get(CORRELATION_HEADER) ?? sentCorrelationId;
-  const data = response.ok && options.responseType === 'blob' ? await response.blob() : await readBody(response);
+  const data = response.ok && options.responseType === 'blob' ? await readBlob(response, options.onChunk) : await readBody(response);
 
   if (!response.ok && !acceptStatuses.includes(response.status)) {
     const fallbackTitle = response.statusText || `HTTP ${response.status}`;

@@ -16,6 +16,11 @@ export const queryKeys = {
     mine: ['events', 'mine'] as const,
   },
   availability: (eventId: string) => ['availability', eventId] as const,
+  /** The organizers' dashboards (the filters are appended by the dashboard). */
+  reports: {
+    event: (eventId: string) => ['reports', 'event', eventId] as const,
+    organization: (organizationId: string) => ['reports', 'organization', organizationId] as const,
+  },
   /** The signed-in buyer's place in an event's waiting room. */
   queue: (eventId: string) => ['queue', eventId] as const,
   reservations: {

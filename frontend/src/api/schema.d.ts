@@ -420,6 +420,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{event_id}/exports/attendees.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export an event's attendees (CSV, streamed)
+         * @description For the event's organizers and admins: every attendee of the event, one per row (columns: `ticket_id`, `order_id`, `session_id`, `zone_id`, `zone_name`, `holder_name`, `buyer_name`, `buyer_email`, `price`, `currency`, `status`, `issued_at`, `first_entry_at`). Times are UTC (ISO 8601), amounts decimal strings. Streamed as it is read, a page at a time; `X-Total-Rows` says how many rows will come.
+         */
+        get: operations["export_attendees_csv_api_v1_events__event_id__exports_attendees_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/exports/attendees.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export an event's attendees (XLSX, streamed)
+         * @description For the event's organizers and admins: every attendee of the event, one per row (columns: `ticket_id`, `order_id`, `session_id`, `zone_id`, `zone_name`, `holder_name`, `buyer_name`, `buyer_email`, `price`, `currency`, `status`, `issued_at`, `first_entry_at`). Times are UTC (ISO 8601), amounts decimal strings. Streamed as it is read, a page at a time; `X-Total-Rows` says how many rows will come.
+         */
+        get: operations["export_attendees_xlsx_api_v1_events__event_id__exports_attendees_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/exports/orders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export an event's orders (CSV, streamed)
+         * @description For the event's organizers and admins: every order of the event, one per row (columns: `order_id`, `status`, `created_at`, `paid_at`, `buyer_name`, `buyer_email`, `session_id`, `items`, `tickets`, `total`, `refunded`, `currency`). Times are UTC (ISO 8601), amounts decimal strings. Streamed as it is read, a page at a time; `X-Total-Rows` says how many rows will come.
+         */
+        get: operations["export_orders_csv_api_v1_events__event_id__exports_orders_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/exports/orders.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export an event's orders (XLSX, streamed)
+         * @description For the event's organizers and admins: every order of the event, one per row (columns: `order_id`, `status`, `created_at`, `paid_at`, `buyer_name`, `buyer_email`, `session_id`, `items`, `tickets`, `total`, `refunded`, `currency`). Times are UTC (ISO 8601), amounts decimal strings. Streamed as it is read, a page at a time; `X-Total-Rows` says how many rows will come.
+         */
+        get: operations["export_orders_xlsx_api_v1_events__event_id__exports_orders_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{event_id}/featured": {
         parameters: {
             query?: never;
@@ -512,6 +592,26 @@ export interface paths {
          * @description For the event's organizer and admins: cancelling an event refunds every paid order once; this shows how far that has come.
          */
         get: operations["event_refunds_api_v1_events__event_id__refunds_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/{event_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An event's report: sales, refunds, sell-through, waiting lists, check-in progress
+         * @description For the event's organizers and admins. Totals, a time series (by hour or day) and one line per session x zone. Read from counters that follow the sales within seconds; poll it (every few seconds) for a live dashboard.
+         */
+        get: operations["event_report_api_v1_events__event_id__report_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -771,6 +871,26 @@ export interface paths {
          * @description The events of the organization you belong to, by start date then id (keyset pagination). Without `status`, drafts and published events; repeat `status` to choose, e.g. `?status=cancelled&status=completed`.
          */
         get: operations["list_my_organization_events_api_v1_organizations_me_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organization_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An organization's report: its events (the newest 500) together
+         * @description For the organization's organizers and admins; as an event's report, with a line per session x zone of every event.
+         */
+        get: operations["organization_report_api_v1_organizations__organization_id__report_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2536,6 +2656,144 @@ export interface components {
              * @constant
              */
             status?: "accepted";
+        };
+        /** ReportBucketOut */
+        ReportBucketOut: {
+            figures: components["schemas"]["ReportFiguresOut"];
+            /**
+             * Start
+             * Format: date-time
+             * @description The bucket's start (UTC hour or day)
+             */
+            start: string;
+        };
+        /** ReportFiguresOut */
+        ReportFiguresOut: {
+            /**
+             * Admitted
+             * @description Distinct tickets admitted at the doors at least once
+             */
+            admitted: number;
+            /**
+             * Double Admissions
+             * @description Tickets admitted again by doors that were offline
+             */
+            double_admissions: number;
+            /** Entries */
+            entries: number;
+            /** Exits */
+            exits: number;
+            /**
+             * Gross
+             * @description What the paid orders came to, one entry per currency
+             */
+            gross: components["schemas"]["Money"][];
+            /**
+             * Net
+             * @description gross - refunded, per currency
+             */
+            net: components["schemas"]["Money"][];
+            /** Orders Paid */
+            orders_paid: number;
+            /**
+             * Refunded
+             * @description What was refunded, one entry per currency
+             */
+            refunded: components["schemas"]["Money"][];
+            /**
+             * Refunds
+             * @description Refunds the payment provider confirmed
+             */
+            refunds: number;
+            /**
+             * Tickets Refunded
+             * @description Tickets refunded (revoked) in the span
+             */
+            tickets_refunded: number;
+            /**
+             * Tickets Sold
+             * @description Tickets sold (paid) in the span
+             */
+            tickets_sold: number;
+        };
+        /** ReportLineOut */
+        ReportLineOut: {
+            /** Capacity */
+            capacity: number;
+            /** Event Id */
+            event_id: string;
+            /** Event Name */
+            event_name: string;
+            figures: components["schemas"]["ReportFiguresOut"];
+            /**
+             * Sell Through
+             * @description (tickets sold - refunded) / capacity, `0.0000`..`1.0000`
+             */
+            sell_through: string;
+            /** Session Id */
+            session_id: string;
+            /** Session Starts At */
+            session_starts_at: string | null;
+            /**
+             * Waitlist Entries
+             * @description Entries waiting now (whatever the span)
+             */
+            waitlist_entries: number;
+            /**
+             * Waitlist Places
+             * @description Places those entries ask for
+             */
+            waitlist_places: number;
+            /** Zone Id */
+            zone_id: string;
+            /** Zone Name */
+            zone_name: string;
+        };
+        /** ReportPublic */
+        ReportPublic: {
+            /**
+             * As Of
+             * Format: date-time
+             * @description When it was read; the counters follow the sales within seconds (a read model)
+             */
+            as_of: string;
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            /** Capacity */
+            capacity: number;
+            /**
+             * Lines
+             * @description One per session x zone, by session start then zone
+             */
+            lines: components["schemas"]["ReportLineOut"][];
+            /**
+             * Sell Through
+             * @description Over every session x zone: (sold - refunded) / capacity
+             */
+            sell_through: string;
+            /**
+             * Series
+             * @description Oldest first; empty buckets are left out
+             */
+            series: components["schemas"]["ReportBucketOut"][];
+            /**
+             * Since
+             * @description The span's start (`from`), if any
+             */
+            since: string | null;
+            totals: components["schemas"]["ReportFiguresOut"];
+            /**
+             * Until
+             * @description The span's end (`to`), if any (else now)
+             */
+            until: string | null;
+            /** Waitlist Entries */
+            waitlist_entries: number;
+            /** Waitlist Places */
+            waitlist_places: number;
         };
         /** ReservationCreate */
         ReservationCreate: {
@@ -5733,6 +5991,310 @@ export interface operations {
             };
         };
     };
+    export_attendees_csv_api_v1_events__event_id__exports_attendees_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment, streamed */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    /** @description How many rows will come (besides the header row), for a progress bar */
+                    "X-Total-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    export_attendees_xlsx_api_v1_events__event_id__exports_attendees_xlsx_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment, streamed */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    /** @description How many rows will come (besides the header row), for a progress bar */
+                    "X-Total-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    export_orders_csv_api_v1_events__event_id__exports_orders_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment, streamed */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    /** @description How many rows will come (besides the header row), for a progress bar */
+                    "X-Total-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    export_orders_xlsx_api_v1_events__event_id__exports_orders_xlsx_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, as an attachment, streamed */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    /** @description How many rows will come (besides the header row), for a progress bar */
+                    "X-Total-Rows"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     feature_event_api_v1_events__event_id__featured_put: {
         parameters: {
             query?: never;
@@ -6157,6 +6719,85 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    event_report_api_v1_events__event_id__report_get: {
+        parameters: {
+            query?: {
+                /** @description The span's start (ISO 8601; a date or a time without an offset is UTC). Whole UTC hours count: 10:30 counts from 10:00. */
+                from?: string | null;
+                /** @description The span's end, excluded (default: now). At most 400 days after `from`. */
+                to?: string | null;
+                /** @description The time series' buckets; `hour` needs `from` and at most 31 days */
+                bucket?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                /** @description Event id (UUID) */
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such event, or another organization's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `from`, `to` or `bucket` (`to` before `from`, a span too long for its bucket) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7508,6 +8149,85 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    organization_report_api_v1_organizations__organization_id__report_get: {
+        parameters: {
+            query?: {
+                /** @description The span's start (ISO 8601; a date or a time without an offset is UTC). Whole UTC hours count: 10:30 counts from 10:00. */
+                from?: string | null;
+                /** @description The span's end, excluded (default: now). At most 400 days after `from`. */
+                to?: string | null;
+                /** @description The time series' buckets; `hour` needs `from` and at most 31 days */
+                bucket?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                /** @description Organization id (UUID) */
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not an organizer of this organization, nor an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid `from`, `to` or `bucket` (`to` before `from`, a span too long for its bucket) */
             422: {
                 headers: {
                     [name: string]: unknown;

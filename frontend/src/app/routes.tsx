@@ -14,6 +14,7 @@ import { EventDetailPage } from '@/pages/EventDetailPage';
 import { EventCheckinConflictsPage } from '@/pages/EventCheckinConflictsPage';
 import { EditEventPage, NewEventPage } from '@/pages/EventFormPage';
 import { EventOrdersPage } from '@/pages/EventOrdersPage';
+import { EventReportPage } from '@/pages/EventReportPage';
 import { EventsPage } from '@/pages/EventsPage';
 import { HomePage } from '@/pages/HomePage';
 import { LoginPage } from '@/pages/LoginPage';
@@ -24,6 +25,7 @@ import { MyTicketsPage } from '@/pages/MyTicketsPage';
 import { MyWaitlistPage } from '@/pages/MyWaitlistPage';
 import { NotFoundPage } from '@/pages/NotFoundPage';
 import { OrderPage } from '@/pages/OrderPage';
+import { OrganizationReportPage } from '@/pages/OrganizationReportPage';
 import { QueuePage } from '@/pages/QueuePage';
 import { RegisterPage } from '@/pages/RegisterPage';
 import { StatusPage } from '@/pages/StatusPage';
@@ -75,6 +77,18 @@ export const routes: RouteObject[] = [
         'events/:id/orders',
         <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">
           <EventOrdersPage />
+        </RequireAuth>,
+      ),
+      page(
+        'events/:id/report',
+        <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">
+          <EventReportPage />
+        </RequireAuth>,
+      ),
+      page(
+        'organizations/:id/report',
+        <RequireAuth roles={EVENT_EDITORS} redirectTo="/events">
+          <OrganizationReportPage />
         </RequireAuth>,
       ),
       page(

@@ -144,6 +144,9 @@ export function EventOrdersPage() {
           <Link to={`/events/${encodeURIComponent(id)}`} className={buttonClass.link}>
             {t.eventOrders.backToEvent}
           </Link>
+          <Link to={`/events/${encodeURIComponent(id)}/report`} className={buttonClass.link}>
+            {t.reports.link}
+          </Link>
           <Link to={`/events/${encodeURIComponent(id)}/checkin-conflicts`} className={buttonClass.link}>
             {t.checkinConflicts.title}
           </Link>

@@ -75,9 +75,14 @@ function MyEventRow({ event }: { event: CatalogEvent }) {
       </div>
       <div className="flex flex-wrap gap-2">
         {event.status && event.status !== 'draft' ? (
-          <Link to={`/events/${encodeURIComponent(event.id)}/orders`} className={buttonClass.secondary} aria-label={t.eventOrders.linkFor(event.name)}>
-            {t.eventOrders.link}
-          </Link>
+          <>
+            <Link to={`/events/${encodeURIComponent(event.id)}/orders`} className={buttonClass.secondary} aria-label={t.eventOrders.linkFor(event.name)}>
+              {t.eventOrders.link}
+            </Link>
+            <Link to={`/events/${encodeURIComponent(event.id)}/report`} className={buttonClass.secondary} aria-label={t.reports.linkFor(event.name)}>
+              {t.reports.link}
+            </Link>
+          </>
         ) : null}
         {editable ? (
           <Link to={`/events/${encodeURIComponent(event.id)}/edit`} className={buttonClass.secondary} aria-label={`${t.me.edit}: ${event.name}`}>
@@ -141,6 +146,7 @@ export function MePage() {
   const { t } = useI18n();
   useDocumentTitle(t.me.title);
   const role = useAuthStore((s) => s.user?.role);
+  const organizationId = useAuthStore((s) => s.user?.organizationId);
   const showEvents = role === 'organizer' || role === 'admin';
   return (
     <div className="mx-auto max-w-4xl space-y-10">
@@ -160,9 +166,16 @@ export function MePage() {
               </h2>
               <p className="text-slate-600">{t.me.myEventsLead}</p>
             </div>
-            <Link to="/events/new" className={buttonClass.primary}>
-              {t.me.createEvent}
-            </Link>
+            <div className="flex flex-wrap gap-2">
+              {organizationId ? (
+                <Link to={`/organizations/${encodeURIComponent(organizationId)}/report`} className={buttonClass.secondary}>
+                  {t.reports.organizationLink}
+                </Link>
+              ) : null}
+              <Link to="/events/new" className={buttonClass.primary}>
+                {t.me.createEvent}
+              </Link>
+            </div>
           </div>
           <MyEvents />
         </section>

@@ -25,6 +25,7 @@ from ticketing_svc.application import (
     checkin_handlers,
     handlers,
     order_handlers,
+    report_handlers,
     transfer_handlers,
     waitlist_handlers,
 )
@@ -50,9 +51,11 @@ from ticketing_svc.domain.checkins import CheckInConflict
 from ticketing_svc.domain.errors import WaitingRoomUnavailable
 from ticketing_svc.domain.model import InventoryLine, Reservation
 from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
+from ticketing_svc.domain.reports import AttendeePage, Report
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
+from ticketing_svc.entrypoints.report_messages import report_handler
 from ticketing_svc.entrypoints.workers import (
     CANCELLATION_REFUNDS,
     PAYMENTS_RECONCILED,
@@ -255,6 +258,18 @@ class UseCases:
     async def checkin_conflicts(self, cmd: commands.ListCheckInConflicts) -> list[CheckInConflict]:
         return await checkin_handlers.checkin_conflicts(cmd, self.uow())
 
+    async def project_report(self, cmd: commands.ProjectReport) -> bool:
+        return await report_handlers.project(cmd, self.uow())
+
+    async def event_report(self, cmd: commands.GetEventReport) -> Report:
+        return await report_handlers.event_report(cmd, self.uow(), self._clock)
+
+    async def organization_report(self, cmd: commands.GetOrganizationReport) -> Report:
+        return await report_handlers.organization_report(cmd, self.uow(), self._clock)
+
+    async def list_event_attendees(self, cmd: commands.ListEventAttendees) -> AttendeePage:
+        return await report_handlers.list_event_attendees(cmd, self.uow())
+
 
 def build_servicer(use_cases: UseCases) -> TicketingServicer:
     return TicketingServicer(
@@ -291,6 +306,9 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
         list_my_waitlist=use_cases.list_my_waitlist,
         leave_waitlist=use_cases.leave_waitlist,
         waitlist_lengths=use_cases.waitlist_lengths,
+        event_report=use_cases.event_report,
+        organization_report=use_cases.organization_report,
+        list_event_attendees=use_cases.list_event_attendees,
     )
 
 
@@ -326,6 +344,14 @@ def build_service(settings: Settings) -> ServiceProcess:
         topic=settings.catalog_topic,
         dead_letter_topic=settings.dead_letter_topic,
         group_id=settings.consumer_group,
+    )
+    report_consumer = EnvelopeConsumer(
+        report_handler(use_cases.project_report),
+        dead_letters,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topic=settings.report_topic,
+        dead_letter_topic=settings.report_dead_letter_topic,
+        group_id=settings.report_consumer_group,
     )
     sweeper = HoldSweeper(use_cases.expire_reservations, interval=settings.sweep_interval_seconds)
     reconciler = Periodic(
@@ -374,6 +400,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         workers=[
             Worker("outbox-relay", relay.run, relay.stop),
             Worker("catalog-consumer", consumer.run, consumer.stop),
+            Worker("report-consumer", report_consumer.run, report_consumer.stop),
             Worker("hold-sweeper", sweeper.run, sweeper.stop),
             Worker(reconciler.name, reconciler.run, reconciler.stop),
             Worker(cancellation_refunds.name, cancellation_refunds.run, cancellation_refunds.stop),

@@ -31,6 +31,10 @@ class Settings(ServiceSettings):
     catalog_topic: str = CATALOG_TOPIC
     consumer_group: str = "ticketing-svc"
     dead_letter_topic: str = "taquilla.events.v1.ticketing-dlq"
+    # The organizers' reports follow ticketing's own messages in a group of their own.
+    report_topic: str = TICKETING_TOPIC
+    report_consumer_group: str = "ticketing-svc-reports"
+    report_dead_letter_topic: str = "taquilla.ticketing.v1.reports-dlq"
     # How often expired holds are looked for: a hold is released at most this long after it ends.
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=5)
     # A transaction waiting longer than this for a row lock gives up instead of piling up requests.

@@ -17,6 +17,7 @@ from ticketing_svc.domain import commands
 from ticketing_svc.domain.checkins import ChangePosition, Scan, ScanResult, ScanType
 from ticketing_svc.domain.commands import Actor, ActorKind
 from ticketing_svc.domain.errors import EventNotFound, SessionNotFound, Unauthenticated
+from ticketing_svc.domain.events import TicketCheckedIn
 from ticketing_svc.domain.model import Offer
 from ticketing_svc.domain.orders import Ticket, TicketStatus
 
@@ -275,3 +276,41 @@ async def test_the_pack_of_a_session_removed_from_its_event_finds_no_session() -
 
     with pytest.raises(SessionNotFound):
         await door.pack()
+
+
+def _checked_in(door: Door) -> list[TicketCheckedIn]:
+    return [m for m, _ in door.shop.uow.committed.messages if isinstance(m, TicketCheckedIn)]
+
+
+async def test_admissions_and_exits_are_announced_and_refusals_are_not() -> None:
+    door = await Door.open()
+    ticket = door.tickets[0]
+
+    await door.scan(ticket)
+    await door.scan(ticket, device="door-2")  # already inside: refused
+    await door.scan("not a ticket")
+    await door.scan(ticket, type_=ScanType.EXIT)
+
+    messages = _checked_in(door)
+    assert [(m.ticket_id, m.direction, m.double_admission) for m in messages] == [
+        (ticket.id, "entry", False),
+        (ticket.id, "exit", False),
+    ]
+    assert {m.order_id for m in messages} == {ticket.order_id}
+    assert {(m.event_id, m.session_id, m.zone_id) for m in messages} == {
+        (door.shop.event.id, door.session_id, ticket.zone_id)
+    }
+    assert messages[0].device_id == "door-1"
+
+
+async def test_an_offline_double_admission_is_announced_as_one() -> None:
+    door = await Door.open()
+    ticket = door.tickets[0]
+
+    await door.upload("door-b", door.offline(ticket, device="door-b", minutes=2))
+    await door.upload("door-a", door.offline(ticket, device="door-a", minutes=1))
+
+    assert [(m.device_id, m.double_admission) for m in _checked_in(door)] == [
+        ("door-b", False),
+        ("door-a", True),
+    ]

@@ -18,7 +18,13 @@ from ticketing_svc.domain.errors import (
     WaitlistEntryNotFound,
     ZoneNotSoldOut,
 )
-from ticketing_svc.domain.events import ReservationHeld, WaitlistOffered, ZoneBackOnSale
+from ticketing_svc.domain.events import (
+    ReservationHeld,
+    WaitlistJoined,
+    WaitlistLeft,
+    WaitlistOffered,
+    ZoneBackOnSale,
+)
 from ticketing_svc.domain.model import CatalogEvent, ItemRequest, Reservation, ReservationStatus, SaleSettings
 from ticketing_svc.domain.waitlist import WaitlistStanding, WaitlistStatus
 
@@ -195,7 +201,7 @@ async def test_when_the_last_entry_leaves_free_places_are_back_on_sale() -> None
         commands.LeaveWaitlist(Actor(group.entry.customer_id), group.entry.id), uow, Clock()
     )
 
-    assert [type(m) for m, _ in uow.messages] == [ZoneBackOnSale]
+    assert [type(m) for m, _ in uow.messages] == [WaitlistLeft, ZoneBackOnSale]
     assert (await hold(uow, event, 1)).held
 
 
@@ -275,3 +281,21 @@ async def test_places_added_by_the_organizer_go_to_the_list_first() -> None:
     assert offered(uow, waiting).quantity == 1
     line = uow.line(event.sessions[0].id, event.zones[0].id)
     assert (line.capacity, line.held, line.waiting) == (3, 3, 0)
+
+
+async def test_joining_and_leaving_while_waiting_are_announced_and_an_offer_is_not_a_leave() -> None:
+    uow, event = await sale(4)
+    await hold(uow, event, 4)
+    first = await join(uow, event, 2)
+    second = await join(uow, event, 1)
+
+    await waitlist_handlers.leave_waitlist(
+        commands.LeaveWaitlist(Actor(second.entry.customer_id), second.entry.id), uow, Clock()
+    )
+
+    changes = [(type(m), m.entry_id) for m, _ in uow.messages if isinstance(m, WaitlistJoined | WaitlistLeft)]
+    assert changes == [
+        (WaitlistJoined, first.entry.id),
+        (WaitlistJoined, second.entry.id),
+        (WaitlistLeft, second.entry.id),
+    ]

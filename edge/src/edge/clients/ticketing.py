@@ -200,6 +200,7 @@ class TicketingClient:
         statuses: Sequence[str],
         limit: int,
         cursor: str,
+        count: bool = False,
     ) -> pb.ListOrdersResponse:
         reply: pb.ListOrdersResponse = await self._stub.ListEventOrders(
             pb.ListEventOrdersRequest(
@@ -208,6 +209,7 @@ class TicketingClient:
                 statuses=[ORDER_STATUS_TO_PB[s] for s in statuses],
                 limit=limit,
                 cursor=cursor,
+                count=count,
             ),
             metadata=(principal.to_metadata(),),
             timeout=self._deadline,
@@ -357,6 +359,36 @@ class TicketingClient:
     async def waitlist_lengths(self, principal: Principal, event_id: str) -> pb.WaitlistLengths:
         reply: pb.WaitlistLengths = await self._stub.GetWaitlistLengths(
             pb.GetWaitlistLengthsRequest(event_id=event_id),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    # ------------------------------------------------------------ reports and exports
+
+    async def event_report(self, principal: Principal, event_id: str, span: pb.ReportSpan) -> pb.Report:
+        reply: pb.Report = await self._stub.GetEventReport(
+            pb.GetEventReportRequest(event_id=event_id, span=span),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def organization_report(
+        self, principal: Principal, organization_id: str, span: pb.ReportSpan
+    ) -> pb.Report:
+        reply: pb.Report = await self._stub.GetOrganizationReport(
+            pb.GetOrganizationReportRequest(organization_id=organization_id, span=span),
+            metadata=(principal.to_metadata(),),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def list_event_attendees(
+        self, principal: Principal, event_id: str, *, limit: int, cursor: str
+    ) -> pb.ListEventAttendeesResponse:
+        reply: pb.ListEventAttendeesResponse = await self._stub.ListEventAttendees(
+            pb.ListEventAttendeesRequest(event_id=event_id, limit=limit, cursor=cursor),
             metadata=(principal.to_metadata(),),
             timeout=self._deadline,
         )

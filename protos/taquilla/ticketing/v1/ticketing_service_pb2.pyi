@@ -301,6 +301,26 @@ CHECK_IN_RESULT_INVALID_TIME: CheckInResult.ValueType  # 6
 """Scanned outside the ticket's validity window."""
 Global___CheckInResult: _TypeAlias = CheckInResult  # noqa: Y015
 
+class _ReportBucket:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReportBucketEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReportBucket.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    REPORT_BUCKET_UNSPECIFIED: _ReportBucket.ValueType  # 0
+    """read as a day"""
+    REPORT_BUCKET_HOUR: _ReportBucket.ValueType  # 1
+    REPORT_BUCKET_DAY: _ReportBucket.ValueType  # 2
+
+class ReportBucket(_ReportBucket, metaclass=_ReportBucketEnumTypeWrapper):
+    """---------------------------------------------------------------- reports"""
+
+REPORT_BUCKET_UNSPECIFIED: ReportBucket.ValueType  # 0
+"""read as a day"""
+REPORT_BUCKET_HOUR: ReportBucket.ValueType  # 1
+REPORT_BUCKET_DAY: ReportBucket.ValueType  # 2
+Global___ReportBucket: _TypeAlias = ReportBucket  # noqa: Y015
+
 @_typing.final
 class Money(_message.Message):
     """An amount of money in one currency. `amount` is a decimal string with two decimals ("25.50")."""
@@ -1156,12 +1176,15 @@ class ListEventOrdersRequest(_message.Message):
     STATUSES_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
     CURSOR_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
     event_id: _builtins.str
     query: _builtins.str
     """Part of the buyer's name or e-mail (case-insensitive), or a whole order id; at most 200 characters."""
     limit: _builtins.int
     """1..100, default 20."""
     cursor: _builtins.str
+    count: _builtins.bool
+    """Also count every order the filters match (ListOrdersResponse.total): one more query."""
     @_builtins.property
     def statuses(self) -> _containers.RepeatedScalarFieldContainer[Global___OrderStatus.ValueType]: ...
     def __init__(
@@ -1172,10 +1195,11 @@ class ListEventOrdersRequest(_message.Message):
         statuses: _abc.Iterable[Global___OrderStatus.ValueType] | None = ...,
         limit: _builtins.int = ...,
         cursor: _builtins.str = ...,
+        count: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "event_id", b"event_id", "limit", b"limit", "query", b"query", "statuses", b"statuses"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "cursor", b"cursor", "event_id", b"event_id", "limit", b"limit", "query", b"query", "statuses", b"statuses"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1187,8 +1211,11 @@ class ListOrdersResponse(_message.Message):
 
     ORDERS_FIELD_NUMBER: _builtins.int
     NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
     next_cursor: _builtins.str
     """Empty on the last page."""
+    total: _builtins.int
+    """The orders the filters match, when the request asked to count them (else 0)."""
     @_builtins.property
     def orders(self) -> _containers.RepeatedCompositeFieldContainer[Global___Order]: ...
     def __init__(
@@ -1196,10 +1223,11 @@ class ListOrdersResponse(_message.Message):
         *,
         orders: _abc.Iterable[Global___Order] | None = ...,
         next_cursor: _builtins.str = ...,
+        total: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_cursor", b"next_cursor", "orders", b"orders"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_cursor", b"next_cursor", "orders", b"orders", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2527,3 +2555,383 @@ class ListCheckInConflictsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListCheckInConflictsResponse: _TypeAlias = ListCheckInConflictsResponse  # noqa: Y015
+
+@_typing.final
+class ReportSpan(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SINCE_FIELD_NUMBER: _builtins.int
+    UNTIL_FIELD_NUMBER: _builtins.int
+    BUCKET_FIELD_NUMBER: _builtins.int
+    bucket: Global___ReportBucket.ValueType
+    @_builtins.property
+    def since(self) -> _timestamp_pb2.Timestamp:
+        """The span's start (included; counted by whole UTC hours); unset: from the first sale."""
+
+    @_builtins.property
+    def until(self) -> _timestamp_pb2.Timestamp:
+        """The span's end (excluded); unset: now. At most 400 days after `since`, 31 for hourly buckets
+        (which need `since`).
+        """
+
+    def __init__(
+        self,
+        *,
+        since: _timestamp_pb2.Timestamp | None = ...,
+        until: _timestamp_pb2.Timestamp | None = ...,
+        bucket: Global___ReportBucket.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["since", b"since", "until", b"until"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket", b"bucket", "since", b"since", "until", b"until"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportSpan: _TypeAlias = ReportSpan  # noqa: Y015
+
+@_typing.final
+class GetEventReportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    SPAN_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    @_builtins.property
+    def span(self) -> Global___ReportSpan: ...
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        span: Global___ReportSpan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["span", b"span"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_id", b"event_id", "span", b"span"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetEventReportRequest: _TypeAlias = GetEventReportRequest  # noqa: Y015
+
+@_typing.final
+class GetOrganizationReportRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    SPAN_FIELD_NUMBER: _builtins.int
+    organization_id: _builtins.str
+    @_builtins.property
+    def span(self) -> Global___ReportSpan: ...
+    def __init__(
+        self,
+        *,
+        organization_id: _builtins.str = ...,
+        span: Global___ReportSpan | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["span", b"span"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization_id", b"organization_id", "span", b"span"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetOrganizationReportRequest: _TypeAlias = GetOrganizationReportRequest  # noqa: Y015
+
+@_typing.final
+class ReportFigures(_message.Message):
+    """Sales and check-ins summed over a session x zone, a time bucket or everything. Money is one
+    entry per currency (an organization may sell in several).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICKETS_SOLD_FIELD_NUMBER: _builtins.int
+    TICKETS_REFUNDED_FIELD_NUMBER: _builtins.int
+    ORDERS_PAID_FIELD_NUMBER: _builtins.int
+    REFUNDS_FIELD_NUMBER: _builtins.int
+    GROSS_FIELD_NUMBER: _builtins.int
+    REFUNDED_FIELD_NUMBER: _builtins.int
+    NET_FIELD_NUMBER: _builtins.int
+    ADMITTED_FIELD_NUMBER: _builtins.int
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    EXITS_FIELD_NUMBER: _builtins.int
+    DOUBLE_ADMISSIONS_FIELD_NUMBER: _builtins.int
+    tickets_sold: _builtins.int
+    tickets_refunded: _builtins.int
+    orders_paid: _builtins.int
+    refunds: _builtins.int
+    admitted: _builtins.int
+    """Distinct tickets admitted at least once; entries and exits at the doors; offline double admissions."""
+    entries: _builtins.int
+    exits: _builtins.int
+    double_admissions: _builtins.int
+    @_builtins.property
+    def gross(self) -> _containers.RepeatedCompositeFieldContainer[Global___Money]: ...
+    @_builtins.property
+    def refunded(self) -> _containers.RepeatedCompositeFieldContainer[Global___Money]: ...
+    @_builtins.property
+    def net(self) -> _containers.RepeatedCompositeFieldContainer[Global___Money]:
+        """gross - refunded, per currency."""
+
+    def __init__(
+        self,
+        *,
+        tickets_sold: _builtins.int = ...,
+        tickets_refunded: _builtins.int = ...,
+        orders_paid: _builtins.int = ...,
+        refunds: _builtins.int = ...,
+        gross: _abc.Iterable[Global___Money] | None = ...,
+        refunded: _abc.Iterable[Global___Money] | None = ...,
+        net: _abc.Iterable[Global___Money] | None = ...,
+        admitted: _builtins.int = ...,
+        entries: _builtins.int = ...,
+        exits: _builtins.int = ...,
+        double_admissions: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admitted", b"admitted", "double_admissions", b"double_admissions", "entries", b"entries", "exits", b"exits", "gross", b"gross", "net", b"net", "orders_paid", b"orders_paid", "refunded", b"refunded", "refunds", b"refunds", "tickets_refunded", b"tickets_refunded", "tickets_sold", b"tickets_sold"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportFigures: _TypeAlias = ReportFigures  # noqa: Y015
+
+@_typing.final
+class ReportLine(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    EVENT_NAME_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    SESSION_STARTS_AT_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    FIGURES_FIELD_NUMBER: _builtins.int
+    SELL_THROUGH_FIELD_NUMBER: _builtins.int
+    WAITLIST_ENTRIES_FIELD_NUMBER: _builtins.int
+    WAITLIST_PLACES_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    event_name: _builtins.str
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    zone_name: _builtins.str
+    capacity: _builtins.int
+    sell_through: _builtins.str
+    """(tickets sold - refunded) / capacity, "0.0000".."1.0000"."""
+    waitlist_entries: _builtins.int
+    """Entries and places waiting now (not limited by the span)."""
+    waitlist_places: _builtins.int
+    @_builtins.property
+    def session_starts_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def figures(self) -> Global___ReportFigures: ...
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        event_name: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        session_starts_at: _timestamp_pb2.Timestamp | None = ...,
+        zone_id: _builtins.str = ...,
+        zone_name: _builtins.str = ...,
+        capacity: _builtins.int = ...,
+        figures: Global___ReportFigures | None = ...,
+        sell_through: _builtins.str = ...,
+        waitlist_entries: _builtins.int = ...,
+        waitlist_places: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["figures", b"figures", "session_starts_at", b"session_starts_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["capacity", b"capacity", "event_id", b"event_id", "event_name", b"event_name", "figures", b"figures", "sell_through", b"sell_through", "session_id", b"session_id", "session_starts_at", b"session_starts_at", "waitlist_entries", b"waitlist_entries", "waitlist_places", b"waitlist_places", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportLine: _TypeAlias = ReportLine  # noqa: Y015
+
+@_typing.final
+class ReportBucketFigures(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_FIELD_NUMBER: _builtins.int
+    FIGURES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def figures(self) -> Global___ReportFigures: ...
+    def __init__(
+        self,
+        *,
+        start: _timestamp_pb2.Timestamp | None = ...,
+        figures: Global___ReportFigures | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["figures", b"figures", "start", b"start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["figures", b"figures", "start", b"start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReportBucketFigures: _TypeAlias = ReportBucketFigures  # noqa: Y015
+
+@_typing.final
+class Report(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SPAN_FIELD_NUMBER: _builtins.int
+    TOTALS_FIELD_NUMBER: _builtins.int
+    CAPACITY_FIELD_NUMBER: _builtins.int
+    SELL_THROUGH_FIELD_NUMBER: _builtins.int
+    WAITLIST_ENTRIES_FIELD_NUMBER: _builtins.int
+    WAITLIST_PLACES_FIELD_NUMBER: _builtins.int
+    LINES_FIELD_NUMBER: _builtins.int
+    SERIES_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
+    capacity: _builtins.int
+    sell_through: _builtins.str
+    waitlist_entries: _builtins.int
+    waitlist_places: _builtins.int
+    @_builtins.property
+    def span(self) -> Global___ReportSpan: ...
+    @_builtins.property
+    def totals(self) -> Global___ReportFigures: ...
+    @_builtins.property
+    def lines(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReportLine]:
+        """Per session x zone, by session start then zone name."""
+
+    @_builtins.property
+    def series(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReportBucketFigures]:
+        """Oldest first; buckets without any sale, refund or scan are left out."""
+
+    @_builtins.property
+    def as_of(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        span: Global___ReportSpan | None = ...,
+        totals: Global___ReportFigures | None = ...,
+        capacity: _builtins.int = ...,
+        sell_through: _builtins.str = ...,
+        waitlist_entries: _builtins.int = ...,
+        waitlist_places: _builtins.int = ...,
+        lines: _abc.Iterable[Global___ReportLine] | None = ...,
+        series: _abc.Iterable[Global___ReportBucketFigures] | None = ...,
+        as_of: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "span", b"span", "totals", b"totals"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "capacity", b"capacity", "lines", b"lines", "sell_through", b"sell_through", "series", b"series", "span", b"span", "totals", b"totals", "waitlist_entries", b"waitlist_entries", "waitlist_places", b"waitlist_places"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Report: _TypeAlias = Report  # noqa: Y015
+
+@_typing.final
+class ListEventAttendeesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENT_ID_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    CURSOR_FIELD_NUMBER: _builtins.int
+    event_id: _builtins.str
+    limit: _builtins.int
+    """1..1000, default 500."""
+    cursor: _builtins.str
+    def __init__(
+        self,
+        *,
+        event_id: _builtins.str = ...,
+        limit: _builtins.int = ...,
+        cursor: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursor", b"cursor", "event_id", b"event_id", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEventAttendeesRequest: _TypeAlias = ListEventAttendeesRequest  # noqa: Y015
+
+@_typing.final
+class Attendee(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICKET_ID_FIELD_NUMBER: _builtins.int
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    ZONE_ID_FIELD_NUMBER: _builtins.int
+    ZONE_NAME_FIELD_NUMBER: _builtins.int
+    HOLDER_NAME_FIELD_NUMBER: _builtins.int
+    BUYER_NAME_FIELD_NUMBER: _builtins.int
+    BUYER_EMAIL_FIELD_NUMBER: _builtins.int
+    PRICE_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    ISSUED_AT_FIELD_NUMBER: _builtins.int
+    FIRST_ENTRY_AT_FIELD_NUMBER: _builtins.int
+    ticket_id: _builtins.str
+    order_id: _builtins.str
+    session_id: _builtins.str
+    zone_id: _builtins.str
+    zone_name: _builtins.str
+    holder_name: _builtins.str
+    buyer_name: _builtins.str
+    """The buyer of the order (personal data: for the organizer's export only)."""
+    buyer_email: _builtins.str
+    status: _builtins.str
+    """valid, used or revoked."""
+    @_builtins.property
+    def price(self) -> Global___Money: ...
+    @_builtins.property
+    def issued_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def first_entry_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was first admitted at the door; unset when never."""
+
+    def __init__(
+        self,
+        *,
+        ticket_id: _builtins.str = ...,
+        order_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        zone_id: _builtins.str = ...,
+        zone_name: _builtins.str = ...,
+        holder_name: _builtins.str = ...,
+        buyer_name: _builtins.str = ...,
+        buyer_email: _builtins.str = ...,
+        price: Global___Money | None = ...,
+        status: _builtins.str = ...,
+        issued_at: _timestamp_pb2.Timestamp | None = ...,
+        first_entry_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_entry_at", b"first_entry_at", "issued_at", b"issued_at", "price", b"price"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer_email", b"buyer_email", "buyer_name", b"buyer_name", "first_entry_at", b"first_entry_at", "holder_name", b"holder_name", "issued_at", b"issued_at", "order_id", b"order_id", "price", b"price", "session_id", b"session_id", "status", b"status", "ticket_id", b"ticket_id", "zone_id", b"zone_id", "zone_name", b"zone_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Attendee: _TypeAlias = Attendee  # noqa: Y015
+
+@_typing.final
+class ListEventAttendeesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTENDEES_FIELD_NUMBER: _builtins.int
+    NEXT_CURSOR_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    next_cursor: _builtins.str
+    """Empty on the last page."""
+    total: _builtins.int
+    """The event's tickets in all (on the first page only; 0 on later pages)."""
+    @_builtins.property
+    def attendees(self) -> _containers.RepeatedCompositeFieldContainer[Global___Attendee]: ...
+    def __init__(
+        self,
+        *,
+        attendees: _abc.Iterable[Global___Attendee] | None = ...,
+        next_cursor: _builtins.str = ...,
+        total: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attendees", b"attendees", "next_cursor", b"next_cursor", "total", b"total"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEventAttendeesResponse: _TypeAlias = ListEventAttendeesResponse  # noqa: Y015

@@ -217,6 +217,21 @@ class TicketingServiceStub(object):
                 request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.SerializeToString,
                 response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.FromString,
                 _registered_method=True)
+        self.GetEventReport = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetEventReport',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventReportRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Report.FromString,
+                _registered_method=True)
+        self.GetOrganizationReport = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/GetOrganizationReport',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrganizationReportRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Report.FromString,
+                _registered_method=True)
+        self.ListEventAttendees = channel.unary_unary(
+                '/taquilla.ticketing.v1.TicketingService/ListEventAttendees',
+                request_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventAttendeesRequest.SerializeToString,
+                response_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventAttendeesResponse.FromString,
+                _registered_method=True)
 
 
 class TicketingServiceServicer(object):
@@ -520,6 +535,32 @@ class TicketingServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEventReport(self, request, context):
+        """An event's report for its organization's organizers and admins (NOT_FOUND for anyone else):
+        sales, refunds, sell-through, waiting lists and check-in progress per session x zone, and a
+        time series. Read from the report counters that follow taquilla.ticketing.v1 (a few seconds
+        behind the sales), never from the sales tables. INVALID_ARGUMENT for a bad span or bucket.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrganizationReport(self, request, context):
+        """The report of an organization's events (its newest 500) together, for its organizers and
+        admins (PERMISSION_DENIED for anyone else).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEventAttendees(self, request, context):
+        """One page of an event's tickets with their orders' buyers, in a fixed order (keyset), for the
+        organizer's attendee export. Same access as ListEventOrders.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TicketingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -687,6 +728,21 @@ def add_TicketingServiceServicer_to_server(servicer, server):
                     servicer.GetWaitlistLengths,
                     request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.FromString,
                     response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.SerializeToString,
+            ),
+            'GetEventReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventReport,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventReportRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Report.SerializeToString,
+            ),
+            'GetOrganizationReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrganizationReport,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrganizationReportRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Report.SerializeToString,
+            ),
+            'ListEventAttendees': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEventAttendees,
+                    request_deserializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventAttendeesRequest.FromString,
+                    response_serializer=taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventAttendeesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1598,6 +1654,87 @@ class TicketingService(object):
             '/taquilla.ticketing.v1.TicketingService/GetWaitlistLengths',
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetWaitlistLengthsRequest.SerializeToString,
             taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.WaitlistLengths.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetEventReport',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetEventReportRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrganizationReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/GetOrganizationReport',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.GetOrganizationReportRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.Report.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEventAttendees(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.ticketing.v1.TicketingService/ListEventAttendees',
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventAttendeesRequest.SerializeToString,
+            taquilla_dot_ticketing_dot_v1_dot_ticketing__service__pb2.ListEventAttendeesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -187,6 +187,20 @@ class TicketingServiceStub:
     """
     GetWaitlistLengths: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetWaitlistLengthsRequest, _ticketing_service_pb2.WaitlistLengths]
     """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
+    GetEventReport: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetEventReportRequest, _ticketing_service_pb2.Report]
+    """An event's report for its organization's organizers and admins (NOT_FOUND for anyone else):
+    sales, refunds, sell-through, waiting lists and check-in progress per session x zone, and a
+    time series. Read from the report counters that follow taquilla.ticketing.v1 (a few seconds
+    behind the sales), never from the sales tables. INVALID_ARGUMENT for a bad span or bucket.
+    """
+    GetOrganizationReport: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrganizationReportRequest, _ticketing_service_pb2.Report]
+    """The report of an organization's events (its newest 500) together, for its organizers and
+    admins (PERMISSION_DENIED for anyone else).
+    """
+    ListEventAttendees: _grpc.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListEventAttendeesRequest, _ticketing_service_pb2.ListEventAttendeesResponse]
+    """One page of an event's tickets with their orders' buyers, in a fixed order (keyset), for the
+    organizer's attendee export. Same access as ListEventOrders.
+    """
 
 @_typing.type_check_only
 class TicketingServiceAsyncStub(TicketingServiceStub):
@@ -347,6 +361,20 @@ class TicketingServiceAsyncStub(TicketingServiceStub):
     """
     GetWaitlistLengths: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetWaitlistLengthsRequest, _ticketing_service_pb2.WaitlistLengths]  # type: ignore[assignment]
     """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
+    GetEventReport: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetEventReportRequest, _ticketing_service_pb2.Report]  # type: ignore[assignment]
+    """An event's report for its organization's organizers and admins (NOT_FOUND for anyone else):
+    sales, refunds, sell-through, waiting lists and check-in progress per session x zone, and a
+    time series. Read from the report counters that follow taquilla.ticketing.v1 (a few seconds
+    behind the sales), never from the sales tables. INVALID_ARGUMENT for a bad span or bucket.
+    """
+    GetOrganizationReport: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.GetOrganizationReportRequest, _ticketing_service_pb2.Report]  # type: ignore[assignment]
+    """The report of an organization's events (its newest 500) together, for its organizers and
+    admins (PERMISSION_DENIED for anyone else).
+    """
+    ListEventAttendees: _aio.UnaryUnaryMultiCallable[_ticketing_service_pb2.ListEventAttendeesRequest, _ticketing_service_pb2.ListEventAttendeesResponse]  # type: ignore[assignment]
+    """One page of an event's tickets with their orders' buyers, in a fixed order (keyset), for the
+    organizer's attendee export. Same access as ListEventOrders.
+    """
 
 class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
     """TicketingService is the only writer of sellable inventory: for every session x zone of a
@@ -702,5 +730,37 @@ class TicketingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ticketing_service_pb2.WaitlistLengths, _abc.Awaitable[_ticketing_service_pb2.WaitlistLengths]]:
         """Entries and places waiting per session x zone of an event, for its organizer or an admin."""
+
+    @_abc_1.abstractmethod
+    def GetEventReport(
+        self,
+        request: _ticketing_service_pb2.GetEventReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.Report, _abc.Awaitable[_ticketing_service_pb2.Report]]:
+        """An event's report for its organization's organizers and admins (NOT_FOUND for anyone else):
+        sales, refunds, sell-through, waiting lists and check-in progress per session x zone, and a
+        time series. Read from the report counters that follow taquilla.ticketing.v1 (a few seconds
+        behind the sales), never from the sales tables. INVALID_ARGUMENT for a bad span or bucket.
+        """
+
+    @_abc_1.abstractmethod
+    def GetOrganizationReport(
+        self,
+        request: _ticketing_service_pb2.GetOrganizationReportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.Report, _abc.Awaitable[_ticketing_service_pb2.Report]]:
+        """The report of an organization's events (its newest 500) together, for its organizers and
+        admins (PERMISSION_DENIED for anyone else).
+        """
+
+    @_abc_1.abstractmethod
+    def ListEventAttendees(
+        self,
+        request: _ticketing_service_pb2.ListEventAttendeesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ticketing_service_pb2.ListEventAttendeesResponse, _abc.Awaitable[_ticketing_service_pb2.ListEventAttendeesResponse]]:
+        """One page of an event's tickets with their orders' buyers, in a fixed order (keyset), for the
+        organizer's attendee export. Same access as ListEventOrders.
+        """
 
 def add_TicketingServiceServicer_to_server(servicer: TicketingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -39,6 +39,7 @@ _DOOR_COLUMNS = (
     tickets.c.zone_name,
     tickets.c.holder_name,
     tickets.c.status,
+    tickets.c.order_id,
 )
 # Transactions older than every one still running (cluster-wide) have all ended: changes they made
 # are final, and no transaction can any more stamp a ticket with an xid below this one.
@@ -61,7 +62,7 @@ _CLAIM_AND_READ = (
         " :offline, false)"
         " ON CONFLICT (session_id, device_id, nonce) DO NOTHING RETURNING id)"
         " SELECT (SELECT c.id FROM claimed c) AS claimed,"
-        " t.id, t.session_id, t.zone_id, t.zone_name, t.holder_name, t.status,"
+        " t.id, t.session_id, t.zone_id, t.zone_name, t.holder_name, t.status, t.order_id,"
         " a.ticket_id AS a_ticket_id, a.inside, a.entries, a.first_entry_at, a.first_entry_device,"
         " a.changed_at, a.version"
         " FROM (SELECT 1) AS one"
@@ -78,6 +79,7 @@ _CLAIM_AND_READ = (
         id=UUID(as_uuid=True),
         session_id=UUID(as_uuid=True),
         zone_id=UUID(as_uuid=True),
+        order_id=UUID(as_uuid=True),
         a_ticket_id=UUID(as_uuid=True),
     )
 )
@@ -160,6 +162,7 @@ def _door_ticket(row: Any) -> DoorTicket:
         zone_name=row.zone_name,
         holder_name=row.holder_name,
         status=TicketStatus(row.status),
+        order_id=row.order_id,
     )
 
 

@@ -234,6 +234,7 @@ tickets = Table(
 )
 Index("ix_tickets_customer", tickets.c.customer_id, tickets.c.issued_at.desc(), tickets.c.id.desc())
 Index("ix_tickets_session", tickets.c.session_id)
+Index("ix_tickets_event", tickets.c.event_id, tickets.c.id)
 Index("ix_tickets_session_changes", tickets.c.session_id, tickets.c.change_xid, tickets.c.id)
 
 # Each ticket admitted at least once: inside or not, its first entry, and a version every change
@@ -447,3 +448,71 @@ Index(
     waitlist_entries.c.event_id,
     postgresql_where=waitlist_entries.c.status.in_(["waiting", "offered"]),
 )
+
+# The organizers' reports: a read model projected from taquilla.ticketing.v1 (migration 0007).
+REPORT_MONEY = Numeric(14, 2)
+report_inbox = Table(
+    "report_inbox",
+    metadata,
+    Column("message_id", UUID(as_uuid=True), primary_key=True),
+    Column("message_type", Text, nullable=False),
+    Column("handled_at", TIMESTAMP, nullable=False, server_default=func.now()),
+)
+report_sales = Table(
+    "report_sales",
+    metadata,
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("zone_id", UUID(as_uuid=True), nullable=False),
+    Column("hour", TIMESTAMP, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("tickets_sold", Integer, nullable=False, server_default=text("0")),
+    Column("gross", REPORT_MONEY, nullable=False, server_default=text("0")),
+    Column("tickets_refunded", Integer, nullable=False, server_default=text("0")),
+    Column("refunded", REPORT_MONEY, nullable=False, server_default=text("0")),
+    Column("orders_paid", Integer, nullable=False, server_default=text("0")),
+    Column("refunds", Integer, nullable=False, server_default=text("0")),
+    PrimaryKeyConstraint("session_id", "zone_id", "hour", "currency", name="pk_report_sales"),
+)
+Index("ix_report_sales_event", report_sales.c.event_id, report_sales.c.hour)
+report_checkins = Table(
+    "report_checkins",
+    metadata,
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("zone_id", UUID(as_uuid=True), nullable=False),
+    Column("hour", TIMESTAMP, nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("admitted", Integer, nullable=False, server_default=text("0")),
+    Column("entries", Integer, nullable=False, server_default=text("0")),
+    Column("exits", Integer, nullable=False, server_default=text("0")),
+    Column("double_admissions", Integer, nullable=False, server_default=text("0")),
+    PrimaryKeyConstraint("session_id", "zone_id", "hour", name="pk_report_checkins"),
+)
+Index("ix_report_checkins_event", report_checkins.c.event_id, report_checkins.c.hour)
+report_tickets = Table(
+    "report_tickets",
+    metadata,
+    Column("ticket_id", UUID(as_uuid=True), primary_key=True),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("zone_id", UUID(as_uuid=True), nullable=False),
+    Column("price", REPORT_MONEY, nullable=False),
+    Column("currency", Text, nullable=False),
+)
+report_admitted = Table(
+    "report_admitted",
+    metadata,
+    Column("ticket_id", UUID(as_uuid=True), primary_key=True),
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("first_entry_at", TIMESTAMP, nullable=False),
+)
+report_waitlist = Table(
+    "report_waitlist",
+    metadata,
+    Column("session_id", UUID(as_uuid=True), nullable=False),
+    Column("zone_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("entries", Integer, nullable=False, server_default=text("0")),
+    Column("places", Integer, nullable=False, server_default=text("0")),
+    PrimaryKeyConstraint("session_id", "zone_id", name="pk_report_waitlist"),
+)
+Index("ix_report_waitlist_event", report_waitlist.c.event_id)

@@ -28,8 +28,11 @@ from ticketing_svc.domain.events import (
     ReservationExpired,
     ReservationHeld,
     ReservationReleased,
+    TicketCheckedIn,
     TicketTransferOffered,
     TicketTransferred,
+    WaitlistJoined,
+    WaitlistLeft,
     WaitlistOffered,
     ZoneBackOnSale,
     ZoneSoldOut,
@@ -101,6 +104,14 @@ def envelope_for(event: DomainEvent, correlation_id: str | None) -> tuple[Envelo
         case WaitlistOffered():
             kind = "WaitlistOffered"
             payload = {"offer": offer_payload(event)}
+            event_id, name, key = event.event_id, event.event_name, str(event.session_id)
+        case WaitlistJoined() | WaitlistLeft():
+            kind = type(event).__name__
+            payload = {"entry": waitlist_entry_payload(event)}
+            event_id, name, key = event.event_id, event.event_name, str(event.session_id)
+        case TicketCheckedIn():
+            kind = "TicketCheckedIn"
+            payload = {"admission": admission_payload(event)}
             event_id, name, key = event.event_id, event.event_name, str(event.session_id)
     envelope = Envelope.new(
         event_id=event_id,
@@ -228,3 +239,30 @@ def offer_payload(offer: WaitlistOffered) -> dict[str, Any]:
         "quantity": offer.quantity,
         "expiresAt": utc_iso(offer.expires_at),
     }
+
+
+def admission_payload(admission: TicketCheckedIn) -> dict[str, Any]:
+    """A scan that let a ticket's holder in or out (no personal data: the holder is the ticket's)."""
+    return {
+        "ticketId": str(admission.ticket_id),
+        "orderId": str(admission.order_id),
+        "sessionId": str(admission.session_id),
+        "zoneId": str(admission.zone_id),
+        "direction": admission.direction,
+        "scannedAt": utc_iso(admission.scanned_at),
+        "deviceId": admission.device_id,
+        "doubleAdmission": admission.double_admission,
+    }
+
+
+def waitlist_entry_payload(change: WaitlistJoined | WaitlistLeft) -> dict[str, Any]:
+    """An entry joining or leaving a waiting list, by ids only (no buyer travels)."""
+    payload: dict[str, Any] = {
+        "entryId": str(change.entry_id),
+        "sessionId": str(change.session_id),
+        "zoneId": str(change.zone_id),
+        "quantity": change.quantity,
+    }
+    if isinstance(change, WaitlistLeft):
+        payload["reason"] = change.reason
+    return payload

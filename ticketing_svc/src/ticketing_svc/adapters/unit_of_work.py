@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from taquilla_runtime.db import SqlTransaction
 from ticketing_svc.adapters.checkin_repository import SqlCheckIns
+from ticketing_svc.adapters.export_repository import SqlExports
 from ticketing_svc.adapters.order_repository import (
     SqlCancellations,
     SqlOrders,
@@ -14,6 +15,7 @@ from ticketing_svc.adapters.order_repository import (
     SqlTickets,
 )
 from ticketing_svc.adapters.outbox import SqlOutbox
+from ticketing_svc.adapters.report_repository import SqlReports
 from ticketing_svc.adapters.repository import (
     SqlCatalogCopy,
     SqlCustomerPlaces,
@@ -43,3 +45,5 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.waitlist = SqlWaitlist(connection)
         self.inbox = SqlInbox(connection)
         self.outbox = SqlOutbox(connection)
+        self.reports = SqlReports(connection)
+        self.exports = SqlExports(connection)

@@ -30,6 +30,7 @@ from ticketing_svc.domain.checkins import (
     Proof,
     Scan,
     ScanResult,
+    announced,
     checked,
     decide,
 )
@@ -210,6 +211,9 @@ async def _decide_scan(
             break
     else:
         raise CheckInContention(f"ticket {ticket.id if ticket else None} kept changing")
+    message = announced(decision, scan, ticket, event_id=event.id, event_name=event.name, now=clock())
+    if message is not None:
+        await uow.outbox.add([message], correlation_id=None)
     if shown is not None and decision.first_entry and shown.status is TicketStatus.VALID:
         shown = dataclasses.replace(shown, status=TicketStatus.USED)
     answer = CheckInAnswer(

@@ -232,6 +232,8 @@ async def get_order(cmd: GetOrder, uow: UnitOfWork) -> Order:
 class OrderPage:
     orders: list[Order]
     has_more: bool
+    # Every order the filters match, when the listing asked to count them.
+    total: int | None = None
 
 
 async def list_my_orders(cmd: ListMyOrders, uow: UnitOfWork) -> OrderPage:
@@ -256,7 +258,12 @@ async def list_event_orders(cmd: ListEventOrders, uow: UnitOfWork) -> OrderPage:
         found = await uow.orders.for_event(
             cmd.event_id, query=query, limit=limit + 1, after=page_after(cmd.after), statuses=cmd.statuses
         )
-    return OrderPage(found[:limit], has_more=len(found) > limit)
+        total = (
+            await uow.exports.count_orders(cmd.event_id, query=query, statuses=cmd.statuses)
+            if cmd.count
+            else None
+        )
+    return OrderPage(found[:limit], has_more=len(found) > limit, total=total)
 
 
 # ---------------------------------------------------------------- the provider's answers

@@ -37,6 +37,15 @@ from ticketing_svc.domain.orders import (
     Ticket,
     TicketClaims,
 )
+from ticketing_svc.domain.reports import (
+    Attendee,
+    CheckInMove,
+    Figures,
+    ReportQuery,
+    SalesMove,
+    SoldTicket,
+    WaitlistMove,
+)
 from ticketing_svc.domain.transfers import TicketTransfer
 from ticketing_svc.domain.waiting_room import QueueEntry
 from ticketing_svc.domain.waitlist import WaitlistEntry, WaitlistLength
@@ -566,6 +575,69 @@ class WaitingRoom(abc.ABC):
         """An entry with its current rank in the line, or None."""
 
 
+class Reports(abc.ABC):
+    """The organizers' read model (report_* tables), projected from taquilla.ticketing.v1."""
+
+    @abc.abstractmethod
+    async def first_time(self, message_id: uuid.UUID, *, message_type: str) -> bool:
+        """Records the message as folded in; False when it already was (a redelivery or replay)."""
+
+    @abc.abstractmethod
+    async def record_tickets(self, tickets: Sequence[SoldTicket]) -> None:
+        """Remembers where tickets count (their session x zone and price)."""
+
+    @abc.abstractmethod
+    async def sold_tickets(self, ticket_ids: Sequence[uuid.UUID]) -> list[SoldTicket]:
+        """The tickets remembered of these ids (unknown ones are left out)."""
+
+    @abc.abstractmethod
+    async def add_sales(self, moves: Sequence[SalesMove]) -> None: ...
+
+    @abc.abstractmethod
+    async def add_checkin(self, move: CheckInMove) -> None:
+        """Counts a scan; an entry of a ticket never admitted before is also a first admission."""
+
+    @abc.abstractmethod
+    async def add_waitlist(self, move: WaitlistMove) -> None: ...
+
+    @abc.abstractmethod
+    async def organization_events(self, organization_id: uuid.UUID, *, limit: int) -> list[CatalogEvent]:
+        """The organization's events as ticketing's catalog copy has them, newest first."""
+
+    @abc.abstractmethod
+    async def sales(
+        self, event_ids: Sequence[uuid.UUID], query: ReportQuery
+    ) -> list[tuple[uuid.UUID, uuid.UUID, dt.datetime, Figures]]:
+        """Hourly sales rows (session, zone, hour, figures) of the events within the query's span."""
+
+    @abc.abstractmethod
+    async def checkins(
+        self, event_ids: Sequence[uuid.UUID], query: ReportQuery
+    ) -> list[tuple[uuid.UUID, uuid.UUID, dt.datetime, Figures]]:
+        """Hourly check-in rows (session, zone, hour, figures) of the events within the span."""
+
+    @abc.abstractmethod
+    async def waitlists(self, event_ids: Sequence[uuid.UUID]) -> list[WaitlistMove]:
+        """Entries and places waiting now per session x zone of the events."""
+
+
+class Exports(abc.ABC):
+    """What the organizer's exports read from the sales tables, a keyset page at a time."""
+
+    @abc.abstractmethod
+    async def count_orders(
+        self, event_id: uuid.UUID, *, query: str | None, statuses: Sequence[OrderStatus]
+    ) -> int:
+        """How many orders of the event ListEventOrders' filters match."""
+
+    @abc.abstractmethod
+    async def attendees(self, event_id: uuid.UUID, *, after: uuid.UUID | None, limit: int) -> list[Attendee]:
+        """The event's tickets after ``after`` in ticket id order, with their buyers."""
+
+    @abc.abstractmethod
+    async def count_attendees(self, event_id: uuid.UUID) -> int: ...
+
+
 class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     """One transaction over this service's repositories: committed together, or not at all."""
 
@@ -583,3 +655,5 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     waitlist: Waitlist
     inbox: Inbox
     outbox: Outbox
+    reports: Reports
+    exports: Exports

@@ -84,8 +84,10 @@ async def _offer(
             event.id, entry.customer_id, entry.quantity, limit=event.settings.max_per_customer
         )
     except (InvalidInput, NotOnSale, LimitReached):
-        entry.lapse(now)
+        entry.lapse(now, event_name=event.name)
         await uow.waitlist.save(entry)
+        lapsed, entry.events = list(entry.events), []
+        await uow.outbox.add(lapsed, correlation_id=correlation_id)
         return await uow.inventory.leave_waitlist(entry.session_id, entry.zone_id)
     await uow.reservations.add(reservation, idempotency_key=None, fingerprint=None)
     line = await uow.inventory.offer(entry.session_id, entry.zone_id, entry.quantity)

@@ -83,6 +83,8 @@ async def join_waitlist(
                 raise SessionNotFound(cmd.session_id)
             return await _standing(uow, existing)
         await uow.inventory.join_waitlist(cmd.session_id, cmd.zone_id, cmd.quantity)
+        await uow.outbox.add(entry.events, correlation_id=cmd.correlation_id)
+        entry.events = []
         standing = await _standing(uow, stored)
         await uow.commit()
     return standing
@@ -127,13 +129,16 @@ async def leave_waitlist(
                 assert locked is not None
                 if before is None or locked.status is not WaitlistStatus.WAITING:
                     continue  # served a moment ago: look again (rolled back as the block exits)
-                locked.leave(now)
+                event = await uow.catalog.get(locked.event_id)
+                locked.leave(now, event_name=event.name if event is not None else "")
                 await uow.waitlist.save(locked)
                 await uow.inventory.leave_waitlist(locked.session_id, locked.zone_id)
+                if event is not None:
+                    await uow.outbox.add(locked.events, correlation_id=cmd.correlation_id)
+                locked.events = []
                 served = await serve_waitlists(
                     uow, [(locked.session_id, locked.zone_id)], now, correlation_id=cmd.correlation_id
                 )
-                event = await uow.catalog.get(locked.event_id)
                 if event is not None:
                     after = list(served.values())
                     await uow.outbox.add(

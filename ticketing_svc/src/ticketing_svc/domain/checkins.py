@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 
 from ticketing_svc.domain.errors import FieldProblem, InvalidInput
+from ticketing_svc.domain.events import TicketCheckedIn
 from ticketing_svc.domain.orders import TicketClaims, TicketStatus
 
 DEVICE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -108,6 +109,8 @@ class DoorTicket:
     zone_name: str
     holder_name: str
     status: TicketStatus
+    # The order it was issued with (what the door's own answers leave out).
+    order_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,34 @@ def decide(  # noqa: PLR0911 - one return per rule, in the order the module list
             changed_at=scan.scanned_at,
             version=admission.version + 1,
         ),
+    )
+
+
+def announced(
+    decision: Decision,
+    scan: Scan,
+    ticket: DoorTicket | None,
+    *,
+    event_id: uuid.UUID,
+    event_name: str,
+    now: dt.datetime,
+) -> TicketCheckedIn | None:
+    """The message a decided scan makes: one for a scan that let the holder in or out, and one for
+    an offline double admission (the holder went in twice); none for a refusal."""
+    if ticket is None or ticket.order_id is None or (decision.admission is None and not decision.conflict):
+        return None
+    return TicketCheckedIn(
+        event_id=event_id,
+        event_name=event_name,
+        ticket_id=ticket.id,
+        order_id=ticket.order_id,
+        session_id=ticket.session_id,
+        zone_id=ticket.zone_id,
+        direction=scan.type.value,
+        scanned_at=scan.scanned_at,
+        device_id=scan.device_id,
+        double_admission=decision.conflict,
+        occurred_at=now,
     )
 
 

@@ -10,10 +10,12 @@ import datetime as dt
 import enum
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ticketing_svc.domain.checkins import Scan, ScanType
 from ticketing_svc.domain.model import CatalogEvent, ItemRequest, ReservationStatus, SessionUpdate
 from ticketing_svc.domain.orders import OrderStatus
+from ticketing_svc.domain.reports import CheckInMove, OrderLine, ReportQuery, SoldTicket, WaitlistMove
 
 
 class ActorKind(enum.StrEnum):
@@ -184,6 +186,8 @@ class ListEventOrders:
     statuses: tuple[OrderStatus, ...] = ()
     limit: int = 20
     after: tuple[str, uuid.UUID] | None = None
+    # Also count every order the filters match (for an export's progress).
+    count: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,3 +365,64 @@ class GetWaitlistLengths:
 
     actor: Actor | None
     event_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class PaidOrder:
+    currency: str
+    lines: tuple[OrderLine, ...]
+    paid_at: dt.datetime
+    tickets: tuple[SoldTicket, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedRefund:
+    currency: str
+    lines: tuple[OrderLine, ...]
+    amount: Decimal
+    ticket_ids: tuple[uuid.UUID, ...]
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectReport:
+    """Fold one message of taquilla.ticketing.v1 into the report counters, once (by message id).
+    A message of no interest to the reports carries nothing and is only recorded."""
+
+    message_id: uuid.UUID
+    message_type: str
+    event_id: uuid.UUID
+    session_id: uuid.UUID
+    paid: PaidOrder | None = None
+    refund: ConfirmedRefund | None = None
+    tickets: tuple[SoldTicket, ...] = ()
+    checkin: CheckInMove | None = None
+    waitlist: WaitlistMove | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetEventReport:
+    """An event's report, for its organization's organizers and admins."""
+
+    actor: Actor | None
+    event_id: uuid.UUID
+    query: ReportQuery
+
+
+@dataclass(frozen=True, slots=True)
+class GetOrganizationReport:
+    """The report of an organization's events together, for its organizers and admins."""
+
+    actor: Actor | None
+    organization_id: uuid.UUID
+    query: ReportQuery
+
+
+@dataclass(frozen=True, slots=True)
+class ListEventAttendees:
+    """A page of an event's tickets with their buyers (keyset on the ticket id), for the organizer."""
+
+    actor: Actor | None
+    event_id: uuid.UUID
+    limit: int = 500
+    after: uuid.UUID | None = None

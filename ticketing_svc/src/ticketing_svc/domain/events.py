@@ -124,6 +124,53 @@ class WaitlistOffered:
     occurred_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class WaitlistJoined:
+    """A buyer joined the waiting list of a sold-out zone for ``quantity`` places."""
+
+    entry_id: uuid.UUID
+    event_id: uuid.UUID
+    event_name: str
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    quantity: int
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistLeft:
+    """An entry stopped waiting without an offer: the buyer left (``left``), or could not take the
+    places when its turn came (``lapsed``). An entry that was offered places leaves the line with
+    WaitlistOffered instead."""
+
+    entry_id: uuid.UUID
+    event_id: uuid.UUID
+    event_name: str
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    quantity: int
+    reason: str
+    occurred_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCheckedIn:
+    """A scan let a ticket's holder in or out (``direction``), or an offline upload admitted a ticket
+    another door had already admitted (``double_admission``). Refused scans are not announced."""
+
+    event_id: uuid.UUID
+    event_name: str
+    ticket_id: uuid.UUID
+    order_id: uuid.UUID
+    session_id: uuid.UUID
+    zone_id: uuid.UUID
+    direction: str
+    scanned_at: dt.datetime
+    device_id: str
+    double_admission: bool
+    occurred_at: dt.datetime
+
+
 DomainEvent = (
     ReservationHeld
     | ReservationReleased
@@ -138,4 +185,7 @@ DomainEvent = (
     | TicketTransferOffered
     | TicketTransferred
     | WaitlistOffered
+    | WaitlistJoined
+    | WaitlistLeft
+    | TicketCheckedIn
 )

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ticketing_svc.domain.errors import InvalidInput, NotOnSale
-from ticketing_svc.domain.events import DomainEvent, WaitlistOffered
+from ticketing_svc.domain.events import DomainEvent, WaitlistJoined, WaitlistLeft, WaitlistOffered
 from ticketing_svc.domain.model import CatalogEvent, Reservation, ReservationStatus
 
 
@@ -98,7 +98,7 @@ class WaitlistEntry:
             raise InvalidInput.single("quantity", f"at most {limit} places of this event per customer")
         if not event.sells(session_id, now):
             raise NotOnSale("The session is not on sale: there is no waiting list.")
-        return cls(
+        entry = cls(
             id=uuid.uuid4(),
             event_id=event.id,
             session_id=session_id,
@@ -108,6 +108,10 @@ class WaitlistEntry:
             status=WaitlistStatus.WAITING,
             created_at=now,
         )
+        entry.events.append(
+            WaitlistJoined(entry.id, event.id, event.name, session_id, zone_id, quantity, occurred_at=now)
+        )
+        return entry
 
     @property
     def active(self) -> bool:
@@ -139,10 +143,26 @@ class WaitlistEntry:
             )
         )
 
-    def lapse(self, now: dt.datetime) -> None:
+    def lapse(self, now: dt.datetime, *, event_name: str) -> None:
         """The buyer cannot take places now (over the event's per-customer limit): the entry ends
         and the next one is served."""
+        self._stopped_waiting("lapsed", event_name, now)
         self.status, self.ended_at = WaitlistStatus.EXPIRED, now
+
+    def _stopped_waiting(self, reason: str, event_name: str, now: dt.datetime) -> None:
+        if self.status is WaitlistStatus.WAITING:
+            self.events.append(
+                WaitlistLeft(
+                    self.id,
+                    self.event_id,
+                    event_name,
+                    self.session_id,
+                    self.zone_id,
+                    self.quantity,
+                    reason=reason,
+                    occurred_at=now,
+                )
+            )
 
     def offer_ended(self, reservation: Reservation, now: dt.datetime) -> bool:
         """The offered hold ended: paid (fulfilled), released by the buyer (left) or expired."""
@@ -155,10 +175,11 @@ class WaitlistEntry:
         self.ended_at = now
         return True
 
-    def leave(self, now: dt.datetime) -> bool:
+    def leave(self, now: dt.datetime, *, event_name: str) -> bool:
         """The buyer leaves the list; False when the entry had ended already."""
         if not self.active:
             return False
+        self._stopped_waiting("left", event_name, now)
         self.status, self.ended_at = WaitlistStatus.LEFT, now
         return True
 

@@ -5,6 +5,7 @@ Domain errors become gRPC status codes here, in :class:`ErrorsAsStatus`, and now
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -58,6 +59,7 @@ from ticketing_svc.domain.errors import (
 )
 from ticketing_svc.domain.model import InventoryLine, Reservation
 from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Ticket
+from ticketing_svc.domain.reports import AttendeePage, Report
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints import protobuf as convert
@@ -245,6 +247,9 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         list_my_waitlist: Callable[[commands.ListMyWaitlist], Awaitable[list[WaitlistStanding]]],
         leave_waitlist: Callable[[commands.LeaveWaitlist], Awaitable[WaitlistStanding]],
         waitlist_lengths: Callable[[commands.GetWaitlistLengths], Awaitable[WaitlistLengths]],
+        event_report: Callable[[commands.GetEventReport], Awaitable[Report]],
+        organization_report: Callable[[commands.GetOrganizationReport], Awaitable[Report]],
+        list_event_attendees: Callable[[commands.ListEventAttendees], Awaitable[AttendeePage]],
     ) -> None:
         self._reserve = reserve
         self._get_reservation = get_reservation
@@ -279,6 +284,9 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
         self._list_my_waitlist = list_my_waitlist
         self._leave_waitlist = leave_waitlist
         self._waitlist_lengths = waitlist_lengths
+        self._event_report = event_report
+        self._organization_report = organization_report
+        self._list_event_attendees = list_event_attendees
 
     async def Reserve(self, request: pb.ReserveRequest, context: Context) -> pb.ReserveResponse:
         async with ErrorsAsStatus(context):
@@ -411,6 +419,7 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
                     statuses=convert.order_statuses_from(list(request.statuses)),
                     limit=request.limit or DEFAULT_PAGE_SIZE,
                     after=convert.page_after(request.cursor),
+                    count=request.count,
                 )
             )
             return _orders_page(page)
@@ -623,6 +632,46 @@ class TicketingServicer(ticketing_service_pb2_grpc.TicketingServiceServicer):
             )
             return convert.waitlist_lengths_pb(lengths)
 
+    async def GetEventReport(self, request: pb.GetEventReportRequest, context: Context) -> pb.Report:
+        async with ErrorsAsStatus(context):
+            report = await self._event_report(
+                commands.GetEventReport(
+                    _actor(context),
+                    convert.event_id_of(request.event_id),
+                    convert.report_query_from(request.span),
+                )
+            )
+            return convert.report_pb(report)
+
+    async def GetOrganizationReport(
+        self, request: pb.GetOrganizationReportRequest, context: Context
+    ) -> pb.Report:
+        async with ErrorsAsStatus(context):
+            try:
+                organization_id = uuid.UUID(request.organization_id)
+            except ValueError:
+                raise InvalidInput.single("organization_id", "must be a UUID", "invalid_uuid") from None
+            report = await self._organization_report(
+                commands.GetOrganizationReport(
+                    _actor(context), organization_id, convert.report_query_from(request.span)
+                )
+            )
+            return convert.report_pb(report)
+
+    async def ListEventAttendees(
+        self, request: pb.ListEventAttendeesRequest, context: Context
+    ) -> pb.ListEventAttendeesResponse:
+        async with ErrorsAsStatus(context):
+            page = await self._list_event_attendees(
+                commands.ListEventAttendees(
+                    _actor(context),
+                    convert.event_id_of(request.event_id),
+                    limit=request.limit or 500,
+                    after=convert.attendee_after(request.cursor),
+                )
+            )
+            return convert.attendees_pb(page)
+
     async def CheckIn(self, request: pb.CheckInRequest, context: Context) -> pb.CheckInResponse:
         async with ErrorsAsStatus(context):
             outcome = await self._check_in(
@@ -686,6 +735,7 @@ def _orders_page(page: OrderPage) -> pb.ListOrdersResponse:
     return pb.ListOrdersResponse(
         orders=[convert.order_pb(order) for order in page.orders],
         next_cursor=convert.order_cursor_after(page.orders[-1]) if page.has_more else "",
+        total=page.total or 0,
     )
 
 

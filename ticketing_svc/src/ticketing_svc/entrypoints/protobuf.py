@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla_runtime.cursors import InvalidCursor, decode_cursor, encode_cursor
@@ -52,6 +53,15 @@ from ticketing_svc.domain.orders import (
     RefundStatus,
     Ticket,
     TicketStatus,
+)
+from ticketing_svc.domain.reports import (
+    Attendee,
+    AttendeePage,
+    Bucket,
+    Figures,
+    Report,
+    ReportLine,
+    ReportQuery,
 )
 from ticketing_svc.domain.transfers import TransferStatus
 from ticketing_svc.domain.waiting_room import QueueStanding, QueueStatus
@@ -665,4 +675,127 @@ def conflicts_pb(conflicts: list[CheckInConflict]) -> pb.ListCheckInConflictsRes
             )
             for conflict in conflicts
         ]
+    )
+
+
+# ---------------------------------------------------------------- reports
+
+BUCKET_OF = {
+    pb.REPORT_BUCKET_UNSPECIFIED: Bucket.DAY,
+    pb.REPORT_BUCKET_DAY: Bucket.DAY,
+    pb.REPORT_BUCKET_HOUR: Bucket.HOUR,
+}
+BUCKET_PB = {Bucket.DAY: pb.REPORT_BUCKET_DAY, Bucket.HOUR: pb.REPORT_BUCKET_HOUR}
+
+
+def report_query_from(span: pb.ReportSpan) -> ReportQuery:
+    bucket = BUCKET_OF.get(span.bucket)
+    if bucket is None:
+        raise InvalidInput.single("bucket", "must be hour or day", "invalid_choice")
+    return ReportQuery(
+        since=from_timestamp(span.since) if span.HasField("since") else None,
+        until=from_timestamp(span.until) if span.HasField("until") else None,
+        bucket=bucket,
+    )
+
+
+def _moneys(amounts: dict[str, Decimal]) -> list[pb.Money]:
+    return [
+        pb.Money(amount=f"{amount:.2f}", currency=currency) for currency, amount in sorted(amounts.items())
+    ]
+
+
+def figures_pb(figures: Figures) -> pb.ReportFigures:
+    return pb.ReportFigures(
+        tickets_sold=figures.tickets_sold,
+        tickets_refunded=figures.tickets_refunded,
+        orders_paid=figures.orders_paid,
+        refunds=figures.refunds,
+        gross=_moneys(figures.gross),
+        refunded=_moneys(figures.refunded),
+        net=_moneys(figures.net),
+        admitted=figures.admitted,
+        entries=figures.entries,
+        exits=figures.exits,
+        double_admissions=figures.double_admissions,
+    )
+
+
+def _report_line_pb(line: ReportLine) -> pb.ReportLine:
+    message = pb.ReportLine(
+        event_id=str(line.event_id),
+        event_name=line.event_name,
+        session_id=str(line.session_id),
+        zone_id=str(line.zone_id),
+        zone_name=line.zone_name,
+        capacity=line.capacity,
+        figures=figures_pb(line.figures),
+        sell_through=str(line.sell_through),
+        waitlist_entries=line.waitlist_entries,
+        waitlist_places=line.waitlist_places,
+    )
+    if line.session_starts_at is not None:
+        message.session_starts_at.CopyFrom(to_timestamp(line.session_starts_at))
+    return message
+
+
+def report_pb(report: Report) -> pb.Report:
+    span = pb.ReportSpan(bucket=BUCKET_PB[report.query.bucket])
+    if report.query.since is not None:
+        span.since.CopyFrom(to_timestamp(report.query.since))
+    if report.query.until is not None:
+        span.until.CopyFrom(to_timestamp(report.query.until))
+    message = pb.Report(
+        span=span,
+        totals=figures_pb(report.totals),
+        capacity=report.capacity,
+        sell_through=str(report.sell_through),
+        waitlist_entries=report.waitlist_entries,
+        waitlist_places=report.waitlist_places,
+        lines=[_report_line_pb(line) for line in report.lines],
+        series=[
+            pb.ReportBucketFigures(start=to_timestamp(bucket.start), figures=figures_pb(bucket.figures))
+            for bucket in report.series
+        ],
+    )
+    message.as_of.CopyFrom(to_timestamp(report.as_of))
+    return message
+
+
+def attendee_after(cursor: str) -> uuid.UUID | None:
+    if not cursor:
+        return None
+    try:
+        position = decode_cursor(cursor)
+        if not isinstance(position, list) or len(position) != 1:
+            raise InvalidCursor("not a cursor of this listing")
+        return uuid.UUID(str(position[0]))
+    except (InvalidCursor, ValueError):
+        raise InvalidInput.single("cursor", "is not a cursor of this listing") from None
+
+
+def _attendee_pb(attendee: Attendee) -> pb.Attendee:
+    message = pb.Attendee(
+        ticket_id=str(attendee.ticket_id),
+        order_id=str(attendee.order_id),
+        session_id=str(attendee.session_id),
+        zone_id=str(attendee.zone_id),
+        zone_name=attendee.zone_name,
+        holder_name=attendee.holder_name,
+        buyer_name=attendee.buyer_name,
+        buyer_email=attendee.buyer_email,
+        price=pb.Money(amount=f"{attendee.price:.2f}", currency=attendee.currency),
+        status=attendee.status,
+    )
+    message.issued_at.CopyFrom(to_timestamp(attendee.issued_at))
+    if attendee.first_entry_at is not None:
+        message.first_entry_at.CopyFrom(to_timestamp(attendee.first_entry_at))
+    return message
+
+
+def attendees_pb(page: AttendeePage) -> pb.ListEventAttendeesResponse:
+    return pb.ListEventAttendeesResponse(
+        attendees=[_attendee_pb(a) for a in page.attendees],
+        next_cursor=encode_cursor([str(page.attendees[-1].ticket_id)]) if page.has_more else "",
+        total=page.total or 0,
     )
