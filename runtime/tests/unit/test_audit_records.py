@@ -1,0 +1,90 @@
+"""What an audit entry says about a call: its actor, target, organization and outcome, and nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+import grpc
+
+from taquilla.audit.v1 import audit_service_pb2 as pb
+from taquilla_runtime.audit import AuditedMethod, audited_methods, outcome_of, record_for
+from taquilla_runtime.grpc_errors import PROBLEM_KEY
+from taquilla_runtime.principal import Principal, PrincipalKind, Role
+
+NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+ORGANIZATION = uuid.uuid4()
+ORGANIZER = Principal(uuid.uuid4(), PrincipalKind.USER, Role.ORGANIZER, ORGANIZATION)
+
+
+def test_names_methods_by_the_path_the_server_sees() -> None:
+    table = audited_methods(
+        "taquilla.events.v1.EventService", {"PublishEvent": AuditedMethod("event.publish", "event")}
+    )
+    assert list(table) == ["/taquilla.events.v1.EventService/PublishEvent"]
+
+
+def test_records_the_caller_the_target_and_the_callers_organization() -> None:
+    target = str(uuid.uuid4())
+    record = record_for(
+        AuditedMethod("event.publish", "event", "target"),
+        pb.ListAuditEntriesRequest(target=target),
+        ORGANIZER,
+        now=NOW,
+        correlation_id="c0ffee00-0000-4000-8000-000000000000",
+    )
+    assert record.actor == str(ORGANIZER.subject)
+    assert (record.actor_kind, record.actor_role) == ("user", "organizer")
+    assert record.target == f"event:{target}"
+    assert record.organization_id == ORGANIZATION
+    assert (record.outcome, record.occurred_at) == ("success", NOW)
+
+
+def test_an_anonymous_creation_in_an_organization_is_recorded_against_it() -> None:
+    record = record_for(
+        AuditedMethod("event.create", "organization"),
+        pb.ListAuditEntriesRequest(),
+        ORGANIZER,
+        now=NOW,
+        correlation_id=None,
+    )
+    assert record.target == f"organization:{ORGANIZATION}"
+    anonymous = record_for(
+        AuditedMethod("user.register", "user"),
+        pb.ListAuditEntriesRequest(),
+        None,
+        now=NOW,
+        correlation_id=None,
+    )
+    assert (anonymous.actor, anonymous.actor_kind, anonymous.target, anonymous.correlation_id) == (
+        "anonymous",
+        None,
+        "user",
+        "",
+    )
+
+
+def test_a_field_that_does_not_hold_an_id_is_never_written() -> None:
+    for secret in (
+        "correct horse battery staple",
+        "alice@example.com",
+        "x" * 500,
+        "eyJhbGciOi.J9.eyJzdWIi/+=",
+    ):
+        record = record_for(
+            AuditedMethod("auth.token", "client", "target"),
+            pb.ListAuditEntriesRequest(target=secret),
+            None,
+            now=NOW,
+            correlation_id=None,
+        )
+        assert record.target == "client:unknown"
+
+
+def test_the_outcome_is_the_problem_type_else_the_status() -> None:
+    assert outcome_of(None, ()) == "success"
+    assert outcome_of(grpc.StatusCode.OK, ()) == "success"
+    assert outcome_of(grpc.StatusCode.PERMISSION_DENIED, ()) == "permission_denied"
+    sold_out = ((PROBLEM_KEY, json.dumps({"type": "sold-out", "extensions": {}})),)
+    assert outcome_of(grpc.StatusCode.FAILED_PRECONDITION, sold_out) == "sold-out"
