@@ -1,0 +1,136 @@
+"""One audit trail across the services, against the running platform: actions and refusals of the
+catalog, ticketing, notifications and identity recorded with their actor, target, organization,
+correlation id and outcome; read by administrators whole and by organizers for their organization;
+never holding a secret."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import bearer, login_as, new_customer, new_organizer
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+START = (dt.datetime.now(dt.UTC) + dt.timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
+
+
+def event_body() -> dict[str, Any]:
+    return {
+        "name": f"Auditoría {uuid.uuid4().hex[:8]}",
+        "description": "Una noche de música.",
+        "category": "concert",
+        "venue": {"name": f"Foro {uuid.uuid4().hex[:8]}", "city": "Puebla", "address": "5 de Mayo 10"},
+        "starts_at": START.isoformat(),
+        "ends_at": (START + dt.timedelta(hours=4)).isoformat(),
+        "timezone": "America/Mexico_City",
+        "zones": [{"name": "General", "price": {"amount": "350.00", "currency": "MXN"}, "capacity": 10}],
+    }
+
+
+async def trail(
+    edge: httpx.AsyncClient, headers: dict[str, str], path: str = "/api/v1/admin/audit", **params: Any
+) -> list[dict[str, Any]]:
+    reply = await edge.get(path, headers=headers, params=params)
+    assert reply.status_code == 200, reply.text
+    items: list[dict[str, Any]] = reply.json()["items"]
+    return items
+
+
+async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: httpx.AsyncClient) -> None:
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    organizer = await new_organizer(edge, admin)
+    organization = (await edge.get("/api/v1/users/me", headers=organizer)).json()["organization_id"]
+    customer = bearer((await login_as(edge, "customer"))["access_token"])
+    correlation = str(uuid.uuid4())
+
+    created = await edge.post(
+        "/api/v1/events", headers={**organizer, "X-Correlation-ID": correlation}, json=event_body()
+    )
+    assert created.status_code == 201, created.text
+    event = created.json()["id"]
+    assert (await edge.post(f"/api/v1/events/{event}/publish", headers=organizer)).status_code == 200
+    refused = await edge.post(f"/api/v1/events/{event}/cancel", headers=customer, json={"reason": "no"})
+    assert refused.status_code in (403, 404), refused.text
+    missing_order = str(uuid.uuid4())
+    refund = await edge.post(
+        f"/api/v1/orders/{missing_order}/refunds",
+        headers=admin,
+        json={"amount": {"amount": "1.00", "currency": "MXN"}},
+    )
+    assert refund.status_code == 404, refund.text
+    missing_notification = str(uuid.uuid4())
+    assert (
+        await edge.post(f"/api/v1/admin/notifications/{missing_notification}/retry", headers=admin)
+    ).status_code == 404
+
+    on_event = await trail(edge, admin, target=f"event:{event}")
+    assert [(e["service"], e["action"], e["outcome"] == "success") for e in on_event] == [
+        ("event_svc", "event.cancel", False),
+        ("event_svc", "event.publish", True),
+    ]
+    cancel, publish = on_event
+    assert (publish["actor_role"], publish["organization_id"]) == ("organizer", organization)
+    assert cancel["actor_role"] == "customer"
+    assert cancel["organization_id"] is None
+    creation = await trail(edge, admin, action="event.create", target=f"organization:{organization}")
+    assert [(e["outcome"], e["correlation_id"]) for e in creation] == [("success", correlation)]
+    refunds = await trail(edge, admin, target=f"order:{missing_order}")
+    assert [(e["service"], e["action"], e["outcome"]) for e in refunds] == [
+        ("ticketing_svc", "order.refund", "not_found")
+    ]
+    retry = await trail(edge, admin, target=f"notification:{missing_notification}")
+    assert [(e["service"], e["action"], e["outcome"]) for e in retry] == [
+        ("notification_svc", "notification.retry", "not_found")
+    ]
+
+    # The organization's part: its members' actions, not the customer's refusal.
+    own = await trail(edge, organizer, f"/api/v1/organizations/{organization}/audit", action="event.")
+    assert {e["action"] for e in own} == {"event.create", "event.publish"}
+    assert (await trail(edge, admin, f"/api/v1/organizations/{organization}/audit", action="event.")) == own
+    stranger = await new_organizer(edge, admin)
+    assert (
+        await edge.get(f"/api/v1/organizations/{organization}/audit", headers=stranger)
+    ).status_code == 403
+    assert (await edge.get("/api/v1/admin/audit", headers=organizer)).status_code == 403
+
+
+async def test_pages_of_the_merged_trail_never_repeat_or_skip(edge: httpx.AsyncClient) -> None:
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    everything = await trail(edge, admin, limit=12)
+    walked: list[dict[str, Any]] = []
+    cursor = ""
+    for _ in range(3):
+        reply = await edge.get("/api/v1/admin/audit", headers=admin, params={"limit": 4, "cursor": cursor})
+        walked += reply.json()["items"]
+        cursor = reply.json()["next_cursor"]
+        assert cursor
+    assert [(e["service"], e["id"]) for e in walked] == [(e["service"], e["id"]) for e in everything]
+    assert {e["service"] for e in everything} >= {"identity_svc", "event_svc"}
+    times = [dt.datetime.fromisoformat(e["occurred_at"]) for e in everything]
+    assert times == sorted(times, reverse=True)
+    bad = await edge.get("/api/v1/admin/audit", headers=admin, params={"cursor": "garbage"})
+    assert [(e["field"], bad.status_code) for e in bad.json()["errors"]] == [("query.cursor", 422)]
+
+
+async def test_the_trail_holds_no_password_token_or_email(edge: httpx.AsyncClient) -> None:
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    email, password, tokens = await new_customer(edge)
+    await edge.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": email, "password": "Wrong-Password-123"},
+    )
+    signed_out = await edge.post(
+        "/api/v1/auth/logout",
+        headers=bearer(tokens["access_token"]),
+        json={"refresh_token": tokens["refresh_token"]},
+    )
+    assert signed_out.status_code == 204, signed_out.text
+    reply = await edge.get("/api/v1/admin/audit", headers=admin, params={"limit": 200})
+    assert reply.status_code == 200
+    assert {"auth.password_grant", "auth.logout"} <= {e["action"] for e in reply.json()["items"]}
+    for secret in (email, password, "Wrong-Password-123", tokens["access_token"], tokens["refresh_token"]):
+        assert secret not in reply.text
