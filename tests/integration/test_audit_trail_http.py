@@ -52,7 +52,18 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
     )
     assert created.status_code == 201, created.text
     event = created.json()["id"]
-    assert (await edge.post(f"/api/v1/events/{event}/publish", headers=organizer)).status_code == 200
+    published = await edge.post(f"/api/v1/events/{event}/publish", headers=organizer)
+    assert published.status_code == 200, published.text
+    hold = {
+        "session_id": published.json()["sessions"][0]["id"],
+        "items": [{"zone_id": published.json()["zones"][0]["id"], "quantity": 1}],
+    }
+    _, _, buyer_tokens = await new_customer(edge)
+    buyer = bearer(buyer_tokens["access_token"])
+    held = await edge.post("/api/v1/reservations", headers=buyer, json=hold)
+    assert held.status_code == 201, held.text
+    reservation = held.json()["id"]
+    assert (await edge.delete(f"/api/v1/reservations/{reservation}", headers=buyer)).status_code == 204
     refused = await edge.post(f"/api/v1/events/{event}/cancel", headers=customer, json={"reason": "no"})
     assert refused.status_code in (403, 404), refused.text
     missing_order = str(uuid.uuid4())
@@ -62,6 +73,10 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
         json={"amount": {"amount": "1.00", "currency": "MXN"}},
     )
     assert refund.status_code == 404, refund.text
+    released = await trail(edge, admin, target=f"reservation:{reservation}")
+    assert [(e["service"], e["action"], e["outcome"], e["actor_role"]) for e in released] == [
+        ("ticketing_svc", "reservation.release", "success", "customer")
+    ]
     missing_notification = str(uuid.uuid4())
     assert (
         await edge.post(f"/api/v1/admin/notifications/{missing_notification}/retry", headers=admin)

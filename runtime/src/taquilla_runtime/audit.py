@@ -359,7 +359,10 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 raise
             finally:
                 _pending.reset(token)
-                if not (outcome == SUCCESS and pending.written):
+                committed = pending.written
+                # A task the call started keeps a copy of the context: its later commits add nothing.
+                pending.written = True
+                if not (outcome == SUCCESS and committed):
                     # Refused (even after committing something), or nothing committed through a unit of
                     # work: recorded now, in its own transaction.
                     done = AuditRecord(**{**record.values(), "outcome": outcome})

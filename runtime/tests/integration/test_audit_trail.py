@@ -59,6 +59,10 @@ class Shop:
             return list(result.all())
 
 
+go_on = asyncio.Event()
+background: list[asyncio.Task[None]] = []
+
+
 def register_shop(engine: AsyncEngine, seen_in_transaction: list[int]) -> object:
     async def change(request: Request, context: grpc.aio.ServicerContext) -> Request:
         async with Transaction(engine) as uow:
@@ -80,6 +84,16 @@ def register_shop(engine: AsyncEngine, seen_in_transaction: list[int]) -> object
     async def replay(request: Request, context: grpc.aio.ServicerContext) -> Request:
         return request  # an idempotent repeat: nothing committed
 
+    async def later(request: Request, context: grpc.aio.ServicerContext) -> Request:
+        async def commit_later() -> None:
+            await go_on.wait()
+            async with Transaction(engine) as uow:
+                await uow.connection.execute(sa.text("INSERT INTO things (name) VALUES ('later')"))
+                await uow.commit()
+
+        background.append(asyncio.create_task(commit_later()))
+        return request
+
     def handler(function: object) -> grpc.RpcMethodHandler:
         return grpc.unary_unary_rpc_method_handler(
             function, request_deserializer=Request.FromString, response_serializer=Request.SerializeToString
@@ -90,7 +104,12 @@ def register_shop(engine: AsyncEngine, seen_in_transaction: list[int]) -> object
             (
                 grpc.method_handlers_generic_handler(
                     SERVICE,
-                    {"Change": handler(change), "Refuse": handler(refuse), "Replay": handler(replay)},
+                    {
+                        "Change": handler(change),
+                        "Refuse": handler(refuse),
+                        "Replay": handler(replay),
+                        "Later": handler(later),
+                    },
                 ),
             )
         )
@@ -104,6 +123,7 @@ AUDITED = audited_methods(
         "Change": AuditedMethod("thing.change", "thing", "target", organization_field="organization_id"),
         "Refuse": AuditedMethod("thing.refuse", "thing", "target"),
         "Replay": AuditedMethod("thing.replay", "thing", "target"),
+        "Later": AuditedMethod("thing.later", "thing", "target"),
     },
 )
 
@@ -191,6 +211,17 @@ async def test_a_success_is_recorded_with_its_change_and_a_refusal_after_the_cal
         ORGANIZATION,
     )
     assert "alice" not in repr(await shop.rows())
+
+
+async def test_a_commit_of_a_task_the_call_started_records_nothing_more(shop: Shop) -> None:
+    await call(shop, "Later", Request(target="t2"), ADMIN, str(uuid.uuid4()))
+    go_on.set()
+    await asyncio.gather(*background)
+    async with shop.engine.connect() as connection:
+        assert (
+            await connection.execute(sa.text("SELECT count(*) FROM things WHERE name = 'later'"))
+        ).scalar() == 1
+    assert [(row.action, row.outcome) for row in await shop.rows()] == [("thing.later", "success")]
 
 
 async def test_the_log_refuses_updates_deletes_and_truncation(shop: Shop) -> None:
