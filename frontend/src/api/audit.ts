@@ -21,6 +21,8 @@ export interface AuditFilters {
   actor: string;
   target: string;
   outcome: string;
+  /** Administrators only: one organization's entries ('' for all). */
+  organizationId?: string;
 }
 
 export function toAuditEntry(body: Schemas['AuditEntryPublic']): AuditEntry {
@@ -55,7 +57,10 @@ function query(filters: AuditFilters, limit: number, cursor: string | null) {
 
 /** The whole platform's trail, newest first (administrators). */
 export async function listAudit(filters: AuditFilters, limit: number, cursor: string | null, signal?: AbortSignal): Promise<Page<AuditEntry>> {
-  const { data } = await call('get', '/api/v1/admin/audit', { signal, query: query(filters, limit, cursor) });
+  const { data } = await call('get', '/api/v1/admin/audit', {
+    signal,
+    query: { ...query(filters, limit, cursor), organization_id: filters.organizationId || undefined },
+  });
   return toPage(data);
 }
 

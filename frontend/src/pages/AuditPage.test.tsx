@@ -26,6 +26,7 @@ describe('AuditPage', () => {
   it('shows the whole trail to administrators, filters it and loads more', async () => {
     const seen: URLSearchParams[] = [];
     mockFetch({
+      '/api/v1/admin/organizations': () => jsonResponse({ items: [{ id: ORG, name: 'Teatro Mayor', created_at: '2026-01-01T00:00:00Z' }] }),
       '/api/v1/admin/audit': (request) => {
         const params = new URL(request.url).searchParams;
         seen.push(params);
@@ -50,6 +51,12 @@ describe('AuditPage', () => {
     await user.type(screen.getByRole('searchbox', { name: 'Acción' }), 'order.');
     await waitFor(() => expect(seen.at(-1)?.get('action')).toBe('order.'));
     expect(seen.at(-1)?.get('limit')).toBe('50');
+    expect(seen.at(-1)?.has('organization_id')).toBe(false);
+
+    const organization = screen.getByRole('combobox', { name: 'Organización' });
+    await within(organization).findByRole('option', { name: 'Teatro Mayor' });
+    await user.selectOptions(organization, ORG);
+    await waitFor(() => expect(seen.at(-1)?.get('organization_id')).toBe(ORG));
   });
 
   it("shows organizers their organization's part only", async () => {

@@ -6,6 +6,7 @@ import { queryKeys } from '@/api/queryKeys';
 import { buttonClass } from '@/components/form/buttonClass';
 import { TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
+import { OrganizationPicker } from '@/components/OrganizationPicker';
 import { Spinner } from '@/components/Spinner';
 import { useI18n } from '@/i18n';
 import { cn } from '@/lib/cn';
@@ -64,12 +65,14 @@ export function AuditTrail({ organizationId }: { organizationId?: string }) {
   const title = organizationId ? t.audit.organizationTitle : t.audit.title;
   useDocumentTitle(title);
   const [inputs, setInputs] = useState<AuditFilters>(EMPTY);
+  const [organizationFilter, setOrganizationFilter] = useState('');
   const debounced = useDebouncedValue(inputs, 300);
   const filters: AuditFilters = {
     action: debounced.action.trim(),
     actor: debounced.actor.trim(),
     target: debounced.target.trim(),
     outcome: debounced.outcome.trim(),
+    ...(organizationId ? {} : { organizationId: organizationFilter }),
   };
   const query = useInfiniteQuery({
     queryKey: queryKeys.audit(organizationId ?? null, filters),
@@ -81,7 +84,7 @@ export function AuditTrail({ organizationId }: { organizationId?: string }) {
     getNextPageParam: (last) => last.nextCursor,
   });
   const entries = query.data?.pages.flatMap((page) => page.items) ?? [];
-  const field = (name: keyof AuditFilters, label: string, hint: string, maxLength: number) => (
+  const field = (name: 'action' | 'actor' | 'target' | 'outcome', label: string, hint: string, maxLength: number) => (
     <TextField
       label={label}
       type="search"
@@ -103,6 +106,16 @@ export function AuditTrail({ organizationId }: { organizationId?: string }) {
         {field('target', t.audit.target, t.audit.targetHint, 200)}
         {field('actor', t.audit.actor, t.audit.actorHint, 64)}
         {field('outcome', t.audit.outcome, t.audit.outcomeHint, 64)}
+        {organizationId ? null : (
+          <OrganizationPicker
+            id="audit-organization"
+            label={t.audit.organization}
+            srOnlyLabel={false}
+            emptyLabel={t.audit.allOrganizations}
+            value={organizationFilter}
+            onChange={setOrganizationFilter}
+          />
+        )}
       </div>
       <div aria-busy={query.isFetching}>
         {query.isPending ? (

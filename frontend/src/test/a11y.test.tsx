@@ -149,6 +149,34 @@ describe('accessibility (axe)', () => {
     },
   );
 
+  it("the organization's audit trail (signed in as organizer) has no serious violations", async () => {
+    mockFetch({
+      [`/api/v1/organizations/${ORG_ID}/audit`]: () =>
+        jsonResponse({
+          items: [
+            {
+              service: 'event_svc',
+              id: 1,
+              occurred_at: '2026-12-02T12:00:00Z',
+              actor: 'u1',
+              actor_kind: 'user',
+              actor_role: 'organizer',
+              organization_id: ORG_ID,
+              action: 'event.create',
+              target: `organization:${ORG_ID}`,
+              correlation_id: 'c1',
+              outcome: 'success',
+            },
+          ],
+          next_cursor: null,
+        }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute('/organization/audit');
+    await screen.findByText('event.create');
+    expect(await seriousViolations()).toEqual([]);
+  });
+
   it('a published event with sessions to choose, places left and steppers has no serious violations', async () => {
     const twoSessions = eventBody().sessions.flatMap((session) => [session, { ...session, id: 's2', title: 'Función de tarde' }]);
     mockFetch({

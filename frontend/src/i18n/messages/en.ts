@@ -216,6 +216,8 @@ export const en: Messages = {
     actor: 'Who',
     actorHint: 'Exact id of the person or client.',
     outcome: 'Outcome',
+    organization: 'Organization',
+    allOrganizations: 'All',
     outcomeHint: '“success” or why it was refused.',
     results: 'Audit trail entries',
     empty: 'No entry matches the filters.',

@@ -223,6 +223,8 @@ export const es = {
     actor: 'Quién',
     actorHint: 'Id exacto de la persona o cliente.',
     outcome: 'Resultado',
+    organization: 'Organización',
+    allOrganizations: 'Todas',
     outcomeHint: '«success» o el motivo del rechazo.',
     results: 'Registro de auditoría',
     empty: 'Ninguna entrada coincide con los filtros.',
