@@ -58,12 +58,22 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
         "session_id": published.json()["sessions"][0]["id"],
         "items": [{"zone_id": published.json()["zones"][0]["id"], "quantity": 1}],
     }
-    _, _, buyer_tokens = await new_customer(edge)
+    buyer_email, _, buyer_tokens = await new_customer(edge)
     buyer = bearer(buyer_tokens["access_token"])
     held = await edge.post("/api/v1/reservations", headers=buyer, json=hold)
     assert held.status_code == 201, held.text
     reservation = held.json()["id"]
     assert (await edge.delete(f"/api/v1/reservations/{reservation}", headers=buyer)).status_code == 204
+    bought = await edge.post("/api/v1/reservations", headers=buyer, json=hold)
+    assert bought.status_code == 201, bought.text
+    order = await edge.post(
+        "/api/v1/orders",
+        headers=buyer,
+        json={"reservation_id": bought.json()["id"], "buyer": {"name": "Rita Prueba", "email": buyer_email}},
+    )
+    assert order.status_code == 201, order.text
+    featured = await edge.put(f"/api/v1/events/{event}/featured", headers=admin, json={"featured": True})
+    assert featured.status_code == 200, featured.text
     refused = await edge.post(f"/api/v1/events/{event}/cancel", headers=customer, json={"reason": "no"})
     assert refused.status_code in (403, 404), refused.text
     missing_order = str(uuid.uuid4())
@@ -85,9 +95,12 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
     on_event = await trail(edge, admin, target=f"event:{event}")
     assert [(e["service"], e["action"], e["outcome"] == "success") for e in on_event] == [
         ("event_svc", "event.cancel", False),
+        ("event_svc", "event.feature", True),
         ("event_svc", "event.publish", True),
     ]
-    cancel, publish = on_event
+    cancel, feature, publish = on_event
+    # An administrator's change to the organization's event belongs to the organization.
+    assert (feature["actor_role"], feature["organization_id"]) == ("admin", organization)
     assert (publish["actor_role"], publish["organization_id"]) == ("organizer", organization)
     assert cancel["actor_role"] == "customer"
     assert cancel["organization_id"] is None
@@ -104,7 +117,13 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
 
     # The organization's part: its members' actions, not the customer's refusal.
     own = await trail(edge, organizer, f"/api/v1/organizations/{organization}/audit", action="event.")
-    assert {e["action"] for e in own} == {"event.create", "event.publish"}
+    assert {e["action"] for e in own} == {"event.create", "event.publish", "event.feature"}
+    # A buyer's order belongs to the event's organization; the buyer's email is nowhere in the trail.
+    sales = await trail(edge, organizer, f"/api/v1/organizations/{organization}/audit", action="order.")
+    assert [(e["action"], e["target"], e["actor_role"]) for e in sales] == [
+        ("order.create", f"reservation:{bought.json()['id']}", "customer")
+    ]
+    assert buyer_email not in str(await trail(edge, admin, limit=200))
     assert (await trail(edge, admin, f"/api/v1/organizations/{organization}/audit", action="event.")) == own
     stranger = await new_organizer(edge, admin)
     assert (

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -218,6 +219,16 @@ async def stage_pending_audit(connection: AsyncConnection) -> PendingAudit | Non
     return pending
 
 
+def note_organization(organization_id: uuid.UUID | None) -> None:
+    """Names the organization of what the current audited call changes, when the request and the caller
+    did not (an administrator's change to an organization's event): a repository calls it as it writes.
+    The first organization known wins; outside an audited call it does nothing."""
+    pending = _pending.get()
+    if pending is None or pending.written or organization_id is None or pending.record.organization_id:
+        return
+    pending.record = dataclasses.replace(pending.record, organization_id=organization_id)
+
+
 def mark_written(pending: PendingAudit | None) -> None:
     if pending is not None:
         pending.written = True
@@ -365,7 +376,7 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 if not (outcome == SUCCESS and committed):
                     # Refused (even after committing something), or nothing committed through a unit of
                     # work: recorded now, in its own transaction.
-                    done = AuditRecord(**{**record.values(), "outcome": outcome})
+                    done = dataclasses.replace(pending.record, outcome=outcome)
                     await trail.append_after_call(done)
 
         return grpc.unary_unary_rpc_method_handler(

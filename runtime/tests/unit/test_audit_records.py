@@ -9,7 +9,15 @@ import uuid
 import grpc
 
 from taquilla.audit.v1 import audit_service_pb2 as pb
-from taquilla_runtime.audit import AuditedMethod, audited_methods, outcome_of, record_for
+from taquilla_runtime.audit import (
+    AuditedMethod,
+    PendingAudit,
+    _pending,
+    audited_methods,
+    note_organization,
+    outcome_of,
+    record_for,
+)
 from taquilla_runtime.grpc_errors import PROBLEM_KEY
 from taquilla_runtime.principal import Principal, PrincipalKind, Role
 
@@ -88,3 +96,23 @@ def test_the_outcome_is_the_problem_type_else_the_status() -> None:
     assert outcome_of(grpc.StatusCode.PERMISSION_DENIED, ()) == "permission_denied"
     sold_out = ((PROBLEM_KEY, json.dumps({"type": "sold-out", "extensions": {}})),)
     assert outcome_of(grpc.StatusCode.FAILED_PRECONDITION, sold_out) == "sold-out"
+
+
+def test_a_repository_names_the_organization_of_what_the_call_changes() -> None:
+    admin = Principal(uuid.uuid4(), PrincipalKind.USER, Role.ADMIN)
+    record = record_for(
+        AuditedMethod("event.cancel", "event"),
+        pb.ListAuditEntriesRequest(),
+        admin,
+        now=NOW,
+        correlation_id=None,
+    )
+    pending = PendingAudit(record)
+    token = _pending.set(pending)
+    try:
+        note_organization(ORGANIZATION)
+        note_organization(uuid.uuid4())  # the first one known wins
+    finally:
+        _pending.reset(token)
+    assert pending.record.organization_id == ORGANIZATION
+    note_organization(uuid.uuid4())  # outside an audited call: nothing to name
