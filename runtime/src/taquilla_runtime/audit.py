@@ -301,11 +301,18 @@ class AuditTrail:
     """A service's audit configuration: where entries go, which methods are audited, and its clock."""
 
     def __init__(
-        self, engine: AsyncEngine, methods: Mapping[str, AuditedMethod], clock: Clock = utc_now
+        self,
+        engine: AsyncEngine,
+        methods: Mapping[str, AuditedMethod],
+        clock: Clock = utc_now,
+        *,
+        after_call_seconds: float = 2.0,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.methods = dict(methods)
+        self.after_call_seconds = after_call_seconds
+        self._writing: set[asyncio.Task[None]] = set()
 
     async def append(self, record: AuditRecord) -> None:
         """Writes one entry in its own transaction."""
@@ -313,12 +320,29 @@ class AuditTrail:
             await connection.execute(insert(audit_log).values(**record.values()))
 
     async def append_after_call(self, record: AuditRecord) -> None:
-        # A refusal or replay changed nothing: failing to record it must not fail the call.
+        """Writes a refusal's (or a replay's) entry; the caller waits for it at most a moment.
+
+        They changed nothing, so failing to record one must not fail the call nor, with the database
+        away, hold its answer for the connect timeout: a write still running goes on without it, and
+        a write that fails is logged and counted.
+        """
+        task = asyncio.ensure_future(self.append(record))
+        self._writing.add(task)
+        task.add_done_callback(lambda done: self._written(done, record.action))
         try:
-            await asyncio.shield(self.append(record))
-        except Exception:
-            AUDIT_WRITE_FAILURES.labels(record.action).inc()
-            log.exception("audit entry not written", extra={"action": record.action})
+            await asyncio.wait_for(asyncio.shield(task), timeout=self.after_call_seconds)
+        except Exception:  # TimeoutError, or the failure _written has counted
+            return
+
+    def _written(self, task: asyncio.Task[None], action: str) -> None:
+        self._writing.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        AUDIT_WRITE_FAILURES.labels(action).inc()
+        log.error(
+            "audit entry not written",
+            extra={"action": action, "reason": type(task.exception()).__name__},
+        )
 
 
 def _principal(metadata: Iterable[tuple[str, str | bytes]] | None) -> Principal | None:

@@ -7,10 +7,16 @@ import json
 import uuid
 
 import grpc
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from devstack.processes import free_port
+from devstack.testing import eventually
 from taquilla.audit.v1 import audit_service_pb2 as pb
 from taquilla_runtime.audit import (
+    AUDIT_WRITE_FAILURES,
     AuditedMethod,
+    AuditTrail,
     PendingAudit,
     _pending,
     audited_methods,
@@ -116,3 +122,21 @@ def test_a_repository_names_the_organization_of_what_the_call_changes() -> None:
         _pending.reset(token)
     assert pending.record.organization_id == ORGANIZATION
     note_organization(uuid.uuid4())  # outside an audited call: nothing to name
+
+
+@pytest.mark.asyncio
+async def test_a_refusal_whose_entry_cannot_be_written_still_answers_and_is_counted() -> None:
+    engine = create_async_engine(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/nothing")
+    trail = AuditTrail(engine, {}, after_call_seconds=5)
+    record = record_for(
+        AuditedMethod("thing.refuse", "thing"),
+        pb.ListAuditEntriesRequest(),
+        None,
+        now=NOW,
+        correlation_id=None,
+    )
+    failures = AUDIT_WRITE_FAILURES.labels("thing.refuse")
+    before = failures._value.get()
+    await trail.append_after_call(record)  # returns: the failure is not the caller's
+    await eventually(lambda: failures._value.get() == before + 1, within=5, what="the failure counted")
+    await engine.dispose()
