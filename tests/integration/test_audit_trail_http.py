@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.testing import eventually
 from tests.conftest import bearer, login_as, new_customer, new_organizer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -38,6 +39,18 @@ async def trail(
     assert reply.status_code == 200, reply.text
     items: list[dict[str, Any]] = reply.json()["items"]
     return items
+
+
+async def written(
+    edge: httpx.AsyncClient, headers: dict[str, str], count: int, **params: Any
+) -> list[dict[str, Any]]:
+    """The trail once it holds ``count`` entries: a refusal's entry is written just after its answer."""
+
+    async def enough() -> list[dict[str, Any]] | None:
+        items = await trail(edge, headers, **params)
+        return items if len(items) >= count else None
+
+    return await eventually(enough, within=15, what=f"{count} audit entries for {params}")
 
 
 async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: httpx.AsyncClient) -> None:
@@ -92,7 +105,7 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
         await edge.post(f"/api/v1/admin/notifications/{missing_notification}/retry", headers=admin)
     ).status_code == 404
 
-    on_event = await trail(edge, admin, target=f"event:{event}")
+    on_event = await written(edge, admin, 3, target=f"event:{event}")
     assert [(e["service"], e["action"], e["outcome"] == "success") for e in on_event] == [
         ("event_svc", "event.cancel", False),
         ("event_svc", "event.feature", True),
@@ -106,11 +119,11 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
     assert cancel["organization_id"] is None
     creation = await trail(edge, admin, action="event.create", target=f"organization:{organization}")
     assert [(e["outcome"], e["correlation_id"]) for e in creation] == [("success", correlation)]
-    refunds = await trail(edge, admin, target=f"order:{missing_order}")
+    refunds = await written(edge, admin, 1, target=f"order:{missing_order}")
     assert [(e["service"], e["action"], e["outcome"]) for e in refunds] == [
         ("ticketing_svc", "order.refund", "not_found")
     ]
-    retry = await trail(edge, admin, target=f"notification:{missing_notification}")
+    retry = await written(edge, admin, 1, target=f"notification:{missing_notification}")
     assert [(e["service"], e["action"], e["outcome"]) for e in retry] == [
         ("notification_svc", "notification.retry", "not_found")
     ]
