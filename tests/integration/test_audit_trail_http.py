@@ -9,11 +9,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from devstack.testing import eventually
-from tests.conftest import bearer, login_as, new_customer, new_organizer
+from tests.conftest import Platform, bearer, login_as, new_customer, new_organizer
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 START = (dt.datetime.now(dt.UTC) + dt.timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
@@ -181,3 +182,29 @@ async def test_the_trail_holds_no_password_token_or_email(edge: httpx.AsyncClien
     assert {"auth.password_grant", "auth.logout"} <= {e["action"] for e in reply.json()["items"]}
     for secret in (email, password, "Wrong-Password-123", tokens["access_token"], tokens["refresh_token"]):
         assert secret not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("service", "schema"),
+    [
+        ("IDENTITY_SVC", "identity"),
+        ("EVENT_SVC", "catalog"),
+        ("NOTIFICATION_SVC", "notifications"),
+        ("TICKETING_SVC", "ticketing"),
+    ],
+)
+async def test_each_services_log_refuses_to_be_rewritten(
+    platform: Platform, service: str, schema: str
+) -> None:
+    url = platform.env(f"{service}_DATABASE_URL").replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(url)
+    try:
+        for statement in (
+            "UPDATE {}.audit_log SET outcome = 'success'",
+            "DELETE FROM {}.audit_log",
+            "TRUNCATE {}.audit_log",
+        ):
+            with pytest.raises(asyncpg.PostgresError, match="append-only"):
+                await connection.execute(statement.format(schema))
+    finally:
+        await connection.close()
