@@ -15,6 +15,8 @@ import pytest
 
 from devstack.testing import eventually
 from tests.conftest import Platform, bearer, login_as, new_customer, new_organizer
+from tests.integration.test_checkin_http import paid_tickets, scan
+from tests.integration.test_reservations_http import published_event
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 START = (dt.datetime.now(dt.UTC) + dt.timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
@@ -208,3 +210,32 @@ async def test_each_services_log_refuses_to_be_rewritten(
                 await connection.execute(statement.format(schema))
     finally:
         await connection.close()
+
+
+async def test_door_scans_are_recorded_with_how_the_door_answered(edge: httpx.AsyncClient) -> None:
+    admin = bearer((await login_as(edge, "admin"))["access_token"])
+    organizer = bearer((await login_as(edge, "organizer"))["access_token"])
+    staff = bearer((await login_as(edge, "staff"))["access_token"])
+    event = await published_event(edge, organizer=organizer)
+    session_id = event["sessions"][0]["id"]
+    buyer, (ticket, _) = await paid_tickets(edge, event)
+    assert (
+        await edge.post("/api/v1/checkins", headers=buyer, json=scan(ticket, session_id))
+    ).status_code == 404
+    for _ in range(2):
+        assert (
+            await edge.post("/api/v1/checkins", headers=staff, json=scan(ticket, session_id))
+        ).status_code == 200
+
+    scans = await written(edge, admin, 3, target=f"session:{session_id}", action="checkin.")
+    assert [(e["action"], e["actor_role"], e["outcome"]) for e in scans] == [
+        ("checkin.scan", "staff", "already_redeemed"),
+        ("checkin.scan", "staff", "success"),
+        ("checkin.scan", "customer", "not_found"),
+    ]
+    assert ticket["secret"] not in str(scans)
+    organization = (await edge.get("/api/v1/users/me", headers=organizer)).json()["organization_id"]
+    door = await trail(
+        edge, organizer, f"/api/v1/organizations/{organization}/audit", target=f"session:{session_id}"
+    )
+    assert [e["outcome"] for e in door] == ["already_redeemed", "success"]

@@ -229,6 +229,16 @@ def note_organization(organization_id: uuid.UUID | None) -> None:
     pending.record = dataclasses.replace(pending.record, organization_id=organization_id)
 
 
+def note_outcome(outcome: str) -> None:
+    """Names how the current audited call ended when the refusal is in its answer rather than its
+    status (a ticket already inside, answered at the door): the latest word wins, ``success`` resets
+    it. Outside an audited call, or for a value not shaped like an id, it does nothing."""
+    pending = _pending.get()
+    if pending is None or pending.written or not _ID_VALUE.match(outcome):
+        return
+    pending.record = dataclasses.replace(pending.record, outcome=outcome)
+
+
 def mark_written(pending: PendingAudit | None) -> None:
     if pending is not None:
         pending.written = True
@@ -400,7 +410,10 @@ class AuditInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                 if not (outcome == SUCCESS and committed):
                     # Refused (even after committing something), or nothing committed through a unit of
                     # work: recorded now, in its own transaction.
-                    done = dataclasses.replace(pending.record, outcome=outcome)
+                    # A status says more than the answer; a successful call keeps what it noted.
+                    done = dataclasses.replace(
+                        pending.record, outcome=pending.record.outcome if outcome == SUCCESS else outcome
+                    )
                     await trail.append_after_call(done)
 
         return grpc.unary_unary_rpc_method_handler(

@@ -21,6 +21,7 @@ from taquilla_runtime.audit import (
     _pending,
     audited_methods,
     note_organization,
+    note_outcome,
     outcome_of,
     record_for,
 )
@@ -140,3 +141,23 @@ async def test_a_refusal_whose_entry_cannot_be_written_still_answers_and_is_coun
     await trail.append_after_call(record)  # returns: the failure is not the caller's
     await eventually(lambda: failures._value.get() == before + 1, within=5, what="the failure counted")
     await engine.dispose()
+
+
+def test_a_call_notes_a_refusal_that_is_in_its_answer_the_latest_word_winning() -> None:
+    record = record_for(
+        AuditedMethod("checkin.scan", "session"),
+        pb.ListAuditEntriesRequest(),
+        ORGANIZER,
+        now=NOW,
+        correlation_id=None,
+    )
+    pending = PendingAudit(record)
+    token = _pending.set(pending)
+    try:
+        note_outcome("already_redeemed")
+        assert pending.record.outcome == "already_redeemed"
+        note_outcome("not an outcome: alice@example.com")  # ignored
+        note_outcome("success")  # a retried decision admitted the ticket after all
+    finally:
+        _pending.reset(token)
+    assert pending.record.outcome == "success"

@@ -19,6 +19,7 @@ AUDITED = audited_methods(
         "CreateOrder": AuditedMethod("order.create", "reservation", "reservation_id"),
         "HandlePaymentNotice": AuditedMethod("order.payment_notice", "order", "order_id"),
         "RefundOrder": AuditedMethod("order.refund", "order", "order_id"),
+        # Outcome: success, or how the door refused the ticket (already_redeemed, revoked, ...).
         "CheckIn": AuditedMethod("checkin.scan", "session", "session_id"),
         "CheckInBatch": AuditedMethod("checkin.batch", "session", "session_id"),
         "OfferTicketTransfer": AuditedMethod("transfer.offer", "ticket", "ticket_id"),
