@@ -57,7 +57,7 @@ describe('AuditPage', () => {
     await within(organization).findByRole('option', { name: 'Teatro Mayor' });
     await user.selectOptions(organization, ORG);
     await waitFor(() => expect(seen.at(-1)?.get('organization_id')).toBe(ORG));
-  });
+  }, 20_000); // typing, debouncing and the organization picker: slow on a loaded machine
 
   it("shows organizers their organization's part only", async () => {
     const paths: string[] = [];
