@@ -163,7 +163,16 @@ class FakeAuditLog(AuditLog):
         self._clock = clock
 
     async def append(
-        self, *, actor: str, action: str, target: str, correlation_id: str, outcome: str
+        self,
+        *,
+        actor: str,
+        action: str,
+        target: str,
+        correlation_id: str,
+        outcome: str,
+        actor_kind: str | None = None,
+        actor_role: str | None = None,
+        organization_id: uuid.UUID | None = None,
     ) -> None:
         next_id = max((row.id for row in self._tables.audit), default=0) + 1
         self._tables.audit.append(

@@ -303,7 +303,20 @@ async def test_every_state_change_is_audited_with_the_correlation_id(edge: httpx
     assert [(e["outcome"], e["correlation_id"] == correlation_id) for e in updates][-1] == ("success", True)
     assert any(e["outcome"] == "denied" for e in updates)
     assert all(
-        set(e) == {"id", "occurred_at", "actor", "action", "target", "correlation_id", "outcome"}
+        set(e)
+        == {
+            "service",
+            "id",
+            "occurred_at",
+            "actor",
+            "actor_kind",
+            "actor_role",
+            "organization_id",
+            "action",
+            "target",
+            "correlation_id",
+            "outcome",
+        }
         for e in entries
     )
 

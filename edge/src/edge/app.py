@@ -17,6 +17,7 @@ from edge.api.problems import document_shared_errors
 from edge.api.routes import (
     admin,
     admin_notifications,
+    audit,
     auth,
     checkins,
     events,
@@ -32,6 +33,7 @@ from edge.api.routes import (
 from edge.cache.availability import AvailabilityCache
 from edge.cache.middleware import CachedReads, InvalidateOnCatalogWrites
 from edge.cache.store import VERSION_KEY, CatalogCache
+from edge.clients.audit import AuditClient
 from edge.clients.channels import ServiceChannels
 from edge.clients.events import EventsClient
 from edge.clients.health import HealthClient
@@ -146,6 +148,7 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
                 for name, channel in channels.named().items()
             ],
             identity=identity,
+            audit=AuditClient(channels.named(), settings.grpc_deadline_seconds),
             events=EventsClient(channels.events, settings.grpc_deadline_seconds),
             notifications=NotificationsClient(channels.notifications, settings.grpc_deadline_seconds),
             ticketing=TicketingClient(channels.ticketing, settings.grpc_deadline_seconds),
@@ -228,6 +231,7 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(admin.router)
+    app.include_router(audit.router)
     app.include_router(admin_notifications.router)
     app.include_router(events.catalog_router())
     app.include_router(reservations.router)

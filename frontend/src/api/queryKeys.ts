@@ -1,3 +1,4 @@
+import type { AuditFilters } from './audit';
 import type { EventSearchParams } from './events';
 import type { EventOrderFilters } from './orders';
 import type { ReservationStatus } from './reservations';
@@ -6,6 +7,8 @@ import type { Role } from '@/store/auth';
 /** Central registry of TanStack Query keys so invalidation stays consistent. */
 export const queryKeys = {
   readiness: ['readiness'] as const,
+  /** Pages of the audit trail: the whole platform's (organization null) or one organization's. */
+  audit: (organizationId: string | null, filters: AuditFilters) => ['audit', organizationId, filters] as const,
   me: ['me'] as const,
   events: {
     all: ['events'] as const,

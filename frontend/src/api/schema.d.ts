@@ -65,8 +65,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the audit log, newest first */
-        get: operations["audit_api_v1_admin_audit_get"];
+        /**
+         * Read the audit trail of every service, newest first
+         * @description Every state-changing action on the platform, refused ones too, from every service's append-only log, merged newest first (keyset pagination: pass `next_cursor` back as `cursor`, with the same filters). Administrators only.
+         */
+        get: operations["admin_audit_api_v1_admin_audit_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -879,6 +882,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/{organization_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an organization's part of the audit trail, newest first
+         * @description The actions recorded for this organization (its members' actions, and others' where the organization is known), from every service, newest first. Organizers of the organization and administrators.
+         */
+        get: operations["organization_audit_api_v1_organizations__organization_id__audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/{organization_id}/report": {
         parameters: {
             query?: never;
@@ -1376,31 +1399,81 @@ export interface components {
             /** Scopes */
             scopes: string[];
         };
-        /** AuditEntryPublic */
+        /**
+         * AuditEntryPublic
+         * @description One recorded attempt at a state-changing action, refused or not. Ids and action names only.
+         */
         AuditEntryPublic: {
-            /** Action */
+            /**
+             * Action
+             * @example event.publish
+             */
             action: string;
-            /** Actor */
+            /**
+             * Actor
+             * @description UUID of the user, API client or service that acted, or "anonymous"
+             */
             actor: string;
-            /** Correlation Id */
+            /**
+             * Actor Kind
+             * @description user, client or service
+             * @example user
+             */
+            actor_kind?: string | null;
+            /**
+             * Actor Role
+             * @example organizer
+             */
+            actor_role?: string | null;
+            /**
+             * Correlation Id
+             * @description The request's X-Correlation-ID
+             */
             correlation_id: string;
-            /** Id */
+            /**
+             * Id
+             * @description Id within that service's log (`service` and `id` name an entry)
+             */
             id: number;
             /**
              * Occurred At
              * Format: date-time
              */
             occurred_at: string;
-            /** Outcome */
+            /**
+             * Organization Id
+             * @description The organization the action belongs to, when known
+             */
+            organization_id?: string | null;
+            /**
+             * Outcome
+             * @description `success`, or why it was refused: a problem type, a status or `denied`
+             * @example success
+             * @example permission_denied
+             * @example sold-out
+             */
             outcome: string;
-            /** Target */
+            /**
+             * Service
+             * @description The service whose log holds the entry
+             * @example event_svc
+             */
+            service: string;
+            /**
+             * Target
+             * @description `<type>:<id>`
+             * @example event:0b7c1f0e-8f3e-4a5e-9a61-3f2d5b1c9e77
+             */
             target: string;
         };
         /** AuditPage */
         AuditPage: {
             /** Items */
             items: components["schemas"]["AuditEntryPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last
+             */
             next_cursor: string | null;
         };
         /** AvailabilityPublic */
@@ -3962,11 +4035,23 @@ export interface operations {
             };
         };
     };
-    audit_api_v1_admin_audit_get: {
+    admin_audit_api_v1_admin_audit_get: {
         parameters: {
             query?: {
-                /** @description Only actions starting with this, e.g. `user.` */
+                /** @description Only actions starting with this, e.g. `order.` */
                 action?: string;
+                /** @description Only this actor: a UUID or "anonymous" */
+                actor?: string;
+                /** @description Only this target, e.g. `event:<uuid>` */
+                target?: string;
+                /** @description Only this outcome, e.g. `success` */
+                outcome?: string;
+                /** @description Only this organization's entries */
+                organization_id?: string | null;
+                /** @description Only entries at or after this time */
+                from?: string | null;
+                /** @description Only entries before this time */
+                until?: string | null;
                 limit?: number;
                 /** @description `next_cursor` of the previous page */
                 cursor?: string;
@@ -4004,7 +4089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Invalid filters or cursor (`errors` names them) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8149,6 +8234,93 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    organization_audit_api_v1_organizations__organization_id__audit_get: {
+        parameters: {
+            query?: {
+                /** @description Only actions starting with this, e.g. `order.` */
+                action?: string;
+                /** @description Only this actor: a UUID or "anonymous" */
+                actor?: string;
+                /** @description Only this target, e.g. `event:<uuid>` */
+                target?: string;
+                /** @description Only this outcome, e.g. `success` */
+                outcome?: string;
+                /** @description Only entries at or after this time */
+                from?: string | null;
+                /** @description Only entries before this time */
+                until?: string | null;
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not an organizer of this organization */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Invalid filters or cursor (`errors` names them) */
             422: {
                 headers: {
                     [name: string]: unknown;

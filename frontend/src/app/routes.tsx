@@ -7,6 +7,7 @@ import { RootErrorBoundary } from '@/components/RootErrorBoundary';
 import { RouteErrorBoundary } from '@/components/RouteErrorBoundary';
 import { DOOR_KEEPERS } from '@/door/access';
 import { AdminUsersPage } from '@/pages/AdminUsersPage';
+import { AdminAuditPage, OrganizationAuditPage } from '@/pages/AuditPage';
 import { CheckoutPage } from '@/pages/CheckoutPage';
 import { DoorPage } from '@/pages/DoorPage';
 import { DoorStationPage } from '@/pages/DoorStationPage';
@@ -169,6 +170,18 @@ export const routes: RouteObject[] = [
         'admin/users',
         <RequireAuth roles={['admin']}>
           <AdminUsersPage />
+        </RequireAuth>,
+      ),
+      page(
+        'admin/audit',
+        <RequireAuth roles={['admin']}>
+          <AdminAuditPage />
+        </RequireAuth>,
+      ),
+      page(
+        'organization/audit',
+        <RequireAuth roles={['organizer']} redirectTo="/">
+          <OrganizationAuditPage />
         </RequireAuth>,
       ),
       page('*', <NotFoundPage />),

@@ -88,6 +88,13 @@ export function Header() {
                 </NavLink>
               </li>
             ) : null}
+            {role === 'admin' || role === 'organizer' ? (
+              <li>
+                <NavLink to={role === 'admin' ? '/admin/audit' : '/organization/audit'} className={navLinkClass}>
+                  {t.nav.audit}
+                </NavLink>
+              </li>
+            ) : null}
             <li>
               <NavLink to="/status" className={navLinkClass}>
                 {t.nav.status}

@@ -21,6 +21,7 @@ export function OrganizationPicker({
   hint,
   required = false,
   srOnlyLabel = true,
+  emptyLabel,
 }: {
   id: string;
   label: string;
@@ -31,6 +32,8 @@ export function OrganizationPicker({
   required?: boolean;
   /** Dense rows (the users table) hide the label visually; forms show it. */
   srOnlyLabel?: boolean;
+  /** What choosing no organization means here (a filter: all of them); "No organization" by default. */
+  emptyLabel?: string;
 }) {
   const { t } = useI18n();
   const [search, setSearch] = useState('');
@@ -61,7 +64,7 @@ export function OrganizationPicker({
         onChange={(e) => setSearch(e.target.value)}
       />
       <SelectField id={id} label={label} srOnlyLabel={srOnlyLabel} required={required} value={value} onChange={(e) => onChange(e.target.value)} error={error} hint={hint}>
-        <option value="">{t.admin.noOrganization}</option>
+        <option value="">{emptyLabel ?? t.admin.noOrganization}</option>
         {value && !options.some((o) => o.id === value) ? <option value={value}>{chosen?.name ?? t.admin.currentOrganization}</option> : null}
         {options.map((o) => (
           <option key={o.id} value={o.id}>

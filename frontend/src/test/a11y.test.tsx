@@ -49,6 +49,38 @@ function edge() {
     '/api/v1/admin/organizations': () => jsonResponse({ items: [{ id: ORG_ID, name: 'Producciones Demo', created_at: '2026-01-01T00:00:00Z' }] }),
     '/api/v1/admin/users': () =>
       jsonResponse({ items: [userBody({ email: 'a@example.org' }), userBody({ id: 'u2', email: 'b@example.org', role: 'staff', organization_id: ORG_ID })], next_cursor: 'x' }),
+    '/api/v1/admin/audit': () =>
+      jsonResponse({
+        items: [
+          {
+            service: 'event_svc',
+            id: 1,
+            occurred_at: '2026-12-02T12:00:00Z',
+            actor: 'u1',
+            actor_kind: 'user',
+            actor_role: 'organizer',
+            organization_id: ORG_ID,
+            action: 'event.publish',
+            target: 'event:e1',
+            correlation_id: 'c1',
+            outcome: 'success',
+          },
+          {
+            service: 'ticketing_svc',
+            id: 2,
+            occurred_at: '2026-12-02T11:00:00Z',
+            actor: 'u2',
+            actor_kind: 'user',
+            actor_role: 'customer',
+            organization_id: null,
+            action: 'order.refund',
+            target: 'order:o1',
+            correlation_id: 'c2',
+            outcome: 'permission_denied',
+          },
+        ],
+        next_cursor: 'n',
+      }),
     '/api/v1/auth/register': () => problem(422, { errors: [{ field: 'password', message: 'is too common' }] }),
     '/api/v1/reservations/r1': () => jsonResponse(reservationBody()),
     [`/api/v1/orders/${ORDER_ID}`]: () => jsonResponse(paidOrderBody({ status: 'partially_refunded', refunded: { amount: '450.00', currency: 'MXN' } })),
@@ -96,6 +128,7 @@ describe('accessibility (axe)', () => {
     '/me',
     '/me/reservations',
     '/admin/users',
+    '/admin/audit',
     '/events/new',
     `/events/${eventBody().id}/edit`,
     '/me/orders',
@@ -115,6 +148,34 @@ describe('accessibility (axe)', () => {
       expect(await seriousViolations()).toEqual([]);
     },
   );
+
+  it("the organization's audit trail (signed in as organizer) has no serious violations", async () => {
+    mockFetch({
+      [`/api/v1/organizations/${ORG_ID}/audit`]: () =>
+        jsonResponse({
+          items: [
+            {
+              service: 'event_svc',
+              id: 1,
+              occurred_at: '2026-12-02T12:00:00Z',
+              actor: 'u1',
+              actor_kind: 'user',
+              actor_role: 'organizer',
+              organization_id: ORG_ID,
+              action: 'event.create',
+              target: `organization:${ORG_ID}`,
+              correlation_id: 'c1',
+              outcome: 'success',
+            },
+          ],
+          next_cursor: null,
+        }),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute('/organization/audit');
+    await screen.findByText('event.create');
+    expect(await seriousViolations()).toEqual([]);
+  });
 
   it('a published event with sessions to choose, places left and steppers has no serious violations', async () => {
     const twoSessions = eventBody().sessions.flatMap((session) => [session, { ...session, id: 's2', title: 'Función de tarde' }]);

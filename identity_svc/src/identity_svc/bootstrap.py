@@ -16,6 +16,7 @@ from identity_svc.application.ports import KeyRing, PasswordHasher, UnitOfWork
 from identity_svc.config import SCHEMA, Settings
 from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityHandlers, IdentityServicer
 from taquilla.identity.v1 import identity_service_pb2_grpc
+from taquilla_runtime.audit import AuditTrail
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
@@ -92,6 +93,10 @@ def build_service(settings: Settings) -> ServiceProcess:
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
+        # identity's handlers write their own audit rows in their transactions (a sign-in learns its
+        # actor during the call; a taken address is an outcome of its own): no method for the
+        # interceptor, but the same table and the shared reader (docs/adr/0019-one-audit-trail.md).
+        audit=AuditTrail(engine, {}),
     )
     # taquilla.identity.v1: registration attempts on taken addresses, e-mailed by notification_svc.
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="identity-svc-outbox")

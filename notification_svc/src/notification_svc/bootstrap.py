@@ -20,6 +20,7 @@ from notification_svc.application.webhooks import Clock, system_clock
 from notification_svc.config import SCHEMA, Settings
 from notification_svc.domain.model import RetryPolicy
 from notification_svc.domain.webhooks import RetrySchedule
+from notification_svc.entrypoints.audit import AUDITED
 from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.entrypoints.delivery import Courier
 from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
@@ -27,6 +28,7 @@ from notification_svc.entrypoints.webhook_grpc import SERVICE_NAME as WEBHOOK_SE
 from notification_svc.entrypoints.webhook_grpc import WebhookServicer
 from notification_svc.entrypoints.webhooks import WebhookConsumer, WebhookDispatcher
 from taquilla.notifications.v1 import notification_service_pb2_grpc, webhook_service_pb2_grpc
+from taquilla_runtime.audit import AuditTrail
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher
@@ -274,6 +276,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
+        audit=AuditTrail(engine, AUDITED),
     )
 
     async def close() -> None:

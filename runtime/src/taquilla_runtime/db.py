@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from taquilla_runtime.audit import mark_written, stage_pending_audit
+
 
 class _PoolCollector(Collector):
     """taquilla_db_pool_connections{state}: how much of each engine's pool is in use, read at scrape time."""
@@ -92,6 +94,9 @@ class SqlTransaction:
 
     Subclasses attach their repositories to the connection in :meth:`bind`. Leaving the block rolls
     back whatever was not committed with an explicit :meth:`commit`, then returns the connection.
+
+    Inside an audited gRPC call, the first commit also writes the call's audit entry, in the same
+    transaction as the change it records (taquilla_runtime.audit).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -124,7 +129,9 @@ class SqlTransaction:
 
     async def commit(self) -> None:
         assert self._connection is not None, "commit outside `async with uow`"
+        staged = await stage_pending_audit(self._connection)
         await self._connection.commit()
+        mark_written(staged)
 
     async def rollback(self) -> None:
         if self._connection is not None and self._connection.in_transaction():

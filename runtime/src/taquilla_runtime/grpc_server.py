@@ -20,6 +20,8 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
 
+from taquilla_runtime.audit import SERVICE_NAME as AUDIT_SERVICE_NAME
+from taquilla_runtime.audit import AuditInterceptor, AuditTrail, register_reader
 from taquilla_runtime.correlation import (
     GRPC_METADATA_KEY,
     accept_or_new,
@@ -139,10 +141,14 @@ class GrpcService:
         readiness_checks: Sequence[ReadinessCheck] = (),
         readiness_interval: float = 5.0,
         grace_seconds: float = 10.0,
+        audit: AuditTrail | None = None,
     ) -> None:
+        """``audit``: the service's audit trail; its methods are recorded and its log is served as
+        ``taquilla.audit.v1.AuditService`` (taquilla_runtime.audit)."""
         self._address = address
         self._service_names = list(service_names)
         self._register = list(register)
+        self._audit = audit
         self._checks = list(readiness_checks)
         self._interval = readiness_interval
         self._grace = grace_seconds
@@ -152,8 +158,16 @@ class GrpcService:
         self.port = 0
 
     async def start(self) -> None:
+        # The observing interceptor runs first: the audit reads the correlation id it binds.
+        interceptors: list[grpc.aio.ServerInterceptor] = [ObservingInterceptor()]
+        registrations = list(self._register)
+        reflected = list(self._service_names)
+        if self._audit is not None:
+            interceptors.append(AuditInterceptor(self._audit))
+            registrations.append(register_reader(self._audit.engine))
+            reflected.append(AUDIT_SERVICE_NAME)
         server = grpc.aio.server(
-            interceptors=[ObservingInterceptor()],
+            interceptors=interceptors,
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", 4 * 1024 * 1024),
@@ -163,12 +177,11 @@ class GrpcService:
                 ("grpc.max_connection_age_grace_ms", 30_000),
             ],
         )
-        for register in self._register:
+        for register in registrations:
             register(server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection(
-            [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
-        )
+        reflected += [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(reflected, server)
         self.port = server.add_insecure_port(self._address)
         if self.port == 0:
             raise RuntimeError(f"cannot listen on {self._address}: is another process using it?")

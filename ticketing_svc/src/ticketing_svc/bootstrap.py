@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
+from taquilla_runtime.audit import AuditTrail
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.consumer import EnvelopeConsumer
@@ -54,6 +55,7 @@ from ticketing_svc.domain.orders import CancellationProgress, Order, Refund, Tic
 from ticketing_svc.domain.reports import AttendeePage, Report
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.domain.waitlist import WaitlistStanding
+from ticketing_svc.entrypoints.audit import AUDITED
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
 from ticketing_svc.entrypoints.report_messages import report_handler
 from ticketing_svc.entrypoints.workers import (
@@ -385,6 +387,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
+        audit=AuditTrail(engine, AUDITED),
     )
 
     async def close() -> None:

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from edge.api.idempotency import RunningKeys
 from edge.cache.availability import AvailabilityCache
 from edge.cache.store import CatalogCache
+from edge.clients.audit import AuditClient
 from edge.clients.channels import ServiceChannels
 from edge.clients.events import EventsClient
 from edge.clients.health import HealthClient
@@ -37,6 +38,7 @@ class EdgeState:
     redis: Redis
     health_clients: list[HealthClient]
     identity: IdentityClient
+    audit: AuditClient
     events: EventsClient
     notifications: NotificationsClient
     ticketing: TicketingClient

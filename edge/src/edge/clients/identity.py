@@ -146,13 +146,3 @@ class IdentityClient:
             timeout=self._deadline,
         )
         return reply
-
-    async def list_audit(
-        self, principal: Principal, *, limit: int, cursor: str, action_prefix: str
-    ) -> pb.ListAuditEntriesResponse:
-        reply: pb.ListAuditEntriesResponse = await self._stub.ListAuditEntries(
-            pb.ListAuditEntriesRequest(page_size=limit, page_token=cursor, action_prefix=action_prefix),
-            metadata=_metadata(principal),
-            timeout=self._deadline,
-        )
-        return reply

@@ -32,6 +32,7 @@ from event_svc.application.ports import EventRepository, IdempotencyStore, Store
 from event_svc.domain.errors import SessionOverlap, StaleVersion, VenueConflict, VenueSlotTaken
 from event_svc.domain.model import Category, Event, EventStatus, SaleSettings, Session, SessionStatus, Zone
 from event_svc.domain.values import Money, Venue, utc_iso
+from taquilla_runtime.audit import note_organization
 
 IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
 
@@ -146,6 +147,7 @@ class SqlEventRepository(EventRepository):
     # ------------------------------------------------------------ writes
 
     async def add(self, event: Event) -> None:
+        note_organization(event.organization_id)
         await self._connection.execute(insert(events).values(**_event_row(event)))
         if event.zones:
             await self._connection.execute(
@@ -157,6 +159,7 @@ class SqlEventRepository(EventRepository):
         self._remember(event)
 
     async def save(self, event: Event) -> None:
+        note_organization(event.organization_id)
         loaded = self._loaded[event.id]
         row = _event_row(event)
         del row["id"], row["created_at"]

@@ -107,4 +107,7 @@ audit_log = Table(
     Column("target", Text, nullable=False),
     Column("correlation_id", Text, nullable=False),
     Column("outcome", Text, nullable=False),
+    Column("actor_kind", Text),
+    Column("actor_role", Text),
+    Column("organization_id", UUID(as_uuid=True)),
 )

@@ -261,11 +261,27 @@ class SqlAuditLog(AuditLog):
         self._c = connection
 
     async def append(
-        self, *, actor: str, action: str, target: str, correlation_id: str, outcome: str
+        self,
+        *,
+        actor: str,
+        action: str,
+        target: str,
+        correlation_id: str,
+        outcome: str,
+        actor_kind: str | None = None,
+        actor_role: str | None = None,
+        organization_id: uuid.UUID | None = None,
     ) -> None:
         await self._c.execute(
             insert(audit_log).values(
-                actor=actor, action=action, target=target, correlation_id=correlation_id, outcome=outcome
+                actor=actor,
+                action=action,
+                target=target,
+                correlation_id=correlation_id,
+                outcome=outcome,
+                actor_kind=actor_kind,
+                actor_role=actor_role,
+                organization_id=organization_id,
             )
         )
 

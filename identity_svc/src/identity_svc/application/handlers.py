@@ -548,6 +548,9 @@ async def _audit(
         target=target,
         correlation_id=correlation_id or "",
         outcome=outcome,
+        actor_kind=actor.kind.value if actor else None,
+        actor_role=actor.role.value if actor and actor.role else None,
+        organization_id=actor.organization_id if actor else None,
     )
 
 

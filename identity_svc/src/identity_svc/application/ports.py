@@ -121,11 +121,24 @@ class SigningKeys(abc.ABC):
 
 
 class AuditLog(abc.ABC):
-    """The append-only audit log: rows are written in the caller's transaction."""
+    """The append-only audit log: rows are written in the caller's transaction.
+
+    The same table the other services' audit trails use (taquilla_runtime.audit), read by the shared
+    taquilla.audit.v1.AuditService.
+    """
 
     @abc.abstractmethod
     async def append(
-        self, *, actor: str, action: str, target: str, correlation_id: str, outcome: str
+        self,
+        *,
+        actor: str,
+        action: str,
+        target: str,
+        correlation_id: str,
+        outcome: str,
+        actor_kind: str | None = None,
+        actor_role: str | None = None,
+        organization_id: uuid.UUID | None = None,
     ) -> None: ...
 
     @abc.abstractmethod

@@ -219,7 +219,8 @@ class IdentityServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ListAuditEntries(self, request, context):
-        """Admin: the append-only audit log, newest first, with keyset pagination.
+        """Admin: the append-only audit log, newest first, with keyset pagination. Superseded by
+        taquilla.audit.v1.AuditService (every service serves it, with filters); kept for callers of v1.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -72,7 +72,9 @@ class IdentityServiceStub:
     CreateApiClient: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.CreateApiClientRequest, _identity_service_pb2.CreateApiClientResponse]
     """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
     ListAuditEntries: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ListAuditEntriesRequest, _identity_service_pb2.ListAuditEntriesResponse]
-    """Admin: the append-only audit log, newest first, with keyset pagination."""
+    """Admin: the append-only audit log, newest first, with keyset pagination. Superseded by
+    taquilla.audit.v1.AuditService (every service serves it, with filters); kept for callers of v1.
+    """
     GetUserContact: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserContactRequest, _identity_service_pb2.GetUserContactResponse]
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
@@ -122,7 +124,9 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     CreateApiClient: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.CreateApiClientRequest, _identity_service_pb2.CreateApiClientResponse]  # type: ignore[assignment]
     """Admin: creates a partner API client; the secret is returned once and stored only hashed."""
     ListAuditEntries: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ListAuditEntriesRequest, _identity_service_pb2.ListAuditEntriesResponse]  # type: ignore[assignment]
-    """Admin: the append-only audit log, newest first, with keyset pagination."""
+    """Admin: the append-only audit log, newest first, with keyset pagination. Superseded by
+    taquilla.audit.v1.AuditService (every service serves it, with filters); kept for callers of v1.
+    """
     GetUserContact: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserContactRequest, _identity_service_pb2.GetUserContactResponse]  # type: ignore[assignment]
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
@@ -253,7 +257,9 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_service_pb2.ListAuditEntriesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.ListAuditEntriesResponse, _abc.Awaitable[_identity_service_pb2.ListAuditEntriesResponse]]:
-        """Admin: the append-only audit log, newest first, with keyset pagination."""
+        """Admin: the append-only audit log, newest first, with keyset pagination. Superseded by
+        taquilla.audit.v1.AuditService (every service serves it, with filters); kept for callers of v1.
+        """
 
     @_abc_1.abstractmethod
     def GetUserContact(

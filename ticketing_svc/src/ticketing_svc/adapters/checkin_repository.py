@@ -15,6 +15,7 @@ from sqlalchemy import and_, bindparam, func, literal, select, text, tuple_, upd
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from taquilla_runtime.audit import SUCCESS, note_outcome
 from ticketing_svc.adapters.orm import admissions, checkins, inventory, tickets
 from ticketing_svc.application.ports import CheckIns
 from ticketing_svc.domain.checkins import (
@@ -308,6 +309,8 @@ class SqlCheckIns(CheckIns):
         first_entry: bool,
         session_id: uuid.UUID,
     ) -> Occupancy | None:
+        # The online scan's audit entry says how the door answered (a refusal is an answer there).
+        note_outcome(SUCCESS if result is ScanResult.OK else result.value)
         settle = {"checkin_id": checkin_id, "result": result.value, "shown": ticket_id, "conflict": conflict}
         if admission is None:
             counted = {**settle, "occupancy_of": session_id}

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from taquilla_runtime.audit import note_organization
 from ticketing_svc.adapters.orm import cancellations, orders, payment_notices, refunds, tickets
 from ticketing_svc.adapters.repository import items_document, items_from_document
 from ticketing_svc.application.ports import Cancellations, Orders, PaymentNotices, Refunds, Tickets
@@ -74,6 +75,7 @@ class SqlOrders(Orders):
         self._connection = connection
 
     async def add(self, order: Order, *, idempotency_key: str | None, fingerprint: str | None) -> None:
+        note_organization(order.organization_id)  # a buyer's order belongs to the event's organization
         total = order.total
         values = {
             "id": order.id,
@@ -161,6 +163,7 @@ class SqlOrders(Orders):
         )
 
     async def save(self, order: Order) -> None:
+        note_organization(order.organization_id)
         await self._connection.execute(
             update(orders)
             .where(orders.c.id == order.id)

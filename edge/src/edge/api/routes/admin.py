@@ -1,4 +1,4 @@
-"""Administration: users, organizations, API clients, the audit log and signing keys.
+"""Administration: users, organizations, API clients and signing keys (the audit trail: routes/audit.py).
 
 Authorization is enforced by identity_svc from the caller's verified identity; non-admins get 403.
 """
@@ -16,8 +16,6 @@ from edge.api.problems import NOT_AN_ADMINISTRATOR, UNAUTHENTICATED, problem
 from edge.api.schemas.identity import (
     ApiClientCreate,
     ApiClientCreated,
-    AuditEntryPublic,
-    AuditPage,
     OrganizationCreate,
     OrganizationList,
     OrganizationPublic,
@@ -143,32 +141,6 @@ async def create_api_client(
         scopes=list(created.scopes),
         rate_limit_tier=created.rate_limit_tier,
     )
-
-
-@router.get("/audit", response_model=AuditPage, summary="Read the audit log, newest first")
-async def audit(
-    principal: CurrentPrincipal,
-    state: State,
-    action: Annotated[
-        str, Query(max_length=100, description="Only actions starting with this, e.g. `user.`")
-    ] = "",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Cursor = "",
-) -> AuditPage:
-    reply = await state.identity.list_audit(principal, limit=limit, cursor=cursor, action_prefix=action)
-    items = [
-        AuditEntryPublic(
-            id=e.id,
-            occurred_at=e.occurred_at.ToDatetime(tzinfo=dt.UTC),
-            actor=e.actor,
-            action=e.action,
-            target=e.target,
-            correlation_id=e.correlation_id,
-            outcome=e.outcome,
-        )
-        for e in reply.entries
-    ]
-    return AuditPage(items=items, next_cursor=reply.next_page_token or None)
 
 
 @router.post(

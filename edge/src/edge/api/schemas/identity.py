@@ -136,20 +136,5 @@ class ApiClientCreated(BaseModel):
     rate_limit_tier: str
 
 
-class AuditEntryPublic(BaseModel):
-    id: int
-    occurred_at: dt.datetime
-    actor: str
-    action: str
-    target: str
-    correlation_id: str
-    outcome: str
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEntryPublic]
-    next_cursor: str | None
-
-
 class SigningKeyRotated(BaseModel):
     kid: str
