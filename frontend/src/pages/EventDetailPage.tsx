@@ -67,8 +67,8 @@ function SessionPlaces({ event, session, availability }: { event: CatalogEvent; 
 function ZonePrices({ event }: { event: CatalogEvent }) {
   const { t, locale } = useI18n();
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="min-w-full divide-y divide-slate-200 text-left">
+    <div className="rounded-lg border border-slate-200 bg-white px-4 md:overflow-x-auto md:px-0">
+      <table className="stack-table min-w-full divide-y divide-slate-200 text-left">
         <thead className="bg-slate-50 text-sm text-slate-700">
           <tr>
             <th scope="col" className="px-4 py-2 font-semibold">
@@ -85,11 +85,15 @@ function ZonePrices({ event }: { event: CatalogEvent }) {
         <tbody className="divide-y divide-slate-200">
           {event.zones.map((zone) => (
             <tr key={zone.id}>
-              <th scope="row" className="px-4 py-3 font-medium text-slate-900">
+              <th scope="row" className="px-0 py-2 font-medium text-slate-900 md:px-4 md:py-3">
                 {zone.name}
               </th>
-              <td className="px-4 py-3 text-slate-900">{formatMoney(zone.price.amount, zone.price.currency, locale)}</td>
-              <td className="px-4 py-3 text-slate-700">{zone.capacity.toLocaleString(locale)}</td>
+              <td className="px-0 py-1 text-slate-900 md:px-4 md:py-3" data-label={t.event.price}>
+                {formatMoney(zone.price.amount, zone.price.currency, locale)}
+              </td>
+              <td className="px-0 py-1 text-slate-700 md:px-4 md:py-3" data-label={t.event.capacity}>
+                {zone.capacity.toLocaleString(locale)}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -14,6 +14,7 @@ export const en: Messages = {
     notifications: 'Notifications',
     dismiss: 'Dismiss notification',
     homeLink: 'Taquilla, go to home page',
+    scrollableTable: 'Scrollable table',
   },
   nav: {
     home: 'Home',
@@ -28,6 +29,7 @@ export const en: Messages = {
     orders: 'My orders',
     tickets: 'My tickets',
     door: 'Door',
+    menu: 'Menu',
   },
   home: {
     title: 'Home',
@@ -251,6 +253,8 @@ export const en: Messages = {
     searchPlaceholder: 'Concert, theatre, city…',
     searchHint: 'Type at least 3 characters.',
     filters: 'Filters',
+    filtersWithCount: (n: number) => `Filters (${n})`,
+    showResults: 'Show results',
     category: 'Category',
     allCategories: 'All',
     city: 'City',

@@ -17,6 +17,7 @@ export const es = {
     notifications: 'Notificaciones',
     dismiss: 'Cerrar notificación',
     homeLink: 'Taquilla, ir al inicio',
+    scrollableTable: 'Tabla desplazable',
   },
   nav: {
     home: 'Inicio',
@@ -31,6 +32,7 @@ export const es = {
     orders: 'Mis pedidos',
     tickets: 'Mis entradas',
     door: 'Puerta',
+    menu: 'Menú',
   },
   home: {
     title: 'Inicio',
@@ -258,6 +260,8 @@ export const es = {
     searchPlaceholder: 'Concierto, teatro, ciudad…',
     searchHint: 'Escribe al menos 3 caracteres.',
     filters: 'Filtros',
+    filtersWithCount: (n: number) => `Filtros (${n})`,
+    showResults: 'Ver resultados',
     category: 'Categoría',
     allCategories: 'Todas',
     city: 'Ciudad',
