@@ -779,6 +779,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/{organization_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An organization's name
+         * @description Public: who organizes an event (`organization_id` of an event).
+         */
+        get: operations["get_organization_api_v1_organizations__organization_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payments/stripe/webhook": {
         parameters: {
             query?: never;
@@ -1015,6 +1035,30 @@ export interface paths {
         get: operations["me_api_v1_users_me_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change my profile
+         * @description Only the fields sent change. A blank name is refused at `full_name`.
+         */
+        patch: operations["update_me_api_v1_users_me_patch"];
+        trace?: never;
+    };
+    "/api/v1/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change my password
+         * @description The current password must be right (a wrong one counts towards the sign-in lockout: `current_password` answers `incorrect`, or `locked` while locked) and the new one must pass the sign-up policy (`new_password`). Every other session (refresh token) of the account ends; the one whose `refresh_token` is sent stays signed in.
+         */
+        post: operations["change_my_password_api_v1_users_me_password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2155,6 +2199,19 @@ export interface components {
             /** Items */
             items: components["schemas"]["OrganizationPublic"][];
         };
+        /**
+         * OrganizationName
+         * @description An organization's public face: who organizes an event.
+         */
+        OrganizationName: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** OrganizationPublic */
         OrganizationPublic: {
             /**
@@ -2182,6 +2239,25 @@ export interface components {
              * @description Ed25519 public key, base64url of its 32 raw bytes (like a JWK's `x`)
              */
             x: string;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /**
+             * Current Password
+             * @description The password you sign in with now.
+             */
+            current_password: string;
+            /**
+             * New Password
+             * @description At least 12 characters; common passwords are refused (as at sign-up).
+             * @example Niebla-Granate-Muelle-2026
+             */
+            new_password: string;
+            /**
+             * Refresh Token
+             * @description Your current refresh token: this session stays signed in, every other one ends.
+             */
+            refresh_token?: string | null;
         };
         /** PaymentNoticeReceipt */
         PaymentNoticeReceipt: {
@@ -2253,6 +2329,17 @@ export interface components {
              * @example https://taquilla.dev/problems/unprocessable-content
              */
             type: string;
+        };
+        /**
+         * ProfileUpdate
+         * @description A change to one's own profile; absent fields stay as they are.
+         */
+        ProfileUpdate: {
+            /**
+             * Full Name
+             * @example Ana María Gómez
+             */
+            full_name?: string | null;
         };
         /** QueueStandingPublic */
         QueueStandingPublic: {
@@ -6092,6 +6179,47 @@ export interface operations {
             };
         };
     };
+    get_organization_api_v1_organizations__organization_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationName"];
+                };
+            };
+            /** @description No such organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     stripe_webhook_api_v1_payments_stripe_webhook_post: {
         parameters: {
             query?: never;
@@ -6914,6 +7042,92 @@ export interface operations {
             };
             /** @description No valid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    update_me_api_v1_users_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    change_my_password_api_v1_users_me_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A password is wrong or too weak */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
