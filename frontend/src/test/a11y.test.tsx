@@ -94,6 +94,7 @@ describe('accessibility (axe)', () => {
 
   it.each([
     '/me',
+    '/me/events',
     '/me/reservations',
     '/admin/users',
     '/events/new',
