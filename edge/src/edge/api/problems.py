@@ -24,7 +24,8 @@ class FieldErrorOut(BaseModel):
             "Stable machine code of the error, for clients to translate: `required`, `too_short`, "
             "`too_long`, `invalid_format`, `invalid_uuid`, `invalid_choice`, `out_of_range`, "
             "`not_a_number`, `unknown_field`, `not_found`, `weak_password`, `contains_personal_data`, "
-            "`organization_required`, `organization_not_allowed`, or `invalid` when nothing more "
+            "`organization_required`, `organization_not_allowed`, `incorrect` (a wrong current password), "
+            "`locked` (too many wrong ones: wait), or `invalid` when nothing more "
             "precise applies. New codes may be added: treat an unknown one as `invalid`."
         ),
     )

@@ -123,6 +123,8 @@ export const en: Messages = {
       contains_personal_data: 'The password may not contain your email or your name.',
       organization_required: 'This role needs an organization.',
       organization_not_allowed: 'This role does not belong to an organization.',
+      incorrect: 'That is not right.',
+      locked: 'Too many failed attempts. Wait a few minutes and try again.',
       invalid: 'This value is not valid.',
     },
     byField: {

@@ -128,6 +128,8 @@ export const es = {
       contains_personal_data: 'La contraseña no puede contener tu correo ni tu nombre.',
       organization_required: 'Este rol necesita una organización.',
       organization_not_allowed: 'Este rol no pertenece a ninguna organización.',
+      incorrect: 'No es correcto.',
+      locked: 'Demasiados intentos fallidos. Espera unos minutos e inténtalo de nuevo.',
       invalid: 'Este valor no es válido.',
     } as Record<string, string>,
     /** A field's own wording where the general one would be vague: `password:too_short`. */
