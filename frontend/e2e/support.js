@@ -40,8 +40,12 @@ export async function launch(extraArgs = []) {
   });
 }
 
-export async function newPage(browser) {
-  const context = await browser.newContext({ baseURL: BASE_URL, locale: 'es-ES', viewport: { width: 1280, height: 900 } });
+/** The phone the small-screen journey uses (e2e/mobile.e2e.js). */
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+
+/** `device`: viewport and friends, e.g. `PHONE`; a 1280x900 desktop by default. */
+export async function newPage(browser, device = { viewport: { width: 1280, height: 900 } }) {
+  const context = await browser.newContext({ baseURL: BASE_URL, locale: 'es-ES', ...device });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
@@ -78,4 +82,13 @@ export async function signIn(page, { email, password }) {
   await page.getByLabel('Contraseña').fill(password);
   await page.getByRole('button', { name: 'Entrar' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+/** Fails when the page scrolls sideways (wider than the viewport): tables must fold or scroll in their frame. */
+export async function assertNoSidewaysScroll(page, name) {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  assert.ok(scrollWidth <= innerWidth, `${name} scrolls sideways: ${scrollWidth}px wide in a ${innerWidth}px viewport`);
 }

@@ -143,6 +143,13 @@ class FakeRefreshTokens(RefreshTokens):
             if token.family_id == family_id and token.revoked_at is None:
                 token.revoked_at = at
 
+    async def revoke_families_of(
+        self, user_id: uuid.UUID, at: dt.datetime, *, keep: uuid.UUID | None
+    ) -> None:
+        for token in self._tables.refresh_tokens.values():
+            if token.user_id == user_id and token.family_id != keep and token.revoked_at is None:
+                token.revoked_at = at
+
 
 class FakeSigningKeys(SigningKeys):
     def __init__(self, tables: IdentityTables) -> None:

@@ -268,8 +268,16 @@ export async function searchEvents(params: EventSearchParams, cursor: string | n
   return toListingPage(data);
 }
 
-export async function fetchMyOrganizationEvents(cursor: string | null, signal?: AbortSignal): Promise<Page<CatalogEvent>> {
-  const { data } = await call('get', '/api/v1/organizations/me/events', { signal, query: { limit: 20, cursor: cursor ?? undefined } });
+/** My organization's events; without `statuses`, drafts and published ones (the edge's default). */
+export async function fetchMyOrganizationEvents(
+  cursor: string | null,
+  signal?: AbortSignal,
+  statuses: readonly NonNullable<EventStatus>[] = [],
+): Promise<Page<CatalogEvent>> {
+  const { data } = await call('get', '/api/v1/organizations/me/events', {
+    signal,
+    query: { limit: 20, cursor: cursor ?? undefined, status: statuses.length > 0 ? [...statuses] : undefined },
+  });
   return { items: data.items.map(toEvent), nextCursor: data.next_cursor };
 }
 

@@ -17,7 +17,11 @@ export const queryKeys = {
     search: (params: EventSearchParams) => ['events', 'search', params] as const,
     detail: (id: string) => ['events', 'detail', id] as const,
     mine: ['events', 'mine'] as const,
+    /** My organization's events in these statuses (empty: the edge's default, drafts and published). */
+    mineByStatus: (statuses: readonly string[]) => ['events', 'mine', statuses] as const,
   },
+  /** An organization's public name. */
+  organization: (id: string) => ['organizations', id] as const,
   availability: (eventId: string) => ['availability', eventId] as const,
   /** The organizers' dashboards (the filters are appended by the dashboard). */
   reports: {

@@ -882,6 +882,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations/{organization_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An organization's name
+         * @description Public: who organizes an event (`organization_id` of an event).
+         */
+        get: operations["get_organization_api_v1_organizations__organization_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations/{organization_id}/audit": {
         parameters: {
             query?: never;
@@ -1158,6 +1178,30 @@ export interface paths {
         get: operations["me_api_v1_users_me_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change my profile
+         * @description Only the fields sent change. A blank name is refused at `full_name`.
+         */
+        patch: operations["update_me_api_v1_users_me_patch"];
+        trace?: never;
+    };
+    "/api/v1/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change my password
+         * @description The current password must be right (a wrong one counts towards the sign-in lockout: `current_password` answers `incorrect`, or `locked` while locked) and the new one must pass the sign-up policy (`new_password`). Every other session (refresh token) of the account ends; the one whose `refresh_token` is sent stays signed in.
+         */
+        post: operations["change_my_password_api_v1_users_me_password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2188,7 +2232,7 @@ export interface components {
         FieldErrorOut: {
             /**
              * Code
-             * @description Stable machine code of the error, for clients to translate: `required`, `too_short`, `too_long`, `invalid_format`, `invalid_uuid`, `invalid_choice`, `out_of_range`, `not_a_number`, `unknown_field`, `not_found`, `weak_password`, `contains_personal_data`, `organization_required`, `organization_not_allowed`, `too_many_errors` (field `*`: the last entry of a list cut short, with how many more were left out), or `invalid` when nothing more precise applies. New codes may be added: treat an unknown one as `invalid`.
+             * @description Stable machine code of the error, for clients to translate: `required`, `too_short`, `too_long`, `invalid_format`, `invalid_uuid`, `invalid_choice`, `out_of_range`, `not_a_number`, `unknown_field`, `not_found`, `weak_password`, `contains_personal_data`, `organization_required`, `organization_not_allowed`, `incorrect` (a wrong current password), `locked` (too many wrong ones: wait), `too_many_errors` (field `*`: the last entry of a list cut short, with how many more were left out), or `invalid` when nothing more precise applies. New codes may be added: treat an unknown one as `invalid`.
              * @default invalid
              * @example out_of_range
              */
@@ -2469,6 +2513,19 @@ export interface components {
             /** Items */
             items: components["schemas"]["OrganizationPublic"][];
         };
+        /**
+         * OrganizationName
+         * @description An organization's public face: who organizes an event.
+         */
+        OrganizationName: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** OrganizationPublic */
         OrganizationPublic: {
             /**
@@ -2496,6 +2553,25 @@ export interface components {
              * @description Ed25519 public key, base64url of its 32 raw bytes (like a JWK's `x`)
              */
             x: string;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /**
+             * Current Password
+             * @description The password you sign in with now.
+             */
+            current_password: string;
+            /**
+             * New Password
+             * @description At least 12 characters; common passwords are refused (as at sign-up).
+             * @example Niebla-Granate-Muelle-2026
+             */
+            new_password: string;
+            /**
+             * Refresh Token
+             * @description Your current refresh token: this session stays signed in, every other one ends.
+             */
+            refresh_token?: string | null;
         };
         /** PaymentNoticeReceipt */
         PaymentNoticeReceipt: {
@@ -2567,6 +2643,17 @@ export interface components {
              * @example https://taquilla.dev/problems/unprocessable-content
              */
             type: string;
+        };
+        /**
+         * ProfileUpdate
+         * @description A change to one's own profile; absent fields stay as they are.
+         */
+        ProfileUpdate: {
+            /**
+             * Full Name
+             * @example Ana María Gómez
+             */
+            full_name?: string | null;
         };
         /** QueueStandingPublic */
         QueueStandingPublic: {
@@ -8266,6 +8353,77 @@ export interface operations {
             };
         };
     };
+    get_organization_api_v1_organizations__organization_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationName"];
+                };
+            };
+            /** @description The access token sent is not valid (expired, revoked, malformed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No such organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     organization_audit_api_v1_organizations__organization_id__audit_get: {
         parameters: {
             query?: {
@@ -9533,6 +9691,150 @@ export interface operations {
             };
             /** @description No valid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    update_me_api_v1_users_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description The body is not JSON (or not a form, where one is expected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    change_my_password_api_v1_users_me_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not JSON (or not a form, where one is expected) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description No valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A password is wrong or too weak */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -39,6 +39,27 @@ export async function fetchMe(signal?: AbortSignal, token?: string): Promise<Use
   return toUser((await call('get', '/api/v1/users/me', { signal, headers })).data);
 }
 
+/** Change my own profile (only the fields given). */
+export async function updateMe(update: Schemas['ProfileUpdate']): Promise<User> {
+  return toUser((await call('patch', '/api/v1/users/me', { body: update })).data);
+}
+
+/**
+ * Change my password. `refreshToken` is this tab's: its session stays signed in while every other
+ * one of the account ends.
+ */
+export async function changeMyPassword(currentPassword: string, newPassword: string, refreshToken: string | null): Promise<void> {
+  await call('post', '/api/v1/users/me/password', {
+    body: { current_password: currentPassword, new_password: newPassword, refresh_token: refreshToken ?? undefined },
+  });
+}
+
+/** An organization's public name (who organizes an event). */
+export async function fetchOrganization(id: string, signal?: AbortSignal): Promise<Organization> {
+  const { data } = await call('get', '/api/v1/organizations/{organization_id}', { path: { organization_id: id }, signal });
+  return { id: data.id, name: data.name };
+}
+
 export interface UserListParams {
   role?: Role | '';
   email?: string;

@@ -20,6 +20,7 @@ import { EventsPage } from '@/pages/EventsPage';
 import { HomePage } from '@/pages/HomePage';
 import { LoginPage } from '@/pages/LoginPage';
 import { MePage } from '@/pages/MePage';
+import { MyEventsPage } from '@/pages/MyEventsPage';
 import { MyOrdersPage } from '@/pages/MyOrdersPage';
 import { MyReservationsPage } from '@/pages/MyReservationsPage';
 import { MyTicketsPage } from '@/pages/MyTicketsPage';
@@ -122,6 +123,12 @@ export const routes: RouteObject[] = [
         'me',
         <RequireAuth>
           <MePage />
+        </RequireAuth>,
+      ),
+      page(
+        'me/events',
+        <RequireAuth roles={EVENT_EDITORS} redirectTo="/me">
+          <MyEventsPage />
         </RequireAuth>,
       ),
       page(

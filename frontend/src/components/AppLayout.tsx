@@ -22,7 +22,7 @@ export function AppLayout() {
   }, [pathname]);
 
   return (
-    <div className="flex min-h-screen flex-col bg-slate-50 text-slate-900">
+    <div className="flex min-h-screen flex-col bg-slate-50 pb-[var(--toasts-height,0px)] text-slate-900 sm:pb-0">
       <a
         href="#main"
         className="sr-only z-50 rounded-md bg-white px-4 py-2 font-medium text-brand-800 shadow-sm focus:not-sr-only focus:fixed focus:left-4 focus:top-4"

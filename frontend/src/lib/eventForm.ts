@@ -490,3 +490,53 @@ export function placesTakenMessage(detail: string | undefined, messages: Message
   if (m) return f.placesTakenSession(Number(m[1]));
   return f.placesTaken;
 }
+
+/** A form field's name as its label says it, for the error summary ("zones.1.price" -> "Precio de la zona 2"). */
+export function fieldLabel(key: string, t: Messages): string {
+  const [head = '', index = '', leaf = ''] = key.split('.');
+  const n = Number(index) + 1;
+  const f = t.eventForm;
+  if (head === 'zones' && index !== '' && Number.isInteger(n)) {
+    const zone: Record<string, string> = {
+      name: f.zoneName(n),
+      price: f.zonePrice(n),
+      capacity: f.zoneCapacity(n),
+      max_per_order: f.zoneMaxPerOrder(n),
+    };
+    return zone[leaf] ?? f.zoneLegend(n);
+  }
+  if (head === 'sessions' && index !== '' && Number.isInteger(n)) {
+    const session: Record<string, string> = {
+      title: f.sessionTitle(n),
+      place: f.sessionPlace(n),
+      starts_at: f.sessionStarts(n),
+      ends_at: f.sessionEnds(n),
+    };
+    return session[leaf] ?? f.sessionLegend(n);
+  }
+  const simple: Record<string, string> = {
+    name: f.name,
+    category: f.category,
+    description: f.description,
+    image_url: f.imageUrl,
+    organization_id: f.organizationId,
+    starts_at: f.startsAt,
+    ends_at: f.endsAt,
+    timezone: f.timezone,
+    'venue.name': f.venueName,
+    'venue.city': f.city,
+    'venue.address': f.address,
+    currency: f.currency,
+    zones: f.zones,
+    sessions: f.sessions,
+    'sales.on_sale_at': f.onSaleAt,
+    'sales.hold_minutes': f.holdMinutes,
+    'sales.max_per_customer': f.maxPerCustomer,
+    'sales.waiting_room': f.waitingRoom,
+    'sales.admission_per_minute': f.admissionPerMinute,
+    'sales.payment_minutes': f.paymentMinutes,
+    'sales.reentry_allowed': f.reentryAllowed,
+    'sales.transfers_allowed': f.transfersAllowed,
+  };
+  return simple[key] ?? key;
+}

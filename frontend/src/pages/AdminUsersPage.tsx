@@ -110,11 +110,11 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
 
   return (
     <tr className="align-top">
-      <td className="px-4 py-3">
+      <td className="px-4 py-3" data-label={t.admin.colUser}>
         <p className="font-medium text-slate-900">{user.email}</p>
         <p className="text-sm text-slate-600">{user.fullName}</p>
       </td>
-      <td className="px-4 py-3">
+      <td className="px-4 py-3" data-label={t.admin.colRole}>
         {isSelf ? (
           <div className="space-y-1">
             <p className="font-medium text-slate-900">
@@ -173,7 +173,7 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
           </ConfirmDialog>
         ) : null}
       </td>
-      <td className="px-4 py-3">
+      <td className="px-4 py-3" data-label={t.admin.colStatus}>
         <span
           className={cn(
             'inline-flex rounded-full px-2.5 py-0.5 text-xs font-semibold ring-1 ring-inset',
@@ -183,7 +183,7 @@ function UserRow({ user, onSaved }: { user: User; onSaved: (user: User) => void 
           {user.active ? t.admin.active : t.admin.inactive}
         </span>
       </td>
-      <td className="px-4 py-3">
+      <td className="px-4 py-3" data-label={t.admin.colActions}>
         {isSelf ? null : (
           <button
             type="button"
@@ -306,8 +306,8 @@ export function AdminUsersPage() {
           <Notice title={t.admin.empty} />
         ) : (
           <div className="space-y-4">
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="min-w-full divide-y divide-slate-200 text-left">
+            <div className="rounded-lg border border-slate-200 bg-white md:overflow-x-auto">
+              <table className="stack-table min-w-full divide-y divide-slate-200 text-left">
                 <caption className="sr-only">{t.admin.results}</caption>
                 <thead className="bg-slate-50 text-sm text-slate-700">
                   <tr>

@@ -171,6 +171,7 @@ describe('MePage', () => {
     signInAs({ role: 'organizer', organization_id: '11111111-1111-4111-8111-111111111111' });
     renderRoute('/me');
     expect(await screen.findByText('ana@example.org')).toBeInTheDocument();
+    renderRoute('/me/events');
     expect(await screen.findByText('Tu organización todavía no tiene eventos.')).toBeInTheDocument();
     expect(screen.getAllByRole('link', { name: 'Registrar evento' }).length).toBeGreaterThan(0);
   });
@@ -186,7 +187,7 @@ describe('MePage', () => {
           : jsonResponse({ items: [event('e1', 'Jazz', 'draft')], next_cursor: 'c2' }),
     });
     signInAs({ role: 'organizer' });
-    const { user } = renderRoute('/me');
+    const { user } = renderRoute('/me/events');
     const list = await screen.findByRole('list', { name: 'Mis eventos' });
     expect(within(list).getByText('Jazz')).toBeInTheDocument();
     expect(within(list).getByText('Borrador')).toBeInTheDocument();
@@ -201,7 +202,7 @@ describe('MePage', () => {
     signInAs({ role: 'customer' });
     renderRoute('/me');
     expect(await screen.findByText('ana@example.org')).toBeInTheDocument();
-    expect(screen.queryByRole('heading', { name: 'Mis eventos' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: /Mis eventos/ })).not.toBeInTheDocument();
     expect(fetchMock).not.toHaveBeenCalledWith(expect.stringContaining('/organizations/me/events'), expect.anything());
   });
 });

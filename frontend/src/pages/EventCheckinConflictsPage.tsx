@@ -48,7 +48,7 @@ export function EventCheckinConflictsPage() {
     results = <Notice title={t.checkinConflicts.empty} />;
   } else {
     results = (
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" role="region" aria-label={t.a11y.scrollableTable} tabIndex={0}>
         <table className="min-w-full divide-y divide-slate-200 text-left text-sm" aria-busy={query.isFetching}>
           <caption className="sr-only">{t.checkinConflicts.results}</caption>
           <thead className="bg-slate-50 text-slate-700">

@@ -201,3 +201,26 @@ describe('EventDetailPage', () => {
     expect(await screen.findByRole('heading', { level: 2, name: 'Evento no encontrado' })).toBeInTheDocument();
   });
 });
+
+describe('EventDetailPage venue, organizer and sharing', () => {
+  it('links the venue to the map, names the organizer and copies the link without a share sheet', async () => {
+    mockFetch({
+      [PATH]: () => jsonResponse(eventBody()),
+      [`${PATH}/availability`]: () => jsonResponse(availabilityBody([])),
+      [`/api/v1/organizations/${ORG_ID}`]: () => jsonResponse({ id: ORG_ID, name: 'Producciones Norte' }),
+    });
+    const { user } = renderRoute('/events/0b6f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f60');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Noche de Jazz en el Foro' })).toBeInTheDocument();
+
+    const map = screen.getByRole('link', { name: /Ver en el mapa/ });
+    expect(map).toHaveAttribute('href', expect.stringMatching(/^https:\/\/www\.openstreetmap\.org\/search\?query=Foro%20Sol/));
+    expect(map).toHaveAttribute('target', '_blank');
+    expect(map).toHaveAttribute('rel', 'noopener noreferrer');
+    expect(await screen.findByTestId('event-organizer')).toHaveTextContent('Producciones Norte');
+
+    // jsdom has no share sheet: the link is copied (to user-event's clipboard).
+    await user.click(screen.getByRole('button', { name: 'Compartir' }));
+    expect(await screen.findByText(/Enlace copiado/)).toBeInTheDocument();
+    expect(await navigator.clipboard.readText()).toBe(window.location.href);
+  });
+});

@@ -6,6 +6,7 @@ import { isApiError } from '@/api/client';
 import { fetchEvent, publishEvent, setEventFeatured, type CatalogEvent, type EventSession } from '@/api/events';
 import type { Availability } from '@/api/reservations';
 import { queryKeys } from '@/api/queryKeys';
+import { fetchOrganization } from '@/api/users';
 import { EventImage } from '@/components/events/EventCard';
 import { EventStatusBadge } from '@/components/events/EventStatusBadge';
 import { AvailabilityBadge } from '@/components/reservations/AvailabilityBadge';
@@ -16,6 +17,8 @@ import { Spinner } from '@/components/Spinner';
 import { WaitlistLengthsPanel } from '@/components/orders/WaitlistLengthsPanel';
 import { useI18n } from '@/i18n';
 import { sessionAvailability, zoneLine } from '@/lib/availability';
+import { cn } from '@/lib/cn';
+import { shareLink, venueMapUrl } from '@/lib/eventLinks';
 import { formatMoney } from '@/lib/format';
 import { useHasPassed } from '@/lib/countdown';
 import { useAvailability } from '@/lib/useAvailability';
@@ -67,8 +70,8 @@ function SessionPlaces({ event, session, availability }: { event: CatalogEvent; 
 function ZonePrices({ event }: { event: CatalogEvent }) {
   const { t, locale } = useI18n();
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="min-w-full divide-y divide-slate-200 text-left">
+    <div className="rounded-lg border border-slate-200 bg-white px-4 md:overflow-x-auto md:px-0">
+      <table className="stack-table min-w-full divide-y divide-slate-200 text-left">
         <thead className="bg-slate-50 text-sm text-slate-700">
           <tr>
             <th scope="col" className="px-4 py-2 font-semibold">
@@ -85,16 +88,65 @@ function ZonePrices({ event }: { event: CatalogEvent }) {
         <tbody className="divide-y divide-slate-200">
           {event.zones.map((zone) => (
             <tr key={zone.id}>
-              <th scope="row" className="px-4 py-3 font-medium text-slate-900">
+              <th scope="row" className="px-0 py-2 font-medium text-slate-900 md:px-4 md:py-3">
                 {zone.name}
               </th>
-              <td className="px-4 py-3 text-slate-900">{formatMoney(zone.price.amount, zone.price.currency, locale)}</td>
-              <td className="px-4 py-3 text-slate-700">{zone.capacity.toLocaleString(locale)}</td>
+              <td className="px-0 py-1 text-slate-900 md:px-4 md:py-3" data-label={t.event.price}>
+                {formatMoney(zone.price.amount, zone.price.currency, locale)}
+              </td>
+              <td className="px-0 py-1 text-slate-700 md:px-4 md:py-3" data-label={t.event.capacity}>
+                {zone.capacity.toLocaleString(locale)}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Who organizes the event, by the organization's public name (left out when it cannot be read). */
+function Organizer({ organizationId }: { organizationId: string }) {
+  const { t } = useI18n();
+  const query = useQuery({
+    queryKey: queryKeys.organization(organizationId),
+    queryFn: ({ signal }) => fetchOrganization(organizationId, signal),
+    staleTime: 10 * 60_000,
+    retry: false,
+  });
+  if (!query.data) return null;
+  return (
+    <div>
+      <dt className="text-sm font-medium text-slate-600">{t.event.organizer}</dt>
+      <dd className="text-slate-900" data-testid="event-organizer">
+        {query.data.name}
+      </dd>
+    </div>
+  );
+}
+
+/** The system's share sheet where there is one, else the link copied, said with a toast. */
+function ShareEventButton({ name }: { name: string }) {
+  const { t } = useI18n();
+  const share = async () => {
+    const outcome = await shareLink({ title: name, url: window.location.href });
+    if (outcome === 'copied') toast.success(t.event.linkCopied);
+    else if (outcome === 'failed') toast.error(t.event.shareFailed);
+  };
+  return (
+    <button type="button" className={buttonClass.secondary} onClick={() => void share()}>
+      <svg className="h-4 w-4" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+        <path
+          d="M8 10V2M5 5l3-3 3 3M3 9v4a1 1 0 0 0 1 1h8a1 1 0 0 0 1-1V9"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.6"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
+      </svg>
+      {t.event.share}
+    </button>
   );
 }
 
@@ -207,7 +259,10 @@ function EventDetails({ event }: { event: CatalogEvent }) {
             <span className="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-semibold text-amber-900">{t.event.featuredBadge}</span>
           ) : null}
         </div>
-        <h1 className="text-3xl font-extrabold text-slate-900 sm:text-4xl">{event.name}</h1>
+        <div className="flex flex-wrap items-start justify-between gap-3">
+          <h1 className="text-3xl font-extrabold text-slate-900 sm:text-4xl">{event.name}</h1>
+          {event.status === 'published' ? <ShareEventButton name={event.name} /> : null}
+        </div>
         {event.status === 'cancelled' ? (
           <p className="rounded-md border border-red-200 bg-red-50 p-3 text-red-900">{t.event.cancelledNotice(event.cancellationReason ?? '')}</p>
         ) : null}
@@ -271,8 +326,18 @@ function EventDetails({ event }: { event: CatalogEvent }) {
           <dd className="text-slate-900">
             {event.venue.name}
             <span className="block text-sm text-slate-700">{[event.venue.address, event.venue.city].filter(Boolean).join(', ')}</span>
+            <a
+              href={venueMapUrl(event.venue)}
+              target="_blank"
+              rel="noopener noreferrer"
+              className={cn(buttonClass.link, 'mt-1 inline-block text-sm')}
+            >
+              {t.event.viewMap}
+              <span className="sr-only"> {t.event.opensInNewTab}</span>
+            </a>
           </dd>
         </div>
+        {event.organizationId ? <Organizer organizationId={event.organizationId} /> : null}
         <SaleFacts event={event} long={long} />
       </dl>
 

@@ -467,3 +467,99 @@ describe('EditEventPage', () => {
     expect(patched).toEqual({ sales: { transfers_allowed: true } });
   });
 });
+
+describe('Event form: summary, focus, leaving and time zone', () => {
+  it('lists the fields with errors as links that focus their field', async () => {
+    mockFetch({});
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/events/new');
+    await user.click(screen.getByRole('button', { name: 'Publicar' }));
+    const summary = within(formAlert()).getByRole('list', { name: 'Campos con errores' });
+    const link = within(summary).getByRole('link', { name: /^Nombre del recinto:/ });
+    expect(link).toHaveAttribute('href', '#ef-venue-name');
+    await user.click(link);
+    expect(screen.getByLabelText(/^Nombre del recinto/)).toHaveFocus();
+    expect(within(summary).getByRole('link', { name: /^Aforo de la zona 1:/ })).toBeInTheDocument();
+  });
+
+  it('focuses the new row after adding, and the previous row or the add button after removing', async () => {
+    mockFetch({});
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user } = renderRoute('/events/new');
+    await user.click(screen.getByRole('button', { name: 'Añadir zona' }));
+    expect(screen.getByLabelText(/^Nombre de la zona 2/)).toHaveFocus();
+    await user.click(screen.getByRole('button', { name: 'Eliminar la zona 2' }));
+    expect(screen.getByLabelText(/^Nombre de la zona 1/)).toHaveFocus();
+
+    await user.click(screen.getByRole('button', { name: 'Añadir sesión' }));
+    expect(screen.getByLabelText(/^Título de la sesión 1/)).toHaveFocus();
+    await user.click(screen.getByRole('button', { name: 'Eliminar la sesión 1' }));
+    expect(screen.getByRole('button', { name: 'Añadir sesión' })).toHaveFocus();
+  });
+
+  it('asks before leaving with unsaved changes, and stays when asked to', async () => {
+    mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute('/events/new');
+    setValue(/^Nombre del evento/, 'Concierto');
+    const beforeUnload = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(beforeUnload);
+    expect(beforeUnload.defaultPrevented).toBe(true);
+
+    await user.click(within(screen.getByRole('navigation', { name: 'Navegación principal' })).getByRole('link', { name: 'Eventos' }));
+    const dialog = await screen.findByRole('dialog', { name: '¿Salir sin guardar?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Seguir editando' }));
+    expect(router.state.location.pathname).toBe('/events/new');
+    expect(screen.getByLabelText(/^Nombre del evento/)).toHaveValue('Concierto');
+
+    await user.click(within(screen.getByRole('navigation', { name: 'Navegación principal' })).getByRole('link', { name: 'Eventos' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Salir sin guardar' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/events'));
+  });
+
+  it('leaves an untouched form without asking', async () => {
+    mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute('/events/new');
+    await user.click(within(screen.getByRole('navigation', { name: 'Navegación principal' })).getByRole('link', { name: 'Eventos' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/events'));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it("takes the time zone from the venue's city until the organizer picks one, and remembers the last one saved", async () => {
+    mockFetch({
+      '/api/v1/events': () => jsonResponse(eventBody({ id: EVENT_ID }), { status: 201 }),
+      [PATH]: () => jsonResponse(eventBody({ id: EVENT_ID })),
+    });
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    const { user, router } = renderRoute('/events/new');
+    setValue(/^Ciudad/, 'Bogotá');
+    expect(screen.getByLabelText(/^Zona horaria/)).toHaveValue('America/Bogota');
+    setValue(/^Ciudad/, 'Sevilla');
+    expect(screen.getByLabelText(/^Zona horaria/)).toHaveValue('Europe/Madrid');
+    setValue(/^Zona horaria/, 'Atlantic/Canary');
+    setValue(/^Ciudad/, 'Lima');
+    expect(screen.getByLabelText(/^Zona horaria/)).toHaveValue('Atlantic/Canary');
+
+    setValue(/^Nombre del evento/, 'Feria');
+    setValue(/^Categoría/, 'festival');
+    setValue(/^Empieza/, '2030-06-01T10:00');
+    setValue(/^Termina/, '2030-06-01T20:00');
+    setValue(/^Nombre del recinto/, 'Recinto ferial');
+    setValue(/^Dirección/, 'Calle 1');
+    setValue(/^Nombre de la zona 1/, 'General');
+    setValue(/^Precio de la zona 1/, '10');
+    setValue(/^Aforo de la zona 1/, '100');
+    await user.click(screen.getByRole('button', { name: 'Guardar borrador' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe(`/events/${EVENT_ID}`));
+    expect(localStorage.getItem('taquilla.eventForm.timezone')).toBe('Atlantic/Canary');
+  });
+
+  it('starts a new event in the last zone saved', () => {
+    localStorage.setItem('taquilla.eventForm.timezone', 'America/Lima');
+    mockFetch({});
+    signInAs({ role: 'organizer', organization_id: ORG_ID });
+    renderRoute('/events/new');
+    expect(screen.getByLabelText(/^Zona horaria/)).toHaveValue('America/Lima');
+  });
+});

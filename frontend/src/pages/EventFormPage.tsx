@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type MouseEvent, type ReactNode } from 'react';
+import { useBlocker, useNavigate, useParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
 import {
@@ -15,6 +15,7 @@ import {
   type CatalogEvent,
 } from '@/api/events';
 import { queryKeys } from '@/api/queryKeys';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { buttonClass } from '@/components/form/buttonClass';
 import { FormAlert, SelectField, TextAreaField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
@@ -28,6 +29,7 @@ import {
   emptyDraft,
   emptySession,
   emptyZone,
+  fieldLabel,
   mapServerField,
   patchBody,
   placesTakenMessage,
@@ -42,7 +44,7 @@ import {
 } from '@/lib/eventForm';
 import { useFocusFirstError } from '@/lib/forms';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
-import { browserTimeZone } from '@/lib/zonedTime';
+import { cityTimeZone, initialTimeZone, rememberTimeZone } from '@/lib/venueTimeZone';
 import { useAuthStore } from '@/store/auth';
 import { toast } from '@/store/toasts';
 import { problemText } from '@/lib/serverErrors';
@@ -59,6 +61,33 @@ function timeZones(): string[] {
 
 /** DOM id of the control showing form field `key` ("zones.0.price" -> "ef-zones-0-price"). */
 const fieldId = (key: string) => `ef-${key.replace(/\./g, '-')}`;
+
+/** Moves focus to a field named in the error summary (and scrolls it into view). */
+function focusField(event: MouseEvent<HTMLAnchorElement>, key: string) {
+  const target = document.getElementById(fieldId(key));
+  if (!target) return;
+  event.preventDefault();
+  target.focus();
+  target.scrollIntoView?.({ block: 'center' });
+}
+
+/** Every field with an error, each a link to its field, in the form's order. */
+function ErrorSummary({ errors }: { errors: FormErrors }) {
+  const { t } = useI18n();
+  const keys = Object.keys(errors);
+  if (keys.length === 0) return null;
+  return (
+    <ul className="mt-1 list-disc space-y-0.5 pl-5" aria-label={t.eventForm.errorSummaryList}>
+      {keys.map((key) => (
+        <li key={key}>
+          <a href={`#${fieldId(key)}`} className="font-medium underline underline-offset-2" onClick={(e) => focusField(e, key)}>
+            {fieldLabel(key, t)}: {errors[key]}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function Fieldset({ legend, lead, children }: { legend: string; lead?: ReactNode; children: ReactNode }) {
   return (
@@ -145,7 +174,7 @@ function EventForm({ event }: EventFormProps) {
   const needsOrganization = isNew && role === 'admin';
   const canPublish = isNew || event.status === 'draft';
 
-  const initial = useMemo(() => (event ? draftFromEvent(event) : emptyDraft(browserTimeZone())), [event]);
+  const initial = useMemo(() => (event ? draftFromEvent(event) : emptyDraft(initialTimeZone())), [event]);
   const [draft, setDraft] = useState<EventDraft>(initial);
   const original = useRef<EventDraft>(initial);
   const version = useRef<number | undefined>(event?.version);
@@ -166,7 +195,56 @@ function EventForm({ event }: EventFormProps) {
     [],
   );
 
+  // The zone follows the venue's city (when it is one we know) until the organizer picks one.
+  const timezoneChosen = useRef(!isNew);
+  // After adding or removing a zone or a session, the control to focus once React has rendered.
+  const focusAfterRender = useRef<string | null>(null);
+  useEffect(() => {
+    if (focusAfterRender.current === null) return;
+    document.getElementById(focusAfterRender.current)?.focus();
+    focusAfterRender.current = null;
+  });
+
+  // Leaving with unsaved changes asks first: links and back/forward inside the app (useBlocker),
+  // reloading or closing the tab (beforeunload). A successful save leaves without asking.
+  const leaving = useRef(false);
+  const dirty = JSON.stringify(draft) !== JSON.stringify(initial);
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) => dirty && !leaving.current && currentLocation.pathname !== nextLocation.pathname,
+  );
+  useEffect(() => {
+    if (!dirty) return undefined;
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (leaving.current) return;
+      e.preventDefault();
+      // Older browsers only ask when returnValue is set.
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [dirty]);
+
   const set = <K extends keyof EventDraft>(key: K, value: EventDraft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const setCity = (city: string) => {
+    const zone = timezoneChosen.current ? null : cityTimeZone(city);
+    setDraft((d) => ({ ...d, city, ...(zone ? { timezone: zone } : {}) }));
+  };
+  const addZone = () => {
+    focusAfterRender.current = fieldId(`zones.${draft.zones.length}.name`);
+    set('zones', [...draft.zones, emptyZone()]);
+  };
+  const removeZone = (index: number) => {
+    focusAfterRender.current = index > 0 ? fieldId(`zones.${index - 1}.name`) : 'ef-add-zone';
+    set('zones', draft.zones.filter((_, j) => j !== index));
+  };
+  const addSessionRow = () => {
+    focusAfterRender.current = fieldId(`sessions.${draft.sessions.length}.title`);
+    set('sessions', [...draft.sessions, emptySession(draft)]);
+  };
+  const removeSessionRow = (index: number) => {
+    focusAfterRender.current = index > 0 ? fieldId(`sessions.${index - 1}.title`) : 'ef-add-session';
+    set('sessions', draft.sessions.filter((_, j) => j !== index));
+  };
   const setZone = (index: number, patch: Partial<ZoneDraft>) =>
     setDraft((d) => ({ ...d, zones: d.zones.map((z, i) => (i === index ? { ...z, ...patch } : z)) }));
   const setSales = (patch: Partial<SalesDraft>) => setDraft((d) => ({ ...d, sales: { ...d.sales, ...patch } }));
@@ -310,11 +388,15 @@ function EventForm({ event }: EventFormProps) {
           throw new StepFailed(error);
         }
         toast.success(publish ? t.eventForm.createdPublished : t.eventForm.created);
+        rememberTimeZone(draft.timezone.trim());
+        leaving.current = true;
         await queryClient.invalidateQueries({ queryKey: queryKeys.events.all });
         void navigate(`/events/${encodeURIComponent(created.id)}`);
       } else {
         await saveExisting(event, publish);
         toast.success(publish && event.status === 'draft' ? t.event.published : t.eventForm.updated);
+        rememberTimeZone(draft.timezone.trim());
+        leaving.current = true;
         await queryClient.invalidateQueries({ queryKey: queryKeys.events.all });
         void navigate(`/events/${encodeURIComponent(event.id)}`);
       }
@@ -331,7 +413,26 @@ function EventForm({ event }: EventFormProps) {
   return (
     <form ref={formRef} noValidate onSubmit={(e) => void onSubmit(e)} className="space-y-6" aria-busy={busy}>
       <p className="text-sm text-slate-600">{t.eventForm.lead}</p>
-      <FormAlert>{formError}</FormAlert>
+      <FormAlert>
+        {formError || Object.keys(errors).length > 0 ? (
+          <>
+            {formError}
+            <ErrorSummary errors={errors} />
+          </>
+        ) : null}
+      </FormAlert>
+      {blocker.state === 'blocked' ? (
+        <ConfirmDialog
+          title={t.eventForm.leaveTitle}
+          confirmLabel={t.eventForm.leaveConfirm}
+          cancelLabel={t.eventForm.leaveCancel}
+          tone="danger"
+          onConfirm={() => blocker.proceed()}
+          onCancel={() => blocker.reset()}
+        >
+          <p>{t.eventForm.leaveBody}</p>
+        </ConfirmDialog>
+      ) : null}
 
       <Fieldset legend={t.eventForm.basics}>
         <TextField
@@ -419,7 +520,10 @@ function EventForm({ event }: EventFormProps) {
           list="ef-timezones"
           hint={t.eventForm.timezoneHint}
           value={draft.timezone}
-          onChange={(e) => set('timezone', e.target.value)}
+          onChange={(e) => {
+            timezoneChosen.current = true;
+            set('timezone', e.target.value);
+          }}
           error={err('timezone')}
         />
         {timeZoneOptions}
@@ -442,7 +546,7 @@ function EventForm({ event }: EventFormProps) {
             required
             maxLength={100}
             value={draft.city}
-            onChange={(e) => set('city', e.target.value)}
+            onChange={(e) => setCity(e.target.value)}
             error={err('venue.city')}
           />
           <TextField
@@ -538,7 +642,7 @@ function EventForm({ event }: EventFormProps) {
                     <button
                       type="button"
                       className={cn(buttonClass.danger, 'sm:mt-6')}
-                      onClick={() => set('zones', draft.zones.filter((_, j) => j !== i))}
+                      onClick={() => removeZone(i)}
                       aria-label={t.eventForm.removeZone(i + 1)}
                     >
                       {t.common.remove}
@@ -550,7 +654,7 @@ function EventForm({ event }: EventFormProps) {
           ))}
         </ol>
         {zonesEditable ? (
-          <button type="button" className={buttonClass.secondary} onClick={() => set('zones', [...draft.zones, emptyZone()])}>
+          <button id="ef-add-zone" type="button" className={buttonClass.secondary} onClick={addZone}>
             {t.eventForm.addZone}
           </button>
         ) : null}
@@ -698,7 +802,7 @@ function EventForm({ event }: EventFormProps) {
                 <button
                   type="button"
                   className={cn(buttonClass.danger, 'mt-3')}
-                  onClick={() => set('sessions', draft.sessions.filter((_, j) => j !== i))}
+                  onClick={() => removeSessionRow(i)}
                   aria-label={t.eventForm.removeSession(i + 1)}
                 >
                   {t.common.remove}
@@ -707,11 +811,7 @@ function EventForm({ event }: EventFormProps) {
             </li>
           ))}
         </ol>
-        <button
-          type="button"
-          className={buttonClass.secondary}
-          onClick={() => set('sessions', [...draft.sessions, emptySession(draft)])}
-        >
+        <button id="ef-add-session" type="button" className={buttonClass.secondary} onClick={addSessionRow}>
           {t.eventForm.addSession}
         </button>
       </Fieldset>

@@ -70,7 +70,7 @@ export function EventOrdersPage() {
         <Notice title={t.eventOrders.empty} />
       ) : (
         <div className="space-y-4">
-          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" role="region" aria-label={t.a11y.scrollableTable} tabIndex={0}>
             <table className="min-w-full divide-y divide-slate-200 text-left text-sm" aria-busy={query.isFetching && !query.isFetchingNextPage}>
               <caption className="sr-only">{t.eventOrders.results}</caption>
               <thead className="bg-slate-50 text-slate-700">

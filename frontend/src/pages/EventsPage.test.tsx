@@ -192,3 +192,31 @@ describe('EventsPage', () => {
     expect(await screen.findByText('Noche de Jazz en el Foro')).toBeInTheDocument();
   });
 });
+
+describe('EventsPage filters on small screens', () => {
+  it('folds the filters behind a button that counts them and opens the panel', async () => {
+    mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    const { user } = renderRoute('/events?category=theatre&available=true');
+    await screen.findByText('No encontramos eventos con esos criterios.');
+    const button = screen.getByRole('button', { name: 'Filtros (2)' });
+    const panel = document.getElementById('event-filters');
+    expect(button).toHaveAttribute('aria-expanded', 'false');
+    expect(panel).toHaveClass('hidden');
+
+    await user.click(button);
+    expect(button).toHaveAttribute('aria-expanded', 'true');
+    expect(panel).not.toHaveClass('hidden');
+
+    await user.click(screen.getByRole('button', { name: 'Ver resultados' }));
+    expect(button).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.getByRole('heading', { name: 'Resultados' })).toHaveFocus();
+  });
+
+  it('keeps the panel open while a filter shows an error', async () => {
+    mockFetch({ '/api/v1/events': () => jsonResponse({ items: [], next_cursor: null }) });
+    renderRoute('/events?from=2030-02-01&to=2030-01-01');
+    const button = await screen.findByRole('button', { name: 'Filtros (2)' });
+    expect(button).toHaveAttribute('aria-expanded', 'true');
+    expect(document.getElementById('event-filters')).not.toHaveClass('hidden');
+  });
+});

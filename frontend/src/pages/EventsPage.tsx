@@ -11,6 +11,7 @@ import { Notice } from '@/components/Notice';
 import { EventCard, EventCardSkeletons } from '@/components/events/EventCard';
 import { useI18n, type Messages } from '@/i18n';
 import { CURRENCIES, currencyLabel, defaultCurrency, isCurrency } from '@/lib/currency';
+import { cn } from '@/lib/cn';
 import { asPrice } from '@/lib/format';
 import { INTL_LOCALES } from '@/i18n/locales';
 import { useDebouncedValue } from '@/lib/useDebouncedValue';
@@ -69,6 +70,12 @@ function serverFilterErrors(t: Messages, error: unknown): FilterErrors | null {
   return errors;
 }
 
+/** How many filters (not the search text) the URL holds, for the small screens' "Filters (n)" button. */
+function countActiveFilters(params: URLSearchParams): number {
+  const keys = ['category', 'city', 'from', 'to', 'price_min', 'price_max', 'currency', 'available', 'sort'];
+  return keys.filter((key) => params.get(key)).length;
+}
+
 function setParam(params: URLSearchParams, key: string, value: string | null) {
   if (value) params.set(key, value);
   else params.delete(key);
@@ -86,6 +93,8 @@ export function EventsPage() {
   });
   const debounced = useDebouncedValue(text, DEBOUNCE_MS);
   const countId = useId();
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const resultsTitleRef = useRef<HTMLHeadingElement>(null);
 
   // Typed filters reach the URL (and so the query) once typing pauses; the search box only
   // from its third character.
@@ -164,12 +173,17 @@ export function EventsPage() {
   const events = query.data?.pages.flatMap((page) => page.items) ?? [];
   const total = query.data?.pages[0]?.total;
   const shortQuery = text.q.trim().length > 0 && text.q.trim().length < MIN_QUERY_LENGTH;
+  const activeFilters = countActiveFilters(params);
+  // On small screens the filters fold into a panel behind a button (the first result then shows near
+  // the top); a filter with an error keeps it open so the reader sees what to fix.
+  const filterErrorShown = Object.keys(fieldErrors).some((field) => field !== 'q');
+  const filtersShown = filtersOpen || filterErrorShown;
 
   return (
     <div className="space-y-6">
       <div>
         <h1 className="text-3xl font-bold text-slate-900">{t.events.title}</h1>
-        <p className="mt-2 text-slate-600">{t.events.lead}</p>
+        <p className="mt-2 hidden text-slate-600 sm:block">{t.events.lead}</p>
       </div>
 
       <form role="search" aria-label={t.events.searchLabel} onSubmit={(e) => e.preventDefault()} className="space-y-4">
@@ -184,7 +198,25 @@ export function EventsPage() {
           maxLength={200}
           onChange={(e) => setText((v) => ({ ...v, q: e.target.value }))}
         />
-        <fieldset className="grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-4">
+        <button
+          type="button"
+          className={cn(buttonClass.secondary, 'w-full md:hidden')}
+          aria-expanded={filtersShown}
+          aria-controls="event-filters"
+          onClick={() => setFiltersOpen((open) => !open)}
+        >
+          <svg className="h-4 w-4" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+            <path d="M2 4h12M4 8h8M6 12h4" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+          </svg>
+          {activeFilters > 0 ? t.events.filtersWithCount(activeFilters) : t.events.filters}
+        </button>
+        <fieldset
+          id="event-filters"
+          className={cn(
+            'grid gap-4 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 md:grid lg:grid-cols-4',
+            filtersShown ? 'grid' : 'hidden',
+          )}
+        >
           <legend className="px-1 text-sm font-semibold text-slate-700">{t.events.filters}</legend>
           <SelectField label={t.events.category} value={search.category} onChange={(e) => update('category', e.target.value || null)}>
             <option value="">{t.events.allCategories}</option>
@@ -264,12 +296,24 @@ export function EventsPage() {
               {t.events.clearFilters}
             </button>
           </div>
+          <div className="md:hidden">
+            <button
+              type="button"
+              className={cn(buttonClass.primary, 'w-full')}
+              onClick={() => {
+                setFiltersOpen(false);
+                resultsTitleRef.current?.focus();
+              }}
+            >
+              {t.events.showResults}
+            </button>
+          </div>
         </fieldset>
       </form>
 
       <section aria-labelledby="results-title" aria-busy={query.isFetching}>
         <div className="mb-3 flex items-baseline justify-between gap-3">
-          <h2 id="results-title" className="text-xl font-semibold text-slate-900">
+          <h2 id="results-title" ref={resultsTitleRef} tabIndex={-1} className="text-xl font-semibold text-slate-900 outline-hidden">
             {t.events.results}
           </h2>
           <p id={countId} aria-live="polite" className="text-sm text-slate-600">

@@ -126,6 +126,7 @@ describe('accessibility (axe)', () => {
 
   it.each([
     '/me',
+    '/me/events',
     '/me/reservations',
     '/admin/users',
     '/admin/audit',

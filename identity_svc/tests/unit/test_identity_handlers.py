@@ -778,3 +778,108 @@ async def test_admins_find_organizations_by_part_of_their_name_in_name_order() -
     it.uow.given(customer)
     with pytest.raises(Forbidden):
         await handlers.list_organizations(commands.ListOrganizations(actor=acting_as(customer)), it.uow)
+
+
+# ---------------------------------------------------------------- one's own profile and password
+
+NEW_PASSWORD = "Niebla-Granate-Muelle-77"
+
+
+async def change_password(
+    it: Identity, actor: Actor | None, current: str, new: str = NEW_PASSWORD, refresh_token: str = ""
+) -> None:
+    command = commands.ChangeMyPassword(
+        actor=actor, current_password=current, new_password=new, refresh_token=refresh_token
+    )
+    await handlers.change_my_password(command, it.uow, it.clock, hasher=it.hasher)
+
+
+async def test_users_change_their_own_name_and_it_is_audited() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    changed = await handlers.update_my_profile(
+        commands.UpdateMyProfile(actor=acting_as(user), full_name="  Ana María Gómez "), it.uow
+    )
+    assert changed.full_name == "Ana María Gómez"
+    assert it.uow.committed.users[user.id].full_name == "Ana María Gómez"
+    [row] = it.uow.audit_rows("user.update_profile")
+    assert row.actor == str(user.id)
+
+
+async def test_a_blank_name_is_refused_at_its_field_and_an_api_client_has_no_profile() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    with pytest.raises(InvalidInput) as refused:
+        await handlers.update_my_profile(
+            commands.UpdateMyProfile(actor=acting_as(user), full_name=" "), it.uow
+        )
+    assert [p.field for p in refused.value.problems] == ["full_name"]
+    with pytest.raises(NotAuthenticated):
+        await handlers.update_my_profile(
+            commands.UpdateMyProfile(actor=Actor(uuid.uuid4(), ActorKind.CLIENT), full_name="X"), it.uow
+        )
+
+
+async def test_changing_the_password_keeps_the_callers_session_and_ends_the_others() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    here = await sign_in(it, user.email)
+    elsewhere = await sign_in(it, user.email)
+
+    await change_password(it, acting_as(user), PASSWORD, refresh_token=here.refresh_token)
+
+    assert it.uow.committed.users[user.id].password_hash == FakePasswordHasher.hashed(NEW_PASSWORD)
+    await refresh(it, here.refresh_token)
+    with pytest.raises(InvalidRefreshToken):
+        await refresh(it, elsewhere.refresh_token)
+    with pytest.raises(InvalidCredentials):
+        await sign_in(it, user.email, PASSWORD)
+    await sign_in(it, user.email, NEW_PASSWORD)
+    [row] = it.uow.audit_rows("user.change_password")
+    assert row.outcome == "success"
+
+
+async def test_a_wrong_current_password_is_refused_counted_and_audited() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    with pytest.raises(InvalidInput) as refused:
+        await change_password(it, acting_as(user), "not-my-password")
+    assert [(p.field, p.code) for p in refused.value.problems] == [("current_password", "incorrect")]
+    stored = it.uow.committed.users[user.id]
+    assert stored.failed_logins == 1
+    assert stored.password_hash == FakePasswordHasher.hashed(PASSWORD)
+    [row] = it.uow.audit_rows("user.change_password")
+    assert row.outcome == "denied"
+
+
+async def test_a_locked_account_cannot_change_its_password_even_with_the_right_one() -> None:
+    it = identity()
+    user = make_user(failed_logins=5, locked_until=NOW + dt.timedelta(minutes=1))
+    it.uow.given(user)
+    with pytest.raises(InvalidInput) as refused:
+        await change_password(it, acting_as(user), PASSWORD)
+    assert [(p.field, p.code) for p in refused.value.problems] == [("current_password", "locked")]
+
+
+async def test_a_new_password_is_held_to_the_sign_up_policy_at_its_own_field() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    with pytest.raises(InvalidInput) as refused:
+        await change_password(it, acting_as(user), PASSWORD, new="short")
+    assert {p.field for p in refused.value.problems} == {"new_password"}
+    assert it.uow.committed.users[user.id].password_hash == FakePasswordHasher.hashed(PASSWORD)
+
+
+async def test_anyone_reads_an_organizations_name_and_an_unknown_one_is_not_found() -> None:
+    it = identity()
+    organization = make_organization(name="Producciones Norte")
+    it.uow.given(organization)
+    found = await handlers.get_organization(commands.GetOrganization(organization_id=organization.id), it.uow)
+    assert found.name == "Producciones Norte"
+    with pytest.raises(NotFound):
+        await handlers.get_organization(commands.GetOrganization(organization_id=uuid.uuid4()), it.uow)

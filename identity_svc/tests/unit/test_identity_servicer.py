@@ -213,3 +213,58 @@ async def test_an_api_client_is_created_and_granted_through_the_servicer(served:
         ("api_client.create", "success"),
     ]
     assert entries[0].occurred_at.ToDatetime().replace(tzinfo=NOW.tzinfo) == NOW
+
+
+def as_user(user: pb.User) -> tuple[tuple[str, str], ...]:
+    return (Principal(uuid.UUID(user.id), PrincipalKind.USER, Role.CUSTOMER).to_metadata(),)
+
+
+async def test_users_rename_themselves_and_change_their_password_through_the_servicer(served: Served) -> None:
+    user = await register(served, "rosa@example.com")
+    reply: pb.UpdateMyProfileResponse = await served.stub.UpdateMyProfile(
+        pb.UpdateMyProfileRequest(full_name="Rosa Ruiz"), metadata=as_user(user)
+    )
+    assert reply.user.full_name == "Rosa Ruiz"
+
+    grant = (
+        await served.stub.IssuePasswordGrant(
+            pb.IssuePasswordGrantRequest(email="rosa@example.com", password=PASSWORD)
+        )
+    ).grant
+    error = await refusal(
+        served.stub.ChangeMyPassword(
+            pb.ChangeMyPasswordRequest(current_password="wrong", new_password="Niebla-Granate-Muelle-77"),
+            metadata=as_user(user),
+        )
+    )
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert [item["field"] for item in field_errors_from_trailers(error.trailing_metadata())] == [
+        "current_password"
+    ]
+
+    await served.stub.ChangeMyPassword(
+        pb.ChangeMyPasswordRequest(
+            current_password=PASSWORD,
+            new_password="Niebla-Granate-Muelle-77",
+            refresh_token=grant.refresh_token,
+        ),
+        metadata=as_user(user),
+    )
+    await served.stub.IssueRefreshGrant(pb.IssueRefreshGrantRequest(refresh_token=grant.refresh_token))
+
+    error = await refusal(served.stub.ChangeMyPassword(pb.ChangeMyPasswordRequest(current_password=PASSWORD)))
+    assert error.code() is grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_an_organization_is_read_by_anyone_by_its_id(served: Served) -> None:
+    created: pb.CreateOrganizationResponse = await served.stub.CreateOrganization(
+        pb.CreateOrganizationRequest(name="Producciones Sur"), metadata=as_admin()
+    )
+    reply: pb.GetOrganizationResponse = await served.stub.GetOrganization(
+        pb.GetOrganizationRequest(organization_id=created.organization.id)
+    )
+    assert reply.organization.name == "Producciones Sur"
+    error = await refusal(
+        served.stub.GetOrganization(pb.GetOrganizationRequest(organization_id=str(uuid.uuid4())))
+    )
+    assert error.code() is grpc.StatusCode.NOT_FOUND

@@ -25,8 +25,9 @@ class FieldErrorOut(BaseModel):
             "Stable machine code of the error, for clients to translate: `required`, `too_short`, "
             "`too_long`, `invalid_format`, `invalid_uuid`, `invalid_choice`, `out_of_range`, "
             "`not_a_number`, `unknown_field`, `not_found`, `weak_password`, `contains_personal_data`, "
-            "`organization_required`, `organization_not_allowed`, `too_many_errors` (field `*`: the last "
-            "entry of a list cut short, with how many more were left out), or `invalid` when nothing more "
+            "`organization_required`, `organization_not_allowed`, `incorrect` (a wrong current password), "
+            "`locked` (too many wrong ones: wait), `too_many_errors` (field `*`: the last entry of a list "
+            "cut short, with how many more were left out), or `invalid` when nothing more "
             "precise applies. New codes may be added: treat an unknown one as `invalid`."
         ),
     )

@@ -83,6 +83,29 @@ class IdentityClient:
         )
         return reply.user
 
+    async def update_my_profile(self, principal: Principal, *, full_name: str | None) -> pb.User:
+        request = pb.UpdateMyProfileRequest()
+        if full_name is not None:
+            request.full_name = full_name
+        reply: pb.UpdateMyProfileResponse = await self._stub.UpdateMyProfile(
+            request, metadata=_metadata(principal), timeout=self._deadline
+        )
+        return reply.user
+
+    async def change_my_password(
+        self, principal: Principal, *, current_password: str, new_password: str, refresh_token: str
+    ) -> None:
+        request = pb.ChangeMyPasswordRequest(
+            current_password=current_password, new_password=new_password, refresh_token=refresh_token
+        )
+        await self._stub.ChangeMyPassword(request, metadata=_metadata(principal), timeout=self._deadline)
+
+    async def get_organization(self, organization_id: str) -> pb.Organization:
+        reply: pb.GetOrganizationResponse = await self._stub.GetOrganization(
+            pb.GetOrganizationRequest(organization_id=organization_id), timeout=self._deadline
+        )
+        return reply.organization
+
     async def list_users(
         self, principal: Principal, *, role: str | None, email: str, limit: int, cursor: str
     ) -> pb.ListUsersResponse:

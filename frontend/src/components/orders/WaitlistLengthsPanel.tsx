@@ -49,7 +49,7 @@ export function WaitlistLengthsPanel({ event }: { event: CatalogEvent }) {
       lines.length === 0 ? (
         <p className="text-slate-700">{t.waitlist.organizerEmpty}</p>
       ) : (
-        <div className="overflow-x-auto">
+        <div className="overflow-x-auto" role="region" aria-label={t.a11y.scrollableTable} tabIndex={0}>
           <table className="min-w-full divide-y divide-slate-200 text-left text-sm">
             <thead className="bg-slate-50 text-slate-700">
               <tr>

@@ -320,8 +320,8 @@ export function ReservePanel({
       {loading ? <Spinner label={t.reserve.placesLoading} size="sm" /> : null}
       {availabilityFailed && availability === undefined ? <p className="text-sm text-slate-700">{t.reserve.placesUnavailable}</p> : null}
 
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="min-w-full divide-y divide-slate-200 text-left">
+      <div className="rounded-lg border border-slate-200 bg-white px-4 md:overflow-x-auto md:px-0">
+        <table className="stack-table min-w-full divide-y divide-slate-200 text-left">
           <thead className="bg-slate-50 text-sm text-slate-700">
             <tr>
               <th scope="col" className="px-4 py-2 font-semibold">
@@ -341,12 +341,16 @@ export function ReservePanel({
           <tbody className="divide-y divide-slate-200">
             {rows.map((row) => (
               <tr key={row.zone.id} data-zone={row.zone.id}>
-                <th scope="row" className="px-4 py-3 font-medium text-slate-900">
+                <th scope="row" className="px-0 py-2 font-medium text-slate-900 md:px-4 md:py-3">
                   {row.zone.name}
                 </th>
-                <td className="px-4 py-3 text-slate-900">{formatMoney(row.zone.price.amount, row.zone.price.currency, locale)}</td>
-                <td className="px-4 py-3">{row.line ? <AvailabilityBadge status={row.line.status} available={row.line.available} /> : null}</td>
-                <td className="px-4 py-3">
+                <td className="px-0 py-1 text-slate-900 md:px-4 md:py-3" data-label={t.event.price}>
+                  {formatMoney(row.zone.price.amount, row.zone.price.currency, locale)}
+                </td>
+                <td className="px-0 py-1 md:px-4 md:py-3" data-label={t.event.availability}>
+                  {row.line ? <AvailabilityBadge status={row.line.status} available={row.line.available} /> : null}
+                </td>
+                <td className="px-0 py-1 md:px-4 md:py-3" data-label={t.reserve.quantity}>
                   {row.line?.status === 'sold_out' && sessionId ? (
                     <WaitlistJoin
                       key={`${sessionId}:${row.zone.id}`}

@@ -60,9 +60,31 @@ export function Toaster() {
   const toasts = useToastStore((s) => s.toasts);
   const polite = toasts.filter((item) => item.tone !== 'error');
   const assertive = toasts.filter((item) => item.tone === 'error');
+  const stackRef = useRef<HTMLDivElement>(null);
+
+  // On small screens toasts span the width and would hide the end of the page: their height is
+  // published as `--toasts-height`, which the layout adds below its content there (AppLayout), so
+  // everything can still be scrolled into view above them.
+  useEffect(() => {
+    const stack = stackRef.current;
+    if (!stack || typeof ResizeObserver === 'undefined') return undefined;
+    const root = document.documentElement;
+    const observer = new ResizeObserver(() => {
+      const height = toasts.length > 0 ? stack.getBoundingClientRect().height : 0;
+      root.style.setProperty('--toasts-height', `${Math.ceil(height)}px`);
+    });
+    observer.observe(stack);
+    return () => {
+      observer.disconnect();
+      root.style.removeProperty('--toasts-height');
+    };
+  }, [toasts.length]);
 
   return (
-    <div className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-4 sm:items-end">
+    <div
+      ref={stackRef}
+      className="pointer-events-none fixed inset-x-0 bottom-0 z-50 flex flex-col items-center gap-2 p-2 sm:items-end sm:p-4"
+    >
       <div role="alert" aria-label={t.a11y.notifications} className="flex w-full max-w-sm flex-col gap-2">
         {assertive.map((item) => (
           <ToastItem key={item.id} toast={item} />

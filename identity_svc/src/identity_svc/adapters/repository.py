@@ -235,6 +235,16 @@ class SqlRefreshTokens(RefreshTokens):
             .values(revoked_at=at)
         )
 
+    async def revoke_families_of(
+        self, user_id: uuid.UUID, at: dt.datetime, *, keep: uuid.UUID | None
+    ) -> None:
+        statement = update(refresh_tokens).where(
+            refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None)
+        )
+        if keep is not None:
+            statement = statement.where(refresh_tokens.c.family_id != keep)
+        await self._c.execute(statement.values(revoked_at=at))
+
 
 class SqlSigningKeys(SigningKeys):
     def __init__(self, connection: AsyncConnection) -> None:

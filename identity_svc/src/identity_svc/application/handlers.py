@@ -29,10 +29,12 @@ from identity_svc.domain import model
 from identity_svc.domain.commands import (
     Actor,
     ActorKind,
+    ChangeMyPassword,
     CreateApiClient,
     CreateOrganization,
     GetCurrentUser,
     GetJwks,
+    GetOrganization,
     GetUserContact,
     IssueClientCredentialsGrant,
     IssuePasswordGrant,
@@ -43,6 +45,7 @@ from identity_svc.domain.commands import (
     RegisterCustomer,
     RevokeRefreshToken,
     RotateSigningKey,
+    UpdateMyProfile,
     UpdateUser,
 )
 from identity_svc.domain.errors import (
@@ -172,6 +175,84 @@ async def get_current_user(cmd: GetCurrentUser, uow: UnitOfWork) -> model.User:
     if user is None or not user.active:
         raise NotFound("user not found")
     return user
+
+
+async def update_my_profile(cmd: UpdateMyProfile, uow: UnitOfWork) -> model.User:
+    """The signed-in user changes their own name; audited."""
+    actor = _require_user(cmd.actor)
+    problems: list[FieldProblem] = []
+    full_name = (
+        model.clean_text(cmd.full_name, field_name="full_name", max_length=200, problems=problems)
+        if cmd.full_name is not None
+        else None
+    )
+    if problems:
+        raise InvalidInput(problems)
+    async with uow:
+        user = await uow.users.get(actor.subject, for_update=True)
+        if user is None or not user.active:
+            raise NotFound("user not found")
+        if full_name is not None:
+            user.full_name = full_name
+        await uow.users.save(user)
+        await _audit(uow, cmd.correlation_id, actor, "user.update_profile", f"user:{user.id}", "success")
+        await uow.commit()
+    return user
+
+
+async def change_my_password(
+    cmd: ChangeMyPassword, uow: UnitOfWork, clock: Clock, *, hasher: PasswordHasher
+) -> None:
+    """The signed-in user replaces their password after proving the current one.
+
+    A wrong current password counts towards the sign-in lockout (the form must not be a way round it).
+    The new password passes the sign-up policy. Every refresh-token family of the user but the
+    caller's is revoked, so a stolen session elsewhere ends with the change.
+    """
+    actor = _require_user(cmd.actor)
+    now = clock()
+    async with uow:
+        user = await uow.users.get(actor.subject, for_update=True)
+        if user is None or not user.active:
+            raise NotFound("user not found")
+        password_ok = await hasher.verify(user.password_hash, cmd.current_password)
+        if user.is_locked(now) or not password_ok:
+            locked = user.is_locked(now)
+            if not locked:
+                user.record_failed_sign_in(now)
+            await uow.users.save(user)
+            await _audit(uow, cmd.correlation_id, actor, "user.change_password", f"user:{user.id}", "denied")
+            await uow.commit()
+            raise InvalidInput(
+                [
+                    FieldProblem("current_password", "too many failed attempts; try again later", "locked")
+                    if locked
+                    else FieldProblem("current_password", "is not your current password", "incorrect")
+                ]
+            )
+        problems = [
+            FieldProblem("new_password", problem.message, problem.code)
+            for problem in password_problems(cmd.new_password, email=user.email, full_name=user.full_name)
+        ]
+        if problems:
+            raise InvalidInput(problems)
+        user.change_password(await hasher.hash(cmd.new_password))
+        kept = await uow.refresh_tokens.by_hash(hash_token(cmd.refresh_token)) if cmd.refresh_token else None
+        await uow.refresh_tokens.revoke_families_of(
+            user.id, now, keep=kept.family_id if kept is not None and kept.user_id == user.id else None
+        )
+        await uow.users.save(user)
+        await _audit(uow, cmd.correlation_id, actor, "user.change_password", f"user:{user.id}", "success")
+        await uow.commit()
+
+
+async def get_organization(cmd: GetOrganization, uow: UnitOfWork) -> model.Organization:
+    """An organization by id, for anyone: its name is public (event pages name their organizer)."""
+    async with uow:
+        organization = await uow.organizations.get(cmd.organization_id)
+    if organization is None:
+        raise NotFound("organization not found")
+    return organization
 
 
 # ---------------------------------------------------------------- tokens
@@ -552,6 +633,12 @@ async def _audit(
         actor_role=actor.role.value if actor and actor.role else None,
         organization_id=actor.organization_id if actor else None,
     )
+
+
+def _require_user(actor: Actor | None) -> Actor:
+    if actor is None or actor.kind is not ActorKind.USER:
+        raise NotAuthenticated("a user's access token is required")
+    return actor
 
 
 def _require_admin(actor: Actor | None) -> Actor:

@@ -110,6 +110,12 @@ class RefreshTokens(abc.ABC):
     async def revoke_family(self, family_id: uuid.UUID, at: dt.datetime) -> None:
         """Revokes every token of the family not revoked yet."""
 
+    @abc.abstractmethod
+    async def revoke_families_of(
+        self, user_id: uuid.UUID, at: dt.datetime, *, keep: uuid.UUID | None
+    ) -> None:
+        """Revokes every token of the user not revoked yet, except those of the family ``keep``."""
+
 
 class SigningKeys(abc.ABC):
     @abc.abstractmethod

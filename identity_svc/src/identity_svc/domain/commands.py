@@ -157,6 +157,28 @@ class ListAuditEntries(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UpdateMyProfile(Command):
+    """The caller changes their own profile; None leaves a field as it is."""
+
+    actor: Actor | None
+    full_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeMyPassword(Command):
+    actor: Actor | None
+    current_password: str
+    new_password: str
+    # The caller's refresh token: its family survives, every other one of the user is revoked.
+    refresh_token: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetOrganization(Command):
+    organization_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
 class GetUserContact(Command):
     """Internal: how to reach a user; only other services may ask."""
 

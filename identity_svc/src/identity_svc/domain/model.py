@@ -95,6 +95,12 @@ class User:
         self.locked_until = None
         self.last_login_at = now
 
+    def change_password(self, password_hash: str) -> None:
+        """A new password (already hashed); it ends any lockout, as a successful sign-in would."""
+        self.password_hash = password_hash
+        self.failed_logins = 0
+        self.locked_until = None
+
     def change(
         self,
         *,

@@ -52,6 +52,9 @@ class IdentityHandlers:
     create_api_client: Handler[commands.CreateApiClient, NewApiClient]
     list_audit_entries: Handler[commands.ListAuditEntries, tuple[Sequence[AuditRecord], str]]
     get_user_contact: Handler[commands.GetUserContact, Contact]
+    update_my_profile: Handler[commands.UpdateMyProfile, User]
+    change_my_password: Handler[commands.ChangeMyPassword, None]
+    get_organization: Handler[commands.GetOrganization, Organization]
 
 
 # Messages are written for callers; the first matching class wins (subclasses come first).
@@ -299,3 +302,40 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
             )
             contact = await self._handlers.get_user_contact(command, self._uow())
             return convert.contact_response(contact)
+
+    async def UpdateMyProfile(
+        self, request: pb.UpdateMyProfileRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateMyProfileResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.UpdateMyProfile(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                full_name=request.full_name if request.HasField("full_name") else None,
+            )
+            user = await self._handlers.update_my_profile(command, self._uow())
+            return pb.UpdateMyProfileResponse(user=convert.user_message(user))
+
+    async def ChangeMyPassword(
+        self, request: pb.ChangeMyPasswordRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ChangeMyPasswordResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.ChangeMyPassword(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                current_password=request.current_password,
+                new_password=request.new_password,
+                refresh_token=request.refresh_token,
+            )
+            await self._handlers.change_my_password(command, self._uow())
+            return pb.ChangeMyPasswordResponse()
+
+    async def GetOrganization(
+        self, request: pb.GetOrganizationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetOrganizationResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.GetOrganization(
+                correlation_id=get_correlation_id(),
+                organization_id=convert.uuid_of(request.organization_id, "organization_id"),
+            )
+            organization = await self._handlers.get_organization(command, self._uow())
+            return pb.GetOrganizationResponse(organization=convert.organization_message(organization))

@@ -990,3 +990,132 @@ class GetUserContactResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetUserContactResponse: _TypeAlias = GetUserContactResponse  # noqa: Y015
+
+@_typing.final
+class UpdateMyProfileRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FULL_NAME_FIELD_NUMBER: _builtins.int
+    full_name: _builtins.str
+    """New display name (1 to 200 characters), if present."""
+    def __init__(
+        self,
+        *,
+        full_name: _builtins.str | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_full_name", b"_full_name", "full_name", b"full_name"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_full_name", b"_full_name", "full_name", b"full_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__full_name: _TypeAlias = _typing.Literal["full_name"]  # noqa: Y015
+    _WhichOneofArgType__full_name: _TypeAlias = _typing.Literal["_full_name", b"_full_name"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__full_name) -> _WhichOneofReturnType__full_name | None: ...
+
+Global___UpdateMyProfileRequest: _TypeAlias = UpdateMyProfileRequest  # noqa: Y015
+
+@_typing.final
+class UpdateMyProfileResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def user(self) -> Global___User:
+        """The caller's account after the change."""
+
+    def __init__(
+        self,
+        *,
+        user: Global___User | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateMyProfileResponse: _TypeAlias = UpdateMyProfileResponse  # noqa: Y015
+
+@_typing.final
+class ChangeMyPasswordRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CURRENT_PASSWORD_FIELD_NUMBER: _builtins.int
+    NEW_PASSWORD_FIELD_NUMBER: _builtins.int
+    REFRESH_TOKEN_FIELD_NUMBER: _builtins.int
+    current_password: _builtins.str
+    """The password the caller signs in with now."""
+    new_password: _builtins.str
+    """The new password; the sign-up policy applies."""
+    refresh_token: _builtins.str
+    """The caller's current refresh token, whose family stays valid; empty revokes every family."""
+    def __init__(
+        self,
+        *,
+        current_password: _builtins.str = ...,
+        new_password: _builtins.str = ...,
+        refresh_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current_password", b"current_password", "new_password", b"new_password", "refresh_token", b"refresh_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeMyPasswordRequest: _TypeAlias = ChangeMyPasswordRequest  # noqa: Y015
+
+@_typing.final
+class ChangeMyPasswordResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangeMyPasswordResponse: _TypeAlias = ChangeMyPasswordResponse  # noqa: Y015
+
+@_typing.final
+class GetOrganizationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    organization_id: _builtins.str
+    """UUID of the organization."""
+    def __init__(
+        self,
+        *,
+        organization_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization_id", b"organization_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetOrganizationRequest: _TypeAlias = GetOrganizationRequest  # noqa: Y015
+
+@_typing.final
+class GetOrganizationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def organization(self) -> Global___Organization:
+        """The organization."""
+
+    def __init__(
+        self,
+        *,
+        organization: Global___Organization | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["organization", b"organization"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization", b"organization"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetOrganizationResponse: _TypeAlias = GetOrganizationResponse  # noqa: Y015

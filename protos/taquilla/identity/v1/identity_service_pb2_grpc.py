@@ -113,6 +113,21 @@ class IdentityServiceStub(object):
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.SerializeToString,
                 response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.FromString,
                 _registered_method=True)
+        self.UpdateMyProfile = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/UpdateMyProfile',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateMyProfileRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateMyProfileResponse.FromString,
+                _registered_method=True)
+        self.ChangeMyPassword = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/ChangeMyPassword',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ChangeMyPasswordRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ChangeMyPasswordResponse.FromString,
+                _registered_method=True)
+        self.GetOrganization = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/GetOrganization',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetOrganizationRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetOrganizationResponse.FromString,
+                _registered_method=True)
 
 
 class IdentityServiceServicer(object):
@@ -234,6 +249,32 @@ class IdentityServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateMyProfile(self, request, context):
+        """The calling user changes their own profile (their name). Only fields present are changed.
+        INVALID_ARGUMENT with field errors for a malformed value.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeMyPassword(self, request, context):
+        """The calling user changes their password: the current one must be right (a wrong one counts
+        towards the sign-in lockout) and the new one must pass the sign-up policy. Every refresh-token
+        family of the user but the caller's (`refresh_token`) is revoked: other devices sign in again.
+        INVALID_ARGUMENT with field errors (`current_password`, `new_password`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOrganization(self, request, context):
+        """An organization's public face (its name), for anyone: event pages name their organizer.
+        NOT_FOUND for unknown organizations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -311,6 +352,21 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetUserContact,
                     request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.FromString,
                     response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.SerializeToString,
+            ),
+            'UpdateMyProfile': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMyProfile,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateMyProfileRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateMyProfileResponse.SerializeToString,
+            ),
+            'ChangeMyPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeMyPassword,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ChangeMyPasswordRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ChangeMyPasswordResponse.SerializeToString,
+            ),
+            'GetOrganization': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOrganization,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetOrganizationRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetOrganizationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -722,6 +778,87 @@ class IdentityService(object):
             '/taquilla.identity.v1.IdentityService/GetUserContact',
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.SerializeToString,
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMyProfile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/UpdateMyProfile',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateMyProfileRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateMyProfileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeMyPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/ChangeMyPassword',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ChangeMyPasswordRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ChangeMyPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOrganization(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/GetOrganization',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetOrganizationRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetOrganizationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -79,6 +79,20 @@ class IdentityServiceStub:
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
     """
+    UpdateMyProfile: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.UpdateMyProfileRequest, _identity_service_pb2.UpdateMyProfileResponse]
+    """The calling user changes their own profile (their name). Only fields present are changed.
+    INVALID_ARGUMENT with field errors for a malformed value.
+    """
+    ChangeMyPassword: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ChangeMyPasswordRequest, _identity_service_pb2.ChangeMyPasswordResponse]
+    """The calling user changes their password: the current one must be right (a wrong one counts
+    towards the sign-in lockout) and the new one must pass the sign-up policy. Every refresh-token
+    family of the user but the caller's (`refresh_token`) is revoked: other devices sign in again.
+    INVALID_ARGUMENT with field errors (`current_password`, `new_password`).
+    """
+    GetOrganization: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.GetOrganizationRequest, _identity_service_pb2.GetOrganizationResponse]
+    """An organization's public face (its name), for anyone: event pages name their organizer.
+    NOT_FOUND for unknown organizations.
+    """
 
 @_typing.type_check_only
 class IdentityServiceAsyncStub(IdentityServiceStub):
@@ -130,6 +144,20 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     GetUserContact: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserContactRequest, _identity_service_pb2.GetUserContactResponse]  # type: ignore[assignment]
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+    """
+    UpdateMyProfile: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.UpdateMyProfileRequest, _identity_service_pb2.UpdateMyProfileResponse]  # type: ignore[assignment]
+    """The calling user changes their own profile (their name). Only fields present are changed.
+    INVALID_ARGUMENT with field errors for a malformed value.
+    """
+    ChangeMyPassword: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ChangeMyPasswordRequest, _identity_service_pb2.ChangeMyPasswordResponse]  # type: ignore[assignment]
+    """The calling user changes their password: the current one must be right (a wrong one counts
+    towards the sign-in lockout) and the new one must pass the sign-up policy. Every refresh-token
+    family of the user but the caller's (`refresh_token`) is revoked: other devices sign in again.
+    INVALID_ARGUMENT with field errors (`current_password`, `new_password`).
+    """
+    GetOrganization: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetOrganizationRequest, _identity_service_pb2.GetOrganizationResponse]  # type: ignore[assignment]
+    """An organization's public face (its name), for anyone: event pages name their organizer.
+    NOT_FOUND for unknown organizations.
     """
 
 class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -269,6 +297,38 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_identity_service_pb2.GetUserContactResponse, _abc.Awaitable[_identity_service_pb2.GetUserContactResponse]]:
         """Internal (service principals only): how to reach a user, for notifications.
         NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateMyProfile(
+        self,
+        request: _identity_service_pb2.UpdateMyProfileRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.UpdateMyProfileResponse, _abc.Awaitable[_identity_service_pb2.UpdateMyProfileResponse]]:
+        """The calling user changes their own profile (their name). Only fields present are changed.
+        INVALID_ARGUMENT with field errors for a malformed value.
+        """
+
+    @_abc_1.abstractmethod
+    def ChangeMyPassword(
+        self,
+        request: _identity_service_pb2.ChangeMyPasswordRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.ChangeMyPasswordResponse, _abc.Awaitable[_identity_service_pb2.ChangeMyPasswordResponse]]:
+        """The calling user changes their password: the current one must be right (a wrong one counts
+        towards the sign-in lockout) and the new one must pass the sign-up policy. Every refresh-token
+        family of the user but the caller's (`refresh_token`) is revoked: other devices sign in again.
+        INVALID_ARGUMENT with field errors (`current_password`, `new_password`).
+        """
+
+    @_abc_1.abstractmethod
+    def GetOrganization(
+        self,
+        request: _identity_service_pb2.GetOrganizationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.GetOrganizationResponse, _abc.Awaitable[_identity_service_pb2.GetOrganizationResponse]]:
+        """An organization's public face (its name), for anyone: event pages name their organizer.
+        NOT_FOUND for unknown organizations.
         """
 
 def add_IdentityServiceServicer_to_server(servicer: IdentityServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,16 +1,30 @@
-"""The caller's own organization: its events, drafts included."""
+"""Organizations: the caller's own one with its events (drafts included), and any one's public name."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from edge.api.deps import CurrentPrincipal, Events
+from edge.api.deps import CurrentPrincipal, Events, State
 from edge.api.problems import UNAUTHENTICATED, problem
 from edge.api.schemas.events import EventPage, EventPublic, EventStatusName, event_status_value
+from edge.api.schemas.identity import OrganizationName
 
 router = APIRouter(tags=["events"])
+
+
+@router.get(
+    "/api/v1/organizations/{organization_id}",
+    response_model=OrganizationName,
+    summary="An organization's name",
+    description="Public: who organizes an event (`organization_id` of an event).",
+    responses={404: problem("No such organization")},
+)
+async def get_organization(organization_id: uuid.UUID, state: State) -> OrganizationName:
+    organization = await state.identity.get_organization(str(organization_id))
+    return OrganizationName(id=uuid.UUID(organization.id), name=organization.name)
 
 
 @router.get(

@@ -64,6 +64,26 @@ class UserPublic(BaseModel):
         )
 
 
+class ProfileUpdate(Strict):
+    """A change to one's own profile; absent fields stay as they are."""
+
+    full_name: str | None = Field(default=None, max_length=200, examples=["Ana María Gómez"])
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(max_length=128, description="The password you sign in with now.")
+    new_password: str = Field(
+        max_length=128,
+        examples=["Niebla-Granate-Muelle-2026"],
+        description="At least 12 characters; common passwords are refused (as at sign-up).",
+    )
+    refresh_token: str | None = Field(
+        default=None,
+        max_length=512,
+        description="Your current refresh token: this session stays signed in, every other one ends.",
+    )
+
+
 class UserPage(BaseModel):
     items: list[UserPublic]
     next_cursor: str | None = Field(
@@ -112,6 +132,13 @@ class OrganizationPublic(BaseModel):
     id: uuid.UUID
     name: str
     created_at: dt.datetime
+
+
+class OrganizationName(BaseModel):
+    """An organization's public face: who organizes an event."""
+
+    id: uuid.UUID
+    name: str
 
 
 class OrganizationList(BaseModel):
