@@ -14,11 +14,12 @@ from identity_svc.application import handlers
 from identity_svc.application.handlers import Clock, TokenSettings, system_clock
 from identity_svc.application.ports import KeyRing, PasswordHasher, UnitOfWork
 from identity_svc.config import SCHEMA, Settings
-from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityHandlers, IdentityServicer
+from identity_svc.entrypoints.grpc_server import SCOPES, SERVICE_NAME, IdentityHandlers, IdentityServicer
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
@@ -92,6 +93,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
+        interceptors=[ScopeInterceptor(SERVICE_NAME, SCOPES)],
     )
     # taquilla.identity.v1: registration attempts on taken addresses, e-mailed by notification_svc.
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="identity-svc-outbox")

@@ -27,6 +27,7 @@ from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import (
     CannotChangeOwnAccount,
     Forbidden,
+    InsufficientScope,
     InvalidClient,
     InvalidCredentials,
     InvalidInput,
@@ -122,8 +123,8 @@ async def sign_in(it: Identity, email: str, password: str = PASSWORD, scope: str
     )
 
 
-async def refresh(it: Identity, refresh_token: str) -> Grant:
-    command = commands.IssueRefreshGrant(correlation_id=CORRELATION, refresh_token=refresh_token)
+async def refresh(it: Identity, refresh_token: str, scope: str = "") -> Grant:
+    command = commands.IssueRefreshGrant(correlation_id=CORRELATION, refresh_token=refresh_token, scope=scope)
     return await handlers.issue_refresh_grant(command, it.uow, it.clock, keys=it.keys, tokens=TOKENS)
 
 
@@ -239,7 +240,7 @@ async def test_a_password_grant_signs_an_access_token_and_starts_a_refresh_token
     assert claims["exp"] == int(NOW.timestamp()) + 15 * 60
     assert "tier" not in claims
     assert grant.expires_in == 15 * 60
-    assert grant.scope == {"events:read", "events:write", "tickets:read"}
+    assert grant.scope == {"events:read", "events:write", "tickets:read", "tickets:write", "checkin"}
 
     [stored] = it.uow.committed.refresh_tokens.values()
     assert stored.token_hash == hash_token(grant.refresh_token)
@@ -349,14 +350,53 @@ async def test_a_refresh_spends_the_token_and_issues_a_new_one_of_the_same_famil
     second = await refresh(it, first.refresh_token)
 
     assert second.refresh_token != first.refresh_token
-    # A refresh grants the role's default scopes again.
-    assert second.scope == {"events:read", "tickets:read", "tickets:write"}
+    # A refresh keeps the scope the sign-in asked for, in the grant and in the token.
+    assert second.scope == {"events:read"}
+    assert read_token(second.access_token)[1]["scope"] == "events:read"
     assert read_token(second.access_token)[1]["iat"] == int(it.clock().timestamp())
     tokens = {t.token_hash: t for t in it.uow.committed.refresh_tokens.values()}
     spent, fresh = tokens[hash_token(first.refresh_token)], tokens[hash_token(second.refresh_token)]
     assert spent.used_at == it.clock()
     assert fresh.family_id == spent.family_id
     assert fresh.issued_at == it.clock()
+
+
+async def test_a_refresh_keeps_the_narrowed_scope_across_rotations_and_may_narrow_it_further() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    first = await sign_in(it, user.email, scope="events:read tickets:read")
+    second = await refresh(it, first.refresh_token)
+    narrower = await refresh(it, second.refresh_token, scope="tickets:read")
+    third = await refresh(it, narrower.refresh_token)
+
+    assert second.scope == third.scope == {"events:read", "tickets:read"}
+    assert narrower.scope == {"tickets:read"}
+    with pytest.raises(InvalidScope):
+        await refresh(it, third.refresh_token, scope="tickets:write")
+
+
+async def test_a_refresh_without_a_narrowed_scope_follows_the_role_and_never_outlives_it() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    wide = await sign_in(it, user.email)
+    narrow = await sign_in(it, user.email, scope="events:read tickets:write")
+    it.uow.given(dataclasses.replace(it.uow.committed.users[user.id], role=Role.STAFF))
+
+    assert (await refresh(it, wide.refresh_token)).scope == {"events:read", "tickets:read", "checkin"}
+    # What the sign-in asked for and the new role no longer allows is gone.
+    assert (await refresh(it, narrow.refresh_token)).scope == {"events:read"}
+
+
+async def test_an_administrators_token_without_the_admin_scope_is_refused_and_audited() -> None:
+    it = identity()
+    admin = dataclasses.replace(an_admin(it), scopes=frozenset({"events:read"}))
+    with pytest.raises(InsufficientScope):
+        await handlers.rotate_signing_key(
+            commands.RotateSigningKey(correlation_id=CORRELATION, actor=admin), it.uow, it.clock, keys=it.keys
+        )
+    assert [entry.outcome for entry in it.uow.committed.audit] == ["denied"]
 
 
 async def test_a_refresh_token_family_ends_thirty_days_after_sign_in_however_often_it_rotates() -> None:

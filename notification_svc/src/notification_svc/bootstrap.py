@@ -17,11 +17,12 @@ from notification_svc.config import SCHEMA, Settings
 from notification_svc.domain.model import RetryPolicy
 from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.entrypoints.delivery import Courier
-from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
+from notification_svc.entrypoints.grpc_server import SCOPES, SERVICE_NAME, NotificationServicer
 from taquilla.notifications.v1 import notification_service_pb2_grpc
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher
+from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
@@ -173,6 +174,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         ],
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
+        interceptors=[ScopeInterceptor(SERVICE_NAME, SCOPES)],
     )
 
     async def close() -> None:

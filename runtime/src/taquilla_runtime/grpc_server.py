@@ -139,6 +139,7 @@ class GrpcService:
         readiness_checks: Sequence[ReadinessCheck] = (),
         readiness_interval: float = 5.0,
         grace_seconds: float = 10.0,
+        interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     ) -> None:
         self._address = address
         self._service_names = list(service_names)
@@ -146,6 +147,8 @@ class GrpcService:
         self._checks = list(readiness_checks)
         self._interval = readiness_interval
         self._grace = grace_seconds
+        # After the observing one, so refusals (e.g. a token without the scope) are counted too.
+        self._interceptors = list(interceptors)
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
         self._stopping = asyncio.Event()
@@ -153,7 +156,7 @@ class GrpcService:
 
     async def start(self) -> None:
         server = grpc.aio.server(
-            interceptors=[ObservingInterceptor()],
+            interceptors=[ObservingInterceptor(), *self._interceptors],
             options=[
                 ("grpc.so_reuseport", 0),
                 ("grpc.max_receive_message_length", 4 * 1024 * 1024),

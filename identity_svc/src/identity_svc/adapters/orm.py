@@ -86,6 +86,8 @@ refresh_tokens = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
+    # Space-separated scope the sign-in asked for; NULL: the user's role's defaults.
+    Column("scope", Text),
 )
 
 signing_keys = Table(

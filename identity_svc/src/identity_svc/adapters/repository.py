@@ -202,6 +202,7 @@ class SqlRefreshTokens(RefreshTokens):
                 token_hash=token.token_hash,
                 issued_at=token.issued_at,
                 expires_at=token.expires_at,
+                scope=" ".join(sorted(token.scope)) if token.scope is not None else None,
             )
         )
 
@@ -221,6 +222,7 @@ class SqlRefreshTokens(RefreshTokens):
             row.expires_at,
             row.used_at,
             row.revoked_at,
+            frozenset(row.scope.split()) if row.scope is not None else None,
         )
 
     async def mark_used(self, token_id: uuid.UUID, at: dt.datetime) -> None:

@@ -49,6 +49,7 @@ from identity_svc.domain.errors import (
     CannotChangeOwnAccount,
     FieldProblem,
     Forbidden,
+    InsufficientScope,
     InvalidClient,
     InvalidCredentials,
     InvalidInput,
@@ -213,7 +214,11 @@ async def issue_password_grant(
         granted = model.granted_scopes(cmd.scope, model.default_scopes(user.role))
         user.record_sign_in(now)
         await uow.users.save(user)
-        grant = await _issue_user_grant(uow, keys, tokens, now, user, granted)
+        # A sign-in that asked for a scope keeps it for the family's life; one that asked for
+        # nothing follows the role (a promotion shows at the next refresh).
+        grant = await _issue_user_grant(
+            uow, keys, tokens, now, user, granted, family_scope=granted if cmd.scope.split() else None
+        )
         await _audit(
             uow,
             cmd.correlation_id,
@@ -230,6 +235,9 @@ async def issue_refresh_grant(
     cmd: IssueRefreshGrant, uow: UnitOfWork, clock: Clock, *, keys: KeyRing, tokens: TokenSettings
 ) -> Grant:
     """Rotates a refresh token: the presented one is spent, a new one of the same family is issued.
+
+    The new access token has the family's scope (what the sign-in asked for, bounded by the role the
+    user has now), or less when the refresh asks for less; a refresh never widens it.
 
     A spent token presented again means it leaked: the whole family is revoked. A family lives at
     most REFRESH_TOKEN_LIFETIME from the sign-in that started it, however often it rotates: each new
@@ -255,6 +263,7 @@ async def issue_refresh_grant(
             await uow.refresh_tokens.revoke_family(stored.family_id, now)
             await uow.commit()
             raise InvalidRefreshToken("account unavailable")
+        scope = model.refreshed_scopes(stored.scope, user.role, cmd.scope)
         await uow.refresh_tokens.mark_used(stored.id, now)
         grant = await _issue_user_grant(
             uow,
@@ -262,9 +271,10 @@ async def issue_refresh_grant(
             tokens,
             now,
             user,
-            model.default_scopes(user.role),
+            scope,
             family_id=stored.family_id,
             family_expires_at=stored.expires_at,
+            family_scope=stored.scope,
         )
         await uow.commit()
     return grant
@@ -556,6 +566,8 @@ def _require_admin(actor: Actor | None) -> Actor:
         raise NotAuthenticated("sign in first")
     if not actor.is_admin:
         raise Forbidden("administrators only")
+    if actor.scopes is not None and model.ADMIN_SCOPE not in actor.scopes:
+        raise InsufficientScope(model.ADMIN_SCOPE)
     return actor
 
 
@@ -608,9 +620,10 @@ async def _issue_user_grant(
     scope: frozenset[str],
     family_id: uuid.UUID | None = None,
     family_expires_at: dt.datetime | None = None,
+    family_scope: frozenset[str] | None = None,
 ) -> Grant:
-    """Stores a new refresh token (of a new family unless given, expiring with its family) and signs
-    an access token."""
+    """Stores a new refresh token (of a new family unless given, expiring with its family and keeping
+    its scope) and signs an access token."""
     key = await _current_key(uow, keys, now)
     refresh = secrets.token_urlsafe(32)
     await uow.refresh_tokens.add(
@@ -621,6 +634,7 @@ async def _issue_user_grant(
             token_hash=hash_token(refresh),
             issued_at=now,
             expires_at=family_expires_at or now + model.REFRESH_TOKEN_LIFETIME,
+            scope=family_scope,
         )
     )
     access = _access_token(

@@ -27,6 +27,8 @@ class Actor:
     kind: ActorKind
     role: Role | None = None
     organization_id: uuid.UUID | None = None
+    # The access token's scopes; None when the caller is not limited by a token's scope.
+    scopes: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -71,6 +73,8 @@ class IssuePasswordGrant(Command):
 @dataclass(frozen=True, kw_only=True)
 class IssueRefreshGrant(Command):
     refresh_token: str
+    # Space-separated; narrows this access token only (RFC 6749 section 6). Empty: the family's scope.
+    scope: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -59,6 +59,14 @@ class Forbidden(IdentityError):
     pass
 
 
+class InsufficientScope(Forbidden):
+    """The caller may do this, but the access token was asked for without the scope it needs."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"the access token's scope does not include {scope}")
+        self.scope = scope
+
+
 class NotFound(IdentityError):
     pass
 

@@ -34,7 +34,10 @@ ACCESS_TOKEN_LIFETIME = dt.timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = dt.timedelta(days=30)
 ROLES_IN_AN_ORGANIZATION = frozenset({Role.ORGANIZER, Role.STAFF})
 RATE_LIMIT_TIERS = frozenset({"standard", "partner"})
+# The OAuth scopes (docs/security.md, "Scopes"): each names a family of calls a token may make. API
+# clients may be given any of KNOWN_SCOPES; ADMIN_SCOPE is for administrators' own tokens only.
 KNOWN_SCOPES = frozenset({"events:read", "events:write", "tickets:read", "tickets:write", "checkin"})
+ADMIN_SCOPE = "admin"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9,))
 
@@ -158,6 +161,9 @@ class RefreshToken:
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
+    # The scope the sign-in asked for, kept by every token of the family so a refresh never widens
+    # it; None when the sign-in asked for nothing (the role's defaults, whatever the role is then).
+    scope: frozenset[str] | None = None
 
     def check_usable(self, now: dt.datetime) -> None:
         if self.revoked_at is not None:
@@ -169,13 +175,25 @@ class RefreshToken:
 
 
 def default_scopes(role: Role) -> frozenset[str]:
+    """What a user's token may do when the sign-in asks for no scope: everything the role does.
+
+    Organizers refund their events' orders (tickets:write) and check tickets in at their doors
+    (checkin); the services still check the role and the organization on every call.
+    """
     if role is Role.ADMIN:
-        return KNOWN_SCOPES
+        return KNOWN_SCOPES | {ADMIN_SCOPE}
     if role is Role.ORGANIZER:
-        return frozenset({"events:read", "events:write", "tickets:read"})
+        return frozenset({"events:read", "events:write", "tickets:read", "tickets:write", "checkin"})
     if role is Role.STAFF:
         return frozenset({"events:read", "tickets:read", "checkin"})
     return frozenset({"events:read", "tickets:read", "tickets:write"})
+
+
+def refreshed_scopes(family_scope: frozenset[str] | None, role: Role, requested: str = "") -> frozenset[str]:
+    """The scope of an access token a refresh issues: the family's (never more than the role has
+    now, so a demotion takes effect at the next refresh), narrowed further when the refresh asks."""
+    allowed = default_scopes(role) if family_scope is None else family_scope & default_scopes(role)
+    return granted_scopes(requested, allowed)
 
 
 def granted_scopes(requested: str, allowed: frozenset[str]) -> frozenset[str]:

@@ -20,12 +20,43 @@ from identity_svc.domain.model import Organization, User
 from identity_svc.entrypoints import protobuf as convert
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
-from taquilla_runtime import grpc_errors
+from taquilla_runtime import grpc_errors, scopes
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
+from taquilla_runtime.scopes import ScopePolicy
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
+# The scope each RPC needs of a user's or API client's token (taquilla_runtime.scopes). Signing in,
+# signing out and one's own account need none; GetUserContact is for other services only (not listed).
+SCOPES: ScopePolicy = {
+    **dict.fromkeys(
+        (
+            "RegisterCustomer",
+            "IssuePasswordGrant",
+            "IssueRefreshGrant",
+            "IssueClientCredentialsGrant",
+            "RevokeRefreshToken",
+            "GetJwks",
+            "GetCurrentUser",
+        ),
+        scopes.PUBLIC,
+    ),
+    # The administration: the handlers require the admin role and, of an admin's token, the admin
+    # scope, so that a refusal is audited like any other (handlers._require_admin).
+    **dict.fromkeys(
+        (
+            "RotateSigningKey",
+            "ListUsers",
+            "UpdateUser",
+            "CreateOrganization",
+            "ListOrganizations",
+            "CreateApiClient",
+            "ListAuditEntries",
+        ),
+        scopes.PUBLIC,
+    ),
+}
 
 C = TypeVar("C", bound=commands.Command)
 R = TypeVar("R")
@@ -85,6 +116,13 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
                 await abort_with_field_errors(
                     context, [FieldError(p.field, p.message, p.code) for p in problems]
                 )
+            case errors.InsufficientScope(scope=scope):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.PERMISSION_DENIED,
+                    f"The access token's scope does not include `{scope}`.",
+                    scopes.insufficient_scope(scope),
+                )
             case errors.CannotChangeOwnAccount():
                 await abort_with_problem(
                     context,
@@ -143,7 +181,7 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
     ) -> pb.IssueRefreshGrantResponse:
         async with ErrorsAsStatus(context):
             command = commands.IssueRefreshGrant(
-                correlation_id=get_correlation_id(), refresh_token=request.refresh_token
+                correlation_id=get_correlation_id(), refresh_token=request.refresh_token, scope=request.scope
             )
             grant = await self._handlers.issue_refresh_grant(command, self._uow())
             return pb.IssueRefreshGrantResponse(grant=convert.grant_message(grant))

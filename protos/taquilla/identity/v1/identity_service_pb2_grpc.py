@@ -141,8 +141,8 @@ class IdentityServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def IssueRefreshGrant(self, request, context):
-        """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-        revokes its whole family and answers UNAUTHENTICATED.
+        """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+        granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

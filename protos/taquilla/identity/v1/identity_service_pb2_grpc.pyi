@@ -48,8 +48,8 @@ class IdentityServiceStub:
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
     """
     IssueRefreshGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]
-    """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-    revokes its whole family and answers UNAUTHENTICATED.
+    """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+    granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
     """
     IssueClientCredentialsGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueClientCredentialsGrantRequest, _identity_service_pb2.IssueClientCredentialsGrantResponse]
     """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
@@ -98,8 +98,8 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
     """
     IssueRefreshGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]  # type: ignore[assignment]
-    """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-    revokes its whole family and answers UNAUTHENTICATED.
+    """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+    granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
     """
     IssueClientCredentialsGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueClientCredentialsGrantRequest, _identity_service_pb2.IssueClientCredentialsGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
@@ -163,8 +163,8 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _identity_service_pb2.IssueRefreshGrantRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.IssueRefreshGrantResponse, _abc.Awaitable[_identity_service_pb2.IssueRefreshGrantResponse]]:
-        """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-        revokes its whole family and answers UNAUTHENTICATED.
+        """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+        granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
         """
 
     @_abc_1.abstractmethod

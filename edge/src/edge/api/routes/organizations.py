@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from edge.api.deps import CurrentPrincipal, Events
+from edge.api.deps import Events, OrganizationReader
 from edge.api.problems import UNAUTHENTICATED, problem
 from edge.api.schemas.events import EventPage, EventPublic, EventStatusName, event_status_value
 
@@ -23,7 +23,7 @@ router = APIRouter(tags=["events"])
     responses={**UNAUTHENTICATED, 403: problem("You do not belong to an organization")},
 )
 async def list_my_organization_events(
-    principal: CurrentPrincipal,
+    principal: OrganizationReader,
     events: Events,
     status: Annotated[list[EventStatusName] | None, Query(description="Statuses to include")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
