@@ -6,6 +6,7 @@ import { useAuthStore } from '@/store/auth';
 import { useToastStore } from '@/store/toasts';
 import { jsonResponse, mockFetch, problem, renderRoute, userBody } from '@/test/utils';
 
+import { challengeOf } from './pkce';
 import {
   followSignOutsOfOtherTabs,
   login,
@@ -31,12 +32,25 @@ function fakeEdge(options: { delayMs?: number } = {}) {
     valid.add(`refresh-${issued}`);
     return tokenBody(issued);
   };
+  const codes = new Map<string, string>();
   const fetchMock = mockFetch({
+    '/api/v1/auth/authorize': async (request) => {
+      const form = new URLSearchParams(await request.text());
+      if (form.get('password') !== 'right-password') {
+        return jsonResponse({ error: 'access_denied', error_description: 'wrong email or password' }, { status: 400 });
+      }
+      const code = `code-${codes.size + 1}`;
+      codes.set(code, form.get('code_challenge') ?? '');
+      const state = form.get('state') ?? '';
+      return jsonResponse({ code, state, expires_in: 60, redirect_to: `${form.get('redirect_uri')}?code=${code}&state=${state}` });
+    },
     '/api/v1/auth/token': async (request) => {
       const form = new URLSearchParams(await request.text());
-      if (form.get('grant_type') === 'password') {
-        if (form.get('password') !== 'right-password') {
-          return jsonResponse({ error: 'invalid_grant', error_description: 'wrong email or password' }, { status: 400 });
+      if (form.get('grant_type') === 'authorization_code') {
+        const challenge = codes.get(form.get('code') ?? '');
+        codes.delete(form.get('code') ?? '');
+        if (!challenge || challenge !== (await challengeOf(form.get('code_verifier') ?? ''))) {
+          return jsonResponse({ error: 'invalid_grant', error_description: 'bad code' }, { status: 400 });
         }
         return jsonResponse(grant());
       }
@@ -81,7 +95,7 @@ describe('session', () => {
 
   it('turns a wrong password into an invalid_grant error and stays signed out', async () => {
     fakeEdge();
-    await expect(login('ana@example.org', 'nope')).rejects.toMatchObject({ status: 400, title: 'invalid_grant' });
+    await expect(login('ana@example.org', 'nope')).rejects.toMatchObject({ status: 400, title: 'access_denied' });
     expect(useAuthStore.getState().status).toBe('anonymous');
     expect(sessionStorage.getItem(REFRESH_STORAGE_KEY)).toBeNull();
   });

@@ -32,9 +32,18 @@
  * BroadcastChannel): each tab signed in as the same user signs out too, revoking its own
  * session, so "sign out" leaves no tab of that user signed in.
  */
-import { isOAuthError, passwordGrant, refreshGrant, revokeSession, type TokenGrant } from '@/api/auth';
+import {
+  authorizationCodeGrant,
+  authorize,
+  isOAuthError,
+  refreshGrant,
+  revokeSession,
+  WEB_CLIENT_ID,
+  type TokenGrant,
+} from '@/api/auth';
 import { configureAuth, isApiError } from '@/api/client';
 import { fetchMe, type User } from '@/api/users';
+import { challengeOf, randomToken } from '@/auth/pkce';
 import { dictionaries } from '@/i18n';
 import { useAuthStore, type SessionUser } from '@/store/auth';
 import { toast } from '@/store/toasts';
@@ -169,11 +178,34 @@ configureAuth({ getAccessToken, onUnauthorized });
 
 // ---------------------------------------------------------------- sign in, restore, sign out
 
-/** Password sign-in: get tokens, then the profile. Throws ApiError (OAuth code in `title`). */
+/** Where the platform sends this app back with a code: its own sign-in page (a registered URI). */
+export function webRedirectUri(): string {
+  return `${window.location.origin}/login`;
+}
+
+/**
+ * Sign-in with the authorization code flow and PKCE (S256): the credentials and the verifier's
+ * challenge buy a one-time code, which the verifier (never sent before) exchanges for tokens; then
+ * the profile. Throws ApiError (OAuth code in `title`: `access_denied` for wrong credentials).
+ */
+async function codeFlowGrant(email: string, password: string): Promise<TokenGrant> {
+  const verifier = randomToken();
+  const state = randomToken();
+  const redirectUri = webRedirectUri();
+  const { code, state: returned } = await authorize(email, password, {
+    clientId: WEB_CLIENT_ID,
+    redirectUri,
+    codeChallenge: await challengeOf(verifier),
+    state,
+  });
+  if (returned !== state) throw new Error('the sign-in answered another request');
+  return authorizationCodeGrant(code, verifier, redirectUri);
+}
+
 export async function login(email: string, password: string): Promise<SessionUser> {
   generation += 1;
   cancelRefreshTimer();
-  const grant = await passwordGrant(email, password);
+  const grant = await codeFlowGrant(email, password);
   try {
     const user = toSessionUser(await fetchMe(undefined, grant.accessToken));
     applyGrant(grant);

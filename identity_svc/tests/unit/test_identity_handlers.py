@@ -28,6 +28,8 @@ from identity_svc.domain.errors import (
     CannotChangeOwnAccount,
     Forbidden,
     InsufficientScope,
+    InvalidAuthorizationCode,
+    InvalidAuthorizationRequest,
     InvalidClient,
     InvalidCredentials,
     InvalidInput,
@@ -39,7 +41,7 @@ from identity_svc.domain.errors import (
     RefreshTokenReused,
 )
 from identity_svc.domain.events import RegistrationAttempted
-from identity_svc.domain.model import ApiClient, Organization, Role, User
+from identity_svc.domain.model import ApiClient, Organization, PublicClient, Role, User, pkce_challenge
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 TOKENS = TokenSettings(issuer="https://taquilla.test", audience="taquilla-api")
@@ -818,3 +820,90 @@ async def test_admins_find_organizations_by_part_of_their_name_in_name_order() -
     it.uow.given(customer)
     with pytest.raises(Forbidden):
         await handlers.list_organizations(commands.ListOrganizations(actor=acting_as(customer)), it.uow)
+
+
+# ---------------------------------------------------------------- authorization code with PKCE
+
+WEB = PublicClient(
+    "taquilla-web", frozenset({"https://taquilla.example/login", "http://127.0.0.1:5173/login"})
+)
+VERIFIER = "v" * 20 + "-._~" + "0123456789abcdefghijklm"
+
+
+async def authorize(it: Identity, email: str, **overrides: str) -> str:
+    fields = {
+        "password": PASSWORD,
+        "client_id": WEB.client_id,
+        "redirect_uri": "https://taquilla.example/login",
+        "code_challenge": pkce_challenge(VERIFIER),
+        "code_challenge_method": "S256",
+    } | overrides
+    command = commands.IssueAuthorizationCode(correlation_id=CORRELATION, email=email, **fields)
+    return await handlers.issue_authorization_code(
+        command, it.uow, it.clock, hasher=it.hasher, clients={WEB.client_id: WEB}
+    )
+
+
+async def exchange(it: Identity, code: str, **overrides: str) -> Grant:
+    fields = {
+        "client_id": WEB.client_id,
+        "redirect_uri": "https://taquilla.example/login",
+        "code_verifier": VERIFIER,
+    } | overrides
+    command = commands.IssueAuthorizationCodeGrant(correlation_id=CORRELATION, code=code, **fields)
+    return await handlers.issue_authorization_code_grant(
+        command, it.uow, it.clock, keys=it.keys, tokens=TOKENS
+    )
+
+
+async def test_a_code_issued_at_sign_in_is_exchanged_once_with_its_verifier() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    code = await authorize(it, user.email, scope="events:read")
+    grant = await exchange(it, code)
+
+    assert read_token(grant.access_token)[1]["sub"] == str(user.id)
+    assert grant.scope == {"events:read"}
+    assert (await refresh(it, grant.refresh_token)).scope == {"events:read"}
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, code)
+    assert hash_token(code) in it.uow.committed.authorization_codes
+    assert code not in str(it.uow.committed.authorization_codes)
+
+
+async def test_a_code_is_spent_by_a_wrong_verifier_and_dies_after_a_minute() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    stolen = await authorize(it, user.email)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, stolen, code_verifier="w" * 43)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, stolen)
+    late = await authorize(it, user.email)
+    it.clock.advance(seconds=61)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, late)
+    other_uri = await authorize(it, user.email)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, other_uri, redirect_uri="http://127.0.0.1:5173/login")
+
+
+async def test_an_authorization_request_names_a_registered_client_redirect_and_s256_challenge() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    for overrides, error in [
+        ({"client_id": "someone-else"}, "unauthorized_client"),
+        ({"redirect_uri": "https://evil.example/login"}, "invalid_request"),
+        ({"code_challenge_method": "plain", "code_challenge": VERIFIER}, "invalid_request"),
+        ({"code_challenge": "short"}, "invalid_request"),
+    ]:
+        with pytest.raises(InvalidAuthorizationRequest) as refused:
+            await authorize(it, user.email, **overrides)
+        assert refused.value.error == error
+    # A loopback redirect URI matches on any port (RFC 8252 section 7.3).
+    assert await authorize(it, user.email, redirect_uri="http://127.0.0.1:41234/login")
+    with pytest.raises(InvalidCredentials):
+        await authorize(it, user.email, password="Not-The-Password-1")

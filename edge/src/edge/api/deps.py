@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from fastapi.openapi.models import (
+    OAuthFlowAuthorizationCode,
+    OAuthFlowClientCredentials,
+    OAuthFlowPassword,
+    OAuthFlows,
+)
+from fastapi.security import OAuth2, SecurityScopes
 from redis.asyncio import Redis
 
 from edge.api.idempotency import RunningKeys
@@ -76,20 +82,30 @@ async def running_keys(state: State) -> RunningKeys:
 
 RunningIdempotencyKeys = Annotated[RunningKeys, Depends(running_keys)]
 
-# Declares the OAuth2 password flow in the OpenAPI document (Swagger's Authorize button), with the
-# scopes each route needs (its `security` requirement); the token itself is verified by the
-# middleware before any route runs.
-oauth2_scheme = OAuth2PasswordBearer(
-    tokenUrl="/api/v1/auth/token",
+SCOPES = {
+    scopes.EVENTS_READ: "Read events as their organizer or a partner (drafts of one's own)",
+    scopes.EVENTS_WRITE: "Create, change, publish and cancel events and their sessions",
+    scopes.TICKETS_READ: "Read reservations, orders, tickets, transfers and waiting lists",
+    scopes.TICKETS_WRITE: "Reserve, buy, refund and transfer tickets; join waiting lists",
+    scopes.CHECKIN: "Check tickets in at the door",
+    scopes.ADMIN: "Administer users, organizations, API clients, keys and notifications",
+}
+# Declares the OAuth 2.0 flows in the OpenAPI document (Swagger's Authorize button), with the scopes
+# each route needs (its `security` requirement); the token itself is verified by the middleware
+# before any route runs. The password flow is there for development (Swagger's Authorize) only.
+oauth2_scheme = OAuth2(
+    flows=OAuthFlows(
+        authorizationCode=OAuthFlowAuthorizationCode(
+            authorizationUrl="/login", tokenUrl="/api/v1/auth/token", scopes=SCOPES
+        ),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl="/api/v1/auth/token", scopes=SCOPES),
+        password=OAuthFlowPassword(tokenUrl="/api/v1/auth/token", scopes=SCOPES),
+    ),
+    scheme_name="OAuth2",
+    description="Users sign in with the authorization code flow and PKCE (S256) on the web app's "
+    "sign-in page; partners use client credentials. The password flow is for development and tests "
+    "only: production refuses it unless EDGE_PASSWORD_GRANT_ENABLED is set.",
     auto_error=False,
-    scopes={
-        scopes.EVENTS_READ: "Read events as their organizer or a partner (drafts of one's own)",
-        scopes.EVENTS_WRITE: "Create, change, publish and cancel events and their sessions",
-        scopes.TICKETS_READ: "Read reservations, orders, tickets, transfers and waiting lists",
-        scopes.TICKETS_WRITE: "Reserve, buy, refund and transfer tickets; join waiting lists",
-        scopes.CHECKIN: "Check tickets in at the door",
-        scopes.ADMIN: "Administer users, organizations, API clients, keys and notifications",
-    },
 )
 
 

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from identity_svc.application.ports import (
@@ -34,6 +34,8 @@ from identity_svc.domain.commands import (
     GetCurrentUser,
     GetJwks,
     GetUserContact,
+    IssueAuthorizationCode,
+    IssueAuthorizationCodeGrant,
     IssueClientCredentialsGrant,
     IssuePasswordGrant,
     IssueRefreshGrant,
@@ -50,6 +52,8 @@ from identity_svc.domain.errors import (
     FieldProblem,
     Forbidden,
     InsufficientScope,
+    InvalidAuthorizationCode,
+    InvalidAuthorizationRequest,
     InvalidClient,
     InvalidCredentials,
     InvalidInput,
@@ -194,23 +198,9 @@ async def issue_password_grant(
     """
     now = clock()
     async with uow:
-        user = await uow.users.by_email(cmd.email.strip().lower(), for_update=True)
-        if user is None:
-            # Same cost as a real check: no account enumeration by timing.
-            await hasher.verify_nothing(cmd.password)
-            await _audit(uow, cmd.correlation_id, None, "auth.password_grant", "user:unknown", "denied")
-            await uow.commit()
-            raise InvalidCredentials()
-        # The password is checked even for a locked or inactive account, so a refusal costs the
-        # same whatever the account's state (nothing to learn from the answer's timing).
-        password_ok = await hasher.verify(user.password_hash, cmd.password)
-        if not user.can_sign_in(now) or not password_ok:
-            if user.active and not user.is_locked(now):
-                user.record_failed_sign_in(now)
-            await uow.users.save(user)
-            await _audit(uow, cmd.correlation_id, None, "auth.password_grant", f"user:{user.id}", "denied")
-            await uow.commit()
-            raise InvalidCredentials()
+        user = await _check_password(
+            uow, hasher, now, cmd.email, cmd.password, cmd.correlation_id, "password"
+        )
         granted = model.granted_scopes(cmd.scope, model.default_scopes(user.role))
         user.record_sign_in(now)
         await uow.users.save(user)
@@ -229,6 +219,123 @@ async def issue_password_grant(
         )
         await uow.commit()
     return grant
+
+
+async def issue_authorization_code(
+    cmd: IssueAuthorizationCode,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    hasher: PasswordHasher,
+    clients: Mapping[str, model.PublicClient],
+) -> str:
+    """The user signed in on the platform's sign-in page for a public client: a one-time code, valid
+    60 seconds, bound to the client, the redirect URI and the PKCE challenge (RFC 6749 4.1, RFC 7636).
+
+    The client, redirect URI and challenge are checked before the password; the password check is
+    the password grant's (same refusals, audit and lockout). Only the code's hash is stored.
+    """
+    client = clients.get(cmd.client_id)
+    if client is None:
+        raise InvalidAuthorizationRequest("unauthorized_client", "unknown client")
+    client.check_request(cmd.redirect_uri, cmd.code_challenge, cmd.code_challenge_method)
+    now = clock()
+    async with uow:
+        user = await _check_password(
+            uow, hasher, now, cmd.email, cmd.password, cmd.correlation_id, "authorization_code"
+        )
+        granted = model.granted_scopes(cmd.scope, model.default_scopes(user.role))
+        user.record_sign_in(now)
+        await uow.users.save(user)
+        code = secrets.token_urlsafe(32)
+        await uow.authorization_codes.add(
+            model.AuthorizationCode(
+                code_hash=hash_token(code),
+                client_id=client.client_id,
+                redirect_uri=cmd.redirect_uri,
+                code_challenge=cmd.code_challenge,
+                user_id=user.id,
+                scope=granted if cmd.scope.split() else None,
+                issued_at=now,
+                expires_at=now + model.AUTHORIZATION_CODE_LIFETIME,
+            )
+        )
+        await _audit(
+            uow,
+            cmd.correlation_id,
+            Actor(user.id, ActorKind.USER, user.role),
+            "auth.authorization_code",
+            f"user:{user.id}",
+            "success",
+        )
+        await uow.commit()
+    return code
+
+
+async def issue_authorization_code_grant(
+    cmd: IssueAuthorizationCodeGrant, uow: UnitOfWork, clock: Clock, *, keys: KeyRing, tokens: TokenSettings
+) -> Grant:
+    """Exchanges a code for an access token and a new refresh-token family, once.
+
+    The code is spent whatever happens next: a code presented with another client, redirect URI or
+    verifier is not tried again (RFC 6749 4.1.2: a code is used at most once).
+    """
+    now = clock()
+    async with uow:
+        code = await uow.authorization_codes.redeem(hash_token(cmd.code), now)
+        if code is None:
+            raise InvalidAuthorizationCode("unknown, expired or used authorization code")
+        if not code.redeemable_by(cmd.client_id, cmd.redirect_uri, cmd.code_verifier):
+            await _audit(
+                uow,
+                cmd.correlation_id,
+                None,
+                "auth.authorization_code_grant",
+                f"user:{code.user_id}",
+                "denied",
+            )
+            await uow.commit()
+            raise InvalidAuthorizationCode("the code was issued for another client, redirect URI or verifier")
+        user = await uow.users.get(code.user_id)
+        if user is None or not user.active:
+            await uow.commit()
+            raise InvalidAuthorizationCode("account unavailable")
+        scope = model.refreshed_scopes(code.scope, user.role)
+        grant = await _issue_user_grant(uow, keys, tokens, now, user, scope, family_scope=code.scope)
+        await uow.commit()
+    return grant
+
+
+async def _check_password(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    now: dt.datetime,
+    email: str,
+    password: str,
+    correlation_id: str | None,
+    grant: str,
+) -> model.User:
+    """The account whose password this is, if it may sign in; otherwise the refusal is audited and
+    committed, and InvalidCredentials raised: the same for every reason, at the same cost."""
+    action = f"auth.{grant}_grant" if grant == "password" else f"auth.{grant}"
+    user = await uow.users.by_email(email.strip().lower(), for_update=True)
+    if user is None:
+        # Same cost as a real check: no account enumeration by timing.
+        await hasher.verify_nothing(password)
+        await _audit(uow, correlation_id, None, action, "user:unknown", "denied")
+        await uow.commit()
+        raise InvalidCredentials()
+    # The password is checked even for a locked or inactive account, so a refusal costs the
+    # same whatever the account's state (nothing to learn from the answer's timing).
+    password_ok = await hasher.verify(user.password_hash, password)
+    if not user.can_sign_in(now) or not password_ok:
+        if user.active and not user.is_locked(now):
+            user.record_failed_sign_in(now)
+        await uow.users.save(user)
+        await _audit(uow, correlation_id, None, action, f"user:{user.id}", "denied")
+        await uow.commit()
+        raise InvalidCredentials()
+    return user
 
 
 async def issue_refresh_grant(

@@ -43,6 +43,20 @@ class InvalidScope(IdentityError):
     pass
 
 
+class InvalidAuthorizationRequest(IdentityError):
+    """An authorization request the client got wrong (RFC 6749 section 4.1.2.1): ``error`` is the
+    OAuth error code (``unauthorized_client``, ``invalid_request``)."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+class InvalidAuthorizationCode(IdentityError):
+    """Unknown, expired or used code, or one issued to another client, redirect URI or verifier."""
+
+
 class InvalidRefreshToken(IdentityError):
     pass
 

@@ -16,7 +16,7 @@ from identity_svc.application.handlers import ClientGrant, Contact, Grant, NewAp
 from identity_svc.application.ports import AuditRecord, PublicKey, UnitOfWork
 from identity_svc.domain import commands, errors
 from identity_svc.domain.commands import Actor
-from identity_svc.domain.model import Organization, User
+from identity_svc.domain.model import AUTHORIZATION_CODE_LIFETIME, Organization, User
 from identity_svc.entrypoints import protobuf as convert
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
@@ -34,6 +34,8 @@ SCOPES: ScopePolicy = {
         (
             "RegisterCustomer",
             "IssuePasswordGrant",
+            "IssueAuthorizationCode",
+            "IssueAuthorizationCodeGrant",
             "IssueRefreshGrant",
             "IssueClientCredentialsGrant",
             "RevokeRefreshToken",
@@ -71,6 +73,8 @@ class IdentityHandlers:
     register_customer: Handler[commands.RegisterCustomer, User | None]
     get_current_user: Handler[commands.GetCurrentUser, User]
     issue_password_grant: Handler[commands.IssuePasswordGrant, Grant]
+    issue_authorization_code: Handler[commands.IssueAuthorizationCode, str]
+    issue_authorization_code_grant: Handler[commands.IssueAuthorizationCodeGrant, Grant]
     issue_refresh_grant: Handler[commands.IssueRefreshGrant, Grant]
     issue_client_credentials_grant: Handler[commands.IssueClientCredentialsGrant, ClientGrant]
     revoke_refresh_token: Handler[commands.RevokeRefreshToken, None]
@@ -97,6 +101,10 @@ _STATUS: dict[type[errors.IdentityError], tuple[grpc.StatusCode, str]] = {
     errors.RefreshTokenReused: (grpc.StatusCode.UNAUTHENTICATED, "The refresh token was already used."),
     errors.InvalidRefreshToken: (grpc.StatusCode.UNAUTHENTICATED, "The refresh token is invalid or expired."),
     errors.InvalidScope: (grpc.StatusCode.INVALID_ARGUMENT, "A requested scope is not allowed."),
+    errors.InvalidAuthorizationCode: (
+        grpc.StatusCode.UNAUTHENTICATED,
+        "The authorization code is invalid, expired or already used.",
+    ),
     errors.NotAuthenticated: (grpc.StatusCode.UNAUTHENTICATED, "Authentication required."),
     errors.Forbidden: (grpc.StatusCode.PERMISSION_DENIED, "You may not do this."),
     errors.NotFound: (grpc.StatusCode.NOT_FOUND, "Not found."),
@@ -115,6 +123,13 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
             case errors.InvalidInput(problems=problems):
                 await abort_with_field_errors(
                     context, [FieldError(p.field, p.message, p.code) for p in problems]
+                )
+            case errors.InvalidAuthorizationRequest(error=error, description=description):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    description,
+                    NamedProblem("invalid-authorization-request", {"error": error}),
                 )
             case errors.InsufficientScope(scope=scope):
                 await abort_with_problem(
@@ -175,6 +190,38 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
             )
             grant = await self._handlers.issue_password_grant(command, self._uow())
             return pb.IssuePasswordGrantResponse(grant=convert.grant_message(grant))
+
+    async def IssueAuthorizationCode(
+        self, request: pb.IssueAuthorizationCodeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IssueAuthorizationCodeResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.IssueAuthorizationCode(
+                correlation_id=get_correlation_id(),
+                email=request.email,
+                password=request.password,
+                client_id=request.client_id,
+                redirect_uri=request.redirect_uri,
+                code_challenge=request.code_challenge,
+                code_challenge_method=request.code_challenge_method,
+                scope=request.scope,
+            )
+            code = await self._handlers.issue_authorization_code(command, self._uow())
+            lifetime = int(AUTHORIZATION_CODE_LIFETIME.total_seconds())
+            return pb.IssueAuthorizationCodeResponse(code=code, expires_in=lifetime)
+
+    async def IssueAuthorizationCodeGrant(
+        self, request: pb.IssueAuthorizationCodeGrantRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IssueAuthorizationCodeGrantResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.IssueAuthorizationCodeGrant(
+                correlation_id=get_correlation_id(),
+                code=request.code,
+                client_id=request.client_id,
+                redirect_uri=request.redirect_uri,
+                code_verifier=request.code_verifier,
+            )
+            grant = await self._handlers.issue_authorization_code_grant(command, self._uow())
+            return pb.IssueAuthorizationCodeGrantResponse(grant=convert.grant_message(grant))
 
     async def IssueRefreshGrant(
         self, request: pb.IssueRefreshGrantRequest, context: grpc.aio.ServicerContext

@@ -47,6 +47,19 @@ class IdentityServiceStub:
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
     """
+    IssueAuthorizationCode: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeRequest, _identity_service_pb2.IssueAuthorizationCodeResponse]
+    """OAuth 2.0 authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, S256 only), first half:
+    the user signed in on the platform's sign-in page for a registered public client. Returns a
+    one-time code valid 60 seconds, bound to the client, the redirect URI and the code challenge.
+    UNAUTHENTICATED for wrong credentials, as IssuePasswordGrant; INVALID_ARGUMENT with the problem
+    `invalid-authorization-request` (extension `error`: `unauthorized_client`, `invalid_request`)
+    for an unknown client, an unregistered redirect URI or a challenge that is not S256.
+    """
+    IssueAuthorizationCodeGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeGrantRequest, _identity_service_pb2.IssueAuthorizationCodeGrantResponse]
+    """Second half: exchanges the code and its PKCE verifier for an access token and a new refresh
+    token family. A code is spent by its first use; UNAUTHENTICATED when it is unknown, expired,
+    used, or presented with another client, redirect URI or verifier.
+    """
     IssueRefreshGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]
     """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
     granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
@@ -96,6 +109,19 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     IssuePasswordGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssuePasswordGrantRequest, _identity_service_pb2.IssuePasswordGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
+    """
+    IssueAuthorizationCode: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeRequest, _identity_service_pb2.IssueAuthorizationCodeResponse]  # type: ignore[assignment]
+    """OAuth 2.0 authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, S256 only), first half:
+    the user signed in on the platform's sign-in page for a registered public client. Returns a
+    one-time code valid 60 seconds, bound to the client, the redirect URI and the code challenge.
+    UNAUTHENTICATED for wrong credentials, as IssuePasswordGrant; INVALID_ARGUMENT with the problem
+    `invalid-authorization-request` (extension `error`: `unauthorized_client`, `invalid_request`)
+    for an unknown client, an unregistered redirect URI or a challenge that is not S256.
+    """
+    IssueAuthorizationCodeGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeGrantRequest, _identity_service_pb2.IssueAuthorizationCodeGrantResponse]  # type: ignore[assignment]
+    """Second half: exchanges the code and its PKCE verifier for an access token and a new refresh
+    token family. A code is spent by its first use; UNAUTHENTICATED when it is unknown, expired,
+    used, or presented with another client, redirect URI or verifier.
     """
     IssueRefreshGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
@@ -155,6 +181,31 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_identity_service_pb2.IssuePasswordGrantResponse, _abc.Awaitable[_identity_service_pb2.IssuePasswordGrantResponse]]:
         """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
         UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
+        """
+
+    @_abc_1.abstractmethod
+    def IssueAuthorizationCode(
+        self,
+        request: _identity_service_pb2.IssueAuthorizationCodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.IssueAuthorizationCodeResponse, _abc.Awaitable[_identity_service_pb2.IssueAuthorizationCodeResponse]]:
+        """OAuth 2.0 authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, S256 only), first half:
+        the user signed in on the platform's sign-in page for a registered public client. Returns a
+        one-time code valid 60 seconds, bound to the client, the redirect URI and the code challenge.
+        UNAUTHENTICATED for wrong credentials, as IssuePasswordGrant; INVALID_ARGUMENT with the problem
+        `invalid-authorization-request` (extension `error`: `unauthorized_client`, `invalid_request`)
+        for an unknown client, an unregistered redirect URI or a challenge that is not S256.
+        """
+
+    @_abc_1.abstractmethod
+    def IssueAuthorizationCodeGrant(
+        self,
+        request: _identity_service_pb2.IssueAuthorizationCodeGrantRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.IssueAuthorizationCodeGrantResponse, _abc.Awaitable[_identity_service_pb2.IssueAuthorizationCodeGrantResponse]]:
+        """Second half: exchanges the code and its PKCE verifier for an access token and a new refresh
+        token family. A code is spent by its first use; UNAUTHENTICATED when it is unknown, expired,
+        used, or presented with another client, redirect URI or verifier.
         """
 
     @_abc_1.abstractmethod
