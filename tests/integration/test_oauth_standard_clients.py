@@ -20,6 +20,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 WEB_CLIENT = "taquilla-web"
 # The web app's sign-in page on a development server (a loopback redirect URI matches on any port).
 REDIRECT_URI = "http://127.0.0.1:5173/login"
+CSRF = {"X-Taquilla-CSRF": "1"}
 
 
 async def server_metadata(edge: httpx.AsyncClient) -> dict[str, Any]:
@@ -79,6 +80,8 @@ async def test_authlib_signs_a_user_in_with_the_code_flow_and_pkce(
         scope="events:read tickets:read",
         code_challenge_method="S256",
         token_endpoint_auth_method="none",
+        # The web app's refresh token comes back in an HttpOnly cookie, asked for with this header.
+        headers={"X-Taquilla-CSRF": "1"},
     ) as client:
         url, state = client.create_authorization_url(
             metadata["authorization_endpoint"], code_verifier=verifier
@@ -121,10 +124,12 @@ async def test_a_code_works_once_and_only_with_its_verifier(edge: httpx.AsyncCli
         "client_id": WEB_CLIENT,
         "redirect_uri": REDIRECT_URI,
     }
-    wrong = await edge.post("/api/v1/auth/token", data={**exchange, "code_verifier": generate_token(64)})
+    wrong = await edge.post(
+        "/api/v1/auth/token", data={**exchange, "code_verifier": generate_token(64)}, headers=CSRF
+    )
     assert wrong.json()["error"] == "invalid_grant"
     # The wrong verifier spent the code: the right one comes too late.
-    late = await edge.post("/api/v1/auth/token", data={**exchange, "code_verifier": verifier})
+    late = await edge.post("/api/v1/auth/token", data={**exchange, "code_verifier": verifier}, headers=CSRF)
     assert late.json()["error"] == "invalid_grant"
 
     refused = await edge.post(
@@ -162,5 +167,7 @@ async def test_of_concurrent_exchanges_of_one_code_exactly_one_gets_tokens(edge:
         "redirect_uri": REDIRECT_URI,
         "code_verifier": verifier,
     }
-    replies = await asyncio.gather(*(edge.post("/api/v1/auth/token", data=exchange) for _ in range(5)))
+    replies = await asyncio.gather(
+        *(edge.post("/api/v1/auth/token", data=exchange, headers=CSRF) for _ in range(5))
+    )
     assert sorted(reply.status_code for reply in replies) == [200, 400, 400, 400, 400]

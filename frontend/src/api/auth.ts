@@ -23,14 +23,26 @@ export function isOAuthError(error: unknown, code?: string): error is ApiError {
   return error instanceof ApiError && error.type === OAUTH_ERROR_TYPE && (code === undefined || error.title === code);
 }
 
-async function oauthRequest<T extends object>(path: string, form: Record<string, string>, expected: keyof T): Promise<T> {
+/**
+ * The header without which the edge neither sets nor reads the refresh cookie: a cross-site form
+ * cannot send it, nor a cross-site fetch without a CORS preflight the edge never grants.
+ */
+const CSRF_HEADERS = { 'X-Taquilla-CSRF': '1' };
+
+async function oauthRequest<T extends object>(
+  path: string,
+  form: Record<string, string>,
+  expected: keyof T,
+  headers: Record<string, string> = {},
+): Promise<T> {
   // A form body (RFC 6749), which the typed `call` does not encode: the answers are typed by hand
   // from the edge's schemas, 200 with the expected body or 400/401 OAuthError.
   const response = await apiRequest<T | Schemas['OAuthError']>(path, {
     method: 'POST',
     body: new URLSearchParams(form),
+    headers,
     auth: false,
-    acceptStatuses: [400, 401],
+    acceptStatuses: [400, 401, 403],
   });
   const body = response.data;
   if (response.status !== 200 || !(expected in body)) {
@@ -46,8 +58,8 @@ async function oauthRequest<T extends object>(path: string, form: Record<string,
   return body as T;
 }
 
-async function tokenRequest(form: Record<string, string>): Promise<TokenGrant> {
-  const body = await oauthRequest<Schemas['TokenResponse']>(TOKEN_PATH, form, 'access_token');
+async function tokenRequest(form: Record<string, string>, headers: Record<string, string> = {}): Promise<TokenGrant> {
+  const body = await oauthRequest<Schemas['TokenResponse']>(TOKEN_PATH, form, 'access_token', headers);
   return { accessToken: body.access_token, expiresIn: body.expires_in, refreshToken: body.refresh_token ?? null };
 }
 
@@ -90,19 +102,23 @@ export async function authorize(email: string, password: string, request: Author
   return { code: body.code, state: body.state ?? null, redirectTo: body.redirect_to };
 }
 
-/** Exchanges a code and its PKCE verifier for tokens (the client's half). */
+/** Exchanges a code and its PKCE verifier for tokens (the client's half); the edge keeps the refresh token in its cookie. */
 export function authorizationCodeGrant(code: string, codeVerifier: string, redirectUri: string): Promise<TokenGrant> {
-  return tokenRequest({
-    grant_type: 'authorization_code',
-    code,
-    code_verifier: codeVerifier,
-    redirect_uri: redirectUri,
-    client_id: WEB_CLIENT_ID,
-  });
+  return tokenRequest(
+    {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: codeVerifier,
+      redirect_uri: redirectUri,
+      client_id: WEB_CLIENT_ID,
+    },
+    CSRF_HEADERS,
+  );
 }
 
-export function refreshGrant(refreshToken: string): Promise<TokenGrant> {
-  return tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
+/** A new access token for the refresh cookie (which rotates). */
+export function refreshGrant(): Promise<TokenGrant> {
+  return tokenRequest({ grant_type: 'refresh_token' }, CSRF_HEADERS);
 }
 
 export type Registration = Schemas['UserRegister'];
@@ -111,12 +127,12 @@ export async function register(registration: Registration): Promise<void> {
   await call('post', '/api/v1/auth/register', { body: registration, auth: false });
 }
 
-/** Revokes `accessToken` and, when given, the whole refresh-token family. */
-export async function revokeSession(accessToken: string, refreshToken: string | null): Promise<void> {
+/** Revokes `accessToken` and the refresh cookie's whole family; the edge clears the cookie. */
+export async function revokeSession(accessToken: string): Promise<void> {
   await call('post', '/api/v1/auth/logout', {
     auth: false,
     headers: { Authorization: `Bearer ${accessToken}` },
-    body: refreshToken ? { refresh_token: refreshToken } : {},
+    body: {},
     timeoutMs: 5_000,
   });
 }

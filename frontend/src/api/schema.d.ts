@@ -218,7 +218,7 @@ export interface paths {
         put?: never;
         /**
          * Sign out
-         * @description Revokes the access token used for this call at once and, when `refresh_token` is sent, the whole refresh-token family (every device of this sign-in).
+         * @description Revokes the access token used for this call at once and, when `refresh_token` is sent (or the web app's refresh cookie comes along), the whole refresh-token family (every device of this sign-in); the refresh cookie is cleared.
          */
         post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;

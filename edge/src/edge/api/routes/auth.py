@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import unquote_plus, urlencode
 
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from edge.api.deps import CurrentToken, EdgeState, State
 from edge.api.problems import UNAUTHENTICATED, problem
+from edge.api.refresh_cookie import clear_refresh_cookie, csrf_refusal, refresh_cookie, set_refresh_cookie
 from edge.api.schemas.identity import (
     AuthorizationGranted,
     LogoutRequest,
@@ -223,6 +225,19 @@ async def token(
         return _oauth_error(
             "unsupported_grant_type", "use authorization_code, refresh_token or client_credentials"
         )
+    # The web app's refresh token lives in an HttpOnly cookie: its code exchange sets it, and a
+    # refresh without `refresh_token` reads it (edge.api.refresh_cookie).
+    if (grant_type == "authorization_code" and client_id == state.settings.web_client_id) or (
+        grant_type == "refresh_token" and not refresh_token
+    ):
+        return await _web_app_grant(issue, state, form, request)
+    return await _grant_response(issue, state, form, request)
+
+
+Issue = Callable[[EdgeState, TokenForm, Request], Awaitable[pb.TokenGrant]]
+
+
+async def _grant_response(issue: Issue, state: EdgeState, form: TokenForm, request: Request) -> JSONResponse:
     try:
         grant = await issue(state, form, request)
     except _OAuthFailure as failure:
@@ -230,6 +245,25 @@ async def token(
     except grpc.aio.AioRpcError as exc:
         return _oauth_failure_for(exc)
     return JSONResponse(_grant_body(grant), headers=NO_STORE)
+
+
+async def _web_app_grant(issue: Issue, state: EdgeState, form: TokenForm, request: Request) -> JSONResponse:
+    """A grant whose refresh token travels in the cookie, never in the body."""
+    refusal = csrf_refusal(request, state.settings)
+    if refusal is not None:
+        return _oauth_error("invalid_request", refusal, 403)
+    refreshing = form.grant_type == "refresh_token"
+    if refreshing:
+        form = replace(form, refresh_token=refresh_cookie(request))
+    answer = await _grant_response(issue, state, form, request)
+    if answer.status_code == 200:
+        body = json.loads(bytes(answer.body))
+        refresh = body.pop("refresh_token", "")
+        answer = JSONResponse(body, headers=NO_STORE)
+        set_refresh_cookie(answer, refresh)
+    elif refreshing and answer.status_code == 400:
+        clear_refresh_cookie(answer)  # spent, revoked or expired: the browser may forget it
+    return answer
 
 
 @router.post(
@@ -309,18 +343,24 @@ def _oauth_failure_for(exc: grpc.aio.AioRpcError) -> JSONResponse:
     "/api/v1/auth/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Sign out",
-    description="Revokes the access token used for this call at once and, when `refresh_token` is sent, "
-    "the whole refresh-token family (every device of this sign-in).",
+    description="Revokes the access token used for this call at once and, when `refresh_token` is sent "
+    "(or the web app's refresh cookie comes along), the whole refresh-token family (every device of "
+    "this sign-in); the refresh cookie is cleared.",
     responses=UNAUTHENTICATED,
 )
-async def logout(token: CurrentToken, state: State, body: LogoutRequest | None = None) -> Response:
-    if body and body.refresh_token:
-        await state.identity.revoke_refresh_token(token.principal, body.refresh_token)
+async def logout(
+    request: Request, token: CurrentToken, state: State, body: LogoutRequest | None = None
+) -> Response:
+    family = (body.refresh_token if body else None) or refresh_cookie(request)
+    if family:
+        await state.identity.revoke_refresh_token(token.principal, family)
     try:
         await state.guard.revocations.revoke(token.jti, token.expires_at)
     except Exception:  # Redis away: the access token then lives out its 15 minutes
         raise Problem(503, "Sign-out could not be completed; try again shortly.") from None
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    answer = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_refresh_cookie(answer)
+    return answer
 
 
 @router.get("/.well-known/jwks.json", summary="Public keys that verify access tokens (JWKS)")
