@@ -210,7 +210,10 @@ async def test_the_route_still_reads_the_token_request_the_throttle_read(
             data={"grant_type": "password", "username": "a@b.co", "password": "pw-long"},
             files={"unused": ("x.txt", b"x")},
         )
-        refresh = await client.post("/api/v1/auth/token", data={"grant_type": "refresh_token"})
+        # Without `refresh_token` the refresh cookie is read, which needs the CSRF header; none came.
+        refresh = await client.post(
+            "/api/v1/auth/token", data={"grant_type": "refresh_token"}, headers={"X-Taquilla-CSRF": "1"}
+        )
     assert urlencoded.status_code == 503, urlencoded.text
     assert urlencoded.json()["error"] == "temporarily_unavailable"
     assert multipart.status_code == 503, multipart.text

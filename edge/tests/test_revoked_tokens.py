@@ -68,7 +68,7 @@ async def test_without_redis_sign_in_and_sign_up_answer_503_and_anonymous_calls_
             "/api/v1/auth/register",
             json={"email": "a@b.co", "password": "Clave-Muy-Larga-Segura", "full_name": "A"},
         )
-        discovery = await client.get("/.well-known/openid-configuration")
+        discovery = await client.get("/.well-known/oauth-authorization-server")
     assert (token.status_code, token.json()["error"]) == (503, "temporarily_unavailable")
     assert int(token.headers["retry-after"]) >= 1
     assert register.status_code == 503

@@ -57,13 +57,17 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     assert.equal(await page.getByTestId('signed-in-user').textContent(), CUSTOMER.name);
     await capture(page, '04-me-customer');
 
-    // A reload keeps the session: the refresh token in sessionStorage is exchanged (and rotated).
-    const before = await page.evaluate(() => sessionStorage.getItem('taquilla.refresh'));
+    // A reload keeps the session: the refresh cookie, which script cannot read, is exchanged (and rotated).
+    const refreshCookie = async () => (await page.context().cookies()).find((c) => c.name === 'taquilla_refresh');
+    const before = await refreshCookie();
+    assert.ok(before, 'the sign-in set the refresh cookie');
+    assert.deepEqual([before.httpOnly, before.secure, before.sameSite, before.path], [true, true, 'Strict', '/api/v1/auth']);
     await page.reload();
     await page.getByText(CUSTOMER.email).waitFor();
-    const rotated = await page.evaluate(() => sessionStorage.getItem('taquilla.refresh'));
-    assert.ok(before && rotated && before !== rotated, 'the refresh token rotates on reload');
-    assert.equal(await page.evaluate(() => localStorage.getItem('taquilla.refresh')), null);
+    const rotated = await refreshCookie();
+    assert.ok(rotated && rotated.value !== before.value, 'the refresh token rotates on reload');
+    const visible = await page.evaluate(() => [document.cookie, JSON.stringify(localStorage), JSON.stringify(sessionStorage)].join(' '));
+    assert.ok(!visible.includes(rotated.value), 'script never sees the refresh token');
 
     // A customer is sent away from the organizer's form.
     await page.goto('/events/new');
@@ -74,7 +78,7 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     // Logout clears everything.
     await page.getByRole('button', { name: 'Cerrar sesión' }).click();
     await page.getByRole('banner').getByRole('link', { name: 'Iniciar sesión' }).waitFor();
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('taquilla.refresh')), null);
+    assert.equal(await refreshCookie(), undefined, 'logout clears the refresh cookie');
     await page.goto('/me');
     await page.waitForURL('**/login?next=%2Fme');
     await page.context().close();
@@ -200,8 +204,7 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     const first = await newPage(browser);
     const second = await first.context().newPage();
     await signIn(first, DEMO.customer);
-    await signIn(second, DEMO.customer); // each tab keeps its own session (sessionStorage)
-    await second.goto('/me');
+    await second.goto('/me'); // the other tab is signed in from the shared refresh cookie
     await second.getByRole('button', { name: 'Cerrar sesión' }).waitFor();
     await first.getByRole('button', { name: 'Cerrar sesión' }).click();
     await second.getByText('Cerraste sesión en otra pestaña.').waitFor();

@@ -18,6 +18,7 @@ from identity_svc.application.ports import (
     ApiClients,
     AuditLog,
     AuditRecord,
+    AuthorizationCodes,
     KeyRing,
     Organizations,
     Outbox,
@@ -30,7 +31,7 @@ from identity_svc.application.ports import (
     Users,
 )
 from identity_svc.domain.events import DomainEvent
-from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
+from identity_svc.domain.model import ApiClient, AuthorizationCode, Organization, RefreshToken, Role, User
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
@@ -56,6 +57,7 @@ class IdentityTables:
     organizations: dict[uuid.UUID, Organization] = field(default_factory=dict)
     api_clients: dict[str, ApiClient] = field(default_factory=dict)
     refresh_tokens: dict[uuid.UUID, RefreshToken] = field(default_factory=dict)
+    authorization_codes: dict[str, tuple[AuthorizationCode, dt.datetime | None]] = field(default_factory=dict)
     signing_keys: list[SigningKey] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
     outbox: list[tuple[DomainEvent, str | None]] = field(default_factory=list)
@@ -151,6 +153,21 @@ class FakeRefreshTokens(RefreshTokens):
                 token.revoked_at = at
 
 
+class FakeAuthorizationCodes(AuthorizationCodes):
+    def __init__(self, tables: IdentityTables) -> None:
+        self._tables = tables
+
+    async def add(self, code: AuthorizationCode) -> None:
+        self._tables.authorization_codes[code.code_hash] = (copy.deepcopy(code), None)
+
+    async def redeem(self, code_hash: str, now: dt.datetime) -> AuthorizationCode | None:
+        found = self._tables.authorization_codes.get(code_hash)
+        if found is None or found[1] is not None or now >= found[0].expires_at:
+            return None
+        self._tables.authorization_codes[code_hash] = (found[0], now)
+        return copy.deepcopy(found[0])
+
+
 class FakeSigningKeys(SigningKeys):
     def __init__(self, tables: IdentityTables) -> None:
         self._tables = tables
@@ -223,6 +240,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.organizations = FakeOrganizations(self._working)
         self.api_clients = FakeApiClients(self._working)
         self.refresh_tokens = FakeRefreshTokens(self._working)
+        self.authorization_codes = FakeAuthorizationCodes(self._working)
         self.signing_keys = FakeSigningKeys(self._working)
         self.audit = FakeAuditLog(self._working, self.clock)
         self.outbox = FakeOutbox(self._working)

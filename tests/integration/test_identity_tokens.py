@@ -293,10 +293,10 @@ async def test_token_endpoint_speaks_rfc_6749_errors(edge: httpx.AsyncClient) ->
     )
 
 
-async def test_openid_discovery_points_at_the_token_endpoint_and_keys(
+async def test_server_metadata_points_at_the_token_endpoint_and_keys(
     edge: httpx.AsyncClient, platform: Platform
 ) -> None:
-    document = (await edge.get("/.well-known/openid-configuration")).json()
+    document = (await edge.get("/.well-known/oauth-authorization-server")).json()
     assert document["issuer"] == platform.env("EDGE_PUBLIC_URL")
     assert document["token_endpoint"].endswith("/api/v1/auth/token")
     keys = (await edge.get(document["jwks_uri"].replace(platform.edge_url, ""))).json()["keys"]

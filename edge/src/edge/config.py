@@ -46,6 +46,12 @@ class EdgeSettings(BaseSettings):
         default="", description="`iss` expected in access tokens; defaults to public_url"
     )
     token_audience: str = "taquilla-api"  # noqa: S105 (an audience name)
+    # The OAuth 2.0 password grant (RFC 9700 says it must not be used): unset, it is on in development
+    # and tests (the demo scripts, benchmarks and API tests sign in with it) and off in production.
+    password_grant_enabled: bool | None = None
+    # The web app: the public client of the authorization code flow whose refresh token lives in an
+    # HttpOnly cookie (identity_svc registers it and its redirect URIs: IDENTITY_SVC_WEB_CLIENT_ID).
+    web_client_id: str = Field(default="taquilla-web", min_length=1, max_length=64)
     jwks_cache_seconds: float = Field(default=300, gt=0)
     # Rate limits as "REQUESTS/SECONDS".
     rate_limit_auth: str = "20/60"
@@ -103,6 +109,12 @@ class EdgeSettings(BaseSettings):
         if self.hsts_max_age_seconds == 0 or not self.public_url.lower().startswith("https://"):
             return None
         return f"max-age={self.hsts_max_age_seconds}; includeSubDomains"
+
+    @property
+    def allows_password_grant(self) -> bool:
+        if self.password_grant_enabled is not None:
+            return self.password_grant_enabled
+        return self.environment != "production"
 
     @property
     def issuer(self) -> str:

@@ -15,7 +15,7 @@ from event_svc.application import handlers
 from event_svc.application.ports import TakenPlaces, UnitOfWork
 from event_svc.config import SCHEMA, Settings
 from event_svc.entrypoints.audit import AUDITED
-from event_svc.entrypoints.grpc_server import SERVICE_NAME, EventServicer
+from event_svc.entrypoints.grpc_server import SCOPES, SERVICE_NAME, EventServicer
 from event_svc.entrypoints.housekeeping import IdempotencyKeyExpiry
 from event_svc.entrypoints.sales_messages import sales_handler
 from taquilla.events.v1 import event_service_pb2_grpc
@@ -24,6 +24,7 @@ from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.consumer import EnvelopeConsumer
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
@@ -70,6 +71,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
         audit=AuditTrail(engine, AUDITED),
+        interceptors=[ScopeInterceptor(SERVICE_NAME, SCOPES)],
     )
 
     async def close() -> None:

@@ -21,15 +21,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/.well-known/openid-configuration": {
+    "/.well-known/oauth-authorization-server": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** OpenID Connect discovery document */
-        get: operations["openid_configuration__well_known_openid_configuration_get"];
+        /**
+         * OAuth 2.0 Authorization Server Metadata (RFC 8414)
+         * @description Exactly what is built: the sign-in page (authorization endpoint, code flow with PKCE S256 for registered public clients), the token endpoint and its grants and client authentication methods, the keys, the scopes. There is no OpenID Connect (no ID tokens) and no dynamic client registration; `grant_types_supported` lists `password` only where it is on (not in production).
+         */
+        get: operations["authorization_server_metadata__well_known_oauth_authorization_server_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -187,6 +190,26 @@ export interface paths {
         patch: operations["update_user_api_v1_admin_users__user_id__patch"];
         trace?: never;
     };
+    "/api/v1/auth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in for an authorization code (OAuth 2.0 with PKCE)
+         * @description What the platform's sign-in page (the web app's `/login`, the authorization endpoint of `/.well-known/oauth-authorization-server`) posts, as a form: the user's `username` (e-mail) and `password`, and the client's `response_type=code`, `client_id`, `redirect_uri`, `code_challenge` (BASE64URL(SHA-256(code_verifier)), RFC 7636) with `code_challenge_method=S256`, `state` and optionally `scope`. Only registered public clients and their redirect URIs are accepted (the web app, `taquilla-web`). The answer's one-time `code` is valid 60 s and bound to the client, the redirect URI and the challenge: exchange it at `POST /api/v1/auth/token` with `grant_type=authorization_code` and the verifier. Wrong credentials answer `access_denied`, like the password grant (same lockout and throttles). Errors use RFC 6749 bodies, not problem+json.
+         */
+        post: operations["authorize_api_v1_auth_authorize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -198,7 +221,7 @@ export interface paths {
         put?: never;
         /**
          * Sign out
-         * @description Revokes the access token used for this call at once and, when `refresh_token` is sent, the whole refresh-token family (every device of this sign-in).
+         * @description Revokes the access token used for this call at once and, when `refresh_token` is sent (or the web app's refresh cookie comes along), the whole refresh-token family (every device of this sign-in); the refresh cookie is cleared.
          */
         post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;
@@ -240,7 +263,7 @@ export interface paths {
         put?: never;
         /**
          * Get tokens (OAuth 2.0)
-         * @description RFC 6749 token endpoint with a form body. `grant_type=password` (`username` is the email, `password`), `grant_type=refresh_token` (`refresh_token`; it rotates: use the new one next time, a reused token revokes the whole session), `grant_type=client_credentials` (partner API clients: HTTP Basic or `client_id` + `client_secret`). Errors use RFC 6749 bodies, not problem+json.
+         * @description RFC 6749 token endpoint with a form body. `grant_type=authorization_code` (`code` from `POST /api/v1/auth/authorize`, the same `redirect_uri` and `client_id`, and the PKCE `code_verifier`; a code works once), `grant_type=refresh_token` (`refresh_token`; it rotates: use the new one next time, a reused token revokes the whole session; `scope` may ask for less, never more, and the sign-in's scope is kept), `grant_type=client_credentials` (partner API clients: HTTP Basic or `client_id` + `client_secret`). `grant_type=password` (`username` is the email, `password`) is for development and tests only (RFC 9700 forbids it): production answers `unsupported_grant_type` unless `EDGE_PASSWORD_GRANT_ENABLED` is set. `scope` narrows a new token (space-separated). Errors use RFC 6749 bodies, not problem+json.
          */
         post: operations["token_api_v1_auth_token_post"];
         delete?: never;
@@ -1520,6 +1543,33 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /**
+         * AuthorizationGranted
+         * @description The sign-in page's answer (RFC 6749 4.1.2): send the client to `redirect_to`, or hand `code`
+         *     and `state` to it directly when the sign-in page is the client (the web app).
+         */
+        AuthorizationGranted: {
+            /**
+             * Code
+             * @description One-time authorization code, valid `expires_in` seconds
+             */
+            code: string;
+            /**
+             * Expires In
+             * @example 60
+             */
+            expires_in: number;
+            /**
+             * Redirect To
+             * @description `redirect_uri` with `code` and `state` in its query
+             */
+            redirect_to: string;
+            /**
+             * State
+             * @description The `state` the client sent, unchanged
+             */
+            state?: string | null;
+        };
         /** AvailabilityPublic */
         AvailabilityPublic: {
             /**
@@ -1637,16 +1687,49 @@ export interface components {
             scanned_at: string;
             ticket: components["schemas"]["DoorTicketOut"] | null;
         };
+        /** Body_authorize_api_v1_auth_authorize_post */
+        Body_authorize_api_v1_auth_authorize_post: {
+            /** Client Id */
+            client_id: string;
+            /** Code Challenge */
+            code_challenge: string;
+            /**
+             * Code Challenge Method
+             * @default S256
+             */
+            code_challenge_method?: string;
+            /** Password */
+            password: string;
+            /** Redirect Uri */
+            redirect_uri: string;
+            /** Response Type */
+            response_type: string;
+            /**
+             * Scope
+             * @default
+             */
+            scope?: string;
+            /** State */
+            state?: string | null;
+            /** Username */
+            username: string;
+        };
         /** Body_token_api_v1_auth_token_post */
         Body_token_api_v1_auth_token_post: {
             /** Client Id */
             client_id?: string | null;
             /** Client Secret */
             client_secret?: string | null;
+            /** Code */
+            code?: string | null;
+            /** Code Verifier */
+            code_verifier?: string | null;
             /** Grant Type */
             grant_type?: string | null;
             /** Password */
             password?: string | null;
+            /** Redirect Uri */
+            redirect_uri?: string | null;
             /** Refresh Token */
             refresh_token?: string | null;
             /** Scope */
@@ -2393,7 +2476,7 @@ export interface components {
              * Error
              * @enum {string}
              */
-            error: "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "invalid_scope" | "temporarily_unavailable";
+            error: "access_denied" | "invalid_request" | "invalid_client" | "invalid_grant" | "unauthorized_client" | "unsupported_grant_type" | "unsupported_response_type" | "invalid_scope" | "temporarily_unavailable";
             /** Error Description */
             error_description?: string | null;
         };
@@ -3987,7 +4070,7 @@ export interface operations {
             };
         };
     };
-    openid_configuration__well_known_openid_configuration_get: {
+    authorization_server_metadata__well_known_oauth_authorization_server_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4002,9 +4085,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": unknown;
                 };
             };
             /** @description The access token sent is not valid (expired, revoked, malformed) */
@@ -4742,6 +4823,79 @@ export interface operations {
                 };
             };
             /** @description Invalid or unknown fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Rate limit reached; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description A service or the rate limiter is unavailable right now; `Retry-After` says when to retry */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    authorize_api_v1_auth_authorize_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_authorize_api_v1_auth_authorize_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationGranted"];
+                };
+            };
+            /** @description access_denied (wrong e-mail or password), invalid_request, unauthorized_client, unsupported_response_type, invalid_scope */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description The access token sent is not valid (expired, revoked, malformed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -48,9 +48,9 @@ export async function updateMe(update: Schemas['ProfileUpdate']): Promise<User> 
  * Change my password. `refreshToken` is this tab's: its session stays signed in while every other
  * one of the account ends.
  */
-export async function changeMyPassword(currentPassword: string, newPassword: string, refreshToken: string | null): Promise<void> {
+export async function changeMyPassword(currentPassword: string, newPassword: string): Promise<void> {
   await call('post', '/api/v1/users/me/password', {
-    body: { current_password: currentPassword, new_password: newPassword, refresh_token: refreshToken ?? undefined },
+    body: { current_password: currentPassword, new_password: newPassword },
   });
 }
 

@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
+import { challengeOf } from '@/auth/pkce';
 import { useAuthStore } from '@/store/auth';
 import { eventBody } from '@/test/events';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from '@/test/utils';
@@ -9,12 +10,14 @@ const TOKENS = { access_token: 'access-1', token_type: 'Bearer', expires_in: 900
 
 function authEdge(role: 'customer' | 'organizer' = 'customer') {
   return mockFetch({
-    '/api/v1/auth/token': async (request) => {
+    '/api/v1/auth/authorize': async (request) => {
       const form = new URLSearchParams(await request.text());
+      const state = form.get('state');
       return form.get('password') === 'Faro-Cobalto-Marea-2026'
-        ? jsonResponse(TOKENS)
-        : jsonResponse({ error: 'invalid_grant', error_description: 'wrong email or password' }, { status: 400 });
+        ? jsonResponse({ code: 'code-1', state, expires_in: 60, redirect_to: `${form.get('redirect_uri')}?code=code-1&state=${state}` })
+        : jsonResponse({ error: 'access_denied', error_description: 'wrong email or password' }, { status: 400 });
     },
+    '/api/v1/auth/token': () => jsonResponse(TOKENS),
     '/api/v1/users/me': () => jsonResponse(userBody({ role, email: 'ana@example.org' })),
     '/api/v1/auth/logout': () => new Response(null, { status: 204 }),
     '/api/v1/events': () => jsonResponse({ items: [] }),
@@ -59,8 +62,24 @@ describe('LoginPage', () => {
     expect(router.state.location.pathname).toBe('/me');
     const banner = screen.getByRole('banner');
     expect(within(banner).getByText('Ana Gómez')).toBeInTheDocument();
+    // The code flow with PKCE: the credentials and the S256 challenge buy a code, the verifier
+    // (sent only now) exchanges it; no password grant.
+    const authorizeCall = fetchMock.mock.calls.find(([url]) => url === '/api/v1/auth/authorize');
+    const asked = authorizeCall?.[1]?.body as URLSearchParams;
+    expect(Object.fromEntries(asked)).toMatchObject({
+      response_type: 'code',
+      client_id: 'taquilla-web',
+      redirect_uri: `${window.location.origin}/login`,
+      code_challenge_method: 'S256',
+      username: 'ana@example.org',
+      password: 'Faro-Cobalto-Marea-2026',
+    });
     const tokenCall = fetchMock.mock.calls.find(([url]) => url === '/api/v1/auth/token');
-    expect((tokenCall?.[1]?.body as URLSearchParams).toString()).toBe('grant_type=password&username=ana%40example.org&password=Faro-Cobalto-Marea-2026');
+    const exchanged = tokenCall?.[1]?.body as URLSearchParams;
+    expect(exchanged.get('grant_type')).toBe('authorization_code');
+    expect(exchanged.get('code')).toBe('code-1');
+    expect(await challengeOf(exchanged.get('code_verifier') ?? '')).toBe(asked.get('code_challenge'));
+    expect(exchanged.has('password')).toBe(false);
 
     // Logout clears the session and the header offers sign-in again.
     await user.click(within(banner).getByRole('button', { name: 'Cerrar sesión' }));
@@ -114,8 +133,8 @@ describe('RegisterPage', () => {
     mockFetch({
       // The edge answers a taken address as it answers a new one; only signing in tells them apart.
       '/api/v1/auth/register': () => jsonResponse({ status: 'accepted', detail: 'Sign in.' }, { status: 202 }),
-      '/api/v1/auth/token': () =>
-        jsonResponse({ error: 'invalid_grant', error_description: 'wrong email or password' }, { status: 400 }),
+      '/api/v1/auth/authorize': () =>
+        jsonResponse({ error: 'access_denied', error_description: 'wrong email or password' }, { status: 400 }),
     });
     const { user } = renderRoute('/register');
     await user.type(screen.getByLabelText(/Nombre completo/), 'Rita Prueba');
@@ -145,6 +164,10 @@ describe('RegisterPage', () => {
   it('registers, signs in and lands on the account page', async () => {
     const fetchMock = mockFetch({
       '/api/v1/auth/register': () => jsonResponse({ status: 'accepted', detail: 'Sign in.' }, { status: 202 }),
+      '/api/v1/auth/authorize': async (request) => {
+        const state = new URLSearchParams(await request.text()).get('state');
+        return jsonResponse({ code: 'code-1', state, expires_in: 60, redirect_to: '/login' });
+      },
       '/api/v1/auth/token': () => jsonResponse(TOKENS),
       '/api/v1/users/me': () => jsonResponse(userBody({ full_name: 'Rita Prueba' })),
     });

@@ -6,7 +6,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import vectors from '@/door/fixtures/ticket-secrets.json';
-import { REFRESH_STORAGE_KEY } from '@/auth/session';
+import { SESSION_HINT_KEY } from '@/auth/session';
 import { closeDoorStoreForTests } from '@/door/store';
 import { useAuthStore } from '@/store/auth';
 import { useUiStore } from '@/store/ui';
@@ -234,9 +234,9 @@ describe('DoorStationPage', () => {
     await waitFor(() => expect(screen.getByText('Dentro').nextElementSibling).toHaveTextContent('41'));
     first.unmount();
 
-    // A reload with no network: the refresh token waits in the tab, nobody is signed in yet.
+    // A reload with no network: the refresh cookie waits in the browser, nobody is signed in yet.
     useAuthStore.getState().reset();
-    sessionStorage.setItem(REFRESH_STORAGE_KEY, 'refresh-1');
+    localStorage.setItem(SESSION_HINT_KEY, '1');
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
     const fetchMock = mockFetch({});
     const { user } = renderRoute(`/door/${SESSION}`);

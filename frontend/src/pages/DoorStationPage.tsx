@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import { Link, useParams } from 'react-router';
 
 import { isApiError } from '@/api/client';
-import { refreshTokenStore, restoreSession } from '@/auth/session';
+import { restoreSession, sessionHint } from '@/auth/session';
 import { CameraScanner } from '@/components/door/CameraScanner';
 import { buttonClass } from '@/components/form/buttonClass';
 import { TextField } from '@/components/form/fields';
@@ -18,7 +18,7 @@ import { useAuthStore } from '@/store/auth';
 
 /** A page loaded with no network keeps its refresh token: sign back in once the edge answers. */
 async function signBackIn(): Promise<void> {
-  if (useAuthStore.getState().status === 'anonymous' && refreshTokenStore.get()) await restoreSession();
+  if (useAuthStore.getState().status === 'anonymous' && sessionHint.present()) await restoreSession();
 }
 
 function useStation(sessionId: string): [DoorStation, StationState] {

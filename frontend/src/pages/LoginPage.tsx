@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 
-import { isOAuthError } from '@/api/auth';
+import { authorize, isOAuthError } from '@/api/auth';
 import { isApiError } from '@/api/client';
 import { login } from '@/auth/session';
 import { buttonClass } from '@/components/form/buttonClass';
@@ -28,8 +28,11 @@ export function LoginPage() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  // This page is the authorization endpoint of /.well-known/oauth-authorization-server: a client
+  // that sends the user here with an OAuth request (RFC 6749 4.1.1, PKCE) is sent back with a code.
+  const clientRequest = oauthRequestOf(params);
 
-  if (user && !submitting) return <Navigate to={next} replace />;
+  if (user && !submitting && !clientRequest) return <Navigate to={next} replace />;
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
@@ -45,11 +48,16 @@ export function LoginPage() {
     }
     setSubmitting(true);
     try {
+      if (clientRequest) {
+        const { redirectTo } = await authorize(email.trim(), password, clientRequest);
+        window.location.assign(redirectTo);
+        return;
+      }
       await login(email.trim(), password);
       toast.success(t.auth.signedIn);
       void navigate(next, { replace: true });
     } catch (error) {
-      if (isOAuthError(error, 'invalid_grant') || isOAuthError(error, 'invalid_request')) {
+      if (isOAuthError(error, 'access_denied') || isOAuthError(error, 'invalid_grant') || isOAuthError(error, 'invalid_request')) {
         setFormError(t.auth.invalidCredentials);
       } else if (isApiError(error) && (error.isNetworkError || error.status >= 500)) {
         setFormError(error.isNetworkError ? t.common.networkError : t.auth.unavailable);
@@ -103,4 +111,13 @@ export function LoginPage() {
       </p>
     </section>
   );
+}
+
+/** The OAuth authorization request in the page's query, when a client sent the user here. */
+function oauthRequestOf(params: URLSearchParams) {
+  const clientId = params.get('client_id');
+  const redirectUri = params.get('redirect_uri');
+  const codeChallenge = params.get('code_challenge');
+  if (params.get('response_type') !== 'code' || !clientId || !redirectUri || !codeChallenge) return null;
+  return { clientId, redirectUri, codeChallenge, state: params.get('state') ?? '', scope: params.get('scope') ?? undefined };
 }

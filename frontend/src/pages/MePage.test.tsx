@@ -1,11 +1,17 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { refreshTokenStore } from '@/auth/session';
+import type * as SessionModule from '@/auth/session';
+import { login } from '@/auth/session';
 import { eventBody } from '@/test/events';
 import { jsonResponse, mockFetch, problem, renderRoute, signInAs, userBody } from '@/test/utils';
 import { useAuthStore } from '@/store/auth';
 import { useUiStore } from '@/store/ui';
+
+vi.mock('@/auth/session', async (actual) => ({
+  ...(await actual<typeof SessionModule>()),
+  login: vi.fn(() => Promise.resolve()),
+}));
 
 const ORG_ID = '5a1f0c9e-4a1b-4d0e-9a57-1b2c3d4e5f61';
 
@@ -64,7 +70,7 @@ describe('MePage', () => {
     useUiStore.getState().setLocale('es');
   });
 
-  it('changes the password keeping this session, and shows a wrong current password at its field', async () => {
+  it('changes the password, signs this tab in again with it, and shows a wrong current password at its field', async () => {
     let attempts = 0;
     const fetchMock = profileEdge({
       '/api/v1/users/me/password': () =>
@@ -72,7 +78,6 @@ describe('MePage', () => {
           ? problem(422, { errors: [{ field: 'current_password', code: 'incorrect', message: 'is not your current password' }] })
           : new Response(null, { status: 204 }),
     });
-    refreshTokenStore.set('refresh-1');
     signInAs();
     const { user } = renderRoute('/me');
     await user.type(await screen.findByLabelText(/Contraseña actual/), 'Vieja-Clave-Faro-01');
@@ -90,10 +95,9 @@ describe('MePage', () => {
     expect(JSON.parse(sent?.[1]?.body as string)).toEqual({
       current_password: 'Vieja-Clave-Faro-01',
       new_password: 'Niebla-Granate-Muelle-77',
-      refresh_token: 'refresh-1',
     });
+    expect(login).toHaveBeenCalledWith(useAuthStore.getState().user?.email, 'Niebla-Granate-Muelle-77');
     expect(screen.getByLabelText(/Contraseña actual/)).toHaveValue('');
-    refreshTokenStore.set(null);
   });
 
   it('checks the new password on the client before asking', async () => {

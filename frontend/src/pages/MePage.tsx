@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 
 import { queryKeys } from '@/api/queryKeys';
 import { changeMyPassword, fetchMe, fetchOrganization, updateMe, type User } from '@/api/users';
-import { refreshTokenStore } from '@/auth/session';
+import { login } from '@/auth/session';
 import { buttonClass } from '@/components/form/buttonClass';
 import { FormAlert, SelectField, TextField } from '@/components/form/fields';
 import { Notice } from '@/components/Notice';
@@ -133,7 +133,13 @@ function PasswordForm() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [alert, setAlert] = useState('');
   const change = useMutation({
-    mutationFn: () => changeMyPassword(values.current, values.next, refreshTokenStore.get()),
+    // The change ends every session of the account (this one's refresh cookie included): this tab
+    // signs in again at once with the new password, so it stays signed in.
+    mutationFn: async () => {
+      await changeMyPassword(values.current, values.next);
+      const email = useAuthStore.getState().user?.email;
+      if (email) await login(email, values.next);
+    },
     onSuccess: () => {
       setValues(empty);
       toast.success(t.me.passwordChanged);

@@ -82,7 +82,7 @@ export function RegisterPage() {
       toast.success(t.auth.registered);
       void navigate(next, { replace: true });
     } catch (error) {
-      if (isOAuthError(error, 'invalid_grant')) {
+      if (isOAuthError(error, 'access_denied') || isOAuthError(error, 'invalid_grant')) {
         // The address already had an account (its owner was e-mailed), with another password.
         setFormError(t.auth.registerCheckEmail);
         setSubmitting(false);

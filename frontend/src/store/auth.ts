@@ -17,7 +17,8 @@ export interface SessionUser {
 }
 
 /**
- * - `restoring`: a refresh token was found in sessionStorage and is being exchanged.
+ * - `restoring`: this browser has signed in (the hint of auth/session.ts) and its refresh cookie
+ *   is being exchanged.
  * - `anonymous`: nobody is signed in.
  * - `authenticated`: `accessToken` and `user` are set.
  */

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,12 +14,14 @@ from identity_svc.application import handlers
 from identity_svc.application.handlers import Clock, TokenSettings, system_clock
 from identity_svc.application.ports import KeyRing, PasswordHasher, UnitOfWork
 from identity_svc.config import SCHEMA, Settings
-from identity_svc.entrypoints.grpc_server import SERVICE_NAME, IdentityHandlers, IdentityServicer
+from identity_svc.domain.model import PublicClient
+from identity_svc.entrypoints.grpc_server import SCOPES, SERVICE_NAME, IdentityHandlers, IdentityServicer
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.audit import AuditTrail
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
@@ -42,7 +44,12 @@ def build_password_hasher() -> PasswordHasher:
 
 
 def bind_handlers(
-    *, clock: Clock, hasher: PasswordHasher, keys: KeyRing, tokens: TokenSettings
+    *,
+    clock: Clock,
+    hasher: PasswordHasher,
+    keys: KeyRing,
+    tokens: TokenSettings,
+    clients: Mapping[str, PublicClient] | None = None,
 ) -> IdentityHandlers:
     """Every use case with its dependencies, injected here once."""
     return IdentityHandlers(
@@ -50,6 +57,12 @@ def bind_handlers(
         get_current_user=handlers.get_current_user,
         issue_password_grant=partial(
             handlers.issue_password_grant, clock=clock, hasher=hasher, keys=keys, tokens=tokens
+        ),
+        issue_authorization_code=partial(
+            handlers.issue_authorization_code, clock=clock, hasher=hasher, clients=clients or {}
+        ),
+        issue_authorization_code_grant=partial(
+            handlers.issue_authorization_code_grant, clock=clock, keys=keys, tokens=tokens
         ),
         issue_refresh_grant=partial(handlers.issue_refresh_grant, clock=clock, keys=keys, tokens=tokens),
         issue_client_credentials_grant=partial(
@@ -71,6 +84,11 @@ def bind_handlers(
     )
 
 
+def public_clients(settings: Settings) -> dict[str, PublicClient]:
+    web = PublicClient(settings.web_client_id, frozenset(settings.web_redirect_uris))
+    return {web.client_id: web}
+
+
 def build_servicer(settings: Settings, engine: AsyncEngine) -> IdentityServicer:
     return IdentityServicer(
         unit_of_work_factory(engine),
@@ -79,6 +97,7 @@ def build_servicer(settings: Settings, engine: AsyncEngine) -> IdentityServicer:
             hasher=build_password_hasher(),
             keys=Ed25519KeyRing(settings.key_encryption_key),
             tokens=TokenSettings(issuer=settings.token_issuer, audience=settings.token_audience),
+            clients=public_clients(settings),
         ),
     )
 
@@ -100,6 +119,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         # actor during the call; a taken address is an outcome of its own): no method for the
         # interceptor, but the same table and the shared reader (docs/adr/0019-one-audit-trail.md).
         audit=AuditTrail(engine, {}),
+        interceptors=[ScopeInterceptor(SERVICE_NAME, SCOPES)],
     )
     # taquilla.identity.v1: registration attempts on taken addresses, e-mailed by notification_svc.
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="identity-svc-outbox")

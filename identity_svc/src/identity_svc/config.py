@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
-from pydantic_settings import SettingsConfigDict
+import json
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from taquilla_runtime.settings import ServiceSettings
 
@@ -26,6 +29,34 @@ class Settings(ServiceSettings):
         default=DEVELOPMENT_KEY_ENCRYPTION_KEY,
         description="Fernet key (urlsafe base64, 32 bytes) that encrypts signing keys at rest",
     )
+
+    # The web app: a public client (no secret, PKCE) of the authorization code flow, sent back only
+    # to these redirect URIs (a JSON list or comma-separated). A loopback http URI (127.0.0.1,
+    # [::1], localhost) matches on any port (RFC 8252 section 7.3), for development servers.
+    web_client_id: str = "taquilla-web"
+    web_redirect_uris: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://127.0.0.1:5173/login", "http://localhost:5173/login"],
+        min_length=1,
+        max_length=16,
+    )
+
+    @field_validator("web_redirect_uris", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _web_redirects_are_https_in_production(self) -> Settings:
+        if self.environment == "production" and any(
+            not uri.startswith("https://") for uri in self.web_redirect_uris
+        ):
+            raise ValueError("web_redirect_uris must all be https:// in production")
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_key_in_production(self) -> Settings:

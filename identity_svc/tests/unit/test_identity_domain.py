@@ -4,7 +4,16 @@ import uuid
 import pytest
 
 from identity_svc.domain.errors import InvalidInput, InvalidRefreshToken, InvalidScope, RefreshTokenReused
-from identity_svc.domain.model import RefreshToken, Role, User, default_scopes, granted_scopes
+from identity_svc.domain.model import (
+    ADMIN_SCOPE,
+    KNOWN_SCOPES,
+    RefreshToken,
+    Role,
+    User,
+    default_scopes,
+    granted_scopes,
+    refreshed_scopes,
+)
 from identity_svc.domain.passwords import password_problems
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -91,6 +100,24 @@ def test_scopes_are_bounded_by_what_the_role_or_client_may_have() -> None:
     assert granted_scopes("events:read", default_scopes(Role.CUSTOMER)) == {"events:read"}
     with pytest.raises(InvalidScope):
         granted_scopes("events:write", default_scopes(Role.CUSTOMER))
+
+
+def test_only_administrators_tokens_carry_the_admin_scope() -> None:
+    assert ADMIN_SCOPE in default_scopes(Role.ADMIN)
+    assert all(ADMIN_SCOPE not in default_scopes(role) for role in Role if role is not Role.ADMIN)
+    assert ADMIN_SCOPE not in KNOWN_SCOPES  # what an API client may be given
+
+
+def test_a_refresh_keeps_the_family_scope_within_what_the_role_allows_now() -> None:
+    assert refreshed_scopes(None, Role.STAFF) == default_scopes(Role.STAFF)
+    assert refreshed_scopes(frozenset({"events:read", "tickets:write"}), Role.CUSTOMER) == {
+        "events:read",
+        "tickets:write",
+    }
+    assert refreshed_scopes(frozenset({"events:read", "tickets:write"}), Role.STAFF) == {"events:read"}
+    assert refreshed_scopes(frozenset({"events:read", "tickets:write"}), Role.CUSTOMER, "events:read") == {
+        "events:read"
+    }
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,9 @@ from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import (
     CannotChangeOwnAccount,
     Forbidden,
+    InsufficientScope,
+    InvalidAuthorizationCode,
+    InvalidAuthorizationRequest,
     InvalidClient,
     InvalidCredentials,
     InvalidInput,
@@ -38,7 +41,7 @@ from identity_svc.domain.errors import (
     RefreshTokenReused,
 )
 from identity_svc.domain.events import RegistrationAttempted
-from identity_svc.domain.model import ApiClient, Organization, Role, User
+from identity_svc.domain.model import ApiClient, Organization, PublicClient, Role, User, pkce_challenge
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 TOKENS = TokenSettings(issuer="https://taquilla.test", audience="taquilla-api")
@@ -122,8 +125,8 @@ async def sign_in(it: Identity, email: str, password: str = PASSWORD, scope: str
     )
 
 
-async def refresh(it: Identity, refresh_token: str) -> Grant:
-    command = commands.IssueRefreshGrant(correlation_id=CORRELATION, refresh_token=refresh_token)
+async def refresh(it: Identity, refresh_token: str, scope: str = "") -> Grant:
+    command = commands.IssueRefreshGrant(correlation_id=CORRELATION, refresh_token=refresh_token, scope=scope)
     return await handlers.issue_refresh_grant(command, it.uow, it.clock, keys=it.keys, tokens=TOKENS)
 
 
@@ -239,7 +242,7 @@ async def test_a_password_grant_signs_an_access_token_and_starts_a_refresh_token
     assert claims["exp"] == int(NOW.timestamp()) + 15 * 60
     assert "tier" not in claims
     assert grant.expires_in == 15 * 60
-    assert grant.scope == {"events:read", "events:write", "tickets:read"}
+    assert grant.scope == {"events:read", "events:write", "tickets:read", "tickets:write", "checkin"}
 
     [stored] = it.uow.committed.refresh_tokens.values()
     assert stored.token_hash == hash_token(grant.refresh_token)
@@ -349,14 +352,53 @@ async def test_a_refresh_spends_the_token_and_issues_a_new_one_of_the_same_famil
     second = await refresh(it, first.refresh_token)
 
     assert second.refresh_token != first.refresh_token
-    # A refresh grants the role's default scopes again.
-    assert second.scope == {"events:read", "tickets:read", "tickets:write"}
+    # A refresh keeps the scope the sign-in asked for, in the grant and in the token.
+    assert second.scope == {"events:read"}
+    assert read_token(second.access_token)[1]["scope"] == "events:read"
     assert read_token(second.access_token)[1]["iat"] == int(it.clock().timestamp())
     tokens = {t.token_hash: t for t in it.uow.committed.refresh_tokens.values()}
     spent, fresh = tokens[hash_token(first.refresh_token)], tokens[hash_token(second.refresh_token)]
     assert spent.used_at == it.clock()
     assert fresh.family_id == spent.family_id
     assert fresh.issued_at == it.clock()
+
+
+async def test_a_refresh_keeps_the_narrowed_scope_across_rotations_and_may_narrow_it_further() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    first = await sign_in(it, user.email, scope="events:read tickets:read")
+    second = await refresh(it, first.refresh_token)
+    narrower = await refresh(it, second.refresh_token, scope="tickets:read")
+    third = await refresh(it, narrower.refresh_token)
+
+    assert second.scope == third.scope == {"events:read", "tickets:read"}
+    assert narrower.scope == {"tickets:read"}
+    with pytest.raises(InvalidScope):
+        await refresh(it, third.refresh_token, scope="tickets:write")
+
+
+async def test_a_refresh_without_a_narrowed_scope_follows_the_role_and_never_outlives_it() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    wide = await sign_in(it, user.email)
+    narrow = await sign_in(it, user.email, scope="events:read tickets:write")
+    it.uow.given(dataclasses.replace(it.uow.committed.users[user.id], role=Role.STAFF))
+
+    assert (await refresh(it, wide.refresh_token)).scope == {"events:read", "tickets:read", "checkin"}
+    # What the sign-in asked for and the new role no longer allows is gone.
+    assert (await refresh(it, narrow.refresh_token)).scope == {"events:read"}
+
+
+async def test_an_administrators_token_without_the_admin_scope_is_refused_and_audited() -> None:
+    it = identity()
+    admin = dataclasses.replace(an_admin(it), scopes=frozenset({"events:read"}))
+    with pytest.raises(InsufficientScope):
+        await handlers.rotate_signing_key(
+            commands.RotateSigningKey(correlation_id=CORRELATION, actor=admin), it.uow, it.clock, keys=it.keys
+        )
+    assert [entry.outcome for entry in it.uow.committed.audit] == ["denied"]
 
 
 async def test_a_refresh_token_family_ends_thirty_days_after_sign_in_however_often_it_rotates() -> None:
@@ -883,3 +925,90 @@ async def test_anyone_reads_an_organizations_name_and_an_unknown_one_is_not_foun
     assert found.name == "Producciones Norte"
     with pytest.raises(NotFound):
         await handlers.get_organization(commands.GetOrganization(organization_id=uuid.uuid4()), it.uow)
+
+
+# ---------------------------------------------------------------- authorization code with PKCE
+
+WEB = PublicClient(
+    "taquilla-web", frozenset({"https://taquilla.example/login", "http://127.0.0.1:5173/login"})
+)
+VERIFIER = "v" * 20 + "-._~" + "0123456789abcdefghijklm"
+
+
+async def authorize(it: Identity, email: str, **overrides: str) -> str:
+    fields = {
+        "password": PASSWORD,
+        "client_id": WEB.client_id,
+        "redirect_uri": "https://taquilla.example/login",
+        "code_challenge": pkce_challenge(VERIFIER),
+        "code_challenge_method": "S256",
+    } | overrides
+    command = commands.IssueAuthorizationCode(correlation_id=CORRELATION, email=email, **fields)
+    return await handlers.issue_authorization_code(
+        command, it.uow, it.clock, hasher=it.hasher, clients={WEB.client_id: WEB}
+    )
+
+
+async def exchange(it: Identity, code: str, **overrides: str) -> Grant:
+    fields = {
+        "client_id": WEB.client_id,
+        "redirect_uri": "https://taquilla.example/login",
+        "code_verifier": VERIFIER,
+    } | overrides
+    command = commands.IssueAuthorizationCodeGrant(correlation_id=CORRELATION, code=code, **fields)
+    return await handlers.issue_authorization_code_grant(
+        command, it.uow, it.clock, keys=it.keys, tokens=TOKENS
+    )
+
+
+async def test_a_code_issued_at_sign_in_is_exchanged_once_with_its_verifier() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    code = await authorize(it, user.email, scope="events:read")
+    grant = await exchange(it, code)
+
+    assert read_token(grant.access_token)[1]["sub"] == str(user.id)
+    assert grant.scope == {"events:read"}
+    assert (await refresh(it, grant.refresh_token)).scope == {"events:read"}
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, code)
+    assert hash_token(code) in it.uow.committed.authorization_codes
+    assert code not in str(it.uow.committed.authorization_codes)
+
+
+async def test_a_code_is_spent_by_a_wrong_verifier_and_dies_after_a_minute() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    stolen = await authorize(it, user.email)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, stolen, code_verifier="w" * 43)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, stolen)
+    late = await authorize(it, user.email)
+    it.clock.advance(seconds=61)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, late)
+    other_uri = await authorize(it, user.email)
+    with pytest.raises(InvalidAuthorizationCode):
+        await exchange(it, other_uri, redirect_uri="http://127.0.0.1:5173/login")
+
+
+async def test_an_authorization_request_names_a_registered_client_redirect_and_s256_challenge() -> None:
+    it = identity()
+    user = make_user()
+    it.uow.given(user)
+    for overrides, error in [
+        ({"client_id": "someone-else"}, "unauthorized_client"),
+        ({"redirect_uri": "https://evil.example/login"}, "invalid_request"),
+        ({"code_challenge_method": "plain", "code_challenge": VERIFIER}, "invalid_request"),
+        ({"code_challenge": "short"}, "invalid_request"),
+    ]:
+        with pytest.raises(InvalidAuthorizationRequest) as refused:
+            await authorize(it, user.email, **overrides)
+        assert refused.value.error == error
+    # A loopback redirect URI matches on any port (RFC 8252 section 7.3).
+    assert await authorize(it, user.email, redirect_uri="http://127.0.0.1:41234/login")
+    with pytest.raises(InvalidCredentials):
+        await authorize(it, user.email, password="Not-The-Password-1")

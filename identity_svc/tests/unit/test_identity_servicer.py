@@ -58,7 +58,9 @@ async def served() -> AsyncIterator[Served]:
 
 
 def as_admin() -> tuple[tuple[str, str], ...]:
-    return (Principal(uuid.uuid4(), PrincipalKind.USER, Role.ADMIN).to_metadata(),)
+    return (
+        Principal(uuid.uuid4(), PrincipalKind.USER, Role.ADMIN, scopes=frozenset({"admin"})).to_metadata(),
+    )
 
 
 async def refusal(call: Any) -> grpc.aio.AioRpcError:
@@ -150,7 +152,11 @@ async def test_domain_errors_become_statuses_with_messages_written_for_callers(s
 async def test_an_admin_changing_their_own_account_is_a_named_failed_precondition(served: Served) -> None:
     user = await register(served, "dora@example.com")
     served.uow.committed.users[uuid.UUID(user.id)].role = DomainRole.ADMIN
-    herself = (Principal(uuid.UUID(user.id), PrincipalKind.USER, Role.ADMIN).to_metadata(),)
+    herself = (
+        Principal(
+            uuid.UUID(user.id), PrincipalKind.USER, Role.ADMIN, scopes=frozenset({"admin"})
+        ).to_metadata(),
+    )
     error = await refusal(
         served.stub.UpdateUser(pb.UpdateUserRequest(user_id=user.id, active=False), metadata=herself)
     )

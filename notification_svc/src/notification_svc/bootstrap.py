@@ -23,15 +23,16 @@ from notification_svc.domain.webhooks import RetrySchedule
 from notification_svc.entrypoints.audit import AUDITED
 from notification_svc.entrypoints.consumer import NotificationConsumer
 from notification_svc.entrypoints.delivery import Courier
-from notification_svc.entrypoints.grpc_server import SERVICE_NAME, NotificationServicer
+from notification_svc.entrypoints.grpc_server import SCOPES, SERVICE_NAME, NotificationServicer
 from notification_svc.entrypoints.webhook_grpc import SERVICE_NAME as WEBHOOK_SERVICE_NAME
-from notification_svc.entrypoints.webhook_grpc import WebhookServicer
+from notification_svc.entrypoints.webhook_grpc import WEBHOOK_SCOPES, WebhookServicer
 from notification_svc.entrypoints.webhooks import WebhookConsumer, WebhookDispatcher
 from taquilla.notifications.v1 import notification_service_pb2_grpc, webhook_service_pb2_grpc
 from taquilla_runtime.audit import AuditTrail
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher
+from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 
@@ -277,6 +278,10 @@ def build_service(settings: Settings) -> ServiceProcess:
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
         audit=AuditTrail(engine, AUDITED),
+        interceptors=[
+            ScopeInterceptor(SERVICE_NAME, SCOPES),
+            ScopeInterceptor(WEBHOOK_SERVICE_NAME, WEBHOOK_SCOPES),
+        ],
     )
 
     async def close() -> None:

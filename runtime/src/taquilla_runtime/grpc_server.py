@@ -142,9 +142,11 @@ class GrpcService:
         readiness_interval: float = 5.0,
         grace_seconds: float = 10.0,
         audit: AuditTrail | None = None,
+        interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     ) -> None:
         """``audit``: the service's audit trail; its methods are recorded and its log is served as
-        ``taquilla.audit.v1.AuditService`` (taquilla_runtime.audit)."""
+        ``taquilla.audit.v1.AuditService`` (taquilla_runtime.audit). ``interceptors`` (the scope
+        check) run after the observing and audit ones, so their refusals are counted and audited."""
         self._address = address
         self._service_names = list(service_names)
         self._register = list(register)
@@ -152,6 +154,8 @@ class GrpcService:
         self._checks = list(readiness_checks)
         self._interval = readiness_interval
         self._grace = grace_seconds
+        # After the observing one, so refusals (e.g. a token without the scope) are counted too.
+        self._interceptors = list(interceptors)
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
         self._stopping = asyncio.Event()
@@ -166,6 +170,7 @@ class GrpcService:
             interceptors.append(AuditInterceptor(self._audit))
             registrations.append(register_reader(self._audit.engine))
             reflected.append(AUDIT_SERVICE_NAME)
+        interceptors += self._interceptors
         server = grpc.aio.server(
             interceptors=interceptors,
             options=[

@@ -13,6 +13,7 @@ from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.consumer import EnvelopeConsumer
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
 from ticketing_svc.adapters.catalog_reader import GrpcCatalogReader
@@ -56,7 +57,7 @@ from ticketing_svc.domain.reports import AttendeePage, Report
 from ticketing_svc.domain.waiting_room import QueueStanding
 from ticketing_svc.domain.waitlist import WaitlistStanding
 from ticketing_svc.entrypoints.audit import AUDITED
-from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME, TicketingServicer
+from ticketing_svc.entrypoints.grpc_server import SCOPES, SERVICE_NAME, TicketingServicer
 from ticketing_svc.entrypoints.report_messages import report_handler
 from ticketing_svc.entrypoints.workers import (
     CANCELLATION_REFUNDS,
@@ -388,6 +389,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         readiness_checks=[partial(ping, engine)],
         grace_seconds=settings.shutdown_grace_seconds,
         audit=AuditTrail(engine, AUDITED),
+        interceptors=[ScopeInterceptor(SERVICE_NAME, SCOPES)],
     )
 
     async def close() -> None:

@@ -205,7 +205,7 @@ async def test_a_span_counts_the_hours_it_covers() -> None:
     assert everything.series[1].start - everything.series[0].start == dt.timedelta(hours=3)
 
 
-def test_splits_add_up_to_the_amount_to_the_cent() -> None:
+async def test_splits_add_up_to_the_amount_to_the_cent() -> None:
     assert split(Decimal("10.00"), [Decimal("1"), Decimal("2"), Decimal("1")]) == [
         Decimal("2.50"),
         Decimal("5.00"),

@@ -9,8 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Request, Security
+from fastapi.openapi.models import (
+    OAuthFlowAuthorizationCode,
+    OAuthFlowClientCredentials,
+    OAuthFlowPassword,
+    OAuthFlows,
+)
+from fastapi.security import OAuth2, SecurityScopes
 from redis.asyncio import Redis
 
 from edge.api.idempotency import RunningKeys
@@ -28,7 +34,9 @@ from edge.config import EdgeSettings
 from edge.errors import Problem
 from edge.security.middleware import AuthOutcome, Guard
 from edge.security.tokens import JwksCache, VerifiedToken
+from taquilla_runtime import scopes
 from taquilla_runtime.principal import Principal
+from taquilla_runtime.scopes import INSUFFICIENT_SCOPE, lacks_scope
 
 
 @dataclass
@@ -78,9 +86,31 @@ async def running_keys(state: State) -> RunningKeys:
 
 RunningIdempotencyKeys = Annotated[RunningKeys, Depends(running_keys)]
 
-# Declares the OAuth2 password flow in the OpenAPI document (Swagger's Authorize button); the token
-# itself is verified by the middleware before any route runs.
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+SCOPES = {
+    scopes.EVENTS_READ: "Read events as their organizer or a partner (drafts of one's own)",
+    scopes.EVENTS_WRITE: "Create, change, publish and cancel events and their sessions",
+    scopes.TICKETS_READ: "Read reservations, orders, tickets, transfers and waiting lists",
+    scopes.TICKETS_WRITE: "Reserve, buy, refund and transfer tickets; join waiting lists",
+    scopes.CHECKIN: "Check tickets in at the door",
+    scopes.ADMIN: "Administer users, organizations, API clients, keys and notifications",
+}
+# Declares the OAuth 2.0 flows in the OpenAPI document (Swagger's Authorize button), with the scopes
+# each route needs (its `security` requirement); the token itself is verified by the middleware
+# before any route runs. The password flow is there for development (Swagger's Authorize) only.
+oauth2_scheme = OAuth2(
+    flows=OAuthFlows(
+        authorizationCode=OAuthFlowAuthorizationCode(
+            authorizationUrl="/login", tokenUrl="/api/v1/auth/token", scopes=SCOPES
+        ),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl="/api/v1/auth/token", scopes=SCOPES),
+        password=OAuthFlowPassword(tokenUrl="/api/v1/auth/token", scopes=SCOPES),
+    ),
+    scheme_name="OAuth2",
+    description="Users sign in with the authorization code flow and PKCE (S256) on the web app's "
+    "sign-in page; partners use client credentials. The password flow is for development and tests "
+    "only: production refuses it unless EDGE_PASSWORD_GRANT_ENABLED is set.",
+    auto_error=False,
+)
 
 
 def _unauthorized(description: str) -> Problem:
@@ -125,3 +155,50 @@ async def required_principal(token: Annotated[VerifiedToken, Depends(required_to
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(required_principal)]
 CurrentToken = Annotated[VerifiedToken, Depends(required_token)]
+
+
+def _insufficient_scope(required: list[str]) -> Problem:
+    wanted = " ".join(required)
+    challenge = f'Bearer realm="taquilla", error="insufficient_scope", scope="{wanted}"'
+    return Problem(
+        403,
+        f"The access token's scope does not include `{wanted}`; ask for it when signing in.",
+        slug=INSUFFICIENT_SCOPE,
+        headers={"WWW-Authenticate": challenge},
+        extensions={"required_scope": wanted},
+    )
+
+
+async def scoped_principal(security_scopes: SecurityScopes, principal: CurrentPrincipal) -> Principal:
+    """The caller, whose token must hold every scope the route declares (RFC 6750 section 3.1)."""
+    if any(lacks_scope(principal, scope) for scope in security_scopes.scopes):
+        raise _insufficient_scope(security_scopes.scopes)
+    return principal
+
+
+async def optional_scoped_principal(
+    security_scopes: SecurityScopes, principal: OptionalPrincipal
+) -> Principal | None:
+    """Anyone may call; a caller who sends a token must have the route's scopes in it."""
+    if any(lacks_scope(principal, scope) for scope in security_scopes.scopes):
+        raise _insufficient_scope(security_scopes.scopes)
+    return principal
+
+
+async def administrator(security_scopes: SecurityScopes, principal: CurrentPrincipal) -> Principal:
+    """An administrator's token must hold the admin scope; anyone else goes on to identity_svc, which
+    refuses them and audits the attempt."""
+    if principal.is_admin and any(lacks_scope(principal, scope) for scope in security_scopes.scopes):
+        raise _insufficient_scope(security_scopes.scopes)
+    return principal
+
+
+# One alias per scope a route may need; the services check the same scopes again on their side
+# (taquilla_runtime.scopes.ScopeInterceptor).
+EventReader = Annotated[Principal | None, Security(optional_scoped_principal, scopes=[scopes.EVENTS_READ])]
+OrganizationReader = Annotated[Principal, Security(scoped_principal, scopes=[scopes.EVENTS_READ])]
+EventWriter = Annotated[Principal, Security(scoped_principal, scopes=[scopes.EVENTS_WRITE])]
+TicketReader = Annotated[Principal, Security(scoped_principal, scopes=[scopes.TICKETS_READ])]
+TicketWriter = Annotated[Principal, Security(scoped_principal, scopes=[scopes.TICKETS_WRITE])]
+DoorScanner = Annotated[Principal, Security(scoped_principal, scopes=[scopes.CHECKIN])]
+Administrator = Annotated[Principal, Security(administrator, scopes=[scopes.ADMIN])]

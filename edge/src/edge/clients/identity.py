@@ -42,9 +42,45 @@ class IdentityClient:
         )
         return reply.grant
 
-    async def refresh_grant(self, refresh_token: str) -> pb.TokenGrant:
+    async def authorization_code(
+        self,
+        email: str,
+        password: str,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        code_challenge: str,
+        code_challenge_method: str,
+        scope: str,
+    ) -> pb.IssueAuthorizationCodeResponse:
+        reply: pb.IssueAuthorizationCodeResponse = await self._stub.IssueAuthorizationCode(
+            pb.IssueAuthorizationCodeRequest(
+                email=email,
+                password=password,
+                client_id=client_id,
+                redirect_uri=redirect_uri,
+                code_challenge=code_challenge,
+                code_challenge_method=code_challenge_method,
+                scope=scope,
+            ),
+            timeout=self._deadline,
+        )
+        return reply
+
+    async def authorization_code_grant(
+        self, code: str, *, client_id: str, redirect_uri: str, code_verifier: str
+    ) -> pb.TokenGrant:
+        reply: pb.IssueAuthorizationCodeGrantResponse = await self._stub.IssueAuthorizationCodeGrant(
+            pb.IssueAuthorizationCodeGrantRequest(
+                code=code, client_id=client_id, redirect_uri=redirect_uri, code_verifier=code_verifier
+            ),
+            timeout=self._deadline,
+        )
+        return reply.grant
+
+    async def refresh_grant(self, refresh_token: str, scope: str = "") -> pb.TokenGrant:
         reply: pb.IssueRefreshGrantResponse = await self._stub.IssueRefreshGrant(
-            pb.IssueRefreshGrantRequest(refresh_token=refresh_token), timeout=self._deadline
+            pb.IssueRefreshGrantRequest(refresh_token=refresh_token, scope=scope), timeout=self._deadline
         )
         return reply.grant
 

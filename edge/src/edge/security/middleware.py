@@ -44,7 +44,10 @@ UNLIMITED_PATHS = frozenset(
     }
 )
 TOKEN_PATH = "/api/v1/auth/token"  # noqa: S105 (a path)
-AUTH_PATHS = frozenset({TOKEN_PATH, "/api/v1/auth/register"})
+AUTHORIZE_PATH = "/api/v1/auth/authorize"
+# Both take a password (the authorization code flow's sign-in page posts to AUTHORIZE_PATH).
+SIGN_IN_PATHS = frozenset({TOKEN_PATH, AUTHORIZE_PATH})
+AUTH_PATHS = frozenset({*SIGN_IN_PATHS, "/api/v1/auth/register"})
 AUTH_PREFIX = "/api/v1/auth/"
 # Seconds a client waits before trying again while Redis cannot be asked (the limiter's pause).
 UNDECIDED_RETRY_AFTER = 2
@@ -144,7 +147,7 @@ class AuthAndRateLimitMiddleware:
             RATE_LIMITED.labels(route_class).inc()
             await _too_many_requests(scope, send, decision)
             return
-        if scope["path"] == TOKEN_PATH and scope["method"] == "POST":
+        if scope["path"] in SIGN_IN_PATHS and scope["method"] == "POST":
             request = await read_token_request(scope, receive)
             if request.refusal is not None:
                 await request.refusal(scope, receive, send)

@@ -80,7 +80,8 @@ def _problem(status: int, slug: str, title: str, detail: str, instance: str) -> 
 
 
 async def read_token_request(scope: Scope, receive: Receive) -> TokenRequest:
-    """The body of a token request (``POST /api/v1/auth/token``) and the username it signs in with."""
+    """The body of a token request (``POST /api/v1/auth/token``) or a sign-in for a code
+    (``POST /api/v1/auth/authorize``), and the username it signs in with."""
     for name, value in scope["headers"]:
         if name == b"content-length":
             declared = value.strip()
@@ -133,7 +134,8 @@ async def _password_usernames(scope: Scope, body: bytes) -> list[str]:
     parsed = Request(scope, TokenRequest(body=body).replay(_nothing_more))
     try:
         async with parsed.form() as form:
-            if form.get("grant_type") != "password":
+            # The sign-in page of the authorization code flow always sends a password.
+            if scope["path"] != "/api/v1/auth/authorize" and form.get("grant_type") != "password":
                 return []
             return [value for value in form.getlist("username") if isinstance(value, str)]
     except Exception:  # an unparsable form: the route's parser refuses it the same way

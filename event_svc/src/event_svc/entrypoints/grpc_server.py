@@ -33,12 +33,36 @@ from event_svc.domain.model import Event, Session
 from event_svc.entrypoints import protobuf as convert
 from taquilla.events.v1 import event_service_pb2 as pb
 from taquilla.events.v1 import event_service_pb2_grpc
-from taquilla_runtime import grpc_errors
+from taquilla_runtime import grpc_errors, scopes
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
+from taquilla_runtime.scopes import ScopePolicy
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["EventService"].full_name
+# The scope each RPC needs of a user's or API client's token (taquilla_runtime.scopes); anonymous
+# calls read the public catalog. FindEventBySession is for other services only (not listed).
+SCOPES: ScopePolicy = {
+    **dict.fromkeys(
+        ("GetEvent", "GetEvents", "ListSessions", "GetSession", "SearchEvents", "ListOrganizationEvents"),
+        scopes.EVENTS_READ,
+    ),
+    **dict.fromkeys(
+        (
+            "CreateEvent",
+            "BatchCreateEvents",
+            "UpdateEvent",
+            "PublishEvent",
+            "CancelEvent",
+            "FeatureEvent",
+            "DeleteEvent",
+            "AddSession",
+            "UpdateSession",
+            "RemoveSession",
+        ),
+        scopes.EVENTS_WRITE,
+    ),
+}
 DEFAULT_PAGE_SIZE = 20
 Context = Any  # grpc.aio.ServicerContext (grpc ships no type information)
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from identity_svc.adapters.orm import (
     api_clients,
     audit_log,
+    authorization_codes,
     organizations,
     refresh_tokens,
     signing_keys,
@@ -22,13 +23,14 @@ from identity_svc.application.ports import (
     ApiClients,
     AuditLog,
     AuditRecord,
+    AuthorizationCodes,
     Organizations,
     RefreshTokens,
     SigningKey,
     SigningKeys,
     Users,
 )
-from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
+from identity_svc.domain.model import ApiClient, AuthorizationCode, Organization, RefreshToken, Role, User
 
 
 def _user(row: Any) -> User:
@@ -202,6 +204,7 @@ class SqlRefreshTokens(RefreshTokens):
                 token_hash=token.token_hash,
                 issued_at=token.issued_at,
                 expires_at=token.expires_at,
+                scope=" ".join(sorted(token.scope)) if token.scope is not None else None,
             )
         )
 
@@ -221,6 +224,7 @@ class SqlRefreshTokens(RefreshTokens):
             row.expires_at,
             row.used_at,
             row.revoked_at,
+            frozenset(row.scope.split()) if row.scope is not None else None,
         )
 
     async def mark_used(self, token_id: uuid.UUID, at: dt.datetime) -> None:
@@ -244,6 +248,55 @@ class SqlRefreshTokens(RefreshTokens):
         if keep is not None:
             statement = statement.where(refresh_tokens.c.family_id != keep)
         await self._c.execute(statement.values(revoked_at=at))
+
+
+class SqlAuthorizationCodes(AuthorizationCodes):
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def add(self, code: AuthorizationCode) -> None:
+        # Spent and expired codes go first: they are never needed again.
+        await self._c.execute(
+            authorization_codes.delete().where(authorization_codes.c.expires_at < code.issued_at)
+        )
+        await self._c.execute(
+            insert(authorization_codes).values(
+                code_hash=code.code_hash,
+                client_id=code.client_id,
+                redirect_uri=code.redirect_uri,
+                code_challenge=code.code_challenge,
+                user_id=code.user_id,
+                scope=" ".join(sorted(code.scope)) if code.scope is not None else None,
+                issued_at=code.issued_at,
+                expires_at=code.expires_at,
+            )
+        )
+
+    async def redeem(self, code_hash: str, now: dt.datetime) -> AuthorizationCode | None:
+        row = (
+            await self._c.execute(
+                update(authorization_codes)
+                .where(
+                    authorization_codes.c.code_hash == code_hash,
+                    authorization_codes.c.used_at.is_(None),
+                    authorization_codes.c.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(*authorization_codes.c)
+            )
+        ).first()
+        if row is None:
+            return None
+        return AuthorizationCode(
+            code_hash=row.code_hash,
+            client_id=row.client_id,
+            redirect_uri=row.redirect_uri,
+            code_challenge=row.code_challenge,
+            user_id=row.user_id,
+            scope=frozenset(row.scope.split()) if row.scope is not None else None,
+            issued_at=row.issued_at,
+            expires_at=row.expires_at,
+        )
 
 
 class SqlSigningKeys(SigningKeys):

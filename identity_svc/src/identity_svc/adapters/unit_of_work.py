@@ -9,6 +9,7 @@ from identity_svc.adapters.outbox import SqlOutbox
 from identity_svc.adapters.repository import (
     SqlApiClients,
     SqlAuditLog,
+    SqlAuthorizationCodes,
     SqlOrganizations,
     SqlRefreshTokens,
     SqlSigningKeys,
@@ -25,6 +26,7 @@ class SqlUnitOfWork(SqlTransaction, UnitOfWork):
         self.organizations = SqlOrganizations(connection)
         self.api_clients = SqlApiClients(connection)
         self.refresh_tokens = SqlRefreshTokens(connection)
+        self.authorization_codes = SqlAuthorizationCodes(connection)
         self.signing_keys = SqlSigningKeys(connection)
         self.audit = SqlAuditLog(connection)
         self.outbox = SqlOutbox(connection, outbox)

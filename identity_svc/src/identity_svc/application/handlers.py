@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from identity_svc.application.ports import (
@@ -36,6 +36,8 @@ from identity_svc.domain.commands import (
     GetJwks,
     GetOrganization,
     GetUserContact,
+    IssueAuthorizationCode,
+    IssueAuthorizationCodeGrant,
     IssueClientCredentialsGrant,
     IssuePasswordGrant,
     IssueRefreshGrant,
@@ -52,6 +54,9 @@ from identity_svc.domain.errors import (
     CannotChangeOwnAccount,
     FieldProblem,
     Forbidden,
+    InsufficientScope,
+    InvalidAuthorizationCode,
+    InvalidAuthorizationRequest,
     InvalidClient,
     InvalidCredentials,
     InvalidInput,
@@ -274,27 +279,17 @@ async def issue_password_grant(
     """
     now = clock()
     async with uow:
-        user = await uow.users.by_email(cmd.email.strip().lower(), for_update=True)
-        if user is None:
-            # Same cost as a real check: no account enumeration by timing.
-            await hasher.verify_nothing(cmd.password)
-            await _audit(uow, cmd.correlation_id, None, "auth.password_grant", "user:unknown", "denied")
-            await uow.commit()
-            raise InvalidCredentials()
-        # The password is checked even for a locked or inactive account, so a refusal costs the
-        # same whatever the account's state (nothing to learn from the answer's timing).
-        password_ok = await hasher.verify(user.password_hash, cmd.password)
-        if not user.can_sign_in(now) or not password_ok:
-            if user.active and not user.is_locked(now):
-                user.record_failed_sign_in(now)
-            await uow.users.save(user)
-            await _audit(uow, cmd.correlation_id, None, "auth.password_grant", f"user:{user.id}", "denied")
-            await uow.commit()
-            raise InvalidCredentials()
+        user = await _check_password(
+            uow, hasher, now, cmd.email, cmd.password, cmd.correlation_id, "password"
+        )
         granted = model.granted_scopes(cmd.scope, model.default_scopes(user.role))
         user.record_sign_in(now)
         await uow.users.save(user)
-        grant = await _issue_user_grant(uow, keys, tokens, now, user, granted)
+        # A sign-in that asked for a scope keeps it for the family's life; one that asked for
+        # nothing follows the role (a promotion shows at the next refresh).
+        grant = await _issue_user_grant(
+            uow, keys, tokens, now, user, granted, family_scope=granted if cmd.scope.split() else None
+        )
         await _audit(
             uow,
             cmd.correlation_id,
@@ -307,10 +302,130 @@ async def issue_password_grant(
     return grant
 
 
+async def issue_authorization_code(
+    cmd: IssueAuthorizationCode,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    hasher: PasswordHasher,
+    clients: Mapping[str, model.PublicClient],
+) -> str:
+    """The user signed in on the platform's sign-in page for a public client: a one-time code, valid
+    60 seconds, bound to the client, the redirect URI and the PKCE challenge (RFC 6749 4.1, RFC 7636).
+
+    The client, redirect URI and challenge are checked before the password; the password check is
+    the password grant's (same refusals, audit and lockout). Only the code's hash is stored.
+    """
+    client = clients.get(cmd.client_id)
+    if client is None:
+        raise InvalidAuthorizationRequest("unauthorized_client", "unknown client")
+    client.check_request(cmd.redirect_uri, cmd.code_challenge, cmd.code_challenge_method)
+    now = clock()
+    async with uow:
+        user = await _check_password(
+            uow, hasher, now, cmd.email, cmd.password, cmd.correlation_id, "authorization_code"
+        )
+        granted = model.granted_scopes(cmd.scope, model.default_scopes(user.role))
+        user.record_sign_in(now)
+        await uow.users.save(user)
+        code = secrets.token_urlsafe(32)
+        await uow.authorization_codes.add(
+            model.AuthorizationCode(
+                code_hash=hash_token(code),
+                client_id=client.client_id,
+                redirect_uri=cmd.redirect_uri,
+                code_challenge=cmd.code_challenge,
+                user_id=user.id,
+                scope=granted if cmd.scope.split() else None,
+                issued_at=now,
+                expires_at=now + model.AUTHORIZATION_CODE_LIFETIME,
+            )
+        )
+        await _audit(
+            uow,
+            cmd.correlation_id,
+            Actor(user.id, ActorKind.USER, user.role),
+            "auth.authorization_code",
+            f"user:{user.id}",
+            "success",
+        )
+        await uow.commit()
+    return code
+
+
+async def issue_authorization_code_grant(
+    cmd: IssueAuthorizationCodeGrant, uow: UnitOfWork, clock: Clock, *, keys: KeyRing, tokens: TokenSettings
+) -> Grant:
+    """Exchanges a code for an access token and a new refresh-token family, once.
+
+    The code is spent whatever happens next: a code presented with another client, redirect URI or
+    verifier is not tried again (RFC 6749 4.1.2: a code is used at most once).
+    """
+    now = clock()
+    async with uow:
+        code = await uow.authorization_codes.redeem(hash_token(cmd.code), now)
+        if code is None:
+            raise InvalidAuthorizationCode("unknown, expired or used authorization code")
+        if not code.redeemable_by(cmd.client_id, cmd.redirect_uri, cmd.code_verifier):
+            await _audit(
+                uow,
+                cmd.correlation_id,
+                None,
+                "auth.authorization_code_grant",
+                f"user:{code.user_id}",
+                "denied",
+            )
+            await uow.commit()
+            raise InvalidAuthorizationCode("the code was issued for another client, redirect URI or verifier")
+        user = await uow.users.get(code.user_id)
+        if user is None or not user.active:
+            await uow.commit()
+            raise InvalidAuthorizationCode("account unavailable")
+        scope = model.refreshed_scopes(code.scope, user.role)
+        grant = await _issue_user_grant(uow, keys, tokens, now, user, scope, family_scope=code.scope)
+        await uow.commit()
+    return grant
+
+
+async def _check_password(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    now: dt.datetime,
+    email: str,
+    password: str,
+    correlation_id: str | None,
+    grant: str,
+) -> model.User:
+    """The account whose password this is, if it may sign in; otherwise the refusal is audited and
+    committed, and InvalidCredentials raised: the same for every reason, at the same cost."""
+    action = f"auth.{grant}_grant" if grant == "password" else f"auth.{grant}"
+    user = await uow.users.by_email(email.strip().lower(), for_update=True)
+    if user is None:
+        # Same cost as a real check: no account enumeration by timing.
+        await hasher.verify_nothing(password)
+        await _audit(uow, correlation_id, None, action, "user:unknown", "denied")
+        await uow.commit()
+        raise InvalidCredentials()
+    # The password is checked even for a locked or inactive account, so a refusal costs the
+    # same whatever the account's state (nothing to learn from the answer's timing).
+    password_ok = await hasher.verify(user.password_hash, password)
+    if not user.can_sign_in(now) or not password_ok:
+        if user.active and not user.is_locked(now):
+            user.record_failed_sign_in(now)
+        await uow.users.save(user)
+        await _audit(uow, correlation_id, None, action, f"user:{user.id}", "denied")
+        await uow.commit()
+        raise InvalidCredentials()
+    return user
+
+
 async def issue_refresh_grant(
     cmd: IssueRefreshGrant, uow: UnitOfWork, clock: Clock, *, keys: KeyRing, tokens: TokenSettings
 ) -> Grant:
     """Rotates a refresh token: the presented one is spent, a new one of the same family is issued.
+
+    The new access token has the family's scope (what the sign-in asked for, bounded by the role the
+    user has now), or less when the refresh asks for less; a refresh never widens it.
 
     A spent token presented again means it leaked: the whole family is revoked. A family lives at
     most REFRESH_TOKEN_LIFETIME from the sign-in that started it, however often it rotates: each new
@@ -336,6 +451,7 @@ async def issue_refresh_grant(
             await uow.refresh_tokens.revoke_family(stored.family_id, now)
             await uow.commit()
             raise InvalidRefreshToken("account unavailable")
+        scope = model.refreshed_scopes(stored.scope, user.role, cmd.scope)
         await uow.refresh_tokens.mark_used(stored.id, now)
         grant = await _issue_user_grant(
             uow,
@@ -343,9 +459,10 @@ async def issue_refresh_grant(
             tokens,
             now,
             user,
-            model.default_scopes(user.role),
+            scope,
             family_id=stored.family_id,
             family_expires_at=stored.expires_at,
+            family_scope=stored.scope,
         )
         await uow.commit()
     return grant
@@ -646,6 +763,8 @@ def _require_admin(actor: Actor | None) -> Actor:
         raise NotAuthenticated("sign in first")
     if not actor.is_admin:
         raise Forbidden("administrators only")
+    if actor.scopes is not None and model.ADMIN_SCOPE not in actor.scopes:
+        raise InsufficientScope(model.ADMIN_SCOPE)
     return actor
 
 
@@ -698,9 +817,10 @@ async def _issue_user_grant(
     scope: frozenset[str],
     family_id: uuid.UUID | None = None,
     family_expires_at: dt.datetime | None = None,
+    family_scope: frozenset[str] | None = None,
 ) -> Grant:
-    """Stores a new refresh token (of a new family unless given, expiring with its family) and signs
-    an access token."""
+    """Stores a new refresh token (of a new family unless given, expiring with its family and keeping
+    its scope) and signs an access token."""
     key = await _current_key(uow, keys, now)
     refresh = secrets.token_urlsafe(32)
     await uow.refresh_tokens.add(
@@ -711,6 +831,7 @@ async def _issue_user_grant(
             token_hash=hash_token(refresh),
             issued_at=now,
             expires_at=family_expires_at or now + model.REFRESH_TOKEN_LIFETIME,
+            scope=family_scope,
         )
     )
     access = _access_token(

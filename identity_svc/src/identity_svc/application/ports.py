@@ -11,7 +11,7 @@ from typing import Any
 
 import taquilla_runtime.unit_of_work
 from identity_svc.domain.events import DomainEvent
-from identity_svc.domain.model import ApiClient, Organization, RefreshToken, Role, User
+from identity_svc.domain.model import ApiClient, AuthorizationCode, Organization, RefreshToken, Role, User
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,18 @@ class RefreshTokens(abc.ABC):
         """Revokes every token of the user not revoked yet, except those of the family ``keep``."""
 
 
+class AuthorizationCodes(abc.ABC):
+    """One-time authorization codes, stored by the SHA-256 of their value."""
+
+    @abc.abstractmethod
+    async def add(self, code: AuthorizationCode) -> None: ...
+
+    @abc.abstractmethod
+    async def redeem(self, code_hash: str, now: dt.datetime) -> AuthorizationCode | None:
+        """Marks the code used and returns it, if it exists, is unused and has not expired; of
+        concurrent redemptions of one code, exactly one gets it (a conditional update)."""
+
+
 class SigningKeys(abc.ABC):
     @abc.abstractmethod
     async def newest(self, count: int) -> Sequence[SigningKey]:
@@ -165,6 +177,7 @@ class UnitOfWork(taquilla_runtime.unit_of_work.UnitOfWork):
     organizations: Organizations
     api_clients: ApiClients
     refresh_tokens: RefreshTokens
+    authorization_codes: AuthorizationCodes
     signing_keys: SigningKeys
     audit: AuditLog
     outbox: Outbox

@@ -27,6 +27,8 @@ class Actor:
     kind: ActorKind
     role: Role | None = None
     organization_id: uuid.UUID | None = None
+    # The access token's scopes; None when the caller is not limited by a token's scope.
+    scopes: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -69,8 +71,33 @@ class IssuePasswordGrant(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class IssueAuthorizationCode(Command):
+    """The user signed in on the platform's sign-in page for a public client (RFC 6749 4.1.1)."""
+
+    email: str
+    password: str
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    code_challenge_method: str
+    scope: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueAuthorizationCodeGrant(Command):
+    """The client exchanges its code and PKCE verifier for tokens (RFC 6749 4.1.3, RFC 7636 4.5)."""
+
+    code: str
+    client_id: str
+    redirect_uri: str
+    code_verifier: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class IssueRefreshGrant(Command):
     refresh_token: str
+    # Space-separated; narrows this access token only (RFC 6749 section 6). Empty: the family's scope.
+    scope: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -43,6 +43,20 @@ class InvalidScope(IdentityError):
     pass
 
 
+class InvalidAuthorizationRequest(IdentityError):
+    """An authorization request the client got wrong (RFC 6749 section 4.1.2.1): ``error`` is the
+    OAuth error code (``unauthorized_client``, ``invalid_request``)."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.description = description
+
+
+class InvalidAuthorizationCode(IdentityError):
+    """Unknown, expired or used code, or one issued to another client, redirect URI or verifier."""
+
+
 class InvalidRefreshToken(IdentityError):
     pass
 
@@ -57,6 +71,14 @@ class NotAuthenticated(IdentityError):
 
 class Forbidden(IdentityError):
     pass
+
+
+class InsufficientScope(Forbidden):
+    """The caller may do this, but the access token was asked for without the scope it needs."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"the access token's scope does not include {scope}")
+        self.scope = scope
 
 
 class NotFound(IdentityError):

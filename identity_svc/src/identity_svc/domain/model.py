@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
+import hashlib
+import hmac
+import ipaddress
 import re
 import unicodedata
 import uuid
@@ -11,6 +15,7 @@ from dataclasses import dataclass, field
 
 from identity_svc.domain.errors import (
     FieldProblem,
+    InvalidAuthorizationRequest,
     InvalidInput,
     InvalidRefreshToken,
     InvalidScope,
@@ -32,9 +37,15 @@ FIRST_LOCK = dt.timedelta(seconds=30)
 LONGEST_LOCK = dt.timedelta(minutes=15)
 ACCESS_TOKEN_LIFETIME = dt.timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = dt.timedelta(days=30)
+AUTHORIZATION_CODE_LIFETIME = dt.timedelta(seconds=60)
+PKCE_METHOD = "S256"  # the only one (RFC 7636 section 4.2; "plain" protects nothing)
+_PKCE_VALUE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")  # a verifier, and an S256 challenge (43)
 ROLES_IN_AN_ORGANIZATION = frozenset({Role.ORGANIZER, Role.STAFF})
 RATE_LIMIT_TIERS = frozenset({"standard", "partner"})
+# The OAuth scopes (docs/security.md, "Scopes"): each names a family of calls a token may make. API
+# clients may be given any of KNOWN_SCOPES; ADMIN_SCOPE is for administrators' own tokens only.
 KNOWN_SCOPES = frozenset({"events:read", "events:write", "tickets:read", "tickets:write", "checkin"})
+ADMIN_SCOPE = "admin"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9,))
 
@@ -164,6 +175,9 @@ class RefreshToken:
     expires_at: dt.datetime
     used_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
+    # The scope the sign-in asked for, kept by every token of the family so a refresh never widens
+    # it; None when the sign-in asked for nothing (the role's defaults, whatever the role is then).
+    scope: frozenset[str] | None = None
 
     def check_usable(self, now: dt.datetime) -> None:
         if self.revoked_at is not None:
@@ -175,13 +189,25 @@ class RefreshToken:
 
 
 def default_scopes(role: Role) -> frozenset[str]:
+    """What a user's token may do when the sign-in asks for no scope: everything the role does.
+
+    Organizers refund their events' orders (tickets:write) and check tickets in at their doors
+    (checkin); the services still check the role and the organization on every call.
+    """
     if role is Role.ADMIN:
-        return KNOWN_SCOPES
+        return KNOWN_SCOPES | {ADMIN_SCOPE}
     if role is Role.ORGANIZER:
-        return frozenset({"events:read", "events:write", "tickets:read"})
+        return frozenset({"events:read", "events:write", "tickets:read", "tickets:write", "checkin"})
     if role is Role.STAFF:
         return frozenset({"events:read", "tickets:read", "checkin"})
     return frozenset({"events:read", "tickets:read", "tickets:write"})
+
+
+def refreshed_scopes(family_scope: frozenset[str] | None, role: Role, requested: str = "") -> frozenset[str]:
+    """The scope of an access token a refresh issues: the family's (never more than the role has
+    now, so a demotion takes effect at the next refresh), narrowed further when the refresh asks."""
+    allowed = default_scopes(role) if family_scope is None else family_scope & default_scopes(role)
+    return granted_scopes(requested, allowed)
 
 
 def granted_scopes(requested: str, allowed: frozenset[str]) -> frozenset[str]:
@@ -191,3 +217,69 @@ def granted_scopes(requested: str, allowed: frozenset[str]) -> frozenset[str]:
     if not wanted <= allowed:
         raise InvalidScope(f"not allowed: {' '.join(sorted(wanted - allowed))}")
     return wanted
+
+
+@dataclass(frozen=True)
+class PublicClient:
+    """A client that holds no secret (the web app): it proves itself with PKCE and may only be sent
+    back to one of its registered redirect URIs."""
+
+    client_id: str
+    redirect_uris: frozenset[str]
+
+    def allows(self, redirect_uri: str) -> bool:
+        """Exact match; for a loopback address (127.0.0.1, [::1], localhost over http) any port, as
+        RFC 8252 section 7.3 asks, so development servers on any port are accepted."""
+        if redirect_uri in self.redirect_uris:
+            return True
+        given = _without_loopback_port(redirect_uri)
+        return given is not None and given in {_without_loopback_port(uri) for uri in self.redirect_uris}
+
+    def check_request(self, redirect_uri: str, code_challenge: str, method: str) -> None:
+        if not self.allows(redirect_uri):
+            raise InvalidAuthorizationRequest(
+                "invalid_request", "redirect_uri is not registered for this client"
+            )
+        if method != PKCE_METHOD:
+            raise InvalidAuthorizationRequest("invalid_request", "code_challenge_method must be S256")
+        if len(code_challenge) != 43 or not _PKCE_VALUE.match(code_challenge):
+            raise InvalidAuthorizationRequest("invalid_request", "code_challenge must be an S256 challenge")
+
+
+def _without_loopback_port(uri: str) -> str | None:
+    match = re.match(r"^http://(127\.0\.0\.1|\[::1\]|localhost)(?::\d{1,5})?(/[^?#]*)?$", uri)
+    if match is None:
+        return None
+    host = match.group(1)
+    if host != "localhost":
+        ipaddress.ip_address(host.strip("[]"))
+    return f"http://{host}{match.group(2) or '/'}"
+
+
+def pkce_challenge(verifier: str) -> str:
+    """The S256 challenge of a code verifier (RFC 7636 section 4.2)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+@dataclass
+class AuthorizationCode:
+    """A one-time code (stored only as its hash) bound to a client, a redirect URI and a PKCE challenge."""
+
+    code_hash: str
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    user_id: uuid.UUID
+    scope: frozenset[str] | None  # what the sign-in asked for; None for the role's defaults
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+
+    def redeemable_by(self, client_id: str, redirect_uri: str, code_verifier: str) -> bool:
+        if not _PKCE_VALUE.match(code_verifier):
+            return False
+        return (
+            hmac.compare_digest(self.client_id, client_id)
+            and hmac.compare_digest(self.redirect_uri, redirect_uri)
+            and hmac.compare_digest(self.code_challenge, pkce_challenge(code_verifier))
+        )

@@ -16,16 +16,54 @@ from identity_svc.application.handlers import ClientGrant, Contact, Grant, NewAp
 from identity_svc.application.ports import AuditRecord, PublicKey, UnitOfWork
 from identity_svc.domain import commands, errors
 from identity_svc.domain.commands import Actor
-from identity_svc.domain.model import Organization, User
+from identity_svc.domain.model import AUTHORIZATION_CODE_LIFETIME, Organization, User
 from identity_svc.entrypoints import protobuf as convert
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
-from taquilla_runtime import grpc_errors
+from taquilla_runtime import grpc_errors, scopes
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
+from taquilla_runtime.scopes import ScopePolicy
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
+# The scope each RPC needs of a user's or API client's token (taquilla_runtime.scopes). Signing in,
+# signing out and one's own account need none; GetUserContact is for other services only (not listed).
+SCOPES: ScopePolicy = {
+    **dict.fromkeys(
+        (
+            "RegisterCustomer",
+            "IssuePasswordGrant",
+            "IssueAuthorizationCode",
+            "IssueAuthorizationCodeGrant",
+            "IssueRefreshGrant",
+            "IssueClientCredentialsGrant",
+            "RevokeRefreshToken",
+            "GetJwks",
+            "GetCurrentUser",
+            # One's own account (any signed-in user, whatever the token's scope), and an
+            # organization's public name.
+            "UpdateMyProfile",
+            "ChangeMyPassword",
+            "GetOrganization",
+        ),
+        scopes.PUBLIC,
+    ),
+    # The administration: the handlers require the admin role and, of an admin's token, the admin
+    # scope, so that a refusal is audited like any other (handlers._require_admin).
+    **dict.fromkeys(
+        (
+            "RotateSigningKey",
+            "ListUsers",
+            "UpdateUser",
+            "CreateOrganization",
+            "ListOrganizations",
+            "CreateApiClient",
+            "ListAuditEntries",
+        ),
+        scopes.PUBLIC,
+    ),
+}
 
 C = TypeVar("C", bound=commands.Command)
 R = TypeVar("R")
@@ -40,6 +78,8 @@ class IdentityHandlers:
     register_customer: Handler[commands.RegisterCustomer, User | None]
     get_current_user: Handler[commands.GetCurrentUser, User]
     issue_password_grant: Handler[commands.IssuePasswordGrant, Grant]
+    issue_authorization_code: Handler[commands.IssueAuthorizationCode, str]
+    issue_authorization_code_grant: Handler[commands.IssueAuthorizationCodeGrant, Grant]
     issue_refresh_grant: Handler[commands.IssueRefreshGrant, Grant]
     issue_client_credentials_grant: Handler[commands.IssueClientCredentialsGrant, ClientGrant]
     revoke_refresh_token: Handler[commands.RevokeRefreshToken, None]
@@ -69,6 +109,10 @@ _STATUS: dict[type[errors.IdentityError], tuple[grpc.StatusCode, str]] = {
     errors.RefreshTokenReused: (grpc.StatusCode.UNAUTHENTICATED, "The refresh token was already used."),
     errors.InvalidRefreshToken: (grpc.StatusCode.UNAUTHENTICATED, "The refresh token is invalid or expired."),
     errors.InvalidScope: (grpc.StatusCode.INVALID_ARGUMENT, "A requested scope is not allowed."),
+    errors.InvalidAuthorizationCode: (
+        grpc.StatusCode.UNAUTHENTICATED,
+        "The authorization code is invalid, expired or already used.",
+    ),
     errors.NotAuthenticated: (grpc.StatusCode.UNAUTHENTICATED, "Authentication required."),
     errors.Forbidden: (grpc.StatusCode.PERMISSION_DENIED, "You may not do this."),
     errors.NotFound: (grpc.StatusCode.NOT_FOUND, "Not found."),
@@ -87,6 +131,20 @@ class ErrorsAsStatus(grpc_errors.ErrorsAsStatus):
             case errors.InvalidInput(problems=problems):
                 await abort_with_field_errors(
                     context, [FieldError(p.field, p.message, p.code) for p in problems]
+                )
+            case errors.InvalidAuthorizationRequest(error=error, description=description):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    description,
+                    NamedProblem("invalid-authorization-request", {"error": error}),
+                )
+            case errors.InsufficientScope(scope=scope):
+                await abort_with_problem(
+                    context,
+                    grpc.StatusCode.PERMISSION_DENIED,
+                    f"The access token's scope does not include `{scope}`.",
+                    scopes.insufficient_scope(scope),
                 )
             case errors.CannotChangeOwnAccount():
                 await abort_with_problem(
@@ -141,12 +199,44 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
             grant = await self._handlers.issue_password_grant(command, self._uow())
             return pb.IssuePasswordGrantResponse(grant=convert.grant_message(grant))
 
+    async def IssueAuthorizationCode(
+        self, request: pb.IssueAuthorizationCodeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IssueAuthorizationCodeResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.IssueAuthorizationCode(
+                correlation_id=get_correlation_id(),
+                email=request.email,
+                password=request.password,
+                client_id=request.client_id,
+                redirect_uri=request.redirect_uri,
+                code_challenge=request.code_challenge,
+                code_challenge_method=request.code_challenge_method,
+                scope=request.scope,
+            )
+            code = await self._handlers.issue_authorization_code(command, self._uow())
+            lifetime = int(AUTHORIZATION_CODE_LIFETIME.total_seconds())
+            return pb.IssueAuthorizationCodeResponse(code=code, expires_in=lifetime)
+
+    async def IssueAuthorizationCodeGrant(
+        self, request: pb.IssueAuthorizationCodeGrantRequest, context: grpc.aio.ServicerContext
+    ) -> pb.IssueAuthorizationCodeGrantResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.IssueAuthorizationCodeGrant(
+                correlation_id=get_correlation_id(),
+                code=request.code,
+                client_id=request.client_id,
+                redirect_uri=request.redirect_uri,
+                code_verifier=request.code_verifier,
+            )
+            grant = await self._handlers.issue_authorization_code_grant(command, self._uow())
+            return pb.IssueAuthorizationCodeGrantResponse(grant=convert.grant_message(grant))
+
     async def IssueRefreshGrant(
         self, request: pb.IssueRefreshGrantRequest, context: grpc.aio.ServicerContext
     ) -> pb.IssueRefreshGrantResponse:
         async with ErrorsAsStatus(context):
             command = commands.IssueRefreshGrant(
-                correlation_id=get_correlation_id(), refresh_token=request.refresh_token
+                correlation_id=get_correlation_id(), refresh_token=request.refresh_token, scope=request.scope
             )
             grant = await self._handlers.issue_refresh_grant(command, self._uow())
             return pb.IssueRefreshGrantResponse(grant=convert.grant_message(grant))

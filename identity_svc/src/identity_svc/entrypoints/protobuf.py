@@ -35,6 +35,7 @@ def actor_from(principal: Principal | None) -> Actor | None:
         kind=ActorKind(principal.kind.value),
         role=Role(principal.role.value) if principal.role else None,
         organization_id=principal.organization_id,
+        scopes=principal.scopes,
     )
 
 

@@ -16,11 +16,15 @@ from notification_svc.domain.model import Notification, NotificationStatus
 from notification_svc.entrypoints.delivery import Courier
 from taquilla.notifications.v1 import notification_service_pb2 as pb
 from taquilla.notifications.v1 import notification_service_pb2_grpc
+from taquilla_runtime import scopes
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
 from taquilla_runtime.principal import InvalidPrincipal, Principal
+from taquilla_runtime.scopes import ScopePolicy
 from taquilla_runtime.timestamps import to_timestamp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
+# The scope each RPC needs of a user's or API client's token (taquilla_runtime.scopes).
+SCOPES: ScopePolicy = {"ListNotifications": scopes.ADMIN, "RetryNotification": scopes.ADMIN}
 
 STATUS_TO_PB = {
     NotificationStatus.PENDING: pb.NOTIFICATION_STATUS_PENDING,

@@ -25,11 +25,26 @@ from notification_svc.domain.webhooks import (
 )
 from taquilla.notifications.v1 import webhook_service_pb2 as pb
 from taquilla.notifications.v1 import webhook_service_pb2_grpc
+from taquilla_runtime import scopes
 from taquilla_runtime.grpc_errors import FieldError, abort_with_field_errors
 from taquilla_runtime.principal import InvalidPrincipal, Principal, PrincipalKind, Role
+from taquilla_runtime.scopes import ScopePolicy
 from taquilla_runtime.timestamps import from_timestamp, to_optional_timestamp, to_timestamp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["WebhookService"].full_name
+# Partners' endpoints are part of an organization's events set-up: reading them needs events:read,
+# changing them (or asking for redeliveries) events:write (taquilla_runtime.scopes).
+WEBHOOK_SCOPES: ScopePolicy = {
+    "CreateWebhookEndpoint": scopes.EVENTS_WRITE,
+    "ListWebhookEndpoints": scopes.EVENTS_READ,
+    "GetWebhookEndpoint": scopes.EVENTS_READ,
+    "UpdateWebhookEndpoint": scopes.EVENTS_WRITE,
+    "DeleteWebhookEndpoint": scopes.EVENTS_WRITE,
+    "RotateWebhookSecret": scopes.EVENTS_WRITE,
+    "ListWebhookDeliveries": scopes.EVENTS_READ,
+    "RedeliverWebhook": scopes.EVENTS_WRITE,
+    "RedeliverWebhooks": scopes.EVENTS_WRITE,
+}
 
 ENDPOINT_STATUS = {
     EndpointStatus.ENABLED: pb.WEBHOOK_ENDPOINT_STATUS_ENABLED,

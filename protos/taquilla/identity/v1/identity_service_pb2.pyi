@@ -367,20 +367,148 @@ class IssuePasswordGrantResponse(_message.Message):
 Global___IssuePasswordGrantResponse: _TypeAlias = IssuePasswordGrantResponse  # noqa: Y015
 
 @_typing.final
+class IssueAuthorizationCodeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EMAIL_FIELD_NUMBER: _builtins.int
+    PASSWORD_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    REDIRECT_URI_FIELD_NUMBER: _builtins.int
+    CODE_CHALLENGE_FIELD_NUMBER: _builtins.int
+    CODE_CHALLENGE_METHOD_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    email: _builtins.str
+    """The user's email."""
+    password: _builtins.str
+    """The user's password."""
+    client_id: _builtins.str
+    """The public client the user signs in to, e.g. "taquilla-web"."""
+    redirect_uri: _builtins.str
+    """Where the client is sent back; must be one of the client's registered redirect URIs."""
+    code_challenge: _builtins.str
+    """BASE64URL(SHA-256(code_verifier)), 43 characters."""
+    code_challenge_method: _builtins.str
+    """Must be "S256"."""
+    scope: _builtins.str
+    """Requested scopes (space-separated); empty for the role's default."""
+    def __init__(
+        self,
+        *,
+        email: _builtins.str = ...,
+        password: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+        redirect_uri: _builtins.str = ...,
+        code_challenge: _builtins.str = ...,
+        code_challenge_method: _builtins.str = ...,
+        scope: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "code_challenge", b"code_challenge", "code_challenge_method", b"code_challenge_method", "email", b"email", "password", b"password", "redirect_uri", b"redirect_uri", "scope", b"scope"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueAuthorizationCodeRequest: _TypeAlias = IssueAuthorizationCodeRequest  # noqa: Y015
+
+@_typing.final
+class IssueAuthorizationCodeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    EXPIRES_IN_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """The one-time code (only its hash is stored)."""
+    expires_in: _builtins.int
+    """Seconds the code stays valid."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        expires_in: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "expires_in", b"expires_in"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueAuthorizationCodeResponse: _TypeAlias = IssueAuthorizationCodeResponse  # noqa: Y015
+
+@_typing.final
+class IssueAuthorizationCodeGrantRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    REDIRECT_URI_FIELD_NUMBER: _builtins.int
+    CODE_VERIFIER_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    """The code IssueAuthorizationCode returned."""
+    client_id: _builtins.str
+    """The client the code was issued to."""
+    redirect_uri: _builtins.str
+    """The redirect URI the code was issued for."""
+    code_verifier: _builtins.str
+    """The PKCE verifier whose S256 challenge the code is bound to."""
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+        redirect_uri: _builtins.str = ...,
+        code_verifier: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "code", b"code", "code_verifier", b"code_verifier", "redirect_uri", b"redirect_uri"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueAuthorizationCodeGrantRequest: _TypeAlias = IssueAuthorizationCodeGrantRequest  # noqa: Y015
+
+@_typing.final
+class IssueAuthorizationCodeGrantResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    GRANT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def grant(self) -> Global___TokenGrant:
+        """The issued tokens."""
+
+    def __init__(
+        self,
+        *,
+        grant: Global___TokenGrant | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["grant", b"grant"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IssueAuthorizationCodeGrantResponse: _TypeAlias = IssueAuthorizationCodeGrantResponse  # noqa: Y015
+
+@_typing.final
 class IssueRefreshGrantRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     REFRESH_TOKEN_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
     refresh_token: _builtins.str
     """The refresh token to rotate."""
+    scope: _builtins.str
+    """Narrower scopes for this access token (space-separated, RFC 6749 section 6); empty for the
+    scope of the sign-in that started the family. Never wider than that.
+    """
     def __init__(
         self,
         *,
         refresh_token: _builtins.str = ...,
+        scope: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["refresh_token", b"refresh_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["refresh_token", b"refresh_token", "scope", b"scope"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

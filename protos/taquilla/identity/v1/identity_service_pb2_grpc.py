@@ -48,6 +48,16 @@ class IdentityServiceStub(object):
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantRequest.SerializeToString,
                 response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantResponse.FromString,
                 _registered_method=True)
+        self.IssueAuthorizationCode = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/IssueAuthorizationCode',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeResponse.FromString,
+                _registered_method=True)
+        self.IssueAuthorizationCodeGrant = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/IssueAuthorizationCodeGrant',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeGrantRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeGrantResponse.FromString,
+                _registered_method=True)
         self.IssueRefreshGrant = channel.unary_unary(
                 '/taquilla.identity.v1.IdentityService/IssueRefreshGrant',
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueRefreshGrantRequest.SerializeToString,
@@ -155,9 +165,30 @@ class IdentityServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueAuthorizationCode(self, request, context):
+        """OAuth 2.0 authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, S256 only), first half:
+        the user signed in on the platform's sign-in page for a registered public client. Returns a
+        one-time code valid 60 seconds, bound to the client, the redirect URI and the code challenge.
+        UNAUTHENTICATED for wrong credentials, as IssuePasswordGrant; INVALID_ARGUMENT with the problem
+        `invalid-authorization-request` (extension `error`: `unauthorized_client`, `invalid_request`)
+        for an unknown client, an unregistered redirect URI or a challenge that is not S256.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueAuthorizationCodeGrant(self, request, context):
+        """Second half: exchanges the code and its PKCE verifier for an access token and a new refresh
+        token family. A code is spent by its first use; UNAUTHENTICATED when it is unknown, expired,
+        used, or presented with another client, redirect URI or verifier.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def IssueRefreshGrant(self, request, context):
-        """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-        revokes its whole family and answers UNAUTHENTICATED.
+        """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+        granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -287,6 +318,16 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.IssuePasswordGrant,
                     request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantRequest.FromString,
                     response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantResponse.SerializeToString,
+            ),
+            'IssueAuthorizationCode': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueAuthorizationCode,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeResponse.SerializeToString,
+            ),
+            'IssueAuthorizationCodeGrant': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueAuthorizationCodeGrant,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeGrantRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeGrantResponse.SerializeToString,
             ),
             'IssueRefreshGrant': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueRefreshGrant,
@@ -427,6 +468,60 @@ class IdentityService(object):
             '/taquilla.identity.v1.IdentityService/IssuePasswordGrant',
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantRequest.SerializeToString,
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssuePasswordGrantResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueAuthorizationCode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/IssueAuthorizationCode',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueAuthorizationCodeGrant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/IssueAuthorizationCodeGrant',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeGrantRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.IssueAuthorizationCodeGrantResponse.FromString,
             options,
             channel_credentials,
             insecure,

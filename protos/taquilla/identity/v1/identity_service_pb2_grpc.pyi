@@ -47,9 +47,22 @@ class IdentityServiceStub:
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
     """
+    IssueAuthorizationCode: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeRequest, _identity_service_pb2.IssueAuthorizationCodeResponse]
+    """OAuth 2.0 authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, S256 only), first half:
+    the user signed in on the platform's sign-in page for a registered public client. Returns a
+    one-time code valid 60 seconds, bound to the client, the redirect URI and the code challenge.
+    UNAUTHENTICATED for wrong credentials, as IssuePasswordGrant; INVALID_ARGUMENT with the problem
+    `invalid-authorization-request` (extension `error`: `unauthorized_client`, `invalid_request`)
+    for an unknown client, an unregistered redirect URI or a challenge that is not S256.
+    """
+    IssueAuthorizationCodeGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeGrantRequest, _identity_service_pb2.IssueAuthorizationCodeGrantResponse]
+    """Second half: exchanges the code and its PKCE verifier for an access token and a new refresh
+    token family. A code is spent by its first use; UNAUTHENTICATED when it is unknown, expired,
+    used, or presented with another client, redirect URI or verifier.
+    """
     IssueRefreshGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]
-    """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-    revokes its whole family and answers UNAUTHENTICATED.
+    """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+    granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
     """
     IssueClientCredentialsGrant: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.IssueClientCredentialsGrantRequest, _identity_service_pb2.IssueClientCredentialsGrantResponse]
     """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
@@ -113,9 +126,22 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     """OAuth 2.0 password grant: checks email and password, returns an access and a refresh token.
     UNAUTHENTICATED for wrong credentials, an inactive account, or while the account is locked.
     """
+    IssueAuthorizationCode: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeRequest, _identity_service_pb2.IssueAuthorizationCodeResponse]  # type: ignore[assignment]
+    """OAuth 2.0 authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, S256 only), first half:
+    the user signed in on the platform's sign-in page for a registered public client. Returns a
+    one-time code valid 60 seconds, bound to the client, the redirect URI and the code challenge.
+    UNAUTHENTICATED for wrong credentials, as IssuePasswordGrant; INVALID_ARGUMENT with the problem
+    `invalid-authorization-request` (extension `error`: `unauthorized_client`, `invalid_request`)
+    for an unknown client, an unregistered redirect URI or a challenge that is not S256.
+    """
+    IssueAuthorizationCodeGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueAuthorizationCodeGrantRequest, _identity_service_pb2.IssueAuthorizationCodeGrantResponse]  # type: ignore[assignment]
+    """Second half: exchanges the code and its PKCE verifier for an access token and a new refresh
+    token family. A code is spent by its first use; UNAUTHENTICATED when it is unknown, expired,
+    used, or presented with another client, redirect URI or verifier.
+    """
     IssueRefreshGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueRefreshGrantRequest, _identity_service_pb2.IssueRefreshGrantResponse]  # type: ignore[assignment]
-    """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-    revokes its whole family and answers UNAUTHENTICATED.
+    """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+    granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
     """
     IssueClientCredentialsGrant: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.IssueClientCredentialsGrantRequest, _identity_service_pb2.IssueClientCredentialsGrantResponse]  # type: ignore[assignment]
     """OAuth 2.0 client_credentials grant for partner API clients. No refresh token is issued."""
@@ -190,13 +216,38 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
         """
 
     @_abc_1.abstractmethod
+    def IssueAuthorizationCode(
+        self,
+        request: _identity_service_pb2.IssueAuthorizationCodeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.IssueAuthorizationCodeResponse, _abc.Awaitable[_identity_service_pb2.IssueAuthorizationCodeResponse]]:
+        """OAuth 2.0 authorization code flow with PKCE (RFC 6749 4.1, RFC 7636, S256 only), first half:
+        the user signed in on the platform's sign-in page for a registered public client. Returns a
+        one-time code valid 60 seconds, bound to the client, the redirect URI and the code challenge.
+        UNAUTHENTICATED for wrong credentials, as IssuePasswordGrant; INVALID_ARGUMENT with the problem
+        `invalid-authorization-request` (extension `error`: `unauthorized_client`, `invalid_request`)
+        for an unknown client, an unregistered redirect URI or a challenge that is not S256.
+        """
+
+    @_abc_1.abstractmethod
+    def IssueAuthorizationCodeGrant(
+        self,
+        request: _identity_service_pb2.IssueAuthorizationCodeGrantRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.IssueAuthorizationCodeGrantResponse, _abc.Awaitable[_identity_service_pb2.IssueAuthorizationCodeGrantResponse]]:
+        """Second half: exchanges the code and its PKCE verifier for an access token and a new refresh
+        token family. A code is spent by its first use; UNAUTHENTICATED when it is unknown, expired,
+        used, or presented with another client, redirect URI or verifier.
+        """
+
+    @_abc_1.abstractmethod
     def IssueRefreshGrant(
         self,
         request: _identity_service_pb2.IssueRefreshGrantRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_identity_service_pb2.IssueRefreshGrantResponse, _abc.Awaitable[_identity_service_pb2.IssueRefreshGrantResponse]]:
-        """OAuth 2.0 refresh_token grant: rotates the refresh token. Presenting an already rotated token
-        revokes its whole family and answers UNAUTHENTICATED.
+        """OAuth 2.0 refresh_token grant: rotates the refresh token, keeping the scope the sign-in was
+        granted. Presenting an already rotated token revokes its whole family and answers UNAUTHENTICATED.
         """
 
     @_abc_1.abstractmethod

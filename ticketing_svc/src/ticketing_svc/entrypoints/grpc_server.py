@@ -14,10 +14,11 @@ from prometheus_client import Counter
 
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
-from taquilla_runtime import grpc_errors
+from taquilla_runtime import grpc_errors, scopes
 from taquilla_runtime.correlation import get_correlation_id
 from taquilla_runtime.grpc_errors import FieldError, NamedProblem, abort_with_field_errors, abort_with_problem
 from taquilla_runtime.principal import InvalidPrincipal, Principal
+from taquilla_runtime.scopes import ScopePolicy
 from ticketing_svc.application.checkin_handlers import BatchOutcome, CheckInOutcome, CheckInPack
 from ticketing_svc.application.handlers import Availability, ReservationPage
 from ticketing_svc.application.order_handlers import NoticeOutcome, OrderPage, TicketPage
@@ -75,6 +76,50 @@ CHECKIN_CONFLICTS = Counter(
 )
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["TicketingService"].full_name
+# The scope each RPC needs of a user's or API client's token (taquilla_runtime.scopes). CountTaken and
+# HandlePaymentNotice are for services only (event_svc; the edge as itself): not listed.
+SCOPES: ScopePolicy = {
+    **dict.fromkeys(("GetAvailability", "GetEventsAvailability", "GetTicketSigningKeys"), scopes.PUBLIC),
+    **dict.fromkeys(
+        (
+            "GetReservation",
+            "ListMyReservations",
+            "GetQueueStanding",
+            "GetOrder",
+            "ListMyOrders",
+            "ListEventOrders",
+            "ListMyTickets",
+            "GetEventRefunds",
+            "GetTicket",
+            "GetTicketQrCode",
+            "GetOrderTicketsPdf",
+            "GetTicketTransfer",
+            "ListMyWaitlist",
+            "GetWaitlistLengths",
+            "ListCheckInConflicts",
+            "GetEventReport",
+            "GetOrganizationReport",
+            "ListEventAttendees",
+        ),
+        scopes.TICKETS_READ,
+    ),
+    **dict.fromkeys(
+        (
+            "Reserve",
+            "ReleaseReservation",
+            "JoinQueue",
+            "CreateOrder",
+            "RefundOrder",
+            "OfferTicketTransfer",
+            "AcceptTicketTransfer",
+            "CancelTicketTransfer",
+            "JoinWaitlist",
+            "LeaveWaitlist",
+        ),
+        scopes.TICKETS_WRITE,
+    ),
+    **dict.fromkeys(("CheckIn", "CheckInBatch", "GetCheckInPack"), scopes.CHECKIN),
+}
 DEFAULT_PAGE_SIZE = 20
 Context = Any  # grpc.aio.ServicerContext (grpc ships no type information)
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from edge.api.deps import CurrentPrincipal, State
+from edge.api.deps import Administrator, State
 from edge.api.problems import NOT_AN_ADMINISTRATOR, UNAUTHENTICATED, problem
 from edge.api.schemas.identity import (
     ApiClientCreate,
@@ -37,7 +37,7 @@ Cursor = Annotated[str, Query(max_length=512, description="`next_cursor` of the 
 
 @router.get("/users", response_model=UserPage, summary="List users (keyset pagination)")
 async def list_users(
-    principal: CurrentPrincipal,
+    principal: Administrator,
     state: State,
     role: RoleName | None = None,
     email: Annotated[str, Query(max_length=254, description="Part of the email, case-insensitive")] = "",
@@ -63,7 +63,7 @@ async def list_users(
     },
 )
 async def update_user(
-    user_id: uuid.UUID, body: UserUpdate, principal: CurrentPrincipal, state: State
+    user_id: uuid.UUID, body: UserUpdate, principal: Administrator, state: State
 ) -> UserPublic:
     user = await state.identity.update_user(
         principal,
@@ -84,7 +84,7 @@ async def update_user(
     responses={409: problem("Name already used")},
 )
 async def create_organization(
-    body: OrganizationCreate, principal: CurrentPrincipal, state: State, response: Response
+    body: OrganizationCreate, principal: Administrator, state: State, response: Response
 ) -> OrganizationPublic:
     organization = await state.identity.create_organization(principal, body.name)
     response.headers["Location"] = f"/api/v1/admin/organizations/{organization.id}"
@@ -101,7 +101,7 @@ async def create_organization(
     summary="Search organizations by name (to choose one by its name)",
 )
 async def list_organizations(
-    principal: CurrentPrincipal,
+    principal: Administrator,
     state: State,
     name: Annotated[str, Query(max_length=200, description="Part of the name, case-insensitive")] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
@@ -125,7 +125,7 @@ async def list_organizations(
     description="The secret is returned once; only its hash is kept.",
 )
 async def create_api_client(
-    body: ApiClientCreate, principal: CurrentPrincipal, state: State, response: Response
+    body: ApiClientCreate, principal: Administrator, state: State, response: Response
 ) -> ApiClientCreated:
     created = await state.identity.create_api_client(
         principal,
@@ -149,5 +149,5 @@ async def create_api_client(
     summary="Rotate the token signing key",
     description="New tokens are signed with a new key; tokens signed with the previous key stay valid.",
 )
-async def rotate_signing_key(principal: CurrentPrincipal, state: State) -> SigningKeyRotated:
+async def rotate_signing_key(principal: Administrator, state: State) -> SigningKeyRotated:
     return SigningKeyRotated(kid=await state.identity.rotate_signing_key(principal))

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from edge.api.deps import CurrentPrincipal, State
+from edge.api.deps import Administrator, State
 from edge.api.problems import NOT_AN_ADMINISTRATOR, UNAUTHENTICATED, problem
 from edge.clients.notifications import PB_TO_STATUS
 from taquilla.notifications.v1 import notification_service_pb2 as pb
@@ -69,7 +69,7 @@ class NotificationPage(BaseModel):
 
 @router.get("", response_model=NotificationPage, summary="List notifications, newest first")
 async def list_notifications(
-    principal: CurrentPrincipal,
+    principal: Administrator,
     state: State,
     status: StatusName | None = None,
     event_id: uuid.UUID | None = None,
@@ -94,7 +94,7 @@ async def list_notifications(
     responses={404: problem("No such notification"), 409: problem("Not failed")},
 )
 async def retry_notification(
-    notification_id: uuid.UUID, principal: CurrentPrincipal, state: State
+    notification_id: uuid.UUID, principal: Administrator, state: State
 ) -> NotificationPublic:
     notification = await state.notifications.retry(principal, str(notification_id), RETRY_DEADLINE_SECONDS)
     return NotificationPublic.from_pb(notification)

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
-from edge.api.deps import CurrentPrincipal, State
+from edge.api.deps import Administrator, OrganizationReader, State
 from edge.api.problems import NOT_AN_ADMINISTRATOR, UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.audit import AuditEntryPublic, AuditPage
 from edge.clients.audit import AuditFilters
@@ -64,7 +64,7 @@ async def _page(
     responses={**UNAUTHENTICATED, **NOT_AN_ADMINISTRATOR, **INVALID},
 )
 async def admin_audit(
-    principal: CurrentPrincipal,
+    principal: Administrator,
     state: State,
     action: Action = "",
     actor: Actor = "",
@@ -104,7 +104,7 @@ async def admin_audit(
 )
 async def organization_audit(
     organization_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: OrganizationReader,
     state: State,
     action: Action = "",
     actor: Actor = "",

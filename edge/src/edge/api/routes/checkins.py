@@ -18,7 +18,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
-from edge.api.deps import CurrentPrincipal, Ticketing
+from edge.api.deps import DoorScanner, Ticketing, TicketReader
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.checkins import (
     CheckInBatchCreate,
@@ -68,7 +68,7 @@ CHECK_IN_EXAMPLES = {
 )
 async def check_in(
     response: Response,
-    principal: CurrentPrincipal,
+    principal: DoorScanner,
     ticketing: Ticketing,
     body: Annotated[CheckInCreate, Body(openapi_examples=CHECK_IN_EXAMPLES)],
 ) -> CheckInPublic:
@@ -93,7 +93,7 @@ async def check_in(
     },
 )
 async def check_in_batch(
-    response: Response, principal: CurrentPrincipal, ticketing: Ticketing, body: CheckInBatchCreate
+    response: Response, principal: DoorScanner, ticketing: Ticketing, body: CheckInBatchCreate
 ) -> CheckInBatchPublic:
     response.headers["Cache-Control"] = NO_STORE
     return CheckInBatchPublic.from_pb(await ticketing.check_in_batch(principal, body.to_pb()))
@@ -117,7 +117,7 @@ async def check_in_batch(
 async def checkin_pack(
     session_id: SessionId,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: DoorScanner,
     ticketing: Ticketing,
     cursor: Annotated[str, Query(max_length=200, description="`cursor` of the previous pack")] = "",
 ) -> CheckInPackPublic:
@@ -138,6 +138,6 @@ async def checkin_pack(
     },
 )
 async def checkin_conflicts(
-    event_id: EventId, principal: CurrentPrincipal, ticketing: Ticketing
+    event_id: EventId, principal: TicketReader, ticketing: Ticketing
 ) -> CheckInConflictsPublic:
     return CheckInConflictsPublic.from_pb(await ticketing.checkin_conflicts(principal, event_id))

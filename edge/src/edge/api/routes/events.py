@@ -26,7 +26,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from edge.api.deps import CurrentPrincipal, Events, OptionalPrincipal, RunningIdempotencyKeys
+from edge.api.deps import EventReader, Events, EventWriter, RunningIdempotencyKeys
 from edge.api.etags import ETAG_HEADER, IfMatch, etag, expected_version
 from edge.api.headers import KEY_IN_USE, LOCATION_HEADER, IdempotencyKey
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
@@ -111,7 +111,7 @@ OVERLAP: Responses = {
 )
 async def create_event(
     response: Response,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     running: RunningIdempotencyKeys,
     body: Annotated[EventCreate, Body(openapi_examples=CREATE_EXAMPLES)],
@@ -162,7 +162,7 @@ async def create_event(
 )
 async def create_events_in_batch(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     running: RunningIdempotencyKeys,
     body: Annotated[EventBatch, Body(openapi_examples=BATCH_EXAMPLES)],
@@ -206,7 +206,7 @@ async def create_events_in_batch(
     responses={200: {"headers": ETAG_HEADER}, 304: {"description": "Not modified"}, **NOT_FOUND},
 )
 async def get_event(
-    event_id: uuid.UUID, principal: OptionalPrincipal, events: Events, reads: Reads
+    event_id: uuid.UUID, principal: EventReader, events: Events, reads: Reads
 ) -> EventPublic | Response:
     async def build() -> tuple[bytes, str]:
         event = await events.get_event(principal, str(event_id))
@@ -238,7 +238,7 @@ async def get_event(
 async def update_event(
     event_id: uuid.UUID,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     body: Annotated[EventUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],
     if_match: IfMatch = None,
@@ -267,7 +267,7 @@ async def update_event(
     },
 )
 async def feature_event(
-    event_id: uuid.UUID, body: FeaturedBody, response: Response, principal: CurrentPrincipal, events: Events
+    event_id: uuid.UUID, body: FeaturedBody, response: Response, principal: EventWriter, events: Events
 ) -> EventPublic:
     event = await events.feature_event(principal, str(event_id), body.featured)
     response.headers["ETag"] = etag(event.version)
@@ -295,7 +295,7 @@ async def feature_event(
 async def publish_event(
     event_id: uuid.UUID,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     if_match: IfMatch = None,
 ) -> EventPublic:
@@ -323,7 +323,7 @@ async def publish_event(
 async def cancel_event(
     event_id: uuid.UUID,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     body: EventCancel | None = None,
     if_match: IfMatch = None,
@@ -345,7 +345,7 @@ async def cancel_event(
     responses={**UNAUTHENTICATED, **FORBIDDEN, **NOT_FOUND, **CONFLICT_STATE, 412: PRECONDITIONS[412]},
 )
 async def delete_event(
-    event_id: uuid.UUID, principal: CurrentPrincipal, events: Events, if_match: IfMatch = None
+    event_id: uuid.UUID, principal: EventWriter, events: Events, if_match: IfMatch = None
 ) -> Response:
     await events.delete_event(principal, str(event_id), expected_version(if_match, required=False))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -360,7 +360,7 @@ async def delete_event(
     responses={200: {"headers": ETAG_HEADER}, **NOT_FOUND},
 )
 async def list_sessions(
-    event_id: uuid.UUID, response: Response, principal: OptionalPrincipal, events: Events
+    event_id: uuid.UUID, response: Response, principal: EventReader, events: Events
 ) -> SessionList:
     reply = await events.list_sessions(principal, str(event_id))
     response.headers["ETag"] = etag(reply.event_version)
@@ -393,7 +393,7 @@ async def list_sessions(
 async def add_session(
     event_id: uuid.UUID,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     running: RunningIdempotencyKeys,
     body: Annotated[SessionCreate, Body(openapi_examples=SESSION_EXAMPLES)],
@@ -425,7 +425,7 @@ async def get_session(
     event_id: uuid.UUID,
     session_id: uuid.UUID,
     response: Response,
-    principal: OptionalPrincipal,
+    principal: EventReader,
     events: Events,
 ) -> SessionPublic:
     reply = await events.get_session(principal, str(event_id), str(session_id))
@@ -454,7 +454,7 @@ async def update_session(
     event_id: uuid.UUID,
     session_id: uuid.UUID,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     body: Annotated[SessionUpdate, Body(openapi_examples=SESSION_UPDATE_EXAMPLES)],
     if_match: IfMatch = None,
@@ -484,7 +484,7 @@ async def update_session(
 async def remove_session(
     event_id: uuid.UUID,
     session_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    principal: EventWriter,
     events: Events,
     if_match: IfMatch = None,
 ) -> Response:

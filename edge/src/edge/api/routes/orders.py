@@ -21,7 +21,7 @@ import grpc
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from prometheus_client import Counter
 
-from edge.api.deps import CurrentPrincipal, RunningIdempotencyKeys, State, Ticketing
+from edge.api.deps import RunningIdempotencyKeys, State, Ticketing, TicketReader, TicketWriter
 from edge.api.headers import IDEMPOTENCY_DESCRIPTION, KEY_IN_USE, LOCATION_HEADER, IdempotencyKey
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.orders import (
@@ -132,7 +132,7 @@ def preferred_locale(accept_language: str | None) -> Literal["es", "en"]:
 )
 async def create_order(
     response: Response,
-    principal: CurrentPrincipal,
+    principal: TicketWriter,
     state: State,
     body: Annotated[OrderCreate, Body(openapi_examples=ORDER_EXAMPLES)],
     idempotency_key: IdempotencyKey = None,
@@ -171,7 +171,7 @@ async def create_order(
     "to follow `status`.",
     responses={**UNAUTHENTICATED, **ORDER_NOT_FOUND},
 )
-async def get_order(order_id: OrderId, principal: CurrentPrincipal, ticketing: Ticketing) -> OrderPublic:
+async def get_order(order_id: OrderId, principal: TicketReader, ticketing: Ticketing) -> OrderPublic:
     return OrderPublic.from_pb(await ticketing.get_order(principal, order_id))
 
 
@@ -197,7 +197,7 @@ async def get_order(order_id: OrderId, principal: CurrentPrincipal, ticketing: T
 )
 async def refund_order(
     order_id: OrderId,
-    principal: CurrentPrincipal,
+    principal: TicketWriter,
     ticketing: Ticketing,
     running: RunningIdempotencyKeys,
     body: Annotated[RefundCreate, Body(openapi_examples=REFUND_EXAMPLES)],
@@ -231,7 +231,7 @@ async def refund_order(
     },
 )
 async def event_refunds(
-    event_id: EventId, principal: CurrentPrincipal, ticketing: Ticketing
+    event_id: EventId, principal: TicketReader, ticketing: Ticketing
 ) -> EventRefundsPublic:
     return EventRefundsPublic.from_pb(await ticketing.event_refunds(principal, event_id))
 
@@ -244,7 +244,7 @@ async def event_refunds(
     responses={**UNAUTHENTICATED, 422: problem("Invalid `status`, `limit` or `cursor`")},
 )
 async def my_orders(
-    principal: CurrentPrincipal,
+    principal: TicketReader,
     ticketing: Ticketing,
     status_: StatusFilter = None,
     limit: Limit = 20,
@@ -272,7 +272,7 @@ async def my_orders(
 )
 async def event_orders(
     event_id: EventId,
-    principal: CurrentPrincipal,
+    principal: TicketReader,
     ticketing: Ticketing,
     q: Annotated[str, Query(max_length=200, description="Buyer name or e-mail, or an order id")] = "",
     status_: StatusFilter = None,
@@ -317,7 +317,7 @@ def _safe_filename(suggested: str, fallback: str) -> str:
         ),
     },
 )
-async def order_tickets_pdf(order_id: OrderId, principal: CurrentPrincipal, ticketing: Ticketing) -> Response:
+async def order_tickets_pdf(order_id: OrderId, principal: TicketReader, ticketing: Ticketing) -> Response:
     document = await ticketing.order_tickets_pdf(principal, order_id)
     filename = _safe_filename(document.filename, "taquilla-tickets.pdf")
     return Response(
@@ -339,7 +339,7 @@ async def order_tickets_pdf(order_id: OrderId, principal: CurrentPrincipal, tick
     responses={**UNAUTHENTICATED, 422: problem("Invalid `limit` or `cursor`")},
 )
 async def my_tickets(
-    principal: CurrentPrincipal, ticketing: Ticketing, limit: Limit = 20, cursor: Cursor = ""
+    principal: TicketReader, ticketing: Ticketing, limit: Limit = 20, cursor: Cursor = ""
 ) -> TicketPage:
     reply = await ticketing.list_my_tickets(principal, limit=limit, cursor=cursor)
     return TicketPage(
@@ -355,7 +355,7 @@ async def my_tickets(
     description="For its holder, the organizer of its event, or an admin.",
     responses={**UNAUTHENTICATED, **TICKET_NOT_FOUND},
 )
-async def get_ticket(ticket_id: TicketId, principal: CurrentPrincipal, ticketing: Ticketing) -> TicketPublic:
+async def get_ticket(ticket_id: TicketId, principal: TicketReader, ticketing: Ticketing) -> TicketPublic:
     return TicketPublic.from_pb(await ticketing.get_ticket(principal, ticket_id))
 
 
@@ -372,7 +372,7 @@ async def get_ticket(ticket_id: TicketId, principal: CurrentPrincipal, ticketing
         409: problem("`…/ticket-revoked`: the ticket was revoked (refunded): it has no QR code any more"),
     },
 )
-async def ticket_qr_code(ticket_id: TicketId, principal: CurrentPrincipal, ticketing: Ticketing) -> Response:
+async def ticket_qr_code(ticket_id: TicketId, principal: TicketReader, ticketing: Ticketing) -> Response:
     document = await ticketing.ticket_qr_code(principal, ticket_id)
     return Response(
         content=document.content,

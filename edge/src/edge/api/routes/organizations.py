@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from edge.api.deps import CurrentPrincipal, Events, State
+from edge.api.deps import Events, OrganizationReader, State
 from edge.api.problems import UNAUTHENTICATED, problem
 from edge.api.schemas.events import EventPage, EventPublic, EventStatusName, event_status_value
 from edge.api.schemas.identity import OrganizationName
@@ -37,7 +37,7 @@ async def get_organization(organization_id: uuid.UUID, state: State) -> Organiza
     responses={**UNAUTHENTICATED, 403: problem("You do not belong to an organization")},
 )
 async def list_my_organization_events(
-    principal: CurrentPrincipal,
+    principal: OrganizationReader,
     events: Events,
     status: Annotated[
         list[EventStatusName] | None, Query(max_length=4, description="Statuses to include")

@@ -28,7 +28,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
-from edge.api.deps import CurrentPrincipal, Ticketing
+from edge.api.deps import Ticketing, TicketReader
 from edge.api.problems import UNAUTHENTICATED, problem
 from edge.api.schemas.reports import BUCKET_TO_PB, ReportBucket, ReportPublic
 from edge.clients.ticketing import PB_TO_ORDER_STATUS, TicketingClient
@@ -92,7 +92,7 @@ def _span(since: dt.datetime | None, until: dt.datetime | None, bucket: ReportBu
 )
 async def event_report(
     event_id: EventId,
-    principal: CurrentPrincipal,
+    principal: TicketReader,
     ticketing: Ticketing,
     since: Since = None,
     until: Until = None,
@@ -116,7 +116,7 @@ async def event_report(
 )
 async def organization_report(
     organization_id: OrganizationId,
-    principal: CurrentPrincipal,
+    principal: TicketReader,
     ticketing: Ticketing,
     since: Since = None,
     until: Until = None,
@@ -332,9 +332,7 @@ def _export_route(
 ) -> None:
     media_type = CSV if extension == "csv" else XLSX
 
-    async def export(
-        event_id: EventId, principal: CurrentPrincipal, ticketing: Ticketing
-    ) -> StreamingResponse:
+    async def export(event_id: EventId, principal: TicketReader, ticketing: Ticketing) -> StreamingResponse:
         total, pages = await pages_of(ticketing, principal, event_id)
         body = csv_bytes(columns, pages) if extension == "csv" else xlsx_bytes(columns, pages, kind)
         short = "".join(c for c in event_id if c.isalnum())[:8]

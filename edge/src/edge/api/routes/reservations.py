@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
-from edge.api.deps import CurrentPrincipal, RunningIdempotencyKeys, State, Ticketing
+from edge.api.deps import RunningIdempotencyKeys, State, Ticketing, TicketReader, TicketWriter
 from edge.api.etags import JSON, IfNoneMatch, body_etag, matches
 from edge.api.headers import IDEMPOTENCY_DESCRIPTION, KEY_IN_USE, LOCATION_HEADER, IdempotencyKey
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
@@ -69,7 +69,7 @@ def reservation_location(reservation_id: str) -> str:
 )
 async def create_reservation(
     response: Response,
-    principal: CurrentPrincipal,
+    principal: TicketWriter,
     ticketing: Ticketing,
     running: RunningIdempotencyKeys,
     body: Annotated[ReservationCreate, Body(openapi_examples=RESERVATION_EXAMPLES)],
@@ -103,7 +103,7 @@ async def create_reservation(
     responses={**UNAUTHENTICATED, **NOT_FOUND},
 )
 async def get_reservation(
-    reservation_id: ReservationId, principal: CurrentPrincipal, ticketing: Ticketing
+    reservation_id: ReservationId, principal: TicketReader, ticketing: Ticketing
 ) -> ReservationPublic:
     return ReservationPublic.from_pb(await ticketing.get_reservation(principal, reservation_id))
 
@@ -117,7 +117,7 @@ async def get_reservation(
     responses={**UNAUTHENTICATED, **NOT_FOUND},
 )
 async def release_reservation(
-    reservation_id: ReservationId, principal: CurrentPrincipal, ticketing: Ticketing
+    reservation_id: ReservationId, principal: TicketWriter, ticketing: Ticketing
 ) -> Response:
     await ticketing.release_reservation(principal, reservation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -130,7 +130,7 @@ async def release_reservation(
     responses={**UNAUTHENTICATED, 422: problem("Invalid `status`, `limit` or `cursor`")},
 )
 async def my_reservations(
-    principal: CurrentPrincipal,
+    principal: TicketReader,
     ticketing: Ticketing,
     status_: Annotated[
         list[Literal["held", "released", "expired", "purchased"]] | None,
@@ -190,9 +190,7 @@ QueueId = Annotated[str, Path(max_length=64, description="Queue entry id (UUID)"
         503: problem("The waiting room cannot be reached: nobody is let in meanwhile; try again"),
     },
 )
-async def join_queue(
-    event_id: EventId, principal: CurrentPrincipal, ticketing: Ticketing
-) -> QueueStandingPublic:
+async def join_queue(event_id: EventId, principal: TicketWriter, ticketing: Ticketing) -> QueueStandingPublic:
     return QueueStandingPublic.from_pb(await ticketing.join_queue(principal, event_id))
 
 
@@ -209,6 +207,6 @@ async def join_queue(
     },
 )
 async def queue_standing(
-    queue_id: QueueId, principal: CurrentPrincipal, ticketing: Ticketing
+    queue_id: QueueId, principal: TicketReader, ticketing: Ticketing
 ) -> QueueStandingPublic:
     return QueueStandingPublic.from_pb(await ticketing.queue_standing(principal, queue_id))

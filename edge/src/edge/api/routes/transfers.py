@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
-from edge.api.deps import CurrentPrincipal, State
+from edge.api.deps import State, TicketReader, TicketWriter
 from edge.api.headers import LOCATION_HEADER
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.routes.orders import preferred_locale
@@ -75,7 +75,7 @@ async def _party(state: State, principal: Principal, accept_language: str | None
 async def offer_transfer(
     ticket_id: TicketId,
     response: Response,
-    principal: CurrentPrincipal,
+    principal: TicketWriter,
     state: State,
     body: Annotated[TransferCreate, Body(openapi_examples=TRANSFER_EXAMPLES)],
     accept_language: AcceptLanguage = None,
@@ -100,7 +100,7 @@ async def offer_transfer(
 )
 async def get_transfer(
     transfer_id: TransferId,
-    principal: CurrentPrincipal,
+    principal: TicketReader,
     state: State,
     token: Annotated[
         str, Query(max_length=128, pattern=r"^$|" + TOKEN_PATTERN, description="The link's token")
@@ -130,7 +130,7 @@ async def get_transfer(
 )
 async def accept_transfer(
     transfer_id: TransferId,
-    principal: CurrentPrincipal,
+    principal: TicketWriter,
     state: State,
     body: TransferAccept,
     accept_language: AcceptLanguage = None,
@@ -147,7 +147,5 @@ async def accept_transfer(
     description="While it is pending: the link stops working and the ticket stays yours.",
     responses={**UNAUTHENTICATED, **TRANSFER_NOT_FOUND, 409: problem(CLOSED)},
 )
-async def cancel_transfer(
-    transfer_id: TransferId, principal: CurrentPrincipal, state: State
-) -> TransferPublic:
+async def cancel_transfer(transfer_id: TransferId, principal: TicketWriter, state: State) -> TransferPublic:
     return TransferPublic.from_pb(await state.ticketing.cancel_ticket_transfer(principal, transfer_id))

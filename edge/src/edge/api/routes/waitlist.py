@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response, status
 
-from edge.api.deps import CurrentPrincipal, Ticketing
+from edge.api.deps import Ticketing, TicketReader, TicketWriter
 from edge.api.problems import UNAUTHENTICATED, problem
 from edge.api.schemas.waitlist import (
     WAITLIST_EXAMPLES,
@@ -53,7 +53,7 @@ EventId = Annotated[str, Path(max_length=64, description="Event id (UUID)")]
     },
 )
 async def join_waitlist(
-    principal: CurrentPrincipal,
+    principal: TicketWriter,
     ticketing: Ticketing,
     body: Annotated[WaitlistJoin, Body(openapi_examples=WAITLIST_EXAMPLES)],
 ) -> WaitlistEntryPublic:
@@ -67,7 +67,7 @@ async def join_waitlist(
     summary="My waiting-list entries, newest first",
     responses={**UNAUTHENTICATED},
 )
-async def my_waitlist(principal: CurrentPrincipal, ticketing: Ticketing) -> WaitlistEntryList:
+async def my_waitlist(principal: TicketReader, ticketing: Ticketing) -> WaitlistEntryList:
     reply = await ticketing.list_my_waitlist(principal)
     return WaitlistEntryList(items=[WaitlistEntryPublic.from_pb(entry) for entry in reply.entries])
 
@@ -80,7 +80,7 @@ async def my_waitlist(principal: CurrentPrincipal, ticketing: Ticketing) -> Wait
     "released and the places go to the next in line. Leaving an entry that already ended changes nothing.",
     responses={**UNAUTHENTICATED, 404: problem("No such entry, or someone else's")},
 )
-async def leave_waitlist(entry_id: EntryId, principal: CurrentPrincipal, ticketing: Ticketing) -> Response:
+async def leave_waitlist(entry_id: EntryId, principal: TicketWriter, ticketing: Ticketing) -> Response:
     await ticketing.leave_waitlist(principal, entry_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -98,6 +98,6 @@ async def leave_waitlist(entry_id: EntryId, principal: CurrentPrincipal, ticketi
     },
 )
 async def event_waitlist(
-    event_id: EventId, principal: CurrentPrincipal, ticketing: Ticketing
+    event_id: EventId, principal: TicketReader, ticketing: Ticketing
 ) -> WaitlistLengthsPublic:
     return WaitlistLengthsPublic.from_pb(await ticketing.waitlist_lengths(principal, event_id))

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from edge.api.deps import CurrentPrincipal, State
+from edge.api.deps import EventWriter, OrganizationReader, State
 from edge.api.problems import UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.webhooks import (
     Redelivered,
@@ -59,7 +59,7 @@ INVALID: Responses = {
     responses=INVALID,
 )
 async def create_webhook(
-    body: WebhookEndpointCreate, principal: CurrentPrincipal, state: State, response: Response
+    body: WebhookEndpointCreate, principal: EventWriter, state: State, response: Response
 ) -> WebhookEndpointWithSecret:
     created = await state.webhooks.create(
         principal,
@@ -75,7 +75,7 @@ async def create_webhook(
 
 @router.get("", response_model=WebhookEndpointPage, summary="List my organization's webhook endpoints")
 async def list_webhooks(
-    principal: CurrentPrincipal,
+    principal: OrganizationReader,
     state: State,
     organization_id: Annotated[
         uuid.UUID | None, Query(description="Administrators: one organization's (all when absent)")
@@ -96,7 +96,7 @@ async def list_webhooks(
     "/{endpoint_id}", response_model=WebhookEndpointPublic, summary="A webhook endpoint", responses=NOT_FOUND
 )
 async def get_webhook(
-    endpoint_id: EndpointId, principal: CurrentPrincipal, state: State
+    endpoint_id: EndpointId, principal: OrganizationReader, state: State
 ) -> WebhookEndpointPublic:
     return WebhookEndpointPublic.from_pb(await state.webhooks.get(principal, str(endpoint_id)))
 
@@ -110,7 +110,7 @@ async def get_webhook(
     responses={**NOT_FOUND, **INVALID},
 )
 async def update_webhook(
-    endpoint_id: EndpointId, body: WebhookEndpointUpdate, principal: CurrentPrincipal, state: State
+    endpoint_id: EndpointId, body: WebhookEndpointUpdate, principal: EventWriter, state: State
 ) -> WebhookEndpointPublic:
     request = pb.UpdateWebhookEndpointRequest(
         endpoint_id=str(endpoint_id),
@@ -129,7 +129,7 @@ async def update_webhook(
     summary="Delete a webhook endpoint and its delivery log",
     responses=NOT_FOUND,
 )
-async def delete_webhook(endpoint_id: EndpointId, principal: CurrentPrincipal, state: State) -> Response:
+async def delete_webhook(endpoint_id: EndpointId, principal: EventWriter, state: State) -> Response:
     await state.webhooks.delete(principal, str(endpoint_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -143,7 +143,7 @@ async def delete_webhook(endpoint_id: EndpointId, principal: CurrentPrincipal, s
     responses=NOT_FOUND,
 )
 async def rotate_webhook_secret(
-    endpoint_id: EndpointId, principal: CurrentPrincipal, state: State
+    endpoint_id: EndpointId, principal: EventWriter, state: State
 ) -> WebhookEndpointWithSecret:
     rotated = await state.webhooks.rotate(principal, str(endpoint_id))
     public = WebhookEndpointPublic.from_pb(rotated.endpoint)
@@ -157,7 +157,11 @@ async def rotate_webhook_secret(
     responses=NOT_FOUND,
 )
 async def list_webhook_deliveries(
-    endpoint_id: EndpointId, principal: CurrentPrincipal, state: State, limit: Limit = 50, cursor: Cursor = ""
+    endpoint_id: EndpointId,
+    principal: OrganizationReader,
+    state: State,
+    limit: Limit = 50,
+    cursor: Cursor = "",
 ) -> WebhookDeliveryPage:
     reply = await state.webhooks.deliveries(principal, str(endpoint_id), limit=limit, cursor=cursor)
     return WebhookDeliveryPage(
@@ -175,7 +179,7 @@ async def list_webhook_deliveries(
     responses={404: problem("No such endpoint or delivery")},
 )
 async def redeliver_webhook(
-    endpoint_id: EndpointId, delivery_id: DeliveryId, principal: CurrentPrincipal, state: State
+    endpoint_id: EndpointId, delivery_id: DeliveryId, principal: EventWriter, state: State
 ) -> WebhookDeliveryPublic:
     delivery = await state.webhooks.redeliver(principal, str(endpoint_id), str(delivery_id))
     return WebhookDeliveryPublic.from_pb(delivery)
@@ -188,7 +192,7 @@ async def redeliver_webhook(
     responses={**NOT_FOUND, 422: problem("`until` not after `since`")},
 )
 async def redeliver_webhooks(
-    endpoint_id: EndpointId, body: RedeliverRange, principal: CurrentPrincipal, state: State
+    endpoint_id: EndpointId, body: RedeliverRange, principal: EventWriter, state: State
 ) -> Redelivered:
     count = await state.webhooks.redeliver_range(principal, str(endpoint_id), body.since, body.until)
     return Redelivered(redelivered=count)

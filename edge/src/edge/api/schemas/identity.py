@@ -107,13 +107,25 @@ class TokenResponse(BaseModel):
     scope: str = Field(examples=["events:read tickets:read"])
 
 
+class AuthorizationGranted(BaseModel):
+    """The sign-in page's answer (RFC 6749 4.1.2): send the client to `redirect_to`, or hand `code`
+    and `state` to it directly when the sign-in page is the client (the web app)."""
+
+    code: str = Field(description="One-time authorization code, valid `expires_in` seconds")
+    state: str | None = Field(default=None, description="The `state` the client sent, unchanged")
+    expires_in: int = Field(examples=[60])
+    redirect_to: str = Field(description="`redirect_uri` with `code` and `state` in its query")
+
+
 class OAuthError(BaseModel):
     error: Literal[
+        "access_denied",
         "invalid_request",
         "invalid_client",
         "invalid_grant",
         "unauthorized_client",
         "unsupported_grant_type",
+        "unsupported_response_type",
         "invalid_scope",
         "temporarily_unavailable",
     ]
