@@ -136,15 +136,13 @@ export function ReportView({ report, showEvent }: { report: Report; showEvent: b
       <ChartWithTable
         title={t.reports.byZone}
         chart={
-          <BarChart width={CHART_WIDTH} height={Math.max(CHART_HEIGHT, lines.length * 40)} data={lines} layout="vertical">
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis type="number" allowDecimals={false} />
-            <YAxis type="category" dataKey="label" width={200} />
-            <Tooltip />
-            <Legend />
-            <Bar dataKey="sold" name={t.reports.colSold} fill="#1d4ed8" isAnimationActive={false} />
-            <Bar dataKey="capacity" name={t.reports.colCapacity} fill="#94a3b8" isAnimationActive={false} />
-          </BarChart>
+          <LineBars
+            lines={lines}
+            bars={[
+              { key: 'sold', name: t.reports.colSold, fill: '#1d4ed8' },
+              { key: 'capacity', name: t.reports.colCapacity, fill: '#94a3b8' },
+            ]}
+          />
         }
         table={
           <table className="min-w-full divide-y divide-slate-200 text-left text-sm">
@@ -182,15 +180,13 @@ export function ReportView({ report, showEvent }: { report: Report; showEvent: b
       <ChartWithTable
         title={t.reports.checkinProgress}
         chart={
-          <BarChart width={CHART_WIDTH} height={Math.max(CHART_HEIGHT, lines.length * 40)} data={lines} layout="vertical">
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis type="number" allowDecimals={false} />
-            <YAxis type="category" dataKey="label" width={200} />
-            <Tooltip />
-            <Legend />
-            <Bar dataKey="admitted" name={t.reports.colAdmitted} fill="#047857" isAnimationActive={false} />
-            <Bar dataKey="sold" name={t.reports.colSold} fill="#94a3b8" isAnimationActive={false} />
-          </BarChart>
+          <LineBars
+            lines={lines}
+            bars={[
+              { key: 'admitted', name: t.reports.colAdmitted, fill: '#047857' },
+              { key: 'sold', name: t.reports.colSold, fill: '#94a3b8' },
+            ]}
+          />
         }
         table={
           <table className="min-w-full divide-y divide-slate-200 text-left text-sm">
@@ -299,5 +295,21 @@ export function ReportDashboard({
       <FiltersForm value={filters} onApply={setFilters} />
       {body}
     </div>
+  );
+}
+
+/** One horizontal bar per session x zone line, with the bars named (the table beside it has the numbers). */
+function LineBars({ lines, bars }: { lines: { label: string }[]; bars: { key: string; name: string; fill: string }[] }) {
+  return (
+    <BarChart width={CHART_WIDTH} height={Math.max(CHART_HEIGHT, lines.length * 40)} data={lines} layout="vertical">
+      <CartesianGrid strokeDasharray="3 3" />
+      <XAxis type="number" allowDecimals={false} />
+      <YAxis type="category" dataKey="label" width={200} />
+      <Tooltip />
+      <Legend />
+      {bars.map((bar) => (
+        <Bar key={bar.key} dataKey={bar.key} name={bar.name} fill={bar.fill} isAnimationActive={false} />
+      ))}
+    </BarChart>
   );
 }
