@@ -17,7 +17,7 @@ const EVENT_NAME = `Concierto de Año Nuevo ${RUN}`;
 const VENUE = `Auditorio Peñalara ${RUN}`;
 
 /** State handed from one journey to the next (node:test runs them in order). */
-const shared = { eventPath: '', organizationId: '' };
+const shared = { eventPath: '', organizationName: '' };
 let browser;
 
 before(async () => {
@@ -90,9 +90,10 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     await capture(page, '06-login');
     await signIn(page, DEMO.organizer);
     await page.waitForURL('**/me');
+    // The profile names the organization, never its id.
     const orgRow = page.locator('dt', { hasText: 'Organización' }).locator('xpath=following-sibling::dd[1]');
-    shared.organizationId = ((await orgRow.textContent()) ?? '').trim();
-    assert.match(shared.organizationId, /^[0-9a-f-]{36}$/, 'the demo organizer belongs to an organization');
+    shared.organizationName = ((await orgRow.textContent()) ?? '').trim();
+    assert.equal(shared.organizationName, 'Producciones Demo', 'the demo organizer belongs to an organization');
     await page.getByRole('heading', { name: 'Mis eventos' }).waitFor();
     await capture(page, '07-me-organizer');
 
@@ -234,8 +235,8 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
 
     // Organizations are chosen by name: search, then pick.
     await row.getByLabel('Buscar organización por nombre').fill('Producciones Demo');
-    await organization.locator(`option[value="${shared.organizationId}"]`).waitFor({ state: 'attached' });
-    await organization.selectOption(shared.organizationId);
+    await organization.locator('option', { hasText: shared.organizationName }).waitFor({ state: 'attached' });
+    await organization.selectOption({ label: shared.organizationName });
     await page.getByRole('button', { name: `Guardar rol de ${CUSTOMER.email}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cambiar rol' }).click();
     await page.getByText(`Rol de ${CUSTOMER.email} actualizado.`).waitFor();
