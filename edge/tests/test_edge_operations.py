@@ -68,7 +68,11 @@ async def test_serves_openapi_swagger_and_redoc(edge_client) -> None:  # type: i
         assert "redoc" in (await client.get("/redoc")).text.lower()
 
 
-PRODUCTION = {"environment": "production", "stripe_webhook_secrets": ["whsec_" + "p" * 32]}
+PRODUCTION = {
+    "environment": "production",
+    "stripe_webhook_secrets": ["whsec_" + "p" * 32],
+    "principal_secrets": ["p" * 40],
+}
 
 
 async def test_production_serves_no_swagger_or_redoc_but_keeps_the_openapi_document(edge_client) -> None:  # type: ignore[no-untyped-def]

@@ -202,7 +202,8 @@ async def test_an_unexpected_failure_says_nothing_of_its_cause_and_alone_is_logg
 async def test_graphiql_is_served_in_development_only(
     edge_client: EdgeClientFactory, environment: str, served: bool
 ) -> None:
-    secrets = {"stripe_webhook_secrets": ["whsec_" + "a" * 32]}  # production refuses the development one
+    # production refuses the development ones
+    secrets = {"stripe_webhook_secrets": ["whsec_" + "a" * 32], "principal_secrets": ["a" * 40]}
     async with edge_client(environment=environment, **secrets) as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
     assert ("graphiql" in page.text.lower()) is served

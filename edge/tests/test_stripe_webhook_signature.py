@@ -178,6 +178,7 @@ def test_production_refuses_the_development_webhook_secret_without_printing_secr
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EDGE_ENVIRONMENT", "production")
+    monkeypatch.setenv("EDGE_PRINCIPAL_SECRETS", "the-platform-principal-secret-0123456789")
     with pytest.raises(ValidationError) as caught:
         EdgeSettings()
     assert "stripe_webhook_secrets" in str(caught.value)

@@ -292,6 +292,7 @@ SECRET_STAND_INS = {
     "stripe_webhook_secrets": "whsec_stand_in_for_a_real_secret_0123456789",
     "secret_key": "sk_test_taquilla_simulator",
     "webhook_secret": "whsec_taquilla_simulator_development",
+    "principal_secrets": "stand-in-for-the-platform-principal-secret-0123456789",
 }
 
 

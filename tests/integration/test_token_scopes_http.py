@@ -3,6 +3,7 @@ and again in the services, and a refresh keeps the narrow scope."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -10,10 +11,12 @@ import grpc
 import httpx
 import pytest
 
+from taquilla.identity.v1 import identity_service_pb2 as identity_pb
+from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime.grpc_errors import problem_from_trailers
-from taquilla_runtime.principal import Principal, PrincipalKind, Role
+from taquilla_runtime.principal import METADATA_KEY, Principal, PrincipalKind, Role
 from tests.conftest import Platform, bearer, new_customer
 from tests.integration.test_reservations_http import hold, published_event
 
@@ -88,3 +91,22 @@ async def test_the_services_refuse_a_principal_without_the_scope(platform: Platf
     problem = problem_from_trailers(refused.value.trailing_metadata())
     assert problem is not None
     assert (problem.type, problem.extensions) == ("insufficient-scope", {"required_scope": "tickets:read"})
+
+
+async def test_only_a_verified_service_gets_a_users_contact(platform: Platform) -> None:
+    """GetUserContact (any user's e-mail address) is for services only: a peer writing itself an
+    unsigned principal of kind service, or none, is refused; a service's signed one is served."""
+    forged = json.dumps(
+        {"sub": str(uuid.uuid4()), "kind": "service", "role": None, "org": None, "scopes": []}
+    )
+    request = identity_pb.GetUserContactRequest(user_id=str(uuid.uuid4()))
+    async with grpc.aio.insecure_channel(platform.env("EDGE_IDENTITY_SVC_ADDRESS")) as channel:
+        stub = identity_service_pb2_grpc.IdentityServiceStub(channel)
+        for metadata in (((METADATA_KEY, forged),), ()):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetUserContact(request, metadata=metadata, timeout=10)
+            assert refused.value.code() is grpc.StatusCode.UNAUTHENTICATED
+        service = Principal.for_service("notification_svc").to_metadata()
+        with pytest.raises(grpc.aio.AioRpcError) as unknown:
+            await stub.GetUserContact(request, metadata=(service,), timeout=10)
+        assert unknown.value.code() is grpc.StatusCode.NOT_FOUND  # let through: no such account

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from devstack.infra import SERVICE_DATABASES, Broker, PaymentSimulator, Postgres, ServiceDatabase
 from devstack.processes import Process, StartupError, pid_alive, port_open, stop_pid, wait_until
+from taquilla_runtime.principal import DEVELOPMENT_PRINCIPAL_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TOPICS = (
@@ -162,6 +163,12 @@ class Stack:
             "EDGE_NOTIFICATION_SVC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",
             "EDGE_TICKETING_SVC_ADDRESS": f"127.0.0.1:{p.ticketing_grpc}",
             "EDGE_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
+            # One secret signs and checks the principals of every internal call (ADR 0021); the test
+            # process itself signs with the same (the runtime's development default).
+            **{
+                f"{prefix}_PRINCIPAL_SECRETS": DEVELOPMENT_PRINCIPAL_SECRET
+                for prefix in ("IDENTITY_SVC", "EVENT_SVC", "NOTIFICATION_SVC", "TICKETING_SVC", "EDGE")
+            },
             **self.extra_env,
         }
 

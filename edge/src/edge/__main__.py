@@ -8,6 +8,7 @@ import uvicorn
 
 from edge.config import EdgeSettings
 from taquilla_runtime.logging import configure_logging
+from taquilla_runtime.principal import use_secrets
 from taquilla_runtime.telemetry import configure_tracing
 
 
@@ -15,6 +16,9 @@ def main() -> None:
     settings = EdgeSettings()
     configure_logging("edge", settings.log_level)
     configure_tracing("edge")
+    # The process's, like logging (ADR 0021): the principals sent to the services are signed with the
+    # platform's shared secret. An app built in a test signs with the development default.
+    use_secrets([secret.get_secret_value() for secret in settings.principal_secrets])
     config = server_config(settings)
     # One app on two sockets: the public port, and the internal one (readiness in detail), which the
     # app tells apart by the socket a request came in on (EdgeSettings.on_internal_port).

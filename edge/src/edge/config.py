@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from taquilla_runtime.principal import DEVELOPMENT_PRINCIPAL_SECRET, MIN_SECRET_LENGTH
+
 # Development only: the PSP simulator signs its webhooks with it; production refuses it.
 DEVELOPMENT_STRIPE_WEBHOOK_SECRET = "whsec_taquilla_simulator_development"  # noqa: S105
 
@@ -91,6 +93,11 @@ class EdgeSettings(BaseSettings):
     stripe_webhook_secrets: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=lambda: [SecretStr(DEVELOPMENT_STRIPE_WEBHOOK_SECRET)], min_length=1, max_length=2
     )
+    # The secrets the principals the edge sends to the services are signed with (ADR 0021), the same
+    # as the services' *_PRINCIPAL_SECRETS: signed with the first, accepted with any (a rotation).
+    principal_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=lambda: [SecretStr(DEVELOPMENT_PRINCIPAL_SECRET)], min_length=1, max_length=2
+    )
 
     def on_internal_port(self, server: tuple[str, int] | None) -> bool:
         """Whether a request came in on the internal port (ASGI ``scope["server"]``: the socket's own
@@ -120,7 +127,7 @@ class EdgeSettings(BaseSettings):
     def issuer(self) -> str:
         return self.token_issuer or self.public_url.rstrip("/")
 
-    @field_validator("stripe_webhook_secrets", "trusted_proxies", mode="before")
+    @field_validator("stripe_webhook_secrets", "trusted_proxies", "principal_secrets", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         # pydantic-settings would decode the variable as JSON only; a comma-separated list is the
@@ -141,6 +148,13 @@ class EdgeSettings(BaseSettings):
                     raise ValueError(
                         "stripe_webhook_secrets holds the development secret or a short one; "
                         "set the provider's signing secrets in production"
+                    )
+            for secret in self.principal_secrets:
+                value = secret.get_secret_value()
+                if value == DEVELOPMENT_PRINCIPAL_SECRET or len(value) < MIN_SECRET_LENGTH:
+                    raise ValueError(
+                        "principal_secrets holds the development secret or a short one (under "
+                        f"{MIN_SECRET_LENGTH} characters); set the platform's shared secret in production"
                     )
         return self
 

@@ -24,6 +24,7 @@ from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.consumer import EnvelopeConsumer
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.principal import use_secrets
 from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
@@ -47,6 +48,7 @@ def build_servicer(engine: AsyncEngine, taken: TakenPlaces | None = None) -> Eve
 
 
 def build_service(settings: Settings) -> ServiceProcess:
+    use_secrets(settings.principal_secret_values())  # ADR 0021: sign and check principals
     engine = build_engine(settings)
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-outbox")
     relay = OutboxRelay(engine, outbox, publisher)
@@ -64,6 +66,7 @@ def build_service(settings: Settings) -> ServiceProcess:
     )
     grpc_service = GrpcService(
         address=settings.grpc_address,
+        reflection=settings.grpc_reflection,
         service_names=[SERVICE_NAME],
         register=[
             partial(event_service_pb2_grpc.add_EventServiceServicer_to_server, build_servicer(engine, taken))

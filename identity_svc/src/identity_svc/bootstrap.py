@@ -21,6 +21,7 @@ from taquilla_runtime.audit import AuditTrail
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.principal import use_secrets
 from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
@@ -103,9 +104,11 @@ def build_servicer(settings: Settings, engine: AsyncEngine) -> IdentityServicer:
 
 
 def build_service(settings: Settings) -> ServiceProcess:
+    use_secrets(settings.principal_secret_values())  # ADR 0021: sign and check principals
     engine = build_engine(settings)
     grpc_service = GrpcService(
         address=settings.grpc_address,
+        reflection=settings.grpc_reflection,
         service_names=[SERVICE_NAME],
         register=[
             partial(

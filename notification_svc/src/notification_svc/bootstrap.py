@@ -32,6 +32,7 @@ from taquilla_runtime.audit import AuditTrail
 from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.outbox import KafkaPublisher
+from taquilla_runtime.principal import use_secrets
 from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
@@ -250,6 +251,7 @@ def build_servicer(engine: AsyncEngine, courier: Courier) -> NotificationService
 
 
 def build_service(settings: Settings) -> ServiceProcess:
+    use_secrets(settings.principal_secret_values())  # ADR 0021: sign and check principals
     engine = build_engine(settings)
     directory = build_directory(settings)
     tickets = build_ticket_documents(settings)
@@ -264,6 +266,7 @@ def build_service(settings: Settings) -> ServiceProcess:
     )
     grpc_service = GrpcService(
         address=settings.grpc_address,
+        reflection=settings.grpc_reflection,
         service_names=[SERVICE_NAME, WEBHOOK_SERVICE_NAME],
         register=[
             partial(

@@ -194,7 +194,8 @@ async def test_a_certificate_nobody_vouches_for_is_refused(tls_server: tuple[Inb
 
 
 def settings(**overrides: Any) -> Settings:
-    return Settings(database_url=DATABASE_URL, **overrides)
+    secrets = {"principal_secrets": ["the-platform-principal-secret-0123456789"]}  # production's check
+    return Settings(database_url=DATABASE_URL, **secrets | overrides)
 
 
 async def test_production_refuses_plain_smtp_to_another_machine() -> None:

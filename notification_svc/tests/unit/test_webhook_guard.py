@@ -195,4 +195,5 @@ def test_private_targets_are_a_development_setting_only(environment: str) -> Non
             database_url="postgresql+asyncpg://notification_svc:s3cret-value@db/taquilla_notifications",
             webhooks_allow_private_targets=True,
             smtp_security="tls",
+            principal_secrets=["the-platform-principal-secret-0123456789"],  # production's own check
         )

@@ -130,7 +130,7 @@ class ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
 
 class GrpcService:
-    """One gRPC server process with health, reflection and readiness tracking."""
+    """One gRPC server process with health, reflection (in development) and readiness tracking."""
 
     def __init__(
         self,
@@ -143,10 +143,13 @@ class GrpcService:
         grace_seconds: float = 10.0,
         audit: AuditTrail | None = None,
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+        reflection: bool = False,
     ) -> None:
         """``audit``: the service's audit trail; its methods are recorded and its log is served as
         ``taquilla.audit.v1.AuditService`` (taquilla_runtime.audit). ``interceptors`` (the scope
-        check) run after the observing and audit ones, so their refusals are counted and audited."""
+        check) run after the observing and audit ones, so their refusals are counted and audited.
+        ``reflection``: serve gRPC server reflection (services turn it on in development only:
+        ``ServiceSettings.grpc_reflection``)."""
         self._address = address
         self._service_names = list(service_names)
         self._register = list(register)
@@ -156,6 +159,7 @@ class GrpcService:
         self._grace = grace_seconds
         # After the observing one, so refusals (e.g. a token without the scope) are counted too.
         self._interceptors = list(interceptors)
+        self._reflection = reflection
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
         self._stopping = asyncio.Event()
@@ -185,8 +189,9 @@ class GrpcService:
         for register in registrations:
             register(server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflected += [health.SERVICE_NAME, reflection.SERVICE_NAME]
-        reflection.enable_server_reflection(reflected, server)
+        if self._reflection:
+            reflected += [health.SERVICE_NAME, reflection.SERVICE_NAME]
+            reflection.enable_server_reflection(reflected, server)
         self.port = server.add_insecure_port(self._address)
         if self.port == 0:
             raise RuntimeError(f"cannot listen on {self._address}: is another process using it?")

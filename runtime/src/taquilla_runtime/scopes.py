@@ -5,12 +5,12 @@ the scopes in the caller's :class:`~taquilla_runtime.principal.Principal`. Each 
 again (defence in depth: a call that reaches a service without going through the route that should
 have checked it, or a route that forgot, still needs the scope). Services calling each other act on
 their own behalf and need no scope; anonymous calls are left to the service, which knows which of its
-calls anyone may make.
+calls anyone may make, except for the RPCs of no policy, which only a service may call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import grpc
@@ -47,8 +47,10 @@ def insufficient_scope(scope: str | None) -> NamedProblem:
 
 class ScopeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Refuses with PERMISSION_DENIED (problem ``insufficient-scope``) a call whose caller's token
-    lacks the scope the service's policy names for the RPC. An RPC missing from the policy is refused
-    to every user and API client (a new RPC must be mapped before anyone outside may call it)."""
+    lacks the scope the service's policy names for the RPC. An RPC missing from the policy is for
+    services only: refused to every user and API client (a new RPC must be mapped before anyone
+    outside may call it) with PERMISSION_DENIED, and to a call without a validly signed principal
+    (anonymous, forged, expired: ADR 0021) with UNAUTHENTICATED."""
 
     def __init__(self, service: str, policy: ScopePolicy) -> None:
         self._prefix = f"/{service}/"
@@ -64,18 +66,41 @@ class ScopeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler is None or handler.unary_unary is None or not full_method.startswith(self._prefix):
             return handler
         method = full_method.removeprefix(self._prefix)
+        if method not in self._policy:
+            return _for_services_only(handler, handler_call_details.invocation_metadata)
         try:
             principal = Principal.from_metadata(handler_call_details.invocation_metadata)
         except InvalidPrincipal:
             return handler  # the servicer refuses it, as it always has
-        if method not in self._policy:
-            if principal is None or principal.kind is PrincipalKind.SERVICE:
-                return handler
-            return _refusing(handler, "This call is not open to access tokens.", None)
         required = self._policy[method]
         if required is None or not lacks_scope(principal, required):
             return handler
         return _refusing(handler, f"The access token's scope does not include `{required}`.", required)
+
+
+def _for_services_only(
+    handler: grpc.RpcMethodHandler, metadata: Iterable[tuple[str, str | bytes]] | None
+) -> grpc.RpcMethodHandler:
+    try:
+        principal = Principal.from_metadata(metadata)
+    except InvalidPrincipal:  # unsigned, forged or expired: as good as none
+        principal = None
+    if principal is None:
+        return _unauthenticated(handler)
+    if principal.kind is PrincipalKind.SERVICE:
+        return handler
+    return _refusing(handler, "This call is not open to access tokens.", None)
+
+
+def _unauthenticated(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    async def refuse(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, "This call is for Taquilla's services only.")
+
+    return grpc.unary_unary_rpc_method_handler(
+        refuse,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
 
 
 def _refusing(handler: grpc.RpcMethodHandler, detail: str, scope: str | None) -> grpc.RpcMethodHandler:

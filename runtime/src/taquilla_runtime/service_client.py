@@ -32,7 +32,7 @@ class ServiceClient(Generic[StubT]):
     ) -> None:
         self._address = address
         self._stub_type = stub_type
-        self._identity = Principal.for_service(caller).to_metadata()
+        self._identity = Principal.for_service(caller)
         self.deadline = deadline
         self._channel: grpc.aio.Channel | None = None
         self._stub: StubT | None = None
@@ -48,7 +48,7 @@ class ServiceClient(Generic[StubT]):
         """This service's identity and the current trace (the callee's spans join it)."""
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
-        return (self._identity, *carrier.items())
+        return (self._identity.to_metadata(), *carrier.items())
 
     async def close(self) -> None:
         """Closes the channel; the next call opens a new one."""

@@ -7,11 +7,14 @@ fail fast at start-up on missing or placeholder configuration outside developmen
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from taquilla_runtime.principal import DEVELOPMENT_PRINCIPAL_SECRET, MIN_SECRET_LENGTH
 
 # Passwords that only ever belong on a developer's machine.
 PLACEHOLDER_SECRETS = frozenset({"", "taquilla", "postgres", "password", "change-me", "changeme", "secret"})
@@ -39,6 +42,31 @@ class ServiceSettings(BaseSettings):
     metrics_address: str = "127.0.0.1:9101"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The secrets the principals in gRPC metadata are signed with (ADR 0021), the same in every
+    # process of the platform (the edge's EDGE_PRINCIPAL_SECRETS too): signed with the first, accepted
+    # with any (current and previous, for a rotation). A JSON list or comma-separated.
+    principal_secrets: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=lambda: [SecretStr(DEVELOPMENT_PRINCIPAL_SECRET)], min_length=1, max_length=2
+    )
+
+    @property
+    def grpc_reflection(self) -> bool:
+        """gRPC server reflection (grpcurl, grpcui): in development only; elsewhere it only maps the
+        internal API for whoever reaches the port."""
+        return self.environment == "development"
+
+    def principal_secret_values(self) -> list[str]:
+        return [secret.get_secret_value() for secret in self.principal_secrets]
+
+    @field_validator("principal_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_configuration(self) -> ServiceSettings:
@@ -49,4 +77,12 @@ class ServiceSettings(BaseSettings):
             raise ValueError("database_url must be a postgresql+asyncpg:// URL")
         if self.environment == "production" and (url.password or "") in PLACEHOLDER_SECRETS:
             raise ValueError("database_url uses a development password; set a real secret in production")
+        if self.environment == "production" and any(
+            value == DEVELOPMENT_PRINCIPAL_SECRET or len(value) < MIN_SECRET_LENGTH
+            for value in self.principal_secret_values()
+        ):
+            raise ValueError(
+                "principal_secrets holds the development secret or a short one (under "
+                f"{MIN_SECRET_LENGTH} characters); set the platform's shared secret in production"
+            )
         return self

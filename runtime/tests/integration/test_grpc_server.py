@@ -12,6 +12,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from devstack.testing import eventually
 from taquilla_runtime.correlation import GRPC_METADATA_KEY, get_correlation_id
 from taquilla_runtime.grpc_server import GrpcService
+from taquilla_runtime.settings import ServiceSettings
 
 SERVICE = "taquilla.test.v1.Probe"
 
@@ -60,6 +61,7 @@ class Harness:
             readiness_checks=[self.dependency.check],
             readiness_interval=0.1,
             grace_seconds=5,
+            reflection=True,
         )
 
     @property
@@ -181,6 +183,34 @@ async def test_probe_cli_exits_zero_only_for_a_serving_server(harness: Harness) 
         == 1
     )
     assert await asyncio.to_thread(probe, ["http", "file:///etc/passwd"]) == 1
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_reflection_is_off_with_production_settings() -> None:
+    settings = ServiceSettings(
+        database_url="postgresql+asyncpg://svc:k8Qz!long@db/x",
+        environment="production",
+        principal_secrets=["a-real-principal-secret-of-the-platform-0123"],
+    )
+    service = GrpcService(
+        address="127.0.0.1:0",
+        service_names=[SERVICE],
+        register=[lambda server: register_probe(server, asyncio.Event(), [])],
+        reflection=settings.grpc_reflection,
+    )
+    await service.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+            replies = stub.ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                _ = [reply async for reply in replies]
+            assert refused.value.code() is grpc.StatusCode.UNIMPLEMENTED
+            assert await health_status(f"127.0.0.1:{service.port}") == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        await service.stop()
 
 
 @pytest.mark.asyncio(loop_scope="session")

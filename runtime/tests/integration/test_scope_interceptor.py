@@ -1,5 +1,9 @@
 """Services require a scope per RPC of the caller's token, whatever route (or none) checked it first."""
 
+import hashlib
+import hmac
+import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -9,7 +13,7 @@ import pytest_asyncio
 
 from taquilla_runtime.grpc_errors import problem_from_trailers
 from taquilla_runtime.grpc_server import GrpcService
-from taquilla_runtime.principal import Principal, PrincipalKind, Role
+from taquilla_runtime.principal import METADATA_KEY, Principal, PrincipalKind, Role
 from taquilla_runtime.scopes import EVENTS_READ, EVENTS_WRITE, PUBLIC, ScopeInterceptor
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -76,3 +80,36 @@ async def test_an_rpc_missing_from_the_policy_is_for_services_only(channel: grpc
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await call(channel, "Internal", user(EVENTS_READ, EVENTS_WRITE))
     assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+async def refusal(
+    channel: grpc.aio.Channel, method: str, metadata: tuple[tuple[str, str], ...]
+) -> grpc.StatusCode:
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await channel.unary_unary(f"/{SERVICE}/{method}")(b"", metadata=metadata, timeout=5)
+    code: grpc.StatusCode = refused.value.code()
+    return code
+
+
+async def test_a_forged_service_principal_is_refused_a_service_only_rpc(channel: grpc.aio.Channel) -> None:
+    """What GetUserContact and the other RPCs for services only were open to: any peer writing
+    itself a principal of kind service."""
+    claim: dict[str, object] = {"sub": str(uuid.uuid4()), "kind": "service", "role": None, "org": None}
+    unsigned = json.dumps(claim, separators=(",", ":"))
+    now = int(time.time())
+    timed = json.dumps({**claim, "iat": now, "exp": now + 60}, separators=(",", ":"))
+    wrong_key = hmac.new(b"a-secret-the-platform-does-not-know", timed.encode(), hashlib.sha256).hexdigest()
+    for forged in (unsigned, f"{unsigned}.{'0' * 64}", f"{timed}.{wrong_key}"):
+        assert (
+            await refusal(channel, "Internal", ((METADATA_KEY, forged),)) is grpc.StatusCode.UNAUTHENTICATED
+        )
+
+
+async def test_an_expired_service_principal_is_refused(channel: grpc.aio.Channel) -> None:
+    stale = Principal.for_service("notification").to_metadata(now=time.time() - 600)
+    assert await refusal(channel, "Internal", (stale,)) is grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_an_anonymous_call_is_refused_a_service_only_rpc(channel: grpc.aio.Channel) -> None:
+    assert await refusal(channel, "Internal", ()) is grpc.StatusCode.UNAUTHENTICATED
+    assert await call(channel, "Anyone", None) == b"ok"  # mapped RPCs stay the service's to decide

@@ -1,7 +1,10 @@
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
+from taquilla_runtime.principal import DEVELOPMENT_PRINCIPAL_SECRET
 from taquilla_runtime.settings import ServiceSettings, parse_address
 
 
@@ -26,7 +29,47 @@ def test_refuses_development_passwords_in_production() -> None:
     with pytest.raises(ValidationError, match="development password"):
         ExampleSettings(database_url="postgresql+asyncpg://svc:taquilla@db/x", environment="production")
     ExampleSettings(database_url="postgresql+asyncpg://svc:taquilla@db/x", environment="development")
-    ExampleSettings(database_url="postgresql+asyncpg://svc:k8Qz!long@db/x", environment="production")
+    ExampleSettings(
+        database_url="postgresql+asyncpg://svc:k8Qz!long@db/x",
+        environment="production",
+        principal_secrets=[REAL_SECRET],
+    )
+
+
+REAL_SECRET = "a-real-principal-secret-of-the-platform-0123"
+REAL_DATABASE = "postgresql+asyncpg://svc:k8Qz!long@db/x"
+
+
+def test_production_refuses_a_missing_default_or_short_principal_secret() -> None:
+    for secrets in (
+        None,
+        [DEVELOPMENT_PRINCIPAL_SECRET],
+        ["short"],
+        [REAL_SECRET, DEVELOPMENT_PRINCIPAL_SECRET],
+    ):
+        given: dict[str, Any] = {} if secrets is None else {"principal_secrets": secrets}
+        with pytest.raises(ValidationError, match="principal_secrets"):
+            ExampleSettings(database_url=REAL_DATABASE, environment="production", **given)
+    settings = ExampleSettings(database_url=REAL_DATABASE, environment="development")
+    assert settings.principal_secret_values() == [DEVELOPMENT_PRINCIPAL_SECRET]
+
+
+def test_principal_secrets_are_read_as_a_list_for_rotation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXAMPLE_SVC_PRINCIPAL_SECRETS", f"{REAL_SECRET}, {REAL_SECRET}-previous")
+    settings = ExampleSettings(database_url=REAL_DATABASE, environment="production")
+    assert settings.principal_secret_values() == [REAL_SECRET, f"{REAL_SECRET}-previous"]
+    monkeypatch.setenv("EXAMPLE_SVC_PRINCIPAL_SECRETS", f'["{REAL_SECRET}"]')
+    assert ExampleSettings(database_url=REAL_DATABASE).principal_secret_values() == [REAL_SECRET]
+    assert REAL_SECRET not in repr(ExampleSettings(database_url=REAL_DATABASE))
+
+
+def test_grpc_reflection_is_for_development_only() -> None:
+    assert ExampleSettings(database_url=REAL_DATABASE).grpc_reflection
+    assert not ExampleSettings(database_url=REAL_DATABASE, environment="test").grpc_reflection
+    production = ExampleSettings(
+        database_url=REAL_DATABASE, environment="production", principal_secrets=[REAL_SECRET]
+    )
+    assert not production.grpc_reflection
 
 
 def test_refuses_malformed_addresses_and_urls() -> None:

@@ -13,6 +13,7 @@ from taquilla_runtime.db import create_engine, ping
 from taquilla_runtime.grpc_server import GrpcService
 from taquilla_runtime.messaging.consumer import EnvelopeConsumer
 from taquilla_runtime.messaging.outbox import KafkaPublisher, OutboxRelay
+from taquilla_runtime.principal import use_secrets
 from taquilla_runtime.scopes import ScopeInterceptor
 from taquilla_runtime.service import ServiceProcess, Worker
 from taquilla_runtime.telemetry import MetricsEndpoint
@@ -316,6 +317,7 @@ def build_servicer(use_cases: UseCases) -> TicketingServicer:
 
 
 def build_service(settings: Settings) -> ServiceProcess:
+    use_secrets(settings.principal_secret_values())  # ADR 0021: sign and check principals
     engine = build_engine(settings)
     catalog = GrpcCatalogReader(settings.event_svc_address)
     redis = Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
@@ -380,6 +382,7 @@ def build_service(settings: Settings) -> ServiceProcess:
     )
     grpc_service = GrpcService(
         address=settings.grpc_address,
+        reflection=settings.grpc_reflection,
         service_names=[SERVICE_NAME],
         register=[
             partial(

@@ -66,7 +66,6 @@ class TicketingClient:
     def __init__(self, channel: grpc.aio.Channel, deadline: float) -> None:
         self._stub = ticketing_service_pb2_grpc.TicketingServiceStub(channel)
         self._deadline = deadline
-        self._service_identity = EDGE_SERVICE.to_metadata()
 
     async def reserve(
         self,
@@ -219,7 +218,7 @@ class TicketingClient:
     async def handle_payment_notice(self, notice: pb.PaymentNotice) -> pb.PaymentNoticeResult:
         """Hands a verified provider notification over, as the edge itself (nobody signed in)."""
         reply: pb.PaymentNoticeResult = await self._stub.HandlePaymentNotice(
-            notice, metadata=(self._service_identity,), timeout=self._deadline
+            notice, metadata=(EDGE_SERVICE.to_metadata(),), timeout=self._deadline
         )
         return reply
 
