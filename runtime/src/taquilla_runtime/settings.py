@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from taquilla_runtime.messaging.security import KafkaSecurity, SaslMechanism, SecurityProtocol
+
 # Passwords that only ever belong on a developer's machine.
 PLACEHOLDER_SECRETS = frozenset({"", "taquilla", "postgres", "password", "change-me", "changeme", "secret"})
 
@@ -38,6 +40,11 @@ class ServiceSettings(BaseSettings):
     grpc_address: str = "127.0.0.1:50051"
     metrics_address: str = "127.0.0.1:9101"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # PLAINTEXT for the local broker; SASL_PLAINTEXT / SASL_SSL with a user for Compose and Kubernetes.
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @model_validator(mode="after")
@@ -49,4 +56,20 @@ class ServiceSettings(BaseSettings):
             raise ValueError("database_url must be a postgresql+asyncpg:// URL")
         if self.environment == "production" and (url.password or "") in PLACEHOLDER_SECRETS:
             raise ValueError("database_url uses a development password; set a real secret in production")
+        if self.kafka_security_protocol.startswith("SASL_"):
+            if not self.kafka_sasl_username:
+                raise ValueError("kafka_sasl_username is required with a SASL security protocol")
+            if self.environment == "production" and self.kafka_sasl_password in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "kafka_sasl_password is a development password; set a real secret in production"
+                )
         return self
+
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity(
+            self.kafka_security_protocol,
+            self.kafka_sasl_mechanism,
+            self.kafka_sasl_username,
+            self.kafka_sasl_password,
+        )
