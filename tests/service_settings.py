@@ -47,7 +47,7 @@ DATABASES = {
 OPENTELEMETRY_VARIABLES = frozenset({"OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT"})
 # Settings that carry a credential without being typed SecretStr (a password inside a URL, a key).
 CREDENTIAL_FIELDS = frozenset(
-    {"database_url", "redis_url", "key_encryption_key", "secret_key", "webhook_secret"}
+    {"database_url", "redis_url", "key_encryption_key", "secret_key", "webhook_secret", "kafka_sasl_password"}
 )
 
 

@@ -809,6 +809,120 @@ def test_the_edge_trusts_forwarded_headers_from_the_frontend_alone(
     assert members == {"frontend", "edge"}, f"only the frontend and the edge are on {network}"
 
 
+def networks_of(service: dict[str, Any]) -> set[str]:
+    return set(service.get("networks") or {"default": None})
+
+
+# Who is on which network (docker-compose.yml, networks): public is what users reach, data holds the
+# stores and is internal, ops the dashboards.
+DATA_STORES = {"postgres", "redis", "kafka"}
+
+
+def test_every_container_names_its_networks_and_there_is_no_default_network(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    assert set(compose["networks"]) == {"public", "services", "data", "ops"}
+    for name, service in services.items():
+        assert service.get("networks"), f"{name} names the networks it needs"
+        assert networks_of(service) <= set(compose["networks"]), name
+
+
+def test_the_data_network_is_internal_and_holds_the_stores_alone_of_the_infrastructure(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    assert compose["networks"]["data"].get("internal") is True
+    for store in DATA_STORES:
+        assert networks_of(services[store]) == {"data"}, f"{store} is on the data network only"
+        assert not services[store].get("ports"), f"{store} publishes no port on the host"
+    on_data = {name for name, service in services.items() if "data" in networks_of(service)}
+    for name in ("frontend", "grafana", "prometheus", "jaeger", "mailpit", "psp-sim"):
+        assert name not in on_data, f"{name} has no business on the data network"
+
+
+def test_only_the_frontend_and_the_edge_are_public_and_the_dashboards_sit_on_ops(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    public = {name for name, service in services.items() if "public" in networks_of(service)}
+    assert public == {"frontend", "edge"}
+    assert networks_of(services["grafana"]) == {"ops"}
+    assert "public" not in networks_of(services["mailpit"])
+
+
+def _hosts_named(value: str, names: set[str]) -> set[str]:
+    """The compose services a URL or host:port value points at."""
+    found = set()
+    for candidate in re.findall(r"(?:@|//|^)([a-z][a-z0-9-]*)(?::\d+)", value):
+        if candidate in names:
+            found.add(candidate)
+    return found
+
+
+def test_each_container_shares_a_network_with_every_service_it_addresses(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """A host named in a container's environment (postgres, kafka:19092, identity-svc:50051, ...) is
+    reachable: the two share a network. The one-shot jobs share their service's environment but use
+    only its database (and the topics job, Kafka): they stay on the data network."""
+    names = set(services)
+    checked = 0
+    for name, service in services.items():
+        if is_one_shot(service):
+            assert networks_of(service) == {"data"}, name
+            continue
+        for variable, value in environment(service).items():
+            for target in _hosts_named(value, names):
+                checked += 1
+                assert networks_of(service) & networks_of(services[target]), (
+                    f"{name} ({variable}) cannot reach {target}: no shared network"
+                )
+    assert checked > 20, "the environment names the services it talks to"
+
+
+def test_redis_has_no_password_less_user_and_each_client_its_own(services: dict[str, dict[str, Any]]) -> None:
+    script = "\n".join(services["redis"]["command"])
+    assert "user default off" in script
+    assert "--aclfile" in script
+    redis_env = environment(services["redis"])
+    for service, variable, user, password in (
+        ("edge", "EDGE_REDIS_URL", "edge", "REDIS_EDGE_PASSWORD"),
+        ("ticketing-svc", "TICKETING_SVC_REDIS_URL", "ticketing", "REDIS_TICKETING_PASSWORD"),
+    ):
+        url = urlsplit(environment(services[service])[variable])
+        assert (url.hostname, url.username, url.password) == ("redis", user, redis_env[password])
+        assert f"user {user} on >$${password} " in script
+        assert "-@dangerous" in script
+    assert "--user edge" in " ".join(services["redis"]["healthcheck"]["test"])
+
+
+def test_kafka_takes_sasl_clients_only_and_every_client_authenticates(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    kafka = environment(services["kafka"])
+    protocols = dict(entry.split(":") for entry in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    advertised = dict(entry.split("://") for entry in kafka["KAFKA_ADVERTISED_LISTENERS"].split(","))
+    for listener, address in advertised.items():
+        if protocols[listener] == "PLAINTEXT":
+            assert address.startswith("127.0.0.1:"), f"{listener} is plaintext: the broker's loopback only"
+    assert protocols["INTERNAL"] == "SASL_PLAINTEXT"
+    assert advertised["INTERNAL"] == "kafka:19092"
+    jaas = kafka["KAFKA_LISTENER_NAME_INTERNAL_PLAIN_SASL_JAAS_CONFIG"]
+    users = dict(re.findall(r'user_([A-Za-z0-9_-]+)="([^"]*)"', jaas))
+    for package in PYTHON_SERVICES:
+        if package not in GRPC_SERVICES:
+            continue
+        prefix = package.upper()
+        for name in (PYTHON_IMAGES[package][0], f"{PYTHON_IMAGES[package][0]}-migrate"):
+            env = environment(services[name])
+            assert env[f"{prefix}_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:19092"
+            assert env[f"{prefix}_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+            assert env[f"{prefix}_KAFKA_SASL_MECHANISM"] == "PLAIN"
+            assert users[env[f"{prefix}_KAFKA_SASL_USERNAME"]] == env[f"{prefix}_KAFKA_SASL_PASSWORD"]
+    init = "\n".join(services["kafka-init"]["command"])
+    assert init.count("--command-config /tmp/client.properties") == init.count("kafka-topics.sh")
+    assert "security.protocol=SASL_PLAINTEXT" in init
+    assert "127.0.0.1:29092" in " ".join(services["kafka"]["healthcheck"]["test"])
+
+
 # ---------------------------------------------------------------------------------------------- observability
 
 

@@ -55,7 +55,7 @@ KUBERNETES_VERSION = "1.32.0"
 OVERLAYS = ("dev", "production")
 KUSTOMIZATIONS = tuple(f"overlays/{overlay}{part}" for overlay in OVERLAYS for part in ("", "/prepare"))
 APPLICATIONS = tuple(f"overlays/{overlay}" for overlay in OVERLAYS)
-CUSTOM_KINDS = {"KafkaTopic", "ServiceMonitor", "PrometheusRule"}
+CUSTOM_KINDS = {"KafkaTopic", "KafkaUser", "ServiceMonitor", "PrometheusRule"}
 # Workloads by their name in the manifests: Python services by package, and the frontend's nginx.
 PACKAGE_OF = {service.name: package for package, service in PYTHON_SERVICES.items()}
 PUBLIC = {"edge", "frontend"}
@@ -214,10 +214,13 @@ def test_schema_validation_rejects_a_broken_object() -> None:
 def test_only_known_kinds_are_rendered(kustomization: str) -> None:
     kinds = {document["kind"] for document in render(kustomization)}
     if kustomization.endswith("/prepare"):
-        assert kinds == {"KafkaTopic", "Job"}, "prepare/ holds the topics and the migrations, nothing else"
+        assert kinds == {"KafkaTopic", "KafkaUser", "Job"}, (
+            "prepare/ holds the topics, the Kafka users and the migrations, nothing else"
+        )
     else:
         assert "Job" not in kinds, "migrations run from prepare/, before the rollout"
         assert "KafkaTopic" not in kinds
+        assert "KafkaUser" not in kinds
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
@@ -293,6 +296,7 @@ SECRET_STAND_INS = {
     "secret_key": "sk_test_taquilla_simulator",
     "webhook_secret": "whsec_taquilla_simulator_development",
     "principal_secrets": "stand-in-for-the-platform-principal-secret-0123456789",
+    "kafka_sasl_password": "stand-in-for-a-password-strimzi-generates",
 }
 
 
@@ -724,6 +728,31 @@ def test_services_read_and_write_the_topics_created() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- monitoring
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_kafka_client_signs_in_as_its_own_kafka_user(overlay: str) -> None:
+    """SCRAM-SHA-512 as the KafkaUser of the service's name, the password from the Secret Strimzi makes."""
+    users = named(f"overlays/{overlay}/prepare", "KafkaUser")
+    clients = 0
+    for container in containers(f"overlays/{overlay}"):
+        if container.package is None:
+            continue
+        prefix = container.package.upper()
+        if f"{prefix}_KAFKA_BOOTSTRAP_SERVERS" not in container.env:
+            continue
+        clients += 1
+        env = container.env
+        assert env[f"{prefix}_KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_PLAINTEXT", container.owner
+        assert env[f"{prefix}_KAFKA_SASL_MECHANISM"]["value"] == "SCRAM-SHA-512", container.owner
+        user = env[f"{prefix}_KAFKA_SASL_USERNAME"]["value"]
+        assert user in users, f"{container.owner}: no KafkaUser {user}"
+        assert users[user]["spec"]["authentication"]["type"] == "scram-sha-512"
+        assert users[user]["metadata"]["labels"]["strimzi.io/cluster"] == "taquilla"
+        secret = env[f"{prefix}_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert secret == {"name": user, "key": "password"}, container.owner
+    assert clients >= 4
+    assert len(users) == len({u["metadata"]["name"] for u in users.values()})
 
 
 @pytest.mark.parametrize("overlay", APPLICATIONS)

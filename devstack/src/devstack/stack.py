@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,12 @@ from devstack.processes import Process, StartupError, pid_alive, port_open, stop
 from taquilla_runtime.principal import DEVELOPMENT_PRINCIPAL_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+# Redis users, as in docker-compose.yml: the default (password-less) user is off; each program that
+# uses Redis has its own user and a password generated once per stack home. ``-@dangerous`` keeps
+# FLUSHALL, CONFIG, KEYS, DEBUG and the like out of reach.
+REDIS_USERS = ("edge", "ticketing")
+REDIS_PERMISSIONS = "~* &* +@all -@dangerous"
+
 TOPICS = (
     "taquilla.events.v1",
     "taquilla.events.v1.dlq",
@@ -117,6 +124,35 @@ class Stack:
                 f"TAQUILLA_{name.upper()}_PORT=<port> (see README)"
             )
 
+    def redis_passwords(self) -> dict[str, str]:
+        """Each Redis user's password, generated on first use and kept in the stack home (mode 0600)."""
+        path = self.home / "redis-passwords.json"
+        if path.exists():
+            passwords: dict[str, str] = json.loads(path.read_text())
+            if set(passwords) == set(REDIS_USERS):
+                return passwords
+        passwords = {user: secrets.token_urlsafe(24) for user in REDIS_USERS}
+        self.home.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(passwords, indent=2))
+        return passwords
+
+    def redis_url(self, user: str, db: int = 0) -> str:
+        """The authenticated URL of ``user`` (one of REDIS_USERS) on the stack's Redis."""
+        return f"redis://{user}:{self.redis_passwords()[user]}@127.0.0.1:{self.ports.redis}/{db}"
+
+    def _redis_acl_file(self) -> Path:
+        """The ACL file redis-server loads: the default user off, one user per REDIS_USERS entry."""
+        path = self.home / "redis" / "users.acl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = ["user default off"] + [
+            f"user {user} on >{password} {REDIS_PERMISSIONS}"
+            for user, password in self.redis_passwords().items()
+        ]
+        path.touch(mode=0o600)
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
     def service_env(self) -> dict[str, str]:
         p = self.ports
         urls = {db.service: db.url(p.postgres) for db in SERVICE_DATABASES}
@@ -146,7 +182,7 @@ class Stack:
             "TICKETING_SVC_METRICS_ADDRESS": f"127.0.0.1:{p.ticketing_metrics}",
             "TICKETING_SVC_KAFKA_BOOTSTRAP_SERVERS": kafka,
             "TICKETING_SVC_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
-            "TICKETING_SVC_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
+            "TICKETING_SVC_REDIS_URL": self.redis_url("ticketing"),
             "TICKETING_SVC_STRIPE_API_BASE": f"http://127.0.0.1:{p.psp_sim}",
             # The web app's order page, where the payment page sends buyers back.
             "TICKETING_SVC_PAYMENT_RETURN_URL": f"http://127.0.0.1:{p.frontend}/orders/{{ORDER_ID}}",
@@ -162,7 +198,7 @@ class Stack:
             "EDGE_EVENT_SVC_ADDRESS": f"127.0.0.1:{p.event_grpc}",
             "EDGE_NOTIFICATION_SVC_ADDRESS": f"127.0.0.1:{p.notification_grpc}",
             "EDGE_TICKETING_SVC_ADDRESS": f"127.0.0.1:{p.ticketing_grpc}",
-            "EDGE_REDIS_URL": f"redis://127.0.0.1:{p.redis}/0",
+            "EDGE_REDIS_URL": self.redis_url("edge"),
             # One secret signs and checks the principals of every internal call (ADR 0021); the test
             # process itself signs with the same (the runtime's development default).
             **{
@@ -287,6 +323,8 @@ class Stack:
             "no",
             "--protected-mode",
             "yes",
+            "--aclfile",
+            str(self._redis_acl_file()),
         ]
 
     def _broker_argv(self) -> list[str]:
@@ -463,7 +501,8 @@ class Stack:
             f"  gRPC                identity 127.0.0.1:{p.identity_grpc}, events 127.0.0.1:{p.event_grpc}, "
             f"notifications 127.0.0.1:{p.notification_grpc}, ticketing 127.0.0.1:{p.ticketing_grpc}",
             f"  PostgreSQL          postgresql://postgres@127.0.0.1:{p.postgres}/postgres",
-            f"  Redis               redis://127.0.0.1:{p.redis}/0",
+            f"  Redis               redis://edge:<password>@127.0.0.1:{p.redis}/0 (users edge and ticketing; "
+            f"passwords in {self.home / 'redis-passwords.json'})",
             f"  Kafka (broker)      127.0.0.1:{p.kafka}",
             f"  SMTP sink           127.0.0.1:{p.smtp}, received mail in {self.maildir}",
             f"  Payment simulator   http://127.0.0.1:{p.psp_sim}/ (Stripe-compatible; pay pages "

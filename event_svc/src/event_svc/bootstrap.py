@@ -50,16 +50,21 @@ def build_servicer(engine: AsyncEngine, taken: TakenPlaces | None = None) -> Eve
 def build_service(settings: Settings) -> ServiceProcess:
     use_secrets(settings.principal_secret_values())  # ADR 0021: sign and check principals
     engine = build_engine(settings)
-    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-outbox")
+    publisher = KafkaPublisher(
+        settings.kafka_bootstrap_servers, client_id="event-svc-outbox", security=settings.kafka_security
+    )
     relay = OutboxRelay(engine, outbox, publisher)
     expiry = IdempotencyKeyExpiry(engine)
     taken = GrpcTakenPlaces(settings.ticketing_svc_address)
     uow = unit_of_work_factory(engine)
-    dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="event-svc-dlq")
+    dead_letters = KafkaPublisher(
+        settings.kafka_bootstrap_servers, client_id="event-svc-dlq", security=settings.kafka_security
+    )
     sales = EnvelopeConsumer(
         sales_handler(lambda cmd: handlers.follow_sales(cmd, uow())),
         dead_letters,
         bootstrap_servers=settings.kafka_bootstrap_servers,
+        security=settings.kafka_security,
         topic=settings.ticketing_topic,
         dead_letter_topic=settings.ticketing_dead_letter_topic,
         group_id=settings.consumer_group,

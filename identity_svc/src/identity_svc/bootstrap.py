@@ -125,7 +125,9 @@ def build_service(settings: Settings) -> ServiceProcess:
         interceptors=[ScopeInterceptor(SERVICE_NAME, SCOPES)],
     )
     # taquilla.identity.v1: registration attempts on taken addresses, e-mailed by notification_svc.
-    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="identity-svc-outbox")
+    publisher = KafkaPublisher(
+        settings.kafka_bootstrap_servers, client_id="identity-svc-outbox", security=settings.kafka_security
+    )
     relay = OutboxRelay(engine, outbox, publisher)
 
     async def close() -> None:

@@ -154,6 +154,7 @@ def _consumer(
         courier,
         dead_letters,
         bootstrap_servers=settings.kafka_bootstrap_servers,
+        security=settings.kafka_security,
         topic=topic,
         dlq_topic=dead_letter_topic,
         group_id=group_id,
@@ -217,6 +218,7 @@ def build_webhook_consumers(
             unit_of_work_factory(engine),
             dead_letters,
             bootstrap_servers=settings.kafka_bootstrap_servers,
+            security=settings.kafka_security,
             topic=topic,
             dlq_topic=dead_letter_topic,
             group_id=group_id,
@@ -256,7 +258,9 @@ def build_service(settings: Settings) -> ServiceProcess:
     directory = build_directory(settings)
     tickets = build_ticket_documents(settings)
     courier = build_courier(settings, engine, directory, tickets)
-    dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="notification-svc-dlq")
+    dead_letters = KafkaPublisher(
+        settings.kafka_bootstrap_servers, client_id="notification-svc-dlq", security=settings.kafka_security
+    )
     consumer = build_consumer(settings, engine, courier, dead_letters)
     orders_consumer = build_orders_consumer(settings, engine, courier, dead_letters)
     accounts_consumer = build_accounts_consumer(settings, engine, courier, dead_letters)

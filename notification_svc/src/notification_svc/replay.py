@@ -41,11 +41,16 @@ async def replay_dead_letters(
     consumer = AIOKafkaConsumer(
         dead_letter_topic,
         bootstrap_servers=settings.kafka_bootstrap_servers,
+        **settings.kafka_security.client_options(),
         group_id=f"{group}-dlq-replay",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="notification-svc-replay")
+    publisher = KafkaPublisher(
+        settings.kafka_bootstrap_servers,
+        client_id="notification-svc-replay",
+        security=settings.kafka_security,
+    )
     replayed = kept = 0
     await consumer.start()
     try:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from taquilla_runtime.messaging.security import KafkaSecurity, SaslMechanism, SecurityProtocol
 from taquilla_runtime.principal import DEVELOPMENT_PRINCIPAL_SECRET, MIN_SECRET_LENGTH
 
 # Passwords that only ever belong on a developer's machine.
@@ -41,6 +42,11 @@ class ServiceSettings(BaseSettings):
     grpc_address: str = "127.0.0.1:50051"
     metrics_address: str = "127.0.0.1:9101"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # PLAINTEXT for the local broker; SASL_PLAINTEXT / SASL_SSL with a user for Compose and Kubernetes.
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=120)
     # The secrets the principals in gRPC metadata are signed with (ADR 0021), the same in every
     # process of the platform (the edge's EDGE_PRINCIPAL_SECRETS too): signed with the first, accepted
@@ -85,4 +91,20 @@ class ServiceSettings(BaseSettings):
                 "principal_secrets holds the development secret or a short one (under "
                 f"{MIN_SECRET_LENGTH} characters); set the platform's shared secret in production"
             )
+        if self.kafka_security_protocol.startswith("SASL_"):
+            if not self.kafka_sasl_username:
+                raise ValueError("kafka_sasl_username is required with a SASL security protocol")
+            if self.environment == "production" and self.kafka_sasl_password in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "kafka_sasl_password is a development password; set a real secret in production"
+                )
         return self
+
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity(
+            self.kafka_security_protocol,
+            self.kafka_sasl_mechanism,
+            self.kafka_sasl_username,
+            self.kafka_sasl_password,
+        )

@@ -339,13 +339,18 @@ def build_service(settings: Settings) -> ServiceProcess:
             return_url=settings.payment_return_url, return_origins=tuple(settings.payment_return_origins)
         ),
     )
-    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="ticketing-svc-outbox")
+    publisher = KafkaPublisher(
+        settings.kafka_bootstrap_servers, client_id="ticketing-svc-outbox", security=settings.kafka_security
+    )
     relay = OutboxRelay(engine, outbox, publisher)
-    dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="ticketing-svc-dlq")
+    dead_letters = KafkaPublisher(
+        settings.kafka_bootstrap_servers, client_id="ticketing-svc-dlq", security=settings.kafka_security
+    )
     consumer = EnvelopeConsumer(
         catalog_handler(use_cases.follow_catalog),
         dead_letters,
         bootstrap_servers=settings.kafka_bootstrap_servers,
+        security=settings.kafka_security,
         topic=settings.catalog_topic,
         dead_letter_topic=settings.dead_letter_topic,
         group_id=settings.consumer_group,
@@ -354,6 +359,7 @@ def build_service(settings: Settings) -> ServiceProcess:
         report_handler(use_cases.project_report),
         dead_letters,
         bootstrap_servers=settings.kafka_bootstrap_servers,
+        security=settings.kafka_security,
         topic=settings.report_topic,
         dead_letter_topic=settings.report_dead_letter_topic,
         group_id=settings.report_consumer_group,

@@ -29,6 +29,7 @@ from notification_svc.entrypoints.delivery import Courier
 from taquilla_runtime.messaging import consumer
 from taquilla_runtime.messaging.envelope import Envelope
 from taquilla_runtime.messaging.outbox import Publisher
+from taquilla_runtime.messaging.security import PLAINTEXT, KafkaSecurity
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class WebhookConsumer(consumer.EnvelopeConsumer):
         dead_letters: Publisher,
         *,
         bootstrap_servers: str,
+        security: KafkaSecurity = PLAINTEXT,
         topic: str,
         dlq_topic: str,
         group_id: str,
@@ -73,6 +75,7 @@ class WebhookConsumer(consumer.EnvelopeConsumer):
             None,
             dead_letters,
             bootstrap_servers=bootstrap_servers,
+            security=security,
             topic=topic,
             dead_letter_topic=dlq_topic,
             group_id=group_id,

@@ -33,6 +33,7 @@ from prometheus_client import Counter, Gauge
 from taquilla_runtime.correlation import reset_correlation_id, set_correlation_id
 from taquilla_runtime.messaging.envelope import Envelope, InvalidEnvelope
 from taquilla_runtime.messaging.outbox import Publisher
+from taquilla_runtime.messaging.security import PLAINTEXT, KafkaSecurity
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("taquilla_runtime.consumer")
@@ -147,11 +148,13 @@ class EnvelopeConsumer:
         retry_base_seconds: float = 0.2,
         retry_max_seconds: float = 10.0,
         span_name: str | None = None,
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         """`handle` may be None only in a subclass that overrides `handle`."""
         self._handler = handle
         self._dead_letters = dead_letters
         self._bootstrap = bootstrap_servers
+        self._security = security
         self._topic = topic
         self._dead_letter_topic = dead_letter_topic
         self._group_id = group_id
@@ -206,6 +209,7 @@ class EnvelopeConsumer:
                 auto_offset_reset="earliest",
                 client_id=self._group_id,
                 max_poll_records=100,
+                **self._security.client_options(),
             )
             try:
                 consumer.subscribe([self._topic], listener=_Rebalance(self))

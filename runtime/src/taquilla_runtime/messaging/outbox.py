@@ -47,6 +47,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from taquilla_runtime.messaging.envelope import Envelope
+from taquilla_runtime.messaging.security import PLAINTEXT, KafkaSecurity
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("taquilla_runtime.outbox")
@@ -160,9 +161,10 @@ class KafkaPublisher:
     acks=all without idempotence or transactions, so any Kafka-protocol broker works.
     """
 
-    def __init__(self, bootstrap_servers: str, client_id: str) -> None:
+    def __init__(self, bootstrap_servers: str, client_id: str, security: KafkaSecurity = PLAINTEXT) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._client_id = client_id
+        self._security = security
         self._producer: Any = None
 
     async def _ensure_started(self) -> Any:
@@ -176,6 +178,7 @@ class KafkaPublisher:
                 enable_idempotence=False,
                 linger_ms=5,
                 request_timeout_ms=10_000,
+                **self._security.client_options(),
             )
             try:
                 await producer.start()
