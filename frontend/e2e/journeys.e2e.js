@@ -92,9 +92,11 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     await page.waitForURL('**/me');
     // The profile names the organization, never its id.
     const orgRow = page.locator('dt', { hasText: 'Organización' }).locator('xpath=following-sibling::dd[1]');
+    // The name is looked up after the page renders ("…" meanwhile).
+    await orgRow.filter({ hasText: 'Producciones Demo' }).waitFor();
     shared.organizationName = ((await orgRow.textContent()) ?? '').trim();
     assert.equal(shared.organizationName, 'Producciones Demo', 'the demo organizer belongs to an organization');
-    await page.getByRole('heading', { name: 'Mis eventos' }).waitFor();
+    await page.getByRole('link', { name: 'Mis eventos' }).first().waitFor();
     await capture(page, '07-me-organizer');
 
     await page.getByRole('navigation', { name: 'Navegación principal' }).getByRole('link', { name: 'Registrar evento' }).click();
@@ -129,7 +131,7 @@ describe(`Taquilla in the browser (${BASE_URL})`, () => {
     await page.getByRole('button', { name: 'Guardar borrador' }).click();
     const capacity = page.getByLabel('Aforo de la zona 2');
     assert.equal(await capacity.getAttribute('aria-invalid'), 'true');
-    await page.getByText('El aforo debe ser un número entero mayor que 0.').waitFor();
+    await page.getByText('El aforo debe ser un número entero mayor que 0.', { exact: true }).waitFor();
     assert.ok(await capacity.evaluate((el) => el === document.activeElement), 'focus moves to the first error');
     await capture(page, '08-event-form-capacity-error');
 

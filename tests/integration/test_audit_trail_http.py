@@ -90,7 +90,14 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
     assert order.status_code == 201, order.text
     featured = await edge.put(f"/api/v1/events/{event}/featured", headers=admin, json={"featured": True})
     assert featured.status_code == 200, featured.text
-    refused = await edge.post(f"/api/v1/events/{event}/cancel", headers=customer, json={"reason": "no"})
+    # A customer's token lacks events:write: the edge refuses it before event_svc (not in the trail).
+    # An organizer of another organization reaches event_svc, which refuses: that is audited.
+    assert (
+        await edge.post(f"/api/v1/events/{event}/cancel", headers=customer, json={"reason": "no"})
+    ).status_code == 403
+    intruder = await new_organizer(edge, admin)
+    intruder_organization = (await edge.get("/api/v1/users/me", headers=intruder)).json()["organization_id"]
+    refused = await edge.post(f"/api/v1/events/{event}/cancel", headers=intruder, json={"reason": "no"})
     assert refused.status_code in (403, 404), refused.text
     missing_order = str(uuid.uuid4())
     refund = await edge.post(
@@ -118,8 +125,8 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
     # An administrator's change to the organization's event belongs to the organization.
     assert (feature["actor_role"], feature["organization_id"]) == ("admin", organization)
     assert (publish["actor_role"], publish["organization_id"]) == ("organizer", organization)
-    assert cancel["actor_role"] == "customer"
-    assert cancel["organization_id"] is None
+    assert cancel["actor_role"] == "organizer"
+    assert cancel["organization_id"] == intruder_organization
     creation = await trail(edge, admin, action="event.create", target=f"organization:{organization}")
     assert [(e["outcome"], e["correlation_id"]) for e in creation] == [("success", correlation)]
     refunds = await written(edge, admin, 1, target=f"order:{missing_order}")
@@ -131,7 +138,7 @@ async def test_actions_and_refusals_of_every_service_land_in_one_trail(edge: htt
         ("notification_svc", "notification.retry", "not_found")
     ]
 
-    # The organization's part: its members' actions, not the customer's refusal.
+    # The organization's part: its members' actions, not the intruder's refusal.
     own = await trail(edge, organizer, f"/api/v1/organizations/{organization}/audit", action="event.")
     assert {e["action"] for e in own} == {"event.create", "event.publish", "event.feature"}
     # A buyer's order belongs to the event's organization; the buyer's email is nowhere in the trail.
@@ -219,8 +226,14 @@ async def test_door_scans_are_recorded_with_how_the_door_answered(edge: httpx.As
     event = await published_event(edge, organizer=organizer)
     session_id = event["sessions"][0]["id"]
     buyer, (ticket, _) = await paid_tickets(edge, event)
+    # A buyer's token has no checkin scope: the edge refuses it (403) before any service. Door staff
+    # of another organization reach ticketing_svc, which finds no such door for them: audited.
     assert (
         await edge.post("/api/v1/checkins", headers=buyer, json=scan(ticket, session_id))
+    ).status_code == 403
+    stranger = await new_organizer(edge, admin)
+    assert (
+        await edge.post("/api/v1/checkins", headers=stranger, json=scan(ticket, session_id))
     ).status_code == 404
     for _ in range(2):
         assert (
@@ -231,7 +244,7 @@ async def test_door_scans_are_recorded_with_how_the_door_answered(edge: httpx.As
     assert [(e["action"], e["actor_role"], e["outcome"]) for e in scans] == [
         ("checkin.scan", "staff", "already_redeemed"),
         ("checkin.scan", "staff", "success"),
-        ("checkin.scan", "customer", "not_found"),
+        ("checkin.scan", "organizer", "not_found"),
     ]
     assert ticket["secret"] not in str(scans)
     organization = (await edge.get("/api/v1/users/me", headers=organizer)).json()["organization_id"]
