@@ -22,6 +22,7 @@ from devstack.infra import (
     SmtpSink,
 )
 from devstack.processes import free_port
+from taquilla_runtime.principal import DEVELOPMENT_PRINCIPAL_SECRET, use_secrets
 
 
 @dataclass
@@ -109,3 +110,13 @@ def psp_simulator(infra_dir: Path) -> Iterator[PaymentSimulator]:
         yield simulator
     finally:
         simulator.stop()
+
+
+@pytest.fixture(autouse=True)
+def _development_principal_secret() -> Iterator[None]:
+    """Each test starts and ends signing principals with the development secret, as every process of
+    the tests' platform does: a test that builds a service with other settings sets the process-wide
+    secret (taquilla_runtime.principal.use_secrets) and must not leave it to the next test."""
+    use_secrets([DEVELOPMENT_PRINCIPAL_SECRET])
+    yield
+    use_secrets([DEVELOPMENT_PRINCIPAL_SECRET])
