@@ -95,6 +95,19 @@ class FakeUsers(Users):
         )
         return copy.deepcopy(found[:limit])
 
+    async def active_in_organization(
+        self, organization_id: uuid.UUID, *, role: Role, limit: int
+    ) -> Sequence[User]:
+        found = sorted(
+            (
+                user
+                for user in self._tables.users.values()
+                if user.active and user.organization_id == organization_id and user.role is role
+            ),
+            key=lambda user: user.email.lower(),
+        )
+        return copy.deepcopy(found[:limit])
+
 
 class FakeOrganizations(Organizations):
     def __init__(self, tables: IdentityTables) -> None:

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from notification_fakes import FakeNotifications
 
 from notification_svc.application.ports import UnitOfWork
-from notification_svc.application.webhook_ports import RoutableMessage, Webhooks, WebhookTransport
+from notification_svc.application.webhook_ports import (
+    Organizations,
+    RoutableMessage,
+    Webhooks,
+    WebhookTransport,
+)
 from notification_svc.domain.model import Message
 from notification_svc.domain.webhooks import (
     AttemptResult,
@@ -19,6 +24,7 @@ from notification_svc.domain.webhooks import (
     DeliveryStatus,
     Endpoint,
     EndpointStatus,
+    NoticeRecipient,
 )
 
 
@@ -192,3 +198,20 @@ class ScriptedTransport(WebhookTransport):
         if isinstance(answer, Exception):
             raise answer
         return AttemptResult(answer, 12, "ok" if answer < 300 else "x" * 5000)
+
+
+class FakeOrganizations(Organizations):
+    """The organizers of each organization as a test names them; ``failure`` is raised when set."""
+
+    def __init__(
+        self, members: Mapping[uuid.UUID, Sequence[NoticeRecipient]], failure: Exception | None = None
+    ):
+        self.members = dict(members)
+        self.failure = failure
+        self.asked: list[uuid.UUID] = []
+
+    async def organizers(self, organization_id: uuid.UUID) -> Sequence[NoticeRecipient]:
+        self.asked.append(organization_id)
+        if self.failure is not None:
+            raise self.failure
+        return list(self.members.get(organization_id, ()))

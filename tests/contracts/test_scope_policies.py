@@ -15,7 +15,7 @@ from ticketing_svc.entrypoints import grpc_server as ticketing_grpc
 # RPCs no token may call (other services call them as themselves).
 SERVICES_ONLY = {
     "taquilla.events.v1.EventService": {"FindEventBySession"},
-    "taquilla.identity.v1.IdentityService": {"GetUserContact"},
+    "taquilla.identity.v1.IdentityService": {"GetUserContact", "ListOrganizationContacts"},
     "taquilla.notifications.v1.NotificationService": set(),
     "taquilla.notifications.v1.WebhookService": set(),
     "taquilla.ticketing.v1.TicketingService": {"CountTaken", "HandlePaymentNotice"},

@@ -79,6 +79,7 @@ def bind_handlers(
         create_api_client=handlers.create_api_client,
         list_audit_entries=handlers.list_audit_entries,
         get_user_contact=handlers.get_user_contact,
+        list_organization_contacts=handlers.list_organization_contacts,
         update_my_profile=handlers.update_my_profile,
         change_my_password=partial(handlers.change_my_password, clock=clock, hasher=hasher),
         get_organization=handlers.get_organization,

@@ -733,6 +733,43 @@ async def test_only_services_read_a_users_contact() -> None:
         await handlers.get_user_contact(commands.GetUserContact(actor=service, user_id=uuid.uuid4()), it.uow)
 
 
+async def test_only_services_list_the_active_organizers_of_an_organization() -> None:
+    it = identity()
+    organization, other = make_organization(), make_organization()
+    organization_user = make_user(
+        email="Bea@example.com", role=Role.ORGANIZER, organization_id=organization.id
+    )
+    it.uow.given(
+        organization,
+        other,
+        make_user(email="zoe@example.com", role=Role.ORGANIZER, organization_id=organization.id),
+        organization_user,
+        make_user(
+            email="gone@example.com", role=Role.ORGANIZER, organization_id=organization.id, active=False
+        ),
+        make_user(email="staff@example.com", role=Role.STAFF, organization_id=organization.id),
+        make_user(email="elsewhere@example.com", role=Role.ORGANIZER, organization_id=other.id),
+    )
+    service = Actor(uuid.uuid4(), ActorKind.SERVICE)
+    members = await handlers.list_organization_contacts(
+        commands.ListOrganizationContacts(actor=service, organization_id=organization.id), it.uow
+    )
+    assert [(member.email, member.locale) for member in members] == [
+        ("Bea@example.com", "es"),
+        ("zoe@example.com", "es"),
+    ]
+    assert (members[0].user_id, members[0].full_name) == (organization_user.id, "Ana Gómez")
+    unknown = commands.ListOrganizationContacts(actor=service, organization_id=uuid.uuid4())
+    assert await handlers.list_organization_contacts(unknown, it.uow) == []
+    with pytest.raises(Forbidden):
+        await handlers.list_organization_contacts(
+            commands.ListOrganizationContacts(
+                actor=acting_as(organization_user), organization_id=organization.id
+            ),
+            it.uow,
+        )
+
+
 # ---------------------------------------------------------------- signing keys
 
 

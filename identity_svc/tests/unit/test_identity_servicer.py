@@ -149,6 +149,30 @@ async def test_domain_errors_become_statuses_with_messages_written_for_callers(s
     assert FIELD_ERRORS_KEY not in dict(missing.trailing_metadata() or ())
 
 
+async def test_an_organizations_contacts_come_back_as_messages_for_services_only(served: Served) -> None:
+    user = await register(served, "olga@example.com")
+    organization_id = uuid.uuid4()
+    stored = served.uow.committed.users[uuid.UUID(user.id)]
+    stored.role, stored.organization_id = DomainRole.ORGANIZER, organization_id
+    request = pb.ListOrganizationContactsRequest(organization_id=str(organization_id))
+    service = (Principal.for_service("notification_svc").to_metadata(),)
+    reply: pb.ListOrganizationContactsResponse = await served.stub.ListOrganizationContacts(
+        request, metadata=service
+    )
+    assert [(c.user_id, c.email, c.full_name, c.locale) for c in reply.contacts] == [
+        (user.id, "olga@example.com", "Ana Gómez", "es")
+    ]
+    organizer = (Principal(uuid.UUID(user.id), PrincipalKind.USER, Role.ORGANIZER).to_metadata(),)
+    denied = await refusal(served.stub.ListOrganizationContacts(request, metadata=organizer))
+    assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
+    malformed = await refusal(
+        served.stub.ListOrganizationContacts(
+            pb.ListOrganizationContactsRequest(organization_id="nope"), metadata=service
+        )
+    )
+    assert malformed.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_an_admin_changing_their_own_account_is_a_named_failed_precondition(served: Served) -> None:
     user = await register(served, "dora@example.com")
     served.uow.committed.users[uuid.UUID(user.id)].role = DomainRole.ADMIN

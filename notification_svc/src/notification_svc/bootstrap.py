@@ -15,7 +15,7 @@ from notification_svc.adapters.ticketing import TicketingDocuments
 from notification_svc.adapters.unit_of_work import SqlUnitOfWork
 from notification_svc.adapters.webhook_http import GuardedTransport, parse_target
 from notification_svc.application.ports import UnitOfWork
-from notification_svc.application.webhook_ports import WebhookTransport
+from notification_svc.application.webhook_ports import Organizations, WebhookTransport
 from notification_svc.application.webhooks import Clock, system_clock
 from notification_svc.config import SCHEMA, Settings
 from notification_svc.domain.model import RetryPolicy
@@ -195,14 +195,17 @@ def build_webhook_dispatcher(
     courier: Courier | None,
     *,
     transport: WebhookTransport | None = None,
+    organizations: Organizations | None = None,
     clock: Clock = system_clock,
 ) -> WebhookDispatcher:
-    """The loop that attempts due deliveries; tests pass their own transport or clock."""
+    """The loop that attempts due deliveries; tests pass their own transport or clock. The e-mail
+    about a disabled endpoint goes to the organizers ``organizations`` names (identity_svc)."""
     return WebhookDispatcher(
         unit_of_work_factory(engine),
         transport or build_webhook_transport(settings),
         courier,
         schedule=webhook_schedule(settings),
+        organizations=organizations,
         poll_seconds=settings.webhooks_poll_seconds,
         concurrency=settings.webhooks_concurrency,
         clock=clock,
@@ -264,7 +267,7 @@ def build_service(settings: Settings) -> ServiceProcess:
     consumer = build_consumer(settings, engine, courier, dead_letters)
     orders_consumer = build_orders_consumer(settings, engine, courier, dead_letters)
     accounts_consumer = build_accounts_consumer(settings, engine, courier, dead_letters)
-    dispatcher = build_webhook_dispatcher(settings, engine, courier)
+    dispatcher = build_webhook_dispatcher(settings, engine, courier, organizations=directory)
     events_webhooks, orders_webhooks = build_webhook_consumers(
         settings, engine, dead_letters, dispatcher.wake
     )

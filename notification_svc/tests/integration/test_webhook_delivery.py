@@ -21,6 +21,7 @@ import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 from notification_factories import make_order_envelope
 from sqlalchemy import text
+from webhook_fakes import FakeOrganizations
 
 from devstack.infra import Broker, SmtpSink
 from devstack.kafka import consumed_to_the_end, ensure_topics_async
@@ -39,7 +40,7 @@ from notification_svc.bootstrap import (
 )
 from notification_svc.config import SCHEMA, Settings
 from notification_svc.domain.commands import CreateEndpoint, WebhookActor
-from notification_svc.domain.webhooks import InvalidEndpoint
+from notification_svc.domain.webhooks import InvalidEndpoint, NoticeRecipient
 from notification_svc.entrypoints.cli import MIGRATIONS
 from notification_svc.entrypoints.webhooks import WebhookDispatcher
 from taquilla_runtime import migrations
@@ -109,7 +110,7 @@ class Platform:
     receiver: Receiver
     clock: Clock
     dispatcher: WebhookDispatcher
-    restart: Any  # () -> a new dispatcher over the same database (a restarted process)
+    restart: Any  # (organizations=None) -> a new dispatcher over the same database (a restarted process)
     engine: Any
 
     async def register(self, path: str, *types: str) -> handlers.EndpointWithSecret:
@@ -219,8 +220,8 @@ async def platform(webhooks_db: str, kafka_broker: Broker, smtp_sink: SmtpSink) 
     dead_letters = KafkaPublisher(settings.kafka_bootstrap_servers, client_id="test-webhooks-dlq")
     clock = Clock()
 
-    def restart() -> WebhookDispatcher:
-        return build_webhook_dispatcher(settings, engine, courier, clock=clock)
+    def restart(organizations: FakeOrganizations | None = None) -> WebhookDispatcher:
+        return build_webhook_dispatcher(settings, engine, courier, organizations=organizations, clock=clock)
 
     dispatcher = restart()
     _, orders_consumer = build_webhook_consumers(settings, engine, dead_letters, dispatcher.wake)
@@ -290,6 +291,31 @@ async def test_410_gone_disables_the_endpoint_and_tells_the_organization(
     await handlers.keep_message(platform.paid_order(), unit_of_work_factory(platform.engine)())
     await platform.dispatcher.run_once()
     assert len(platform.receiver.to("/gone")) == 1  # nothing more is sent to it
+
+
+async def test_410_gone_is_told_to_each_organizer_of_the_organization_once(
+    platform: Platform, smtp_sink: SmtpSink
+) -> None:
+    await platform.register("/gone-organizers")
+    platform.receiver.answers["/gone-organizers"] = [410]
+    suffix = uuid.uuid4().hex[:8]
+    organizers = [
+        NoticeRecipient(uuid.uuid4(), f"bea-{suffix}@example.com", "Bea", "en"),
+        NoticeRecipient(uuid.uuid4(), f"olga-{suffix}@example.com", "Olga", "es"),
+    ]
+    dispatcher = platform.restart(FakeOrganizations({platform.organization: organizers}))
+    await handlers.keep_message(platform.paid_order(), unit_of_work_factory(platform.engine)())
+    await dispatcher.run_once()
+
+    def mails_to(address: str) -> list[str]:
+        texts = (p.read_text(errors="replace") for p in smtp_sink.messages())
+        return [t for t in texts if address in t]
+
+    for organizer in organizers:
+        await eventually(
+            lambda: mails_to(organizer.address), within=30, what=f"the e-mail to {organizer.address}"
+        )
+    assert [len(mails_to(organizer.address)) for organizer in organizers] == [1, 1]
 
 
 async def test_a_receiver_on_this_machine_is_refused_without_the_development_setting(

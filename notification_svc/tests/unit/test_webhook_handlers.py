@@ -8,10 +8,12 @@ import uuid
 
 import pytest
 from notification_factories import make_order_envelope
-from webhook_fakes import ScriptedTransport, WebhookUnitOfWork
+from webhook_fakes import FakeOrganizations, ScriptedTransport, WebhookUnitOfWork
 
 from devstack.samples import catalog_message
+from notification_svc.adapters.directory import IdentityDirectory
 from notification_svc.application import webhooks as handlers
+from notification_svc.application.ports import Contact
 from notification_svc.domain.commands import (
     CreateEndpoint,
     EndpointCommand,
@@ -22,13 +24,15 @@ from notification_svc.domain.commands import (
     UpdateEndpoint,
     WebhookActor,
 )
-from notification_svc.domain.errors import NotAllowed
+from notification_svc.domain.errors import DependencyUnavailable, NotAllowed
+from notification_svc.domain.model import RecipientRole
 from notification_svc.domain.webhooks import (
     AttemptFailed,
     DeliveryStatus,
     EndpointNotFound,
     EndpointStatus,
     InvalidEndpoint,
+    NoticeRecipient,
     RetrySchedule,
     TargetRefused,
 )
@@ -244,6 +248,103 @@ async def test_410_gone_disables_the_endpoint() -> None:
     assert uow.endpoint_status(created.endpoint.id) is EndpointStatus.DISABLED
     assert {d.status for d in uow.deliveries()} == {DeliveryStatus.FAILED}
     assert await handlers.claim_due(uow, clock, limit=10, lease=LEASE) == []
+
+
+async def disable_by_410(
+    uow: WebhookUnitOfWork, org: uuid.UUID, organizations: FakeOrganizations
+) -> handlers.AttemptReport:
+    await handlers.keep_message(paid_order(org), uow)
+    await handlers.route_messages(uow, Clock())
+    [claimed] = await handlers.claim_due(uow, Clock(), limit=1, lease=LEASE)
+    return await handlers.attempt(
+        claimed,
+        uow,
+        Clock(),
+        transport=ScriptedTransport(410),
+        schedule=SCHEDULE,
+        organizations=organizations,
+    )
+
+
+async def test_a_disabled_endpoint_is_told_to_each_organizer_and_its_registrant_once() -> None:
+    uow, org = WebhookUnitOfWork(), uuid.uuid4()
+    created = await register(uow, org)
+    registrant = created.endpoint.created_by
+    assert registrant is not None
+    bea = NoticeRecipient(uuid.uuid4(), "bea@example.com", "Bea", "en")
+    olga = NoticeRecipient(uuid.uuid4(), "olga@example.com", "Olga", "es")
+    organizations = FakeOrganizations({org: [bea, olga, bea]})
+    report = await disable_by_410(uow, org, organizations)
+    assert organizations.asked == [org]
+    recipients = [notice.payload["recipient"] for notice in report.notices]
+    assert [(r["id"], r["email"], r["locale"]) for r in recipients] == [
+        (str(bea.user_id), "bea@example.com", "en"),
+        (str(olga.user_id), "olga@example.com", "es"),
+        (str(registrant), "", ""),  # not an organizer: looked up when the e-mail is sent
+    ]
+    assert len({notice.message_id for notice in report.notices}) == 3
+    assert [report.notice_of(n).message_id for n in report.notifications] == [
+        notice.message_id for notice in report.notices
+    ]
+    # Recording the same notices again (a replay) records nothing.
+    for notice in report.notices:
+        assert not await uow.notifications.add_all(notice, [])
+
+
+async def test_a_registrant_among_the_organizers_is_told_once() -> None:
+    uow, org = WebhookUnitOfWork(), uuid.uuid4()
+    created = await register(uow, org)
+    assert created.endpoint.created_by is not None
+    herself = NoticeRecipient(created.endpoint.created_by, "ana@example.com", "Ana", "es")
+    report = await disable_by_410(uow, org, FakeOrganizations({org: [herself]}))
+    assert [notice.payload["recipient"]["email"] for notice in report.notices] == ["ana@example.com"]
+
+
+async def test_without_organizers_the_registrant_alone_is_told() -> None:
+    for organizations in (
+        FakeOrganizations({}),
+        FakeOrganizations({}, DependencyUnavailable("identity_svc", "x")),
+    ):
+        uow, org = WebhookUnitOfWork(), uuid.uuid4()
+        created = await register(uow, org)
+        report = await disable_by_410(uow, org, organizations)
+        [notice] = report.notices
+        assert "recipient" not in notice.payload
+        assert notice.payload["endpoint"]["createdBy"] == str(created.endpoint.created_by)
+        assert len(report.notifications) == 1
+
+
+async def test_each_notice_reaches_the_organizer_it_names_in_their_language() -> None:
+    directory = IdentityDirectory("127.0.0.1:1", operations_email="ops@example.org", operations_locale="es")
+    try:
+        endpoint = {"id": str(uuid.uuid4()), "createdBy": None}
+        recipient = {"id": str(uuid.uuid4()), "email": "bea@example.com", "name": "Bea", "locale": "en"}
+        named = {"endpoint": endpoint, "recipient": recipient}
+        assert await directory.contact(RecipientRole.ENDPOINT_OWNER, named) == Contact(
+            "bea@example.com", "Bea", "en"
+        )
+        operations = await directory.contact(RecipientRole.ENDPOINT_OWNER, {"endpoint": endpoint})
+        assert operations.address == "ops@example.org"
+    finally:
+        await directory.close()
+
+
+async def test_organizers_are_not_asked_about_an_attempt_that_disables_nothing() -> None:
+    uow, org = WebhookUnitOfWork(), uuid.uuid4()
+    await register(uow, org)
+    await handlers.keep_message(paid_order(org), uow)
+    await handlers.route_messages(uow, Clock())
+    [claimed] = await handlers.claim_due(uow, Clock(), limit=1, lease=LEASE)
+    organizations = FakeOrganizations({})
+    report = await handlers.attempt(
+        claimed,
+        uow,
+        Clock(),
+        transport=ScriptedTransport(500),
+        schedule=SCHEDULE,
+        organizations=organizations,
+    )
+    assert (report.disabled, report.notices, organizations.asked) == (None, (), [])
 
 
 async def test_a_refused_address_is_a_failed_attempt() -> None:

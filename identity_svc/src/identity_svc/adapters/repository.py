@@ -110,6 +110,18 @@ class SqlUsers(Users):
         rows = (await self._c.execute(query.order_by(func.lower(users.c.email)).limit(limit))).all()
         return [_user(row) for row in rows]
 
+    async def active_in_organization(
+        self, organization_id: uuid.UUID, *, role: Role, limit: int
+    ) -> Sequence[User]:
+        query = select(users).where(
+            users.c.deleted_at.is_(None),
+            users.c.active.is_(True),
+            users.c.organization_id == organization_id,
+            users.c.role == role.value,
+        )
+        rows = (await self._c.execute(query.order_by(func.lower(users.c.email)).limit(limit))).all()
+        return [_user(row) for row in rows]
+
 
 class SqlOrganizations(Organizations):
     def __init__(self, connection: AsyncConnection) -> None:

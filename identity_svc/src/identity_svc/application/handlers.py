@@ -42,6 +42,7 @@ from identity_svc.domain.commands import (
     IssuePasswordGrant,
     IssueRefreshGrant,
     ListAuditEntries,
+    ListOrganizationContacts,
     ListOrganizations,
     ListUsers,
     RegisterCustomer,
@@ -117,6 +118,20 @@ class Contact:
     full_name: str
     locale: str
     active: bool
+
+
+@dataclass(frozen=True)
+class MemberContact:
+    """How to reach one member of an organization."""
+
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    locale: str
+
+
+# The most organizers of one organization an internal caller is told about (by email).
+ORGANIZATION_CONTACTS_LIMIT = 200
 
 
 def hash_token(token: str) -> str:
@@ -727,6 +742,19 @@ async def get_user_contact(cmd: GetUserContact, uow: UnitOfWork) -> Contact:
     if user is None:
         raise NotFound("user not found")
     return Contact(email=user.email, full_name=user.full_name, locale="es", active=user.active)
+
+
+async def list_organization_contacts(cmd: ListOrganizationContacts, uow: UnitOfWork) -> list[MemberContact]:
+    """Internal: how to reach the active organizers of an organization (at most
+    ``ORGANIZATION_CONTACTS_LIMIT``, by email), for notices meant for the organization. Only other
+    services may ask. An unknown organization, or one without organizers, has none."""
+    if cmd.actor is None or not cmd.actor.is_service:
+        raise Forbidden("internal callers only")
+    async with uow:
+        members = await uow.users.active_in_organization(
+            cmd.organization_id, role=Role.ORGANIZER, limit=ORGANIZATION_CONTACTS_LIMIT
+        )
+    return [MemberContact(user.id, user.email, user.full_name, "es") for user in members]
 
 
 # ---------------------------------------------------------------- shared steps

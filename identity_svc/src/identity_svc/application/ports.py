@@ -69,6 +69,12 @@ class Users(abc.ABC):
     ) -> Sequence[User]:
         """Up to ``limit`` users by lower-cased email, after ``after_email``."""
 
+    @abc.abstractmethod
+    async def active_in_organization(
+        self, organization_id: uuid.UUID, *, role: Role, limit: int
+    ) -> Sequence[User]:
+        """Up to ``limit`` active users of the organization with this role, by lower-cased email."""
+
 
 class Organizations(abc.ABC):
     @abc.abstractmethod

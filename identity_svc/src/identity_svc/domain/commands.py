@@ -211,3 +211,11 @@ class GetUserContact(Command):
 
     actor: Actor | None
     user_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListOrganizationContacts(Command):
+    """Internal: how to reach an organization's active organizers; only other services may ask."""
+
+    actor: Actor | None
+    organization_id: uuid.UUID

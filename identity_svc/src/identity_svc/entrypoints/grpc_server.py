@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import grpc
 
-from identity_svc.application.handlers import ClientGrant, Contact, Grant, NewApiClient
+from identity_svc.application.handlers import ClientGrant, Contact, Grant, MemberContact, NewApiClient
 from identity_svc.application.ports import AuditRecord, PublicKey, UnitOfWork
 from identity_svc.domain import commands, errors
 from identity_svc.domain.commands import Actor
@@ -28,7 +28,8 @@ from taquilla_runtime.scopes import ScopePolicy
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["IdentityService"].full_name
 # The scope each RPC needs of a user's or API client's token (taquilla_runtime.scopes). Signing in,
-# signing out and one's own account need none; GetUserContact is for other services only (not listed).
+# signing out and one's own account need none; GetUserContact and ListOrganizationContacts are for
+# other services only (not listed).
 SCOPES: ScopePolicy = {
     **dict.fromkeys(
         (
@@ -92,6 +93,7 @@ class IdentityHandlers:
     create_api_client: Handler[commands.CreateApiClient, NewApiClient]
     list_audit_entries: Handler[commands.ListAuditEntries, tuple[Sequence[AuditRecord], str]]
     get_user_contact: Handler[commands.GetUserContact, Contact]
+    list_organization_contacts: Handler[commands.ListOrganizationContacts, Sequence[MemberContact]]
     update_my_profile: Handler[commands.UpdateMyProfile, User]
     change_my_password: Handler[commands.ChangeMyPassword, None]
     get_organization: Handler[commands.GetOrganization, Organization]
@@ -392,6 +394,18 @@ class IdentityServicer(identity_service_pb2_grpc.IdentityServiceServicer):
             )
             contact = await self._handlers.get_user_contact(command, self._uow())
             return convert.contact_response(contact)
+
+    async def ListOrganizationContacts(
+        self, request: pb.ListOrganizationContactsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOrganizationContactsResponse:
+        async with ErrorsAsStatus(context):
+            command = commands.ListOrganizationContacts(
+                actor=_actor(context),
+                correlation_id=get_correlation_id(),
+                organization_id=convert.uuid_of(request.organization_id, "organization_id"),
+            )
+            members = await self._handlers.list_organization_contacts(command, self._uow())
+            return convert.organization_contacts_response(members)
 
     async def UpdateMyProfile(
         self, request: pb.UpdateMyProfileRequest, context: grpc.aio.ServicerContext

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from identity_svc.application.handlers import ClientGrant, Contact, Grant, NewApiClient
+from identity_svc.application.handlers import ClientGrant, Contact, Grant, MemberContact, NewApiClient
 from identity_svc.application.ports import AuditRecord, PublicKey
 from identity_svc.domain.commands import Actor, ActorKind
 from identity_svc.domain.errors import FieldProblem, InvalidInput
@@ -131,4 +131,18 @@ def audit_entry_message(record: AuditRecord) -> pb.AuditEntry:
 def contact_response(contact: Contact) -> pb.GetUserContactResponse:
     return pb.GetUserContactResponse(
         email=contact.email, full_name=contact.full_name, locale=contact.locale, active=contact.active
+    )
+
+
+def organization_contacts_response(members: Sequence[MemberContact]) -> pb.ListOrganizationContactsResponse:
+    return pb.ListOrganizationContactsResponse(
+        contacts=[
+            pb.OrganizationContact(
+                user_id=str(member.user_id),
+                email=member.email,
+                full_name=member.full_name,
+                locale=member.locale,
+            )
+            for member in members
+        ]
     )

@@ -1,17 +1,22 @@
 """Who receives what: the event's creator or the buyer a waiting list's offer is for (their accounts
 looked up in identity_svc), the operations mailbox, an order's buyer (at the address and in the
-language the order names), or a ticket transfer's sender or recipient (as the transfer names them)."""
+language the order names), a ticket transfer's sender or recipient (as the transfer names them), or
+an organizer of the organization whose webhook endpoint was disabled (identity_svc names them all,
+ListOrganizationContacts, when the endpoint is disabled; each gets a message of their own)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import grpc
 
 from notification_svc.application.ports import Contact, Directory
+from notification_svc.application.webhook_ports import Organizations
 from notification_svc.domain.errors import DeliveryFailed, DependencyUnavailable, RecipientUnavailable
 from notification_svc.domain.model import RecipientRole
+from notification_svc.domain.webhooks import NoticeRecipient
 from taquilla.identity.v1 import identity_service_pb2 as pb
 from taquilla.identity.v1 import identity_service_pb2_grpc
 from taquilla_runtime.service_client import ServiceClient
@@ -23,7 +28,7 @@ AWAY = frozenset(
 )
 
 
-class IdentityDirectory(Directory):
+class IdentityDirectory(Directory, Organizations):
     def __init__(
         self, identity_address: str, *, operations_email: str, operations_locale: str, deadline: float = 3.0
     ) -> None:
@@ -47,13 +52,25 @@ class IdentityDirectory(Directory):
                 str(payload.get("offer", {}).get("customerId") or ""), "the offer's buyer"
             )
         if role is RecipientRole.ENDPOINT_OWNER:
-            owner = str((payload.get("endpoint") or {}).get("createdBy") or "")
-            return await self._user(owner, "the endpoint's owner") if owner else self._operations
+            return await self._endpoint_owner(payload)
         if role is RecipientRole.ACCOUNT_HOLDER:
             account, who = str(payload.get("user", {}).get("id") or ""), "the account"
         else:
             account, who = str(payload.get("event", {}).get("createdBy") or ""), "the event's creator"
         return await self._user(account, who)
+
+    async def _endpoint_owner(self, payload: dict[str, Any]) -> Contact:
+        """The organizer the message names (as identity_svc named them when the endpoint was
+        disabled), else the account it names or that registered the endpoint, else operations."""
+        recipient = payload.get("recipient") or {}
+        if "@" in str(recipient.get("email") or ""):
+            return Contact(
+                str(recipient["email"]),
+                str(recipient.get("name") or ""),
+                str(recipient.get("locale") or "es"),
+            )
+        owner = str(recipient.get("id") or (payload.get("endpoint") or {}).get("createdBy") or "")
+        return await self._user(owner, "the endpoint's owner") if owner else self._operations
 
     async def _user(self, account: str, who: str) -> Contact:
         try:
@@ -75,6 +92,22 @@ class IdentityDirectory(Directory):
         if not reply.active:
             raise RecipientUnavailable(f"{who} is inactive")
         return Contact(reply.email, reply.full_name, reply.locale or "es")
+
+    async def organizers(self, organization_id: uuid.UUID) -> Sequence[NoticeRecipient]:
+        try:
+            reply: pb.ListOrganizationContactsResponse = await self._identity.stub.ListOrganizationContacts(
+                pb.ListOrganizationContactsRequest(organization_id=str(organization_id)),
+                metadata=self._identity.metadata(),
+                timeout=self._identity.deadline,
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in AWAY:
+                raise DependencyUnavailable("identity_svc", exc.code().name) from None
+            raise DeliveryFailed(f"identity_svc {exc.code().name}") from None
+        return [
+            NoticeRecipient(uuid.UUID(c.user_id), c.email, c.full_name, c.locale or "es")
+            for c in reply.contacts
+        ]
 
     async def close(self) -> None:
         await self._identity.close()

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from notification_svc.domain.model import Message
-from notification_svc.domain.webhooks import AttemptResult, Delivery, Endpoint
+from notification_svc.domain.webhooks import AttemptResult, Delivery, Endpoint, NoticeRecipient
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,12 @@ class WebhookTransport(abc.ABC):
     @abc.abstractmethod
     async def post(self, url: str, headers: Mapping[str, str], body: bytes) -> AttemptResult:
         """POSTs once; raises TargetRefused (the address may not be called) or AttemptFailed."""
+
+
+class Organizations(abc.ABC):
+    """Who speaks for an organization: its active organizers, from identity_svc."""
+
+    @abc.abstractmethod
+    async def organizers(self, organization_id: uuid.UUID) -> Sequence[NoticeRecipient]:
+        """The organization's active organizers (none for an unknown organization). Raises
+        DependencyUnavailable or DeliveryFailed when identity_svc cannot say."""

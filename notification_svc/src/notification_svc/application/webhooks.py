@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import datetime as dt
 import enum
 import json
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from notification_svc.application.ports import UnitOfWork
-from notification_svc.application.webhook_ports import WebhookTransport
+from notification_svc.application.webhook_ports import Organizations, WebhookTransport
 from notification_svc.domain.commands import (
     CreateEndpoint,
     EndpointCommand,
@@ -48,8 +49,10 @@ from notification_svc.domain.webhooks import (
     EndpointNotFound,
     EndpointStatus,
     InvalidEndpoint,
+    NoticeRecipient,
     RetrySchedule,
     TargetRefused,
+    disabled_notices,
     new_secret,
     note_attempt,
     organization_of,
@@ -366,9 +369,13 @@ class AttemptReport:
     delivery: Delivery
     result: AttemptResult
     disabled: Endpoint | None  # the endpoint, when this attempt disabled it
-    # The e-mails telling the organization, recorded with the disabling: the caller delivers them.
-    notice: DisabledNotice | None = None
+    # The e-mails telling the organization (a message per recipient), recorded with the disabling:
+    # the caller delivers each notification with the notice its ``message_id`` names.
+    notices: tuple[DisabledNotice, ...] = ()
     notifications: tuple[Notification, ...] = ()
+
+    def notice_of(self, notification: Notification) -> DisabledNotice:
+        return next(notice for notice in self.notices if notice.message_id == notification.message_id)
 
 
 async def attempt(
@@ -378,8 +385,14 @@ async def attempt(
     *,
     transport: WebhookTransport,
     schedule: RetrySchedule,
+    organizations: Organizations | None = None,
 ) -> AttemptReport:
-    """POSTs one delivery, signed with every live secret of its endpoint, and records the outcome."""
+    """POSTs one delivery, signed with every live secret of its endpoint, and records the outcome.
+
+    When the attempt disables the endpoint, an e-mail is recorded for every organizer of its
+    organization (asked of ``organizations`` before the transaction) and for the account that
+    registered it; without organizers (or when identity_svc cannot say), for that account alone, or
+    the operations mailbox."""
     endpoint = claimed.endpoint
     delivery = claimed.delivery
     now = clock()
@@ -402,7 +415,9 @@ async def attempt(
             result.status_code, result.latency_ms, result.response, f"answered {result.status_code}"
         )
     done = clock()
-    disabled = notice = None
+    organizers = await _organizers(organizations, endpoint, result, done, schedule)
+    disabled = None
+    notices: list[DisabledNotice] = []
     planned: list[Notification] = []
     async with uow:
         current = await uow.webhooks.delivery(delivery.id, for_update=True)
@@ -417,14 +432,37 @@ async def attempt(
             )
             if current.status is DeliveryStatus.PENDING:
                 current.give_up(f"the endpoint was disabled ({fresh.disabled_reason})")
-            notice = DisabledNotice.of(fresh, done)
-            planned = notifications_for(notice, done)
-            if not await uow.notifications.add_all(notice, planned):
-                planned = []
+            for notice in disabled_notices(fresh, done, organizers):
+                recorded = notifications_for(notice, done)
+                if await uow.notifications.add_all(notice, recorded):
+                    notices.append(notice)
+                    planned.extend(recorded)
         await uow.webhooks.save_delivery(current)
         await uow.webhooks.save_endpoint(fresh)
         await uow.commit()
-    return AttemptReport(current, result, disabled, notice, tuple(planned))
+    return AttemptReport(current, result, disabled, tuple(notices), tuple(planned))
+
+
+async def _organizers(
+    organizations: Organizations | None,
+    endpoint: Endpoint,
+    result: AttemptResult,
+    now: dt.datetime,
+    schedule: RetrySchedule,
+) -> Sequence[NoticeRecipient]:
+    """The organizers to tell, asked only when this attempt would disable the endpoint (as last
+    seen): identity_svc is not called inside the transaction. Empty when it cannot say."""
+    if organizations is None or not note_attempt(copy.deepcopy(endpoint), result, now, schedule):
+        return ()
+    try:
+        return await organizations.organizers(endpoint.organization_id)
+    except Exception:  # the e-mail still goes to the registering account (or operations)
+        log.warning(
+            "the organizers of a disabled webhook endpoint's organization are unknown",
+            extra={"endpoint_id": str(endpoint.id)},
+            exc_info=True,
+        )
+        return ()
 
 
 # ---------------------------------------------------------------- cursors

@@ -392,9 +392,22 @@ DISABLED_NOTICE = "WebhookEndpointDisabled"
 
 
 @dataclass(frozen=True)
+class NoticeRecipient:
+    """An account the e-mail about a disabled endpoint goes to: an organizer of the endpoint's
+    organization as identity_svc names them, or the account that registered it (no ``address``:
+    looked up when the e-mail is sent)."""
+
+    user_id: uuid.UUID
+    address: str = ""
+    name: str = ""
+    locale: str = ""
+
+
+@dataclass(frozen=True)
 class DisabledNotice:
-    """The message the e-mail about a disabled endpoint is made from (a ``Message`` of this service's
-    own: its id is derived from the endpoint and the moment, so recording it twice records it once)."""
+    """The message an e-mail about a disabled endpoint is made from (a ``Message`` of this service's
+    own: its id is derived from the endpoint, the moment and the recipient, so recording it twice
+    records it once, and each recipient gets it once)."""
 
     message_id: uuid.UUID
     event_id: uuid.UUID  # the endpoint's id: the notification is about no catalog event
@@ -406,21 +419,46 @@ class DisabledNotice:
     version: int = 1
 
     @classmethod
-    def of(cls, endpoint: Endpoint, now: dt.datetime) -> DisabledNotice:
-        message_id = uuid.uuid5(endpoint.id, f"disabled:{now.isoformat()}")
+    def of(
+        cls, endpoint: Endpoint, now: dt.datetime, recipient: NoticeRecipient | None = None
+    ) -> DisabledNotice:
+        moment = f"disabled:{now.isoformat()}"
+        message_id = uuid.uuid5(endpoint.id, moment if recipient is None else f"{moment}:{recipient.user_id}")
+        payload: dict[str, Any] = {
+            "endpoint": {
+                "id": str(endpoint.id),
+                "organizationId": str(endpoint.organization_id),
+                "url": endpoint.url,
+                "reason": endpoint.disabled_reason.value if endpoint.disabled_reason else "",
+                "createdBy": str(endpoint.created_by) if endpoint.created_by else None,
+            }
+        }
+        if recipient is not None:
+            payload["recipient"] = {
+                "id": str(recipient.user_id),
+                "email": recipient.address,
+                "name": recipient.name,
+                "locale": recipient.locale,
+            }
         return cls(
             message_id=message_id,
             event_id=endpoint.id,
             name=endpoint.url,
             occurred_at=now,
-            correlation_id=message_id,
-            payload={
-                "endpoint": {
-                    "id": str(endpoint.id),
-                    "organizationId": str(endpoint.organization_id),
-                    "url": endpoint.url,
-                    "reason": endpoint.disabled_reason.value if endpoint.disabled_reason else "",
-                    "createdBy": str(endpoint.created_by) if endpoint.created_by else None,
-                }
-            },
+            correlation_id=uuid.uuid5(endpoint.id, moment),
+            payload=payload,
         )
+
+
+def disabled_notices(
+    endpoint: Endpoint, now: dt.datetime, organizers: Sequence[NoticeRecipient]
+) -> list[DisabledNotice]:
+    """One message per account to tell that the endpoint was disabled: every organizer of its
+    organization, and the account that registered it when it is not one of them. Without organizers,
+    the one message of old: to the account that registered it, or the operations mailbox."""
+    if not organizers:
+        return [DisabledNotice.of(endpoint, now)]
+    unique = list({member.user_id: member for member in organizers}.values())
+    if endpoint.created_by is not None and endpoint.created_by not in {m.user_id for m in unique}:
+        unique.append(NoticeRecipient(endpoint.created_by))
+    return [DisabledNotice.of(endpoint, now, member) for member in unique]

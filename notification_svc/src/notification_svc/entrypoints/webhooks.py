@@ -22,7 +22,7 @@ from prometheus_client import Counter, Histogram
 
 from notification_svc.application import webhooks
 from notification_svc.application.ports import UnitOfWork
-from notification_svc.application.webhook_ports import WebhookTransport
+from notification_svc.application.webhook_ports import Organizations, WebhookTransport
 from notification_svc.application.webhooks import Clock, system_clock
 from notification_svc.domain.webhooks import DeliveryStatus, RetrySchedule
 from notification_svc.entrypoints.delivery import Courier
@@ -109,6 +109,7 @@ class WebhookDispatcher:
         courier: Courier | None,
         *,
         schedule: RetrySchedule,
+        organizations: Organizations | None = None,
         poll_seconds: float = 1.0,
         batch: int = 50,
         concurrency: int = 10,
@@ -120,6 +121,7 @@ class WebhookDispatcher:
         self._transport = transport
         self._courier = courier
         self._schedule = schedule
+        self._organizations = organizations
         self._poll = poll_seconds
         self._batch = batch
         self._slots = asyncio.Semaphore(concurrency)
@@ -164,7 +166,12 @@ class WebhookDispatcher:
     async def _attempt(self, claimed: webhooks.Claimed) -> None:
         async with self._slots:
             report = await webhooks.attempt(
-                claimed, self._uow(), self._clock, transport=self._transport, schedule=self._schedule
+                claimed,
+                self._uow(),
+                self._clock,
+                transport=self._transport,
+                schedule=self._schedule,
+                organizations=self._organizations,
             )
         if report.result.status_code:
             ATTEMPT_SECONDS.observe(report.result.latency_ms / 1000)
@@ -177,6 +184,6 @@ class WebhookDispatcher:
                 "webhook endpoint disabled",
                 extra={"endpoint_id": str(report.disabled.id), "reason": reason},
             )
-            if self._courier is not None and report.notice is not None:
+            if self._courier is not None:
                 for notification in report.notifications:
-                    await self._courier.deliver(notification, report.notice)
+                    await self._courier.deliver(notification, report.notice_of(notification))

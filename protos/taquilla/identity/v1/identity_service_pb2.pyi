@@ -1120,6 +1120,80 @@ class GetUserContactResponse(_message.Message):
 Global___GetUserContactResponse: _TypeAlias = GetUserContactResponse  # noqa: Y015
 
 @_typing.final
+class ListOrganizationContactsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORGANIZATION_ID_FIELD_NUMBER: _builtins.int
+    organization_id: _builtins.str
+    """UUID of the organization to reach."""
+    def __init__(
+        self,
+        *,
+        organization_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization_id", b"organization_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOrganizationContactsRequest: _TypeAlias = ListOrganizationContactsRequest  # noqa: Y015
+
+@_typing.final
+class OrganizationContact(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_ID_FIELD_NUMBER: _builtins.int
+    EMAIL_FIELD_NUMBER: _builtins.int
+    FULL_NAME_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
+    user_id: _builtins.str
+    """UUID of the user."""
+    email: _builtins.str
+    """Where to send email."""
+    full_name: _builtins.str
+    """How to greet them."""
+    locale: _builtins.str
+    """Preferred language as a BCP 47 tag ("es" or "en"); "es" when unknown."""
+    def __init__(
+        self,
+        *,
+        user_id: _builtins.str = ...,
+        email: _builtins.str = ...,
+        full_name: _builtins.str = ...,
+        locale: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["email", b"email", "full_name", b"full_name", "locale", b"locale", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OrganizationContact: _TypeAlias = OrganizationContact  # noqa: Y015
+
+@_typing.final
+class ListOrganizationContactsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONTACTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def contacts(self) -> _containers.RepeatedCompositeFieldContainer[Global___OrganizationContact]:
+        """The organization's active organizers, by email; empty when it has none."""
+
+    def __init__(
+        self,
+        *,
+        contacts: _abc.Iterable[Global___OrganizationContact] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["contacts", b"contacts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListOrganizationContactsResponse: _TypeAlias = ListOrganizationContactsResponse  # noqa: Y015
+
+@_typing.final
 class UpdateMyProfileRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

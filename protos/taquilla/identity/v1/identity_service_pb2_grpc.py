@@ -123,6 +123,11 @@ class IdentityServiceStub(object):
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.SerializeToString,
                 response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.FromString,
                 _registered_method=True)
+        self.ListOrganizationContacts = channel.unary_unary(
+                '/taquilla.identity.v1.IdentityService/ListOrganizationContacts',
+                request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationContactsRequest.SerializeToString,
+                response_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationContactsResponse.FromString,
+                _registered_method=True)
         self.UpdateMyProfile = channel.unary_unary(
                 '/taquilla.identity.v1.IdentityService/UpdateMyProfile',
                 request_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.UpdateMyProfileRequest.SerializeToString,
@@ -280,6 +285,15 @@ class IdentityServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListOrganizationContacts(self, request, context):
+        """Internal (service principals only): how to reach the active organizers of an organization
+        (at most 200, by email), for notices meant for the organization. An unknown organization has
+        none. PERMISSION_DENIED for anyone but a service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def UpdateMyProfile(self, request, context):
         """The calling user changes their own profile (their name). Only fields present are changed.
         INVALID_ARGUMENT with field errors for a malformed value.
@@ -393,6 +407,11 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetUserContact,
                     request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.FromString,
                     response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.SerializeToString,
+            ),
+            'ListOrganizationContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOrganizationContacts,
+                    request_deserializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationContactsRequest.FromString,
+                    response_serializer=taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationContactsResponse.SerializeToString,
             ),
             'UpdateMyProfile': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateMyProfile,
@@ -873,6 +892,33 @@ class IdentityService(object):
             '/taquilla.identity.v1.IdentityService/GetUserContact',
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactRequest.SerializeToString,
             taquilla_dot_identity_dot_v1_dot_identity__service__pb2.GetUserContactResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOrganizationContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taquilla.identity.v1.IdentityService/ListOrganizationContacts',
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationContactsRequest.SerializeToString,
+            taquilla_dot_identity_dot_v1_dot_identity__service__pb2.ListOrganizationContactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -92,6 +92,11 @@ class IdentityServiceStub:
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
     """
+    ListOrganizationContacts: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.ListOrganizationContactsRequest, _identity_service_pb2.ListOrganizationContactsResponse]
+    """Internal (service principals only): how to reach the active organizers of an organization
+    (at most 200, by email), for notices meant for the organization. An unknown organization has
+    none. PERMISSION_DENIED for anyone but a service.
+    """
     UpdateMyProfile: _grpc.UnaryUnaryMultiCallable[_identity_service_pb2.UpdateMyProfileRequest, _identity_service_pb2.UpdateMyProfileResponse]
     """The calling user changes their own profile (their name). Only fields present are changed.
     INVALID_ARGUMENT with field errors for a malformed value.
@@ -170,6 +175,11 @@ class IdentityServiceAsyncStub(IdentityServiceStub):
     GetUserContact: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.GetUserContactRequest, _identity_service_pb2.GetUserContactResponse]  # type: ignore[assignment]
     """Internal (service principals only): how to reach a user, for notifications.
     NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+    """
+    ListOrganizationContacts: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.ListOrganizationContactsRequest, _identity_service_pb2.ListOrganizationContactsResponse]  # type: ignore[assignment]
+    """Internal (service principals only): how to reach the active organizers of an organization
+    (at most 200, by email), for notices meant for the organization. An unknown organization has
+    none. PERMISSION_DENIED for anyone but a service.
     """
     UpdateMyProfile: _aio.UnaryUnaryMultiCallable[_identity_service_pb2.UpdateMyProfileRequest, _identity_service_pb2.UpdateMyProfileResponse]  # type: ignore[assignment]
     """The calling user changes their own profile (their name). Only fields present are changed.
@@ -348,6 +358,17 @@ class IdentityServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_identity_service_pb2.GetUserContactResponse, _abc.Awaitable[_identity_service_pb2.GetUserContactResponse]]:
         """Internal (service principals only): how to reach a user, for notifications.
         NOT_FOUND for unknown or deleted users; PERMISSION_DENIED for anyone but a service.
+        """
+
+    @_abc_1.abstractmethod
+    def ListOrganizationContacts(
+        self,
+        request: _identity_service_pb2.ListOrganizationContactsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_identity_service_pb2.ListOrganizationContactsResponse, _abc.Awaitable[_identity_service_pb2.ListOrganizationContactsResponse]]:
+        """Internal (service principals only): how to reach the active organizers of an organization
+        (at most 200, by email), for notices meant for the organization. An unknown organization has
+        none. PERMISSION_DENIED for anyone but a service.
         """
 
     @_abc_1.abstractmethod
