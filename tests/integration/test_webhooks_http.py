@@ -180,7 +180,11 @@ async def test_a_partners_api_client_manages_its_organizations_endpoints(
     created = await edge.post(
         "/api/v1/admin/api-clients",
         headers=admin,
-        json={"name": "ERP", "scopes": ["events:read"], "organization_id": organization.json()["id"]},
+        json={
+            "name": "ERP",
+            "scopes": ["events:read", "events:write"],
+            "organization_id": organization.json()["id"],
+        },
     )
     assert created.status_code == 201, created.text
     credentials = httpx.BasicAuth(created.json()["client_id"], created.json()["client_secret"])

@@ -37,6 +37,7 @@ from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime.grpc_errors import problem_from_trailers
 from taquilla_runtime.principal import Principal, PrincipalKind, Role
+from taquilla_runtime.scopes import TICKETS_READ, TICKETS_WRITE
 from ticketing_svc.adapters.orm import customer_places, inventory, outbox, reservations
 from ticketing_svc.bootstrap import UseCases
 from ticketing_svc.domain.model import CatalogEvent, SaleSettings
@@ -44,6 +45,7 @@ from ticketing_svc.entrypoints.catalog_messages import command_for
 from ticketing_svc.entrypoints.grpc_server import SERVICE_NAME
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+BUYER_SCOPES = frozenset({TICKETS_READ, TICKETS_WRITE})
 
 ZONES, CAPACITY = 2, 120  # ~100 holds of 1 to 4 places
 CLIENTS = 24  # requests in flight at any time
@@ -269,7 +271,11 @@ async def test_a_sale_killed_midway_loses_no_accepted_hold_and_invents_none(
     command = command_for(catalog_message(event))
     assert command is not None
     assert await UseCases(ticketing_engine, catalog=None).follow_catalog(command)
-    buyers = [Principal(uuid.uuid4(), PrincipalKind.USER, role=Role.CUSTOMER) for _ in range(BUYERS)]
+    # Through a real server: its scope check wants what a buyer's token carries.
+    buyers = [
+        Principal(uuid.uuid4(), PrincipalKind.USER, role=Role.CUSTOMER, scopes=BUYER_SCOPES)
+        for _ in range(BUYERS)
+    ]
     stubs = [ticketing_service_pb2_grpc.TicketingServiceStub(channel) for channel in channels]
     history = History()
     seed = random.randrange(2**32)

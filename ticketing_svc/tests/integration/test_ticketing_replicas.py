@@ -32,11 +32,13 @@ from ticketing_factories import catalog_message, make_event
 
 from taquilla.ticketing.v1 import ticketing_service_pb2_grpc
 from taquilla_runtime.principal import Principal, PrincipalKind, Role
+from taquilla_runtime.scopes import TICKETS_READ, TICKETS_WRITE
 from ticketing_svc.bootstrap import UseCases
 from ticketing_svc.domain.model import SaleSettings
 from ticketing_svc.entrypoints.catalog_messages import command_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+BUYER_SCOPES = frozenset({TICKETS_READ, TICKETS_WRITE})
 
 OVER_DEMAND = 10
 CLIENTS = 24
@@ -83,7 +85,11 @@ async def test_two_processes_sell_out_exactly_under_ten_times_the_demand(
 
     seed = random.randrange(2**32)
     rng = random.Random(seed)
-    buyers = [Principal(uuid.uuid4(), PrincipalKind.USER, role=Role.CUSTOMER) for _ in range(BUYERS)]
+    # Through a real server: its scope check wants what a buyer's token carries.
+    buyers = [
+        Principal(uuid.uuid4(), PrincipalKind.USER, role=Role.CUSTOMER, scopes=BUYER_SCOPES)
+        for _ in range(BUYERS)
+    ]
     zone_ids = [zone.id for zone in event.zones]
     attempts: list[Attempt] = []
     while sum(q for a in attempts for _, q in a.items) < OVER_DEMAND * ZONES * CAPACITY:

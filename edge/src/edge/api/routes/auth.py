@@ -289,12 +289,12 @@ async def _web_app_grant(issue: Issue, state: EdgeState, form: TokenForm, reques
 )
 async def authorize(
     state: State,
-    response_type: Annotated[str, Form(max_length=16)],
-    client_id: Annotated[str, Form(max_length=64)],
-    redirect_uri: Annotated[str, Form(max_length=512)],
-    code_challenge: Annotated[str, Form(max_length=128)],
-    username: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=1024)],
+    response_type: Annotated[str, Form(min_length=1, max_length=16)],  # an empty form field reads as missing
+    client_id: Annotated[str, Form(min_length=1, max_length=64)],
+    redirect_uri: Annotated[str, Form(min_length=1, max_length=512)],
+    code_challenge: Annotated[str, Form(min_length=1, max_length=128)],
+    username: Annotated[str, Form(min_length=1, max_length=320)],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
     code_challenge_method: Annotated[str, Form(max_length=16)] = "S256",
     state_: Annotated[str | None, Form(alias="state", max_length=512)] = None,
     scope: Annotated[str, Form(max_length=512)] = "",

@@ -31,6 +31,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from edge.api.deps import Ticketing, TicketReader
 from edge.api.problems import UNAUTHENTICATED, problem
 from edge.api.schemas.reports import BUCKET_TO_PB, ReportBucket, ReportPublic
+from edge.api.schemas.reservations import UUID_PATTERN
 from edge.clients.ticketing import PB_TO_ORDER_STATUS, TicketingClient
 from taquilla.ticketing.v1 import ticketing_service_pb2 as pb
 from taquilla_runtime.principal import Principal
@@ -38,7 +39,9 @@ from taquilla_runtime.principal import Principal
 router = APIRouter(tags=["reports"])
 
 EventId = Annotated[str, Path(max_length=64, description="Event id (UUID)")]
-OrganizationId = Annotated[str, Path(max_length=64, description="Organization id (UUID)")]
+OrganizationId = Annotated[
+    str, Path(pattern=UUID_PATTERN, max_length=36, description="Organization id (UUID)")
+]
 Since = Annotated[
     dt.datetime | None,
     Query(

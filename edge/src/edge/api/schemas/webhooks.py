@@ -19,9 +19,11 @@ WebhookType = Literal[
 ]
 EndpointStatus = Literal["enabled", "disabled"]
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*$"  # absolute http(s); https outside development
 URL_FIELD = Field(
     min_length=8,
     max_length=2048,
+    pattern=URL_PATTERN,
     description="Where webhooks are POSTed: https, at a public address (checked again at every call)",
     examples=["https://hooks.example.com/taquilla"],
 )
@@ -42,7 +44,7 @@ class WebhookEndpointCreate(Strict):
 
 
 class WebhookEndpointUpdate(Strict):
-    url: str | None = Field(default=None, min_length=8, max_length=2048)
+    url: str | None = Field(default=None, min_length=8, max_length=2048, pattern=URL_PATTERN)
     types: list[WebhookType] | None = Field(
         default=None, min_length=1, max_length=6, description=TYPES_DESCRIPTION
     )
