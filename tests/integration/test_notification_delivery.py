@@ -458,7 +458,7 @@ async def test_killed_mid_batch_and_restarted_it_loses_nothing_and_sends_nothing
         await publish_envelope(settings, envelope)
     env = {
         **os.environ,
-        **{f"NOTIFICATION_SVC_{k.upper()}": str(v) for k, v in settings.model_dump().items()},
+        **settings_env(settings),
     }
 
     def start() -> subprocess.Popen[bytes]:
@@ -478,7 +478,7 @@ async def test_killed_mid_batch_and_restarted_it_loses_nothing_and_sends_nothing
     first = start()
     try:
         await eventually(lambda: delivered() >= 4 and smtp.refusals > 0, timeout=30)
-        os.killpg(first.pid, signal.SIGKILL)
+        await kill_between_sends(first, settings)
         first.wait(timeout=10)
         assert 4 <= delivered() < len(batch)
     finally:
@@ -514,7 +514,7 @@ async def test_two_consumers_in_one_group_split_the_stream_and_one_killed_loses_
     await ensure_topics_async(kafka_broker.bootstrap_servers, [settings.topic, settings.dead_letter_topic], 3)
     base_env = {
         **os.environ,
-        **{f"NOTIFICATION_SVC_{k.upper()}": str(v) for k, v in settings.model_dump().items()},
+        **settings_env(settings),
     }
 
     def start(name: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -642,7 +642,7 @@ async def test_a_consumer_killed_while_the_mail_server_takes_an_email_does_not_s
     await ensure_topics_async(kafka_broker.bootstrap_servers, [settings.topic, settings.dead_letter_topic], 3)
     env = {
         **os.environ,
-        **{f"NOTIFICATION_SVC_{k.upper()}": str(v) for k, v in settings.model_dump().items()},
+        **settings_env(settings),
     }
     envelope = event_envelope()
     await publish_envelope(settings, envelope)
@@ -681,6 +681,42 @@ async def test_a_consumer_killed_while_the_mail_server_takes_an_email_does_not_s
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
         await engine.dispose()
+
+
+async def kill_between_sends(process: subprocess.Popen[bytes], settings: Settings) -> None:
+    """SIGKILLs the consumer mid-batch but never mid-send. A process killed while it hands an e-mail
+    over leaves that notification's sending lease, and by design nothing sends it again (an operator
+    decides; test_a_consumer_killed_while_the_mail_server_takes_an_email_does_not_send_it_again).
+    This test is about offsets and redeliveries: the process is stopped (SIGSTOP) and killed only
+    when no lease is held; otherwise it is let go on (SIGCONT) and tried again a moment later."""
+    engine = create_async_engine(settings.database_url)
+
+    async def stopped_holding_no_lease() -> bool:
+        os.killpg(process.pid, signal.SIGSTOP)
+        async with engine.connect() as connection:
+            leases = await connection.scalar(
+                text(f"SELECT count(*) FROM {SCHEMA}.notifications WHERE sending_since IS NOT NULL")
+            )
+        if leases:
+            os.killpg(process.pid, signal.SIGCONT)  # it runs on until the next look
+            return False
+        return True
+
+    try:
+        await eventually(stopped_holding_no_lease, timeout=30)
+    finally:
+        await engine.dispose()
+    os.killpg(process.pid, signal.SIGKILL)
+
+
+def settings_env(settings: Any) -> dict[str, str]:
+    """The settings as a process's NOTIFICATION_SVC_* environment, secrets in clear."""
+    env = {
+        f"NOTIFICATION_SVC_{k.upper()}": str(v)
+        for k, v in settings.model_dump(exclude={"principal_secrets"}).items()
+    }
+    env["NOTIFICATION_SVC_PRINCIPAL_SECRETS"] = ",".join(settings.principal_secret_values())
+    return env
 
 
 def start_consumer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
