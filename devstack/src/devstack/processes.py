@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -18,10 +19,33 @@ class StartupError(RuntimeError):
     """A server did not come up; the message says where its log is."""
 
 
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out to outgoing connections (and to a bind on port 0)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
+_EPHEMERAL = _ephemeral_ports()
+# Below the ephemeral range: a port chosen now and bound seconds later (after migrations and seeding)
+# cannot meanwhile become the local end of one of the many outgoing connections a start-up makes.
+_CHOSEN = range(20000, min(_EPHEMERAL.start, 32768))
+_random = random.Random()  # noqa: S311 (it picks ports, not secrets)
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free on 127.0.0.1 now, outside the ephemeral range (see _CHOSEN)."""
+    for _ in range(200):
+        port = _random.choice(_CHOSEN) if len(_CHOSEN) > 1000 else 0
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free port found on 127.0.0.1")
 
 
 def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:

@@ -49,7 +49,7 @@ class WebhookEndpointUpdate(Strict):
         default=None, min_length=1, max_length=6, description=TYPES_DESCRIPTION
     )
     description: str | None = Field(default=None, max_length=500)
-    enabled: bool | None = Field(default=None, description="Turn deliveries on or off")
+    enabled: bool | None = Field(strict=True, default=None, description="Turn deliveries on or off")
 
 
 class RedeliverRange(Strict):
