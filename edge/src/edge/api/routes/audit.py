@@ -6,7 +6,6 @@ their logs newest first (edge.clients.audit).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from edge.api.deps import Administrator, OrganizationReader, State
 from edge.api.problems import NOT_AN_ADMINISTRATOR, UNAUTHENTICATED, Responses, problem
 from edge.api.schemas.audit import AuditEntryPublic, AuditPage
+from edge.api.schemas.base import IsoDatetime
 from edge.clients.audit import AuditFilters
 from edge.errors import Problem
 from taquilla_runtime.cursors import InvalidCursor
@@ -28,8 +28,8 @@ Action = Annotated[str, Query(max_length=100, description="Only actions starting
 Actor = Annotated[str, Query(max_length=64, description='Only this actor: a UUID or "anonymous"')]
 Target = Annotated[str, Query(max_length=200, description="Only this target, e.g. `event:<uuid>`")]
 Outcome = Annotated[str, Query(max_length=64, description="Only this outcome, e.g. `success`")]
-From = Annotated[dt.datetime | None, Query(alias="from", description="Only entries at or after this time")]
-Until = Annotated[dt.datetime | None, Query(description="Only entries before this time")]
+From = Annotated[IsoDatetime | None, Query(alias="from", description="Only entries at or after this time")]
+Until = Annotated[IsoDatetime | None, Query(description="Only entries before this time")]
 Organization = Annotated[uuid.UUID | None, Query(description="Only this organization's entries")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str, Query(max_length=1024, description="`next_cursor` of the previous page")]

@@ -30,6 +30,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from edge.api.deps import Ticketing, TicketReader
 from edge.api.problems import UNAUTHENTICATED, problem
+from edge.api.schemas.base import IsoDatetime
 from edge.api.schemas.reports import BUCKET_TO_PB, ReportBucket, ReportPublic
 from edge.api.schemas.reservations import UUID_PATTERN
 from edge.clients.ticketing import PB_TO_ORDER_STATUS, TicketingClient
@@ -43,7 +44,7 @@ OrganizationId = Annotated[
     str, Path(pattern=UUID_PATTERN, max_length=36, description="Organization id (UUID)")
 ]
 Since = Annotated[
-    dt.datetime | None,
+    IsoDatetime | None,
     Query(
         alias="from",
         description="The span's start (ISO 8601; a date or a time without an offset is UTC). Whole UTC "
@@ -51,7 +52,7 @@ Since = Annotated[
     ),
 ]
 Until = Annotated[
-    dt.datetime | None,
+    IsoDatetime | None,
     Query(alias="to", description="The span's end, excluded (default: now). At most 400 days after `from`."),
 ]
 Bucket = Annotated[

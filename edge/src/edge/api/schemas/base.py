@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
@@ -61,10 +62,13 @@ def _not_nullable(prop: dict[str, Any]) -> None:
         del prop["default"]
 
 
+ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _iso_8601_only(value: object) -> object:
-    # Pydantic would also read a number (or a string of digits) as seconds since 1970: 0 became a
-    # date in 1970 instead of an error. The wire format is ISO-8601 text only.
-    if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
+    # Pydantic would also read a number (or a numeric string, "0.5") as seconds since 1970: 0 became
+    # a date in 1970 instead of an error. The wire format is ISO-8601 text only (it starts YYYY-MM-DD).
+    if isinstance(value, str) and ISO_DATE_START.match(value.strip()):
         return value
     if isinstance(value, dt.datetime):
         return value
@@ -73,3 +77,7 @@ def _iso_8601_only(value: object) -> object:
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_8601_only)]
 """A moment in a request: ISO-8601 text with a UTC offset, never a number."""
+
+IsoDatetime = Annotated[dt.datetime, BeforeValidator(_iso_8601_only)]
+"""A moment in a query that may leave out its offset (the route says how it reads it): ISO-8601 text,
+never a number."""
