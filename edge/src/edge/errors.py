@@ -6,6 +6,7 @@ failures become a generic 500 whose body carries only the correlation id to quot
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from http import HTTPStatus
@@ -152,36 +153,30 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
     """The methods of the resource at ``path``, from the routes the OpenAPI document lists: those of
     the route written exactly so (``/api/v1/events/search``), else of every template it fits."""
-    literal, templated = _resources(app).get(path, set()), set()
-    if not literal:
-        for pattern, methods in _templates(app):
-            if pattern.fullmatch(path):
-                templated |= methods
-    return _http_order(literal or templated)
+    literal, templates = _route_index(app)
+    methods = literal.get(path, set())
+    if not methods:
+        methods = {method for pattern, given in templates if pattern.fullmatch(path) for method in given}
+    return _http_order(methods)
 
 
 def literal_route_methods(app: FastAPI, path: str) -> list[str]:
     """The methods of the route whose path is exactly ``path``, with no parameter in it."""
-    return _http_order(_resources(app).get(path, set()))
+    return _http_order(_route_index(app)[0].get(path, set()))
 
 
-def _resources(app: FastAPI) -> dict[str, set[str]]:
-    return {
-        path: {method.upper() for method in item if method != "parameters"}
-        for path, item in app.openapi()["paths"].items()
-        if "{" not in path
-    }
-
-
-def _templates(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
-    return [
-        (
-            re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))),
-            {method.upper() for method in item if method != "parameters"},
-        )
-        for path, item in app.openapi()["paths"].items()
-        if "{" in path
-    ]
+@functools.lru_cache(maxsize=4)  # one app per process; tests build a few
+def _route_index(app: FastAPI) -> tuple[dict[str, set[str]], list[tuple[re.Pattern[str], set[str]]]]:
+    """The document's paths, read once per app: literal ones by path, templated ones as patterns."""
+    literal: dict[str, set[str]] = {}
+    templates: list[tuple[re.Pattern[str], set[str]]] = []
+    for path, item in app.openapi()["paths"].items():
+        methods = {method.upper() for method in item if method != "parameters"}
+        if "{" in path:
+            templates.append((re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))), methods))
+        else:
+            literal[path] = methods
+    return literal, templates
 
 
 def _http_order(methods: set[str]) -> list[str]:

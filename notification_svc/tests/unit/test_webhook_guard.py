@@ -131,7 +131,7 @@ class Receiver:
         )
         self.requests.append(head + await reader.readexactly(length))
         if self.stall:
-            await asyncio.sleep(3600)
+            await asyncio.Event().wait()  # never answers: the client's timeout must end it
         writer.write(b"HTTP/1.1 " + self.status + b"\r\nLocation: http://10.0.0.1/\r\n\r\n" + self.body)
         await writer.drain()
         writer.close()
